@@ -1,0 +1,226 @@
+package org.qoscluster.launcher;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+import org.qoscluster.config.ClusterConfig;
+import org.qoscluster.config.DatabaseSpec;
+import org.qoscluster.config.MemberSpec;
+import org.qoscluster.config.PayaraMemberConfig;
+import org.qoscluster.launcher.internal.Commands;
+import org.qoscluster.launcher.internal.PartProcess;
+import org.qoscluster.launcher.internal.Readiness;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running cluster on one host: one Derby network server per database copy and one Payara
+ * Micro process per node (the router joins once it exists). Everything it starts is recorded
+ * in pid files under its state directory, so {@link #stop(Path)} stops exactly that, also from
+ * another process and after one part crashed.
+ *
+ * <p>Layout of the state directory: {@code run/*.pid}, {@code logs/*.log},
+ * {@code derby/NAME/} (database files), {@code members/NAME/} (domain.xml, Payara root).
+ */
+public final class Cluster implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Cluster.class);
+    private static final Duration STOP_GRACE = Duration.ofSeconds(20);
+
+    private final ClusterConfig config;
+    private final Path stateDir;
+
+    private Cluster(ClusterConfig config, Path stateDir) {
+        this.config = config;
+        this.stateDir = stateDir;
+    }
+
+    /**
+     * Starts every part and waits until each answers: Derby servers accept a JDBC connection
+     * (the database is created on first start), nodes answer {@code /api/health} with 200.
+     * On any failure, what was started is stopped again and the exception carries the tail of
+     * the failing part's log.
+     *
+     * @param timeout how long to wait for all parts together
+     */
+    public static Cluster start(ClusterConfig config, RuntimeLayout layout, Path stateDir, Duration timeout) {
+        return start(config, layout, stateDir, timeout, Clock.systemUTC());
+    }
+
+    static Cluster start(ClusterConfig config, RuntimeLayout layout, Path stateDir, Duration timeout, Clock clock) {
+        Path dir = stateDir.toAbsolutePath().normalize();
+        List<PartStatus> running = PartProcess.list(dir).stream().filter(PartStatus::alive).toList();
+        if (!running.isEmpty()) {
+            throw new LauncherException("a cluster is already running from " + dir + " ("
+                    + running.stream().map(PartStatus::name).toList() + "); stop it first with 'down'");
+        }
+        checkPortsFree(config);
+        Cluster cluster = new Cluster(config, dir);
+        Instant deadline = clock.instant().plus(timeout);
+        Readiness readiness = new Readiness(clock);
+        try {
+            List<CompletableFuture<Void>> databases = new ArrayList<>();
+            for (DatabaseSpec db : config.databases()) {
+                databases.add(cluster.startDatabase(layout, db, readiness, deadline));
+            }
+            joinAll(databases);
+            byte[] template = PayaraMemberConfig.bundledTemplate(layout.payaraMicroJar());
+            List<CompletableFuture<Void>> nodes = new ArrayList<>();
+            for (MemberSpec node : config.nodes()) {
+                nodes.add(cluster.startNode(layout, node, template, readiness, deadline));
+            }
+            joinAll(nodes);
+            return cluster;
+        } catch (RuntimeException e) {
+            String tails = cluster.logTails(40);
+            stop(dir);
+            throw new LauncherException("cluster start failed: " + e.getMessage() + "\n" + tails, e);
+        }
+    }
+
+    /** Stops every part recorded under {@code stateDir}, nodes first; returns one line per part. */
+    public static List<String> stop(Path stateDir) {
+        Path dir = stateDir.toAbsolutePath().normalize();
+        List<PartStatus> parts = new ArrayList<>(PartProcess.list(dir));
+        // Nodes before databases, so that no node logs a storm of connection errors on the way down.
+        parts.sort((a, b) -> Boolean.compare(a.kind().equals("derby"), b.kind().equals("derby")));
+        List<CompletableFuture<String>> stops = parts.stream()
+                .map(p -> CompletableFuture.supplyAsync(() -> p.name() + ": " + PartProcess.stop(dir, p.name(), STOP_GRACE)))
+                .toList();
+        return stops.stream().map(CompletableFuture::join).toList();
+    }
+
+    /** What runs from {@code stateDir}, as its pid files say. */
+    public static List<PartStatus> status(Path stateDir) {
+        return PartProcess.list(stateDir.toAbsolutePath().normalize());
+    }
+
+    public ClusterConfig config() {
+        return config;
+    }
+
+    public Path stateDir() {
+        return stateDir;
+    }
+
+    /** Base URI of a node, for example {@code http://127.0.0.1:8081/}. */
+    public URI nodeUri(String node) {
+        MemberSpec m = config.member(node).orElseThrow(() -> new IllegalArgumentException("no member " + node));
+        return URI.create("http://" + config.host() + ":" + m.httpPort() + "/");
+    }
+
+    /** The address users open: the router once it exists, today the first node. */
+    public URI storeUri() {
+        return nodeUri(config.nodes().get(0).name());
+    }
+
+    /** Kills a part with SIGKILL, as a crash would. */
+    public void kill(String part) {
+        LOG.info("part={} killing with SIGKILL", part);
+        PartProcess.kill(stateDir, part);
+    }
+
+    public List<PartStatus> status() {
+        return status(stateDir);
+    }
+
+    /** The last {@code lines} lines of every part's log, headed by the part's name. */
+    public String logTails(int lines) {
+        StringBuilder out = new StringBuilder();
+        for (PartStatus p : status()) {
+            out.append("----- ").append(p.name()).append(p.alive() ? " (running)" : " (not running)")
+                    .append(", last ").append(lines).append(" lines of ").append(p.log()).append('\n')
+                    .append(PartProcess.tail(p.log(), lines)).append('\n');
+        }
+        return out.toString();
+    }
+
+    @Override
+    public void close() {
+        stop(stateDir).forEach(line -> LOG.info("{}", line));
+    }
+
+    private CompletableFuture<Void> startDatabase(RuntimeLayout layout, DatabaseSpec db, Readiness readiness, Instant deadline) {
+        String part = "derby-" + db.name();
+        Path home = stateDir.resolve("derby").resolve(db.name());
+        mkdirs(home);
+        PartProcess.start(stateDir, part, "derby", db.port(), Commands.derby(config, layout, db, home, stateDir));
+        LOG.info("part={} starting Derby network server on {}:{}", part, config.host(), db.port());
+        return CompletableFuture.runAsync(() ->
+                readiness.awaitDatabase(part, config.jdbcUrl(db), () -> PartProcess.handle(stateDir, part).isPresent(), deadline));
+    }
+
+    private CompletableFuture<Void> startNode(RuntimeLayout layout, MemberSpec node, byte[] template, Readiness readiness,
+                                              Instant deadline) {
+        Path memberDir = stateDir.resolve("members").resolve(node.name());
+        mkdirs(memberDir.resolve("tmp"));
+        Path domainXml = memberDir.resolve("domain.xml");
+        write(domainXml, PayaraMemberConfig.domainXml(config, node, template));
+        PartProcess.start(stateDir, node.name(), "node", node.httpPort(),
+                Commands.node(config, layout, node, memberDir, domainXml, stateDir));
+        LOG.info("part={} starting Payara Micro node on {}:{}", node.name(), config.host(), node.httpPort());
+        return CompletableFuture.runAsync(() -> readiness.awaitHttp(node.name(), nodeUri(node.name()).resolve("api/health"),
+                () -> PartProcess.handle(stateDir, node.name()).isPresent(), deadline));
+    }
+
+    private static void checkPortsFree(ClusterConfig config) {
+        Map<Integer, String> ports = new LinkedHashMap<>();
+        for (DatabaseSpec db : config.databases()) {
+            ports.put(db.port(), (db.master() ? ClusterConfig.DB_MASTER_PORT : ClusterConfig.DB_REPLICA_PORTS)
+                    + ", Derby " + db.name());
+        }
+        for (MemberSpec n : config.nodes()) {
+            ports.put(n.httpPort(), ClusterConfig.NODE_HTTP_PORTS + ", " + n.name() + " HTTP");
+            ports.put(n.hazelcastPort(), ClusterConfig.NODE_HAZELCAST_PORTS + ", " + n.name() + " Hazelcast");
+        }
+        List<String> busy = new ArrayList<>();
+        ports.forEach((port, what) -> {
+            if (!Readiness.portFree(config.host(), port)) {
+                busy.add("port " + port + " (" + what + ") is already in use on " + config.host());
+            }
+        });
+        if (!busy.isEmpty()) {
+            throw new LauncherException(String.join("\n", busy) + "\nchoose other ports in the configuration or stop what uses them");
+        }
+    }
+
+    private static void joinAll(List<CompletableFuture<Void>> futures) {
+        try {
+            CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw e;
+        }
+    }
+
+    private static void mkdirs(Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + dir, e);
+        }
+    }
+
+    private static void write(Path file, String content) {
+        try {
+            Files.writeString(file, content, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+}

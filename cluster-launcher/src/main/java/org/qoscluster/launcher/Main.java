@@ -1,0 +1,136 @@
+package org.qoscluster.launcher;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.qoscluster.config.ClusterConfig;
+import org.qoscluster.config.InvalidConfigException;
+
+/**
+ * {@code qoscluster up|down|status [--config FILE] [--state DIR] [--runtime DIR] [-Dqos.KEY=VALUE...]}.
+ * Exit status 0 on success, 1 when the cluster could not be started or stopped, 2 on bad usage
+ * or configuration.
+ */
+public final class Main {
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    static int run(String[] args) {
+        String command = null;
+        Path config = null;
+        Path state = Path.of("var");
+        Path runtime = Path.of("cluster-launcher/target/runtime");
+        Duration timeout = Duration.ofSeconds(180);
+        Map<String, String> overrides = new HashMap<>();
+        try {
+            for (int i = 0; i < args.length; i++) {
+                String a = args[i];
+                switch (a) {
+                    case "--config" -> config = Path.of(value(args, ++i, a));
+                    case "--state" -> state = Path.of(value(args, ++i, a));
+                    case "--runtime" -> runtime = Path.of(value(args, ++i, a));
+                    case "--timeout" -> timeout = Duration.ofSeconds(Long.parseLong(value(args, ++i, a)));
+                    default -> {
+                        if (a.startsWith("-Dqos.") && a.contains("=")) {
+                            overrides.put(a.substring(2, a.indexOf('=')), a.substring(a.indexOf('=') + 1));
+                        } else if (command == null && !a.startsWith("-")) {
+                            command = a;
+                        } else {
+                            return usage("unknown argument '" + a + "'");
+                        }
+                    }
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            return usage(e.getMessage());
+        }
+        if (command == null) {
+            return usage("no command given");
+        }
+        try {
+            return switch (command) {
+                case "up" -> up(load(config, overrides), runtime, state, timeout);
+                case "down" -> down(state);
+                case "status" -> status(state);
+                default -> usage("unknown command '" + command + "'");
+            };
+        } catch (InvalidConfigException e) {
+            System.err.println(e.getMessage());
+            return 2;
+        } catch (LauncherException | IllegalStateException e) {
+            System.err.println("qoscluster " + command + ": " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private static int up(ClusterConfig config, Path runtime, Path state, Duration timeout) {
+        long t0 = System.nanoTime();
+        Cluster cluster = Cluster.start(config, RuntimeLayout.at(runtime), state, timeout);
+        long seconds = Duration.ofNanos(System.nanoTime() - t0).toSeconds();
+        printStatus(Cluster.status(state));
+        System.out.println();
+        System.out.println("QoS Cluster is up in " + seconds + " s. Open the store at " + cluster.storeUri());
+        for (var node : config.nodes()) {
+            System.out.println("  " + node.name() + ": " + cluster.nodeUri(node.name()));
+        }
+        System.out.println("Stop it with: bin/qoscluster down");
+        return 0;
+    }
+
+    private static int down(Path state) {
+        List<String> lines = Cluster.stop(state);
+        if (lines.isEmpty()) {
+            System.out.println("nothing is running from " + state.toAbsolutePath());
+        }
+        lines.forEach(System.out::println);
+        return 0;
+    }
+
+    private static int status(Path state) {
+        List<PartStatus> parts = Cluster.status(state);
+        if (parts.isEmpty()) {
+            System.out.println("nothing is running from " + state.toAbsolutePath());
+            return 0;
+        }
+        printStatus(parts);
+        return parts.stream().allMatch(PartStatus::alive) ? 0 : 1;
+    }
+
+    private static void printStatus(List<PartStatus> parts) {
+        System.out.printf("%-16s %-6s %-8s %-6s %s%n", "PART", "KIND", "PID", "PORT", "STATE / LOG");
+        for (PartStatus p : parts) {
+            System.out.printf("%-16s %-6s %-8d %-6d %s  %s%n", p.name(), p.kind(), p.pid(), p.port(),
+                    p.alive() ? "running" : "DEAD", p.log());
+        }
+    }
+
+    private static ClusterConfig load(Path file, Map<String, String> overrides) {
+        Map<String, String> all = new HashMap<>();
+        System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("qos."))
+                .forEach(k -> all.put(k, System.getProperty(k)));
+        all.putAll(overrides);
+        return file == null ? ClusterConfig.from(all) : ClusterConfig.load(file, all);
+    }
+
+    private static String value(String[] args, int i, String option) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(option + " needs a value");
+        }
+        return args[i];
+    }
+
+    private static int usage(String problem) {
+        System.err.println("qoscluster: " + problem);
+        System.err.println("usage: bin/qoscluster up|down|status [--config FILE] [--state DIR] [--runtime DIR] "
+                + "[--timeout SECONDS] [-Dqos.KEY=VALUE ...]");
+        return 2;
+    }
+}

@@ -1,0 +1,56 @@
+package org.qoscluster.launcher;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Where the built runtime lies: {@code payara/payara-micro.jar}, {@code derby/*.jar} and
+ * {@code apps/sample-app.war} under one directory ({@code cluster-launcher/target/runtime}
+ * after {@code mvn package}).
+ *
+ * @param payaraMicroJar the Payara Micro jar every member runs
+ * @param derbyDir       directory of the Derby jars (server, engine, client, shared, tools)
+ * @param storeWar       the application WAR the nodes deploy
+ */
+public record RuntimeLayout(Path payaraMicroJar, Path derbyDir, Path storeWar) {
+
+    private static final List<String> DERBY_JARS = List.of("derby.jar", "derbynet.jar", "derbyshared.jar",
+            "derbytools.jar", "derbyclient.jar");
+
+    /** The layout under {@code runtimeDir}; fails naming every file that is missing. */
+    public static RuntimeLayout at(Path runtimeDir) {
+        Path dir = runtimeDir.toAbsolutePath().normalize();
+        RuntimeLayout layout = new RuntimeLayout(dir.resolve("payara/payara-micro.jar"), dir.resolve("derby"),
+                dir.resolve("apps/sample-app.war"));
+        List<Path> missing = new ArrayList<>();
+        for (Path p : layout.requiredFiles()) {
+            if (!Files.isRegularFile(p)) {
+                missing.add(p);
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new IllegalStateException("the runtime in " + dir + " is incomplete, missing " + missing
+                    + "; build it with 'mvn -DskipTests package'");
+        }
+        return layout;
+    }
+
+    /** The class path of a Derby network server. */
+    public String derbyServerClassPath() {
+        return String.join(java.io.File.pathSeparator,
+                DERBY_JARS.stream().filter(j -> !j.equals("derbyclient.jar")).map(j -> derbyDir.resolve(j).toString()).toList());
+    }
+
+    /** The JDBC driver jars Payara Micro adds to its class path ({@code --addlibs}, colon separated). */
+    public String derbyClientLibs() {
+        return derbyDir.resolve("derbyclient.jar") + ":" + derbyDir.resolve("derbyshared.jar");
+    }
+
+    private List<Path> requiredFiles() {
+        List<Path> files = new ArrayList<>(List.of(payaraMicroJar, storeWar));
+        DERBY_JARS.forEach(j -> files.add(derbyDir.resolve(j)));
+        return files;
+    }
+}

@@ -1,0 +1,46 @@
+package org.qoscluster.launcher.internal;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.qoscluster.config.ClusterConfig;
+import org.qoscluster.config.DatabaseSpec;
+import org.qoscluster.config.MemberSpec;
+import org.qoscluster.config.PayaraMemberConfig;
+import org.qoscluster.launcher.RuntimeLayout;
+
+/** The command line of each kind of part. */
+public final class Commands {
+
+    /** A system property on every part's command line, so a process list shows what belongs to which cluster. */
+    public static final String PART_PROPERTY = "qoscluster.part";
+
+    private Commands() {
+    }
+
+    public static String java() {
+        return ProcessHandle.current().info().command().orElse("java");
+    }
+
+    public static List<String> derby(ClusterConfig config, RuntimeLayout layout, DatabaseSpec db, Path home, Path stateDir) {
+        return List.of(java(), "-Xmx256m", "-D" + PART_PROPERTY + "=" + stateDir + "/derby-" + db.name(),
+                "-Dderby.system.home=" + home, "-Dderby.stream.error.file=" + home.resolve("derby.log"),
+                "-cp", layout.derbyServerClassPath(), "org.apache.derby.drda.NetworkServerControl",
+                "start", "-h", config.host(), "-p", Integer.toString(db.port()), "-noSecurityManager");
+    }
+
+    public static List<String> node(ClusterConfig config, RuntimeLayout layout, MemberSpec node, Path memberDir,
+                                    Path domainXml, Path stateDir) {
+        List<String> cmd = new ArrayList<>(List.of(java(), "-Xmx" + config.nodeHeap(),
+                "-D" + PART_PROPERTY + "=" + stateDir + "/" + node.name(),
+                "-Djava.io.tmpdir=" + memberDir.resolve("tmp"),
+                "-jar", layout.payaraMicroJar().toString()));
+        cmd.addAll(PayaraMemberConfig.microOptions(config, node, domainXml));
+        cmd.addAll(List.of("--rootdir", memberDir.resolve("root").toString(),
+                "--addlibs", layout.derbyClientLibs(),
+                "--deploy", layout.storeWar().toString(),
+                "--contextroot", "/"));
+        return cmd;
+    }
+}

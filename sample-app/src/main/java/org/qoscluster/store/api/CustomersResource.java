@@ -1,0 +1,44 @@
+package org.qoscluster.store.api;
+
+import jakarta.inject.Inject;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+
+import org.qoscluster.store.service.Customers;
+import org.qoscluster.store.service.Views.CustomerView;
+
+/**
+ * {@code POST /api/customers {"name","email"}} signs in (registering a new e-mail address) and
+ * remembers the customer in the session; {@code GET /api/customers/me} says who is signed in.
+ */
+@Path("/customers")
+@Produces(MediaType.APPLICATION_JSON)
+public class CustomersResource {
+
+    @Inject
+    private Customers customers;
+
+    @Context
+    private HttpServletRequest request;
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    public CustomerView signIn(String body) {
+        Bodies.SignIn in = JsonBodies.read(body, Bodies.SignIn.class);
+        CustomerView c = customers.signIn(in.name, in.email);
+        SessionState.signIn(request, c.id());
+        return c;
+    }
+
+    @GET
+    @Path("/me")
+    public CustomerView me() {
+        return customers.customer(SessionState.customer(request));
+    }
+}

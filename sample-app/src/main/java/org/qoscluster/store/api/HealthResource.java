@@ -1,0 +1,46 @@
+package org.qoscluster.store.api;
+
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import jakarta.inject.Inject;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.qoscluster.store.service.Catalog;
+
+/**
+ * {@code GET /api/health}: 200 when this node serves the store and reaches its database
+ * (the catalogue answers), 503 otherwise. The launcher and the tests wait on it.
+ */
+@Path("/health")
+@Produces(MediaType.APPLICATION_JSON)
+public class HealthResource {
+
+    private static final Logger LOG = Logger.getLogger(HealthResource.class.getName());
+
+    public record Health(String status, String node, long products, String reason) {
+    }
+
+    @Inject
+    private Catalog catalog;
+
+    @Inject
+    @ConfigProperty(name = "qos.member.name", defaultValue = "standalone")
+    private String node;
+
+    @GET
+    public Response health() {
+        try {
+            long products = catalog.page(0, 1, null).total();
+            return Response.ok(new Health("UP", node, products, null)).build();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "node={0} health check failed: {1}", new Object[] {node, e.toString()});
+            return Response.status(503).entity(new Health("DOWN", node, 0, e.toString())).build();
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package org.qoscluster.store.api;
+
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpSession;
+
+import org.qoscluster.store.service.Cart;
+import org.qoscluster.store.service.StoreException;
+
+/**
+ * What the store keeps in the HTTP session: the cart and the signed-in customer. Every change
+ * is written back with {@code setAttribute}, which is what marks the session modified for
+ * replication to the other nodes.
+ */
+final class SessionState {
+
+    static final String CART = "store.cart";
+    static final String CUSTOMER = "store.customerId";
+
+    private SessionState() {
+    }
+
+    static Cart cart(HttpServletRequest request) {
+        HttpSession session = request.getSession(false);
+        Object cart = session == null ? null : session.getAttribute(CART);
+        return cart instanceof Cart c ? c : new Cart();
+    }
+
+    static void saveCart(HttpServletRequest request, Cart cart) {
+        request.getSession(true).setAttribute(CART, cart);
+    }
+
+    static void signIn(HttpServletRequest request, long customerId) {
+        request.getSession(true).setAttribute(CUSTOMER, customerId);
+    }
+
+    static long customer(HttpServletRequest request) {
+        HttpSession session = request.getSession(false);
+        Object id = session == null ? null : session.getAttribute(CUSTOMER);
+        if (id instanceof Long l) {
+            return l;
+        }
+        throw new StoreException(401, "customer: not signed in; POST /api/customers first");
+    }
+}

@@ -1,0 +1,86 @@
+package org.qoscluster.store.domain;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import jakarta.persistence.CascadeType;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.GeneratedValue;
+import jakarta.persistence.GenerationType;
+import jakarta.persistence.Id;
+import jakarta.persistence.ManyToOne;
+import jakarta.persistence.NamedQuery;
+import jakarta.persistence.OneToMany;
+import jakarta.persistence.OrderBy;
+import jakarta.persistence.Table;
+
+/** A placed order: its lines and total are fixed at checkout. */
+@Entity
+@Table(name = "CUSTOMER_ORDER")
+@NamedQuery(name = CustomerOrder.BY_CUSTOMER,
+        query = "SELECT o FROM CustomerOrder o WHERE o.customer.id = :customer ORDER BY o.id DESC")
+public class CustomerOrder {
+
+    public static final String BY_CUSTOMER = "CustomerOrder.byCustomer";
+
+    @Id
+    @GeneratedValue(strategy = GenerationType.IDENTITY)
+    private Long id;
+
+    @ManyToOne(optional = false)
+    private Customer customer;
+
+    @Column(name = "PLACED_AT", nullable = false)
+    private Instant placedAt;
+
+    @Column(name = "TOTAL_CENTS", nullable = false)
+    private long totalCents;
+
+    /** The node that took the order, for the curious and for the tests. */
+    @Column(name = "PLACED_BY", length = 64)
+    private String placedBy;
+
+    @OneToMany(mappedBy = "order", cascade = CascadeType.ALL)
+    @OrderBy("id")
+    private List<OrderLine> lines = new ArrayList<>();
+
+    protected CustomerOrder() {
+    }
+
+    public CustomerOrder(Customer customer, Instant placedAt, String placedBy) {
+        this.customer = customer;
+        this.placedAt = placedAt;
+        this.placedBy = placedBy;
+    }
+
+    public void addLine(Product product, int quantity) {
+        lines.add(new OrderLine(this, product, quantity));
+        totalCents += product.getPriceCents() * quantity;
+    }
+
+    public Long getId() {
+        return id;
+    }
+
+    public Customer getCustomer() {
+        return customer;
+    }
+
+    public Instant getPlacedAt() {
+        return placedAt;
+    }
+
+    public long getTotalCents() {
+        return totalCents;
+    }
+
+    public String getPlacedBy() {
+        return placedBy;
+    }
+
+    public List<OrderLine> getLines() {
+        return lines;
+    }
+}

@@ -1,0 +1,66 @@
+package org.qoscluster.store.service;
+
+import java.io.Serializable;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The shopping cart, kept in the HTTP session (so it must stay serializable): product id to
+ * quantity, in the order products were first added.
+ */
+public final class Cart implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+    /** Most units of one product in a cart. */
+    public static final int MAX_QUANTITY = 99;
+    /** Most distinct products in a cart. */
+    public static final int MAX_LINES = 50;
+
+    private final LinkedHashMap<Long, Integer> lines = new LinkedHashMap<>();
+
+    /** Adds {@code quantity} units; the total per product stays within {@link #MAX_QUANTITY}. */
+    public void add(long productId, int quantity) {
+        checkQuantity(quantity);
+        int total = lines.getOrDefault(productId, 0) + quantity;
+        if (total > MAX_QUANTITY) {
+            throw StoreException.badRequest("quantity: the cart would hold " + total + " of product " + productId
+                    + ", at most " + MAX_QUANTITY + " allowed");
+        }
+        if (!lines.containsKey(productId) && lines.size() >= MAX_LINES) {
+            throw StoreException.badRequest("cart: at most " + MAX_LINES + " different products");
+        }
+        lines.put(productId, total);
+    }
+
+    /** Sets the quantity of a product already in the cart. */
+    public void set(long productId, int quantity) {
+        checkQuantity(quantity);
+        if (!lines.containsKey(productId)) {
+            throw StoreException.notFound("product " + productId + " is not in the cart");
+        }
+        lines.put(productId, quantity);
+    }
+
+    public boolean remove(long productId) {
+        return lines.remove(productId) != null;
+    }
+
+    public Map<Long, Integer> lines() {
+        return Map.copyOf(lines);
+    }
+
+    /** Product ids in the order they were added. */
+    public Iterable<Map.Entry<Long, Integer>> entries() {
+        return new LinkedHashMap<>(lines).entrySet();
+    }
+
+    public boolean isEmpty() {
+        return lines.isEmpty();
+    }
+
+    private static void checkQuantity(int quantity) {
+        if (quantity < 1 || quantity > MAX_QUANTITY) {
+            throw StoreException.badRequest("quantity: " + quantity + " is not between 1 and " + MAX_QUANTITY);
+        }
+    }
+}

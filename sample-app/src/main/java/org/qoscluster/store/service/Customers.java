@@ -1,0 +1,50 @@
+package org.qoscluster.store.service;
+
+import java.util.regex.Pattern;
+
+import jakarta.ejb.Stateless;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.PersistenceContext;
+
+import org.qoscluster.store.domain.Customer;
+import org.qoscluster.store.service.Views.CustomerView;
+
+/** Registers customers and finds them again by e-mail address. */
+@Stateless
+public class Customers {
+
+    private static final Pattern EMAIL = Pattern.compile("[^@\\s]{1,64}@[^@\\s]{1,189}\\.[A-Za-z]{2,63}");
+
+    @PersistenceContext(unitName = "store")
+    private EntityManager em;
+
+    /** The customer with this e-mail address, registered now if new. */
+    public CustomerView signIn(String name, String email) {
+        if (email == null || !EMAIL.matcher(email).matches()) {
+            throw StoreException.badRequest("email: " + quote(email) + " is not an e-mail address");
+        }
+        if (name == null || name.isBlank() || name.length() > 100) {
+            throw StoreException.badRequest("name: " + quote(name) + " must be 1 to 100 characters");
+        }
+        var found = em.createNamedQuery(Customer.BY_EMAIL, Customer.class).setParameter("email", email).getResultList();
+        if (!found.isEmpty()) {
+            return CustomerView.of(found.get(0));
+        }
+        Customer c = new Customer(name.strip(), email);
+        em.persist(c);
+        em.flush();
+        return CustomerView.of(c);
+    }
+
+    public CustomerView customer(long id) {
+        Customer c = em.find(Customer.class, id);
+        if (c == null) {
+            throw StoreException.notFound("customer " + id + " does not exist");
+        }
+        return CustomerView.of(c);
+    }
+
+    private static String quote(String s) {
+        return s == null ? "missing" : "'" + (s.length() > 40 ? s.substring(0, 40) + "..." : s) + "'";
+    }
+}

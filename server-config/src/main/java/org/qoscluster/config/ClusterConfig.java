@@ -1,0 +1,208 @@
+package org.qoscluster.config;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+import org.qoscluster.config.internal.ConfigReader;
+
+/**
+ * The whole cluster's configuration: one validated, immutable object from which every role's
+ * {@code domain.xml} and every process's command line is produced.
+ *
+ * <p>It is read from {@code qos.*} properties laid over the shipped defaults
+ * ({@code org/qoscluster/config/defaults.properties}, where each key is documented). An unknown
+ * {@code qos.*} key, a bad value or a clash (two parts on one port) fails with an
+ * {@link InvalidConfigException} that names every bad key and echoes its value.
+ */
+public final class ClusterConfig {
+
+    public static final String CLUSTER_NAME = "qos.cluster.name";
+    public static final String HOST = "qos.host";
+    public static final String DB_NAME = "qos.db.name";
+    public static final String DB_MASTER_PORT = "qos.db.master.port";
+    public static final String DB_REPLICA_PORTS = "qos.db.replica.ports";
+    public static final String NODE_HTTP_PORTS = "qos.node.http.ports";
+    public static final String NODE_HAZELCAST_PORTS = "qos.node.hazelcast.ports";
+    public static final String NODE_HEAP = "qos.node.heap";
+    public static final String ROUTER_HTTP_PORT = "qos.router.http.port";
+    public static final String ROUTER_HAZELCAST_PORT = "qos.router.hazelcast.port";
+    public static final String DEFAULT_CLASS = "qos.class.default";
+    /** Prefix of the service-class keys: {@code qos.class.NAME.p95-ms|priority|max-concurrency|match}. */
+    public static final String CLASS_PREFIX = "qos.class.";
+
+    private static final String DEFAULTS = "defaults.properties";
+
+    private final SortedMap<String, String> properties;
+    private final String clusterName;
+    private final String host;
+    private final String databaseName;
+    private final List<DatabaseSpec> databases;
+    private final List<MemberSpec> nodes;
+    private final MemberSpec router;
+    private final String nodeHeap;
+    private final List<ServiceClass> serviceClasses;
+    private final ServiceClass defaultClass;
+
+    private ClusterConfig(ConfigReader.Result r) {
+        this.properties = Collections.unmodifiableSortedMap(new TreeMap<>(r.properties()));
+        this.clusterName = r.clusterName();
+        this.host = r.host();
+        this.databaseName = r.databaseName();
+        this.databases = List.copyOf(r.databases());
+        this.nodes = List.copyOf(r.nodes());
+        this.router = r.router();
+        this.nodeHeap = r.nodeHeap();
+        this.serviceClasses = List.copyOf(r.serviceClasses());
+        this.defaultClass = r.defaultClass();
+    }
+
+    /** The shipped defaults alone. */
+    public static ClusterConfig defaults() {
+        return from(Map.of());
+    }
+
+    /** The shipped defaults with {@code overrides} laid over them; keys outside {@code qos.*} are ignored. */
+    public static ClusterConfig from(Map<String, String> overrides) {
+        Map<String, String> merged = new LinkedHashMap<>(defaultProperties());
+        overrides.forEach((k, v) -> {
+            if (k.startsWith("qos.")) {
+                merged.put(k, v);
+            }
+        });
+        return new ClusterConfig(ConfigReader.read(merged));
+    }
+
+    /**
+     * Reads a properties file laid over the defaults, then {@code overrides} over that
+     * (for example system properties given on a command line).
+     */
+    public static ClusterConfig load(Path file, Map<String, String> overrides) {
+        Map<String, String> merged = new LinkedHashMap<>();
+        try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            Properties p = new Properties();
+            p.load(in);
+            p.stringPropertyNames().forEach(k -> merged.put(k, p.getProperty(k)));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read cluster configuration " + file, e);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidConfigException(List.of(file + ": malformed properties file (" + e.getMessage() + ")"));
+        }
+        merged.putAll(overrides);
+        return from(merged);
+    }
+
+    private static Map<String, String> defaultProperties() {
+        try (InputStream in = ClusterConfig.class.getResourceAsStream(DEFAULTS)) {
+            if (in == null) {
+                throw new IllegalStateException("missing resource " + DEFAULTS + " beside " + ClusterConfig.class.getName());
+            }
+            Properties p = new Properties();
+            p.load(new java.io.InputStreamReader(in, StandardCharsets.UTF_8));
+            Map<String, String> map = new LinkedHashMap<>();
+            p.stringPropertyNames().forEach(k -> map.put(k, p.getProperty(k)));
+            return map;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the default cluster configuration", e);
+        }
+    }
+
+    /** Every effective {@code qos.*} property, sorted; these become MicroProfile Config properties of each member. */
+    public SortedMap<String, String> properties() {
+        return properties;
+    }
+
+    /** Hazelcast cluster (group) name shared by every member. */
+    public String clusterName() {
+        return clusterName;
+    }
+
+    /** The loopback address every part listens on. */
+    public String host() {
+        return host;
+    }
+
+    /** Name of the application database on every Derby server. */
+    public String databaseName() {
+        return databaseName;
+    }
+
+    /** Every database copy, master first. */
+    public List<DatabaseSpec> databases() {
+        return databases;
+    }
+
+    /** The copy that takes writes. */
+    public DatabaseSpec master() {
+        return databases.get(0);
+    }
+
+    /** The read replicas, possibly none. */
+    public List<DatabaseSpec> replicas() {
+        return databases.subList(1, databases.size());
+    }
+
+    /** The application nodes, {@code node-1} first. */
+    public List<MemberSpec> nodes() {
+        return nodes;
+    }
+
+    /** The router member (started once the QRS exists). */
+    public MemberSpec router() {
+        return router;
+    }
+
+    /** Every Payara Micro member: the router, then the nodes. */
+    public List<MemberSpec> members() {
+        List<MemberSpec> all = new ArrayList<>();
+        all.add(router);
+        all.addAll(nodes);
+        return List.copyOf(all);
+    }
+
+    /** Maximum heap of each node JVM, in the {@code -Xmx} syntax (for example {@code 512m}). */
+    public String nodeHeap() {
+        return nodeHeap;
+    }
+
+    /** Every service class with its goal; the default class last. */
+    public List<ServiceClass> serviceClasses() {
+        return serviceClasses;
+    }
+
+    /** The class of requests that match no rule. */
+    public ServiceClass defaultServiceClass() {
+        return defaultClass;
+    }
+
+    /** The service class of a request: the first class with a matching rule, else the default class. */
+    public ServiceClass classify(String method, String path) {
+        return serviceClasses.stream()
+                .filter(c -> c.rules().stream().anyMatch(r -> r.matches(method, path)))
+                .findFirst()
+                .orElse(defaultClass);
+    }
+
+    /** The member with this name, if any. */
+    public Optional<MemberSpec> member(String name) {
+        return members().stream().filter(m -> m.name().equals(name)).findFirst();
+    }
+
+    /** Derby network-client JDBC URL of a copy. */
+    public String jdbcUrl(DatabaseSpec db) {
+        return "jdbc:derby://" + host + ":" + db.port() + "/" + databaseName;
+    }
+}

@@ -1,0 +1,239 @@
+package org.qoscluster.config.internal;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+
+import org.qoscluster.config.ClusterConfig;
+import org.qoscluster.config.DatabaseSpec;
+import org.qoscluster.config.InvalidConfigException;
+import org.qoscluster.config.MemberSpec;
+import org.qoscluster.config.RequestRule;
+import org.qoscluster.config.Role;
+import org.qoscluster.config.ServiceClass;
+
+/**
+ * Reads and validates {@code qos.*} properties. Every problem is collected, so one run of the
+ * launcher names all of them; each names the key and echoes the bad value.
+ */
+public final class ConfigReader {
+
+    private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9-]{0,39}");
+    private static final Pattern DB_NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_]{0,63}");
+    private static final Pattern HEAP = Pattern.compile("[1-9][0-9]{0,5}[mMgG]");
+    private static final Pattern METHOD = Pattern.compile("\\*|[A-Z]{1,16}");
+    private static final Pattern PATH = Pattern.compile("/[A-Za-z0-9._~/%-]*\\*?");
+    private static final Set<String> CLASS_FIELDS = Set.of("p95-ms", "priority", "max-concurrency", "match");
+    private static final Set<String> PLAIN_KEYS = Set.of(
+            ClusterConfig.CLUSTER_NAME, ClusterConfig.HOST, ClusterConfig.DB_NAME, ClusterConfig.DB_MASTER_PORT,
+            ClusterConfig.DB_REPLICA_PORTS, ClusterConfig.NODE_HTTP_PORTS, ClusterConfig.NODE_HAZELCAST_PORTS,
+            ClusterConfig.NODE_HEAP, ClusterConfig.ROUTER_HTTP_PORT, ClusterConfig.ROUTER_HAZELCAST_PORT,
+            ClusterConfig.DEFAULT_CLASS);
+
+    /** What was read; only handed out when there were no problems. */
+    public record Result(Map<String, String> properties, String clusterName, String host, String databaseName,
+                         List<DatabaseSpec> databases, List<MemberSpec> nodes, MemberSpec router, String nodeHeap,
+                         List<ServiceClass> serviceClasses, ServiceClass defaultClass) {
+    }
+
+    private final Map<String, String> props;
+    private final List<String> problems = new ArrayList<>();
+
+    private ConfigReader(Map<String, String> props) {
+        this.props = props;
+    }
+
+    /** Validates {@code props} (defaults already merged in) or throws {@link InvalidConfigException}. */
+    public static Result read(Map<String, String> props) {
+        return new ConfigReader(new TreeMap<>(props)).read();
+    }
+
+    private Result read() {
+        Set<String> classNames = checkKeys();
+        String clusterName = matching(ClusterConfig.CLUSTER_NAME, NAME, "a name of lower-case letters, digits and dashes");
+        String host = loopback(ClusterConfig.HOST);
+        String dbName = matching(ClusterConfig.DB_NAME, DB_NAME, "a database name (letter, then letters, digits, _)");
+        String heap = matching(ClusterConfig.NODE_HEAP, HEAP, "a heap size such as 512m or 2g");
+
+        List<DatabaseSpec> databases = new ArrayList<>();
+        databases.add(new DatabaseSpec("master", true, port(ClusterConfig.DB_MASTER_PORT, value(ClusterConfig.DB_MASTER_PORT))));
+        List<Integer> replicaPorts = ports(ClusterConfig.DB_REPLICA_PORTS, false);
+        for (int i = 0; i < replicaPorts.size(); i++) {
+            databases.add(new DatabaseSpec("replica-" + (i + 1), false, replicaPorts.get(i)));
+        }
+
+        List<Integer> httpPorts = ports(ClusterConfig.NODE_HTTP_PORTS, true);
+        List<Integer> hzPorts = ports(ClusterConfig.NODE_HAZELCAST_PORTS, true);
+        if (httpPorts.size() != hzPorts.size()) {
+            problems.add(ClusterConfig.NODE_HAZELCAST_PORTS + ": '" + value(ClusterConfig.NODE_HAZELCAST_PORTS)
+                    + "' lists " + hzPorts.size() + " ports but " + ClusterConfig.NODE_HTTP_PORTS + " lists "
+                    + httpPorts.size() + " nodes; give one Hazelcast port per node");
+        }
+        List<MemberSpec> nodes = new ArrayList<>();
+        for (int i = 0; i < Math.min(httpPorts.size(), hzPorts.size()); i++) {
+            nodes.add(new MemberSpec("node-" + (i + 1), Role.NODE, httpPorts.get(i), hzPorts.get(i)));
+        }
+        MemberSpec router = new MemberSpec("router", Role.ROUTER,
+                port(ClusterConfig.ROUTER_HTTP_PORT, value(ClusterConfig.ROUTER_HTTP_PORT)),
+                port(ClusterConfig.ROUTER_HAZELCAST_PORT, value(ClusterConfig.ROUTER_HAZELCAST_PORT)));
+        checkDistinctPorts();
+
+        List<ServiceClass> classes = new ArrayList<>();
+        for (String name : classNames) {
+            classes.add(serviceClass(name));
+        }
+        String defaultName = value(ClusterConfig.DEFAULT_CLASS);
+        ServiceClass defaultClass = classes.stream().filter(c -> c.name().equals(defaultName)).findFirst().orElse(null);
+        if (defaultClass == null) {
+            problems.add(ClusterConfig.DEFAULT_CLASS + ": '" + defaultName + "' names no configured class (have "
+                    + classNames + ")");
+        } else {
+            classes.remove(defaultClass);
+            classes.add(defaultClass);
+        }
+        if (!problems.isEmpty()) {
+            throw new InvalidConfigException(problems);
+        }
+        return new Result(props, clusterName, host, dbName, databases, nodes, router, heap, classes, defaultClass);
+    }
+
+    /** Refuses unknown keys; returns the service-class names found. */
+    private Set<String> checkKeys() {
+        Set<String> classNames = new TreeSet<>();
+        for (String key : props.keySet()) {
+            if (PLAIN_KEYS.contains(key)) {
+                continue;
+            }
+            if (key.startsWith(ClusterConfig.CLASS_PREFIX)) {
+                String rest = key.substring(ClusterConfig.CLASS_PREFIX.length());
+                int dot = rest.lastIndexOf('.');
+                if (dot > 0 && CLASS_FIELDS.contains(rest.substring(dot + 1))) {
+                    String name = rest.substring(0, dot);
+                    if (NAME.matcher(name).matches()) {
+                        classNames.add(name);
+                    } else {
+                        problems.add(key + ": '" + name + "' is not a valid class name (lower-case letters, digits, dashes)");
+                    }
+                    continue;
+                }
+            }
+            problems.add(key + ": unknown key (value '" + props.get(key) + "'); see defaults.properties for the keys that exist");
+        }
+        return classNames;
+    }
+
+    private ServiceClass serviceClass(String name) {
+        String base = ClusterConfig.CLASS_PREFIX + name + ".";
+        int p95 = intIn(base + "p95-ms", 1, 600_000, null);
+        int priority = intIn(base + "priority", 0, 100, "50");
+        int cap = intIn(base + "max-concurrency", 0, 100_000, "0");
+        List<RequestRule> rules = new ArrayList<>();
+        String match = props.getOrDefault(base + "match", "").trim();
+        if (!match.isEmpty()) {
+            for (String rule : match.split(",")) {
+                String[] parts = rule.trim().split("\\s+");
+                if (parts.length != 2 || !METHOD.matcher(parts[0]).matches() || !PATH.matcher(parts[1]).matches()) {
+                    problems.add(base + "match: '" + rule.trim() + "' is not a rule of the form 'METHOD /path' "
+                            + "(METHOD upper case or *, path may end in *)");
+                } else {
+                    rules.add(new RequestRule(parts[0], parts[1]));
+                }
+            }
+        }
+        return new ServiceClass(name, p95, priority, cap, rules);
+    }
+
+    private String value(String key) {
+        String v = props.get(key);
+        return v == null ? "" : v.trim();
+    }
+
+    private String matching(String key, Pattern pattern, String what) {
+        String v = value(key);
+        if (!pattern.matcher(v).matches()) {
+            problems.add(key + ": '" + v + "' is not " + what);
+        }
+        return v;
+    }
+
+    private String loopback(String key) {
+        String v = value(key);
+        try {
+            if (v.isEmpty() || !InetAddress.getByName(v).isLoopbackAddress() || !v.matches("[0-9.]+")) {
+                problems.add(key + ": '" + v + "' is not a loopback IPv4 address (127.0.0.0/8)");
+            }
+        } catch (UnknownHostException e) {
+            problems.add(key + ": '" + v + "' is not a loopback IPv4 address (127.0.0.0/8)");
+        }
+        return v;
+    }
+
+    private int intIn(String key, int min, int max, String dflt) {
+        String v = props.containsKey(key) ? value(key) : dflt;
+        if (v == null) {
+            problems.add(key + ": missing; give a number from " + min + " to " + max);
+            return min;
+        }
+        try {
+            int n = Integer.parseInt(v);
+            if (n < min || n > max) {
+                problems.add(key + ": '" + v + "' is out of range " + min + "-" + max);
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            problems.add(key + ": '" + v + "' is not a whole number (" + min + "-" + max + ")");
+            return min;
+        }
+    }
+
+    private int port(String key, String v) {
+        try {
+            int p = Integer.parseInt(v.trim());
+            if (p >= 1 && p <= 65535) {
+                return p;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        problems.add(key + ": '" + v.trim() + "' is not a port number (1-65535)");
+        return 0;
+    }
+
+    private List<Integer> ports(String key, boolean atLeastOne) {
+        String v = value(key);
+        List<Integer> ports = new ArrayList<>();
+        if (!v.isEmpty()) {
+            for (String part : v.split(",")) {
+                ports.add(port(key, part));
+            }
+        }
+        if (atLeastOne && ports.isEmpty()) {
+            problems.add(key + ": empty; give at least one port");
+        }
+        return ports;
+    }
+
+    private void checkDistinctPorts() {
+        Map<Integer, String> owner = new HashMap<>();
+        for (String key : List.of(ClusterConfig.DB_MASTER_PORT, ClusterConfig.DB_REPLICA_PORTS, ClusterConfig.NODE_HTTP_PORTS,
+                ClusterConfig.NODE_HAZELCAST_PORTS, ClusterConfig.ROUTER_HTTP_PORT, ClusterConfig.ROUTER_HAZELCAST_PORT)) {
+            for (String part : value(key).split(",")) {
+                String p = part.trim();
+                if (p.isEmpty() || !p.matches("[0-9]{1,5}")) {
+                    continue;
+                }
+                String previous = owner.putIfAbsent(Integer.parseInt(p), key);
+                if (previous != null) {
+                    problems.add(key + ": port " + p + " is also given in " + previous + "; every part needs its own port");
+                }
+            }
+        }
+    }
+}

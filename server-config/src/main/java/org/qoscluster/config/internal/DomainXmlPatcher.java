@@ -1,0 +1,150 @@
+package org.qoscluster.config.internal;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.util.Map;
+
+import javax.xml.XMLConstants;
+import javax.xml.parsers.DocumentBuilder;
+import javax.xml.parsers.DocumentBuilderFactory;
+import javax.xml.parsers.ParserConfigurationException;
+import javax.xml.transform.OutputKeys;
+import javax.xml.transform.Transformer;
+import javax.xml.transform.TransformerException;
+import javax.xml.transform.TransformerFactory;
+import javax.xml.transform.dom.DOMSource;
+import javax.xml.transform.stream.StreamResult;
+
+import org.qoscluster.config.ClusterConfig;
+import org.qoscluster.config.DatabaseSpec;
+import org.qoscluster.config.MemberSpec;
+import org.qoscluster.config.PayaraMemberConfig;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.Node;
+import org.w3c.dom.NodeList;
+import org.xml.sax.SAXException;
+
+/** Patches Payara Micro's bundled {@code domain.xml} for one member. */
+public final class DomainXmlPatcher {
+
+    private static final String DERBY_DATASOURCE = "org.apache.derby.client.BasicClientDataSource";
+    private static final String MP_PREFIX = "payara.microprofile.";
+
+    private DomainXmlPatcher() {
+    }
+
+    public static String patch(ClusterConfig config, MemberSpec member, byte[] template) {
+        Document doc = parse(template);
+        Element domain = doc.getDocumentElement();
+        Element serverConfig = serverConfig(domain);
+
+        Element hz = firstChild(domain, "hazelcast-runtime-configuration");
+        hz.setAttribute("discovery-mode", "tcpip");
+        hz.setAttribute("tcpip-members", PayaraMemberConfig.tcpipMembers(config));
+        hz.setAttribute("start-port", Integer.toString(member.hazelcastPort()));
+        hz.setAttribute("interface", config.host());
+        hz.setAttribute("cluster-group-name", config.clusterName());
+        hz.setAttribute("host-aware-partitioning", "false");
+        hz.setAttribute("auto-increment-port", "false");
+
+        Element resources = firstChild(domain, "resources");
+        Element server = firstChild(firstChild(domain, "servers"), "server");
+        for (DatabaseSpec db : config.databases()) {
+            Element pool = doc.createElement("jdbc-connection-pool");
+            pool.setAttribute("name", db.poolName());
+            pool.setAttribute("datasource-classname", DERBY_DATASOURCE);
+            pool.setAttribute("res-type", "javax.sql.DataSource");
+            pool.setAttribute("is-connection-validation-required", "true");
+            pool.setAttribute("connection-validation-method", "table");
+            pool.setAttribute("validation-table-name", "SYSIBM.SYSDUMMY1");
+            pool.setAttribute("fail-all-connections", "true");
+            pool.setAttribute("steady-pool-size", "0");
+            pool.setAttribute("max-pool-size", "32");
+            pool.setAttribute("max-wait-time-in-millis", "10000");
+            addProperty(pool, "ServerName", config.host());
+            addProperty(pool, "PortNumber", Integer.toString(db.port()));
+            addProperty(pool, "DatabaseName", config.databaseName());
+            // Derby authentication is off (loopback only, see README); the client still wants both.
+            addProperty(pool, "User", "qos");
+            addProperty(pool, "Password", "qos");
+            addProperty(pool, "ConnectionAttributes", "create=true");
+            resources.appendChild(pool);
+
+            Element resource = doc.createElement("jdbc-resource");
+            resource.setAttribute("pool-name", db.poolName());
+            resource.setAttribute("jndi-name", db.jndiName());
+            resources.appendChild(resource);
+
+            Element ref = doc.createElement("resource-ref");
+            ref.setAttribute("ref", db.jndiName());
+            server.appendChild(ref);
+        }
+
+        firstChild(firstChild(firstChild(serverConfig, "network-config"), "network-listeners"), "network-listener")
+                .setAttribute("port", Integer.toString(member.httpPort()));
+
+        // MicroProfile Config reads <property name="payara.microprofile.KEY"> under <config>.
+        for (Map.Entry<String, String> e : config.properties().entrySet()) {
+            addProperty(serverConfig, MP_PREFIX + e.getKey(), e.getValue());
+        }
+        addProperty(serverConfig, MP_PREFIX + PayaraMemberConfig.MEMBER_NAME_KEY, member.name());
+        addProperty(serverConfig, MP_PREFIX + PayaraMemberConfig.MEMBER_ROLE_KEY, member.role().name().toLowerCase());
+        return write(doc);
+    }
+
+    private static Element serverConfig(Element domain) {
+        NodeList configs = firstChild(domain, "configs").getElementsByTagName("config");
+        for (int i = 0; i < configs.getLength(); i++) {
+            Element c = (Element) configs.item(i);
+            if ("server-config".equals(c.getAttribute("name"))) {
+                return c;
+            }
+        }
+        throw new IllegalArgumentException("template domain.xml has no <config name=\"server-config\">");
+    }
+
+    private static Element firstChild(Element parent, String name) {
+        for (Node n = parent.getFirstChild(); n != null; n = n.getNextSibling()) {
+            if (n instanceof Element e && name.equals(e.getTagName())) {
+                return e;
+            }
+        }
+        throw new IllegalArgumentException("template domain.xml has no <" + name + "> under <" + parent.getTagName() + ">");
+    }
+
+    private static void addProperty(Element parent, String name, String value) {
+        Element p = parent.getOwnerDocument().createElement("property");
+        p.setAttribute("name", name);
+        p.setAttribute("value", value);
+        parent.appendChild(p);
+    }
+
+    private static Document parse(byte[] template) {
+        try {
+            DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
+            f.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
+            f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+            DocumentBuilder b = f.newDocumentBuilder();
+            return b.parse(new ByteArrayInputStream(template));
+        } catch (ParserConfigurationException | SAXException | IOException e) {
+            throw new IllegalArgumentException("template domain.xml cannot be parsed: " + e.getMessage(), e);
+        }
+    }
+
+    private static String write(Document doc) {
+        try {
+            TransformerFactory tf = TransformerFactory.newInstance();
+            tf.setAttribute(XMLConstants.ACCESS_EXTERNAL_DTD, "");
+            tf.setAttribute(XMLConstants.ACCESS_EXTERNAL_STYLESHEET, "");
+            Transformer t = tf.newTransformer();
+            t.setOutputProperty(OutputKeys.INDENT, "yes");
+            StringWriter out = new StringWriter();
+            t.transform(new DOMSource(doc), new StreamResult(out));
+            return out.toString();
+        } catch (TransformerException e) {
+            throw new IllegalStateException("cannot write domain.xml", e);
+        }
+    }
+}

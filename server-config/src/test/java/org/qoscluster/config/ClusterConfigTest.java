@@ -1,0 +1,85 @@
+package org.qoscluster.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ClusterConfigTest {
+
+    @Test
+    void shouldDescribeTheDemoClusterByDefault() {
+        ClusterConfig c = ClusterConfig.defaults();
+        assertEquals("127.0.0.1", c.host());
+        assertEquals(List.of("master", "replica-1", "replica-2"), c.databases().stream().map(DatabaseSpec::name).toList());
+        assertEquals(List.of(8081, 8082), c.nodes().stream().map(MemberSpec::httpPort).toList());
+        assertEquals("jdbc:derby://127.0.0.1:1527/store", c.jdbcUrl(c.master()));
+        assertEquals("jdbc/qos/replica-2", c.replicas().get(1).jndiName());
+        assertEquals("default", c.defaultServiceClass().name());
+    }
+
+    @Test
+    void shouldClassifyRequestsByMethodAndPath() {
+        ClusterConfig c = ClusterConfig.defaults();
+        assertEquals("browse", c.classify("GET", "/api/products/12").name());
+        assertEquals("checkout", c.classify("POST", "/api/orders").name());
+        assertEquals("checkout", c.classify("DELETE", "/api/cart/items/3").name());
+        assertEquals("default", c.classify("PUT", "/api/products/12").name());
+    }
+
+    @Test
+    void shouldNameTheKeyAndEchoTheValueOfEveryBadSetting() {
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> ClusterConfig.from(Map.of(
+                ClusterConfig.DB_MASTER_PORT, "abc",
+                ClusterConfig.HOST, "10.1.2.3",
+                "qos.class.browse.p95-ms", "-5",
+                "qos.class.browse.match", "fetch products",
+                "qos.node.htpp.ports", "1")));
+        String m = e.getMessage();
+        assertTrue(m.contains("qos.db.master.port: 'abc' is not a port number"), m);
+        assertTrue(m.contains("qos.host: '10.1.2.3' is not a loopback"), m);
+        assertTrue(m.contains("qos.class.browse.p95-ms: '-5' is out of range"), m);
+        assertTrue(m.contains("qos.class.browse.match: 'fetch products' is not a rule"), m);
+        assertTrue(m.contains("qos.node.htpp.ports: unknown key"), m);
+        assertEquals(5, e.problems().size(), m);
+    }
+
+    @Test
+    void shouldRefuseTwoPartsOnOnePort() {
+        InvalidConfigException e = assertThrows(InvalidConfigException.class,
+                () -> ClusterConfig.from(Map.of(ClusterConfig.DB_REPLICA_PORTS, "1528,8081")));
+        assertTrue(e.getMessage().contains("port 8081 is also given in qos.db.replica.ports"), e.getMessage());
+    }
+
+    @Test
+    void shouldRequireOneHazelcastPortPerNode() {
+        InvalidConfigException e = assertThrows(InvalidConfigException.class,
+                () -> ClusterConfig.from(Map.of(ClusterConfig.NODE_HTTP_PORTS, "8081,8082,8083")));
+        assertTrue(e.getMessage().contains("lists 2 ports but qos.node.http.ports lists 3 nodes"), e.getMessage());
+    }
+
+    @Test
+    void shouldRefuseADefaultClassThatDoesNotExist() {
+        InvalidConfigException e = assertThrows(InvalidConfigException.class,
+                () -> ClusterConfig.from(Map.of(ClusterConfig.DEFAULT_CLASS, "gold")));
+        assertTrue(e.getMessage().contains("qos.class.default: 'gold' names no configured class"), e.getMessage());
+    }
+
+    @Test
+    void shouldLayAFileOverTheDefaultsAndOverridesOverTheFile(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("cluster.properties");
+        Files.writeString(file, "qos.node.http.ports=9001,9002,9003\nqos.node.hazelcast.ports=9101,9102,9103\nqos.db.replica.ports=\n");
+        ClusterConfig c = ClusterConfig.load(file, Map.of(ClusterConfig.DB_MASTER_PORT, "9527"));
+        assertEquals(3, c.nodes().size());
+        assertEquals(0, c.replicas().size());
+        assertEquals(9527, c.master().port());
+    }
+}

@@ -1,0 +1,99 @@
+package org.qoscluster.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import javax.xml.parsers.DocumentBuilderFactory;
+import javax.xml.xpath.XPath;
+import javax.xml.xpath.XPathConstants;
+import javax.xml.xpath.XPathFactory;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.w3c.dom.Document;
+import org.w3c.dom.NodeList;
+
+class PayaraMemberConfigTest {
+
+    private static byte[] template;
+    private final ClusterConfig config = ClusterConfig.defaults();
+
+    @BeforeAll
+    static void readTheTemplateShippedInPayaraMicro() {
+        template = PayaraMemberConfig.bundledTemplate(Path.of(System.getProperty("payara.microJar")));
+    }
+
+    @Test
+    void shouldDefineAPoolAndResourceForEveryDatabaseCopy() throws Exception {
+        XPath x = xpath();
+        Document d = domainXml(config.nodes().get(0));
+        for (DatabaseSpec db : config.databases()) {
+            String pool = "/domain/resources/jdbc-connection-pool[@name='" + db.poolName() + "']";
+            assertEquals(Integer.toString(db.port()), x.evaluate(pool + "/property[@name='PortNumber']/@value", d));
+            assertEquals("store", x.evaluate(pool + "/property[@name='DatabaseName']/@value", d));
+            assertEquals(db.poolName(), x.evaluate("/domain/resources/jdbc-resource[@jndi-name='" + db.jndiName() + "']/@pool-name", d));
+            assertEquals(1.0, x.evaluate("count(/domain/servers/server/resource-ref[@ref='" + db.jndiName() + "'])", d, XPathConstants.NUMBER));
+        }
+    }
+
+    @Test
+    void shouldClusterEveryMemberOverLoopbackTcpIp() throws Exception {
+        Document d = domainXml(config.nodes().get(1));
+        XPath x = xpath();
+        String hz = "/domain/hazelcast-runtime-configuration/@";
+        assertEquals("tcpip", x.evaluate(hz + "discovery-mode", d));
+        assertEquals("127.0.0.1:6900,127.0.0.1:6901,127.0.0.1:6902", x.evaluate(hz + "tcpip-members", d));
+        assertEquals("6902", x.evaluate(hz + "start-port", d));
+        assertEquals("false", x.evaluate(hz + "host-aware-partitioning", d));
+        assertEquals("8082", x.evaluate("//network-listener[@name='http-listener']/@port", d));
+    }
+
+    @Test
+    void shouldCarryQosGoalsAsMicroProfileConfigProperties() throws Exception {
+        Map<String, String> mp = microProfileProperties(domainXml(config.router()));
+        assertEquals("200", mp.get("qos.class.browse.p95-ms"));
+        assertEquals("90", mp.get("qos.class.checkout.priority"));
+        assertEquals("router", mp.get("qos.member.name"));
+        assertEquals("router", mp.get("qos.member.role"));
+        assertEquals("node-1", microProfileProperties(domainXml(config.nodes().get(0))).get("qos.member.name"));
+    }
+
+    @Test
+    void shouldGiveTheSameClusterSettingsOnTheCommandLine() {
+        List<String> args = PayaraMemberConfig.microOptions(config, config.nodes().get(0), Path.of("d.xml"));
+        String line = String.join(" ", args);
+        assertTrue(line.contains("--clustermode tcpip:127.0.0.1:6900,127.0.0.1:6901,127.0.0.1:6902"), line);
+        assertTrue(line.contains("--nohostaware"), line);
+        assertTrue(line.contains("--port 8081"), line);
+        assertTrue(line.contains("--startport 6901"), line);
+    }
+
+    private Document domainXml(MemberSpec member) throws Exception {
+        String xml = PayaraMemberConfig.domainXml(config, member, template);
+        return DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                .parse(new ByteArrayInputStream(xml.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static XPath xpath() {
+        return XPathFactory.newInstance().newXPath();
+    }
+
+    private static Map<String, String> microProfileProperties(Document d) throws Exception {
+        NodeList props = (NodeList) xpath().evaluate("/domain/configs/config[@name='server-config']/property", d, XPathConstants.NODESET);
+        Map<String, String> mp = new HashMap<>();
+        for (int i = 0; i < props.getLength(); i++) {
+            var e = (org.w3c.dom.Element) props.item(i);
+            if (e.getAttribute("name").startsWith("payara.microprofile.")) {
+                mp.put(e.getAttribute("name").substring("payara.microprofile.".length()), e.getAttribute("value"));
+            }
+        }
+        return mp;
+    }
+}
