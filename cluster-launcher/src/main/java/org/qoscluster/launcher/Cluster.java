@@ -57,17 +57,26 @@ public final class Cluster implements AutoCloseable {
      * @param timeout how long to wait for all parts together
      */
     public static Cluster start(ClusterConfig config, RuntimeLayout layout, Path stateDir, Duration timeout) {
-        return start(config, layout, stateDir, timeout, Clock.systemUTC());
+        return start(config, layout, stateDir, timeout, true, Clock.systemUTC());
     }
 
-    static Cluster start(ClusterConfig config, RuntimeLayout layout, Path stateDir, Duration timeout, Clock clock) {
+    /**
+     * Starts only the Derby network servers, for a node started some other way (for example
+     * by Arquillian), and waits until each accepts a connection.
+     */
+    public static Cluster startDatabases(ClusterConfig config, RuntimeLayout layout, Path stateDir, Duration timeout) {
+        return start(config, layout, stateDir, timeout, false, Clock.systemUTC());
+    }
+
+    static Cluster start(ClusterConfig config, RuntimeLayout layout, Path stateDir, Duration timeout, boolean withNodes,
+                         Clock clock) {
         Path dir = stateDir.toAbsolutePath().normalize();
         List<PartStatus> running = PartProcess.list(dir).stream().filter(PartStatus::alive).toList();
         if (!running.isEmpty()) {
             throw new LauncherException("a cluster is already running from " + dir + " ("
                     + running.stream().map(PartStatus::name).toList() + "); stop it first with 'down'");
         }
-        checkPortsFree(config);
+        checkPortsFree(config, withNodes);
         Cluster cluster = new Cluster(config, dir);
         Instant deadline = clock.instant().plus(timeout);
         Readiness readiness = new Readiness(clock);
@@ -77,6 +86,9 @@ public final class Cluster implements AutoCloseable {
                 databases.add(cluster.startDatabase(layout, db, readiness, deadline));
             }
             joinAll(databases);
+            if (!withNodes) {
+                return cluster;
+            }
             byte[] template = PayaraMemberConfig.bundledTemplate(layout.payaraMicroJar());
             List<CompletableFuture<Void>> nodes = new ArrayList<>();
             for (MemberSpec node : config.nodes()) {
@@ -114,6 +126,12 @@ public final class Cluster implements AutoCloseable {
 
     public Path stateDir() {
         return stateDir;
+    }
+
+    /** The JDBC URL of a database copy, as the nodes reach it. */
+    public String jdbcUrl(String copy) {
+        return config.jdbcUrl(config.databases().stream().filter(d -> d.name().equals(copy)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no database copy " + copy)));
     }
 
     /** Base URI of a node, for example {@code http://127.0.0.1:8081/}. */
@@ -176,13 +194,13 @@ public final class Cluster implements AutoCloseable {
                 () -> PartProcess.handle(stateDir, node.name()).isPresent(), deadline));
     }
 
-    private static void checkPortsFree(ClusterConfig config) {
+    private static void checkPortsFree(ClusterConfig config, boolean withNodes) {
         Map<Integer, String> ports = new LinkedHashMap<>();
         for (DatabaseSpec db : config.databases()) {
             ports.put(db.port(), (db.master() ? ClusterConfig.DB_MASTER_PORT : ClusterConfig.DB_REPLICA_PORTS)
                     + ", Derby " + db.name());
         }
-        for (MemberSpec n : config.nodes()) {
+        for (MemberSpec n : withNodes ? config.nodes() : List.<MemberSpec>of()) {
             ports.put(n.httpPort(), ClusterConfig.NODE_HTTP_PORTS + ", " + n.name() + " HTTP");
             ports.put(n.hazelcastPort(), ClusterConfig.NODE_HAZELCAST_PORTS + ", " + n.name() + " Hazelcast");
         }

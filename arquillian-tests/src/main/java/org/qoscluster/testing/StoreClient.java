@@ -1,0 +1,88 @@
+package org.qoscluster.testing;
+
+import java.io.IOException;
+import java.net.CookieManager;
+import java.net.CookiePolicy;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
+
+/**
+ * One shopper talking to the store over real HTTP, with their own cookie jar. {@link #at(URI)}
+ * gives the same shopper (same cookies, so the same session) at another node.
+ */
+public final class StoreClient {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final HttpClient http;
+    private final URI base;
+
+    private StoreClient(HttpClient http, URI base) {
+        this.http = http;
+        this.base = base;
+    }
+
+    /** A new shopper, with an empty cookie jar, talking to {@code base}. */
+    public static StoreClient at(URI base, Duration timeout) {
+        HttpClient http = HttpClient.newBuilder()
+                .cookieHandler(new CookieManager(null, CookiePolicy.ACCEPT_ALL))
+                .connectTimeout(timeout)
+                .build();
+        return new StoreClient(http, base);
+    }
+
+    /** The same shopper at another node. */
+    public StoreClient at(URI otherBase) {
+        return new StoreClient(http, otherBase);
+    }
+
+    /** A reply: its status, its content type and its body, parsed as JSON where it is JSON. */
+    public record Reply(int status, String contentType, String body) {
+
+        public JsonNode json() {
+            try {
+                return JSON.readTree(body);
+            } catch (JsonProcessingException e) {
+                return MissingNode.getInstance();
+            }
+        }
+
+        @Override
+        public String toString() {
+            return status + " " + contentType + " " + body;
+        }
+    }
+
+    public Reply get(String path) {
+        return send("GET", path, null, null);
+    }
+
+    public Reply post(String path, String json) {
+        return send("POST", path, "application/json", json);
+    }
+
+    public Reply send(String method, String path, String contentType, String body) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(30))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (contentType != null) {
+            b.header("Content-Type", contentType);
+        }
+        try {
+            HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            return new Reply(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), r.body());
+        } catch (IOException e) {
+            throw new IllegalStateException(method + " " + base.resolve(path) + " failed: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted during " + method + " " + path, e);
+        }
+    }
+}

@@ -1,0 +1,47 @@
+package org.qoscluster.testing;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/** Looks straight into the store's master database over the Derby network client. */
+public final class StoreDatabase {
+
+    private final String jdbcUrl;
+
+    public StoreDatabase(String jdbcUrl) {
+        this.jdbcUrl = jdbcUrl;
+    }
+
+    /** What a refused request must leave alone. */
+    public record Snapshot(long customers, long orders, long orderLines, long totalStock) {
+    }
+
+    public Snapshot snapshot() {
+        return new Snapshot(number("SELECT COUNT(*) FROM CUSTOMER"), number("SELECT COUNT(*) FROM CUSTOMER_ORDER"),
+                number("SELECT COUNT(*) FROM ORDER_LINE"), number("SELECT SUM(STOCK) FROM PRODUCT"));
+    }
+
+    public long stock(long productId) {
+        return number("SELECT STOCK FROM PRODUCT WHERE ID = " + productId);
+    }
+
+    public long products() {
+        return number("SELECT COUNT(*) FROM PRODUCT");
+    }
+
+    private long number(String sql) {
+        try (Connection c = DriverManager.getConnection(jdbcUrl, "qos", "qos");
+             Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery(sql)) {
+            if (!rs.next()) {
+                throw new IllegalStateException("no row for " + sql);
+            }
+            return rs.getLong(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException("query failed on " + jdbcUrl + ": " + sql, e);
+        }
+    }
+}

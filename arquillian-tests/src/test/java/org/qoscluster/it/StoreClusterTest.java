@@ -1,0 +1,132 @@
+package org.qoscluster.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.qoscluster.testing.StoreAssertions.assertOk;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.qoscluster.launcher.Cluster;
+import org.qoscluster.launcher.PartStatus;
+import org.qoscluster.testing.QosCluster;
+import org.qoscluster.testing.StoreClient;
+import org.qoscluster.testing.StoreDatabase;
+
+/** The store end to end on a real two-node cluster over real Derby servers. */
+@QosCluster(nodes = 2, replicas = 2)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class StoreClusterTest {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+    @Test
+    @Order(1)
+    void shouldServeOneSeededCatalogueFromEveryNode(Cluster cluster) {
+        for (var node : cluster.config().nodes()) {
+            StoreClient shopper = StoreClient.at(cluster.nodeUri(node.name()), TIMEOUT);
+            JsonNode health = assertOk(shopper.get("api/health"));
+            assertEquals(node.name(), health.path("node").asText());
+            assertEquals(1000, assertOk(shopper.get("api/products?limit=10")).path("total").asInt());
+        }
+        assertEquals(1000, db(cluster).products(), "two nodes seeding at once seed each product once");
+        JsonNode kettles = assertOk(StoreClient.at(cluster.storeUri(), TIMEOUT).get("api/products?q=kettle&limit=100"));
+        assertTrue(kettles.path("total").asInt() > 0);
+        kettles.path("items").forEach(p -> assertTrue(p.path("name").asText().contains("Kettle"), p.toString()));
+    }
+
+    @Test
+    @Order(2)
+    void shouldBrowseAddToCartCheckOutAndShowTheOrder(Cluster cluster) {
+        StoreDatabase db = db(cluster);
+        StoreClient shopper = StoreClient.at(cluster.storeUri(), TIMEOUT);
+        long customer = assertOk(shopper.post("api/customers", "{\"name\":\"Ada\",\"email\":\"ada@example.org\"}")).path("id").asLong();
+        long stock7 = db.stock(7);
+        long stock8 = db.stock(8);
+        assertOk(shopper.post("api/cart/items", "{\"productId\":7,\"quantity\":2}"));
+        JsonNode cart = assertOk(shopper.post("api/cart/items", "{\"productId\":8,\"quantity\":1}"));
+        assertEquals(3, cart.path("items").asInt());
+        long price7 = assertOk(shopper.get("api/products/7")).path("priceCents").asLong();
+        long price8 = assertOk(shopper.get("api/products/8")).path("priceCents").asLong();
+        assertEquals(2 * price7 + price8, cart.path("totalCents").asLong());
+
+        StoreClient.Reply placed = shopper.send("POST", "api/orders", null, null);
+        assertEquals(201, placed.status(), placed::toString);
+        JsonNode order = placed.json();
+        assertEquals(customer, order.path("customerId").asLong());
+        assertEquals(2 * price7 + price8, order.path("totalCents").asLong());
+        assertEquals(stock7 - 2, db.stock(7), "checkout takes the quantity out of stock");
+        assertEquals(stock8 - 1, db.stock(8));
+        assertEquals(0, assertOk(shopper.get("api/cart")).path("items").asInt(), "checkout empties the cart");
+
+        JsonNode history = assertOk(shopper.get("api/orders"));
+        assertEquals(1, history.size());
+        assertEquals(order.path("id").asLong(), history.get(0).path("id").asLong());
+        assertEquals(2, history.get(0).path("lines").size());
+    }
+
+    @Test
+    @Order(3)
+    void shouldRefuseACheckoutBeyondStockAndWriteNothing(Cluster cluster) {
+        StoreDatabase db = db(cluster);
+        StoreClient shopper = StoreClient.at(cluster.storeUri(), TIMEOUT);
+        assertOk(shopper.post("api/customers", "{\"name\":\"Cy\",\"email\":\"cy@example.org\"}"));
+        assertOk(shopper.post("api/cart/items", "{\"productId\":9,\"quantity\":1}"));
+        assertOk(shopper.post("api/cart/items", "{\"productId\":1,\"quantity\":99}"));
+        var before = db.snapshot();
+        StoreClient.Reply refused = shopper.send("POST", "api/orders", null, null);
+        assertEquals(409, refused.status(), refused::toString);
+        assertEquals(before, db.snapshot(), "neither the order nor the stock of product 9 changed");
+    }
+
+    @Test
+    @Order(10)
+    void shouldKeepTheCartOnAnotherNodeAlsoAfterTheFirstIsKilled(Cluster cluster) {
+        StoreClient seenOnBoth = StoreClient.at(cluster.nodeUri("node-1"), TIMEOUT);
+        assertOk(seenOnBoth.post("api/customers", "{\"name\":\"Dee\",\"email\":\"dee@example.org\"}"));
+        assertOk(seenOnBoth.post("api/cart/items", "{\"productId\":21,\"quantity\":3}"));
+        assertOk(seenOnBoth.post("api/cart/items", "{\"productId\":22,\"quantity\":1}"));
+        assertEquals(Map.of(21L, 3, 22L, 1), lines(assertOk(seenOnBoth.at(cluster.nodeUri("node-2")).get("api/cart"))),
+                "node 2 sees node 1's cart");
+
+        // This shopper's session has only ever been on node 1 when node 1 dies: node 2 must
+        // find it in the cluster's session store, not in its own memory.
+        StoreClient onlyOnNode1 = StoreClient.at(cluster.nodeUri("node-1"), TIMEOUT);
+        assertOk(onlyOnNode1.post("api/customers", "{\"name\":\"Eve\",\"email\":\"eve@example.org\"}"));
+        assertOk(onlyOnNode1.post("api/cart/items", "{\"productId\":23,\"quantity\":4}"));
+
+        cluster.kill("node-1");
+        Map<String, Boolean> alive = cluster.status().stream().collect(Collectors.toMap(PartStatus::name, PartStatus::alive));
+        assertFalse(alive.get("node-1"));
+        assertTrue(alive.get("node-2"));
+        assertTrue(alive.get("derby-master"));
+
+        StoreClient deeOnNode2 = seenOnBoth.at(cluster.nodeUri("node-2"));
+        assertEquals(Map.of(21L, 3, 22L, 1), lines(assertOk(deeOnNode2.get("api/cart"))), "the cart outlives node 1");
+        StoreClient eveOnNode2 = onlyOnNode1.at(cluster.nodeUri("node-2"));
+        assertEquals(Map.of(23L, 4), lines(assertOk(eveOnNode2.get("api/cart"))),
+                "a cart node 2 never served outlives node 1");
+        assertEquals("eve@example.org", assertOk(eveOnNode2.get("api/customers/me")).path("email").asText());
+
+        StoreClient.Reply placed = deeOnNode2.send("POST", "api/orders", null, null);
+        assertEquals(201, placed.status(), placed::toString);
+        assertEquals("node-2", placed.json().path("placedBy").asText());
+    }
+
+    private static Map<Long, Integer> lines(JsonNode cart) {
+        Map<Long, Integer> lines = new java.util.HashMap<>();
+        cart.path("lines").forEach(l -> lines.put(l.path("productId").asLong(), l.path("quantity").asInt()));
+        return lines;
+    }
+
+    private static StoreDatabase db(Cluster cluster) {
+        return new StoreDatabase(cluster.jdbcUrl("master"));
+    }
+}
