@@ -1,6 +1,11 @@
 package org.qoscluster.testing;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -27,9 +32,24 @@ public final class QosClusterExtension implements BeforeAllCallback, ParameterRe
     /** Closes the cluster when JUnit drops the class's store. */
     private record RunningCluster(Cluster cluster) implements ExtensionContext.Store.CloseableResource {
         @Override
-        public void close() {
+        public void close() throws IOException {
             LOG.info("stopping test cluster in {}", cluster.stateDir());
             cluster.close();
+            // Keep the logs and domain.xml files for a look after the run; drop Payara's unpacked runtime (100 MB a node).
+            for (var member : cluster.config().nodes()) {
+                deleteTree(cluster.stateDir().resolve("members").resolve(member.name()).resolve("root"));
+            }
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
         }
     }
 

@@ -1,0 +1,111 @@
+package org.qoscluster.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.qoscluster.config.ClusterConfig;
+import org.qoscluster.launcher.Cluster;
+import org.qoscluster.launcher.LauncherException;
+import org.qoscluster.testing.TestRuntime;
+
+/** The launcher's promises: clear refusals, and {@code down} stops exactly what {@code up} started. */
+class LauncherTest {
+
+    private static final Duration TIMEOUT = Duration.ofMinutes(2);
+
+    @Test
+    void shouldNameABusyPortAndStartNothing() throws IOException {
+        ClusterConfig free = TestRuntime.freePortConfig(1, 1);
+        Path state = TestRuntime.stateDir(LauncherTest.class);
+        try (ServerSocket squatter = new ServerSocket()) {
+            squatter.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), free.replicas().get(0).port()));
+            LauncherException e = assertThrows(LauncherException.class,
+                    () -> Cluster.startDatabases(free, TestRuntime.layout(), state, TIMEOUT));
+            assertTrue(e.getMessage().contains("port " + squatter.getLocalPort()
+                    + " (qos.db.replica.ports, Derby replica-1) is already in use"), e.getMessage());
+        }
+        assertEquals(List.of(), Cluster.status(state), "nothing was started");
+    }
+
+    @Test
+    void shouldStopTheRestAfterOnePartCrashed() {
+        ClusterConfig config = TestRuntime.freePortConfig(1, 2);
+        Path state = TestRuntime.stateDir(LauncherTest.class);
+        Cluster databases = Cluster.startDatabases(config, TestRuntime.layout(), state, TIMEOUT);
+        try {
+            assertThrows(LauncherException.class, () -> Cluster.startDatabases(config, TestRuntime.layout(), state, TIMEOUT),
+                    "a second start from the same state directory is refused");
+            databases.kill("derby-replica-1");
+            Map<String, Boolean> alive = new HashMap<>();
+            Cluster.status(state).forEach(p -> alive.put(p.name(), p.alive()));
+            assertEquals(Map.of("derby-master", true, "derby-replica-1", false, "derby-replica-2", true), alive);
+        } finally {
+            List<String> lines = Cluster.stop(state);
+            assertTrue(lines.contains("derby-replica-1: was not running"), lines.toString());
+            assertTrue(lines.stream().anyMatch(l -> l.startsWith("derby-master: stopped")), lines.toString());
+        }
+        assertEquals(List.of(), Cluster.status(state), "down removes every pid file");
+        for (var db : config.databases()) {
+            assertTrue(portFree(db.port()), "port " + db.port() + " is free again after down");
+        }
+    }
+
+    @Test
+    void shouldExitWithAMessageNamingABadSettingFromTheCommandLine() throws Exception {
+        Result r = launcher("up", "--state", TestRuntime.stateDir(LauncherTest.class).toString(),
+                "-Dqos.db.master.port=abc", "-Dqos.node.heap=lots");
+        assertEquals(2, r.exit(), r.output());
+        assertTrue(r.output().contains("qos.db.master.port: 'abc' is not a port number"), r.output());
+        assertTrue(r.output().contains("qos.node.heap: 'lots' is not a heap size"), r.output());
+    }
+
+    @Test
+    void shouldReportAnEmptyStateDirectory() throws Exception {
+        Path state = TestRuntime.stateDir(LauncherTest.class);
+        Result r = launcher("status", "--state", state.toString());
+        assertEquals(0, r.exit(), r.output());
+        assertTrue(r.output().contains("nothing is running"), r.output());
+        Result unknown = launcher("start");
+        assertEquals(2, unknown.exit(), unknown.output());
+        assertTrue(unknown.output().contains("unknown command 'start'"), unknown.output());
+    }
+
+    private record Result(int exit, String output) {
+    }
+
+    /** Runs the launcher as bin/qoscluster does, in its own JVM. */
+    private static Result launcher(String... args) throws Exception {
+        Path runtime = Path.of(System.getProperty("qos.runtime.dir"));
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                "-cp", runtime.resolve("launcher") + "/*", "org.qoscluster.launcher.Main"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "launcher did not exit");
+        return new Result(p.exitValue(), out);
+    }
+
+    private static boolean portFree(int port) {
+        try (ServerSocket s = new ServerSocket()) {
+            s.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}
