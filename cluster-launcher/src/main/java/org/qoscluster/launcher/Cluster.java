@@ -20,20 +20,23 @@ import org.qoscluster.config.ClusterConfig;
 import org.qoscluster.config.DatabaseSpec;
 import org.qoscluster.config.MemberSpec;
 import org.qoscluster.config.PayaraMemberConfig;
+import org.qoscluster.config.Role;
 import org.qoscluster.launcher.internal.Commands;
 import org.qoscluster.launcher.internal.PartProcess;
 import org.qoscluster.launcher.internal.Readiness;
+import org.qoscluster.launcher.internal.Secrets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running cluster on one host: one Derby network server per database copy and one Payara
- * Micro process per node (the router joins once it exists). Everything it starts is recorded
+ * A running cluster on one host: one Derby network server per database copy, one Payara
+ * Micro process per node running the store, and one running the QoS-goal router. Everything it starts is recorded
  * in pid files under its state directory, so {@link #stop(Path)} stops exactly that, also from
  * another process and after one part crashed.
  *
  * <p>Layout of the state directory: {@code run/*.pid}, {@code logs/*.log},
- * {@code derby/NAME/} (database files), {@code members/NAME/} (domain.xml, Payara root).
+ * {@code derby/NAME/} (database files), {@code members/NAME/} (domain.xml, Payara root),
+ * {@code secrets/} (random UID key and admin token, owner-only).
  */
 public final class Cluster implements AutoCloseable {
 
@@ -41,16 +44,21 @@ public final class Cluster implements AutoCloseable {
     private static final Duration STOP_GRACE = Duration.ofSeconds(20);
 
     private final ClusterConfig config;
+    private final RuntimeLayout layout;
     private final Path stateDir;
+    private final Clock clock;
 
-    private Cluster(ClusterConfig config, Path stateDir) {
+    private Cluster(ClusterConfig config, RuntimeLayout layout, Path stateDir, Clock clock) {
         this.config = config;
+        this.layout = layout;
         this.stateDir = stateDir;
+        this.clock = clock;
     }
 
     /**
      * Starts every part and waits until each answers: Derby servers accept a JDBC connection
-     * (the database is created on first start), nodes answer {@code /api/health} with 200.
+     * (the database is created on first start), nodes answer {@code /api/health} with 200, the
+     * router answers {@code /qrs/site} with 200 (at least one node in rotation).
      * On any failure, what was started is stopped again and the exception carries the tail of
      * the failing part's log.
      *
@@ -77,7 +85,7 @@ public final class Cluster implements AutoCloseable {
                     + running.stream().map(PartStatus::name).toList() + "); stop it first with 'down'");
         }
         checkPortsFree(config, withNodes);
-        Cluster cluster = new Cluster(config, dir);
+        Cluster cluster = new Cluster(config, layout, dir, clock);
         Instant deadline = clock.instant().plus(timeout);
         Readiness readiness = new Readiness(clock);
         try {
@@ -90,11 +98,15 @@ public final class Cluster implements AutoCloseable {
                 return cluster;
             }
             byte[] template = PayaraMemberConfig.bundledTemplate(layout.payaraMicroJar());
-            List<CompletableFuture<Void>> nodes = new ArrayList<>();
-            for (MemberSpec node : config.nodes()) {
-                nodes.add(cluster.startNode(layout, node, template, readiness, deadline));
+            Secrets.ensure(cluster.secretsDir(), List.of(ClusterConfig.SECRET_UID_KEY, ClusterConfig.SECRET_ADMIN_TOKEN));
+            // Router and nodes start together: the router keeps a node out of rotation until its
+            // health check passes, so it is ready once at least one node is.
+            List<CompletableFuture<Void>> members = new ArrayList<>();
+            for (MemberSpec member : config.members()) {
+                cluster.writeDomainXml(member, template);
+                members.add(cluster.startMember(member, readiness, deadline));
             }
-            joinAll(nodes);
+            joinAll(members);
             return cluster;
         } catch (RuntimeException e) {
             String tails = cluster.logTails(40);
@@ -140,9 +152,23 @@ public final class Cluster implements AutoCloseable {
         return URI.create("http://" + config.host() + ":" + m.httpPort() + "/");
     }
 
-    /** The address users open: the router once it exists, today the first node. */
+    /** The address users open: the router. */
     public URI storeUri() {
-        return nodeUri(config.nodes().get(0).name());
+        return nodeUri(config.router().name());
+    }
+
+    /** The bearer token of the router's admin endpoints. */
+    public String adminToken() {
+        return Secrets.read(secretsDir(), ClusterConfig.SECRET_ADMIN_TOKEN);
+    }
+
+    /** Starts a member that was stopped or killed again, and waits until it answers. */
+    public void restart(String member, Duration timeout) {
+        MemberSpec m = config.member(member).orElseThrow(() -> new IllegalArgumentException("no member " + member));
+        if (PartProcess.handle(stateDir, member).isPresent()) {
+            throw new LauncherException(member + " is still running");
+        }
+        startMember(m, new Readiness(clock), clock.instant().plus(timeout)).join();
     }
 
     /** Kills a part with SIGKILL, as a crash would. */
@@ -177,21 +203,31 @@ public final class Cluster implements AutoCloseable {
         mkdirs(home);
         PartProcess.start(stateDir, part, "derby", db.port(), Commands.derby(config, layout, db, home, stateDir));
         LOG.info("part={} starting Derby network server on {}:{}", part, config.host(), db.port());
-        return CompletableFuture.runAsync(() ->
-                readiness.awaitDatabase(part, config.jdbcUrl(db), () -> PartProcess.handle(stateDir, part).isPresent(), deadline));
+        return CompletableFuture.runAsync(() -> readiness.awaitDatabase(part, config.jdbcUrl(db), db.name(),
+                () -> PartProcess.handle(stateDir, part).isPresent(), deadline));
     }
 
-    private CompletableFuture<Void> startNode(RuntimeLayout layout, MemberSpec node, byte[] template, Readiness readiness,
-                                              Instant deadline) {
-        Path memberDir = stateDir.resolve("members").resolve(node.name());
-        mkdirs(memberDir.resolve("tmp"));
-        Path domainXml = memberDir.resolve("domain.xml");
-        write(domainXml, PayaraMemberConfig.domainXml(config, node, template));
-        PartProcess.start(stateDir, node.name(), "node", node.httpPort(),
-                Commands.node(config, layout, node, memberDir, domainXml, stateDir));
-        LOG.info("part={} starting Payara Micro node on {}:{}", node.name(), config.host(), node.httpPort());
-        return CompletableFuture.runAsync(() -> readiness.awaitHttp(node.name(), nodeUri(node.name()).resolve("api/health"),
-                () -> PartProcess.handle(stateDir, node.name()).isPresent(), deadline));
+    private Path secretsDir() {
+        return stateDir.resolve("secrets");
+    }
+
+    private Path memberDir(MemberSpec member) {
+        return stateDir.resolve("members").resolve(member.name());
+    }
+
+    private void writeDomainXml(MemberSpec member, byte[] template) {
+        mkdirs(memberDir(member).resolve("tmp"));
+        write(memberDir(member).resolve("domain.xml"), PayaraMemberConfig.domainXml(config, member, template));
+    }
+
+    private CompletableFuture<Void> startMember(MemberSpec member, Readiness readiness, Instant deadline) {
+        Path dir = memberDir(member);
+        PartProcess.start(stateDir, member.name(), member.role() == Role.NODE ? "node" : "router", member.httpPort(),
+                Commands.member(config, layout, member, dir, dir.resolve("domain.xml"), secretsDir(), stateDir));
+        LOG.info("part={} starting Payara Micro {} on {}:{}", member.name(), member.role(), config.host(), member.httpPort());
+        URI ready = nodeUri(member.name()).resolve(member.role() == Role.NODE ? "api/health" : "qrs/site");
+        return CompletableFuture.runAsync(() -> readiness.awaitHttp(member.name(), ready,
+                () -> PartProcess.handle(stateDir, member.name()).isPresent(), deadline));
     }
 
     private static void checkPortsFree(ClusterConfig config, boolean withNodes) {
@@ -203,6 +239,10 @@ public final class Cluster implements AutoCloseable {
         for (MemberSpec n : withNodes ? config.nodes() : List.<MemberSpec>of()) {
             ports.put(n.httpPort(), ClusterConfig.NODE_HTTP_PORTS + ", " + n.name() + " HTTP");
             ports.put(n.hazelcastPort(), ClusterConfig.NODE_HAZELCAST_PORTS + ", " + n.name() + " Hazelcast");
+        }
+        if (withNodes) {
+            ports.put(config.router().httpPort(), ClusterConfig.ROUTER_HTTP_PORT + ", router HTTP");
+            ports.put(config.router().hazelcastPort(), ClusterConfig.ROUTER_HAZELCAST_PORT + ", router Hazelcast");
         }
         List<String> busy = new ArrayList<>();
         ports.forEach((port, what) -> {

@@ -79,8 +79,10 @@ public final class Main {
         System.out.println();
         System.out.println("QoS Cluster is up in " + seconds + " s. Open the store at " + cluster.storeUri());
         for (var node : config.nodes()) {
-            System.out.println("  " + node.name() + ": " + cluster.nodeUri(node.name()));
+            System.out.println("  " + node.name() + " (direct): " + cluster.nodeUri(node.name()));
         }
+        System.out.println("  router admin: curl -H \"Authorization: Bearer $(cat " + state.resolve("secrets")
+                .resolve(ClusterConfig.SECRET_ADMIN_TOKEN) + ")\" " + cluster.storeUri() + "qrs/admin/nodes");
         System.out.println("Stop it with: bin/qoscluster down");
         return 0;
     }

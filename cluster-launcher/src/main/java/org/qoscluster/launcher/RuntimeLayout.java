@@ -7,14 +7,15 @@ import java.util.List;
 
 /**
  * Where the built runtime lies: {@code payara/payara-micro.jar}, {@code derby/*.jar} and
- * {@code apps/sample-app.war} under one directory ({@code cluster-launcher/target/runtime}
+ * {@code apps/sample-app.war}, {@code apps/qrs-servlet.war} under one directory ({@code cluster-launcher/target/runtime}
  * after {@code mvn package}).
  *
  * @param payaraMicroJar the Payara Micro jar every member runs
  * @param derbyDir       directory of the Derby jars (server, engine, client, shared, tools)
  * @param storeWar       the application WAR the nodes deploy
+ * @param routerWar      the QoS-goal Router Servlet WAR the router deploys
  */
-public record RuntimeLayout(Path payaraMicroJar, Path derbyDir, Path storeWar) {
+public record RuntimeLayout(Path payaraMicroJar, Path derbyDir, Path storeWar, Path routerWar) {
 
     private static final List<String> DERBY_JARS = List.of("derby.jar", "derbynet.jar", "derbyshared.jar",
             "derbytools.jar", "derbyclient.jar");
@@ -23,7 +24,7 @@ public record RuntimeLayout(Path payaraMicroJar, Path derbyDir, Path storeWar) {
     public static RuntimeLayout at(Path runtimeDir) {
         Path dir = runtimeDir.toAbsolutePath().normalize();
         RuntimeLayout layout = new RuntimeLayout(dir.resolve("payara/payara-micro.jar"), dir.resolve("derby"),
-                dir.resolve("apps/sample-app.war"));
+                dir.resolve("apps/sample-app.war"), dir.resolve("apps/qrs-servlet.war"));
         List<Path> missing = new ArrayList<>();
         for (Path p : layout.requiredFiles()) {
             if (!Files.isRegularFile(p)) {
@@ -49,7 +50,7 @@ public record RuntimeLayout(Path payaraMicroJar, Path derbyDir, Path storeWar) {
     }
 
     private List<Path> requiredFiles() {
-        List<Path> files = new ArrayList<>(List.of(payaraMicroJar, storeWar));
+        List<Path> files = new ArrayList<>(List.of(payaraMicroJar, storeWar, routerWar));
         DERBY_JARS.forEach(j -> files.add(derbyDir.resolve(j)));
         return files;
     }

@@ -23,7 +23,7 @@ import org.qoscluster.config.internal.ConfigReader;
  * The whole cluster's configuration: one validated, immutable object from which every role's
  * {@code domain.xml} and every process's command line is produced.
  *
- * <p>It is read from {@code qos.*} properties laid over the shipped defaults
+ * <p>It is read from {@code qos.*} properties (secrets, {@code qos.secret.*}, excepted) laid over the shipped defaults
  * ({@code org/qoscluster/config/defaults.properties}, where each key is documented). An unknown
  * {@code qos.*} key, a bad value or a clash (two parts on one port) fails with an
  * {@link InvalidConfigException} that names every bad key and echoes its value.
@@ -43,6 +43,16 @@ public final class ClusterConfig {
     public static final String DEFAULT_CLASS = "qos.class.default";
     /** Prefix of the service-class keys: {@code qos.class.NAME.p95-ms|priority|max-concurrency|match}. */
     public static final String CLASS_PREFIX = "qos.class.";
+
+    /**
+     * Secrets ({@code qos.secret.*}) are never part of the configuration object, so they never
+     * reach a {@code domain.xml}; members read them from their secrets directory.
+     */
+    public static final String SECRET_PREFIX = "qos.secret.";
+    /** HMAC key of the router's signed UID cookie. */
+    public static final String SECRET_UID_KEY = "qos.secret.uid-key";
+    /** Bearer token of the router's admin endpoints. */
+    public static final String SECRET_ADMIN_TOKEN = "qos.secret.admin-token";
 
     private static final String DEFAULTS = "defaults.properties";
 
@@ -77,13 +87,14 @@ public final class ClusterConfig {
 
     /** The shipped defaults with {@code overrides} laid over them; keys outside {@code qos.*} are ignored. */
     public static ClusterConfig from(Map<String, String> overrides) {
-        Map<String, String> merged = new LinkedHashMap<>(defaultProperties());
+        Map<String, String> defaults = defaultProperties();
+        Map<String, String> merged = new LinkedHashMap<>(defaults);
         overrides.forEach((k, v) -> {
-            if (k.startsWith("qos.")) {
+            if (k.startsWith("qos.") && !k.startsWith(SECRET_PREFIX)) {
                 merged.put(k, v);
             }
         });
-        return new ClusterConfig(ConfigReader.read(merged));
+        return new ClusterConfig(ConfigReader.read(merged, defaults.keySet()));
     }
 
     /**

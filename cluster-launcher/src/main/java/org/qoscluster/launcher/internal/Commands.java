@@ -8,6 +8,7 @@ import org.qoscluster.config.ClusterConfig;
 import org.qoscluster.config.DatabaseSpec;
 import org.qoscluster.config.MemberSpec;
 import org.qoscluster.config.PayaraMemberConfig;
+import org.qoscluster.config.Role;
 import org.qoscluster.launcher.RuntimeLayout;
 
 /** The command line of each kind of part. */
@@ -30,17 +31,24 @@ public final class Commands {
                 "start", "-h", config.host(), "-p", Integer.toString(db.port()), "-noSecurityManager");
     }
 
-    public static List<String> node(ClusterConfig config, RuntimeLayout layout, MemberSpec node, Path memberDir,
-                                    Path domainXml, Path stateDir) {
+    /**
+     * A Payara Micro member: a node deploys the store (with the Derby client on its class path),
+     * the router deploys the QRS. Both read secrets from {@code secretsDir}.
+     */
+    public static List<String> member(ClusterConfig config, RuntimeLayout layout, MemberSpec member, Path memberDir,
+                                      Path domainXml, Path secretsDir, Path stateDir) {
         List<String> cmd = new ArrayList<>(List.of(java(), "-Xmx" + config.nodeHeap(),
-                "-D" + PART_PROPERTY + "=" + stateDir + "/" + node.name(),
+                "-D" + PART_PROPERTY + "=" + stateDir + "/" + member.name(),
                 "-Djava.io.tmpdir=" + memberDir.resolve("tmp"),
                 "-jar", layout.payaraMicroJar().toString()));
-        cmd.addAll(PayaraMemberConfig.microOptions(config, node, domainXml));
-        cmd.addAll(List.of("--rootdir", memberDir.resolve("root").toString(),
-                "--addlibs", layout.derbyClientLibs(),
-                "--deploy", layout.storeWar().toString(),
-                "--contextroot", "/"));
+        cmd.addAll(PayaraMemberConfig.microOptions(config, member, domainXml));
+        cmd.addAll(List.of("--rootdir", memberDir.resolve("root").toString(), "--secretsdir", secretsDir.toString()));
+        if (member.role() == Role.NODE) {
+            cmd.addAll(List.of("--addlibs", layout.derbyClientLibs(), "--deploy", layout.storeWar().toString()));
+        } else {
+            cmd.addAll(List.of("--deploy", layout.routerWar().toString()));
+        }
+        cmd.addAll(List.of("--contextroot", "/"));
         return cmd;
     }
 }

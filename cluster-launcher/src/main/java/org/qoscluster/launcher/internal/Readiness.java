@@ -41,11 +41,18 @@ public final class Readiness {
         }
     }
 
-    /** Waits until a Derby network server accepts a JDBC connection, creating the database. */
-    public void awaitDatabase(String part, String jdbcUrl, BooleanSupplier alive, Instant deadline) {
+    /**
+     * Waits until a Derby network server accepts a JDBC connection, creating the database, and
+     * labels the copy with the database property {@code qos.copy.name} (what the nodes' health
+     * page reads back, so the router can check which copy a node reaches).
+     */
+    public void awaitDatabase(String part, String jdbcUrl, String copyName, BooleanSupplier alive, Instant deadline) {
         await(part, alive, deadline, () -> {
-            try (Connection c = DriverManager.getConnection(jdbcUrl + ";create=true", "qos", "qos")) {
-                return c.isValid(2);
+            try (Connection c = DriverManager.getConnection(jdbcUrl + ";create=true", "qos", "qos");
+                 var label = c.prepareCall("CALL SYSCS_UTIL.SYSCS_SET_DATABASE_PROPERTY('qos.copy.name', ?)")) {
+                label.setString(1, copyName);
+                label.execute();
+                return true;
             } catch (SQLException e) {
                 return false;
             }

@@ -12,10 +12,12 @@ import jakarta.ws.rs.core.Response;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.qoscluster.store.service.Catalog;
+import org.qoscluster.store.service.DatabaseIdentity;
 
 /**
  * {@code GET /api/health}: 200 when this node serves the store and reaches its database
- * (the catalogue answers), 503 otherwise. The launcher and the tests wait on it.
+ * (the catalogue answers), 503 otherwise; {@code database} names the copy it reached. The
+ * launcher, the router's health check and the tests use it.
  */
 @Path("/health")
 @Produces(MediaType.APPLICATION_JSON)
@@ -23,11 +25,14 @@ public class HealthResource {
 
     private static final Logger LOG = Logger.getLogger(HealthResource.class.getName());
 
-    public record Health(String status, String node, long products, String reason) {
+    public record Health(String status, String node, String database, long products, String reason) {
     }
 
     @Inject
     private Catalog catalog;
+
+    @Inject
+    private DatabaseIdentity database;
 
     @Inject
     @ConfigProperty(name = "qos.member.name", defaultValue = "standalone")
@@ -37,10 +42,10 @@ public class HealthResource {
     public Response health() {
         try {
             long products = catalog.page(0, 1, null).total();
-            return Response.ok(new Health("UP", node, products, null)).build();
+            return Response.ok(new Health("UP", node, database.copyName(), products, null)).build();
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "node={0} health check failed: {1}", new Object[] {node, e.toString()});
-            return Response.status(503).entity(new Health("DOWN", node, 0, e.toString())).build();
+            return Response.status(503).entity(new Health("DOWN", node, null, 0, e.toString())).build();
         }
     }
 }

@@ -31,12 +31,6 @@ public final class ConfigReader {
     private static final Pattern METHOD = Pattern.compile("\\*|[A-Z]{1,16}");
     private static final Pattern PATH = Pattern.compile("/[A-Za-z0-9._~/%-]*\\*?");
     private static final Set<String> CLASS_FIELDS = Set.of("p95-ms", "priority", "max-concurrency", "match");
-    private static final Set<String> PLAIN_KEYS = Set.of(
-            ClusterConfig.CLUSTER_NAME, ClusterConfig.HOST, ClusterConfig.DB_NAME, ClusterConfig.DB_MASTER_PORT,
-            ClusterConfig.DB_REPLICA_PORTS, ClusterConfig.NODE_HTTP_PORTS, ClusterConfig.NODE_HAZELCAST_PORTS,
-            ClusterConfig.NODE_HEAP, ClusterConfig.ROUTER_HTTP_PORT, ClusterConfig.ROUTER_HAZELCAST_PORT,
-            ClusterConfig.DEFAULT_CLASS);
-
     /** What was read; only handed out when there were no problems. */
     public record Result(Map<String, String> properties, String clusterName, String host, String databaseName,
                          List<DatabaseSpec> databases, List<MemberSpec> nodes, MemberSpec router, String nodeHeap,
@@ -44,15 +38,21 @@ public final class ConfigReader {
     }
 
     private final Map<String, String> props;
+    private final Set<String> knownKeys;
     private final List<String> problems = new ArrayList<>();
 
-    private ConfigReader(Map<String, String> props) {
+    private ConfigReader(Map<String, String> props, Set<String> knownKeys) {
         this.props = props;
+        this.knownKeys = knownKeys;
     }
 
-    /** Validates {@code props} (defaults already merged in) or throws {@link InvalidConfigException}. */
-    public static Result read(Map<String, String> props) {
-        return new ConfigReader(new TreeMap<>(props)).read();
+    /**
+     * Validates {@code props} (defaults already merged in) or throws {@link InvalidConfigException}.
+     *
+     * @param knownKeys the keys that exist besides the {@code qos.class.NAME.*} ones: those of the defaults
+     */
+    public static Result read(Map<String, String> props, Set<String> knownKeys) {
+        return new ConfigReader(new TreeMap<>(props), Set.copyOf(knownKeys)).read();
     }
 
     private Result read() {
@@ -108,10 +108,10 @@ public final class ConfigReader {
     private Set<String> checkKeys() {
         Set<String> classNames = new TreeSet<>();
         for (String key : props.keySet()) {
-            if (PLAIN_KEYS.contains(key)) {
+            if (key.equals(ClusterConfig.DEFAULT_CLASS) || (knownKeys.contains(key) && !key.startsWith(ClusterConfig.CLASS_PREFIX))) {
                 continue;
             }
-            if (key.startsWith(ClusterConfig.CLASS_PREFIX)) {
+            if (key.startsWith(ClusterConfig.CLASS_PREFIX) && !key.equals(ClusterConfig.DEFAULT_CLASS)) {
                 String rest = key.substring(ClusterConfig.CLASS_PREFIX.length());
                 int dot = rest.lastIndexOf('.');
                 if (dot > 0 && CLASS_FIELDS.contains(rest.substring(dot + 1))) {

@@ -1,0 +1,52 @@
+package org.qoscluster.launcher.internal;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.List;
+
+/**
+ * The members' secrets directory: one file per {@code qos.secret.*} key (Payara Micro's
+ * {@code --secretsdir} serves each file as a MicroProfile Config property named after it).
+ * Missing secrets are made from 32 random bytes; files are readable by the owner only. Nothing
+ * secret is ever in the repository or a {@code domain.xml}.
+ */
+public final class Secrets {
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private Secrets() {
+    }
+
+    public static Path ensure(Path dir, List<String> keys) {
+        try {
+            Files.createDirectories(dir);
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+            for (String key : keys) {
+                Path f = dir.resolve(key);
+                if (!Files.exists(f)) {
+                    byte[] b = new byte[32];
+                    RANDOM.nextBytes(b);
+                    Files.writeString(f, Base64.getUrlEncoder().withoutPadding().encodeToString(b), StandardCharsets.US_ASCII);
+                    Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
+                }
+            }
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare the secrets directory " + dir, e);
+        }
+    }
+
+    public static String read(Path dir, String key) {
+        try {
+            return Files.readString(dir.resolve(key), StandardCharsets.US_ASCII).strip();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read secret " + key + " in " + dir, e);
+        }
+    }
+}

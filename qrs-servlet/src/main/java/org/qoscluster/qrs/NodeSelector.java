@@ -1,0 +1,85 @@
+package org.qoscluster.qrs;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.random.RandomGenerator;
+
+import org.qoscluster.config.ServiceClass;
+
+/**
+ * Picks the node for a request of a service class.
+ *
+ * <ol>
+ * <li>Admission: a node takes a request of a class only while its requests in flight are under
+ * {@code capacity * share(priority)}, where {@code share = 0.5 + 0.5 * priority / 100}, and
+ * under the class's own cap. As load grows, low-priority classes run out of room first and are
+ * shed (503), so high-priority classes keep both room and latency.</li>
+ * <li>Goal: the predicted latency of a node for the class is its p95 estimate scaled by its
+ * load, {@code p95 * (1 + inFlight / capacity)}. Among admissible nodes that meet the class's
+ * goal, two are drawn at random and the less loaded wins (power of two choices): a loose goal
+ * may use a slow node, keeping fast ones for tight goals. When none meets the goal, the node
+ * with the lowest prediction is taken (best available).</li>
+ * </ol>
+ */
+public final class NodeSelector {
+
+    private final int capacity;
+    private final RandomGenerator random;
+
+    public NodeSelector(int capacity, RandomGenerator random) {
+        this.capacity = capacity;
+        this.random = random;
+    }
+
+    /** Requests of this priority a node may have in flight. */
+    public int admissible(ServiceClass c) {
+        return Math.max(1, (int) Math.floor(capacity * (0.5 + 0.5 * c.priority() / 100.0)));
+    }
+
+    /**
+     * The node for a request, or empty when every healthy node is out of room for this class
+     * (the request is shed). {@code exclude} is a node already tried, or null.
+     */
+    public Optional<NodeRecord> select(List<NodeRecord> nodes, ServiceClass c, NodeRecord exclude, long nowNanos) {
+        int limit = admissible(c);
+        List<NodeRecord> room = new ArrayList<>();
+        for (NodeRecord n : nodes) {
+            if (n.healthy() && n != exclude && n.inFlight() < limit
+                    && (c.maxConcurrency() == 0 || n.inFlight(c.name()) < c.maxConcurrency())) {
+                room.add(n);
+            }
+        }
+        if (room.isEmpty()) {
+            return Optional.empty();
+        }
+        double goalMicros = c.p95Millis() * 1000.0;
+        List<NodeRecord> meeting = new ArrayList<>();
+        NodeRecord best = null;
+        double bestPrediction = Double.MAX_VALUE;
+        for (NodeRecord n : room) {
+            double p = predictedMicros(n, c, nowNanos);
+            if (p <= goalMicros) {
+                meeting.add(n);
+            }
+            if (p < bestPrediction) {
+                bestPrediction = p;
+                best = n;
+            }
+        }
+        if (meeting.isEmpty()) {
+            return Optional.of(best);
+        }
+        NodeRecord a = meeting.get(random.nextInt(meeting.size()));
+        if (meeting.size() == 1) {
+            return Optional.of(a);
+        }
+        NodeRecord b = meeting.get(random.nextInt(meeting.size()));
+        return Optional.of(b.inFlight() < a.inFlight() ? b : a);
+    }
+
+    /** The latency a request of class {@code c} can expect on node {@code n}, in microseconds. */
+    public double predictedMicros(NodeRecord n, ServiceClass c, long nowNanos) {
+        return n.record(c.name()).p95Micros(nowNanos) * (1.0 + (double) n.inFlight() / capacity);
+    }
+}

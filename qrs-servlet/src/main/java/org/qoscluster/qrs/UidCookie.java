@@ -1,0 +1,71 @@
+package org.qoscluster.qrs;
+
+import java.nio.charset.StandardCharsets;
+import java.security.InvalidKeyException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
+import java.util.Optional;
+import java.util.random.RandomGenerator;
+import java.util.regex.Pattern;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * The user identity (UID) cookie: {@code UID.SIGNATURE}, where UID is 16 random bytes and
+ * SIGNATURE is HMAC-SHA256(key, UID), both base64url. Only the holder of the key can make a
+ * value that verifies, so a client can keep its own identity but never take another's.
+ */
+public final class UidCookie {
+
+    private static final Pattern SHAPE = Pattern.compile("[A-Za-z0-9_-]{22}\\.[A-Za-z0-9_-]{43}");
+    private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
+
+    private final SecretKeySpec key;
+    private final RandomGenerator random;
+
+    /**
+     * @param key    HMAC key, at least 32 bytes
+     * @param random source of new UIDs; a {@link java.security.SecureRandom} in production
+     */
+    public UidCookie(byte[] key, RandomGenerator random) {
+        if (key.length < 32) {
+            throw new IllegalArgumentException("UID key must be at least 32 bytes, is " + key.length);
+        }
+        this.key = new SecretKeySpec(key, "HmacSHA256");
+        this.random = random;
+    }
+
+    /** A new random UID. */
+    public String newUid() {
+        byte[] b = new byte[16];
+        random.nextBytes(b);
+        return B64.encodeToString(b);
+    }
+
+    /** The cookie value that carries {@code uid}. */
+    public String sign(String uid) {
+        return uid + "." + B64.encodeToString(mac(uid));
+    }
+
+    /** The UID in a cookie value, if the value is well formed and its signature verifies. */
+    public Optional<String> verify(String value) {
+        if (value == null || !SHAPE.matcher(value).matches()) {
+            return Optional.empty();
+        }
+        String uid = value.substring(0, 22);
+        byte[] given = Base64.getUrlDecoder().decode(value.substring(23));
+        return MessageDigest.isEqual(given, mac(uid)) ? Optional.of(uid) : Optional.empty();
+    }
+
+    private byte[] mac(String uid) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(key);
+            return mac.doFinal(uid.getBytes(StandardCharsets.US_ASCII));
+        } catch (NoSuchAlgorithmException | InvalidKeyException e) {
+            throw new IllegalStateException("HmacSHA256 is not available", e);
+        }
+    }
+}

@@ -1,0 +1,114 @@
+package org.qoscluster.qrs.internal;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.logging.Logger;
+
+import jakarta.json.Json;
+import jakarta.json.JsonArrayBuilder;
+import jakarta.json.JsonObjectBuilder;
+import jakarta.servlet.annotation.WebServlet;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import org.qoscluster.config.ServiceClass;
+import org.qoscluster.qrs.ClassRecord;
+import org.qoscluster.qrs.NodeRecord;
+
+/**
+ * The router's admin endpoints, behind {@code Authorization: Bearer <qos.secret.admin-token>}:
+ * {@code GET /qrs/admin/nodes} (JSON performance records) and {@code GET /qrs/admin/metrics}
+ * (Prometheus text format).
+ */
+@WebServlet(urlPatterns = "/qrs/admin/*")
+public class AdminServlet extends HttpServlet {
+
+    private static final Logger LOG = Logger.getLogger(AdminServlet.class.getName());
+
+    @Override
+    protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        RouterRuntime router = (RouterRuntime) getServletContext().getAttribute(RouterRuntime.ATTRIBUTE);
+        if (!authorized(req, router.settings().adminToken())) {
+            LOG.warning(() -> "admin request without a valid token from " + req.getRemoteAddr());
+            resp.setHeader("WWW-Authenticate", "Bearer realm=\"qos-router\"");
+            Errors.send(resp, 401, "admin endpoints need Authorization: Bearer <admin token>");
+            return;
+        }
+        String path = req.getPathInfo() == null ? "" : req.getPathInfo();
+        switch (path) {
+            case "/nodes" -> nodes(router, resp);
+            case "/metrics" -> metrics(router, resp);
+            default -> Errors.send(resp, 404, "no admin endpoint " + path + " (have /nodes, /metrics)");
+        }
+    }
+
+    static boolean authorized(HttpServletRequest req, String token) {
+        String header = req.getHeader("Authorization");
+        if (header == null || !header.startsWith("Bearer ")) {
+            return false;
+        }
+        return MessageDigest.isEqual(header.substring(7).strip().getBytes(StandardCharsets.UTF_8),
+                token.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void nodes(RouterRuntime router, HttpServletResponse resp) throws IOException {
+        long now = router.nanoTime();
+        JsonArrayBuilder nodes = Json.createArrayBuilder();
+        for (NodeRecord n : router.nodes()) {
+            JsonObjectBuilder classes = Json.createObjectBuilder();
+            for (ServiceClass c : router.settings().cluster().serviceClasses()) {
+                ClassRecord r = n.record(c.name());
+                classes.add(c.name(), Json.createObjectBuilder()
+                        .add("goalP95Ms", c.p95Millis())
+                        .add("priority", c.priority())
+                        .add("p95Ms", r.p95Micros(now) / 1000.0)
+                        .add("meanMs", r.meanMicros() / 1000.0)
+                        .add("predictedMs", router.selector().predictedMicros(n, c, now) / 1000.0)
+                        .add("errorRate", r.errorRate())
+                        .add("samples", r.samples())
+                        .add("inFlight", n.inFlight(c.name())));
+            }
+            JsonObjectBuilder node = Json.createObjectBuilder().add("name", n.name()).add("uri", n.base().toString())
+                    .add("healthy", n.healthy()).add("inFlight", n.inFlight()).add("served", n.served())
+                    .add("classes", classes);
+            if (n.lastHealthProblem() != null) {
+                node.add("problem", n.lastHealthProblem());
+            }
+            nodes.add(node);
+        }
+        JsonObjectBuilder shed = Json.createObjectBuilder();
+        router.settings().cluster().serviceClasses().forEach(c -> shed.add(c.name(), router.shed(c.name())));
+        resp.setContentType("application/json");
+        resp.getWriter().write(Json.createObjectBuilder().add("nodes", nodes).add("shed", shed).build().toString());
+    }
+
+    private static void metrics(RouterRuntime router, HttpServletResponse resp) throws IOException {
+        long now = router.nanoTime();
+        resp.setContentType("text/plain; version=0.0.4");
+        PrintWriter w = resp.getWriter();
+        w.println("# TYPE qos_router_node_healthy gauge");
+        w.println("# TYPE qos_router_node_in_flight gauge");
+        w.println("# TYPE qos_router_node_served_total counter");
+        w.println("# TYPE qos_router_class_p95_seconds gauge");
+        w.println("# TYPE qos_router_class_error_rate gauge");
+        for (NodeRecord n : router.nodes()) {
+            String node = "node=\"" + n.name() + "\"";
+            w.println("qos_router_node_healthy{" + node + "} " + (n.healthy() ? 1 : 0));
+            w.println("qos_router_node_in_flight{" + node + "} " + n.inFlight());
+            w.println("qos_router_node_served_total{" + node + "} " + n.served());
+            for (ServiceClass c : router.settings().cluster().serviceClasses()) {
+                ClassRecord r = n.record(c.name());
+                String labels = node + ",class=\"" + c.name() + "\"";
+                w.println("qos_router_class_p95_seconds{" + labels + "} " + r.p95Micros(now) / 1e6);
+                w.println("qos_router_class_error_rate{" + labels + "} " + r.errorRate());
+            }
+        }
+        w.println("# TYPE qos_router_shed_total counter");
+        for (ServiceClass c : router.settings().cluster().serviceClasses()) {
+            w.println("qos_router_shed_total{class=\"" + c.name() + "\"} " + router.shed(c.name()));
+        }
+    }
+}

@@ -1,0 +1,39 @@
+package org.qoscluster.qrs.internal;
+
+import java.util.Collections;
+import java.util.Enumeration;
+import java.util.Optional;
+
+/**
+ * Finds one cookie in the raw {@code Cookie} headers without trusting the container's cookie
+ * parser, so a garbled header costs the user their cookie, never an error page.
+ */
+final class Cookies {
+
+    private static final int MAX_HEADER = 8192;
+
+    private Cookies() {
+    }
+
+    static Optional<String> value(Enumeration<String> headers, String name) {
+        if (headers == null) {
+            return Optional.empty();
+        }
+        for (String header : Collections.list(headers)) {
+            if (header == null || header.length() > MAX_HEADER) {
+                continue;
+            }
+            for (String pair : header.split(";")) {
+                int eq = pair.indexOf('=');
+                if (eq > 0 && pair.substring(0, eq).strip().equals(name)) {
+                    String v = pair.substring(eq + 1).strip();
+                    if (v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"")) {
+                        v = v.substring(1, v.length() - 1);
+                    }
+                    return Optional.of(v);
+                }
+            }
+        }
+        return Optional.empty();
+    }
+}

@@ -1,0 +1,52 @@
+package org.qoscluster.qrs.internal;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.logging.Logger;
+
+import jakarta.servlet.ServletContextEvent;
+import jakarta.servlet.ServletContextListener;
+import jakarta.servlet.annotation.WebListener;
+
+import org.eclipse.microprofile.config.Config;
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.qoscluster.config.ClusterConfig;
+import org.qoscluster.qrs.RouterSettings;
+
+/**
+ * Reads the router's configuration once, from MicroProfile Config (the {@code qos.*}
+ * properties of the router's {@code domain.xml} and the secrets directory), validates it and
+ * starts the router. Invalid configuration fails the deployment with a message naming the key.
+ */
+@WebListener
+public class RouterLifecycle implements ServletContextListener {
+
+    private static final Logger LOG = Logger.getLogger(RouterLifecycle.class.getName());
+
+    @Override
+    public void contextInitialized(ServletContextEvent event) {
+        Config mp = ConfigProvider.getConfig();
+        Map<String, String> qos = new HashMap<>();
+        Map<String, String> secrets = new HashMap<>();
+        for (String key : mp.getPropertyNames()) {
+            if (key.startsWith(ClusterConfig.SECRET_PREFIX)) {
+                mp.getOptionalValue(key, String.class).ifPresent(v -> secrets.put(key, v));
+            } else if (key.startsWith("qos.") && !key.startsWith("qos.member.")) {
+                mp.getOptionalValue(key, String.class).ifPresent(v -> qos.put(key, v));
+            }
+        }
+        RouterSettings settings = RouterSettings.of(ClusterConfig.from(qos), secrets);
+        RouterRuntime runtime = new RouterRuntime(settings, System::nanoTime);
+        event.getServletContext().setAttribute(RouterRuntime.ATTRIBUTE, runtime);
+        runtime.start();
+        LOG.info("QoS-goal router started");
+    }
+
+    @Override
+    public void contextDestroyed(ServletContextEvent event) {
+        Object runtime = event.getServletContext().getAttribute(RouterRuntime.ATTRIBUTE);
+        if (runtime instanceof RouterRuntime r) {
+            r.close();
+        }
+    }
+}

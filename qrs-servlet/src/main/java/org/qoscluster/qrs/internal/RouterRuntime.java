@@ -1,0 +1,135 @@
+package org.qoscluster.qrs.internal;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+import java.util.logging.Logger;
+
+import org.qoscluster.config.ClusterConfig;
+import org.qoscluster.qrs.NodeRecord;
+import org.qoscluster.qrs.NodeSelector;
+import org.qoscluster.qrs.RouterSettings;
+import org.qoscluster.qrs.UidCookie;
+
+/**
+ * Everything the router's servlets share, built once when the router WAR starts: settings,
+ * node records, selector, UID cookie codec, the pooled upstream HTTP client and the health
+ * checker. Stored as a servlet-context attribute, not a static singleton.
+ */
+public final class RouterRuntime implements AutoCloseable {
+
+    public static final String ATTRIBUTE = RouterRuntime.class.getName();
+    private static final Logger LOG = Logger.getLogger(RouterRuntime.class.getName());
+
+    private final RouterSettings settings;
+    private final List<NodeRecord> nodes;
+    private final NodeSelector selector;
+    private final UidCookie uidCookie;
+    private final HttpClient client;
+    private final ExecutorService executor;
+    private final HealthChecker health;
+    private final LongSupplier nanoClock;
+    private final Map<String, AtomicLong> shed = new ConcurrentHashMap<>();
+    private final AtomicLong requestIds = new AtomicLong();
+
+    public RouterRuntime(RouterSettings settings, LongSupplier nanoClock) {
+        this.settings = settings;
+        this.nanoClock = nanoClock;
+        ClusterConfig cluster = settings.cluster();
+        this.nodes = cluster.nodes().stream()
+                .map(n -> new NodeRecord(n.name(), URI.create("http://" + cluster.host() + ":" + n.httpPort() + "/")))
+                .toList();
+        SecureRandom random = new SecureRandom();
+        this.selector = new NodeSelector(settings.nodeCapacity(), random);
+        this.uidCookie = new UidCookie(settings.uidKey(), random);
+        this.executor = Executors.newCachedThreadPool(named("qrs-upstream"));
+        this.client = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofMillis(settings.connectTimeoutMs()))
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .executor(executor)
+                .build();
+        this.health = new HealthChecker(settings, nodes, client, named("qrs-health"));
+        LOG.info(() -> "router=" + cluster.clusterName() + " routing to " + nodes.size() + " nodes, classes "
+                + cluster.serviceClasses().stream().map(c -> c.name() + "(p95<=" + c.p95Millis() + "ms, priority "
+                + c.priority() + ")").toList());
+    }
+
+    public void start() {
+        health.start();
+    }
+
+    public RouterSettings settings() {
+        return settings;
+    }
+
+    public List<NodeRecord> nodes() {
+        return nodes;
+    }
+
+    public NodeSelector selector() {
+        return selector;
+    }
+
+    public UidCookie uidCookie() {
+        return uidCookie;
+    }
+
+    public HttpClient client() {
+        return client;
+    }
+
+    public long nanoTime() {
+        return nanoClock.getAsLong();
+    }
+
+    /** A short id for log lines of one request. */
+    public String nextRequestId() {
+        return Long.toString(requestIds.incrementAndGet(), 36);
+    }
+
+    public void countShed(String serviceClass) {
+        shed.computeIfAbsent(serviceClass, c -> new AtomicLong()).incrementAndGet();
+    }
+
+    public long shed(String serviceClass) {
+        AtomicLong n = shed.get(serviceClass);
+        return n == null ? 0 : n.get();
+    }
+
+    /** Whether the site can serve: at least one node passes its health check (which needs the database). */
+    public boolean siteAvailable() {
+        return nodes.stream().anyMatch(NodeRecord::healthy);
+    }
+
+    @Override
+    public void close() {
+        health.close();
+        executor.shutdownNow();
+        try {
+            executor.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static ThreadFactory named(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

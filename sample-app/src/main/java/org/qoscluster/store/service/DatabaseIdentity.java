@@ -1,0 +1,23 @@
+package org.qoscluster.store.service;
+
+import jakarta.ejb.Stateless;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.PersistenceContext;
+
+/**
+ * Which database copy this node's writes reach, read from the database itself: the launcher
+ * labels each copy with the Derby database property {@code qos.copy.name}. The router's health
+ * check compares it with the keyword it expects (S5).
+ */
+@Stateless
+public class DatabaseIdentity {
+
+    @PersistenceContext(unitName = "store")
+    private EntityManager em;
+
+    public String copyName() {
+        Object name = em.createNativeQuery("VALUES SYSCS_UTIL.SYSCS_GET_DATABASE_PROPERTY('qos.copy.name')")
+                .getSingleResult();
+        return name == null ? "unlabelled" : name.toString();
+    }
+}
