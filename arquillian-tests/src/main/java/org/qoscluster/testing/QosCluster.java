@@ -25,4 +25,7 @@ public @interface QosCluster {
 
     /** Number of replica Derby servers beside the master. */
     int replicas() default 2;
+
+    /** Extra {@code qos.*} settings, each {@code KEY=VALUE}, laid over the defaults (ports are always free ones). */
+    String[] properties() default {};
 }

@@ -58,7 +58,15 @@ public final class QosClusterExtension implements BeforeAllCallback, ParameterRe
         Class<?> testClass = context.getRequiredTestClass();
         QosCluster spec = AnnotationSupport.findAnnotation(testClass, QosCluster.class)
                 .orElseThrow(() -> new IllegalStateException(testClass + " is not annotated with @QosCluster"));
-        ClusterConfig config = TestRuntime.freePortConfig(spec.nodes(), spec.replicas());
+        java.util.Map<String, String> overrides = new java.util.HashMap<>();
+        for (String kv : spec.properties()) {
+            int eq = kv.indexOf('=');
+            if (eq < 1) {
+                throw new IllegalArgumentException("@QosCluster property '" + kv + "' is not KEY=VALUE");
+            }
+            overrides.put(kv.substring(0, eq), kv.substring(eq + 1));
+        }
+        ClusterConfig config = TestRuntime.freePortConfig(spec.nodes(), spec.replicas(), overrides);
         var stateDir = TestRuntime.stateDir(testClass);
         LOG.info("starting test cluster for {} in {}", testClass.getSimpleName(), stateDir);
         long t0 = System.nanoTime();

@@ -37,8 +37,13 @@ public final class TestRuntime {
 
     /** The shipped defaults, every port replaced by a free one. */
     public static ClusterConfig freePortConfig(int nodes, int replicas) {
+        return freePortConfig(nodes, replicas, Map.of());
+    }
+
+    /** The shipped defaults with {@code overrides}, every port replaced by a free one. */
+    public static ClusterConfig freePortConfig(int nodes, int replicas, Map<String, String> overrides) {
         List<Integer> ports = freePorts(2 + 2 * nodes + replicas + 1);
-        Map<String, String> p = new HashMap<>();
+        Map<String, String> p = new HashMap<>(overrides);
         p.put(ClusterConfig.CLUSTER_NAME, "test-" + ports.get(0));
         p.put(ClusterConfig.ROUTER_HTTP_PORT, ports.get(0).toString());
         p.put(ClusterConfig.ROUTER_HAZELCAST_PORT, ports.get(1).toString());

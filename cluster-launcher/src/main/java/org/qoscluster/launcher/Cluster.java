@@ -42,6 +42,12 @@ public final class Cluster implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Cluster.class);
     private static final Duration STOP_GRACE = Duration.ofSeconds(20);
+    /** Waits and stops run here, one thread each: the common pool has a single thread on two cores. */
+    private static final java.util.concurrent.ExecutorService WAITERS = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "qoscluster-wait");
+        t.setDaemon(true);
+        return t;
+    });
 
     private final ClusterConfig config;
     private final RuntimeLayout layout;
@@ -122,7 +128,7 @@ public final class Cluster implements AutoCloseable {
         // Nodes before databases, so that no node logs a storm of connection errors on the way down.
         parts.sort((a, b) -> Boolean.compare(a.kind().equals("derby"), b.kind().equals("derby")));
         List<CompletableFuture<String>> stops = parts.stream()
-                .map(p -> CompletableFuture.supplyAsync(() -> p.name() + ": " + PartProcess.stop(dir, p.name(), STOP_GRACE)))
+                .map(p -> CompletableFuture.supplyAsync(() -> p.name() + ": " + PartProcess.stop(dir, p.name(), STOP_GRACE), WAITERS))
                 .toList();
         return stops.stream().map(CompletableFuture::join).toList();
     }
@@ -204,7 +210,7 @@ public final class Cluster implements AutoCloseable {
         PartProcess.start(stateDir, part, "derby", db.port(), Commands.derby(config, layout, db, home, stateDir));
         LOG.info("part={} starting Derby network server on {}:{}", part, config.host(), db.port());
         return CompletableFuture.runAsync(() -> readiness.awaitDatabase(part, config.jdbcUrl(db), db.name(),
-                () -> PartProcess.handle(stateDir, part).isPresent(), deadline));
+                () -> PartProcess.handle(stateDir, part).isPresent(), deadline), WAITERS);
     }
 
     private Path secretsDir() {
@@ -227,7 +233,7 @@ public final class Cluster implements AutoCloseable {
         LOG.info("part={} starting Payara Micro {} on {}:{}", member.name(), member.role(), config.host(), member.httpPort());
         URI ready = nodeUri(member.name()).resolve(member.role() == Role.NODE ? "api/health" : "qrs/site");
         return CompletableFuture.runAsync(() -> readiness.awaitHttp(member.name(), ready,
-                () -> PartProcess.handle(stateDir, member.name()).isPresent(), deadline));
+                () -> PartProcess.handle(stateDir, member.name()).isPresent(), deadline), WAITERS);
     }
 
     private static void checkPortsFree(ClusterConfig config, boolean withNodes) {

@@ -15,6 +15,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 import org.qoscluster.launcher.LauncherException;
 
@@ -22,8 +23,6 @@ import org.qoscluster.launcher.LauncherException;
 public final class Readiness {
 
     private static final Duration POLL = Duration.ofMillis(250);
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-
     private final Clock clock;
 
     public Readiness(Clock clock) {
@@ -52,21 +51,25 @@ public final class Readiness {
                  var label = c.prepareCall("CALL SYSCS_UTIL.SYSCS_SET_DATABASE_PROPERTY('qos.copy.name', ?)")) {
                 label.setString(1, copyName);
                 label.execute();
-                return true;
+                return null;
             } catch (SQLException e) {
-                return false;
+                return e.getMessage();
             }
         });
     }
 
     /** Waits until {@code uri} answers 200. */
     public void awaitHttp(String part, URI uri, BooleanSupplier alive, Instant deadline) {
+        // One client per wait, closed connections and all: a probe never reuses a connection
+        // that the starting server dropped.
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         await(part, alive, deadline, () -> {
             try {
-                HttpRequest r = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).GET().build();
-                return HTTP.send(r, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+                HttpRequest r = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).GET().build();
+                int status = http.send(r, HttpResponse.BodyHandlers.discarding()).statusCode();
+                return status == 200 ? null : uri + " answered " + status;
             } catch (IOException e) {
-                return false;
+                return uri + ": " + e;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new LauncherException("interrupted while waiting for " + part, e);
@@ -74,16 +77,18 @@ public final class Readiness {
         });
     }
 
-    private void await(String part, BooleanSupplier alive, Instant deadline, BooleanSupplier ready) {
+    /** Polls {@code probe} (null when ready, else what is wrong) until ready, dead or late. */
+    private void await(String part, BooleanSupplier alive, Instant deadline, Supplier<String> probe) {
         while (true) {
-            if (ready.getAsBoolean()) {
+            String problem = probe.get();
+            if (problem == null) {
                 return;
             }
             if (!alive.getAsBoolean()) {
-                throw new LauncherException(part + " exited before it was ready");
+                throw new LauncherException(part + " exited before it was ready (last probe: " + problem + ")");
             }
             if (clock.instant().isAfter(deadline)) {
-                throw new LauncherException(part + " was not ready by " + deadline);
+                throw new LauncherException(part + " was not ready by " + deadline + " (last probe: " + problem + ")");
             }
             try {
                 Thread.sleep(POLL.toMillis());

@@ -1,0 +1,298 @@
+package org.qoscluster.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.qoscluster.launcher.Cluster;
+import org.qoscluster.testing.QosCluster;
+
+/**
+ * The QoS-goal router in front of two real nodes: identity, robustness against malformed
+ * requests, goal-based selection, shedding by priority, and health checks under a kill -9.
+ * Node capacity is 8 here so that overload is reachable with a few dozen requests.
+ */
+@QosCluster(nodes = 2, replicas = 0, properties = {"qos.router.node-capacity=8", "qos.node.test-switches=true"})
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class RouterTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private record Got(int status, String node, Optional<String> setCookie, String retryAfter, long millis) {
+    }
+
+    @Test
+    @Order(1)
+    void shouldIssueASignedIdentityAndReplaceEveryForgedOne(Cluster cluster) {
+        Got first = get(cluster.storeUri(), "api/products?limit=1", null);
+        assertEquals(200, first.status());
+        String cookie = first.setCookie().orElseThrow();
+        assertTrue(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"), cookie);
+        String value = cookie.substring("QOSUID=".length(), cookie.indexOf(';'));
+        String uid = value.substring(0, value.indexOf('.'));
+
+        assertTrue(get(cluster.storeUri(), "api/products?limit=1", "QOSUID=" + value).setCookie().isEmpty(),
+                "a valid identity is kept");
+        String flipped = (uid.charAt(0) == 'A' ? 'B' : 'A') + value.substring(1);
+        for (String forged : List.of(flipped, value.substring(0, value.length() - 5), "garbage", "", uid,
+                value + "x", "../../etc", "\u00e9\u00e9.\u00e9")) {
+            Got g = get(cluster.storeUri(), "api/products?limit=1", "QOSUID=" + forged);
+            assertEquals(200, g.status(), "a forged cookie is no error: " + forged);
+            String issued = g.setCookie().orElseThrow(() -> new AssertionError("no new identity for " + forged));
+            assertFalse(issued.startsWith("QOSUID=" + uid), "a forged cookie never yields the original identity");
+        }
+    }
+
+    @Test
+    @Order(2)
+    void shouldRefuseMalformedRequestsAndStayHealthy(Cluster cluster) throws Exception {
+        int port = cluster.storeUri().getPort();
+        assertTrue(raw(port, "GET /api/products HTTP/1.1\r\nHost: exa mple\r\nConnection: close\r\n\r\n").startsWith("HTTP/1.1 400"),
+                "bad Host");
+        assertTrue(raw(port, "GET /api/products HTTP/1.1\r\nConnection: close\r\n\r\n").matches("HTTP/1.1 4\\d\\d.*"),
+                "no Host");
+        String big = "GET /api/products HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + "a".repeat(64 * 1024)
+                + "\r\nConnection: close\r\n\r\n";
+        String bigReply = raw(port, big);
+        assertTrue(bigReply.isEmpty() || bigReply.matches("HTTP/1.1 4\\d\\d.*"), "oversized header: " + bigReply);
+        String chunked = "POST /api/cart/items HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                + "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\nzz\r\n{\"productId\"\r\n0\r\n\r\n";
+        String chunkedReply = raw(port, chunked);
+        assertTrue(chunkedReply.isEmpty() || chunkedReply.matches("HTTP/1.1 [45]\\d\\d.*"), "broken chunked: " + chunkedReply);
+
+        // Slow clients: connections that send half a request and stall must not starve others.
+        List<Socket> slow = new ArrayList<>();
+        try {
+            for (int i = 0; i < 20; i++) {
+                Socket s = new Socket("127.0.0.1", port);
+                s.getOutputStream().write("GET /api/products HTTP/1.1\r\nHost: 127.0".getBytes(StandardCharsets.US_ASCII));
+                slow.add(s);
+            }
+            assertEquals(200, get(cluster.storeUri(), "api/products?limit=1", null).status(), "served beside stalled clients");
+        } finally {
+            for (Socket s : slow) {
+                s.close();
+            }
+        }
+        assertEquals(200, get(cluster.storeUri(), "qrs/site", null).status(), "the router stays healthy");
+    }
+
+    @Test
+    @Order(3)
+    void shouldKeepASlowNodeForLooseGoalsOnly(Cluster cluster) throws Exception {
+        setDelay(cluster, "node-2", 300);
+        try {
+            List<String> browse = new ArrayList<>();
+            List<String> loose = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                browse.add(get(cluster.storeUri(), "api/products?limit=1", null).node()); // goal 200 ms
+                loose.add(get(cluster.storeUri(), "api/health", null).node());            // goal 1000 ms
+            }
+            List<String> settledBrowse = browse.subList(20, 40);
+            assertTrue(Collections.frequency(settledBrowse, "node-2") <= 3,
+                    "the slow node stops getting the tight class: " + browse);
+            assertTrue(Collections.frequency(loose, "node-2") >= 5, "the slow node still serves the loose class: " + loose);
+        } finally {
+            setDelay(cluster, "node-2", 0);
+        }
+    }
+
+    @Test
+    @Order(4)
+    void shouldShedTheLowPriorityClassWhileTheHighOneMeetsItsGoal(Cluster cluster) throws Exception {
+        setDelay(cluster, "node-1", 200);
+        setDelay(cluster, "node-2", 200);
+        ConcurrentLinkedQueue<Got> low = new ConcurrentLinkedQueue<>();
+        ConcurrentLinkedQueue<Got> high = new ConcurrentLinkedQueue<>();
+        AtomicBoolean running = new AtomicBoolean(true);
+        ExecutorService pool = Executors.newFixedThreadPool(28);
+        try {
+            for (int i = 0; i < 24; i++) {
+                pool.submit(() -> {
+                    while (running.get()) {
+                        low.add(get(cluster.storeUri(), "api/health", null));      // default class, priority 10
+                    }
+                });
+            }
+            for (int i = 0; i < 4; i++) {
+                pool.submit(() -> {
+                    while (running.get()) {
+                        high.add(get(cluster.storeUri(), "api/cart", null));       // checkout class, priority 90, goal 800 ms
+                    }
+                });
+            }
+            Thread.sleep(4000);
+        } finally {
+            running.set(false);
+            pool.shutdown();
+            assertTrue(pool.awaitTermination(30, TimeUnit.SECONDS));
+            setDelay(cluster, "node-1", 0);
+            setDelay(cluster, "node-2", 0);
+        }
+        long lowShed = low.stream().filter(g -> g.status() == 503).count();
+        assertTrue(lowShed > 0, "the low-priority class is shed under overload");
+        assertTrue(low.stream().filter(g -> g.status() == 503).allMatch(g -> "1".equals(g.retryAfter())), "shed replies say when to retry");
+        assertTrue(high.size() >= 8, "high-priority requests ran: " + high.size());
+        assertTrue(high.stream().allMatch(g -> g.status() == 200), "no high-priority request is shed or fails");
+        List<Long> latencies = high.stream().map(Got::millis).sorted().toList();
+        long p95 = latencies.get((int) Math.ceil(latencies.size() * 0.95) - 1);
+        assertTrue(p95 <= 800, "high-priority p95 " + p95 + " ms meets its 800 ms goal; all: " + latencies);
+        assertTrue(admin(cluster).path("shed").path("default").asLong() >= lowShed, "shed requests are counted");
+    }
+
+    @Test
+    @Order(5)
+    void shouldTakeAKilledNodeOutWithinTwoSecondsWithoutFailingAGet(Cluster cluster) throws Exception {
+        AtomicInteger ok = new AtomicInteger();
+        ConcurrentLinkedQueue<Got> failed = new ConcurrentLinkedQueue<>();
+        AtomicBoolean running = new AtomicBoolean(true);
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        long outAfterMillis;
+        try {
+            for (int i = 0; i < 4; i++) {
+                pool.submit(() -> {
+                    while (running.get()) {
+                        Got g = get(cluster.storeUri(), "api/products?limit=5", null);
+                        if (g.status() == 200) {
+                            ok.incrementAndGet();
+                        } else {
+                            failed.add(g);
+                        }
+                    }
+                });
+            }
+            Thread.sleep(1000);
+            long killedAt = System.nanoTime();
+            cluster.kill("node-2");
+            while (healthy(cluster, "node-2")) {
+                assertTrue(System.nanoTime() - killedAt < 5_000_000_000L, "node-2 still in rotation 5 s after kill -9");
+                Thread.sleep(50);
+            }
+            outAfterMillis = (System.nanoTime() - killedAt) / 1_000_000;
+            Thread.sleep(1500);
+        } finally {
+            running.set(false);
+            pool.shutdown();
+            assertTrue(pool.awaitTermination(30, TimeUnit.SECONDS));
+        }
+        assertTrue(outAfterMillis <= 2000, "out of rotation after " + outAfterMillis + " ms");
+        assertTrue(ok.get() > 20, "load kept flowing: " + ok.get());
+        assertEquals(List.of(), new ArrayList<>(failed), "no GET failed while node-2 died");
+
+        cluster.restart("node-2", Duration.ofMinutes(3));
+        long back = System.nanoTime();
+        while (!healthy(cluster, "node-2")) {
+            assertTrue(System.nanoTime() - back < 10_000_000_000L, "node-2 not back in rotation 10 s after restart");
+            Thread.sleep(100);
+        }
+        boolean served = false;
+        for (int i = 0; i < 50 && !served; i++) {
+            served = "node-2".equals(get(cluster.storeUri(), "api/health", null).node());
+        }
+        assertTrue(served, "the restarted node serves again");
+    }
+
+    private static boolean healthy(Cluster cluster, String node) {
+        for (JsonNode n : admin(cluster).path("nodes")) {
+            if (n.path("name").asText().equals(node)) {
+                return n.path("healthy").asBoolean();
+            }
+        }
+        throw new AssertionError("no node " + node + " in the admin view");
+    }
+
+    private static JsonNode admin(Cluster cluster) {
+        try {
+            HttpRequest r = HttpRequest.newBuilder(cluster.storeUri().resolve("qrs/admin/nodes"))
+                    .header("Authorization", "Bearer " + cluster.adminToken()).timeout(Duration.ofSeconds(10)).build();
+            HttpResponse<String> resp = HTTP.send(r, HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, resp.statusCode(), resp.body());
+            return JSON.readTree(resp.body());
+        } catch (IOException e) {
+            throw new AssertionError("admin endpoint failed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    private static void setDelay(Cluster cluster, String node, int millis) throws Exception {
+        HttpRequest r = HttpRequest.newBuilder(cluster.nodeUri(node).resolve("test/delay?millis=" + millis))
+                .PUT(HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(10)).build();
+        assertEquals(204, HTTP.send(r, HttpResponse.BodyHandlers.discarding()).statusCode());
+    }
+
+    private static Got get(URI base, String path, String cookie) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(20));
+        if (cookie != null) {
+            b.header("Cookie", cookie);
+        }
+        long t0 = System.nanoTime();
+        try {
+            HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            return new Got(r.statusCode(), r.headers().firstValue("X-QoS-Node").orElse(""),
+                    r.headers().allValues("Set-Cookie").stream().filter(c -> c.startsWith("QOSUID=")).findFirst(),
+                    r.headers().firstValue("Retry-After").orElse(""), (System.nanoTime() - t0) / 1_000_000);
+        } catch (IOException e) {
+            return new Got(-1, e.toString(), Optional.empty(), "", (System.nanoTime() - t0) / 1_000_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Got(-2, "interrupted", Optional.empty(), "", 0);
+        }
+    }
+
+    /** Sends raw bytes (what a well-behaved client library would refuse to send) and returns the status line, or "". */
+    private static String raw(int port, String request) throws IOException {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(10_000);
+            OutputStream out = s.getOutputStream();
+            try {
+                out.write(request.getBytes(StandardCharsets.ISO_8859_1));
+                out.flush();
+            } catch (IOException e) {
+                // the router may close the connection before taking all of an oversized request
+            }
+            InputStream in = s.getInputStream();
+            StringBuilder line = new StringBuilder();
+            try {
+                int c;
+                while ((c = in.read()) >= 0 && c != '\n') {
+                    line.append((char) c);
+                }
+            } catch (SocketTimeoutException | java.net.SocketException e) {
+                return line.toString().strip();
+            }
+            return line.toString().strip();
+        }
+    }
+}
