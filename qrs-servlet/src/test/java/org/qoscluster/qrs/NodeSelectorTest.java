@@ -1,0 +1,105 @@
+package org.qoscluster.qrs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.qoscluster.config.ServiceClass;
+
+class NodeSelectorTest {
+
+    private static final ServiceClass TIGHT = new ServiceClass("browse", 200, 50, 0, List.of());
+    private static final ServiceClass LOOSE = new ServiceClass("default", 1000, 10, 0, List.of());
+    private static final ServiceClass URGENT = new ServiceClass("checkout", 800, 90, 0, List.of());
+    private static final long NOW = 1_000_000_000_000L;
+
+    private final NodeSelector selector = new NodeSelector(8, new Random(42));
+    private NodeRecord fast;
+    private NodeRecord slow;
+
+    @BeforeEach
+    void twoHealthyNodes() {
+        fast = node("node-1");
+        slow = node("node-2");
+    }
+
+    @Test
+    void shouldSendATightClassOnlyToTheNodeThatMeetsItsGoal() {
+        measure(fast, TIGHT, 20_000);
+        measure(slow, TIGHT, 300_000);
+        for (int i = 0; i < 50; i++) {
+            assertEquals(fast, selector.select(List.of(fast, slow), TIGHT, null, NOW).orElseThrow());
+        }
+    }
+
+    @Test
+    void shouldLetALooseClassUseTheSlowNode() {
+        measure(fast, LOOSE, 20_000);
+        measure(slow, LOOSE, 300_000);
+        long onSlow = 0;
+        for (int i = 0; i < 200; i++) {
+            onSlow += selector.select(List.of(fast, slow), LOOSE, null, NOW).orElseThrow() == slow ? 1 : 0;
+        }
+        assertTrue(onSlow > 50, "slow node took " + onSlow + " of 200 loose requests");
+    }
+
+    @Test
+    void shouldTakeTheBestAvailableWhenNoNodeMeetsTheGoal() {
+        measure(fast, TIGHT, 400_000);
+        measure(slow, TIGHT, 900_000);
+        assertEquals(fast, selector.select(List.of(fast, slow), TIGHT, null, NOW).orElseThrow());
+    }
+
+    @Test
+    void shouldForgetAnOldVerdictSoTheNodeIsProbedAgain() {
+        measure(slow, TIGHT, 300_000);
+        assertTrue(slow.record("browse").p95Micros(NOW) > 200_000);
+        assertTrue(slow.record("browse").p95Micros(NOW + 5 * ClassRecord.HALF_LIFE_NANOS) < 200_000);
+    }
+
+    @Test
+    void shouldShedLowPriorityFirstWhenNodesAreFull() {
+        assertEquals(4, selector.admissible(LOOSE));
+        assertEquals(7, selector.admissible(URGENT));
+        for (int i = 0; i < 4; i++) {
+            fast.begin("default");
+            slow.begin("default");
+        }
+        assertEquals(Optional.empty(), selector.select(List.of(fast, slow), LOOSE, null, NOW), "low priority is shed");
+        assertTrue(selector.select(List.of(fast, slow), URGENT, null, NOW).isPresent(), "high priority still has room");
+    }
+
+    @Test
+    void shouldSkipUnhealthyAndExcludedNodes() {
+        slow.markDown("test");
+        assertEquals(fast, selector.select(List.of(fast, slow), LOOSE, null, NOW).orElseThrow());
+        assertEquals(Optional.empty(), selector.select(List.of(fast, slow), LOOSE, fast, NOW));
+    }
+
+    @Test
+    void shouldHonourTheClassConcurrencyCap() {
+        ServiceClass capped = new ServiceClass("report", 5000, 50, 1, List.of());
+        fast.begin("report");
+        slow.begin("report");
+        assertEquals(Optional.empty(), selector.select(List.of(fast, slow), capped, null, NOW));
+    }
+
+    private static NodeRecord node(String name) {
+        NodeRecord n = new NodeRecord(name, URI.create("http://127.0.0.1:1/"));
+        n.markUp(1);
+        return n;
+    }
+
+    private static void measure(NodeRecord n, ServiceClass c, long micros) {
+        for (int i = 0; i < 10; i++) {
+            n.begin(c.name());
+            n.end(c.name(), micros, false, NOW);
+        }
+    }
+}

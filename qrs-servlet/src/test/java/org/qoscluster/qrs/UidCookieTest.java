@@ -1,0 +1,52 @@
+package org.qoscluster.qrs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+
+class UidCookieTest {
+
+    private static final byte[] KEY = "0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+    private final UidCookie cookie = new UidCookie(KEY, new Random(7));
+
+    @Test
+    void shouldVerifyWhatItSigned() {
+        String uid = cookie.newUid();
+        assertEquals(Optional.of(uid), cookie.verify(cookie.sign(uid)));
+        assertNotEquals(uid, cookie.newUid(), "UIDs are random");
+    }
+
+    @Test
+    void shouldRejectTamperedTruncatedAndGarbledValues() {
+        String value = cookie.sign(cookie.newUid());
+        String otherUid = cookie.newUid();
+        assertEquals(Optional.empty(), cookie.verify(otherUid + value.substring(22)), "another UID with this signature");
+        assertEquals(Optional.empty(), cookie.verify(value.substring(0, value.length() - 1)));
+        assertEquals(Optional.empty(), cookie.verify(value + "A"));
+        assertEquals(Optional.empty(), cookie.verify("garbage"));
+        assertEquals(Optional.empty(), cookie.verify(""));
+        assertEquals(Optional.empty(), cookie.verify(null));
+        char last = value.charAt(value.length() - 1);
+        assertEquals(Optional.empty(), cookie.verify(value.substring(0, value.length() - 1) + (last == 'A' ? 'B' : 'A')));
+    }
+
+    @Test
+    void shouldRejectValuesSignedWithAnotherKey() {
+        UidCookie other = new UidCookie("fedcba9876543210fedcba9876543210".getBytes(StandardCharsets.US_ASCII), new Random(7));
+        String uid = cookie.newUid();
+        assertEquals(Optional.empty(), cookie.verify(other.sign(uid)));
+    }
+
+    @Test
+    void shouldRefuseAShortKey() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new UidCookie(new byte[16], new Random()));
+        assertTrue(e.getMessage().contains("at least 32 bytes"));
+    }
+}
