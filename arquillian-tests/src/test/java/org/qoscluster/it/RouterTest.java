@@ -28,17 +28,23 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.hazelcast.client.HazelcastClient;
+import com.hazelcast.client.config.ClientConfig;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.qoscluster.launcher.Cluster;
+import org.qoscluster.qrs.StateChangeFlags;
 import org.qoscluster.testing.QosCluster;
 
 /**
  * The QoS-goal router in front of two real nodes: identity, robustness against malformed
- * requests, goal-based selection, shedding by priority, and health checks under a kill -9.
+ * requests, goal-based selection, shedding by priority, health checks under a kill -9, and
+ * stickiness of a user with a database-state-change flag.
  * Node capacity is 8 here so that overload is reachable with a few dozen requests.
  */
 @QosCluster(nodes = 2, replicas = 0, properties = {"qos.router.node-capacity=8", "qos.node.test-switches=true"})
@@ -220,6 +226,38 @@ class RouterTest {
             served = "node-2".equals(get(cluster.storeUri(), "api/health", null).node());
         }
         assertTrue(served, "the restarted node serves again");
+    }
+
+    @Test
+    @Order(6)
+    void shouldKeepAFlaggedUserOnTheNodeThatWroteUntilTheFlagClears(Cluster cluster) throws Exception {
+        String cookie = get(cluster.storeUri(), "api/products?limit=1", null).setCookie().orElseThrow();
+        String value = cookie.substring(0, cookie.indexOf(';'));
+        String uid = value.substring("QOSUID=".length(), value.indexOf('.'));
+        ClientConfig config = new ClientConfig();
+        config.setClusterName(cluster.config().clusterName());
+        config.getNetworkConfig().addAddress("127.0.0.1:" + cluster.config().router().hazelcastPort());
+        config.getConnectionStrategyConfig().getConnectionRetryConfig().setClusterConnectTimeoutMillis(30_000);
+        HazelcastInstance client = HazelcastClient.newHazelcastClient(config);
+        setDelay(cluster, "node-2", 300);
+        try {
+            IMap<String, String> flags = client.getMap(StateChangeFlags.MAP);
+            flags.put(uid, "node-2|42|" + System.currentTimeMillis());
+            for (int i = 0; i < 15; i++) {
+                assertEquals("node-2", get(cluster.storeUri(), "api/products?limit=1", value).node(),
+                        "a flagged user stays on the node that wrote, slow or not");
+            }
+            flags.remove(uid);
+            List<String> after = new ArrayList<>();
+            for (int i = 0; i < 15; i++) {
+                after.add(get(cluster.storeUri(), "api/products?limit=1", value).node());
+            }
+            assertTrue(after.subList(5, 15).stream().allMatch("node-1"::equals),
+                    "once the flag clears the tight class avoids the slow node again: " + after);
+        } finally {
+            setDelay(cluster, "node-2", 0);
+            client.shutdown();
+        }
     }
 
     private static boolean healthy(Cluster cluster, String node) {

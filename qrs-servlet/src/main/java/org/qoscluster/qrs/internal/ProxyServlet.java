@@ -111,7 +111,14 @@ public class ProxyServlet extends HttpServlet {
 
     private void forward(Exchange ex, NodeRecord exclude) {
         List<NodeRecord> nodes = router.nodes();
-        Optional<NodeRecord> chosen = router.selector().select(nodes, ex.serviceClass, exclude, router.nanoTime());
+        // M10: a user whose write has not replicated yet stays on the node that wrote it, as
+        // long as that node is in rotation; otherwise the request is routed by its goal.
+        Optional<NodeRecord> chosen = exclude == null
+                ? router.pinnedNode(ex.uid).filter(NodeRecord::healthy)
+                : Optional.empty();
+        if (chosen.isEmpty()) {
+            chosen = router.selector().select(nodes, ex.serviceClass, exclude, router.nanoTime());
+        }
         if (chosen.isEmpty()) {
             boolean anyHealthy = nodes.stream().anyMatch(NodeRecord::healthy);
             if (anyHealthy && exclude == null) {

@@ -36,7 +36,7 @@ public class RouterLifecycle implements ServletContextListener {
             }
         }
         RouterSettings settings = RouterSettings.of(ClusterConfig.from(qos), secrets);
-        RouterRuntime runtime = new RouterRuntime(settings, System::nanoTime);
+        RouterRuntime runtime = new RouterRuntime(settings, HazelcastFlags.lookup(), System::nanoTime);
         event.getServletContext().setAttribute(RouterRuntime.ATTRIBUTE, runtime);
         runtime.start();
         LOG.info("QoS-goal router started");

@@ -6,6 +6,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -20,6 +21,7 @@ import org.qoscluster.config.ClusterConfig;
 import org.qoscluster.qrs.NodeRecord;
 import org.qoscluster.qrs.NodeSelector;
 import org.qoscluster.qrs.RouterSettings;
+import org.qoscluster.qrs.StateChangeFlags;
 import org.qoscluster.qrs.UidCookie;
 
 /**
@@ -40,11 +42,13 @@ public final class RouterRuntime implements AutoCloseable {
     private final ExecutorService executor;
     private final HealthChecker health;
     private final LongSupplier nanoClock;
+    private final StateChangeFlags flags;
     private final Map<String, AtomicLong> shed = new ConcurrentHashMap<>();
     private final AtomicLong requestIds = new AtomicLong();
 
-    public RouterRuntime(RouterSettings settings, LongSupplier nanoClock) {
+    public RouterRuntime(RouterSettings settings, StateChangeFlags flags, LongSupplier nanoClock) {
         this.settings = settings;
+        this.flags = flags;
         this.nanoClock = nanoClock;
         ClusterConfig cluster = settings.cluster();
         this.nodes = cluster.nodes().stream()
@@ -84,6 +88,11 @@ public final class RouterRuntime implements AutoCloseable {
 
     public UidCookie uidCookie() {
         return uidCookie;
+    }
+
+    /** The node a user's database-state-change flag pins them to, if any. */
+    public Optional<NodeRecord> pinnedNode(String uid) {
+        return flags.flaggedNode(uid).flatMap(name -> nodes.stream().filter(n -> n.name().equals(name)).findFirst());
     }
 
     public HttpClient client() {
