@@ -15,6 +15,22 @@ final class Cookies {
     private Cookies() {
     }
 
+    /** A {@code Cookie} header value with every cookie called {@code name} taken out. */
+    static String without(String header, String name) {
+        StringBuilder kept = new StringBuilder();
+        for (String pair : header.split(";")) {
+            int eq = pair.indexOf('=');
+            String cookie = eq > 0 ? pair.substring(0, eq).strip() : pair.strip();
+            if (!cookie.equals(name) && !pair.isBlank()) {
+                if (kept.length() > 0) {
+                    kept.append("; ");
+                }
+                kept.append(pair.strip());
+            }
+        }
+        return kept.toString();
+    }
+
     static Optional<String> value(Enumeration<String> headers, String name) {
         if (headers == null) {
             return Optional.empty();

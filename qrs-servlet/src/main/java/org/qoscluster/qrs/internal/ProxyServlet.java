@@ -3,21 +3,16 @@ package org.qoscluster.qrs.internal;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.ConnectException;
 import java.net.URI;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpHeaders;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
-import java.time.Duration;
+import java.nio.ByteBuffer;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.regex.Pattern;
@@ -28,6 +23,14 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
+import org.eclipse.jetty.client.InputStreamRequestContent;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.client.Result;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpVersion;
 import org.qoscluster.config.ServiceClass;
 import org.qoscluster.qrs.NodeRecord;
 import org.qoscluster.qrs.RouterSettings;
@@ -35,7 +38,8 @@ import org.qoscluster.qrs.RouterSettings;
 /**
  * The QoS-goal router's request path (M1, M2, M4, M5, M11, M12): identify the user by the
  * signed UID cookie, classify the request, pick a node by the class's goal, stream the request
- * there and the response back, and record how the node did. Built from small steps in the
+ * there and the response back (Jetty's HTTP client, pooled connections), and record how the
+ * node did. Built from small steps in the
  * manner of Jetty's proxy servlet: {@link #identify}, {@link #target}, {@link #copyRequestHeaders},
  * {@link #copyResponseHeaders}, {@link #fail}.
  */
@@ -45,7 +49,7 @@ public class ProxyServlet extends HttpServlet {
     private static final Logger LOG = Logger.getLogger(ProxyServlet.class.getName());
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?|\\[[0-9A-Fa-f:.]{2,45}\\](:[0-9]{1,5})?");
     private static final Pattern CLASS_NAME = Pattern.compile("[a-z][a-z0-9-]{0,39}");
-    /** Hop-by-hop headers (RFC 9110 7.6.1) and those java.net.http sets itself. */
+    /** Hop-by-hop headers (RFC 9110 7.6.1) and those the client sets itself. */
     private static final Set<String> NOT_FORWARDED = Set.of("connection", "keep-alive", "proxy-authenticate",
             "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "host",
             "content-length", "expect");
@@ -131,7 +135,7 @@ public class ProxyServlet extends HttpServlet {
             return;
         }
         NodeRecord node = chosen.get();
-        HttpRequest request;
+        Request request;
         try {
             request = buildRequest(ex, node);
         } catch (IllegalArgumentException e) {
@@ -140,36 +144,67 @@ public class ProxyServlet extends HttpServlet {
         }
         long start = router.nanoTime();
         node.begin(ex.serviceClass.name());
-        router.client().sendAsync(request, HttpResponse.BodyHandlers.ofInputStream()).whenComplete((response, failure) -> {
-            if (failure != null) {
-                node.end(ex.serviceClass.name(), micros(start), true, router.nanoTime());
-                upstreamFailed(ex, node, exclude, unwrap(failure));
-                return;
+        request.send(new Response.Listener() {
+            @Override
+            public void onHeaders(Response response) {
+                ex.responseStarted = true;
+                HttpServletResponse resp = ex.resp;
+                resp.setStatus(response.getStatus());
+                copyResponseHeaders(response.getHeaders(), resp);
+                resp.setHeader(NODE_HEADER, node.name());
+                resp.setHeader(CLASS_HEADER, ex.serviceClass.name());
             }
-            boolean error = response.statusCode() >= 500;
-            try {
-                respond(ex, node, response);
-            } finally {
+
+            @Override
+            public void onContent(Response response, ByteBuffer content) {
+                try {
+                    OutputStream out = ex.resp.getOutputStream();
+                    if (content.hasArray()) {
+                        out.write(content.array(), content.arrayOffset() + content.position(), content.remaining());
+                    } else {
+                        byte[] bytes = new byte[content.remaining()];
+                        content.get(bytes);
+                        out.write(bytes);
+                    }
+                    out.flush();
+                } catch (IOException e) {
+                    response.abort(e); // the client went away: stop reading from the node
+                }
+            }
+
+            @Override
+            public void onComplete(Result result) {
+                boolean error = result.isFailed() || result.getResponse().getStatus() >= 500;
                 node.end(ex.serviceClass.name(), micros(start), error, router.nanoTime());
+                if (!result.isFailed()) {
+                    ex.complete();
+                } else if (!ex.responseStarted) {
+                    upstreamFailed(ex, node, exclude, result.getFailure());
+                } else {
+                    LOG.info(() -> "request=" + ex.id + " node=" + node.name() + " response cut short: " + result.getFailure());
+                    ex.complete();
+                }
             }
         });
     }
 
     private void upstreamFailed(Exchange ex, NodeRecord node, NodeRecord previous, Throwable cause) {
-        boolean connectFailed = cause instanceof HttpConnectTimeoutException || cause instanceof ConnectException;
-        if (connectFailed) {
+        // Nothing reached the node when the request was never committed (connect failure, pool
+        // full): always safe to try another node. Once sent, only a safe method with no body
+        // read may go again; a POST that may have reached the node never does.
+        boolean notSent = !ex.committed;
+        if (notSent && !(cause instanceof TimeoutException)) {
             node.markDown("connection failed: " + cause);
         }
-        if (cause instanceof HttpTimeoutException && !connectFailed) {
+        if (cause instanceof TimeoutException && !notSent) {
             LOG.warning(() -> "request=" + ex.id + " node=" + node.name() + " no response in time");
             fail(ex, 504, "node " + node.name() + " did not answer in time");
             return;
         }
-        // Retry once, elsewhere: always when the connection failed (nothing reached the node);
-        // for a safe method with no body read yet also when the node died under the request.
-        boolean retryable = connectFailed || (SAFE_METHODS.contains(ex.req.getMethod()) && !ex.bodyTouched);
+        boolean retryable = notSent || (SAFE_METHODS.contains(ex.req.getMethod()) && !ex.bodyTouched);
         if (previous == null && retryable && !ex.resp.isCommitted()) {
             LOG.info(() -> "request=" + ex.id + " node=" + node.name() + " failed (" + cause + "); retrying on another node");
+            ex.committed = false;
             forward(ex, node);
             return;
         }
@@ -177,23 +212,26 @@ public class ProxyServlet extends HttpServlet {
         fail(ex, 502, "node " + node.name() + " failed: " + cause.getClass().getSimpleName());
     }
 
-    private HttpRequest buildRequest(Exchange ex, NodeRecord node) {
+    private Request buildRequest(Exchange ex, NodeRecord node) {
         HttpServletRequest req = ex.req;
-        URI target = target(node, req);
-        HttpRequest.Builder b = HttpRequest.newBuilder(target)
-                .timeout(Duration.ofMillis(router.settings().readTimeoutMs()));
-        copyRequestHeaders(req, b);
-        addProxyHeaders(ex, b);
+        Request r = router.upstream().newRequest(target(node, req))
+                .method(req.getMethod())
+                .version(HttpVersion.HTTP_1_1)
+                .timeout(router.settings().readTimeoutMs(), TimeUnit.MILLISECONDS);
+        r.headers(headers -> {
+            copyRequestHeaders(req, headers);
+            addProxyHeaders(ex, headers);
+        });
         long length = req.getContentLengthLong();
         boolean chunked = "chunked".equalsIgnoreCase(req.getHeader("Transfer-Encoding"));
-        HttpRequest.BodyPublisher body;
-        if (length == 0 || (length < 0 && !chunked)) {
-            body = HttpRequest.BodyPublishers.noBody();
-        } else {
-            HttpRequest.BodyPublisher stream = HttpRequest.BodyPublishers.ofInputStream(() -> ex.body());
-            body = length > 0 ? HttpRequest.BodyPublishers.fromPublisher(stream, length) : stream;
+        if (length > 0 || chunked) {
+            r.body(new InputStreamRequestContent(req.getContentType(), ex.body()));
+            if (length > 0) {
+                r.headers(headers -> headers.put(HttpHeader.CONTENT_LENGTH, length));
+            }
         }
-        return b.method(req.getMethod(), body).build();
+        r.onRequestCommit(committed -> ex.committed = true);
+        return r;
     }
 
     /** The node's URI for this request: same path and query. */
@@ -203,7 +241,7 @@ public class ProxyServlet extends HttpServlet {
         return URI.create(base.substring(0, base.length() - 1) + req.getRequestURI() + (query == null ? "" : "?" + query));
     }
 
-    protected void copyRequestHeaders(HttpServletRequest req, HttpRequest.Builder b) {
+    protected void copyRequestHeaders(HttpServletRequest req, HttpFields.Mutable headers) {
         Set<String> dropped = connectionListed(req.getHeaders("Connection"));
         boolean trusted = router.settings().trusted(req.getRemoteAddr());
         for (String name : Collections.list(req.getHeaderNames())) {
@@ -213,63 +251,44 @@ public class ProxyServlet extends HttpServlet {
                 continue;
             }
             for (String value : Collections.list(req.getHeaders(name))) {
-                b.header(name, value);
+                if (lower.equals("cookie")) {
+                    // The node gets the verified identity in X-QoS-UID, never the raw cookie.
+                    value = Cookies.without(value, router.settings().cookieName());
+                    if (value.isEmpty()) {
+                        continue;
+                    }
+                }
+                headers.add(name, value);
             }
         }
     }
 
-    protected void addProxyHeaders(Exchange ex, HttpRequest.Builder b) {
+    protected void addProxyHeaders(Exchange ex, HttpFields.Mutable headers) {
         HttpServletRequest req = ex.req;
         boolean trusted = router.settings().trusted(req.getRemoteAddr());
         String prior = trusted ? req.getHeader("X-Forwarded-For") : null;
-        b.setHeader("X-Forwarded-For", prior == null ? req.getRemoteAddr() : prior + ", " + req.getRemoteAddr());
+        headers.put("X-Forwarded-For", prior == null ? req.getRemoteAddr() : prior + ", " + req.getRemoteAddr());
         if (!trusted || req.getHeader("X-Forwarded-Proto") == null) {
-            b.setHeader("X-Forwarded-Proto", req.getScheme());
+            headers.put("X-Forwarded-Proto", req.getScheme());
         }
         if (!trusted || req.getHeader("X-Forwarded-Host") == null) {
-            b.setHeader("X-Forwarded-Host", req.getHeader("Host"));
+            headers.put("X-Forwarded-Host", req.getHeader("Host"));
         }
-        b.setHeader(UID_HEADER, router.uidCookie().sign(ex.uid));
-        b.setHeader(USER_CLASS_HEADER, ex.userClass);
-        b.setHeader(CLASS_HEADER, ex.serviceClass.name());
+        headers.put(UID_HEADER, router.uidCookie().sign(ex.uid));
+        headers.put(USER_CLASS_HEADER, ex.userClass);
+        headers.put(CLASS_HEADER, ex.serviceClass.name());
     }
 
-    private void respond(Exchange ex, NodeRecord node, HttpResponse<InputStream> response) {
-        HttpServletResponse resp = ex.resp;
-        try (InputStream in = response.body()) {
-            resp.setStatus(response.statusCode());
-            copyResponseHeaders(response.headers(), resp);
-            resp.setHeader(NODE_HEADER, node.name());
-            resp.setHeader(CLASS_HEADER, ex.serviceClass.name());
-            OutputStream out = resp.getOutputStream();
-            byte[] buffer = new byte[16 * 1024];
-            int n;
-            while ((n = in.read(buffer)) >= 0) {
-                out.write(buffer, 0, n);
-                if (in.available() == 0) {
-                    out.flush();
-                }
-            }
-        } catch (IOException e) {
-            // The client went away, or the node died while sending: nothing more can be sent.
-            LOG.log(Level.INFO, "request=" + ex.id + " node=" + node.name() + " response cut short: " + e);
-        } finally {
-            ex.complete();
-        }
-    }
-
-    protected void copyResponseHeaders(HttpHeaders headers, HttpServletResponse resp) {
-        Set<String> dropped = connectionListed(Collections.enumeration(headers.allValues("Connection")));
-        headers.map().forEach((name, values) -> {
-            String lower = name.toLowerCase(Locale.ROOT);
-            if (lower.startsWith(":") || lower.equals("server") || dropped.contains(lower)
+    protected void copyResponseHeaders(HttpFields headers, HttpServletResponse resp) {
+        Set<String> dropped = connectionListed(Collections.enumeration(headers.getValuesList(HttpHeader.CONNECTION)));
+        for (HttpField field : headers) {
+            String lower = field.getLowerCaseName();
+            if (lower.equals("server") || dropped.contains(lower)
                     || (NOT_FORWARDED.contains(lower) && !lower.equals("content-length"))) {
-                return;
+                continue;
             }
-            for (String v : values) {
-                resp.addHeader(name, v);
-            }
-        });
+            resp.addHeader(field.getName(), field.getValue());
+        }
     }
 
     /** Failure to status, in one place: 400 bad request, 502 node failed, 503 none or shed, 504 time-out. */
@@ -301,14 +320,6 @@ public class ProxyServlet extends HttpServlet {
         return (router.nanoTime() - startNanos) / 1000;
     }
 
-    private static Throwable unwrap(Throwable t) {
-        Throwable c = t;
-        while (c instanceof CompletionException && c.getCause() != null) {
-            c = c.getCause();
-        }
-        return c;
-    }
-
     /** One proxied request. */
     static final class Exchange {
         final String id;
@@ -319,6 +330,8 @@ public class ProxyServlet extends HttpServlet {
         final String uid;
         final AsyncContext async;
         volatile boolean bodyTouched;
+        volatile boolean committed;
+        volatile boolean responseStarted;
         private volatile boolean done;
 
         Exchange(String id, HttpServletRequest req, HttpServletResponse resp, ServiceClass serviceClass, String userClass,

@@ -39,6 +39,7 @@ public final class RouterRuntime implements AutoCloseable {
     private final NodeSelector selector;
     private final UidCookie uidCookie;
     private final HttpClient client;
+    private final org.eclipse.jetty.client.HttpClient upstream;
     private final ExecutorService executor;
     private final HealthChecker health;
     private final LongSupplier nanoClock;
@@ -65,13 +66,40 @@ public final class RouterRuntime implements AutoCloseable {
                 .executor(executor)
                 .build();
         this.health = new HealthChecker(settings, nodes, client, named("qrs-health"));
+        this.upstream = upstreamClient(settings);
         LOG.info(() -> "router=" + cluster.clusterName() + " routing to " + nodes.size() + " nodes, classes "
                 + cluster.serviceClasses().stream().map(c -> c.name() + "(p95<=" + c.p95Millis() + "ms, priority "
                 + c.priority() + ")").toList());
     }
 
+    /** Jetty's client for the proxied requests: it passes bodies through untouched (no decoding). */
+    private static org.eclipse.jetty.client.HttpClient upstreamClient(RouterSettings settings) {
+        org.eclipse.jetty.util.thread.QueuedThreadPool threads = new org.eclipse.jetty.util.thread.QueuedThreadPool(200, 8);
+        threads.setName("qrs-upstream");
+        threads.setDaemon(true);
+        org.eclipse.jetty.client.HttpClient c = new org.eclipse.jetty.client.HttpClient();
+        c.setExecutor(threads);
+        c.setConnectTimeout(settings.connectTimeoutMs());
+        c.setFollowRedirects(false);
+        c.setMaxConnectionsPerDestination(1024);
+        c.setMaxRequestsQueuedPerDestination(4096);
+        c.setUserAgentField(null);
+        c.getContentDecoderFactories().clear();
+        return c;
+    }
+
     public void start() {
+        try {
+            upstream.start();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot start the router's upstream HTTP client", e);
+        }
         health.start();
+    }
+
+    /** The client that carries proxied requests to the nodes. */
+    public org.eclipse.jetty.client.HttpClient upstream() {
+        return upstream;
     }
 
     public RouterSettings settings() {
@@ -125,6 +153,11 @@ public final class RouterRuntime implements AutoCloseable {
     @Override
     public void close() {
         health.close();
+        try {
+            upstream.stop();
+        } catch (Exception e) {
+            LOG.warning("router upstream client did not stop cleanly: " + e);
+        }
         executor.shutdownNow();
         try {
             executor.awaitTermination(5, TimeUnit.SECONDS);
