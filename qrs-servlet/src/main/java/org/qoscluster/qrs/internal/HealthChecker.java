@@ -1,10 +1,7 @@
 package org.qoscluster.qrs.internal;
 
 import java.io.StringReader;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -13,8 +10,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 import jakarta.json.Json;
-import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
+
+import org.eclipse.jetty.client.BufferingResponseListener;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Result;
 
 import org.qoscluster.qrs.NodeRecord;
 import org.qoscluster.qrs.RouterSettings;
@@ -47,33 +47,39 @@ final class HealthChecker implements AutoCloseable {
 
     private void checkAll() {
         for (NodeRecord node : nodes) {
-            HttpRequest r = HttpRequest.newBuilder(node.base().resolve(settings.healthPath().substring(1)))
-                    .timeout(Duration.ofMillis(settings.healthTimeoutMs())).GET().build();
-            client.sendAsync(r, HttpResponse.BodyHandlers.ofString()).whenComplete((response, failure) -> {
-                String problem = failure != null ? "health check failed: " + failure.getCause() : verdict(response);
-                boolean wasHealthy = node.healthy();
-                if (problem == null) {
-                    node.markUp(settings.healthRise());
-                    if (!wasHealthy && node.healthy()) {
-                        LOG.info(() -> "node=" + node.name() + " back in rotation");
-                    }
-                } else {
-                    node.markDown(problem);
-                    if (wasHealthy) {
-                        LOG.warning(() -> "node=" + node.name() + " out of rotation: " + problem);
-                    }
-                }
-            });
+            client.newRequest(node.base().resolve(settings.healthPath().substring(1)))
+                    .timeout(settings.healthTimeoutMs(), TimeUnit.MILLISECONDS)
+                    .send(new BufferingResponseListener(64 * 1024) {
+                        @Override
+                        public void onComplete(Result result) {
+                            record(node, result.isFailed() ? "health check failed: " + result.getFailure()
+                                    : verdict(result.getResponse().getStatus(), getContentAsString(StandardCharsets.UTF_8)));
+                        }
+                    });
         }
     }
 
-    private String verdict(HttpResponse<String> response) {
-        if (response.statusCode() != 200) {
-            return "health page answered " + response.statusCode();
+    private void record(NodeRecord node, String problem) {
+        boolean wasHealthy = node.healthy();
+        if (problem == null) {
+            node.markUp(settings.healthRise());
+            if (!wasHealthy && node.healthy()) {
+                LOG.info(() -> "node=" + node.name() + " back in rotation");
+            }
+        } else {
+            node.markDown(problem);
+            if (wasHealthy) {
+                LOG.warning(() -> "node=" + node.name() + " out of rotation: " + problem);
+            }
         }
-        try (JsonReader reader = Json.createReader(new StringReader(response.body()))) {
-            JsonObject body = reader.readObject();
-            String database = body.getString("database", "");
+    }
+
+    private String verdict(int status, String body) {
+        if (status != 200) {
+            return "health page answered " + status;
+        }
+        try (JsonReader reader = Json.createReader(new StringReader(body))) {
+            String database = reader.readObject().getString("database", "");
             return settings.healthKeyword().equals(database) ? null
                     : "health page names database '" + database + "', expected '" + settings.healthKeyword() + "'";
         } catch (RuntimeException e) {

@@ -1,22 +1,19 @@
 package org.qoscluster.qrs.internal;
 
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.security.SecureRandom;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import java.util.logging.Logger;
 
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.qoscluster.config.ClusterConfig;
 import org.qoscluster.qrs.NodeRecord;
 import org.qoscluster.qrs.NodeSelector;
@@ -26,8 +23,8 @@ import org.qoscluster.qrs.UidCookie;
 
 /**
  * Everything the router's servlets share, built once when the router WAR starts: settings,
- * node records, selector, UID cookie codec, the pooled upstream HTTP client and the health
- * checker. Stored as a servlet-context attribute, not a static singleton.
+ * node records, selector, UID cookie codec, the pooled upstream HTTP client (Jetty) and the
+ * health checker. Stored as a servlet-context attribute, not a static singleton.
  */
 public final class RouterRuntime implements AutoCloseable {
 
@@ -38,9 +35,7 @@ public final class RouterRuntime implements AutoCloseable {
     private final List<NodeRecord> nodes;
     private final NodeSelector selector;
     private final UidCookie uidCookie;
-    private final HttpClient client;
-    private final org.eclipse.jetty.client.HttpClient upstream;
-    private final ExecutorService executor;
+    private final HttpClient upstream;
     private final HealthChecker health;
     private final LongSupplier nanoClock;
     private final StateChangeFlags flags;
@@ -58,26 +53,22 @@ public final class RouterRuntime implements AutoCloseable {
         SecureRandom random = new SecureRandom();
         this.selector = new NodeSelector(settings.nodeCapacity(), random);
         this.uidCookie = new UidCookie(settings.uidKey(), random);
-        this.executor = Executors.newCachedThreadPool(named("qrs-upstream"));
-        this.client = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofMillis(settings.connectTimeoutMs()))
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .executor(executor)
-                .build();
-        this.health = new HealthChecker(settings, nodes, client, named("qrs-health"));
         this.upstream = upstreamClient(settings);
+        this.health = new HealthChecker(settings, nodes, upstream, named("qrs-health"));
         LOG.info(() -> "router=" + cluster.clusterName() + " routing to " + nodes.size() + " nodes, classes "
                 + cluster.serviceClasses().stream().map(c -> c.name() + "(p95<=" + c.p95Millis() + "ms, priority "
                 + c.priority() + ")").toList());
     }
 
-    /** Jetty's client for the proxied requests: it passes bodies through untouched (no decoding). */
-    private static org.eclipse.jetty.client.HttpClient upstreamClient(RouterSettings settings) {
-        org.eclipse.jetty.util.thread.QueuedThreadPool threads = new org.eclipse.jetty.util.thread.QueuedThreadPool(200, 8);
+    /**
+     * Jetty's client for the proxied requests and the health checks: pooled connections, bodies
+     * passed through untouched (no content decoding), no redirects followed.
+     */
+    private static HttpClient upstreamClient(RouterSettings settings) {
+        QueuedThreadPool threads = new QueuedThreadPool(200, 8);
         threads.setName("qrs-upstream");
         threads.setDaemon(true);
-        org.eclipse.jetty.client.HttpClient c = new org.eclipse.jetty.client.HttpClient();
+        HttpClient c = new HttpClient();
         c.setExecutor(threads);
         c.setConnectTimeout(settings.connectTimeoutMs());
         c.setFollowRedirects(false);
@@ -98,7 +89,7 @@ public final class RouterRuntime implements AutoCloseable {
     }
 
     /** The client that carries proxied requests to the nodes. */
-    public org.eclipse.jetty.client.HttpClient upstream() {
+    public HttpClient upstream() {
         return upstream;
     }
 
@@ -121,10 +112,6 @@ public final class RouterRuntime implements AutoCloseable {
     /** The node a user's database-state-change flag pins them to, if any. */
     public Optional<NodeRecord> pinnedNode(String uid) {
         return flags.flaggedNode(uid).flatMap(name -> nodes.stream().filter(n -> n.name().equals(name)).findFirst());
-    }
-
-    public HttpClient client() {
-        return client;
     }
 
     public long nanoTime() {
@@ -157,12 +144,6 @@ public final class RouterRuntime implements AutoCloseable {
             upstream.stop();
         } catch (Exception e) {
             LOG.warning("router upstream client did not stop cleanly: " + e);
-        }
-        executor.shutdownNow();
-        try {
-            executor.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 
