@@ -257,11 +257,17 @@ class RouterTest {
         try {
             IMap<String, String> flags = client.getMap(StateChangeFlags.MAP);
             flags.put(uid, "node-2|42|" + System.currentTimeMillis());
+            // The router mirrors the map through a listener: allow it the delivery time, 1 s at most.
+            long deadline = System.nanoTime() + 1_000_000_000L;
+            while (!"node-2".equals(get(cluster.storeUri(), "api/products?limit=1", value).node())) {
+                assertTrue(System.nanoTime() < deadline, "the flag reached the router within 1 s");
+            }
             for (int i = 0; i < 15; i++) {
                 assertEquals("node-2", get(cluster.storeUri(), "api/products?limit=1", value).node(),
                         "a flagged user stays on the node that wrote, slow or not");
             }
             flags.remove(uid);
+            Thread.sleep(500);
             List<String> after = new ArrayList<>();
             for (int i = 0; i < 15; i++) {
                 after.add(get(cluster.storeUri(), "api/products?limit=1", value).node());
