@@ -72,6 +72,15 @@ class LauncherTest {
         assertEquals(2, r.exit(), r.output());
         assertTrue(r.output().contains("qos.db.master.port: 'abc' is not a port number"), r.output());
         assertTrue(r.output().contains("qos.node.heap: 'lots' is not a heap size"), r.output());
+
+        Path state = TestRuntime.stateDir(LauncherTest.class);
+        Result router = launcher("up", "--state", state.toString(), "--runtime", System.getProperty("qos.runtime.dir"),
+                "-Dqos.router.trusted-networks=banana",
+                "-Dqos.router.health.interval-ms=0");
+        assertEquals(2, router.exit(), router.output());
+        assertTrue(router.output().contains("qos.router.trusted-networks: 'banana' is not a CIDR block"), router.output());
+        assertTrue(router.output().contains("qos.router.health.interval-ms: '0'"), router.output());
+        assertEquals(List.of(), Cluster.status(state), "nothing was started");
     }
 
     @Test

@@ -74,6 +74,20 @@ class StoreClusterTest {
 
     @Test
     @Order(3)
+    void shouldNeverShowOneShopperAnotherShoppersSessionThroughTheRouter(Cluster cluster) {
+        StoreClient ann = StoreClient.at(cluster.storeUri(), TIMEOUT);
+        assertOk(ann.post("api/customers", "{\"name\":\"Ann\",\"email\":\"ann@example.org\"}"));
+        assertOk(ann.post("api/cart/items", "{\"productId\":11,\"quantity\":2}"));
+        for (int i = 0; i < 6; i++) {
+            StoreClient stranger = StoreClient.at(cluster.storeUri(), TIMEOUT);
+            assertEquals(401, stranger.get("api/customers/me").status(), "a new shopper is nobody");
+            assertEquals(0, assertOk(stranger.get("api/cart")).path("items").asInt(), "a new shopper's cart is empty");
+        }
+        assertEquals("ann@example.org", assertOk(ann.get("api/customers/me")).path("email").asText());
+    }
+
+    @Test
+    @Order(4)
     void shouldRefuseACheckoutBeyondStockAndWriteNothing(Cluster cluster) {
         StoreDatabase db = db(cluster);
         StoreClient shopper = StoreClient.at(cluster.storeUri(), TIMEOUT);

@@ -25,6 +25,7 @@ import org.qoscluster.launcher.internal.Commands;
 import org.qoscluster.launcher.internal.PartProcess;
 import org.qoscluster.launcher.internal.Readiness;
 import org.qoscluster.launcher.internal.Secrets;
+import org.qoscluster.qrs.RouterSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -90,8 +91,15 @@ public final class Cluster implements AutoCloseable {
             throw new LauncherException("a cluster is already running from " + dir + " ("
                     + running.stream().map(PartStatus::name).toList() + "); stop it first with 'down'");
         }
-        checkPortsFree(config, withNodes);
         Cluster cluster = new Cluster(config, layout, dir, clock);
+        if (withNodes) {
+            // The router would refuse these settings only once deployed; refuse them before anything starts.
+            Secrets.ensure(cluster.secretsDir(), List.of(ClusterConfig.SECRET_UID_KEY, ClusterConfig.SECRET_ADMIN_TOKEN));
+            RouterSettings.of(config, Map.of(
+                    ClusterConfig.SECRET_UID_KEY, Secrets.read(cluster.secretsDir(), ClusterConfig.SECRET_UID_KEY),
+                    ClusterConfig.SECRET_ADMIN_TOKEN, Secrets.read(cluster.secretsDir(), ClusterConfig.SECRET_ADMIN_TOKEN)));
+        }
+        checkPortsFree(config, withNodes);
         Instant deadline = clock.instant().plus(timeout);
         Readiness readiness = new Readiness(clock);
         try {
@@ -104,7 +112,6 @@ public final class Cluster implements AutoCloseable {
                 return cluster;
             }
             byte[] template = PayaraMemberConfig.bundledTemplate(layout.payaraMicroJar());
-            Secrets.ensure(cluster.secretsDir(), List.of(ClusterConfig.SECRET_UID_KEY, ClusterConfig.SECRET_ADMIN_TOKEN));
             // Router and nodes start together: the router keeps a node out of rotation until its
             // health check passes, so it is ready once at least one node is.
             List<CompletableFuture<Void>> members = new ArrayList<>();

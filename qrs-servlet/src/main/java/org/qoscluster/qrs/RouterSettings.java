@@ -33,6 +33,7 @@ public final class RouterSettings {
     private final int healthIntervalMs;
     private final int healthTimeoutMs;
     private final int healthRise;
+    private final String sessionCookie;
 
     private RouterSettings(ClusterConfig cluster, Map<String, String> secrets) {
         List<String> problems = new ArrayList<>();
@@ -79,6 +80,10 @@ public final class RouterSettings {
         this.healthIntervalMs = intIn(p, "qos.router.health.interval-ms", 50, 60_000, problems);
         this.healthTimeoutMs = intIn(p, "qos.router.health.timeout-ms", 50, 60_000, problems);
         this.healthRise = intIn(p, "qos.router.health.rise", 1, 100, problems);
+        this.sessionCookie = p.getOrDefault("qos.router.session-cookie", "").strip();
+        if (!sessionCookie.isEmpty() && !sessionCookie.matches("[A-Za-z0-9_-]{1,64}")) {
+            problems.add("qos.router.session-cookie: '" + sessionCookie + "' is not a cookie name");
+        }
         if (!problems.isEmpty()) {
             throw new InvalidConfigException(problems);
         }
@@ -190,5 +195,10 @@ public final class RouterSettings {
 
     public int healthRise() {
         return healthRise;
+    }
+
+    /** The application's session cookie that requests stick to, or empty for no affinity. */
+    public String sessionCookie() {
+        return sessionCookie;
     }
 }

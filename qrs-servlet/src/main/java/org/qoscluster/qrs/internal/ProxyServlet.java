@@ -120,8 +120,18 @@ public class ProxyServlet extends HttpServlet {
         Optional<NodeRecord> chosen = exclude == null
                 ? router.pinnedNode(ex.uid).filter(NodeRecord::healthy)
                 : Optional.empty();
+        String sessionCookie = router.settings().sessionCookie();
+        String sessionId = sessionCookie.isEmpty() ? null
+                : Cookies.value(ex.req.getHeaders("Cookie"), sessionCookie).orElse(null);
+        if (chosen.isEmpty() && exclude == null && sessionId != null) {
+            // Affinity: the node holding the user's session, while it is in rotation.
+            chosen = router.sessionNode(sessionId).filter(NodeRecord::healthy);
+        }
         if (chosen.isEmpty()) {
             chosen = router.selector().select(nodes, ex.serviceClass, exclude, router.nanoTime());
+            if (chosen.isPresent() && sessionId != null) {
+                router.rememberSession(sessionId, chosen.get());
+            }
         }
         if (chosen.isEmpty()) {
             boolean anyHealthy = nodes.stream().anyMatch(NodeRecord::healthy);
@@ -153,6 +163,7 @@ public class ProxyServlet extends HttpServlet {
                 copyResponseHeaders(response.getHeaders(), resp);
                 resp.setHeader(NODE_HEADER, node.name());
                 resp.setHeader(CLASS_HEADER, ex.serviceClass.name());
+                learnSession(response.getHeaders(), node);
             }
 
             @Override
@@ -314,6 +325,24 @@ public class ProxyServlet extends HttpServlet {
             }
         }
         return names;
+    }
+
+    /** A node that sets the session cookie holds that session from now on. */
+    private void learnSession(HttpFields headers, NodeRecord node) {
+        String name = router.settings().sessionCookie();
+        if (name.isEmpty()) {
+            return;
+        }
+        for (String setCookie : headers.getValuesList(HttpHeader.SET_COOKIE)) {
+            int eq = setCookie.indexOf('=');
+            if (eq > 0 && setCookie.substring(0, eq).strip().equals(name)) {
+                int end = setCookie.indexOf(';');
+                String id = setCookie.substring(eq + 1, end < 0 ? setCookie.length() : end).strip();
+                if (!id.isEmpty()) {
+                    router.rememberSession(id, node);
+                }
+            }
+        }
     }
 
     private long micros(long startNanos) {

@@ -40,6 +40,9 @@ public final class RouterRuntime implements AutoCloseable {
     private final LongSupplier nanoClock;
     private final StateChangeFlags flags;
     private final Map<String, AtomicLong> shed = new ConcurrentHashMap<>();
+    /** Session id to the node that holds the session (affinity until issue 4); bounded, see {@link #rememberSession}. */
+    private final Map<String, NodeRecord> sessions = new ConcurrentHashMap<>();
+    private static final int MAX_SESSIONS = 200_000;
     private final AtomicLong requestIds = new AtomicLong();
 
     public RouterRuntime(RouterSettings settings, StateChangeFlags flags, LongSupplier nanoClock) {
@@ -62,7 +65,7 @@ public final class RouterRuntime implements AutoCloseable {
 
     /**
      * Jetty's client for the proxied requests and the health checks: pooled connections, bodies
-     * passed through untouched (no content decoding), no redirects followed.
+     * passed through untouched (no content decoding), no redirects followed, no cookie store.
      */
     private static HttpClient upstreamClient(RouterSettings settings) {
         QueuedThreadPool threads = new QueuedThreadPool(200, 8);
@@ -76,6 +79,9 @@ public final class RouterRuntime implements AutoCloseable {
         c.setMaxRequestsQueuedPerDestination(4096);
         c.setUserAgentField(null);
         c.getContentDecoderFactories().clear();
+        // A proxy must never keep cookies: Jetty's client stores Set-Cookie by default and would
+        // send one user's session cookie with every other user's requests.
+        c.setHttpCookieStore(new org.eclipse.jetty.http.HttpCookieStore.Empty());
         return c;
     }
 
@@ -86,6 +92,24 @@ public final class RouterRuntime implements AutoCloseable {
             throw new IllegalStateException("cannot start the router's upstream HTTP client", e);
         }
         health.start();
+    }
+
+    /** The node that holds this application session, if known. */
+    public Optional<NodeRecord> sessionNode(String sessionId) {
+        return Optional.ofNullable(sessions.get(sessionId));
+    }
+
+    /**
+     * Remembers which node holds a session. The table is bounded: when full it is emptied
+     * (logged), and sessions are learnt again from the next responses; a session whose entry
+     * was lost is routed by goal once and Payara's session store serves it there.
+     */
+    public void rememberSession(String sessionId, NodeRecord node) {
+        if (sessions.size() >= MAX_SESSIONS) {
+            LOG.warning("session affinity table full (" + MAX_SESSIONS + "); starting it afresh");
+            sessions.clear();
+        }
+        sessions.put(sessionId, node);
     }
 
     /** The client that carries proxied requests to the nodes. */
