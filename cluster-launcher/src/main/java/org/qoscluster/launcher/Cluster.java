@@ -94,10 +94,8 @@ public final class Cluster implements AutoCloseable {
         Cluster cluster = new Cluster(config, layout, dir, clock);
         if (withNodes) {
             // The router would refuse these settings only once deployed; refuse them before anything starts.
-            Secrets.ensure(cluster.secretsDir(), List.of(ClusterConfig.SECRET_UID_KEY, ClusterConfig.SECRET_ADMIN_TOKEN));
-            RouterSettings.of(config, Map.of(
-                    ClusterConfig.SECRET_UID_KEY, Secrets.read(cluster.secretsDir(), ClusterConfig.SECRET_UID_KEY),
-                    ClusterConfig.SECRET_ADMIN_TOKEN, Secrets.read(cluster.secretsDir(), ClusterConfig.SECRET_ADMIN_TOKEN)));
+            RouterSettings.of(config, Secrets.ensure(cluster.secretsDir(),
+                    List.of(ClusterConfig.SECRET_UID_KEY, ClusterConfig.SECRET_ADMIN_TOKEN)));
         }
         checkPortsFree(config, withNodes);
         Instant deadline = clock.instant().plus(timeout);

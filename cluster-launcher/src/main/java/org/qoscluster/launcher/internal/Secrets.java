@@ -8,7 +8,9 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The members' secrets directory: one file per {@code qos.secret.*} key (Payara Micro's
@@ -23,10 +25,12 @@ public final class Secrets {
     private Secrets() {
     }
 
-    public static Path ensure(Path dir, List<String> keys) {
+    /** Makes the missing secrets; returns every secret of {@code keys} by key. */
+    public static Map<String, String> ensure(Path dir, List<String> keys) {
         try {
             Files.createDirectories(dir);
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+            Map<String, String> secrets = new HashMap<>();
             for (String key : keys) {
                 Path f = dir.resolve(key);
                 if (!Files.exists(f)) {
@@ -35,8 +39,9 @@ public final class Secrets {
                     Files.writeString(f, Base64.getUrlEncoder().withoutPadding().encodeToString(b), StandardCharsets.US_ASCII);
                     Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
                 }
+                secrets.put(key, read(dir, key));
             }
-            return dir;
+            return Map.copyOf(secrets);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare the secrets directory " + dir, e);
         }

@@ -79,7 +79,10 @@ public class ProxyServlet extends HttpServlet {
         String path = req.getRequestURI();
         ServiceClass serviceClass = router.settings().cluster().classify(req.getMethod(), path);
         String userClass = userClass(req);
-        Exchange exchange = new Exchange(id, req, resp, serviceClass, userClass, uid, req.startAsync());
+        String sessionCookie = router.settings().sessionCookie();
+        String sessionId = sessionCookie.isEmpty() ? null
+                : Cookies.value(req.getHeaders("Cookie"), sessionCookie).orElse(null);
+        Exchange exchange = new Exchange(id, req, resp, serviceClass, userClass, uid, sessionId, req.startAsync());
         exchange.async.setTimeout(router.settings().readTimeoutMs() + 10_000L);
         forward(exchange, null);
     }
@@ -115,22 +118,18 @@ public class ProxyServlet extends HttpServlet {
 
     private void forward(Exchange ex, NodeRecord exclude) {
         List<NodeRecord> nodes = router.nodes();
-        // M10: a user whose write has not replicated yet stays on the node that wrote it, as
-        // long as that node is in rotation; otherwise the request is routed by its goal.
-        Optional<NodeRecord> chosen = exclude == null
-                ? router.pinnedNode(ex.uid).filter(NodeRecord::healthy)
-                : Optional.empty();
-        String sessionCookie = router.settings().sessionCookie();
-        String sessionId = sessionCookie.isEmpty() ? null
-                : Cookies.value(ex.req.getHeaders("Cookie"), sessionCookie).orElse(null);
-        if (chosen.isEmpty() && exclude == null && sessionId != null) {
-            // Affinity: the node holding the user's session, while it is in rotation.
-            chosen = router.sessionNode(sessionId).filter(NodeRecord::healthy);
+        Optional<NodeRecord> chosen = Optional.empty();
+        if (exclude == null) {
+            // M10: a user whose write has not replicated yet stays on the node that wrote it;
+            // else a session stays on the node that holds it (affinity until issue 4). Either
+            // only while that node is in rotation; otherwise the request is routed by its goal.
+            chosen = router.pinnedNode(ex.uid).filter(NodeRecord::healthy)
+                    .or(() -> router.sessionNode(ex.sessionId).filter(NodeRecord::healthy));
         }
         if (chosen.isEmpty()) {
             chosen = router.selector().select(nodes, ex.serviceClass, exclude, router.nanoTime());
-            if (chosen.isPresent() && sessionId != null) {
-                router.rememberSession(sessionId, chosen.get());
+            if (chosen.isPresent() && ex.sessionId != null) {
+                router.rememberSession(ex.sessionId, chosen.get());
             }
         }
         if (chosen.isEmpty()) {
@@ -357,6 +356,8 @@ public class ProxyServlet extends HttpServlet {
         final ServiceClass serviceClass;
         final String userClass;
         final String uid;
+        /** The application's session cookie value, or null. */
+        final String sessionId;
         final AsyncContext async;
         volatile boolean bodyTouched;
         volatile boolean committed;
@@ -364,13 +365,14 @@ public class ProxyServlet extends HttpServlet {
         private volatile boolean done;
 
         Exchange(String id, HttpServletRequest req, HttpServletResponse resp, ServiceClass serviceClass, String userClass,
-                 String uid, AsyncContext async) {
+                 String uid, String sessionId, AsyncContext async) {
             this.id = id;
             this.req = req;
             this.resp = resp;
             this.serviceClass = serviceClass;
             this.userClass = userClass;
             this.uid = uid;
+            this.sessionId = sessionId;
             this.async = async;
         }
 

@@ -94,9 +94,9 @@ public final class RouterRuntime implements AutoCloseable {
         health.start();
     }
 
-    /** The node that holds this application session, if known. */
+    /** The node that holds this application session, if known; empty for a null id. */
     public Optional<NodeRecord> sessionNode(String sessionId) {
-        return Optional.ofNullable(sessions.get(sessionId));
+        return sessionId == null ? Optional.empty() : Optional.ofNullable(sessions.get(sessionId));
     }
 
     /**
