@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -17,8 +18,9 @@ import org.qoscluster.launcher.RuntimeLayout;
 
 /**
  * For Arquillian's single-node tests: starts the master Derby network server on a free port and
- * writes the node's {@code domain.xml} (to {@code qos.arquillian.domainXml}, which
- * {@code arquillian.xml} hands to Payara Micro) before Arquillian deploys. Register it before
+ * writes the node's {@code domain.xml} (to {@code qos.arquillian.domainXml}) and secrets (to
+ * {@code qos.arquillian.secretsDir}), which {@code arquillian.xml} hands to Payara Micro, before
+ * Arquillian deploys. Register it before
  * {@code ArquillianExtension}. Test methods can take a {@link StoreDatabase} parameter.
  */
 public final class SingleNodeDatabase implements BeforeAllCallback, ParameterResolver {
@@ -40,8 +42,14 @@ public final class SingleNodeDatabase implements BeforeAllCallback, ParameterRes
                 Duration.ofMinutes(2));
         context.getStore(NS).put(Running.class, new Running(databases));
         Path domainXml = Path.of(System.getProperty("qos.arquillian.domainXml"));
+        Path secretsDir = Path.of(System.getProperty("qos.arquillian.secretsDir"));
         try {
             Files.createDirectories(domainXml.getParent());
+            // The node's secrets (the UID key its Session Synchronizer signs identities with).
+            Files.createDirectories(secretsDir);
+            for (Map.Entry<String, String> secret : databases.ensureSecrets().entrySet()) {
+                Files.writeString(secretsDir.resolve(secret.getKey()), secret.getValue());
+            }
             Files.writeString(domainXml, PayaraMemberConfig.domainXml(config, config.nodes().get(0),
                     PayaraMemberConfig.bundledTemplate(layout.payaraMicroJar())));
         } catch (IOException e) {

@@ -26,6 +26,7 @@ import org.qoscluster.launcher.internal.PartProcess;
 import org.qoscluster.launcher.internal.Readiness;
 import org.qoscluster.launcher.internal.Secrets;
 import org.qoscluster.qrs.RouterSettings;
+import org.qoscluster.session.SessionSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -93,9 +94,11 @@ public final class Cluster implements AutoCloseable {
         }
         Cluster cluster = new Cluster(config, layout, dir, clock);
         if (withNodes) {
-            // The router would refuse these settings only once deployed; refuse them before anything starts.
-            RouterSettings.of(config, Secrets.ensure(cluster.secretsDir(),
-                    List.of(ClusterConfig.SECRET_UID_KEY, ClusterConfig.SECRET_ADMIN_TOKEN)));
+            // The router and the nodes' Session Synchronizer would refuse these settings only once
+            // deployed; refuse them before anything starts.
+            Map<String, String> secrets = cluster.ensureSecrets();
+            RouterSettings.of(config, secrets);
+            SessionSettings.of(config, secrets, config.nodes().get(0).name());
         }
         checkPortsFree(config, withNodes);
         Instant deadline = clock.instant().plus(timeout);
@@ -169,6 +172,14 @@ public final class Cluster implements AutoCloseable {
     }
 
     /** The bearer token of the router's admin endpoints. */
+    /**
+     * Makes the members' secrets that are missing (random, readable by the owner only) and returns
+     * them all; the members read them from {@link #secretsDir()}.
+     */
+    public Map<String, String> ensureSecrets() {
+        return Secrets.ensure(secretsDir(), List.of(ClusterConfig.SECRET_UID_KEY, ClusterConfig.SECRET_ADMIN_TOKEN));
+    }
+
     public String adminToken() {
         return Secrets.read(secretsDir(), ClusterConfig.SECRET_ADMIN_TOKEN);
     }
@@ -218,7 +229,8 @@ public final class Cluster implements AutoCloseable {
                 () -> PartProcess.handle(stateDir, part).isPresent(), deadline), WAITERS);
     }
 
-    private Path secretsDir() {
+    /** Where the members read their secrets ({@code --secretsdir}). */
+    public Path secretsDir() {
         return stateDir.resolve("secrets");
     }
 

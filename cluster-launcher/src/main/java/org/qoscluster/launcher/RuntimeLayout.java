@@ -14,8 +14,13 @@ import java.util.List;
  * @param derbyDir       directory of the Derby jars (server, engine, client, shared, tools)
  * @param storeWar       the application WAR the nodes deploy
  * @param routerWar      the QoS-goal Router Servlet WAR the router deploys
+ * @param clusterLibDir  jars every member puts on its class path: the Session Synchronizer's
+ *                       session records and entry processor must be readable on every member
+ *                       that owns a partition, whether or not it runs the application
  */
-public record RuntimeLayout(Path payaraMicroJar, Path derbyDir, Path storeWar, Path routerWar) {
+public record RuntimeLayout(Path payaraMicroJar, Path derbyDir, Path storeWar, Path routerWar, Path clusterLibDir) {
+
+    private static final List<String> CLUSTER_LIB_JARS = List.of("session-synchronizer.jar", "cluster-contract.jar", "server-config.jar");
 
     private static final List<String> DERBY_JARS = List.of("derby.jar", "derbynet.jar", "derbyshared.jar",
             "derbytools.jar", "derbyclient.jar");
@@ -24,7 +29,7 @@ public record RuntimeLayout(Path payaraMicroJar, Path derbyDir, Path storeWar, P
     public static RuntimeLayout at(Path runtimeDir) {
         Path dir = runtimeDir.toAbsolutePath().normalize();
         RuntimeLayout layout = new RuntimeLayout(dir.resolve("payara/payara-micro.jar"), dir.resolve("derby"),
-                dir.resolve("apps/sample-app.war"), dir.resolve("apps/qrs-servlet.war"));
+                dir.resolve("apps/sample-app.war"), dir.resolve("apps/qrs-servlet.war"), dir.resolve("cluster-lib"));
         List<Path> missing = new ArrayList<>();
         for (Path p : layout.requiredFiles()) {
             if (!Files.isRegularFile(p)) {
@@ -49,9 +54,15 @@ public record RuntimeLayout(Path payaraMicroJar, Path derbyDir, Path storeWar, P
         return derbyDir.resolve("derbyclient.jar") + ":" + derbyDir.resolve("derbyshared.jar");
     }
 
+    /** The jars every member adds to its class path ({@code --addlibs}, colon separated). */
+    public String clusterLibs() {
+        return String.join(":", CLUSTER_LIB_JARS.stream().map(j -> clusterLibDir.resolve(j).toString()).toList());
+    }
+
     private List<Path> requiredFiles() {
         List<Path> files = new ArrayList<>(List.of(payaraMicroJar, storeWar, routerWar));
         DERBY_JARS.forEach(j -> files.add(derbyDir.resolve(j)));
+        CLUSTER_LIB_JARS.forEach(j -> files.add(clusterLibDir.resolve(j)));
         return files;
     }
 }

@@ -2,19 +2,21 @@ package org.qoscluster.qrs;
 
 import java.util.Optional;
 
+import org.qoscluster.contract.StateChangeFlag;
+
 /**
  * Where the router reads a user's database-state-change flag (M3, M10): after a user's write,
  * the write path records the node that wrote it, and until the replicas have applied the write
  * the router sends that user's requests to that node, skipping QoS selection.
  *
- * <p>The shared contract (see docs/ARCHITECTURE.md): the Hazelcast map {@value #MAP}, key the
+ * <p>The shared contract is {@link StateChangeFlag}: the Hazelcast map {@value #MAP}, key the
  * user's UID, value {@code NODE|SEQUENCE|EPOCH_MILLIS}; the entry is removed (or expires) when
  * the flag clears.
  */
 public interface StateChangeFlags {
 
     /** The Hazelcast map that holds the flags. */
-    String MAP = "qos-state-change-flags";
+    String MAP = StateChangeFlag.MAP;
 
     /** The node recorded with the user's flag, if the flag is set. */
     Optional<String> flaggedNode(String uid);
@@ -24,11 +26,6 @@ public interface StateChangeFlags {
 
     /** The node part of a flag value {@code NODE|SEQUENCE|EPOCH_MILLIS}; empty for a malformed value. */
     static Optional<String> nodeOf(String value) {
-        if (value == null) {
-            return Optional.empty();
-        }
-        int bar = value.indexOf('|');
-        String node = bar < 0 ? value : value.substring(0, bar);
-        return node.matches("[a-z][a-z0-9-]{0,39}") ? Optional.of(node) : Optional.empty();
+        return StateChangeFlag.decode(value).map(StateChangeFlag::node);
     }
 }

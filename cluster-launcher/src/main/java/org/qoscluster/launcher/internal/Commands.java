@@ -44,9 +44,10 @@ public final class Commands {
         cmd.addAll(PayaraMemberConfig.microOptions(config, member, domainXml));
         cmd.addAll(List.of("--rootdir", memberDir.resolve("root").toString(), "--secretsdir", secretsDir.toString()));
         if (member.role() == Role.NODE) {
-            cmd.addAll(List.of("--addlibs", layout.derbyClientLibs(), "--deploy", layout.storeWar().toString()));
+            cmd.addAll(List.of("--addlibs", layout.derbyClientLibs() + ":" + layout.clusterLibs(),
+                    "--deploy", layout.storeWar().toString()));
         } else {
-            cmd.addAll(List.of("--deploy", layout.routerWar().toString()));
+            cmd.addAll(List.of("--addlibs", layout.clusterLibs(), "--deploy", layout.routerWar().toString()));
         }
         cmd.addAll(List.of("--contextroot", "/"));
         return cmd;

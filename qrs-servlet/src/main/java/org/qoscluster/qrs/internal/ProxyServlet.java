@@ -32,6 +32,7 @@ import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpVersion;
 import org.qoscluster.config.ServiceClass;
+import org.qoscluster.contract.ForwardedHeaders;
 import org.qoscluster.qrs.NodeRecord;
 import org.qoscluster.qrs.RouterSettings;
 
@@ -54,10 +55,10 @@ public class ProxyServlet extends HttpServlet {
             "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "host",
             "content-length", "expect");
     private static final Set<String> SAFE_METHODS = Set.of("GET", "HEAD", "OPTIONS");
-    public static final String NODE_HEADER = "X-QoS-Node";
-    public static final String CLASS_HEADER = "X-QoS-Class";
-    public static final String UID_HEADER = "X-QoS-UID";
-    public static final String USER_CLASS_HEADER = "X-QoS-User-Class";
+    public static final String NODE_HEADER = ForwardedHeaders.NODE;
+    public static final String CLASS_HEADER = ForwardedHeaders.SERVICE_CLASS;
+    public static final String UID_HEADER = ForwardedHeaders.UID;
+    public static final String USER_CLASS_HEADER = ForwardedHeaders.USER_CLASS;
 
     private RouterRuntime router;
 
@@ -100,8 +101,7 @@ public class ProxyServlet extends HttpServlet {
                     + " does not verify (tampered, truncated or garbled); issuing a new identity");
         }
         String uid = router.uidCookie().newUid();
-        resp.addHeader("Set-Cookie", s.cookieName() + "=" + router.uidCookie().sign(uid)
-                + "; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax" + (s.cookieSecure() ? "; Secure" : ""));
+        resp.addHeader("Set-Cookie", router.uidCookie().setCookie(s.cookieName(), uid, s.cookieSecure()));
         return uid;
     }
 
@@ -113,7 +113,7 @@ public class ProxyServlet extends HttpServlet {
                 return v;
             }
         }
-        return "standard";
+        return ForwardedHeaders.DEFAULT_USER_CLASS;
     }
 
     private void forward(Exchange ex, NodeRecord exclude) {
@@ -285,7 +285,7 @@ public class ProxyServlet extends HttpServlet {
             headers.put("X-Forwarded-Host", req.getHeader("Host"));
         }
         headers.put(UID_HEADER, router.uidCookie().sign(ex.uid));
-        headers.put(USER_CLASS_HEADER, ex.userClass);
+        headers.put(USER_CLASS_HEADER, router.uidCookie().signUserClass(ex.uid, ex.userClass));
         headers.put(CLASS_HEADER, ex.serviceClass.name());
     }
 

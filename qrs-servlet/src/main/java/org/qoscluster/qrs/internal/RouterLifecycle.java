@@ -1,16 +1,13 @@
 package org.qoscluster.qrs.internal;
 
-import java.util.HashMap;
-import java.util.Map;
 import java.util.logging.Logger;
 
 import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
 import jakarta.servlet.annotation.WebListener;
 
-import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.ConfigProvider;
-import org.qoscluster.config.ClusterConfig;
+import org.qoscluster.config.MemberProperties;
 import org.qoscluster.qrs.RouterSettings;
 
 /**
@@ -25,17 +22,8 @@ public class RouterLifecycle implements ServletContextListener {
 
     @Override
     public void contextInitialized(ServletContextEvent event) {
-        Config mp = ConfigProvider.getConfig();
-        Map<String, String> qos = new HashMap<>();
-        Map<String, String> secrets = new HashMap<>();
-        for (String key : mp.getPropertyNames()) {
-            if (key.startsWith(ClusterConfig.SECRET_PREFIX)) {
-                mp.getOptionalValue(key, String.class).ifPresent(v -> secrets.put(key, v));
-            } else if (key.startsWith("qos.") && !key.startsWith("qos.member.")) {
-                mp.getOptionalValue(key, String.class).ifPresent(v -> qos.put(key, v));
-            }
-        }
-        RouterSettings settings = RouterSettings.of(ClusterConfig.from(qos), secrets);
+        MemberProperties member = MemberProperties.read(ConfigProvider.getConfig());
+        RouterSettings settings = RouterSettings.of(member.cluster(), member.secrets());
         RouterRuntime runtime = new RouterRuntime(settings, HazelcastFlags.lookup(), System::nanoTime);
         event.getServletContext().setAttribute(RouterRuntime.ATTRIBUTE, runtime);
         runtime.start();

@@ -19,7 +19,7 @@ import org.qoscluster.qrs.NodeRecord;
 import org.qoscluster.qrs.NodeSelector;
 import org.qoscluster.qrs.RouterSettings;
 import org.qoscluster.qrs.StateChangeFlags;
-import org.qoscluster.qrs.UidCookie;
+import org.qoscluster.contract.UidCookie;
 
 /**
  * Everything the router's servlets share, built once when the router WAR starts: settings,

@@ -1,6 +1,8 @@
 package org.qoscluster.store.internal;
 
 import java.io.IOException;
+import java.io.Serializable;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
 
@@ -10,13 +12,24 @@ import jakarta.servlet.annotation.WebFilter;
 import jakarta.servlet.http.HttpFilter;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpSession;
 
 import org.eclipse.microprofile.config.ConfigProvider;
+import org.qoscluster.session.SessionContext;
 
 /**
- * Test-only fault switch, off unless {@code qos.node.test-switches=true}: {@code PUT
- * /test/delay?millis=N} makes this node answer every later request N ms late (0 turns it off),
- * so tests can make one node slow. When the switch is off the path does not exist (404).
+ * Test-only switches, off unless {@code qos.node.test-switches=true}; when off the paths do not
+ * exist (404).
+ * <ul>
+ * <li>{@code PUT /test/delay?millis=N}: this node answers every later request N ms late (0 turns
+ * it off), so tests can make one node slow.</li>
+ * <li>{@code PUT /test/session/blob?bytes=N}: puts an N-byte attribute in the session;
+ * {@code GET /test/session/blob} reads it back and answers its size (session benchmarks).</li>
+ * <li>{@code PUT /test/session/bad?kind=direct|nested}: puts a value that cannot be serialized in
+ * the session: directly (not {@code Serializable}) or nested in a serializable holder.</li>
+ * <li>{@code PUT /test/session/write?sequence=N}: records a database write with commit sequence
+ * N, as the data layer will, so the state-change flag can be tested end to end.</li>
+ * </ul>
  */
 @WebFilter(urlPatterns = "/*")
 public class TestSwitches extends HttpFilter {
@@ -54,6 +67,10 @@ public class TestSwitches extends HttpFilter {
             resp.setStatus(204);
             return;
         }
+        if (enabled && req.getServletPath().startsWith("/test/session/")) {
+            sessionSwitch(req, resp);
+            return;
+        }
         long delay = delayMillis.get();
         if (delay > 0) {
             try {
@@ -63,5 +80,55 @@ public class TestSwitches extends HttpFilter {
             }
         }
         chain.doFilter(req, resp);
+    }
+
+    private static void sessionSwitch(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        String what = req.getServletPath().substring("/test/session/".length()) + " " + req.getMethod();
+        switch (what) {
+            case "blob PUT" -> {
+                int bytes = number(req, "bytes", 0, 10_000_000);
+                byte[] blob = new byte[bytes];
+                ThreadLocalRandom.current().nextBytes(blob);
+                req.getSession(true).setAttribute("test.blob", blob);
+                resp.setStatus(204);
+            }
+            case "blob GET" -> {
+                HttpSession session = req.getSession(false);
+                Object blob = session == null ? null : session.getAttribute("test.blob");
+                resp.setContentType("text/plain");
+                resp.getWriter().print(blob instanceof byte[] b ? b.length : -1);
+            }
+            case "bad PUT" -> {
+                try {
+                    Object value = "nested".equals(req.getParameter("kind")) ? new Holder(new Object()) : new Object();
+                    req.getSession(true).setAttribute("test.unserializable", value);
+                    resp.setStatus(204);
+                } catch (IllegalArgumentException e) {
+                    resp.sendError(500, e.getMessage());
+                }
+            }
+            case "write PUT" -> {
+                long sequence = number(req, "sequence", 0, Integer.MAX_VALUE);
+                SessionContext.current().orElseThrow().recordWrite(sequence, System.currentTimeMillis());
+                resp.setStatus(204);
+            }
+            default -> resp.sendError(404, "no test switch " + what);
+        }
+    }
+
+    private static int number(HttpServletRequest req, String name, int min, int max) {
+        try {
+            int n = Integer.parseInt(req.getParameter(name));
+            if (n >= min && n <= max) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // below
+        }
+        throw new IllegalArgumentException(name + ": give " + min + " to " + max);
+    }
+
+    /** Serializable itself, but holding a value that is not. */
+    private record Holder(Object value) implements Serializable {
     }
 }

@@ -4,11 +4,14 @@ import java.io.Serializable;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import org.qoscluster.session.SessionMergeable;
+
 /**
  * The shopping cart, kept in the HTTP session (so it must stay serializable): product id to
- * quantity, in the order products were first added.
+ * quantity, in the order products were first added. Two requests of one shopper that change the
+ * cart at the same time (two tabs, two nodes) both count: see {@link #mergeConcurrent}.
  */
-public final class Cart implements Serializable {
+public final class Cart implements Serializable, SessionMergeable<Cart> {
 
     private static final long serialVersionUID = 1L;
     /** Most units of one product in a cart. */
@@ -56,6 +59,35 @@ public final class Cart implements Serializable {
 
     public boolean isEmpty() {
         return lines.isEmpty();
+    }
+
+    /**
+     * This request's cart merged with one stored meanwhile by another request of the same
+     * shopper: per product, the other request's quantity plus what this request changed from
+     * what it read (an addition adds, a removal removes), within the cart's limits.
+     */
+    @Override
+    public Cart mergeConcurrent(Cart base, Cart theirs) {
+        Map<Long, Integer> before = base == null ? Map.of() : base.lines;
+        Cart merged = new Cart();
+        if (theirs != null) {
+            merged.lines.putAll(theirs.lines);
+        }
+        java.util.Set<Long> products = new java.util.LinkedHashSet<>(before.keySet());
+        products.addAll(lines.keySet());
+        for (Long product : products) {
+            int change = lines.getOrDefault(product, 0) - before.getOrDefault(product, 0);
+            if (change == 0) {
+                continue;
+            }
+            int quantity = Math.min(MAX_QUANTITY, Math.max(0, merged.lines.getOrDefault(product, 0) + change));
+            if (quantity == 0 || !lines.containsKey(product)) {
+                merged.lines.remove(product);
+            } else if (merged.lines.containsKey(product) || merged.lines.size() < MAX_LINES) {
+                merged.lines.put(product, quantity);
+            }
+        }
+        return merged;
     }
 
     private static void checkQuantity(int quantity) {

@@ -49,6 +49,13 @@ public final class DomainXmlPatcher {
         hz.setAttribute("host-aware-partitioning", "false");
         hz.setAttribute("auto-increment-port", "false");
 
+        // Sessions live in the Session Synchronizer's database, not in Payara's own web-session
+        // store, which is last-writer-wins for a whole session and would hold a second copy.
+        Element availability = firstChild(serverConfig, "availability-service");
+        Element web = firstChild(availability, "web-container-availability");
+        web.setAttribute("availability-enabled", "false");
+        web.setAttribute("persistence-type", "memory");
+
         Element resources = firstChild(domain, "resources");
         Element server = firstChild(firstChild(domain, "servers"), "server");
         for (DatabaseSpec db : config.databases()) {

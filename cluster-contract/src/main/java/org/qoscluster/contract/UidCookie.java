@@ -1,4 +1,4 @@
-package org.qoscluster.qrs;
+package org.qoscluster.contract;
 
 import java.nio.charset.StandardCharsets;
 import java.security.InvalidKeyException;
@@ -20,6 +20,7 @@ import javax.crypto.spec.SecretKeySpec;
 public final class UidCookie {
 
     private static final Pattern SHAPE = Pattern.compile("[A-Za-z0-9_-]{22}\\.[A-Za-z0-9_-]{43}");
+    private static final Pattern CLASS_SHAPE = Pattern.compile("[a-z][a-z0-9-]{0,39}\\.[A-Za-z0-9_-]{43}");
     private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
 
     private final SecretKeySpec key;
@@ -59,11 +60,35 @@ public final class UidCookie {
         return MessageDigest.isEqual(given, mac(uid)) ? Optional.of(uid) : Optional.empty();
     }
 
-    private byte[] mac(String uid) {
+    /**
+     * The forwarded user class of {@code uid}: {@code CLASS.SIGNATURE}, the signature binding the
+     * class to that UID, so a node believes a user class only when the router vouched for it.
+     */
+    public String signUserClass(String uid, String userClass) {
+        return userClass + "." + B64.encodeToString(mac("class:" + uid + ":" + userClass));
+    }
+
+    /** The user class in a value made by {@link #signUserClass} for {@code uid}, if it verifies. */
+    public Optional<String> verifyUserClass(String uid, String value) {
+        if (value == null || !CLASS_SHAPE.matcher(value).matches()) {
+            return Optional.empty();
+        }
+        int dot = value.lastIndexOf('.');
+        String userClass = value.substring(0, dot);
+        byte[] given = Base64.getUrlDecoder().decode(value.substring(dot + 1));
+        return MessageDigest.isEqual(given, mac("class:" + uid + ":" + userClass)) ? Optional.of(userClass) : Optional.empty();
+    }
+
+    /** The {@code Set-Cookie} header value that gives the browser {@code uid} in cookie {@code name}. */
+    public String setCookie(String name, String uid, boolean secure) {
+        return name + "=" + sign(uid) + "; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax" + (secure ? "; Secure" : "");
+    }
+
+    private byte[] mac(String text) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(key);
-            return mac.doFinal(uid.getBytes(StandardCharsets.US_ASCII));
+            return mac.doFinal(text.getBytes(StandardCharsets.US_ASCII));
         } catch (NoSuchAlgorithmException | InvalidKeyException e) {
             throw new IllegalStateException("HmacSHA256 is not available", e);
         }

@@ -1,4 +1,4 @@
-package org.qoscluster.qrs;
+package org.qoscluster.contract;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;

@@ -1,0 +1,24 @@
+package org.qoscluster.contract;
+
+/**
+ * The headers the router adds to a request it forwards to a node. A client's own {@code X-QoS-*}
+ * headers are dropped by the router; a node believes the identity headers only when their
+ * signature verifies ({@link UidCookie}), so a client that reaches a node directly cannot use
+ * them to become another user or another user class.
+ */
+public final class ForwardedHeaders {
+
+    /** The user's UID, signed: {@code UID.SIGNATURE} (the same value as the UID cookie). */
+    public static final String UID = "X-QoS-UID";
+    /** The user class, signed for the UID: {@code CLASS.SIGNATURE}. */
+    public static final String USER_CLASS = "X-QoS-User-Class";
+    /** The service class the router put the request in (informative, not trusted). */
+    public static final String SERVICE_CLASS = "X-QoS-Class";
+    /** The node that answered (set on the response by the router). */
+    public static final String NODE = "X-QoS-Node";
+    /** The user class of a request without a verified one. */
+    public static final String DEFAULT_USER_CLASS = "standard";
+
+    private ForwardedHeaders() {
+    }
+}

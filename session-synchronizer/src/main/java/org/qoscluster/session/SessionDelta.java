@@ -1,0 +1,39 @@
+package org.qoscluster.session;
+
+import java.io.Serializable;
+import java.util.Map;
+
+import org.qoscluster.contract.StateChangeFlag;
+
+/**
+ * What one request changed in a session, applied to the stored record in one step on the member
+ * that owns it ({@link SessionRecord#apply}).
+ *
+ * @param now                the request's time (epoch ms): the record's last access
+ * @param node               the node that served the request
+ * @param userClass          the user's verified class
+ * @param maxInactiveSeconds the session's time-out from now on
+ * @param replace            start from an empty record (the session was invalidated and made anew)
+ * @param remove             delete the record (the session was invalidated)
+ * @param changes            per attribute name: the version read and the new value (null removes)
+ * @param flag               a database-state-change flag recorded by the request, or null
+ */
+public record SessionDelta(long now, String node, String userClass, int maxInactiveSeconds, boolean replace,
+                           boolean remove, Map<String, Change> changes, StateChangeFlag flag) implements Serializable {
+
+    public SessionDelta {
+        changes = Map.copyOf(changes);
+        if (maxInactiveSeconds < 1) {
+            throw new IllegalArgumentException("maxInactiveSeconds must be positive: " + maxInactiveSeconds);
+        }
+    }
+
+    /**
+     * One attribute's change.
+     *
+     * @param baseVersion the attribute's version when the request read it (0 when absent)
+     * @param value       the new serialized value, or null to remove the attribute
+     */
+    public record Change(long baseVersion, byte[] value) implements Serializable {
+    }
+}

@@ -1,0 +1,86 @@
+package org.qoscluster.session;
+
+import java.util.Map;
+import java.util.regex.Pattern;
+
+import org.qoscluster.config.ClusterConfig;
+import org.qoscluster.config.SettingsReader;
+
+/**
+ * The Session Synchronizer's settings ({@code qos.session.*}, the UID cookie's name and key),
+ * validated once when the application starts; an error names the key.
+ */
+public final class SessionSettings {
+
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+
+    private final boolean enabled;
+    private final byte[] uidKey;
+    private final String cookieName;
+    private final boolean cookieSecure;
+    private final int timeoutSeconds;
+    private final int backupCount;
+    private final int maxBytes;
+    private final String mapName;
+    private final String node;
+
+    private SessionSettings(ClusterConfig cluster, Map<String, String> secrets, String node) {
+        SettingsReader r = new SettingsReader(cluster, secrets);
+        this.enabled = r.bool("qos.session.enabled");
+        this.uidKey = r.secret(ClusterConfig.SECRET_UID_KEY);
+        this.cookieName = r.matching("qos.router.cookie-name", NAME, "a cookie name (letters, digits, _ -)");
+        this.cookieSecure = r.bool("qos.router.cookie-secure");
+        this.timeoutSeconds = r.intIn("qos.session.timeout-seconds", 1, 31_536_000);
+        this.backupCount = r.intIn("qos.session.backup-count", 1, 6);
+        this.maxBytes = r.intIn("qos.session.max-bytes", 1_024, 64 * 1024 * 1024);
+        this.mapName = r.matching("qos.session.map", NAME, "a map name (letters, digits, _ -)");
+        this.node = node == null || !node.matches("[a-z][a-z0-9-]{0,39}")
+                ? r.problem("qos.member.name: '" + node + "' is not a member name", "unknown") : node;
+        r.check();
+    }
+
+    /** Validates the settings; {@code secrets} holds the {@code qos.secret.*} values, {@code node} this member's name. */
+    public static SessionSettings of(ClusterConfig cluster, Map<String, String> secrets, String node) {
+        return new SessionSettings(cluster, secrets, node);
+    }
+
+    /** Whether the filter synchronizes sessions (false: it passes requests through). */
+    public boolean enabled() {
+        return enabled;
+    }
+
+    public byte[] uidKey() {
+        return uidKey.clone();
+    }
+
+    public String cookieName() {
+        return cookieName;
+    }
+
+    public boolean cookieSecure() {
+        return cookieSecure;
+    }
+
+    /** Default session time-out. */
+    public int timeoutSeconds() {
+        return timeoutSeconds;
+    }
+
+    public int backupCount() {
+        return backupCount;
+    }
+
+    /** Largest serialized session. */
+    public int maxBytes() {
+        return maxBytes;
+    }
+
+    public String mapName() {
+        return mapName;
+    }
+
+    /** This node's name. */
+    public String node() {
+        return node;
+    }
+}

@@ -1,0 +1,99 @@
+package org.qoscluster.session.internal;
+
+import java.util.Optional;
+import java.util.logging.Logger;
+
+import javax.naming.InitialContext;
+import javax.naming.NamingException;
+
+import com.hazelcast.config.InMemoryFormat;
+import com.hazelcast.config.InvalidConfigurationException;
+import com.hazelcast.config.MapConfig;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+
+import org.qoscluster.contract.StateChangeFlag;
+import org.qoscluster.session.SessionDelta;
+import org.qoscluster.session.SessionRecord;
+import org.qoscluster.session.SessionSettings;
+import org.qoscluster.session.SessionStore;
+
+/**
+ * The session database in Payara's embedded Hazelcast (the one place that looks it up, through
+ * JNDI {@code payara/Hazelcast}): an {@code IMap} of UID to {@link SessionRecord}, binary in
+ * memory, with {@code qos.session.backup-count} synchronous backups on other members, so a
+ * store the filter saw succeed survives that many sudden member deaths. The map is first touched
+ * from a thread outside the application (see {@link #outsideApplication}). The router runs as a
+ * lite member and owns no partition.
+ */
+final class HazelcastSessionStore implements SessionStore {
+
+    private static final Logger LOG = Logger.getLogger(HazelcastSessionStore.class.getName());
+
+    private final IMap<String, SessionRecord> records;
+    private final IMap<String, String> flags;
+
+    private HazelcastSessionStore(IMap<String, SessionRecord> records, IMap<String, String> flags) {
+        this.records = records;
+        this.flags = flags;
+    }
+
+    static HazelcastSessionStore lookup(SessionSettings settings) {
+        HazelcastInstance hz;
+        try {
+            hz = (HazelcastInstance) new InitialContext().lookup("payara/Hazelcast");
+        } catch (NamingException e) {
+            throw new IllegalStateException("the Session Synchronizer needs Payara's Hazelcast at JNDI payara/Hazelcast,"
+                    + " and there is none (is Hazelcast disabled on this server?)", e);
+        }
+        MapConfig config = new MapConfig(settings.mapName())
+                .setBackupCount(settings.backupCount())
+                .setAsyncBackupCount(0)
+                .setInMemoryFormat(InMemoryFormat.BINARY)
+                .setStatisticsEnabled(true);
+        try {
+            hz.getConfig().addMapConfig(config);
+        } catch (InvalidConfigurationException e) {
+            // Another member added it first with other settings: the cluster keeps one; say so.
+            LOG.warning("node=" + settings.node() + " session map " + settings.mapName()
+                    + " already configured differently in the cluster (" + e.getMessage() + "); keeping the cluster's");
+        }
+        return outsideApplication(() -> new HazelcastSessionStore(hz.getMap(settings.mapName()), hz.getMap(StateChangeFlag.MAP)));
+    }
+
+    /**
+     * Runs {@code task} on a thread that carries no Java EE invocation. A map first touched from
+     * application code gets Payara's tenant control, and in Payara Micro 6.2025 that fails on the
+     * other members (its HK2 locator is already shut down when the tenant is deserialized), so the
+     * maps are created outside the application; the records carry no application class anyway.
+     */
+    private static <T> T outsideApplication(java.util.concurrent.Callable<T> task) {
+        java.util.concurrent.FutureTask<T> future = new java.util.concurrent.FutureTask<>(task);
+        Thread t = new Thread(null, future, "qos-session-store-init", 0, false);
+        t.setContextClassLoader(HazelcastSessionStore.class.getClassLoader());
+        t.start();
+        try {
+            return future.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while opening the session database", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("cannot open the session database: " + e.getCause(), e.getCause());
+        }
+    }
+
+    @Override
+    public Optional<SessionRecord> load(String uid) {
+        return Optional.ofNullable(records.get(uid));
+    }
+
+    @Override
+    public SessionRecord.Applied apply(String uid, SessionDelta delta) {
+        return records.executeOnKey(uid, new ApplyDelta(delta));
+    }
+
+    @Override
+    public void publish(String uid, StateChangeFlag flag) {
+        flags.set(uid, flag.encode());
+    }
+}

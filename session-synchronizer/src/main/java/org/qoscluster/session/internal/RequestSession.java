@@ -1,0 +1,403 @@
+package org.qoscluster.session.internal;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.http.HttpSession;
+import jakarta.servlet.http.HttpSessionBindingEvent;
+import jakarta.servlet.http.HttpSessionBindingListener;
+
+import org.qoscluster.contract.StateChangeFlag;
+import org.qoscluster.session.SessionContext;
+import org.qoscluster.session.SessionDelta;
+import org.qoscluster.session.SessionMergeable;
+import org.qoscluster.session.SessionRecord;
+import org.qoscluster.session.SessionSettings;
+import org.qoscluster.session.SessionStore;
+import org.qoscluster.session.StoredAttribute;
+
+/**
+ * One request's view of one user's session: loaded from the session database before the
+ * application runs (M6), stored back as a delta before the response is committed (M9).
+ *
+ * <p>Attributes are deserialized only when the application reads them. At store time, every
+ * attribute the application read or set is serialized and compared with what was loaded, so an
+ * object changed in place without {@code setAttribute} is stored too; only changed attributes
+ * travel. Two overlapping requests of one user merge per attribute (see
+ * {@link SessionRecord#apply}): changes to different attributes both stay; for one attribute, a
+ * {@link SessionMergeable} value merges both changes, any other value is taken from the request
+ * that stores last, and the conflict is logged.
+ */
+final class RequestSession {
+
+    private static final Logger LOG = Logger.getLogger(RequestSession.class.getName());
+    private static final int MAX_MERGE_ROUNDS = 8;
+    private static final int LONGEST_TIMEOUT = 31_536_000;
+
+    private final SessionStore store;
+    private final SessionSettings settings;
+    private final SessionContext context;
+    private final ServletContext servletContext;
+    private final ClassLoader loader;
+    private final long now;
+    private final Supplier<String> newUid;
+    private final Consumer<String> announceUid;
+
+    private String uid;
+    private final String requestedId;
+    /** Whether the store holds a record under {@link #uid}. */
+    private boolean stored;
+    private long createdAt;
+    private long lastStoredAt;
+    /** What the store holds, as far as this request knows: the base of the next delta. */
+    private final Map<String, StoredAttribute> base = new HashMap<>();
+    /** Attributes the application read or set, by name; null value = removed by the application. */
+    private final Map<String, Object> objects = new HashMap<>();
+    private boolean exists;
+    private boolean isNew;
+    /** The record must be written from scratch (invalidated and made anew, or moved to a new UID). */
+    private boolean replace;
+    /** UIDs whose records must be deleted (invalidated, or moved away from). */
+    private final List<String> toRemove = new ArrayList<>();
+    private int generation;
+    private int maxInactive;
+    private boolean maxInactiveChanged;
+    private StateChangeFlag published;
+    /** Whether store() ran, and whether the application used the session since. */
+    private boolean storedOnce;
+    private boolean usedSinceStore;
+
+    RequestSession(SessionStore store, SessionSettings settings, SessionContext context, SessionRecord loaded,
+                   ServletContext servletContext, ClassLoader loader, long now, Supplier<String> newUid,
+                   Consumer<String> announceUid) {
+        this.store = store;
+        this.settings = settings;
+        this.context = context;
+        this.servletContext = servletContext;
+        this.loader = loader;
+        this.now = now;
+        this.newUid = newUid;
+        this.announceUid = announceUid;
+        this.uid = context.uid();
+        this.stored = loaded != null;
+        this.exists = loaded != null;
+        this.requestedId = loaded == null ? null : loaded.uid();
+        this.createdAt = loaded == null ? now : loaded.createdAt();
+        this.lastStoredAt = loaded == null ? now : loaded.lastAccessedAt();
+        this.maxInactive = loaded == null ? settings.timeoutSeconds() : loaded.maxInactiveSeconds();
+        if (loaded != null) {
+            base.putAll(loaded.attributes());
+        }
+    }
+
+    // ---- what the request wrapper and the session view ask ----
+
+    synchronized HttpSession session(boolean create) {
+        usedSinceStore = true;
+        if (!exists) {
+            if (!create) {
+                return null;
+            }
+            exists = true;
+            isNew = true;
+            createdAt = now;
+        }
+        return new SynchronizedSession(this, generation);
+    }
+
+    /** A new UID for the session, attributes kept (session fixation defence); returns it. */
+    synchronized String changeId() {
+        usedSinceStore = true;
+        if (!exists) {
+            throw new IllegalStateException("there is no session to change the id of");
+        }
+        for (Map.Entry<String, StoredAttribute> e : base.entrySet()) {
+            // Carry every attribute to the new record, read or not.
+            objects.computeIfAbsent(e.getKey(), k -> materialize(k, e.getValue()));
+        }
+        objects.values().removeIf(v -> v == null);
+        rotate();
+        replace = true;
+        return uid;
+    }
+
+    synchronized void invalidate() {
+        usedSinceStore = true;
+        for (Map.Entry<String, Object> e : objects.entrySet()) {
+            unbound(e.getKey(), e.getValue());
+        }
+        objects.clear();
+        base.clear();
+        exists = false;
+        isNew = false;
+        generation++;
+        if (stored) {
+            rotate();
+        }
+        replace = true;
+        maxInactive = settings.timeoutSeconds();
+    }
+
+    private void rotate() {
+        if (stored) {
+            toRemove.add(uid);
+            stored = false;
+        }
+        uid = newUid.get();
+        announceUid.accept(uid);
+        base.clear();
+    }
+
+    synchronized boolean isLive(int gen) {
+        return exists && gen == generation;
+    }
+
+    synchronized Object attribute(String name) {
+        usedSinceStore = true;
+        if (objects.containsKey(name)) {
+            return objects.get(name);
+        }
+        StoredAttribute stored = base.get(name);
+        if (stored == null) {
+            return null;
+        }
+        Object value = materialize(name, stored);
+        objects.put(name, value);
+        return value;
+    }
+
+    private Object materialize(String name, StoredAttribute stored) {
+        try {
+            return JavaSerialization.deserialize(stored.value(), loader);
+        } catch (Exception e) {
+            LOG.log(Level.WARNING, "node=" + settings.node() + " uid=" + shortUid() + " session attribute '" + name
+                    + "' cannot be read back (" + e + "); it is dropped", e);
+            return null;
+        }
+    }
+
+    synchronized Set<String> attributeNames() {
+        Set<String> names = new LinkedHashSet<>(base.keySet());
+        for (Map.Entry<String, Object> e : objects.entrySet()) {
+            if (e.getValue() == null) {
+                names.remove(e.getKey());
+            } else {
+                names.add(e.getKey());
+            }
+        }
+        return names;
+    }
+
+    synchronized void setAttribute(HttpSession view, String name, Object value) {
+        if (name == null) {
+            throw new IllegalArgumentException("session attribute name must not be null");
+        }
+        if (value != null && !(value instanceof Serializable)) {
+            throw new IllegalArgumentException("session attribute '" + name + "': " + value.getClass().getName()
+                    + " is not Serializable, and the Session Synchronizer keeps sessions in the cluster");
+        }
+        Object old = attribute(name);
+        objects.put(name, value);
+        if (old != value) {
+            unbound(name, old);
+            if (value instanceof HttpSessionBindingListener l) {
+                l.valueBound(new HttpSessionBindingEvent(view, name, value));
+            }
+        }
+    }
+
+    private void unbound(String name, Object old) {
+        if (old instanceof HttpSessionBindingListener l) {
+            l.valueUnbound(new HttpSessionBindingEvent(new SynchronizedSession(this, generation), name, old));
+        }
+    }
+
+    synchronized void setMaxInactive(int seconds) {
+        usedSinceStore = true;
+        maxInactive = seconds <= 0 ? LONGEST_TIMEOUT : Math.min(seconds, LONGEST_TIMEOUT);
+        maxInactiveChanged = true;
+    }
+
+    synchronized int maxInactive() {
+        return maxInactive;
+    }
+
+    synchronized boolean isNew() {
+        return isNew;
+    }
+
+    synchronized long creationTime() {
+        return createdAt;
+    }
+
+    synchronized long lastAccessedTime() {
+        return lastStoredAt;
+    }
+
+    synchronized String uid() {
+        return uid;
+    }
+
+    /** The session id the request arrived with: the UID, if it had a live session. */
+    String requestedId() {
+        return requestedId;
+    }
+
+    ServletContext servletContext() {
+        return servletContext;
+    }
+
+    // ---- storing ----
+
+    /**
+     * Stores what this request changed; does nothing when nothing changed and the record was
+     * touched recently. Safe to call again later: only changes made since are sent (and nothing
+     * is even compared when the application has not used the session since). A value
+     * that cannot be serialized is reported (the others are stored); a session over
+     * {@code qos.session.max-bytes} is not stored at all.
+     */
+    synchronized void store() {
+        boolean newFlag = context.recordedWrite().filter(f -> !f.equals(published)).isPresent();
+        if (storedOnce && !usedSinceStore && !newFlag) {
+            return;
+        }
+        storedOnce = true;
+        usedSinceStore = false;
+        List<String> failures = new ArrayList<>();
+        Map<String, SessionDelta.Change> changes = new HashMap<>();
+        Map<String, byte[]> sent = new HashMap<>();
+        for (Map.Entry<String, Object> e : objects.entrySet()) {
+            String name = e.getKey();
+            StoredAttribute was = base.getOrDefault(name, StoredAttribute.ABSENT);
+            if (e.getValue() == null) {
+                if (was.present()) {
+                    changes.put(name, new SessionDelta.Change(was.version(), null));
+                    sent.put(name, null);
+                }
+                continue;
+            }
+            byte[] bytes;
+            try {
+                bytes = JavaSerialization.serialize(name, e.getValue());
+            } catch (SessionStoreException ex) {
+                failures.add(ex.getMessage());
+                continue;
+            }
+            if (replace || !Arrays.equals(was.value(), bytes)) {
+                changes.put(name, new SessionDelta.Change(was.version(), bytes));
+                sent.put(name, bytes);
+            }
+        }
+        checkSize(sent);
+        StateChangeFlag flag = context.recordedWrite().filter(f -> !f.equals(published)).orElse(null);
+        boolean touch = stored && now - lastStoredAt >= touchIntervalMillis();
+        boolean write = exists && (!changes.isEmpty() || isNew || replace || touch || maxInactiveChanged) || flag != null;
+        if (write) {
+            apply(changes, sent, flag);
+        }
+        for (String old : toRemove) {
+            store.apply(old, new SessionDelta(now, settings.node(), context.userClass(), maxInactive, false, true,
+                    Map.of(), null));
+        }
+        toRemove.clear();
+        if (!failures.isEmpty()) {
+            throw new SessionStoreException(String.join("; ", failures));
+        }
+    }
+
+    private void apply(Map<String, SessionDelta.Change> changes, Map<String, byte[]> sent, StateChangeFlag flag) {
+        SessionDelta delta = new SessionDelta(now, settings.node(), context.userClass(), maxInactive, replace, false,
+                changes, flag);
+        for (int round = 0; ; round++) {
+            SessionRecord.Applied applied = store.apply(uid, delta);
+            for (Map.Entry<String, byte[]> e : sent.entrySet()) {
+                if (!applied.conflicts().containsKey(e.getKey())) {
+                    if (e.getValue() == null) {
+                        base.remove(e.getKey());
+                    } else {
+                        base.put(e.getKey(), new StoredAttribute(e.getValue(), applied.version()));
+                    }
+                }
+            }
+            if (applied.conflicts().isEmpty()) {
+                break;
+            }
+            if (round == MAX_MERGE_ROUNDS) {
+                throw new SessionStoreException("session attributes " + applied.conflicts().keySet()
+                        + " kept changing under this request; gave up after " + MAX_MERGE_ROUNDS + " merges");
+            }
+            Map<String, SessionDelta.Change> merged = new HashMap<>();
+            sent = new HashMap<>();
+            for (Map.Entry<String, StoredAttribute> c : applied.conflicts().entrySet()) {
+                byte[] bytes = merge(c.getKey(), c.getValue());
+                merged.put(c.getKey(), new SessionDelta.Change(c.getValue().version(), bytes));
+                sent.put(c.getKey(), bytes);
+                base.put(c.getKey(), c.getValue());
+            }
+            delta = new SessionDelta(now, settings.node(), context.userClass(), maxInactive, false, false, merged, null);
+        }
+        if (flag != null) {
+            store.publish(uid, flag);
+            published = flag;
+        }
+        stored = true;
+        lastStoredAt = now;
+        isNew = false;
+        replace = false;
+        maxInactiveChanged = false;
+    }
+
+    /** The bytes to send for an attribute another request changed since this one read it. */
+    @SuppressWarnings("unchecked")
+    private byte[] merge(String name, StoredAttribute theirs) {
+        Object mine = objects.get(name);
+        if (mine instanceof SessionMergeable<?> mergeable) {
+            StoredAttribute was = base.getOrDefault(name, StoredAttribute.ABSENT);
+            Object baseValue = was.present() ? materialize(name, was) : null;
+            Object theirValue = theirs.present() ? materialize(name, theirs) : null;
+            Object merged = ((SessionMergeable<Object>) mergeable).mergeConcurrent(baseValue, theirValue);
+            objects.put(name, merged);
+            LOG.fine(() -> "node=" + settings.node() + " uid=" + shortUid() + " merged concurrent changes of '" + name + "'");
+            return merged == null ? null : JavaSerialization.serialize(name, merged);
+        }
+        LOG.warning("node=" + settings.node() + " uid=" + shortUid() + " session attribute '" + name
+                + "' was changed by two overlapping requests; its value is not SessionMergeable, so the request"
+                + " that stored last wins");
+        return mine == null ? null : JavaSerialization.serialize(name, mine);
+    }
+
+    private void checkSize(Map<String, byte[]> sent) {
+        Map<String, Integer> sizes = new HashMap<>();
+        base.forEach((name, a) -> sizes.put(name, a.size()));
+        sent.forEach((name, bytes) -> sizes.put(name, bytes == null ? 0 : bytes.length));
+        long total = sizes.values().stream().mapToLong(Integer::longValue).sum();
+        if (total > settings.maxBytes()) {
+            List<String> largest = sizes.entrySet().stream()
+                    .sorted(Map.Entry.<String, Integer>comparingByValue(Comparator.reverseOrder()))
+                    .limit(3).map(e -> "'" + e.getKey() + "' " + e.getValue() + " bytes").toList();
+            throw new SessionStoreException("session of " + total + " bytes is over qos.session.max-bytes="
+                    + settings.maxBytes() + " and was not stored; largest attributes: " + String.join(", ", largest));
+        }
+    }
+
+    /** How often an unchanged session is re-stored to keep it alive: a tenth of its time-out, a minute at most. */
+    private long touchIntervalMillis() {
+        return Math.min(60_000L, maxInactive * 100L);
+    }
+
+    private String shortUid() {
+        return uid.substring(0, Math.min(8, uid.length()));
+    }
+}

@@ -1,0 +1,212 @@
+package org.qoscluster.session.internal;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.Optional;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.FilterConfig;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.Cookie;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.qoscluster.config.MemberProperties;
+import org.qoscluster.contract.ForwardedHeaders;
+import org.qoscluster.contract.UidCookie;
+import org.qoscluster.session.SessionContext;
+import org.qoscluster.session.SessionRecord;
+import org.qoscluster.session.SessionSettings;
+import org.qoscluster.session.SessionStore;
+
+/**
+ * The Session Synchronizer Servlet (SSS), installed in front of the application by this jar's
+ * {@code web-fragment.xml}. Per request: identify the user by the router's signed
+ * {@code X-QoS-UID} (or, for a request that reached the node directly, the signed UID cookie,
+ * issuing one if there is none); read the user's record from the session database; bind a
+ * {@link SessionContext} to the thread; run the application with a request whose
+ * {@code HttpSession} is the synchronized session; store the changes back before the response
+ * is committed.
+ */
+public final class SessionSynchronizerFilter implements Filter {
+
+    private static final Logger LOG = Logger.getLogger(SessionSynchronizerFilter.class.getName());
+
+    private SessionSettings settings;
+    private SessionStore store;
+    private UidCookie uids;
+    private Clock clock;
+
+    @Override
+    public void init(FilterConfig config) {
+        MemberProperties member = MemberProperties.read(ConfigProvider.getConfig());
+        settings = SessionSettings.of(member.cluster(), member.secrets(), member.memberName());
+        if (!settings.enabled()) {
+            LOG.warning("node=" + settings.node() + " Session Synchronizer is OFF (qos.session.enabled=false):"
+                    + " sessions are node-local");
+            return;
+        }
+        store = HazelcastSessionStore.lookup(settings);
+        uids = new UidCookie(settings.uidKey(), new SecureRandom());
+        clock = Clock.systemUTC();
+        LOG.info("node=" + settings.node() + " Session Synchronizer on map " + settings.mapName() + ", time-out "
+                + settings.timeoutSeconds() + " s, " + settings.backupCount() + " backup(s)");
+    }
+
+    @Override
+    public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
+            throws IOException, ServletException {
+        if (store == null || !(request instanceof HttpServletRequest req)
+                || !(response instanceof HttpServletResponse resp)) {
+            chain.doFilter(request, response);
+            return;
+        }
+        String uid;
+        String userClass = ForwardedHeaders.DEFAULT_USER_CLASS;
+        String forwarded = req.getHeader(ForwardedHeaders.UID);
+        if (forwarded != null) {
+            Optional<String> verified = uids.verify(forwarded);
+            if (verified.isEmpty()) {
+                LOG.warning("node=" + settings.node() + " refused a request from " + req.getRemoteAddr() + ": "
+                        + ForwardedHeaders.UID + " does not verify");
+                sendError(resp, 400, ForwardedHeaders.UID + ": does not verify (forged, truncated or signed with another key)");
+                return;
+            }
+            uid = verified.get();
+            userClass = uids.verifyUserClass(uid, req.getHeader(ForwardedHeaders.USER_CLASS)).orElse(userClass);
+        } else {
+            uid = cookieUid(req).orElseGet(() -> {
+                String fresh = uids.newUid();
+                resp.addHeader("Set-Cookie", uids.setCookie(settings.cookieName(), fresh, settings.cookieSecure()));
+                return fresh;
+            });
+        }
+        long now = clock.millis();
+        SessionRecord record = store.load(uid).filter(r -> !r.expired(now)).orElse(null);
+        SessionContext context = new SessionContext(uid, userClass, settings.node(),
+                record == null ? null : record.flag(), record == null ? null : record.lastWriteNode());
+        RequestSession session = new RequestSession(store, settings, context, record, req.getServletContext(),
+                Thread.currentThread().getContextClassLoader(), now, uids::newUid,
+                fresh -> resp.addHeader("Set-Cookie", uids.setCookie(settings.cookieName(), fresh, settings.cookieSecure())));
+        Outcome outcome = new Outcome(session);
+        CommitGuardResponse guarded = new CommitGuardResponse(resp, outcome::storeBeforeCommit);
+        try (SessionContext.Scope scope = SessionContext.bind(context)) {
+            chain.doFilter(new SessionRequest(req, session), guarded);
+        } finally {
+            if (req.isAsyncStarted()) {
+                req.getAsyncContext().addListener(outcome);
+            } else {
+                outcome.storeAtEnd(resp);
+            }
+        }
+    }
+
+    /** The UID in a signed cookie, if one verifies. */
+    private Optional<String> cookieUid(HttpServletRequest req) {
+        Cookie[] cookies = req.getCookies();
+        if (cookies != null) {
+            for (Cookie c : cookies) {
+                if (c.getName().equals(settings.cookieName())) {
+                    Optional<String> uid = uids.verify(c.getValue());
+                    if (uid.isPresent()) {
+                        return uid;
+                    }
+                    LOG.warning("node=" + settings.node() + " UID cookie from " + req.getRemoteAddr()
+                            + " does not verify; issuing a new identity");
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Stores the session once before commit and again at the end, and reports a failure. */
+    private final class Outcome implements AsyncListener {
+        private final RequestSession session;
+        private volatile SessionStoreException failure;
+
+        Outcome(RequestSession session) {
+            this.session = session;
+        }
+
+        void storeBeforeCommit() {
+            try {
+                session.store();
+            } catch (SessionStoreException e) {
+                failure = e;
+                throw e;
+            }
+        }
+
+        void storeAtEnd(HttpServletResponse resp) throws IOException {
+            try {
+                session.store();
+            } catch (SessionStoreException e) {
+                failure = e;
+            } catch (RuntimeException e) {
+                LOG.log(Level.SEVERE, "node=" + settings.node() + " session store failed", e);
+                failure = new SessionStoreException("the session could not be stored: " + e, e);
+            }
+            SessionStoreException f = failure;
+            if (f != null) {
+                LOG.severe("node=" + settings.node() + " " + f.getMessage());
+                if (!resp.isCommitted()) {
+                    resp.resetBuffer();
+                    sendError(resp, 500, f.getMessage());
+                }
+            }
+        }
+
+        @Override
+        public void onComplete(AsyncEvent event) {
+            try {
+                session.store();
+            } catch (RuntimeException e) {
+                LOG.log(Level.SEVERE, "node=" + settings.node() + " session store after async request failed", e);
+            }
+        }
+
+        @Override
+        public void onTimeout(AsyncEvent event) {
+            // stored on completion
+        }
+
+        @Override
+        public void onError(AsyncEvent event) {
+            // stored on completion
+        }
+
+        @Override
+        public void onStartAsync(AsyncEvent event) {
+            event.getAsyncContext().addListener(this);
+        }
+    }
+
+    private static void sendError(HttpServletResponse resp, int status, String message) throws IOException {
+        resp.setStatus(status);
+        resp.setContentType("application/json");
+        resp.setCharacterEncoding("UTF-8");
+        StringBuilder json = new StringBuilder("{\"status\":" + status + ",\"error\":\"");
+        for (char c : message.toCharArray()) {
+            if (c == '"' || c == '\\') {
+                json.append('\\').append(c);
+            } else if (c < 0x20) {
+                json.append(String.format("\\u%04x", (int) c));
+            } else {
+                json.append(c);
+            }
+        }
+        byte[] body = json.append("\"}").toString().getBytes(StandardCharsets.UTF_8);
+        resp.setContentLength(body.length);
+        resp.getOutputStream().write(body);
+    }
+}
