@@ -56,6 +56,15 @@ class PayaraMemberConfigTest {
     }
 
     @Test
+    void shouldSwitchOffPayarasOwnWebSessionPersistence() throws Exception {
+        Document d = domainXml(config.nodes().get(0));
+        String web = "/domain/configs/config[@name='server-config']/availability-service/web-container-availability/@";
+        assertEquals("false", xpath().evaluate(web + "availability-enabled", d),
+                "sessions belong to the Session Synchronizer, not to Payara's store");
+        assertEquals("memory", xpath().evaluate(web + "persistence-type", d));
+    }
+
+    @Test
     void shouldCarryQosGoalsAsMicroProfileConfigProperties() throws Exception {
         Map<String, String> mp = microProfileProperties(domainXml(config.router()));
         assertEquals("200", mp.get("qos.class.browse.p95-ms"));

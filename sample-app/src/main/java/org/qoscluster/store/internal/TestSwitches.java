@@ -104,7 +104,9 @@ public class TestSwitches extends HttpFilter {
                     req.getSession(true).setAttribute("test.unserializable", value);
                     resp.setStatus(204);
                 } catch (IllegalArgumentException e) {
-                    resp.sendError(500, e.getMessage());
+                    resp.setStatus(500);
+                    resp.setContentType("text/plain");
+                    resp.getWriter().print(e.getMessage());
                 }
             }
             case "write PUT" -> {

@@ -13,12 +13,13 @@ import org.qoscluster.session.SessionRecord;
  * Applies one request's {@link SessionDelta} on the member that owns the record, under the
  * partition's lock: read, merge per attribute, write, in one step (M9). The same processor runs
  * on the backups, so they end in the same state. The entry lives for the session's time-out after
- * its last store, plus a minute (the filter itself treats a record past its time-out as gone).
+ * its last store, plus a second for clock differences between members (the filter itself treats
+ * a record past its time-out as gone).
  */
 final class ApplyDelta implements EntryProcessor<String, SessionRecord, SessionRecord.Applied> {
 
     private static final long serialVersionUID = 1L;
-    private static final long GRACE_SECONDS = 60;
+    private static final long GRACE_SECONDS = 1;
 
     private final SessionDelta delta;
 

@@ -1,0 +1,243 @@
+package org.qoscluster.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.qoscluster.testing.StoreAssertions.assertOk;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.hazelcast.client.HazelcastClient;
+import com.hazelcast.client.config.ClientConfig;
+import com.hazelcast.core.HazelcastInstance;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.qoscluster.config.ClusterConfig;
+import org.qoscluster.contract.StateChangeFlag;
+import org.qoscluster.contract.UidCookie;
+import org.qoscluster.launcher.Cluster;
+import org.qoscluster.testing.QosCluster;
+import org.qoscluster.testing.StoreClient;
+
+/**
+ * The Session Synchronizer on a real cluster (router and two nodes in one Hazelcast cluster):
+ * overlapping requests of one user on two nodes, forged identities, attributes that cannot be
+ * stored, cluster-wide expiry, and the state-change flag carried in the session record. Sessions
+ * time out after 4 s here, so the expiry test need not wait long.
+ */
+@QosCluster(nodes = 2, replicas = 0, properties = {"qos.node.test-switches=true", "qos.session.timeout-seconds=4"})
+class SessionSynchronizerTest {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(20);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient RAW = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
+    private static HazelcastInstance hazelcast;
+
+    @BeforeAll
+    static void connect(Cluster cluster) {
+        ClientConfig config = new ClientConfig();
+        config.setClusterName(cluster.config().clusterName());
+        config.getNetworkConfig().addAddress("127.0.0.1:" + cluster.config().router().hazelcastPort());
+        config.getConnectionStrategyConfig().getConnectionRetryConfig().setClusterConnectTimeoutMillis(30_000);
+        hazelcast = HazelcastClient.newHazelcastClient(config);
+    }
+
+    @AfterAll
+    static void disconnect() {
+        if (hazelcast != null) {
+            hazelcast.shutdown();
+        }
+    }
+
+    @Test
+    void shouldKeepBothItemsWhenTwoRequestsOfOneShopperOverlapOnTwoNodes(Cluster cluster) throws Exception {
+        StoreClient onNode1 = StoreClient.at(cluster.nodeUri("node-1"), TIMEOUT);
+        StoreClient onNode2 = onNode1.at(cluster.nodeUri("node-2"));
+        assertOk(onNode1.post("api/cart/items", "{\"productId\":100,\"quantity\":1}"));
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            // Each node holds every request 300 ms after the session was read, so both requests of
+            // a round read the same session and store over each other.
+            setDelay(cluster, "node-1", 300);
+            setDelay(cluster, "node-2", 300);
+            Map<Long, Integer> expected = new HashMap<>(Map.of(100L, 1));
+            for (int round = 0; round < 4; round++) {
+                long a = 200 + round;
+                long b = 300 + round;
+                CompletableFuture<StoreClient.Reply> first = CompletableFuture.supplyAsync(
+                        () -> onNode1.post("api/cart/items", "{\"productId\":" + a + ",\"quantity\":2}"), pool);
+                CompletableFuture<StoreClient.Reply> second = CompletableFuture.supplyAsync(
+                        () -> onNode2.post("api/cart/items", "{\"productId\":" + b + ",\"quantity\":1}"), pool);
+                assertOk(first.get());
+                assertOk(second.get());
+                expected.put(a, 2);
+                expected.put(b, 1);
+            }
+            // Both add to one product at once: the cart's own merge rule adds the quantities.
+            CompletableFuture<StoreClient.Reply> first = CompletableFuture.supplyAsync(
+                    () -> onNode1.post("api/cart/items", "{\"productId\":100,\"quantity\":3}"), pool);
+            CompletableFuture<StoreClient.Reply> second = CompletableFuture.supplyAsync(
+                    () -> onNode2.post("api/cart/items", "{\"productId\":100,\"quantity\":5}"), pool);
+            assertOk(first.get());
+            assertOk(second.get());
+            expected.put(100L, 9);
+            setDelay(cluster, "node-1", 0);
+            setDelay(cluster, "node-2", 0);
+            assertEquals(expected, lines(assertOk(onNode1.get("api/cart"))), "no change of either request is lost");
+            assertEquals(expected, lines(assertOk(onNode2.get("api/cart"))));
+        } finally {
+            setDelay(cluster, "node-1", 0);
+            setDelay(cluster, "node-2", 0);
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void shouldNeverLetAForgedOrUnknownIdentityReachAnotherShoppersSession(Cluster cluster) throws Exception {
+        StoreClient ann = StoreClient.at(cluster.storeUri(), TIMEOUT);
+        assertOk(ann.post("api/customers", "{\"name\":\"Ann\",\"email\":\"ann@example.org\"}"));
+        assertOk(ann.post("api/cart/items", "{\"productId\":11,\"quantity\":2}"));
+        String annUid = assertOk(ann.get("api/session")).path("uid").asText();
+        UidCookie keyHolder = new UidCookie(Files.readString(cluster.secretsDir().resolve(ClusterConfig.SECRET_UID_KEY))
+                .strip().getBytes(StandardCharsets.UTF_8), new SecureRandom());
+        URI node = cluster.nodeUri("node-1");
+        String forgedSignature = annUid + "." + "A".repeat(43);
+
+        // Straight to a node with Ann's UID in the router's header, signature forged: refused.
+        Raw refused = raw(node.resolve("api/cart"), Map.of("X-QoS-UID", forgedSignature));
+        assertEquals(400, refused.status(), refused.body());
+        assertTrue(refused.body().contains("X-QoS-UID"), refused.body());
+        assertFalse(refused.body().contains("\"lines\""), "no cart in a refusal");
+
+        // The same forgery as a cookie, or Ann's bare UID: a new identity with an empty session.
+        for (String cookie : List.of("QOSUID=" + forgedSignature, "QOSUID=" + annUid)) {
+            for (URI base : List.of(node, cluster.storeUri())) {
+                Raw r = raw(base.resolve("api/cart"), Map.of("Cookie", cookie));
+                assertEquals(200, r.status(), r.body());
+                assertEquals(0, JSON.readTree(r.body()).path("items").asInt(), base + " " + cookie + ": " + r.body());
+                assertTrue(r.setCookie().startsWith("QOSUID="), "a new identity is issued: " + r.setCookie());
+                assertFalse(r.setCookie().startsWith("QOSUID=" + annUid), r.setCookie());
+            }
+        }
+
+        // Through the router, a client's own X-QoS-UID header is dropped, even a correctly signed one.
+        Raw throughRouter = raw(cluster.storeUri().resolve("api/session"), Map.of("X-QoS-UID", keyHolder.sign(annUid)));
+        assertNotEquals(annUid, JSON.readTree(throughRouter.body()).path("uid").asText());
+
+        // A correctly signed UID nobody has used yet: a session of its own, empty.
+        String stranger = keyHolder.newUid();
+        Raw fresh = raw(node.resolve("api/cart"), Map.of("X-QoS-UID", keyHolder.sign(stranger)));
+        assertEquals(0, JSON.readTree(fresh.body()).path("items").asInt(), fresh.body());
+
+        // A user class the router did not sign is not believed.
+        Raw classed = raw(node.resolve("api/session"), Map.of("X-QoS-UID", keyHolder.sign(stranger),
+                "X-QoS-User-Class", "gold." + "A".repeat(43)));
+        assertEquals("standard", JSON.readTree(classed.body()).path("userClass").asText(), classed.body());
+        Raw signedClass = raw(node.resolve("api/session"), Map.of("X-QoS-UID", keyHolder.sign(stranger),
+                "X-QoS-User-Class", keyHolder.signUserClass(stranger, "gold")));
+        assertEquals("gold", JSON.readTree(signedClass.body()).path("userClass").asText(), signedClass.body());
+
+        assertEquals(Map.of(11L, 2), lines(assertOk(ann.get("api/cart"))), "Ann's cart is untouched");
+        assertEquals("ann@example.org", assertOk(ann.get("api/customers/me")).path("email").asText());
+    }
+
+    @Test
+    void shouldNameAnAttributeThatCannotBeStoredAndKeepTheRestOfTheSession(Cluster cluster) {
+        StoreClient shopper = StoreClient.at(cluster.nodeUri("node-1"), TIMEOUT);
+        assertOk(shopper.post("api/cart/items", "{\"productId\":12,\"quantity\":1}"));
+
+        StoreClient.Reply direct = shopper.send("PUT", "test/session/bad?kind=direct", null, null);
+        assertEquals(500, direct.status(), direct::toString);
+        assertTrue(direct.body().contains("'test.unserializable'") && direct.body().contains("not Serializable"), direct.body());
+
+        StoreClient.Reply nested = shopper.send("PUT", "test/session/bad?kind=nested", null, null);
+        assertEquals(500, nested.status(), nested::toString);
+        assertTrue(nested.body().contains("'test.unserializable'") && nested.body().contains("NotSerializableException"),
+                nested.body());
+
+        StoreClient onNode2 = shopper.at(cluster.nodeUri("node-2"));
+        assertEquals(Map.of(12L, 1), lines(assertOk(onNode2.get("api/cart"))), "what was stored before is kept");
+        assertOk(onNode2.post("api/cart/items", "{\"productId\":13,\"quantity\":1}"));
+        assertEquals(Map.of(12L, 1, 13L, 1), lines(assertOk(shopper.get("api/cart"))), "and the session goes on working");
+    }
+
+    @Test
+    void shouldExpireAnIdleSessionOnEveryNodeAndInTheSessionDatabase(Cluster cluster) throws Exception {
+        StoreClient shopper = StoreClient.at(cluster.nodeUri("node-1"), TIMEOUT);
+        assertOk(shopper.post("api/cart/items", "{\"productId\":14,\"quantity\":1}"));
+        String uid = assertOk(shopper.get("api/session")).path("uid").asText();
+        var sessions = hazelcast.getMap("qos-sessions");
+        assertTrue(sessions.containsKey(uid), "the record is in the session database");
+        // Requests keep it alive past its 4 s time-out...
+        for (int i = 0; i < 6; i++) {
+            Thread.sleep(1_000);
+            assertEquals(Map.of(14L, 1), lines(assertOk(shopper.at(cluster.nodeUri(i % 2 == 0 ? "node-2" : "node-1")).get("api/cart"))));
+        }
+        // ...4 s without one end it, everywhere.
+        Thread.sleep(4_500);
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (sessions.containsKey(uid)) {
+            assertTrue(System.nanoTime() < deadline, "the expired record leaves the session database");
+            Thread.sleep(200);
+        }
+        assertEquals(0, assertOk(shopper.at(cluster.nodeUri("node-2")).get("api/cart")).path("items").asInt());
+        assertEquals(0, assertOk(shopper.get("api/cart")).path("items").asInt());
+    }
+
+    @Test
+    void shouldCarryTheStateChangeFlagInTheSessionToTheNextRequestOnAnotherNode(Cluster cluster) throws Exception {
+        StoreClient shopper = StoreClient.at(cluster.nodeUri("node-1"), TIMEOUT);
+        JsonNode before = assertOk(shopper.get("api/session"));
+        assertTrue(before.path("stateChange").isMissingNode() || before.path("stateChange").isNull(), before.toString());
+        assertEquals(204, shopper.send("PUT", "test/session/write?sequence=42", null, null).status());
+
+        JsonNode after = assertOk(shopper.at(cluster.nodeUri("node-2")).get("api/session"));
+        assertEquals("node-2", after.path("node").asText());
+        assertEquals("node-1", after.path("stateChange").path("node").asText(), after.toString());
+        assertEquals(42, after.path("stateChange").path("sequence").asLong());
+        assertEquals("node-1", after.path("lastWriteNode").asText());
+        // Published where the router reads flags (its mirror keeps the user on node-1).
+        String flag = (String) hazelcast.getMap(StateChangeFlag.MAP).get(before.path("uid").asText());
+        assertEquals("node-1", StateChangeFlag.decode(flag).orElseThrow().node(), flag);
+        assertEquals(42, StateChangeFlag.decode(flag).orElseThrow().sequence());
+    }
+
+    private record Raw(int status, String body, String setCookie) {
+    }
+
+    private static Raw raw(URI uri, Map<String, String> headers) throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(TIMEOUT).GET();
+        headers.forEach(b::header);
+        HttpResponse<String> r = RAW.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return new Raw(r.statusCode(), r.body(), r.headers().firstValue("Set-Cookie").orElse(""));
+    }
+
+    private static void setDelay(Cluster cluster, String node, int millis) {
+        StoreClient.Reply r = StoreClient.at(cluster.nodeUri(node), TIMEOUT).send("PUT", "test/delay?millis=" + millis, null, null);
+        assertEquals(204, r.status(), r::toString);
+    }
+
+    private static Map<Long, Integer> lines(JsonNode cart) {
+        Map<Long, Integer> lines = new HashMap<>();
+        cart.path("lines").forEach(l -> lines.put(l.path("productId").asLong(), l.path("quantity").asInt()));
+        return lines;
+    }
+}

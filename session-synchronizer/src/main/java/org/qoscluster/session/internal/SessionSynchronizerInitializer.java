@@ -1,0 +1,41 @@
+package org.qoscluster.session.internal;
+
+import java.util.EnumSet;
+import java.util.Set;
+import java.util.logging.Logger;
+
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.FilterRegistration;
+import jakarta.servlet.ServletContainerInitializer;
+import jakarta.servlet.ServletContext;
+
+/**
+ * Installs the Session Synchronizer in front of every filter of an application that bundles this
+ * jar in {@code WEB-INF/lib}. A filter declared in a web fragment would run after the
+ * application's own filters (the main {@code web.xml} and its annotations come first), which
+ * could then see a session that is not synchronized; a programmatic mapping with
+ * {@code isMatchAfter=false} goes before them all. The jar is also on every member's class path
+ * (so any member can apply session deltas); an application that does not bundle it, such as the
+ * router, gets no filter.
+ */
+public final class SessionSynchronizerInitializer implements ServletContainerInitializer {
+
+    private static final Logger LOG = Logger.getLogger(SessionSynchronizerInitializer.class.getName());
+    static final String FILTER_NAME = "QoSSessionSynchronizer";
+
+    @Override
+    public void onStartup(Set<Class<?>> classes, ServletContext ctx) {
+        Set<String> libs = ctx.getResourcePaths("/WEB-INF/lib/");
+        boolean bundled = libs != null && libs.stream().anyMatch(p -> p.startsWith("/WEB-INF/lib/session-synchronizer"));
+        if (!bundled) {
+            return;
+        }
+        FilterRegistration.Dynamic filter = ctx.addFilter(FILTER_NAME, SessionSynchronizerFilter.class);
+        if (filter == null) {
+            LOG.info("a filter named " + FILTER_NAME + " is already declared in " + ctx.getContextPath() + "; keeping it");
+            return;
+        }
+        filter.setAsyncSupported(true);
+        filter.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/*");
+    }
+}
