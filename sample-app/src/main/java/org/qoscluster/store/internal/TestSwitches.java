@@ -24,7 +24,8 @@ import org.qoscluster.session.SessionContext;
  * <li>{@code PUT /test/delay?millis=N}: this node answers every later request N ms late (0 turns
  * it off), so tests can make one node slow.</li>
  * <li>{@code PUT /test/session/blob?bytes=N}: puts an N-byte attribute in the session;
- * {@code GET /test/session/blob} reads it back and answers its size (session benchmarks).</li>
+ * {@code GET /test/session/blob} reads it back and answers its size, {@code ?touch=1} also
+ * changes one byte of it in place (session benchmarks).</li>
  * <li>{@code PUT /test/session/bad?kind=direct|nested}: puts a value that cannot be serialized in
  * the session: directly (not {@code Serializable}) or nested in a serializable holder.</li>
  * <li>{@code PUT /test/session/write?sequence=N}: records a database write with commit sequence
@@ -95,6 +96,9 @@ public class TestSwitches extends HttpFilter {
             case "blob GET" -> {
                 HttpSession session = req.getSession(false);
                 Object blob = session == null ? null : session.getAttribute("test.blob");
+                if (blob instanceof byte[] b && b.length > 0 && "1".equals(req.getParameter("touch"))) {
+                    b[0]++; // changed in place, without setAttribute: the session must still be stored
+                }
                 resp.setContentType("text/plain");
                 resp.getWriter().print(blob instanceof byte[] b ? b.length : -1);
             }
