@@ -5,8 +5,8 @@
 #   - write: GET /test/session/blob?touch=1  (changes one byte of it in place, so it is stored)
 # first with the SSS (sessions in the cluster's session database), then without it
 # (qos.session.enabled=false: Payara's node-local in-memory session, the reference). wrk at one
-# connection gives the per-request time (p50, p99) and requests/s; at CONNECTIONS connections the
-# throughput. Prints each figure and the added time and ratio SSS/reference. Installs wrk with
+# connection (one user) gives the per-request time (p50, p99) and requests/s; at CONNECTIONS
+# connections (as many users, requests spread over them) the throughput. Prints each figure and the added time and ratio SSS/reference. Installs wrk with
 # apt-get when missing (as root). Starts its own cluster on ports 18180-18192 under
 # var/bench-session and stops everything it started.
 #
@@ -36,11 +36,22 @@ up() { # enabled
 ms() { # wrk latency (812.00us, 1.20ms, 2.01s) -> milliseconds
   awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
 }
-run() { # label url cookie connections -> "rps p50 p99"
+mkdir -p "$state"
+cat >"$state/users.lua" <<'LUA'
+-- Each request carries the next user's cookies (one line per user in USERS_FILE).
+users = {}
+for line in io.lines(os.getenv("USERS_FILE")) do users[#users + 1] = line end
+n = math.random(#users)
+request = function()
+  n = n % #users + 1
+  return wrk.format(nil, nil, { ["Cookie"] = users[n] })
+end
+LUA
+run() { # label url users-file connections -> "rps p50 p99"
   local c="$4" t=2 out
   [ "$c" -lt 2 ] && t=1
-  wrk -t"$t" -c"$c" -d"${warmup}s" -H "Cookie: $3" "$2" >/dev/null 2>&1
-  out="$(wrk -t"$t" -c"$c" -d"${seconds}s" --latency -H "Cookie: $3" "$2")"
+  USERS_FILE="$3" wrk -t"$t" -c"$c" -d"${warmup}s" -s "$state/users.lua" "$2" >/dev/null 2>&1
+  out="$(USERS_FILE="$3" wrk -t"$t" -c"$c" -d"${seconds}s" --latency -s "$state/users.lua" "$2")"
   echo "$out" >"$state/wrk-$1-c$c.txt"
   if echo "$out" | grep -q "Non-2xx"; then echo "bench: $1 got errors:" >&2; echo "$out" >&2; exit 1; fi
   echo "$(echo "$out" | awk '/^Requests\/sec:/ {print $2}') $(ms "$(echo "$out" | awk '$1 == "50%" {print $2}')") $(ms "$(echo "$out" | awk '$1 == "99%" {print $2}')")"
@@ -54,30 +65,35 @@ declare -A R
 for mode in sss reference; do
   [ "$mode" = sss ] && up true || up false
   for size in 2048 51200; do
-    cookie="$(session "$size")"
-    [ "$(curl -s -H "Cookie: $cookie" "$node/test/session/blob")" = "$size" ] || { echo "bench: session of $size bytes not set up" >&2; exit 1; }
+    : >"$state/users-$size"
+    for _ in $(seq "$connections"); do
+      cookie="$(session "$size")"
+      [ "$(curl -s -H "Cookie: $cookie" "$node/test/session/blob")" = "$size" ] || { echo "bench: session of $size bytes not set up" >&2; exit 1; }
+      echo "$cookie" >>"$state/users-$size"
+    done
+    head -1 "$state/users-$size" >"$state/user-$size"
     for kind in read write; do
       url="$node/test/session/blob"; [ "$kind" = write ] && url="$url?touch=1"
-      R[$mode-$size-$kind-1]="$(run "$mode-$size-$kind" "$url" "$cookie" 1)"
-      R[$mode-$size-$kind-n]="$(run "$mode-$size-$kind" "$url" "$cookie" "$connections")"
+      R[$mode-$size-$kind-1]="$(run "$mode-$size-$kind" "$url" "$state/user-$size" 1)"
+      R[$mode-$size-$kind-n]="$(run "$mode-$size-$kind" "$url" "$state/users-$size" "$connections")"
     done
   done
   cleanup
 done
 
 printf '\nSession Synchronizer overhead on node-1 (%s s per run; reference = node-local session, SSS off)\n' "$seconds"
-printf '%-14s %-6s | %11s %8s %8s | %11s %8s %8s | %9s %9s %9s\n' session request "SSS rps" p50_ms p99_ms "ref rps" p50_ms p99_ms "+p50_ms" "+p99_ms" "rps_ratio"
+printf '%-15s %-6s | %11s %8s %8s | %11s %8s %8s | %9s %9s %9s\n' session request "SSS rps" p50_ms p99_ms "ref rps" p50_ms p99_ms "+p50_ms" "+p99_ms" "rps_ratio"
 for size in 2048 51200; do
   for kind in read write; do
     read -r s_rps s_p50 s_p99 <<<"${R[sss-$size-$kind-1]}"
     read -r r_rps r_p50 r_p99 <<<"${R[reference-$size-$kind-1]}"
-    printf '%-14s %-6s | %11s %8s %8s | %11s %8s %8s | %9s %9s %9s\n' "$((size / 1024)) KB, 1 conn" "$kind" \
+    printf '%-15s %-6s | %11s %8s %8s | %11s %8s %8s | %9s %9s %9s\n' "$((size / 1024)) KB, 1 user" "$kind" \
       "$s_rps" "$s_p50" "$s_p99" "$r_rps" "$r_p50" "$r_p99" \
       "$(awk -v a="$s_p50" -v b="$r_p50" 'BEGIN{printf "%.3f", a-b}')" "$(awk -v a="$s_p99" -v b="$r_p99" 'BEGIN{printf "%.3f", a-b}')" \
       "$(awk -v a="$s_rps" -v b="$r_rps" 'BEGIN{printf "%.2f", a/b}')"
     read -r s_rps s_p50 s_p99 <<<"${R[sss-$size-$kind-n]}"
     read -r r_rps r_p50 r_p99 <<<"${R[reference-$size-$kind-n]}"
-    printf '%-14s %-6s | %11s %8s %8s | %11s %8s %8s | %9s %9s %9s\n' "$((size / 1024)) KB, $connections conn" "$kind" \
+    printf '%-15s %-6s | %11s %8s %8s | %11s %8s %8s | %9s %9s %9s\n' "$((size / 1024)) KB, $connections users" "$kind" \
       "$s_rps" "$s_p50" "$s_p99" "$r_rps" "$r_p50" "$r_p99" "" "" \
       "$(awk -v a="$s_rps" -v b="$r_rps" 'BEGIN{printf "%.2f", a/b}')"
   done

@@ -33,7 +33,13 @@ public record SessionDelta(long now, String node, String userClass, int maxInact
      *
      * @param baseVersion the attribute's version when the request read it (0 when absent)
      * @param value       the new serialized value, or null to remove the attribute
+     * @param force       apply whatever the stored version (the request that stores last wins)
      */
-    public record Change(long baseVersion, byte[] value) implements Serializable {
+    public record Change(long baseVersion, byte[] value, boolean force) implements Serializable {
+
+        /** A change applied only if the attribute is still at {@code baseVersion}. */
+        public Change(long baseVersion, byte[] value) {
+            this(baseVersion, value, false);
+        }
     }
 }

@@ -49,7 +49,8 @@ public final class SessionRecord implements Serializable {
      * Applies {@code delta} to {@code current} (null when there is no record): the pure merge
      * step the owning member runs. Per attribute: a change whose base version is still the
      * stored one is applied; otherwise another request changed the attribute since this one read
-     * it, and the stored value is returned as a conflict for the caller to merge and send again.
+     * it, and the stored value is returned as a conflict for the caller to merge and send again
+     * (a forced change is applied regardless).
      * An expired record counts as absent.
      */
     public static Applied apply(String uid, SessionRecord current, SessionDelta delta) {
@@ -64,7 +65,7 @@ public final class SessionRecord implements Serializable {
         for (Map.Entry<String, SessionDelta.Change> e : delta.changes().entrySet()) {
             StoredAttribute present = attrs.getOrDefault(e.getKey(), StoredAttribute.ABSENT);
             SessionDelta.Change change = e.getValue();
-            if (!delta.replace() && present.version() != change.baseVersion()) {
+            if (!delta.replace() && !change.force() && present.version() != change.baseVersion()) {
                 conflicts.put(e.getKey(), present);
             } else if (change.value() == null) {
                 attrs.remove(e.getKey());

@@ -59,6 +59,16 @@ class SessionRecordTest {
     }
 
     @Test
+    void shouldApplyAForcedChangeWhateverTheStoredVersion() {
+        SessionRecord start = SessionRecord.apply(UID, null, delta(1_000, Map.of("blob", set(0, "b0")))).record();
+        SessionRecord afterA = SessionRecord.apply(UID, start, delta(1_100, Map.of("blob", set(start.version(), "A")))).record();
+        SessionRecord.Applied forced = SessionRecord.apply(UID, afterA,
+                delta(1_200, Map.of("blob", new SessionDelta.Change(start.version(), b("B"), true))));
+        assertTrue(forced.conflicts().isEmpty());
+        assertArrayEquals(b("B"), forced.record().attributes().get("blob").value());
+    }
+
+    @Test
     void shouldTreatARemovalByAnotherRequestAsAConflictWithAnAbsentValue() {
         SessionRecord start = SessionRecord.apply(UID, null, delta(1_000, Map.of("cart", set(0, "c0")))).record();
         long v = start.version();

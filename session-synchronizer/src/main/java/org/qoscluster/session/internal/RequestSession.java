@@ -9,6 +9,9 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.logging.Level;
@@ -43,7 +46,9 @@ import org.qoscluster.session.StoredAttribute;
 final class RequestSession {
 
     private static final Logger LOG = Logger.getLogger(RequestSession.class.getName());
-    private static final int MAX_MERGE_ROUNDS = 8;
+    private static final int MAX_MERGE_ROUNDS = 32;
+    private static final AtomicLong LAST_CONFLICT_WARNING = new AtomicLong();
+    private static final AtomicLong CONFLICTS = new AtomicLong();
     private static final int LONGEST_TIMEOUT = 31_536_000;
 
     private final SessionStore store;
@@ -338,11 +343,16 @@ final class RequestSession {
                 throw new SessionStoreException("session attributes " + applied.conflicts().keySet()
                         + " kept changing under this request; gave up after " + MAX_MERGE_ROUNDS + " merges");
             }
+            if (round >= 2) {
+                // Many requests of one user at once: let one of them through before merging again.
+                LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(200_000, 2_000_000));
+            }
             Map<String, SessionDelta.Change> merged = new HashMap<>();
             sent = new HashMap<>();
             for (Map.Entry<String, StoredAttribute> c : applied.conflicts().entrySet()) {
+                boolean mergeable = objects.get(c.getKey()) instanceof SessionMergeable<?>;
                 byte[] bytes = merge(c.getKey(), c.getValue());
-                merged.put(c.getKey(), new SessionDelta.Change(c.getValue().version(), bytes));
+                merged.put(c.getKey(), new SessionDelta.Change(c.getValue().version(), bytes, !mergeable));
                 sent.put(c.getKey(), bytes);
                 base.put(c.getKey(), c.getValue());
             }
@@ -372,9 +382,13 @@ final class RequestSession {
             LOG.fine(() -> "node=" + settings.node() + " uid=" + shortUid() + " merged concurrent changes of '" + name + "'");
             return merged == null ? null : JavaSerialization.serialize(name, merged);
         }
-        LOG.warning("node=" + settings.node() + " uid=" + shortUid() + " session attribute '" + name
-                + "' was changed by two overlapping requests; its value is not SessionMergeable, so the request"
-                + " that stored last wins");
+        long conflicts = CONFLICTS.incrementAndGet();
+        long last = LAST_CONFLICT_WARNING.get();
+        if (now - last >= 1_000 && LAST_CONFLICT_WARNING.compareAndSet(last, now)) {
+            LOG.warning("node=" + settings.node() + " uid=" + shortUid() + " session attribute '" + name
+                    + "' was changed by two overlapping requests; its value is not SessionMergeable, so the request"
+                    + " that stored last wins (" + conflicts + " such conflicts on this node so far; logged once a second)");
+        }
         return mine == null ? null : JavaSerialization.serialize(name, mine);
     }
 

@@ -207,6 +207,10 @@ public final class SessionSynchronizerFilter implements Filter {
         }
         byte[] body = json.append("\"}").toString().getBytes(StandardCharsets.UTF_8);
         resp.setContentLength(body.length);
-        resp.getOutputStream().write(body);
+        try {
+            resp.getOutputStream().write(body);
+        } catch (IllegalStateException writerInUse) {
+            resp.getWriter().write(new String(body, StandardCharsets.UTF_8));
+        }
     }
 }
