@@ -160,6 +160,26 @@ class SessionSynchronizerTest {
     }
 
     @Test
+    void shouldEndTheWholeSessionAndTheOldIdentityOnSignOut(Cluster cluster) throws Exception {
+        StoreClient bob = StoreClient.at(cluster.storeUri(), TIMEOUT);
+        assertOk(bob.post("api/customers", "{\"name\":\"Bob\",\"email\":\"bob@example.org\"}"));
+        assertOk(bob.post("api/cart/items", "{\"productId\":15,\"quantity\":1}"));
+        String oldUid = assertOk(bob.get("api/session")).path("uid").asText();
+
+        assertEquals(204, bob.send("DELETE", "api/customers/me", null, null).status());
+        assertNotEquals(oldUid, assertOk(bob.get("api/session")).path("uid").asText(), "a new identity after sign-out");
+        assertEquals(401, bob.get("api/customers/me").status());
+        assertEquals(0, assertOk(bob.get("api/cart")).path("items").asInt());
+
+        UidCookie keyHolder = new UidCookie(Files.readString(cluster.secretsDir().resolve(ClusterConfig.SECRET_UID_KEY))
+                .strip().getBytes(StandardCharsets.UTF_8), new SecureRandom());
+        for (String node : List.of("node-1", "node-2")) {
+            Raw old = raw(cluster.nodeUri(node).resolve("api/cart"), Map.of("Cookie", "QOSUID=" + keyHolder.sign(oldUid)));
+            assertEquals(0, JSON.readTree(old.body()).path("items").asInt(), "the old identity's session is gone: " + old.body());
+        }
+    }
+
+    @Test
     void shouldNameAnAttributeThatCannotBeStoredAndKeepTheRestOfTheSession(Cluster cluster) {
         StoreClient shopper = StoreClient.at(cluster.nodeUri("node-1"), TIMEOUT);
         assertOk(shopper.post("api/cart/items", "{\"productId\":12,\"quantity\":1}"));

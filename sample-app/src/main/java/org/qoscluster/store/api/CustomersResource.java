@@ -3,12 +3,14 @@ package org.qoscluster.store.api;
 import jakarta.inject.Inject;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
 
 import org.qoscluster.store.service.Customers;
 import org.qoscluster.store.service.Views.CustomerView;
@@ -40,5 +42,16 @@ public class CustomersResource {
     @Path("/me")
     public CustomerView me() {
         return customers.customer(SessionState.customer(request));
+    }
+
+    /**
+     * Signs out: the whole session (customer and cart) ends. Under the Session Synchronizer the
+     * user also gets a new identity, so the old cookie leads to nothing.
+     */
+    @DELETE
+    @Path("/me")
+    public Response signOut() {
+        SessionState.signOut(request);
+        return Response.noContent().build();
     }
 }

@@ -8,8 +8,8 @@ import org.qoscluster.store.service.StoreException;
 
 /**
  * What the store keeps in the HTTP session: the cart and the signed-in customer. Every change
- * is written back with {@code setAttribute}, which is what marks the session modified for
- * replication to the other nodes.
+ * is written back with {@code setAttribute} (the Session Synchronizer would also notice a cart
+ * changed in place, but saying so is clearer).
  */
 final class SessionState {
 
@@ -31,6 +31,13 @@ final class SessionState {
 
     static void signIn(HttpServletRequest request, long customerId) {
         request.getSession(true).setAttribute(CUSTOMER, customerId);
+    }
+
+    static void signOut(HttpServletRequest request) {
+        HttpSession session = request.getSession(false);
+        if (session != null) {
+            session.invalidate();
+        }
     }
 
     static long customer(HttpServletRequest request) {
