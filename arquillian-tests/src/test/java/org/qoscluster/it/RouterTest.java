@@ -47,7 +47,10 @@ import org.qoscluster.testing.QosCluster;
  * stickiness of a user with a database-state-change flag.
  * Node capacity is 8 here so that overload is reachable with a few dozen requests.
  */
-@QosCluster(nodes = 2, replicas = 0, properties = {"qos.router.node-capacity=8", "qos.node.test-switches=true"})
+// The health time-out is raised from 1 s: the shedding test overloads both nodes (200 ms delay,
+// 28 clients, two cores), and a health check stuck behind that must not take a node out.
+@QosCluster(nodes = 2, replicas = 0, properties = {"qos.router.node-capacity=8", "qos.node.test-switches=true",
+        "qos.router.health.timeout-ms=3000"})
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RouterTest {
 
@@ -189,8 +192,8 @@ class RouterTest {
         assertTrue(lowShed > 0, "the low-priority class is shed under overload");
         assertTrue(low.stream().filter(g -> g.status() == 503).allMatch(g -> "1".equals(g.retryAfter())), "shed replies say when to retry");
         assertTrue(high.size() >= 8, "high-priority requests ran: " + high.size());
-        assertTrue(high.stream().allMatch(g -> g.status() == 200) && highWarmUp.stream().allMatch(g -> g.status() == 200),
-                "no high-priority request is shed or fails");
+        List<Integer> highStatuses = java.util.stream.Stream.concat(highWarmUp.stream(), high.stream()).map(Got::status).toList();
+        assertTrue(highStatuses.stream().allMatch(st -> st == 200), "no high-priority request is shed or fails: " + highStatuses);
         List<Long> latencies = high.stream().map(Got::millis).sorted().toList();
         long p95 = latencies.get((int) Math.ceil(latencies.size() * 0.95) - 1);
         assertTrue(p95 <= 800, "high-priority p95 " + p95 + " ms meets its 800 ms goal; all: " + latencies);
@@ -260,6 +263,11 @@ class RouterTest {
         config.getNetworkConfig().addAddress("127.0.0.1:" + cluster.config().router().hazelcastPort());
         config.getConnectionStrategyConfig().getConnectionRetryConfig().setClusterConnectTimeoutMillis(30_000);
         HazelcastInstance client = HazelcastClient.newHazelcastClient(config);
+        for (int i = 0; i < 20; i++) {
+            // A settled view of both nodes first: node-2 was just restarted by the previous test,
+            // and node-1 carried all the load meanwhile.
+            get(cluster.storeUri(), "api/products?limit=1", null);
+        }
         setDelay(cluster, "node-2", 300);
         try {
             IMap<String, String> flags = client.getMap(StateChangeFlags.MAP);

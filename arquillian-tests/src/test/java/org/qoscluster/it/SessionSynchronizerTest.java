@@ -181,6 +181,8 @@ class SessionSynchronizerTest {
 
     @Test
     void shouldNameAnAttributeThatCannotBeStoredAndKeepTheRestOfTheSession(Cluster cluster) {
+        // Not serializable (refused by setAttribute), holding something not serializable (found
+        // at store time), too large for qos.session.max-bytes: each named, nothing else lost.
         StoreClient shopper = StoreClient.at(cluster.nodeUri("node-1"), TIMEOUT);
         assertOk(shopper.post("api/cart/items", "{\"productId\":12,\"quantity\":1}"));
 
@@ -193,7 +195,12 @@ class SessionSynchronizerTest {
         assertTrue(nested.body().contains("'test.unserializable'") && nested.body().contains("NotSerializableException"),
                 nested.body());
 
+        StoreClient.Reply tooBig = shopper.send("PUT", "test/session/blob?bytes=1100000", null, null);
+        assertEquals(500, tooBig.status(), tooBig::toString);
+        assertTrue(tooBig.body().contains("qos.session.max-bytes") && tooBig.body().contains("'test.blob'"), tooBig.body());
+
         StoreClient onNode2 = shopper.at(cluster.nodeUri("node-2"));
+        assertEquals("-1", onNode2.get("test/session/blob").body(), "a session over the limit is not stored");
         assertEquals(Map.of(12L, 1), lines(assertOk(onNode2.get("api/cart"))), "what was stored before is kept");
         assertOk(onNode2.post("api/cart/items", "{\"productId\":13,\"quantity\":1}"));
         assertEquals(Map.of(12L, 1, 13L, 1), lines(assertOk(shopper.get("api/cart"))), "and the session goes on working");
