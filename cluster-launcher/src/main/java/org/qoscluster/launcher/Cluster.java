@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
@@ -186,10 +187,15 @@ public final class Cluster implements AutoCloseable {
 
     /** Starts a member that was stopped or killed again, and waits until it answers. */
     public void restart(String member, Duration timeout) {
-        MemberSpec m = config.member(member).orElseThrow(() -> new IllegalArgumentException("no member " + member));
         if (PartProcess.handle(stateDir, member).isPresent()) {
             throw new LauncherException(member + " is still running");
         }
+        Optional<DatabaseSpec> db = config.databases().stream().filter(d -> ("derby-" + d.name()).equals(member)).findFirst();
+        if (db.isPresent()) {
+            startDatabase(layout, db.get(), new Readiness(clock), clock.instant().plus(timeout)).join();
+            return;
+        }
+        MemberSpec m = config.member(member).orElseThrow(() -> new IllegalArgumentException("no member " + member));
         startMember(m, new Readiness(clock), clock.instant().plus(timeout)).join();
     }
 

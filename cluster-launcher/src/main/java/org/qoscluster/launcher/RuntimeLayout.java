@@ -20,6 +20,7 @@ import java.util.List;
  */
 public record RuntimeLayout(Path payaraMicroJar, Path derbyDir, Path storeWar, Path routerWar, Path clusterLibDir) {
 
+    private static final String REPLICATION_JAR = "replication.jar";
     private static final List<String> CLUSTER_LIB_JARS = List.of("session-synchronizer.jar", "cluster-contract.jar", "server-config.jar");
 
     private static final List<String> DERBY_JARS = List.of("derby.jar", "derbynet.jar", "derbyshared.jar",
@@ -43,10 +44,15 @@ public record RuntimeLayout(Path payaraMicroJar, Path derbyDir, Path storeWar, P
         return layout;
     }
 
-    /** The class path of a Derby network server. */
+    /**
+     * The class path of a Derby network server: Derby, and the replication jar whose
+     * {@code QOS_TXID()} function the change-capture triggers call.
+     */
     public String derbyServerClassPath() {
-        return String.join(java.io.File.pathSeparator,
+        List<String> jars = new ArrayList<>(
                 DERBY_JARS.stream().filter(j -> !j.equals("derbyclient.jar")).map(j -> derbyDir.resolve(j).toString()).toList());
+        jars.add(clusterLibDir.resolve(REPLICATION_JAR).toString());
+        return String.join(java.io.File.pathSeparator, jars);
     }
 
     /** The JDBC driver jars Payara Micro adds to its class path ({@code --addlibs}, colon separated). */
@@ -63,6 +69,7 @@ public record RuntimeLayout(Path payaraMicroJar, Path derbyDir, Path storeWar, P
         List<Path> files = new ArrayList<>(List.of(payaraMicroJar, storeWar, routerWar));
         DERBY_JARS.forEach(j -> files.add(derbyDir.resolve(j)));
         CLUSTER_LIB_JARS.forEach(j -> files.add(clusterLibDir.resolve(j)));
+        files.add(clusterLibDir.resolve(REPLICATION_JAR));
         return files;
     }
 }

@@ -1,0 +1,266 @@
+package org.qoscluster.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.qoscluster.config.ClusterConfig;
+import org.qoscluster.launcher.Cluster;
+import org.qoscluster.replication.ReplicationAgent;
+import org.qoscluster.replication.ReplicationException;
+import org.qoscluster.testing.TestRuntime;
+
+/**
+ * The replication engine over real Derby network servers (a master and three replicas; the third
+ * joins late): capture by triggers, shipping of committed transactions, atomic apply with the
+ * position in the replica, catch-up of a replica that was down, a new replica from empty. Work in
+ * progress of issue 5: see the README.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ReplicationTest {
+
+    private static final List<String> TABLES = List.of("ACCOUNT", "ENTRY");
+    private static Cluster databases;
+    private static ReplicationAgent agent;
+
+    @BeforeAll
+    static void start() throws SQLException {
+        ClusterConfig config = TestRuntime.freePortConfig(1, 3);
+        databases = Cluster.startDatabases(config, TestRuntime.layout(), TestRuntime.stateDir(ReplicationTest.class),
+                Duration.ofMinutes(2));
+        try (Connection c = open("master"); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE ACCOUNT (ID BIGINT NOT NULL PRIMARY KEY, OWNER VARCHAR(40), BALANCE DECIMAL(12,2),"
+                    + " OPENED TIMESTAMP)");
+            s.execute("CREATE TABLE ENTRY (ACCOUNT_ID BIGINT NOT NULL, CODE VARCHAR(10) NOT NULL, AMOUNT INTEGER,"
+                    + " NOTE VARCHAR(100), PRIMARY KEY (ACCOUNT_ID, CODE))");
+            s.execute("CREATE TABLE NOKEY (V INTEGER)");
+        }
+        agent = ReplicationAgent.derby(() -> open("master"),
+                Map.of("replica-1", () -> open("replica-1"), "replica-2", () -> open("replica-2")), TABLES);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (agent != null) {
+            agent.close();
+        }
+        if (databases != null) {
+            databases.close();
+        }
+    }
+
+    private static Connection open(String copy) throws SQLException {
+        return DriverManager.getConnection(databases.jdbcUrl(copy));
+    }
+
+    @Test
+    @Order(1)
+    void shouldRefuseAnUnknownTableAndATableWithoutPrimaryKeyNamingBoth() {
+        ReplicationAgent bad = ReplicationAgent.derby(() -> open("master"), Map.of(), List.of("ACCOUNT", "NO_SUCH", "NOKEY"));
+        ReplicationException e = assertThrows(ReplicationException.class, bad::install);
+        assertTrue(e.getMessage().contains("table NO_SUCH: no such table"), e.getMessage());
+        assertTrue(e.getMessage().contains("table NOKEY: has no primary key"), e.getMessage());
+    }
+
+    @Test
+    @Order(2)
+    void shouldMakeEveryCopyIdenticalAfterRandomTransactionsIncludingRollbacks() throws Exception {
+        agent.install();
+        agent.start(Duration.ofMillis(20));
+        ExecutorService writers = Executors.newFixedThreadPool(3);
+        try {
+            List<Future<Integer>> done = new ArrayList<>();
+            for (int w = 0; w < 3; w++) {
+                long seed = 42 + w;
+                done.add(writers.submit(() -> randomTransactions(new Random(seed), 150)));
+            }
+            int committed = 0;
+            for (Future<Integer> f : done) {
+                committed += f.get();
+            }
+            assertTrue(committed > 100, "enough transactions committed: " + committed);
+        } finally {
+            writers.shutdown();
+        }
+        awaitConverged();
+        assertEquals(contents("master"), contents("replica-1"));
+        assertEquals(contents("master"), contents("replica-2"));
+        assertTrue(agent.watermark("replica-1").isPresent(), "a watermark is published");
+    }
+
+    @Test
+    @Order(3)
+    void shouldQueueChangesForAReplicaThatIsDownAndCatchItUpWhenItReturns() throws Exception {
+        databases.kill("derby-replica-2");
+        randomTransactions(new Random(7), 60);
+        Thread.sleep(500);
+        assertEquals(contents("master"), contents("replica-1"), "the live replica keeps up");
+        assertTrue(pendingChanges() > 0, "changes wait on the master for the missing replica");
+
+        databases.restart("derby-replica-2", Duration.ofMinutes(1));
+        awaitConverged();
+        assertEquals(contents("master"), contents("replica-2"), "the returning replica caught up");
+    }
+
+    @Test
+    @Order(4)
+    void shouldGiveANewReplicaAnInitialCopyWhileWritesGoOnAndThenTheChanges() throws Exception {
+        agent.close();
+        assertEquals(0, contents("replica-3").size() + tableCount("replica-3"), "replica-3 starts empty");
+        agent = ReplicationAgent.derby(() -> open("master"), Map.of("replica-1", () -> open("replica-1"),
+                "replica-2", () -> open("replica-2"), "replica-3", () -> open("replica-3")), TABLES);
+        ExecutorService writer = Executors.newSingleThreadExecutor();
+        try {
+            Future<Integer> writes = writer.submit(() -> randomTransactions(new Random(99), 200));
+            agent.start(Duration.ofMillis(20));
+            assertTrue(writes.get() > 50);
+        } finally {
+            writer.shutdown();
+        }
+        awaitConverged();
+        assertEquals(contents("master"), contents("replica-3"), "the new replica holds the master's data");
+        assertEquals(contents("master"), contents("replica-1"));
+    }
+
+    private static int tableCount(String copy) throws SQLException {
+        try (Connection c = open(copy)) {
+            return tableCountOn(c);
+        }
+    }
+
+    private static int tableCountOn(Connection c) throws SQLException {
+        try (ResultSet r = c.getMetaData().getTables(null, c.getSchema(), "%", new String[] {"TABLE"})) {
+            int n = 0;
+            while (r.next()) {
+                n++;
+            }
+            return n;
+        }
+    }
+
+    /** Random inserts, updates (also of key columns) and deletes, a fifth of them rolled back; returns commits. */
+    private static int randomTransactions(Random random, int count) throws SQLException {
+        int committed = 0;
+        try (Connection c = open("master")) {
+            c.setAutoCommit(false);
+            for (int i = 0; i < count; i++) {
+                int statements = 1 + random.nextInt(4);
+                try {
+                    for (int k = 0; k < statements; k++) {
+                        randomStatement(c, random);
+                    }
+                    if (random.nextInt(5) == 0) {
+                        c.rollback();
+                    } else {
+                        c.commit();
+                        committed++;
+                    }
+                } catch (SQLException e) {
+                    c.rollback(); // a duplicate key or a lock time-out between writers: nothing happened
+                }
+            }
+        }
+        return committed;
+    }
+
+    private static void randomStatement(Connection c, Random random) throws SQLException {
+        long account = 1 + random.nextInt(40);
+        String code = "c" + random.nextInt(6);
+        switch (random.nextInt(7)) {
+            case 0, 1 -> update(c, "INSERT INTO ACCOUNT (ID, OWNER, BALANCE, OPENED) SELECT ?, ?, ?, ? FROM SYSIBM.SYSDUMMY1"
+                    + " WHERE NOT EXISTS (SELECT 1 FROM ACCOUNT WHERE ID = ?)", account, random.nextBoolean() ? "o" + account : null,
+                    BigDecimal.valueOf(random.nextInt(100_000), 2), new Timestamp(1_700_000_000_000L + random.nextInt(1_000_000)), account);
+            case 2 -> update(c, "UPDATE ACCOUNT SET BALANCE = BALANCE + ?, OWNER = ? WHERE ID = ?",
+                    BigDecimal.valueOf(random.nextInt(1000) - 500, 2), "p" + random.nextInt(9), account);
+            case 3 -> update(c, "DELETE FROM ACCOUNT WHERE ID = ?", account);
+            case 4 -> update(c, "INSERT INTO ENTRY (ACCOUNT_ID, CODE, AMOUNT, NOTE) SELECT ?, ?, ?, ? FROM SYSIBM.SYSDUMMY1"
+                    + " WHERE NOT EXISTS (SELECT 1 FROM ENTRY WHERE ACCOUNT_ID = ? AND CODE = ?)",
+                    account, code, random.nextInt(500), random.nextBoolean() ? "n" : null, account, code);
+            case 5 -> update(c, "UPDATE ENTRY SET CODE = ?, AMOUNT = AMOUNT + 1 WHERE ACCOUNT_ID = ? AND CODE = ?"
+                    + " AND NOT EXISTS (SELECT 1 FROM ENTRY E2 WHERE E2.ACCOUNT_ID = ? AND E2.CODE = ?)",
+                    code + "x", account, code, account, code + "x");
+            default -> update(c, "DELETE FROM ENTRY WHERE ACCOUNT_ID = ? AND CODE LIKE ?", account, code + "%");
+        }
+    }
+
+    private static void update(Connection c, String sql, Object... values) throws SQLException {
+        try (PreparedStatement p = c.prepareStatement(sql)) {
+            for (int i = 0; i < values.length; i++) {
+                if (values[i] == null) {
+                    p.setNull(i + 1, p.getParameterMetaData().getParameterType(i + 1));
+                } else {
+                    p.setObject(i + 1, values[i]);
+                }
+            }
+            p.executeUpdate();
+        }
+    }
+
+    private static void awaitConverged() throws Exception {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (pendingChanges() > 0) {
+            assertTrue(System.nanoTime() < deadline, "every change reached every replica within 30 s");
+            Thread.sleep(50);
+        }
+    }
+
+    private static long pendingChanges() throws SQLException {
+        long n = 0;
+        try (Connection c = open("master"); Statement s = c.createStatement()) {
+            for (String t : TABLES) {
+                try (ResultSet r = s.executeQuery("SELECT COUNT(*) FROM QOS_CHG_" + t)) {
+                    r.next();
+                    n += r.getLong(1);
+                }
+            }
+        }
+        return n;
+    }
+
+    /** Every row of every replicated table, in key order, as text: equal lists mean identical copies. */
+    private static List<String> contents(String copy) throws SQLException {
+        List<String> rows = new ArrayList<>();
+        try (Connection c = open(copy); Statement s = c.createStatement()) {
+            if (!copy.equals("master") && tableCountOn(c) == 0) {
+                return rows;
+            }
+            for (String sql : List.of("SELECT * FROM ACCOUNT ORDER BY ID", "SELECT * FROM ENTRY ORDER BY ACCOUNT_ID, CODE")) {
+                try (ResultSet r = s.executeQuery(sql)) {
+                    ResultSetMetaData md = r.getMetaData();
+                    while (r.next()) {
+                        StringBuilder row = new StringBuilder();
+                        for (int i = 1; i <= md.getColumnCount(); i++) {
+                            row.append(md.getColumnName(i)).append('=').append(r.getString(i)).append(' ');
+                        }
+                        rows.add(row.toString());
+                    }
+                }
+            }
+        }
+        return rows;
+    }
+}

@@ -1,0 +1,43 @@
+package org.qoscluster.replication;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
+
+/**
+ * What differs between databases: reading table definitions, installing change capture, the
+ * transaction horizon. Derby 10.16 first ({@code DerbyDialect}); PostgreSQL can follow.
+ */
+public interface Dialect {
+
+    /** Quotes an identifier read from the catalogue. */
+    String quote(String identifier);
+
+    /**
+     * The definitions of {@code tables} on this connection's schema; fails naming every table that
+     * does not exist or has no primary key.
+     */
+    List<TableSpec> describe(Connection c, List<String> tables) throws SQLException;
+
+    /** Creates what capture needs on the master (sequence, change tables, triggers); idempotent. */
+    void installCapture(Connection master, List<TableSpec> tables) throws SQLException;
+
+    /**
+     * Creates the replicated tables (columns and primary key, no foreign keys: the master keeps
+     * the data consistent) and the position tables on a replica; idempotent. Returns whether the
+     * replica still needs its initial copy.
+     */
+    boolean prepareReplica(Connection replica, List<TableSpec> tables) throws SQLException;
+
+    /**
+     * The master's transaction horizon, read in this order: the next change sequence value not yet
+     * handed out, then the ids of the transactions still open. A transaction not open then whose
+     * first change is below that value had committed (or rolled back) before the horizon was
+     * read, so all its changes are visible.
+     */
+    Horizon horizon(Connection master) throws SQLException;
+
+    /** See {@link #horizon}. */
+    record Horizon(long nextSequence, java.util.Set<String> openTransactions) {
+    }
+}

@@ -1,0 +1,28 @@
+package org.qoscluster.replication;
+
+import java.util.List;
+
+/**
+ * A replicated table as read from the master's catalogue: its columns (name and SQL type, as
+ * the database declares them) and its primary key, by which changes are applied on the replicas.
+ */
+public record TableSpec(String name, List<Column> columns, List<String> primaryKey) {
+
+    public TableSpec {
+        columns = List.copyOf(columns);
+        primaryKey = List.copyOf(primaryKey);
+    }
+
+    /** One column: its name and its type declaration ({@code VARCHAR(255)}, {@code DECIMAL(19,2)}). */
+    public record Column(String name, String type) {
+    }
+
+    public List<String> columnNames() {
+        return columns.stream().map(Column::name).toList();
+    }
+
+    /** The change table's name on the master. */
+    public String changeTable() {
+        return "QOS_CHG_" + name;
+    }
+}
