@@ -6,6 +6,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 
+import org.qoscluster.config.ClusterConfig;
+
 /** Looks straight into the store's master database over the Derby network client. */
 public final class StoreDatabase {
 
@@ -33,7 +35,7 @@ public final class StoreDatabase {
     }
 
     private long number(String sql) {
-        try (Connection c = DriverManager.getConnection(jdbcUrl, "qos", "qos");
+        try (Connection c = DriverManager.getConnection(jdbcUrl, ClusterConfig.DB_USER, ClusterConfig.DB_PASSWORD);
              Statement s = c.createStatement();
              ResultSet rs = s.executeQuery(sql)) {
             if (!rs.next()) {

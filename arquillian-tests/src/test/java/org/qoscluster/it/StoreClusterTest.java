@@ -101,6 +101,31 @@ class StoreClusterTest {
     }
 
     @Test
+    @Order(5)
+    void shouldCopyTheStoreToEveryReplicaThroughTheReplicationAgent(Cluster cluster) throws Exception {
+        // Orders, customers and stock written by the tests above reach both replicas.
+        StoreDatabase master = db(cluster);
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        for (String replica : java.util.List.of("replica-1", "replica-2")) {
+            StoreDatabase copy = new StoreDatabase(cluster.jdbcUrl(replica));
+            while (true) {
+                boolean same;
+                try {
+                    same = copy.snapshot().equals(master.snapshot()) && copy.stock(7) == master.stock(7);
+                } catch (IllegalStateException notYet) {
+                    same = false; // the agent has not created the tables on this replica yet
+                }
+                if (same) {
+                    break;
+                }
+                assertTrue(System.nanoTime() < deadline, replica + " holds the master's orders, customers and stock within 10 s");
+                Thread.sleep(100);
+            }
+            assertTrue(master.snapshot().orders() > 0, "there was something to replicate");
+        }
+    }
+
+    @Test
     @Order(10)
     void shouldKeepTheCartOnAnotherNodeAlsoAfterTheFirstIsKilled(Cluster cluster) {
         StoreClient seenOnBoth = StoreClient.at(cluster.nodeUri("node-1"), TIMEOUT);

@@ -25,6 +25,7 @@ import org.qoscluster.config.Role;
 import org.qoscluster.launcher.internal.Commands;
 import org.qoscluster.launcher.internal.PartProcess;
 import org.qoscluster.launcher.internal.Readiness;
+import org.qoscluster.launcher.internal.ReplicationAgentMain;
 import org.qoscluster.launcher.internal.Secrets;
 import org.qoscluster.qrs.RouterSettings;
 import org.qoscluster.session.SessionSettings;
@@ -100,6 +101,7 @@ public final class Cluster implements AutoCloseable {
             Map<String, String> secrets = cluster.ensureSecrets();
             RouterSettings.of(config, secrets);
             SessionSettings.of(config, secrets, config.nodes().get(0).name());
+            ReplicationAgentMain.settings(config);
         }
         checkPortsFree(config, withNodes);
         Instant deadline = clock.instant().plus(timeout);
@@ -122,6 +124,10 @@ public final class Cluster implements AutoCloseable {
                 members.add(cluster.startMember(member, readiness, deadline));
             }
             joinAll(members);
+            if (!config.replicas().isEmpty()) {
+                // After the nodes: their JPA layer has created the tables whose changes it captures.
+                cluster.startReplicationAgent(layout);
+            }
             return cluster;
         } catch (RuntimeException e) {
             String tails = cluster.logTails(40);
@@ -233,6 +239,19 @@ public final class Cluster implements AutoCloseable {
         LOG.info("part={} starting Derby network server on {}:{}", part, config.host(), db.port());
         return CompletableFuture.runAsync(() -> readiness.awaitDatabase(part, config.jdbcUrl(db), db.name(),
                 () -> PartProcess.handle(stateDir, part).isPresent(), deadline), WAITERS);
+    }
+
+    private void startReplicationAgent(RuntimeLayout layout) {
+        Path file = stateDir.resolve("cluster.properties");
+        java.util.Properties p = new java.util.Properties();
+        p.putAll(config.properties());
+        try (var out = java.nio.file.Files.newBufferedWriter(file)) {
+            p.store(out, "the cluster's effective configuration, for the replication agent");
+        } catch (java.io.IOException e) {
+            throw new LauncherException("cannot write " + file + ": " + e.getMessage());
+        }
+        PartProcess.start(stateDir, "replication-agent", "agent", 0, Commands.replicationAgent(config, layout, stateDir));
+        LOG.info("part=replication-agent started");
     }
 
     /** Where the members read their secrets ({@code --secretsdir}). */

@@ -60,6 +60,11 @@ public record RuntimeLayout(Path payaraMicroJar, Path derbyDir, Path storeWar, P
         return derbyDir.resolve("derbyclient.jar") + ":" + derbyDir.resolve("derbyshared.jar");
     }
 
+    /** The launcher's own class path ({@code launcher/*}), for processes it starts from its own code. */
+    public String launcherClassPath() {
+        return payaraMicroJar.getParent().getParent().resolve("launcher") + java.io.File.separator + "*";
+    }
+
     /** The jars every member adds to its class path ({@code --addlibs}, colon separated). */
     public String clusterLibs() {
         return String.join(":", CLUSTER_LIB_JARS.stream().map(j -> clusterLibDir.resolve(j).toString()).toList());

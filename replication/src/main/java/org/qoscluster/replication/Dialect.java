@@ -30,12 +30,12 @@ public interface Dialect {
     boolean prepareReplica(Connection replica, List<TableSpec> tables) throws SQLException;
 
     /**
-     * The master's transaction horizon, read in this order: the next change sequence value not yet
-     * handed out, then the ids of the transactions still open. A transaction not open then whose
-     * first change is below that value had committed (or rolled back) before the horizon was
-     * read, so all its changes are visible.
+     * The master's transaction horizon, read in this order: one past the highest change sequence
+     * written so far (committed or not), then the ids of the transactions still open. A
+     * transaction not open then whose first change is below that value had committed (or rolled
+     * back) before the horizon was read, so all its changes are visible.
      */
-    Horizon horizon(Connection master) throws SQLException;
+    Horizon horizon(Connection master, List<TableSpec> tables) throws SQLException;
 
     /** See {@link #horizon}. */
     record Horizon(long nextSequence, java.util.Set<String> openTransactions) {

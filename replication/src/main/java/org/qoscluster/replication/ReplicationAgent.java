@@ -75,7 +75,13 @@ public final class ReplicationAgent implements AutoCloseable {
     /** An agent for Derby copies. */
     public static ReplicationAgent derby(ConnectionFactory master, Map<String, ConnectionFactory> replicas,
                                          List<String> tables) {
-        return new ReplicationAgent(master, replicas, tables, new DerbyDialect(), Clock.systemUTC(), 5_000);
+        return derby(master, replicas, tables, 5_000);
+    }
+
+    /** An agent for Derby copies reading at most {@code batchRows} change rows per table and round. */
+    public static ReplicationAgent derby(ConnectionFactory master, Map<String, ConnectionFactory> replicas,
+                                         List<String> tables, int batchRows) {
+        return new ReplicationAgent(master, replicas, tables, new DerbyDialect(), Clock.systemUTC(), batchRows);
     }
 
     /** Validates the tables and installs capture on the master; fails naming every bad table. */
@@ -99,7 +105,7 @@ public final class ReplicationAgent implements AutoCloseable {
         List<Changes.Transaction> pending;
         Dialect.Horizon horizon;
         try (Connection m = master.open()) {
-            horizon = dialect.horizon(m);
+            horizon = dialect.horizon(m, tables);
             pending = Changes.pending(m, dialect, tables, horizon, batchRows);
         }
         Set<String> everywhere = new HashSet<>();
@@ -168,11 +174,17 @@ public final class ReplicationAgent implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        String[] lastFailure = {null};
         loop.scheduleWithFixedDelay(() -> {
             try {
                 shipOnce();
+                lastFailure[0] = null;
             } catch (SQLException | RuntimeException e) {
-                LOG.warning("replication round failed: " + e);
+                // Logged when it starts or changes, not every round.
+                if (!String.valueOf(e).equals(lastFailure[0])) {
+                    LOG.warning("replication round failed: " + e);
+                    lastFailure[0] = String.valueOf(e);
+                }
             }
         }, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
     }

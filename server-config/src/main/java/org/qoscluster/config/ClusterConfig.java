@@ -212,6 +212,14 @@ public final class ClusterConfig {
         return members().stream().filter(m -> m.name().equals(name)).findFirst();
     }
 
+    /**
+     * The database user the nodes (and the replication agent) connect as; its schema holds the
+     * application's tables. Derby authentication is off (loopback only): a name, not a secret.
+     */
+    public static final String DB_USER = "qos";
+    /** The matching password placeholder (see {@link #DB_USER}). */
+    public static final String DB_PASSWORD = "qos";
+
     /** Derby network-client JDBC URL of a copy. */
     public String jdbcUrl(DatabaseSpec db) {
         return "jdbc:derby://" + host + ":" + db.port() + "/" + databaseName;

@@ -52,4 +52,10 @@ public final class Commands {
         cmd.addAll(List.of("--contextroot", "/"));
         return cmd;
     }
+
+    /** The replication agent, reading the cluster's configuration from {@code stateDir/cluster.properties}. */
+    public static List<String> replicationAgent(ClusterConfig config, RuntimeLayout layout, Path stateDir) {
+        return List.of(java(), "-Xmx256m", "-D" + PART_PROPERTY + "=" + stateDir + "/replication-agent",
+                "-cp", layout.launcherClassPath(), ReplicationAgentMain.class.getName(), stateDir.toString());
+    }
 }

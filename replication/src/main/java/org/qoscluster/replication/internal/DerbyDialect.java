@@ -23,8 +23,8 @@ import org.qoscluster.replication.derby.DerbyFunctions;
  * Derby 10.16. Capture: a sequence {@code QOS_SEQ}, a function {@code QOS_TXID()}
  * ({@link DerbyFunctions}, on the server's class path), and per table a change table
  * {@code QOS_CHG_T} (sequence, transaction, operation, time, the row's columns, the old primary
- * key) filled by AFTER INSERT/UPDATE/DELETE row triggers. Horizon: {@code SYSCS_PEEK_AT_SEQUENCE}
- * and {@code SYSCS_DIAG.TRANSACTION_TABLE}.
+ * key) filled by AFTER INSERT/UPDATE/DELETE row triggers. Horizon: the highest change sequence
+ * read uncommitted, then the non-idle rows of {@code SYSCS_DIAG.TRANSACTION_TABLE}.
  */
 public final class DerbyDialect implements Dialect {
 
@@ -144,21 +144,31 @@ public final class DerbyDialect implements Dialect {
     }
 
     @Override
-    public Horizon horizon(Connection master) throws SQLException {
-        long next;
-        try (Statement s = master.createStatement();
-             ResultSet r = s.executeQuery("VALUES SYSCS_UTIL.SYSCS_PEEK_AT_SEQUENCE(CURRENT SCHEMA, 'QOS_SEQ')")) {
-            r.next();
-            next = r.getLong(1);
+    public Horizon horizon(Connection master, List<TableSpec> tables) throws SQLException {
+        // Read uncommitted (WITH UR): no lock is taken, so no writer waits for the agent. Peeking
+        // at the sequence instead (SYSCS_PEEK_AT_SEQUENCE) made writers fail with "too much
+        // contention on sequence QOS_SEQ" when it met a pre-allocation.
+        long highest = 0;
+        try (Statement s = master.createStatement()) {
+            for (TableSpec t : tables) {
+                try (ResultSet r = s.executeQuery("SELECT MAX(QOS_SEQ) FROM " + quote(t.changeTable()) + " WITH UR")) {
+                    if (r.next()) {
+                        highest = Math.max(highest, r.getLong(1));
+                    }
+                }
+            }
         }
         Set<String> open = new HashSet<>();
         try (Statement s = master.createStatement();
-             ResultSet r = s.executeQuery("SELECT XID FROM SYSCS_DIAG.TRANSACTION_TABLE")) {
+             // An IDLE transaction has written nothing since it began; a committed transaction's id
+             // stays listed as IDLE on its connection until the next write (found with a pooled
+             // connection, whose last change then never shipped).
+             ResultSet r = s.executeQuery("SELECT XID FROM SYSCS_DIAG.TRANSACTION_TABLE WHERE STATUS <> 'IDLE'")) {
             while (r.next()) {
                 open.add(r.getString(1));
             }
         }
-        return new Horizon(next, open);
+        return new Horizon(highest + 1, open);
     }
 
     private static void create(Statement s, String ddl) throws SQLException {

@@ -74,8 +74,8 @@ public final class DomainXmlPatcher {
             addProperty(pool, "PortNumber", Integer.toString(db.port()));
             addProperty(pool, "DatabaseName", config.databaseName());
             // Derby authentication is off (loopback only, see README); the client still wants both.
-            addProperty(pool, "User", "qos");
-            addProperty(pool, "Password", "qos");
+            addProperty(pool, "User", ClusterConfig.DB_USER);
+            addProperty(pool, "Password", ClusterConfig.DB_PASSWORD);
             addProperty(pool, "ConnectionAttributes", "create=true");
             resources.appendChild(pool);
 
