@@ -29,6 +29,7 @@ import org.qoscluster.session.SessionStore;
 final class HazelcastSessionStore implements SessionStore {
 
     private static final Logger LOG = Logger.getLogger(HazelcastSessionStore.class.getName());
+    private static final long OPERATION_TIMEOUT_SECONDS = 10;
 
     private final IMap<String, SessionRecord> records;
     private final IMap<String, String> flags;
@@ -84,12 +85,30 @@ final class HazelcastSessionStore implements SessionStore {
 
     @Override
     public Optional<SessionRecord> load(String uid) {
-        return Optional.ofNullable(records.get(uid));
+        return Optional.ofNullable(bounded("read", records.getAsync(uid)));
     }
 
     @Override
     public SessionRecord.Applied apply(String uid, SessionDelta delta) {
-        return records.executeOnKey(uid, new ApplyDelta(delta));
+        return bounded("store", records.submitToKey(uid, new ApplyDelta(delta)));
+    }
+
+    /**
+     * Waits at most {@value #OPERATION_TIMEOUT_SECONDS} s: a request never hangs on the session
+     * database; it fails with a message saying which step did not answer.
+     */
+    private static <T> T bounded(String step, java.util.concurrent.CompletionStage<T> operation) {
+        try {
+            return operation.toCompletableFuture().get(OPERATION_TIMEOUT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new SessionStoreException("the session database did not answer the " + step + " within "
+                    + OPERATION_TIMEOUT_SECONDS + " s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SessionStoreException("interrupted during the session " + step);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new SessionStoreException("the session " + step + " failed: " + e.getCause(), e.getCause());
+        }
     }
 
     @Override

@@ -72,6 +72,7 @@ public final class SessionSynchronizerFilter implements Filter {
             return;
         }
         String uid;
+        boolean fresh = false;
         String userClass = ForwardedHeaders.DEFAULT_USER_CLASS;
         String forwarded = req.getHeader(ForwardedHeaders.UID);
         if (forwarded != null) {
@@ -85,19 +86,31 @@ public final class SessionSynchronizerFilter implements Filter {
             uid = verified.get();
             userClass = uids.verifyUserClass(uid, req.getHeader(ForwardedHeaders.USER_CLASS)).orElse(userClass);
         } else {
-            uid = cookieUid(req).orElseGet(() -> {
-                String fresh = uids.newUid();
-                resp.addHeader("Set-Cookie", uids.setCookie(settings.cookieName(), fresh, settings.cookieSecure()));
-                return fresh;
-            });
+            Optional<String> presented = cookieUid(req);
+            if (presented.isPresent()) {
+                uid = presented.get();
+            } else {
+                uid = uids.newUid();
+                fresh = true;
+                resp.addHeader("Set-Cookie", uids.setCookie(settings.cookieName(), uid, settings.cookieSecure()));
+            }
         }
         long now = clock.millis();
-        SessionRecord record = store.load(uid).filter(r -> !r.expired(now)).orElse(null);
+        SessionRecord record;
+        try {
+            // A UID made for this request has no record: no need to ask (health probes, first visits).
+            record = fresh ? null : store.load(uid).filter(r -> !r.expired(now)).orElse(null);
+        } catch (SessionStoreException e) {
+            LOG.warning("node=" + settings.node() + " " + e.getMessage());
+            resp.setHeader("Retry-After", "1");
+            sendError(resp, 503, e.getMessage());
+            return;
+        }
         SessionContext context = new SessionContext(uid, userClass, settings.node(),
                 record == null ? null : record.flag(), record == null ? null : record.lastWriteNode());
         RequestSession session = new RequestSession(store, settings, context, record, req.getServletContext(),
                 Thread.currentThread().getContextClassLoader(), now, uids::newUid,
-                fresh -> resp.addHeader("Set-Cookie", uids.setCookie(settings.cookieName(), fresh, settings.cookieSecure())));
+                rotated -> resp.addHeader("Set-Cookie", uids.setCookie(settings.cookieName(), rotated, settings.cookieSecure())));
         Outcome outcome = new Outcome(session);
         CommitGuardResponse guarded = new CommitGuardResponse(resp, outcome::storeBeforeCommit);
         try (SessionContext.Scope scope = SessionContext.bind(context)) {

@@ -1,0 +1,199 @@
+package org.qoscluster.testing;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.qoscluster.config.ClusterConfig;
+import org.qoscluster.launcher.Cluster;
+import org.qoscluster.replication.ReplicationAgent;
+
+/**
+ * Replication benchmark (run by {@code bench/replication-lag.sh}): a Derby master and two
+ * replicas on free loopback ports, the agent shipping every 20 ms.
+ * <ol>
+ * <li>Master throughput with capture off and on: 4 writers committing small transactions (insert
+ * a row, update another) as fast as they can, into a table without triggers and into one with
+ * them, the agent running; prints both and their ratio.</li>
+ * <li>Lag at a fixed rate (default 500 transactions/s): each transaction inserts one row; a
+ * poller per replica reads the highest id every 2 ms; lag = first seen on the replica - commit
+ * acknowledged on the master. Prints p50, p99 and max per replica.</li>
+ * </ol>
+ * Arguments: {@code SECONDS RATE STATE_DIR}.
+ */
+public final class ReplicationBenchmark {
+
+    private static final String ROWS = "BENCH_ROW";
+    private static final String PLAIN = "BENCH_PLAIN";
+
+    private ReplicationBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 15;
+        int rate = args.length > 1 ? Integer.parseInt(args[1]) : 500;
+        Path state = Path.of(args.length > 2 ? args[2] : "var/bench-replication");
+        ClusterConfig config = TestRuntime.freePortConfig(1, 2);
+        try (Cluster databases = Cluster.startDatabases(config, TestRuntime.layout(), state, Duration.ofMinutes(2))) {
+            for (String t : List.of(ROWS, PLAIN)) {
+                try (Connection c = open(databases, "master"); Statement s = c.createStatement()) {
+                    s.execute("CREATE TABLE " + t + " (ID BIGINT NOT NULL PRIMARY KEY, PAYLOAD VARCHAR(100), N INTEGER)");
+                }
+            }
+            ReplicationAgent agent = ReplicationAgent.derby(() -> open(databases, "master"),
+                    Map.of("replica-1", () -> open(databases, "replica-1"), "replica-2", () -> open(databases, "replica-2")),
+                    List.of(ROWS));
+            agent.install();
+            agent.start(Duration.ofMillis(20));
+            try {
+                double off = throughput(databases, PLAIN, seconds);
+                double on = throughput(databases, ROWS, seconds);
+                System.out.printf(Locale.ROOT, "%nmaster throughput, 4 writers, %d s each (insert + update per transaction)%n", seconds);
+                System.out.printf(Locale.ROOT, "  capture off: %8.0f transactions/s%n", off);
+                System.out.printf(Locale.ROOT, "  capture on:  %8.0f transactions/s   ratio on/off %.2f (cost %.0f %%)%n",
+                        on, on / off, 100 * (1 - on / off));
+                lag(databases, rate, seconds);
+            } finally {
+                agent.close();
+            }
+        }
+    }
+
+    private static Connection open(Cluster databases, String copy) throws SQLException {
+        return DriverManager.getConnection(databases.jdbcUrl(copy), ClusterConfig.DB_USER, ClusterConfig.DB_PASSWORD);
+    }
+
+    private static final AtomicLong IDS = new AtomicLong(1_000_000);
+
+    private static double throughput(Cluster databases, String table, int seconds) throws Exception {
+        AtomicBoolean running = new AtomicBoolean(true);
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        List<Future<Long>> counts = new ArrayList<>();
+        long start = System.nanoTime();
+        for (int w = 0; w < 4; w++) {
+            counts.add(pool.submit(() -> {
+                long n = 0;
+                try (Connection c = open(databases, "master");
+                     PreparedStatement insert = c.prepareStatement("INSERT INTO " + table + " (ID, PAYLOAD, N) VALUES (?, ?, 0)");
+                     PreparedStatement update = c.prepareStatement("UPDATE " + table + " SET N = N + 1 WHERE ID = ?")) {
+                    c.setAutoCommit(false);
+                    while (running.get()) {
+                        long id = IDS.incrementAndGet();
+                        insert.setLong(1, id);
+                        insert.setString(2, "payload " + id);
+                        insert.executeUpdate();
+                        update.setLong(1, id - 4);
+                        update.executeUpdate();
+                        c.commit();
+                        n++;
+                    }
+                }
+                return n;
+            }));
+        }
+        Thread.sleep(seconds * 1000L);
+        running.set(false);
+        long total = 0;
+        for (Future<Long> f : counts) {
+            total += f.get();
+        }
+        pool.shutdown();
+        return total / ((System.nanoTime() - start) / 1e9);
+    }
+
+    private static void lag(Cluster databases, int rate, int seconds) throws Exception {
+        Map<Long, Long> committedAt = new ConcurrentHashMap<>();
+        Map<String, List<Long>> lags = new ConcurrentHashMap<>();
+        AtomicBoolean polling = new AtomicBoolean(true);
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        List<Future<?>> pollers = new ArrayList<>();
+        long firstId = IDS.get() + 1;
+        for (String replica : List.of("replica-1", "replica-2")) {
+            List<Long> list = Collections.synchronizedList(new ArrayList<>());
+            lags.put(replica, list);
+            pollers.add(pool.submit(() -> {
+                long seen = firstId - 1;
+                try (Connection c = open(databases, replica);
+                     PreparedStatement max = c.prepareStatement("SELECT MAX(ID) FROM " + ROWS)) {
+                    while (polling.get()) {
+                        try (ResultSet r = max.executeQuery()) {
+                            r.next();
+                            long top = r.getLong(1);
+                            long now = System.nanoTime();
+                            for (long id = seen + 1; id <= top; id++) {
+                                Long at = committedAt.get(id);
+                                if (at != null) {
+                                    list.add(now - at);
+                                }
+                            }
+                            seen = Math.max(seen, top);
+                        }
+                        Thread.sleep(2);
+                    }
+                }
+                return null;
+            }));
+        }
+        // One paced writer: transaction i is due at start + i / rate.
+        long start = System.nanoTime();
+        long total = (long) rate * seconds;
+        long late = 0;
+        try (Connection c = open(databases, "master");
+             PreparedStatement insert = c.prepareStatement("INSERT INTO " + ROWS + " (ID, PAYLOAD, N) VALUES (?, 'lag', 0)")) {
+            c.setAutoCommit(false);
+            for (long i = 0; i < total; i++) {
+                long due = start + i * 1_000_000_000L / rate;
+                long wait = due - System.nanoTime();
+                if (wait > 0) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(wait);
+                } else if (wait < -100_000_000L) {
+                    late++;
+                }
+                long id = IDS.incrementAndGet();
+                insert.setLong(1, id);
+                insert.executeUpdate();
+                c.commit();
+                committedAt.put(id, System.nanoTime());
+            }
+        }
+        double achieved = total / ((System.nanoTime() - start) / 1e9);
+        Thread.sleep(2000);
+        polling.set(false);
+        for (Future<?> f : pollers) {
+            f.get();
+        }
+        pool.shutdown();
+        System.out.printf(Locale.ROOT, "%nreplication lag at %d transactions/s for %d s (achieved %.0f/s, %d more than 100 ms late)%n",
+                rate, seconds, achieved, late);
+        for (Map.Entry<String, List<Long>> e : new java.util.TreeMap<>(lags).entrySet()) {
+            List<Long> l = new ArrayList<>(e.getValue());
+            Collections.sort(l);
+            if (l.isEmpty()) {
+                System.out.printf(Locale.ROOT, "  %s: nothing arrived%n", e.getKey());
+                continue;
+            }
+            System.out.printf(Locale.ROOT, "  %s: %d of %d rows seen; lag p50 %.1f ms, p99 %.1f ms, max %.1f ms%n", e.getKey(),
+                    l.size(), total, ms(l, 0.50), ms(l, 0.99), l.get(l.size() - 1) / 1e6);
+        }
+    }
+
+    private static double ms(List<Long> sorted, double q) {
+        return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(sorted.size() * q) - 1)) / 1e6;
+    }
+}
