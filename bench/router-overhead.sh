@@ -13,17 +13,14 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
+. bench/lib.sh
 seconds="${1:-20}"
 connections="${2:-16}"
 warmup="${3:-15}"
 state="var/bench"
 path="/api/products/42"
 
-need() { command -v "$1" >/dev/null 2>&1; }
-if ! need haproxy || ! need wrk; then
-  echo "bench: installing haproxy and wrk (Debian packages)" >&2
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy wrk >/dev/null
-fi
+ensure_commands haproxy wrk
 
 haproxy_pid=""
 cleanup() {
@@ -68,14 +65,7 @@ run() { # name url connections -> "name rps p50_ms p99_ms"
   wrk -t"$t" -c"$c" -d"${warmup}s" -H "Cookie: $cookie" "$url" >/dev/null 2>&1   # warm-up (JIT)
   out="$(wrk -t"$t" -c"$c" -d"${seconds}s" --latency -H "Cookie: $cookie" "$url")"
   echo "$out" >"$state/wrk-$name-c$c.txt"
-  local rps p50 p99
-  rps="$(echo "$out" | awk '/^Requests\/sec:/ {print $2}')"
-  p50="$(echo "$out" | awk '$1 == "50%" {print $2}')"
-  p99="$(echo "$out" | awk '$1 == "99%" {print $2}')"
-  echo "$name $rps $(ms "$p50") $(ms "$p99")"
-}
-ms() { # wrk latency (e.g. 812.00us, 1.20ms, 2.01s) -> milliseconds
-  awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
+  echo "$name $(wrk_figures "$out")"
 }
 
 report() { # connections

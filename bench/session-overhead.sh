@@ -14,16 +14,14 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
+. bench/lib.sh
 seconds="${1:-10}"
 connections="${2:-8}"
 warmup="${3:-5}"
 state="var/bench-session"
 node="http://127.0.0.1:18181"
 
-if ! command -v wrk >/dev/null 2>&1; then
-  echo "bench: installing wrk (Debian package)" >&2
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
-fi
+ensure_commands wrk
 cleanup() { bin/qoscluster down --state "$state" >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 
@@ -32,9 +30,6 @@ up() { # enabled
     -Dqos.router.http.port=18180 -Dqos.router.hazelcast.port=18190 \
     -Dqos.node.http.ports=18181,18182 -Dqos.node.hazelcast.ports=18191,18192 \
     -Dqos.db.master.port=18627 -Dqos.db.replica.ports= >/dev/null
-}
-ms() { # wrk latency (812.00us, 1.20ms, 2.01s) -> milliseconds
-  awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
 }
 mkdir -p "$state"
 cat >"$state/users.lua" <<'LUA'
@@ -54,7 +49,7 @@ run() { # label url users-file connections -> "rps p50 p99"
   out="$(USERS_FILE="$3" wrk -t"$t" -c"$c" -d"${seconds}s" --latency -s "$state/users.lua" "$2")"
   echo "$out" >"$state/wrk-$1-c$c.txt"
   if echo "$out" | grep -q "Non-2xx"; then echo "bench: $1 got errors:" >&2; echo "$out" >&2; exit 1; fi
-  echo "$(echo "$out" | awk '/^Requests\/sec:/ {print $2}') $(ms "$(echo "$out" | awk '$1 == "50%" {print $2}')") $(ms "$(echo "$out" | awk '$1 == "99%" {print $2}')")"
+  wrk_figures "$out"
 }
 session() { # bytes -> cookie header of a user whose session holds that many bytes
   curl -s -D - -o /dev/null -X PUT "$node/test/session/blob?bytes=$1" | tr -d '\r' \

@@ -116,8 +116,7 @@ class SessionSynchronizerTest {
         assertOk(ann.post("api/customers", "{\"name\":\"Ann\",\"email\":\"ann@example.org\"}"));
         assertOk(ann.post("api/cart/items", "{\"productId\":11,\"quantity\":2}"));
         String annUid = assertOk(ann.get("api/session")).path("uid").asText();
-        UidCookie keyHolder = new UidCookie(Files.readString(cluster.secretsDir().resolve(ClusterConfig.SECRET_UID_KEY))
-                .strip().getBytes(StandardCharsets.UTF_8), new SecureRandom());
+        UidCookie keyHolder = keyHolder(cluster);
         URI node = cluster.nodeUri("node-1");
         String forgedSignature = annUid + "." + "A".repeat(43);
 
@@ -171,8 +170,7 @@ class SessionSynchronizerTest {
         assertEquals(401, bob.get("api/customers/me").status());
         assertEquals(0, assertOk(bob.get("api/cart")).path("items").asInt());
 
-        UidCookie keyHolder = new UidCookie(Files.readString(cluster.secretsDir().resolve(ClusterConfig.SECRET_UID_KEY))
-                .strip().getBytes(StandardCharsets.UTF_8), new SecureRandom());
+        UidCookie keyHolder = keyHolder(cluster);
         for (String node : List.of("node-1", "node-2")) {
             Raw old = raw(cluster.nodeUri(node).resolve("api/cart"), Map.of("Cookie", "QOSUID=" + keyHolder.sign(oldUid)));
             assertEquals(0, JSON.readTree(old.body()).path("items").asInt(), "the old identity's session is gone: " + old.body());
@@ -245,6 +243,12 @@ class SessionSynchronizerTest {
         String flag = (String) hazelcast.getMap(StateChangeFlag.MAP).get(before.path("uid").asText());
         assertEquals("node-1", StateChangeFlag.decode(flag).orElseThrow().node(), flag);
         assertEquals(42, StateChangeFlag.decode(flag).orElseThrow().sequence());
+    }
+
+    /** Signs identities with the cluster's own UID key, as only the router and the nodes can. */
+    private static UidCookie keyHolder(Cluster cluster) throws IOException {
+        return new UidCookie(Files.readString(cluster.secretsDir().resolve(ClusterConfig.SECRET_UID_KEY))
+                .strip().getBytes(StandardCharsets.UTF_8), new SecureRandom());
     }
 
     private record Raw(int status, String body, String setCookie) {

@@ -89,11 +89,6 @@ public final class SessionRecord implements Serializable {
         return now - lastAccessedAt >= maxInactiveSeconds * 1000L;
     }
 
-    /** Serialized size of all attributes together, in bytes. */
-    public long sizeBytes() {
-        return attributes.values().stream().mapToLong(StoredAttribute::size).sum();
-    }
-
     public String uid() {
         return uid;
     }

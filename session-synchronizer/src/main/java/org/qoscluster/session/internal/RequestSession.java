@@ -274,8 +274,8 @@ final class RequestSession {
      * {@code qos.session.max-bytes} is not stored at all.
      */
     synchronized void store() {
-        boolean newFlag = context.recordedWrite().filter(f -> !f.equals(published)).isPresent();
-        if (storedOnce && !usedSinceStore && !newFlag) {
+        StateChangeFlag flag = context.recordedWrite().filter(f -> !f.equals(published)).orElse(null);
+        if (storedOnce && !usedSinceStore && flag == null) {
             return;
         }
         storedOnce = true;
@@ -306,7 +306,6 @@ final class RequestSession {
             }
         }
         checkSize(sent);
-        StateChangeFlag flag = context.recordedWrite().filter(f -> !f.equals(published)).orElse(null);
         boolean touch = stored && now - lastStoredAt >= touchIntervalMillis();
         boolean write = exists && (!changes.isEmpty() || isNew || replace || touch || maxInactiveChanged) || flag != null;
         if (write) {

@@ -1,0 +1,23 @@
+# Shared by the benchmark scripts (sourced, not run).
+
+# Installs the Debian packages named like the commands given, when a command is missing (as root).
+ensure_commands() {
+  local missing=()
+  for c in "$@"; do
+    command -v "$c" >/dev/null 2>&1 || missing+=("$c")
+  done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    echo "bench: installing ${missing[*]} (Debian packages)" >&2
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+}
+
+# wrk latency (e.g. 812.00us, 1.20ms, 2.01s) -> milliseconds
+ms() {
+  awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
+}
+
+# wrk --latency output -> "requests/s p50_ms p99_ms"
+wrk_figures() {
+  echo "$(echo "$1" | awk '/^Requests\/sec:/ {print $2}') $(ms "$(echo "$1" | awk '$1 == "50%" {print $2}')") $(ms "$(echo "$1" | awk '$1 == "99%" {print $2}')")"
+}
