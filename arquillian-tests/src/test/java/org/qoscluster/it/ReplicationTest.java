@@ -21,6 +21,9 @@ import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -36,9 +39,9 @@ import org.qoscluster.testing.TestRuntime;
 
 /**
  * The replication engine over real Derby network servers (a master and three replicas; the third
- * joins late): capture by triggers, shipping of committed transactions, atomic apply with the
- * position in the replica, catch-up of a replica that was down, a new replica from empty. Work in
- * progress of issue 5: see the README.
+ * joins late): capture by triggers, hidden row identifiers, shipping of committed transactions,
+ * atomic apply with the position in the replica, catch-up of a replica that was down, a new
+ * replica from empty, {@code kill -9} of the agent process and of a replica mid-apply.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ReplicationTest {
@@ -49,7 +52,8 @@ class ReplicationTest {
 
     @BeforeAll
     static void start() throws SQLException {
-        ClusterConfig config = TestRuntime.freePortConfig(1, 3);
+        ClusterConfig config = TestRuntime.freePortConfig(1, 3, Map.of("qos.replication.tables", "ACCOUNT,ENTRY",
+                "qos.replication.interval-ms", "20"));
         databases = Cluster.startDatabases(config, TestRuntime.layout(), TestRuntime.stateDir(ReplicationTest.class),
                 Duration.ofMinutes(2));
         try (Connection c = open("master"); Statement s = c.createStatement()) {
@@ -58,6 +62,8 @@ class ReplicationTest {
             s.execute("CREATE TABLE ENTRY (ACCOUNT_ID BIGINT NOT NULL, CODE VARCHAR(10) NOT NULL, AMOUNT INTEGER,"
                     + " NOTE VARCHAR(100), PRIMARY KEY (ACCOUNT_ID, CODE))");
             s.execute("CREATE TABLE NOKEY (V INTEGER)");
+            // Rows from before capture is installed get row identifiers too, and reach the replicas.
+            s.execute("INSERT INTO ACCOUNT (ID, OWNER, BALANCE) VALUES (1, 'before', 1.00), (2, 'before', 2.00)");
         }
         agent = ReplicationAgent.derby(() -> open("master"),
                 Map.of("replica-1", () -> open("replica-1"), "replica-2", () -> open("replica-2")), TABLES);
@@ -74,7 +80,8 @@ class ReplicationTest {
     }
 
     private static Connection open(String copy) throws SQLException {
-        return DriverManager.getConnection(databases.jdbcUrl(copy));
+        // As the nodes and the agent process: user qos, schema QOS.
+        return DriverManager.getConnection(databases.jdbcUrl(copy), ClusterConfig.DB_USER, ClusterConfig.DB_PASSWORD);
     }
 
     @Test
@@ -109,11 +116,70 @@ class ReplicationTest {
         awaitConverged();
         assertEquals(contents("master"), contents("replica-1"));
         assertEquals(contents("master"), contents("replica-2"));
-        assertTrue(agent.watermark("replica-1").isPresent(), "a watermark is published");
+        // A write's own change sequence, read inside its transaction (as the write path does):
+        // once a replica's watermark passes it, the write is on that replica.
+        long seq;
+        try (Connection c = open("master"); Statement s = c.createStatement()) {
+            c.setAutoCommit(false);
+            s.executeUpdate("INSERT INTO ACCOUNT (ID, OWNER) VALUES (500, 'watermark')");
+            try (ResultSet r = s.executeQuery("SELECT MAX(QOS_SEQ) FROM QOS_CHG_ACCOUNT WHERE QOS_TX = QOS_TXID()")) {
+                r.next();
+                seq = r.getLong(1);
+            }
+            c.commit();
+        }
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (agent.watermark("replica-2").map(w -> w.sequence() <= seq).orElse(true)) {
+            assertTrue(System.nanoTime() < deadline, "replica-2's watermark passes the write within 5 s");
+            Thread.sleep(5);
+        }
+        try (Connection c = open("replica-2"); Statement s = c.createStatement();
+             ResultSet r = s.executeQuery("SELECT OWNER FROM ACCOUNT WHERE ID = 500")) {
+            assertTrue(r.next(), "the write is on replica-2 once its watermark (" + agent.watermark("replica-2")
+                    + ") passed the write's sequence " + seq);
+        }
     }
 
     @Test
     @Order(3)
+    void shouldKeepRowIdentifiersOutOfSelectStarAndTheSameOnEveryCopy() throws Exception {
+        for (String copy : List.of("master", "replica-1", "replica-2")) {
+            try (Connection c = open(copy); Statement s = c.createStatement();
+                 ResultSet r = s.executeQuery("SELECT * FROM ACCOUNT")) {
+                List<String> columns = new ArrayList<>();
+                for (int i = 1; i <= r.getMetaData().getColumnCount(); i++) {
+                    columns.add(r.getMetaData().getColumnName(i));
+                }
+                assertEquals(List.of("ID", "OWNER", "BALANCE", "OPENED"), columns, "SELECT * on " + copy);
+            }
+        }
+        Map<Long, String> ids = rowIds("master");
+        assertEquals(contents("master").stream().filter(row -> row.startsWith("ID=")).count(), ids.size(),
+                "every account row has one row identifier");
+        assertTrue(ids.keySet().stream().allMatch(rid -> rid > 1L << 40 && rid < 2L << 40),
+                "the master (copy 1) hands out identifiers from its own block: " + ids.keySet());
+        assertEquals(ids, rowIds("replica-1"));
+        assertEquals(ids, rowIds("replica-2"));
+    }
+
+    @Test
+    @Order(4)
+    void shouldReplicateAStatementThatShiftsPrimaryKeysOntoEachOther() throws Exception {
+        Map<Long, String> before = rowIds("master");
+        try (Connection c = open("master"); Statement s = c.createStatement()) {
+            s.executeUpdate("UPDATE ACCOUNT SET ID = ID + 1");
+        }
+        awaitConverged();
+        assertEquals(contents("master"), contents("replica-1"));
+        assertEquals(contents("master"), contents("replica-2"));
+        Map<Long, String> after = rowIds("master");
+        before.forEach((rid, id) -> assertEquals(String.valueOf(Long.parseLong(id) + 1), after.get(rid),
+                "row " + rid + " keeps its identifier when its key moves"));
+        assertEquals(after, rowIds("replica-1"));
+    }
+
+    @Test
+    @Order(5)
     void shouldQueueChangesForAReplicaThatIsDownAndCatchItUpWhenItReturns() throws Exception {
         databases.kill("derby-replica-2");
         randomTransactions(new Random(7), 60);
@@ -127,7 +193,7 @@ class ReplicationTest {
     }
 
     @Test
-    @Order(4)
+    @Order(6)
     void shouldGiveANewReplicaAnInitialCopyWhileWritesGoOnAndThenTheChanges() throws Exception {
         agent.close();
         assertEquals(0, contents("replica-3").size() + tableCount("replica-3"), "replica-3 starts empty");
@@ -144,6 +210,93 @@ class ReplicationTest {
         awaitConverged();
         assertEquals(contents("master"), contents("replica-3"), "the new replica holds the master's data");
         assertEquals(contents("master"), contents("replica-1"));
+        assertEquals(rowIds("master"), rowIds("replica-3"), "and the same row identifiers");
+        agent.close();
+        agent = null;
+    }
+
+    @Test
+    @Order(7)
+    void shouldLoseAndRepeatNothingWhenTheAgentProcessIsKilledMidBatch() throws Exception {
+        if (agent != null) {
+            agent.close(); // one agent per group
+            agent = null;
+        }
+        databases.startReplicationAgent();
+        ExecutorService writer = Executors.newSingleThreadExecutor();
+        try {
+            Future<Integer> writes = writer.submit(() -> randomTransactions(new Random(1234), 600));
+            for (int kill = 0; kill < 3; kill++) {
+                Thread.sleep(700);
+                databases.kill(Cluster.REPLICATION_AGENT);
+                Thread.sleep(200);
+                databases.restart(Cluster.REPLICATION_AGENT, Duration.ofSeconds(30));
+            }
+            assertTrue(writes.get() > 100);
+        } finally {
+            writer.shutdown();
+        }
+        awaitConverged();
+        for (String replica : List.of("replica-1", "replica-2", "replica-3")) {
+            assertEquals(contents("master"), contents(replica), replica + " after three kill -9 of the agent");
+            assertEquals(rowIds("master"), rowIds(replica));
+        }
+    }
+
+    @Test
+    @Order(8)
+    void shouldApplyATransactionWholeOrNotAtAllWhenTheReplicaIsKilledMidApply() throws Exception {
+        int rows = 8_000;
+        AtomicBoolean watching = new AtomicBoolean(true);
+        Set<Integer> seen = ConcurrentHashMap.newKeySet();
+        ExecutorService reader = Executors.newSingleThreadExecutor();
+        Future<?> watch = reader.submit(() -> {
+            try (Connection c = open("replica-2"); Statement s = c.createStatement()) {
+                while (watching.get()) {
+                    try (ResultSet r = s.executeQuery("SELECT COUNT(*) FROM ENTRY WHERE NOTE = 'bulk'")) {
+                        r.next();
+                        seen.add(r.getInt(1));
+                    }
+                }
+            }
+            return null;
+        });
+        try (Connection c = open("master"); PreparedStatement p = c.prepareStatement(
+                "INSERT INTO ENTRY (ACCOUNT_ID, CODE, AMOUNT, NOTE) VALUES (?, ?, ?, 'bulk')")) {
+            c.setAutoCommit(false);
+            for (int i = 0; i < rows; i++) {
+                p.setLong(1, 1_000 + i / 100);
+                p.setString(2, "b" + (i % 100));
+                p.setInt(3, i);
+                p.addBatch();
+            }
+            p.executeBatch();
+            c.commit();
+        }
+        // The agent is reading or applying the batch of 8,000 rows now.
+        Thread.sleep(250);
+        databases.kill("derby-replica-1");
+        databases.restart("derby-replica-1", Duration.ofMinutes(1));
+        awaitConverged();
+        watching.set(false);
+        watch.get();
+        reader.shutdown();
+        assertEquals(contents("master"), contents("replica-1"), "the killed replica holds the whole transaction once");
+        assertEquals(contents("master"), contents("replica-2"));
+        assertTrue(seen.contains(rows) && seen.stream().allMatch(n -> n == 0 || n == rows),
+                "a reader of replica-2 saw none or all of the 8,000 rows, never part: " + seen);
+    }
+
+    /** Row identifier to primary key (as text) of every ACCOUNT row on {@code copy}. */
+    private static Map<Long, String> rowIds(String copy) throws SQLException {
+        Map<Long, String> ids = new java.util.TreeMap<>();
+        try (Connection c = open(copy); Statement s = c.createStatement();
+             ResultSet r = s.executeQuery("SELECT QOS_RID, ID FROM QOS_RID_ACCOUNT")) {
+            while (r.next()) {
+                ids.put(r.getLong(1), r.getString(2));
+            }
+        }
+        return ids;
     }
 
     private static int tableCount(String copy) throws SQLException {

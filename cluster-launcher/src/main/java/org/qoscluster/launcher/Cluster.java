@@ -45,6 +45,8 @@ import org.slf4j.LoggerFactory;
 public final class Cluster implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Cluster.class);
+    /** The replication agent's part name. */
+    public static final String REPLICATION_AGENT = "replication-agent";
     private static final Duration STOP_GRACE = Duration.ofSeconds(20);
     /** Waits and stops run here, one thread each: the common pool has a single thread on two cores. */
     private static final java.util.concurrent.ExecutorService WAITERS = java.util.concurrent.Executors.newCachedThreadPool(r -> {
@@ -126,7 +128,7 @@ public final class Cluster implements AutoCloseable {
             joinAll(members);
             if (!config.replicas().isEmpty()) {
                 // After the nodes: their JPA layer has created the tables whose changes it captures.
-                cluster.startReplicationAgent(layout);
+                cluster.startReplicationAgent();
             }
             return cluster;
         } catch (RuntimeException e) {
@@ -201,6 +203,10 @@ public final class Cluster implements AutoCloseable {
             startDatabase(layout, db.get(), new Readiness(clock), clock.instant().plus(timeout)).join();
             return;
         }
+        if (member.equals(REPLICATION_AGENT)) {
+            startReplicationAgent();
+            return;
+        }
         MemberSpec m = config.member(member).orElseThrow(() -> new IllegalArgumentException("no member " + member));
         startMember(m, new Readiness(clock), clock.instant().plus(timeout)).join();
     }
@@ -241,7 +247,12 @@ public final class Cluster implements AutoCloseable {
                 () -> PartProcess.handle(stateDir, part).isPresent(), deadline), WAITERS);
     }
 
-    private void startReplicationAgent(RuntimeLayout layout) {
+    /**
+     * Starts the replication agent process (part {@code replication-agent}) for this cluster's
+     * copies and {@code qos.replication.*} settings; {@link #start} does it once the nodes are up.
+     */
+    public void startReplicationAgent() {
+        ReplicationAgentMain.settings(config);
         Path file = stateDir.resolve("cluster.properties");
         java.util.Properties p = new java.util.Properties();
         p.putAll(config.properties());
@@ -250,7 +261,7 @@ public final class Cluster implements AutoCloseable {
         } catch (java.io.IOException e) {
             throw new LauncherException("cannot write " + file + ": " + e.getMessage());
         }
-        PartProcess.start(stateDir, "replication-agent", "agent", 0, Commands.replicationAgent(config, layout, stateDir));
+        PartProcess.start(stateDir, REPLICATION_AGENT, "agent", 0, Commands.replicationAgent(config, layout, stateDir));
         LOG.info("part=replication-agent started");
     }
 

@@ -6,7 +6,8 @@ import java.util.List;
 
 /**
  * What differs between databases: reading table definitions, installing change capture, the
- * transaction horizon. Derby 10.16 first ({@code DerbyDialect}); PostgreSQL can follow.
+ * transaction horizon, reading without waiting for writers. Derby 10.16 first
+ * ({@code DerbyDialect}); PostgreSQL can follow.
  */
 public interface Dialect {
 
@@ -19,13 +20,17 @@ public interface Dialect {
      */
     List<TableSpec> describe(Connection c, List<String> tables) throws SQLException;
 
-    /** Creates what capture needs on the master (sequence, change tables, triggers); idempotent. */
-    void installCapture(Connection master, List<TableSpec> tables) throws SQLException;
+    /**
+     * Creates what capture needs on the master (sequences, change tables, row-identifier tables,
+     * triggers) and gives every existing row a row identifier; idempotent. Row identifiers made
+     * here start at {@code copyNumber * 2^40}, so two copies never hand out the same one.
+     */
+    void installCapture(Connection master, List<TableSpec> tables, int copyNumber) throws SQLException;
 
     /**
      * Creates the replicated tables (columns and primary key, no foreign keys: the master keeps
-     * the data consistent) and the position tables on a replica; idempotent. Returns whether the
-     * replica still needs its initial copy.
+     * the data consistent), their row-identifier tables and the position tables on a replica;
+     * idempotent. Returns whether the replica still needs its initial copy.
      */
     boolean prepareReplica(Connection replica, List<TableSpec> tables) throws SQLException;
 
@@ -37,7 +42,17 @@ public interface Dialect {
      */
     Horizon horizon(Connection master, List<TableSpec> tables) throws SQLException;
 
+    /**
+     * {@code select} made to read without taking or waiting for locks (the agent filters out what
+     * open transactions wrote by the horizon rule), so the agent never slows a writer down.
+     */
+    String withoutLocks(String select);
+
     /** See {@link #horizon}. */
     record Horizon(long nextSequence, java.util.Set<String> openTransactions) {
+
+        public Horizon {
+            openTransactions = java.util.Set.copyOf(openTransactions);
+        }
     }
 }

@@ -1,12 +1,19 @@
 package org.qoscluster.replication;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,23 +28,32 @@ import java.util.logging.Logger;
 
 import org.qoscluster.replication.internal.Changes;
 import org.qoscluster.replication.internal.DerbyDialect;
+import org.qoscluster.replication.internal.Link;
 
 /**
  * The replication agent (R1, R3, R4, R6): installs change capture on the master, and in rounds
- * ships the master's committed transactions to every replica. A round reads the master's
- * horizon (see {@link Dialect#horizon}), then its change tables; each replica gets, in one
- * transaction, the consolidated changes of the transactions it has not applied yet together
- * with their ids in its {@code QOS_APPLIED} table; change rows are deleted from the master only
- * once every replica has them. A replica that is down is skipped (its changes wait on the
- * master) and caught up when it answers again.
+ * ships the master's committed transactions to every replica.
  *
- * <p>Watermark: after a round, a replica has applied every transaction whose first change is
- * below the previous round's horizon if none of the transactions open then is still open (they
- * have all committed or rolled back and been shipped): {@link #watermark}.
+ * <p>A round reads the master's horizon (see {@link Dialect#horizon}); then, for each replica,
+ * the committed transactions from its <em>low mark</em> on. A replica's low mark is a change
+ * sequence below which it has every committed transaction and below which no transaction is
+ * still open; it is kept in the replica ({@code QOS_POSITION}) together with the ids of the
+ * transactions it applied whose last change is at or above it ({@code QOS_APPLIED}: a
+ * transaction can straddle the mark, and its rows above it are read again), in the same transaction as the changes
+ * themselves, so a crash of the agent or of the replica at any point neither loses nor repeats
+ * a change. Change rows below every replica's low mark are deleted from the master. A replica
+ * that is down is skipped (its changes wait on the master) and caught up when it answers again;
+ * a brand-new replica gets an initial copy first.
+ *
+ * <p>The low mark is the replica's {@link Watermark}: a write whose change sequences are below it
+ * is on that replica. It rises to the highest recent horizon none of whose open transactions is
+ * still open, so a long transaction holds it back until it ends.
  */
 public final class ReplicationAgent implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(ReplicationAgent.class.getName());
+    /** Horizons remembered to find the highest one whose open transactions have all ended. */
+    private static final int HISTORY = 256;
 
     /** Opens a JDBC connection to one database copy. */
     @FunctionalInterface
@@ -45,121 +61,163 @@ public final class ReplicationAgent implements AutoCloseable {
         Connection open() throws SQLException;
     }
 
-    /** How far a replica is: every change below {@code sequence} is applied; measured at {@code time}. */
-    public record Watermark(long sequence, java.time.Instant time) {
+    /**
+     * How far a replica is: every transaction with a change sequence below {@code sequence} is on
+     * it, as of {@code time}; {@code lag}: how long the oldest change applied in that round had
+     * waited since it was made on the master (zero when the round had nothing to apply).
+     */
+    public record Watermark(long sequence, Instant time, Duration lag) {
     }
 
-    private final ConnectionFactory master;
-    private final Map<String, ConnectionFactory> replicas;
+    /** Told every time a replica's watermark is known anew (each round it is reachable). */
+    @FunctionalInterface
+    public interface WatermarkListener {
+        void watermark(String replica, Watermark watermark);
+    }
+
+    private final Link master;
+    private final Map<String, Replica> replicas = new LinkedHashMap<>();
     private final List<String> tableNames;
     private final Dialect dialect;
     private final Clock clock;
     private final int batchRows;
+    private final int copyNumber;
+    private final WatermarkListener listener;
     private final Map<String, Watermark> watermarks = new ConcurrentHashMap<>();
-    private final Set<String> prepared = ConcurrentHashMap.newKeySet();
-    private final Set<String> unreachable = ConcurrentHashMap.newKeySet();
+    private final Deque<Dialect.Horizon> history = new ArrayDeque<>();
     private List<TableSpec> tables;
-    private Dialect.Horizon previous;
+    private long deletedBelow;
     private ScheduledExecutorService loop;
 
+    /**
+     * @param copyNumber the master's number among the copies (1, 2, ...): row identifiers it hands
+     *                   out are unique across copies
+     */
     public ReplicationAgent(ConnectionFactory master, Map<String, ConnectionFactory> replicas, List<String> tables,
-                            Dialect dialect, Clock clock, int batchRows) {
-        this.master = master;
-        this.replicas = new LinkedHashMap<>(replicas);
+                            Dialect dialect, Clock clock, int batchRows, int copyNumber, WatermarkListener listener) {
+        this.master = new Link(master);
+        replicas.forEach((name, factory) -> this.replicas.put(name, new Replica(name, new Link(factory))));
         this.tableNames = List.copyOf(tables);
         this.dialect = dialect;
         this.clock = clock;
         this.batchRows = batchRows;
+        this.copyNumber = copyNumber;
+        this.listener = listener;
     }
 
-    /** An agent for Derby copies. */
+    /** An agent for Derby copies, the master being copy 1. */
     public static ReplicationAgent derby(ConnectionFactory master, Map<String, ConnectionFactory> replicas,
                                          List<String> tables) {
-        return derby(master, replicas, tables, 5_000);
+        return derby(master, replicas, tables, 5_000, 1, (r, w) -> { });
     }
 
-    /** An agent for Derby copies reading at most {@code batchRows} change rows per table and round. */
+    /** An agent for Derby copies reading at most about {@code batchRows} change rows per table and round. */
     public static ReplicationAgent derby(ConnectionFactory master, Map<String, ConnectionFactory> replicas,
-                                         List<String> tables, int batchRows) {
-        return new ReplicationAgent(master, replicas, tables, new DerbyDialect(), Clock.systemUTC(), batchRows);
+                                         List<String> tables, int batchRows, int copyNumber, WatermarkListener listener) {
+        return new ReplicationAgent(master, replicas, tables, new DerbyDialect(), Clock.systemUTC(), batchRows,
+                copyNumber, listener);
     }
 
     /** Validates the tables and installs capture on the master; fails naming every bad table. */
     public synchronized void install() {
-        try (Connection c = master.open()) {
-            tables = dialect.describe(c, tableNames);
-            dialect.installCapture(c, tables);
+        try {
+            Connection c = master.connection();
+            List<TableSpec> described = dialect.describe(c, tableNames);
+            dialect.installCapture(c, described, copyNumber);
+            tables = described;
         } catch (SQLException e) {
+            master.reset();
             throw new ReplicationException("cannot install change capture on the master: " + e.getMessage(), e);
         }
     }
 
-    /**
-     * One round. Returns the number of transactions every replica now has that the master could
-     * forget (their change rows are deleted).
-     */
+    /** One round. Returns the number of transactions applied to replicas in it. */
     public synchronized int shipOnce() throws SQLException {
         if (tables == null) {
             install();
         }
-        List<Changes.Transaction> pending;
         Dialect.Horizon horizon;
-        try (Connection m = master.open()) {
-            horizon = dialect.horizon(m, tables);
-            pending = Changes.pending(m, dialect, tables, horizon, batchRows);
+        try {
+            horizon = dialect.horizon(master.connection(), tables);
+        } catch (SQLException e) {
+            master.reset();
+            throw e;
         }
-        Set<String> everywhere = new HashSet<>();
-        pending.forEach(tx -> everywhere.add(tx.id()));
-        for (Map.Entry<String, ConnectionFactory> replica : replicas.entrySet()) {
-            String name = replica.getKey();
-            try (Connection r = replica.getValue().open()) {
-                if (prepared.add(name) && dialect.prepareReplica(r, tables)) {
-                    try (Connection m = master.open()) {
-                        long rows = Changes.copy(m, r, dialect, tables, Timestamp.from(clock.instant()));
-                        LOG.info("replica=" + name + " new: initial copy of " + rows + " rows made; changes follow");
-                    }
+        if (horizon.nextSequence() < deletedBelow) {
+            // The change tables were emptied up to there: every change below was written.
+            horizon = new Dialect.Horizon(deletedBelow, horizon.openTransactions());
+        }
+        history.addLast(horizon);
+        if (history.size() > HISTORY) {
+            history.removeFirst();
+        }
+        long settled = settled(horizon);
+        for (Replica r : replicas.values()) {
+            r.connect();
+        }
+        Map<Long, Changes.Batch> reads = new HashMap<>();
+        int applied = 0;
+        for (Replica r : replicas.values()) {
+            if (!r.reachable) {
+                continue;
+            }
+            Changes.Batch batch = reads.get(r.low);
+            if (batch == null) {
+                try {
+                    batch = Changes.read(master, dialect, tables, r.low, horizon, batchRows);
+                } catch (SQLException e) {
+                    master.reset();
+                    throw e;
                 }
-                Set<String> done = Changes.applied(r, pending);
-                List<Changes.Transaction> todo = pending.stream().filter(tx -> !done.contains(tx.id())).toList();
-                if (!todo.isEmpty()) {
-                    Changes.apply(r, dialect, todo, Timestamp.from(clock.instant()));
-                }
-                advance(name, horizon);
-                if (unreachable.remove(name)) {
-                    LOG.info("replica=" + name + " reachable again, caught up");
-                }
+                reads.put(r.low, batch);
+            }
+            applied += r.apply(batch, Math.max(r.low, Math.min(settled, batch.completeBelow())));
+        }
+        long below = Long.MAX_VALUE;
+        for (Replica r : replicas.values()) {
+            below = Math.min(below, r.known ? r.low : 0);
+        }
+        if (below > deletedBelow && below != Long.MAX_VALUE) {
+            try {
+                Changes.deleteBelow(master, dialect, tables, below);
+                deletedBelow = below;
             } catch (SQLException e) {
-                prepared.remove(name);
-                everywhere.clear();
-                if (unreachable.add(name)) {
-                    LOG.warning("replica=" + name + " cannot be updated (" + e.getMessage()
-                            + "); its changes wait on the master until it answers");
-                } else {
-                    LOG.log(Level.FINE, "replica=" + name + " still unreachable", e);
-                }
+                master.reset();
+                throw e;
             }
         }
-        previous = horizon;
-        if (everywhere.isEmpty()) {
-            return 0;
-        }
-        List<Changes.Transaction> done = new ArrayList<>(pending.stream().filter(tx -> everywhere.contains(tx.id())).toList());
-        try (Connection m = master.open()) {
-            Changes.delete(m, dialect, tables, done);
-        }
-        return done.size();
+        return applied;
     }
 
-    private void advance(String replica, Dialect.Horizon now) {
-        if (previous == null) {
-            return;
+    /**
+     * The highest remembered horizon none of whose open transactions is open now: every change
+     * below it belongs to a transaction that has ended (and, if it committed, has been read by
+     * now). Horizons below that are forgotten.
+     */
+    private long settled(Dialect.Horizon now) {
+        long best = 0;
+        Iterator<Dialect.Horizon> newestFirst = history.descendingIterator();
+        while (newestFirst.hasNext()) {
+            Dialect.Horizon h = newestFirst.next();
+            if (Collections.disjoint(h.openTransactions(), now.openTransactions())) {
+                best = h.nextSequence();
+                break;
+            }
         }
-        Set<String> stillOpen = new HashSet<>(previous.openTransactions());
-        stillOpen.retainAll(now.openTransactions());
-        if (stillOpen.isEmpty()) {
-            watermarks.merge(replica, new Watermark(previous.nextSequence(), clock.instant()),
-                    (a, b) -> b.sequence() >= a.sequence() ? b : a);
+        while (history.size() > 1 && history.peekFirst().nextSequence() < best) {
+            history.removeFirst();
         }
+        return best;
+    }
+
+    /** The message of {@code e} and of the exceptions chained to it (a failed batch names its failing row there). */
+    static String describe(SQLException e) {
+        StringBuilder b = new StringBuilder(String.valueOf(e.getMessage()));
+        SQLException next = e.getNextException();
+        for (int i = 0; next != null && i < 3; i++, next = next.getNextException()) {
+            b.append(" / ").append(next.getMessage());
+        }
+        return b.toString();
     }
 
     /** What {@code replica} has applied, if known yet. */
@@ -182,7 +240,7 @@ public final class ReplicationAgent implements AutoCloseable {
             } catch (SQLException | RuntimeException e) {
                 // Logged when it starts or changes, not every round.
                 if (!String.valueOf(e).equals(lastFailure[0])) {
-                    LOG.warning("replication round failed: " + e);
+                    LOG.warning("replication round failed: " + (e instanceof SQLException s ? describe(s) : e.toString()));
                     lastFailure[0] = String.valueOf(e);
                 }
             }
@@ -194,6 +252,7 @@ public final class ReplicationAgent implements AutoCloseable {
         ScheduledExecutorService l;
         synchronized (this) {
             l = loop;
+            loop = null;
         }
         if (l != null) {
             l.shutdown();
@@ -201,6 +260,115 @@ public final class ReplicationAgent implements AutoCloseable {
                 l.awaitTermination(10, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            }
+        }
+        synchronized (this) {
+            master.close();
+            replicas.values().forEach(r -> r.link.close());
+        }
+    }
+
+    /** One replica: its connection, its low mark and the transactions it applied above it. */
+    private final class Replica {
+        final String name;
+        final Link link;
+        boolean reachable;
+        boolean warned;
+        /** The low mark has been read from the replica (or set by its copy) since the agent started. */
+        boolean known;
+        long low;
+        final Set<String> appliedAbove = new HashSet<>();
+
+        Replica(String name, Link link) {
+            this.name = name;
+            this.link = link;
+        }
+
+        /** Opens the connection if needed: prepares a new replica (initial copy) and reads its position. */
+        void connect() {
+            if (reachable) {
+                return;
+            }
+            try {
+                Connection c = link.connection();
+                if (dialect.prepareReplica(c, tables)) {
+                    long rows = Changes.copy(master.connection(), link, dialect, tables, Timestamp.from(clock.instant()));
+                    LOG.info("replica=" + name + " new: initial copy of " + rows + " rows made; changes follow");
+                }
+                long persisted;
+                try (PreparedStatement p = c.prepareStatement("SELECT MAX(QOS_LOW) FROM QOS_POSITION");
+                     ResultSet rs = p.executeQuery()) {
+                    rs.next();
+                    persisted = rs.getLong(1);
+                }
+                appliedAbove.clear();
+                try (PreparedStatement p = c.prepareStatement("SELECT QOS_TX FROM QOS_APPLIED WHERE QOS_LAST_SEQ >= ?")) {
+                    p.setLong(1, persisted);
+                    try (ResultSet rs = p.executeQuery()) {
+                        while (rs.next()) {
+                            appliedAbove.add(rs.getString(1));
+                        }
+                    }
+                }
+                low = persisted;
+                known = true;
+                reachable = true;
+                if (warned) {
+                    LOG.info("replica=" + name + " reachable again at low mark " + low + "; catching up");
+                    warned = false;
+                }
+            } catch (SQLException e) {
+                down(e);
+            }
+        }
+
+        /** Applies what it lacks of {@code batch}; its low mark becomes {@code newLow}. */
+        int apply(Changes.Batch batch, long newLow) {
+            List<Changes.Transaction> todo = batch.transactions().stream()
+                    .filter(tx -> !appliedAbove.contains(tx.id())).toList();
+            Instant now = clock.instant();
+            try {
+                if (!todo.isEmpty() || newLow > low) {
+                    Changes.apply(link, dialect, todo, newLow, Timestamp.from(now));
+                }
+            } catch (SQLException e) {
+                down(e);
+                return 0;
+            }
+            low = newLow;
+            // A transaction may start below the low mark and end above it: its rows above come
+            // back in later reads, and its id must still be known as applied then. Ids are
+            // forgotten once the transaction's last change is below the low mark; every other
+            // applied transaction is in this batch.
+            Set<String> above = new HashSet<>();
+            for (Changes.Transaction tx : batch.transactions()) {
+                if (tx.lastSeq() >= newLow) {
+                    above.add(tx.id());
+                }
+            }
+            todo.forEach(tx -> appliedAbove.add(tx.id()));
+            appliedAbove.retainAll(above);
+            Duration lag = todo.stream().map(tx -> Duration.between(tx.firstAt().toInstant(), now))
+                    .max(Duration::compareTo).orElse(Duration.ZERO);
+            Watermark w = new Watermark(low, now, lag.isNegative() ? Duration.ZERO : lag);
+            watermarks.put(name, w);
+            try {
+                listener.watermark(name, w);
+            } catch (RuntimeException e) {
+                LOG.log(Level.FINE, "watermark listener failed", e);
+            }
+            return todo.size();
+        }
+
+        void down(SQLException e) {
+            link.reset();
+            reachable = false;
+            if (!warned) {
+                warned = true;
+                LOG.warning("replica=" + name + " cannot be updated (" + describe(e)
+                        + "); its changes wait on the master until it answers");
+            } else {
+                LOG.log(Level.FINE, "replica=" + name + " still unreachable", e);
             }
         }
     }

@@ -25,4 +25,19 @@ public record TableSpec(String name, List<Column> columns, List<String> primaryK
     public String changeTable() {
         return "QOS_CHG_" + name;
     }
+
+    /**
+     * The row-identifier table on every copy (R1, R2): {@code QOS_RID} and the primary key of
+     * each row. The application's own table keeps its columns, so {@code SELECT *} never shows a
+     * row identifier.
+     */
+    public String rowIdTable() {
+        return "QOS_RID_" + name;
+    }
+
+    /** The type declaration of {@code column}. */
+    public String typeOf(String column) {
+        return columns.stream().filter(c -> c.name().equals(column)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException(name + " has no column " + column)).type();
+    }
 }

@@ -2,6 +2,7 @@ package org.qoscluster.launcher.internal;
 
 import java.nio.file.Path;
 import java.sql.DriverManager;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -62,12 +63,16 @@ public final class ReplicationAgentMain {
             replicas.put(replica.name(), () -> DriverManager.getConnection(config.jdbcUrl(replica),
                     ClusterConfig.DB_USER, ClusterConfig.DB_PASSWORD));
         }
+        WatermarkPublisher publisher = new WatermarkPublisher(config, Clock.systemUTC(), Duration.ofSeconds(1));
+        // Row identifiers are unique across copies: each copy numbers its own from its place in the list.
+        int copyNumber = config.databases().indexOf(master) + 1;
         ReplicationAgent agent = ReplicationAgent.derby(() -> DriverManager.getConnection(config.jdbcUrl(master),
                 ClusterConfig.DB_USER, ClusterConfig.DB_PASSWORD), replicas,
-                settings.tables(), settings.batchRows());
+                settings.tables(), settings.batchRows(), copyNumber, publisher);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             agent.close();
+            publisher.close();
             stopped.countDown();
         }, "qos-replication-stop"));
         System.out.println("replication agent: " + settings.tables() + " from " + master.name() + " to "

@@ -5,13 +5,16 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 import org.qoscluster.replication.Dialect;
@@ -24,11 +27,19 @@ import org.qoscluster.replication.TableSpec;
  */
 public final class Changes {
 
+    /** Transaction ids bound per {@code IN} list when a read window cut transactions in two. */
+    private static final int IN_LIST = 100;
+
     private Changes() {
     }
 
-    /** One captured row change. {@code values} by column name; {@code oldKey} the primary key before it. */
-    public record Change(TableSpec table, long seq, String tx, char op, Map<String, Object> values, List<Object> oldKey) {
+    /**
+     * One captured row change: {@code rid} the row's identifier (null only for a row written while
+     * capture was being installed), {@code values} by column name, {@code oldKey} the primary key
+     * before it, {@code at} the master's time of the change.
+     */
+    public record Change(TableSpec table, long seq, String tx, char op, Timestamp at, Long rid,
+                         Map<String, Object> values, List<Object> oldKey) {
 
         List<Object> newKey() {
             return table.primaryKey().stream().map(values::get).toList();
@@ -38,274 +49,395 @@ public final class Changes {
     /** A committed transaction: its changes in sequence order. */
     public record Transaction(String id, List<Change> changes) {
 
-        long firstSeq() {
+        public long firstSeq() {
             return changes.get(0).seq();
         }
 
         public long lastSeq() {
             return changes.get(changes.size() - 1).seq();
         }
+
+        /** When its first change was made on the master. */
+        public Timestamp firstAt() {
+            return changes.get(0).at();
+        }
     }
 
     /**
-     * The committed transactions waiting on the master, in an order that respects every
-     * dependency (by their last change: a transaction that touched a row after another committed
-     * has a later last change), at most {@code limit} change rows per table.
+     * The committed transactions read from a position, in an order that respects every dependency,
+     * and {@code complete}: every committed transaction whose first change is below it is in
+     * {@code transactions} (the read stopped there when a table had more rows than one read takes).
      */
-    public static List<Transaction> pending(Connection master, Dialect dialect, List<TableSpec> tables,
-                                            Dialect.Horizon horizon, int limit) throws SQLException {
+    public record Batch(List<Transaction> transactions, long completeBelow) {
+    }
+
+    /**
+     * The committed transactions whose first change is at or above {@code from}, read without
+     * locks, filtered by the horizon rule, at most about {@code limit} change rows per table; a
+     * transaction cut by that limit is read whole. Ordered by last change: a transaction that
+     * touched a row after another committed has a later last change.
+     */
+    public static Batch read(Link master, Dialect dialect, List<TableSpec> tables, long from, Dialect.Horizon horizon,
+                             int limit) throws SQLException {
         Map<String, List<Change>> byTx = new HashMap<>();
+        long completeBelow = Long.MAX_VALUE;
+        Map<TableSpec, Long> cut = new LinkedHashMap<>();
         for (TableSpec t : tables) {
-            try (Statement s = master.createStatement()) {
-                s.setMaxRows(limit);
-                try (ResultSet r = s.executeQuery("SELECT * FROM " + dialect.quote(t.changeTable()) + " ORDER BY QOS_SEQ")) {
-                    while (r.next()) {
-                        Map<String, Object> values = new LinkedHashMap<>();
-                        for (String c : t.columnNames()) {
-                            values.put(c, r.getObject(c));
-                        }
-                        List<Object> oldKey = new ArrayList<>();
-                        for (String k : t.primaryKey()) {
-                            oldKey.add(r.getObject("QOS_OLD_" + k));
-                        }
-                        Change change = new Change(t, r.getLong("QOS_SEQ"), r.getString("QOS_TX"),
-                                r.getString("QOS_OP").charAt(0), values, oldKey);
-                        byTx.computeIfAbsent(change.tx(), k -> new ArrayList<>()).add(change);
-                    }
+            PreparedStatement p = master.prepare(dialect.withoutLocks("SELECT " + changeColumns(dialect, t) + " FROM "
+                    + dialect.quote(t.changeTable()) + " WHERE QOS_SEQ >= ? ORDER BY QOS_SEQ"));
+            p.setMaxRows(limit);
+            p.setLong(1, from);
+            int rows = 0;
+            long last = from;
+            try (ResultSet r = p.executeQuery()) {
+                while (r.next()) {
+                    Change c = change(t, r);
+                    byTx.computeIfAbsent(c.tx(), k -> new ArrayList<>()).add(c);
+                    rows++;
+                    last = c.seq();
                 }
+            }
+            if (rows >= limit) {
+                cut.put(t, last);
+                completeBelow = Math.min(completeBelow, last + 1);
             }
         }
         List<Transaction> committed = new ArrayList<>();
         for (Map.Entry<String, List<Change>> e : byTx.entrySet()) {
             List<Change> changes = e.getValue();
             changes.sort(Comparator.comparingLong(Change::seq));
-            Transaction tx = new Transaction(e.getKey(), changes);
-            if (!horizon.openTransactions().contains(tx.id()) && tx.firstSeq() < horizon.nextSequence()) {
-                committed.add(tx);
+            long first = changes.get(0).seq();
+            if (!horizon.openTransactions().contains(e.getKey()) && first < horizon.nextSequence() && first < completeBelow) {
+                committed.add(new Transaction(e.getKey(), changes));
             }
+        }
+        if (!cut.isEmpty() && !committed.isEmpty()) {
+            committed = completed(master, dialect, cut, committed);
         }
         committed.sort(Comparator.comparingLong(Transaction::lastSeq));
-        return committed;
+        return new Batch(committed, completeBelow);
     }
 
-    /** The transactions of {@code candidates} a replica has already applied. */
-    public static java.util.Set<String> applied(Connection replica, Collection<Transaction> candidates) throws SQLException {
-        java.util.Set<String> done = new java.util.HashSet<>();
-        try (PreparedStatement p = replica.prepareStatement("SELECT 1 FROM QOS_APPLIED WHERE QOS_TX = ?")) {
-            for (Transaction tx : candidates) {
-                p.setString(1, tx.id());
+    /** The rest of each transaction's rows in the tables a read window cut, read by transaction id. */
+    private static List<Transaction> completed(Link master, Dialect dialect, Map<TableSpec, Long> cut,
+                                               List<Transaction> transactions) throws SQLException {
+        Map<String, List<Change>> byTx = new LinkedHashMap<>();
+        transactions.forEach(tx -> byTx.put(tx.id(), new ArrayList<>(tx.changes())));
+        List<String> ids = new ArrayList<>(byTx.keySet());
+        for (Map.Entry<TableSpec, Long> e : cut.entrySet()) {
+            TableSpec t = e.getKey();
+            PreparedStatement p = master.prepare(dialect.withoutLocks("SELECT " + changeColumns(dialect, t) + " FROM "
+                    + dialect.quote(t.changeTable()) + " WHERE QOS_SEQ > ? AND QOS_TX IN ("
+                    + String.join(", ", java.util.Collections.nCopies(IN_LIST, "?")) + ")"));
+            p.setMaxRows(0);
+            for (int from = 0; from < ids.size(); from += IN_LIST) {
+                p.setLong(1, e.getValue());
+                for (int i = 0; i < IN_LIST; i++) {
+                    // Unused places repeat the last id of the slice: one prepared statement serves all.
+                    p.setString(2 + i, ids.get(Math.min(from + i, Math.min(ids.size(), from + IN_LIST) - 1)));
+                }
                 try (ResultSet r = p.executeQuery()) {
-                    if (r.next()) {
-                        done.add(tx.id());
+                    while (r.next()) {
+                        Change c = change(t, r);
+                        byTx.get(c.tx()).add(c);
                     }
                 }
             }
         }
-        return done;
+        List<Transaction> whole = new ArrayList<>();
+        byTx.forEach((id, changes) -> {
+            changes.sort(Comparator.comparingLong(Change::seq));
+            whole.add(new Transaction(id, changes));
+        });
+        return whole;
+    }
+
+    private static String changeColumns(Dialect d, TableSpec t) {
+        List<String> cols = new ArrayList<>(List.of("QOS_SEQ", "QOS_TX", "QOS_OP", "QOS_TS", "QOS_RID"));
+        t.columnNames().forEach(c -> cols.add(d.quote(c)));
+        t.primaryKey().forEach(k -> cols.add(d.quote(DerbyDialect.OLD + k)));
+        return String.join(", ", cols);
+    }
+
+    private static Change change(TableSpec t, ResultSet r) throws SQLException {
+        Map<String, Object> values = new LinkedHashMap<>();
+        int i = 6;
+        for (String c : t.columnNames()) {
+            values.put(c, r.getObject(i++));
+        }
+        List<Object> oldKey = new ArrayList<>(t.primaryKey().size());
+        for (int k = 0; k < t.primaryKey().size(); k++) {
+            oldKey.add(r.getObject(i++));
+        }
+        long rid = r.getLong(5);
+        return new Change(t, r.getLong(1), r.getString(2), r.getString(3).charAt(0), r.getTimestamp(4),
+                r.wasNull() ? null : rid, values, oldKey);
     }
 
     /**
-     * Applies {@code batch} to a replica in one transaction, with its position (each transaction's
-     * id in {@code QOS_APPLIED}) in the same commit, so a crash at any point neither loses nor
-     * repeats a change. Consolidated first (R4): per row only its final state is written.
+     * Applies {@code batch} to a replica in one transaction, with its position in the same commit
+     * (each transaction's id in {@code QOS_APPLIED}, the new low mark in {@code QOS_POSITION}), so
+     * a crash at any point neither loses nor repeats a change. Consolidated first (R4): per row
+     * only its final state is written.
      */
-    public static void apply(Connection replica, Dialect dialect, List<Transaction> batch, java.sql.Timestamp now)
+    public static void apply(Link replica, Dialect dialect, List<Transaction> batch, long low, Timestamp now)
             throws SQLException {
-        boolean auto = replica.getAutoCommit();
-        replica.setAutoCommit(false);
+        Connection c = replica.connection();
+        c.setAutoCommit(false);
         try {
+            Map<TableSpec, List<RowState>> byTable = new LinkedHashMap<>();
             for (RowState row : consolidate(batch)) {
-                row.write(replica, dialect);
+                byTable.computeIfAbsent(row.table, k -> new ArrayList<>()).add(row);
             }
-            try (PreparedStatement p = replica.prepareStatement(
-                    "INSERT INTO QOS_APPLIED (QOS_TX, QOS_SEQ, QOS_APPLIED_AT) VALUES (?, ?, ?)")) {
+            for (Map.Entry<TableSpec, List<RowState>> e : byTable.entrySet()) {
+                write(replica, dialect, e.getKey(), e.getValue());
+            }
+            if (!batch.isEmpty()) {
+                PreparedStatement applied = replica.prepare(
+                        "INSERT INTO QOS_APPLIED (QOS_TX, QOS_LAST_SEQ, QOS_APPLIED_AT) VALUES (?, ?, ?)");
                 for (Transaction tx : batch) {
-                    p.setString(1, tx.id());
-                    p.setLong(2, tx.lastSeq());
-                    p.setTimestamp(3, now);
-                    p.addBatch();
+                    applied.setString(1, tx.id());
+                    applied.setLong(2, tx.lastSeq());
+                    applied.setTimestamp(3, now);
+                    applied.addBatch();
                 }
-                p.executeBatch();
+                applied.executeBatch();
             }
-            replica.commit();
+            PreparedStatement position = replica.prepare("UPDATE QOS_POSITION SET QOS_LOW = ?, QOS_AT = ?");
+            position.setLong(1, low);
+            position.setTimestamp(2, now);
+            position.executeUpdate();
+            PreparedStatement prune = replica.prepare("DELETE FROM QOS_APPLIED WHERE QOS_LAST_SEQ < ?");
+            prune.setLong(1, low);
+            prune.executeUpdate();
+            c.commit();
         } catch (SQLException | RuntimeException e) {
-            replica.rollback();
+            c.rollback();
             throw e;
         } finally {
-            replica.setAutoCommit(auto);
+            c.setAutoCommit(true);
         }
     }
 
     /**
-     * A new replica's initial copy: every row of every table, read from the master at READ
-     * COMMITTED while writes go on, written with the copy mark in one replica transaction. The
-     * copy may be fuzzy; every change committed meanwhile is still waiting on the master (it is
-     * deleted only once this replica has it too) and is replayed after it by idempotent upserts
-     * and deletes, so the replica converges. Returns the rows copied.
+     * One table's final row states, in batched statements: the rows go from wherever the
+     * replica's identifier table has them, from their keys before the batch and from their final
+     * keys (so a key shift such as {@code SET ID = ID + 1}, and a replay over a fuzzy initial copy
+     * that holds a row at a key it only had for a while, both land right); their identifiers go;
+     * then the surviving rows and their identifiers are inserted.
      */
-    public static long copy(Connection master, Connection replica, Dialect dialect, List<TableSpec> tables,
-                            java.sql.Timestamp now) throws SQLException {
-        boolean auto = replica.getAutoCommit();
-        replica.setAutoCommit(false);
-        long rows = 0;
-        try {
-            for (TableSpec t : tables) {
-                String cols = t.columnNames().stream().map(dialect::quote).collect(Collectors.joining(", "));
-                try (Statement del = replica.createStatement()) {
-                    del.executeUpdate("DELETE FROM " + dialect.quote(t.name()));
-                }
-                try (Statement s = master.createStatement();
-                     ResultSet r = s.executeQuery("SELECT " + cols + " FROM " + dialect.quote(t.name()));
-                     PreparedStatement p = replica.prepareStatement("INSERT INTO " + dialect.quote(t.name()) + " (" + cols
-                             + ") VALUES (" + t.columnNames().stream().map(c -> "?").collect(Collectors.joining(", ")) + ")")) {
-                    int n = t.columnNames().size();
-                    while (r.next()) {
-                        List<Object> values = new ArrayList<>(n);
-                        for (int i = 1; i <= n; i++) {
-                            values.add(r.getObject(i));
-                        }
-                        RowState.bind(p, 1, values);
-                        p.addBatch();
-                        if (++rows % 500 == 0) {
-                            p.executeBatch();
-                        }
+    private static void write(Link replica, Dialect d, TableSpec t, List<RowState> rows) throws SQLException {
+        String where = t.primaryKey().stream().map(k -> d.quote(k) + " = ?").collect(Collectors.joining(" AND "));
+        Set<List<Object>> keys = new LinkedHashSet<>();
+        for (RowState row : rows) {
+            keys.add(row.before);
+            if (row.values != null) {
+                keys.add(row.newKey());
+            }
+        }
+        keys.addAll(currentKeys(replica, d, t, rows.stream().map(r -> r.rid).filter(java.util.Objects::nonNull).toList()));
+        PreparedStatement deleteRows = replica.prepare("DELETE FROM " + d.quote(t.name()) + " WHERE " + where);
+        for (List<Object> key : keys) {
+            bind(deleteRows, 1, key);
+            deleteRows.addBatch();
+        }
+        deleteRows.executeBatch();
+        PreparedStatement deleteIds = replica.prepare("DELETE FROM " + d.quote(t.rowIdTable()) + " WHERE QOS_RID = ?");
+        boolean anyId = false;
+        for (RowState row : rows) {
+            if (row.rid != null) {
+                deleteIds.setLong(1, row.rid);
+                deleteIds.addBatch();
+                anyId = true;
+            }
+        }
+        if (anyId) {
+            deleteIds.executeBatch();
+        }
+        List<String> cols = t.columnNames();
+        PreparedStatement insertRows = replica.prepare(insert(d, t.name(), cols));
+        PreparedStatement insertIds = replica.prepare(insert(d, t.rowIdTable(), withRid(t)));
+        boolean anyRow = false;
+        anyId = false;
+        for (RowState row : rows) {
+            if (row.values == null) {
+                continue;
+            }
+            bind(insertRows, 1, cols.stream().map(row.values::get).toList());
+            insertRows.addBatch();
+            anyRow = true;
+            if (row.rid != null) {
+                insertIds.setLong(1, row.rid);
+                bind(insertIds, 2, row.newKey());
+                insertIds.addBatch();
+                anyId = true;
+            }
+        }
+        if (anyRow) {
+            insertRows.executeBatch();
+        }
+        if (anyId) {
+            insertIds.executeBatch();
+        }
+    }
+
+    /** Where the replica's identifier table has these rows now. */
+    private static List<List<Object>> currentKeys(Link replica, Dialect d, TableSpec t, List<Long> rids) throws SQLException {
+        List<List<Object>> keys = new ArrayList<>();
+        if (rids.isEmpty()) {
+            return keys;
+        }
+        PreparedStatement p = replica.prepare("SELECT " + t.primaryKey().stream().map(d::quote).collect(Collectors.joining(", "))
+                + " FROM " + d.quote(t.rowIdTable()) + " WHERE QOS_RID IN ("
+                + String.join(", ", java.util.Collections.nCopies(IN_LIST, "?")) + ")");
+        for (int from = 0; from < rids.size(); from += IN_LIST) {
+            int to = Math.min(rids.size(), from + IN_LIST);
+            for (int i = 0; i < IN_LIST; i++) {
+                p.setLong(1 + i, rids.get(Math.min(from + i, to - 1)));
+            }
+            try (ResultSet r = p.executeQuery()) {
+                while (r.next()) {
+                    List<Object> key = new ArrayList<>();
+                    for (int k = 1; k <= t.primaryKey().size(); k++) {
+                        key.add(r.getObject(k));
                     }
-                    p.executeBatch();
+                    keys.add(key);
                 }
             }
-            try (PreparedStatement mark = replica.prepareStatement("INSERT INTO QOS_COPIED (COPIED_AT) VALUES (?)")) {
+        }
+        return keys;
+    }
+
+    private static List<String> withRid(TableSpec t) {
+        List<String> cols = new ArrayList<>();
+        cols.add("QOS_RID");
+        cols.addAll(t.primaryKey());
+        return cols;
+    }
+
+    private static String insert(Dialect d, String table, List<String> cols) {
+        return "INSERT INTO " + d.quote(table) + " (" + cols.stream().map(d::quote).collect(Collectors.joining(", "))
+                + ") VALUES (" + cols.stream().map(c -> "?").collect(Collectors.joining(", ")) + ")";
+    }
+
+    /**
+     * A new replica's initial copy: every row of every table with its identifier, read from the
+     * master at READ COMMITTED while writes go on, written with the position (low mark 0) in one
+     * replica transaction. The copy may be fuzzy; every change committed meanwhile is still waiting
+     * on the master (it is deleted only once this replica has it too) and is replayed after it by
+     * idempotent writes, so the replica converges. Returns the rows copied.
+     */
+    public static long copy(Connection master, Link replica, Dialect dialect, List<TableSpec> tables, Timestamp now)
+            throws SQLException {
+        Connection r = replica.connection();
+        r.setAutoCommit(false);
+        long rows = 0;
+        try (Statement clear = r.createStatement()) {
+            clear.executeUpdate("DELETE FROM QOS_APPLIED");
+            for (TableSpec t : tables) {
+                clear.executeUpdate("DELETE FROM " + dialect.quote(t.name()));
+                clear.executeUpdate("DELETE FROM " + dialect.quote(t.rowIdTable()));
+                String cols = t.columnNames().stream().map(c -> "T." + dialect.quote(c)).collect(Collectors.joining(", "));
+                String join = t.primaryKey().stream().map(k -> "R." + dialect.quote(k) + " = T." + dialect.quote(k))
+                        .collect(Collectors.joining(" AND "));
+                int n = t.columnNames().size();
+                try (Statement s = master.createStatement();
+                     ResultSet src = s.executeQuery("SELECT " + cols + ", R.QOS_RID FROM " + dialect.quote(t.name())
+                             + " T LEFT JOIN " + dialect.quote(t.rowIdTable()) + " R ON " + join);
+                     PreparedStatement insertRows = r.prepareStatement(insert(dialect, t.name(), t.columnNames()));
+                     PreparedStatement insertIds = r.prepareStatement(insert(dialect, t.rowIdTable(), withRid(t)))) {
+                    while (src.next()) {
+                        Map<String, Object> values = new LinkedHashMap<>();
+                        for (int i = 1; i <= n; i++) {
+                            values.put(t.columnNames().get(i - 1), src.getObject(i));
+                        }
+                        bind(insertRows, 1, new ArrayList<>(values.values()));
+                        insertRows.addBatch();
+                        long rid = src.getLong(n + 1);
+                        if (!src.wasNull()) {
+                            insertIds.setLong(1, rid);
+                            bind(insertIds, 2, t.primaryKey().stream().map(values::get).toList());
+                            insertIds.addBatch();
+                        }
+                        if (++rows % 500 == 0) {
+                            insertRows.executeBatch();
+                            insertIds.executeBatch();
+                        }
+                    }
+                    insertRows.executeBatch();
+                    insertIds.executeBatch();
+                }
+            }
+            try (PreparedStatement mark = r.prepareStatement("INSERT INTO QOS_POSITION (QOS_LOW, QOS_AT) VALUES (0, ?)")) {
                 mark.setTimestamp(1, now);
                 mark.executeUpdate();
             }
-            replica.commit();
+            r.commit();
             return rows;
         } catch (SQLException | RuntimeException e) {
-            replica.rollback();
+            r.rollback();
             throw e;
         } finally {
-            replica.setAutoCommit(auto);
+            r.setAutoCommit(true);
         }
     }
 
-    /** Deletes the change rows of {@code done} on the master, once every replica has them. */
-    public static void delete(Connection master, Dialect dialect, List<TableSpec> tables, Collection<Transaction> done)
-            throws SQLException {
-        boolean auto = master.getAutoCommit();
-        master.setAutoCommit(false);
-        try {
-            for (TableSpec t : tables) {
-                try (PreparedStatement p = master.prepareStatement("DELETE FROM " + dialect.quote(t.changeTable())
-                        + " WHERE QOS_SEQ = ?")) {
-                    boolean any = false;
-                    for (Transaction tx : done) {
-                        for (Change c : tx.changes()) {
-                            if (c.table().equals(t)) {
-                                p.setLong(1, c.seq());
-                                p.addBatch();
-                                any = true;
-                            }
-                        }
-                    }
-                    if (any) {
-                        p.executeBatch();
-                    }
-                }
-            }
-            master.commit();
-        } finally {
-            master.setAutoCommit(auto);
+    /** Deletes the master's change rows below {@code below}: every replica has them. */
+    public static void deleteBelow(Link master, Dialect dialect, List<TableSpec> tables, long below) throws SQLException {
+        for (TableSpec t : tables) {
+            PreparedStatement p = master.prepare("DELETE FROM " + dialect.quote(t.changeTable()) + " WHERE QOS_SEQ < ?");
+            p.setLong(1, below);
+            p.executeUpdate();
         }
     }
 
-    /** The final state of each row the batch touched, in the order rows were first touched. */
+    /**
+     * The final state of each row the batch touched, by row identifier, in the order rows were
+     * first touched. Several changes to one row become one (R4); as the changes are whole rows in
+     * commit order, the later change of a field is the one kept.
+     */
     static Collection<RowState> consolidate(List<Transaction> batch) {
         Map<List<Object>, RowState> rows = new LinkedHashMap<>();
         for (Transaction tx : batch) {
             for (Change c : tx.changes()) {
-                List<Object> oldKey = key(c.table(), c.oldKey());
-                List<Object> newKey = key(c.table(), c.newKey());
-                if (c.op() == 'U' && !oldKey.equals(newKey)) {
-                    // A key change is a delete of the old row and an insert of the new one.
-                    rows.computeIfAbsent(oldKey, k -> new RowState(c.table(), c.oldKey())).delete();
-                    rows.computeIfAbsent(newKey, k -> new RowState(c.table(), c.newKey())).set(c.values());
-                } else if (c.op() == 'D') {
-                    rows.computeIfAbsent(oldKey, k -> new RowState(c.table(), c.oldKey())).delete();
-                } else {
-                    rows.computeIfAbsent(newKey, k -> new RowState(c.table(), c.newKey())).set(c.values());
-                }
+                List<Object> before = c.op() == 'I' ? c.newKey() : c.oldKey();
+                List<Object> id = c.rid() != null ? List.of(c.table().name(), c.rid())
+                        : List.of(c.table().name(), "key", before);
+                RowState row = rows.computeIfAbsent(id, k -> new RowState(c.table(), c.rid(), before));
+                row.values = c.op() == 'D' ? null : c.values();
             }
         }
         return rows.values();
     }
 
-    private static List<Object> key(TableSpec t, List<Object> values) {
-        List<Object> k = new ArrayList<>();
-        k.add(t.name());
-        k.addAll(values);
-        return k;
+    static int bind(PreparedStatement p, int from, List<Object> values) throws SQLException {
+        int i = from;
+        for (Object v : values) {
+            if (v == null) {
+                p.setNull(i, p.getParameterMetaData().getParameterType(i));
+            } else {
+                p.setObject(i, v);
+            }
+            i++;
+        }
+        return i;
     }
 
-    /** One row's final state in a batch: present with these values, or deleted. */
+    /** One row's final state in a batch: its key before the batch, and its values at the end (null: deleted). */
     static final class RowState {
-        private final TableSpec table;
-        private final List<Object> key;
-        private Map<String, Object> values;
+        final TableSpec table;
+        final Long rid;
+        final List<Object> before;
+        Map<String, Object> values;
 
-        RowState(TableSpec table, List<Object> key) {
+        RowState(TableSpec table, Long rid, List<Object> before) {
             this.table = table;
-            this.key = key;
+            this.rid = rid;
+            this.before = before;
         }
 
-        void set(Map<String, Object> newValues) {
-            values = newValues;
-        }
-
-        void delete() {
-            values = null;
-        }
-
-        Map<String, Object> values() {
-            return values;
-        }
-
-        /** Upsert or delete by primary key: idempotent, so a replayed change converges. */
-        void write(Connection c, Dialect d) throws SQLException {
-            String where = table.primaryKey().stream().map(k -> d.quote(k) + " = ?").collect(Collectors.joining(" AND "));
-            if (values == null) {
-                try (PreparedStatement p = c.prepareStatement("DELETE FROM " + d.quote(table.name()) + " WHERE " + where)) {
-                    bind(p, 1, key);
-                    p.executeUpdate();
-                }
-                return;
-            }
-            List<String> cols = table.columnNames();
-            String set = cols.stream().map(col -> d.quote(col) + " = ?").collect(Collectors.joining(", "));
-            try (PreparedStatement p = c.prepareStatement("UPDATE " + d.quote(table.name()) + " SET " + set + " WHERE " + where)) {
-                int i = bind(p, 1, cols.stream().map(values::get).toList());
-                bind(p, i, key);
-                if (p.executeUpdate() > 0) {
-                    return;
-                }
-            }
-            try (PreparedStatement p = c.prepareStatement("INSERT INTO " + d.quote(table.name()) + " ("
-                    + cols.stream().map(d::quote).collect(Collectors.joining(", ")) + ") VALUES ("
-                    + cols.stream().map(col -> "?").collect(Collectors.joining(", ")) + ")")) {
-                bind(p, 1, cols.stream().map(values::get).toList());
-                p.executeUpdate();
-            }
-        }
-
-        static int bind(PreparedStatement p, int from, List<Object> values) throws SQLException {
-            int i = from;
-            for (Object v : values) {
-                if (v == null) {
-                    p.setNull(i, p.getParameterMetaData().getParameterType(i));
-                } else {
-                    p.setObject(i, v);
-                }
-                i++;
-            }
-            return i;
+        List<Object> newKey() {
+            return table.primaryKey().stream().map(values::get).toList();
         }
     }
 }

@@ -20,11 +20,15 @@ import org.qoscluster.replication.TableSpec;
 import org.qoscluster.replication.derby.DerbyFunctions;
 
 /**
- * Derby 10.16. Capture: a sequence {@code QOS_SEQ}, a function {@code QOS_TXID()}
- * ({@link DerbyFunctions}, on the server's class path), and per table a change table
- * {@code QOS_CHG_T} (sequence, transaction, operation, time, the row's columns, the old primary
- * key) filled by AFTER INSERT/UPDATE/DELETE row triggers. Horizon: the highest change sequence
- * read uncommitted, then the non-idle rows of {@code SYSCS_DIAG.TRANSACTION_TABLE}.
+ * Derby 10.16. Capture: sequences {@code QOS_SEQ} (changes) and {@code QOS_RID_SEQ} (row
+ * identifiers), a function {@code QOS_TXID()} ({@link DerbyFunctions}, on the server's class
+ * path), and per table a row-identifier table {@code QOS_RID_T} and a change table
+ * {@code QOS_CHG_T} (sequence, transaction, operation, time, row identifier, the row's columns,
+ * the old primary key), both kept by AFTER INSERT/UPDATE/DELETE row triggers. Derby has neither
+ * updatable views nor INSTEAD OF triggers, so the identifier lives beside the row rather than in
+ * it (R2): the application's table, its {@code SELECT *} and its writes stay as they were.
+ * Horizon: the highest change sequence read uncommitted, then the non-idle rows of
+ * {@code SYSCS_DIAG.TRANSACTION_TABLE}.
  */
 public final class DerbyDialect implements Dialect {
 
@@ -32,6 +36,11 @@ public final class DerbyDialect implements Dialect {
     private static final Set<String> EXISTS = Set.of("X0Y32", "X0Y68");
     private static final Set<String> SIZED = Set.of("CHAR", "VARCHAR", "CHAR FOR BIT DATA", "VARCHAR FOR BIT DATA");
     private static final Set<String> SCALED = Set.of("DECIMAL", "NUMERIC");
+    /** Column prefix of a change row's old primary key. */
+    public static final String OLD = "QOS_OLD_";
+    /** Each copy hands out row identifiers from its own block of 2^40. */
+    static final long RID_BLOCK = 1L << 40;
+    static final int MAX_COPY = (int) (Long.MAX_VALUE / RID_BLOCK) - 1;
 
     @Override
     public String quote(String identifier) {
@@ -87,40 +96,89 @@ public final class DerbyDialect implements Dialect {
     }
 
     @Override
-    public void installCapture(Connection master, List<TableSpec> tables) throws SQLException {
+    public void installCapture(Connection master, List<TableSpec> tables, int copyNumber) throws SQLException {
+        if (copyNumber < 1 || copyNumber > MAX_COPY) {
+            throw new IllegalArgumentException("copy number " + copyNumber + " is not in 1.." + MAX_COPY);
+        }
         try (Statement s = master.createStatement()) {
             create(s, "CREATE SEQUENCE QOS_SEQ AS BIGINT START WITH 1");
+            create(s, "CREATE SEQUENCE QOS_RID_SEQ AS BIGINT START WITH " + ((long) copyNumber * RID_BLOCK + 1));
             create(s, "CREATE FUNCTION QOS_TXID() RETURNS VARCHAR(64) LANGUAGE JAVA PARAMETER STYLE JAVA NO SQL"
                     + " EXTERNAL NAME '" + DerbyFunctions.class.getName() + ".transactionId'");
             for (TableSpec t : tables) {
+                String table = quote(t.name());
+                String chg = quote(t.changeTable());
+                String rid = quote(t.rowIdTable());
                 String cols = t.columns().stream().map(col -> quote(col.name()) + " " + col.type()).collect(Collectors.joining(", "));
-                String oldKey = t.primaryKey().stream().map(k -> quote("QOS_OLD_" + k) + " " + typeOf(t, k)).collect(Collectors.joining(", "));
-                create(s, "CREATE TABLE " + quote(t.changeTable()) + " (QOS_SEQ BIGINT NOT NULL PRIMARY KEY,"
-                        + " QOS_TX VARCHAR(64) NOT NULL, QOS_OP CHAR(1) NOT NULL, QOS_TS TIMESTAMP NOT NULL, "
-                        + cols + ", " + oldKey + ")");
+                String oldKey = t.primaryKey().stream().map(k -> quote(OLD + k) + " " + t.typeOf(k)).collect(Collectors.joining(", "));
+                create(s, "CREATE TABLE " + chg + " (QOS_SEQ BIGINT NOT NULL PRIMARY KEY, QOS_TX VARCHAR(64) NOT NULL,"
+                        + " QOS_OP CHAR(1) NOT NULL, QOS_TS TIMESTAMP NOT NULL, QOS_RID BIGINT, " + cols + ", " + oldKey + ")");
+                create(s, "CREATE INDEX " + quote("QOS_CHGTX_" + t.name()) + " ON " + chg + " (QOS_TX)");
+                createRowIdTable(s, t);
+
                 String names = t.columns().stream().map(col -> quote(col.name())).collect(Collectors.joining(", "));
-                String oldNames = t.primaryKey().stream().map(k -> quote("QOS_OLD_" + k)).collect(Collectors.joining(", "));
-                String insertInto = "INSERT INTO " + quote(t.changeTable()) + " (QOS_SEQ, QOS_TX, QOS_OP, QOS_TS, " + names
+                String oldNames = t.primaryKey().stream().map(k -> quote(OLD + k)).collect(Collectors.joining(", "));
+                String keys = t.primaryKey().stream().map(this::quote).collect(Collectors.joining(", "));
+                String insertInto = "INSERT INTO " + chg + " (QOS_SEQ, QOS_TX, QOS_OP, QOS_TS, QOS_RID, " + names
                         + ", " + oldNames + ") VALUES (NEXT VALUE FOR QOS_SEQ, QOS_TXID(), ";
-                create(s, "CREATE TRIGGER " + quote("QOS_I_" + t.name()) + " AFTER INSERT ON " + quote(t.name())
-                        + " REFERENCING NEW AS N FOR EACH ROW " + insertInto + "'I', CURRENT_TIMESTAMP, "
-                        + refs("N", t.columnNames()) + ", " + refs("N", t.primaryKey()) + ")");
-                create(s, "CREATE TRIGGER " + quote("QOS_U_" + t.name()) + " AFTER UPDATE ON " + quote(t.name())
-                        + " REFERENCING OLD AS O NEW AS N FOR EACH ROW " + insertInto + "'U', CURRENT_TIMESTAMP, "
-                        + refs("N", t.columnNames()) + ", " + refs("O", t.primaryKey()) + ")");
-                create(s, "CREATE TRIGGER " + quote("QOS_D_" + t.name()) + " AFTER DELETE ON " + quote(t.name())
-                        + " REFERENCING OLD AS O FOR EACH ROW " + insertInto + "'D', CURRENT_TIMESTAMP, "
-                        + refs("O", t.columnNames()) + ", " + refs("O", t.primaryKey()) + ")");
+                // Triggers of one event fire in the order they were made, each for every row of the
+                // statement before the next: the change row looks the identifier up before the
+                // identifier table moves (update) or loses (delete) the row, and after it gained it.
+                create(s, "CREATE TRIGGER " + quote("QOS_RI_" + t.name()) + " AFTER INSERT ON " + table
+                        + " REFERENCING NEW AS N FOR EACH ROW INSERT INTO " + rid + " (QOS_RID, " + keys
+                        + ") VALUES (NEXT VALUE FOR QOS_RID_SEQ, " + refs("N", t.primaryKey()) + ")");
+                create(s, "CREATE TRIGGER " + quote("QOS_I_" + t.name()) + " AFTER INSERT ON " + table
+                        + " REFERENCING NEW AS N FOR EACH ROW " + insertInto + "'I', CURRENT_TIMESTAMP, " + ridOf(t, "N")
+                        + ", " + refs("N", t.columnNames()) + ", " + refs("N", t.primaryKey()) + ")");
+                create(s, "CREATE TRIGGER " + quote("QOS_U_" + t.name()) + " AFTER UPDATE ON " + table
+                        + " REFERENCING OLD AS O NEW AS N FOR EACH ROW " + insertInto + "'U', CURRENT_TIMESTAMP, " + ridOf(t, "O")
+                        + ", " + refs("N", t.columnNames()) + ", " + refs("O", t.primaryKey()) + ")");
+                // A key change moves the identifier to the new key. It is found through the change
+                // row just written (keyed by the old key within this transaction), not by key in
+                // the identifier table: a statement that shifts keys (SET ID = ID + 1) passes
+                // through duplicates there.
+                create(s, "CREATE TRIGGER " + quote("QOS_RU_" + t.name()) + " AFTER UPDATE OF " + keys + " ON " + table
+                        + " REFERENCING OLD AS O NEW AS N FOR EACH ROW UPDATE " + rid + " SET "
+                        + t.primaryKey().stream().map(k -> quote(k) + " = N." + quote(k)).collect(Collectors.joining(", "))
+                        + " WHERE QOS_RID = (SELECT C.QOS_RID FROM " + chg + " C WHERE C.QOS_SEQ = (SELECT MAX(QOS_SEQ) FROM " + chg
+                        + " WHERE QOS_TX = QOS_TXID() AND QOS_OP = 'U' AND "
+                        + t.primaryKey().stream().map(k -> quote(OLD + k) + " = O." + quote(k)).collect(Collectors.joining(" AND "))
+                        + "))");
+                create(s, "CREATE TRIGGER " + quote("QOS_D_" + t.name()) + " AFTER DELETE ON " + table
+                        + " REFERENCING OLD AS O FOR EACH ROW " + insertInto + "'D', CURRENT_TIMESTAMP, " + ridOf(t, "O")
+                        + ", " + refs("O", t.columnNames()) + ", " + refs("O", t.primaryKey()) + ")");
+                create(s, "CREATE TRIGGER " + quote("QOS_RD_" + t.name()) + " AFTER DELETE ON " + table
+                        + " REFERENCING OLD AS O FOR EACH ROW DELETE FROM " + rid + " WHERE " + keyMatch(t, "O"));
+                // Rows that were there before capture get their identifiers now.
+                s.executeUpdate("INSERT INTO " + rid + " (QOS_RID, " + keys + ") SELECT NEXT VALUE FOR QOS_RID_SEQ, "
+                        + t.primaryKey().stream().map(k -> "T." + quote(k)).collect(Collectors.joining(", "))
+                        + " FROM " + table + " T WHERE NOT EXISTS (SELECT 1 FROM " + rid + " R WHERE "
+                        + t.primaryKey().stream().map(k -> "R." + quote(k) + " = T." + quote(k)).collect(Collectors.joining(" AND "))
+                        + ")");
             }
         }
     }
 
-    private String refs(String alias, List<String> columns) {
-        return columns.stream().map(c -> alias + "." + quote(c)).collect(Collectors.joining(", "));
+    /** {@code QOS_RID}, the row's identifier; the primary key of each row, indexed but not unique. */
+    private void createRowIdTable(Statement s, TableSpec t) throws SQLException {
+        create(s, "CREATE TABLE " + quote(t.rowIdTable()) + " (QOS_RID BIGINT NOT NULL PRIMARY KEY, "
+                + t.primaryKey().stream().map(k -> quote(k) + " " + t.typeOf(k)).collect(Collectors.joining(", ")) + ")");
+        create(s, "CREATE INDEX " + quote("QOS_RIDKEY_" + t.name()) + " ON " + quote(t.rowIdTable()) + " ("
+                + t.primaryKey().stream().map(this::quote).collect(Collectors.joining(", ")) + ")");
     }
 
-    private static String typeOf(TableSpec t, String column) {
-        return t.columns().stream().filter(c -> c.name().equals(column)).findFirst().orElseThrow().type();
+    private String ridOf(TableSpec t, String alias) {
+        return "(SELECT R.QOS_RID FROM " + quote(t.rowIdTable()) + " R WHERE "
+                + t.primaryKey().stream().map(k -> "R." + quote(k) + " = " + alias + "." + quote(k)).collect(Collectors.joining(" AND "))
+                + ")";
+    }
+
+    private String keyMatch(TableSpec t, String alias) {
+        return t.primaryKey().stream().map(k -> quote(k) + " = " + alias + "." + quote(k)).collect(Collectors.joining(" AND "));
+    }
+
+    private String refs(String alias, List<String> columns) {
+        return columns.stream().map(c -> alias + "." + quote(c)).collect(Collectors.joining(", "));
     }
 
     @Override
@@ -132,15 +190,21 @@ public final class DerbyDialect implements Dialect {
                         .collect(Collectors.joining(", "));
                 create(s, "CREATE TABLE " + quote(t.name()) + " (" + cols + ", PRIMARY KEY ("
                         + t.primaryKey().stream().map(this::quote).collect(Collectors.joining(", ")) + "))");
+                createRowIdTable(s, t);
             }
-            create(s, "CREATE TABLE QOS_APPLIED (QOS_TX VARCHAR(64) NOT NULL PRIMARY KEY, QOS_SEQ BIGINT NOT NULL,"
+            create(s, "CREATE TABLE QOS_APPLIED (QOS_TX VARCHAR(64) NOT NULL PRIMARY KEY, QOS_LAST_SEQ BIGINT NOT NULL,"
                     + " QOS_APPLIED_AT TIMESTAMP NOT NULL)");
-            create(s, "CREATE TABLE QOS_COPIED (COPIED_AT TIMESTAMP NOT NULL)");
-            try (ResultSet r = s.executeQuery("SELECT COUNT(*) FROM QOS_COPIED")) {
+            create(s, "CREATE TABLE QOS_POSITION (QOS_LOW BIGINT NOT NULL, QOS_AT TIMESTAMP NOT NULL)");
+            try (ResultSet r = s.executeQuery("SELECT COUNT(*) FROM QOS_POSITION")) {
                 r.next();
                 return r.getLong(1) == 0;
             }
         }
+    }
+
+    @Override
+    public String withoutLocks(String select) {
+        return select + " WITH UR";
     }
 
     @Override

@@ -1,0 +1,91 @@
+package org.qoscluster.launcher.internal;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import com.hazelcast.client.HazelcastClient;
+import com.hazelcast.client.config.ClientConfig;
+import com.hazelcast.client.config.ClientConnectionStrategyConfig;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+
+import org.qoscluster.config.ClusterConfig;
+import org.qoscluster.config.PayaraMemberConfig;
+import org.qoscluster.contract.ReplicaWatermark;
+import org.qoscluster.replication.ReplicationAgent;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Publishes each replica's watermark in the cluster's Hazelcast map {@link ReplicaWatermark#MAP},
+ * as a Hazelcast client of the Payara members: when the sequence moves, and at least every
+ * {@code heartbeat} otherwise, so a reader can tell a quiet replica from an agent that stopped.
+ * The client connects in the background and reconnects on its own; while it is offline the
+ * agent goes on shipping and the published watermarks only age (readers then fall back to the
+ * master).
+ */
+public final class WatermarkPublisher implements ReplicationAgent.WatermarkListener, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(WatermarkPublisher.class);
+    /** Held here: the level set on it would go with a collected logger. */
+    private static final java.util.logging.Logger HAZELCAST_LOG = java.util.logging.Logger.getLogger("com.hazelcast");
+
+    private final HazelcastInstance client;
+    private IMap<String, String> map;
+    private final Clock clock;
+    private final Duration heartbeat;
+    private final Map<String, ReplicaWatermark> last = new ConcurrentHashMap<>();
+    private volatile boolean offlineReported;
+
+    public WatermarkPublisher(ClusterConfig config, Clock clock, Duration heartbeat) {
+        ClientConfig c = new ClientConfig();
+        c.setClusterName(config.clusterName());
+        c.setInstanceName("qos-replication-agent");
+        c.getNetworkConfig().addAddress(PayaraMemberConfig.tcpipMembers(config).split(","));
+        c.getConnectionStrategyConfig().setAsyncStart(true)
+                .setReconnectMode(ClientConnectionStrategyConfig.ReconnectMode.ASYNC)
+                .getConnectionRetryConfig().setClusterConnectTimeoutMillis(Long.MAX_VALUE).setMaxBackoffMillis(2_000);
+        c.setProperty("hazelcast.logging.type", "jdk");
+        // The client retries every 2 s while no member answers (a databases-only cluster has
+        // none); this class reports being offline once instead.
+        HAZELCAST_LOG.setLevel(java.util.logging.Level.SEVERE);
+        c.setProperty("hazelcast.phone.home.enabled", "false");
+        this.client = HazelcastClient.newHazelcastClient(c);
+        this.clock = clock;
+        this.heartbeat = heartbeat;
+    }
+
+    @Override
+    public void watermark(String replica, ReplicationAgent.Watermark w) {
+        ReplicaWatermark now = new ReplicaWatermark(w.sequence(), w.time().toEpochMilli(), w.lag().toMillis());
+        ReplicaWatermark before = last.get(replica);
+        if (before != null && before.sequence() == now.sequence()
+                && now.epochMillis() - before.epochMillis() < heartbeat.toMillis()) {
+            return;
+        }
+        try {
+            if (map == null) {
+                // Only once connected: a client started in the background refuses proxies before.
+                map = client.getMap(ReplicaWatermark.MAP);
+            }
+            map.set(replica, now.encode());
+            last.put(replica, now);
+            if (offlineReported) {
+                offlineReported = false;
+                LOG.info("watermarks published to the cluster again");
+            }
+        } catch (RuntimeException e) {
+            if (!offlineReported) {
+                offlineReported = true;
+                LOG.warn("cannot publish watermarks to the cluster ({}); replicas look stale to readers meanwhile", e.toString());
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        client.shutdown();
+    }
+}
