@@ -47,6 +47,7 @@ import org.qoscluster.testing.TestRuntime;
 class ReplicationTest {
 
     private static final List<String> TABLES = List.of("ACCOUNT", "ENTRY");
+    private static final int SMALL_READS = 40;
     private static Cluster databases;
     private static ReplicationAgent agent;
 
@@ -65,8 +66,11 @@ class ReplicationTest {
             // Rows from before capture is installed get row identifiers too, and reach the replicas.
             s.execute("INSERT INTO ACCOUNT (ID, OWNER, BALANCE) VALUES (1, 'before', 1.00), (2, 'before', 2.00)");
         }
+        // Reads of at most 40 change rows per table: transactions are often cut by a read window
+        // and completed past it.
         agent = ReplicationAgent.derby(() -> open("master"),
-                Map.of("replica-1", () -> open("replica-1"), "replica-2", () -> open("replica-2")), TABLES);
+                Map.of("replica-1", () -> open("replica-1"), "replica-2", () -> open("replica-2")), TABLES,
+                SMALL_READS, 1, (replica, w) -> { });
     }
 
     @AfterAll
@@ -198,7 +202,8 @@ class ReplicationTest {
         agent.close();
         assertEquals(0, contents("replica-3").size() + tableCount("replica-3"), "replica-3 starts empty");
         agent = ReplicationAgent.derby(() -> open("master"), Map.of("replica-1", () -> open("replica-1"),
-                "replica-2", () -> open("replica-2"), "replica-3", () -> open("replica-3")), TABLES);
+                "replica-2", () -> open("replica-2"), "replica-3", () -> open("replica-3")), TABLES,
+                SMALL_READS, 1, (replica, w) -> { });
         ExecutorService writer = Executors.newSingleThreadExecutor();
         try {
             Future<Integer> writes = writer.submit(() -> randomTransactions(new Random(99), 200));

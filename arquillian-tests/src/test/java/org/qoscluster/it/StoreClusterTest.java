@@ -21,7 +21,8 @@ import org.qoscluster.testing.StoreClient;
 import org.qoscluster.testing.StoreDatabase;
 
 /** The store end to end on a real two-node cluster over real Derby servers. */
-@QosCluster(nodes = 2, replicas = 2)
+// A 3 s health time-out: on two cores the agent's initial copies can stall both nodes past 1 s.
+@QosCluster(nodes = 2, replicas = 2, properties = "qos.router.health.timeout-ms=3000")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class StoreClusterTest {
 
@@ -103,7 +104,11 @@ class StoreClusterTest {
     @Test
     @Order(5)
     void shouldCopyTheStoreToEveryReplicaThroughTheReplicationAgent(Cluster cluster) throws Exception {
-        // Orders, customers and stock written by the tests above reach both replicas.
+        // Orders, customers and stock written by the tests above reach both replicas, and so does
+        // a customer made now (the tests above may have run before the agent installed capture:
+        // their rows came with the initial copy, this one as a change).
+        assertOk(StoreClient.at(cluster.storeUri(), TIMEOUT).post("api/customers",
+                "{\"name\":\"Eve\",\"email\":\"replica.eve@example.org\"}"));
         StoreDatabase master = db(cluster);
         long deadline = System.nanoTime() + 10_000_000_000L;
         for (String replica : java.util.List.of("replica-1", "replica-2")) {
@@ -123,6 +128,33 @@ class StoreClusterTest {
             }
             assertTrue(master.snapshot().orders() > 0, "there was something to replicate");
         }
+        // The agent publishes each replica's watermark in the cluster; the router shows them.
+        while (true) {
+            String metrics = adminMetrics(cluster);
+            boolean published = true;
+            for (String replica : java.util.List.of("replica-1", "replica-2")) {
+                java.util.regex.Matcher seq = java.util.regex.Pattern.compile(
+                        "qos_replication_applied_sequence\\{replica=\"" + replica + "\"\\} (\\d+)").matcher(metrics);
+                java.util.regex.Matcher age = java.util.regex.Pattern.compile(
+                        "qos_replication_watermark_age_seconds\\{replica=\"" + replica + "\"\\} ([0-9.E-]+)").matcher(metrics);
+                published &= seq.find() && Long.parseLong(seq.group(1)) > 1 && age.find() && Double.parseDouble(age.group(1)) < 5;
+            }
+            if (published) {
+                break;
+            }
+            assertTrue(System.nanoTime() < deadline + 20_000_000_000L,
+                    "the router's metrics show both replicas' watermarks, fresh: " + metrics);
+            Thread.sleep(200);
+        }
+    }
+
+    private static String adminMetrics(Cluster cluster) throws Exception {
+        java.net.http.HttpRequest r = java.net.http.HttpRequest.newBuilder(cluster.storeUri().resolve("qrs/admin/metrics"))
+                .header("Authorization", "Bearer " + cluster.adminToken()).timeout(Duration.ofSeconds(10)).build();
+        java.net.http.HttpResponse<String> resp = java.net.http.HttpClient.newHttpClient()
+                .send(r, java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, resp.statusCode(), resp.body());
+        return resp.body();
     }
 
     @Test

@@ -23,7 +23,8 @@ public interface Dialect {
     /**
      * Creates what capture needs on the master (sequences, change tables, row-identifier tables,
      * triggers) and gives every existing row a row identifier; idempotent. Row identifiers made
-     * here start at {@code copyNumber * 2^40}, so two copies never hand out the same one.
+     * here lie in {@code copyNumber * 2^40} and the next 2^40 values, so two copies never hand out
+     * the same one.
      */
     void installCapture(Connection master, List<TableSpec> tables, int copyNumber) throws SQLException;
 
@@ -47,6 +48,12 @@ public interface Dialect {
      * open transactions wrote by the horizon rule), so the agent never slows a writer down.
      */
     String withoutLocks(String select);
+
+    /**
+     * What the master says about the transactions among {@code ids} that are still open (type,
+     * status, current statement), for a log line when they hold the watermarks back.
+     */
+    String describeOpen(Connection master, java.util.Set<String> ids) throws SQLException;
 
     /** See {@link #horizon}. */
     record Horizon(long nextSequence, java.util.Set<String> openTransactions) {

@@ -20,7 +20,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.ArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
@@ -88,6 +92,10 @@ public final class ReplicationAgent implements AutoCloseable {
     private List<TableSpec> tables;
     private long deletedBelow;
     private ScheduledExecutorService loop;
+    private ExecutorService appliers;
+    private Instant heldSince;
+    private long heldAt;
+    private Instant lastHeldReport;
 
     /**
      * @param copyNumber the master's number among the copies (1, 2, ...): row identifiers it hands
@@ -152,26 +160,40 @@ public final class ReplicationAgent implements AutoCloseable {
             history.removeFirst();
         }
         long settled = settled(horizon);
+        reportHeldBack(horizon, settled);
         for (Replica r : replicas.values()) {
             r.connect();
         }
         Map<Long, Changes.Batch> reads = new HashMap<>();
-        int applied = 0;
         for (Replica r : replicas.values()) {
-            if (!r.reachable) {
-                continue;
-            }
-            Changes.Batch batch = reads.get(r.low);
-            if (batch == null) {
+            if (r.reachable && !reads.containsKey(r.low)) {
                 try {
-                    batch = Changes.read(master, dialect, tables, r.low, horizon, batchRows);
+                    reads.put(r.low, Changes.read(master, dialect, tables, r.low, horizon, batchRows));
                 } catch (SQLException e) {
                     master.reset();
                     throw e;
                 }
-                reads.put(r.low, batch);
             }
-            applied += r.apply(batch, Math.max(r.low, Math.min(settled, batch.completeBelow())));
+        }
+        // The replicas apply at the same time, each on its own connection.
+        List<Future<Integer>> applies = new ArrayList<>();
+        for (Replica r : replicas.values()) {
+            if (r.reachable) {
+                Changes.Batch batch = reads.get(r.low);
+                long newLow = Math.max(r.low, Math.min(settled, batch.completeBelow()));
+                applies.add(appliers().submit(() -> r.apply(batch, newLow)));
+            }
+        }
+        int applied = 0;
+        for (Future<Integer> f : applies) {
+            try {
+                applied += f.get();
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("applying to a replica failed", e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return applied;
+            }
         }
         long below = Long.MAX_VALUE;
         for (Replica r : replicas.values()) {
@@ -210,6 +232,36 @@ public final class ReplicationAgent implements AutoCloseable {
         return best;
     }
 
+    /**
+     * Logs, at most every 10 s, when transactions that stay open hold every watermark back for
+     * more than 10 s (a read-your-writes reader then waits for them): which ones and what they run.
+     */
+    private void reportHeldBack(Dialect.Horizon now, long settled) {
+        Instant t = clock.instant();
+        if (settled >= now.nextSequence() || now.openTransactions().isEmpty()) {
+            heldSince = null;
+            return;
+        }
+        if (heldSince == null) {
+            heldSince = t;
+            heldAt = settled;
+        } else if (settled > heldAt) {
+            heldSince = t;
+            heldAt = settled;
+        } else if (Duration.between(heldSince, t).toSeconds() >= 10
+                && (lastHeldReport == null || Duration.between(lastHeldReport, t).toSeconds() >= 10)) {
+            lastHeldReport = t;
+            String who;
+            try {
+                who = dialect.describeOpen(master.connection(), now.openTransactions());
+            } catch (SQLException e) {
+                who = "? (" + e.getMessage() + ")";
+            }
+            LOG.warning("watermarks held at " + settled + " for " + Duration.between(heldSince, t).toSeconds()
+                    + " s by transactions still open on the master: " + who);
+        }
+    }
+
     /** The message of {@code e} and of the exceptions chained to it (a failed batch names its failing row there). */
     static String describe(SQLException e) {
         StringBuilder b = new StringBuilder(String.valueOf(e.getMessage()));
@@ -218,6 +270,17 @@ public final class ReplicationAgent implements AutoCloseable {
             b.append(" / ").append(next.getMessage());
         }
         return b.toString();
+    }
+
+    private ExecutorService appliers() {
+        if (appliers == null) {
+            appliers = Executors.newFixedThreadPool(Math.max(1, replicas.size()), r -> {
+                Thread t = new Thread(r, "qos-replication-apply");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        return appliers;
     }
 
     /** What {@code replica} has applied, if known yet. */
@@ -263,6 +326,10 @@ public final class ReplicationAgent implements AutoCloseable {
             }
         }
         synchronized (this) {
+            if (appliers != null) {
+                appliers.shutdownNow();
+                appliers = null;
+            }
             master.close();
             replicas.values().forEach(r -> r.link.close());
         }

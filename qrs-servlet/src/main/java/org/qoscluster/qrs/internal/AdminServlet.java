@@ -106,6 +106,17 @@ public class AdminServlet extends HttpServlet {
                 w.println("qos_router_class_error_rate{" + labels + "} " + r.errorRate());
             }
         }
+        // Replication (issue 5): each replica's watermark as the agent last published it.
+        long nowMillis = System.currentTimeMillis();
+        w.println("# TYPE qos_replication_applied_sequence gauge");
+        w.println("# TYPE qos_replication_lag_seconds gauge");
+        w.println("# TYPE qos_replication_watermark_age_seconds gauge");
+        router.watermarks().forEach((replica, wm) -> {
+            String label = "{replica=\"" + replica + "\"}";
+            w.println("qos_replication_applied_sequence" + label + " " + wm.sequence());
+            w.println("qos_replication_lag_seconds" + label + " " + wm.lagMillis() / 1e3);
+            w.println("qos_replication_watermark_age_seconds" + label + " " + Math.max(0, nowMillis - wm.epochMillis()) / 1e3);
+        });
         w.println("# TYPE qos_router_shed_total counter");
         for (ServiceClass c : router.settings().cluster().serviceClasses()) {
             w.println("qos_router_shed_total{class=\"" + c.name() + "\"} " + router.shed(c.name()));

@@ -1,8 +1,10 @@
 package org.qoscluster.qrs.internal;
 
+import java.util.Collections;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.FutureTask;
 import java.util.logging.Logger;
 
 import javax.naming.InitialContext;
@@ -19,52 +21,84 @@ import com.hazelcast.map.listener.EntryRemovedListener;
 import com.hazelcast.map.listener.EntryUpdatedListener;
 import com.hazelcast.map.listener.MapClearedListener;
 
+import org.qoscluster.contract.ReplicaWatermark;
 import org.qoscluster.qrs.StateChangeFlags;
 
 /**
- * The flags in Payara's embedded Hazelcast cluster, reached through JNDI {@code payara/Hazelcast}
- * (the one place the router looks it up), mirrored in the router's memory so that a request
- * costs no remote call: an entry listener applies every change to the local view, which is
- * loaded whole when the listener is in place.
+ * The shared maps the router reads, in Payara's embedded Hazelcast cluster reached through JNDI
+ * {@code payara/Hazelcast} (the one place the router looks it up): the state-change flags and the
+ * replicas' watermarks, each mirrored in the router's memory so that a request costs no remote
+ * call: an entry listener applies every change to the local view, which is loaded whole when the
+ * listener is in place.
  *
- * <p>The view trails the map by the listener's delivery time (milliseconds on one site). A
- * user whose next request arrives within that window after a flag was set elsewhere is routed
- * by goal once; the write path (issue 6) closes the window by having the node that wrote
- * announce the flag in its response, which this router records before the user sees it.
+ * <p>A view trails its map by the listener's delivery time (milliseconds on one site). A user
+ * whose next request arrives within that window after a flag was set elsewhere is routed by goal
+ * once; the write path (issue 6) closes the window by having the node that wrote announce the
+ * flag in its response, which this router records before the user sees it.
  */
 final class HazelcastFlags implements StateChangeFlags {
 
     private static final Logger LOG = Logger.getLogger(HazelcastFlags.class.getName());
 
-    private final Map<String, String> view = new ConcurrentHashMap<>();
+    private final Map<String, String> flags;
+    private final Map<String, String> watermarks;
 
-    private HazelcastFlags() {
+    private HazelcastFlags(Map<String, String> flags, Map<String, String> watermarks) {
+        this.flags = flags;
+        this.watermarks = watermarks;
     }
 
-    /** The cluster's flags, or {@link StateChangeFlags#NONE} (logged) when there is no cluster to read. */
-    static StateChangeFlags lookup() {
+    /** The cluster's maps, or no flags and no watermarks (logged) when there is no cluster to read. */
+    static HazelcastFlags lookup() {
         try {
             HazelcastInstance hz = (HazelcastInstance) new InitialContext().lookup("payara/Hazelcast");
-            HazelcastFlags flags = new HazelcastFlags();
-            IMap<String, String> map = hz.getMap(MAP);
-            map.addEntryListener(flags.new Mirror(), true);
-            map.forEach(flags.view::put);
-            return flags;
-        } catch (NamingException | RuntimeException e) {
-            LOG.warning("no Hazelcast cluster at payara/Hazelcast (" + e + "); state-change stickiness is off");
-            return NONE;
+            // Proxies made from application code get Payara's tenant control, which fails on the
+            // other members (see the Session Synchronizer): they are made on a plain thread.
+            FutureTask<HazelcastFlags> make = new FutureTask<>(() ->
+                    new HazelcastFlags(mirror(hz, MAP), mirror(hz, ReplicaWatermark.MAP)));
+            Thread t = new Thread(null, make, "qos-router-maps", 0, false);
+            t.start();
+            return make.get();
+        } catch (NamingException | RuntimeException | java.util.concurrent.ExecutionException e) {
+            LOG.warning("no Hazelcast cluster at payara/Hazelcast (" + e + "); state-change stickiness"
+                    + " and replica watermarks are off");
+            return new HazelcastFlags(Map.of(), Map.of());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reading the cluster's maps", e);
         }
+    }
+
+    private static Map<String, String> mirror(HazelcastInstance hz, String name) {
+        Map<String, String> view = new ConcurrentHashMap<>();
+        IMap<String, String> map = hz.getMap(name);
+        map.addEntryListener(new Mirror(view), true);
+        map.forEach(view::put);
+        return Collections.unmodifiableMap(view);
     }
 
     @Override
     public Optional<String> flaggedNode(String uid) {
-        return StateChangeFlags.nodeOf(view.get(uid));
+        return StateChangeFlags.nodeOf(flags.get(uid));
     }
 
-    /** Applies every change of the map to the local view. */
-    private final class Mirror implements EntryAddedListener<String, String>, EntryUpdatedListener<String, String>,
+    /** The replicas' watermarks as the replication agent last published them, by replica name. */
+    Map<String, ReplicaWatermark> watermarks() {
+        Map<String, ReplicaWatermark> out = new java.util.TreeMap<>();
+        watermarks.forEach((replica, value) -> ReplicaWatermark.decode(value).ifPresent(w -> out.put(replica, w)));
+        return out;
+    }
+
+    /** Applies every change of a map to a local view. */
+    private static final class Mirror implements EntryAddedListener<String, String>, EntryUpdatedListener<String, String>,
             EntryRemovedListener<String, String>, EntryEvictedListener<String, String>,
             EntryExpiredListener<String, String>, MapClearedListener {
+
+        private final Map<String, String> view;
+
+        Mirror(Map<String, String> view) {
+            this.view = view;
+        }
 
         @Override
         public void entryAdded(EntryEvent<String, String> e) {

@@ -24,7 +24,8 @@ public class RouterLifecycle implements ServletContextListener {
     public void contextInitialized(ServletContextEvent event) {
         MemberProperties member = MemberProperties.read(ConfigProvider.getConfig());
         RouterSettings settings = RouterSettings.of(member.cluster(), member.secrets());
-        RouterRuntime runtime = new RouterRuntime(settings, HazelcastFlags.lookup(), System::nanoTime);
+        HazelcastFlags maps = HazelcastFlags.lookup();
+        RouterRuntime runtime = new RouterRuntime(settings, maps, maps::watermarks, System::nanoTime);
         event.getServletContext().setAttribute(RouterRuntime.ATTRIBUTE, runtime);
         runtime.start();
         LOG.info("QoS-goal router started");

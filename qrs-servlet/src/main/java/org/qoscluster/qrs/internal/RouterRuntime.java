@@ -18,6 +18,7 @@ import org.qoscluster.config.ClusterConfig;
 import org.qoscluster.qrs.NodeRecord;
 import org.qoscluster.qrs.NodeSelector;
 import org.qoscluster.qrs.RouterSettings;
+import org.qoscluster.contract.ReplicaWatermark;
 import org.qoscluster.qrs.StateChangeFlags;
 import org.qoscluster.contract.UidCookie;
 
@@ -39,15 +40,18 @@ public final class RouterRuntime implements AutoCloseable {
     private final HealthChecker health;
     private final LongSupplier nanoClock;
     private final StateChangeFlags flags;
+    private final java.util.function.Supplier<Map<String, ReplicaWatermark>> watermarks;
     private final Map<String, AtomicLong> shed = new ConcurrentHashMap<>();
     /** Session id to the node that holds the session (affinity until issue 4); bounded, see {@link #rememberSession}. */
     private final Map<String, NodeRecord> sessions = new ConcurrentHashMap<>();
     private static final int MAX_SESSIONS = 200_000;
     private final AtomicLong requestIds = new AtomicLong();
 
-    public RouterRuntime(RouterSettings settings, StateChangeFlags flags, LongSupplier nanoClock) {
+    public RouterRuntime(RouterSettings settings, StateChangeFlags flags,
+                         java.util.function.Supplier<Map<String, ReplicaWatermark>> watermarks, LongSupplier nanoClock) {
         this.settings = settings;
         this.flags = flags;
+        this.watermarks = watermarks;
         this.nanoClock = nanoClock;
         ClusterConfig cluster = settings.cluster();
         this.nodes = cluster.nodes().stream()
@@ -136,6 +140,11 @@ public final class RouterRuntime implements AutoCloseable {
     /** The node a user's database-state-change flag pins them to, if any. */
     public Optional<NodeRecord> pinnedNode(String uid) {
         return flags.flaggedNode(uid).flatMap(name -> nodes.stream().filter(n -> n.name().equals(name)).findFirst());
+    }
+
+    /** The replicas' watermarks as last published by the replication agent, by replica name. */
+    public Map<String, ReplicaWatermark> watermarks() {
+        return watermarks.get();
     }
 
     public long nanoTime() {

@@ -27,7 +27,7 @@ import org.qoscluster.replication.TableSpec;
  */
 public final class Changes {
 
-    /** Transaction ids bound per {@code IN} list when a read window cut transactions in two. */
+    /** Row identifiers bound per {@code IN} list when looking rows up on a replica. */
     private static final int IN_LIST = 100;
 
     private Changes() {
@@ -118,28 +118,27 @@ public final class Changes {
         return new Batch(committed, completeBelow);
     }
 
-    /** The rest of each transaction's rows in the tables a read window cut, read by transaction id. */
+    /**
+     * The rest of each transaction's rows in the tables a read window cut: the rows past the cut,
+     * kept when they belong to one of {@code transactions}. This reads the rest of the backlog
+     * once per round while a replica catches up after a long absence (the change tables carry no
+     * index by transaction: every change would pay for it).
+     */
     private static List<Transaction> completed(Link master, Dialect dialect, Map<TableSpec, Long> cut,
                                                List<Transaction> transactions) throws SQLException {
         Map<String, List<Change>> byTx = new LinkedHashMap<>();
         transactions.forEach(tx -> byTx.put(tx.id(), new ArrayList<>(tx.changes())));
-        List<String> ids = new ArrayList<>(byTx.keySet());
         for (Map.Entry<TableSpec, Long> e : cut.entrySet()) {
             TableSpec t = e.getKey();
             PreparedStatement p = master.prepare(dialect.withoutLocks("SELECT " + changeColumns(dialect, t) + " FROM "
-                    + dialect.quote(t.changeTable()) + " WHERE QOS_SEQ > ? AND QOS_TX IN ("
-                    + String.join(", ", java.util.Collections.nCopies(IN_LIST, "?")) + ")"));
+                    + dialect.quote(t.changeTable()) + " WHERE QOS_SEQ > ?"));
             p.setMaxRows(0);
-            for (int from = 0; from < ids.size(); from += IN_LIST) {
-                p.setLong(1, e.getValue());
-                for (int i = 0; i < IN_LIST; i++) {
-                    // Unused places repeat the last id of the slice: one prepared statement serves all.
-                    p.setString(2 + i, ids.get(Math.min(from + i, Math.min(ids.size(), from + IN_LIST) - 1)));
-                }
-                try (ResultSet r = p.executeQuery()) {
-                    while (r.next()) {
-                        Change c = change(t, r);
-                        byTx.get(c.tx()).add(c);
+            p.setLong(1, e.getValue());
+            try (ResultSet r = p.executeQuery()) {
+                while (r.next()) {
+                    List<Change> changes = byTx.get(r.getString(2));
+                    if (changes != null) {
+                        changes.add(change(t, r));
                     }
                 }
             }

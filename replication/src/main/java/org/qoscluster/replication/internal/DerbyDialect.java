@@ -2,6 +2,7 @@ package org.qoscluster.replication.internal;
 
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -20,8 +21,8 @@ import org.qoscluster.replication.TableSpec;
 import org.qoscluster.replication.derby.DerbyFunctions;
 
 /**
- * Derby 10.16. Capture: sequences {@code QOS_SEQ} (changes) and {@code QOS_RID_SEQ} (row
- * identifiers), a function {@code QOS_TXID()} ({@link DerbyFunctions}, on the server's class
+ * Derby 10.16. Capture: a sequence {@code QOS_SEQ} (changes; a row identifier is a value of it
+ * plus the copy's block, {@code copy * 2^40}), a function {@code QOS_TXID()} ({@link DerbyFunctions}, on the server's class
  * path), and per table a row-identifier table {@code QOS_RID_T} and a change table
  * {@code QOS_CHG_T} (sequence, transaction, operation, time, row identifier, the row's columns,
  * the old primary key), both kept by AFTER INSERT/UPDATE/DELETE row triggers. Derby has neither
@@ -100,9 +101,12 @@ public final class DerbyDialect implements Dialect {
         if (copyNumber < 1 || copyNumber > MAX_COPY) {
             throw new IllegalArgumentException("copy number " + copyNumber + " is not in 1.." + MAX_COPY);
         }
+        // One sequence for changes and row identifiers: every sequence a writer's triggers use is
+        // one more catalog row Derby must update as its preallocated values run out, and a writer
+        // that meets another's update fails ("too much contention on sequence").
+        long ridBase = (long) copyNumber * RID_BLOCK;
         try (Statement s = master.createStatement()) {
             create(s, "CREATE SEQUENCE QOS_SEQ AS BIGINT START WITH 1");
-            create(s, "CREATE SEQUENCE QOS_RID_SEQ AS BIGINT START WITH " + ((long) copyNumber * RID_BLOCK + 1));
             create(s, "CREATE FUNCTION QOS_TXID() RETURNS VARCHAR(64) LANGUAGE JAVA PARAMETER STYLE JAVA NO SQL"
                     + " EXTERNAL NAME '" + DerbyFunctions.class.getName() + ".transactionId'");
             for (TableSpec t : tables) {
@@ -113,8 +117,9 @@ public final class DerbyDialect implements Dialect {
                 String oldKey = t.primaryKey().stream().map(k -> quote(OLD + k) + " " + t.typeOf(k)).collect(Collectors.joining(", "));
                 create(s, "CREATE TABLE " + chg + " (QOS_SEQ BIGINT NOT NULL PRIMARY KEY, QOS_TX VARCHAR(64) NOT NULL,"
                         + " QOS_OP CHAR(1) NOT NULL, QOS_TS TIMESTAMP NOT NULL, QOS_RID BIGINT, " + cols + ", " + oldKey + ")");
-                create(s, "CREATE INDEX " + quote("QOS_CHGTX_" + t.name()) + " ON " + chg + " (QOS_TX)");
-                createRowIdTable(s, t);
+                // No index beyond the sequence: each one is written by every change, and the
+                // table holds only the changes not yet on every replica.
+                createRowIdTable(s, t, false);
 
                 String names = t.columns().stream().map(col -> quote(col.name())).collect(Collectors.joining(", "));
                 String oldNames = t.primaryKey().stream().map(k -> quote(OLD + k)).collect(Collectors.joining(", "));
@@ -126,7 +131,7 @@ public final class DerbyDialect implements Dialect {
                 // identifier table moves (update) or loses (delete) the row, and after it gained it.
                 create(s, "CREATE TRIGGER " + quote("QOS_RI_" + t.name()) + " AFTER INSERT ON " + table
                         + " REFERENCING NEW AS N FOR EACH ROW INSERT INTO " + rid + " (QOS_RID, " + keys
-                        + ") VALUES (NEXT VALUE FOR QOS_RID_SEQ, " + refs("N", t.primaryKey()) + ")");
+                        + ") VALUES (NEXT VALUE FOR QOS_SEQ + " + ridBase + ", " + refs("N", t.primaryKey()) + ")");
                 create(s, "CREATE TRIGGER " + quote("QOS_I_" + t.name()) + " AFTER INSERT ON " + table
                         + " REFERENCING NEW AS N FOR EACH ROW " + insertInto + "'I', CURRENT_TIMESTAMP, " + ridOf(t, "N")
                         + ", " + refs("N", t.columnNames()) + ", " + refs("N", t.primaryKey()) + ")");
@@ -140,7 +145,7 @@ public final class DerbyDialect implements Dialect {
                 create(s, "CREATE TRIGGER " + quote("QOS_RU_" + t.name()) + " AFTER UPDATE OF " + keys + " ON " + table
                         + " REFERENCING OLD AS O NEW AS N FOR EACH ROW UPDATE " + rid + " SET "
                         + t.primaryKey().stream().map(k -> quote(k) + " = N." + quote(k)).collect(Collectors.joining(", "))
-                        + " WHERE QOS_RID = (SELECT C.QOS_RID FROM " + chg + " C WHERE C.QOS_SEQ = (SELECT MAX(QOS_SEQ) FROM " + chg
+                        + " WHERE " + keyMatch(t, "O") + " AND QOS_RID = (SELECT C.QOS_RID FROM " + chg + " C WHERE C.QOS_SEQ = (SELECT MAX(QOS_SEQ) FROM " + chg
                         + " WHERE QOS_TX = QOS_TXID() AND QOS_OP = 'U' AND "
                         + t.primaryKey().stream().map(k -> quote(OLD + k) + " = O." + quote(k)).collect(Collectors.joining(" AND "))
                         + "))");
@@ -150,18 +155,73 @@ public final class DerbyDialect implements Dialect {
                 create(s, "CREATE TRIGGER " + quote("QOS_RD_" + t.name()) + " AFTER DELETE ON " + table
                         + " REFERENCING OLD AS O FOR EACH ROW DELETE FROM " + rid + " WHERE " + keyMatch(t, "O"));
                 // Rows that were there before capture get their identifiers now.
-                s.executeUpdate("INSERT INTO " + rid + " (QOS_RID, " + keys + ") SELECT NEXT VALUE FOR QOS_RID_SEQ, "
+                s.executeUpdate("INSERT INTO " + rid + " (QOS_RID, " + keys + ") SELECT NEXT VALUE FOR QOS_SEQ + " + ridBase + ", "
                         + t.primaryKey().stream().map(k -> "T." + quote(k)).collect(Collectors.joining(", "))
                         + " FROM " + table + " T WHERE NOT EXISTS (SELECT 1 FROM " + rid + " R WHERE "
                         + t.primaryKey().stream().map(k -> "R." + quote(k) + " = T." + quote(k)).collect(Collectors.joining(" AND "))
                         + ")");
             }
         }
+        for (TableSpec t : tables) {
+            warmUp(master, t);
+        }
     }
 
-    /** {@code QOS_RID}, the row's identifier; the primary key of each row, indexed but not unique. */
-    private void createRowIdTable(Statement s, TableSpec t) throws SQLException {
-        create(s, "CREATE TABLE " + quote(t.rowIdTable()) + " (QOS_RID BIGINT NOT NULL PRIMARY KEY, "
+    /**
+     * Fires the new triggers once in a transaction that is rolled back. Derby compiles a trigger's
+     * action on its first firing, inside the firing transaction, writing its catalogue; several
+     * writers firing a new trigger at once then deadlock on the catalogue or fail with "too much
+     * contention on sequence" (reproduced with 8 writers; none once the triggers had fired once).
+     * Uses a row of the table (updated to itself, deleted, inserted back): a table with no row, or
+     * whose row others reference, stays cold for the operations it could not try.
+     */
+    private void warmUp(Connection master, TableSpec t) throws SQLException {
+        boolean auto = master.getAutoCommit();
+        master.setAutoCommit(false);
+        String cols = t.columnNames().stream().map(this::quote).collect(Collectors.joining(", "));
+        String where = t.primaryKey().stream().map(k -> quote(k) + " = ?").collect(Collectors.joining(" AND "));
+        try (Statement s = master.createStatement()) {
+            s.setMaxRows(1);
+            List<Object> row = new ArrayList<>();
+            try (ResultSet r = s.executeQuery("SELECT " + cols + " FROM " + quote(t.name()))) {
+                if (!r.next()) {
+                    return;
+                }
+                for (int i = 1; i <= t.columnNames().size(); i++) {
+                    row.add(r.getObject(i));
+                }
+            }
+            List<Object> key = t.primaryKey().stream().map(k -> row.get(t.columnNames().indexOf(k))).toList();
+            try (PreparedStatement u = master.prepareStatement("UPDATE " + quote(t.name()) + " SET "
+                    + t.primaryKey().stream().map(k -> quote(k) + " = " + quote(k)).collect(Collectors.joining(", "))
+                    + " WHERE " + where)) {
+                Changes.bind(u, 1, key);
+                u.executeUpdate();
+            }
+            try (PreparedStatement d = master.prepareStatement("DELETE FROM " + quote(t.name()) + " WHERE " + where);
+                 PreparedStatement i = master.prepareStatement("INSERT INTO " + quote(t.name()) + " (" + cols + ") VALUES ("
+                         + t.columnNames().stream().map(c -> "?").collect(Collectors.joining(", ")) + ")")) {
+                Changes.bind(d, 1, key);
+                d.executeUpdate();
+                Changes.bind(i, 1, row);
+                i.executeUpdate();
+            } catch (SQLException referenced) {
+                // the row is referenced by another table's foreign key: delete and insert stay cold
+            }
+        } finally {
+            master.rollback();
+            master.setAutoCommit(auto);
+        }
+    }
+
+
+    /**
+     * {@code QOS_RID}, the row's identifier, and the row's primary key, indexed but not unique (a
+     * statement that shifts keys passes through duplicates). Indexed by identifier only on a
+     * replica, where the apply looks rows up by it; on the master the triggers look up by key.
+     */
+    private void createRowIdTable(Statement s, TableSpec t, boolean byIdentifier) throws SQLException {
+        create(s, "CREATE TABLE " + quote(t.rowIdTable()) + " (QOS_RID BIGINT NOT NULL" + (byIdentifier ? " PRIMARY KEY" : "") + ", "
                 + t.primaryKey().stream().map(k -> quote(k) + " " + t.typeOf(k)).collect(Collectors.joining(", ")) + ")");
         create(s, "CREATE INDEX " + quote("QOS_RIDKEY_" + t.name()) + " ON " + quote(t.rowIdTable()) + " ("
                 + t.primaryKey().stream().map(this::quote).collect(Collectors.joining(", ")) + ")");
@@ -190,7 +250,7 @@ public final class DerbyDialect implements Dialect {
                         .collect(Collectors.joining(", "));
                 create(s, "CREATE TABLE " + quote(t.name()) + " (" + cols + ", PRIMARY KEY ("
                         + t.primaryKey().stream().map(this::quote).collect(Collectors.joining(", ")) + "))");
-                createRowIdTable(s, t);
+                createRowIdTable(s, t, true);
             }
             create(s, "CREATE TABLE QOS_APPLIED (QOS_TX VARCHAR(64) NOT NULL PRIMARY KEY, QOS_LAST_SEQ BIGINT NOT NULL,"
                     + " QOS_APPLIED_AT TIMESTAMP NOT NULL)");
@@ -200,6 +260,22 @@ public final class DerbyDialect implements Dialect {
                 return r.getLong(1) == 0;
             }
         }
+    }
+
+    @Override
+    public String describeOpen(Connection master, Set<String> ids) throws SQLException {
+        List<String> found = new ArrayList<>();
+        try (Statement s = master.createStatement();
+             ResultSet r = s.executeQuery("SELECT XID, TYPE, STATUS, USERNAME, SQL_TEXT FROM SYSCS_DIAG.TRANSACTION_TABLE"
+                     + " WHERE STATUS <> 'IDLE'")) {
+            while (r.next()) {
+                if (ids.contains(r.getString(1))) {
+                    found.add(r.getString(1) + " " + r.getString(2) + " " + r.getString(3) + " user " + r.getString(4)
+                            + " statement [" + r.getString(5) + "]");
+                }
+            }
+        }
+        return String.join("; ", found);
     }
 
     @Override

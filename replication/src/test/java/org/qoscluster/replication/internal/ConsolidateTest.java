@@ -1,0 +1,67 @@
+package org.qoscluster.replication.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.sql.Timestamp;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.qoscluster.replication.TableSpec;
+import org.qoscluster.replication.internal.Changes.Change;
+import org.qoscluster.replication.internal.Changes.RowState;
+import org.qoscluster.replication.internal.Changes.Transaction;
+
+class ConsolidateTest {
+
+    private static final TableSpec ACCOUNT = new TableSpec("ACCOUNT",
+            List.of(new TableSpec.Column("ID", "BIGINT"), new TableSpec.Column("OWNER", "VARCHAR(40)")), List.of("ID"));
+    private static final Timestamp AT = new Timestamp(0);
+
+    private static Change change(long seq, char op, long rid, long oldId, long newId, String owner) {
+        Map<String, Object> values = new LinkedHashMap<>();
+        values.put("ID", newId);
+        values.put("OWNER", owner);
+        return new Change(ACCOUNT, seq, "tx" + seq, op, AT, rid, values, List.of(oldId));
+    }
+
+    private static List<RowState> consolidate(Change... changes) {
+        List<Transaction> txs = new ArrayList<>();
+        for (Change c : changes) {
+            txs.add(new Transaction(c.tx(), List.of(c)));
+        }
+        return new ArrayList<>(Changes.consolidate(txs));
+    }
+
+    @Test
+    void shouldKeepOneFinalStatePerRowWithTheLaterValue() {
+        List<RowState> rows = consolidate(change(1, 'I', 7, 5, 5, "a"), change(2, 'U', 7, 5, 5, "b"),
+                change(3, 'U', 7, 5, 5, "c"));
+        assertEquals(1, rows.size());
+        assertEquals("c", rows.get(0).values.get("OWNER"));
+        assertEquals(List.of(5L), rows.get(0).before);
+    }
+
+    @Test
+    void shouldFollowRowsByIdentifierThroughAKeyShift() {
+        // UPDATE ACCOUNT SET ID = ID + 1 over rows 1 (rid 10) and 2 (rid 20): by key, "old key 2"
+        // would name the row that had just moved there.
+        List<RowState> rows = consolidate(change(1, 'U', 10, 1, 2, "first"), change(2, 'U', 20, 2, 3, "second"));
+        assertEquals(2, rows.size());
+        assertEquals(List.of(1L), rows.get(0).before);
+        assertEquals(List.of(2L), rows.get(0).newKey());
+        assertEquals("first", rows.get(0).values.get("OWNER"));
+        assertEquals(List.of(2L), rows.get(1).before);
+        assertEquals(List.of(3L), rows.get(1).newKey());
+    }
+
+    @Test
+    void shouldEndDeletedWhenTheLastChangeDeletes() {
+        List<RowState> rows = consolidate(change(1, 'U', 7, 5, 5, "b"), change(2, 'D', 7, 5, 5, "b"));
+        assertEquals(1, rows.size());
+        assertNull(rows.get(0).values);
+    }
+}
