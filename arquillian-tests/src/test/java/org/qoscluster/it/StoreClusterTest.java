@@ -105,8 +105,7 @@ class StoreClusterTest {
     @Order(5)
     void shouldCopyTheStoreToEveryReplicaThroughTheReplicationAgent(Cluster cluster) throws Exception {
         // Orders, customers and stock written by the tests above reach both replicas, and so does
-        // a customer made now (the tests above may have run before the agent installed capture:
-        // their rows came with the initial copy, this one as a change).
+        // a customer made now.
         assertOk(StoreClient.at(cluster.storeUri(), TIMEOUT).post("api/customers",
                 "{\"name\":\"Eve\",\"email\":\"replica.eve@example.org\"}"));
         StoreDatabase master = db(cluster);

@@ -128,7 +128,13 @@ public final class Cluster implements AutoCloseable {
             joinAll(members);
             if (!config.replicas().isEmpty()) {
                 // After the nodes: their JPA layer has created the tables whose changes it captures.
+                // Ready once every replica has its initial copy, so capture is on before anyone
+                // writes through the router.
                 cluster.startReplicationAgent();
+                for (DatabaseSpec replica : config.replicas()) {
+                    readiness.awaitReplicaCopied(REPLICATION_AGENT, config.jdbcUrl(replica),
+                            () -> PartProcess.handle(dir, REPLICATION_AGENT).isPresent(), deadline);
+                }
             }
             return cluster;
         } catch (RuntimeException e) {

@@ -59,6 +59,23 @@ public final class Readiness {
     }
 
     /** Waits until {@code uri} answers 200. */
+    /**
+     * Waits until the replication agent has installed capture on the master and made the initial
+     * copy of {@code jdbcUrl}, a replica: its position table has its row.
+     */
+    public void awaitReplicaCopied(String part, String jdbcUrl, BooleanSupplier alive, Instant deadline) {
+        await(part, alive, deadline, () -> {
+            try (Connection c = DriverManager.getConnection(jdbcUrl, "qos", "qos");
+                 var s = c.createStatement();
+                 var r = s.executeQuery("SELECT COUNT(*) FROM QOS_POSITION")) {
+                r.next();
+                return r.getLong(1) > 0 ? null : "no initial copy yet";
+            } catch (SQLException e) {
+                return e.getMessage();
+            }
+        });
+    }
+
     public void awaitHttp(String part, URI uri, BooleanSupplier alive, Instant deadline) {
         // One client per wait, closed connections and all: a probe never reuses a connection
         // that the starting server dropped.
