@@ -33,9 +33,6 @@ public final class Commands {
                 // at 2,300 transactions/s with 1,000): allocate 100,000 at a time, not 100. A
                 // crash loses at most that many values: gaps, which nothing relies on.
                 "-Dderby.language.sequence.preallocator=100000",
-                // Look for a deadlock after 2 s of waiting for a lock, not 20: a deadlocked
-                // request then fails (and is retried by its user) in 2 s instead of hanging 20.
-                "-Dderby.locks.deadlockTimeout=2",
                 "-cp", layout.derbyServerClassPath(), "org.apache.derby.drda.NetworkServerControl",
                 "start", "-h", config.host(), "-p", Integer.toString(db.port()), "-noSecurityManager");
     }
