@@ -144,13 +144,17 @@ public final class ReplicationAgent implements AutoCloseable {
         if (tables == null) {
             install();
         }
-        Dialect.Horizon horizon;
         try {
-            horizon = dialect.horizon(master.connection(), tables);
+            return round();
         } catch (SQLException e) {
+            // A replica's failures stay inside its Replica; what reaches here failed on the master.
             master.reset();
             throw e;
         }
+    }
+
+    private int round() throws SQLException {
+        Dialect.Horizon horizon = dialect.horizon(master.connection(), tables);
         if (horizon.nextSequence() < deletedBelow) {
             // The change tables were emptied up to there: every change below was written.
             horizon = new Dialect.Horizon(deletedBelow, horizon.openTransactions());
@@ -167,12 +171,7 @@ public final class ReplicationAgent implements AutoCloseable {
         Map<Long, Changes.Batch> reads = new HashMap<>();
         for (Replica r : replicas.values()) {
             if (r.reachable && !reads.containsKey(r.low)) {
-                try {
-                    reads.put(r.low, Changes.read(master, dialect, tables, r.low, horizon, batchRows));
-                } catch (SQLException e) {
-                    master.reset();
-                    throw e;
-                }
+                reads.put(r.low, Changes.read(master, dialect, tables, r.low, horizon, batchRows));
             }
         }
         // The replicas apply at the same time, each on its own connection.
@@ -200,13 +199,8 @@ public final class ReplicationAgent implements AutoCloseable {
             below = Math.min(below, r.known ? r.low : 0);
         }
         if (below > deletedBelow && below != Long.MAX_VALUE) {
-            try {
-                Changes.deleteBelow(master, dialect, tables, below);
-                deletedBelow = below;
-            } catch (SQLException e) {
-                master.reset();
-                throw e;
-            }
+            Changes.deleteBelow(master, dialect, tables, below);
+            deletedBelow = below;
         }
         return applied;
     }
@@ -274,13 +268,17 @@ public final class ReplicationAgent implements AutoCloseable {
 
     private ExecutorService appliers() {
         if (appliers == null) {
-            appliers = Executors.newFixedThreadPool(Math.max(1, replicas.size()), r -> {
-                Thread t = new Thread(r, "qos-replication-apply");
-                t.setDaemon(true);
-                return t;
-            });
+            appliers = Executors.newFixedThreadPool(Math.max(1, replicas.size()), daemon("qos-replication-apply"));
         }
         return appliers;
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
     }
 
     /** What {@code replica} has applied, if known yet. */
@@ -290,11 +288,7 @@ public final class ReplicationAgent implements AutoCloseable {
 
     /** Ships every {@code interval} on a thread of its own until {@link #close()}. */
     public synchronized void start(Duration interval) {
-        loop = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "qos-replication-agent");
-            t.setDaemon(true);
-            return t;
-        });
+        loop = Executors.newSingleThreadScheduledExecutor(daemon("qos-replication-agent"));
         String[] lastFailure = {null};
         loop.scheduleWithFixedDelay(() -> {
             try {

@@ -226,7 +226,7 @@ public final class Changes {
      * then the surviving rows and their identifiers are inserted.
      */
     private static void write(Link replica, Dialect d, TableSpec t, List<RowState> rows) throws SQLException {
-        String where = t.primaryKey().stream().map(k -> d.quote(k) + " = ?").collect(Collectors.joining(" AND "));
+        String where = keyWhere(d, t);
         Set<List<Object>> keys = new LinkedHashSet<>();
         for (RowState row : rows) {
             keys.add(row.before);
@@ -314,7 +314,13 @@ public final class Changes {
         return cols;
     }
 
-    private static String insert(Dialect d, String table, List<String> cols) {
+    /** {@code K1 = ? AND K2 = ?}: a row by its primary key, bound with {@link #bind}. */
+    static String keyWhere(Dialect d, TableSpec t) {
+        return t.primaryKey().stream().map(k -> d.quote(k) + " = ?").collect(Collectors.joining(" AND "));
+    }
+
+    /** {@code INSERT INTO table (cols) VALUES (?, ...)}. */
+    static String insert(Dialect d, String table, List<String> cols) {
         return "INSERT INTO " + d.quote(table) + " (" + cols.stream().map(d::quote).collect(Collectors.joining(", "))
                 + ") VALUES (" + cols.stream().map(c -> "?").collect(Collectors.joining(", ")) + ")";
     }

@@ -179,7 +179,7 @@ public final class DerbyDialect implements Dialect {
         boolean auto = master.getAutoCommit();
         master.setAutoCommit(false);
         String cols = t.columnNames().stream().map(this::quote).collect(Collectors.joining(", "));
-        String where = t.primaryKey().stream().map(k -> quote(k) + " = ?").collect(Collectors.joining(" AND "));
+        String where = Changes.keyWhere(this, t);
         try (Statement s = master.createStatement()) {
             s.setMaxRows(1);
             List<Object> row = new ArrayList<>();
@@ -199,8 +199,7 @@ public final class DerbyDialect implements Dialect {
                 u.executeUpdate();
             }
             try (PreparedStatement d = master.prepareStatement("DELETE FROM " + quote(t.name()) + " WHERE " + where);
-                 PreparedStatement i = master.prepareStatement("INSERT INTO " + quote(t.name()) + " (" + cols + ") VALUES ("
-                         + t.columnNames().stream().map(c -> "?").collect(Collectors.joining(", ")) + ")")) {
+                 PreparedStatement i = master.prepareStatement(Changes.insert(this, t.name(), t.columnNames()))) {
                 Changes.bind(d, 1, key);
                 d.executeUpdate();
                 Changes.bind(i, 1, row);
