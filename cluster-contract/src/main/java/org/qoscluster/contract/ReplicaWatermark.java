@@ -36,18 +36,13 @@ public record ReplicaWatermark(long sequence, long epochMillis, long lagMillis) 
 
     /** The watermark in {@code value}; empty for null or a malformed value. */
     public static Optional<ReplicaWatermark> decode(String value) {
-        if (value == null) {
-            return Optional.empty();
-        }
-        String[] parts = value.split("\\|", -1);
-        if (parts.length != 3) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(new ReplicaWatermark(Long.parseLong(parts[0]), Long.parseLong(parts[1]),
-                    Long.parseLong(parts[2])));
-        } catch (IllegalArgumentException e) {
-            return Optional.empty();
-        }
+        return PipeFields.split(value, 3).flatMap(parts -> {
+            try {
+                return Optional.of(new ReplicaWatermark(Long.parseLong(parts[0]), Long.parseLong(parts[1]),
+                        Long.parseLong(parts[2])));
+            } catch (IllegalArgumentException e) {
+                return Optional.empty();
+            }
+        });
     }
 }
