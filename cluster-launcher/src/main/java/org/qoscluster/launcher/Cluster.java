@@ -139,6 +139,7 @@ public final class Cluster implements AutoCloseable {
             return cluster;
         } catch (RuntimeException e) {
             String tails = cluster.logTails(40);
+            cluster.dumpMemberThreads();
             stop(dir);
             throw new LauncherException("cluster start failed: " + e.getMessage() + "\n" + tails, e);
         }
@@ -269,6 +270,30 @@ public final class Cluster implements AutoCloseable {
         }
         PartProcess.start(stateDir, REPLICATION_AGENT, "agent", 0, Commands.replicationAgent(config, layout, stateDir));
         LOG.info("part=replication-agent started");
+    }
+
+    /**
+     * Writes a thread dump of every member still running to {@code logs/NAME-threads.txt}, so a
+     * start that failed because a member stopped answering leaves evidence behind (a node that
+     * Payara calls ready and that never answers its first health check was seen a few times).
+     */
+    private void dumpMemberThreads() {
+        for (MemberSpec m : config.members()) {
+            PartProcess.handle(stateDir, m.name()).ifPresent(p -> {
+                Path out = stateDir.resolve("logs").resolve(m.name() + "-threads.txt");
+                Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+                try {
+                    new ProcessBuilder(jcmd.toString(), Long.toString(p.pid()), "Thread.print")
+                            .redirectErrorStream(true).redirectOutput(out.toFile()).start()
+                            .waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+                    LOG.info("part={} threads dumped to {}", m.name(), out);
+                } catch (java.io.IOException ex) {
+                    LOG.warn("part={} no thread dump: {}", m.name(), ex.toString());
+                } catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+        }
     }
 
     /** Where the members read their secrets ({@code --secretsdir}). */
