@@ -21,10 +21,11 @@ public interface Dialect {
     List<TableSpec> describe(Connection c, List<String> tables) throws SQLException;
 
     /**
-     * Creates what capture needs on the master (sequences, change tables, row-identifier tables,
-     * triggers) and gives every existing row a row identifier; idempotent. Row identifiers made
-     * here lie in {@code copyNumber * 2^40} and the next 2^40 values, so two copies never hand out
-     * the same one.
+     * Creates what capture needs on the master (sequence, change tables written by one trigger per
+     * event, row-identifier tables) and gives every existing row a row identifier; creates only
+     * what is missing, so a restarted agent neither waits on nor disturbs the writers. Row
+     * identifiers lie in {@code copyNumber * 2^40} and the next 2^40 values, so two copies never
+     * hand out the same one; changes get theirs from the agent afterwards.
      */
     void installCapture(Connection master, List<TableSpec> tables, int copyNumber) throws SQLException;
 

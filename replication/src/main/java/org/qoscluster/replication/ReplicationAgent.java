@@ -33,6 +33,7 @@ import java.util.logging.Logger;
 import org.qoscluster.replication.internal.Changes;
 import org.qoscluster.replication.internal.DerbyDialect;
 import org.qoscluster.replication.internal.Link;
+import org.qoscluster.replication.internal.RowIds;
 
 /**
  * The replication agent (R1, R3, R4, R6): installs change capture on the master, and in rounds
@@ -91,6 +92,9 @@ public final class ReplicationAgent implements AutoCloseable {
     private final Deque<Dialect.Horizon> history = new ArrayDeque<>();
     private List<TableSpec> tables;
     private long deletedBelow;
+    /** Every change below it has its row identifier (RowIds); 0 at start: one look at them all. */
+    private long identifiedBelow;
+    private final long ridBase;
     private ScheduledExecutorService loop;
     private ExecutorService appliers;
     private Instant heldSince;
@@ -110,6 +114,7 @@ public final class ReplicationAgent implements AutoCloseable {
         this.clock = clock;
         this.batchRows = batchRows;
         this.copyNumber = copyNumber;
+        this.ridBase = RowIds.base(copyNumber);
         this.listener = listener;
     }
 
@@ -165,6 +170,7 @@ public final class ReplicationAgent implements AutoCloseable {
         }
         long settled = settled(horizon);
         reportHeldBack(horizon, settled);
+        identifiedBelow = RowIds.identify(master, dialect, tables, horizon, identifiedBelow, batchRows, ridBase);
         for (Replica r : replicas.values()) {
             r.connect();
         }

@@ -83,8 +83,11 @@ public final class Readiness {
         await(part, alive, deadline, () -> {
             try {
                 HttpRequest r = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).GET().build();
-                int status = http.send(r, HttpResponse.BodyHandlers.discarding()).statusCode();
-                return status == 200 ? null : uri + " answered " + status;
+                HttpResponse<String> answer = http.send(r, HttpResponse.BodyHandlers.ofString());
+                String body = answer.body().strip();
+                // The body says why (the router's site page lists its nodes' health).
+                return answer.statusCode() == 200 ? null : uri + " answered " + answer.statusCode()
+                        + (body.isEmpty() ? "" : ": " + (body.length() > 300 ? body.substring(0, 300) + "..." : body));
             } catch (IOException e) {
                 return uri + ": " + e;
             } catch (InterruptedException e) {

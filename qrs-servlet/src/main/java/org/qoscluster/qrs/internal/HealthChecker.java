@@ -3,6 +3,8 @@ package org.qoscluster.qrs.internal;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
@@ -33,6 +35,7 @@ final class HealthChecker implements AutoCloseable {
     private final List<NodeRecord> nodes;
     private final HttpClient client;
     private final ScheduledExecutorService timer;
+    private final Set<NodeRecord> checking = ConcurrentHashMap.newKeySet();
 
     HealthChecker(RouterSettings settings, List<NodeRecord> nodes, HttpClient client, ThreadFactory threads) {
         this.settings = settings;
@@ -45,22 +48,37 @@ final class HealthChecker implements AutoCloseable {
         timer.scheduleWithFixedDelay(this::checkAll, 0, settings.healthIntervalMs(), TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * One check per node at a time, as HAProxy does: a node slower than the interval gets no pile
+     * of checks whose late answers would interleave. Never throws, since a scheduled task that
+     * throws is never run again and every node would stay where it was.
+     */
     private void checkAll() {
         for (NodeRecord node : nodes) {
-            client.newRequest(node.base().resolve(settings.healthPath().substring(1)))
-                    .timeout(settings.healthTimeoutMs(), TimeUnit.MILLISECONDS)
-                    .send(new BufferingResponseListener(64 * 1024) {
-                        @Override
-                        public void onComplete(Result result) {
-                            record(node, result.isFailed() ? "health check failed: " + result.getFailure()
-                                    : verdict(result.getResponse().getStatus(), getContentAsString(StandardCharsets.UTF_8)));
-                        }
-                    });
+            if (!checking.add(node)) {
+                continue;
+            }
+            try {
+                client.newRequest(node.base().resolve(settings.healthPath().substring(1)))
+                        .timeout(settings.healthTimeoutMs(), TimeUnit.MILLISECONDS)
+                        .send(new BufferingResponseListener(64 * 1024) {
+                            @Override
+                            public void onComplete(Result result) {
+                                checking.remove(node);
+                                record(node, result.isFailed() ? "health check failed: " + result.getFailure()
+                                        : verdict(result.getResponse().getStatus(), getContentAsString(StandardCharsets.UTF_8)));
+                            }
+                        });
+            } catch (RuntimeException | LinkageError e) {
+                checking.remove(node);
+                record(node, "health check not sent: " + e);
+            }
         }
     }
 
     private void record(NodeRecord node, String problem) {
         boolean wasHealthy = node.healthy();
+        String before = node.lastHealthProblem();
         if (problem == null) {
             node.markUp(settings.healthRise());
             if (!wasHealthy && node.healthy()) {
@@ -70,6 +88,9 @@ final class HealthChecker implements AutoCloseable {
             node.markDown(problem);
             if (wasHealthy) {
                 LOG.warning(() -> "node=" + node.name() + " out of rotation: " + problem);
+            } else if (!problem.equals(before)) {
+                // Why a node stays out (starting, refusing, timing out), once per change of reason.
+                LOG.info(() -> "node=" + node.name() + " not in rotation: " + problem);
             }
         }
     }

@@ -34,9 +34,9 @@ public final class Changes {
     }
 
     /**
-     * One captured row change: {@code rid} the row's identifier (null only for a row written while
-     * capture was being installed), {@code values} by column name, {@code oldKey} the primary key
-     * before it, {@code at} the master's time of the change.
+     * One captured row change: {@code rid} the row's identifier (null until {@link RowIds} gave
+     * it one), {@code values} by column name, {@code oldKey} the primary key before it, {@code at}
+     * the master's time of the change.
      */
     public record Change(TableSpec table, long seq, String tx, char op, Timestamp at, Long rid,
                          Map<String, Object> values, List<Object> oldKey) {
@@ -114,8 +114,20 @@ public final class Changes {
         if (!cut.isEmpty() && !committed.isEmpty()) {
             committed = completed(master, dialect, cut, committed);
         }
-        committed.sort(Comparator.comparingLong(Transaction::lastSeq));
-        return new Batch(committed, completeBelow);
+        // A transaction with a change not identified yet (RowIds works through a backlog in
+        // steps) waits for a later round, and the batch is complete only below it.
+        List<Transaction> identified = new ArrayList<>(committed.size());
+        for (Transaction tx : committed) {
+            if (tx.changes().stream().allMatch(c -> c.rid() != null)) {
+                identified.add(tx);
+            } else {
+                completeBelow = Math.min(completeBelow, tx.firstSeq());
+            }
+        }
+        long below = completeBelow;
+        identified.removeIf(tx -> tx.firstSeq() >= below);
+        identified.sort(Comparator.comparingLong(Transaction::lastSeq));
+        return new Batch(identified, completeBelow);
     }
 
     /**
@@ -169,8 +181,9 @@ public final class Changes {
             oldKey.add(r.getObject(i++));
         }
         long rid = r.getLong(5);
+        Long identified = r.wasNull() ? null : rid; // at once: wasNull() speaks of the last column read
         return new Change(t, r.getLong(1), r.getString(2), r.getString(3).charAt(0), r.getTimestamp(4),
-                r.wasNull() ? null : rid, values, oldKey);
+                identified, values, oldKey);
     }
 
     /**

@@ -22,10 +22,11 @@ import org.qoscluster.replication.derby.DerbyFunctions;
 
 /**
  * Derby 10.16. Capture: a sequence {@code QOS_SEQ} (changes; a row identifier is a value of it
- * plus the copy's block, {@code copy * 2^40}), a function {@code QOS_TXID()} ({@link DerbyFunctions}, on the server's class
- * path), and per table a row-identifier table {@code QOS_RID_T} and a change table
- * {@code QOS_CHG_T} (sequence, transaction, operation, time, row identifier, the row's columns,
- * the old primary key), both kept by AFTER INSERT/UPDATE/DELETE row triggers. Derby has neither
+ * plus the copy's block, see {@link RowIds}), a function {@code QOS_TXID()} ({@link DerbyFunctions}, on the server's class
+ * path), and per table a change table {@code QOS_CHG_T} (sequence, transaction, operation, time,
+ * row identifier, the row's columns, the old primary key) written by one AFTER INSERT, UPDATE and
+ * DELETE row trigger each, and a row-identifier table {@code QOS_RID_T} that the agent keeps
+ * from the changes ({@link RowIds}); rows there before capture get theirs at install. Derby has neither
  * updatable views nor INSTEAD OF triggers, so the identifier lives beside the row rather than in
  * it (R2): the application's table, its {@code SELECT *} and its writes stay as they were.
  * Horizon: the highest change sequence read uncommitted, then the non-idle rows of
@@ -39,9 +40,6 @@ public final class DerbyDialect implements Dialect {
     private static final Set<String> SCALED = Set.of("DECIMAL", "NUMERIC");
     /** Column prefix of a change row's old primary key. */
     public static final String OLD = "QOS_OLD_";
-    /** Each copy hands out row identifiers from its own block of 2^40. */
-    static final long RID_BLOCK = 1L << 40;
-    static final int MAX_COPY = (int) (Long.MAX_VALUE / RID_BLOCK) - 1;
 
     @Override
     public String quote(String identifier) {
@@ -98,77 +96,94 @@ public final class DerbyDialect implements Dialect {
 
     @Override
     public void installCapture(Connection master, List<TableSpec> tables, int copyNumber) throws SQLException {
-        if (copyNumber < 1 || copyNumber > MAX_COPY) {
-            throw new IllegalArgumentException("copy number " + copyNumber + " is not in 1.." + MAX_COPY);
-        }
         // One sequence for changes and row identifiers: every sequence a writer's triggers use is
         // one more catalog row Derby must update as its preallocated values run out, and a writer
         // that meets another's update fails ("too much contention on sequence").
-        long ridBase = (long) copyNumber * RID_BLOCK;
+        long ridBase = RowIds.base(copyNumber);
+        // Only what is missing is created: a CREATE TRIGGER that fails because the trigger exists
+        // has already locked the table and invalidated every statement compiled against it, so
+        // each agent restart would stall the writers and make them recompile at once. A table's
+        // capture is made in one transaction, which ends by writing its row in QOS_CAPTURED.
+        Set<String> have = existing(master);
+        List<TableSpec> created = new ArrayList<>();
+        boolean auto = master.getAutoCommit();
+        master.setAutoCommit(false);
         try (Statement s = master.createStatement()) {
-            create(s, "CREATE SEQUENCE QOS_SEQ AS BIGINT START WITH 1");
-            create(s, "CREATE FUNCTION QOS_TXID() RETURNS VARCHAR(64) LANGUAGE JAVA PARAMETER STYLE JAVA NO SQL"
+            create(s, have, "SEQUENCE:QOS_SEQ", "CREATE SEQUENCE QOS_SEQ AS BIGINT START WITH 1");
+            create(s, have, "FUNCTION:QOS_TXID", "CREATE FUNCTION QOS_TXID() RETURNS VARCHAR(64) LANGUAGE JAVA PARAMETER STYLE JAVA NO SQL"
                     + " EXTERNAL NAME '" + DerbyFunctions.class.getName() + ".transactionId'");
+            create(s, have, "TABLE:QOS_CAPTURED", "CREATE TABLE QOS_CAPTURED (QOS_TABLE VARCHAR(128) NOT NULL PRIMARY KEY,"
+                    + " QOS_AT TIMESTAMP NOT NULL)");
+            master.commit();
+            Set<String> captured = new HashSet<>();
+            try (ResultSet r = s.executeQuery("SELECT QOS_TABLE FROM QOS_CAPTURED")) {
+                while (r.next()) {
+                    captured.add(r.getString(1));
+                }
+            }
+            master.commit();
             for (TableSpec t : tables) {
+                if (captured.contains(t.name())) {
+                    continue;
+                }
                 String table = quote(t.name());
                 String chg = quote(t.changeTable());
                 String rid = quote(t.rowIdTable());
+                String keys = t.primaryKey().stream().map(this::quote).collect(Collectors.joining(", "));
+                s.execute("LOCK TABLE " + table + " IN EXCLUSIVE MODE");
                 String cols = t.columns().stream().map(col -> quote(col.name()) + " " + col.type()).collect(Collectors.joining(", "));
                 String oldKey = t.primaryKey().stream().map(k -> quote(OLD + k) + " " + t.typeOf(k)).collect(Collectors.joining(", "));
-                create(s, "CREATE TABLE " + chg + " (QOS_SEQ BIGINT NOT NULL PRIMARY KEY, QOS_TX VARCHAR(64) NOT NULL,"
+                create(s, have, "TABLE:" + t.changeTable(), "CREATE TABLE " + chg + " (QOS_SEQ BIGINT NOT NULL PRIMARY KEY, QOS_TX VARCHAR(64) NOT NULL,"
                         + " QOS_OP CHAR(1) NOT NULL, QOS_TS TIMESTAMP NOT NULL, QOS_RID BIGINT, " + cols + ", " + oldKey + ")");
                 // No index beyond the sequence: each one is written by every change, and the
-                // table holds only the changes not yet on every replica.
-                createRowIdTable(s, t, false);
-
-                String names = t.columns().stream().map(col -> quote(col.name())).collect(Collectors.joining(", "));
-                String oldNames = t.primaryKey().stream().map(k -> quote(OLD + k)).collect(Collectors.joining(", "));
-                String keys = t.primaryKey().stream().map(this::quote).collect(Collectors.joining(", "));
-                String insertInto = "INSERT INTO " + chg + " (QOS_SEQ, QOS_TX, QOS_OP, QOS_TS, QOS_RID, " + names
-                        + ", " + oldNames + ") VALUES (NEXT VALUE FOR QOS_SEQ, QOS_TXID(), ";
-                // Triggers of one event fire in the order they were made, each for every row of the
-                // statement before the next: the change row looks the identifier up before the
-                // identifier table moves (update) or loses (delete) the row, and after it gained it.
-                create(s, "CREATE TRIGGER " + quote("QOS_RI_" + t.name()) + " AFTER INSERT ON " + table
-                        + " REFERENCING NEW AS N FOR EACH ROW INSERT INTO " + rid + " (QOS_RID, " + keys
-                        + ") VALUES (NEXT VALUE FOR QOS_SEQ + " + ridBase + ", " + refs("N", t.primaryKey()) + ")");
-                create(s, "CREATE TRIGGER " + quote("QOS_I_" + t.name()) + " AFTER INSERT ON " + table
-                        + " REFERENCING NEW AS N FOR EACH ROW " + insertInto + "'I', CURRENT_TIMESTAMP, " + ridOf(t, "N")
-                        + ", " + refs("N", t.columnNames()) + ", " + refs("N", t.primaryKey()) + ")");
-                create(s, "CREATE TRIGGER " + quote("QOS_U_" + t.name()) + " AFTER UPDATE ON " + table
-                        + " REFERENCING OLD AS O NEW AS N FOR EACH ROW " + insertInto + "'U', CURRENT_TIMESTAMP, " + ridOf(t, "O")
-                        + ", " + refs("N", t.columnNames()) + ", " + refs("O", t.primaryKey()) + ")");
-                // A key change moves the identifier to the new key. It is found through the change
-                // row just written (keyed by the old key within this transaction), not by key in
-                // the identifier table: a statement that shifts keys (SET ID = ID + 1) passes
-                // through duplicates there.
-                create(s, "CREATE TRIGGER " + quote("QOS_RU_" + t.name()) + " AFTER UPDATE OF " + keys + " ON " + table
-                        + " REFERENCING OLD AS O NEW AS N FOR EACH ROW UPDATE " + rid + " SET "
-                        + t.primaryKey().stream().map(k -> quote(k) + " = N." + quote(k)).collect(Collectors.joining(", "))
-                        + " WHERE " + keyMatch(t, "O") + " AND QOS_RID = (SELECT C.QOS_RID FROM " + chg + " C WHERE C.QOS_SEQ = (SELECT MAX(QOS_SEQ) FROM " + chg
-                        + " WHERE QOS_TX = QOS_TXID() AND QOS_OP = 'U' AND "
-                        + t.primaryKey().stream().map(k -> quote(OLD + k) + " = O." + quote(k)).collect(Collectors.joining(" AND "))
-                        + "))");
-                create(s, "CREATE TRIGGER " + quote("QOS_D_" + t.name()) + " AFTER DELETE ON " + table
-                        + " REFERENCING OLD AS O FOR EACH ROW " + insertInto + "'D', CURRENT_TIMESTAMP, " + ridOf(t, "O")
-                        + ", " + refs("O", t.columnNames()) + ", " + refs("O", t.primaryKey()) + ")");
-                create(s, "CREATE TRIGGER " + quote("QOS_RD_" + t.name()) + " AFTER DELETE ON " + table
-                        + " REFERENCING OLD AS O FOR EACH ROW DELETE FROM " + rid + " WHERE " + keyMatch(t, "O"));
-                // Rows that were there before capture get their identifiers now.
+                // table holds only the changes not yet on every replica. The identifier table is
+                // written by the agent alone (RowIds).
+                createRowIdTable(s, have, t);
+                // Rows that were there before capture get their identifiers now, before the triggers
+                // compile (a transaction that compiled them cannot draw from the sequence: "too much
+                // contention"); the table is locked so that no row comes in between.
                 s.executeUpdate("INSERT INTO " + rid + " (QOS_RID, " + keys + ") SELECT NEXT VALUE FOR QOS_SEQ + " + ridBase + ", "
                         + t.primaryKey().stream().map(k -> "T." + quote(k)).collect(Collectors.joining(", "))
                         + " FROM " + table + " T WHERE NOT EXISTS (SELECT 1 FROM " + rid + " R WHERE "
                         + t.primaryKey().stream().map(k -> "R." + quote(k) + " = T." + quote(k)).collect(Collectors.joining(" AND "))
                         + ")");
+
+                String names = t.columns().stream().map(col -> quote(col.name())).collect(Collectors.joining(", "));
+                String oldNames = t.primaryKey().stream().map(k -> quote(OLD + k)).collect(Collectors.joining(", "));
+                // The identifier stays empty: the agent fills it in (RowIds).
+                String insertInto = "INSERT INTO " + chg + " (QOS_SEQ, QOS_TX, QOS_OP, QOS_TS, " + names
+                        + ", " + oldNames + ") VALUES (NEXT VALUE FOR QOS_SEQ, QOS_TXID(), ";
+                // One trigger per event: Derby runs each trigger's action as a statement of its own.
+                create(s, have, "TRIGGER:QOS_I_" + t.name(), "CREATE TRIGGER " + quote("QOS_I_" + t.name()) + " AFTER INSERT ON " + table
+                        + " REFERENCING NEW AS N FOR EACH ROW " + insertInto + "'I', CURRENT_TIMESTAMP, "
+                        + refs("N", t.columnNames()) + ", " + refs("N", t.primaryKey()) + ")");
+                create(s, have, "TRIGGER:QOS_U_" + t.name(), "CREATE TRIGGER " + quote("QOS_U_" + t.name()) + " AFTER UPDATE ON " + table
+                        + " REFERENCING OLD AS O NEW AS N FOR EACH ROW " + insertInto + "'U', CURRENT_TIMESTAMP, "
+                        + refs("N", t.columnNames()) + ", " + refs("O", t.primaryKey()) + ")");
+                create(s, have, "TRIGGER:QOS_D_" + t.name(), "CREATE TRIGGER " + quote("QOS_D_" + t.name()) + " AFTER DELETE ON " + table
+                        + " REFERENCING OLD AS O FOR EACH ROW " + insertInto + "'D', CURRENT_TIMESTAMP, "
+                        + refs("O", t.columnNames()) + ", " + refs("O", t.primaryKey()) + ")");
+                try (PreparedStatement done = master.prepareStatement("INSERT INTO QOS_CAPTURED (QOS_TABLE, QOS_AT) VALUES (?, CURRENT_TIMESTAMP)")) {
+                    done.setString(1, t.name());
+                    done.executeUpdate();
+                }
+                master.commit();
+                created.add(t);
             }
+        } catch (SQLException e) {
+            master.rollback();
+            throw e;
+        } finally {
+            master.setAutoCommit(auto);
         }
-        for (TableSpec t : tables) {
+        for (TableSpec t : created) {
             warmUp(master, t);
         }
     }
 
     /**
-     * Fires the new triggers once in a transaction that is rolled back. Derby compiles a trigger's
+     * Fires new triggers once in a transaction that is rolled back (only new ones: it takes row
+     * locks, and an agent restart must not wait on the application's open transactions). Derby compiles a trigger's
      * action on its first firing, inside the firing transaction, writing its catalogue; several
      * writers firing a new trigger at once then deadlock on the catalogue or fail with "too much
      * contention on sequence" (reproduced with 8 writers; none once the triggers had fired once).
@@ -215,25 +230,14 @@ public final class DerbyDialect implements Dialect {
 
 
     /**
-     * {@code QOS_RID}, the row's identifier, and the row's primary key, indexed but not unique (a
-     * statement that shifts keys passes through duplicates). Indexed by identifier only on a
-     * replica, where the apply looks rows up by it; on the master the triggers look up by key.
+     * {@code QOS_RID}, the row's identifier (primary key), and the row's primary key, indexed but
+     * not unique (a statement that shifts keys passes through duplicates).
      */
-    private void createRowIdTable(Statement s, TableSpec t, boolean byIdentifier) throws SQLException {
-        create(s, "CREATE TABLE " + quote(t.rowIdTable()) + " (QOS_RID BIGINT NOT NULL" + (byIdentifier ? " PRIMARY KEY" : "") + ", "
+    private void createRowIdTable(Statement s, Set<String> have, TableSpec t) throws SQLException {
+        create(s, have, "TABLE:" + t.rowIdTable(), "CREATE TABLE " + quote(t.rowIdTable()) + " (QOS_RID BIGINT NOT NULL PRIMARY KEY, "
                 + t.primaryKey().stream().map(k -> quote(k) + " " + t.typeOf(k)).collect(Collectors.joining(", ")) + ")");
-        create(s, "CREATE INDEX " + quote("QOS_RIDKEY_" + t.name()) + " ON " + quote(t.rowIdTable()) + " ("
+        create(s, have, "INDEX:QOS_RIDKEY_" + t.name(), "CREATE INDEX " + quote("QOS_RIDKEY_" + t.name()) + " ON " + quote(t.rowIdTable()) + " ("
                 + t.primaryKey().stream().map(this::quote).collect(Collectors.joining(", ")) + ")");
-    }
-
-    private String ridOf(TableSpec t, String alias) {
-        return "(SELECT R.QOS_RID FROM " + quote(t.rowIdTable()) + " R WHERE "
-                + t.primaryKey().stream().map(k -> "R." + quote(k) + " = " + alias + "." + quote(k)).collect(Collectors.joining(" AND "))
-                + ")";
-    }
-
-    private String keyMatch(TableSpec t, String alias) {
-        return t.primaryKey().stream().map(k -> quote(k) + " = " + alias + "." + quote(k)).collect(Collectors.joining(" AND "));
     }
 
     private String refs(String alias, List<String> columns) {
@@ -242,18 +246,19 @@ public final class DerbyDialect implements Dialect {
 
     @Override
     public boolean prepareReplica(Connection replica, List<TableSpec> tables) throws SQLException {
+        Set<String> have = existing(replica);
         try (Statement s = replica.createStatement()) {
             for (TableSpec t : tables) {
                 String cols = t.columns().stream()
                         .map(col -> quote(col.name()) + " " + col.type() + (t.primaryKey().contains(col.name()) ? " NOT NULL" : ""))
                         .collect(Collectors.joining(", "));
-                create(s, "CREATE TABLE " + quote(t.name()) + " (" + cols + ", PRIMARY KEY ("
+                create(s, have, "TABLE:" + t.name(), "CREATE TABLE " + quote(t.name()) + " (" + cols + ", PRIMARY KEY ("
                         + t.primaryKey().stream().map(this::quote).collect(Collectors.joining(", ")) + "))");
-                createRowIdTable(s, t, true);
+                createRowIdTable(s, have, t);
             }
-            create(s, "CREATE TABLE QOS_APPLIED (QOS_TX VARCHAR(64) NOT NULL PRIMARY KEY, QOS_LAST_SEQ BIGINT NOT NULL,"
+            create(s, have, "TABLE:QOS_APPLIED", "CREATE TABLE QOS_APPLIED (QOS_TX VARCHAR(64) NOT NULL PRIMARY KEY, QOS_LAST_SEQ BIGINT NOT NULL,"
                     + " QOS_APPLIED_AT TIMESTAMP NOT NULL)");
-            create(s, "CREATE TABLE QOS_POSITION (QOS_LOW BIGINT NOT NULL, QOS_AT TIMESTAMP NOT NULL)");
+            create(s, have, "TABLE:QOS_POSITION", "CREATE TABLE QOS_POSITION (QOS_LOW BIGINT NOT NULL, QOS_AT TIMESTAMP NOT NULL)");
             try (ResultSet r = s.executeQuery("SELECT COUNT(*) FROM QOS_POSITION")) {
                 r.next();
                 return r.getLong(1) == 0;
@@ -310,7 +315,33 @@ public final class DerbyDialect implements Dialect {
         return new Horizon(highest + 1, open);
     }
 
-    private static void create(Statement s, String ddl) throws SQLException {
+    /**
+     * The objects of the connection's current schema, as {@code KIND:NAME}; not sequences, whose
+     * catalogue a scan must not touch while writers draw from them (Derby: "too much contention").
+     */
+    private static Set<String> existing(Connection c) throws SQLException {
+        Set<String> found = new HashSet<>();
+        String inSchema = " S ON X.SCHEMAID = S.SCHEMAID WHERE S.SCHEMANAME = CURRENT SCHEMA";
+        try (Statement s = c.createStatement();
+             ResultSet r = s.executeQuery("SELECT 'TABLE:' || X.TABLENAME FROM SYS.SYSTABLES X JOIN SYS.SYSSCHEMAS" + inSchema
+                     + " UNION ALL SELECT 'TRIGGER:' || X.TRIGGERNAME FROM SYS.SYSTRIGGERS X JOIN SYS.SYSSCHEMAS" + inSchema
+                     + " UNION ALL SELECT 'INDEX:' || X.CONGLOMERATENAME FROM SYS.SYSCONGLOMERATES X JOIN SYS.SYSSCHEMAS" + inSchema
+                     + " UNION ALL SELECT 'FUNCTION:' || X.ALIAS FROM SYS.SYSALIASES X JOIN SYS.SYSSCHEMAS" + inSchema)) {
+            while (r.next()) {
+                found.add(r.getString(1));
+            }
+        }
+        return found;
+    }
+
+    /**
+     * Runs {@code ddl} unless {@code have} holds {@code key} (a sequence is always tried: its
+     * "exists" error comes before any lock); another agent racing to make it is fine.
+     */
+    private static void create(Statement s, Set<String> have, String key, String ddl) throws SQLException {
+        if (have.contains(key)) {
+            return;
+        }
         try {
             s.execute(ddl);
         } catch (SQLException e) {
