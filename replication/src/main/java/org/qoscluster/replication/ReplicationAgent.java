@@ -92,6 +92,7 @@ public final class ReplicationAgent implements AutoCloseable {
     private final Deque<Dialect.Horizon> history = new ArrayDeque<>();
     private List<TableSpec> tables;
     private long deletedBelow;
+    private static final long SLOW_ROUND_NANOS = 100_000_000L;
     /** Every change below it has its row identifier (RowIds); 0 at start: one look at them all. */
     private long identifiedBelow;
     private final long ridBase;
@@ -159,6 +160,7 @@ public final class ReplicationAgent implements AutoCloseable {
     }
 
     private int round() throws SQLException {
+        long t0 = System.nanoTime();
         Dialect.Horizon horizon = dialect.horizon(master.connection(), tables);
         if (horizon.nextSequence() < deletedBelow) {
             // The change tables were emptied up to there: every change below was written.
@@ -170,7 +172,9 @@ public final class ReplicationAgent implements AutoCloseable {
         }
         long settled = settled(horizon);
         reportHeldBack(horizon, settled);
+        long t1 = System.nanoTime();
         identifiedBelow = RowIds.identify(master, dialect, tables, horizon, identifiedBelow, batchRows, ridBase);
+        long t2 = System.nanoTime();
         for (Replica r : replicas.values()) {
             r.connect();
         }
@@ -180,6 +184,7 @@ public final class ReplicationAgent implements AutoCloseable {
                 reads.put(r.low, Changes.read(master, dialect, tables, r.low, horizon, batchRows));
             }
         }
+        long t3 = System.nanoTime();
         // The replicas apply at the same time, each on its own connection.
         List<Future<Integer>> applies = new ArrayList<>();
         for (Replica r : replicas.values()) {
@@ -200,6 +205,7 @@ public final class ReplicationAgent implements AutoCloseable {
                 return applied;
             }
         }
+        long t4 = System.nanoTime();
         long below = Long.MAX_VALUE;
         for (Replica r : replicas.values()) {
             below = Math.min(below, r.known ? r.low : 0);
@@ -207,6 +213,13 @@ public final class ReplicationAgent implements AutoCloseable {
         if (below > deletedBelow && below != Long.MAX_VALUE) {
             Changes.deleteBelow(master, dialect, tables, below);
             deletedBelow = below;
+        }
+        long t5 = System.nanoTime();
+        if (t5 - t0 > SLOW_ROUND_NANOS) {
+            // Where a round's time went, when it holds replication back noticeably.
+            LOG.info(String.format(java.util.Locale.ROOT, "slow round: %d ms (horizon %d, identify %d, read %d, apply %d,"
+                    + " delete %d), %d transactions applied", (t5 - t0) / 1_000_000, (t1 - t0) / 1_000_000,
+                    (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000, (t4 - t3) / 1_000_000, (t5 - t4) / 1_000_000, applied));
         }
         return applied;
     }
