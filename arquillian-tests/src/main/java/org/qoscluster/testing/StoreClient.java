@@ -44,8 +44,11 @@ public final class StoreClient {
         return new StoreClient(http, otherBase);
     }
 
-    /** A reply: its status, its content type and its body, parsed as JSON where it is JSON. */
-    public record Reply(int status, String contentType, String body) {
+    /**
+     * A reply: its status, its content type, its body (parsed as JSON where it is JSON), and the
+     * database copy that answered a read ({@code X-Qos-Read-From}, empty if none was named).
+     */
+    public record Reply(int status, String contentType, String body, String readFrom) {
 
         public JsonNode json() {
             try {
@@ -57,7 +60,7 @@ public final class StoreClient {
 
         @Override
         public String toString() {
-            return status + " " + contentType + " " + body;
+            return status + " " + contentType + (readFrom.isEmpty() ? "" : " read from " + readFrom) + " " + body;
         }
     }
 
@@ -77,7 +80,8 @@ public final class StoreClient {
         }
         try {
             HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-            return new Reply(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), r.body());
+            return new Reply(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), r.body(),
+                    r.headers().firstValue("X-Qos-Read-From").orElse(""));
         } catch (IOException e) {
             throw new IllegalStateException(method + " " + base.resolve(path) + " failed: " + e, e);
         } catch (InterruptedException e) {

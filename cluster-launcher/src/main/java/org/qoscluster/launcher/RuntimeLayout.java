@@ -21,7 +21,8 @@ import java.util.List;
 public record RuntimeLayout(Path payaraMicroJar, Path derbyDir, Path storeWar, Path routerWar, Path clusterLibDir) {
 
     private static final String REPLICATION_JAR = "replication.jar";
-    private static final List<String> CLUSTER_LIB_JARS = List.of("session-synchronizer.jar", "cluster-contract.jar", "server-config.jar");
+    private static final List<String> CLUSTER_LIB_JARS = List.of("session-synchronizer.jar", "entity-clone-annotations.jar",
+            "cluster-contract.jar", "server-config.jar");
 
     private static final List<String> DERBY_JARS = List.of("derby.jar", "derbynet.jar", "derbyshared.jar",
             "derbytools.jar", "derbyclient.jar");

@@ -18,8 +18,13 @@ public interface StateChangeFlags {
     /** The Hazelcast map that holds the flags. */
     String MAP = StateChangeFlag.MAP;
 
+    /** The user's flag, if set. */
+    Optional<StateChangeFlag> flag(String uid);
+
     /** The node recorded with the user's flag, if the flag is set. */
-    Optional<String> flaggedNode(String uid);
+    default Optional<String> flaggedNode(String uid) {
+        return flag(uid).map(StateChangeFlag::node);
+    }
 
     /** No flags at all: for a router without a cluster. */
     StateChangeFlags NONE = uid -> Optional.empty();

@@ -410,6 +410,10 @@ public final class ReplicationAgent implements AutoCloseable {
             try {
                 if (!todo.isEmpty() || newLow > low) {
                     Changes.apply(link, dialect, todo, newLow, Timestamp.from(now));
+                } else if (!link.connection().isValid(2)) {
+                    // Nothing to write, yet the watermark's time says "the replica was there then":
+                    // a replica that died while idle must not look fresh to readers.
+                    throw new SQLException("the replica does not answer");
                 }
             } catch (SQLException e) {
                 down(e);

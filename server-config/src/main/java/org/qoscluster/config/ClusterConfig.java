@@ -166,6 +166,17 @@ public final class ClusterConfig {
         return databases.subList(1, databases.size());
     }
 
+    /**
+     * The replica {@code member} reads from: nodes take the replicas in turn ({@code node-1}
+     * the first); empty for the router or when there is no replica.
+     */
+    public java.util.Optional<DatabaseSpec> replicaOf(MemberSpec member) {
+        int index = nodes.indexOf(member);
+        List<DatabaseSpec> replicas = replicas();
+        return index < 0 || replicas.isEmpty() ? java.util.Optional.empty()
+                : java.util.Optional.of(replicas.get(index % replicas.size()));
+    }
+
     /** The application nodes, {@code node-1} first. */
     public List<MemberSpec> nodes() {
         return nodes;

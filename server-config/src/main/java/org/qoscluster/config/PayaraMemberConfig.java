@@ -27,6 +27,13 @@ public final class PayaraMemberConfig {
     public static final String TEMPLATE_ENTRY = "MICRO-INF/domain/domain.xml";
     /** The MicroProfile Config key holding the member's own name. */
     public static final String MEMBER_NAME_KEY = "qos.member.name";
+    /**
+     * The MicroProfile Config key holding the replica a node reads from (issue 6), absent when
+     * the cluster has none; the node's JDBC resource {@link #NODE_REPLICA_JNDI} reaches it.
+     */
+    public static final String MEMBER_REPLICA_KEY = "qos.member.replica";
+    /** The JDBC resource of a node's own replica (the master's when there is no replica). */
+    public static final String NODE_REPLICA_JNDI = "jdbc/qos/replica";
     /** The MicroProfile Config key holding the member's role, {@code router} or {@code node}. */
     public static final String MEMBER_ROLE_KEY = "qos.member.role";
     /** The JDBC driver classes Payara Micro needs on its class path ({@code --addlibs}). */

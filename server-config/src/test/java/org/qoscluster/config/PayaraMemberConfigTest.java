@@ -44,6 +44,26 @@ class PayaraMemberConfigTest {
     }
 
     @Test
+    void shouldGiveEachNodeItsOwnReplicaInTurnAndTheRouterNone() throws Exception {
+        XPath x = xpath();
+        List<DatabaseSpec> replicas = config.replicas();
+        assertEquals(2, replicas.size(), "the default cluster has two replicas");
+        for (int i = 0; i < config.nodes().size(); i++) {
+            Document d = domainXml(config.nodes().get(i));
+            DatabaseSpec own = replicas.get(i % replicas.size());
+            assertEquals(own.poolName(), x.evaluate("/domain/resources/jdbc-resource[@jndi-name='"
+                    + PayaraMemberConfig.NODE_REPLICA_JNDI + "']/@pool-name", d));
+            assertEquals(1.0, x.evaluate("count(/domain/servers/server/resource-ref[@ref='" + PayaraMemberConfig.NODE_REPLICA_JNDI
+                    + "'])", d, XPathConstants.NUMBER));
+            assertEquals(own.name(), microProfileProperties(d).get(PayaraMemberConfig.MEMBER_REPLICA_KEY));
+        }
+        Document router = domainXml(config.router());
+        assertEquals(config.master().poolName(), x.evaluate("/domain/resources/jdbc-resource[@jndi-name='"
+                + PayaraMemberConfig.NODE_REPLICA_JNDI + "']/@pool-name", router));
+        assertEquals(null, microProfileProperties(router).get(PayaraMemberConfig.MEMBER_REPLICA_KEY));
+    }
+
+    @Test
     void shouldClusterEveryMemberOverLoopbackTcpIp() throws Exception {
         Document d = domainXml(config.nodes().get(1));
         XPath x = xpath();

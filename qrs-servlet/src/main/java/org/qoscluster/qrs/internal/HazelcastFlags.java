@@ -22,6 +22,7 @@ import com.hazelcast.map.listener.EntryUpdatedListener;
 import com.hazelcast.map.listener.MapClearedListener;
 
 import org.qoscluster.contract.ReplicaWatermark;
+import org.qoscluster.contract.StateChangeFlag;
 import org.qoscluster.qrs.StateChangeFlags;
 
 /**
@@ -78,8 +79,9 @@ final class HazelcastFlags implements StateChangeFlags {
     }
 
     @Override
-    public Optional<String> flaggedNode(String uid) {
-        return StateChangeFlags.nodeOf(flags.get(uid));
+    public Optional<StateChangeFlag> flag(String uid) {
+        String value = flags.get(uid);
+        return value == null ? Optional.empty() : StateChangeFlag.decode(value);
     }
 
     /** The replicas' watermarks as the replication agent last published them, by replica name. */

@@ -137,9 +137,24 @@ public final class RouterRuntime implements AutoCloseable {
         return uidCookie;
     }
 
-    /** The node a user's database-state-change flag pins them to, if any. */
+    /**
+     * The node a user's database-state-change flag pins them to, if any (M10): until every
+     * replica's published watermark covers the flagged write, after which the flag clears by
+     * itself and the user is routed by goal again. With no replica, or no watermark known, the
+     * flag holds.
+     */
     public Optional<NodeRecord> pinnedNode(String uid) {
-        return flags.flaggedNode(uid).flatMap(name -> nodes.stream().filter(n -> n.name().equals(name)).findFirst());
+        return flags.flag(uid).filter(f -> !replicatedEverywhere(f.sequence()))
+                .flatMap(f -> nodes.stream().filter(n -> n.name().equals(f.node())).findFirst());
+    }
+
+    private boolean replicatedEverywhere(long sequence) {
+        List<String> replicas = settings.cluster().replicas().stream().map(r -> r.name()).toList();
+        if (replicas.isEmpty()) {
+            return false;
+        }
+        Map<String, ReplicaWatermark> known = watermarks.get();
+        return replicas.stream().allMatch(r -> known.containsKey(r) && known.get(r).covers(sequence));
     }
 
     /** The replicas' watermarks as last published by the replication agent, by replica name. */

@@ -11,7 +11,6 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.qoscluster.store.service.Catalog;
 import org.qoscluster.store.service.DatabaseIdentity;
 
 /**
@@ -29,9 +28,6 @@ public class HealthResource {
     }
 
     @Inject
-    private Catalog catalog;
-
-    @Inject
     private DatabaseIdentity database;
 
     @Inject
@@ -41,7 +37,7 @@ public class HealthResource {
     @GET
     public Response health() {
         try {
-            long products = catalog.page(0, 1, null).total();
+            long products = database.productCount();
             return Response.ok(new Health("UP", node, database.copyName(), products, null)).build();
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "node={0} health check failed: {1}", new Object[] {node, e.toString()});

@@ -1,7 +1,5 @@
 package org.qoscluster.store.api;
 
-import java.util.List;
-
 import jakarta.inject.Inject;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.GET;
@@ -36,7 +34,7 @@ public class OrdersResource {
     }
 
     @GET
-    public List<OrderView> history() {
-        return orders.history(SessionState.customer(request));
+    public Response history() {
+        return ReadFrom.ok(orders.history(SessionState.customer(request)));
     }
 }

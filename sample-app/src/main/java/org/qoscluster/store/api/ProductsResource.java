@@ -8,10 +8,9 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
 
 import org.qoscluster.store.service.Catalog;
-import org.qoscluster.store.service.Views.ProductPage;
-import org.qoscluster.store.service.Views.ProductView;
 
 /** {@code GET /api/products?offset=0&limit=20&q=lamp} and {@code GET /api/products/{id}}. */
 @Path("/products")
@@ -22,15 +21,15 @@ public class ProductsResource {
     private Catalog catalog;
 
     @GET
-    public ProductPage page(@QueryParam("offset") @DefaultValue("0") int offset,
-                            @QueryParam("limit") @DefaultValue("20") int limit,
-                            @QueryParam("q") String query) {
-        return catalog.page(offset, limit, query);
+    public Response page(@QueryParam("offset") @DefaultValue("0") int offset,
+                         @QueryParam("limit") @DefaultValue("20") int limit,
+                         @QueryParam("q") String query) {
+        return ReadFrom.ok(catalog.page(offset, limit, query));
     }
 
     @GET
     @Path("/{id:[0-9]{1,18}}")
-    public ProductView product(@PathParam("id") long id) {
-        return catalog.product(id);
+    public Response product(@PathParam("id") long id) {
+        return ReadFrom.ok(catalog.product(id));
     }
 }

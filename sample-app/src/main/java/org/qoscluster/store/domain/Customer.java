@@ -8,8 +8,11 @@ import jakarta.persistence.Id;
 import jakarta.persistence.NamedQuery;
 import jakarta.persistence.Table;
 
+import org.qoscluster.clone.ReplicatedEntity;
+
 /** A shopper, known by e-mail address. */
 @Entity
+@ReplicatedEntity(unit = "store")
 @Table(name = "CUSTOMER")
 @NamedQuery(name = Customer.BY_EMAIL, query = "SELECT c FROM Customer c WHERE c.email = :email")
 public class Customer {

@@ -16,8 +16,11 @@ import jakarta.persistence.OneToMany;
 import jakarta.persistence.OrderBy;
 import jakarta.persistence.Table;
 
+import org.qoscluster.clone.ReplicatedEntity;
+
 /** A placed order: its lines and total are fixed at checkout. */
 @Entity
+@ReplicatedEntity(unit = "store")
 @Table(name = "CUSTOMER_ORDER")
 @NamedQuery(name = CustomerOrder.BY_CUSTOMER,
         query = "SELECT o FROM CustomerOrder o WHERE o.customer.id = :customer ORDER BY o.id DESC")

@@ -8,8 +8,11 @@ import jakarta.persistence.Id;
 import jakarta.persistence.ManyToOne;
 import jakarta.persistence.Table;
 
+import org.qoscluster.clone.ReplicatedEntity;
+
 /** One product of an order, with the price it was sold at. */
 @Entity
+@ReplicatedEntity(unit = "store")
 @Table(name = "ORDER_LINE")
 public class OrderLine {
 

@@ -7,8 +7,11 @@ import jakarta.persistence.NamedQuery;
 import jakarta.persistence.Table;
 import jakarta.persistence.Version;
 
+import org.qoscluster.clone.ReplicatedEntity;
+
 /** A catalogue item. Ids are fixed (1..N) so that seeding is idempotent across nodes. */
 @Entity
+@ReplicatedEntity(unit = "store")
 @Table(name = "PRODUCT")
 @NamedQuery(name = Product.COUNT, query = "SELECT COUNT(p) FROM Product p")
 @NamedQuery(name = Product.IDS, query = "SELECT p.id FROM Product p")

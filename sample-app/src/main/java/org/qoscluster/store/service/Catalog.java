@@ -3,24 +3,28 @@ package org.qoscluster.store.service;
 import java.util.Locale;
 
 import jakarta.ejb.Stateless;
-import jakarta.persistence.EntityManager;
-import jakarta.persistence.PersistenceContext;
+import jakarta.inject.Inject;
 
 import org.qoscluster.store.domain.Product;
+import org.qoscluster.store.domain.ProductReadWrite;
 import org.qoscluster.store.service.Views.ProductPage;
 import org.qoscluster.store.service.Views.ProductView;
+import org.qoscluster.store.service.Views.Served;
 
-/** Reads the product catalogue. */
+/**
+ * Reads the product catalogue, through the products' read-write clone: from this node's replica
+ * unless the user has a write it lacks (issue 6).
+ */
 @Stateless
 public class Catalog {
 
     /** Largest page a client may ask for. */
     public static final int MAX_PAGE = 100;
 
-    @PersistenceContext(unitName = "store")
-    private EntityManager em;
+    @Inject
+    private ProductReadWrite products;
 
-    public ProductPage page(int offset, int limit, String query) {
+    public Served<ProductPage> page(int offset, int limit, String query) {
         if (offset < 0) {
             throw StoreException.badRequest("offset: " + offset + " is negative");
         }
@@ -32,22 +36,23 @@ public class Catalog {
         }
         String like = "%" + (query == null ? "" : query.toLowerCase(Locale.ROOT)
                 .replace("\\", "").replace("%", "").replace("_", "")) + "%";
-        long total = em.createNamedQuery(Product.PAGE_COUNT, Long.class).setParameter("q", like).getSingleResult();
-        var items = em.createNamedQuery(Product.PAGE, Product.class).setParameter("q", like)
-                .setFirstResult(offset).setMaxResults(limit).getResultList()
-                .stream().map(ProductView::of).toList();
-        return new ProductPage(total, offset, limit, items);
+        return products.read(em -> {
+            long total = em.createNamedQuery(Product.PAGE_COUNT, Long.class).setParameter("q", like).getSingleResult();
+            var items = em.createNamedQuery(Product.PAGE, Product.class).setParameter("q", like)
+                    .setFirstResult(offset).setMaxResults(limit).getResultList()
+                    .stream().map(ProductView::of).toList();
+            return new Served<>(new ProductPage(total, offset, limit, items), DatabaseIdentity.copyName(em));
+        });
     }
 
-    public ProductView product(long id) {
-        return ProductView.of(require(id));
-    }
-
-    Product require(long id) {
-        Product p = em.find(Product.class, id);
-        if (p == null) {
+    public Served<ProductView> product(long id) {
+        Served<ProductView> found = products.read(em -> {
+            Product p = em.find(Product.class, id);
+            return new Served<>(p == null ? null : ProductView.of(p), DatabaseIdentity.copyName(em));
+        });
+        if (found.value() == null) {
             throw StoreException.notFound("product " + id + " does not exist");
         }
-        return p;
+        return found;
     }
 }

@@ -3,10 +3,12 @@ package org.qoscluster.store.service;
 import java.util.regex.Pattern;
 
 import jakarta.ejb.Stateless;
+import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
 
 import org.qoscluster.store.domain.Customer;
+import org.qoscluster.store.domain.CustomerReadWrite;
 import org.qoscluster.store.service.Views.CustomerView;
 
 /** Registers customers and finds them again by e-mail address. */
@@ -18,7 +20,10 @@ public class Customers {
     @PersistenceContext(unitName = "store")
     private EntityManager em;
 
-    /** The customer with this e-mail address, registered now if new. */
+    @Inject
+    private CustomerReadWrite customerClone;
+
+    /** The customer with this e-mail address, registered now if new (looked up on the master: no double sign-up). */
     public CustomerView signIn(String name, String email) {
         if (email == null || !EMAIL.matcher(email).matches()) {
             throw StoreException.badRequest("email: " + quote(email) + " is not an e-mail address");
@@ -31,13 +36,13 @@ public class Customers {
             return CustomerView.of(found.get(0));
         }
         Customer c = new Customer(name.strip(), email);
-        em.persist(c);
-        em.flush();
+        customerClone.persist(c);
         return CustomerView.of(c);
     }
 
+    /** From this node's replica unless the user has a write it lacks (a new customer reads the master until then). */
     public CustomerView customer(long id) {
-        Customer c = em.find(Customer.class, id);
+        Customer c = customerClone.find(id);
         if (c == null) {
             throw StoreException.notFound("customer " + id + " does not exist");
         }

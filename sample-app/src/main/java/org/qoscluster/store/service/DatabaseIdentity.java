@@ -4,6 +4,8 @@ import jakarta.ejb.Stateless;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
 
+import org.qoscluster.store.domain.Product;
+
 /**
  * Which database copy this node's writes reach, read from the database itself: the launcher
  * labels each copy with the Derby database property {@code qos.copy.name}. The router's health
@@ -16,6 +18,16 @@ public class DatabaseIdentity {
     private EntityManager em;
 
     public String copyName() {
+        return copyName(em);
+    }
+
+    /** The products on the master (the health check reads the copy that takes this node's writes). */
+    public long productCount() {
+        return em.createNamedQuery(Product.COUNT, Long.class).getSingleResult();
+    }
+
+    /** The name of the copy {@code em} reads, as the copy itself says. */
+    static String copyName(EntityManager em) {
         Object name = em.createNativeQuery("VALUES SYSCS_UTIL.SYSCS_GET_DATABASE_PROPERTY('qos.copy.name')")
                 .getSingleResult();
         return name == null ? "unlabelled" : name.toString();

@@ -14,10 +14,12 @@ import jakarta.persistence.PersistenceContext;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.qoscluster.store.domain.Customer;
 import org.qoscluster.store.domain.CustomerOrder;
+import org.qoscluster.store.domain.CustomerOrderReadWrite;
 import org.qoscluster.store.domain.Product;
 import org.qoscluster.store.service.Views.CartLine;
 import org.qoscluster.store.service.Views.CartView;
 import org.qoscluster.store.service.Views.OrderView;
+import org.qoscluster.store.service.Views.Served;
 
 /** Checkout and order history. */
 @Stateless
@@ -28,6 +30,10 @@ public class Orders {
 
     @Inject
     private Clock clock;
+
+    /** Writes record the user's state change; history reads go to a replica when it has them. */
+    @Inject
+    private CustomerOrderReadWrite orderClone;
 
     @Inject
     @ConfigProperty(name = "qos.member.name", defaultValue = "standalone")
@@ -58,15 +64,15 @@ public class Orders {
             p.take(line.getValue());
             order.addLine(p, line.getValue());
         }
-        em.persist(order);
-        em.flush();
+        orderClone.persist(order);
         return OrderView.of(order);
     }
 
-    public List<OrderView> history(long customerId) {
-        return em.createNamedQuery(CustomerOrder.BY_CUSTOMER, CustomerOrder.class)
+    /** The customer's orders: from this node's replica unless the user has a write it lacks. */
+    public Served<List<OrderView>> history(long customerId) {
+        return orderClone.read(e -> new Served<>(e.createNamedQuery(CustomerOrder.BY_CUSTOMER, CustomerOrder.class)
                 .setParameter("customer", customerId).getResultList()
-                .stream().map(OrderView::of).toList();
+                .stream().map(OrderView::of).toList(), DatabaseIdentity.copyName(e)));
     }
 
     /** The cart with current names and prices. */

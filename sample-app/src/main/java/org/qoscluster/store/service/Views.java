@@ -23,6 +23,10 @@ public final class Views {
     public record ProductPage(long total, int offset, int limit, List<ProductView> items) {
     }
 
+    /** What a read returned, and the database copy that answered it (its {@code qos.copy.name}). */
+    public record Served<T>(T value, String readFrom) {
+    }
+
     public record CustomerView(long id, String name, String email) {
         public static CustomerView of(Customer c) {
             return new CustomerView(c.getId(), c.getName(), c.getEmail());

@@ -4,6 +4,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.util.Map;
+import java.util.Optional;
 
 import javax.xml.XMLConstants;
 import javax.xml.parsers.DocumentBuilder;
@@ -88,6 +89,18 @@ public final class DomainXmlPatcher {
             ref.setAttribute("ref", db.jndiName());
             server.appendChild(ref);
         }
+
+        // A node reads from one replica (nodes take the replicas in turn), through one more JDBC
+        // resource on that replica's pool; with no replica, the master's.
+        Optional<DatabaseSpec> ownReplica = config.replicaOf(member);
+        Element alias = doc.createElement("jdbc-resource");
+        alias.setAttribute("pool-name", ownReplica.orElse(config.master()).poolName());
+        alias.setAttribute("jndi-name", PayaraMemberConfig.NODE_REPLICA_JNDI);
+        resources.appendChild(alias);
+        Element aliasRef = doc.createElement("resource-ref");
+        aliasRef.setAttribute("ref", PayaraMemberConfig.NODE_REPLICA_JNDI);
+        server.appendChild(aliasRef);
+        ownReplica.ifPresent(r -> addProperty(serverConfig, MP_PREFIX + PayaraMemberConfig.MEMBER_REPLICA_KEY, r.name()));
 
         firstChild(firstChild(firstChild(serverConfig, "network-config"), "network-listeners"), "network-listener")
                 .setAttribute("port", Integer.toString(member.httpPort()));

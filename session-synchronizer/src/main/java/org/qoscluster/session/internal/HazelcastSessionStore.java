@@ -68,7 +68,7 @@ final class HazelcastSessionStore implements SessionStore {
      * other members (its HK2 locator is already shut down when the tenant is deserialized), so the
      * maps are created outside the application; the records carry no application class anyway.
      */
-    private static <T> T outsideApplication(java.util.concurrent.Callable<T> task) {
+    static <T> T outsideApplication(java.util.concurrent.Callable<T> task) {
         java.util.concurrent.FutureTask<T> future = new java.util.concurrent.FutureTask<>(task);
         Thread t = new Thread(null, future, "qos-session-store-init", 0, false);
         t.setContextClassLoader(HazelcastSessionStore.class.getClassLoader());

@@ -1,0 +1,93 @@
+package org.qoscluster.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.qoscluster.testing.StoreAssertions.assertOk;
+
+import java.time.Duration;
+import java.util.function.Supplier;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.qoscluster.launcher.Cluster;
+import org.qoscluster.testing.QosCluster;
+import org.qoscluster.testing.StoreClient;
+
+/**
+ * Read/write routing with read-your-writes (issue 6), through the router, on two nodes each
+ * reading its own replica, with replication held back to one round every 2 s. Which copy
+ * answered a read is what the copy itself says ({@code X-Qos-Read-From}, from the database
+ * property {@code qos.copy.name} read in the same query's connection).
+ */
+@QosCluster(nodes = 2, replicas = 2, properties = {"qos.router.health.timeout-ms=3000", "qos.replication.interval-ms=2000"})
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ReadYourWritesTest {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+    private static StoreClient.Reply await(Supplier<StoreClient.Reply> read, java.util.function.Predicate<StoreClient.Reply> done,
+                                           Duration within, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
+        StoreClient.Reply last = read.get();
+        while (!done.test(last)) {
+            assertTrue(System.nanoTime() < deadline, what + " within " + within.toSeconds() + " s; last reply " + last);
+            Thread.sleep(200);
+            last = read.get();
+        }
+        return last;
+    }
+
+    @Test
+    @Order(1)
+    void shouldShowTheShopperTheirNewOrderAtOnceWhileOtherShoppersReadReplicas(Cluster cluster) throws Exception {
+        StoreClient browser = StoreClient.at(cluster.storeUri(), TIMEOUT);
+        await(() -> browser.get("api/products?limit=5"), r -> r.status() == 200 && r.readFrom().startsWith("replica-"),
+                Duration.ofSeconds(30), "a shopper who never wrote reads the catalogue from a replica");
+
+        StoreClient ada = StoreClient.at(cluster.storeUri(), TIMEOUT);
+        long customer = assertOk(ada.post("api/customers", "{\"name\":\"Ada\",\"email\":\"ada@example.org\"}")).path("id").asLong();
+        StoreClient.Reply me = ada.get("api/customers/me");
+        assertEquals(customer, assertOk(me).path("id").asLong(), "a new customer finds herself at once: " + me);
+        assertOk(ada.post("api/cart/items", "{\"productId\":3,\"quantity\":1}"));
+        StoreClient.Reply placed = ada.send("POST", "api/orders", null, null);
+        assertEquals(201, placed.status(), placed::toString);
+        long order = placed.json().path("id").asLong();
+
+        StoreClient.Reply history = ada.get("api/orders");
+        JsonNode orders = assertOk(history);
+        assertEquals(1, orders.size(), "the new order shows at once: " + history);
+        assertEquals(order, orders.get(0).path("id").asLong());
+        assertEquals("master", history.readFrom(), "the replicas are up to 2 s behind, so the master answered: " + history);
+
+        String wroteOn = placed.json().path("placedBy").asText();
+        String otherNode = "node-1".equals(wroteOn) ? "node-2" : "node-1";
+        StoreClient.Reply elsewhere = ada.at(cluster.nodeUri(otherNode)).get("api/orders");
+        assertEquals(order, assertOk(elsewhere).get(0).path("id").asLong(), "the order shows at once on " + otherNode
+                + " too, which did not write it: " + elsewhere);
+        assertEquals("master", elsewhere.readFrom(), "the flag travels with the session: " + elsewhere);
+
+        StoreClient.Reply meanwhile = browser.get("api/products?limit=5");
+        assertOk(meanwhile);
+        assertTrue(meanwhile.readFrom().startsWith("replica-"), "another shopper reads a replica at the same time: " + meanwhile);
+
+        StoreClient.Reply later = await(() -> ada.get("api/orders"), r -> r.readFrom().startsWith("replica-"),
+                Duration.ofSeconds(30), "once the replica has the order, the shopper reads it there");
+        assertEquals(order, assertOk(later).get(0).path("id").asLong(), "and the replica shows it: " + later);
+    }
+
+    @Test
+    @Order(2)
+    void shouldServeEveryReadFromTheMasterWhenTheReplicasAreKilled(Cluster cluster) throws Exception {
+        StoreClient browser = StoreClient.at(cluster.storeUri(), TIMEOUT);
+        cluster.kill("derby-replica-1");
+        cluster.kill("derby-replica-2");
+        for (int i = 0; i < 20; i++) {
+            StoreClient.Reply page = browser.get("api/products?limit=5&offset=" + i);
+            assertEquals(1000, assertOk(page).path("total").asInt(), "read " + i + " still served: " + page);
+            assertEquals("master", page.readFrom(), "read " + i + ": " + page);
+        }
+    }
+}

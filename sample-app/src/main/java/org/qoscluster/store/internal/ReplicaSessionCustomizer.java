@@ -1,0 +1,21 @@
+package org.qoscluster.store.internal;
+
+import org.eclipse.persistence.config.SessionCustomizer;
+import org.eclipse.persistence.sessions.DatabaseLogin;
+import org.eclipse.persistence.sessions.Session;
+
+/**
+ * For the replica persistence unit: a query that loses its connection is not retried. EclipseLink
+ * retries it after 5 s by default, so a read on a replica that just died took 10 s before the
+ * read-write clone could send it to the master; now it fails at once and goes there.
+ */
+public class ReplicaSessionCustomizer implements SessionCustomizer {
+
+    @Override
+    public void customize(Session session) {
+        if (session.getDatasourceLogin() instanceof DatabaseLogin login) {
+            login.setQueryRetryAttemptCount(0);
+            login.setDelayBetweenConnectionAttempts(0);
+        }
+    }
+}
