@@ -173,7 +173,7 @@ public final class ReplicationAgent implements AutoCloseable {
         long settled = settled(horizon);
         reportHeldBack(horizon, settled);
         long t1 = System.nanoTime();
-        identifiedBelow = RowIds.identify(master, dialect, tables, horizon, identifiedBelow, batchRows, ridBase);
+        identifiedBelow = RowIds.identify(master, dialect, tables, horizon, settled, identifiedBelow, batchRows, ridBase);
         long t2 = System.nanoTime();
         for (Replica r : replicas.values()) {
             r.connect();

@@ -233,16 +233,21 @@ public final class Changes {
 
     /**
      * One table's final row states, in batched statements: the rows go from wherever the
-     * replica's identifier table has them, from their keys before the batch and from their final
-     * keys (so a key shift such as {@code SET ID = ID + 1}, and a replay over a fuzzy initial copy
-     * that holds a row at a key it only had for a while, both land right); their identifiers go;
-     * then the surviving rows and their identifiers are inserted.
+     * replica's identifier table has them and from every key they had in the batch (so a key
+     * shift such as {@code SET ID = ID + 1}, and a replay over a fuzzy initial copy that holds a
+     * row at a key it only had for a while, both land right; a key a touched row had can hold no
+     * untouched row); their identifiers go; then the surviving rows and their identifiers are
+     * inserted.
      */
     private static void write(Link replica, Dialect d, TableSpec t, List<RowState> rows) throws SQLException {
         String where = keyWhere(d, t);
         Set<List<Object>> keys = new LinkedHashSet<>();
         for (RowState row : rows) {
+            // Every key the row had in the batch, not only the first and last: an initial copy
+            // taken while the master's identifier table lagged may hold the row, without its
+            // identifier, at a key it only had for a while.
             keys.add(row.before);
+            keys.addAll(row.keys);
             if (row.values != null) {
                 keys.add(row.newKey());
             }
@@ -422,6 +427,8 @@ public final class Changes {
                 List<Object> id = c.rid() != null ? List.of(c.table().name(), c.rid())
                         : List.of(c.table().name(), "key", before);
                 RowState row = rows.computeIfAbsent(id, k -> new RowState(c.table(), c.rid(), before));
+                row.keys.add(c.oldKey());
+                row.keys.add(c.newKey());
                 row.values = c.op() == 'D' ? null : c.values();
             }
         }
@@ -441,11 +448,15 @@ public final class Changes {
         return i;
     }
 
-    /** One row's final state in a batch: its key before the batch, and its values at the end (null: deleted). */
+    /**
+     * One row's final state in a batch: its key before the batch, every key it had during the
+     * batch, and its values at the end (null: deleted).
+     */
     static final class RowState {
         final TableSpec table;
         final Long rid;
         final List<Object> before;
+        final Set<List<Object>> keys = new LinkedHashSet<>();
         Map<String, Object> values;
 
         RowState(TableSpec table, Long rid, List<Object> before) {

@@ -126,10 +126,12 @@ public final class RowIds {
     /**
      * Identifies the changes below the horizon of transactions that are not open, at most about
      * {@code limit} per table, starting from {@code from} (every change below it has its
-     * identifier). Returns the new such bound.
+     * identifier). Returns the new such bound, never above {@code settled}: a change can have a
+     * sequence below the horizon and still be invisible when read (its writer drew the value and
+     * had not inserted the row yet), so only below a settled horizon is nothing left behind.
      */
-    public static long identify(Link master, Dialect d, List<TableSpec> tables, Dialect.Horizon horizon, long from, int limit,
-                         long base) throws SQLException {
+    public static long identify(Link master, Dialect d, List<TableSpec> tables, Dialect.Horizon horizon, long settled,
+                                long from, int limit, long base) throws SQLException {
         Connection c = master.connection();
         long next = horizon.nextSequence();
         c.setAutoCommit(false);
@@ -183,7 +185,7 @@ public final class RowIds {
         } finally {
             c.setAutoCommit(true);
         }
-        return Math.max(from, next);
+        return Math.max(from, Math.min(next, settled));
     }
 
     private static List<Long> lookup(Link master, Dialect d, TableSpec t, List<Object> key) {

@@ -64,4 +64,14 @@ class ConsolidateTest {
         assertEquals(1, rows.size());
         assertNull(rows.get(0).values);
     }
+
+    @Test
+    void shouldRememberEveryKeyARowHadSoThatAReplayFindsItWherever() {
+        // Moved from 1 to 5, then deleted: a fuzzy initial copy may hold it at 5 without its identifier.
+        List<RowState> rows = consolidate(change(1, 'U', 7, 1, 5, "b"), change(2, 'D', 7, 5, 5, "b"));
+        assertEquals(1, rows.size());
+        assertEquals(List.of(1L), rows.get(0).before);
+        assertEquals(java.util.Set.of(List.of(1L), List.of(5L)), rows.get(0).keys);
+        assertNull(rows.get(0).values);
+    }
 }

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Read/write split benchmark (issue 6): catalogue reads through the router of a two-node cluster
+# whose nodes read their own replica, then of one without replicas (every read on the master),
+# in the same run, and their ratio; then a mixed workload (9 browsers per buyer who signs in,
+# checks out and reads the order history) and the share of reads each database copy answered
+# (X-Qos-Read-From). Everything runs on free loopback ports under var/bench-read-split and stops
+# when it ends.
+#
+#   bench/read-split.sh [SECONDS] [CLIENTS]   (defaults: 20, 16)
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+seconds="${1:-20}"
+clients="${2:-16}"
+state="var/bench-read-split"
+if [ ! -d cluster-launcher/target/runtime/cluster-lib ] || [ ! -d arquillian-tests/target/classes ]; then
+  mvn -q -B -DskipTests install
+fi
+rm -rf "$state"
+mkdir -p "$state"
+mvn -q -B -pl arquillian-tests dependency:build-classpath -Dmdep.outputFile="$root/$state/classpath.txt" >/dev/null
+cp="$(cat "$state/classpath.txt")"
+java -Dqos.runtime.dir="$root/cluster-launcher/target/runtime" -Dqos.test.state.dir="$root/$state" \
+  -cp "arquillian-tests/target/classes:$cp" org.qoscluster.testing.ReadSplitBenchmark "$seconds" "$clients" "$root/$state/run"
