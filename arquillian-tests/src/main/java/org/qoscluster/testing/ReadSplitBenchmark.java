@@ -73,22 +73,22 @@ public final class ReadSplitBenchmark {
             masterOnly = browse(cluster.storeUri(), clients, seconds);
         }
         System.out.printf(Locale.ROOT, "%ncatalogue reads through the router, %d connections, %d s each%n", clients, seconds);
-        System.out.printf(Locale.ROOT, "  two replicas (one per node): %8.0f reads/s   answered by %s   errors %d%n",
-                withReplicas.perSecond(), withReplicas.byCopy(), withReplicas.errors());
-        System.out.printf(Locale.ROOT, "  no replica (all on master):  %8.0f reads/s   answered by %s   errors %d%n",
-                masterOnly.perSecond(), masterOnly.byCopy(), masterOnly.errors());
+        System.out.printf(Locale.ROOT, "  two replicas (one per node): %8.0f reads/s   answered by %s   errors %d %s%n",
+                withReplicas.perSecond(), withReplicas.byCopy(), withReplicas.errors(), withReplicas.failures());
+        System.out.printf(Locale.ROOT, "  no replica (all on master):  %8.0f reads/s   answered by %s   errors %d %s%n",
+                masterOnly.perSecond(), masterOnly.byCopy(), masterOnly.errors(), masterOnly.failures());
         System.out.printf(Locale.ROOT, "  ratio replicas / master only: %.2f%n", withReplicas.perSecond() / masterOnly.perSecond());
         long reads = mixed.byCopy().values().stream().mapToLong(Long::longValue).sum();
         long onReplicas = mixed.byCopy().entrySet().stream().filter(e -> e.getKey().startsWith("replica-"))
                 .mapToLong(Map.Entry::getValue).sum();
         System.out.printf(Locale.ROOT, "%nmixed workload, 9 browsers per buyer, %d connections, %d s: %.0f requests/s, %d checkouts%n",
                 clients, seconds, mixed.perSecond(), mixed.checkouts());
-        System.out.printf(Locale.ROOT, "  reads answered by %s: %.1f %% by replicas   errors %d%n", mixed.byCopy(),
-                reads == 0 ? 0.0 : 100.0 * onReplicas / reads, mixed.errors());
+        System.out.printf(Locale.ROOT, "  reads answered by %s: %.1f %% by replicas   errors %d %s%n", mixed.byCopy(),
+                reads == 0 ? 0.0 : 100.0 * onReplicas / reads, mixed.errors(), mixed.failures());
     }
 
     /** What one phase measured. */
-    private record Result(double perSecond, Map<String, Long> byCopy, long errors, long checkouts) {
+    private record Result(double perSecond, Map<String, Long> byCopy, long errors, long checkouts, Map<String, Long> failures) {
     }
 
     private static Result browse(URI store, int clients, int seconds) throws Exception {
@@ -140,10 +140,14 @@ public final class ReadSplitBenchmark {
             }
         }
 
+        final Map<String, LongAdder> failures = new ConcurrentHashMap<>();
+
         void write(HttpResponse<String> r) {
             requests.increment();
             if (r == null || r.statusCode() >= 400) {
                 errors.increment();
+                String what = r == null ? "no reply" : r.request().method() + " " + r.uri().getPath() + " " + r.statusCode();
+                failures.computeIfAbsent(what, k -> new LongAdder()).increment();
             }
         }
     }
@@ -170,7 +174,9 @@ public final class ReadSplitBenchmark {
         double elapsed = (System.nanoTime() - start) / 1e9;
         Map<String, Long> byCopy = new TreeMap<>();
         counts.byCopy.forEach((k, v) -> byCopy.put(k, v.sum()));
-        return new Result(counts.requests.sum() / elapsed, byCopy, counts.errors.sum(), counts.checkouts.sum());
+        Map<String, Long> failures = new TreeMap<>();
+        counts.failures.forEach((k, v) -> failures.put(k, v.sum()));
+        return new Result(counts.requests.sum() / elapsed, byCopy, counts.errors.sum(), counts.checkouts.sum(), failures);
     }
 
     private static HttpClient client() {

@@ -34,18 +34,24 @@ class ReplicaReadRoutingTest {
     void shouldReadAFreshReplicaWhenTheUserHasNoWriteWaiting() {
         watermark(100, 200, 30);
         assertTrue(routing.replicaMayServe(), "no session at all");
-        try (SessionContext.Scope s = SessionContext.bind(user(null))) {
+        SessionContext.Scope scope = SessionContext.bind(user(null));
+        try {
             assertTrue(routing.replicaMayServe());
+        } finally {
+            scope.close();
         }
     }
 
     @Test
     void shouldReadTheMasterUntilTheReplicaHasTheUsersWrite() {
         watermark(100, 200, 30);
-        try (SessionContext.Scope s = SessionContext.bind(user(new StateChangeFlag("node-1", 150, NOW.toEpochMilli())))) {
+        SessionContext.Scope scope = SessionContext.bind(user(new StateChangeFlag("node-1", 150, NOW.toEpochMilli())));
+        try {
             assertFalse(routing.replicaMayServe(), "the replica has applied below 100, the write is 150");
             watermark(151, 100, 30);
             assertTrue(routing.replicaMayServe(), "its watermark passed the write");
+        } finally {
+            scope.close();
         }
     }
 
@@ -53,10 +59,13 @@ class ReplicaReadRoutingTest {
     void shouldReadTheMasterRightAfterAWriteInTheSameRequest() {
         watermark(100, 200, 30);
         SessionContext context = user(null);
-        try (SessionContext.Scope s = SessionContext.bind(context)) {
+        SessionContext.Scope scope = SessionContext.bind(context);
+        try {
             routing.wrote(120);
             assertTrue(context.recordedWrite().isPresent(), "the flag goes to the session");
             assertFalse(routing.replicaMayServe());
+        } finally {
+            scope.close();
         }
     }
 
