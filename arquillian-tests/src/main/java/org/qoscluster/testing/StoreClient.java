@@ -32,7 +32,7 @@ public final class StoreClient {
 
     /** A new shopper, with an empty cookie jar, talking to {@code base}. */
     public static StoreClient at(URI base, Duration timeout) {
-        HttpClient http = HttpClient.newBuilder()
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .cookieHandler(new CookieManager(null, CookiePolicy.ACCEPT_ALL))
                 .connectTimeout(timeout)
                 .build();

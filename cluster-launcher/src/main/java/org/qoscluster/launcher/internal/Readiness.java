@@ -79,7 +79,7 @@ public final class Readiness {
     public void awaitHttp(String part, URI uri, BooleanSupplier alive, Instant deadline) {
         // One client per wait, closed connections and all: a probe never reuses a connection
         // that the starting server dropped.
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
         await(part, alive, deadline, () -> {
             try {
                 HttpRequest r = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).GET().build();
