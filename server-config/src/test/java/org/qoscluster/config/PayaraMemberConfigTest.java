@@ -64,18 +64,6 @@ class PayaraMemberConfigTest {
     }
 
     @Test
-    void shouldServeHttp11OnlyOnEveryMember() throws Exception {
-        for (var member : config.members()) {
-            Document d = domainXml(member);
-            XPath x = xpath();
-            String http = "/domain/configs/config[@name='server-config']/network-config/protocols/protocol/http";
-            assertEquals(2.0, x.evaluate("count(" + http + ")", d, XPathConstants.NUMBER));
-            assertEquals(0.0, x.evaluate("count(" + http + "[not(@http2-enabled='false')])", d, XPathConstants.NUMBER),
-                    member.name() + ": no h2c upgrade (Grizzly's HTTP/2 deadlocked a node)");
-        }
-    }
-
-    @Test
     void shouldClusterEveryMemberOverLoopbackTcpIp() throws Exception {
         Document d = domainXml(config.nodes().get(1));
         XPath x = xpath();

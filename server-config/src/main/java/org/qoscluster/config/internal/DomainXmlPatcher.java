@@ -102,15 +102,6 @@ public final class DomainXmlPatcher {
         server.appendChild(aliasRef);
         ownReplica.ifPresent(r -> addProperty(serverConfig, MP_PREFIX + PayaraMemberConfig.MEMBER_REPLICA_KEY, r.name()));
 
-        // HTTP/1.1 only: Grizzly's HTTP/2 (entered by an "Upgrade: h2c" request, which Java's
-        // HttpClient sends by default) deadlocked two listener threads on a node's first requests
-        // (thread dump: Http2Session.deregisterStream against Http2Stream.closedRemotely), and
-        // the node never answered again. The router speaks HTTP/1.1 to the nodes anyway.
-        NodeList https = serverConfig.getElementsByTagName("http");
-        for (int i = 0; i < https.getLength(); i++) {
-            ((Element) https.item(i)).setAttribute("http2-enabled", "false");
-        }
-
         firstChild(firstChild(firstChild(serverConfig, "network-config"), "network-listeners"), "network-listener")
                 .setAttribute("port", Integer.toString(member.httpPort()));
 
