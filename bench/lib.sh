@@ -21,3 +21,18 @@ ms() {
 wrk_figures() {
   echo "$(echo "$1" | awk '/^Requests\/sec:/ {print $2}') $(ms "$(echo "$1" | awk '$1 == "50%" {print $2}')") $(ms "$(echo "$1" | awk '$1 == "99%" {print $2}')")"
 }
+
+# Runs benchmark class CLASS of arquillian-tests with ARGS and, last, its state folder STATE/run;
+# builds what is missing first and empties STATE. Call from the repository root.
+run_java_benchmark() {
+  local state="$1" class="$2"
+  shift 2
+  if [ ! -d cluster-launcher/target/runtime/cluster-lib ] || [ ! -d arquillian-tests/target/classes ]; then
+    mvn -q -B -DskipTests install
+  fi
+  rm -rf "$state"
+  mkdir -p "$state"
+  mvn -q -B -pl arquillian-tests dependency:build-classpath -Dmdep.outputFile="$PWD/$state/classpath.txt" >/dev/null
+  java -Dqos.runtime.dir="$PWD/cluster-launcher/target/runtime" -Dqos.test.state.dir="$PWD/$state" \
+    -cp "arquillian-tests/target/classes:$(cat "$state/classpath.txt")" "$class" "$@" "$PWD/$state/run"
+}

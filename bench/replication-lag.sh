@@ -9,15 +9,8 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
+. bench/lib.sh
 seconds="${1:-15}"
 rate="${2:-500}"
 state="var/bench-replication"
-if [ ! -d cluster-launcher/target/runtime/cluster-lib ] || [ ! -d arquillian-tests/target/classes ]; then
-  mvn -q -B -DskipTests install
-fi
-rm -rf "$state"
-mkdir -p "$state"
-mvn -q -B -pl arquillian-tests dependency:build-classpath -Dmdep.outputFile="$root/$state/classpath.txt" >/dev/null
-cp="$(cat "$state/classpath.txt")"
-java -Dqos.runtime.dir="$root/cluster-launcher/target/runtime" -Dqos.test.state.dir="$root/$state" \
-  -cp "arquillian-tests/target/classes:$cp" org.qoscluster.testing.ReplicationBenchmark "$seconds" "$rate" "$root/$state/run"
+run_java_benchmark "$state" org.qoscluster.testing.ReplicationBenchmark "$seconds" "$rate"

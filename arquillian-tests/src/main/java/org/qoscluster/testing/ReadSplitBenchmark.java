@@ -42,14 +42,7 @@ public final class ReadSplitBenchmark {
     }
 
     public static void main(String[] args) {
-        int status = 0;
-        try {
-            run(args);
-        } catch (Exception | Error e) {
-            e.printStackTrace();
-            status = 1;
-        }
-        System.exit(status);
+        BenchmarkMain.runThenExit(ReadSplitBenchmark::run, args);
     }
 
     private static void run(String[] args) throws Exception {

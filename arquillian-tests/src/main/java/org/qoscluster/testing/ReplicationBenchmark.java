@@ -48,16 +48,7 @@ public final class ReplicationBenchmark {
     }
 
     public static void main(String[] args) {
-        // The JVM ends with the benchmark, also when it fails: a writer pool left behind must not
-        // keep it (and its connections) alive.
-        int status = 0;
-        try {
-            run(args);
-        } catch (Exception | Error e) {
-            e.printStackTrace();
-            status = 1;
-        }
-        System.exit(status);
+        BenchmarkMain.runThenExit(ReplicationBenchmark::run, args);
     }
 
     private static void run(String[] args) throws Exception {

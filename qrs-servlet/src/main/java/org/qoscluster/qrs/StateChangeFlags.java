@@ -21,16 +21,6 @@ public interface StateChangeFlags {
     /** The user's flag, if set. */
     Optional<StateChangeFlag> flag(String uid);
 
-    /** The node recorded with the user's flag, if the flag is set. */
-    default Optional<String> flaggedNode(String uid) {
-        return flag(uid).map(StateChangeFlag::node);
-    }
-
     /** No flags at all: for a router without a cluster. */
     StateChangeFlags NONE = uid -> Optional.empty();
-
-    /** The node part of a flag value {@code NODE|SEQUENCE|EPOCH_MILLIS}; empty for a malformed value. */
-    static Optional<String> nodeOf(String value) {
-        return StateChangeFlag.decode(value).map(StateChangeFlag::node);
-    }
 }

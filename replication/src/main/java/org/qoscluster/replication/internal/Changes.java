@@ -194,9 +194,7 @@ public final class Changes {
      */
     public static void apply(Link replica, Dialect dialect, List<Transaction> batch, long low, Timestamp now)
             throws SQLException {
-        Connection c = replica.connection();
-        c.setAutoCommit(false);
-        try {
+        replica.inTransaction(c -> {
             Map<TableSpec, List<RowState>> byTable = new LinkedHashMap<>();
             for (RowState row : consolidate(batch)) {
                 byTable.computeIfAbsent(row.table, k -> new ArrayList<>()).add(row);
@@ -222,13 +220,8 @@ public final class Changes {
             PreparedStatement prune = replica.prepare("DELETE FROM QOS_APPLIED WHERE QOS_LAST_SEQ < ?");
             prune.setLong(1, low);
             prune.executeUpdate();
-            c.commit();
-        } catch (SQLException | RuntimeException e) {
-            c.rollback();
-            throw e;
-        } finally {
-            c.setAutoCommit(true);
-        }
+            return null;
+        });
     }
 
     /**
@@ -352,57 +345,51 @@ public final class Changes {
      */
     public static long copy(Connection master, Link replica, Dialect dialect, List<TableSpec> tables, Timestamp now)
             throws SQLException {
-        Connection r = replica.connection();
-        r.setAutoCommit(false);
-        long rows = 0;
-        try (Statement clear = r.createStatement()) {
-            clear.executeUpdate("DELETE FROM QOS_APPLIED");
-            for (TableSpec t : tables) {
-                clear.executeUpdate("DELETE FROM " + dialect.quote(t.name()));
-                clear.executeUpdate("DELETE FROM " + dialect.quote(t.rowIdTable()));
-                String cols = t.columnNames().stream().map(c -> "T." + dialect.quote(c)).collect(Collectors.joining(", "));
-                String join = t.primaryKey().stream().map(k -> "R." + dialect.quote(k) + " = T." + dialect.quote(k))
-                        .collect(Collectors.joining(" AND "));
-                int n = t.columnNames().size();
-                try (Statement s = master.createStatement();
-                     ResultSet src = s.executeQuery("SELECT " + cols + ", R.QOS_RID FROM " + dialect.quote(t.name())
-                             + " T LEFT JOIN " + dialect.quote(t.rowIdTable()) + " R ON " + join);
-                     PreparedStatement insertRows = r.prepareStatement(insert(dialect, t.name(), t.columnNames()));
-                     PreparedStatement insertIds = r.prepareStatement(insert(dialect, t.rowIdTable(), withRid(t)))) {
-                    while (src.next()) {
-                        Map<String, Object> values = new LinkedHashMap<>();
-                        for (int i = 1; i <= n; i++) {
-                            values.put(t.columnNames().get(i - 1), src.getObject(i));
+        return replica.inTransaction(r -> {
+            long rows = 0;
+            try (Statement clear = r.createStatement()) {
+                clear.executeUpdate("DELETE FROM QOS_APPLIED");
+                for (TableSpec t : tables) {
+                    clear.executeUpdate("DELETE FROM " + dialect.quote(t.name()));
+                    clear.executeUpdate("DELETE FROM " + dialect.quote(t.rowIdTable()));
+                    String cols = t.columnNames().stream().map(c -> "T." + dialect.quote(c)).collect(Collectors.joining(", "));
+                    String join = t.primaryKey().stream().map(k -> "R." + dialect.quote(k) + " = T." + dialect.quote(k))
+                            .collect(Collectors.joining(" AND "));
+                    int n = t.columnNames().size();
+                    try (Statement s = master.createStatement();
+                         ResultSet src = s.executeQuery("SELECT " + cols + ", R.QOS_RID FROM " + dialect.quote(t.name())
+                                 + " T LEFT JOIN " + dialect.quote(t.rowIdTable()) + " R ON " + join);
+                         PreparedStatement insertRows = r.prepareStatement(insert(dialect, t.name(), t.columnNames()));
+                         PreparedStatement insertIds = r.prepareStatement(insert(dialect, t.rowIdTable(), withRid(t)))) {
+                        while (src.next()) {
+                            Map<String, Object> values = new LinkedHashMap<>();
+                            for (int i = 1; i <= n; i++) {
+                                values.put(t.columnNames().get(i - 1), src.getObject(i));
+                            }
+                            bind(insertRows, 1, new ArrayList<>(values.values()));
+                            insertRows.addBatch();
+                            long rid = src.getLong(n + 1);
+                            if (!src.wasNull()) {
+                                insertIds.setLong(1, rid);
+                                bind(insertIds, 2, t.primaryKey().stream().map(values::get).toList());
+                                insertIds.addBatch();
+                            }
+                            if (++rows % 500 == 0) {
+                                insertRows.executeBatch();
+                                insertIds.executeBatch();
+                            }
                         }
-                        bind(insertRows, 1, new ArrayList<>(values.values()));
-                        insertRows.addBatch();
-                        long rid = src.getLong(n + 1);
-                        if (!src.wasNull()) {
-                            insertIds.setLong(1, rid);
-                            bind(insertIds, 2, t.primaryKey().stream().map(values::get).toList());
-                            insertIds.addBatch();
-                        }
-                        if (++rows % 500 == 0) {
-                            insertRows.executeBatch();
-                            insertIds.executeBatch();
-                        }
+                        insertRows.executeBatch();
+                        insertIds.executeBatch();
                     }
-                    insertRows.executeBatch();
-                    insertIds.executeBatch();
+                }
+                try (PreparedStatement mark = r.prepareStatement("INSERT INTO QOS_POSITION (QOS_LOW, QOS_AT) VALUES (0, ?)")) {
+                    mark.setTimestamp(1, now);
+                    mark.executeUpdate();
                 }
             }
-            try (PreparedStatement mark = r.prepareStatement("INSERT INTO QOS_POSITION (QOS_LOW, QOS_AT) VALUES (0, ?)")) {
-                mark.setTimestamp(1, now);
-                mark.executeUpdate();
-            }
-            r.commit();
             return rows;
-        } catch (SQLException | RuntimeException e) {
-            r.rollback();
-            throw e;
-        } finally {
-            r.setAutoCommit(true);
-        }
+        });
     }
 
     /** Deletes the master's change rows below {@code below}: every replica has them. */

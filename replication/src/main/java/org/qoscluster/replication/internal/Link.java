@@ -41,6 +41,31 @@ public final class Link implements AutoCloseable {
         return p;
     }
 
+    /** Work on this link's connection. */
+    @FunctionalInterface
+    public interface Work<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    /**
+     * Runs {@code work} in one transaction: committed when it returns, rolled back when it throws;
+     * the connection is back in auto-commit afterwards.
+     */
+    public <T> T inTransaction(Work<T> work) throws SQLException {
+        Connection c = connection();
+        c.setAutoCommit(false);
+        try {
+            T result = work.run(c);
+            c.commit();
+            return result;
+        } catch (SQLException | RuntimeException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(true);
+        }
+    }
+
     /** Drops the connection (after a failure): the next use opens a new one. */
     public void reset() {
         statements.clear();

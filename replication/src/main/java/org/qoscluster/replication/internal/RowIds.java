@@ -1,6 +1,5 @@
 package org.qoscluster.replication.internal;
 
-import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -132,10 +131,8 @@ public final class RowIds {
      */
     public static long identify(Link master, Dialect d, List<TableSpec> tables, Dialect.Horizon horizon, long settled,
                                 long from, int limit, long base) throws SQLException {
-        Connection c = master.connection();
-        long next = horizon.nextSequence();
-        c.setAutoCommit(false);
-        try {
+        return master.inTransaction(c -> {
+            long next = horizon.nextSequence();
             for (TableSpec t : tables) {
                 PreparedStatement read = master.prepare(d.withoutLocks("SELECT QOS_SEQ, QOS_TX, QOS_OP, "
                         + cols(d, t.primaryKey(), "") + ", " + cols(d, t.primaryKey(), DerbyDialect.OLD) + " FROM "
@@ -178,14 +175,8 @@ public final class RowIds {
                     write(master, d, t, res);
                 }
             }
-            c.commit();
-        } catch (SQLException | RuntimeException e) {
-            c.rollback();
-            throw e;
-        } finally {
-            c.setAutoCommit(true);
-        }
-        return Math.max(from, Math.min(next, settled));
+            return Math.max(from, Math.min(next, settled));
+        });
     }
 
     private static List<Long> lookup(Link master, Dialect d, TableSpec t, List<Object> key) {
