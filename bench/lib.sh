@@ -33,6 +33,6 @@ run_java_benchmark() {
   rm -rf "$state"
   mkdir -p "$state"
   mvn -q -B -pl arquillian-tests dependency:build-classpath -Dmdep.outputFile="$PWD/$state/classpath.txt" >/dev/null
-  java -Dqos.runtime.dir="$PWD/cluster-launcher/target/runtime" -Dqos.test.state.dir="$PWD/$state" \
+  java ${BENCH_JAVA_OPTS:-} -Dqos.runtime.dir="$PWD/cluster-launcher/target/runtime" -Dqos.test.state.dir="$PWD/$state" \
     -cp "arquillian-tests/target/classes:$(cat "$state/classpath.txt")" "$class" "$@" "$PWD/$state/run"
 }

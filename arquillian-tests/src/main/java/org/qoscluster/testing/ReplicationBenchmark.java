@@ -28,14 +28,18 @@ import org.qoscluster.replication.ReplicationAgent;
  * Replication benchmark (run by {@code bench/replication-lag.sh}): a Derby master and two
  * replicas on free loopback ports, the agent shipping every 20 ms.
  * <ol>
+ * <li>Lag at a fixed rate (default 500 transactions/s), cold, just after the databases and the
+ * agent have started (the JIT compiles the paths of four JVMs on the same cores meanwhile):
+ * each transaction inserts one row; a poller per replica reads the highest id every 2 ms; lag =
+ * first seen on the replica - commit acknowledged on the master. Prints p50, p90, p99 and max
+ * per replica (the first 2 s left out) and the worst lag of each second.</li>
  * <li>Master throughput: 4 writers committing small transactions (insert a row, update another)
  * as fast as they can: into a table without capture; into one with capture while the agent is
  * stopped (the triggers' own cost); and again with the agent shipping meanwhile (on this one
  * machine the agent and the replicas take their share of the cores). Ratios against the
  * first.</li>
- * <li>Lag at a fixed rate (default 500 transactions/s): each transaction inserts one row; a
- * poller per replica reads the highest id every 2 ms; lag = first seen on the replica - commit
- * acknowledged on the master. Prints p50, p99 and max per replica.</li>
+ * <li>Lag again as in 1, warm: right after the throughput runs' backlog (100,000 changes and
+ * more) has shipped.</li>
  * </ol>
  * Arguments: {@code SECONDS RATE STATE_DIR}.
  */
@@ -43,6 +47,11 @@ public final class ReplicationBenchmark {
 
     private static final String ROWS = "BENCH_ROW";
     private static final String PLAIN = "BENCH_PLAIN";
+    /**
+     * Runs first for this long, unmeasured: the throughput runs (the JIT's first compilations) and
+     * each lag run (left out of its percentiles, its worst lag printed).
+     */
+    private static final int WARM_UP_SECONDS = 2;
 
     private ReplicationBenchmark() {
     }
@@ -71,6 +80,14 @@ public final class ReplicationBenchmark {
             agent.install();
             try {
                 agent.start(Duration.ofMillis(20));
+                drain(databases);
+                while (agent.watermark("replica-1").isEmpty() || agent.watermark("replica-2").isEmpty()) {
+                    Thread.sleep(20); // the replicas' initial copy
+                }
+                lag(databases, rate, seconds, "cold (databases and agent just started)");
+                // Not measured: so that the reference (capture off, measured first) is not taken
+                // colder than the others.
+                throughput(databases, PLAIN, WARM_UP_SECONDS);
                 double off = throughput(databases, PLAIN, seconds);
                 agent.close();
                 double triggersOnly = throughput(databases, ROWS, seconds);
@@ -85,7 +102,7 @@ public final class ReplicationBenchmark {
                 System.out.printf(Locale.ROOT, "  capture on, agent shipping meanwhile: %5.0f transactions/s   ratio %.2f (cost %.0f %%)%n",
                         shipping, shipping / off, 100 * (1 - shipping / off));
                 System.out.printf(Locale.ROOT, "  failed transactions in the three runs: %d%n", FAILED.get());
-                lag(databases, rate, seconds);
+                lag(databases, rate, seconds, "warm (right after the throughput runs' backlog has shipped)");
             } finally {
                 agent.close();
             }
@@ -159,9 +176,11 @@ public final class ReplicationBenchmark {
         return total / ((System.nanoTime() - start) / 1e9);
     }
 
-    private static void lag(Cluster databases, int rate, int seconds) throws Exception {
+    private static void lag(Cluster databases, int rate, int seconds, String when) throws Exception {
         Map<Long, Long> committedAt = new ConcurrentHashMap<>();
         Map<String, List<Long>> lags = new ConcurrentHashMap<>();
+        // Per replica and second of the run: the worst lag of the rows committed in that second.
+        Map<String, long[]> worstBySecond = new ConcurrentHashMap<>();
         AtomicBoolean polling = new AtomicBoolean(true);
         ExecutorService pool = Executors.newFixedThreadPool(4);
         List<Future<?>> pollers = new ArrayList<>();
@@ -169,6 +188,8 @@ public final class ReplicationBenchmark {
         for (String replica : List.of("replica-1", "replica-2")) {
             List<Long> list = Collections.synchronizedList(new ArrayList<>());
             lags.put(replica, list);
+            long[] worst = new long[WARM_UP_SECONDS + seconds + 1];
+            worstBySecond.put(replica, worst);
             pollers.add(pool.submit(() -> {
                 long seen = firstId - 1;
                 try (Connection c = open(databases, replica);
@@ -181,7 +202,11 @@ public final class ReplicationBenchmark {
                             for (long id = seen + 1; id <= top; id++) {
                                 Long at = committedAt.get(id);
                                 if (at != null) {
-                                    list.add(now - at);
+                                    int second = (int) Math.min(WARM_UP_SECONDS + seconds, (id - firstId) / rate);
+                                    worst[second] = Math.max(worst[second], now - at);
+                                    if (second >= WARM_UP_SECONDS) {
+                                        list.add(now - at);
+                                    }
                                 }
                             }
                             seen = Math.max(seen, top);
@@ -194,7 +219,8 @@ public final class ReplicationBenchmark {
         }
         // One paced writer: transaction i is due at start + i / rate.
         long start = System.nanoTime();
-        long total = (long) rate * seconds;
+        long total = (long) rate * (WARM_UP_SECONDS + seconds);
+        long measured = (long) rate * seconds;
         long late = 0;
         try (Connection c = open(databases, "master");
              PreparedStatement insert = c.prepareStatement("INSERT INTO " + ROWS + " (ID, PAYLOAD, N) VALUES (?, 'lag', 0)")) {
@@ -221,8 +247,8 @@ public final class ReplicationBenchmark {
             f.get();
         }
         pool.shutdown();
-        System.out.printf(Locale.ROOT, "%nreplication lag at %d transactions/s for %d s (achieved %.0f/s, %d more than 100 ms late)%n",
-                rate, seconds, achieved, late);
+        System.out.printf(Locale.ROOT, "%nreplication lag, %s: %d transactions/s for %d s after %d s of warm-up (achieved %.0f/s,"
+                + " %d more than 100 ms late)%n", when, rate, seconds, WARM_UP_SECONDS, achieved, late);
         for (Map.Entry<String, List<Long>> e : new java.util.TreeMap<>(lags).entrySet()) {
             List<Long> l = new ArrayList<>(e.getValue());
             Collections.sort(l);
@@ -231,7 +257,12 @@ public final class ReplicationBenchmark {
                 continue;
             }
             System.out.printf(Locale.ROOT, "  %s: %d of %d rows seen; lag p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms%n",
-                    e.getKey(), l.size(), total, ms(l, 0.50), ms(l, 0.90), ms(l, 0.99), l.get(l.size() - 1) / 1e6);
+                    e.getKey(), l.size(), measured, ms(l, 0.50), ms(l, 0.90), ms(l, 0.99), l.get(l.size() - 1) / 1e6);
+            StringBuilder bySecond = new StringBuilder();
+            for (long w : worstBySecond.get(e.getKey())) {
+                bySecond.append(' ').append(w / 1_000_000);
+            }
+            System.out.printf(Locale.ROOT, "    worst lag (ms) of the rows committed in each second, warm-up first:%s%n", bySecond);
         }
     }
 

@@ -35,6 +35,7 @@ import org.qoscluster.config.ClusterConfig;
 import org.qoscluster.launcher.Cluster;
 import org.qoscluster.replication.ReplicationAgent;
 import org.qoscluster.replication.ReplicationException;
+import org.qoscluster.replication.internal.DerbyDialect;
 import org.qoscluster.testing.TestRuntime;
 
 /**
@@ -313,6 +314,24 @@ class ReplicationTest {
         assertEquals(contents("master"), contents("replica-2"));
         assertTrue(seen.contains(rows) && seen.stream().allMatch(n -> n == 0 || n == rows),
                 "a reader of replica-2 saw none or all of the 8,000 rows, never part: " + seen);
+    }
+
+    @Test
+    @Order(10)
+    void shouldPurgeShippedChangeRowsWithoutWaitingOnAnOpenWriter() throws Exception {
+        awaitConverged(); // the 8,000 rows of the test before have shipped and their change rows are deleted
+        try (Connection writer = open("master"); Connection agentSide = open("master")) {
+            writer.setAutoCommit(false);
+            update(writer, "INSERT INTO ENTRY (ACCOUNT_ID, CODE, AMOUNT, NOTE) VALUES (?, ?, ?, ?)", 7_777L, "open", 1, "held");
+            long started = System.nanoTime();
+            new DerbyDialect().reclaim(agentSide, "QOS_CHG_ENTRY");
+            long tookMs = (System.nanoTime() - started) / 1_000_000;
+            assertTrue(tookMs < 10_000, "reclaim took " + tookMs + " ms behind an open writer");
+            writer.commit();
+        }
+        awaitConverged();
+        assertEquals(contents("master"), contents("replica-1"), "the writer's row shipped after the reclaim");
+        assertEquals(contents("master"), contents("replica-2"));
     }
 
     /** Row identifier to primary key (as text) of every ACCOUNT row on {@code copy}. */

@@ -93,6 +93,10 @@ public final class ReplicationAgent implements AutoCloseable {
     private List<TableSpec> tables;
     private long deletedBelow;
     private static final long SLOW_ROUND_NANOS = 100_000_000L;
+    /** Change rows of a table shipped and deleted since the master last purged them. */
+    private final Map<String, Long> deletedSinceReclaim = new HashMap<>();
+    static final long RECLAIM_AFTER = 50_000;
+    static final int BACKLOG_GONE = 5_000;
     /** Every change below it has its row identifier (RowIds); 0 at start: one look at them all. */
     private long identifiedBelow;
     private final long ridBase;
@@ -211,7 +215,7 @@ public final class ReplicationAgent implements AutoCloseable {
             below = Math.min(below, r.known ? r.low : 0);
         }
         if (below > deletedBelow && below != Long.MAX_VALUE) {
-            Changes.deleteBelow(master, dialect, tables, below);
+            Changes.deleteBelow(master, dialect, tables, below).forEach(this::reclaimAfterBacklog);
             deletedBelow = below;
         }
         long t5 = System.nanoTime();
@@ -222,6 +226,29 @@ public final class ReplicationAgent implements AutoCloseable {
                     (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000, (t4 - t3) / 1_000_000, (t5 - t4) / 1_000_000, applied));
         }
         return applied;
+    }
+
+    /**
+     * Once a backlog of at least {@link #RECLAIM_AFTER} change rows of a table has shipped and
+     * been deleted (a round deleting fewer than {@link #BACKLOG_GONE}), has the master purge
+     * them (see {@link Dialect#reclaim}); then the next backlog is counted.
+     */
+    private void reclaimAfterBacklog(TableSpec table, int deletedNow) {
+        long total = deletedSinceReclaim.merge(table.name(), (long) deletedNow, Long::sum);
+        if (total < RECLAIM_AFTER || deletedNow >= BACKLOG_GONE) {
+            return;
+        }
+        long t0 = System.nanoTime();
+        try {
+            dialect.reclaim(master.connection(), table.changeTable());
+            deletedSinceReclaim.remove(table.name());
+            LOG.info(String.format(java.util.Locale.ROOT, "table=%s purged %d shipped change rows from the master's change table in %d ms",
+                    table.name(), total, (System.nanoTime() - t0) / 1_000_000));
+        } catch (SQLException e) {
+            // Only slower scans until the next try; replication goes on.
+            LOG.warning("table=" + table.name() + " could not purge shipped change rows: " + describe(e));
+            deletedSinceReclaim.put(table.name(), total - RECLAIM_AFTER / 2);
+        }
     }
 
     /**

@@ -392,13 +392,16 @@ public final class Changes {
         });
     }
 
-    /** Deletes the master's change rows below {@code below}: every replica has them. */
-    public static void deleteBelow(Link master, Dialect dialect, List<TableSpec> tables, long below) throws SQLException {
+    /** Deletes the master's change rows below {@code below} (every replica has them); returns how many, per table. */
+    public static Map<TableSpec, Integer> deleteBelow(Link master, Dialect dialect, List<TableSpec> tables, long below)
+            throws SQLException {
+        Map<TableSpec, Integer> deleted = new LinkedHashMap<>();
         for (TableSpec t : tables) {
             PreparedStatement p = master.prepare("DELETE FROM " + dialect.quote(t.changeTable()) + " WHERE QOS_SEQ < ?");
             p.setLong(1, below);
-            p.executeUpdate();
+            deleted.put(t, p.executeUpdate());
         }
+        return deleted;
     }
 
     /**

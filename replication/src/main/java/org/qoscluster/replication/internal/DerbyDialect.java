@@ -283,6 +283,18 @@ public final class DerbyDialect implements Dialect {
     }
 
     @Override
+    public void reclaim(Connection master, String changeTable) throws SQLException {
+        // Purge committed deleted rows, nothing else: defragmenting and truncating take the
+        // table's exclusive lock, so they wait for any open writer and every writer then waits
+        // for them (up to the lock time-out: no statement time-out shortens that wait).
+        try (PreparedStatement p = master.prepareStatement(
+                "CALL SYSCS_UTIL.SYSCS_INPLACE_COMPRESS_TABLE(CURRENT SCHEMA, ?, 1, 0, 0)")) {
+            p.setString(1, changeTable);
+            p.execute();
+        }
+    }
+
+    @Override
     public String withoutLocks(String select) {
         return select + " WITH UR";
     }
