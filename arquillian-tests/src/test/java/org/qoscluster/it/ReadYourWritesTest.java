@@ -130,6 +130,31 @@ class ReadYourWritesTest {
 
     @Test
     @Order(3)
+    void shouldShowAChangeTheApplicationMadeWithoutAnyCloneAtOnce(Cluster cluster) throws Exception {
+        StoreClient grace = StoreClient.at(cluster.storeUri(), TIMEOUT);
+        assertOk(grace.post("api/customers", "{\"name\":\"Grace\",\"email\":\"grace@example.org\"}"));
+        // Once the replicas have her sign-in, her reads go to a replica again ...
+        await(() -> grace.get("api/customers/me"), r -> r.status() == 200 && r.readFrom().startsWith("replica-"),
+                Duration.ofSeconds(30), "the signed-in shopper reads herself from a replica once it has her");
+        // ... until she writes. The store renames by changing the managed entity with its own
+        // entity manager (dirty checking): no clone is involved, the flag still comes.
+        StoreClient.Reply renamed = grace.send("PUT", "api/customers/me", "application/json", "{\"name\":\"Grace Hopper\"}");
+        assertEquals("Grace Hopper", assertOk(renamed).path("name").asText(), renamed::toString);
+        StoreClient.Reply me = grace.get("api/customers/me");
+        assertEquals("Grace Hopper", assertOk(me).path("name").asText(), "the new name shows at once: " + me);
+        assertEquals("master", me.readFrom(), "the replicas are up to 2 s behind, so the master answered: " + me);
+        for (String node : List.of("node-1", "node-2")) {
+            StoreClient.Reply there = grace.at(cluster.nodeUri(node)).get("api/customers/me");
+            assertEquals("Grace Hopper", assertOk(there).path("name").asText(), "on " + node + ": " + there);
+        }
+        StoreClient.Reply blank = grace.send("PUT", "api/customers/me", "application/json", "{\"name\":\" \"}");
+        assertEquals(400, blank.status(), blank::toString);
+        assertTrue(blank.body().contains("name"), "the error names the field: " + blank);
+        assertEquals("Grace Hopper", assertOk(grace.get("api/customers/me")).path("name").asText(), "a refused rename changes nothing");
+    }
+
+    @Test
+    @Order(4)
     void shouldServeEveryReadFromTheMasterWhenTheReplicasAreKilled(Cluster cluster) throws Exception {
         StoreClient browser = StoreClient.at(cluster.storeUri(), TIMEOUT);
         cluster.kill("derby-replica-1");

@@ -22,7 +22,7 @@ import java.lang.annotation.Target;
  * The entity itself is not changed.
  */
 @Documented
-@Retention(RetentionPolicy.CLASS)
+@Retention(RetentionPolicy.RUNTIME)
 @Target(ElementType.TYPE)
 public @interface ReplicatedEntity {
 

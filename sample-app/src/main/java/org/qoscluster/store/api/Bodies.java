@@ -27,4 +27,9 @@ public final class Bodies {
         public String name;
         public String email;
     }
+
+    /** {@code {"name": "Ada Lovelace"}} */
+    public static class Rename {
+        public String name;
+    }
 }

@@ -6,6 +6,7 @@ import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.Context;
@@ -17,7 +18,8 @@ import org.qoscluster.store.service.Views.CustomerView;
 
 /**
  * {@code POST /api/customers {"name","email"}} signs in (registering a new e-mail address) and
- * remembers the customer in the session; {@code GET /api/customers/me} says who is signed in.
+ * remembers the customer in the session; {@code GET /api/customers/me} says who is signed in;
+ * {@code PUT /api/customers/me {"name"}} renames them.
  */
 @Path("/customers")
 @Produces(MediaType.APPLICATION_JSON)
@@ -40,8 +42,16 @@ public class CustomersResource {
 
     @GET
     @Path("/me")
-    public CustomerView me() {
-        return customers.customer(SessionState.customer(request));
+    public Response me() {
+        return ReadFrom.ok(customers.customer(SessionState.customer(request)));
+    }
+
+    @PUT
+    @Path("/me")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public CustomerView rename(String body) {
+        Bodies.Rename in = JsonBodies.read(body, Bodies.Rename.class);
+        return customers.rename(SessionState.customer(request), in.name);
     }
 
     /**

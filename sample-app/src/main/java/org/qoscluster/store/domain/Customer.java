@@ -48,4 +48,8 @@ public class Customer {
     public String getEmail() {
         return email;
     }
+
+    public void setName(String name) {
+        this.name = name;
+    }
 }

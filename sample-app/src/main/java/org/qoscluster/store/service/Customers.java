@@ -10,6 +10,7 @@ import jakarta.persistence.PersistenceContext;
 import org.qoscluster.store.domain.Customer;
 import org.qoscluster.store.domain.CustomerReadWrite;
 import org.qoscluster.store.service.Views.CustomerView;
+import org.qoscluster.store.service.Views.Served;
 
 /** Registers customers and finds them again by e-mail address. */
 @Stateless
@@ -28,9 +29,7 @@ public class Customers {
         if (email == null || !EMAIL.matcher(email).matches()) {
             throw StoreException.badRequest("email: " + quote(email) + " is not an e-mail address");
         }
-        if (name == null || name.isBlank() || name.length() > 100) {
-            throw StoreException.badRequest("name: " + quote(name) + " must be 1 to 100 characters");
-        }
+        checkName(name);
         var found = em.createNamedQuery(Customer.BY_EMAIL, Customer.class).setParameter("email", email).getResultList();
         if (!found.isEmpty()) {
             return CustomerView.of(found.get(0));
@@ -41,12 +40,36 @@ public class Customers {
     }
 
     /** From this node's replica unless the user has a write it lacks (a new customer reads the master until then). */
-    public CustomerView customer(long id) {
-        Customer c = customerClone.find(id);
+    public Served<CustomerView> customer(long id) {
+        Served<CustomerView> found = customerClone.read(e -> {
+            Customer c = e.find(Customer.class, id);
+            return new Served<>(c == null ? null : CustomerView.of(c), DatabaseIdentity.copyName(e));
+        });
+        if (found.value() == null) {
+            throw StoreException.notFound("customer " + id + " does not exist");
+        }
+        return found;
+    }
+
+    /**
+     * Renames a customer the way existing code does it: find the entity with the application's
+     * own entity manager and change it; the transaction writes it (dirty checking), no clone
+     * involved. The user still reads the new name at once ({@code WriteFlagListener}).
+     */
+    public CustomerView rename(long id, String name) {
+        checkName(name);
+        Customer c = em.find(Customer.class, id);
         if (c == null) {
             throw StoreException.notFound("customer " + id + " does not exist");
         }
+        c.setName(name.strip());
         return CustomerView.of(c);
+    }
+
+    private static void checkName(String name) {
+        if (name == null || name.isBlank() || name.length() > 100) {
+            throw StoreException.badRequest("name: " + quote(name) + " must be 1 to 100 characters");
+        }
     }
 
     private static String quote(String s) {

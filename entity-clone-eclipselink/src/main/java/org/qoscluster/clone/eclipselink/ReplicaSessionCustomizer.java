@@ -1,13 +1,14 @@
-package org.qoscluster.store.internal;
+package org.qoscluster.clone.eclipselink;
 
 import org.eclipse.persistence.config.SessionCustomizer;
 import org.eclipse.persistence.sessions.DatabaseLogin;
 import org.eclipse.persistence.sessions.Session;
 
 /**
- * For the replica persistence unit: a query that loses its connection is not retried. EclipseLink
- * retries it after 5 s by default, so a read on a replica that just died took 10 s before the
- * read-write clone could send it to the master; now it fails at once and goes there.
+ * For a replica persistence unit ({@code eclipselink.session.customizer}): a query that loses
+ * its connection is not retried. EclipseLink retries it after 5 s by default, so a read on a
+ * replica that just died took 10 s before the read-write clone could send it to the master; now
+ * it fails at once and goes there.
  */
 public class ReplicaSessionCustomizer implements SessionCustomizer {
 
