@@ -1,0 +1,131 @@
+package org.qoscluster.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.qoscluster.config.ClusterConfig;
+import org.qoscluster.launcher.Cluster;
+import org.qoscluster.launcher.PartStatus;
+import org.qoscluster.redundancy.GroupSettings;
+import org.qoscluster.redundancy.HeartbeatMonitor;
+import org.qoscluster.redundancy.JdbcProbe;
+import org.qoscluster.redundancy.MemberStatus;
+import org.qoscluster.redundancy.Probe;
+import org.qoscluster.testing.TestRuntime;
+
+/**
+ * The heartbeat monitor of a redundancy group (issue 7, R7) over real Derby network servers: a
+ * member stopped with {@code SIGSTOP} (hung: its kernel still accepts connections) becomes
+ * suspect, then unavailable within the detection bound, and available again after
+ * {@code SIGCONT}; a member killed with {@code kill -9} becomes unavailable and available again
+ * after restart; the others stay available meanwhile.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class HeartbeatTest {
+
+    private static Cluster databases;
+    private static HeartbeatMonitor monitor;
+    private static final List<String> CHANGES = new CopyOnWriteArrayList<>();
+
+    @BeforeAll
+    static void start() {
+        ClusterConfig config = TestRuntime.freePortConfig(1, 2, Map.of(GroupSettings.PERIOD, "200",
+                GroupSettings.TIMEOUT, "500", GroupSettings.RETRIES, "3"));
+        databases = Cluster.startDatabases(config, TestRuntime.layout(), TestRuntime.stateDir(HeartbeatTest.class),
+                Duration.ofMinutes(2));
+        Map<String, Probe> probes = new LinkedHashMap<>();
+        for (String copy : List.of("master", "replica-1", "replica-2")) {
+            probes.put(copy, new JdbcProbe(databases.jdbcUrl(copy), ClusterConfig.DB_USER, ClusterConfig.DB_PASSWORD));
+        }
+        monitor = new HeartbeatMonitor(probes, GroupSettings.from(config), Clock.systemUTC(),
+                (member, from, to, reason) -> CHANGES.add(member + " " + to));
+        monitor.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (monitor != null) {
+            monitor.close();
+        }
+        if (databases != null) {
+            databases.close();
+        }
+    }
+
+    private static void await(String member, MemberStatus status, Duration within) throws InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (monitor.states().get(member).status() != status) {
+            assertTrue(System.nanoTime() < deadline, member + " not " + status + " within " + within.toMillis()
+                    + " ms: " + monitor.states());
+            Thread.sleep(20);
+        }
+    }
+
+    private static void signal(String part, String signal) throws Exception {
+        long pid = databases.status().stream().filter(p -> p.name().equals(part)).mapToLong(PartStatus::pid)
+                .findFirst().orElseThrow();
+        Process p = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
+        assertEquals(0, p.waitFor(), "kill -" + signal + " " + pid);
+    }
+
+    @Test
+    @Order(1)
+    void shouldCallEveryRunningMemberAvailable() throws Exception {
+        for (String copy : List.of("master", "replica-1", "replica-2")) {
+            await(copy, MemberStatus.AVAILABLE, Duration.ofSeconds(10));
+        }
+    }
+
+    @Test
+    @Order(2)
+    void shouldSuspectThenGiveUpOnAHungMemberWithinTheBoundAndTakeItBackWhenItResumes() throws Exception {
+        CHANGES.clear();
+        signal("derby-replica-1", "STOP");
+        long stopped = System.nanoTime();
+        try {
+            // One beat in progress may still have seen it answer: one period more than the bound.
+            await("replica-1", MemberStatus.UNAVAILABLE, monitor.detectionBound().plusMillis(200 + 500));
+            long tookMs = (System.nanoTime() - stopped) / 1_000_000;
+            assertTrue(CHANGES.indexOf("replica-1 SUSPECT") >= 0
+                    && CHANGES.indexOf("replica-1 SUSPECT") < CHANGES.indexOf("replica-1 UNAVAILABLE"),
+                    "suspect before unavailable: " + CHANGES);
+            assertTrue(tookMs >= 2 * 200, "not declared on one missed beat: " + tookMs + " ms");
+            assertEquals(MemberStatus.AVAILABLE, monitor.states().get("master").status(), monitor.states().toString());
+            assertEquals(MemberStatus.AVAILABLE, monitor.states().get("replica-2").status(), monitor.states().toString());
+        } finally {
+            signal("derby-replica-1", "CONT");
+        }
+        await("replica-1", MemberStatus.AVAILABLE, Duration.ofSeconds(10));
+    }
+
+    @Test
+    @Order(3)
+    void shouldCallAKilledMemberUnavailableAndAvailableAgainAfterRestart() throws Exception {
+        databases.kill("derby-replica-2");
+        await("replica-2", MemberStatus.UNAVAILABLE, monitor.detectionBound().plusMillis(700));
+        assertEquals(MemberStatus.AVAILABLE, monitor.states().get("master").status(), monitor.states().toString());
+        databases.restart("derby-replica-2", Duration.ofMinutes(1));
+        await("replica-2", MemberStatus.AVAILABLE, Duration.ofSeconds(10));
+        try {
+            // And it really answers.
+            java.sql.DriverManager.getConnection(databases.jdbcUrl("replica-2"), ClusterConfig.DB_USER,
+                    ClusterConfig.DB_PASSWORD).close();
+        } catch (SQLException e) {
+            throw new AssertionError("replica-2 was called available but refuses connections", e);
+        }
+    }
+}

@@ -1,0 +1,164 @@
+package org.qoscluster.redundancy;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.logging.Logger;
+
+/**
+ * Heartbeats over the members of one redundancy group (R7): every beat probes each member, at
+ * most one probe per member at a time, and waits for them at most the time-out. A member whose
+ * probe answered is {@link MemberStatus#AVAILABLE}; one whose probe failed, or had not answered
+ * by the time-out (a hung process: {@code SIGSTOP}, a full disk), is
+ * {@link MemberStatus#SUSPECT}, and {@link MemberStatus#UNAVAILABLE} after {@code retries} such
+ * beats in a row. A late probe is left to finish on its own thread; until it does, each beat
+ * counts the member as failed again rather than start another. Every change of status goes to
+ * the listener with its reason.
+ */
+public final class HeartbeatMonitor implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(HeartbeatMonitor.class.getName());
+
+    /** Told of every change of a member's status. */
+    @FunctionalInterface
+    public interface Listener {
+        void changed(String member, MemberStatus from, MemberStatus to, String reason);
+    }
+
+    /** A member's status, since when, and the failed beats in a row behind it. */
+    public record State(MemberStatus status, Instant since, int failures, String reason) {
+    }
+
+    private final Map<String, Probe> probes;
+    private final GroupSettings settings;
+    private final Clock clock;
+    private final Listener listener;
+    private final Map<String, State> states = new ConcurrentHashMap<>();
+    private final Map<String, Future<?>> inFlight = new ConcurrentHashMap<>();
+    private final ExecutorService probing;
+    private ScheduledExecutorService loop;
+
+    public HeartbeatMonitor(Map<String, Probe> probes, GroupSettings settings, Clock clock, Listener listener) {
+        this.probes = new LinkedHashMap<>(probes);
+        this.settings = settings;
+        this.clock = clock;
+        this.listener = listener;
+        this.probing = Executors.newCachedThreadPool(daemon("qos-heartbeat-probe"));
+        Instant now = clock.instant();
+        probes.keySet().forEach(m -> states.put(m, new State(MemberStatus.UNKNOWN, now, 0, "not probed yet")));
+    }
+
+    /** One beat: probes every member not still busy with an earlier probe, waits at most the time-out. */
+    public void beat() {
+        Map<String, Future<?>> started = new LinkedHashMap<>();
+        probes.forEach((member, probe) -> {
+            Future<?> busy = inFlight.get(member);
+            if (busy == null || busy.isDone()) {
+                Future<?> f = probing.submit(() -> {
+                    probe.check();
+                    return null;
+                });
+                inFlight.put(member, f);
+                started.put(member, f);
+            }
+        });
+        long deadline = System.nanoTime() + settings.timeout().toNanos();
+        for (String member : probes.keySet()) {
+            Future<?> f = started.get(member);
+            if (f == null) {
+                failed(member, "its probe of an earlier beat has not answered yet");
+                continue;
+            }
+            try {
+                f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                answered(member);
+            } catch (TimeoutException e) {
+                failed(member, "no answer within " + settings.timeout().toMillis() + " ms");
+            } catch (ExecutionException e) {
+                failed(member, String.valueOf(e.getCause()));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private void answered(String member) {
+        update(member, MemberStatus.AVAILABLE, 0, "answered");
+    }
+
+    private void failed(String member, String why) {
+        int failures = states.get(member).failures() + 1;
+        MemberStatus to = failures >= settings.retries() ? MemberStatus.UNAVAILABLE : MemberStatus.SUSPECT;
+        update(member, to, failures, why + " (" + failures + " in a row)");
+    }
+
+    private void update(String member, MemberStatus to, int failures, String reason) {
+        State before = states.get(member);
+        boolean changed = before.status() != to;
+        states.put(member, new State(to, changed ? clock.instant() : before.since(), failures, reason));
+        if (changed) {
+            LOG.info("member=" + member + " " + before.status() + " -> " + to + ": " + reason);
+            try {
+                listener.changed(member, before.status(), to, reason);
+            } catch (RuntimeException e) {
+                LOG.warning("member=" + member + " status listener failed: " + e);
+            }
+        }
+    }
+
+    /** The current state of every member, in the order they were given. */
+    public Map<String, State> states() {
+        Map<String, State> copy = new LinkedHashMap<>();
+        probes.keySet().forEach(m -> copy.put(m, states.get(m)));
+        return copy;
+    }
+
+    /** Beats every period, on a thread of its own, until {@link #close()}. */
+    public synchronized void start() {
+        if (loop != null) {
+            return;
+        }
+        loop = Executors.newSingleThreadScheduledExecutor(daemon("qos-heartbeat"));
+        loop.scheduleWithFixedDelay(() -> {
+            try {
+                beat();
+            } catch (RuntimeException e) {
+                // A scheduled task that throws is never run again: log and go on.
+                LOG.warning("heartbeat failed: " + e);
+            }
+        }, 0, settings.period().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public synchronized void close() {
+        if (loop != null) {
+            loop.shutdownNow();
+            loop = null;
+        }
+        probing.shutdownNow();
+    }
+
+    /** How long at most a member that stops answering stays out of {@code UNAVAILABLE}. */
+    public Duration detectionBound() {
+        return settings.detectionBound();
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

@@ -1,0 +1,14 @@
+package org.qoscluster.redundancy;
+
+/** What the heartbeat monitor knows of one member of a redundancy group (R7). */
+public enum MemberStatus {
+    /** Not probed yet. */
+    UNKNOWN,
+    /** Its last probe answered in time. */
+    AVAILABLE,
+    /** Its last probe failed or was late, fewer times in a row than the retries allow. */
+    SUSPECT,
+    /** As many probes in a row as the retries allow failed or were late. */
+    UNAVAILABLE
+    // CATCHING_UP (a returning or new member being brought up to date) comes with reintroduction.
+}

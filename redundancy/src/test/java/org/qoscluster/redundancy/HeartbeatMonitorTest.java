@@ -1,0 +1,112 @@
+package org.qoscluster.redundancy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.Test;
+import org.qoscluster.config.ClusterConfig;
+import org.qoscluster.config.InvalidConfigException;
+
+class HeartbeatMonitorTest {
+
+    private static final GroupSettings SETTINGS = new GroupSettings(Duration.ofMillis(10), Duration.ofMillis(100), 3);
+
+    private final List<String> changes = new ArrayList<>();
+
+    private HeartbeatMonitor monitor(Map<String, Probe> probes) {
+        return new HeartbeatMonitor(probes, SETTINGS, Clock.systemUTC(),
+                (member, from, to, reason) -> changes.add(member + " " + from + "->" + to));
+    }
+
+    private static MemberStatus status(HeartbeatMonitor m, String member) {
+        return m.states().get(member).status();
+    }
+
+    @Test
+    void shouldCallAMemberThatAnswersAvailable() {
+        try (HeartbeatMonitor m = monitor(Map.of("master", () -> { }))) {
+            assertEquals(MemberStatus.UNKNOWN, status(m, "master"));
+            m.beat();
+            assertEquals(MemberStatus.AVAILABLE, status(m, "master"));
+            m.beat();
+            assertEquals(List.of("master UNKNOWN->AVAILABLE"), changes, "one change reported, not one per beat");
+        }
+    }
+
+    @Test
+    void shouldSuspectAFailingMemberThenCallItUnavailableAfterTheRetriesAndAvailableWhenItAnswersAgain() {
+        AtomicBoolean up = new AtomicBoolean(false);
+        try (HeartbeatMonitor m = monitor(Map.of("replica-1", () -> {
+            if (!up.get()) {
+                throw new java.sql.SQLException("Connection refused");
+            }
+        }))) {
+            m.beat();
+            assertEquals(MemberStatus.SUSPECT, status(m, "replica-1"));
+            assertTrue(m.states().get("replica-1").reason().contains("Connection refused"), m.states().toString());
+            m.beat();
+            assertEquals(MemberStatus.SUSPECT, status(m, "replica-1"));
+            m.beat();
+            assertEquals(MemberStatus.UNAVAILABLE, status(m, "replica-1"));
+            up.set(true);
+            m.beat();
+            assertEquals(MemberStatus.AVAILABLE, status(m, "replica-1"));
+            assertEquals(0, m.states().get("replica-1").failures());
+            assertEquals(List.of("replica-1 UNKNOWN->SUSPECT", "replica-1 SUSPECT->UNAVAILABLE",
+                    "replica-1 UNAVAILABLE->AVAILABLE"), changes);
+        }
+    }
+
+    @Test
+    void shouldCountAHungProbeAsFailedEveryBeatWithoutStartingAnotherUntilItReturns() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger probes = new AtomicInteger();
+        try (HeartbeatMonitor m = monitor(Map.of("master", () -> {
+            if (probes.incrementAndGet() == 1) {
+                release.await(); // a stopped process: the connection neither completes nor fails
+            }
+        }, "replica-1", () -> { }))) {
+            long started = System.nanoTime();
+            m.beat();
+            long beatMs = (System.nanoTime() - started) / 1_000_000;
+            assertTrue(beatMs >= 90 && beatMs < 2_000, "a beat waits for the time-out, no longer: " + beatMs + " ms");
+            assertEquals(MemberStatus.SUSPECT, status(m, "master"));
+            assertEquals(MemberStatus.AVAILABLE, status(m, "replica-1"), "the hung member does not hold the others back");
+            m.beat();
+            m.beat();
+            assertEquals(MemberStatus.UNAVAILABLE, status(m, "master"));
+            assertEquals(1, probes.get(), "no second probe while the first still hangs");
+            release.countDown();
+            Thread.sleep(50);
+            m.beat();
+            assertEquals(MemberStatus.AVAILABLE, status(m, "master"));
+            assertEquals(2, probes.get());
+        }
+    }
+
+    @Test
+    void shouldBoundDetectionByPeriodPlusTimeoutTimesRetries() {
+        assertEquals(Duration.ofMillis(330), SETTINGS.detectionBound());
+    }
+
+    @Test
+    void shouldRefuseBadHeartbeatSettingsNamingEachKey() {
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> GroupSettings.from(ClusterConfig.from(Map.of(
+                GroupSettings.PERIOD, "0", GroupSettings.TIMEOUT, "soon", GroupSettings.RETRIES, "-1"))));
+        assertTrue(e.getMessage().contains(GroupSettings.PERIOD + ": '0'"), e.getMessage());
+        assertTrue(e.getMessage().contains(GroupSettings.TIMEOUT + ": 'soon'"), e.getMessage());
+        assertTrue(e.getMessage().contains(GroupSettings.RETRIES + ": '-1'"), e.getMessage());
+        GroupSettings defaults = GroupSettings.from(ClusterConfig.defaults());
+        assertEquals(new GroupSettings(Duration.ofMillis(500), Duration.ofMillis(1000), 3), defaults);
+    }
+}
