@@ -1,7 +1,6 @@
 package org.qoscluster.clone.eclipselink;
 
 import java.sql.Connection;
-import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -79,15 +78,14 @@ public class WriteFlagListener extends SessionEventAdapter {
         for (Class<?> type : changes.getObjectChanges().keySet()) {
             addChangeTable(uow, type, tables);
         }
-        Collection<ObjectChangeSet> deleted = changes.getDeletedObjects().keySet();
-        for (ObjectChangeSet d : deleted) {
+        for (ObjectChangeSet d : changes.getDeletedObjects().keySet()) {
             addChangeTable(uow, d.getClassType(uow), tables);
         }
         return tables;
     }
 
     private static void addChangeTable(AbstractSession session, Class<?> type, Set<String> tables) {
-        if (type == null || replicated(type) == null) {
+        if (type == null || !isReplicated(type)) {
             return;
         }
         ClassDescriptor d = session.getDescriptor(type);
@@ -97,13 +95,12 @@ public class WriteFlagListener extends SessionEventAdapter {
     }
 
     /** Whether {@code type} or a superclass carries {@link ReplicatedEntity}. */
-    static ReplicatedEntity replicated(Class<?> type) {
+    static boolean isReplicated(Class<?> type) {
         for (Class<?> c = type; c != null; c = c.getSuperclass()) {
-            ReplicatedEntity r = c.getAnnotation(ReplicatedEntity.class);
-            if (r != null) {
-                return r;
+            if (c.isAnnotationPresent(ReplicatedEntity.class)) {
+                return true;
             }
         }
-        return null;
+        return false;
     }
 }

@@ -46,10 +46,7 @@ public class Catalog {
     }
 
     public Served<ProductView> product(long id) {
-        Served<ProductView> found = products.read(em -> {
-            Product p = em.find(Product.class, id);
-            return new Served<>(p == null ? null : ProductView.of(p), DatabaseIdentity.copyName(em));
-        });
+        Served<ProductView> found = products.read(em -> DatabaseIdentity.find(em, Product.class, id, ProductView::of));
         if (found.value() == null) {
             throw StoreException.notFound("product " + id + " does not exist");
         }

@@ -41,10 +41,7 @@ public class Customers {
 
     /** From this node's replica unless the user has a write it lacks (a new customer reads the master until then). */
     public Served<CustomerView> customer(long id) {
-        Served<CustomerView> found = customerClone.read(e -> {
-            Customer c = e.find(Customer.class, id);
-            return new Served<>(c == null ? null : CustomerView.of(c), DatabaseIdentity.copyName(e));
-        });
+        Served<CustomerView> found = customerClone.read(e -> DatabaseIdentity.find(e, Customer.class, id, CustomerView::of));
         if (found.value() == null) {
             throw StoreException.notFound("customer " + id + " does not exist");
         }

@@ -1,5 +1,7 @@
 package org.qoscluster.store.service;
 
+import java.util.function.Function;
+
 import jakarta.ejb.Stateless;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
@@ -24,6 +26,12 @@ public class DatabaseIdentity {
     /** The products on the master (the health check reads the copy that takes this node's writes). */
     public long productCount() {
         return em.createNamedQuery(Product.COUNT, Long.class).getSingleResult();
+    }
+
+    /** The entity {@code id} (null when there is none) as {@code view} shows it, and the copy that answered. */
+    static <E, V> Views.Served<V> find(EntityManager em, Class<E> type, Object id, Function<E, V> view) {
+        E found = em.find(type, id);
+        return new Views.Served<>(found == null ? null : view.apply(found), copyName(em));
     }
 
     /** The name of the copy {@code em} reads, as the copy itself says. */
