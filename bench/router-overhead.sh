@@ -31,7 +31,7 @@ trap cleanup EXIT
 
 bin/qoscluster up --state "$state" \
   -Dqos.router.http.port=18080 -Dqos.router.hazelcast.port=18090 \
-  -Dqos.node.http.ports=18081,18082 -Dqos.node.hazelcast.ports=18091,18092 \
+  -Dqos.node.http.ports=18081,18082 -Dqos.node.hazelcast.ports=18091,18092 -Dqos.node.db-proxy.ports=18071,18072 \
   -Dqos.db.master.port=18527 -Dqos.db.replica.ports= >/dev/null
 
 cat > "$state/haproxy.cfg" <<CFG

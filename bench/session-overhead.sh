@@ -28,7 +28,7 @@ trap cleanup EXIT
 up() { # enabled
   bin/qoscluster up --state "$state" -Dqos.session.enabled="$1" -Dqos.node.test-switches=true \
     -Dqos.router.http.port=18180 -Dqos.router.hazelcast.port=18190 \
-    -Dqos.node.http.ports=18181,18182 -Dqos.node.hazelcast.ports=18191,18192 \
+    -Dqos.node.http.ports=18181,18182 -Dqos.node.hazelcast.ports=18191,18192 -Dqos.node.db-proxy.ports=18171,18172 \
     -Dqos.db.master.port=18627 -Dqos.db.replica.ports= >/dev/null
 }
 mkdir -p "$state"

@@ -42,7 +42,7 @@ public final class TestRuntime {
 
     /** The shipped defaults with {@code overrides}, every port replaced by a free one. */
     public static ClusterConfig freePortConfig(int nodes, int replicas, Map<String, String> overrides) {
-        List<Integer> ports = freePorts(2 + 2 * nodes + replicas + 1);
+        List<Integer> ports = freePorts(2 + 2 * nodes + replicas + 1 + nodes);
         Map<String, String> p = new HashMap<>(overrides);
         p.put(ClusterConfig.CLUSTER_NAME, "test-" + ports.get(0));
         p.put(ClusterConfig.ROUTER_HTTP_PORT, ports.get(0).toString());
@@ -50,7 +50,8 @@ public final class TestRuntime {
         p.put(ClusterConfig.NODE_HTTP_PORTS, join(ports.subList(2, 2 + nodes)));
         p.put(ClusterConfig.NODE_HAZELCAST_PORTS, join(ports.subList(2 + nodes, 2 + 2 * nodes)));
         p.put(ClusterConfig.DB_REPLICA_PORTS, join(ports.subList(2 + 2 * nodes, 2 + 2 * nodes + replicas)));
-        p.put(ClusterConfig.DB_MASTER_PORT, ports.get(ports.size() - 1).toString());
+        p.put(ClusterConfig.DB_MASTER_PORT, ports.get(2 + 2 * nodes + replicas).toString());
+        p.put(ClusterConfig.NODE_DB_PROXY_PORTS, join(ports.subList(3 + 2 * nodes + replicas, 3 + 3 * nodes + replicas)));
         return ClusterConfig.from(p);
     }
 

@@ -75,13 +75,6 @@ class HeartbeatTest {
         }
     }
 
-    private static void signal(String part, String signal) throws Exception {
-        long pid = databases.status().stream().filter(p -> p.name().equals(part)).mapToLong(PartStatus::pid)
-                .findFirst().orElseThrow();
-        Process p = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
-        assertEquals(0, p.waitFor(), "kill -" + signal + " " + pid);
-    }
-
     @Test
     @Order(1)
     void shouldCallEveryRunningMemberAvailable() throws Exception {
@@ -94,7 +87,7 @@ class HeartbeatTest {
     @Order(2)
     void shouldSuspectThenGiveUpOnAHungMemberWithinTheBoundAndTakeItBackWhenItResumes() throws Exception {
         CHANGES.clear();
-        signal("derby-replica-1", "STOP");
+        databases.pause("derby-replica-1");
         long stopped = System.nanoTime();
         try {
             // One beat in progress may still have seen it answer: one period more than the bound.
@@ -107,7 +100,7 @@ class HeartbeatTest {
             assertEquals(MemberStatus.AVAILABLE, monitor.states().get("master").status(), monitor.states().toString());
             assertEquals(MemberStatus.AVAILABLE, monitor.states().get("replica-2").status(), monitor.states().toString());
         } finally {
-            signal("derby-replica-1", "CONT");
+            databases.resume("derby-replica-1");
         }
         await("replica-1", MemberStatus.AVAILABLE, Duration.ofSeconds(10));
     }

@@ -224,6 +224,18 @@ public final class Cluster implements AutoCloseable {
         PartProcess.kill(stateDir, part);
     }
 
+    /** Stops a part with SIGSTOP: it hangs, its kernel still accepts connections (a stalled process). */
+    public void pause(String part) {
+        LOG.info("part={} pausing with SIGSTOP", part);
+        PartProcess.signal(stateDir, part, "STOP");
+    }
+
+    /** Lets a part stopped by {@link #pause} go on (SIGCONT). */
+    public void resume(String part) {
+        LOG.info("part={} resuming with SIGCONT", part);
+        PartProcess.signal(stateDir, part, "CONT");
+    }
+
     public List<PartStatus> status() {
         return status(stateDir);
     }
@@ -308,6 +320,9 @@ public final class Cluster implements AutoCloseable {
     private void writeDomainXml(MemberSpec member, byte[] template) {
         mkdirs(memberDir(member).resolve("tmp"));
         write(memberDir(member).resolve("domain.xml"), PayaraMemberConfig.domainXml(config, member, template));
+        if (member.role() == Role.NODE && !config.replicas().isEmpty()) {
+            write(Commands.postBootCommands(memberDir(member)), Commands.postBootCommandsText(layout));
+        }
     }
 
     private CompletableFuture<Void> startMember(MemberSpec member, Readiness readiness, Instant deadline) {
@@ -329,6 +344,7 @@ public final class Cluster implements AutoCloseable {
         for (MemberSpec n : withNodes ? config.nodes() : List.<MemberSpec>of()) {
             ports.put(n.httpPort(), ClusterConfig.NODE_HTTP_PORTS + ", " + n.name() + " HTTP");
             ports.put(n.hazelcastPort(), ClusterConfig.NODE_HAZELCAST_PORTS + ", " + n.name() + " Hazelcast");
+            ports.put(n.dbProxyPort(), ClusterConfig.NODE_DB_PROXY_PORTS + ", " + n.name() + " write-path proxy");
         }
         if (withNodes) {
             ports.put(config.router().httpPort(), ClusterConfig.ROUTER_HTTP_PORT + ", router HTTP");

@@ -14,11 +14,14 @@ import java.util.List;
  * @param derbyDir       directory of the Derby jars (server, engine, client, shared, tools)
  * @param storeWar       the application WAR the nodes deploy
  * @param routerWar      the QoS-goal Router Servlet WAR the router deploys
+ * @param groupWar       the redundancy group service every node deploys first when there are replicas
+ *                       (its write-path proxy, and the coordinator)
  * @param clusterLibDir  jars every member puts on its class path: the Session Synchronizer's
  *                       session records and entry processor must be readable on every member
  *                       that owns a partition, whether or not it runs the application
  */
-public record RuntimeLayout(Path payaraMicroJar, Path derbyDir, Path storeWar, Path routerWar, Path clusterLibDir) {
+public record RuntimeLayout(Path payaraMicroJar, Path derbyDir, Path storeWar, Path routerWar, Path groupWar,
+                            Path clusterLibDir) {
 
     private static final String REPLICATION_JAR = "replication.jar";
     private static final List<String> CLUSTER_LIB_JARS = List.of("session-synchronizer.jar", "entity-clone-annotations.jar",
@@ -31,7 +34,8 @@ public record RuntimeLayout(Path payaraMicroJar, Path derbyDir, Path storeWar, P
     public static RuntimeLayout at(Path runtimeDir) {
         Path dir = runtimeDir.toAbsolutePath().normalize();
         RuntimeLayout layout = new RuntimeLayout(dir.resolve("payara/payara-micro.jar"), dir.resolve("derby"),
-                dir.resolve("apps/sample-app.war"), dir.resolve("apps/qrs-servlet.war"), dir.resolve("cluster-lib"));
+                dir.resolve("apps/sample-app.war"), dir.resolve("apps/qrs-servlet.war"), dir.resolve("apps/group-service.war"),
+                dir.resolve("cluster-lib"));
         List<Path> missing = new ArrayList<>();
         for (Path p : layout.requiredFiles()) {
             if (!Files.isRegularFile(p)) {
@@ -72,7 +76,7 @@ public record RuntimeLayout(Path payaraMicroJar, Path derbyDir, Path storeWar, P
     }
 
     private List<Path> requiredFiles() {
-        List<Path> files = new ArrayList<>(List.of(payaraMicroJar, storeWar, routerWar));
+        List<Path> files = new ArrayList<>(List.of(payaraMicroJar, storeWar, routerWar, groupWar));
         DERBY_JARS.forEach(j -> files.add(derbyDir.resolve(j)));
         CLUSTER_LIB_JARS.forEach(j -> files.add(clusterLibDir.resolve(j)));
         files.add(clusterLibDir.resolve(REPLICATION_JAR));

@@ -9,6 +9,10 @@ public enum MemberStatus {
     /** Its last probe failed or was late, fewer times in a row than the retries allow. */
     SUSPECT,
     /** As many probes in a row as the retries allow failed or were late. */
-    UNAVAILABLE
-    // CATCHING_UP (a returning or new member being brought up to date) comes with reintroduction.
+    UNAVAILABLE,
+    /**
+     * It answers but is not up to date: a returning or new member being copied, or a replica
+     * whose published watermark has not moved for a while. Set by the coordinator, not the monitor.
+     */
+    CATCHING_UP
 }

@@ -11,6 +11,11 @@ import java.util.List;
  */
 public interface Dialect {
 
+    /** Derby 10.16's. */
+    static Dialect derby() {
+        return new org.qoscluster.replication.internal.DerbyDialect();
+    }
+
     /** Quotes an identifier read from the catalogue. */
     String quote(String identifier);
 
@@ -25,9 +30,32 @@ public interface Dialect {
      * event, row-identifier tables) and gives every existing row a row identifier; creates only
      * what is missing, so a restarted agent neither waits on nor disturbs the writers. Row
      * identifiers lie in {@code copyNumber * 2^40} and the next 2^40 values, so two copies never
-     * hand out the same one; changes get theirs from the agent afterwards.
+     * hand out the same one; changes get theirs from the agent afterwards. Change sequences start
+     * at {@code firstSequence} (1 for a group's first master; above everything the group saw for a
+     * promoted one, so that watermarks and write flags of two epochs compare).
      */
-    void installCapture(Connection master, List<TableSpec> tables, int copyNumber) throws SQLException;
+    void installCapture(Connection master, List<TableSpec> tables, int copyNumber, long firstSequence) throws SQLException;
+
+    /**
+     * Makes a replica ready to take the writes (issue 7): its generated (identity) columns go on
+     * from the highest value it holds.
+     */
+    void restartIdentities(Connection copy, List<TableSpec> tables) throws SQLException;
+
+    /** The epoch a copy last served in and the master it had then, if it ever recorded one. */
+    java.util.Optional<CopyEpoch> epoch(Connection copy) throws SQLException;
+
+    /** Records on a copy that it serves in {@code epoch} under {@code master}; part of the caller's transaction. */
+    void writeEpoch(Connection copy, long epoch, String master) throws SQLException;
+
+    /**
+     * Turns a copy that was master (its capture is installed) back into a plain copy, to be copied
+     * afresh as a replica: its capture triggers, sequence and foreign keys go, its generated columns
+     * accept given values. Its change rows from {@code fromSequence} on, which never reached the
+     * group, are kept in {@link TableSpec#tailTable} tables for an operator (never merged, never
+     * dropped). Returns how many change rows were kept; does nothing for a copy without capture.
+     */
+    long setTailAside(Connection copy, List<TableSpec> tables, long fromSequence, long epoch) throws SQLException;
 
     /**
      * Creates the replicated tables (columns and primary key, no foreign keys: the master keeps
@@ -65,6 +93,10 @@ public interface Dialect {
      * (PostgreSQL's autovacuum) does nothing here.
      */
     void reclaim(Connection master, String changeTable) throws SQLException;
+
+    /** What a copy records of the epoch it serves in ({@code QOS_EPOCH}). */
+    record CopyEpoch(long epoch, String master) {
+    }
 
     /** See {@link #horizon}. */
     record Horizon(long nextSequence, java.util.Set<String> openTransactions) {

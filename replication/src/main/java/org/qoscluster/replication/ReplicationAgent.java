@@ -78,6 +78,36 @@ public final class ReplicationAgent implements AutoCloseable {
     @FunctionalInterface
     public interface WatermarkListener {
         void watermark(String replica, Watermark watermark);
+
+        /**
+         * Told when a copy that was master in {@code epoch} came back as a replica holding
+         * {@code changes} change rows that never reached the group (its asynchronous tail), now
+         * kept aside on it ({@link TableSpec#tailTable}).
+         */
+        default void tail(String copy, long epoch, long changes) {
+        }
+    }
+
+    /**
+     * The epoch this agent serves (issue 7): its number, the master's name, and the first change
+     * sequence of that master. An agent writes only to replicas of its epoch ({@code QOS_EPOCH}).
+     */
+    public record Epoch(long number, String master, long firstSequence) {
+
+        /** A group's first epoch: the configured master, sequences from 1. */
+        public static Epoch first(String master) {
+            return new Epoch(1, master, 1);
+        }
+    }
+
+    /**
+     * Where the changes a copy made as master of {@code epoch} stopped reaching the group: the
+     * first sequence its successor did not have. Empty when nobody remembers (then every change
+     * row it still holds counts as its tail).
+     */
+    @FunctionalInterface
+    public interface TailStart {
+        java.util.OptionalLong of(String copy, long epoch);
     }
 
     private final Link master;
@@ -88,6 +118,8 @@ public final class ReplicationAgent implements AutoCloseable {
     private final int batchRows;
     private final int copyNumber;
     private final WatermarkListener listener;
+    private final Epoch epoch;
+    private final TailStart tailStart;
     private final Map<String, Watermark> watermarks = new ConcurrentHashMap<>();
     private final Deque<Dialect.Horizon> history = new ArrayDeque<>();
     private List<TableSpec> tables;
@@ -111,7 +143,8 @@ public final class ReplicationAgent implements AutoCloseable {
      *                   out are unique across copies
      */
     public ReplicationAgent(ConnectionFactory master, Map<String, ConnectionFactory> replicas, List<String> tables,
-                            Dialect dialect, Clock clock, int batchRows, int copyNumber, WatermarkListener listener) {
+                            Dialect dialect, Clock clock, int batchRows, int copyNumber, WatermarkListener listener,
+                            Epoch epoch, TailStart tailStart) {
         this.master = new Link(master);
         replicas.forEach((name, factory) -> this.replicas.put(name, new Replica(name, new Link(factory))));
         this.tableNames = List.copyOf(tables);
@@ -121,6 +154,11 @@ public final class ReplicationAgent implements AutoCloseable {
         this.copyNumber = copyNumber;
         this.ridBase = RowIds.base(copyNumber);
         this.listener = listener;
+        this.epoch = epoch;
+        this.tailStart = tailStart;
+        // A promoted master's change sequences start above everything of the epochs before, and
+        // so do the low marks it gives its replicas, even before its first change.
+        this.deletedBelow = epoch.firstSequence();
     }
 
     /** An agent for Derby copies, the master being copy 1. */
@@ -132,8 +170,54 @@ public final class ReplicationAgent implements AutoCloseable {
     /** An agent for Derby copies reading at most about {@code batchRows} change rows per table and round. */
     public static ReplicationAgent derby(ConnectionFactory master, Map<String, ConnectionFactory> replicas,
                                          List<String> tables, int batchRows, int copyNumber, WatermarkListener listener) {
+        return derby(master, replicas, tables, batchRows, copyNumber, listener, Epoch.first("master"),
+                (c, e) -> java.util.OptionalLong.empty());
+    }
+
+    /** An agent for Derby copies serving {@code epoch} of a redundancy group (issue 7). */
+    public static ReplicationAgent derby(ConnectionFactory master, Map<String, ConnectionFactory> replicas,
+                                         List<String> tables, int batchRows, int copyNumber, WatermarkListener listener,
+                                         Epoch epoch, TailStart tailStart) {
         return new ReplicationAgent(master, replicas, tables, new DerbyDialect(), Clock.systemUTC(), batchRows,
-                copyNumber, listener);
+                copyNumber, listener, epoch, tailStart);
+    }
+
+    /**
+     * Makes {@code copy}, a replica, ready to take the writes of {@code epoch} (issue 7), in this
+     * order: its epoch row (an agent of an older epoch then writes nothing more to it, see
+     * {@link Changes#apply}), its generated columns' next values, change capture with sequences
+     * from {@code epoch.firstSequence()} and row identifiers from copy {@code copyNumber}'s block.
+     * Idempotent: a coordinator that takes over a half-done promotion runs it again.
+     */
+    public static void promote(Connection copy, Dialect dialect, List<String> tables, int copyNumber, Epoch epoch)
+            throws SQLException {
+        long t0 = System.nanoTime();
+        List<TableSpec> described = dialect.describe(copy, tables);
+        Optional<Dialect.CopyEpoch> was = dialect.epoch(copy);
+        if (was.isPresent() && was.get().epoch() > epoch.number()) {
+            throw new ReplicationException("cannot promote: the copy already serves epoch " + was.get().epoch()
+                    + ", later than " + epoch.number());
+        }
+        boolean auto = copy.getAutoCommit();
+        copy.setAutoCommit(false);
+        try {
+            dialect.writeEpoch(copy, epoch.number(), epoch.master());
+            copy.commit();
+        } catch (SQLException e) {
+            copy.rollback();
+            throw e;
+        } finally {
+            copy.setAutoCommit(auto);
+        }
+        long t1 = System.nanoTime();
+        if (was.isEmpty() || was.get().epoch() < epoch.number()) {
+            dialect.restartIdentities(copy, described);
+        }
+        long t2 = System.nanoTime();
+        dialect.installCapture(copy, described, copyNumber, epoch.firstSequence());
+        LOG.info(String.format(java.util.Locale.ROOT, "epoch %d: promoted %s (catalogue and epoch row %d ms, identities %d ms,"
+                + " capture %d ms)", epoch.number(), epoch.master(), (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000,
+                (System.nanoTime() - t2) / 1_000_000));
     }
 
     /** Validates the tables and installs capture on the master; fails naming every bad table. */
@@ -141,7 +225,16 @@ public final class ReplicationAgent implements AutoCloseable {
         try {
             Connection c = master.connection();
             List<TableSpec> described = dialect.describe(c, tableNames);
-            dialect.installCapture(c, described, copyNumber);
+            Optional<Dialect.CopyEpoch> at = dialect.epoch(c);
+            if (at.isEmpty() && epoch.number() == 1) {
+                // A group's first master: it says so from now on.
+                dialect.writeEpoch(c, 1, epoch.master());
+            } else if (at.isEmpty() || at.get().epoch() != epoch.number() || !at.get().master().equals(epoch.master())) {
+                throw new ReplicationException("the master copy " + epoch.master() + " serves "
+                        + at.map(e -> "epoch " + e.epoch() + " under " + e.master()).orElse("no epoch")
+                        + ", this agent epoch " + epoch.number() + ": not shipping from it");
+            }
+            dialect.installCapture(c, described, copyNumber, epoch.firstSequence());
             tables = described;
         } catch (SQLException e) {
             master.reset();
@@ -398,9 +491,23 @@ public final class ReplicationAgent implements AutoCloseable {
             }
             try {
                 Connection c = link.connection();
-                if (dialect.prepareReplica(c, tables)) {
-                    long rows = Changes.copy(master.connection(), link, dialect, tables, Timestamp.from(clock.instant()));
-                    LOG.info("replica=" + name + " new: initial copy of " + rows + " rows made; changes follow");
+                boolean empty = dialect.prepareReplica(c, tables);
+                Optional<Dialect.CopyEpoch> at = dialect.epoch(c);
+                if (empty || at.isEmpty() || at.get().epoch() != epoch.number()) {
+                    // New, or from an older epoch: what it has may differ from this master's data.
+                    // A former master first keeps aside the changes that never reached the group.
+                    long was = at.map(Dialect.CopyEpoch::epoch).orElse(0L);
+                    long kept = dialect.setTailAside(c, tables, tailStart.of(name, was).orElse(0L), was);
+                    if (kept > 0) {
+                        LOG.warning("replica=" + name + " was master in epoch " + was + " and holds " + kept
+                                + " change rows that never reached the group (its asynchronous tail): kept in QOS_TAIL_"
+                                + was + "_* on it for an operator, not merged");
+                        listener.tail(name, was, kept);
+                    }
+                    long rows = Changes.copy(master.connection(), link, dialect, tables, Timestamp.from(clock.instant()),
+                            epoch.number(), epoch.master());
+                    LOG.info("replica=" + name + (empty ? " new" : " from epoch " + was) + ": copy of " + rows
+                            + " rows made in epoch " + epoch.number() + "; changes follow");
                 }
                 long persisted;
                 try (PreparedStatement p = c.prepareStatement("SELECT MAX(QOS_LOW) FROM QOS_POSITION");
@@ -436,7 +543,7 @@ public final class ReplicationAgent implements AutoCloseable {
             Instant now = clock.instant();
             try {
                 if (!todo.isEmpty() || newLow > low) {
-                    Changes.apply(link, dialect, todo, newLow, Timestamp.from(now));
+                    Changes.apply(link, dialect, todo, newLow, Timestamp.from(now), epoch.number());
                 } else if (!link.connection().isValid(2)) {
                     // Nothing to write, yet the watermark's time says "the replica was there then":
                     // a replica that died while idle must not look fresh to readers.

@@ -11,6 +11,10 @@ public class ReplicationException extends RuntimeException {
         super(String.join("; ", problems));
     }
 
+    public ReplicationException(String message) {
+        super(message);
+    }
+
     public ReplicationException(String message, Throwable cause) {
         super(message, cause);
     }

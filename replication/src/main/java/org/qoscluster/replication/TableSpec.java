@@ -13,8 +13,16 @@ public record TableSpec(String name, List<Column> columns, List<String> primaryK
         primaryKey = List.copyOf(primaryKey);
     }
 
-    /** One column: its name and its type declaration ({@code VARCHAR(255)}, {@code DECIMAL(19,2)}). */
-    public record Column(String name, String type) {
+    /**
+     * One column: its name, its type declaration ({@code VARCHAR(255)}, {@code DECIMAL(19,2)}) and
+     * whether the database generates its values (an identity column: replicas declare it too,
+     * generated only when no value is given, so that a promoted replica goes on generating them).
+     */
+    public record Column(String name, String type, boolean generated) {
+
+        public Column(String name, String type) {
+            this(name, type, false);
+        }
     }
 
     public List<String> columnNames() {
@@ -33,6 +41,11 @@ public record TableSpec(String name, List<Column> columns, List<String> primaryK
      */
     public String rowIdTable() {
         return "QOS_RID_" + name;
+    }
+
+    /** Where a returning master keeps the changes it made in epoch {@code epoch} that never reached the group. */
+    public String tailTable(long epoch) {
+        return "QOS_TAIL_" + epoch + "_" + name;
     }
 
     /** The type declaration of {@code column}. */

@@ -38,6 +38,8 @@ public final class ClusterConfig {
     public static final String NODE_HTTP_PORTS = "qos.node.http.ports";
     public static final String NODE_HAZELCAST_PORTS = "qos.node.hazelcast.ports";
     public static final String NODE_HEAP = "qos.node.heap";
+    /** One port per node: its write path to the group's master (issue 7, the fencing proxy). */
+    public static final String NODE_DB_PROXY_PORTS = "qos.node.db-proxy.ports";
     public static final String ROUTER_HTTP_PORT = "qos.router.http.port";
     public static final String ROUTER_HAZELCAST_PORT = "qos.router.hazelcast.port";
     public static final String DEFAULT_CLASS = "qos.class.default";

@@ -8,5 +8,5 @@ package org.qoscluster.config;
  * @param httpPort      HTTP port on the cluster host
  * @param hazelcastPort port of its embedded Hazelcast member on the cluster host
  */
-public record MemberSpec(String name, Role role, int httpPort, int hazelcastPort) {
+public record MemberSpec(String name, Role role, int httpPort, int hazelcastPort, int dbProxyPort) {
 }

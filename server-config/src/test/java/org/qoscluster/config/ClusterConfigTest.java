@@ -76,7 +76,7 @@ class ClusterConfigTest {
     @Test
     void shouldLayAFileOverTheDefaultsAndOverridesOverTheFile(@TempDir Path dir) throws IOException {
         Path file = dir.resolve("cluster.properties");
-        Files.writeString(file, "qos.node.http.ports=9001,9002,9003\nqos.node.hazelcast.ports=9101,9102,9103\nqos.db.replica.ports=\n");
+        Files.writeString(file, "qos.node.http.ports=9001,9002,9003\nqos.node.hazelcast.ports=9101,9102,9103\nqos.node.db-proxy.ports=9201,9202,9203\nqos.db.replica.ports=\n");
         ClusterConfig c = ClusterConfig.load(file, Map.of(ClusterConfig.DB_MASTER_PORT, "9527"));
         assertEquals(3, c.nodes().size());
         assertEquals(0, c.replicas().size());

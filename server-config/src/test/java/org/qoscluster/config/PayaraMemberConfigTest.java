@@ -36,11 +36,24 @@ class PayaraMemberConfigTest {
         Document d = domainXml(config.nodes().get(0));
         for (DatabaseSpec db : config.databases()) {
             String pool = "/domain/resources/jdbc-connection-pool[@name='" + db.poolName() + "']";
-            assertEquals(Integer.toString(db.port()), x.evaluate(pool + "/property[@name='PortNumber']/@value", d));
+            // The master's pool leads through the node's write-path proxy, which follows failovers.
+            int port = db.master() ? config.nodes().get(0).dbProxyPort() : db.port();
+            assertEquals(Integer.toString(port), x.evaluate(pool + "/property[@name='PortNumber']/@value", d));
             assertEquals("store", x.evaluate(pool + "/property[@name='DatabaseName']/@value", d));
             assertEquals(db.poolName(), x.evaluate("/domain/resources/jdbc-resource[@jndi-name='" + db.jndiName() + "']/@pool-name", d));
             assertEquals(1.0, x.evaluate("count(/domain/servers/server/resource-ref[@ref='" + db.jndiName() + "'])", d, XPathConstants.NUMBER));
         }
+    }
+
+    @Test
+    void shouldLeadANodesWritesThroughItsProxyOnlyWhenThereIsAGroupToFailOver() throws Exception {
+        XPath x = xpath();
+        String masterPort = "/domain/resources/jdbc-connection-pool[@name='qos-master-pool']/property[@name='PortNumber']/@value";
+        assertEquals("1538", x.evaluate(masterPort, domainXml(config.nodes().get(1))), "node-2's own proxy");
+        assertEquals("1527", x.evaluate(masterPort, domainXml(config.router())), "the router writes nothing through a proxy");
+        ClusterConfig lone = ClusterConfig.from(java.util.Map.of(ClusterConfig.DB_REPLICA_PORTS, ""));
+        assertEquals("1527", x.evaluate(masterPort, parse(PayaraMemberConfig.domainXml(lone, lone.nodes().get(0), template))),
+                "a lone copy has no proxy");
     }
 
     @Test
@@ -105,7 +118,10 @@ class PayaraMemberConfigTest {
     }
 
     private Document domainXml(MemberSpec member) throws Exception {
-        String xml = PayaraMemberConfig.domainXml(config, member, template);
+        return parse(PayaraMemberConfig.domainXml(config, member, template));
+    }
+
+    private static Document parse(String xml) throws Exception {
         return DocumentBuilderFactory.newInstance().newDocumentBuilder()
                 .parse(new ByteArrayInputStream(xml.getBytes(StandardCharsets.UTF_8)));
     }

@@ -50,13 +50,29 @@ public final class Commands {
         cmd.addAll(PayaraMemberConfig.microOptions(config, member, domainXml));
         cmd.addAll(List.of("--rootdir", memberDir.resolve("root").toString(), "--secretsdir", secretsDir.toString()));
         if (member.role() == Role.NODE) {
-            cmd.addAll(List.of("--addlibs", layout.derbyClientLibs() + ":" + layout.clusterLibs(),
-                    "--deploy", layout.storeWar().toString()));
+            cmd.addAll(List.of("--addlibs", layout.derbyClientLibs() + ":" + layout.clusterLibs()));
+            if (!config.replicas().isEmpty()) {
+                // Deployed and started by a post-boot command, before the application deploys: the
+                // write path must listen before the application's first connection to the master
+                // (a second --deploy would start only after every application had deployed).
+                cmd.addAll(List.of("--postbootcommandfile", postBootCommands(memberDir).toString()));
+            }
+            cmd.addAll(List.of("--deploy", layout.storeWar().toString()));
         } else {
             cmd.addAll(List.of("--addlibs", layout.clusterLibs(), "--deploy", layout.routerWar().toString()));
         }
         cmd.addAll(List.of("--contextroot", "/"));
         return cmd;
+    }
+
+    /** Where a node's post-boot commands are: {@link #postBootCommandsText}. */
+    public static Path postBootCommands(Path memberDir) {
+        return memberDir.resolve("post-boot.asadmin");
+    }
+
+    /** A node's post-boot commands: deploy the redundancy group service on {@code /qos-group}. */
+    public static String postBootCommandsText(RuntimeLayout layout) {
+        return "deploy --name group-service --contextroot /qos-group " + layout.groupWar() + "\n";
     }
 
     /** The replication agent, reading the cluster's configuration from {@code stateDir/cluster.properties}. */

@@ -98,6 +98,24 @@ public final class PartProcess {
         h.onExit().orTimeout(10, java.util.concurrent.TimeUnit.SECONDS).join();
     }
 
+    /** Sends {@code signal} ({@code STOP}, {@code CONT}) to a running part, as {@code kill -SIGNAL} would. */
+    public static void signal(Path stateDir, String name, String signal) {
+        ProcessHandle h = handle(stateDir, name)
+                .orElseThrow(() -> new LauncherException("part " + name + " is not running in " + stateDir));
+        try {
+            Process p = new ProcessBuilder("kill", "-" + signal, Long.toString(h.pid())).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            if (p.waitFor() != 0) {
+                throw new LauncherException("kill -" + signal + " " + h.pid() + " (" + name + ") failed: " + out.strip());
+            }
+        } catch (IOException e) {
+            throw new LauncherException("cannot signal " + name + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LauncherException("interrupted while signalling " + name);
+        }
+    }
+
     /**
      * Stops a part: SIGTERM, then SIGKILL after {@code grace}; removes its pid file. A part that
      * is already gone (crashed, killed) only loses its pid file.

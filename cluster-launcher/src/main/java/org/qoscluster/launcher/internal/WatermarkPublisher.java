@@ -84,6 +84,30 @@ public final class WatermarkPublisher implements ReplicationAgent.WatermarkListe
         }
     }
 
+    /**
+     * Records that {@code copy}, master in {@code epoch}, came back with {@code changes} change rows
+     * that never reached the group, in the map {@code qos-group-tails} (copy to {@code EPOCH|CHANGES|MILLIS}),
+     * where the group's status shows them to an operator.
+     */
+    @Override
+    public void tail(String copy, long epoch, long changes) {
+        try {
+            client.<String, String>getMap(org.qoscluster.contract.GroupState.TAILS_MAP).set(copy, epoch + "|" + changes + "|" + clock.millis());
+        } catch (RuntimeException e) {
+            LOG.warn("cannot publish the asynchronous tail of {} ({}); it is in the agent's log", copy, e.toString());
+        }
+    }
+
+    /** The redundancy group's state as the coordinator last wrote it; empty while unknown or offline. */
+    public java.util.Optional<org.qoscluster.contract.GroupState> group() {
+        try {
+            return org.qoscluster.contract.GroupState.decode(
+                    client.<String, String>getMap(org.qoscluster.contract.GroupState.MAP).get(org.qoscluster.contract.GroupState.DEFAULT_GROUP));
+        } catch (RuntimeException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
     @Override
     public void close() {
         client.shutdown();

@@ -2,8 +2,6 @@ package org.qoscluster.qrs.internal;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.logging.Logger;
 
 import jakarta.json.Json;
@@ -46,12 +44,7 @@ public class AdminServlet extends HttpServlet {
     }
 
     static boolean authorized(HttpServletRequest req, String token) {
-        String header = req.getHeader("Authorization");
-        if (header == null || !header.startsWith("Bearer ")) {
-            return false;
-        }
-        return MessageDigest.isEqual(header.substring(7).strip().getBytes(StandardCharsets.UTF_8),
-                token.getBytes(StandardCharsets.UTF_8));
+        return org.qoscluster.contract.AdminToken.matches(req.getHeader("Authorization"), token);
     }
 
     private static void nodes(RouterRuntime router, HttpServletResponse resp) throws IOException {

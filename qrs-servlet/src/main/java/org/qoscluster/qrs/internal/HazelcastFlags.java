@@ -43,10 +43,18 @@ final class HazelcastFlags implements StateChangeFlags {
 
     private final Map<String, String> flags;
     private final Map<String, String> watermarks;
+    private final Map<String, String> group;
 
-    private HazelcastFlags(Map<String, String> flags, Map<String, String> watermarks) {
+    private HazelcastFlags(Map<String, String> flags, Map<String, String> watermarks, Map<String, String> group) {
         this.flags = flags;
         this.watermarks = watermarks;
+        this.group = group;
+    }
+
+    /** The redundancy group's master now, as its coordinator last wrote it (issue 7). */
+    java.util.Optional<String> groupMaster() {
+        return org.qoscluster.contract.GroupState.decode(group.get(org.qoscluster.contract.GroupState.DEFAULT_GROUP))
+                .map(org.qoscluster.contract.GroupState::master);
     }
 
     /** The cluster's maps, or no flags and no watermarks (logged) when there is no cluster to read. */
@@ -56,14 +64,15 @@ final class HazelcastFlags implements StateChangeFlags {
             // Proxies made from application code get Payara's tenant control, which fails on the
             // other members (see the Session Synchronizer): they are made on a plain thread.
             FutureTask<HazelcastFlags> make = new FutureTask<>(() ->
-                    new HazelcastFlags(mirror(hz, MAP), mirror(hz, ReplicaWatermark.MAP)));
+                    new HazelcastFlags(mirror(hz, MAP), mirror(hz, ReplicaWatermark.MAP),
+                            mirror(hz, org.qoscluster.contract.GroupState.MAP)));
             Thread t = new Thread(null, make, "qos-router-maps", 0, false);
             t.start();
             return make.get();
         } catch (NamingException | RuntimeException | java.util.concurrent.ExecutionException e) {
             LOG.warning("no Hazelcast cluster at payara/Hazelcast (" + e + "); state-change stickiness"
                     + " and replica watermarks are off");
-            return new HazelcastFlags(Map.of(), Map.of());
+            return new HazelcastFlags(Map.of(), Map.of(), Map.of());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while reading the cluster's maps", e);

@@ -36,9 +36,12 @@ final class HealthChecker implements AutoCloseable {
     private final HttpClient client;
     private final ScheduledExecutorService timer;
     private final Set<NodeRecord> checking = ConcurrentHashMap.newKeySet();
+    private final java.util.function.Supplier<String> expected;
 
-    HealthChecker(RouterSettings settings, List<NodeRecord> nodes, HttpClient client, ThreadFactory threads) {
+    HealthChecker(RouterSettings settings, List<NodeRecord> nodes, HttpClient client, ThreadFactory threads,
+                  java.util.function.Supplier<String> expected) {
         this.settings = settings;
+        this.expected = expected;
         this.nodes = nodes;
         this.client = client;
         this.timer = Executors.newSingleThreadScheduledExecutor(threads);
@@ -101,8 +104,8 @@ final class HealthChecker implements AutoCloseable {
         }
         try (JsonReader reader = Json.createReader(new StringReader(body))) {
             String database = reader.readObject().getString("database", "");
-            return settings.healthKeyword().equals(database) ? null
-                    : "health page names database '" + database + "', expected '" + settings.healthKeyword() + "'";
+            String want = expected.get();
+            return want.equals(database) ? null : "health page names database '" + database + "', expected '" + want + "'";
         } catch (RuntimeException e) {
             return "health page is not the expected JSON: " + e.getMessage();
         }

@@ -25,7 +25,9 @@ public class RouterLifecycle implements ServletContextListener {
         MemberProperties member = MemberProperties.read(ConfigProvider.getConfig());
         RouterSettings settings = RouterSettings.of(member.cluster(), member.secrets());
         HazelcastFlags maps = HazelcastFlags.lookup();
-        RouterRuntime runtime = new RouterRuntime(settings, maps, maps::watermarks, System::nanoTime);
+        String configured = member.cluster().master().name();
+        RouterRuntime runtime = new RouterRuntime(settings, maps, maps::watermarks, () -> maps.groupMaster().orElse(configured),
+                System::nanoTime);
         event.getServletContext().setAttribute(RouterRuntime.ATTRIBUTE, runtime);
         runtime.start();
         LOG.info("QoS-goal router started");

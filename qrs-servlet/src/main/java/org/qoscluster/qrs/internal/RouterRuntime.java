@@ -39,6 +39,7 @@ public final class RouterRuntime implements AutoCloseable {
     private final HttpClient upstream;
     private final HealthChecker health;
     private final LongSupplier nanoClock;
+    private final java.util.function.Supplier<String> master;
     private final StateChangeFlags flags;
     private final java.util.function.Supplier<Map<String, ReplicaWatermark>> watermarks;
     private final Map<String, AtomicLong> shed = new ConcurrentHashMap<>();
@@ -49,7 +50,18 @@ public final class RouterRuntime implements AutoCloseable {
 
     public RouterRuntime(RouterSettings settings, StateChangeFlags flags,
                          java.util.function.Supplier<Map<String, ReplicaWatermark>> watermarks, LongSupplier nanoClock) {
+        this(settings, flags, watermarks, () -> settings.cluster().master().name(), nanoClock);
+    }
+
+    /**
+     * @param master the database copy that is master now (the redundancy group's, issue 7): the
+     *               health check expects the nodes to reach it, and every other copy is a replica
+     */
+    public RouterRuntime(RouterSettings settings, StateChangeFlags flags,
+                         java.util.function.Supplier<Map<String, ReplicaWatermark>> watermarks,
+                         java.util.function.Supplier<String> master, LongSupplier nanoClock) {
         this.settings = settings;
+        this.master = master;
         this.flags = flags;
         this.watermarks = watermarks;
         this.nanoClock = nanoClock;
@@ -61,7 +73,7 @@ public final class RouterRuntime implements AutoCloseable {
         this.selector = new NodeSelector(settings.nodeCapacity(), random);
         this.uidCookie = new UidCookie(settings.uidKey(), random);
         this.upstream = upstreamClient(settings);
-        this.health = new HealthChecker(settings, nodes, upstream, named("qrs-health"));
+        this.health = new HealthChecker(settings, nodes, upstream, named("qrs-health"), this::expectedDatabase);
         LOG.info(() -> "router=" + cluster.clusterName() + " routing to " + nodes.size() + " nodes, classes "
                 + cluster.serviceClasses().stream().map(c -> c.name() + "(p95<=" + c.p95Millis() + "ms, priority "
                 + c.priority() + ")").toList());
@@ -149,12 +161,23 @@ public final class RouterRuntime implements AutoCloseable {
     }
 
     private boolean replicatedEverywhere(long sequence) {
-        List<String> replicas = settings.cluster().replicas().stream().map(r -> r.name()).toList();
+        String now = master.get();
+        List<String> replicas = settings.cluster().databases().stream().map(r -> r.name()).filter(r -> !r.equals(now)).toList();
         if (replicas.isEmpty()) {
             return false;
         }
         Map<String, ReplicaWatermark> known = watermarks.get();
         return replicas.stream().allMatch(r -> known.containsKey(r) && known.get(r).covers(sequence));
+    }
+
+    /**
+     * The copy a node's health page must name: the configured keyword, except that once the
+     * redundancy group has failed over from the configured master, the group's master.
+     */
+    String expectedDatabase() {
+        String now = master.get();
+        String configured = settings.cluster().master().name();
+        return now.equals(configured) ? settings.healthKeyword() : now;
     }
 
     /** The replicas' watermarks as last published by the replication agent, by replica name. */

@@ -192,9 +192,20 @@ public final class Changes {
      * a crash at any point neither loses nor repeats a change. Consolidated first (R4): per row
      * only its final state is written.
      */
-    public static void apply(Link replica, Dialect dialect, List<Transaction> batch, long low, Timestamp now)
+    public static void apply(Link replica, Dialect dialect, List<Transaction> batch, long low, Timestamp now, long epoch)
             throws SQLException {
         replica.inTransaction(c -> {
+            // The fence of the replication task (issue 7): the replica's epoch row, locked first,
+            // must still name this agent's epoch. An agent of an older epoch (its master declared
+            // dead, itself stalled) finds a newer one and writes nothing; a promotion or a new
+            // copy that writes the row waits for this transaction.
+            PreparedStatement fence = replica.prepare("UPDATE QOS_EPOCH SET QOS_AT = ? WHERE QOS_EPOCH = ?");
+            fence.setTimestamp(1, now);
+            fence.setLong(2, epoch);
+            if (fence.executeUpdate() != 1) {
+                throw new SQLException("the replica has moved on from epoch " + epoch + " (promoted, or copied by a newer agent)",
+                        "40XQE");
+            }
             Map<TableSpec, List<RowState>> byTable = new LinkedHashMap<>();
             for (RowState row : consolidate(batch)) {
                 byTable.computeIfAbsent(row.table, k -> new ArrayList<>()).add(row);
@@ -343,12 +354,14 @@ public final class Changes {
      * on the master (it is deleted only once this replica has it too) and is replayed after it by
      * idempotent writes, so the replica converges. Returns the rows copied.
      */
-    public static long copy(Connection master, Link replica, Dialect dialect, List<TableSpec> tables, Timestamp now)
-            throws SQLException {
+    public static long copy(Connection master, Link replica, Dialect dialect, List<TableSpec> tables, Timestamp now,
+                            long epoch, String masterName) throws SQLException {
         return replica.inTransaction(r -> {
             long rows = 0;
+            dialect.writeEpoch(r, epoch, masterName);
             try (Statement clear = r.createStatement()) {
                 clear.executeUpdate("DELETE FROM QOS_APPLIED");
+                clear.executeUpdate("DELETE FROM QOS_POSITION");
                 for (TableSpec t : tables) {
                     clear.executeUpdate("DELETE FROM " + dialect.quote(t.name()));
                     clear.executeUpdate("DELETE FROM " + dialect.quote(t.rowIdTable()));

@@ -76,13 +76,19 @@ public final class ConfigReader {
                     + "' lists " + hzPorts.size() + " ports but " + ClusterConfig.NODE_HTTP_PORTS + " lists "
                     + httpPorts.size() + " nodes; give one Hazelcast port per node");
         }
+        List<Integer> proxyPorts = ports(ClusterConfig.NODE_DB_PROXY_PORTS, true);
+        if (httpPorts.size() != proxyPorts.size()) {
+            problems.add(ClusterConfig.NODE_DB_PROXY_PORTS + ": '" + value(ClusterConfig.NODE_DB_PROXY_PORTS)
+                    + "' lists " + proxyPorts.size() + " ports but " + ClusterConfig.NODE_HTTP_PORTS + " lists "
+                    + httpPorts.size() + " nodes; give one write-path proxy port per node");
+        }
         List<MemberSpec> nodes = new ArrayList<>();
-        for (int i = 0; i < Math.min(httpPorts.size(), hzPorts.size()); i++) {
-            nodes.add(new MemberSpec("node-" + (i + 1), Role.NODE, httpPorts.get(i), hzPorts.get(i)));
+        for (int i = 0; i < Math.min(httpPorts.size(), Math.min(hzPorts.size(), proxyPorts.size())); i++) {
+            nodes.add(new MemberSpec("node-" + (i + 1), Role.NODE, httpPorts.get(i), hzPorts.get(i), proxyPorts.get(i)));
         }
         MemberSpec router = new MemberSpec("router", Role.ROUTER,
                 port(ClusterConfig.ROUTER_HTTP_PORT, value(ClusterConfig.ROUTER_HTTP_PORT)),
-                port(ClusterConfig.ROUTER_HAZELCAST_PORT, value(ClusterConfig.ROUTER_HAZELCAST_PORT)));
+                port(ClusterConfig.ROUTER_HAZELCAST_PORT, value(ClusterConfig.ROUTER_HAZELCAST_PORT)), 0);
         checkDistinctPorts();
 
         List<ServiceClass> classes = new ArrayList<>();
@@ -223,7 +229,8 @@ public final class ConfigReader {
     private void checkDistinctPorts() {
         Map<Integer, String> owner = new HashMap<>();
         for (String key : List.of(ClusterConfig.DB_MASTER_PORT, ClusterConfig.DB_REPLICA_PORTS, ClusterConfig.NODE_HTTP_PORTS,
-                ClusterConfig.NODE_HAZELCAST_PORTS, ClusterConfig.ROUTER_HTTP_PORT, ClusterConfig.ROUTER_HAZELCAST_PORT)) {
+                ClusterConfig.NODE_HAZELCAST_PORTS, ClusterConfig.NODE_DB_PROXY_PORTS, ClusterConfig.ROUTER_HTTP_PORT,
+                ClusterConfig.ROUTER_HAZELCAST_PORT)) {
             for (String part : value(key).split(",")) {
                 String p = part.trim();
                 if (p.isEmpty() || !p.matches("[0-9]{1,5}")) {

@@ -21,6 +21,7 @@ import org.qoscluster.config.ClusterConfig;
 import org.qoscluster.config.DatabaseSpec;
 import org.qoscluster.config.MemberSpec;
 import org.qoscluster.config.PayaraMemberConfig;
+import org.qoscluster.config.Role;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
@@ -72,7 +73,11 @@ public final class DomainXmlPatcher {
             pool.setAttribute("max-pool-size", "32");
             pool.setAttribute("max-wait-time-in-millis", "10000");
             addProperty(pool, "ServerName", config.host());
-            addProperty(pool, "PortNumber", Integer.toString(db.port()));
+            // A node's writes go through its write-path proxy (issue 7), which leads to whichever
+            // copy is the group's master in the current epoch.
+            // A lone copy has nothing to fail over to, and no proxy.
+            boolean writePath = db.master() && member.role() == Role.NODE && !config.replicas().isEmpty();
+            addProperty(pool, "PortNumber", Integer.toString(writePath ? member.dbProxyPort() : db.port()));
             addProperty(pool, "DatabaseName", config.databaseName());
             // Derby authentication is off (loopback only, see README); the client still wants both.
             addProperty(pool, "User", ClusterConfig.DB_USER);

@@ -1,0 +1,196 @@
+package org.qoscluster.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.qoscluster.launcher.Cluster;
+import org.qoscluster.testing.GroupClient;
+import org.qoscluster.testing.GroupClient.Writer;
+import org.qoscluster.testing.QosCluster;
+import org.qoscluster.testing.StoreClient;
+
+/**
+ * Redundancy groups (issue 7) on a real cluster: two nodes (each with its write-path proxy, the
+ * older one coordinating), three Derby copies, sign-ups written through the router the whole time.
+ * The tests build on each other: the master killed, then brought back, then the next master
+ * stopped, then a master killed together with the coordinator's node.
+ */
+@QosCluster(nodes = 2, replicas = 2, properties = {"qos.router.health.timeout-ms=3000"})
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class FailoverTest {
+
+    private static final Duration WRITES_BACK = Duration.ofSeconds(20);
+    /** Written by the first test: acknowledged by the killed master, never replicated. */
+    private static Set<String> lostInEpoch1 = Set.of();
+    private static Set<String> keptInEpoch2 = Set.of();
+
+    private static boolean open(JsonNode s, long epoch) {
+        return s.path("epoch").asLong() == epoch && "OPEN".equals(s.path("phase").asText());
+    }
+
+    private static boolean allAvailable(JsonNode s) {
+        return s.path("members").size() == 3 && java.util.stream.StreamSupport.stream(s.path("members").spliterator(), false)
+                .allMatch(m -> "AVAILABLE".equals(m.path("status").asText()));
+    }
+
+    private static Set<String> emails(List<Writer.Attempt> attempts) {
+        return attempts.stream().map(Writer.Attempt::email).collect(Collectors.toSet());
+    }
+
+    @Test
+    @Order(1)
+    void shouldMoveWritesToTheMostCaughtUpCopyWhenTheMasterIsKilled(Cluster cluster) throws Exception {
+        GroupClient group = new GroupClient(cluster);
+        group.await(s -> open(s, 1) && "master".equals(s.path("master").asText()) && allAvailable(s), Duration.ofSeconds(30),
+                "epoch 1 with the configured master and every copy available");
+        try (Writer writer = new Writer(cluster, "kill-")) {
+            writer.awaitMore(20, Duration.ofSeconds(30));
+            // The agent held back (SIGSTOP): what the master acknowledges from now on is on no
+            // replica, the asynchronous tail a failover loses.
+            cluster.pause(Cluster.REPLICATION_AGENT);
+            long paused = System.currentTimeMillis();
+            writer.awaitMore(5, Duration.ofSeconds(10));
+            long killed = System.currentTimeMillis();
+            cluster.kill("derby-master");
+            cluster.resume(Cluster.REPLICATION_AGENT);
+
+            JsonNode after = group.await(s -> open(s, 2), WRITES_BACK, "epoch 2 open");
+            String master = after.path("master").asText();
+            assertTrue(master.startsWith("replica-"), "a replica took over: " + after);
+            Writer.Attempt first = writer.firstAcknowledgedAfter(killed, WRITES_BACK);
+            System.out.printf("failover: master killed, writes acknowledged again %d ms later, on %s; epoch 2 open %d ms"
+                    + " after the kill%n", first.answeredAt() - killed, master, after.path("sinceMillis").asLong() - killed);
+            writer.attempts().stream().filter(a -> a.answeredAt() >= killed && a.sentAt() <= first.sentAt())
+                    .forEach(a -> System.out.printf("  sent +%d ms, answered +%d ms: %d%n", a.sentAt() - killed,
+                            a.answeredAt() - killed, a.status()));
+            writer.awaitMore(10, Duration.ofSeconds(10));
+            writer.stop();
+
+            Set<String> onNewMaster = group.emails(master, "kill-");
+            List<Writer.Attempt> acked = writer.acknowledged();
+            List<Writer.Attempt> lost = acked.stream().filter(a -> !onNewMaster.contains(a.email())).toList();
+            System.out.printf("failover: %d writes acknowledged, %d lost with the old master (asynchronous mode)%n",
+                    acked.size(), lost.size());
+            for (Writer.Attempt a : lost) {
+                assertTrue(a.answeredAt() >= paused - 1_000 && a.sentAt() <= killed,
+                        "only writes the old master acknowledged while nothing shipped are lost: " + a);
+            }
+            assertFalse(lost.isEmpty(), "the writes acknowledged while the agent was held back were on no replica");
+            for (Writer.Attempt a : acked) {
+                if (a.sentAt() > killed) {
+                    assertTrue(onNewMaster.contains(a.email()), "a write acknowledged after the failover is on the new master: " + a);
+                }
+            }
+            lostInEpoch1 = emails(lost);
+            keptInEpoch2 = onNewMaster;
+
+            String other = "replica-1".equals(master) ? "replica-2" : "replica-1";
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (!group.emails(other, "kill-").equals(onNewMaster)) {
+                assertTrue(System.nanoTime() < deadline, other + " holds what the new master holds within 30 s");
+                Thread.sleep(200);
+            }
+            StoreClient.Reply health = StoreClient.at(cluster.nodeUri("node-1"), Duration.ofSeconds(5)).get("api/health");
+            assertEquals(master, health.json().path("database").asText(), "node-1 writes to the new master: " + health);
+        }
+    }
+
+    @Test
+    @Order(2)
+    void shouldCatchTheOldMasterUpAndKeepItsAsynchronousTailAside(Cluster cluster) throws Exception {
+        GroupClient group = new GroupClient(cluster);
+        cluster.restart("derby-master", Duration.ofMinutes(1));
+        JsonNode s = group.await(st -> "AVAILABLE".equals(st.path("members").path("master").path("status").asText()),
+                Duration.ofSeconds(60), "the old master available (caught up) again");
+        assertEquals("replica", s.path("members").path("master").path("role").asText(), s::toString);
+        assertEquals(keptInEpoch2, group.emails("master", "kill-"), "the old master holds what the group holds, no more");
+        Set<String> tail = group.tailEmails("master", 1);
+        assertTrue(tail.containsAll(lostInEpoch1), "every write lost in the failover is kept aside on the old master: "
+                + lostInEpoch1 + " vs " + tail);
+        Set<String> both = new HashSet<>(tail);
+        both.retainAll(keptInEpoch2);
+        assertTrue(both.isEmpty(), "the tail holds only what never reached the group: " + both);
+        assertEquals(String.valueOf(1), s.path("tails").path("master").path("epoch").asText(), "the tail is reported: " + s);
+    }
+
+    @Test
+    @Order(3)
+    void shouldNotLetAStoppedMasterTakeWritesAfterTheNewOneTookOver(Cluster cluster) throws Exception {
+        GroupClient group = new GroupClient(cluster);
+        JsonNode s = group.await(st -> open(st, 2), Duration.ofSeconds(10), "epoch 2 open");
+        String stopped = s.path("master").asText();
+        try (Writer writer = new Writer(cluster, "stop-")) {
+            writer.awaitMore(20, Duration.ofSeconds(30));
+            long paused = System.currentTimeMillis();
+            cluster.pause("derby-" + stopped);
+            JsonNode after;
+            try {
+                after = group.await(st -> open(st, 3), WRITES_BACK, "epoch 3 open while " + stopped + " hangs");
+                Writer.Attempt first = writer.firstAcknowledgedAfter(paused, WRITES_BACK);
+                System.out.printf("failover: master stopped, writes acknowledged again %d ms later%n",
+                        first.answeredAt() - paused);
+            } finally {
+                cluster.resume("derby-" + stopped);
+            }
+            long resumed = System.currentTimeMillis();
+            String master = after.path("master").asText();
+            assertNotEquals(stopped, master);
+            writer.awaitMore(20, Duration.ofSeconds(20));
+            writer.stop();
+
+            Set<String> onNewMaster = group.emails(master, "stop-");
+            for (Writer.Attempt a : writer.acknowledged()) {
+                if (a.sentAt() > paused) {
+                    assertTrue(onNewMaster.contains(a.email()), "every write acknowledged since the stop is on the new master: " + a);
+                }
+            }
+            // The stopped master comes back as a replica; whatever it holds that the group does
+            // not is its tail, and it wrote none of it after it was deposed.
+            group.await(st -> "AVAILABLE".equals(st.path("members").path(stopped).path("status").asText()),
+                    Duration.ofSeconds(60), stopped + " caught up as a replica");
+            assertEquals(onNewMaster, group.emails(stopped, "stop-"), stopped + " holds exactly what the group holds");
+            long newest = group.newestTailChange(stopped, 2);
+            assertTrue(newest < resumed, "no change on " + stopped + " after it came back (newest tail change " + newest
+                    + ", resumed " + resumed + ")");
+        }
+    }
+
+    @Test
+    @Order(4)
+    void shouldFinishAFailoverWhenTheCoordinatorsNodeDiesDuringIt(Cluster cluster) throws Exception {
+        GroupClient group = new GroupClient(cluster);
+        JsonNode s = group.await(st -> open(st, 3) && allAvailable(st), Duration.ofSeconds(60),
+                "epoch 3 with every copy available");
+        String coordinator = s.path("coordinator").asText();
+        String master = s.path("master").asText();
+        try (Writer writer = new Writer(cluster, "both-")) {
+            writer.awaitMore(10, Duration.ofSeconds(30));
+            long killed = System.currentTimeMillis();
+            cluster.kill("derby-" + master);
+            // The coordinator suspects the master: the failover is under way. Its node dies now.
+            group.await(st -> !"AVAILABLE".equals(st.path("members").path(master).path("status").asText()),
+                    Duration.ofSeconds(10), "the coordinator suspecting " + master);
+            cluster.kill(coordinator);
+            JsonNode after = group.await(st -> open(st, 4), Duration.ofSeconds(40), "epoch 4 open under a new coordinator");
+            assertNotEquals(coordinator, after.path("coordinator").asText(), after::toString);
+            assertNotEquals(master, after.path("master").asText(), after::toString);
+            Writer.Attempt first = writer.firstAcknowledgedAfter(killed, Duration.ofSeconds(40));
+            System.out.printf("failover with the coordinator's node killed: writes acknowledged again %d ms after the kill%n",
+                    first.answeredAt() - killed);
+            writer.awaitMore(5, Duration.ofSeconds(20));
+        }
+    }
+}

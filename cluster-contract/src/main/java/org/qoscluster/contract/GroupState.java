@@ -1,0 +1,132 @@
+package org.qoscluster.contract;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * Which database copy of a redundancy group takes the writes, in which epoch (issue 7).
+ *
+ * <p>Every failover or switchover starts a new {@code epoch} with a new {@code master}: first in
+ * phase {@link Phase#PROMOTING} (the write path refuses every connection, the old master's are
+ * closed, the new master gets change capture whose sequence starts at {@code firstSequence}),
+ * then {@link Phase#OPEN} (writes go to {@code master}). Only the group's coordinator writes it,
+ * with compare-and-set, so two coordinators can never both move the group on.
+ * {@code history} keeps the last promotions, newest last: where a returning master's
+ * asynchronous tail starts.
+ *
+ * <p>Shared form, in the Hazelcast map {@value #MAP}: key the group's name, value
+ * {@link #encode()}. Plain strings, so every member and client reads it without our classes.
+ */
+public record GroupState(long epoch, String master, Phase phase, long firstSequence, long sinceMillis,
+                         List<Promotion> history) implements Serializable {
+
+    /** The Hazelcast map holding each group's state. */
+    public static final String MAP = "qos-group";
+    /** The Hazelcast map where each member of a group's write path says which epoch it has fenced to. */
+    public static final String FENCE_MAP = "qos-group-fence";
+    /** The Hazelcast map of the members' statuses, as the coordinator last saw them. */
+    public static final String MEMBERS_MAP = "qos-group-members";
+    /** The Hazelcast map of asynchronous tails set aside on returning masters: copy to {@code EPOCH|CHANGES|MILLIS}. */
+    public static final String TAILS_MAP = "qos-group-tails";
+    /** The group every cluster has today (one database, its copies). */
+    public static final String DEFAULT_GROUP = "store";
+    /** Promotions remembered. */
+    public static final int HISTORY = 16;
+
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+
+    public enum Phase { PROMOTING, OPEN }
+
+    /**
+     * Epoch {@code epoch} made {@code master} the master; {@code previous} had it before, and
+     * every change of {@code previous} with a sequence below {@code fromSequence} was on the new
+     * master then.
+     */
+    public record Promotion(long epoch, String master, String previous, long fromSequence) implements Serializable {
+
+        public Promotion {
+            checkName(master);
+            checkName(previous);
+        }
+    }
+
+    public GroupState {
+        if (epoch < 1 || firstSequence < 1 || sinceMillis < 0) {
+            throw new IllegalArgumentException("group state: epoch and first sequence must be positive");
+        }
+        checkName(master);
+        if (phase == null) {
+            throw new IllegalArgumentException("group state: no phase");
+        }
+        history = List.copyOf(history.size() > HISTORY ? history.subList(history.size() - HISTORY, history.size()) : history);
+    }
+
+    /** The state of a group that never failed over: epoch 1, its configured master. */
+    public static GroupState initial(String master, long nowMillis) {
+        return new GroupState(1, master, Phase.OPEN, 1, nowMillis, List.of());
+    }
+
+    /** The next epoch: {@code candidate} is being promoted; its changes will start at {@code fromSequence}. */
+    public GroupState promoting(String candidate, long fromSequence, long nowMillis) {
+        List<Promotion> h = new ArrayList<>(history);
+        h.add(new Promotion(epoch + 1, candidate, master, fromSequence));
+        return new GroupState(epoch + 1, candidate, Phase.PROMOTING, Math.max(1, fromSequence), nowMillis, h);
+    }
+
+    /** This epoch, open for writes. */
+    public GroupState opened(long nowMillis) {
+        return new GroupState(epoch, master, Phase.OPEN, firstSequence, nowMillis, history);
+    }
+
+    public boolean open() {
+        return phase == Phase.OPEN;
+    }
+
+    /** The promotion that deposed {@code copy} as master of epoch {@code epoch}, if remembered. */
+    public Optional<Promotion> successorOf(String copy, long epoch) {
+        return history.stream().filter(p -> p.previous().equals(copy) && p.epoch() > epoch).findFirst();
+    }
+
+    /** {@code EPOCH|MASTER|PHASE|FIRST_SEQUENCE|SINCE_MILLIS|E:MASTER:PREVIOUS:FROM;...}. */
+    public String encode() {
+        StringBuilder h = new StringBuilder();
+        for (Promotion p : history) {
+            if (h.length() > 0) {
+                h.append(';');
+            }
+            h.append(p.epoch()).append(':').append(p.master()).append(':').append(p.previous()).append(':').append(p.fromSequence());
+        }
+        return epoch + "|" + master + "|" + phase + "|" + firstSequence + "|" + sinceMillis + "|" + h;
+    }
+
+    /** The state in {@code value}; empty for null or a malformed value. */
+    public static Optional<GroupState> decode(String value) {
+        return PipeFields.split(value, 6).flatMap(parts -> {
+            try {
+                List<Promotion> history = new ArrayList<>();
+                if (!parts[5].isEmpty()) {
+                    for (String entry : parts[5].split(";")) {
+                        String[] f = entry.split(":");
+                        if (f.length != 4) {
+                            return Optional.empty();
+                        }
+                        history.add(new Promotion(Long.parseLong(f[0]), f[1], f[2], Long.parseLong(f[3])));
+                    }
+                }
+                return Optional.of(new GroupState(Long.parseLong(parts[0]), parts[1], Phase.valueOf(parts[2]),
+                        Long.parseLong(parts[3]), Long.parseLong(parts[4]), history));
+            } catch (IllegalArgumentException e) {
+                return Optional.empty();
+            }
+        });
+    }
+
+    private static void checkName(String name) {
+        if (name == null || !NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("group state: '" + name + "' is not a database copy name");
+        }
+    }
+}

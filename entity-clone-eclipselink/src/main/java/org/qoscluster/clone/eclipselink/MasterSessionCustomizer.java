@@ -1,0 +1,27 @@
+package org.qoscluster.clone.eclipselink;
+
+import org.eclipse.persistence.config.SessionCustomizer;
+import org.eclipse.persistence.sessions.DatabaseLogin;
+import org.eclipse.persistence.sessions.Session;
+
+/**
+ * For the master persistence unit ({@code eclipselink.session.customizer}) of a cluster with a
+ * redundancy group: a query that loses its connection is tried again every
+ * {@value #DELAY_MS} ms, up to {@value #ATTEMPTS} times, rather than once after 5 s (EclipseLink's
+ * default). During a failover the node's write path refuses connections until the new master is
+ * open (about 2-3 s after the old one died): a request caught by it then goes on as soon as the
+ * new master takes writes, instead of waiting 5 s or failing.
+ */
+public class MasterSessionCustomizer implements SessionCustomizer {
+
+    static final int DELAY_MS = 250;
+    static final int ATTEMPTS = 24;
+
+    @Override
+    public void customize(Session session) {
+        if (session.getDatasourceLogin() instanceof DatabaseLogin login) {
+            login.setQueryRetryAttemptCount(ATTEMPTS);
+            login.setDelayBetweenConnectionAttempts(DELAY_MS);
+        }
+    }
+}

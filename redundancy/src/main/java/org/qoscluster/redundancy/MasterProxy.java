@@ -1,0 +1,265 @@
+package org.qoscluster.redundancy;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.function.LongConsumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import org.qoscluster.contract.GroupState;
+
+/**
+ * A node's write path to its redundancy group's master (issue 7): a TCP proxy on loopback that
+ * the node's master connection pool points at. It relays each connection, byte for byte, to the
+ * copy that is master in the current epoch, and it is the fence: when the group moves to a new
+ * epoch it closes every connection of an older one (so nothing more the application sends
+ * reaches a deposed master, and no answer from it reaches the application), refuses to relay
+ * while a promotion is under way (a new connection waits up to {@code waitForOpen} for the new
+ * master, then is closed), and only then tells {@code fenced} the epoch it now holds to. The
+ * coordinator opens the new master for writes once every write path has said so (or its bound
+ * has passed, see {@link Coordinator}).
+ *
+ * <p>Nothing here knows the database protocol: the application's JDBC driver speaks to the
+ * master through it, and a closed connection reaches the pool as a broken connection.
+ */
+public final class MasterProxy implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(MasterProxy.class.getName());
+    private static final int CONNECT_TIMEOUT_MS = 2_000;
+
+    private final InetSocketAddress listen;
+    private final Function<String, Optional<InetSocketAddress>> addressOf;
+    private final Duration waitForOpen;
+    private final LongConsumer fenced;
+    private final String name;
+    private final Set<Relay> relays = ConcurrentHashMap.newKeySet();
+    private final ExecutorService threads;
+    private final AtomicInteger ids = new AtomicInteger();
+    private GroupState state;
+    private ServerSocket server;
+    private volatile boolean closed;
+
+    /**
+     * @param addressOf the address of a database copy by its name
+     * @param fenced    told the epoch once every connection of an older one is closed
+     */
+    public MasterProxy(String name, InetSocketAddress listen, Function<String, Optional<InetSocketAddress>> addressOf,
+                       Duration waitForOpen, LongConsumer fenced) {
+        this.name = name;
+        this.listen = listen;
+        this.addressOf = addressOf;
+        this.waitForOpen = waitForOpen;
+        this.fenced = fenced;
+        this.threads = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "qos-master-proxy-" + name);
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Listens; connections wait for the first {@link #follow} with an open epoch. */
+    public synchronized void start() throws IOException {
+        server = new ServerSocket();
+        server.setReuseAddress(true);
+        server.bind(listen, 128);
+        threads.execute(this::accept);
+        LOG.info("member=" + name + " write path listening on " + listen + "; waiting for the group's master");
+    }
+
+    /** The port it listens on. */
+    public int port() {
+        return server.getLocalPort();
+    }
+
+    /**
+     * Follows the group to {@code next} (ignored when older than what it has): connections of an
+     * older epoch, and of this epoch while it is not open, are closed before this returns.
+     */
+    public void follow(GroupState next) {
+        long fencedTo;
+        synchronized (this) {
+            if (state != null && (next.epoch() < state.epoch()
+                    || next.epoch() == state.epoch() && state.open() && !next.open())) {
+                return;
+            }
+            boolean changed = state == null || state.epoch() != next.epoch() || state.open() != next.open();
+            state = next;
+            notifyAll();
+            if (!changed) {
+                return;
+            }
+            fencedTo = next.epoch();
+        }
+        int cut = 0;
+        for (Relay r : relays) {
+            if (r.epoch < fencedTo) {
+                r.close();
+                cut++;
+            }
+        }
+        if (cut > 0) {
+            LOG.warning("member=" + name + " epoch " + fencedTo + " (" + next.master() + ", " + next.phase()
+                    + "): closed " + cut + " connections to the previous master");
+        } else {
+            LOG.info("member=" + name + " epoch " + fencedTo + ": master " + next.master() + ", " + next.phase());
+        }
+        fenced.accept(fencedTo);
+    }
+
+    /** What it follows now, if anything. */
+    public synchronized Optional<GroupState> state() {
+        return Optional.ofNullable(state);
+    }
+
+    private void accept() {
+        while (!closed) {
+            try {
+                Socket client = server.accept();
+                threads.execute(() -> relay(client));
+            } catch (IOException e) {
+                if (!closed) {
+                    LOG.log(Level.WARNING, "member=" + name + " write path: accept failed", e);
+                }
+            }
+        }
+    }
+
+    private void relay(Socket client) {
+        GroupState target;
+        try {
+            target = awaitOpen();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            quietly(client);
+            return;
+        }
+        if (target == null) {
+            LOG.warning("member=" + name + " write path: no open master within " + waitForOpen.toMillis()
+                    + " ms; connection refused");
+            quietly(client);
+            return;
+        }
+        Optional<InetSocketAddress> address = addressOf.apply(target.master());
+        if (address.isEmpty()) {
+            LOG.warning("member=" + name + " write path: the group names master '" + target.master()
+                    + "', which is not a configured copy; connection refused");
+            quietly(client);
+            return;
+        }
+        Socket upstream = new Socket();
+        try {
+            upstream.setTcpNoDelay(true);
+            client.setTcpNoDelay(true);
+            upstream.connect(address.get(), CONNECT_TIMEOUT_MS);
+        } catch (IOException e) {
+            LOG.fine("member=" + name + " write path: " + target.master() + " refused: " + e);
+            quietly(client);
+            quietly(upstream);
+            return;
+        }
+        Relay r = new Relay(ids.incrementAndGet(), target.epoch(), client, upstream);
+        relays.add(r);
+        // Registered, then checked: a fence that came in between has closed it or closes it now.
+        synchronized (this) {
+            if (state.epoch() != target.epoch() || !state.open() || closed) {
+                r.close();
+                return;
+            }
+        }
+        threads.execute(() -> pump(r, client, upstream));
+        pump(r, upstream, client);
+    }
+
+    private synchronized GroupState awaitOpen() throws InterruptedException {
+        long deadline = System.nanoTime() + waitForOpen.toNanos();
+        while (!closed && (state == null || !state.open())) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return null;
+            }
+            wait(Math.max(1, left / 1_000_000));
+        }
+        return closed ? null : state;
+    }
+
+    private void pump(Relay r, Socket from, Socket to) {
+        byte[] buffer = new byte[16 * 1024];
+        try {
+            InputStream in = from.getInputStream();
+            OutputStream out = to.getOutputStream();
+            int n;
+            while ((n = in.read(buffer)) >= 0) {
+                out.write(buffer, 0, n);
+                out.flush();
+            }
+        } catch (SocketException e) {
+            // closed by the other pump, by a fence or by a peer
+        } catch (IOException e) {
+            LOG.log(Level.FINE, "member=" + name + " write path: relay " + r.id + " failed", e);
+        } finally {
+            r.close();
+        }
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            closed = true;
+            notifyAll();
+        }
+        if (server != null) {
+            quietly(server);
+        }
+        relays.forEach(Relay::close);
+        threads.shutdownNow();
+    }
+
+    private static void quietly(java.io.Closeable c) {
+        try {
+            c.close();
+        } catch (IOException e) {
+            // closing anyway
+        }
+    }
+
+    /** One relayed connection and the epoch it belongs to. */
+    private final class Relay {
+        final int id;
+        final long epoch;
+        final Socket client;
+        final Socket upstream;
+
+        Relay(int id, long epoch, Socket client, Socket upstream) {
+            this.id = id;
+            this.epoch = epoch;
+            this.client = client;
+            this.upstream = upstream;
+        }
+
+        void close() {
+            relays.remove(this);
+            // The upstream first, reset rather than closed: what it has not sent yet is dropped,
+            // not one more byte for a deposed master.
+            try {
+                upstream.setSoLinger(true, 0);
+            } catch (SocketException e) {
+                // closed already
+            }
+            quietly(upstream);
+            quietly(client);
+        }
+    }
+}

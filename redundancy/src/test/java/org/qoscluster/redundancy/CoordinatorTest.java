@@ -1,0 +1,228 @@
+package org.qoscluster.redundancy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+import org.junit.jupiter.api.Test;
+import org.qoscluster.contract.GroupState;
+import org.qoscluster.replication.Dialect;
+import org.qoscluster.replication.ReplicationAgent;
+
+/** The coordinator's decisions, over an in-memory shared state and hand-written copies. */
+class CoordinatorTest {
+
+    private static final List<String> COPIES = List.of("master", "replica-1", "replica-2");
+    private static final Map<String, MemberStatus> ALL_UP = Map.of("master", MemberStatus.AVAILABLE,
+            "replica-1", MemberStatus.AVAILABLE, "replica-2", MemberStatus.AVAILABLE);
+
+    /** The shared map, with compare-and-set as Hazelcast's replace does it. */
+    static final class MemoryStore implements Coordinator.Store {
+        GroupState state;
+        final Map<String, Long> fences = new HashMap<>();
+
+        @Override
+        public Optional<GroupState> state() {
+            return Optional.ofNullable(state);
+        }
+
+        @Override
+        public boolean create(GroupState initial) {
+            if (state != null) {
+                return false;
+            }
+            state = initial;
+            return true;
+        }
+
+        @Override
+        public boolean replace(GroupState expected, GroupState next) {
+            if (!expected.equals(state)) {
+                return false;
+            }
+            state = next;
+            return true;
+        }
+
+        @Override
+        public Map<String, Long> fences() {
+            return fences;
+        }
+    }
+
+    /** Copies with an epoch and a low mark each; promotions recorded; a copy may refuse. */
+    static final class Copies implements Coordinator.Copies {
+        final Map<String, Dialect.CopyEpoch> epochs = new HashMap<>();
+        final Map<String, Long> lows = new HashMap<>();
+        final List<ReplicationAgent.Epoch> promoted = new ArrayList<>();
+        boolean failPromotion;
+
+        @Override
+        public Optional<Dialect.CopyEpoch> epoch(String copy) throws SQLException {
+            return Optional.ofNullable(epochs.get(copy));
+        }
+
+        @Override
+        public OptionalLong lowMark(String copy) {
+            Long low = lows.get(copy);
+            return low == null ? OptionalLong.empty() : OptionalLong.of(low);
+        }
+
+        @Override
+        public void promote(String copy, ReplicationAgent.Epoch epoch) throws SQLException {
+            if (failPromotion) {
+                throw new SQLException("connection refused");
+            }
+            promoted.add(epoch);
+            epochs.put(copy, new Dialect.CopyEpoch(epoch.number(), copy));
+        }
+    }
+
+    private final MemoryStore store = new MemoryStore();
+    private final Copies copies = new Copies();
+    private final long[] now = {1_000_000};
+    private final Clock clock = new Clock() {
+        @Override
+        public ZoneOffset getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return Instant.ofEpochMilli(now[0]);
+        }
+    };
+
+    private Coordinator coordinator() {
+        return new Coordinator(COPIES, "master", store, copies, clock, Duration.ofSeconds(2));
+    }
+
+    private Map<String, MemberStatus> masterDown() {
+        Map<String, MemberStatus> s = new HashMap<>(ALL_UP);
+        s.put("master", MemberStatus.UNAVAILABLE);
+        return s;
+    }
+
+    private void epoch1Replicas(long low1, long low2) {
+        copies.epochs.put("master", new Dialect.CopyEpoch(1, "master"));
+        copies.epochs.put("replica-1", new Dialect.CopyEpoch(1, "master"));
+        copies.epochs.put("replica-2", new Dialect.CopyEpoch(1, "master"));
+        copies.lows.put("replica-1", low1);
+        copies.lows.put("replica-2", low2);
+        store.state = GroupState.initial("master", 0);
+    }
+
+    @Test
+    void startsAtEpochOneWithTheConfiguredMasterWhenNoCopyRecordsAnEpoch() {
+        GroupState s = coordinator().step(ALL_UP).orElseThrow();
+        assertEquals(GroupState.initial("master", now[0]), s);
+    }
+
+    @Test
+    void startsFromTheNewestEpochTheCopiesRecordAfterTheWholeClusterRestarted() {
+        copies.epochs.put("master", new Dialect.CopyEpoch(2, "master"));
+        copies.epochs.put("replica-1", new Dialect.CopyEpoch(3, "replica-1"));
+        copies.epochs.put("replica-2", new Dialect.CopyEpoch(3, "replica-1"));
+        GroupState s = coordinator().step(ALL_UP).orElseThrow();
+        assertEquals(3, s.epoch());
+        assertEquals("replica-1", s.master());
+        assertTrue(s.open());
+    }
+
+    @Test
+    void promotesTheMostCaughtUpAvailableReplicaOnceTheMasterIsUnavailable() {
+        epoch1Replicas(500, 700);
+        store.fences.put("node-1", 1L);
+        Coordinator c = coordinator();
+        assertEquals(1, c.step(ALL_UP).orElseThrow().epoch(), "no failover while the master answers");
+        Map<String, MemberStatus> suspect = new HashMap<>(ALL_UP);
+        suspect.put("master", MemberStatus.SUSPECT);
+        assertEquals(1, c.step(suspect).orElseThrow().epoch(), "nor while it is only suspect");
+
+        GroupState s = c.step(masterDown()).orElseThrow();
+        assertEquals(2, s.epoch());
+        assertEquals("replica-2", s.master(), "replica-2 has more of the master's changes");
+        assertEquals(700, s.firstSequence(), "its changes go on from its low mark");
+        assertEquals(List.of(new ReplicationAgent.Epoch(2, "replica-2", 700)), copies.promoted);
+        assertFalse(s.open(), "node-1's write path has not fenced to epoch 2 yet");
+        assertEquals(new GroupState.Promotion(2, "replica-2", "master", 700), s.successorOf("master", 1).orElseThrow());
+
+        store.fences.put("node-1", 2L);
+        GroupState open = c.step(masterDown()).orElseThrow();
+        assertTrue(open.open(), "open once every write path fenced");
+        assertEquals("replica-2", open.master());
+    }
+
+    @Test
+    void opensAfterTheBoundWhenAWritePathNeverFences() {
+        epoch1Replicas(500, 700);
+        store.fences.put("node-1", 1L);
+        Coordinator c = coordinator();
+        c.step(masterDown());
+        now[0] += 1_000;
+        assertFalse(c.step(masterDown()).orElseThrow().open(), "still within the bound");
+        now[0] += 1_500;
+        assertTrue(c.step(masterDown()).orElseThrow().open(), "a hung node does not hold the group forever");
+    }
+
+    @Test
+    void neverPromotesACopyThatIsUnavailableOrNotAReplicaOfThisEpoch() {
+        epoch1Replicas(500, 700);
+        copies.epochs.put("replica-2", new Dialect.CopyEpoch(0, "master")); // copied before epoch 1: stale
+        Map<String, MemberStatus> s = masterDown();
+        s.put("replica-1", MemberStatus.SUSPECT);
+        GroupState stays = coordinator().step(s).orElseThrow();
+        assertEquals(1, stays.epoch(), "no candidate: writes wait rather than go to a stale copy");
+        assertTrue(copies.promoted.isEmpty());
+    }
+
+    @Test
+    void aNewCoordinatorFinishesAPromotionItsPredecessorDecided() {
+        epoch1Replicas(500, 700);
+        store.state = store.state.promoting("replica-1", 500, now[0]);
+        GroupState s = coordinator().step(masterDown()).orElseThrow();
+        assertTrue(s.open());
+        assertEquals("replica-1", s.master(), "the decision stands, even though replica-2 is further");
+        assertEquals(List.of(new ReplicationAgent.Epoch(2, "replica-1", 500)), copies.promoted);
+    }
+
+    @Test
+    void aFailedPromotionIsTriedAgainAndNothingOpens() {
+        epoch1Replicas(500, 700);
+        copies.failPromotion = true;
+        Coordinator c = coordinator();
+        assertFalse(c.step(masterDown()).orElseThrow().open());
+        assertFalse(c.step(masterDown()).orElseThrow().open());
+        copies.failPromotion = false;
+        assertTrue(c.step(masterDown()).orElseThrow().open());
+    }
+
+    @Test
+    void aStalledCoordinatorCannotOverwriteANewerDecision() {
+        epoch1Replicas(500, 700);
+        GroupState seen = store.state;
+        Coordinator stale = coordinator();
+        // Meanwhile another coordinator moved the group on.
+        store.state = seen.promoting("replica-1", 500, now[0]).opened(now[0]);
+        GroupState after = stale.step(masterDown()).orElseThrow();
+        assertEquals(2, after.epoch());
+        assertEquals("replica-1", after.master(), "the newer decision stands");
+    }
+}
