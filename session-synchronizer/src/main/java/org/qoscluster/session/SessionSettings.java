@@ -23,6 +23,8 @@ public final class SessionSettings {
     private final int maxBytes;
     private final String mapName;
     private final String node;
+    private final boolean synchronous;
+    private final int syncTimeoutMs;
 
     private SessionSettings(ClusterConfig cluster, Map<String, String> secrets, String node) {
         SettingsReader r = new SettingsReader(cluster, secrets);
@@ -34,6 +36,9 @@ public final class SessionSettings {
         this.backupCount = r.intIn("qos.session.backup-count", 1, 6);
         this.maxBytes = r.intIn("qos.session.max-bytes", 1_024, 64 * 1024 * 1024);
         this.mapName = r.matching("qos.session.map", NAME, "a map name (letters, digits, _ -)");
+        String mode = r.matching("qos.group.mode", Pattern.compile("async|sync"), "async or sync");
+        this.synchronous = "sync".equals(mode);
+        this.syncTimeoutMs = r.intIn("qos.group.sync.timeout-ms", 10, 600_000);
         this.node = node == null || !node.matches("[a-z][a-z0-9-]{0,39}")
                 ? r.problem("qos.member.name: '" + node + "' is not a member name", "unknown") : node;
         r.check();
@@ -77,6 +82,18 @@ public final class SessionSettings {
 
     public String mapName() {
         return mapName;
+    }
+
+    /**
+     * {@code qos.group.mode=sync}: a request that wrote answers only once a replica has its write
+     * (issue 7), within {@link #syncTimeoutMs()}, else with an error.
+     */
+    public boolean synchronous() {
+        return synchronous;
+    }
+
+    public int syncTimeoutMs() {
+        return syncTimeoutMs;
     }
 
     /** This node's name. */

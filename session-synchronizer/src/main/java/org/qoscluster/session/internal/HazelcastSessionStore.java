@@ -39,6 +39,21 @@ final class HazelcastSessionStore implements SessionStore {
         this.flags = flags;
     }
 
+    /** Every replica watermark as published now ({@code qos-replica-watermarks}), read from Payara's Hazelcast. */
+    static java.util.function.Supplier<java.util.Map<String, String>> watermarks() {
+        try {
+            HazelcastInstance hz = (HazelcastInstance) new InitialContext().lookup("payara/Hazelcast");
+            IMap<String, String> map = outsideApplication(() -> hz.getMap(org.qoscluster.contract.ReplicaWatermark.MAP));
+            return () -> {
+                java.util.Map<String, String> all = new java.util.HashMap<>();
+                map.entrySet().forEach(e -> all.put(e.getKey(), e.getValue()));
+                return all;
+            };
+        } catch (NamingException e) {
+            throw new IllegalStateException("synchronous mode needs Payara's Hazelcast at JNDI payara/Hazelcast", e);
+        }
+    }
+
     static HazelcastSessionStore lookup(SessionSettings settings) {
         HazelcastInstance hz;
         try {

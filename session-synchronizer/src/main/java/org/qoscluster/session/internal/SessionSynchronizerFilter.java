@@ -46,6 +46,8 @@ public final class SessionSynchronizerFilter implements Filter {
     private SessionStore store;
     private UidCookie uids;
     private Clock clock;
+    /** Set in synchronous mode only. */
+    private ReplicaCommitWait replicated;
 
     @Override
     public void init(FilterConfig config) {
@@ -59,6 +61,11 @@ public final class SessionSynchronizerFilter implements Filter {
         store = HazelcastSessionStore.lookup(settings);
         uids = new UidCookie(settings.uidKey(), new SecureRandom());
         clock = Clock.systemUTC();
+        if (settings.synchronous()) {
+            replicated = new ReplicaCommitWait(HazelcastSessionStore.watermarks(), settings.syncTimeoutMs(), clock);
+            LOG.info("node=" + settings.node() + " synchronous mode: a request that wrote answers once a replica has"
+                    + " its write (time-out " + settings.syncTimeoutMs() + " ms)");
+        }
         LOG.info("node=" + settings.node() + " Session Synchronizer on map " + settings.mapName() + ", time-out "
                 + settings.timeoutSeconds() + " s, " + settings.backupCount() + " backup(s)");
     }
@@ -111,7 +118,7 @@ public final class SessionSynchronizerFilter implements Filter {
         RequestSession session = new RequestSession(store, settings, context, record, req.getServletContext(),
                 Thread.currentThread().getContextClassLoader(), now, uids::newUid,
                 rotated -> resp.addHeader("Set-Cookie", uids.setCookie(settings.cookieName(), rotated, settings.cookieSecure())));
-        Outcome outcome = new Outcome(session);
+        Outcome outcome = new Outcome(session, context);
         CommitGuardResponse guarded = new CommitGuardResponse(resp, outcome::storeBeforeCommit);
         try (SessionContext.Scope scope = SessionContext.bind(context)) {
             chain.doFilter(new SessionRequest(req, session), guarded);
@@ -145,24 +152,39 @@ public final class SessionSynchronizerFilter implements Filter {
     /** Stores the session once before commit and again at the end, and reports a failure. */
     private final class Outcome implements AsyncListener {
         private final RequestSession session;
+        private final SessionContext context;
         private volatile SessionStoreException failure;
+        private volatile boolean awaited;
 
-        Outcome(RequestSession session) {
+        Outcome(RequestSession session, SessionContext context) {
             this.session = session;
+            this.context = context;
         }
 
         void storeBeforeCommit() {
             try {
                 session.store();
+                awaitReplica();
             } catch (SessionStoreException e) {
                 failure = e;
                 throw e;
             }
         }
 
+        /** Synchronous mode: the request's write is on a replica before anything is answered. */
+        private void awaitReplica() {
+            if (replicated != null && !awaited) {
+                awaited = true;
+                replicated.await(context.recordedWrite());
+            }
+        }
+
         void storeAtEnd(HttpServletResponse resp) throws IOException {
             try {
                 session.store();
+                if (!resp.isCommitted()) {
+                    awaitReplica(); // a response without a body never fired the guard
+                }
             } catch (SessionStoreException e) {
                 failure = e;
             } catch (RuntimeException e) {
@@ -174,7 +196,7 @@ public final class SessionSynchronizerFilter implements Filter {
                 LOG.severe("node=" + settings.node() + " " + f.getMessage());
                 if (!resp.isCommitted()) {
                     resp.resetBuffer();
-                    sendError(resp, 500, f.getMessage());
+                    sendError(resp, f.notReplicated() ? 503 : 500, f.getMessage());
                 }
             }
         }

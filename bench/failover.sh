@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Failover benchmark (issue 7): a two-node cluster with three Derby copies and sign-ups written
+# through the router the whole time; FAILOVERS times kill -9 of the current master, the time until
+# writes are acknowledged again and the acknowledged writes lost, the killed copy restarted and
+# caught up before the next round; p50, p99 and max at the end. Runs on free loopback ports under
+# var/bench-failover and stops when it ends (about 15 s a round).
+#
+#   bench/failover.sh [FAILOVERS]   (default: 20)
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+. bench/lib.sh
+rounds="${1:-20}"
+state="var/bench-failover"
+run_java_benchmark "$state" org.qoscluster.testing.FailoverBenchmark "$rounds"
