@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Failover benchmark (issue 7): a two-node cluster with three Derby copies and sign-ups written
+# Failover benchmark (issue 7), asynchronous then synchronous mode: a two-node cluster with three Derby copies and sign-ups written
 # through the router the whole time; FAILOVERS times kill -9 of the current master, the time until
 # writes are acknowledged again and the acknowledged writes lost, the killed copy restarted and
 # caught up before the next round; p50, p99 and max at the end. Runs on free loopback ports under
-# var/bench-failover and stops when it ends (about 15 s a round).
+# var/bench-failover and stops when it ends (about 15 s a round, twice).
 #
 #   bench/failover.sh [FAILOVERS]   (default: 20)
 set -euo pipefail

@@ -66,6 +66,24 @@ public final class GroupClient {
         return null;
     }
 
+    /** An answer of the group's admin endpoints: its status and JSON body. */
+    public record Answer(int status, JsonNode body) {
+    }
+
+    /** {@code POST /qos-group/switchover?to=TARGET} on the first live node, with {@code token} (null: none). */
+    public Answer switchover(String target, String token) throws IOException, InterruptedException {
+        String node = cluster.status().stream().filter(PartStatus::alive).map(PartStatus::name)
+                .filter(n -> cluster.config().member(n).map(m -> m.role() == org.qoscluster.config.Role.NODE).orElse(false))
+                .findFirst().orElseThrow();
+        HttpRequest.Builder b = HttpRequest.newBuilder(cluster.nodeUri(node).resolve("qos-group/switchover?to=" + target))
+                .timeout(Duration.ofSeconds(45)).POST(HttpRequest.BodyPublishers.noBody());
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return new Answer(r.statusCode(), JSON.readTree(r.body()));
+    }
+
     /** Polls the status until {@code done} holds; fails naming the last status after {@code within}. */
     public JsonNode await(Predicate<JsonNode> done, Duration within, String what) throws InterruptedException {
         long deadline = System.nanoTime() + within.toNanos();

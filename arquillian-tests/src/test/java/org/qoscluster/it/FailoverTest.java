@@ -193,4 +193,60 @@ class FailoverTest {
             writer.awaitMore(5, Duration.ofSeconds(20));
         }
     }
+
+    @Test
+    @Order(5)
+    void shouldSwitchOverOnRequestWithoutLosingAWriteAndRefuseBadRequests(Cluster cluster) throws Exception {
+        GroupClient group = new GroupClient(cluster);
+        JsonNode s = group.await(st -> open(st, 4) && java.util.stream.StreamSupport.stream(st.path("members").spliterator(), false)
+                .filter(m -> "AVAILABLE".equals(m.path("status").asText())).count() == 2, Duration.ofSeconds(60),
+                "epoch 4 with two copies available");
+        String master = s.path("master").asText();
+        String target = null;
+        String dead = null;
+        for (var m : (Iterable<java.util.Map.Entry<String, JsonNode>>) s.path("members")::fields) {
+            if (!m.getKey().equals(master)) {
+                if ("AVAILABLE".equals(m.getValue().path("status").asText())) {
+                    target = m.getKey();
+                } else {
+                    dead = m.getKey();
+                }
+            }
+        }
+        assertEquals(0, org.qoscluster.launcher.internal.GroupCommands.run(cluster.stateDir(), List.of("status")),
+                "bin/qoscluster group status answers");
+
+        assertEquals(401, group.switchover(target, null).status(), "no token, no switchover");
+        assertEquals(401, group.switchover(target, "forged").status());
+        GroupClient.Answer unknown = group.switchover("replica-9", cluster.adminToken());
+        assertEquals(400, unknown.status(), unknown::toString);
+        assertTrue(unknown.body().path("error").asText().contains("no member 'replica-9'"), unknown::toString);
+        GroupClient.Answer toMaster = group.switchover(master, cluster.adminToken());
+        assertEquals(409, toMaster.status(), toMaster::toString);
+        assertTrue(toMaster.body().path("error").asText().contains("master already"), toMaster::toString);
+        GroupClient.Answer toDead = group.switchover(dead, cluster.adminToken());
+        assertEquals(409, toDead.status(), toDead::toString);
+        assertTrue(toDead.body().path("error").asText().contains("UNAVAILABLE"), toDead::toString);
+        assertEquals(4, group.status().path("epoch").asLong(), "a refused switchover changes nothing");
+
+        try (Writer writer = new Writer(cluster, "switch-")) {
+            writer.awaitMore(20, Duration.ofSeconds(30));
+            long asked = System.currentTimeMillis();
+            GroupClient.Answer done = group.switchover(target, cluster.adminToken());
+            assertEquals(200, done.status(), done::toString);
+            assertEquals(target, done.body().path("master").asText());
+            assertEquals(5, done.body().path("epoch").asLong());
+            System.out.printf("switchover to %s took %d ms%n", target, System.currentTimeMillis() - asked);
+            writer.firstAcknowledgedAfter(System.currentTimeMillis(), WRITES_BACK);
+            writer.awaitMore(5, Duration.ofSeconds(20));
+            writer.stop();
+            Set<String> onTarget = group.emails(target, "switch-");
+            List<Writer.Attempt> lost = writer.acknowledged().stream().filter(a -> !onTarget.contains(a.email())).toList();
+            assertEquals(List.of(), lost, "a planned switchover loses no acknowledged write");
+        }
+        JsonNode after = group.await(st -> "AVAILABLE".equals(st.path("members").path(master).path("status").asText()),
+                Duration.ofSeconds(60), "the old master caught up as a replica");
+        assertEquals("replica", after.path("members").path(master).path("role").asText(), after::toString);
+        assertEquals(0, group.tailEmails(master, 4).size(), "nothing of the old master was left behind");
+    }
 }

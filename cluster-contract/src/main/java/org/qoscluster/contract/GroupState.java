@@ -31,6 +31,8 @@ public record GroupState(long epoch, String master, Phase phase, long firstSeque
     public static final String MEMBERS_MAP = "qos-group-members";
     /** The Hazelcast map of asynchronous tails set aside on returning masters: copy to {@code EPOCH|CHANGES|MILLIS}. */
     public static final String TAILS_MAP = "qos-group-tails";
+    /** The Hazelcast map of operators' requests to the coordinator: {@code switchover} to a copy's name. */
+    public static final String REQUESTS_MAP = "qos-group-requests";
     /** The group every cluster has today (one database, its copies). */
     public static final String DEFAULT_GROUP = "store";
     /** Promotions remembered. */
@@ -38,7 +40,12 @@ public record GroupState(long epoch, String master, Phase phase, long firstSeque
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
-    public enum Phase { PROMOTING, OPEN }
+    /**
+     * {@code DRAINING}: a planned switchover; the write paths are fenced and the old master's last
+     * changes are shipping to the new one, whose first sequence is not known yet. Then
+     * {@code PROMOTING}, then {@code OPEN}.
+     */
+    public enum Phase { DRAINING, PROMOTING, OPEN }
 
     /**
      * Epoch {@code epoch} made {@code master} the master; {@code previous} had it before, and
@@ -74,6 +81,29 @@ public record GroupState(long epoch, String master, Phase phase, long firstSeque
         List<Promotion> h = new ArrayList<>(history);
         h.add(new Promotion(epoch + 1, candidate, master, fromSequence));
         return new GroupState(epoch + 1, candidate, Phase.PROMOTING, Math.max(1, fromSequence), nowMillis, h);
+    }
+
+    /**
+     * A planned switchover to {@code target}: the next epoch, draining (its first sequence is set
+     * once {@code target} has every change of the old master, see {@link #drained}).
+     */
+    public GroupState draining(String target, long nowMillis) {
+        List<Promotion> h = new ArrayList<>(history);
+        h.add(new Promotion(epoch + 1, target, master, firstSequence));
+        return new GroupState(epoch + 1, target, Phase.DRAINING, firstSequence, nowMillis, h);
+    }
+
+    /** A draining switchover whose new master has every change below {@code fromSequence}: promoting. */
+    public GroupState drained(long fromSequence, long nowMillis) {
+        List<Promotion> h = new ArrayList<>(history);
+        Promotion last = h.remove(h.size() - 1);
+        h.add(new Promotion(last.epoch(), last.master(), last.previous(), fromSequence));
+        return new GroupState(epoch, master, Phase.PROMOTING, Math.max(1, fromSequence), nowMillis, h);
+    }
+
+    /** The master of the epoch before this one, if remembered. */
+    public Optional<String> previousMaster() {
+        return history.stream().filter(p -> p.epoch() == epoch).map(Promotion::previous).findFirst();
     }
 
     /** This epoch, open for writes. */

@@ -30,6 +30,7 @@ public final class Main {
         Path runtime = Path.of("cluster-launcher/target/runtime");
         Duration timeout = Duration.ofSeconds(180);
         Map<String, String> overrides = new HashMap<>();
+        List<String> operands = new java.util.ArrayList<>();
         try {
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
@@ -43,6 +44,8 @@ public final class Main {
                             overrides.put(a.substring(2, a.indexOf('=')), a.substring(a.indexOf('=') + 1));
                         } else if (command == null && !a.startsWith("-")) {
                             command = a;
+                        } else if ("group".equals(command) && !a.startsWith("-")) {
+                            operands.add(a);
                         } else {
                             return usage("unknown argument '" + a + "'");
                         }
@@ -60,8 +63,11 @@ public final class Main {
                 case "up" -> up(load(config, overrides), runtime, state, timeout);
                 case "down" -> down(state);
                 case "status" -> status(state);
+                case "group" -> org.qoscluster.launcher.internal.GroupCommands.run(state, operands);
                 default -> usage("unknown command '" + command + "'");
             };
+        } catch (IllegalArgumentException e) {
+            return usage(e.getMessage());
         } catch (InvalidConfigException e) {
             System.err.println(e.getMessage());
             return 2;
@@ -133,6 +139,7 @@ public final class Main {
         System.err.println("qoscluster: " + problem);
         System.err.println("usage: bin/qoscluster up|down|status [--config FILE] [--state DIR] [--runtime DIR] "
                 + "[--timeout SECONDS] [-Dqos.KEY=VALUE ...]");
+        System.err.println("       bin/qoscluster group status|switchover COPY [--state DIR]");
         return 2;
     }
 }

@@ -45,6 +45,9 @@ public final class Coordinator {
 
         /** The epoch each live write path (a node's {@link MasterProxy}) has fenced to. */
         Map<String, Long> fences();
+
+        /** Takes the pending switchover request (the copy to switch to), if an operator made one. */
+        Optional<String> takeSwitchover();
     }
 
     /** What the coordinator asks of the database copies. */
@@ -57,6 +60,9 @@ public final class Coordinator {
 
         /** See {@link ReplicationAgent#promote}. */
         void promote(String copy, ReplicationAgent.Epoch epoch) throws SQLException;
+
+        /** One past the highest change sequence a master copy has captured and still holds. */
+        long nextSequence(String master) throws SQLException;
     }
 
     private final List<String> copies;
@@ -65,6 +71,8 @@ public final class Coordinator {
     private final Copies db;
     private final Clock clock;
     private final Duration fenceWait;
+    /** How long a planned switchover waits for the old master's last changes to ship. */
+    static final long DRAIN_BOUND_MS = 15_000;
     private String lastComplaint;
     /** The epoch whose promotion this coordinator finished (a takeover does it again: it is idempotent). */
     private long promoted;
@@ -92,14 +100,104 @@ public final class Coordinator {
             return store.state();
         }
         GroupState s = current.get();
+        if (s.phase() == GroupState.Phase.DRAINING) {
+            return Optional.of(drain(s, statuses));
+        }
         if (!s.open()) {
             return Optional.of(finishPromotion(s));
         }
         if (statuses.get(s.master()) == MemberStatus.UNAVAILABLE) {
             return Optional.of(failover(s, statuses));
         }
+        Optional<String> target = store.takeSwitchover();
+        if (target.isPresent()) {
+            return Optional.of(switchover(s, target.get(), statuses));
+        }
         lastComplaint = null;
         return current;
+    }
+
+    /**
+     * Why a planned switchover of {@code s} to {@code target} is refused, if it is: the target is
+     * not a member, is the master already, does not answer, or is behind (not a caught-up replica
+     * of this epoch); or the group is in the middle of a change.
+     */
+    public static Optional<String> refuseSwitchover(GroupState s, String target, List<String> copies,
+                                                    Map<String, MemberStatus> statuses) {
+        if (!copies.contains(target)) {
+            return Optional.of("no member '" + target + "' in the group (members: " + copies + ")");
+        }
+        if (!s.open()) {
+            return Optional.of("epoch " + s.epoch() + " is " + s.phase() + ": a failover or switchover is under way");
+        }
+        if (target.equals(s.master())) {
+            return Optional.of(target + " is the master already");
+        }
+        MemberStatus st = statuses.get(target);
+        if (st != MemberStatus.AVAILABLE) {
+            return Optional.of(target + " is " + (st == null ? "not monitored" : st)
+                    + (st == MemberStatus.CATCHING_UP ? " (behind the master)" : "") + ": only an available, caught-up replica can take over");
+        }
+        return Optional.empty();
+    }
+
+    private GroupState switchover(GroupState s, String target, Map<String, MemberStatus> statuses) {
+        Optional<String> refused = refuseSwitchover(s, target, copies, statuses);
+        if (refused.isEmpty()) {
+            try {
+                Optional<Dialect.CopyEpoch> e = db.epoch(target);
+                if (e.isEmpty() || e.get().epoch() != s.epoch()) {
+                    refused = Optional.of(target + " is not a replica of epoch " + s.epoch() + " yet (behind)");
+                }
+            } catch (SQLException ex) {
+                refused = Optional.of(target + " does not answer: " + ex.getMessage());
+            }
+        }
+        if (refused.isPresent()) {
+            LOG.warning("switchover to " + target + " refused: " + refused.get());
+            return s;
+        }
+        GroupState next = s.draining(target, clock.millis());
+        if (!store.replace(s, next)) {
+            return store.state().orElse(s);
+        }
+        LOG.warning("switchover: epoch " + next.epoch() + " drains " + s.master() + " into " + target
+                + " (write paths fenced; the last changes ship before " + target + " takes writes)");
+        return next;
+    }
+
+    /**
+     * A planned switchover, once every write path has fenced: the new master is promoted when its
+     * low mark has reached the old master's next sequence (every change shipped, nothing lost), or
+     * at once if the old master dies meanwhile (then it is a failover), or after
+     * {@link #DRAIN_BOUND_MS} (logged: the rest stays on the old master as a tail).
+     */
+    private GroupState drain(GroupState s, Map<String, MemberStatus> statuses) {
+        String old = s.previousMaster().orElse(null);
+        long waited = clock.millis() - s.sinceMillis();
+        try {
+            long low = db.lowMark(s.master()).orElse(0);
+            boolean oldGone = old == null || statuses.get(old) == MemberStatus.UNAVAILABLE;
+            boolean fenced = store.fences().values().stream().allMatch(e -> e >= s.epoch()) || waited >= fenceWait.toMillis();
+            long next = oldGone ? 0 : db.nextSequence(old);
+            if (!oldGone && (!fenced || low < next)) {
+                if (waited < DRAIN_BOUND_MS) {
+                    return s;
+                }
+                LOG.warning("switchover: " + s.master() + " has every change below " + low + " of " + old + "'s " + next
+                        + " after " + waited + " ms; promoting it anyway, the rest stays on " + old + " as a tail");
+            }
+            GroupState promoting = s.drained(low, clock.millis());
+            if (!store.replace(s, promoting)) {
+                return store.state().orElse(s);
+            }
+            LOG.warning("switchover: " + s.master() + " has every change of " + old + " below " + low
+                    + "; promoting it " + waited + " ms after the request");
+            return finishPromotion(promoting);
+        } catch (SQLException e) {
+            complain("switchover to " + s.master() + ": " + e.getMessage() + "; trying again");
+            return s;
+        }
     }
 
     /** Epoch and master from the copies themselves (the shared state is gone: the whole cluster restarted). */

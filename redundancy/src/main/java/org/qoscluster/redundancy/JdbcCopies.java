@@ -59,6 +59,13 @@ public record JdbcCopies(Map<String, String> urls, String user, String password,
         }
     }
 
+    @Override
+    public long nextSequence(String master) throws SQLException {
+        try (Connection c = open(master)) {
+            return dialect.horizon(c, dialect.describe(c, tables)).nextSequence();
+        }
+    }
+
     /** A copy's number: its place in the configuration, from 1 (row identifiers are unique per number). */
     public int copyNumber(String copy) {
         int i = 1;

@@ -60,6 +60,15 @@ class CoordinatorTest {
         public Map<String, Long> fences() {
             return fences;
         }
+
+        String switchover;
+
+        @Override
+        public Optional<String> takeSwitchover() {
+            Optional<String> s = Optional.ofNullable(switchover);
+            switchover = null;
+            return s;
+        }
     }
 
     /** Copies with an epoch and a low mark each; promotions recorded; a copy may refuse. */
@@ -68,6 +77,12 @@ class CoordinatorTest {
         final Map<String, Long> lows = new HashMap<>();
         final List<ReplicationAgent.Epoch> promoted = new ArrayList<>();
         boolean failPromotion;
+        final Map<String, Long> next = new HashMap<>();
+
+        @Override
+        public long nextSequence(String master) {
+            return next.getOrDefault(master, 1L);
+        }
 
         @Override
         public Optional<Dialect.CopyEpoch> epoch(String copy) throws SQLException {
@@ -224,5 +239,62 @@ class CoordinatorTest {
         GroupState after = stale.step(masterDown()).orElseThrow();
         assertEquals(2, after.epoch());
         assertEquals("replica-1", after.master(), "the newer decision stands");
+    }
+
+    @Test
+    void refusesASwitchoverToAnUnknownCopyTheMasterOrACopyThatIsNotCaughtUp() {
+        GroupState s = GroupState.initial("master", 0);
+        Map<String, MemberStatus> st = new HashMap<>(ALL_UP);
+        st.put("replica-2", MemberStatus.CATCHING_UP);
+        assertTrue(Coordinator.refuseSwitchover(s, "replica-9", COPIES, st).orElseThrow().contains("no member 'replica-9'"));
+        assertTrue(Coordinator.refuseSwitchover(s, "master", COPIES, st).orElseThrow().contains("master already"));
+        assertTrue(Coordinator.refuseSwitchover(s, "replica-2", COPIES, st).orElseThrow().contains("behind"));
+        assertTrue(Coordinator.refuseSwitchover(s.promoting("replica-1", 5, 1), "replica-2", COPIES, ALL_UP).orElseThrow()
+                .contains("under way"));
+        assertTrue(Coordinator.refuseSwitchover(s, "replica-1", COPIES, st).isEmpty());
+    }
+
+    @Test
+    void aSwitchoverPromotesItsTargetOnlyOnceEveryChangeOfTheOldMasterHasShipped() {
+        epoch1Replicas(500, 700);
+        store.fences.put("node-1", 1L);
+        copies.next.put("master", 900L);
+        Coordinator c = coordinator();
+        store.switchover = "replica-1";
+        GroupState draining = c.step(ALL_UP).orElseThrow();
+        assertEquals(GroupState.Phase.DRAINING, draining.phase());
+        assertEquals("replica-1", draining.master());
+        assertTrue(copies.promoted.isEmpty(), "nothing promoted while the write paths still lead to the old master");
+
+        store.fences.put("node-1", 2L);
+        assertEquals(GroupState.Phase.DRAINING, c.step(ALL_UP).orElseThrow().phase(), "replica-1 lacks changes 500..899");
+        copies.lows.put("replica-1", 900L);
+        GroupState open = c.step(ALL_UP).orElseThrow();
+        assertTrue(open.open());
+        assertEquals("replica-1", open.master());
+        assertEquals(List.of(new ReplicationAgent.Epoch(2, "replica-1", 900)), copies.promoted, "its sequences follow the old master's");
+        assertEquals(900, open.successorOf("master", 1).orElseThrow().fromSequence(), "no tail: nothing was left behind");
+    }
+
+    @Test
+    void aSwitchoverWhoseOldMasterDiesWhileDrainingBecomesAFailover() {
+        epoch1Replicas(500, 700);
+        copies.next.put("master", 900L);
+        store.switchover = "replica-1";
+        Coordinator c = coordinator();
+        c.step(ALL_UP);
+        GroupState s = c.step(masterDown()).orElseThrow();
+        assertTrue(s.open());
+        assertEquals("replica-1", s.master(), "the operator's choice stands");
+        assertEquals(500, s.firstSequence(), "from what it has");
+    }
+
+    @Test
+    void aRefusedSwitchoverChangesNothing() {
+        epoch1Replicas(500, 700);
+        copies.epochs.put("replica-2", new Dialect.CopyEpoch(0, "master"));
+        store.switchover = "replica-2";
+        GroupState s = coordinator().step(ALL_UP).orElseThrow();
+        assertEquals(GroupState.initial("master", 0), s);
     }
 }

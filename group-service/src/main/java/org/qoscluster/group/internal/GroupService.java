@@ -191,6 +191,53 @@ public final class GroupService implements AutoCloseable {
                 new java.util.TreeMap<>(hz.<String, String>getMap(GroupState.TAILS_MAP)));
     }
 
+    /**
+     * Asks the coordinator for a planned switchover to {@code target} and waits up to
+     * {@code within} for the new epoch to open. Refused at once (empty state, message) when the
+     * target is unknown, the master already, not available and caught up as the coordinator last
+     * published, or the group is in the middle of a change.
+     */
+    public SwitchoverOutcome switchover(String target, Duration within) throws InterruptedException {
+        Optional<GroupState> s = GroupState.decode(state.get(GROUP));
+        if (s.isEmpty()) {
+            return new SwitchoverOutcome(409, "the group has no state yet", Optional.empty());
+        }
+        Map<String, MemberStatus> seen = new HashMap<>();
+        statuses.forEach((copy, value) -> {
+            try {
+                seen.put(copy, MemberStatus.valueOf(value.split("\\|")[0]));
+            } catch (IllegalArgumentException e) {
+                // not a status: not available
+            }
+        });
+        List<String> copies = config.databases().stream().map(DatabaseSpec::name).toList();
+        Optional<String> refused = Coordinator.refuseSwitchover(s.get(), target, copies, seen);
+        if (refused.isPresent()) {
+            return new SwitchoverOutcome(copies.contains(target) ? 409 : 400, refused.get(), s);
+        }
+        hz.<String, String>getMap(GroupState.REQUESTS_MAP).set("switchover", target);
+        long deadline = System.nanoTime() + within.toNanos();
+        long epoch = s.get().epoch();
+        while (System.nanoTime() < deadline) {
+            Optional<GroupState> now = GroupState.decode(state.get(GROUP));
+            if (now.isPresent() && now.get().epoch() > epoch && now.get().open()) {
+                return new SwitchoverOutcome(now.get().master().equals(target) ? 200 : 409,
+                        now.get().master().equals(target) ? "switched over to " + target
+                                : "the group moved to " + now.get().master() + " meanwhile", now);
+            }
+            Thread.sleep(50);
+        }
+        Optional<GroupState> now = GroupState.decode(state.get(GROUP));
+        return now.isPresent() && now.get().epoch() > epoch
+                ? new SwitchoverOutcome(202, "switchover to " + target + " under way (" + now.get().phase() + ")", now)
+                : new SwitchoverOutcome(409, "the coordinator did not take the switchover to " + target
+                        + " (refused on a closer look: see its log)", now);
+    }
+
+    /** What a switchover request came to: an HTTP status, a message, the group's state then. */
+    public record SwitchoverOutcome(int status, String message, Optional<GroupState> state) {
+    }
+
     /** The state the write path follows now. */
     public Optional<GroupState> followed() {
         return proxy == null ? Optional.empty() : proxy.state();
@@ -244,6 +291,11 @@ public final class GroupService implements AutoCloseable {
         @Override
         public boolean replace(GroupState expected, GroupState next) {
             return state.replace(GROUP, expected.encode(), next.encode());
+        }
+
+        @Override
+        public Optional<String> takeSwitchover() {
+            return Optional.ofNullable(hz.<String, String>getMap(GroupState.REQUESTS_MAP).remove("switchover"));
         }
 
         @Override
