@@ -229,8 +229,17 @@ class FailoverTest {
         assertTrue(toDead.body().path("error").asText().contains("UNAVAILABLE"), toDead::toString);
         assertEquals(4, group.status().path("epoch").asLong(), "a refused switchover changes nothing");
 
+        java.util.concurrent.atomic.AtomicBoolean reading = new java.util.concurrent.atomic.AtomicBoolean(true);
+        List<Integer> readStatuses = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        Thread reader = new Thread(() -> {
+            StoreClient browser = StoreClient.at(cluster.storeUri(), Duration.ofSeconds(10));
+            while (reading.get()) {
+                readStatuses.add(browser.get("api/products?limit=5").status());
+            }
+        });
         try (Writer writer = new Writer(cluster, "switch-")) {
             writer.awaitMore(20, Duration.ofSeconds(30));
+            reader.start();
             long asked = System.currentTimeMillis();
             GroupClient.Answer done = group.switchover(target, cluster.adminToken());
             assertEquals(200, done.status(), done::toString);
@@ -240,6 +249,10 @@ class FailoverTest {
             writer.firstAcknowledgedAfter(System.currentTimeMillis(), WRITES_BACK);
             writer.awaitMore(5, Duration.ofSeconds(20));
             writer.stop();
+            reading.set(false);
+            reader.join(15_000);
+            assertTrue(readStatuses.size() >= 3 && readStatuses.stream().allMatch(st -> st == 200),
+                    "catalogue reads through the router go on during the switchover: " + readStatuses);
             Set<String> onTarget = group.emails(target, "switch-");
             List<Writer.Attempt> lost = writer.acknowledged().stream().filter(a -> !onTarget.contains(a.email())).toList();
             assertEquals(List.of(), lost, "a planned switchover loses no acknowledged write");

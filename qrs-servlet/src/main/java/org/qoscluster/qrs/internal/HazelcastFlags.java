@@ -51,6 +51,17 @@ final class HazelcastFlags implements StateChangeFlags {
         this.group = group;
     }
 
+    /**
+     * Whether the redundancy group is between masters (draining or promoting), or opened its new
+     * master less than {@value #SETTLE_MS} ms ago (a health check sent before still times out).
+     */
+    boolean groupChanging() {
+        return org.qoscluster.contract.GroupState.decode(group.get(org.qoscluster.contract.GroupState.DEFAULT_GROUP))
+                .map(s -> !s.open() || s.epoch() > 1 && System.currentTimeMillis() - s.sinceMillis() < SETTLE_MS).orElse(false);
+    }
+
+    private static final long SETTLE_MS = 3_000;
+
     /** The redundancy group's master now, as its coordinator last wrote it (issue 7). */
     java.util.Optional<String> groupMaster() {
         return org.qoscluster.contract.GroupState.decode(group.get(org.qoscluster.contract.GroupState.DEFAULT_GROUP))

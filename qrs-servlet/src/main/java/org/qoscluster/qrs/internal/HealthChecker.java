@@ -37,11 +37,13 @@ final class HealthChecker implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private final Set<NodeRecord> checking = ConcurrentHashMap.newKeySet();
     private final java.util.function.Supplier<String> expected;
+    private final java.util.function.BooleanSupplier groupChanging;
 
     HealthChecker(RouterSettings settings, List<NodeRecord> nodes, HttpClient client, ThreadFactory threads,
-                  java.util.function.Supplier<String> expected) {
+                  java.util.function.Supplier<String> expected, java.util.function.BooleanSupplier groupChanging) {
         this.settings = settings;
         this.expected = expected;
+        this.groupChanging = groupChanging;
         this.nodes = nodes;
         this.client = client;
         this.timer = Executors.newSingleThreadScheduledExecutor(threads);
@@ -87,6 +89,12 @@ final class HealthChecker implements AutoCloseable {
             if (!wasHealthy && node.healthy()) {
                 LOG.info(() -> "node=" + node.name() + " back in rotation");
             }
+        } else if (wasHealthy && groupChanging.getAsBoolean()) {
+            // While the database group changes masters (a few seconds) every node's health page
+            // waits for the new master; the nodes still serve reads from their replicas, and
+            // their writes go on once the new master opens. Taking them all out would refuse
+            // every request instead.
+            LOG.fine(() -> "node=" + node.name() + " kept in rotation while the database group changes masters: " + problem);
         } else {
             node.markDown(problem);
             if (wasHealthy) {

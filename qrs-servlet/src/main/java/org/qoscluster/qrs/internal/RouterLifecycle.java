@@ -27,7 +27,7 @@ public class RouterLifecycle implements ServletContextListener {
         HazelcastFlags maps = HazelcastFlags.lookup();
         String configured = member.cluster().master().name();
         RouterRuntime runtime = new RouterRuntime(settings, maps, maps::watermarks, () -> maps.groupMaster().orElse(configured),
-                System::nanoTime);
+                maps::groupChanging, System::nanoTime);
         event.getServletContext().setAttribute(RouterRuntime.ATTRIBUTE, runtime);
         runtime.start();
         LOG.info("QoS-goal router started");

@@ -50,16 +50,19 @@ public final class RouterRuntime implements AutoCloseable {
 
     public RouterRuntime(RouterSettings settings, StateChangeFlags flags,
                          java.util.function.Supplier<Map<String, ReplicaWatermark>> watermarks, LongSupplier nanoClock) {
-        this(settings, flags, watermarks, () -> settings.cluster().master().name(), nanoClock);
+        this(settings, flags, watermarks, () -> settings.cluster().master().name(), () -> false, nanoClock);
     }
 
     /**
-     * @param master the database copy that is master now (the redundancy group's, issue 7): the
-     *               health check expects the nodes to reach it, and every other copy is a replica
+     * @param master        the database copy that is master now (the redundancy group's, issue 7): the
+     *                      health check expects the nodes to reach it, and every other copy is a replica
+     * @param groupChanging whether the group is between masters: a failing health check then keeps
+     *                      a node in rotation
      */
     public RouterRuntime(RouterSettings settings, StateChangeFlags flags,
                          java.util.function.Supplier<Map<String, ReplicaWatermark>> watermarks,
-                         java.util.function.Supplier<String> master, LongSupplier nanoClock) {
+                         java.util.function.Supplier<String> master, java.util.function.BooleanSupplier groupChanging,
+                         LongSupplier nanoClock) {
         this.settings = settings;
         this.master = master;
         this.flags = flags;
@@ -73,7 +76,7 @@ public final class RouterRuntime implements AutoCloseable {
         this.selector = new NodeSelector(settings.nodeCapacity(), random);
         this.uidCookie = new UidCookie(settings.uidKey(), random);
         this.upstream = upstreamClient(settings);
-        this.health = new HealthChecker(settings, nodes, upstream, named("qrs-health"), this::expectedDatabase);
+        this.health = new HealthChecker(settings, nodes, upstream, named("qrs-health"), this::expectedDatabase, groupChanging);
         LOG.info(() -> "router=" + cluster.clusterName() + " routing to " + nodes.size() + " nodes, classes "
                 + cluster.serviceClasses().stream().map(c -> c.name() + "(p95<=" + c.p95Millis() + "ms, priority "
                 + c.priority() + ")").toList());
