@@ -28,6 +28,7 @@ import org.qoscluster.launcher.internal.Readiness;
 import org.qoscluster.launcher.internal.ReplicationAgentMain;
 import org.qoscluster.launcher.internal.Secrets;
 import org.qoscluster.qrs.RouterSettings;
+import org.qoscluster.replication.ReplicationSettings;
 import org.qoscluster.session.SessionSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -103,7 +104,7 @@ public final class Cluster implements AutoCloseable {
             Map<String, String> secrets = cluster.ensureSecrets();
             RouterSettings.of(config, secrets);
             SessionSettings.of(config, secrets, config.nodes().get(0).name());
-            ReplicationAgentMain.settings(config);
+            ReplicationSettings.of(config);
         }
         checkPortsFree(config, withNodes);
         Instant deadline = clock.instant().plus(timeout);
@@ -271,7 +272,7 @@ public final class Cluster implements AutoCloseable {
      * copies and {@code qos.replication.*} settings; {@link #start} does it once the nodes are up.
      */
     public void startReplicationAgent() {
-        ReplicationAgentMain.settings(config);
+        ReplicationSettings.of(config);
         Path file = stateDir.resolve("cluster.properties");
         java.util.Properties p = new java.util.Properties();
         p.putAll(config.properties());

@@ -28,6 +28,14 @@ public record JdbcCopies(Map<String, String> urls, String user, String password,
         tables = List.copyOf(tables);
     }
 
+    /** Every copy of {@code config} (Derby, the cluster's database user), replicating {@code tables}. */
+    public static JdbcCopies of(org.qoscluster.config.ClusterConfig config, List<String> tables) {
+        Map<String, String> urls = new java.util.LinkedHashMap<>();
+        config.databases().forEach(db -> urls.put(db.name(), config.jdbcUrl(db)));
+        return new JdbcCopies(urls, org.qoscluster.config.ClusterConfig.DB_USER, org.qoscluster.config.ClusterConfig.DB_PASSWORD,
+                tables, Dialect.derby());
+    }
+
     @Override
     public Optional<Dialect.CopyEpoch> epoch(String copy) throws SQLException {
         try (Connection c = open(copy)) {

@@ -119,11 +119,6 @@ public final class MasterProxy implements AutoCloseable {
         fenced.accept(fencedTo);
     }
 
-    /** What it follows now, if anything. */
-    public synchronized Optional<GroupState> state() {
-        return Optional.ofNullable(state);
-    }
-
     private void accept() {
         while (!closed) {
             try {

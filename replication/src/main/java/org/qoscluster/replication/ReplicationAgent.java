@@ -198,17 +198,10 @@ public final class ReplicationAgent implements AutoCloseable {
             throw new ReplicationException("cannot promote: the copy already serves epoch " + was.get().epoch()
                     + ", later than " + epoch.number());
         }
-        boolean auto = copy.getAutoCommit();
-        copy.setAutoCommit(false);
-        try {
-            dialect.writeEpoch(copy, epoch.number(), epoch.master());
-            copy.commit();
-        } catch (SQLException e) {
-            copy.rollback();
-            throw e;
-        } finally {
-            copy.setAutoCommit(auto);
-        }
+        Link.inTransaction(copy, c -> {
+            dialect.writeEpoch(c, epoch.number(), epoch.master());
+            return null;
+        });
         long t1 = System.nanoTime();
         if (was.isEmpty() || was.get().epoch() < epoch.number()) {
             dialect.restartIdentities(copy, described);

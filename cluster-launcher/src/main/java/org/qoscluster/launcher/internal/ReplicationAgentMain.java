@@ -4,21 +4,19 @@ import java.nio.file.Path;
 import java.sql.DriverManager;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
-import java.util.regex.Pattern;
 
 import org.qoscluster.config.ClusterConfig;
 import org.qoscluster.config.DatabaseSpec;
-import org.qoscluster.config.SettingsReader;
 import org.qoscluster.contract.GroupState;
 import org.qoscluster.redundancy.Coordinator;
 import org.qoscluster.redundancy.JdbcCopies;
 import org.qoscluster.replication.ReplicationAgent;
 import org.qoscluster.replication.ReplicationAgent.ConnectionFactory;
+import org.qoscluster.replication.ReplicationSettings;
 
 /**
  * The replication agent process the launcher starts once the nodes are up (their JPA layer has
@@ -28,29 +26,7 @@ import org.qoscluster.replication.ReplicationAgent.ConnectionFactory;
  */
 public final class ReplicationAgentMain {
 
-    private static final Pattern TABLE = Pattern.compile("[A-Za-z][A-Za-z0-9_]{0,127}");
-
-    /** The validated {@code qos.replication.*} settings. */
-    public record Settings(List<String> tables, Duration interval, int batchRows) {
-    }
-
     private ReplicationAgentMain() {
-    }
-
-    /** Validates the replication settings; an error names the key. */
-    public static Settings settings(ClusterConfig config) {
-        SettingsReader r = new SettingsReader(config, Map.of());
-        List<String> tables = Arrays.stream(r.raw("qos.replication.tables").split(",")).map(String::strip)
-                .filter(t -> !t.isEmpty()).toList();
-        for (String t : tables) {
-            if (!TABLE.matcher(t).matches()) {
-                r.problem("qos.replication.tables: '" + t + "' is not a table name", null);
-            }
-        }
-        int interval = r.intIn("qos.replication.interval-ms", 1, 60_000);
-        int batch = r.intIn("qos.replication.batch-rows", 10, 1_000_000);
-        r.check();
-        return new Settings(tables, Duration.ofMillis(interval), batch);
     }
 
     public static void main(String[] args) throws InterruptedException {
@@ -59,7 +35,7 @@ public final class ReplicationAgentMain {
             System.exit(2);
         }
         ClusterConfig config = ClusterConfig.load(Path.of(args[0]).resolve("cluster.properties"), Map.of());
-        Settings settings = settings(config);
+        ReplicationSettings settings = ReplicationSettings.of(config);
         WatermarkPublisher publisher = new WatermarkPublisher(config, Clock.systemUTC(), Duration.ofSeconds(1));
         Follower follower = new Follower(config, settings, publisher);
         CountDownLatch stopped = new CountDownLatch(1);
@@ -85,7 +61,7 @@ public final class ReplicationAgentMain {
         private static final long FOLLOW_MS = 100;
         private static final long NO_GROUP_MS = 3_000;
         private final ClusterConfig config;
-        private final Settings settings;
+        private final ReplicationSettings settings;
         private final WatermarkPublisher publisher;
         private final java.util.concurrent.ScheduledExecutorService loop =
                 java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "qos-replication-follow"));
@@ -95,7 +71,7 @@ public final class ReplicationAgentMain {
         private long waitingSince = System.currentTimeMillis();
         private boolean waitReported;
 
-        Follower(ClusterConfig config, Settings settings, WatermarkPublisher publisher) {
+        Follower(ClusterConfig config, ReplicationSettings settings, WatermarkPublisher publisher) {
             this.config = config;
             this.settings = settings;
             this.publisher = publisher;
@@ -140,11 +116,8 @@ public final class ReplicationAgentMain {
         }
 
         private GroupState recovered() {
-            java.util.Map<String, String> urls = new LinkedHashMap<>();
-            config.databases().forEach(d -> urls.put(d.name(), config.jdbcUrl(d)));
-            JdbcCopies copies = new JdbcCopies(urls, ClusterConfig.DB_USER, ClusterConfig.DB_PASSWORD, settings.tables(),
-                    org.qoscluster.replication.Dialect.derby());
-            return Coordinator.recover(List.copyOf(urls.keySet()), config.master().name(), copies, Clock.systemUTC());
+            JdbcCopies copies = JdbcCopies.of(config, settings.tables());
+            return Coordinator.recover(List.copyOf(copies.urls().keySet()), config.master().name(), copies, Clock.systemUTC());
         }
 
         private ReplicationAgent agentFor(GroupState s) {

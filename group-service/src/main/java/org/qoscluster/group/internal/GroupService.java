@@ -35,7 +35,7 @@ import org.qoscluster.redundancy.JdbcProbe;
 import org.qoscluster.redundancy.MasterProxy;
 import org.qoscluster.redundancy.MemberStatus;
 import org.qoscluster.redundancy.Probe;
-import org.qoscluster.replication.Dialect;
+import org.qoscluster.replication.ReplicationSettings;
 
 /**
  * One node's part in its redundancy group (issue 7), over Payara's Hazelcast: its write-path
@@ -68,6 +68,9 @@ public final class GroupService implements AutoCloseable {
     private ScheduledExecutorService loop;
     private HeartbeatMonitor monitor;
     private Coordinator coordinator;
+    private JdbcCopies copies;
+    /** What this member last published as coordinator, by copy (no read of the shared map per beat). */
+    private final Map<String, String> published = new HashMap<>();
 
     public GroupService(ClusterConfig config, String memberName, HazelcastInstance hz) {
         this.config = config;
@@ -85,10 +88,8 @@ public final class GroupService implements AutoCloseable {
         MemberSpec me = config.member(memberName)
                 .orElseThrow(() -> new IllegalStateException("member " + memberName + " is not in the configuration"));
         Map<String, InetSocketAddress> addresses = new LinkedHashMap<>();
-        Map<String, String> urls = new LinkedHashMap<>();
         for (DatabaseSpec db : config.databases()) {
             addresses.put(db.name(), new InetSocketAddress(config.host(), db.port()));
-            urls.put(db.name(), config.jdbcUrl(db));
         }
         proxy = new MasterProxy(memberName, new InetSocketAddress(config.host(), me.dbProxyPort()),
                 name -> Optional.ofNullable(addresses.get(name)), Duration.ofSeconds(30), epoch -> fences.set(uuid, epoch));
@@ -96,18 +97,13 @@ public final class GroupService implements AutoCloseable {
         state.addEntryListener(new Follow(), GROUP, true);
         // Hand-over: the oldest registered member coordinates, so register only once the proxy listens.
         services.set(uuid, memberName);
-        JdbcCopies copies = new JdbcCopies(urls, ClusterConfig.DB_USER, ClusterConfig.DB_PASSWORD, tables(), Dialect.derby());
-        coordinator = new Coordinator(List.copyOf(urls.keySet()), config.master().name(), new HazelcastStore(),
+        copies = JdbcCopies.of(config, ReplicationSettings.of(config).tables());
+        coordinator = new Coordinator(List.copyOf(copies.urls().keySet()), config.master().name(), new HazelcastStore(),
                 copies, clock, settings.period().multipliedBy(4));
         loop = Executors.newSingleThreadScheduledExecutor(r -> new Thread(null, r, "qos-group-" + memberName, 0, false));
         loop.scheduleWithFixedDelay(this::beat, 0, settings.period().toMillis(), TimeUnit.MILLISECONDS);
         LOG.info("member=" + memberName + " group service: write path on " + config.host() + ":" + me.dbProxyPort()
                 + ", heartbeat every " + settings.period().toMillis() + " ms");
-    }
-
-    private List<String> tables() {
-        String raw = config.properties().getOrDefault("qos.replication.tables", "");
-        return java.util.Arrays.stream(raw.split(",")).map(String::strip).filter(t -> !t.isEmpty()).toList();
     }
 
     private void beat() {
@@ -116,8 +112,8 @@ public final class GroupService implements AutoCloseable {
             if (coordinating()) {
                 if (monitor == null) {
                     Map<String, Probe> probes = new LinkedHashMap<>();
-                    config.databases().forEach(db -> probes.put(db.name(),
-                            new JdbcProbe(config.jdbcUrl(db), ClusterConfig.DB_USER, ClusterConfig.DB_PASSWORD)));
+                    copies.urls().forEach((copy, url) -> probes.put(copy, new JdbcProbe(url, copies.user(), copies.password())));
+                    published.clear(); // another coordinator may have published meanwhile
                     monitor = new HeartbeatMonitor(probes, settings, clock,
                             (m, from, to, why) -> LOG.info("copy=" + m + " " + from + " -> " + to + " (" + why + ")"));
                     LOG.info("member=" + memberName + " coordinates the group now");
@@ -157,7 +153,7 @@ public final class GroupService implements AutoCloseable {
                 }
             }
             String value = status + "|" + (copy.equals(s.master()) ? "master" : "replica") + "|" + s.epoch();
-            if (!value.equals(statuses.get(copy))) {
+            if (!value.equals(published.put(copy, value))) {
                 statuses.set(copy, value);
             }
         });
@@ -236,11 +232,6 @@ public final class GroupService implements AutoCloseable {
 
     /** What a switchover request came to: an HTTP status, a message, the group's state then. */
     public record SwitchoverOutcome(int status, String message, Optional<GroupState> state) {
-    }
-
-    /** The state the write path follows now. */
-    public Optional<GroupState> followed() {
-        return proxy == null ? Optional.empty() : proxy.state();
     }
 
     @Override

@@ -52,7 +52,15 @@ public final class Link implements AutoCloseable {
      * the connection is back in auto-commit afterwards.
      */
     public <T> T inTransaction(Work<T> work) throws SQLException {
-        Connection c = connection();
+        return inTransaction(connection(), work);
+    }
+
+    /**
+     * Runs {@code work} on {@code c} in one transaction: committed when it returns, rolled back
+     * when it throws; {@code c}'s auto-commit is as before afterwards.
+     */
+    public static <T> T inTransaction(Connection c, Work<T> work) throws SQLException {
+        boolean auto = c.getAutoCommit();
         c.setAutoCommit(false);
         try {
             T result = work.run(c);
@@ -62,7 +70,7 @@ public final class Link implements AutoCloseable {
             c.rollback();
             throw e;
         } finally {
-            c.setAutoCommit(true);
+            c.setAutoCommit(auto);
         }
     }
 

@@ -1,0 +1,40 @@
+package org.qoscluster.replication;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+import org.qoscluster.config.ClusterConfig;
+import org.qoscluster.config.SettingsReader;
+
+/**
+ * The validated {@code qos.replication.*} settings: the replicated tables, the pause between two
+ * shipping rounds, the most change rows read per table and round. Read by the launcher (before
+ * anything starts), the replication agent and the nodes' redundancy group service.
+ */
+public record ReplicationSettings(List<String> tables, Duration interval, int batchRows) {
+
+    private static final Pattern TABLE = Pattern.compile("[A-Za-z][A-Za-z0-9_]{0,127}");
+
+    public ReplicationSettings {
+        tables = List.copyOf(tables);
+    }
+
+    /** Validates the replication settings; an error names the key. */
+    public static ReplicationSettings of(ClusterConfig config) {
+        SettingsReader r = new SettingsReader(config, Map.of());
+        List<String> tables = Arrays.stream(r.raw("qos.replication.tables").split(",")).map(String::strip)
+                .filter(t -> !t.isEmpty()).toList();
+        for (String t : tables) {
+            if (!TABLE.matcher(t).matches()) {
+                r.problem("qos.replication.tables: '" + t + "' is not a table name", null);
+            }
+        }
+        int interval = r.intIn("qos.replication.interval-ms", 1, 60_000);
+        int batch = r.intIn("qos.replication.batch-rows", 10, 1_000_000);
+        r.check();
+        return new ReplicationSettings(tables, Duration.ofMillis(interval), batch);
+    }
+}
