@@ -6,6 +6,7 @@
 # var/bench-failover and stops when it ends (about 15 s a round, twice).
 #
 #   bench/failover.sh [FAILOVERS]   (default: 20)
+#   BENCH_JAVA_OPTS=-Dfailover.modes=async bench/failover.sh 40   (one mode only)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"

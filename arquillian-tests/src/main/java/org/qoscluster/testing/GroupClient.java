@@ -42,15 +42,20 @@ public final class GroupClient {
         this.cluster = cluster;
     }
 
-    /** The group's status as the first node that answers tells it; null when none does. */
+    /** The application's group's status as the first node that answers tells it; null when none does. */
     public JsonNode status() {
+        return status(null);
+    }
+
+    /** A group's status ({@code group} null: the application's) as the first node that answers tells it; null when none does. */
+    public JsonNode status(String group) {
         List<String> running = cluster.status().stream().filter(PartStatus::alive).map(PartStatus::name).toList();
         for (MemberSpec node : cluster.config().nodes()) {
             if (!running.contains(node.name())) {
                 continue;
             }
             try {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(cluster.nodeUri(node.name()).resolve("qos-group/status"))
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(cluster.nodeUri(node.name()).resolve("qos-group/status" + (group == null ? "" : "?group=" + group)))
                         .timeout(Duration.ofSeconds(3)).header("Authorization", "Bearer " + cluster.adminToken()).build(),
                         HttpResponse.BodyHandlers.ofString());
                 if (r.statusCode() == 200) {
@@ -72,11 +77,16 @@ public final class GroupClient {
 
     /** {@code POST /qos-group/switchover?to=TARGET} on the first live node, with {@code token} (null: none). */
     public Answer switchover(String target, String token) throws IOException, InterruptedException {
+        return ask("POST", "switchover?to=" + target, token);
+    }
+
+    /** {@code METHOD /qos-group/PATH} on the first live node, with {@code token} (null: none). */
+    public Answer ask(String method, String path, String token) throws IOException, InterruptedException {
         String node = cluster.status().stream().filter(PartStatus::alive).map(PartStatus::name)
                 .filter(n -> cluster.config().member(n).map(m -> m.role() == org.qoscluster.config.Role.NODE).orElse(false))
                 .findFirst().orElseThrow();
-        HttpRequest.Builder b = HttpRequest.newBuilder(cluster.nodeUri(node).resolve("qos-group/switchover?to=" + target))
-                .timeout(Duration.ofSeconds(45)).POST(HttpRequest.BodyPublishers.noBody());
+        HttpRequest.Builder b = HttpRequest.newBuilder(cluster.nodeUri(node).resolve("qos-group/" + path))
+                .timeout(Duration.ofSeconds(45)).method(method, HttpRequest.BodyPublishers.noBody());
         if (token != null) {
             b.header("Authorization", "Bearer " + token);
         }
@@ -86,14 +96,19 @@ public final class GroupClient {
 
     /** Polls the status until {@code done} holds; fails naming the last status after {@code within}. */
     public JsonNode await(Predicate<JsonNode> done, Duration within, String what) throws InterruptedException {
+        return await(null, done, within, what);
+    }
+
+    /** {@link #await(Predicate, Duration, String)} on {@code group}'s status. */
+    public JsonNode await(String group, Predicate<JsonNode> done, Duration within, String what) throws InterruptedException {
         long deadline = System.nanoTime() + within.toNanos();
-        JsonNode last = status();
+        JsonNode last = status(group);
         while (last == null || !done.test(last)) {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError(what + " within " + within.toSeconds() + " s; last status " + last);
             }
             Thread.sleep(100);
-            last = status();
+            last = status(group);
         }
         return last;
     }

@@ -40,10 +40,22 @@ public final class TestRuntime {
         return freePortConfig(nodes, replicas, Map.of());
     }
 
-    /** The shipped defaults with {@code overrides}, every port replaced by a free one. */
+    /**
+     * The shipped defaults with {@code overrides}, every port replaced by a free one; an override
+     * whose value is {@code free:N} gets N free ports (a further group's, for example).
+     */
     public static ClusterConfig freePortConfig(int nodes, int replicas, Map<String, String> overrides) {
-        List<Integer> ports = freePorts(2 + 2 * nodes + replicas + 1 + nodes);
+        int extra = overrides.values().stream().filter(v -> v.startsWith("free:")).mapToInt(v -> Integer.parseInt(v.substring(5))).sum();
+        List<Integer> ports = freePorts(2 + 2 * nodes + replicas + 1 + nodes + extra);
         Map<String, String> p = new HashMap<>(overrides);
+        int next = 3 + 3 * nodes + replicas;
+        for (Map.Entry<String, String> e : overrides.entrySet()) {
+            if (e.getValue().startsWith("free:")) {
+                int n = Integer.parseInt(e.getValue().substring(5));
+                p.put(e.getKey(), join(ports.subList(next, next + n)));
+                next += n;
+            }
+        }
         p.put(ClusterConfig.CLUSTER_NAME, "test-" + ports.get(0));
         p.put(ClusterConfig.ROUTER_HTTP_PORT, ports.get(0).toString());
         p.put(ClusterConfig.ROUTER_HAZELCAST_PORT, ports.get(1).toString());

@@ -213,7 +213,7 @@ class FailoverTest {
                 }
             }
         }
-        assertEquals(0, org.qoscluster.launcher.internal.GroupCommands.run(cluster.stateDir(), List.of("status")),
+        assertEquals(0, org.qoscluster.launcher.internal.GroupCommands.run(cluster.stateDir(), java.nio.file.Path.of("unused"), null, List.of("status")),
                 "bin/qoscluster group status answers");
 
         assertEquals(401, group.switchover(target, null).status(), "no token, no switchover");

@@ -15,13 +15,15 @@ import java.util.regex.Pattern;
  * then {@link Phase#OPEN} (writes go to {@code master}). Only the group's coordinator writes it,
  * with compare-and-set, so two coordinators can never both move the group on.
  * {@code history} keeps the last promotions, newest last: where a returning master's
- * asynchronous tail starts.
+ * asynchronous tail starts. {@code members} are the group's copies now (the configured ones,
+ * then as operators add and remove them, R9); a {@code stopped} group neither fails over nor
+ * replicates (see {@link #withStopped}).
  *
  * <p>Shared form, in the Hazelcast map {@value #MAP}: key the group's name, value
  * {@link #encode()}. Plain strings, so every member and client reads it without our classes.
  */
 public record GroupState(long epoch, String master, Phase phase, long firstSequence, long sinceMillis,
-                         List<Promotion> history) implements Serializable {
+                         List<Promotion> history, List<Member> members, boolean stopped) implements Serializable {
 
     /** The Hazelcast map holding each group's state. */
     public static final String MAP = "qos-group";
@@ -31,14 +33,61 @@ public record GroupState(long epoch, String master, Phase phase, long firstSeque
     public static final String MEMBERS_MAP = "qos-group-members";
     /** The Hazelcast map of asynchronous tails set aside on returning masters: copy to {@code EPOCH|CHANGES|MILLIS}. */
     public static final String TAILS_MAP = "qos-group-tails";
-    /** The Hazelcast map of operators' requests to the coordinator: {@code switchover} to a copy's name. */
+    /**
+     * The Hazelcast map of operators' requests to the coordinator: key {@link #requestKey}, value
+     * {@code ID KIND ARGUMENT}; the coordinator takes it and answers under key {@code ID}.
+     */
     public static final String REQUESTS_MAP = "qos-group-requests";
+    /**
+     * The Hazelcast map where the replication agent says, per group, whether it ships:
+     * {@code running|EPOCH} or {@code stopped|EPOCH}.
+     */
+    public static final String AGENTS_MAP = "qos-group-agents";
+    /** The key of a group's pending request in {@link #REQUESTS_MAP} (one at a time per group). */
+    public static String requestKey(String group) {
+        return "request:" + group;
+    }
     /** The group every cluster has today (one database, its copies). */
     public static final String DEFAULT_GROUP = "store";
     /** Promotions remembered. */
     public static final int HISTORY = 16;
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+    private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.-]{1,253}");
+
+    /**
+     * A copy in the group: its Derby network server at {@code host:port}, and its {@code number},
+     * which makes the row identifiers it hands out as master unique (never two members with one
+     * number at a time).
+     */
+    public record Member(String name, String host, int port, int number) implements Serializable {
+
+        public Member {
+            checkName(name);
+            if (host == null || !HOST.matcher(host).matches()) {
+                throw new IllegalArgumentException("member " + name + ": '" + host + "' is not a host name or address");
+            }
+            if (port < 1 || port > 65_535) {
+                throw new IllegalArgumentException("member " + name + ": port " + port + " is not in 1..65535");
+            }
+            if (number < 1) {
+                throw new IllegalArgumentException("member " + name + ": number " + number + " is not positive");
+            }
+        }
+
+        /** {@code NAME/HOST/PORT/NUMBER}. */
+        String encode() {
+            return name + "/" + host + "/" + port + "/" + number;
+        }
+
+        static Member decode(String value) {
+            String[] f = value.split("/");
+            if (f.length != 4) {
+                throw new IllegalArgumentException("member: '" + value + "' is not NAME/HOST/PORT/NUMBER");
+            }
+            return new Member(f[0], f[1], Integer.parseInt(f[2]), Integer.parseInt(f[3]));
+        }
+    }
 
     /**
      * {@code DRAINING}: a planned switchover; the write paths are fenced and the old master's last
@@ -69,18 +118,66 @@ public record GroupState(long epoch, String master, Phase phase, long firstSeque
             throw new IllegalArgumentException("group state: no phase");
         }
         history = List.copyOf(history.size() > HISTORY ? history.subList(history.size() - HISTORY, history.size()) : history);
+        members = List.copyOf(members);
+        java.util.Set<String> names = new java.util.HashSet<>();
+        java.util.Set<Integer> numbers = new java.util.HashSet<>();
+        java.util.Set<String> addresses = new java.util.HashSet<>();
+        for (Member m : members) {
+            if (!names.add(m.name()) || !numbers.add(m.number()) || !addresses.add(m.host() + ":" + m.port())) {
+                throw new IllegalArgumentException("group state: two members share the name, number or address of " + m);
+            }
+        }
+        if (!names.contains(master)) {
+            throw new IllegalArgumentException("group state: master " + master + " is not a member of " + names);
+        }
     }
 
-    /** The state of a group that never failed over: epoch 1, its configured master. */
-    public static GroupState initial(String master, long nowMillis) {
-        return new GroupState(1, master, Phase.OPEN, 1, nowMillis, List.of());
+    /** The state of a group that never failed over: epoch 1, its configured master and members. */
+    public static GroupState initial(String master, List<Member> members, long nowMillis) {
+        return new GroupState(1, master, Phase.OPEN, 1, nowMillis, List.of(), members, false);
+    }
+
+    /** The member called {@code name}, if there is one. */
+    public Optional<Member> member(String name) {
+        return members.stream().filter(m -> m.name().equals(name)).findFirst();
+    }
+
+    /** The members' names, in order. */
+    public List<String> memberNames() {
+        return members.stream().map(Member::name).toList();
+    }
+
+    /** The group with {@code member} added (last). */
+    public GroupState withMember(Member member) {
+        List<Member> m = new ArrayList<>(members);
+        m.add(member);
+        return new GroupState(epoch, master, phase, firstSequence, sinceMillis, history, m, stopped);
+    }
+
+    /** The group without the member called {@code name}. */
+    public GroupState withoutMember(String name) {
+        return new GroupState(epoch, master, phase, firstSequence, sinceMillis, history,
+                members.stream().filter(m -> !m.name().equals(name)).toList(), stopped);
+    }
+
+    /** The number the next added member gets: one past the highest a member has now. */
+    public int nextMemberNumber() {
+        return members.stream().mapToInt(Member::number).max().orElse(0) + 1;
+    }
+
+    /**
+     * The group stopped (an operator's {@code group stop}: no failover, no switchover, no
+     * shipping; the master keeps its writes and their changes queue on it) or started again.
+     */
+    public GroupState withStopped(boolean stop) {
+        return new GroupState(epoch, master, phase, firstSequence, sinceMillis, history, members, stop);
     }
 
     /** The next epoch: {@code candidate} is being promoted; its changes will start at {@code fromSequence}. */
     public GroupState promoting(String candidate, long fromSequence, long nowMillis) {
         List<Promotion> h = new ArrayList<>(history);
         h.add(new Promotion(epoch + 1, candidate, master, fromSequence));
-        return new GroupState(epoch + 1, candidate, Phase.PROMOTING, Math.max(1, fromSequence), nowMillis, h);
+        return new GroupState(epoch + 1, candidate, Phase.PROMOTING, Math.max(1, fromSequence), nowMillis, h, members, stopped);
     }
 
     /**
@@ -90,7 +187,7 @@ public record GroupState(long epoch, String master, Phase phase, long firstSeque
     public GroupState draining(String target, long nowMillis) {
         List<Promotion> h = new ArrayList<>(history);
         h.add(new Promotion(epoch + 1, target, master, firstSequence));
-        return new GroupState(epoch + 1, target, Phase.DRAINING, firstSequence, nowMillis, h);
+        return new GroupState(epoch + 1, target, Phase.DRAINING, firstSequence, nowMillis, h, members, stopped);
     }
 
     /** A draining switchover whose new master has every change below {@code fromSequence}: promoting. */
@@ -98,7 +195,7 @@ public record GroupState(long epoch, String master, Phase phase, long firstSeque
         List<Promotion> h = new ArrayList<>(history);
         Promotion last = h.remove(h.size() - 1);
         h.add(new Promotion(last.epoch(), last.master(), last.previous(), fromSequence));
-        return new GroupState(epoch, master, Phase.PROMOTING, Math.max(1, fromSequence), nowMillis, h);
+        return new GroupState(epoch, master, Phase.PROMOTING, Math.max(1, fromSequence), nowMillis, h, members, stopped);
     }
 
     /** The master of the epoch before this one, if remembered. */
@@ -108,7 +205,7 @@ public record GroupState(long epoch, String master, Phase phase, long firstSeque
 
     /** This epoch, open for writes. */
     public GroupState opened(long nowMillis) {
-        return new GroupState(epoch, master, Phase.OPEN, firstSequence, nowMillis, history);
+        return new GroupState(epoch, master, Phase.OPEN, firstSequence, nowMillis, history, members, stopped);
     }
 
     public boolean open() {
@@ -120,7 +217,9 @@ public record GroupState(long epoch, String master, Phase phase, long firstSeque
         return history.stream().filter(p -> p.previous().equals(copy) && p.epoch() > epoch).findFirst();
     }
 
-    /** {@code EPOCH|MASTER|PHASE|FIRST_SEQUENCE|SINCE_MILLIS|E:MASTER:PREVIOUS:FROM;...}. */
+    /**
+     * {@code EPOCH|MASTER|PHASE|FIRST_SEQUENCE|SINCE_MILLIS|E:MASTER:PREVIOUS:FROM;...|NAME/HOST/PORT/NUMBER,...|running or stopped}.
+     */
     public String encode() {
         StringBuilder h = new StringBuilder();
         for (Promotion p : history) {
@@ -129,12 +228,13 @@ public record GroupState(long epoch, String master, Phase phase, long firstSeque
             }
             h.append(p.epoch()).append(':').append(p.master()).append(':').append(p.previous()).append(':').append(p.fromSequence());
         }
-        return epoch + "|" + master + "|" + phase + "|" + firstSequence + "|" + sinceMillis + "|" + h;
+        return epoch + "|" + master + "|" + phase + "|" + firstSequence + "|" + sinceMillis + "|" + h + "|"
+                + String.join(",", members.stream().map(Member::encode).toList()) + "|" + (stopped ? "stopped" : "running");
     }
 
     /** The state in {@code value}; empty for null or a malformed value. */
     public static Optional<GroupState> decode(String value) {
-        return PipeFields.split(value, 6).flatMap(parts -> {
+        return PipeFields.split(value, 8).flatMap(parts -> {
             try {
                 List<Promotion> history = new ArrayList<>();
                 if (!parts[5].isEmpty()) {
@@ -146,8 +246,15 @@ public record GroupState(long epoch, String master, Phase phase, long firstSeque
                         history.add(new Promotion(Long.parseLong(f[0]), f[1], f[2], Long.parseLong(f[3])));
                     }
                 }
+                List<Member> members = new ArrayList<>();
+                for (String m : parts[6].split(",")) {
+                    members.add(Member.decode(m));
+                }
+                if (!parts[7].equals("running") && !parts[7].equals("stopped")) {
+                    return Optional.empty();
+                }
                 return Optional.of(new GroupState(Long.parseLong(parts[0]), parts[1], Phase.valueOf(parts[2]),
-                        Long.parseLong(parts[3]), Long.parseLong(parts[4]), history));
+                        Long.parseLong(parts[3]), Long.parseLong(parts[4]), history, members, parts[7].equals("stopped")));
             } catch (IllegalArgumentException e) {
                 return Optional.empty();
             }

@@ -19,6 +19,7 @@ import java.util.concurrent.CompletionException;
 
 import org.qoscluster.config.ClusterConfig;
 import org.qoscluster.config.DatabaseSpec;
+import org.qoscluster.config.GroupSpec;
 import org.qoscluster.config.MemberSpec;
 import org.qoscluster.config.PayaraMemberConfig;
 import org.qoscluster.config.Role;
@@ -112,7 +113,12 @@ public final class Cluster implements AutoCloseable {
         try {
             List<CompletableFuture<Void>> databases = new ArrayList<>();
             for (DatabaseSpec db : config.databases()) {
-                databases.add(cluster.startDatabase(layout, db, readiness, deadline));
+                databases.add(cluster.startDatabase(layout, db, config.jdbcUrl(db), readiness, deadline));
+            }
+            for (GroupSpec g : config.furtherGroups()) {
+                for (DatabaseSpec db : g.copies()) {
+                    databases.add(cluster.startDatabase(layout, db, config.jdbcUrl(g, db), readiness, deadline));
+                }
             }
             joinAll(databases);
             if (!withNodes) {
@@ -171,9 +177,29 @@ public final class Cluster implements AutoCloseable {
         return stateDir;
     }
 
-    /** The JDBC URL of a database copy, as the nodes reach it. */
+    /**
+     * The JDBC URL of a further group's database on the server of {@code copy} (a copy of that
+     * group, or one moved there: each server can hold several groups' databases).
+     */
+    public String jdbcUrl(String group, String copy) {
+        GroupSpec g = config.furtherGroups().stream().filter(x -> x.name().equals(group)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no group " + group));
+        String url = jdbcUrl(copy);
+        return url.substring(0, url.lastIndexOf('/') + 1) + g.database();
+    }
+
+    /** The JDBC URL of a database copy (of a further group: its group's database), as the nodes reach it. */
     public String jdbcUrl(String copy) {
+        for (GroupSpec g : config.furtherGroups()) {
+            for (DatabaseSpec db : g.copies()) {
+                if (db.name().equals(copy)) {
+                    return config.jdbcUrl(g, db);
+                }
+            }
+        }
         return config.jdbcUrl(config.databases().stream().filter(d -> d.name().equals(copy)).findFirst()
+                .or(() -> PartProcess.list(stateDir).stream().filter(p -> p.name().equals("derby-" + copy)).findFirst()
+                        .map(p -> new DatabaseSpec(copy, false, p.port())))
                 .orElseThrow(() -> new IllegalArgumentException("no database copy " + copy)));
     }
 
@@ -206,9 +232,16 @@ public final class Cluster implements AutoCloseable {
         if (PartProcess.handle(stateDir, member).isPresent()) {
             throw new LauncherException(member + " is still running");
         }
-        Optional<DatabaseSpec> db = config.databases().stream().filter(d -> ("derby-" + d.name()).equals(member)).findFirst();
+        Optional<DatabaseSpec> db = config.databases().stream().filter(d -> ("derby-" + d.name()).equals(member)).findFirst()
+                .or(() -> config.furtherGroups().stream().flatMap(g -> g.copies().stream())
+                        .filter(d -> ("derby-" + d.name()).equals(member)).findFirst());
+        if (db.isEmpty()) {
+            // A copy added at run time (startCopy): its port is on record.
+            db = PartProcess.list(stateDir).stream().filter(p -> p.name().equals(member) && p.kind().equals("derby"))
+                    .findFirst().map(p -> new DatabaseSpec(member.substring("derby-".length()), false, p.port()));
+        }
         if (db.isPresent()) {
-            startDatabase(layout, db.get(), new Readiness(clock), clock.instant().plus(timeout)).join();
+            startDatabase(layout, db.get(), jdbcUrl(db.get().name()), new Readiness(clock), clock.instant().plus(timeout)).join();
             return;
         }
         if (member.equals(REPLICATION_AGENT)) {
@@ -217,6 +250,36 @@ public final class Cluster implements AutoCloseable {
         }
         MemberSpec m = config.member(member).orElseThrow(() -> new IllegalArgumentException("no member " + member));
         startMember(m, new Readiness(clock), clock.instant().plus(timeout)).join();
+    }
+
+    /**
+     * Starts one more Derby network server, part {@code derby-NAME} on {@code port}, for a copy an
+     * operator adds to the redundancy group at run time (R9), and waits until its (new, empty)
+     * database answers. {@code down} stops it with the rest.
+     */
+    public void startCopy(String name, int port, Duration timeout) {
+        startCopy(config, layout, stateDir, name, port, timeout, clock);
+    }
+
+    /** {@link #startCopy(String, int, Duration)} for a cluster started by another process from {@code stateDir}. */
+    public static void startCopy(ClusterConfig config, RuntimeLayout layout, Path stateDir, String name, int port,
+                                 Duration timeout, Clock clock) {
+        if (!name.matches("[A-Za-z0-9._-]{1,64}")) {
+            throw new IllegalArgumentException("'" + name + "' is not a copy name (letters, digits, '.', '_', '-'; at most 64)");
+        }
+        if (port < 1 || port > 65_535) {
+            throw new IllegalArgumentException("port " + port + " is not in 1..65535");
+        }
+        if (PartProcess.handle(stateDir, "derby-" + name).isPresent()) {
+            throw new LauncherException("derby-" + name + " is running already");
+        }
+        if (!Readiness.portFree(config.host(), port)) {
+            throw new LauncherException("port " + port + " is already in use on " + config.host());
+        }
+        new Cluster(config, layout, stateDir.toAbsolutePath().normalize(), clock)
+                .startDatabase(layout, new DatabaseSpec(name, false, port), config.jdbcUrl(new DatabaseSpec(name, false, port)),
+                        new Readiness(clock), clock.instant().plus(timeout))
+                .join();
     }
 
     /** Kills a part with SIGKILL, as a crash would. */
@@ -257,13 +320,14 @@ public final class Cluster implements AutoCloseable {
         stop(stateDir).forEach(line -> LOG.info("{}", line));
     }
 
-    private CompletableFuture<Void> startDatabase(RuntimeLayout layout, DatabaseSpec db, Readiness readiness, Instant deadline) {
+    private CompletableFuture<Void> startDatabase(RuntimeLayout layout, DatabaseSpec db, String jdbcUrl, Readiness readiness,
+                                                  Instant deadline) {
         String part = "derby-" + db.name();
         Path home = stateDir.resolve("derby").resolve(db.name());
         mkdirs(home);
         PartProcess.start(stateDir, part, "derby", db.port(), Commands.derby(config, layout, db, home, stateDir));
         LOG.info("part={} starting Derby network server on {}:{}", part, config.host(), db.port());
-        return CompletableFuture.runAsync(() -> readiness.awaitDatabase(part, config.jdbcUrl(db), db.name(),
+        return CompletableFuture.runAsync(() -> readiness.awaitDatabase(part, jdbcUrl, db.name(),
                 () -> PartProcess.handle(stateDir, part).isPresent(), deadline), WAITERS);
     }
 
@@ -341,6 +405,11 @@ public final class Cluster implements AutoCloseable {
         for (DatabaseSpec db : config.databases()) {
             ports.put(db.port(), (db.master() ? ClusterConfig.DB_MASTER_PORT : ClusterConfig.DB_REPLICA_PORTS)
                     + ", Derby " + db.name());
+        }
+        for (GroupSpec g : config.furtherGroups()) {
+            for (DatabaseSpec db : g.copies()) {
+                ports.put(db.port(), ClusterConfig.GROUP_PREFIX + g.name() + ".ports, Derby " + db.name());
+            }
         }
         for (MemberSpec n : withNodes ? config.nodes() : List.<MemberSpec>of()) {
             ports.put(n.httpPort(), ClusterConfig.NODE_HTTP_PORTS + ", " + n.name() + " HTTP");

@@ -29,6 +29,7 @@ public final class Main {
         Path state = Path.of("var");
         Path runtime = Path.of("cluster-launcher/target/runtime");
         Duration timeout = Duration.ofSeconds(180);
+        String group = null;
         Map<String, String> overrides = new HashMap<>();
         List<String> operands = new java.util.ArrayList<>();
         try {
@@ -39,6 +40,7 @@ public final class Main {
                     case "--state" -> state = Path.of(value(args, ++i, a));
                     case "--runtime" -> runtime = Path.of(value(args, ++i, a));
                     case "--timeout" -> timeout = Duration.ofSeconds(Long.parseLong(value(args, ++i, a)));
+                    case "--group" -> group = value(args, ++i, a);
                     default -> {
                         if (a.startsWith("-Dqos.") && a.contains("=")) {
                             overrides.put(a.substring(2, a.indexOf('=')), a.substring(a.indexOf('=') + 1));
@@ -63,7 +65,7 @@ public final class Main {
                 case "up" -> up(load(config, overrides), runtime, state, timeout);
                 case "down" -> down(state);
                 case "status" -> status(state);
-                case "group" -> org.qoscluster.launcher.internal.GroupCommands.run(state, operands);
+                case "group" -> org.qoscluster.launcher.internal.GroupCommands.run(state, runtime, group, operands);
                 default -> usage("unknown command '" + command + "'");
             };
         } catch (IllegalArgumentException e) {
@@ -139,7 +141,9 @@ public final class Main {
         System.err.println("qoscluster: " + problem);
         System.err.println("usage: bin/qoscluster up|down|status [--config FILE] [--state DIR] [--runtime DIR] "
                 + "[--timeout SECONDS] [-Dqos.KEY=VALUE ...]");
-        System.err.println("       bin/qoscluster group status|switchover COPY [--state DIR]");
+        System.err.println("       bin/qoscluster group [--group NAME] status|switchover COPY|add NAME PORT|remove NAME|stop|start"
+                + " [--state DIR] [--runtime DIR]");
+        System.err.println("       bin/qoscluster group move NAME GROUP [--state DIR]");
         return 2;
     }
 }

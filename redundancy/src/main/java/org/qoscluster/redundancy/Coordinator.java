@@ -11,6 +11,7 @@ import java.util.OptionalLong;
 import java.util.logging.Logger;
 
 import org.qoscluster.contract.GroupState;
+import org.qoscluster.contract.GroupState.Member;
 import org.qoscluster.replication.Dialect;
 import org.qoscluster.replication.ReplicationAgent;
 
@@ -46,26 +47,60 @@ public final class Coordinator {
         /** The epoch each live write path (a node's {@link MasterProxy}) has fenced to. */
         Map<String, Long> fences();
 
-        /** Takes the pending switchover request (the copy to switch to), if an operator made one. */
-        Optional<String> takeSwitchover();
+        /** Takes the pending operator's request, if there is one. */
+        Optional<Request> takeRequest();
+
+        /** Answers {@code request} with an HTTP-like status and a message the operator reads. */
+        void answer(Request request, int status, String message);
+    }
+
+    /** What an operator may ask of the group. */
+    public enum Kind { SWITCHOVER, ADD, REMOVE, STOP, START }
+
+    /**
+     * An operator's request: {@code argument} is the copy to switch to or remove, the
+     * {@code NAME/HOST/PORT} to add, empty to stop or start. Shared form {@code ID KIND ARGUMENT}.
+     */
+    public record Request(String id, Kind kind, String argument) {
+
+        public String encode() {
+            return id + " " + kind + " " + argument;
+        }
+
+        public static Optional<Request> decode(String value) {
+            String[] f = value == null ? new String[0] : value.split(" ", 3);
+            try {
+                return f.length == 3 ? Optional.of(new Request(f[0], Kind.valueOf(f[1]), f[2])) : Optional.empty();
+            } catch (IllegalArgumentException e) {
+                return Optional.empty();
+            }
+        }
     }
 
     /** What the coordinator asks of the database copies. */
     public interface Copies {
         /** The epoch a copy records, if it answers and has one. */
-        Optional<Dialect.CopyEpoch> epoch(String copy) throws SQLException;
+        Optional<Dialect.CopyEpoch> epoch(Member copy) throws SQLException;
 
         /** A replica's low mark: it has every change of its master below it. */
-        OptionalLong lowMark(String copy) throws SQLException;
+        OptionalLong lowMark(Member copy) throws SQLException;
 
         /** See {@link ReplicationAgent#promote}. */
-        void promote(String copy, ReplicationAgent.Epoch epoch) throws SQLException;
+        void promote(Member copy, ReplicationAgent.Epoch epoch) throws SQLException;
 
         /** One past the highest change sequence a master copy has captured and still holds. */
-        long nextSequence(String master) throws SQLException;
+        long nextSequence(Member master) throws SQLException;
+
+        /**
+         * Readies a copy that joins the group (or leaves it): it must answer, and whatever it
+         * records of an earlier membership is forgotten, so the agent gives it a fresh copy
+         * rather than resume from a position whose changes were deleted meanwhile. A former
+         * master's record stays: its tail is set aside first.
+         */
+        void forgetReplicaPosition(Member copy) throws SQLException;
     }
 
-    private final List<String> copies;
+    private final List<Member> configured;
     private final String configuredMaster;
     private final Store store;
     private final Copies db;
@@ -78,11 +113,13 @@ public final class Coordinator {
     private long promoted;
 
     /**
-     * @param copies    the group's members in configuration order (preferred first on a tie)
-     * @param fenceWait how long a promotion waits for write paths that have not fenced (a hung node's)
+     * @param configured the group's members in configuration order, its members until an operator
+     *                   adds or removes one (preferred first on a tie)
+     * @param fenceWait  how long a promotion waits for write paths that have not fenced (a hung node's)
      */
-    public Coordinator(List<String> copies, String configuredMaster, Store store, Copies db, Clock clock, Duration fenceWait) {
-        this.copies = List.copyOf(copies);
+    public Coordinator(List<Member> configured, String configuredMaster, Store store, Copies db, Clock clock,
+                       Duration fenceWait) {
+        this.configured = List.copyOf(configured);
         this.configuredMaster = configuredMaster;
         this.store = store;
         this.db = db;
@@ -106,15 +143,124 @@ public final class Coordinator {
         if (!s.open()) {
             return Optional.of(finishPromotion(s));
         }
-        if (statuses.get(s.master()) == MemberStatus.UNAVAILABLE) {
+        if (!s.stopped() && statuses.get(s.master()) == MemberStatus.UNAVAILABLE) {
             return Optional.of(failover(s, statuses));
         }
-        Optional<String> target = store.takeSwitchover();
-        if (target.isPresent()) {
-            return Optional.of(switchover(s, target.get(), statuses));
+        Optional<Request> request = store.takeRequest();
+        if (request.isPresent()) {
+            return Optional.of(handle(s, request.get(), statuses));
         }
         lastComplaint = null;
         return current;
+    }
+
+    private GroupState handle(GroupState s, Request r, Map<String, MemberStatus> statuses) {
+        return switch (r.kind()) {
+            case SWITCHOVER -> switchover(s, r, statuses);
+            case ADD -> add(s, r);
+            case REMOVE -> remove(s, r);
+            case STOP, START -> {
+                boolean stop = r.kind() == Kind.STOP;
+                if (s.stopped() == stop) {
+                    store.answer(r, 409, "the group is " + (stop ? "stopped" : "running") + " already");
+                    yield s;
+                }
+                yield apply(s, s.withStopped(stop), r, stop
+                        ? "group stopped: no failover, no switchover, no shipping; " + s.master() + " keeps the writes, their changes queue on it"
+                        : "group started: failover and shipping resume");
+            }
+        };
+    }
+
+    /** Sets {@code next} if the state is still {@code s}, and answers {@code r} either way. */
+    private GroupState apply(GroupState s, GroupState next, Request r, String done) {
+        if (!store.replace(s, next)) {
+            store.answer(r, 409, "the group changed meanwhile; ask again");
+            return store.state().orElse(s);
+        }
+        LOG.warning(done);
+        store.answer(r, 200, done);
+        return next;
+    }
+
+    /**
+     * Why adding a member called {@code name} at {@code host:port} to {@code s} is refused, if it
+     * is: the name or the address is a member's already.
+     */
+    public static Optional<String> refuseAdd(GroupState s, String name, String host, int port) {
+        if (s.member(name).isPresent()) {
+            return Optional.of("'" + name + "' is a member already (members: " + s.memberNames() + ")");
+        }
+        return s.members().stream().filter(m -> m.host().equals(host) && m.port() == port).findFirst()
+                .map(m -> host + ":" + port + " is member " + m.name() + " already");
+    }
+
+    /**
+     * Why removing {@code name} from {@code s} is refused, if it is: not a member, the last one,
+     * or the master (switch over first).
+     */
+    public static Optional<String> refuseRemove(GroupState s, String name) {
+        if (s.member(name).isEmpty()) {
+            return Optional.of("no member '" + name + "' in the group (members: " + s.memberNames() + ")");
+        }
+        if (s.members().size() == 1) {
+            return Optional.of(name + " is the group's last member: a group keeps at least one");
+        }
+        if (name.equals(s.master())) {
+            return Optional.of(name + " is the master: switch over to another member first");
+        }
+        return Optional.empty();
+    }
+
+    private GroupState add(GroupState s, Request r) {
+        String[] f = r.argument().split("/");
+        Member joining;
+        try {
+            joining = new Member(f[0], f.length == 3 ? f[1] : "", f.length == 3 ? Integer.parseInt(f[2]) : 0, s.nextMemberNumber());
+        } catch (IllegalArgumentException e) {
+            store.answer(r, 400, "add: " + e.getMessage());
+            return s;
+        }
+        Optional<String> refused = refuseAdd(s, joining.name(), joining.host(), joining.port());
+        if (refused.isEmpty()) {
+            try {
+                db.forgetReplicaPosition(joining);
+            } catch (SQLException e) {
+                refused = Optional.of("no database answers at " + joining.host() + ":" + joining.port() + " (" + e.getMessage()
+                        + "); start its Derby network server first");
+            }
+        }
+        if (refused.isPresent()) {
+            store.answer(r, 409, refused.get());
+            return s;
+        }
+        return apply(s, s.withMember(joining), r, "member " + joining.name() + " added at " + joining.host() + ":"
+                + joining.port() + " (number " + joining.number() + "): it gets a copy of " + s.master() + ", then its changes");
+    }
+
+    private GroupState remove(GroupState s, Request r) {
+        Optional<String> refused = refuseRemove(s, r.argument());
+        if (refused.isPresent()) {
+            store.answer(r, s.member(r.argument()).isEmpty() ? 400 : 409, refused.get());
+            return s;
+        }
+        Member leaving = s.member(r.argument()).orElseThrow();
+        GroupState next = s.withoutMember(leaving.name());
+        if (!store.replace(s, next)) {
+            store.answer(r, 409, "the group changed meanwhile; ask again");
+            return store.state().orElse(s);
+        }
+        String done = "member " + leaving.name() + " removed: no more changes ship to it, none wait for it, and it is never promoted";
+        try {
+            // Answered once this is done: an apply still under way finishes first, none follows.
+            db.forgetReplicaPosition(leaving);
+        } catch (SQLException e) {
+            done += " (it does not answer: " + e.getMessage() + "; the agent stops shipping to it as it follows the"
+                    + " new members; if it is added again, its position is forgotten first)";
+        }
+        LOG.warning(done);
+        store.answer(r, 200, done);
+        return next;
     }
 
     /**
@@ -122,10 +268,12 @@ public final class Coordinator {
      * not a member, is the master already, does not answer, or is behind (not a caught-up replica
      * of this epoch); or the group is in the middle of a change.
      */
-    public static Optional<String> refuseSwitchover(GroupState s, String target, List<String> copies,
-                                                    Map<String, MemberStatus> statuses) {
-        if (!copies.contains(target)) {
-            return Optional.of("no member '" + target + "' in the group (members: " + copies + ")");
+    public static Optional<String> refuseSwitchover(GroupState s, String target, Map<String, MemberStatus> statuses) {
+        if (s.member(target).isEmpty()) {
+            return Optional.of("no member '" + target + "' in the group (members: " + s.memberNames() + ")");
+        }
+        if (s.stopped()) {
+            return Optional.of("the group is stopped: start it first");
         }
         if (!s.open()) {
             return Optional.of("epoch " + s.epoch() + " is " + s.phase() + ": a failover or switchover is under way");
@@ -141,11 +289,12 @@ public final class Coordinator {
         return Optional.empty();
     }
 
-    private GroupState switchover(GroupState s, String target, Map<String, MemberStatus> statuses) {
-        Optional<String> refused = refuseSwitchover(s, target, copies, statuses);
+    private GroupState switchover(GroupState s, Request r, Map<String, MemberStatus> statuses) {
+        String target = r.argument();
+        Optional<String> refused = refuseSwitchover(s, target, statuses);
         if (refused.isEmpty()) {
             try {
-                Optional<Dialect.CopyEpoch> e = db.epoch(target);
+                Optional<Dialect.CopyEpoch> e = db.epoch(s.member(target).orElseThrow());
                 if (e.isEmpty() || e.get().epoch() != s.epoch()) {
                     refused = Optional.of(target + " is not a replica of epoch " + s.epoch() + " yet (behind)");
                 }
@@ -155,12 +304,16 @@ public final class Coordinator {
         }
         if (refused.isPresent()) {
             LOG.warning("switchover to " + target + " refused: " + refused.get());
+            store.answer(r, s.member(target).isEmpty() ? 400 : 409, refused.get());
             return s;
         }
         GroupState next = s.draining(target, clock.millis());
         if (!store.replace(s, next)) {
+            store.answer(r, 409, "the group changed meanwhile; ask again");
             return store.state().orElse(s);
         }
+        store.answer(r, 202, "switchover to " + target + " under way: the write paths are fenced while "
+                + s.master() + "'s last changes ship");
         LOG.warning("switchover: epoch " + next.epoch() + " drains " + s.master() + " into " + target
                 + " (write paths fenced; the last changes ship before " + target + " takes writes)");
         return next;
@@ -176,10 +329,11 @@ public final class Coordinator {
         String old = s.previousMaster().orElse(null);
         long waited = clock.millis() - s.sinceMillis();
         try {
-            long low = db.lowMark(s.master()).orElse(0);
-            boolean oldGone = old == null || statuses.get(old) == MemberStatus.UNAVAILABLE;
+            long low = db.lowMark(s.member(s.master()).orElseThrow()).orElse(0);
+            Optional<Member> oldMember = old == null ? Optional.empty() : s.member(old);
+            boolean oldGone = oldMember.isEmpty() || statuses.get(old) == MemberStatus.UNAVAILABLE;
             boolean fenced = store.fences().values().stream().allMatch(e -> e >= s.epoch()) || waited >= fenceWait.toMillis();
-            long next = oldGone ? 0 : db.nextSequence(old);
+            long next = oldGone ? 0 : db.nextSequence(oldMember.get());
             if (!oldGone && (!fenced || low < next)) {
                 if (waited < DRAIN_BOUND_MS) {
                     return s;
@@ -202,38 +356,44 @@ public final class Coordinator {
 
     /** Epoch and master from the copies themselves (the shared state is gone: the whole cluster restarted). */
     private GroupState recover() {
-        return recover(copies, configuredMaster, db, clock);
+        return recover(configured, configuredMaster, db, clock);
     }
 
     /**
-     * The group's state as its copies record it: the newest epoch any reachable copy names, with
-     * that epoch's master, open; else epoch 1 with the configured master. What a coordinator
-     * starts from when the shared state is gone, and what a replication agent with no cluster to
-     * ask follows.
+     * The group's state as its configured copies record it: the newest epoch any reachable copy
+     * names, with that epoch's master, open; else epoch 1 with the configured master. What a
+     * coordinator starts from when the shared state is gone, and what a replication agent with no
+     * cluster to ask follows. Members added at run time are not known then: an epoch whose master
+     * is not configured is passed over (logged).
      */
-    public static GroupState recover(List<String> copies, String configuredMaster, Copies db, Clock clock) {
+    public static GroupState recover(List<Member> configured, String configuredMaster, Copies db, Clock clock) {
         Optional<Dialect.CopyEpoch> newest = Optional.empty();
-        for (String copy : copies) {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        configured.forEach(m -> names.add(m.name()));
+        for (Member copy : configured) {
             try {
                 Optional<Dialect.CopyEpoch> e = db.epoch(copy);
-                if (e.isPresent() && (newest.isEmpty() || e.get().epoch() > newest.get().epoch())) {
+                if (e.isPresent() && !names.contains(e.get().master())) {
+                    LOG.warning("copy=" + copy.name() + " records epoch " + e.get().epoch() + " with master " + e.get().master()
+                            + ", which is not a configured member (added at run time?): passed over");
+                } else if (e.isPresent() && e.get().epoch() > 0 && (newest.isEmpty() || e.get().epoch() > newest.get().epoch())) {
                     newest = e;
                 }
             } catch (SQLException e) {
-                LOG.fine("copy=" + copy + " no epoch: " + e.getMessage());
+                LOG.fine("copy=" + copy.name() + " no epoch: " + e.getMessage());
             }
         }
         long now = clock.millis();
-        return newest.map(e -> new GroupState(e.epoch(), e.master(), GroupState.Phase.OPEN, 1, now, List.of()))
-                .orElseGet(() -> GroupState.initial(configuredMaster, now));
+        return newest.map(e -> new GroupState(e.epoch(), e.master(), GroupState.Phase.OPEN, 1, now, List.of(), configured, false))
+                .orElseGet(() -> GroupState.initial(configuredMaster, configured, now));
     }
 
     private GroupState failover(GroupState s, Map<String, MemberStatus> statuses) {
         record Candidate(String copy, long low) {
         }
         Optional<Candidate> best = Optional.empty();
-        for (String copy : copies) {
-            if (copy.equals(s.master()) || statuses.get(copy) != MemberStatus.AVAILABLE) {
+        for (Member copy : s.members()) {
+            if (copy.name().equals(s.master()) || statuses.get(copy.name()) != MemberStatus.AVAILABLE) {
                 continue;
             }
             try {
@@ -243,7 +403,7 @@ public final class Coordinator {
                 if (e.isEmpty() || e.get().epoch() != s.epoch() || low.isEmpty()) {
                     continue;
                 }
-                Candidate c = new Candidate(copy, low.getAsLong());
+                Candidate c = new Candidate(copy.name(), low.getAsLong());
                 if (best.isEmpty() || c.low() > best.get().low()) {
                     best = Optional.of(c);
                 }
@@ -269,7 +429,7 @@ public final class Coordinator {
         if (promoted != s.epoch()) {
             long t0 = clock.millis();
             try {
-                db.promote(s.master(), new ReplicationAgent.Epoch(s.epoch(), s.master(), s.firstSequence()));
+                db.promote(s.member(s.master()).orElseThrow(), new ReplicationAgent.Epoch(s.epoch(), s.master(), s.firstSequence()));
                 promoted = s.epoch();
                 LOG.info("epoch " + s.epoch() + ": " + s.master() + " promoted in " + (clock.millis() - t0) + " ms");
             } catch (SQLException | RuntimeException e) {

@@ -39,7 +39,7 @@ public final class HeartbeatMonitor implements AutoCloseable {
     public record State(MemberStatus status, Instant since, int failures, String reason) {
     }
 
-    private final Map<String, Probe> probes;
+    private volatile Map<String, Probe> probes;
     private final GroupSettings settings;
     private final Clock clock;
     private final Listener listener;
@@ -49,7 +49,7 @@ public final class HeartbeatMonitor implements AutoCloseable {
     private ScheduledExecutorService loop;
 
     public HeartbeatMonitor(Map<String, Probe> probes, GroupSettings settings, Clock clock, Listener listener) {
-        this.probes = new LinkedHashMap<>(probes);
+        this.probes = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(probes));
         this.settings = settings;
         this.clock = clock;
         this.listener = listener;
@@ -61,7 +61,8 @@ public final class HeartbeatMonitor implements AutoCloseable {
     /** One beat: probes every member not still busy with an earlier probe, waits at most the time-out. */
     public void beat() {
         Map<String, Future<?>> started = new LinkedHashMap<>();
-        probes.forEach((member, probe) -> {
+        Map<String, Probe> members = this.probes;
+        members.forEach((member, probe) -> {
             Future<?> busy = inFlight.get(member);
             if (busy == null || busy.isDone()) {
                 Future<?> f = probing.submit(() -> {
@@ -73,7 +74,7 @@ public final class HeartbeatMonitor implements AutoCloseable {
             }
         });
         long deadline = System.nanoTime() + settings.timeout().toNanos();
-        for (String member : probes.keySet()) {
+        for (String member : members.keySet()) {
             Future<?> f = started.get(member);
             if (f == null) {
                 failed(member, "its probe of an earlier beat has not answered yet");
@@ -98,13 +99,17 @@ public final class HeartbeatMonitor implements AutoCloseable {
     }
 
     private void failed(String member, String why) {
-        int failures = states.get(member).failures() + 1;
+        State before = states.get(member);
+        int failures = (before == null ? 0 : before.failures()) + 1;
         MemberStatus to = failures >= settings.retries() ? MemberStatus.UNAVAILABLE : MemberStatus.SUSPECT;
         update(member, to, failures, why + " (" + failures + " in a row)");
     }
 
     private void update(String member, MemberStatus to, int failures, String reason) {
         State before = states.get(member);
+        if (before == null) {
+            return; // removed meanwhile
+        }
         boolean changed = before.status() != to;
         states.put(member, new State(to, changed ? clock.instant() : before.since(), failures, reason));
         if (changed) {
@@ -117,10 +122,32 @@ public final class HeartbeatMonitor implements AutoCloseable {
         }
     }
 
+    /**
+     * Probes {@code now} from the next beat on (members were added or removed): a member that
+     * stays keeps its state, a new one starts unknown.
+     */
+    public void members(Map<String, Probe> now) {
+        Instant at = clock.instant();
+        now.keySet().forEach(m -> states.putIfAbsent(m, new State(MemberStatus.UNKNOWN, at, 0, "not probed yet")));
+        probes = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(now));
+        states.keySet().retainAll(now.keySet());
+        inFlight.keySet().retainAll(now.keySet());
+    }
+
+    /** The members probed now. */
+    public java.util.Set<String> members() {
+        return probes.keySet();
+    }
+
     /** The current state of every member, in the order they were given. */
     public Map<String, State> states() {
         Map<String, State> copy = new LinkedHashMap<>();
-        probes.keySet().forEach(m -> copy.put(m, states.get(m)));
+        probes.keySet().forEach(m -> {
+            State st = states.get(m);
+            if (st != null) {
+                copy.put(m, st);
+            }
+        });
         return copy;
     }
 

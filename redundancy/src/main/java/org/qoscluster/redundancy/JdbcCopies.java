@@ -6,10 +6,10 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 
+import org.qoscluster.contract.GroupState.Member;
 import org.qoscluster.replication.Dialect;
 import org.qoscluster.replication.ReplicationAgent;
 
@@ -17,34 +17,45 @@ import org.qoscluster.replication.ReplicationAgent;
  * {@link Coordinator.Copies} over JDBC: a new connection per question (the coordinator asks
  * rarely, and a kept connection to a copy that died would be one more thing to heal).
  *
- * @param urls   each copy's JDBC URL, in configuration order (a copy's number is its place, from 1)
- * @param tables the replicated tables
+ * @param database the application database's name on every copy's Derby network server
+ * @param tables   the replicated tables
  */
-public record JdbcCopies(Map<String, String> urls, String user, String password, List<String> tables, Dialect dialect)
+public record JdbcCopies(String database, String user, String password, List<String> tables, Dialect dialect)
         implements Coordinator.Copies {
 
+    /** Derby: "table does not exist". */
+    private static final String NO_TABLE = "42X05";
+    /** Derby: "schema does not exist" (a database no table was ever made in). */
+    private static final String NO_SCHEMA = "42Y07";
+
     public JdbcCopies {
-        urls = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(urls));
         tables = List.copyOf(tables);
     }
 
-    /** Every copy of {@code config} (Derby, the cluster's database user), replicating {@code tables}. */
-    public static JdbcCopies of(org.qoscluster.config.ClusterConfig config, List<String> tables) {
-        Map<String, String> urls = new java.util.LinkedHashMap<>();
-        config.databases().forEach(db -> urls.put(db.name(), config.jdbcUrl(db)));
-        return new JdbcCopies(urls, org.qoscluster.config.ClusterConfig.DB_USER, org.qoscluster.config.ClusterConfig.DB_PASSWORD,
-                tables, Dialect.derby());
+    /** A member's JDBC URL. */
+    public String url(Member copy) {
+        return "jdbc:derby://" + copy.host() + ":" + copy.port() + "/" + database;
+    }
+
+    /** A heartbeat probe of {@code copy}. */
+    public Probe probe(Member copy) {
+        return new JdbcProbe(url(copy), user, password);
+    }
+
+    /** A new connection to {@code copy}. */
+    public Connection open(Member copy) throws SQLException {
+        return DriverManager.getConnection(url(copy), user, password);
     }
 
     @Override
-    public Optional<Dialect.CopyEpoch> epoch(String copy) throws SQLException {
+    public Optional<Dialect.CopyEpoch> epoch(Member copy) throws SQLException {
         try (Connection c = open(copy)) {
             return dialect.epoch(c);
         }
     }
 
     @Override
-    public OptionalLong lowMark(String copy) throws SQLException {
+    public OptionalLong lowMark(Member copy) throws SQLException {
         try (Connection c = open(copy); Statement s = c.createStatement();
              ResultSet r = s.executeQuery("SELECT MAX(QOS_LOW) FROM QOS_POSITION")) {
             if (r.next()) {
@@ -53,7 +64,7 @@ public record JdbcCopies(Map<String, String> urls, String user, String password,
             }
             return OptionalLong.empty();
         } catch (SQLException e) {
-            if ("42X05".equals(e.getSQLState())) {
+            if (NO_TABLE.equals(e.getSQLState()) || NO_SCHEMA.equals(e.getSQLState())) {
                 return OptionalLong.empty(); // no QOS_POSITION: never a replica
             }
             throw e;
@@ -61,36 +72,48 @@ public record JdbcCopies(Map<String, String> urls, String user, String password,
     }
 
     @Override
-    public void promote(String copy, ReplicationAgent.Epoch epoch) throws SQLException {
+    public void promote(Member copy, ReplicationAgent.Epoch epoch) throws SQLException {
         try (Connection c = open(copy)) {
-            ReplicationAgent.promote(c, dialect, tables, copyNumber(copy), epoch);
+            ReplicationAgent.promote(c, dialect, tables, copy.number(), epoch);
         }
     }
 
     @Override
-    public long nextSequence(String master) throws SQLException {
+    public long nextSequence(Member master) throws SQLException {
         try (Connection c = open(master)) {
             return dialect.horizon(c, dialect.describe(c, tables)).nextSequence();
         }
     }
 
-    /** A copy's number: its place in the configuration, from 1 (row identifiers are unique per number). */
-    public int copyNumber(String copy) {
-        int i = 1;
-        for (String name : urls.keySet()) {
-            if (name.equals(copy)) {
-                return i;
+    /**
+     * Connects (creating the database if the server has none yet, so that an operator's own
+     * Derby server can join) and, in one transaction, takes the copy out of any epoch it was a
+     * replica of (its epoch row to 0: an apply of the agent still shipping to it fails its fence,
+     * and waits for nothing once this commits) and deletes its applied position: without one, the
+     * agent makes it a fresh copy of the master. A former master's epoch row stays: its tail is
+     * set aside first.
+     */
+    @Override
+    public void forgetReplicaPosition(Member copy) throws SQLException {
+        try (Connection c = DriverManager.getConnection(url(copy) + ";create=true", user, password)) {
+            c.setAutoCommit(false);
+            try (java.sql.PreparedStatement epoch = c.prepareStatement(
+                    "UPDATE QOS_EPOCH SET QOS_EPOCH = 0, QOS_AT = CURRENT_TIMESTAMP WHERE QOS_MASTER <> ?");
+                 Statement position = c.createStatement()) {
+                epoch.setString(1, copy.name());
+                epoch.executeUpdate();
+                position.executeUpdate("DELETE FROM QOS_POSITION");
+                c.commit();
+            } catch (SQLException e) {
+                c.rollback();
+                if (!missing(e)) {
+                    throw e;
+                }
             }
-            i++;
         }
-        throw new IllegalArgumentException("no database copy " + copy);
     }
 
-    private Connection open(String copy) throws SQLException {
-        String url = urls.get(copy);
-        if (url == null) {
-            throw new IllegalArgumentException("no database copy " + copy);
-        }
-        return DriverManager.getConnection(url, user, password);
+    private static boolean missing(SQLException e) {
+        return NO_TABLE.equals(e.getSQLState()) || NO_SCHEMA.equals(e.getSQLState());
     }
 }

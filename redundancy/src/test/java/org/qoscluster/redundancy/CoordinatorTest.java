@@ -24,7 +24,8 @@ import org.qoscluster.replication.ReplicationAgent;
 /** The coordinator's decisions, over an in-memory shared state and hand-written copies. */
 class CoordinatorTest {
 
-    private static final List<String> COPIES = List.of("master", "replica-1", "replica-2");
+    private static final List<GroupState.Member> COPIES = List.of(new GroupState.Member("master", "127.0.0.1", 1527, 1),
+            new GroupState.Member("replica-1", "127.0.0.1", 1528, 2), new GroupState.Member("replica-2", "127.0.0.1", 1529, 3));
     private static final Map<String, MemberStatus> ALL_UP = Map.of("master", MemberStatus.AVAILABLE,
             "replica-1", MemberStatus.AVAILABLE, "replica-2", MemberStatus.AVAILABLE);
 
@@ -61,13 +62,29 @@ class CoordinatorTest {
             return fences;
         }
 
-        String switchover;
+        Coordinator.Request request;
+        final Map<String, String> answers = new HashMap<>();
+        private int ids;
+
+        void ask(Coordinator.Kind kind, String argument) {
+            request = new Coordinator.Request("r" + ++ids, kind, argument);
+        }
+
+        /** The answer to the last request: {@code STATUS message}. */
+        String answer() {
+            return answers.get("r" + ids);
+        }
 
         @Override
-        public Optional<String> takeSwitchover() {
-            Optional<String> s = Optional.ofNullable(switchover);
-            switchover = null;
-            return s;
+        public Optional<Coordinator.Request> takeRequest() {
+            Optional<Coordinator.Request> r = Optional.ofNullable(request);
+            request = null;
+            return r;
+        }
+
+        @Override
+        public void answer(Coordinator.Request r, int status, String message) {
+            answers.put(r.id(), status + " " + message);
         }
     }
 
@@ -79,29 +96,39 @@ class CoordinatorTest {
         boolean failPromotion;
         final Map<String, Long> next = new HashMap<>();
 
+        final java.util.Set<String> down = new java.util.HashSet<>();
+
         @Override
-        public long nextSequence(String master) {
-            return next.getOrDefault(master, 1L);
+        public long nextSequence(GroupState.Member master) {
+            return next.getOrDefault(master.name(), 1L);
         }
 
         @Override
-        public Optional<Dialect.CopyEpoch> epoch(String copy) throws SQLException {
-            return Optional.ofNullable(epochs.get(copy));
+        public Optional<Dialect.CopyEpoch> epoch(GroupState.Member copy) throws SQLException {
+            return Optional.ofNullable(epochs.get(copy.name()));
         }
 
         @Override
-        public OptionalLong lowMark(String copy) {
-            Long low = lows.get(copy);
+        public OptionalLong lowMark(GroupState.Member copy) {
+            Long low = lows.get(copy.name());
             return low == null ? OptionalLong.empty() : OptionalLong.of(low);
         }
 
         @Override
-        public void promote(String copy, ReplicationAgent.Epoch epoch) throws SQLException {
+        public void promote(GroupState.Member copy, ReplicationAgent.Epoch epoch) throws SQLException {
             if (failPromotion) {
                 throw new SQLException("connection refused");
             }
             promoted.add(epoch);
-            epochs.put(copy, new Dialect.CopyEpoch(epoch.number(), copy));
+            epochs.put(copy.name(), new Dialect.CopyEpoch(epoch.number(), copy.name()));
+        }
+
+        @Override
+        public void forgetReplicaPosition(GroupState.Member copy) throws SQLException {
+            if (down.contains(copy.name())) {
+                throw new SQLException("Connection refused");
+            }
+            lows.remove(copy.name());
         }
     }
 
@@ -141,13 +168,13 @@ class CoordinatorTest {
         copies.epochs.put("replica-2", new Dialect.CopyEpoch(1, "master"));
         copies.lows.put("replica-1", low1);
         copies.lows.put("replica-2", low2);
-        store.state = GroupState.initial("master", 0);
+        store.state = GroupState.initial("master", COPIES, 0);
     }
 
     @Test
     void startsAtEpochOneWithTheConfiguredMasterWhenNoCopyRecordsAnEpoch() {
         GroupState s = coordinator().step(ALL_UP).orElseThrow();
-        assertEquals(GroupState.initial("master", now[0]), s);
+        assertEquals(GroupState.initial("master", COPIES, now[0]), s);
     }
 
     @Test
@@ -243,15 +270,15 @@ class CoordinatorTest {
 
     @Test
     void refusesASwitchoverToAnUnknownCopyTheMasterOrACopyThatIsNotCaughtUp() {
-        GroupState s = GroupState.initial("master", 0);
+        GroupState s = GroupState.initial("master", COPIES, 0);
         Map<String, MemberStatus> st = new HashMap<>(ALL_UP);
         st.put("replica-2", MemberStatus.CATCHING_UP);
-        assertTrue(Coordinator.refuseSwitchover(s, "replica-9", COPIES, st).orElseThrow().contains("no member 'replica-9'"));
-        assertTrue(Coordinator.refuseSwitchover(s, "master", COPIES, st).orElseThrow().contains("master already"));
-        assertTrue(Coordinator.refuseSwitchover(s, "replica-2", COPIES, st).orElseThrow().contains("behind"));
-        assertTrue(Coordinator.refuseSwitchover(s.promoting("replica-1", 5, 1), "replica-2", COPIES, ALL_UP).orElseThrow()
+        assertTrue(Coordinator.refuseSwitchover(s, "replica-9", st).orElseThrow().contains("no member 'replica-9'"));
+        assertTrue(Coordinator.refuseSwitchover(s, "master", st).orElseThrow().contains("master already"));
+        assertTrue(Coordinator.refuseSwitchover(s, "replica-2", st).orElseThrow().contains("behind"));
+        assertTrue(Coordinator.refuseSwitchover(s.promoting("replica-1", 5, 1), "replica-2", ALL_UP).orElseThrow()
                 .contains("under way"));
-        assertTrue(Coordinator.refuseSwitchover(s, "replica-1", COPIES, st).isEmpty());
+        assertTrue(Coordinator.refuseSwitchover(s, "replica-1", st).isEmpty());
     }
 
     @Test
@@ -260,7 +287,7 @@ class CoordinatorTest {
         store.fences.put("node-1", 1L);
         copies.next.put("master", 900L);
         Coordinator c = coordinator();
-        store.switchover = "replica-1";
+        store.ask(Coordinator.Kind.SWITCHOVER, "replica-1");
         GroupState draining = c.step(ALL_UP).orElseThrow();
         assertEquals(GroupState.Phase.DRAINING, draining.phase());
         assertEquals("replica-1", draining.master());
@@ -280,7 +307,7 @@ class CoordinatorTest {
     void aSwitchoverWhoseOldMasterDiesWhileDrainingBecomesAFailover() {
         epoch1Replicas(500, 700);
         copies.next.put("master", 900L);
-        store.switchover = "replica-1";
+        store.ask(Coordinator.Kind.SWITCHOVER, "replica-1");
         Coordinator c = coordinator();
         c.step(ALL_UP);
         GroupState s = c.step(masterDown()).orElseThrow();
@@ -293,8 +320,86 @@ class CoordinatorTest {
     void aRefusedSwitchoverChangesNothing() {
         epoch1Replicas(500, 700);
         copies.epochs.put("replica-2", new Dialect.CopyEpoch(0, "master"));
-        store.switchover = "replica-2";
+        store.ask(Coordinator.Kind.SWITCHOVER, "replica-2");
         GroupState s = coordinator().step(ALL_UP).orElseThrow();
-        assertEquals(GroupState.initial("master", 0), s);
+        assertEquals(GroupState.initial("master", COPIES, 0), s);
+    }
+
+    @Test
+    void anAddedMemberJoinsWithAFreshNumberAndForgetsWhereItWas() {
+        epoch1Replicas(500, 700);
+        Coordinator c = coordinator();
+        copies.lows.put("replica-3", 400L); // it was a replica once: that position means nothing now
+        store.ask(Coordinator.Kind.ADD, "replica-3/127.0.0.1/1530");
+        GroupState s = c.step(ALL_UP).orElseThrow();
+        assertTrue(store.answer().startsWith("200 "), store.answer());
+        assertEquals(new GroupState.Member("replica-3", "127.0.0.1", 1530, 4), s.member("replica-3").orElseThrow());
+        assertFalse(copies.lows.containsKey("replica-3"), "its old position is forgotten: it gets a fresh copy");
+        assertEquals(s, store.state);
+    }
+
+    @Test
+    void refusesToAddANameOrAddressThatIsTakenOrACopyThatDoesNotAnswer() {
+        epoch1Replicas(500, 700);
+        Coordinator c = coordinator();
+        store.ask(Coordinator.Kind.ADD, "replica-1/127.0.0.1/1530");
+        c.step(ALL_UP);
+        assertTrue(store.answer().startsWith("409 'replica-1' is a member already"), store.answer());
+        store.ask(Coordinator.Kind.ADD, "replica-3/127.0.0.1/1529");
+        c.step(ALL_UP);
+        assertTrue(store.answer().startsWith("409 127.0.0.1:1529 is member replica-2 already"), store.answer());
+        store.ask(Coordinator.Kind.ADD, "replica-3/127.0.0.1/70000");
+        c.step(ALL_UP);
+        assertTrue(store.answer().startsWith("400 ") && store.answer().contains("port 70000"), store.answer());
+        copies.down.add("replica-3");
+        store.ask(Coordinator.Kind.ADD, "replica-3/127.0.0.1/1530");
+        c.step(ALL_UP);
+        assertTrue(store.answer().startsWith("409 no database answers at 127.0.0.1:1530"), store.answer());
+        assertEquals(COPIES, store.state.members(), "nothing added");
+    }
+
+    @Test
+    void removesAReplicaButNeverTheMasterTheLastMemberOrAnUnknownOne() {
+        epoch1Replicas(500, 700);
+        Coordinator c = coordinator();
+        store.ask(Coordinator.Kind.REMOVE, "replica-9");
+        c.step(ALL_UP);
+        assertTrue(store.answer().startsWith("400 no member 'replica-9'"), store.answer());
+        store.ask(Coordinator.Kind.REMOVE, "master");
+        c.step(ALL_UP);
+        assertTrue(store.answer().startsWith("409 master is the master: switch over"), store.answer());
+        store.ask(Coordinator.Kind.REMOVE, "replica-2");
+        GroupState s = c.step(ALL_UP).orElseThrow();
+        assertTrue(store.answer().startsWith("200 "), store.answer());
+        assertEquals(List.of("master", "replica-1"), s.memberNames());
+        assertFalse(copies.lows.containsKey("replica-2"), "a removed copy forgets its position: re-added, it is copied afresh");
+        copies.lows.put("replica-2", 900L);
+        GroupState after = c.step(masterDown()).orElseThrow();
+        assertEquals("replica-1", after.master(), "a removed copy is never promoted, however far it got");
+        GroupState alone = GroupState.initial("master", COPIES.subList(0, 1), 0);
+        assertTrue(Coordinator.refuseRemove(alone, "master").orElseThrow().contains("last member"));
+    }
+
+    @Test
+    void aStoppedGroupNeitherFailsOverNorSwitchesOverUntilItIsStartedAgain() {
+        epoch1Replicas(500, 700);
+        Coordinator c = coordinator();
+        store.ask(Coordinator.Kind.STOP, "");
+        assertTrue(c.step(ALL_UP).orElseThrow().stopped());
+        store.ask(Coordinator.Kind.STOP, "");
+        c.step(ALL_UP);
+        assertTrue(store.answer().startsWith("409 the group is stopped already"), store.answer());
+        for (int i = 0; i < 5; i++) {
+            now[0] += 500;
+            assertEquals("master", c.step(masterDown()).orElseThrow().master(), "no failover while stopped");
+        }
+        assertTrue(copies.promoted.isEmpty());
+        store.ask(Coordinator.Kind.SWITCHOVER, "replica-1");
+        c.step(ALL_UP);
+        assertTrue(store.answer().startsWith("409 the group is stopped"), store.answer());
+        store.ask(Coordinator.Kind.START, "");
+        assertFalse(c.step(masterDown()).orElseThrow().stopped());
+        GroupState s = c.step(masterDown()).orElseThrow();
+        assertEquals("replica-2", s.master(), "started, it fails over at once");
     }
 }

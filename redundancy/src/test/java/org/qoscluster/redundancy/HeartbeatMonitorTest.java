@@ -107,6 +107,6 @@ class HeartbeatMonitorTest {
         assertTrue(e.getMessage().contains(GroupSettings.TIMEOUT + ": 'soon'"), e.getMessage());
         assertTrue(e.getMessage().contains(GroupSettings.RETRIES + ": '-1'"), e.getMessage());
         GroupSettings defaults = GroupSettings.from(ClusterConfig.defaults());
-        assertEquals(new GroupSettings(Duration.ofMillis(500), Duration.ofMillis(1000), 3), defaults);
+        assertEquals(new GroupSettings(Duration.ofMillis(300), Duration.ofMillis(1000), 3), defaults);
     }
 }

@@ -53,9 +53,12 @@ public interface Dialect {
      * afresh as a replica: its capture triggers, sequence and foreign keys go, its generated columns
      * accept given values. Its change rows from {@code fromSequence} on, which never reached the
      * group, are kept in {@link TableSpec#tailTable} tables for an operator (never merged, never
-     * dropped). Returns how many change rows were kept; does nothing for a copy without capture.
+     * dropped), except those of the transactions in {@code reached}, which did reach it (the
+     * successor applied them above its low mark). Returns how many change rows were kept; does
+     * nothing for a copy without capture.
      */
-    long setTailAside(Connection copy, List<TableSpec> tables, long fromSequence, long epoch) throws SQLException;
+    long setTailAside(Connection copy, List<TableSpec> tables, long fromSequence, java.util.Set<String> reached, long epoch)
+            throws SQLException;
 
     /**
      * Creates the replicated tables (columns and primary key, no foreign keys: the master keeps

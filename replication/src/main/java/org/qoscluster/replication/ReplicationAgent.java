@@ -124,6 +124,8 @@ public final class ReplicationAgent implements AutoCloseable {
     private final Deque<Dialect.Horizon> history = new ArrayDeque<>();
     private List<TableSpec> tables;
     private long deletedBelow;
+    /** See {@link #masterContinuesPreviousEpoch}; null until asked. */
+    private Boolean masterContinues;
     private static final long SLOW_ROUND_NANOS = 100_000_000L;
     /** Change rows of a table shipped and deleted since the master last purged them. */
     private final Map<String, Long> deletedSinceReclaim = new HashMap<>();
@@ -296,7 +298,9 @@ public final class ReplicationAgent implements AutoCloseable {
             }
         }
         long t4 = System.nanoTime();
-        long below = Long.MAX_VALUE;
+        // With no replica (a group reduced to its master), nobody needs the changes: a member that
+        // joins later starts from a copy.
+        long below = replicas.isEmpty() ? settled : Long.MAX_VALUE;
         for (Replica r : replicas.values()) {
             below = Math.min(below, r.known ? r.low : 0);
         }
@@ -413,6 +417,34 @@ public final class ReplicationAgent implements AutoCloseable {
         };
     }
 
+    /**
+     * Ships to {@code now} from the next round on (a redundancy group's members changed, R9): a
+     * replica not there before is prepared as at start (an initial copy when it has no position
+     * of this epoch); one left out gets no more changes, and the master's change rows no longer
+     * wait for it.
+     */
+    public synchronized void replicas(Map<String, ConnectionFactory> now) {
+        for (java.util.Iterator<Map.Entry<String, Replica>> it = replicas.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<String, Replica> r = it.next();
+            if (!now.containsKey(r.getKey())) {
+                r.getValue().link.close();
+                watermarks.remove(r.getKey());
+                it.remove();
+                LOG.info("replica=" + r.getKey() + " left the group: no more changes ship to it");
+            }
+        }
+        now.forEach((name, factory) -> {
+            if (!replicas.containsKey(name)) {
+                replicas.put(name, new Replica(name, new Link(factory)));
+                LOG.info("replica=" + name + " joined the group: it is copied, then its changes follow");
+            }
+        });
+        if (appliers != null) {
+            appliers.shutdown(); // sized for the replicas before; made again on the next round
+            appliers = null;
+        }
+    }
+
     /** What {@code replica} has applied, if known yet. */
     public Optional<Watermark> watermark(String replica) {
         return Optional.ofNullable(watermarks.get(replica));
@@ -461,6 +493,37 @@ public final class ReplicationAgent implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether this epoch's master had, when promoted, exactly the previous epoch's changes below
+     * this epoch's first sequence: its low mark as a replica is that sequence, and it applied no
+     * transaction above it. Then a replica of the previous epoch with the same position has the
+     * same data, and follows without a copy. Asked once.
+     */
+    private boolean masterContinuesPreviousEpoch() {
+        if (masterContinues == null) {
+            try (PreparedStatement position = master.connection().prepareStatement("SELECT MAX(QOS_LOW) FROM QOS_POSITION");
+                 PreparedStatement above = master.connection().prepareStatement("SELECT COUNT(*) FROM QOS_APPLIED WHERE QOS_LAST_SEQ >= ?")) {
+                masterContinues = epoch.number() > 1 && exactlyBelow(position, above, epoch.firstSequence());
+            } catch (SQLException e) {
+                masterContinues = false; // no position: it never was a replica of the previous epoch
+            }
+        }
+        return masterContinues;
+    }
+
+    /** Whether a copy's low mark is {@code sequence} and it applied no transaction above it. */
+    private static boolean exactlyBelow(PreparedStatement position, PreparedStatement above, long sequence) throws SQLException {
+        try (ResultSet r = position.executeQuery()) {
+            if (!r.next() || r.getLong(1) != sequence || r.wasNull()) {
+                return false;
+            }
+        }
+        above.setLong(1, sequence);
+        try (ResultSet r = above.executeQuery()) {
+            return r.next() && r.getLong(1) == 0;
+        }
+    }
+
     /** One replica: its connection, its low mark and the transactions it applied above it. */
     private final class Replica {
         final String name;
@@ -484,13 +547,26 @@ public final class ReplicationAgent implements AutoCloseable {
             }
             try {
                 Connection c = link.connection();
-                boolean empty = dialect.prepareReplica(c, tables);
                 Optional<Dialect.CopyEpoch> at = dialect.epoch(c);
+                if (at.isPresent() && at.get().epoch() > epoch.number()) {
+                    // This agent is stale (its epoch is over; it is being retired): it must never
+                    // copy over, or set aside the tail of, a copy that serves a newer epoch.
+                    throw new SQLException("it serves epoch " + at.get().epoch() + " under " + at.get().master()
+                            + ", newer than this agent's " + epoch.number());
+                }
+                boolean empty = dialect.prepareReplica(c, tables);
+                if (!empty && at.isPresent() && at.get().epoch() == epoch.number() - 1 && !at.get().master().equals(name)
+                        && masterContinuesPreviousEpoch() && carriedOver(c)) {
+                    LOG.info("replica=" + name + " had exactly what " + epoch.master() + " had when it was promoted: it follows"
+                            + " epoch " + epoch.number() + " from change " + epoch.firstSequence() + ", no copy needed");
+                    at = dialect.epoch(c);
+                }
                 if (empty || at.isEmpty() || at.get().epoch() != epoch.number()) {
                     // New, or from an older epoch: what it has may differ from this master's data.
                     // A former master first keeps aside the changes that never reached the group.
                     long was = at.map(Dialect.CopyEpoch::epoch).orElse(0L);
-                    long kept = dialect.setTailAside(c, tables, tailStart.of(name, was).orElse(0L), was);
+                    long from = tailStart.of(name, was).orElse(0L);
+                    long kept = dialect.setTailAside(c, tables, from, reachedTheGroup(from), was);
                     if (kept > 0) {
                         LOG.warning("replica=" + name + " was master in epoch " + was + " and holds " + kept
                                 + " change rows that never reached the group (its asynchronous tail): kept in QOS_TAIL_"
@@ -527,6 +603,56 @@ public final class ReplicationAgent implements AutoCloseable {
             } catch (SQLException e) {
                 down(e);
             }
+        }
+
+        /**
+         * The transactions this agent's master applied as a replica at or above {@code from}: a
+         * returning master's tail starts at the successor's low mark, but these reached the group
+         * (a batch can hold a transaction that started above the low mark; see
+         * {@code Changes.commitOrderPrefix}). A copy clears that record, so after several failovers
+         * more may stay in a tail than never reached the group, never less. Empty when the master
+         * has no record.
+         */
+        private Set<String> reachedTheGroup(long from) {
+            Set<String> reached = new HashSet<>();
+            try (PreparedStatement p = master.connection().prepareStatement("SELECT QOS_TX FROM QOS_APPLIED WHERE QOS_LAST_SEQ >= ?")) {
+                p.setLong(1, from);
+                try (ResultSet r = p.executeQuery()) {
+                    while (r.next()) {
+                        reached.add(r.getString(1));
+                    }
+                }
+            } catch (SQLException e) {
+                return Set.of(); // no record on the master: the tail stays whole
+            }
+            return reached;
+        }
+
+        /**
+         * Makes this replica of the previous epoch a replica of this one without a copy, if it has
+         * exactly the data the master had when it was promoted: every change of the previous epoch
+         * below this epoch's first sequence and none above (its low mark is that sequence and no
+         * transaction is applied above it; {@link #masterContinuesPreviousEpoch} says the same of
+         * the master). One transaction that first takes over the epoch row, the lock every apply
+         * takes first: an agent of the previous epoch applies either before (then the checks see
+         * it) or not at all (its fence fails). Whether it did.
+         */
+        boolean carriedOver(Connection c) throws SQLException {
+            return Link.inTransaction(c, tx -> {
+                try (PreparedStatement epochRow = tx.prepareStatement(
+                        "UPDATE QOS_EPOCH SET QOS_EPOCH = ?, QOS_MASTER = ?, QOS_AT = CURRENT_TIMESTAMP WHERE QOS_EPOCH = ?");
+                     PreparedStatement position = tx.prepareStatement("SELECT MAX(QOS_LOW) FROM QOS_POSITION");
+                     PreparedStatement above = tx.prepareStatement("SELECT COUNT(*) FROM QOS_APPLIED WHERE QOS_LAST_SEQ >= ?")) {
+                    epochRow.setLong(1, epoch.number());
+                    epochRow.setString(2, epoch.master());
+                    epochRow.setLong(3, epoch.number() - 1);
+                    if (epochRow.executeUpdate() != 1 || !exactlyBelow(position, above, epoch.firstSequence())) {
+                        tx.rollback();
+                        return false;
+                    }
+                    return true;
+                }
+            });
         }
 
         /** Applies what it lacks of {@code batch}; its low mark becomes {@code newLow}. */

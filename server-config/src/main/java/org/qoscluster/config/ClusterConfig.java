@@ -41,6 +41,10 @@ public final class ClusterConfig {
     /** One port per node: its write path to the group's master (issue 7, the fencing proxy). */
     public static final String NODE_DB_PROXY_PORTS = "qos.node.db-proxy.ports";
     public static final String ROUTER_HTTP_PORT = "qos.router.http.port";
+    /** Further redundancy groups besides the application's: comma-separated names (issue 7, R9). */
+    public static final String GROUPS = "qos.groups";
+    /** Prefix of a further group's keys: {@code qos.group.NAME.ports|tables|database}. */
+    public static final String GROUP_PREFIX = "qos.group.";
     public static final String ROUTER_HAZELCAST_PORT = "qos.router.hazelcast.port";
     public static final String DEFAULT_CLASS = "qos.class.default";
     /** Prefix of the service-class keys: {@code qos.class.NAME.p95-ms|priority|max-concurrency|match}. */
@@ -68,6 +72,7 @@ public final class ClusterConfig {
     private final String nodeHeap;
     private final List<ServiceClass> serviceClasses;
     private final ServiceClass defaultClass;
+    private final List<GroupSpec> groups;
 
     private ClusterConfig(ConfigReader.Result r) {
         this.properties = Collections.unmodifiableSortedMap(new TreeMap<>(r.properties()));
@@ -80,6 +85,7 @@ public final class ClusterConfig {
         this.nodeHeap = r.nodeHeap();
         this.serviceClasses = List.copyOf(r.serviceClasses());
         this.defaultClass = r.defaultClass();
+        this.groups = List.copyOf(r.groups());
     }
 
     /** The shipped defaults alone. */
@@ -156,6 +162,16 @@ public final class ClusterConfig {
     /** Every database copy, master first. */
     public List<DatabaseSpec> databases() {
         return databases;
+    }
+
+    /** The redundancy groups besides the application's ({@code qos.groups}), possibly none. */
+    public List<GroupSpec> furtherGroups() {
+        return groups;
+    }
+
+    /** The JDBC URL of a further group's copy. */
+    public String jdbcUrl(GroupSpec group, DatabaseSpec copy) {
+        return "jdbc:derby://" + host + ":" + copy.port() + "/" + group.database();
     }
 
     /** The copy that takes writes. */

@@ -82,4 +82,34 @@ class ClusterConfigTest {
         assertEquals(0, c.replicas().size());
         assertEquals(9527, c.master().port());
     }
+
+    @Test
+    void shouldReadFurtherGroupsEachWithItsOwnCopiesDatabaseAndTables() {
+        ClusterConfig c = ClusterConfig.from(Map.of(ClusterConfig.GROUPS, "archive, audit-log",
+                "qos.group.archive.ports", "1540,1541", "qos.group.archive.tables", "NOTE, TAG",
+                "qos.group.audit-log.ports", "1542", "qos.group.audit-log.tables", "ENTRY", "qos.group.audit-log.database", "AUDIT"));
+        assertEquals(2, c.furtherGroups().size());
+        GroupSpec archive = c.furtherGroups().get(0);
+        assertEquals(List.of(new DatabaseSpec("archive-1", true, 1540), new DatabaseSpec("archive-2", false, 1541)), archive.copies());
+        assertEquals("archive", archive.database());
+        assertEquals(List.of("NOTE", "TAG"), archive.tables());
+        assertEquals("jdbc:derby://127.0.0.1:1541/archive", c.jdbcUrl(archive, archive.copies().get(1)));
+        assertEquals("AUDIT", c.furtherGroups().get(1).database());
+        assertTrue(ClusterConfig.defaults().furtherGroups().isEmpty(), "none by default");
+    }
+
+    @Test
+    void shouldRefuseAFurtherGroupWithABadNameKeyPortOrNoTables() {
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> ClusterConfig.from(Map.of(
+                ClusterConfig.GROUPS, "store,archive,Bad",
+                "qos.group.archive.ports", "1527,1541", "qos.group.archive.colour", "red",
+                "qos.group.other.ports", "1600")));
+        String m = e.getMessage();
+        assertTrue(m.contains("qos.groups: 'store' is not a group name"), m);
+        assertTrue(m.contains("qos.groups: 'Bad' is not a group name"), m);
+        assertTrue(m.contains("qos.group.archive.colour: unknown key"), m);
+        assertTrue(m.contains("qos.group.other.ports: unknown key"), m);
+        assertTrue(m.contains("qos.group.archive.tables: missing"), m);
+        assertTrue(m.contains("port 1527 is also given in qos.db.master.port"), m);
+    }
 }

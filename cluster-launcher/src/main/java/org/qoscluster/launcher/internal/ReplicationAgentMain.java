@@ -1,7 +1,6 @@
 package org.qoscluster.launcher.internal;
 
 import java.nio.file.Path;
-import java.sql.DriverManager;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -10,8 +9,8 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
 import org.qoscluster.config.ClusterConfig;
-import org.qoscluster.config.DatabaseSpec;
 import org.qoscluster.contract.GroupState;
+import org.qoscluster.redundancy.ConfiguredGroup;
 import org.qoscluster.redundancy.Coordinator;
 import org.qoscluster.redundancy.JdbcCopies;
 import org.qoscluster.replication.ReplicationAgent;
@@ -37,16 +36,18 @@ public final class ReplicationAgentMain {
         ClusterConfig config = ClusterConfig.load(Path.of(args[0]).resolve("cluster.properties"), Map.of());
         ReplicationSettings settings = ReplicationSettings.of(config);
         WatermarkPublisher publisher = new WatermarkPublisher(config, Clock.systemUTC(), Duration.ofSeconds(1));
-        Follower follower = new Follower(config, settings, publisher);
+        List<Follower> followers = ConfiguredGroup.all(config).stream().map(g -> new Follower(g, settings, publisher)).toList();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            follower.close();
+            followers.forEach(Follower::close);
             publisher.close();
             stopped.countDown();
         }, "qos-replication-stop"));
-        System.out.println("replication agent: " + settings.tables() + " every " + settings.interval().toMillis()
-                + " ms, from the redundancy group's master to every other copy");
-        follower.start();
+        for (Follower f : followers) {
+            System.out.println("replication agent: group " + f.group.name() + ", " + f.group.tables() + " every "
+                    + settings.interval().toMillis() + " ms, from the group's master to every other member");
+            f.start();
+        }
         stopped.await();
     }
 
@@ -54,27 +55,35 @@ public final class ReplicationAgentMain {
      * Runs one {@link ReplicationAgent} per epoch of the redundancy group (issue 7): it reads the
      * group's state every {@value #FOLLOW_MS} ms and, once a new epoch is open, leaves the old
      * agent (whose writes the replicas now refuse, see {@code QOS_EPOCH}) and starts one from the
-     * new master to every other copy. Until the coordinator has written a state, nothing ships.
+     * new master to every other member. When members are added or removed, the agent ships to the
+     * new set from its next round; while the group is stopped, no agent runs. Until the
+     * coordinator has written a state, nothing ships.
      */
     static final class Follower implements AutoCloseable {
 
         private static final long FOLLOW_MS = 100;
         private static final long NO_GROUP_MS = 3_000;
-        private final ClusterConfig config;
+        final ConfiguredGroup group;
         private final ReplicationSettings settings;
         private final WatermarkPublisher publisher;
+        private final JdbcCopies copies;
         private final java.util.concurrent.ScheduledExecutorService loop =
                 java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "qos-replication-follow"));
+        private final String log;
         private volatile GroupState latest;
         private ReplicationAgent agent;
         private long epoch;
+        private List<GroupState.Member> members = List.of();
         private long waitingSince = System.currentTimeMillis();
         private boolean waitReported;
+        private boolean stoppedSaid;
 
-        Follower(ClusterConfig config, ReplicationSettings settings, WatermarkPublisher publisher) {
-            this.config = config;
+        Follower(ConfiguredGroup group, ReplicationSettings settings, WatermarkPublisher publisher) {
+            this.group = group;
             this.settings = settings;
             this.publisher = publisher;
+            this.copies = group.copies();
+            this.log = "replication agent: group " + group.name() + ": ";
         }
 
         void start() {
@@ -82,7 +91,7 @@ public final class ReplicationAgentMain {
         }
 
         private void follow() {
-            java.util.Optional<GroupState> now = publisher.group();
+            java.util.Optional<GroupState> now = publisher.group(group.name());
             if (now.isEmpty()) {
                 if (agent != null || System.currentTimeMillis() - waitingSince < NO_GROUP_MS) {
                     return;
@@ -91,7 +100,7 @@ public final class ReplicationAgentMain {
                 // up yet): follow what the copies themselves record, as a coordinator would start.
                 now = java.util.Optional.of(recovered());
                 if (!waitReported) {
-                    System.out.println("replication agent: no redundancy group state in the cluster after "
+                    System.out.println(log + "no state in the cluster after "
                             + NO_GROUP_MS + " ms; following the copies' own record: epoch " + now.get().epoch()
                             + ", master " + now.get().master());
                     waitReported = true;
@@ -99,7 +108,31 @@ public final class ReplicationAgentMain {
             }
             GroupState s = now.get();
             latest = s;
-            if (!s.open() || s.epoch() == epoch) {
+            if (!s.open()) {
+                return;
+            }
+            if (s.stopped()) {
+                if (agent != null) {
+                    // Closed before anything else ships: a later agent of this same epoch must not
+                    // apply beside it.
+                    agent.close();
+                    agent = null;
+                    epoch = 0;
+                    System.out.println(log + "stopped; changes queue on " + s.master());
+                }
+                if (!stoppedSaid) {
+                    publisher.shipping(group.name(), false, s.epoch()); // what an operator's 'stop' waits for
+                    stoppedSaid = true;
+                }
+                return;
+            }
+            stoppedSaid = false;
+            if (s.epoch() == epoch) {
+                if (!s.members().equals(members)) {
+                    System.out.println(log + "members now " + s.memberNames());
+                    agent.replicas(replicasOf(s));
+                    trackMembers(s.members());
+                }
                 return;
             }
             ReplicationAgent old = agent;
@@ -111,31 +144,38 @@ public final class ReplicationAgentMain {
             }
             agent = agentFor(s);
             epoch = s.epoch();
-            System.out.println("replication agent: epoch " + s.epoch() + ", from " + s.master() + " to every other copy");
+            trackMembers(s.members());
+            System.out.println(log + "epoch " + s.epoch() + ", from " + s.master() + " to " + s.memberNames());
             agent.start(settings.interval());
+            publisher.shipping(group.name(), true, s.epoch());
+        }
+
+        /** Ships to {@code now} from here on: a member that left has its watermark withdrawn. */
+        private void trackMembers(List<GroupState.Member> now) {
+            java.util.Set<String> names = now.stream().map(GroupState.Member::name).collect(java.util.stream.Collectors.toSet());
+            members.stream().map(GroupState.Member::name).filter(n -> !names.contains(n)).forEach(publisher::forget);
+            members = now;
         }
 
         private GroupState recovered() {
-            JdbcCopies copies = JdbcCopies.of(config, settings.tables());
-            return Coordinator.recover(List.copyOf(copies.urls().keySet()), config.master().name(), copies, Clock.systemUTC());
+            return Coordinator.recover(group.configured(), group.configuredMaster(), copies, Clock.systemUTC());
+        }
+
+        private Map<String, ConnectionFactory> replicasOf(GroupState s) {
+            Map<String, ConnectionFactory> replicas = new LinkedHashMap<>();
+            for (GroupState.Member copy : s.members()) {
+                if (!copy.name().equals(s.master())) {
+                    replicas.put(copy.name(), () -> copies.open(copy));
+                }
+            }
+            return replicas;
         }
 
         private ReplicationAgent agentFor(GroupState s) {
-            DatabaseSpec master = config.databases().stream().filter(d -> d.name().equals(s.master())).findFirst()
-                    .orElseThrow(() -> new IllegalStateException("the group names master " + s.master()
-                            + ", which is not a configured copy"));
-            Map<String, ConnectionFactory> replicas = new LinkedHashMap<>();
-            for (DatabaseSpec copy : config.databases()) {
-                if (!copy.equals(master)) {
-                    replicas.put(copy.name(), () -> DriverManager.getConnection(config.jdbcUrl(copy),
-                            ClusterConfig.DB_USER, ClusterConfig.DB_PASSWORD));
-                }
-            }
-            // Row identifiers are unique across copies: each copy numbers its own from its place in the list.
-            int copyNumber = config.databases().indexOf(master) + 1;
-            return ReplicationAgent.derby(() -> DriverManager.getConnection(config.jdbcUrl(master),
-                            ClusterConfig.DB_USER, ClusterConfig.DB_PASSWORD), replicas,
-                    settings.tables(), settings.batchRows(), copyNumber, publisher,
+            GroupState.Member master = s.member(s.master()).orElseThrow();
+            // Row identifiers are unique across copies: each member numbers its own from its number.
+            return ReplicationAgent.derby(() -> copies.open(master), replicasOf(s),
+                    group.tables(), settings.batchRows(), master.number(), publisher,
                     new ReplicationAgent.Epoch(s.epoch(), s.master(), s.firstSequence()),
                     (copy, e) -> {
                         GroupState known = latest;

@@ -84,6 +84,25 @@ public final class WatermarkPublisher implements ReplicationAgent.WatermarkListe
         }
     }
 
+    /** Says whether this agent ships for {@code group} now ({@link org.qoscluster.contract.GroupState#AGENTS_MAP}). */
+    public void shipping(String group, boolean running, long epoch) {
+        try {
+            client.<String, String>getMap(org.qoscluster.contract.GroupState.AGENTS_MAP).set(group, (running ? "running|" : "stopped|") + epoch);
+        } catch (RuntimeException e) {
+            LOG.warn("cannot say whether group {} ships ({})", group, e.toString());
+        }
+    }
+
+    /** Withdraws {@code replica}'s watermark: it left the group, and readers must not take it for a replica. */
+    public void forget(String replica) {
+        last.remove(replica);
+        try {
+            client.<String, String>getMap(ReplicaWatermark.MAP).delete(replica);
+        } catch (RuntimeException e) {
+            LOG.warn("cannot withdraw the watermark of {} ({}); it ages out for readers", replica, e.toString());
+        }
+    }
+
     /**
      * Records that {@code copy}, master in {@code epoch}, came back with {@code changes} change rows
      * that never reached the group, in the map {@code qos-group-tails} (copy to {@code EPOCH|CHANGES|MILLIS}),
@@ -98,11 +117,11 @@ public final class WatermarkPublisher implements ReplicationAgent.WatermarkListe
         }
     }
 
-    /** The redundancy group's state as the coordinator last wrote it; empty while unknown or offline. */
-    public java.util.Optional<org.qoscluster.contract.GroupState> group() {
+    /** A redundancy group's state as the coordinator last wrote it; empty while unknown or offline. */
+    public java.util.Optional<org.qoscluster.contract.GroupState> group(String name) {
         try {
             return org.qoscluster.contract.GroupState.decode(
-                    client.<String, String>getMap(org.qoscluster.contract.GroupState.MAP).get(org.qoscluster.contract.GroupState.DEFAULT_GROUP));
+                    client.<String, String>getMap(org.qoscluster.contract.GroupState.MAP).get(name));
         } catch (RuntimeException e) {
             return java.util.Optional.empty();
         }

@@ -15,18 +15,36 @@ import org.qoscluster.contract.AdminToken;
 import org.qoscluster.contract.GroupState;
 
 /**
- * The redundancy group's administration on every node, behind {@code Authorization: Bearer <admin
- * token>}: {@code GET /qos-group/status}, the group as JSON ({@code epoch}, {@code master},
- * {@code phase}, {@code coordinator}, {@code members} with each copy's status, role and epoch,
- * {@code tails} set aside, {@code history}); {@code POST /qos-group/switchover?to=COPY}, a planned
- * switchover without loss (200 once the new master takes writes, 202 while it is under way after
- * 30 s; 400 for an unknown copy, 409 for the master itself, a copy that is not available or behind,
- * or a group in the middle of a change, each with the reason).
+ * The redundancy group's administration on every node (R9), behind {@code Authorization: Bearer
+ * <admin token>}. Every answer is JSON; a refusal has {@code status} and {@code error} with the reason.
+ * <ul>
+ * <li>{@code GET /qos-group/status}: {@code epoch}, {@code master}, {@code phase}, {@code running},
+ * {@code coordinator}, {@code members} with each copy's address, number, status, role and epoch,
+ * {@code tails} set aside, {@code history}.</li>
+ * <li>{@code POST /qos-group/switchover?to=COPY}: a planned switchover without loss (200 once the
+ * new master takes writes, 202 while it is under way after 30 s; 400 for an unknown copy, 409 for
+ * the master itself, a copy that is not available or behind, a stopped group or one in the middle
+ * of a change).</li>
+ * <li>{@code POST /qos-group/members?name=NAME&host=HOST&port=PORT}: adds a copy (its Derby network
+ * server must answer there); it gets a copy of the master, then the changes. 409 for a name or
+ * address taken, or no database answering.</li>
+ * <li>{@code DELETE /qos-group/members?name=NAME}: removes a copy (400 unknown; 409 the master or the
+ * last member).</li>
+ * <li>{@code POST /qos-group/stop} and {@code POST /qos-group/start}: no failover, switchover or
+ * shipping while stopped; the master keeps the writes (409 when stopped or running already).</li>
+ * <li>{@code POST /qos-group/move?name=NAME&to=GROUP}: moves a member from the group that has it
+ * to another (removed, then added at the same address, where it gets that group's copy).</li>
+ * </ul>
+ * Every endpoint but {@code move} takes {@code group=NAME} for a group besides the application's
+ * ({@code qos.groups}; 404 for one that does not exist). A request the coordinator has not
+ * answered in 30 s (the group is between masters) is 503.
  */
-@WebServlet(urlPatterns = {"/status", "/switchover"})
+@WebServlet(urlPatterns = {"/status", "/switchover", "/members", "/stop", "/start", "/move"})
 public class GroupStatusServlet extends HttpServlet {
 
     static final String SERVICE = "qos.group.service";
+    private static final String NAME = "[A-Za-z0-9._-]{1,64}";
+    private static final java.time.Duration WAIT = java.time.Duration.ofSeconds(30);
     static final String TOKEN = "qos.group.admin-token";
     private static final Logger LOG = Logger.getLogger(GroupStatusServlet.class.getName());
 
@@ -58,26 +76,103 @@ public class GroupStatusServlet extends HttpServlet {
         if (service == null) {
             return;
         }
-        if (!"/switchover".equals(req.getServletPath())) {
-            error(resp, 405, "POST is for /qos-group/switchover?to=COPY");
+        String group = group(req, resp);
+        if (group == null) {
             return;
         }
-        String to = req.getParameter("to");
-        if (to == null || !to.matches("[A-Za-z0-9._-]{1,64}")) {
-            error(resp, 400, "to: give the copy to switch over to, for example ?to=replica-1");
-            return;
-        }
-        GroupService.SwitchoverOutcome o;
         try {
-            o = service.switchover(to, java.time.Duration.ofSeconds(30));
+            switch (req.getServletPath()) {
+                case "/switchover" -> {
+                    String to = req.getParameter("to");
+                    if (to == null || !to.matches(NAME)) {
+                        error(resp, 400, "to: give the copy to switch over to, for example ?to=replica-1");
+                        return;
+                    }
+                    answer(resp, "switchover to " + to, service.switchover(group, to, WAIT));
+                }
+                case "/members" -> {
+                    String name = req.getParameter("name");
+                    String host = req.getParameter("host");
+                    String port = req.getParameter("port");
+                    if (name == null || !name.matches(NAME)) {
+                        error(resp, 400, "name: give the new member's name (letters, digits, '.', '_', '-'; at most 64)");
+                        return;
+                    }
+                    if (host == null || !host.matches("[A-Za-z0-9.-]{1,253}")) {
+                        error(resp, 400, "host: give the host name or address of the member's Derby network server");
+                        return;
+                    }
+                    if (port == null || !port.matches("[0-9]{1,5}") || Integer.parseInt(port) < 1 || Integer.parseInt(port) > 65_535) {
+                        error(resp, 400, "port: '" + port + "' is not a port (1..65535) of the member's Derby network server");
+                        return;
+                    }
+                    answer(resp, "add " + name, service.add(group, name, host, Integer.parseInt(port), WAIT));
+                }
+                case "/move" -> {
+                    String name = req.getParameter("name");
+                    String to = req.getParameter("to");
+                    if (name == null || !name.matches(NAME) || to == null || !to.matches(NAME)) {
+                        error(resp, 400, "name and to: give the member to move and the group to move it to,"
+                                + " for example ?name=replica-2&to=archive");
+                        return;
+                    }
+                    answer(resp, "move " + name + " to " + to, service.move(name, to, WAIT));
+                }
+                case "/stop", "/start" -> answer(resp, req.getServletPath().substring(1) + " " + group,
+                        service.stopOrStart(group, req.getServletPath().equals("/stop"), WAIT));
+                default -> error(resp, 405, "GET is for /qos-group/status");
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             error(resp, 503, "interrupted");
+        }
+    }
+
+    @Override
+    protected void doDelete(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        GroupService service = admitted(req, resp);
+        if (service == null) {
             return;
         }
-        LOG.info("switchover to " + to + ": " + o.status() + " " + o.message());
+        if (!"/members".equals(req.getServletPath())) {
+            error(resp, 405, "DELETE is for /qos-group/members?name=NAME");
+            return;
+        }
+        String name = req.getParameter("name");
+        if (name == null || !name.matches(NAME)) {
+            error(resp, 400, "name: give the member to remove, for example ?name=replica-2");
+            return;
+        }
+        String group = group(req, resp);
+        if (group == null) {
+            return;
+        }
+        try {
+            answer(resp, "remove " + name, service.remove(group, name, WAIT));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            error(resp, 503, "interrupted");
+        }
+    }
+
+    /** The {@code group} parameter (the application's group when absent), or null once answered with an error. */
+    private static String group(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        String group = req.getParameter("group");
+        if (group == null) {
+            return GroupState.DEFAULT_GROUP;
+        }
+        if (!group.matches(NAME)) {
+            error(resp, 400, "group: '" + group + "' is not a group name");
+            return null;
+        }
+        return group;
+    }
+
+    private static void answer(HttpServletResponse resp, String what, GroupService.Outcome o) throws IOException {
+        LOG.info(what + ": " + o.status() + " " + o.message());
         JsonObjectBuilder out = Json.createObjectBuilder().add("status", o.status()).add(o.status() >= 400 ? "error" : "result", o.message());
-        o.state().ifPresent(g -> out.add("epoch", g.epoch()).add("master", g.master()).add("phase", g.phase().name()));
+        o.state().ifPresent(g -> out.add("epoch", g.epoch()).add("master", g.master()).add("phase", g.phase().name())
+                .add("running", !g.stopped()).add("members", Json.createArrayBuilder(g.memberNames())));
         resp.setStatus(o.status());
         resp.getWriter().write(out.build().toString());
     }
@@ -89,13 +184,24 @@ public class GroupStatusServlet extends HttpServlet {
             return;
         }
         if (!"/status".equals(req.getServletPath())) {
-            error(resp, 405, "GET is for /qos-group/status; a switchover is POST /qos-group/switchover?to=COPY");
+            error(resp, 405, "GET is for /qos-group/status; the others are POST (switchover, members, move, stop, start)"
+                    + " and DELETE (members)");
             return;
         }
-        GroupService.Status s = service.status();
-        JsonObjectBuilder out = Json.createObjectBuilder().add("coordinator", s.coordinator());
+        String group = group(req, resp);
+        if (group == null) {
+            return;
+        }
+        java.util.Optional<GroupService.Status> found = service.status(group);
+        if (found.isEmpty()) {
+            error(resp, 404, "no group '" + group + "' (groups: " + service.groupNames() + ")");
+            return;
+        }
+        GroupService.Status s = found.get();
+        JsonObjectBuilder out = Json.createObjectBuilder().add("group", s.group()).add("groups", Json.createArrayBuilder(service.groupNames()))
+                .add("coordinator", s.coordinator());
         s.state().ifPresent(g -> {
-            out.add("epoch", g.epoch()).add("master", g.master()).add("phase", g.phase().name())
+            out.add("epoch", g.epoch()).add("master", g.master()).add("phase", g.phase().name()).add("running", !g.stopped())
                     .add("firstSequence", g.firstSequence()).add("sinceMillis", g.sinceMillis());
             var history = Json.createArrayBuilder();
             for (GroupState.Promotion p : g.history()) {
@@ -105,10 +211,10 @@ public class GroupStatusServlet extends HttpServlet {
             out.add("history", history);
         });
         JsonObjectBuilder members = Json.createObjectBuilder();
-        for (Map.Entry<String, String> m : s.members().entrySet()) {
-            String[] f = m.getValue().split("\\|");
-            members.add(m.getKey(), Json.createObjectBuilder().add("status", f[0]).add("role", f.length > 1 ? f[1] : "")
-                    .add("epoch", f.length > 2 ? f[2] : ""));
+        for (GroupState.Member m : s.state().map(GroupState::members).orElse(java.util.List.of())) {
+            String[] f = s.members().getOrDefault(m.name(), "UNKNOWN").split("\\|");
+            members.add(m.name(), Json.createObjectBuilder().add("address", m.host() + ":" + m.port()).add("number", m.number())
+                    .add("status", f[0]).add("role", f.length > 1 ? f[1] : "").add("epoch", f.length > 2 ? f[2] : ""));
         }
         out.add("members", members);
         JsonObjectBuilder tails = Json.createObjectBuilder();

@@ -62,10 +62,9 @@ final class HazelcastFlags implements StateChangeFlags {
 
     private static final long SETTLE_MS = 3_000;
 
-    /** The redundancy group's master now, as its coordinator last wrote it (issue 7). */
-    java.util.Optional<String> groupMaster() {
-        return org.qoscluster.contract.GroupState.decode(group.get(org.qoscluster.contract.GroupState.DEFAULT_GROUP))
-                .map(org.qoscluster.contract.GroupState::master);
+    /** The redundancy group's state now (master, members), as its coordinator last wrote it (issue 7). */
+    java.util.Optional<org.qoscluster.contract.GroupState> group() {
+        return org.qoscluster.contract.GroupState.decode(group.get(org.qoscluster.contract.GroupState.DEFAULT_GROUP));
     }
 
     /** The cluster's maps, or no flags and no watermarks (logged) when there is no cluster to read. */

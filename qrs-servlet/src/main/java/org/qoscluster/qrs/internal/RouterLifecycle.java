@@ -25,9 +25,8 @@ public class RouterLifecycle implements ServletContextListener {
         MemberProperties member = MemberProperties.read(ConfigProvider.getConfig());
         RouterSettings settings = RouterSettings.of(member.cluster(), member.secrets());
         HazelcastFlags maps = HazelcastFlags.lookup();
-        String configured = member.cluster().master().name();
-        RouterRuntime runtime = new RouterRuntime(settings, maps, maps::watermarks, () -> maps.groupMaster().orElse(configured),
-                maps::groupChanging, System::nanoTime);
+        RouterRuntime runtime = new RouterRuntime(settings, maps, maps::watermarks, maps::group, maps::groupChanging,
+                System::nanoTime);
         event.getServletContext().setAttribute(RouterRuntime.ATTRIBUTE, runtime);
         runtime.start();
         LOG.info("QoS-goal router started");

@@ -39,7 +39,7 @@ public final class RouterRuntime implements AutoCloseable {
     private final HttpClient upstream;
     private final HealthChecker health;
     private final LongSupplier nanoClock;
-    private final java.util.function.Supplier<String> master;
+    private final java.util.function.Supplier<Optional<org.qoscluster.contract.GroupState>> group;
     private final StateChangeFlags flags;
     private final java.util.function.Supplier<Map<String, ReplicaWatermark>> watermarks;
     private final Map<String, AtomicLong> shed = new ConcurrentHashMap<>();
@@ -50,21 +50,22 @@ public final class RouterRuntime implements AutoCloseable {
 
     public RouterRuntime(RouterSettings settings, StateChangeFlags flags,
                          java.util.function.Supplier<Map<String, ReplicaWatermark>> watermarks, LongSupplier nanoClock) {
-        this(settings, flags, watermarks, () -> settings.cluster().master().name(), () -> false, nanoClock);
+        this(settings, flags, watermarks, Optional::empty, () -> false, nanoClock);
     }
 
     /**
-     * @param master        the database copy that is master now (the redundancy group's, issue 7): the
-     *                      health check expects the nodes to reach it, and every other copy is a replica
+     * @param group         the redundancy group's state now (issue 7), empty while unknown (then the
+     *                      configured copies and master): the health check expects the nodes to reach
+     *                      its master, and every other member is a replica
      * @param groupChanging whether the group is between masters: a failing health check then keeps
      *                      a node in rotation
      */
     public RouterRuntime(RouterSettings settings, StateChangeFlags flags,
                          java.util.function.Supplier<Map<String, ReplicaWatermark>> watermarks,
-                         java.util.function.Supplier<String> master, java.util.function.BooleanSupplier groupChanging,
-                         LongSupplier nanoClock) {
+                         java.util.function.Supplier<Optional<org.qoscluster.contract.GroupState>> group,
+                         java.util.function.BooleanSupplier groupChanging, LongSupplier nanoClock) {
         this.settings = settings;
-        this.master = master;
+        this.group = group;
         this.flags = flags;
         this.watermarks = watermarks;
         this.nanoClock = nanoClock;
@@ -164,8 +165,11 @@ public final class RouterRuntime implements AutoCloseable {
     }
 
     private boolean replicatedEverywhere(long sequence) {
-        String now = master.get();
-        List<String> replicas = settings.cluster().databases().stream().map(r -> r.name()).filter(r -> !r.equals(now)).toList();
+        Optional<org.qoscluster.contract.GroupState> g = group.get();
+        String now = g.map(org.qoscluster.contract.GroupState::master).orElse(settings.cluster().master().name());
+        List<String> copies = g.map(org.qoscluster.contract.GroupState::memberNames)
+                .orElseGet(() -> settings.cluster().databases().stream().map(r -> r.name()).toList());
+        List<String> replicas = copies.stream().filter(r -> !r.equals(now)).toList();
         if (replicas.isEmpty()) {
             return false;
         }
@@ -178,7 +182,7 @@ public final class RouterRuntime implements AutoCloseable {
      * redundancy group has failed over from the configured master, the group's master.
      */
     String expectedDatabase() {
-        String now = master.get();
+        String now = group.get().map(org.qoscluster.contract.GroupState::master).orElse(settings.cluster().master().name());
         String configured = settings.cluster().master().name();
         return now.equals(configured) ? settings.healthKeyword() : now;
     }

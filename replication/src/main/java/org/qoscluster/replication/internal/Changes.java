@@ -79,14 +79,69 @@ public final class Changes {
      */
     public static Batch read(Link master, Dialect dialect, List<TableSpec> tables, long from, Dialect.Horizon horizon,
                              int limit) throws SQLException {
+        Window w = readWindow(master, dialect, tables, from, horizon, limit, Long.MAX_VALUE);
+        if (w.batch().transactions().isEmpty() && w.starvedBelow() != Long.MAX_VALUE) {
+            // Every transaction seen crosses the window's end (one larger than the window at
+            // the front): read everything up to the end of the one that ends first, unbounded
+            // in rows; that one then goes through.
+            w = readWindow(master, dialect, tables, from, horizon, 0, w.starvedBelow());
+        }
+        return w.batch();
+    }
+
+    /**
+     * A read: its batch and, when a window cut is all that left it empty, one past the last
+     * change of the transaction seen that ends first ({@code Long.MAX_VALUE} otherwise).
+     */
+    private record Window(Batch batch, long starvedBelow) {
+    }
+
+    /**
+     * Keeps of {@code candidates} (committed, identified, each read whole) those that end below
+     * the bound, and returns below which the batch is complete. The bound is the read window's
+     * end ({@code windowEnd}: a transaction starting there or later was not read) and the end of
+     * every transaction still {@code waiting} for its identifiers. A transaction can only depend
+     * on one that committed before its last change, that is one that ended before it; so every
+     * transaction a kept one depends on was read and is kept too, and a replica never holds a
+     * transaction without one that committed before it (applying {@code SET ID = ID + 1} without
+     * the earlier move of the row at the new key made two rows one key, and a batch that failed
+     * every round). The batch is complete below the bound and below the start of every
+     * transaction left out.
+     */
+    static long commitOrderPrefix(List<Transaction> candidates, List<Transaction> waiting, long windowEnd) {
+        long bound = windowEnd;
+        for (Transaction u : waiting) {
+            bound = Math.min(bound, u.lastSeq());
+        }
+        long complete = bound;
+        for (java.util.Iterator<Transaction> it = candidates.iterator(); it.hasNext(); ) {
+            Transaction tx = it.next();
+            if (tx.lastSeq() >= bound) {
+                complete = Math.min(complete, tx.firstSeq());
+                it.remove();
+            }
+        }
+        for (Transaction u : waiting) {
+            complete = Math.min(complete, u.firstSeq());
+        }
+        return complete;
+    }
+
+    /**
+     * Reads the change rows from {@code from}: at most {@code limit} per table (0: no limit) and
+     * below {@code upTo}; a transaction cut by either is completed from the rows past the cut.
+     */
+    private static Window readWindow(Link master, Dialect dialect, List<TableSpec> tables, long from, Dialect.Horizon horizon,
+                                     int limit, long upTo) throws SQLException {
         Map<String, List<Change>> byTx = new HashMap<>();
-        long completeBelow = Long.MAX_VALUE;
+        long windowEnd = upTo;
         Map<TableSpec, Long> cut = new LinkedHashMap<>();
         for (TableSpec t : tables) {
             PreparedStatement p = master.prepare(dialect.withoutLocks("SELECT " + changeColumns(dialect, t) + " FROM "
-                    + dialect.quote(t.changeTable()) + " WHERE QOS_SEQ >= ? ORDER BY QOS_SEQ"));
+                    + dialect.quote(t.changeTable()) + " WHERE QOS_SEQ >= ? AND QOS_SEQ < ? ORDER BY QOS_SEQ"));
             p.setMaxRows(limit);
             p.setLong(1, from);
+            p.setLong(2, upTo);
             int rows = 0;
             long last = from;
             try (ResultSet r = p.executeQuery()) {
@@ -97,9 +152,11 @@ public final class Changes {
                     last = c.seq();
                 }
             }
-            if (rows >= limit) {
+            if (limit > 0 && rows >= limit) {
                 cut.put(t, last);
-                completeBelow = Math.min(completeBelow, last + 1);
+                windowEnd = Math.min(windowEnd, last + 1);
+            } else if (upTo != Long.MAX_VALUE) {
+                cut.put(t, upTo - 1);
             }
         }
         List<Transaction> committed = new ArrayList<>();
@@ -107,7 +164,7 @@ public final class Changes {
             List<Change> changes = e.getValue();
             changes.sort(Comparator.comparingLong(Change::seq));
             long first = changes.get(0).seq();
-            if (!horizon.openTransactions().contains(e.getKey()) && first < horizon.nextSequence() && first < completeBelow) {
+            if (!horizon.openTransactions().contains(e.getKey()) && first < horizon.nextSequence() && first < windowEnd) {
                 committed.add(new Transaction(e.getKey(), changes));
             }
         }
@@ -115,19 +172,17 @@ public final class Changes {
             committed = completed(master, dialect, cut, committed);
         }
         // A transaction with a change not identified yet (RowIds works through a backlog in
-        // steps) waits for a later round, and the batch is complete only below it.
+        // steps) waits for a later round, and so does every transaction that ended after it.
         List<Transaction> identified = new ArrayList<>(committed.size());
+        List<Transaction> waiting = new ArrayList<>();
         for (Transaction tx : committed) {
-            if (tx.changes().stream().allMatch(c -> c.rid() != null)) {
-                identified.add(tx);
-            } else {
-                completeBelow = Math.min(completeBelow, tx.firstSeq());
-            }
+            (tx.changes().stream().allMatch(c -> c.rid() != null) ? identified : waiting).add(tx);
         }
-        long below = completeBelow;
-        identified.removeIf(tx -> tx.firstSeq() >= below);
+        long endFirst = identified.stream().mapToLong(Transaction::lastSeq).min().orElse(Long.MAX_VALUE);
+        long completeBelow = commitOrderPrefix(identified, waiting, windowEnd);
         identified.sort(Comparator.comparingLong(Transaction::lastSeq));
-        return new Batch(identified, completeBelow);
+        boolean starved = identified.isEmpty() && waiting.isEmpty() && windowEnd != Long.MAX_VALUE && endFirst != Long.MAX_VALUE;
+        return new Window(new Batch(identified, completeBelow), starved ? endFirst + 1 : Long.MAX_VALUE);
     }
 
     /**

@@ -115,8 +115,7 @@ public final class DerbyDialect implements Dialect {
         master.setAutoCommit(false);
         try (Statement s = master.createStatement()) {
             create(s, have, "SEQUENCE:QOS_SEQ", "CREATE SEQUENCE QOS_SEQ AS BIGINT START WITH " + Math.max(1, firstSequence));
-            create(s, have, "FUNCTION:QOS_TXID", "CREATE FUNCTION QOS_TXID() RETURNS VARCHAR(64) LANGUAGE JAVA PARAMETER STYLE JAVA NO SQL"
-                    + " EXTERNAL NAME '" + DerbyFunctions.class.getName() + ".transactionId'");
+            createTransactionFunction(s, have);
             create(s, have, "TABLE:QOS_CAPTURED", "CREATE TABLE QOS_CAPTURED (QOS_TABLE VARCHAR(128) NOT NULL PRIMARY KEY,"
                     + " QOS_AT TIMESTAMP NOT NULL)");
             master.commit();
@@ -136,13 +135,7 @@ public final class DerbyDialect implements Dialect {
                 String rid = quote(t.rowIdTable());
                 String keys = t.primaryKey().stream().map(this::quote).collect(Collectors.joining(", "));
                 s.execute("LOCK TABLE " + table + " IN EXCLUSIVE MODE");
-                String cols = t.columns().stream().map(col -> quote(col.name()) + " " + col.type()).collect(Collectors.joining(", "));
-                String oldKey = t.primaryKey().stream().map(k -> quote(OLD + k) + " " + t.typeOf(k)).collect(Collectors.joining(", "));
-                create(s, have, "TABLE:" + t.changeTable(), "CREATE TABLE " + chg + " (QOS_SEQ BIGINT NOT NULL PRIMARY KEY, QOS_TX VARCHAR(64) NOT NULL,"
-                        + " QOS_OP CHAR(1) NOT NULL, QOS_TS TIMESTAMP NOT NULL, QOS_RID BIGINT, " + cols + ", " + oldKey + ")");
-                // No index beyond the sequence: each one is written by every change, and the
-                // table holds only the changes not yet on every replica. The identifier table is
-                // written by the agent alone (RowIds).
+                createChangeTable(s, have, t);
                 createRowIdTable(s, have, t);
                 // Rows that were there before capture get their identifiers now, before the triggers
                 // compile (a transaction that compiled them cannot draw from the sequence: "too much
@@ -234,6 +227,24 @@ public final class DerbyDialect implements Dialect {
     }
 
 
+    private void createTransactionFunction(Statement s, Set<String> have) throws SQLException {
+        create(s, have, "FUNCTION:QOS_TXID", "CREATE FUNCTION QOS_TXID() RETURNS VARCHAR(64) LANGUAGE JAVA PARAMETER STYLE JAVA NO SQL"
+                + " EXTERNAL NAME '" + DerbyFunctions.class.getName() + ".transactionId'");
+    }
+
+    /**
+     * A table's change table. No index beyond the sequence: each one is written by every change,
+     * and the table holds only the changes not yet on every replica. Replicas have theirs, empty,
+     * from their first preparation on, so that a promotion creates only the sequence and triggers.
+     */
+    private void createChangeTable(Statement s, Set<String> have, TableSpec t) throws SQLException {
+        String cols = t.columns().stream().map(col -> quote(col.name()) + " " + col.type()).collect(Collectors.joining(", "));
+        String oldKey = t.primaryKey().stream().map(k -> quote(OLD + k) + " " + t.typeOf(k)).collect(Collectors.joining(", "));
+        create(s, have, "TABLE:" + t.changeTable(), "CREATE TABLE " + quote(t.changeTable()) + " (QOS_SEQ BIGINT NOT NULL PRIMARY KEY,"
+                + " QOS_TX VARCHAR(64) NOT NULL, QOS_OP CHAR(1) NOT NULL, QOS_TS TIMESTAMP NOT NULL, QOS_RID BIGINT, " + cols + ", "
+                + oldKey + ")");
+    }
+
     /**
      * {@code QOS_RID}, the row's identifier (primary key), and the row's primary key, indexed but
      * not unique (a statement that shifts keys passes through duplicates).
@@ -264,7 +275,9 @@ public final class DerbyDialect implements Dialect {
                 create(s, have, "TABLE:" + t.name(), "CREATE TABLE " + quote(t.name()) + " (" + cols + ", PRIMARY KEY ("
                         + t.primaryKey().stream().map(this::quote).collect(Collectors.joining(", ")) + "))");
                 createRowIdTable(s, have, t);
+                createChangeTable(s, have, t);
             }
+            createTransactionFunction(s, have);
             create(s, have, "TABLE:QOS_APPLIED", "CREATE TABLE QOS_APPLIED (QOS_TX VARCHAR(64) NOT NULL PRIMARY KEY, QOS_LAST_SEQ BIGINT NOT NULL,"
                     + " QOS_APPLIED_AT TIMESTAMP NOT NULL)");
             create(s, have, "TABLE:QOS_POSITION", "CREATE TABLE QOS_POSITION (QOS_LOW BIGINT NOT NULL, QOS_AT TIMESTAMP NOT NULL)");
@@ -321,7 +334,8 @@ public final class DerbyDialect implements Dialect {
     }
 
     @Override
-    public long setTailAside(Connection copy, List<TableSpec> tables, long fromSequence, long epoch) throws SQLException {
+    public long setTailAside(Connection copy, List<TableSpec> tables, long fromSequence, Set<String> reached, long epoch)
+            throws SQLException {
         Set<String> have = existing(copy);
         if (!have.contains("TABLE:QOS_CAPTURED")) {
             return 0;
@@ -364,6 +378,12 @@ public final class DerbyDialect implements Dialect {
                     try (PreparedStatement p = c.prepareStatement("DELETE FROM " + quote(t.changeTable()) + " WHERE QOS_SEQ < ?")) {
                         p.setLong(1, fromSequence);
                         p.executeUpdate();
+                    }
+                    try (PreparedStatement p = c.prepareStatement("DELETE FROM " + quote(t.changeTable()) + " WHERE QOS_TX = ?")) {
+                        for (String tx : reached) {
+                            p.setString(1, tx);
+                            p.executeUpdate();
+                        }
                     }
                     long rows;
                     try (ResultSet r = s.executeQuery("SELECT COUNT(*) FROM " + quote(t.changeTable()))) {

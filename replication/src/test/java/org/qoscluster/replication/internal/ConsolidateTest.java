@@ -74,4 +74,31 @@ class ConsolidateTest {
         assertEquals(java.util.Set.of(List.of(1L), List.of(5L)), rows.get(0).keys);
         assertNull(rows.get(0).values);
     }
+
+    private static Transaction tx(String id, long... seqs) {
+        List<Change> changes = new ArrayList<>();
+        for (long seq : seqs) {
+            changes.add(new Change(ACCOUNT, seq, id, 'U', AT, seq, Map.of("ID", seq, "OWNER", id), List.of(seq)));
+        }
+        return new Transaction(id, changes);
+    }
+
+    @Test
+    void shouldKeepOnlyTransactionsThatEndBeforeTheWindowAndEveryOneWaitingForIdentifiers() {
+        // late started (100) before early (101) but touched a row (102) after early committed:
+        // with the window ending at 102, early goes (it needs nothing of late), late waits, and
+        // the batch is complete below late's start.
+        List<Transaction> txs = new ArrayList<>(List.of(tx("x", 90, 95), tx("late", 100, 102), tx("early", 101), tx("next", 103)));
+        assertEquals(100, Changes.commitOrderPrefix(txs, List.of(), 102));
+        assertEquals(List.of("x", "early"), txs.stream().map(Transaction::id).toList());
+
+        List<Transaction> all = new ArrayList<>(List.of(tx("x", 90, 95), tx("late", 100, 102), tx("early", 101)));
+        assertEquals(Long.MAX_VALUE, Changes.commitOrderPrefix(all, List.of(), Long.MAX_VALUE), "nothing cut: everything goes");
+        assertEquals(3, all.size());
+
+        // b waits for its identifiers: whatever ended after it (c) waits too; a ended before b.
+        List<Transaction> rest = new ArrayList<>(List.of(tx("a", 10, 30), tx("c", 45), tx("d", 5, 8)));
+        assertEquals(20, Changes.commitOrderPrefix(rest, List.of(tx("b", 20, 40)), Long.MAX_VALUE));
+        assertEquals(List.of("a", "d"), rest.stream().map(Transaction::id).toList());
+    }
 }

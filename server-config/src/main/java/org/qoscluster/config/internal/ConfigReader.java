@@ -13,6 +13,7 @@ import java.util.regex.Pattern;
 
 import org.qoscluster.config.ClusterConfig;
 import org.qoscluster.config.DatabaseSpec;
+import org.qoscluster.config.GroupSpec;
 import org.qoscluster.config.InvalidConfigException;
 import org.qoscluster.config.MemberSpec;
 import org.qoscluster.config.RequestRule;
@@ -31,10 +32,14 @@ public final class ConfigReader {
     private static final Pattern METHOD = Pattern.compile("\\*|[A-Z]{1,16}");
     private static final Pattern PATH = Pattern.compile("/[A-Za-z0-9._~/%-]*\\*?");
     private static final Set<String> CLASS_FIELDS = Set.of("p95-ms", "priority", "max-concurrency", "match");
+    private static final Set<String> GROUP_FIELDS = Set.of("ports", "tables", "database");
+    /** Names a further group cannot have: the application's group, and the words of qos.group.* settings. */
+    private static final Set<String> RESERVED_GROUPS = Set.of("store", "heartbeat", "mode", "sync");
+    private static final Pattern TABLE = Pattern.compile("[A-Za-z][A-Za-z0-9_]{0,127}");
     /** What was read; only handed out when there were no problems. */
     public record Result(Map<String, String> properties, String clusterName, String host, String databaseName,
                          List<DatabaseSpec> databases, List<MemberSpec> nodes, MemberSpec router, String nodeHeap,
-                         List<ServiceClass> serviceClasses, ServiceClass defaultClass) {
+                         List<ServiceClass> serviceClasses, ServiceClass defaultClass, List<GroupSpec> groups) {
     }
 
     private final Map<String, String> props;
@@ -89,7 +94,8 @@ public final class ConfigReader {
         MemberSpec router = new MemberSpec("router", Role.ROUTER,
                 port(ClusterConfig.ROUTER_HTTP_PORT, value(ClusterConfig.ROUTER_HTTP_PORT)),
                 port(ClusterConfig.ROUTER_HAZELCAST_PORT, value(ClusterConfig.ROUTER_HAZELCAST_PORT)), 0);
-        checkDistinctPorts();
+        List<GroupSpec> groups = groups();
+        checkDistinctPorts(groups);
 
         List<ServiceClass> classes = new ArrayList<>();
         for (String name : classNames) {
@@ -107,7 +113,53 @@ public final class ConfigReader {
         if (!problems.isEmpty()) {
             throw new InvalidConfigException(problems);
         }
-        return new Result(props, clusterName, host, dbName, databases, nodes, router, heap, classes, defaultClass);
+        return new Result(props, clusterName, host, dbName, databases, nodes, router, heap, classes, defaultClass, groups);
+    }
+
+    /** The further redundancy groups of {@code qos.groups}, each with its {@code qos.group.NAME.*} keys. */
+    private List<GroupSpec> groups() {
+        List<GroupSpec> groups = new ArrayList<>();
+        for (String name : names(ClusterConfig.GROUPS)) {
+            if (!NAME.matcher(name).matches() || RESERVED_GROUPS.contains(name)) {
+                problems.add(ClusterConfig.GROUPS + ": '" + name + "' is not a group name (lower-case letters, digits, dashes;"
+                        + " not one of " + new TreeSet<>(RESERVED_GROUPS) + ")");
+                continue;
+            }
+            String base = ClusterConfig.GROUP_PREFIX + name + ".";
+            List<Integer> ports = ports(base + "ports", true);
+            List<DatabaseSpec> copies = new ArrayList<>();
+            for (int i = 0; i < ports.size(); i++) {
+                copies.add(new DatabaseSpec(name + "-" + (i + 1), i == 0, ports.get(i)));
+            }
+            String database = props.containsKey(base + "database") ? value(base + "database") : name.replace('-', '_');
+            if (!DB_NAME.matcher(database).matches()) {
+                problems.add(base + "database: '" + database + "' is not a database name (letter, then letters, digits, _)");
+            }
+            List<String> tables = names(base + "tables");
+            if (tables.isEmpty()) {
+                problems.add(base + "tables: missing; give the group's replicated tables, comma separated");
+            }
+            for (String t : tables) {
+                if (!TABLE.matcher(t).matches()) {
+                    problems.add(base + "tables: '" + t + "' is not a table name");
+                }
+            }
+            if (!copies.isEmpty()) {
+                groups.add(new GroupSpec(name, database, copies, tables));
+            }
+        }
+        return groups;
+    }
+
+    /** The comma-separated, trimmed, non-empty entries of {@code key}. */
+    private List<String> names(String key) {
+        List<String> out = new ArrayList<>();
+        for (String part : value(key).split(",")) {
+            if (!part.isBlank()) {
+                out.add(part.trim());
+            }
+        }
+        return out;
     }
 
     /** Refuses unknown keys; returns the service-class names found. */
@@ -115,6 +167,16 @@ public final class ConfigReader {
         Set<String> classNames = new TreeSet<>();
         for (String key : props.keySet()) {
             if (key.equals(ClusterConfig.DEFAULT_CLASS) || (knownKeys.contains(key) && !key.startsWith(ClusterConfig.CLASS_PREFIX))) {
+                continue;
+            }
+            if (key.startsWith(ClusterConfig.GROUP_PREFIX)) {
+                String rest = key.substring(ClusterConfig.GROUP_PREFIX.length());
+                int dot = rest.lastIndexOf('.');
+                if (dot > 0 && GROUP_FIELDS.contains(rest.substring(dot + 1)) && names(ClusterConfig.GROUPS).contains(rest.substring(0, dot))) {
+                    continue;
+                }
+                problems.add(key + ": unknown key (value '" + props.get(key) + "'); a further group's keys are "
+                        + ClusterConfig.GROUP_PREFIX + "NAME." + new TreeSet<>(GROUP_FIELDS) + " for a NAME listed in " + ClusterConfig.GROUPS);
                 continue;
             }
             if (key.startsWith(ClusterConfig.CLASS_PREFIX) && !key.equals(ClusterConfig.DEFAULT_CLASS)) {
@@ -226,11 +288,13 @@ public final class ConfigReader {
         return ports;
     }
 
-    private void checkDistinctPorts() {
+    private void checkDistinctPorts(List<GroupSpec> groups) {
         Map<Integer, String> owner = new HashMap<>();
-        for (String key : List.of(ClusterConfig.DB_MASTER_PORT, ClusterConfig.DB_REPLICA_PORTS, ClusterConfig.NODE_HTTP_PORTS,
-                ClusterConfig.NODE_HAZELCAST_PORTS, ClusterConfig.NODE_DB_PROXY_PORTS, ClusterConfig.ROUTER_HTTP_PORT,
-                ClusterConfig.ROUTER_HAZELCAST_PORT)) {
+        List<String> keys = new ArrayList<>(List.of(ClusterConfig.DB_MASTER_PORT, ClusterConfig.DB_REPLICA_PORTS,
+                ClusterConfig.NODE_HTTP_PORTS, ClusterConfig.NODE_HAZELCAST_PORTS, ClusterConfig.NODE_DB_PROXY_PORTS,
+                ClusterConfig.ROUTER_HTTP_PORT, ClusterConfig.ROUTER_HAZELCAST_PORT));
+        groups.forEach(g -> keys.add(ClusterConfig.GROUP_PREFIX + g.name() + ".ports"));
+        for (String key : keys) {
             for (String part : value(key).split(",")) {
                 String p = part.trim();
                 if (p.isEmpty() || !p.matches("[0-9]{1,5}")) {
