@@ -282,13 +282,20 @@ class RouterTest {
                         "a flagged user stays on the node that wrote, slow or not");
             }
             flags.remove(uid);
-            Thread.sleep(500);
+            // Once the flag clears the user is routed by goal again, and node-2 misses the
+            // browse goal by 100 ms. A single slow answer of node-1 (seen in CI) raises its
+            // estimate above node-2's for a few seconds, until it fades (half-life 5 s): the
+            // router must come back to node-1, and stay there, within 20 s.
             List<String> after = new ArrayList<>();
-            for (int i = 0; i < 15; i++) {
-                after.add(get(cluster.storeUri(), "api/products?limit=1", value).node());
+            long settle = System.nanoTime() + 20_000_000_000L;
+            int inARow = 0;
+            while (inARow < 10) {
+                assertTrue(System.nanoTime() < settle, "once the flag clears the tight class avoids the slow node"
+                        + " again: " + after + "; router's view: " + admin(cluster));
+                String node = get(cluster.storeUri(), "api/products?limit=1", value).node();
+                after.add(node);
+                inARow = "node-1".equals(node) ? inARow + 1 : 0;
             }
-            assertTrue(after.subList(5, 15).stream().allMatch("node-1"::equals),
-                    "once the flag clears the tight class avoids the slow node again: " + after);
         } finally {
             setDelay(cluster, "node-2", 0);
             client.shutdown();
