@@ -65,10 +65,49 @@ public final class NodeRecord {
         return Map.copyOf(classes);
     }
 
-    /** A request of {@code serviceClass} leaves for this node. */
+    /** A request of {@code serviceClass} leaves for this node, room or not (a user held to it). */
     public void begin(String serviceClass) {
         inFlight.incrementAndGet();
         classInFlight.computeIfAbsent(serviceClass, c -> new AtomicInteger()).incrementAndGet();
+    }
+
+    /**
+     * A request of {@code serviceClass} leaves for this node if it has room: fewer than
+     * {@code limit} requests in flight and, when {@code classLimit > 0}, fewer than that many of
+     * this class. Checked and counted in one step, so requests admitted at the same moment never
+     * overfill the node (they did: 24 clients starting together pushed both nodes past every
+     * class's limit, and the high-priority class was shed). Whether it left.
+     */
+    public boolean tryBegin(String serviceClass, int limit, int classLimit) {
+        AtomicInteger ofClass = classInFlight.computeIfAbsent(serviceClass, c -> new AtomicInteger());
+        if (!incrementBelow(inFlight, limit)) {
+            return false;
+        }
+        if (classLimit > 0 && !incrementBelow(ofClass, classLimit)) {
+            inFlight.decrementAndGet();
+            return false;
+        }
+        if (classLimit <= 0) {
+            ofClass.incrementAndGet();
+        }
+        return true;
+    }
+
+    /** A request counted by {@link #begin} or {@link #tryBegin} was never sent. */
+    public void cancel(String serviceClass) {
+        inFlight.decrementAndGet();
+        classInFlight.get(serviceClass).decrementAndGet();
+    }
+
+    private static boolean incrementBelow(AtomicInteger n, int limit) {
+        int now;
+        do {
+            now = n.get();
+            if (now >= limit) {
+                return false;
+            }
+        } while (!n.compareAndSet(now, now + 1));
+        return true;
     }
 
     /** The request has ended; its latency and outcome update the class record. */

@@ -78,6 +78,22 @@ public final class NodeSelector {
         return Optional.of(b.inFlight() < a.inFlight() ? b : a);
     }
 
+    /**
+     * {@link #select}, and the chosen node's slot taken in the same step
+     * ({@link NodeRecord#tryBegin}), so that requests choosing at the same moment cannot push a
+     * node past the admission limits. A node that filled up meanwhile is passed over by choosing
+     * again; empty when no node has room (the request is shed).
+     */
+    public Optional<NodeRecord> admit(List<NodeRecord> nodes, ServiceClass c, NodeRecord exclude, long nowNanos) {
+        for (int attempt = 0; attempt <= 2 * nodes.size(); attempt++) {
+            Optional<NodeRecord> n = select(nodes, c, exclude, nowNanos);
+            if (n.isEmpty() || n.get().tryBegin(c.name(), admissible(c), c.maxConcurrency())) {
+                return n;
+            }
+        }
+        return Optional.empty();
+    }
+
     /** The latency a request of class {@code c} can expect on node {@code n}, in microseconds. */
     public double predictedMicros(NodeRecord n, ServiceClass c, long nowNanos) {
         return n.record(c.name()).p95Micros(nowNanos) * (1.0 + (double) n.inFlight() / capacity);

@@ -76,6 +76,33 @@ class NodeSelectorTest {
     }
 
     @Test
+    void shouldNeverAdmitPastTheLimitWhenManyRequestsChooseAtOnce() throws Exception {
+        int threads = 24;
+        java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(threads);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        java.util.concurrent.atomic.AtomicInteger admitted = new java.util.concurrent.atomic.AtomicInteger();
+        try {
+            List<java.util.concurrent.Future<?>> all = new java.util.ArrayList<>();
+            for (int i = 0; i < threads; i++) {
+                all.add(pool.submit(() -> {
+                    start.await();
+                    selector.admit(List.of(fast, slow), LOOSE, null, NOW).ifPresent(n -> admitted.incrementAndGet());
+                    return null;
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : all) {
+                f.get();
+            }
+        } finally {
+            pool.shutdown();
+        }
+        assertEquals(8, admitted.get(), "4 low-priority requests a node, no more");
+        assertEquals(4, fast.inFlight());
+        assertEquals(4, slow.inFlight());
+        assertTrue(selector.admit(List.of(fast, slow), URGENT, null, NOW).isPresent(), "high priority still has room");
+    }
+
+    @Test
     void shouldSkipUnhealthyAndExcludedNodes() {
         slow.markDown("test");
         assertEquals(fast, selector.select(List.of(fast, slow), LOOSE, null, NOW).orElseThrow());
@@ -88,6 +115,8 @@ class NodeSelectorTest {
         fast.begin("report");
         slow.begin("report");
         assertEquals(Optional.empty(), selector.select(List.of(fast, slow), capped, null, NOW));
+        assertEquals(Optional.empty(), selector.admit(List.of(fast, slow), capped, null, NOW));
+        assertEquals(2, fast.inFlight("report") + slow.inFlight("report"), "a refused admission counts nothing");
     }
 
     private static NodeRecord node(String name) {

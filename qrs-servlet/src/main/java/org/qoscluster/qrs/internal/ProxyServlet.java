@@ -125,9 +125,11 @@ public class ProxyServlet extends HttpServlet {
             // only while that node is in rotation; otherwise the request is routed by its goal.
             chosen = router.pinnedNode(ex.uid).filter(NodeRecord::healthy)
                     .or(() -> router.sessionNode(ex.sessionId).filter(NodeRecord::healthy));
+            chosen.ifPresent(n -> n.begin(ex.serviceClass.name()));
         }
         if (chosen.isEmpty()) {
-            chosen = router.selector().select(nodes, ex.serviceClass, exclude, router.nanoTime());
+            // Chosen and counted in flight in one step (admission is checked against the count).
+            chosen = router.selector().admit(nodes, ex.serviceClass, exclude, router.nanoTime());
             if (chosen.isPresent() && ex.sessionId != null) {
                 router.rememberSession(ex.sessionId, chosen.get());
             }
@@ -148,11 +150,11 @@ public class ProxyServlet extends HttpServlet {
         try {
             request = buildRequest(ex, node);
         } catch (IllegalArgumentException e) {
+            node.cancel(ex.serviceClass.name());
             fail(ex, 400, "request cannot be forwarded: " + e.getMessage());
             return;
         }
         long start = router.nanoTime();
-        node.begin(ex.serviceClass.name());
         request.send(new Response.Listener() {
             @Override
             public void onHeaders(Response response) {
