@@ -190,7 +190,7 @@ class ReplicationTest {
         randomTransactions(new Random(7), 60);
         Thread.sleep(500);
         assertEquals(contents("master"), contents("replica-1"), "the live replica keeps up");
-        assertTrue(pendingChanges() > 0, "changes wait on the master for the missing replica");
+        assertTrue(pendingChanges("master") > 0, "changes wait on the master for the missing replica");
 
         databases.restart("derby-replica-2", Duration.ofMinutes(1));
         awaitConverged();
@@ -334,6 +334,96 @@ class ReplicationTest {
         assertEquals(contents("master"), contents("replica-2"));
     }
 
+    @Test
+    @Order(11)
+    void shouldLetAReplicaThatHoldsWhatThePromotedOneHeldFollowItWithoutACopy() throws Exception {
+        databases.kill(Cluster.REPLICATION_AGENT);
+        DerbyDialect dialect = new DerbyDialect();
+        Map<String, ReplicationAgent.ConnectionFactory> replicas = Map.of("replica-1", () -> open("replica-1"),
+                "replica-2", () -> open("replica-2"), "replica-3", () -> open("replica-3"));
+        agent = ReplicationAgent.derby(() -> open("master"), replicas, TABLES, SMALL_READS, 1, (r, w) -> { });
+        agent.start(Duration.ofMillis(20));
+        awaitConverged();
+        long held;
+        try (Connection open = open("master"); Connection writer = open("master")) {
+            // An open transaction holds every low mark where it began, so the transactions that
+            // commit after it are applied above the low marks (QOS_APPLIED).
+            open.setAutoCommit(false);
+            update(open, "INSERT INTO ENTRY (ACCOUNT_ID, CODE, AMOUNT, NOTE) VALUES (?, ?, ?, ?)", 8_000L, "open", 1, "held");
+            update(writer, "INSERT INTO ACCOUNT (ID, OWNER) VALUES (?, ?)", 8_001L, "t1");
+            awaitRow(List.of("replica-1", "replica-2", "replica-3"), 8_001L);
+            databases.kill("derby-replica-3");
+            update(writer, "INSERT INTO ACCOUNT (ID, OWNER) VALUES (?, ?)", 8_002L, "t2");
+            awaitRow(List.of("replica-1", "replica-2"), 8_002L);
+            agent.close();
+            agent = null;
+            open.rollback();
+            databases.restart("derby-replica-3", Duration.ofMinutes(1));
+            Map<String, Set<String>> applied = new java.util.TreeMap<>();
+            Set<Long> lows = new java.util.HashSet<>();
+            for (String r : replicas.keySet()) {
+                try (Connection c = open(r)) {
+                    long low = dialect.lowMark(c).orElseThrow();
+                    lows.add(low);
+                    applied.put(r, dialect.appliedFrom(c, low));
+                }
+            }
+            assertEquals(1, lows.size(), "the three replicas stopped at one low mark: " + lows);
+            held = lows.iterator().next();
+            assertEquals(2, applied.get("replica-1").size(), "t1 and t2 applied above it: " + applied);
+            assertEquals(applied.get("replica-1"), applied.get("replica-2"));
+            assertEquals(1, applied.get("replica-3").size(), "replica-3 has t1 only: " + applied);
+        }
+        // A row that only a copy would remove: replica-2 must keep it, replica-3 must not.
+        for (String r : List.of("replica-2", "replica-3")) {
+            try (Connection c = open(r)) {
+                update(c, "INSERT INTO ACCOUNT (ID, OWNER) VALUES (?, ?)", 8_100L, "only here");
+            }
+        }
+        ReplicationAgent.Epoch two = new ReplicationAgent.Epoch(2, "replica-1", held);
+        try (Connection c = open("replica-1")) {
+            ReplicationAgent.promote(c, dialect, TABLES, 2, two);
+        }
+        agent = ReplicationAgent.derby(() -> open("replica-1"),
+                Map.of("replica-2", () -> open("replica-2"), "replica-3", () -> open("replica-3")), TABLES,
+                SMALL_READS, 2, (r, w) -> { }, two, (copy, epoch) -> java.util.OptionalLong.empty());
+        agent.install();
+        agent.start(Duration.ofMillis(20));
+        try (Connection writer = open("replica-1")) {
+            update(writer, "INSERT INTO ACCOUNT (ID, OWNER) VALUES (?, ?)", 8_003L, "after");
+            update(writer, "UPDATE ACCOUNT SET OWNER = ? WHERE ID = ?", "t2, later", 8_002L);
+        }
+        awaitRow(List.of("replica-2", "replica-3"), 8_003L);
+        awaitConverged("replica-1");
+        List<String> expected = contents("replica-1");
+        List<String> second = contents("replica-2");
+        assertTrue(second.removeIf(row -> row.startsWith("ID=8100 ")), "replica-2 was not copied: its own row is still there");
+        assertEquals(expected, second, "replica-2 followed the new master without a copy and holds its data");
+        assertEquals(expected, contents("replica-3"), "replica-3 (t2 missing) was copied afresh");
+        assertEquals(rowIds("replica-1"), rowIds("replica-2"));
+    }
+
+    /** Waits until ACCOUNT {@code id} is on every one of {@code copies}. */
+    private static void awaitRow(List<String> copies, long id) throws Exception {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        for (String copy : copies) {
+            while (true) {
+                try (Connection c = open(copy); PreparedStatement p = c.prepareStatement("SELECT 1 FROM ACCOUNT WHERE ID = ?")) {
+                    p.setLong(1, id);
+                    try (ResultSet r = p.executeQuery()) {
+                        if (r.next()) {
+                            break;
+                        }
+                    }
+                } catch (SQLException e) {
+                    // not there yet: a copy under way, or the server starting
+                }
+                assertTrue(System.nanoTime() < deadline, "account " + id + " reached " + copy + " within 30 s");
+                Thread.sleep(50);
+            }
+        }
+    }
+
     /** Row identifier to primary key (as text) of every ACCOUNT row on {@code copy}. */
     private static Map<Long, String> rowIds(String copy) throws SQLException {
         Map<Long, String> ids = new java.util.TreeMap<>();
@@ -426,16 +516,20 @@ class ReplicationTest {
     }
 
     private static void awaitConverged() throws Exception {
+        awaitConverged("master");
+    }
+
+    private static void awaitConverged(String master) throws Exception {
         long deadline = System.nanoTime() + 30_000_000_000L;
-        while (pendingChanges() > 0) {
+        while (pendingChanges(master) > 0) {
             assertTrue(System.nanoTime() < deadline, "every change reached every replica within 30 s");
             Thread.sleep(50);
         }
     }
 
-    private static long pendingChanges() throws SQLException {
+    private static long pendingChanges(String master) throws SQLException {
         long n = 0;
-        try (Connection c = open("master"); Statement s = c.createStatement()) {
+        try (Connection c = open(master); Statement s = c.createStatement()) {
             for (String t : TABLES) {
                 try (ResultSet r = s.executeQuery("SELECT COUNT(*) FROM QOS_CHG_" + t)) {
                     r.next();

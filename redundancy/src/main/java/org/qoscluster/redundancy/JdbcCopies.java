@@ -2,7 +2,6 @@ package org.qoscluster.redundancy;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
@@ -56,18 +55,8 @@ public record JdbcCopies(String database, String user, String password, List<Str
 
     @Override
     public OptionalLong lowMark(Member copy) throws SQLException {
-        try (Connection c = open(copy); Statement s = c.createStatement();
-             ResultSet r = s.executeQuery("SELECT MAX(QOS_LOW) FROM QOS_POSITION")) {
-            if (r.next()) {
-                long low = r.getLong(1);
-                return r.wasNull() ? OptionalLong.empty() : OptionalLong.of(low);
-            }
-            return OptionalLong.empty();
-        } catch (SQLException e) {
-            if (NO_TABLE.equals(e.getSQLState()) || NO_SCHEMA.equals(e.getSQLState())) {
-                return OptionalLong.empty(); // no QOS_POSITION: never a replica
-            }
-            throw e;
+        try (Connection c = open(copy)) {
+            return dialect.lowMark(c);
         }
     }
 

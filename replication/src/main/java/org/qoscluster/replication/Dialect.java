@@ -61,6 +61,24 @@ public interface Dialect {
             throws SQLException;
 
     /**
+     * A replica's low mark ({@code QOS_POSITION}): every change of its master's stream below it is
+     * applied. Empty for a copy that never was a replica.
+     */
+    java.util.OptionalLong lowMark(Connection copy) throws SQLException;
+
+    /**
+     * The transactions a replica applied whose last change is at or above {@code sequence}
+     * ({@code QOS_APPLIED}): with its low mark, they say exactly which changes it holds.
+     */
+    java.util.Set<String> appliedFrom(Connection copy, long sequence) throws SQLException;
+
+    /**
+     * Forgets, in the caller's transaction, which transactions a replica applied: when it starts to
+     * follow a new master whose transaction ids are counted apart (they may equal the old ones).
+     */
+    void forgetApplied(Connection copy) throws SQLException;
+
+    /**
      * Creates the replicated tables (columns and primary key, no foreign keys: the master keeps
      * the data consistent), their row-identifier tables and the position tables on a replica;
      * idempotent. Returns whether the replica still needs its initial copy.

@@ -2,7 +2,6 @@ package org.qoscluster.replication;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
@@ -19,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -124,8 +124,8 @@ public final class ReplicationAgent implements AutoCloseable {
     private final Deque<Dialect.Horizon> history = new ArrayDeque<>();
     private List<TableSpec> tables;
     private long deletedBelow;
-    /** See {@link #masterContinuesPreviousEpoch}; null until asked. */
-    private Boolean masterContinues;
+    /** See {@link #masterAtPromotion}; null until known. */
+    private Optional<Set<String>> masterAtPromotion;
     private static final long SLOW_ROUND_NANOS = 100_000_000L;
     /** Change rows of a table shipped and deleted since the master last purged them. */
     private final Map<String, Long> deletedSinceReclaim = new HashMap<>();
@@ -494,34 +494,20 @@ public final class ReplicationAgent implements AutoCloseable {
     }
 
     /**
-     * Whether this epoch's master had, when promoted, exactly the previous epoch's changes below
-     * this epoch's first sequence: its low mark as a replica is that sequence, and it applied no
-     * transaction above it. Then a replica of the previous epoch with the same position has the
-     * same data, and follows without a copy. Asked once.
+     * What this epoch's master held of the previous epoch when it was promoted, when a replica can
+     * compare: its low mark as a replica is this epoch's first sequence (the coordinator promotes
+     * at the low mark), and these are the transactions it applied at or above it. A replica of the
+     * previous epoch with the same low mark and the same transactions has the same data, and
+     * follows without a copy. Empty when the master was no replica of the previous epoch.
      */
-    private boolean masterContinuesPreviousEpoch() {
-        if (masterContinues == null) {
-            try (PreparedStatement position = master.connection().prepareStatement("SELECT MAX(QOS_LOW) FROM QOS_POSITION");
-                 PreparedStatement above = master.connection().prepareStatement("SELECT COUNT(*) FROM QOS_APPLIED WHERE QOS_LAST_SEQ >= ?")) {
-                masterContinues = epoch.number() > 1 && exactlyBelow(position, above, epoch.firstSequence());
-            } catch (SQLException e) {
-                masterContinues = false; // no position: it never was a replica of the previous epoch
-            }
+    private Optional<Set<String>> masterAtPromotion() throws SQLException {
+        if (masterAtPromotion == null) {
+            Connection c = master.connection();
+            masterAtPromotion = epoch.number() > 1 && dialect.lowMark(c).equals(OptionalLong.of(epoch.firstSequence()))
+                    ? Optional.of(Set.copyOf(dialect.appliedFrom(c, epoch.firstSequence())))
+                    : Optional.empty();
         }
-        return masterContinues;
-    }
-
-    /** Whether a copy's low mark is {@code sequence} and it applied no transaction above it. */
-    private static boolean exactlyBelow(PreparedStatement position, PreparedStatement above, long sequence) throws SQLException {
-        try (ResultSet r = position.executeQuery()) {
-            if (!r.next() || r.getLong(1) != sequence || r.wasNull()) {
-                return false;
-            }
-        }
-        above.setLong(1, sequence);
-        try (ResultSet r = above.executeQuery()) {
-            return r.next() && r.getLong(1) == 0;
-        }
+        return masterAtPromotion;
     }
 
     /** One replica: its connection, its low mark and the transactions it applied above it. */
@@ -556,7 +542,7 @@ public final class ReplicationAgent implements AutoCloseable {
                 }
                 boolean empty = dialect.prepareReplica(c, tables);
                 if (!empty && at.isPresent() && at.get().epoch() == epoch.number() - 1 && !at.get().master().equals(name)
-                        && masterContinuesPreviousEpoch() && carriedOver(c)) {
+                        && masterAtPromotion().isPresent() && carriedOver(c, masterAtPromotion().get())) {
                     LOG.info("replica=" + name + " had exactly what " + epoch.master() + " had when it was promoted: it follows"
                             + " epoch " + epoch.number() + " from change " + epoch.firstSequence() + ", no copy needed");
                     at = dialect.epoch(c);
@@ -566,7 +552,7 @@ public final class ReplicationAgent implements AutoCloseable {
                     // A former master first keeps aside the changes that never reached the group.
                     long was = at.map(Dialect.CopyEpoch::epoch).orElse(0L);
                     long from = tailStart.of(name, was).orElse(0L);
-                    long kept = dialect.setTailAside(c, tables, from, reachedTheGroup(from), was);
+                    long kept = dialect.setTailAside(c, tables, from, reachedTheGroup(from, was), was);
                     if (kept > 0) {
                         LOG.warning("replica=" + name + " was master in epoch " + was + " and holds " + kept
                                 + " change rows that never reached the group (its asynchronous tail): kept in QOS_TAIL_"
@@ -578,21 +564,9 @@ public final class ReplicationAgent implements AutoCloseable {
                     LOG.info("replica=" + name + (empty ? " new" : " from epoch " + was) + ": copy of " + rows
                             + " rows made in epoch " + epoch.number() + "; changes follow");
                 }
-                long persisted;
-                try (PreparedStatement p = c.prepareStatement("SELECT MAX(QOS_LOW) FROM QOS_POSITION");
-                     ResultSet rs = p.executeQuery()) {
-                    rs.next();
-                    persisted = rs.getLong(1);
-                }
+                long persisted = dialect.lowMark(c).orElse(0);
                 appliedAbove.clear();
-                try (PreparedStatement p = c.prepareStatement("SELECT QOS_TX FROM QOS_APPLIED WHERE QOS_LAST_SEQ >= ?")) {
-                    p.setLong(1, persisted);
-                    try (ResultSet rs = p.executeQuery()) {
-                        while (rs.next()) {
-                            appliedAbove.add(rs.getString(1));
-                        }
-                    }
-                }
+                appliedAbove.addAll(dialect.appliedFrom(c, persisted));
                 low = persisted;
                 known = true;
                 reachable = true;
@@ -609,47 +583,45 @@ public final class ReplicationAgent implements AutoCloseable {
          * The transactions this agent's master applied as a replica at or above {@code from}: a
          * returning master's tail starts at the successor's low mark, but these reached the group
          * (a batch can hold a transaction that started above the low mark; see
-         * {@code Changes.commitOrderPrefix}). A copy clears that record, so after several failovers
-         * more may stay in a tail than never reached the group, never less. Empty when the master
-         * has no record.
+         * {@code Changes.commitOrderPrefix}). Only the direct successor of epoch {@code was} knows:
+         * a later master's record is of another master's transactions, whose ids may be equal.
+         * A copy or a carry-over clears the record, so after several failovers more may stay in a
+         * tail than never reached the group, never less. Empty when the master has no record.
          */
-        private Set<String> reachedTheGroup(long from) {
-            Set<String> reached = new HashSet<>();
-            try (PreparedStatement p = master.connection().prepareStatement("SELECT QOS_TX FROM QOS_APPLIED WHERE QOS_LAST_SEQ >= ?")) {
-                p.setLong(1, from);
-                try (ResultSet r = p.executeQuery()) {
-                    while (r.next()) {
-                        reached.add(r.getString(1));
-                    }
-                }
+        private Set<String> reachedTheGroup(long from, long was) {
+            if (epoch.number() != was + 1) {
+                return Set.of();
+            }
+            try {
+                return dialect.appliedFrom(master.connection(), from);
             } catch (SQLException e) {
                 return Set.of(); // no record on the master: the tail stays whole
             }
-            return reached;
         }
 
         /**
          * Makes this replica of the previous epoch a replica of this one without a copy, if it has
-         * exactly the data the master had when it was promoted: every change of the previous epoch
-         * below this epoch's first sequence and none above (its low mark is that sequence and no
-         * transaction is applied above it; {@link #masterContinuesPreviousEpoch} says the same of
-         * the master). One transaction that first takes over the epoch row, the lock every apply
-         * takes first: an agent of the previous epoch applies either before (then the checks see
-         * it) or not at all (its fence fails). Whether it did.
+         * exactly the data the master had when it was promoted ({@code masterHad}, see
+         * {@link #masterAtPromotion}): the same low mark, and the same transactions applied above
+         * it. One transaction that first takes over the epoch row, the lock every apply takes
+         * first: an agent of the previous epoch applies either before (then the checks see it) or
+         * not at all (its fence fails). The replica's record of applied transactions goes: this
+         * master's transaction ids are counted apart from the previous one's. Whether it did.
          */
-        boolean carriedOver(Connection c) throws SQLException {
+        boolean carriedOver(Connection c, Set<String> masterHad) throws SQLException {
             return Link.inTransaction(c, tx -> {
                 try (PreparedStatement epochRow = tx.prepareStatement(
-                        "UPDATE QOS_EPOCH SET QOS_EPOCH = ?, QOS_MASTER = ?, QOS_AT = CURRENT_TIMESTAMP WHERE QOS_EPOCH = ?");
-                     PreparedStatement position = tx.prepareStatement("SELECT MAX(QOS_LOW) FROM QOS_POSITION");
-                     PreparedStatement above = tx.prepareStatement("SELECT COUNT(*) FROM QOS_APPLIED WHERE QOS_LAST_SEQ >= ?")) {
+                        "UPDATE QOS_EPOCH SET QOS_EPOCH = ?, QOS_MASTER = ?, QOS_AT = CURRENT_TIMESTAMP WHERE QOS_EPOCH = ?")) {
                     epochRow.setLong(1, epoch.number());
                     epochRow.setString(2, epoch.master());
                     epochRow.setLong(3, epoch.number() - 1);
-                    if (epochRow.executeUpdate() != 1 || !exactlyBelow(position, above, epoch.firstSequence())) {
+                    if (epochRow.executeUpdate() != 1
+                            || !dialect.lowMark(tx).equals(OptionalLong.of(epoch.firstSequence()))
+                            || !dialect.appliedFrom(tx, epoch.firstSequence()).equals(masterHad)) {
                         tx.rollback();
                         return false;
                     }
+                    dialect.forgetApplied(tx);
                     return true;
                 }
             });

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
@@ -35,6 +36,9 @@ import org.qoscluster.replication.derby.DerbyFunctions;
  */
 public final class DerbyDialect implements Dialect {
 
+    /** Derby's SQL states for a table, and a schema, that does not exist. */
+    private static final String NO_TABLE = "42X05";
+    private static final String NO_SCHEMA = "42Y07";
     private static final String EPOCH_TABLE = "CREATE TABLE QOS_EPOCH (QOS_EPOCH BIGINT NOT NULL, QOS_MASTER VARCHAR(64) NOT NULL,"
             + " QOS_AT TIMESTAMP NOT NULL)";
     /** Derby: "object already exists". */
@@ -316,6 +320,40 @@ public final class DerbyDialect implements Dialect {
         try (Statement s = copy.createStatement();
              ResultSet r = s.executeQuery("SELECT QOS_EPOCH, QOS_MASTER FROM QOS_EPOCH")) {
             return r.next() ? Optional.of(new CopyEpoch(r.getLong(1), r.getString(2))) : Optional.empty();
+        }
+    }
+
+    @Override
+    public OptionalLong lowMark(Connection copy) throws SQLException {
+        try (Statement s = copy.createStatement(); ResultSet r = s.executeQuery("SELECT MAX(QOS_LOW) FROM QOS_POSITION")) {
+            long low = r.next() ? r.getLong(1) : 0;
+            return r.wasNull() ? OptionalLong.empty() : OptionalLong.of(low);
+        } catch (SQLException e) {
+            if (NO_TABLE.equals(e.getSQLState()) || NO_SCHEMA.equals(e.getSQLState())) {
+                return OptionalLong.empty(); // never a replica
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public Set<String> appliedFrom(Connection copy, long sequence) throws SQLException {
+        Set<String> applied = new HashSet<>();
+        try (PreparedStatement p = copy.prepareStatement("SELECT QOS_TX FROM QOS_APPLIED WHERE QOS_LAST_SEQ >= ?")) {
+            p.setLong(1, sequence);
+            try (ResultSet r = p.executeQuery()) {
+                while (r.next()) {
+                    applied.add(r.getString(1));
+                }
+            }
+        }
+        return applied;
+    }
+
+    @Override
+    public void forgetApplied(Connection copy) throws SQLException {
+        try (Statement s = copy.createStatement()) {
+            s.executeUpdate("DELETE FROM QOS_APPLIED");
         }
     }
 
