@@ -3,26 +3,32 @@ package org.qoscluster.store.service;
 import java.util.Locale;
 
 import jakarta.ejb.Stateless;
-import jakarta.inject.Inject;
+import jakarta.ejb.TransactionAttribute;
+import jakarta.ejb.TransactionAttributeType;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.PersistenceContext;
 
 import org.qoscluster.store.domain.Product;
-import org.qoscluster.store.domain.ProductReadWrite;
 import org.qoscluster.store.service.Views.ProductPage;
 import org.qoscluster.store.service.Views.ProductView;
 import org.qoscluster.store.service.Views.Served;
 
 /**
- * Reads the product catalogue, through the products' read-write clone: from this node's replica
- * unless the user has a write it lacks (issue 6).
+ * Reads the product catalogue with the application's own entity manager, as any JPA application
+ * does: {@code Product} is a {@code @ReplicatedEntity}, so its reads outside a transaction go to
+ * this node's replica unless the user has a write it lacks (issue 6; the unit's session
+ * customizer installs the routing). Reading needs no transaction, and a transaction would read
+ * the master.
  */
 @Stateless
+@TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
 public class Catalog {
 
     /** Largest page a client may ask for. */
     public static final int MAX_PAGE = 100;
 
-    @Inject
-    private ProductReadWrite products;
+    @PersistenceContext(unitName = "store")
+    private EntityManager em;
 
     public Served<ProductPage> page(int offset, int limit, String query) {
         if (offset < 0) {
@@ -36,17 +42,17 @@ public class Catalog {
         }
         String like = "%" + (query == null ? "" : query.toLowerCase(Locale.ROOT)
                 .replace("\\", "").replace("%", "").replace("_", "")) + "%";
-        return products.read(em -> {
-            long total = em.createNamedQuery(Product.PAGE_COUNT, Long.class).setParameter("q", like).getSingleResult();
-            var items = em.createNamedQuery(Product.PAGE, Product.class).setParameter("q", like)
-                    .setFirstResult(offset).setMaxResults(limit).getResultList()
-                    .stream().map(ProductView::of).toList();
-            return new Served<>(new ProductPage(total, offset, limit, items), DatabaseIdentity.copyName(em));
-        });
+        long total = em.createNamedQuery(Product.PAGE_COUNT, Long.class).setParameter("q", like).getSingleResult();
+        var items = em.createNamedQuery(Product.PAGE, Product.class).setParameter("q", like)
+                .setFirstResult(offset).setMaxResults(limit).getResultList()
+                .stream().map(ProductView::of).toList();
+        return new Served<>(new ProductPage(total, offset, limit, items), DatabaseIdentity.copyNameOfReads(em));
     }
 
     public Served<ProductView> product(long id) {
-        Served<ProductView> found = products.read(em -> DatabaseIdentity.find(em, Product.class, id, ProductView::of));
+        Product product = em.find(Product.class, id);
+        Served<ProductView> found = new Served<>(product == null ? null : ProductView.of(product),
+                DatabaseIdentity.copyNameOfReads(em));
         if (found.value() == null) {
             throw StoreException.notFound("product " + id + " does not exist");
         }

@@ -5,6 +5,10 @@ import java.util.function.Function;
 import jakarta.ejb.Stateless;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
+import jakarta.persistence.Query;
+
+import org.eclipse.persistence.config.QueryHints;
+import org.qoscluster.clone.eclipselink.ReplicaReads;
 
 import org.qoscluster.store.domain.Product;
 
@@ -15,6 +19,8 @@ import org.qoscluster.store.domain.Product;
  */
 @Stateless
 public class DatabaseIdentity {
+
+    private static final String COPY_NAME = "VALUES SYSCS_UTIL.SYSCS_GET_DATABASE_PROPERTY('qos.copy.name')";
 
     @PersistenceContext(unitName = "store")
     private EntityManager em;
@@ -36,8 +42,19 @@ public class DatabaseIdentity {
 
     /** The name of the copy {@code em} reads, as the copy itself says. */
     static String copyName(EntityManager em) {
-        Object name = em.createNativeQuery("VALUES SYSCS_UTIL.SYSCS_GET_DATABASE_PROPERTY('qos.copy.name')")
-                .getSingleResult();
+        return name(em.createNativeQuery(COPY_NAME));
+    }
+
+    /**
+     * The name of the copy that the store unit's reads of replicated entities go to now: the
+     * same routing as theirs ({@link ReplicaReads}, by query hint), so the same copy.
+     */
+    static String copyNameOfReads(EntityManager em) {
+        return name(em.createNativeQuery(COPY_NAME).setHint(QueryHints.PARTITIONING, ReplicaReads.NAME));
+    }
+
+    private static String name(Query query) {
+        Object name = query.getSingleResult();
         return name == null ? "unlabelled" : name.toString();
     }
 }
