@@ -200,7 +200,7 @@ public record GroupState(long epoch, String master, Phase phase, long firstSeque
 
     /** The master of the epoch before this one, if remembered. */
     public Optional<String> previousMaster() {
-        return history.stream().filter(p -> p.epoch() == epoch).map(Promotion::previous).findFirst();
+        return promotion(epoch).map(Promotion::previous);
     }
 
     /** This epoch, open for writes. */
@@ -210,6 +210,11 @@ public record GroupState(long epoch, String master, Phase phase, long firstSeque
 
     public boolean open() {
         return phase == Phase.OPEN;
+    }
+
+    /** The promotion that began epoch {@code epoch}, if remembered. */
+    public Optional<Promotion> promotion(long epoch) {
+        return history.stream().filter(p -> p.epoch() == epoch).findFirst();
     }
 
     /** The promotion that deposed {@code copy} as master of epoch {@code epoch}, if remembered. */

@@ -54,6 +54,17 @@ final class HazelcastSessionStore implements SessionStore {
         }
     }
 
+    /** The application's redundancy group as published now ({@code qos-group}), empty without one. */
+    static java.util.function.Supplier<java.util.Optional<org.qoscluster.contract.GroupState>> group() {
+        try {
+            HazelcastInstance hz = (HazelcastInstance) new InitialContext().lookup("payara/Hazelcast");
+            IMap<String, String> map = outsideApplication(() -> hz.getMap(org.qoscluster.contract.GroupState.MAP));
+            return () -> org.qoscluster.contract.GroupState.decode(map.get(org.qoscluster.contract.GroupState.DEFAULT_GROUP));
+        } catch (NamingException e) {
+            throw new IllegalStateException("synchronous mode needs Payara's Hazelcast at JNDI payara/Hazelcast", e);
+        }
+    }
+
     static HazelcastSessionStore lookup(SessionSettings settings) {
         HazelcastInstance hz;
         try {

@@ -6,6 +6,7 @@ import java.util.Optional;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
 
+import org.qoscluster.contract.GroupState;
 import org.qoscluster.contract.ReplicaWatermark;
 import org.qoscluster.contract.StateChangeFlag;
 
@@ -16,6 +17,15 @@ import org.qoscluster.contract.StateChangeFlag;
  * available replica with the highest low mark, which therefore has every write acknowledged this
  * way, unless the replicas that had it fail too. Watermarks are published after the replica's
  * commit, so waiting on them is never early.
+ * <p>
+ * Watermarks count only within the epoch the request began in ({@link #epochNow}): a new master's
+ * change sequences start at its own low mark, so they reuse the numbers of whatever the old
+ * master wrote that no replica had, and a watermark of the new epoch passing a write of the old
+ * one says nothing about it. Once the group has moved on, the promotion decides at once: a write
+ * below the next epoch's first sequence was on the new master (acknowledged), any other is not
+ * acknowledged (it went to the old master's tail, or, written during the change, cannot be told
+ * apart from one that did). A planned switchover still draining is waited for: the old master's
+ * changes all reach the new one.
  */
 final class ReplicaCommitWait {
 
@@ -23,28 +33,50 @@ final class ReplicaCommitWait {
     private static final long POLL_MS = 2;
 
     private final Supplier<Map<String, String>> watermarks;
+    private final Supplier<Optional<GroupState>> group;
     private final long timeoutMs;
     private final Clock clock;
 
-    /** @param watermarks every published watermark, by copy ({@link ReplicaWatermark#MAP}) */
-    ReplicaCommitWait(Supplier<Map<String, String>> watermarks, long timeoutMs, Clock clock) {
+    /**
+     * @param watermarks every published watermark, by copy ({@link ReplicaWatermark#MAP})
+     * @param group      the application's redundancy group as published ({@link GroupState#MAP}), empty without one
+     */
+    ReplicaCommitWait(Supplier<Map<String, String>> watermarks, Supplier<Optional<GroupState>> group, long timeoutMs,
+                      Clock clock) {
         this.watermarks = watermarks;
+        this.group = group;
         this.timeoutMs = timeoutMs;
         this.clock = clock;
     }
 
-    /** Returns once a replica has {@code write}; fails with {@link SessionStoreException} after the time-out. */
-    void await(Optional<StateChangeFlag> write) {
+    /** The group's epoch now (0 without a group): read when a request begins, before it can write. */
+    long epochNow() {
+        return group.get().map(GroupState::epoch).orElse(0L);
+    }
+
+    /**
+     * Returns once a replica has {@code write}, made by a request that began in epoch
+     * {@code epoch}; fails with {@link SessionStoreException} after the time-out, or at once when
+     * the group changed masters and the write is not on the new one.
+     */
+    void await(Optional<StateChangeFlag> write, long epoch) {
         if (write.isEmpty()) {
             return;
         }
         long sequence = write.get().sequence();
         long start = clock.millis();
         while (true) {
-            for (String value : watermarks.get().values()) {
-                if (ReplicaWatermark.decode(value).map(w -> w.covers(sequence)).orElse(false)) {
+            Optional<Boolean> decided = afterMasterChange(sequence, epoch);
+            if (decided.isPresent()) {
+                if (decided.get()) {
                     return;
                 }
+                LOG.warning("write " + sequence + " of epoch " + epoch + " is not on the new master; not acknowledging it");
+                throw SessionStoreException.notReplicated("the master changed before a replica had the write"
+                        + " (synchronous mode): it is not acknowledged, and it is not in the group unless written again");
+            }
+            if (covered(sequence) && epochNow() == epoch) {
+                return; // the epoch read after the watermarks: they were of the request's epoch
             }
             if (clock.millis() - start >= timeoutMs) {
                 LOG.warning("write " + sequence + " is on no replica after " + timeoutMs + " ms; not acknowledging it");
@@ -58,5 +90,30 @@ final class ReplicaCommitWait {
                 throw new SessionStoreException("interrupted while waiting for a replica to have the write", e);
             }
         }
+    }
+
+    private boolean covered(long sequence) {
+        for (String value : watermarks.get().values()) {
+            if (ReplicaWatermark.decode(value).map(w -> w.covers(sequence)).orElse(false)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Empty while the group is still in {@code epoch} (or has none, or is draining into the next
+     * one); else whether the write is on the master that followed.
+     */
+    private Optional<Boolean> afterMasterChange(long sequence, long epoch) {
+        Optional<GroupState> now = group.get();
+        if (epoch == 0 || now.isEmpty() || now.get().epoch() <= epoch) {
+            return Optional.empty();
+        }
+        GroupState g = now.get();
+        if (g.epoch() == epoch + 1 && g.phase() == GroupState.Phase.DRAINING) {
+            return Optional.empty();
+        }
+        return Optional.of(g.promotion(epoch + 1).map(p -> sequence < p.fromSequence()).orElse(false));
     }
 }

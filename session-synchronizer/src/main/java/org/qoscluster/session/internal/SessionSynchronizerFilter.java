@@ -62,7 +62,8 @@ public final class SessionSynchronizerFilter implements Filter {
         uids = new UidCookie(settings.uidKey(), new SecureRandom());
         clock = Clock.systemUTC();
         if (settings.synchronous()) {
-            replicated = new ReplicaCommitWait(HazelcastSessionStore.watermarks(), settings.syncTimeoutMs(), clock);
+            replicated = new ReplicaCommitWait(HazelcastSessionStore.watermarks(), HazelcastSessionStore.group(),
+                    settings.syncTimeoutMs(), clock);
             LOG.info("node=" + settings.node() + " synchronous mode: a request that wrote answers once a replica has"
                     + " its write (time-out " + settings.syncTimeoutMs() + " ms)");
         }
@@ -155,10 +156,13 @@ public final class SessionSynchronizerFilter implements Filter {
         private final SessionContext context;
         private volatile SessionStoreException failure;
         private volatile boolean awaited;
+        /** The group's epoch when the request began, before it could write (synchronous mode). */
+        private final long epoch;
 
         Outcome(RequestSession session, SessionContext context) {
             this.session = session;
             this.context = context;
+            this.epoch = replicated == null ? 0 : replicated.epochNow();
         }
 
         void storeBeforeCommit() {
@@ -175,7 +179,7 @@ public final class SessionSynchronizerFilter implements Filter {
         private void awaitReplica() {
             if (replicated != null && !awaited) {
                 awaited = true;
-                replicated.await(context.recordedWrite());
+                replicated.await(context.recordedWrite(), epoch);
             }
         }
 

@@ -4,18 +4,28 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.Test;
+import org.qoscluster.contract.GroupState;
 import org.qoscluster.contract.ReplicaWatermark;
 import org.qoscluster.contract.StateChangeFlag;
 
 class ReplicaCommitWaitTest {
 
     private final Map<String, String> published = new ConcurrentHashMap<>();
-    private final ReplicaCommitWait wait = new ReplicaCommitWait(() -> Map.copyOf(published), 300, Clock.systemUTC());
+    private final AtomicReference<GroupState> group = new AtomicReference<>();
+    private final ReplicaCommitWait wait = new ReplicaCommitWait(() -> Map.copyOf(published),
+            () -> Optional.ofNullable(group.get()), 300, Clock.systemUTC());
+
+    private static GroupState epochOne() {
+        return GroupState.initial("master", List.of(new GroupState.Member("master", "127.0.0.1", 1527, 1),
+                new GroupState.Member("replica-1", "127.0.0.1", 1528, 2)), 0);
+    }
 
     private static Optional<StateChangeFlag> write(long sequence) {
         return Optional.of(new StateChangeFlag("node-1", sequence, 0));
@@ -23,10 +33,10 @@ class ReplicaCommitWaitTest {
 
     @Test
     void answersAtOnceWhenTheRequestWroteNothingOrOneReplicaHasTheWrite() {
-        wait.await(Optional.empty());
+        wait.await(Optional.empty(), 0);
         published.put("replica-1", new ReplicaWatermark(100, 0, 0).encode());
         published.put("replica-2", new ReplicaWatermark(200, 0, 0).encode());
-        wait.await(write(150)); // replica-2 has it, replica-1 not yet: one is enough
+        wait.await(write(150), 0); // replica-2 has it, replica-1 not yet: one is enough
     }
 
     @Test
@@ -42,7 +52,7 @@ class ReplicaCommitWaitTest {
         });
         later.start();
         long t0 = System.nanoTime();
-        wait.await(write(150));
+        wait.await(write(150), 0);
         assertTrue(System.nanoTime() - t0 >= 80_000_000L, "it waited for the watermark to pass the write");
         later.join();
     }
@@ -51,8 +61,51 @@ class ReplicaCommitWaitTest {
     void refusesToAcknowledgeAWriteNoReplicaHasInTime() {
         published.put("replica-1", new ReplicaWatermark(150, 0, 0).encode()); // covers below 150 only
         published.put("replica-2", "garbage");
-        SessionStoreException e = assertThrows(SessionStoreException.class, () -> wait.await(write(150)));
+        SessionStoreException e = assertThrows(SessionStoreException.class, () -> wait.await(write(150), 0));
         assertTrue(e.notReplicated());
         assertTrue(e.getMessage().contains("no replica has it after 300 ms"), e.getMessage());
+    }
+
+    @Test
+    void refusesAtOnceAWriteTheOldMasterKeptWhenTheGroupFailsOverAndNewWatermarksPassItsNumber() {
+        group.set(epochOne());
+        long epoch = wait.epochNow();
+        // The old master wrote 150 and died; replica-1 (low mark 150) became master from 150 on,
+        // and its own writes, numbered from 150, reached a replica: a watermark of the new epoch
+        // passes 150, yet write 150 of epoch 1 is lost.
+        group.set(epochOne().promoting("replica-1", 150, 0).opened(0));
+        published.put("replica-2", new ReplicaWatermark(400, 0, 0).encode());
+        long t0 = System.nanoTime();
+        SessionStoreException e = assertThrows(SessionStoreException.class, () -> wait.await(write(150), epoch));
+        assertTrue(e.notReplicated() && e.getMessage().contains("the master changed"), e.getMessage());
+        assertTrue(System.nanoTime() - t0 < 200_000_000L, "decided at once, not after the time-out");
+    }
+
+    @Test
+    void acknowledgesAWriteTheNewMasterHadWhenItWasPromoted() {
+        group.set(epochOne());
+        long epoch = wait.epochNow();
+        group.set(epochOne().promoting("replica-1", 151, 0)); // replica-1 had everything below 151
+        wait.await(write(150), epoch);
+    }
+
+    @Test
+    void waitsForASwitchoverToDrainAndAcknowledgesWhatItCarried() throws Exception {
+        group.set(epochOne());
+        long epoch = wait.epochNow();
+        group.set(epochOne().draining("replica-1", 0));
+        Thread later = new Thread(() -> {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                return;
+            }
+            group.set(group.get().drained(151, 0));
+        });
+        later.start();
+        long t0 = System.nanoTime();
+        wait.await(write(150), epoch);
+        assertTrue(System.nanoTime() - t0 >= 80_000_000L, "it waited for the drain");
+        later.join();
     }
 }
