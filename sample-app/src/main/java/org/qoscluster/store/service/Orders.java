@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Map;
 
 import jakarta.ejb.Stateless;
+import jakarta.ejb.TransactionAttribute;
+import jakarta.ejb.TransactionAttributeType;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
@@ -31,7 +33,7 @@ public class Orders {
     @Inject
     private Clock clock;
 
-    /** Writes record the user's state change; history reads go to a replica when it has them. */
+    /** Checkout writes through the orders' read-write clone, which records the user's state change. */
     @Inject
     private CustomerOrderReadWrite orderClone;
 
@@ -68,11 +70,16 @@ public class Orders {
         return OrderView.of(order);
     }
 
-    /** The customer's orders: from this node's replica unless the user has a write it lacks. */
+    /**
+     * The customer's orders, read with the application's own entity manager outside a transaction:
+     * from this node's replica unless the user has a write it lacks (the unit's routing).
+     */
+    @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
     public Served<List<OrderView>> history(long customerId) {
-        return orderClone.read(e -> new Served<>(e.createNamedQuery(CustomerOrder.BY_CUSTOMER, CustomerOrder.class)
+        List<OrderView> orders = em.createNamedQuery(CustomerOrder.BY_CUSTOMER, CustomerOrder.class)
                 .setParameter("customer", customerId).getResultList()
-                .stream().map(OrderView::of).toList(), DatabaseIdentity.copyName(e)));
+                .stream().map(OrderView::of).toList();
+        return new Served<>(orders, DatabaseIdentity.copyNameOfReads(em));
     }
 
     /** The cart with current names and prices. */
