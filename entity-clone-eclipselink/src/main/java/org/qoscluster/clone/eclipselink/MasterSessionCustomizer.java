@@ -13,9 +13,6 @@ import org.eclipse.persistence.sessions.Session;
  * request caught by it then goes on within {@value #DELAY_MS} ms of the new master taking writes,
  * instead of waiting 5 s or failing. Each attempt is one connection attempt to the node's own
  * write path, cheap to repeat.
- * <p>
- * It also routes the reads of the unit's replicated entities ({@link ReplicaReads}): outside a
- * transaction they go to the unit's {@code replica} connection pool when the user may read there.
  */
 public class MasterSessionCustomizer implements SessionCustomizer {
 
@@ -28,6 +25,5 @@ public class MasterSessionCustomizer implements SessionCustomizer {
             login.setQueryRetryAttemptCount(ATTEMPTS);
             login.setDelayBetweenConnectionAttempts(DELAY_MS);
         }
-        ReplicaReads.install(session);
     }
 }

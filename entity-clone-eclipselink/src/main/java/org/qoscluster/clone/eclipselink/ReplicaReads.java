@@ -5,17 +5,14 @@ import java.util.List;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
-import org.eclipse.persistence.descriptors.ClassDescriptor;
 import org.eclipse.persistence.descriptors.partitioning.PartitioningPolicy;
 import org.eclipse.persistence.internal.databaseaccess.Accessor;
 import org.eclipse.persistence.internal.sessions.AbstractRecord;
 import org.eclipse.persistence.internal.sessions.AbstractSession;
 import org.eclipse.persistence.queries.DatabaseQuery;
-import org.eclipse.persistence.sessions.Session;
 import org.eclipse.persistence.sessions.server.ServerSession;
 import org.eclipse.persistence.transaction.AbstractTransactionController;
 import org.qoscluster.clone.ReadRouting;
-import org.qoscluster.clone.ReplicatedEntity;
 
 /**
  * Read/write split under the application's own entity manager (M8): a read of a
@@ -24,9 +21,13 @@ import org.qoscluster.clone.ReplicatedEntity;
  * this user; everything else (writes, reads inside a transaction, entities that do not replicate,
  * a user whose write the replica lacks) goes where it always went, the unit's own data source.
  * <p>
- * The unit names its replica pool in {@code persistence.xml}:
+ * The clone generator writes the wiring: per master unit a mapping file
+ * ({@code META-INF/qos-replica-reads-UNIT.xml}) that declares this policy under {@value #NAME}
+ * and puts the unit's {@code @ReplicatedEntity} classes under it. The unit lists that file and
+ * names its replica pool in {@code persistence.xml}:
+ * {@code <mapping-file>META-INF/qos-replica-reads-store.xml</mapping-file>} and
  * {@code <property name="eclipselink.connection-pool.replica.nonJtaDataSource" value="jdbc/qos/replica"/>}.
- * A unit without one reads everything from its own data source.
+ * A unit without the pool reads everything from its own data source.
  * <p>
  * EclipseLink asks the policy for every query its server session runs, that is every read outside
  * a database transaction; a client session in a transaction asks it too, and is always answered
@@ -50,20 +51,6 @@ public final class ReplicaReads extends PartitioningPolicy {
 
     public ReplicaReads() {
         setName(NAME);
-    }
-
-    /**
-     * Routes the reads of {@code session}'s replicated entities by this policy and registers it
-     * under {@link #NAME}; what a session customizer calls.
-     */
-    static void install(Session session) {
-        ReplicaReads policy = new ReplicaReads();
-        session.getProject().addPartitioningPolicy(policy);
-        for (ClassDescriptor d : session.getDescriptors().values()) {
-            if (d.getJavaClass() != null && d.getJavaClass().isAnnotationPresent(ReplicatedEntity.class)) {
-                d.setPartitioningPolicy(policy);
-            }
-        }
     }
 
     @Override

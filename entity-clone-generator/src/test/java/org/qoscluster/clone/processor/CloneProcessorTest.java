@@ -129,6 +129,35 @@ class CloneProcessorTest {
     }
 
     @Test
+    void shouldWriteOneMappingFilePerUnitThatPutsItsEntitiesUnderTheReplicaReadPolicy() throws Exception {
+        Result r = compile(Map.of(
+                "Product", HEADER + "@Entity @ReplicatedEntity(unit = \"store\") public class Product { @Id Long id; }\n",
+                "Customer", HEADER + "@Entity @ReplicatedEntity(unit = \"store\") public class Customer { @Id Long id; }\n",
+                "Ledger", HEADER + "@Entity @ReplicatedEntity(unit = \"books\") public class Ledger { @Id Long id; }\n"));
+        assertEquals(List.of(), r.of(Diagnostic.Kind.ERROR), r.describe());
+        org.w3c.dom.Document store = xml(out.resolve("classes").resolve(CloneProcessor.mappingFile("store")));
+        assertEquals("http://www.eclipse.org/eclipselink/xsds/persistence/orm", store.getDocumentElement().getNamespaceURI());
+        org.w3c.dom.Element policy = (org.w3c.dom.Element) store.getElementsByTagName("partitioning").item(0);
+        assertEquals("qos-replica-reads", policy.getAttribute("name"));
+        assertEquals("org.qoscluster.clone.eclipselink.ReplicaReads", policy.getAttribute("class"));
+        List<String> entities = new ArrayList<>();
+        org.w3c.dom.NodeList list = store.getElementsByTagName("entity");
+        for (int i = 0; i < list.getLength(); i++) {
+            org.w3c.dom.Element e = (org.w3c.dom.Element) list.item(i);
+            entities.add(e.getAttribute("class") + " " + e.getElementsByTagName("partitioned").item(0).getTextContent());
+        }
+        assertEquals(List.of("shop.Customer qos-replica-reads", "shop.Product qos-replica-reads"), entities);
+        org.w3c.dom.Document books = xml(out.resolve("classes").resolve(CloneProcessor.mappingFile("books")));
+        assertEquals(1, books.getElementsByTagName("entity").getLength(), "each unit lists its own entities");
+    }
+
+    private static org.w3c.dom.Document xml(Path file) throws Exception {
+        javax.xml.parsers.DocumentBuilderFactory f = javax.xml.parsers.DocumentBuilderFactory.newInstance();
+        f.setNamespaceAware(true);
+        return f.newDocumentBuilder().parse(file.toFile());
+    }
+
+    @Test
     void shouldTakeTheIdFromAnIdClassAnEmbeddedIdAMappedSuperclassAndBoxAPrimitive() throws IOException {
         Result r = compile(Map.of(
                 "Base", HEADER + "@MappedSuperclass public abstract class Base { @Id protected long id; }\n",
