@@ -178,9 +178,13 @@ public final class DerbyDialect implements Dialect {
         } finally {
             master.setAutoCommit(auto);
         }
+        List<TableSpec> empty = new ArrayList<>();
         for (TableSpec t : created) {
-            warmUp(master, t);
+            if (!warmUp(master, t)) {
+                empty.add(t);
+            }
         }
+        warmUpEmpty(master, empty);
     }
 
     /**
@@ -192,7 +196,7 @@ public final class DerbyDialect implements Dialect {
      * Uses a row of the table (updated to itself, deleted, inserted back): a table with no row, or
      * whose row others reference, stays cold for the operations it could not try.
      */
-    private void warmUp(Connection master, TableSpec t) throws SQLException {
+    private boolean warmUp(Connection master, TableSpec t) throws SQLException {
         boolean auto = master.getAutoCommit();
         master.setAutoCommit(false);
         String cols = t.columnNames().stream().map(this::quote).collect(Collectors.joining(", "));
@@ -202,7 +206,7 @@ public final class DerbyDialect implements Dialect {
             List<Object> row = new ArrayList<>();
             try (ResultSet r = s.executeQuery("SELECT " + cols + " FROM " + quote(t.name()))) {
                 if (!r.next()) {
-                    return;
+                    return false;
                 }
                 for (int i = 1; i <= t.columnNames().size(); i++) {
                     row.add(r.getObject(i));
@@ -228,6 +232,135 @@ public final class DerbyDialect implements Dialect {
             master.rollback();
             master.setAutoCommit(auto);
         }
+        return true;
+    }
+
+    /**
+     * Fires the new triggers of tables with no row, with a made-up row per table, inserted,
+     * updated to itself and deleted in one transaction that is rolled back. Each CREATE TRIGGER
+     * on a table marks the table's earlier triggers invalid (seen in {@code SYS.SYSSTATEMENTS}),
+     * a statement that touches no row does not recompile them, and a trigger that fires is
+     * recompiled for good, even when its transaction rolls back: without this the first
+     * concurrent writers of an empty table compiled them and failed ("too much contention on
+     * sequence", lock time-outs). A foreign key takes its values from a row of the parent table,
+     * made-up or real, so parents go first; identity columns get given values, so no generated
+     * key is used up (a column that refuses them, GENERATED ALWAYS, leaves its table cold, as
+     * does any value a constraint refuses).
+     */
+    private void warmUpEmpty(Connection master, List<TableSpec> tables) throws SQLException {
+        if (tables.isEmpty()) {
+            return;
+        }
+        boolean auto = master.getAutoCommit();
+        master.setAutoCommit(false);
+        List<TableSpec> inserted = new ArrayList<>();
+        Map<TableSpec, List<Object>> keys = new java.util.HashMap<>();
+        try {
+            List<TableSpec> waiting = new ArrayList<>(tables);
+            boolean progress = true;
+            while (progress && !waiting.isEmpty()) {
+                progress = false;
+                for (java.util.Iterator<TableSpec> it = waiting.iterator(); it.hasNext(); ) {
+                    TableSpec t = it.next();
+                    Optional<List<Object>> row = madeUpRow(master, t);
+                    if (row.isEmpty()) {
+                        continue; // a parent without a row yet: maybe after another pass
+                    }
+                    it.remove();
+                    progress = true;
+                    try (PreparedStatement i = master.prepareStatement(Changes.insert(this, t.name(), t.columnNames()))) {
+                        Changes.bind(i, 1, row.get());
+                        i.executeUpdate();
+                    } catch (SQLException refused) {
+                        continue; // a constraint, or a GENERATED ALWAYS column: this table stays cold
+                    }
+                    inserted.add(t);
+                    keys.put(t, t.primaryKey().stream().map(k -> row.get().get(t.columnNames().indexOf(k))).toList());
+                }
+            }
+            for (TableSpec t : inserted) {
+                try (PreparedStatement u = master.prepareStatement("UPDATE " + quote(t.name()) + " SET "
+                        + t.primaryKey().stream().map(k -> quote(k) + " = " + quote(k)).collect(Collectors.joining(", "))
+                        + " WHERE " + Changes.keyWhere(this, t))) {
+                    Changes.bind(u, 1, keys.get(t));
+                    u.executeUpdate();
+                } catch (SQLException e) {
+                    // the update trigger stays cold
+                }
+            }
+            for (int k = inserted.size() - 1; k >= 0; k--) {
+                TableSpec t = inserted.get(k);
+                try (PreparedStatement d = master.prepareStatement("DELETE FROM " + quote(t.name()) + " WHERE "
+                        + Changes.keyWhere(this, t))) {
+                    Changes.bind(d, 1, keys.get(t));
+                    d.executeUpdate();
+                } catch (SQLException e) {
+                    // the delete trigger stays cold
+                }
+            }
+        } finally {
+            master.rollback();
+            master.setAutoCommit(auto);
+        }
+    }
+
+    /**
+     * A row for {@code t} that its column types accept, its foreign keys taken from a row of each
+     * parent; empty when a parent has no row.
+     */
+    private Optional<List<Object>> madeUpRow(Connection master, TableSpec t) throws SQLException {
+        Map<String, Object> values = new java.util.HashMap<>();
+        Map<String, List<String[]>> foreign = new java.util.LinkedHashMap<>();
+        try (ResultSet r = master.getMetaData().getImportedKeys(null, master.getSchema(), t.name())) {
+            while (r.next()) {
+                foreign.computeIfAbsent(r.getString("FK_NAME") + "/" + r.getString("PKTABLE_NAME"), f -> new ArrayList<>())
+                        .add(new String[] {r.getString("FKCOLUMN_NAME"), r.getString("PKCOLUMN_NAME")});
+            }
+        }
+        for (Map.Entry<String, List<String[]>> fk : foreign.entrySet()) {
+            String parent = fk.getKey().substring(fk.getKey().indexOf('/') + 1);
+            String cols = fk.getValue().stream().map(c -> quote(c[1])).collect(Collectors.joining(", "));
+            try (Statement s = master.createStatement()) {
+                s.setMaxRows(1);
+                try (ResultSet r = s.executeQuery("SELECT " + cols + " FROM " + quote(parent))) {
+                    if (!r.next()) {
+                        return Optional.empty();
+                    }
+                    for (int i = 0; i < fk.getValue().size(); i++) {
+                        values.put(fk.getValue().get(i)[0], r.getObject(i + 1));
+                    }
+                }
+            }
+        }
+        List<Object> row = new ArrayList<>();
+        for (TableSpec.Column c : t.columns()) {
+            row.add(values.containsKey(c.name()) ? values.get(c.name()) : madeUpValue(c.type()));
+        }
+        return Optional.of(row);
+    }
+
+    /** A value of the declared SQL type (the declaration as {@link #describe} reads it). */
+    private static Object madeUpValue(String type) {
+        String t = type.toUpperCase(Locale.ROOT);
+        if (t.contains("FOR BIT DATA") || t.startsWith("BLOB")) {
+            return new byte[] {0};
+        }
+        if (t.startsWith("CHAR") || t.startsWith("VARCHAR") || t.startsWith("LONG VARCHAR") || t.startsWith("CLOB")) {
+            return "q";
+        }
+        if (t.startsWith("TIMESTAMP")) {
+            return new java.sql.Timestamp(0);
+        }
+        if (t.startsWith("DATE")) {
+            return new java.sql.Date(0);
+        }
+        if (t.startsWith("TIME")) {
+            return new java.sql.Time(0);
+        }
+        if (t.startsWith("BOOLEAN")) {
+            return Boolean.FALSE;
+        }
+        return 0; // SMALLINT, INTEGER, BIGINT, DECIMAL, NUMERIC, REAL, DOUBLE, FLOAT
     }
 
 
