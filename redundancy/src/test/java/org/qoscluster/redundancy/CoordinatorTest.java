@@ -338,23 +338,26 @@ class CoordinatorTest {
         assertEquals(s, store.state);
     }
 
+    /** Asks the coordinator {@code kind argument}, lets it take a step with every copy up, and returns its answer. */
+    private String answerTo(Coordinator c, Coordinator.Kind kind, String argument) {
+        store.ask(kind, argument);
+        c.step(ALL_UP);
+        return store.answer();
+    }
+
     @Test
     void refusesToAddANameOrAddressThatIsTakenOrACopyThatDoesNotAnswer() {
         epoch1Replicas(500, 700);
         Coordinator c = coordinator();
-        store.ask(Coordinator.Kind.ADD, "replica-1/127.0.0.1/1530");
-        c.step(ALL_UP);
-        assertTrue(store.answer().startsWith("409 'replica-1' is a member already"), store.answer());
-        store.ask(Coordinator.Kind.ADD, "replica-3/127.0.0.1/1529");
-        c.step(ALL_UP);
-        assertTrue(store.answer().startsWith("409 127.0.0.1:1529 is member replica-2 already"), store.answer());
-        store.ask(Coordinator.Kind.ADD, "replica-3/127.0.0.1/70000");
-        c.step(ALL_UP);
-        assertTrue(store.answer().startsWith("400 ") && store.answer().contains("port 70000"), store.answer());
+        String answer = answerTo(c, Coordinator.Kind.ADD, "replica-1/127.0.0.1/1530");
+        assertTrue(answer.startsWith("409 'replica-1' is a member already"), answer);
+        answer = answerTo(c, Coordinator.Kind.ADD, "replica-3/127.0.0.1/1529");
+        assertTrue(answer.startsWith("409 127.0.0.1:1529 is member replica-2 already"), answer);
+        answer = answerTo(c, Coordinator.Kind.ADD, "replica-3/127.0.0.1/70000");
+        assertTrue(answer.startsWith("400 ") && answer.contains("port 70000"), answer);
         copies.down.add("replica-3");
-        store.ask(Coordinator.Kind.ADD, "replica-3/127.0.0.1/1530");
-        c.step(ALL_UP);
-        assertTrue(store.answer().startsWith("409 no database answers at 127.0.0.1:1530"), store.answer());
+        answer = answerTo(c, Coordinator.Kind.ADD, "replica-3/127.0.0.1/1530");
+        assertTrue(answer.startsWith("409 no database answers at 127.0.0.1:1530"), answer);
         assertEquals(COPIES, store.state.members(), "nothing added");
     }
 
@@ -362,12 +365,10 @@ class CoordinatorTest {
     void removesAReplicaButNeverTheMasterTheLastMemberOrAnUnknownOne() {
         epoch1Replicas(500, 700);
         Coordinator c = coordinator();
-        store.ask(Coordinator.Kind.REMOVE, "replica-9");
-        c.step(ALL_UP);
-        assertTrue(store.answer().startsWith("400 no member 'replica-9'"), store.answer());
-        store.ask(Coordinator.Kind.REMOVE, "master");
-        c.step(ALL_UP);
-        assertTrue(store.answer().startsWith("409 master is the master: switch over"), store.answer());
+        String answer = answerTo(c, Coordinator.Kind.REMOVE, "replica-9");
+        assertTrue(answer.startsWith("400 no member 'replica-9'"), answer);
+        answer = answerTo(c, Coordinator.Kind.REMOVE, "master");
+        assertTrue(answer.startsWith("409 master is the master: switch over"), answer);
         store.ask(Coordinator.Kind.REMOVE, "replica-2");
         GroupState s = c.step(ALL_UP).orElseThrow();
         assertTrue(store.answer().startsWith("200 "), store.answer());
@@ -386,17 +387,15 @@ class CoordinatorTest {
         Coordinator c = coordinator();
         store.ask(Coordinator.Kind.STOP, "");
         assertTrue(c.step(ALL_UP).orElseThrow().stopped());
-        store.ask(Coordinator.Kind.STOP, "");
-        c.step(ALL_UP);
-        assertTrue(store.answer().startsWith("409 the group is stopped already"), store.answer());
+        String answer = answerTo(c, Coordinator.Kind.STOP, "");
+        assertTrue(answer.startsWith("409 the group is stopped already"), answer);
         for (int i = 0; i < 5; i++) {
             now[0] += 500;
             assertEquals("master", c.step(masterDown()).orElseThrow().master(), "no failover while stopped");
         }
         assertTrue(copies.promoted.isEmpty());
-        store.ask(Coordinator.Kind.SWITCHOVER, "replica-1");
-        c.step(ALL_UP);
-        assertTrue(store.answer().startsWith("409 the group is stopped"), store.answer());
+        answer = answerTo(c, Coordinator.Kind.SWITCHOVER, "replica-1");
+        assertTrue(answer.startsWith("409 the group is stopped"), answer);
         store.ask(Coordinator.Kind.START, "");
         assertFalse(c.step(masterDown()).orElseThrow().stopped());
         GroupState s = c.step(masterDown()).orElseThrow();

@@ -189,10 +189,11 @@ public final class DerbyDialect implements Dialect {
 
     /**
      * Fires new triggers once in a transaction that is rolled back (only new ones: it takes row
-     * locks, and an agent restart must not wait on the application's open transactions). Derby compiles a trigger's
-     * action on its first firing, inside the firing transaction, writing its catalogue; several
-     * writers firing a new trigger at once then deadlock on the catalogue or fail with "too much
-     * contention on sequence" (reproduced with 8 writers; none once the triggers had fired once).
+     * locks, and an agent restart must not wait on the application's open transactions). Derby
+     * recompiles a trigger's action that later DDL invalidated (see {@link #warmUpEmpty}) on its
+     * next firing, inside the firing transaction, writing its catalogue; several writers firing
+     * it at once then deadlock on the catalogue or fail with "too much contention on sequence"
+     * (reproduced with 8 writers; none once the triggers had fired once).
      * Uses a row of the table (updated to itself, deleted, inserted back): a table with no row, or
      * whose row others reference, stays cold for the operations it could not try.
      */
@@ -212,19 +213,11 @@ public final class DerbyDialect implements Dialect {
                     row.add(r.getObject(i));
                 }
             }
-            List<Object> key = t.primaryKey().stream().map(k -> row.get(t.columnNames().indexOf(k))).toList();
-            try (PreparedStatement u = master.prepareStatement("UPDATE " + quote(t.name()) + " SET "
-                    + t.primaryKey().stream().map(k -> quote(k) + " = " + quote(k)).collect(Collectors.joining(", "))
-                    + " WHERE " + where)) {
-                Changes.bind(u, 1, key);
-                u.executeUpdate();
-            }
-            try (PreparedStatement d = master.prepareStatement("DELETE FROM " + quote(t.name()) + " WHERE " + where);
-                 PreparedStatement i = master.prepareStatement(Changes.insert(this, t.name(), t.columnNames()))) {
-                Changes.bind(d, 1, key);
-                d.executeUpdate();
-                Changes.bind(i, 1, row);
-                i.executeUpdate();
+            List<Object> key = keyOf(t, row);
+            run(master, updateToItself(t), key);
+            try {
+                run(master, "DELETE FROM " + quote(t.name()) + " WHERE " + where, key);
+                run(master, Changes.insert(this, t.name(), t.columnNames()), row);
             } catch (SQLException referenced) {
                 // the row is referenced by another table's foreign key: delete and insert stay cold
             }
@@ -268,32 +261,26 @@ public final class DerbyDialect implements Dialect {
                     }
                     it.remove();
                     progress = true;
-                    try (PreparedStatement i = master.prepareStatement(Changes.insert(this, t.name(), t.columnNames()))) {
-                        Changes.bind(i, 1, row.get());
-                        i.executeUpdate();
+                    try {
+                        run(master, Changes.insert(this, t.name(), t.columnNames()), row.get());
                     } catch (SQLException refused) {
                         continue; // a constraint, or a GENERATED ALWAYS column: this table stays cold
                     }
                     inserted.add(t);
-                    keys.put(t, t.primaryKey().stream().map(k -> row.get().get(t.columnNames().indexOf(k))).toList());
+                    keys.put(t, keyOf(t, row.get()));
                 }
             }
             for (TableSpec t : inserted) {
-                try (PreparedStatement u = master.prepareStatement("UPDATE " + quote(t.name()) + " SET "
-                        + t.primaryKey().stream().map(k -> quote(k) + " = " + quote(k)).collect(Collectors.joining(", "))
-                        + " WHERE " + Changes.keyWhere(this, t))) {
-                    Changes.bind(u, 1, keys.get(t));
-                    u.executeUpdate();
+                try {
+                    run(master, updateToItself(t), keys.get(t));
                 } catch (SQLException e) {
                     // the update trigger stays cold
                 }
             }
             for (int k = inserted.size() - 1; k >= 0; k--) {
                 TableSpec t = inserted.get(k);
-                try (PreparedStatement d = master.prepareStatement("DELETE FROM " + quote(t.name()) + " WHERE "
-                        + Changes.keyWhere(this, t))) {
-                    Changes.bind(d, 1, keys.get(t));
-                    d.executeUpdate();
+                try {
+                    run(master, "DELETE FROM " + quote(t.name()) + " WHERE " + Changes.keyWhere(this, t), keys.get(t));
                 } catch (SQLException e) {
                     // the delete trigger stays cold
                 }
@@ -301,6 +288,25 @@ public final class DerbyDialect implements Dialect {
         } finally {
             master.rollback();
             master.setAutoCommit(auto);
+        }
+    }
+
+    /** {@code UPDATE t SET key = key WHERE key = ?}: fires the update trigger, changes nothing. */
+    private String updateToItself(TableSpec t) {
+        return "UPDATE " + quote(t.name()) + " SET "
+                + t.primaryKey().stream().map(k -> quote(k) + " = " + quote(k)).collect(Collectors.joining(", "))
+                + " WHERE " + Changes.keyWhere(this, t);
+    }
+
+    /** The primary key's values in {@code row}, a row of every column of {@code t}. */
+    private static List<Object> keyOf(TableSpec t, List<Object> row) {
+        return t.primaryKey().stream().map(k -> row.get(t.columnNames().indexOf(k))).toList();
+    }
+
+    private static void run(Connection c, String sql, List<Object> values) throws SQLException {
+        try (PreparedStatement p = c.prepareStatement(sql)) {
+            Changes.bind(p, 1, values);
+            p.executeUpdate();
         }
     }
 

@@ -41,25 +41,25 @@ final class HazelcastSessionStore implements SessionStore {
 
     /** Every replica watermark as published now ({@code qos-replica-watermarks}), read from Payara's Hazelcast. */
     static java.util.function.Supplier<java.util.Map<String, String>> watermarks() {
-        try {
-            HazelcastInstance hz = (HazelcastInstance) new InitialContext().lookup("payara/Hazelcast");
-            IMap<String, String> map = outsideApplication(() -> hz.getMap(org.qoscluster.contract.ReplicaWatermark.MAP));
-            return () -> {
-                java.util.Map<String, String> all = new java.util.HashMap<>();
-                map.entrySet().forEach(e -> all.put(e.getKey(), e.getValue()));
-                return all;
-            };
-        } catch (NamingException e) {
-            throw new IllegalStateException("synchronous mode needs Payara's Hazelcast at JNDI payara/Hazelcast", e);
-        }
+        IMap<String, String> map = synchronousModeMap(org.qoscluster.contract.ReplicaWatermark.MAP);
+        return () -> {
+            java.util.Map<String, String> all = new java.util.HashMap<>();
+            map.entrySet().forEach(e -> all.put(e.getKey(), e.getValue()));
+            return all;
+        };
     }
 
     /** The application's redundancy group as published now ({@code qos-group}), empty without one. */
     static java.util.function.Supplier<java.util.Optional<org.qoscluster.contract.GroupState>> group() {
+        IMap<String, String> map = synchronousModeMap(org.qoscluster.contract.GroupState.MAP);
+        return () -> org.qoscluster.contract.GroupState.decode(map.get(org.qoscluster.contract.GroupState.DEFAULT_GROUP));
+    }
+
+    /** A map of Payara's Hazelcast that the synchronous mode reads, made outside the application. */
+    private static IMap<String, String> synchronousModeMap(String name) {
         try {
             HazelcastInstance hz = (HazelcastInstance) new InitialContext().lookup("payara/Hazelcast");
-            IMap<String, String> map = outsideApplication(() -> hz.getMap(org.qoscluster.contract.GroupState.MAP));
-            return () -> org.qoscluster.contract.GroupState.decode(map.get(org.qoscluster.contract.GroupState.DEFAULT_GROUP));
+            return outsideApplication(() -> hz.getMap(name));
         } catch (NamingException e) {
             throw new IllegalStateException("synchronous mode needs Payara's Hazelcast at JNDI payara/Hazelcast", e);
         }
