@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.qoscluster.config.ClusterConfig;
 import org.qoscluster.launcher.Cluster;
+import org.qoscluster.launcher.PartStatus;
 import org.qoscluster.replication.ReplicationAgent;
 
 /**
@@ -35,9 +36,16 @@ import org.qoscluster.replication.ReplicationAgent;
  * per replica (the first 2 s left out) and the worst lag of each second.</li>
  * <li>Master throughput: 4 writers committing small transactions (insert a row, update another)
  * as fast as they can: into a table without capture; into one with capture while the agent is
- * stopped (the triggers' own cost); and again with the agent shipping meanwhile (on this one
- * machine the agent and the replicas take their share of the cores). Ratios against the
- * first.</li>
+ * stopped (the triggers' own cost); and again with the agent shipping meanwhile. Ratios against
+ * the first. On a machine with two cores or more (and {@code taskset}), the master's Derby
+ * server runs on the first half of the cores and the replicas' on the other half during these
+ * runs, as separate machines would: the ratio is then the master's cost of capture and of the
+ * agent's work on it, not the replicas' applies taking the master's cores. The writers and the
+ * agent (this JVM) stay on every core. {@code -Dbench.pin=false} leaves everything on every core.
+ * Besides throughput, the master's CPU time per transaction (its Derby server's, counted until
+ * the agent has shipped the run's transactions): what a master short of CPU would lose. The
+ * three runs take turns, {@code -Dbench.rounds} times (default 2), since the machine's speed
+ * drifts; each round's ratios and the means are printed.</li>
  * <li>Lag again as in 1, warm: right after the throughput runs' backlog (100,000 changes and
  * more) has shipped.</li>
  * </ol>
@@ -87,26 +95,72 @@ public final class ReplicationBenchmark {
                 lag(databases, rate, seconds, "cold (databases and agent just started)");
                 // Not measured: so that the reference (capture off, measured first) is not taken
                 // colder than the others.
-                throughput(databases, PLAIN, WARM_UP_SECONDS);
-                double off = throughput(databases, PLAIN, seconds);
-                agent.close();
-                double triggersOnly = throughput(databases, ROWS, seconds);
-                agent.start(Duration.ofMillis(20));
-                drain(databases);
-                double shipping = throughput(databases, ROWS, seconds);
-                drain(databases);
-                System.out.printf(Locale.ROOT, "%nmaster throughput, 4 writers, %d s each (insert + update per transaction)%n", seconds);
-                System.out.printf(Locale.ROOT, "  capture off (agent idle):          %8.0f transactions/s%n", off);
-                System.out.printf(Locale.ROOT, "  capture on, agent stopped:         %8.0f transactions/s   ratio %.2f (cost %.0f %%)%n",
-                        triggersOnly, triggersOnly / off, 100 * (1 - triggersOnly / off));
-                System.out.printf(Locale.ROOT, "  capture on, agent shipping meanwhile: %5.0f transactions/s   ratio %.2f (cost %.0f %%)%n",
-                        shipping, shipping / off, 100 * (1 - shipping / off));
-                System.out.printf(Locale.ROOT, "  failed transactions in the three runs: %d%n", FAILED.get());
+                String split = pin(databases, true);
+                throughput(databases, PLAIN, WARM_UP_SECONDS, false);
+                int rounds = Integer.getInteger("bench.rounds", 2);
+                System.out.printf(Locale.ROOT, "%nmaster throughput, 4 writers, %d s per figure (insert + update per transaction),"
+                        + " %d rounds of the three runs in turn; %s. CPU: the master's Derby server's time per transaction"
+                        + " (the agent's statements on it included), what a master short of CPU would lose%n", seconds, rounds, split);
+                double[] sums = new double[6];
+                for (int round = 1; round <= rounds; round++) {
+                    Run off = throughput(databases, PLAIN, seconds, false);
+                    agent.close();
+                    Run triggersOnly = throughput(databases, ROWS, seconds, false);
+                    agent.start(Duration.ofMillis(20));
+                    drain(databases);
+                    Run shipping = throughput(databases, ROWS, seconds, true);
+                    System.out.printf(Locale.ROOT, "  round %d%n", round);
+                    print("capture off (agent idle)", off, off);
+                    print("capture on, agent stopped", triggersOnly, off);
+                    print("capture on, agent shipping meanwhile", shipping, off);
+                    int i = 0;
+                    for (Run r : List.of(off, triggersOnly, shipping)) {
+                        sums[i++] += r.perSecond();
+                        sums[i++] += r.cpuMicrosPerTransaction();
+                    }
+                }
+                pin(databases, false);
+                Run off = new Run(sums[0] / rounds, sums[1] / rounds);
+                System.out.printf(Locale.ROOT, "  mean of the rounds%n");
+                print("capture off (agent idle)", off, off);
+                print("capture on, agent stopped", new Run(sums[2] / rounds, sums[3] / rounds), off);
+                print("capture on, agent shipping meanwhile", new Run(sums[4] / rounds, sums[5] / rounds), off);
+                System.out.printf(Locale.ROOT, "  failed transactions in the throughput runs: %d%n", FAILED.get());
                 lag(databases, rate, seconds, "warm (right after the throughput runs' backlog has shipped)");
             } finally {
                 agent.close();
             }
         }
+    }
+
+    /**
+     * With {@code apart}, puts the master's Derby server on the first half of the cores and the
+     * replicas' on the other half (every thread, {@code taskset -a}); without, every one back on
+     * every core. Returns what it did, in words.
+     */
+    private static String pin(Cluster databases, boolean apart) throws Exception {
+        int cores = Runtime.getRuntime().availableProcessors();
+        if (!Boolean.parseBoolean(System.getProperty("bench.pin", "true")) || cores < 2) {
+            return "every process on every core (" + cores + ")";
+        }
+        String masterCores = apart ? "0-" + (cores / 2 - 1) : "0-" + (cores - 1);
+        String replicaCores = apart ? cores / 2 + "-" + (cores - 1) : masterCores;
+        for (PartStatus part : databases.status()) {
+            String on = part.name().equals("derby-master") ? masterCores : replicaCores;
+            int exit;
+            try {
+                exit = new ProcessBuilder("taskset", "-a", "-p", "-c", on, Long.toString(part.pid()))
+                        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+            } catch (java.io.IOException e) {
+                exit = -1; // no taskset
+            }
+            if (exit != 0) {
+                throw new IllegalStateException("taskset could not pin " + part.name() + " (pid " + part.pid()
+                        + ") to cores " + on + "; run with -Dbench.pin=false to leave every process on every core");
+            }
+        }
+        return "master's Derby server on cores " + masterCores + ", the replicas' on " + replicaCores
+                + ", writers and agent on every core";
     }
 
     /** Waits until every captured change has reached every replica. */
@@ -132,7 +186,37 @@ public final class ReplicationBenchmark {
     private static final AtomicLong IDS = new AtomicLong(1_000_000);
     private static final AtomicLong FAILED = new AtomicLong();
 
-    private static double throughput(Cluster databases, String table, int seconds) throws Exception {
+    private static void print(String what, Run r, Run off) {
+        if (r == off) {
+            System.out.printf(Locale.ROOT, "    %-37s %6.0f transactions/s                        %5.1f µs CPU/transaction%n", what + ":",
+                    r.perSecond(), r.cpuMicrosPerTransaction());
+            return;
+        }
+        System.out.printf(Locale.ROOT, "    %-37s %6.0f transactions/s   ratio %.2f (cost %2.0f %%)   %5.1f µs CPU/transaction"
+                        + "   ratio %.2f (cost %2.0f %%)%n", what + ":", r.perSecond(), r.perSecond() / off.perSecond(),
+                100 * (1 - r.perSecond() / off.perSecond()), r.cpuMicrosPerTransaction(),
+                off.cpuMicrosPerTransaction() / r.cpuMicrosPerTransaction(),
+                100 * (1 - off.cpuMicrosPerTransaction() / r.cpuMicrosPerTransaction()));
+    }
+
+    /** A throughput run: committed transactions per second, the master's CPU time per transaction. */
+    private record Run(double perSecond, double cpuMicrosPerTransaction) {
+    }
+
+    /** The CPU time the master's Derby server has used so far (all its threads, user and system). */
+    private static Duration masterCpu(Cluster databases) {
+        long pid = databases.status().stream().filter(p -> p.name().equals("derby-master")).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no derby-master part")).pid();
+        return ProcessHandle.of(pid).flatMap(h -> h.info().totalCpuDuration())
+                .orElseThrow(() -> new IllegalStateException("the CPU time of the master's Derby server (pid " + pid + ") cannot be read"));
+    }
+
+    /**
+     * With {@code drained}, the CPU time is counted until the agent has shipped every transaction
+     * of the run (and deleted its change rows), so it holds all of the agent's work on the master.
+     */
+    private static Run throughput(Cluster databases, String table, int seconds, boolean drained) throws Exception {
+        Duration cpuBefore = masterCpu(databases);
         AtomicBoolean running = new AtomicBoolean(true);
         ExecutorService pool = Executors.newFixedThreadPool(4);
         List<Future<Long>> counts = new ArrayList<>();
@@ -173,7 +257,12 @@ public final class ReplicationBenchmark {
             total += f.get();
         }
         pool.shutdown();
-        return total / ((System.nanoTime() - start) / 1e9);
+        double perSecond = total / ((System.nanoTime() - start) / 1e9);
+        if (drained) {
+            drain(databases);
+        }
+        double cpuMicros = masterCpu(databases).minus(cpuBefore).toNanos() / 1e3;
+        return new Run(perSecond, cpuMicros / Math.max(1, total));
     }
 
     private static void lag(Cluster databases, int rate, int seconds, String when) throws Exception {

@@ -5,11 +5,14 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.logging.Logger;
 
@@ -166,23 +169,57 @@ public final class RowIds {
                     next = Math.min(next, last + 1); // the rest next round
                 }
                 if (!pending.isEmpty()) {
-                    Resolution res;
-                    try {
-                        res = resolve(pending, base, key -> lookup(master, d, t, key));
-                    } catch (Uncheck e) {
-                        throw e.getCause();
-                    }
-                    write(master, d, t, res);
+                    Map<List<Object>, List<Long>> held = lookup(master, d, t, keysOf(pending));
+                    write(master, d, t, resolve(pending, base, key -> held.getOrDefault(key, List.of())));
                 }
             }
             return Math.max(from, Math.min(next, settled));
         });
     }
 
-    private static List<Long> lookup(Link master, Dialect d, TableSpec t, List<Object> key) {
-        try {
-            PreparedStatement p = master.prepare("SELECT QOS_RID FROM " + d.quote(t.rowIdTable()) + " WHERE " + Changes.keyWhere(d, t)
-                    + " ORDER BY QOS_RID");
+    /** Every key {@link #resolve} asks about for {@code changes}: where each change finds or puts its row. */
+    static Set<List<Object>> keysOf(List<Pending> changes) {
+        Set<List<Object>> keys = new LinkedHashSet<>();
+        for (Pending c : changes) {
+            if (c.op() != 'I') {
+                keys.add(c.oldKey());
+            }
+            if (c.op() != 'D') {
+                keys.add(c.newKey());
+            }
+        }
+        return keys;
+    }
+
+    /**
+     * The identifiers {@code keys} hold in the identifier table, in identifier order; a key that
+     * holds none is left out. A one-column key is looked up {@link Chunks#SIZE} keys per statement
+     * (IN list), a composite one key by key.
+     */
+    private static Map<List<Object>, List<Long>> lookup(Link master, Dialect d, TableSpec t, Set<List<Object>> keys)
+            throws SQLException {
+        Map<List<Object>, List<Long>> held = new HashMap<>();
+        if (t.primaryKey().size() == 1) {
+            String select = "SELECT QOS_RID, " + d.quote(t.primaryKey().get(0)) + " FROM " + d.quote(t.rowIdTable())
+                    + " WHERE " + d.quote(t.primaryKey().get(0)) + " IN (";
+            Chunks.each(new ArrayList<>(keys), (n, chunk) -> {
+                PreparedStatement p = master.prepare(select + Chunks.marks(n, "?") + ")");
+                int i = 1;
+                for (List<Object> key : chunk) {
+                    i = Changes.bind(p, i, key);
+                }
+                try (ResultSet r = p.executeQuery()) {
+                    while (r.next()) {
+                        held.computeIfAbsent(List.of(r.getObject(2)), k -> new ArrayList<>()).add(r.getLong(1));
+                    }
+                }
+            });
+            held.values().forEach(Collections::sort);
+            return held;
+        }
+        PreparedStatement p = master.prepare("SELECT QOS_RID FROM " + d.quote(t.rowIdTable()) + " WHERE " + Changes.keyWhere(d, t)
+                + " ORDER BY QOS_RID");
+        for (List<Object> key : keys) {
             Changes.bind(p, 1, key);
             List<Long> rids = new ArrayList<>();
             try (ResultSet r = p.executeQuery()) {
@@ -190,55 +227,60 @@ public final class RowIds {
                     rids.add(r.getLong(1));
                 }
             }
-            return rids;
-        } catch (SQLException e) {
-            throw new Uncheck(e);
+            if (!rids.isEmpty()) {
+                held.put(key, rids);
+            }
         }
+        return held;
     }
 
+    /**
+     * Writes a resolution, {@link Chunks#SIZE} rows per statement: the identifiers into the change
+     * rows (one {@code UPDATE} with a {@code CASE} per chunk), the identifier table's removals
+     * ({@code IN} list) and placements (multi-row {@code VALUES}). Statement by statement, the
+     * agent's work on the master cost more than the capture triggers themselves.
+     */
     private static void write(Link master, Dialect d, TableSpec t, Resolution res) throws SQLException {
-        PreparedStatement mark = master.prepare("UPDATE " + d.quote(t.changeTable()) + " SET QOS_RID = ? WHERE QOS_SEQ = ?");
-        for (Map.Entry<Long, Long> e : res.ridBySeq().entrySet()) {
-            mark.setLong(1, e.getValue());
-            mark.setLong(2, e.getKey());
-            mark.addBatch();
-        }
-        mark.executeBatch();
-        if (!res.remove().isEmpty()) {
-            PreparedStatement remove = master.prepare("DELETE FROM " + d.quote(t.rowIdTable()) + " WHERE QOS_RID = ?");
-            for (long rid : res.remove()) {
-                remove.setLong(1, rid);
-                remove.addBatch();
+        String update = "UPDATE " + d.quote(t.changeTable()) + " SET QOS_RID = CASE";
+        Chunks.each(new ArrayList<>(res.ridBySeq().entrySet()), (n, chunk) -> {
+            PreparedStatement mark = master.prepare(update + " WHEN QOS_SEQ = ? THEN CAST(? AS BIGINT)".repeat(n)
+                    + " END WHERE QOS_SEQ IN (" + Chunks.marks(n, "?") + ")");
+            int i = 1;
+            for (Map.Entry<Long, Long> e : chunk) {
+                mark.setLong(i++, e.getKey());
+                mark.setLong(i++, e.getValue());
             }
-            remove.executeBatch();
-        }
-        if (!res.place().isEmpty()) {
-            List<String> withRid = new ArrayList<>();
-            withRid.add("QOS_RID");
-            withRid.addAll(t.primaryKey());
-            PreparedStatement place = master.prepare(Changes.insert(d, t.rowIdTable(), withRid));
-            for (Map.Entry<Long, List<Object>> e : res.place().entrySet()) {
-                place.setLong(1, e.getKey());
-                Changes.bind(place, 2, e.getValue());
-                place.addBatch();
+            for (Map.Entry<Long, Long> e : chunk) {
+                mark.setLong(i++, e.getKey());
             }
-            place.executeBatch();
-        }
+            mark.executeUpdate();
+        });
+        String delete = "DELETE FROM " + d.quote(t.rowIdTable()) + " WHERE QOS_RID IN (";
+        Chunks.each(res.remove(), (n, chunk) -> {
+            PreparedStatement remove = master.prepare(delete + Chunks.marks(n, "?") + ")");
+            for (int i = 0; i < n; i++) {
+                remove.setLong(i + 1, chunk.get(i));
+            }
+            remove.executeUpdate();
+        });
+        List<String> withRid = new ArrayList<>();
+        withRid.add("QOS_RID");
+        withRid.addAll(t.primaryKey());
+        String row = "(" + Chunks.marks(withRid.size(), "?") + ")";
+        String insert = Changes.insert(d, t.rowIdTable(), withRid);
+        String into = insert.substring(0, insert.lastIndexOf(" VALUES ")) + " VALUES ";
+        Chunks.each(new ArrayList<>(res.place().entrySet()), (n, chunk) -> {
+            PreparedStatement place = master.prepare(into + Chunks.marks(n, row));
+            int i = 1;
+            for (Map.Entry<Long, List<Object>> e : chunk) {
+                place.setLong(i++, e.getKey());
+                i = Changes.bind(place, i, e.getValue());
+            }
+            place.executeUpdate();
+        });
     }
 
     private static String cols(Dialect d, List<String> names, String prefix) {
         return String.join(", ", names.stream().map(n -> d.quote(prefix + n)).toList());
-    }
-
-    /** An SQL failure inside a look-up, unwrapped by {@link #identify}. */
-    static final class Uncheck extends RuntimeException {
-        Uncheck(SQLException cause) {
-            super(cause);
-        }
-
-        @Override
-        public synchronized SQLException getCause() {
-            return (SQLException) super.getCause();
-        }
     }
 }

@@ -22,7 +22,10 @@ class RowIdsTest {
     private final Map<Long, List<Object>> table = new TreeMap<>();
 
     private Resolution resolve(Pending... changes) {
+        // identify looks up beforehand the keys keysOf names, and only those: resolve must ask for no other
+        java.util.Set<List<Object>> looked = RowIds.keysOf(List.of(changes));
         Resolution res = RowIds.resolve(List.of(changes), BASE, key -> {
+            assertTrue(looked.contains(key), "resolve asked for key " + key + ", which keysOf does not name: " + looked);
             List<Long> rids = new ArrayList<>();
             table.forEach((rid, k) -> {
                 if (k.equals(key)) {
