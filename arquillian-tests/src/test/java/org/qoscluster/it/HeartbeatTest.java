@@ -93,6 +93,12 @@ class HeartbeatTest {
             // One beat in progress may still have seen it answer: one period more than the bound.
             await("replica-1", MemberStatus.UNAVAILABLE, monitor.detectionBound().plusMillis(200 + 500));
             long tookMs = (System.nanoTime() - stopped) / 1_000_000;
+            // The monitor records a status before it tells the listener: the listener may hear of
+            // it a moment after states() shows it.
+            long heard = System.nanoTime() + 2_000_000_000L;
+            while (!CHANGES.contains("replica-1 UNAVAILABLE") && System.nanoTime() < heard) {
+                Thread.sleep(10);
+            }
             assertTrue(CHANGES.indexOf("replica-1 SUSPECT") >= 0
                     && CHANGES.indexOf("replica-1 SUSPECT") < CHANGES.indexOf("replica-1 UNAVAILABLE"),
                     "suspect before unavailable: " + CHANGES);
