@@ -55,6 +55,8 @@ public final class ReplicationBenchmark {
 
     private static final String ROWS = "BENCH_ROW";
     private static final String PLAIN = "BENCH_PLAIN";
+    /** The launcher's part name of the master's Derby server. */
+    private static final String MASTER_PART = "derby-master";
     /**
      * Runs first for this long, unmeasured: the throughput runs (the JIT's first compilations) and
      * each lag run (left out of its percentiles, its worst lag printed).
@@ -101,7 +103,7 @@ public final class ReplicationBenchmark {
                 System.out.printf(Locale.ROOT, "%nmaster throughput, 4 writers, %d s per figure (insert + update per transaction),"
                         + " %d rounds of the three runs in turn; %s. CPU: the master's Derby server's time per transaction"
                         + " (the agent's statements on it included), what a master short of CPU would lose%n", seconds, rounds, split);
-                double[] sums = new double[6];
+                List<Run[]> all = new ArrayList<>();
                 for (int round = 1; round <= rounds; round++) {
                     Run off = throughput(databases, PLAIN, seconds, false);
                     agent.close();
@@ -109,22 +111,17 @@ public final class ReplicationBenchmark {
                     agent.start(Duration.ofMillis(20));
                     drain(databases);
                     Run shipping = throughput(databases, ROWS, seconds, true);
-                    System.out.printf(Locale.ROOT, "  round %d%n", round);
-                    print("capture off (agent idle)", off, off);
-                    print("capture on, agent stopped", triggersOnly, off);
-                    print("capture on, agent shipping meanwhile", shipping, off);
-                    int i = 0;
-                    for (Run r : List.of(off, triggersOnly, shipping)) {
-                        sums[i++] += r.perSecond();
-                        sums[i++] += r.cpuMicrosPerTransaction();
-                    }
+                    all.add(new Run[] {off, triggersOnly, shipping});
+                    print("round " + round, all.get(all.size() - 1));
                 }
                 pin(databases, false);
-                Run off = new Run(sums[0] / rounds, sums[1] / rounds);
-                System.out.printf(Locale.ROOT, "  mean of the rounds%n");
-                print("capture off (agent idle)", off, off);
-                print("capture on, agent stopped", new Run(sums[2] / rounds, sums[3] / rounds), off);
-                print("capture on, agent shipping meanwhile", new Run(sums[4] / rounds, sums[5] / rounds), off);
+                Run[] means = new Run[3];
+                for (int k = 0; k < 3; k++) {
+                    int kind = k;
+                    means[k] = new Run(all.stream().mapToDouble(r -> r[kind].perSecond()).average().orElseThrow(),
+                            all.stream().mapToDouble(r -> r[kind].cpuMicrosPerTransaction()).average().orElseThrow());
+                }
+                print("mean of the rounds", means);
                 System.out.printf(Locale.ROOT, "  failed transactions in the throughput runs: %d%n", FAILED.get());
                 lag(databases, rate, seconds, "warm (right after the throughput runs' backlog has shipped)");
             } finally {
@@ -146,7 +143,7 @@ public final class ReplicationBenchmark {
         String masterCores = apart ? "0-" + (cores / 2 - 1) : "0-" + (cores - 1);
         String replicaCores = apart ? cores / 2 + "-" + (cores - 1) : masterCores;
         for (PartStatus part : databases.status()) {
-            String on = part.name().equals("derby-master") ? masterCores : replicaCores;
+            String on = part.name().equals(MASTER_PART) ? masterCores : replicaCores;
             int exit;
             try {
                 exit = new ProcessBuilder("taskset", "-a", "-p", "-c", on, Long.toString(part.pid()))
@@ -186,17 +183,22 @@ public final class ReplicationBenchmark {
     private static final AtomicLong IDS = new AtomicLong(1_000_000);
     private static final AtomicLong FAILED = new AtomicLong();
 
-    private static void print(String what, Run r, Run off) {
-        if (r == off) {
-            System.out.printf(Locale.ROOT, "    %-37s %6.0f transactions/s                        %5.1f µs CPU/transaction%n", what + ":",
-                    r.perSecond(), r.cpuMicrosPerTransaction());
-            return;
+    private static final List<String> KINDS = List.of("capture off (agent idle)", "capture on, agent stopped",
+            "capture on, agent shipping meanwhile");
+
+    /** Prints the three runs of {@link #KINDS}, the second and third with their ratios against the first. */
+    private static void print(String title, Run[] runs) {
+        Run off = runs[0];
+        System.out.printf(Locale.ROOT, "  %s%n    %-37s %6.0f transactions/s                        %5.1f µs CPU/transaction%n",
+                title, KINDS.get(0) + ":", off.perSecond(), off.cpuMicrosPerTransaction());
+        for (int k = 1; k < runs.length; k++) {
+            Run r = runs[k];
+            System.out.printf(Locale.ROOT, "    %-37s %6.0f transactions/s   ratio %.2f (cost %2.0f %%)   %5.1f µs CPU/transaction"
+                            + "   ratio %.2f (cost %2.0f %%)%n", KINDS.get(k) + ":", r.perSecond(), r.perSecond() / off.perSecond(),
+                    100 * (1 - r.perSecond() / off.perSecond()), r.cpuMicrosPerTransaction(),
+                    off.cpuMicrosPerTransaction() / r.cpuMicrosPerTransaction(),
+                    100 * (1 - off.cpuMicrosPerTransaction() / r.cpuMicrosPerTransaction()));
         }
-        System.out.printf(Locale.ROOT, "    %-37s %6.0f transactions/s   ratio %.2f (cost %2.0f %%)   %5.1f µs CPU/transaction"
-                        + "   ratio %.2f (cost %2.0f %%)%n", what + ":", r.perSecond(), r.perSecond() / off.perSecond(),
-                100 * (1 - r.perSecond() / off.perSecond()), r.cpuMicrosPerTransaction(),
-                off.cpuMicrosPerTransaction() / r.cpuMicrosPerTransaction(),
-                100 * (1 - off.cpuMicrosPerTransaction() / r.cpuMicrosPerTransaction()));
     }
 
     /** A throughput run: committed transactions per second, the master's CPU time per transaction. */
@@ -205,8 +207,8 @@ public final class ReplicationBenchmark {
 
     /** The CPU time the master's Derby server has used so far (all its threads, user and system). */
     private static Duration masterCpu(Cluster databases) {
-        long pid = databases.status().stream().filter(p -> p.name().equals("derby-master")).findFirst()
-                .orElseThrow(() -> new IllegalStateException("no derby-master part")).pid();
+        long pid = databases.status().stream().filter(p -> p.name().equals(MASTER_PART)).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no " + MASTER_PART + " part")).pid();
         return ProcessHandle.of(pid).flatMap(h -> h.info().totalCpuDuration())
                 .orElseThrow(() -> new IllegalStateException("the CPU time of the master's Derby server (pid " + pid + ") cannot be read"));
     }

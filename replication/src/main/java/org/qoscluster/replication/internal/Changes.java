@@ -384,7 +384,8 @@ public final class Changes {
         return keys;
     }
 
-    private static List<String> withRid(TableSpec t) {
+    /** The identifier table's columns: {@code QOS_RID}, then the table's primary key. */
+    static List<String> withRid(TableSpec t) {
         List<String> cols = new ArrayList<>();
         cols.add("QOS_RID");
         cols.addAll(t.primaryKey());
@@ -398,8 +399,13 @@ public final class Changes {
 
     /** {@code INSERT INTO table (cols) VALUES (?, ...)}. */
     static String insert(Dialect d, String table, List<String> cols) {
+        return insert(d, table, cols, 1);
+    }
+
+    /** {@code INSERT INTO table (cols) VALUES (?, ...), (?, ...)}: {@code rows} rows of parameters. */
+    static String insert(Dialect d, String table, List<String> cols, int rows) {
         return "INSERT INTO " + d.quote(table) + " (" + cols.stream().map(d::quote).collect(Collectors.joining(", "))
-                + ") VALUES (" + cols.stream().map(c -> "?").collect(Collectors.joining(", ")) + ")";
+                + ") VALUES " + Chunks.marks(rows, "(" + Chunks.marks(cols.size(), "?") + ")");
     }
 
     /**

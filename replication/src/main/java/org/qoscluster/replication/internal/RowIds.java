@@ -263,14 +263,8 @@ public final class RowIds {
             }
             remove.executeUpdate();
         });
-        List<String> withRid = new ArrayList<>();
-        withRid.add("QOS_RID");
-        withRid.addAll(t.primaryKey());
-        String row = "(" + Chunks.marks(withRid.size(), "?") + ")";
-        String insert = Changes.insert(d, t.rowIdTable(), withRid);
-        String into = insert.substring(0, insert.lastIndexOf(" VALUES ")) + " VALUES ";
         Chunks.each(new ArrayList<>(res.place().entrySet()), (n, chunk) -> {
-            PreparedStatement place = master.prepare(into + Chunks.marks(n, row));
+            PreparedStatement place = master.prepare(Changes.insert(d, t.rowIdTable(), Changes.withRid(t), n));
             int i = 1;
             for (Map.Entry<Long, List<Object>> e : chunk) {
                 place.setLong(i++, e.getKey());
