@@ -122,7 +122,8 @@ public final class ReplicationBenchmark {
                             all.stream().mapToDouble(r -> r[kind].cpuMicrosPerTransaction()).average().orElseThrow());
                 }
                 print("mean of the rounds", means);
-                System.out.printf(Locale.ROOT, "  failed transactions in the throughput runs: %d%n", FAILED.get());
+                System.out.printf(Locale.ROOT, "  failed transactions in the throughput runs: %d; replicas that differed from the master"
+                        + " once drained: %d%n", FAILED.get(), DIFFERENT.get());
                 lag(databases, rate, seconds, "warm (right after the throughput runs' backlog has shipped)");
             } finally {
                 agent.close();
@@ -160,6 +161,39 @@ public final class ReplicationBenchmark {
                 + ", writers and agent on every core";
     }
 
+    /**
+     * Once drained, every replica holds what the master holds: the same rows (count and sums of
+     * the captured table's columns) and the same row identifiers. Prints a line when not.
+     */
+    private static void compare(Cluster databases) throws Exception {
+        String rows = "SELECT COUNT(*), SUM(ID), SUM(CAST(N AS BIGINT)) FROM " + ROWS;
+        String ids = "SELECT COUNT(*), SUM(QOS_RID / 1024), SUM(ID) FROM QOS_RID_" + ROWS;
+        List<Long> master = figures(databases, "master", rows, ids);
+        for (String replica : List.of("replica-1", "replica-2")) {
+            List<Long> there = figures(databases, replica, rows, ids);
+            if (!there.equals(master)) {
+                DIFFERENT.incrementAndGet();
+                System.out.printf(Locale.ROOT, "  %s differs from the master after the drain: rows and identifiers (count, sums) %s,"
+                        + " master %s%n", replica, there, master);
+            }
+        }
+    }
+
+    private static List<Long> figures(Cluster databases, String copy, String... queries) throws SQLException {
+        List<Long> figures = new ArrayList<>();
+        try (Connection c = open(databases, copy); Statement s = c.createStatement()) {
+            for (String q : queries) {
+                try (ResultSet r = s.executeQuery(q)) {
+                    r.next();
+                    for (int i = 1; i <= r.getMetaData().getColumnCount(); i++) {
+                        figures.add(r.getLong(i));
+                    }
+                }
+            }
+        }
+        return figures;
+    }
+
     /** Waits until every captured change has reached every replica. */
     private static void drain(Cluster databases) throws Exception {
         long deadline = System.nanoTime() + 300_000_000_000L;
@@ -182,6 +216,8 @@ public final class ReplicationBenchmark {
 
     private static final AtomicLong IDS = new AtomicLong(1_000_000);
     private static final AtomicLong FAILED = new AtomicLong();
+    /** Drains after which a replica differed from the master ({@link #compare}). */
+    private static final AtomicLong DIFFERENT = new AtomicLong();
 
     private static final List<String> KINDS = List.of("capture off (agent idle)", "capture on, agent stopped",
             "capture on, agent shipping meanwhile");
@@ -264,6 +300,9 @@ public final class ReplicationBenchmark {
             drain(databases);
         }
         double cpuMicros = masterCpu(databases).minus(cpuBefore).toNanos() / 1e3;
+        if (drained) {
+            compare(databases);
+        }
         return new Run(perSecond, cpuMicros / Math.max(1, total));
     }
 

@@ -131,7 +131,11 @@ public final class ReplicationAgent implements AutoCloseable {
     private final Map<String, Long> deletedSinceReclaim = new HashMap<>();
     static final long RECLAIM_AFTER = 50_000;
     static final int BACKLOG_GONE = 5_000;
-    /** Every change below it has its row identifier (RowIds); 0 at start: one look at them all. */
+    /**
+     * The master's identifier table reflects every change below it (RowIds.identify; read from
+     * the master at install): a new replica's copy starts there, and change rows are deleted only
+     * below it.
+     */
     private long identifiedBelow;
     private final long ridBase;
     private ScheduledExecutorService loop;
@@ -230,6 +234,7 @@ public final class ReplicationAgent implements AutoCloseable {
                         + ", this agent epoch " + epoch.number() + ": not shipping from it");
             }
             dialect.installCapture(c, described, copyNumber, epoch.firstSequence());
+            identifiedBelow = RowIds.identifiedBelow(c);
             tables = described;
         } catch (SQLException e) {
             master.reset();
@@ -304,6 +309,7 @@ public final class ReplicationAgent implements AutoCloseable {
         for (Replica r : replicas.values()) {
             below = Math.min(below, r.known ? r.low : 0);
         }
+        below = Math.min(below, identifiedBelow);
         if (below > deletedBelow && below != Long.MAX_VALUE) {
             Changes.deleteBelow(master, dialect, tables, below).forEach(this::reclaimAfterBacklog);
             deletedBelow = below;
@@ -560,7 +566,7 @@ public final class ReplicationAgent implements AutoCloseable {
                         listener.tail(name, was, kept);
                     }
                     long rows = Changes.copy(master.connection(), link, dialect, tables, Timestamp.from(clock.instant()),
-                            epoch.number(), epoch.master());
+                            epoch.number(), epoch.master(), identifiedBelow);
                     LOG.info("replica=" + name + (empty ? " new" : " from epoch " + was) + ": copy of " + rows
                             + " rows made in epoch " + epoch.number() + "; changes follow");
                 }
@@ -634,7 +640,7 @@ public final class ReplicationAgent implements AutoCloseable {
             Instant now = clock.instant();
             try {
                 if (!todo.isEmpty() || newLow > low) {
-                    Changes.apply(link, dialect, todo, newLow, Timestamp.from(now), epoch.number());
+                    Changes.apply(link, dialect, todo, newLow, Timestamp.from(now), epoch.number(), ridBase);
                 } else if (!link.connection().isValid(2)) {
                     // Nothing to write, yet the watermark's time says "the replica was there then":
                     // a replica that died while idle must not look fresh to readers.

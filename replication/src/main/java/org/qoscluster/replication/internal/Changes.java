@@ -27,22 +27,23 @@ import org.qoscluster.replication.TableSpec;
  */
 public final class Changes {
 
-    /** Row identifiers bound per {@code IN} list when looking rows up on a replica. */
-    private static final int IN_LIST = 100;
-
     private Changes() {
     }
 
     /**
-     * One captured row change: {@code rid} the row's identifier (null until {@link RowIds} gave
-     * it one), {@code values} by column name, {@code oldKey} the primary key before it, {@code at}
-     * the master's time of the change.
+     * One captured row change: {@code rid} the row's identifier (null as read from the master; a
+     * replica works it out, {@link RowIds#derive}), {@code values} by column name, {@code oldKey}
+     * the primary key before it, {@code at} the master's time of the change.
      */
     public record Change(TableSpec table, long seq, String tx, char op, Timestamp at, Long rid,
                          Map<String, Object> values, List<Object> oldKey) {
 
         List<Object> newKey() {
             return table.primaryKey().stream().map(values::get).toList();
+        }
+
+        Change withRid(Long identifier) {
+            return new Change(table, seq, tx, op, at, identifier, values, oldKey);
         }
     }
 
@@ -97,32 +98,24 @@ public final class Changes {
     }
 
     /**
-     * Keeps of {@code candidates} (committed, identified, each read whole) those that end below
-     * the bound, and returns below which the batch is complete. The bound is the read window's
-     * end ({@code windowEnd}: a transaction starting there or later was not read) and the end of
-     * every transaction still {@code waiting} for its identifiers. A transaction can only depend
-     * on one that committed before its last change, that is one that ended before it; so every
-     * transaction a kept one depends on was read and is kept too, and a replica never holds a
-     * transaction without one that committed before it (applying {@code SET ID = ID + 1} without
-     * the earlier move of the row at the new key made two rows one key, and a batch that failed
-     * every round). The batch is complete below the bound and below the start of every
-     * transaction left out.
+     * Keeps of {@code candidates} (committed, each read whole) those that end below
+     * {@code windowEnd}, the read window's end (a transaction starting there or later was not
+     * read) or the horizon, whichever is lower, and returns below which the batch is complete. A transaction can only depend on one that
+     * committed before its last change, that is one that ended before it; so every transaction a
+     * kept one depends on was read and is kept too, and a replica never holds a transaction
+     * without one that committed before it (applying {@code SET ID = ID + 1} without the earlier
+     * move of the row at the new key made two rows one key, and a batch that failed every round).
+     * The batch is complete below the window's end and below the start of every transaction left
+     * out.
      */
-    static long commitOrderPrefix(List<Transaction> candidates, List<Transaction> waiting, long windowEnd) {
-        long bound = windowEnd;
-        for (Transaction u : waiting) {
-            bound = Math.min(bound, u.lastSeq());
-        }
-        long complete = bound;
+    static long commitOrderPrefix(List<Transaction> candidates, long windowEnd) {
+        long complete = windowEnd;
         for (java.util.Iterator<Transaction> it = candidates.iterator(); it.hasNext(); ) {
             Transaction tx = it.next();
-            if (tx.lastSeq() >= bound) {
+            if (tx.lastSeq() >= windowEnd) {
                 complete = Math.min(complete, tx.firstSeq());
                 it.remove();
             }
-        }
-        for (Transaction u : waiting) {
-            complete = Math.min(complete, u.firstSeq());
         }
         return complete;
     }
@@ -171,18 +164,14 @@ public final class Changes {
         if (!cut.isEmpty() && !committed.isEmpty()) {
             committed = completed(master, dialect, cut, committed);
         }
-        // A transaction with a change not identified yet (RowIds works through a backlog in
-        // steps) waits for a later round, and so does every transaction that ended after it.
-        List<Transaction> identified = new ArrayList<>(committed.size());
-        List<Transaction> waiting = new ArrayList<>();
-        for (Transaction tx : committed) {
-            (tx.changes().stream().allMatch(c -> c.rid() != null) ? identified : waiting).add(tx);
-        }
-        long endFirst = identified.stream().mapToLong(Transaction::lastSeq).min().orElse(Long.MAX_VALUE);
-        long completeBelow = commitOrderPrefix(identified, waiting, windowEnd);
-        identified.sort(Comparator.comparingLong(Transaction::lastSeq));
-        boolean starved = identified.isEmpty() && waiting.isEmpty() && windowEnd != Long.MAX_VALUE && endFirst != Long.MAX_VALUE;
-        return new Window(new Batch(identified, completeBelow), starved ? endFirst + 1 : Long.MAX_VALUE);
+        long endFirst = committed.stream().mapToLong(Transaction::lastSeq).min().orElse(Long.MAX_VALUE);
+        // A transaction that ends at or past the horizon waits for a later round, even when it
+        // committed before the horizon was read: one it depends on may have started past it, and
+        // so not be among these (seen as a replica's update of a row whose insert was not there).
+        long completeBelow = commitOrderPrefix(committed, Math.min(windowEnd, horizon.nextSequence()));
+        committed.sort(Comparator.comparingLong(Transaction::lastSeq));
+        boolean starved = committed.isEmpty() && windowEnd != Long.MAX_VALUE && endFirst < horizon.nextSequence();
+        return new Window(new Batch(committed, completeBelow), starved ? endFirst + 1 : Long.MAX_VALUE);
     }
 
     /**
@@ -219,7 +208,7 @@ public final class Changes {
     }
 
     private static String changeColumns(Dialect d, TableSpec t) {
-        List<String> cols = new ArrayList<>(List.of("QOS_SEQ", "QOS_TX", "QOS_OP", "QOS_TS", "QOS_RID"));
+        List<String> cols = new ArrayList<>(List.of("QOS_SEQ", "QOS_TX", "QOS_OP", "QOS_TS"));
         t.columnNames().forEach(c -> cols.add(d.quote(c)));
         t.primaryKey().forEach(k -> cols.add(d.quote(DerbyDialect.OLD + k)));
         return String.join(", ", cols);
@@ -227,7 +216,7 @@ public final class Changes {
 
     private static Change change(TableSpec t, ResultSet r) throws SQLException {
         Map<String, Object> values = new LinkedHashMap<>();
-        int i = 6;
+        int i = 5;
         for (String c : t.columnNames()) {
             values.put(c, r.getObject(i++));
         }
@@ -235,20 +224,20 @@ public final class Changes {
         for (int k = 0; k < t.primaryKey().size(); k++) {
             oldKey.add(r.getObject(i++));
         }
-        long rid = r.getLong(5);
-        Long identified = r.wasNull() ? null : rid; // at once: wasNull() speaks of the last column read
         return new Change(t, r.getLong(1), r.getString(2), r.getString(3).charAt(0), r.getTimestamp(4),
-                identified, values, oldKey);
+                null, values, oldKey);
     }
 
     /**
      * Applies {@code batch} to a replica in one transaction, with its position in the same commit
      * (each transaction's id in {@code QOS_APPLIED}, the new low mark in {@code QOS_POSITION}), so
-     * a crash at any point neither loses nor repeats a change. Consolidated first (R4): per row
-     * only its final state is written.
+     * a crash at any point neither loses nor repeats a change. The changes' row identifiers are
+     * worked out from the replica's identifier table ({@link RowIds#derive}; {@code base}: the
+     * block of the master that made them), then consolidated (R4): per row only its final state is
+     * written.
      */
-    public static void apply(Link replica, Dialect dialect, List<Transaction> batch, long low, Timestamp now, long epoch)
-            throws SQLException {
+    public static void apply(Link replica, Dialect dialect, List<Transaction> batch, long low, Timestamp now, long epoch,
+                             long base) throws SQLException {
         replica.inTransaction(c -> {
             // The fence of the replication task (issue 7): the replica's epoch row, locked first,
             // must still name this agent's epoch. An agent of an older epoch (its master declared
@@ -262,7 +251,7 @@ public final class Changes {
                         "40XQE");
             }
             Map<TableSpec, List<RowState>> byTable = new LinkedHashMap<>();
-            for (RowState row : consolidate(batch)) {
+            for (RowState row : consolidate(RowIds.derive(replica, dialect, batch, base))) {
                 byTable.computeIfAbsent(row.table, k -> new ArrayList<>()).add(row);
             }
             for (Map.Entry<TableSpec, List<RowState>> e : byTable.entrySet()) {
@@ -291,10 +280,10 @@ public final class Changes {
     }
 
     /**
-     * One table's final row states, in batched statements: the rows go from wherever the
-     * replica's identifier table has them and from every key they had in the batch (so a key
-     * shift such as {@code SET ID = ID + 1}, and a replay over a fuzzy initial copy that holds a
-     * row at a key it only had for a while, both land right; a key a touched row had can hold no
+     * One table's final row states, in batched statements: the rows go from every key they had
+     * in the batch, the one before it included (where the replica's identifier table had them), so
+     * a key shift such as {@code SET ID = ID + 1}, and a replay over a fuzzy initial copy that holds
+     * a row at a key it only had for a while, both land right (a key a touched row had can hold no
      * untouched row); their identifiers go; then the surviving rows and their identifiers are
      * inserted.
      */
@@ -302,16 +291,14 @@ public final class Changes {
         String where = keyWhere(d, t);
         Set<List<Object>> keys = new LinkedHashSet<>();
         for (RowState row : rows) {
-            // Every key the row had in the batch, not only the first and last: an initial copy
-            // taken while the master's identifier table lagged may hold the row, without its
-            // identifier, at a key it only had for a while.
+            // Every key the row had in the batch, not only the first and last: a fuzzy initial
+            // copy may hold the row at a key it only had for a while.
             keys.add(row.before);
             keys.addAll(row.keys);
             if (row.values != null) {
                 keys.add(row.newKey());
             }
         }
-        keys.addAll(currentKeys(replica, d, t, rows.stream().map(r -> r.rid).filter(java.util.Objects::nonNull).toList()));
         PreparedStatement deleteRows = replica.prepare("DELETE FROM " + d.quote(t.name()) + " WHERE " + where);
         for (List<Object> key : keys) {
             bind(deleteRows, 1, key);
@@ -357,33 +344,6 @@ public final class Changes {
         }
     }
 
-    /** Where the replica's identifier table has these rows now. */
-    private static List<List<Object>> currentKeys(Link replica, Dialect d, TableSpec t, List<Long> rids) throws SQLException {
-        List<List<Object>> keys = new ArrayList<>();
-        if (rids.isEmpty()) {
-            return keys;
-        }
-        PreparedStatement p = replica.prepare("SELECT " + t.primaryKey().stream().map(d::quote).collect(Collectors.joining(", "))
-                + " FROM " + d.quote(t.rowIdTable()) + " WHERE QOS_RID IN ("
-                + String.join(", ", java.util.Collections.nCopies(IN_LIST, "?")) + ")");
-        for (int from = 0; from < rids.size(); from += IN_LIST) {
-            int to = Math.min(rids.size(), from + IN_LIST);
-            for (int i = 0; i < IN_LIST; i++) {
-                p.setLong(1 + i, rids.get(Math.min(from + i, to - 1)));
-            }
-            try (ResultSet r = p.executeQuery()) {
-                while (r.next()) {
-                    List<Object> key = new ArrayList<>();
-                    for (int k = 1; k <= t.primaryKey().size(); k++) {
-                        key.add(r.getObject(k));
-                    }
-                    keys.add(key);
-                }
-            }
-        }
-        return keys;
-    }
-
     /** The identifier table's columns: {@code QOS_RID}, then the table's primary key. */
     static List<String> withRid(TableSpec t) {
         List<String> cols = new ArrayList<>();
@@ -409,14 +369,19 @@ public final class Changes {
     }
 
     /**
-     * A new replica's initial copy: every row of every table with its identifier, read from the
-     * master at READ COMMITTED while writes go on, written with the position (low mark 0) in one
-     * replica transaction. The copy may be fuzzy; every change committed meanwhile is still waiting
-     * on the master (it is deleted only once this replica has it too) and is replayed after it by
-     * idempotent writes, so the replica converges. Returns the rows copied.
+     * A new replica's initial copy, written with its position in one replica transaction: the
+     * master's identifier tables as they are, which reflect exactly the changes below
+     * {@code identifiedBelow} (the caller is the only one that moves them on, see
+     * {@link RowIds#identify}, and does not meanwhile), then every row of every table, read at
+     * READ COMMITTED while writes go on; the low mark is {@code identifiedBelow}. The rows hold
+     * every change below it (all committed before the copy began), and may hold later ones too
+     * (a fuzzy copy): every change from the low mark on is still waiting on the master (it is
+     * deleted only once this replica has it too) and is replayed after it by idempotent writes,
+     * its identifiers worked out from the copied table, so the replica converges. Returns the
+     * rows copied.
      */
     public static long copy(Connection master, Link replica, Dialect dialect, List<TableSpec> tables, Timestamp now,
-                            long epoch, String masterName) throws SQLException {
+                            long epoch, String masterName, long identifiedBelow) throws SQLException {
         return replica.inTransaction(r -> {
             long rows = 0;
             dialect.writeEpoch(r, epoch, masterName);
@@ -426,44 +391,44 @@ public final class Changes {
                 for (TableSpec t : tables) {
                     clear.executeUpdate("DELETE FROM " + dialect.quote(t.name()));
                     clear.executeUpdate("DELETE FROM " + dialect.quote(t.rowIdTable()));
-                    String cols = t.columnNames().stream().map(c -> "T." + dialect.quote(c)).collect(Collectors.joining(", "));
-                    String join = t.primaryKey().stream().map(k -> "R." + dialect.quote(k) + " = T." + dialect.quote(k))
-                            .collect(Collectors.joining(" AND "));
-                    int n = t.columnNames().size();
-                    try (Statement s = master.createStatement();
-                         ResultSet src = s.executeQuery("SELECT " + cols + ", R.QOS_RID FROM " + dialect.quote(t.name())
-                                 + " T LEFT JOIN " + dialect.quote(t.rowIdTable()) + " R ON " + join);
-                         PreparedStatement insertRows = r.prepareStatement(insert(dialect, t.name(), t.columnNames()));
-                         PreparedStatement insertIds = r.prepareStatement(insert(dialect, t.rowIdTable(), withRid(t)))) {
-                        while (src.next()) {
-                            Map<String, Object> values = new LinkedHashMap<>();
-                            for (int i = 1; i <= n; i++) {
-                                values.put(t.columnNames().get(i - 1), src.getObject(i));
-                            }
-                            bind(insertRows, 1, new ArrayList<>(values.values()));
-                            insertRows.addBatch();
-                            long rid = src.getLong(n + 1);
-                            if (!src.wasNull()) {
-                                insertIds.setLong(1, rid);
-                                bind(insertIds, 2, t.primaryKey().stream().map(values::get).toList());
-                                insertIds.addBatch();
-                            }
-                            if (++rows % 500 == 0) {
-                                insertRows.executeBatch();
-                                insertIds.executeBatch();
-                            }
-                        }
-                        insertRows.executeBatch();
-                        insertIds.executeBatch();
-                    }
+                    copyTable(master, r, dialect, t.rowIdTable(), withRid(t));
                 }
-                try (PreparedStatement mark = r.prepareStatement("INSERT INTO QOS_POSITION (QOS_LOW, QOS_AT) VALUES (0, ?)")) {
-                    mark.setTimestamp(1, now);
+                for (TableSpec t : tables) {
+                    rows += copyTable(master, r, dialect, t.name(), t.columnNames());
+                }
+                try (PreparedStatement mark = r.prepareStatement("INSERT INTO QOS_POSITION (QOS_LOW, QOS_AT) VALUES (?, ?)")) {
+                    mark.setLong(1, identifiedBelow);
+                    mark.setTimestamp(2, now);
                     mark.executeUpdate();
                 }
             }
             return rows;
         });
+    }
+
+    /** Copies the {@code cols} of every row of {@code table} from the master; returns how many rows. */
+    private static long copyTable(Connection master, Connection replica, Dialect d, String table, List<String> cols)
+            throws SQLException {
+        long rows = 0;
+        try (Statement s = master.createStatement();
+             ResultSet src = s.executeQuery("SELECT " + cols.stream().map(d::quote).collect(Collectors.joining(", "))
+                     + " FROM " + d.quote(table));
+             PreparedStatement insert = replica.prepareStatement(insert(d, table, cols))) {
+            List<Object> values = new ArrayList<>(cols.size());
+            while (src.next()) {
+                values.clear();
+                for (int i = 1; i <= cols.size(); i++) {
+                    values.add(src.getObject(i));
+                }
+                bind(insert, 1, values);
+                insert.addBatch();
+                if (++rows % 500 == 0) {
+                    insert.executeBatch();
+                }
+            }
+            insert.executeBatch();
+        }
+        return rows;
     }
 
     /** Deletes the master's change rows below {@code below} (every replica has them); returns how many, per table. */

@@ -26,9 +26,10 @@ import org.qoscluster.replication.derby.DerbyFunctions;
  * Derby 10.16. Capture: a sequence {@code QOS_SEQ} (changes; a row identifier is a value of it
  * plus the copy's block, see {@link RowIds}), a function {@code QOS_TXID()} ({@link DerbyFunctions}, on the server's class
  * path), and per table a change table {@code QOS_CHG_T} (sequence, transaction, operation, time,
- * row identifier, the row's columns, the old primary key) written by one AFTER INSERT, UPDATE and
- * DELETE row trigger each, and a row-identifier table {@code QOS_RID_T} that the agent keeps
- * from the changes ({@link RowIds}); rows there before capture get theirs at install. Derby has neither
+ * the row's columns, the old primary key) written by one AFTER INSERT, UPDATE and DELETE row
+ * trigger each, and a row-identifier table {@code QOS_RID_T} that every copy keeps from the
+ * changes ({@link RowIds}; {@code QOS_IDENTIFIED} says how far the master's is); rows there
+ * before capture get theirs at install. Derby has neither
  * updatable views nor INSTEAD OF triggers, so the identifier lives beside the row rather than in
  * it (R2): the application's table, its {@code SELECT *} and its writes stay as they were.
  * Horizon: the highest change sequence read uncommitted, then the non-idle rows of
@@ -122,6 +123,12 @@ public final class DerbyDialect implements Dialect {
             createTransactionFunction(s, have);
             create(s, have, "TABLE:QOS_CAPTURED", "CREATE TABLE QOS_CAPTURED (QOS_TABLE VARCHAR(128) NOT NULL PRIMARY KEY,"
                     + " QOS_AT TIMESTAMP NOT NULL)");
+            if (!have.contains("TABLE:QOS_IDENTIFIED")) {
+                // The identifier tables reflect every change below it (RowIds.identify): a copy's
+                // table, once it is master, is as of its low mark, where its sequence starts.
+                s.execute("CREATE TABLE QOS_IDENTIFIED (QOS_BELOW BIGINT NOT NULL)");
+                s.executeUpdate("INSERT INTO QOS_IDENTIFIED (QOS_BELOW) VALUES (" + Math.max(1, firstSequence) + ")");
+            }
             master.commit();
             Set<String> captured = new HashSet<>();
             try (ResultSet r = s.executeQuery("SELECT QOS_TABLE FROM QOS_CAPTURED")) {
@@ -152,7 +159,6 @@ public final class DerbyDialect implements Dialect {
 
                 String names = t.columns().stream().map(col -> quote(col.name())).collect(Collectors.joining(", "));
                 String oldNames = t.primaryKey().stream().map(k -> quote(OLD + k)).collect(Collectors.joining(", "));
-                // The identifier stays empty: the agent fills it in (RowIds).
                 String insertInto = "INSERT INTO " + chg + " (QOS_SEQ, QOS_TX, QOS_OP, QOS_TS, " + names
                         + ", " + oldNames + ") VALUES (NEXT VALUE FOR QOS_SEQ, QOS_TXID(), ";
                 // One trigger per event: Derby runs each trigger's action as a statement of its own.
@@ -384,7 +390,7 @@ public final class DerbyDialect implements Dialect {
         String cols = t.columns().stream().map(col -> quote(col.name()) + " " + col.type()).collect(Collectors.joining(", "));
         String oldKey = t.primaryKey().stream().map(k -> quote(OLD + k) + " " + t.typeOf(k)).collect(Collectors.joining(", "));
         create(s, have, "TABLE:" + t.changeTable(), "CREATE TABLE " + quote(t.changeTable()) + " (QOS_SEQ BIGINT NOT NULL PRIMARY KEY,"
-                + " QOS_TX VARCHAR(64) NOT NULL, QOS_OP CHAR(1) NOT NULL, QOS_TS TIMESTAMP NOT NULL, QOS_RID BIGINT, " + cols + ", "
+                + " QOS_TX VARCHAR(64) NOT NULL, QOS_OP CHAR(1) NOT NULL, QOS_TS TIMESTAMP NOT NULL, " + cols + ", "
                 + oldKey + ")");
     }
 
@@ -575,6 +581,9 @@ public final class DerbyDialect implements Dialect {
                     }
                 }
                 s.execute("DROP TABLE QOS_CAPTURED");
+                if (have.contains("TABLE:QOS_IDENTIFIED")) {
+                    s.execute("DROP TABLE QOS_IDENTIFIED");
+                }
                 s.execute("DROP SEQUENCE QOS_SEQ RESTRICT");
             }
             return kept;

@@ -1,8 +1,10 @@
 package org.qoscluster.replication.internal;
 
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -20,15 +22,19 @@ import org.qoscluster.replication.Dialect;
 import org.qoscluster.replication.TableSpec;
 
 /**
- * Row identifiers (R1), given to captured changes by the agent, on the master, after the fact.
- * The capture triggers only record each change (one trigger per event: keeping an identifier
- * table from triggers took a second trigger on inserts and deletes and a look-up in every one,
- * which cost Derby writers about a third of their throughput). The agent reads the changes not
- * yet identified, in sequence order per table, and works their identifiers out from the
- * master's identifier table {@code QOS_RID_T} (which only it writes): an insert's identifier is
- * its change sequence plus the copy's block ({@code copy * 2^40}, unique across copies); an
- * update or delete takes the identifier of the row at its old key. It writes them into the change
- * rows and moves the identifier table on, in one master transaction.
+ * Row identifiers (R1), worked out from the changes after the fact. The capture triggers only
+ * record each change (one trigger per event: keeping an identifier table from triggers took a
+ * second trigger on inserts and deletes and a look-up in every one, which cost Derby writers about
+ * a third of their throughput). An insert's identifier is its change sequence plus the block of
+ * the master that made it ({@code copy * 2^40}, unique across copies); an update or delete takes
+ * the identifier of the row at its old key in the identifier table {@code QOS_RID_T}.
+ * <p>
+ * Every copy keeps its identifier table from the changes it has: the master's agent moves the
+ * master's on ({@link #identify}, only what inserts, deletes and key moves change), and each
+ * replica works out the identifiers of the changes it applies from its own ({@link #derive}) and
+ * moves it on in the same transaction. Applied in the same order for every key, the tables stay
+ * equal, and the master writes nothing per change beyond its capture row (writing each change's
+ * identifier into its change row cost the master more than the capture triggers themselves).
  * <p>
  * A statement that shifts keys ({@code SET ID = ID + 1}) passes through duplicate keys: for a
  * moment two rows are at one key, the one that was there and the one that just moved in. The
@@ -56,13 +62,22 @@ public final class RowIds {
 
     /** A change without its identifier yet: sequence, operation, key before and after. */
     record Pending(long seq, char op, List<Object> oldKey, List<Object> newKey) {
+
+        /** Whether it changes the identifier table: an insert, a delete, an update to another key. */
+        boolean moves() {
+            return op != 'U' || !newKey.equals(oldKey);
+        }
     }
 
     /**
      * The identifiers of a table's changes and the identifier table's edits: {@code remove} the
      * identifiers to delete, {@code place} the identifiers to (re)insert at a key.
+     * {@code crowdedFrom}: when the changes end with a key holding two rows (in the middle of a
+     * statement that shifts keys), the sequence of the change from which on that was so;
+     * {@code Long.MAX_VALUE} otherwise. The identifier table keeps no order among the rows of one
+     * key, so only a table where no key holds two rows can be written and taken up again.
      */
-    record Resolution(Map<Long, Long> ridBySeq, List<Long> remove, Map<Long, List<Object>> place) {
+    record Resolution(Map<Long, Long> ridBySeq, List<Long> remove, Map<Long, List<Object>> place, long crowdedFrom) {
     }
 
     /**
@@ -72,17 +87,28 @@ public final class RowIds {
     static Resolution resolve(List<Pending> changes, long base, Function<List<Object>, List<Long>> lookup) {
         Map<List<Object>, Deque<Long>> at = new HashMap<>();
         Map<Long, List<Object>> before = new HashMap<>();
+        int[] crowded = {0}; // keys holding two rows or more
         Function<List<Object>, Deque<Long>> occupants = key -> at.computeIfAbsent(key, k -> {
             Deque<Long> rows = new ArrayDeque<>(lookup.apply(k));
             rows.forEach(rid -> before.put(rid, k));
+            if (rows.size() > 1) {
+                crowded[0]++;
+            }
             return rows;
         });
+        java.util.function.BiConsumer<Deque<Long>, Long> arrive = (rows, rid) -> {
+            rows.addLast(rid);
+            if (rows.size() == 2) {
+                crowded[0]++;
+            }
+        };
         Map<Long, Long> ridBySeq = new LinkedHashMap<>();
+        long crowdedFrom = Long.MAX_VALUE;
         for (Pending c : changes) {
             long rid;
             if (c.op() == 'I') {
                 rid = c.seq() + base;
-                occupants.apply(c.newKey()).addLast(rid);
+                arrive.accept(occupants.apply(c.newKey()), rid);
             } else {
                 Deque<Long> from = occupants.apply(c.oldKey());
                 Long found = from.peekFirst();
@@ -91,22 +117,29 @@ public final class RowIds {
                     // Cannot happen while only the agent writes the identifier table; were it
                     // edited by hand, the row carries on under a new identifier (replicas find it
                     // by key) rather than stopping replication.
+                    // An update in place leaves it without one, as on the master, which only
+                    // looks at changes that move rows.
                     LOG.warning("no row identifier at key " + c.oldKey() + " for change " + c.seq() + "; giving it a new one");
                     rid = c.seq() + base;
-                    if (!moves) {
-                        from.addLast(rid);
-                    }
                 } else {
                     rid = found;
                     if (moves) {
                         from.pollFirst();
+                        if (from.size() == 1) {
+                            crowded[0]--;
+                        }
                     }
                 }
                 if (c.op() == 'U' && moves) {
-                    occupants.apply(c.newKey()).addLast(rid);
+                    arrive.accept(occupants.apply(c.newKey()), rid);
                 }
             }
             ridBySeq.put(c.seq(), rid);
+            if (crowded[0] == 0) {
+                crowdedFrom = Long.MAX_VALUE;
+            } else if (crowdedFrom == Long.MAX_VALUE) {
+                crowdedFrom = c.seq();
+            }
         }
         Map<Long, List<Object>> after = new HashMap<>();
         at.forEach((key, rows) -> rows.forEach(rid -> after.put(rid, key)));
@@ -122,59 +155,160 @@ public final class RowIds {
                 place.put(rid, key);
             }
         });
-        return new Resolution(ridBySeq, remove, place);
+        return new Resolution(ridBySeq, remove, place, crowdedFrom);
     }
 
     /**
-     * Identifies the changes below the horizon of transactions that are not open, at most about
-     * {@code limit} per table, starting from {@code from} (every change below it has its
-     * identifier). Returns the new such bound, never above {@code settled}: a change can have a
-     * sequence below the horizon and still be invisible when read (its writer drew the value and
-     * had not inserted the row yet), so only below a settled horizon is nothing left behind.
+     * Moves the master's identifier table on over the changes from {@code from} (every change
+     * below it is reflected there; kept in {@code QOS_IDENTIFIED}, in the same transaction): at
+     * most about {@code limit} per table, in sequence order, up to the first change of a
+     * transaction still open and never above {@code settled} (a change can have a sequence below
+     * the horizon and still be invisible when read: its writer drew the value and had not inserted
+     * the row yet). Only inserts, deletes and updates that move a row to another key change the
+     * table, so only they are looked at. Returns the new bound.
+     * <p>
+     * Nothing is written into the change rows: each replica works the identifiers of the changes
+     * it applies out of its own identifier table ({@link #derive}), which is the master's as of
+     * the replica's low mark. The master's table is what a new replica's copy starts from.
      */
     public static long identify(Link master, Dialect d, List<TableSpec> tables, Dialect.Horizon horizon, long settled,
                                 long from, int limit, long base) throws SQLException {
         return master.inTransaction(c -> {
-            long next = horizon.nextSequence();
-            for (TableSpec t : tables) {
-                PreparedStatement read = master.prepare(d.withoutLocks("SELECT QOS_SEQ, QOS_TX, QOS_OP, "
-                        + cols(d, t.primaryKey(), "") + ", " + cols(d, t.primaryKey(), DerbyDialect.OLD) + " FROM "
-                        + d.quote(t.changeTable()) + " WHERE QOS_SEQ >= ? AND QOS_SEQ < ? AND QOS_RID IS NULL ORDER BY QOS_SEQ"));
-                read.setMaxRows(limit);
-                read.setLong(1, from);
-                read.setLong(2, horizon.nextSequence());
-                List<Pending> pending = new ArrayList<>();
-                int rows = 0;
-                long last = 0;
-                try (ResultSet r = read.executeQuery()) {
-                    while (r.next()) {
-                        rows++;
-                        long seq = r.getLong(1);
-                        last = seq;
-                        if (horizon.openTransactions().contains(r.getString(2))) {
-                            next = Math.min(next, seq);
-                            continue;
-                        }
-                        int k = t.primaryKey().size();
-                        List<Object> key = new ArrayList<>(k);
-                        List<Object> old = new ArrayList<>(k);
-                        for (int i = 0; i < k; i++) {
-                            key.add(r.getObject(4 + i));
-                            old.add(r.getObject(4 + k + i));
-                        }
-                        pending.add(new Pending(seq, r.getString(3).charAt(0), old, key));
+            for (int rows = limit; ; rows = rows > (1 << 22) ? 0 : rows * 2) {
+                Step step = step(master, d, tables, horizon, settled, from, rows, base);
+                if (step.below() > from || !step.cut() || rows == 0) {
+                    for (Map.Entry<TableSpec, Resolution> e : step.resolutions().entrySet()) {
+                        write(master, d, e.getKey(), e.getValue());
+                    }
+                    if (step.below() > from) {
+                        PreparedStatement mark = master.prepare("UPDATE QOS_IDENTIFIED SET QOS_BELOW = ?");
+                        mark.setLong(1, step.below());
+                        mark.executeUpdate();
+                    }
+                    return step.below();
+                }
+                // a statement that shifts keys is cut by the read's end: read further
+            }
+        });
+    }
+
+    /** What {@link #identify} does in one try: up to where, and the edits per table. */
+    private record Step(long below, boolean cut, Map<TableSpec, Resolution> resolutions) {
+    }
+
+    /**
+     * Reads at most {@code limit} changes per table (0: no limit) and resolves those that move
+     * rows, up to the horizon's rules and back to where no key holds two rows in any table.
+     */
+    private static Step step(Link master, Dialect d, List<TableSpec> tables, Dialect.Horizon horizon, long settled,
+                             long from, int limit, long base) throws SQLException {
+        long bound = Math.min(horizon.nextSequence(), settled);
+        boolean cut = false;
+        Map<TableSpec, List<Pending>> moving = new LinkedHashMap<>();
+        for (TableSpec t : tables) {
+            PreparedStatement read = master.prepare(d.withoutLocks("SELECT QOS_SEQ, QOS_TX, QOS_OP, "
+                    + cols(d, t.primaryKey(), "") + ", " + cols(d, t.primaryKey(), DerbyDialect.OLD) + " FROM "
+                    + d.quote(t.changeTable()) + " WHERE QOS_SEQ >= ? AND QOS_SEQ < ? ORDER BY QOS_SEQ"));
+            read.setMaxRows(limit);
+            read.setLong(1, from);
+            read.setLong(2, bound);
+            List<Pending> pending = new ArrayList<>();
+            int rows = 0;
+            long last = 0;
+            try (ResultSet r = read.executeQuery()) {
+                while (r.next()) {
+                    rows++;
+                    long seq = r.getLong(1);
+                    last = seq;
+                    if (horizon.openTransactions().contains(r.getString(2))) {
+                        bound = Math.min(bound, seq);
+                        break;
+                    }
+                    Pending p = pending(r, t, 4);
+                    if (p.moves()) {
+                        pending.add(p);
                     }
                 }
-                if (rows >= limit) {
-                    next = Math.min(next, last + 1); // the rest next round
-                }
-                if (!pending.isEmpty()) {
-                    Map<List<Object>, List<Long>> held = lookup(master, d, t, keysOf(pending));
-                    write(master, d, t, resolve(pending, base, key -> held.getOrDefault(key, List.of())));
-                }
             }
-            return Math.max(from, Math.min(next, settled));
-        });
+            if (limit > 0 && rows >= limit) {
+                bound = Math.min(bound, last + 1); // the rest next round
+                cut = true;
+            }
+            moving.put(t, pending);
+        }
+        Map<TableSpec, Map<List<Object>, List<Long>>> held = new HashMap<>();
+        for (Map.Entry<TableSpec, List<Pending>> e : moving.entrySet()) {
+            held.put(e.getKey(), e.getValue().isEmpty() ? Map.of() : lookup(master, d, e.getKey(), keysOf(e.getValue())));
+        }
+        long below = Math.max(from, bound);
+        Map<TableSpec, Resolution> resolutions = new LinkedHashMap<>();
+        boolean lowered = true;
+        while (lowered) {
+            lowered = false;
+            resolutions.clear();
+            for (Map.Entry<TableSpec, List<Pending>> e : moving.entrySet()) {
+                long end = below;
+                List<Pending> before = e.getValue().stream().filter(p -> p.seq() < end).toList();
+                Map<List<Object>, List<Long>> keys = held.get(e.getKey());
+                Resolution res = resolve(before, base, key -> keys.getOrDefault(key, List.of()));
+                if (res.crowdedFrom() < below) {
+                    below = res.crowdedFrom();
+                    lowered = true;
+                    break;
+                }
+                resolutions.put(e.getKey(), res);
+            }
+        }
+        return new Step(below, cut, resolutions);
+    }
+
+    /** Below which the master's identifier table reflects every change ({@link #identify}). */
+    public static long identifiedBelow(Connection master) throws SQLException {
+        try (Statement s = master.createStatement(); ResultSet r = s.executeQuery("SELECT QOS_BELOW FROM QOS_IDENTIFIED")) {
+            if (!r.next()) {
+                throw new SQLException("QOS_IDENTIFIED has no row: change capture is not installed on this copy");
+            }
+            return r.getLong(1);
+        }
+    }
+
+    /**
+     * {@code batch} (a replica's, in the order it applies it) with the row identifier of every
+     * change, worked out from the replica's identifier table, which holds the master's as of the
+     * replica's low mark: an insert's is its sequence plus {@code base}, the block of the master
+     * that made the change; an update or delete takes the identifier of the row at its old key.
+     * The order is the master's order for any one key (a row's changes are serialized by its
+     * locks), which is all {@link #resolve} depends on.
+     */
+    static List<Changes.Transaction> derive(Link replica, Dialect d, List<Changes.Transaction> batch, long base)
+            throws SQLException {
+        Map<TableSpec, List<Pending>> byTable = new LinkedHashMap<>();
+        for (Changes.Transaction tx : batch) {
+            for (Changes.Change c : tx.changes()) {
+                byTable.computeIfAbsent(c.table(), k -> new ArrayList<>()).add(new Pending(c.seq(), c.op(), c.oldKey(), c.newKey()));
+            }
+        }
+        Map<Long, Long> ridBySeq = new HashMap<>();
+        for (Map.Entry<TableSpec, List<Pending>> e : byTable.entrySet()) {
+            Map<List<Object>, List<Long>> held = lookup(replica, d, e.getKey(), keysOf(e.getValue()));
+            ridBySeq.putAll(resolve(e.getValue(), base, key -> held.getOrDefault(key, List.of())).ridBySeq());
+        }
+        List<Changes.Transaction> identified = new ArrayList<>(batch.size());
+        for (Changes.Transaction tx : batch) {
+            identified.add(new Changes.Transaction(tx.id(), tx.changes().stream().map(c -> c.withRid(ridBySeq.get(c.seq()))).toList()));
+        }
+        return identified;
+    }
+
+    private static Pending pending(ResultSet r, TableSpec t, int firstKeyColumn) throws SQLException {
+        int k = t.primaryKey().size();
+        List<Object> key = new ArrayList<>(k);
+        List<Object> old = new ArrayList<>(k);
+        for (int i = 0; i < k; i++) {
+            key.add(r.getObject(firstKeyColumn + i));
+            old.add(r.getObject(firstKeyColumn + k + i));
+        }
+        return new Pending(r.getLong(1), r.getString(3).charAt(0), old, key);
     }
 
     /** Every key {@link #resolve} asks about for {@code changes}: where each change finds or puts its row. */
@@ -235,26 +369,10 @@ public final class RowIds {
     }
 
     /**
-     * Writes a resolution, {@link Chunks#SIZE} rows per statement: the identifiers into the change
-     * rows (one {@code UPDATE} with a {@code CASE} per chunk), the identifier table's removals
-     * ({@code IN} list) and placements (multi-row {@code VALUES}). Statement by statement, the
-     * agent's work on the master cost more than the capture triggers themselves.
+     * Writes a resolution's edits of the identifier table, {@link Chunks#SIZE} rows per statement:
+     * removals ({@code IN} list), then placements (multi-row {@code VALUES}).
      */
     private static void write(Link master, Dialect d, TableSpec t, Resolution res) throws SQLException {
-        String update = "UPDATE " + d.quote(t.changeTable()) + " SET QOS_RID = CASE";
-        Chunks.each(new ArrayList<>(res.ridBySeq().entrySet()), (n, chunk) -> {
-            PreparedStatement mark = master.prepare(update + " WHEN QOS_SEQ = ? THEN CAST(? AS BIGINT)".repeat(n)
-                    + " END WHERE QOS_SEQ IN (" + Chunks.marks(n, "?") + ")");
-            int i = 1;
-            for (Map.Entry<Long, Long> e : chunk) {
-                mark.setLong(i++, e.getKey());
-                mark.setLong(i++, e.getValue());
-            }
-            for (Map.Entry<Long, Long> e : chunk) {
-                mark.setLong(i++, e.getKey());
-            }
-            mark.executeUpdate();
-        });
         String delete = "DELETE FROM " + d.quote(t.rowIdTable()) + " WHERE QOS_RID IN (";
         Chunks.each(res.remove(), (n, chunk) -> {
             PreparedStatement remove = master.prepare(delete + Chunks.marks(n, "?") + ")");
