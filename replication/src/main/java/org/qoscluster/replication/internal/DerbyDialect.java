@@ -115,6 +115,12 @@ public final class DerbyDialect implements Dialect {
         // each agent restart would stall the writers and make them recompile at once. A table's
         // capture is made in one transaction, which ends by writing its row in QOS_CAPTURED.
         Set<String> have = existing(master);
+        if (have.contains("TABLE:QOS_CAPTURED") && !have.contains("TABLE:QOS_IDENTIFIED")) {
+            // Capture made by a version that wrote identifiers into the change rows: its
+            // identifier tables cannot be taken up from here.
+            throw new ReplicationException("change capture on this copy was installed by an earlier version (no QOS_IDENTIFIED);"
+                    + " start from fresh databases (remove the state folder, var by default)");
+        }
         List<TableSpec> created = new ArrayList<>();
         boolean auto = master.getAutoCommit();
         master.setAutoCommit(false);
