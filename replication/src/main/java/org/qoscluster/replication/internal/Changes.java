@@ -98,21 +98,21 @@ public final class Changes {
     }
 
     /**
-     * Keeps of {@code candidates} (committed, each read whole) those that end below
-     * {@code windowEnd}, the read window's end (a transaction starting there or later was not
-     * read) or the horizon, whichever is lower, and returns below which the batch is complete. A transaction can only depend on one that
-     * committed before its last change, that is one that ended before it; so every transaction a
-     * kept one depends on was read and is kept too, and a replica never holds a transaction
-     * without one that committed before it (applying {@code SET ID = ID + 1} without the earlier
-     * move of the row at the new key made two rows one key, and a batch that failed every round).
-     * The batch is complete below the window's end and below the start of every transaction left
-     * out.
+     * Keeps of {@code candidates} (committed, each read whole) those that end below {@code end},
+     * the read window's end (a transaction starting there or later was not read) or the horizon,
+     * whichever is lower, and returns below which the batch is complete. A transaction can only
+     * depend on one that committed before its last change, that is one that ended before it; so
+     * every transaction a kept one depends on was read and is kept too, and a replica never holds
+     * a transaction without one that committed before it (applying {@code SET ID = ID + 1} without
+     * the earlier move of the row at the new key made two rows one key, and a batch that failed
+     * every round). The batch is complete below {@code end} and below the start of every
+     * transaction left out.
      */
-    static long commitOrderPrefix(List<Transaction> candidates, long windowEnd) {
-        long complete = windowEnd;
+    static long commitOrderPrefix(List<Transaction> candidates, long end) {
+        long complete = end;
         for (java.util.Iterator<Transaction> it = candidates.iterator(); it.hasNext(); ) {
             Transaction tx = it.next();
-            if (tx.lastSeq() >= windowEnd) {
+            if (tx.lastSeq() >= end) {
                 complete = Math.min(complete, tx.firstSeq());
                 it.remove();
             }
@@ -306,40 +306,28 @@ public final class Changes {
         }
         deleteRows.executeBatch();
         PreparedStatement deleteIds = replica.prepare("DELETE FROM " + d.quote(t.rowIdTable()) + " WHERE QOS_RID = ?");
-        boolean anyId = false;
         for (RowState row : rows) {
-            if (row.rid != null) {
-                deleteIds.setLong(1, row.rid);
-                deleteIds.addBatch();
-                anyId = true;
-            }
+            deleteIds.setLong(1, row.rid);
+            deleteIds.addBatch();
         }
-        if (anyId) {
-            deleteIds.executeBatch();
-        }
+        deleteIds.executeBatch();
         List<String> cols = t.columnNames();
         PreparedStatement insertRows = replica.prepare(insert(d, t.name(), cols));
         PreparedStatement insertIds = replica.prepare(insert(d, t.rowIdTable(), withRid(t)));
         boolean anyRow = false;
-        anyId = false;
         for (RowState row : rows) {
             if (row.values == null) {
                 continue;
             }
             bind(insertRows, 1, cols.stream().map(row.values::get).toList());
             insertRows.addBatch();
+            insertIds.setLong(1, row.rid);
+            bind(insertIds, 2, row.newKey());
+            insertIds.addBatch();
             anyRow = true;
-            if (row.rid != null) {
-                insertIds.setLong(1, row.rid);
-                bind(insertIds, 2, row.newKey());
-                insertIds.addBatch();
-                anyId = true;
-            }
         }
         if (anyRow) {
             insertRows.executeBatch();
-        }
-        if (anyId) {
             insertIds.executeBatch();
         }
     }
@@ -444,18 +432,18 @@ public final class Changes {
     }
 
     /**
-     * The final state of each row the batch touched, by row identifier, in the order rows were
-     * first touched. Several changes to one row become one (R4); as the changes are whole rows in
-     * commit order, the later change of a field is the one kept.
+     * The final state of each row the batch touched, by row identifier (every change has one by
+     * now, {@link RowIds#derive}), in the order rows were first touched. Several changes to one
+     * row become one (R4); as the changes are whole rows in commit order, the later change of a
+     * field is the one kept.
      */
     static Collection<RowState> consolidate(List<Transaction> batch) {
         Map<List<Object>, RowState> rows = new LinkedHashMap<>();
         for (Transaction tx : batch) {
             for (Change c : tx.changes()) {
                 List<Object> before = c.op() == 'I' ? c.newKey() : c.oldKey();
-                List<Object> id = c.rid() != null ? List.of(c.table().name(), c.rid())
-                        : List.of(c.table().name(), "key", before);
-                RowState row = rows.computeIfAbsent(id, k -> new RowState(c.table(), c.rid(), before));
+                long rid = java.util.Objects.requireNonNull(c.rid(), "change without a row identifier");
+                RowState row = rows.computeIfAbsent(List.of(c.table().name(), rid), k -> new RowState(c.table(), rid, before));
                 row.keys.add(c.oldKey());
                 row.keys.add(c.newKey());
                 row.values = c.op() == 'D' ? null : c.values();
@@ -483,12 +471,12 @@ public final class Changes {
      */
     static final class RowState {
         final TableSpec table;
-        final Long rid;
+        final long rid;
         final List<Object> before;
         final Set<List<Object>> keys = new LinkedHashSet<>();
         Map<String, Object> values;
 
-        RowState(TableSpec table, Long rid, List<Object> before) {
+        RowState(TableSpec table, long rid, List<Object> before) {
             this.table = table;
             this.rid = rid;
             this.before = before;

@@ -224,7 +224,7 @@ public final class RowIds {
                         bound = Math.min(bound, seq);
                         break;
                     }
-                    Pending p = pending(r, t, 4);
+                    Pending p = pending(r, t);
                     if (p.moves()) {
                         pending.add(p);
                     }
@@ -300,13 +300,14 @@ public final class RowIds {
         return identified;
     }
 
-    private static Pending pending(ResultSet r, TableSpec t, int firstKeyColumn) throws SQLException {
+    /** A row of {@link #step}'s read: sequence, transaction, operation, the key, the old key. */
+    private static Pending pending(ResultSet r, TableSpec t) throws SQLException {
         int k = t.primaryKey().size();
         List<Object> key = new ArrayList<>(k);
         List<Object> old = new ArrayList<>(k);
         for (int i = 0; i < k; i++) {
-            key.add(r.getObject(firstKeyColumn + i));
-            old.add(r.getObject(firstKeyColumn + k + i));
+            key.add(r.getObject(4 + i));
+            old.add(r.getObject(4 + k + i));
         }
         return new Pending(r.getLong(1), r.getString(3).charAt(0), old, key);
     }
