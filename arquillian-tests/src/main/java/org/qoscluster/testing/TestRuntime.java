@@ -4,13 +4,17 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Collectors;
 
 import org.qoscluster.config.ClusterConfig;
@@ -34,6 +38,11 @@ public final class TestRuntime {
         String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("HHmmss-SSS"));
         return Path.of(property("qos.test.state.dir")).resolve(testClass.getSimpleName() + "-" + stamp).toAbsolutePath();
     }
+
+    /** Where {@link #freePorts} starts looking: above the ports services usually have. */
+    private static final int FIRST_PORT = 20000;
+
+    private static final Set<Integer> HANDED_OUT = new HashSet<>();
 
     /** The shipped defaults, every port replaced by a free one. */
     public static ClusterConfig freePortConfig(int nodes, int replicas) {
@@ -67,26 +76,46 @@ public final class TestRuntime {
         return ClusterConfig.from(p);
     }
 
-    /** {@code count} distinct ports that were free on 127.0.0.1 a moment ago. */
-    public static List<Integer> freePorts(int count) {
-        List<ServerSocket> sockets = new ArrayList<>();
+    /**
+     * {@code count} distinct ports that were free on 127.0.0.1 a moment ago, none handed out
+     * before by this JVM. They are taken below the kernel's ephemeral range
+     * ({@code ip_local_port_range}): a port from that range can be taken by an outgoing connection
+     * between being chosen here and bound by the server it is for (Hazelcast's "Port [...] is
+     * already in use" at a node's boot).
+     */
+    public static synchronized List<Integer> freePorts(int count) {
+        int low = FIRST_PORT;
+        int high = ephemeralLow() - 1;
+        int span = high - low + 1;
+        List<Integer> ports = new ArrayList<>();
+        int start = ThreadLocalRandom.current().nextInt(span);
+        for (int i = 0; i < span && ports.size() < count; i++) {
+            int port = low + (start + i) % span;
+            if (HANDED_OUT.contains(port)) {
+                continue;
+            }
+            try (ServerSocket s = new ServerSocket()) {
+                s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+                ports.add(port);
+                HANDED_OUT.add(port);
+            } catch (IOException e) {
+                // in use: the next one
+            }
+        }
+        if (ports.size() < count) {
+            throw new IllegalStateException("cannot find " + count + " free ports on loopback between " + low + " and " + high);
+        }
+        return List.copyOf(ports);
+    }
+
+    /** The first port of the kernel's ephemeral range (Linux), or 32768 (the usual one) where it cannot be read. */
+    private static int ephemeralLow() {
         try {
-            for (int i = 0; i < count; i++) {
-                ServerSocket s = new ServerSocket();
-                s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-                sockets.add(s);
-            }
-            return sockets.stream().map(ServerSocket::getLocalPort).toList();
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot find " + count + " free ports on loopback", e);
-        } finally {
-            for (ServerSocket s : sockets) {
-                try {
-                    s.close();
-                } catch (IOException e) {
-                    // the port is free again either way
-                }
-            }
+            String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
+            int first = Integer.parseInt(range.split("\\s+")[0]);
+            return first > FIRST_PORT + 1000 ? first : 32768;
+        } catch (IOException | RuntimeException e) {
+            return 32768;
         }
     }
 

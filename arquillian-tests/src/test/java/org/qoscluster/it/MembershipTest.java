@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -28,6 +27,7 @@ import org.qoscluster.testing.GroupClient;
 import org.qoscluster.testing.GroupClient.Writer;
 import org.qoscluster.testing.QosCluster;
 import org.qoscluster.testing.StoreDatabase;
+import org.qoscluster.testing.TestRuntime;
 
 /**
  * Administration of a redundancy group on a real cluster (issue 7, R9): a member added at run time
@@ -61,10 +61,9 @@ class MembershipTest {
         }
     }
 
-    private static int freePort(String host) throws Exception {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(host))) {
-            return s.getLocalPort();
-        }
+    private static int freePort(String host) {
+        assertEquals(InetAddress.getLoopbackAddress().getHostAddress(), host, "the tests' cluster listens on loopback");
+        return TestRuntime.freePorts(1).get(0);
     }
 
     /** Waits until {@code copy} holds every e-mail of {@code expected} (and no other with the prefix). */
