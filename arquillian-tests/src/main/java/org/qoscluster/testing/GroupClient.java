@@ -135,7 +135,7 @@ public final class GroupClient {
         try (Connection c = open(copy); Statement s = c.createStatement();
              ResultSet r = s.executeQuery("SELECT MAX(QOS_TS) FROM QOS_TAIL_" + epoch + "_CUSTOMER")) {
             r.next();
-            return r.getTimestamp(1) == null ? 0 : r.getTimestamp(1).getTime();
+            return r.getLong(1); // QOS_TS: epoch milliseconds; 0 for NULL (no row)
         } catch (SQLException e) {
             if ("42X05".equals(e.getSQLState())) {
                 return 0;

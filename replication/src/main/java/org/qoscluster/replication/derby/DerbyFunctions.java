@@ -21,4 +21,14 @@ public final class DerbyFunctions {
     public static String transactionId() throws SQLException {
         return ConnectionUtil.getCurrentLCC().getTransactionExecute().getTransactionIdString();
     }
+
+    /**
+     * {@code QOS_MILLIS()}: the server's time in milliseconds since the epoch, the capture rows'
+     * time stamp. {@code CURRENT_TIMESTAMP} in a row trigger cost Derby writers about a sixth of
+     * their throughput (a {@code TIMESTAMP} value built from a calendar for every change), this
+     * call next to nothing.
+     */
+    public static long currentMillis() {
+        return System.currentTimeMillis();
+    }
 }

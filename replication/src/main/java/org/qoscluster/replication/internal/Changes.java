@@ -224,7 +224,7 @@ public final class Changes {
         for (int k = 0; k < t.primaryKey().size(); k++) {
             oldKey.add(r.getObject(i++));
         }
-        return new Change(t, r.getLong(1), r.getString(2), r.getString(3).charAt(0), r.getTimestamp(4),
+        return new Change(t, r.getLong(1), r.getString(2), r.getString(3).charAt(0), new Timestamp(r.getLong(4)),
                 null, values, oldKey);
     }
 
@@ -257,10 +257,13 @@ public final class Changes {
             for (Map.Entry<TableSpec, List<RowState>> e : byTable.entrySet()) {
                 write(replica, dialect, e.getKey(), e.getValue());
             }
-            if (!batch.isEmpty()) {
+            // Only the transactions that end at or above the new low mark: the low mark stands for
+            // the others (the prune below would delete their rows in this same transaction).
+            List<Transaction> aboveLow = batch.stream().filter(tx -> tx.lastSeq() >= low).toList();
+            if (!aboveLow.isEmpty()) {
                 PreparedStatement applied = replica.prepare(
                         "INSERT INTO QOS_APPLIED (QOS_TX, QOS_LAST_SEQ, QOS_APPLIED_AT) VALUES (?, ?, ?)");
-                for (Transaction tx : batch) {
+                for (Transaction tx : aboveLow) {
                     applied.setString(1, tx.id());
                     applied.setLong(2, tx.lastSeq());
                     applied.setTimestamp(3, now);

@@ -24,8 +24,9 @@ import org.qoscluster.replication.derby.DerbyFunctions;
 
 /**
  * Derby 10.16. Capture: a sequence {@code QOS_SEQ} (changes; a row identifier is a value of it
- * plus the copy's block, see {@link RowIds}), a function {@code QOS_TXID()} ({@link DerbyFunctions}, on the server's class
- * path), and per table a change table {@code QOS_CHG_T} (sequence, transaction, operation, time,
+ * plus the copy's block, see {@link RowIds}), functions {@code QOS_TXID()} and {@code QOS_MILLIS()}
+ * ({@link DerbyFunctions}, on the server's class path), and per table a change table
+ * {@code QOS_CHG_T} (sequence, transaction, operation, time in epoch milliseconds,
  * the row's columns, the old primary key) written by one AFTER INSERT, UPDATE and DELETE row
  * trigger each, and a row-identifier table {@code QOS_RID_T} that every copy keeps from the
  * changes ({@link RowIds}; {@code QOS_IDENTIFIED} says how far the master's is); rows there
@@ -115,18 +116,20 @@ public final class DerbyDialect implements Dialect {
         // each agent restart would stall the writers and make them recompile at once. A table's
         // capture is made in one transaction, which ends by writing its row in QOS_CAPTURED.
         Set<String> have = existing(master);
-        if (have.contains("TABLE:QOS_CAPTURED") && !have.contains("TABLE:QOS_IDENTIFIED")) {
-            // Capture made by a version that wrote identifiers into the change rows: its
-            // identifier tables cannot be taken up from here.
-            throw new ReplicationException("change capture on this copy was installed by an earlier version (no QOS_IDENTIFIED);"
-                    + " start from fresh databases (remove the state folder, var by default)");
+        if (have.contains("TABLE:QOS_CAPTURED") && !(have.contains("TABLE:QOS_IDENTIFIED") && have.contains("FUNCTION:QOS_MILLIS"))) {
+            // Capture made by a version that wrote identifiers into the change rows (no
+            // QOS_IDENTIFIED: its identifier tables cannot be taken up from here), or time stamps
+            // of type TIMESTAMP (no QOS_MILLIS: its change tables do not take this one's rows).
+            throw new ReplicationException("change capture on this copy was installed by an earlier version (no "
+                    + (have.contains("TABLE:QOS_IDENTIFIED") ? "QOS_MILLIS" : "QOS_IDENTIFIED")
+                    + "); start from fresh databases (remove the state folder, var by default)");
         }
         List<TableSpec> created = new ArrayList<>();
         boolean auto = master.getAutoCommit();
         master.setAutoCommit(false);
         try (Statement s = master.createStatement()) {
             create(s, have, "SEQUENCE:QOS_SEQ", "CREATE SEQUENCE QOS_SEQ AS BIGINT START WITH " + Math.max(1, firstSequence));
-            createTransactionFunction(s, have);
+            createFunctions(s, have);
             create(s, have, "TABLE:QOS_CAPTURED", "CREATE TABLE QOS_CAPTURED (QOS_TABLE VARCHAR(128) NOT NULL PRIMARY KEY,"
                     + " QOS_AT TIMESTAMP NOT NULL)");
             if (!have.contains("TABLE:QOS_IDENTIFIED")) {
@@ -165,17 +168,17 @@ public final class DerbyDialect implements Dialect {
 
                 String names = t.columns().stream().map(col -> quote(col.name())).collect(Collectors.joining(", "));
                 String oldNames = t.primaryKey().stream().map(k -> quote(OLD + k)).collect(Collectors.joining(", "));
-                String insertInto = "INSERT INTO " + chg + " (QOS_SEQ, QOS_TX, QOS_OP, QOS_TS, " + names
-                        + ", " + oldNames + ") VALUES (NEXT VALUE FOR QOS_SEQ, QOS_TXID(), ";
+                String insertInto = "INSERT INTO " + chg + " (QOS_SEQ, QOS_TX, QOS_TS, QOS_OP, " + names
+                        + ", " + oldNames + ") VALUES (NEXT VALUE FOR QOS_SEQ, QOS_TXID(), QOS_MILLIS(), ";
                 // One trigger per event: Derby runs each trigger's action as a statement of its own.
                 create(s, have, "TRIGGER:QOS_I_" + t.name(), "CREATE TRIGGER " + quote("QOS_I_" + t.name()) + " AFTER INSERT ON " + table
-                        + " REFERENCING NEW AS N FOR EACH ROW " + insertInto + "'I', CURRENT_TIMESTAMP, "
+                        + " REFERENCING NEW AS N FOR EACH ROW " + insertInto + "'I', "
                         + refs("N", t.columnNames()) + ", " + refs("N", t.primaryKey()) + ")");
                 create(s, have, "TRIGGER:QOS_U_" + t.name(), "CREATE TRIGGER " + quote("QOS_U_" + t.name()) + " AFTER UPDATE ON " + table
-                        + " REFERENCING OLD AS O NEW AS N FOR EACH ROW " + insertInto + "'U', CURRENT_TIMESTAMP, "
+                        + " REFERENCING OLD AS O NEW AS N FOR EACH ROW " + insertInto + "'U', "
                         + refs("N", t.columnNames()) + ", " + refs("O", t.primaryKey()) + ")");
                 create(s, have, "TRIGGER:QOS_D_" + t.name(), "CREATE TRIGGER " + quote("QOS_D_" + t.name()) + " AFTER DELETE ON " + table
-                        + " REFERENCING OLD AS O FOR EACH ROW " + insertInto + "'D', CURRENT_TIMESTAMP, "
+                        + " REFERENCING OLD AS O FOR EACH ROW " + insertInto + "'D', "
                         + refs("O", t.columnNames()) + ", " + refs("O", t.primaryKey()) + ")");
                 try (PreparedStatement done = master.prepareStatement("INSERT INTO QOS_CAPTURED (QOS_TABLE, QOS_AT) VALUES (?, CURRENT_TIMESTAMP)")) {
                     done.setString(1, t.name());
@@ -382,9 +385,11 @@ public final class DerbyDialect implements Dialect {
     }
 
 
-    private void createTransactionFunction(Statement s, Set<String> have) throws SQLException {
+    private void createFunctions(Statement s, Set<String> have) throws SQLException {
         create(s, have, "FUNCTION:QOS_TXID", "CREATE FUNCTION QOS_TXID() RETURNS VARCHAR(64) LANGUAGE JAVA PARAMETER STYLE JAVA NO SQL"
                 + " EXTERNAL NAME '" + DerbyFunctions.class.getName() + ".transactionId'");
+        create(s, have, "FUNCTION:QOS_MILLIS", "CREATE FUNCTION QOS_MILLIS() RETURNS BIGINT LANGUAGE JAVA PARAMETER STYLE JAVA NO SQL"
+                + " EXTERNAL NAME '" + DerbyFunctions.class.getName() + ".currentMillis'");
     }
 
     /**
@@ -396,7 +401,7 @@ public final class DerbyDialect implements Dialect {
         String cols = t.columns().stream().map(col -> quote(col.name()) + " " + col.type()).collect(Collectors.joining(", "));
         String oldKey = t.primaryKey().stream().map(k -> quote(OLD + k) + " " + t.typeOf(k)).collect(Collectors.joining(", "));
         create(s, have, "TABLE:" + t.changeTable(), "CREATE TABLE " + quote(t.changeTable()) + " (QOS_SEQ BIGINT NOT NULL PRIMARY KEY,"
-                + " QOS_TX VARCHAR(64) NOT NULL, QOS_OP CHAR(1) NOT NULL, QOS_TS TIMESTAMP NOT NULL, " + cols + ", "
+                + " QOS_TX VARCHAR(64) NOT NULL, QOS_OP CHAR(1) NOT NULL, QOS_TS BIGINT NOT NULL, " + cols + ", "
                 + oldKey + ")");
     }
 
@@ -432,7 +437,7 @@ public final class DerbyDialect implements Dialect {
                 createRowIdTable(s, have, t);
                 createChangeTable(s, have, t);
             }
-            createTransactionFunction(s, have);
+            createFunctions(s, have);
             create(s, have, "TABLE:QOS_APPLIED", "CREATE TABLE QOS_APPLIED (QOS_TX VARCHAR(64) NOT NULL PRIMARY KEY, QOS_LAST_SEQ BIGINT NOT NULL,"
                     + " QOS_APPLIED_AT TIMESTAMP NOT NULL)");
             create(s, have, "TABLE:QOS_POSITION", "CREATE TABLE QOS_POSITION (QOS_LOW BIGINT NOT NULL, QOS_AT TIMESTAMP NOT NULL)");
