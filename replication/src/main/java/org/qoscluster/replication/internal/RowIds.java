@@ -161,11 +161,12 @@ public final class RowIds {
     /**
      * Moves the master's identifier table on over the changes from {@code from} (every change
      * below it is reflected there; kept in {@code QOS_IDENTIFIED}, in the same transaction): at
-     * most about {@code limit} per table, in sequence order, up to the first change of a
-     * transaction still open and never above {@code settled} (a change can have a sequence below
-     * the horizon and still be invisible when read: its writer drew the value and had not inserted
-     * the row yet). Only inserts, deletes and updates that move a row to another key change the
-     * table, so only they are looked at. Returns the new bound.
+     * most about {@code limit} per table, in sequence order, never above {@code settled} (a change
+     * can have a sequence below the horizon and still be invisible when read: its writer drew the
+     * value and had not inserted the row yet). Only inserts, deletes and updates that move a row to
+     * another key change the table, so only they are read (the master filters them out of the
+     * change table, so an update in place costs the agent nothing here), up to the first of them
+     * that belongs to a transaction still open. Returns the new bound.
      * <p>
      * Nothing is written into the change rows: each replica works the identifiers of the changes
      * it applies out of its own identifier table ({@link #derive}), which is the master's as of
@@ -206,9 +207,15 @@ public final class RowIds {
         boolean cut = false;
         Map<TableSpec, List<Pending>> moving = new LinkedHashMap<>();
         for (TableSpec t : tables) {
+            // Only the changes that move a row (Pending.moves): an update in place changes nothing
+            // in the identifier table, committed or rolled back, so neither it nor the
+            // transaction it belongs to needs to be seen here.
+            String moved = t.primaryKey().stream().map(k -> d.quote(k) + " <> " + d.quote(DerbyDialect.OLD + k))
+                    .collect(java.util.stream.Collectors.joining(" OR "));
             PreparedStatement read = master.prepare(d.withoutLocks("SELECT QOS_SEQ, QOS_TX, QOS_OP, "
                     + cols(d, t.primaryKey(), "") + ", " + cols(d, t.primaryKey(), DerbyDialect.OLD) + " FROM "
-                    + d.quote(t.changeTable()) + " WHERE QOS_SEQ >= ? AND QOS_SEQ < ? ORDER BY QOS_SEQ"));
+                    + d.quote(t.changeTable()) + " WHERE QOS_SEQ >= ? AND QOS_SEQ < ? AND (QOS_OP <> 'U' OR " + moved
+                    + ") ORDER BY QOS_SEQ"));
             read.setMaxRows(limit);
             read.setLong(1, from);
             read.setLong(2, bound);
@@ -224,10 +231,7 @@ public final class RowIds {
                         bound = Math.min(bound, seq);
                         break;
                     }
-                    Pending p = pending(r, t);
-                    if (p.moves()) {
-                        pending.add(p);
-                    }
+                    pending.add(pending(r, t));
                 }
             }
             if (limit > 0 && rows >= limit) {
