@@ -51,6 +51,8 @@ class ReplicationTest {
     private static final int SMALL_READS = 40;
     private static Cluster databases;
     private static ReplicationAgent agent;
+    /** The epoch the promotion of test 11 started (replica-1 master). */
+    private static ReplicationAgent.Epoch epochTwo;
 
     @BeforeAll
     static void start() throws SQLException {
@@ -395,15 +397,11 @@ class ReplicationTest {
                 update(c, "INSERT INTO ACCOUNT (ID, OWNER) VALUES (?, ?)", 8_100L, "only here");
             }
         }
-        ReplicationAgent.Epoch two = new ReplicationAgent.Epoch(2, "replica-1", held);
+        epochTwo = new ReplicationAgent.Epoch(2, "replica-1", held);
         try (Connection c = open("replica-1")) {
-            ReplicationAgent.promote(c, dialect, TABLES, 2, two);
+            ReplicationAgent.promote(c, dialect, TABLES, 2, epochTwo);
         }
-        agent = ReplicationAgent.derby(() -> open("replica-1"),
-                Map.of("replica-2", () -> open("replica-2"), "replica-3", () -> open("replica-3")), TABLES,
-                SMALL_READS, 2, (r, w) -> { }, two, (copy, epoch) -> java.util.OptionalLong.empty());
-        agent.install();
-        agent.start(Duration.ofMillis(20));
+        agent = shippingInEpochTwo(TABLES);
         try (Connection writer = open("replica-1")) {
             update(writer, "INSERT INTO ACCOUNT (ID, OWNER) VALUES (?, ?)", 8_003L, "after");
             update(writer, "UPDATE ACCOUNT SET OWNER = ? WHERE ID = ?", "t2, later", 8_002L);
@@ -416,6 +414,48 @@ class ReplicationTest {
         assertEquals(expected, second, "replica-2 followed the new master without a copy and holds its data");
         assertEquals(expected, contents("replica-3"), "replica-3 (t2 missing) was copied afresh");
         assertEquals(rowIds("replica-1"), rowIds("replica-2"));
+    }
+
+    @Test
+    @Order(12)
+    void shouldGiveTheReplicasTheRowsOfATableAddedToCaptureLater() throws Exception {
+        // The group of test 11: replica-1 master (epoch 2), replica-2 and replica-3 following.
+        agent.close();
+        agent = null;
+        try (Connection c = open("replica-1"); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE LATER (ID BIGINT NOT NULL PRIMARY KEY, NOTE VARCHAR(40))");
+            for (int i = 1; i <= 120; i++) {
+                update(c, "INSERT INTO LATER (ID, NOTE) VALUES (?, ?)", (long) i, "before capture " + i);
+            }
+        }
+        List<String> withLater = List.of("ACCOUNT", "ENTRY", "LATER");
+        agent = shippingInEpochTwo(withLater);
+        try (Connection writer = open("replica-1")) {
+            update(writer, "UPDATE LATER SET NOTE = ? WHERE ID = ?", "changed after", 7L);
+            update(writer, "DELETE FROM LATER WHERE ID = ?", 8L);
+            update(writer, "INSERT INTO LATER (ID, NOTE) VALUES (?, ?)", 500L, "after capture");
+            update(writer, "INSERT INTO ACCOUNT (ID, OWNER) VALUES (?, ?)", 8_200L, "marks the end");
+        }
+        awaitRow(List.of("replica-2", "replica-3"), 8_200L);
+        awaitConverged("replica-1");
+        List<String> later = contentsOf("replica-1", "SELECT * FROM LATER ORDER BY ID");
+        assertEquals(120, later.size(), "119 rows from before capture and one after");
+        for (String r : List.of("replica-2", "replica-3")) {
+            assertEquals(later, contentsOf(r, "SELECT * FROM LATER ORDER BY ID"),
+                    r + " holds LATER's rows from before its capture, and the changes after");
+            assertEquals(contents("replica-1"), contents(r), r + " still holds the other tables' data");
+            assertEquals(ridsOf("replica-1", "LATER"), ridsOf(r, "LATER"), r + " has LATER's row identifiers");
+        }
+    }
+
+    /** An agent for {@link #epochTwo} (replica-1 master) shipping {@code tables} to replica-2 and replica-3. */
+    private static ReplicationAgent shippingInEpochTwo(List<String> tables) {
+        ReplicationAgent a = ReplicationAgent.derby(() -> open("replica-1"),
+                Map.of("replica-2", () -> open("replica-2"), "replica-3", () -> open("replica-3")), tables,
+                SMALL_READS, 2, (r, w) -> { }, epochTwo, (copy, epoch) -> java.util.OptionalLong.empty());
+        a.install();
+        a.start(Duration.ofMillis(20));
+        return a;
     }
 
     /** Waits until ACCOUNT {@code id} is on every one of {@code copies}. */
@@ -441,9 +481,14 @@ class ReplicationTest {
 
     /** Row identifier to primary key (as text) of every ACCOUNT row on {@code copy}. */
     private static Map<Long, String> rowIds(String copy) throws SQLException {
+        return ridsOf(copy, "ACCOUNT");
+    }
+
+    /** Row identifier to primary key (as text) of every row of {@code table} (key {@code ID}) on {@code copy}. */
+    private static Map<Long, String> ridsOf(String copy, String table) throws SQLException {
         Map<Long, String> ids = new java.util.TreeMap<>();
         try (Connection c = open(copy); Statement s = c.createStatement();
-             ResultSet r = s.executeQuery("SELECT QOS_RID, ID FROM QOS_RID_ACCOUNT")) {
+             ResultSet r = s.executeQuery("SELECT QOS_RID, ID FROM QOS_RID_" + table)) {
             while (r.next()) {
                 ids.put(r.getLong(1), r.getString(2));
             }
@@ -565,12 +610,17 @@ class ReplicationTest {
 
     /** Every row of every replicated table, in key order, as text: equal lists mean identical copies. */
     private static List<String> contents(String copy) throws SQLException {
+        return contentsOf(copy, "SELECT * FROM ACCOUNT ORDER BY ID", "SELECT * FROM ENTRY ORDER BY ACCOUNT_ID, CODE");
+    }
+
+    /** The rows {@code queries} return on {@code copy}, as text (none on a replica without tables). */
+    private static List<String> contentsOf(String copy, String... queries) throws SQLException {
         List<String> rows = new ArrayList<>();
         try (Connection c = open(copy); Statement s = c.createStatement()) {
             if (!copy.equals("master") && tableCountOn(c) == 0) {
                 return rows;
             }
-            for (String sql : List.of("SELECT * FROM ACCOUNT ORDER BY ID", "SELECT * FROM ENTRY ORDER BY ACCOUNT_ID, CODE")) {
+            for (String sql : queries) {
                 try (ResultSet r = s.executeQuery(sql)) {
                     ResultSetMetaData md = r.getMetaData();
                     while (r.next()) {

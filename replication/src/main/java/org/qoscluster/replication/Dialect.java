@@ -67,6 +67,13 @@ public interface Dialect {
     java.util.OptionalLong lowMark(Connection copy) throws SQLException;
 
     /**
+     * The tables a replica's initial copy took ({@code QOS_COPIED}, written with the copy). A table
+     * not among them was added to capture after the copy: the replica has none of the rows it held
+     * before, and needs a copy again. Empty for a copy that never was a replica.
+     */
+    java.util.Set<String> copiedTables(Connection copy) throws SQLException;
+
+    /**
      * The transactions a replica applied whose last change is at or above {@code sequence}
      * ({@code QOS_APPLIED}): with its low mark, they say exactly which changes it holds.
      */

@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -553,9 +554,14 @@ public final class ReplicationAgent implements AutoCloseable {
                             + " epoch " + epoch.number() + " from change " + epoch.firstSequence() + ", no copy needed");
                     at = dialect.epoch(c);
                 }
-                if (empty || at.isEmpty() || at.get().epoch() != epoch.number()) {
-                    // New, or from an older epoch: what it has may differ from this master's data.
-                    // A former master first keeps aside the changes that never reached the group.
+                // A table added to capture since its copy: its rows from before capture are not there.
+                Set<String> lacking = new TreeSet<>();
+                Set<String> copied = dialect.copiedTables(c);
+                tables.stream().map(TableSpec::name).filter(t -> !copied.contains(t)).forEach(lacking::add);
+                if (empty || !lacking.isEmpty() || at.isEmpty() || at.get().epoch() != epoch.number()) {
+                    // New, from an older epoch, or without a table: what it has may differ from
+                    // this master's data. A former master first keeps aside the changes that never
+                    // reached the group.
                     long was = at.map(Dialect.CopyEpoch::epoch).orElse(0L);
                     long from = tailStart.of(name, was).orElse(0L);
                     long kept = dialect.setTailAside(c, tables, from, reachedTheGroup(from, was), was);
@@ -567,8 +573,9 @@ public final class ReplicationAgent implements AutoCloseable {
                     }
                     long rows = Changes.copy(master.connection(), link, dialect, tables, Timestamp.from(clock.instant()),
                             epoch.number(), epoch.master(), identifiedBelow);
-                    LOG.info("replica=" + name + (empty ? " new" : " from epoch " + was) + ": copy of " + rows
-                            + " rows made in epoch " + epoch.number() + "; changes follow");
+                    LOG.info("replica=" + name + (empty ? " new" : at.isPresent() && at.get().epoch() == epoch.number()
+                            ? " without " + lacking + " (added to capture since its copy)" : " from epoch " + was)
+                            + ": copy of " + rows + " rows made in epoch " + epoch.number() + "; changes follow");
                 }
                 long persisted = dialect.lowMark(c).orElse(0);
                 appliedAbove.clear();

@@ -387,6 +387,14 @@ public final class Changes {
                 for (TableSpec t : tables) {
                     rows += copyTable(master, r, dialect, t.name(), t.columnNames());
                 }
+                clear.executeUpdate("DELETE FROM QOS_COPIED");
+                try (PreparedStatement copied = r.prepareStatement("INSERT INTO QOS_COPIED (QOS_TABLE) VALUES (?)")) {
+                    for (TableSpec t : tables) {
+                        copied.setString(1, t.name());
+                        copied.addBatch();
+                    }
+                    copied.executeBatch();
+                }
                 try (PreparedStatement mark = r.prepareStatement("INSERT INTO QOS_POSITION (QOS_LOW, QOS_AT) VALUES (?, ?)")) {
                     mark.setLong(1, identifiedBelow);
                     mark.setTimestamp(2, now);

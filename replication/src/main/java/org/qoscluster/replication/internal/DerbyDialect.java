@@ -441,6 +441,7 @@ public final class DerbyDialect implements Dialect {
             create(s, have, "TABLE:QOS_APPLIED", "CREATE TABLE QOS_APPLIED (QOS_TX VARCHAR(64) NOT NULL PRIMARY KEY, QOS_LAST_SEQ BIGINT NOT NULL,"
                     + " QOS_APPLIED_AT TIMESTAMP NOT NULL)");
             create(s, have, "TABLE:QOS_POSITION", "CREATE TABLE QOS_POSITION (QOS_LOW BIGINT NOT NULL, QOS_AT TIMESTAMP NOT NULL)");
+            create(s, have, "TABLE:QOS_COPIED", "CREATE TABLE QOS_COPIED (QOS_TABLE VARCHAR(128) NOT NULL PRIMARY KEY)");
             create(s, have, "TABLE:QOS_EPOCH", EPOCH_TABLE);
             try (ResultSet r = s.executeQuery("SELECT COUNT(*) FROM QOS_POSITION")) {
                 r.next();
@@ -490,6 +491,22 @@ public final class DerbyDialect implements Dialect {
             }
             throw e;
         }
+    }
+
+    @Override
+    public Set<String> copiedTables(Connection copy) throws SQLException {
+        Set<String> copied = new HashSet<>();
+        try (Statement s = copy.createStatement(); ResultSet r = s.executeQuery("SELECT QOS_TABLE FROM QOS_COPIED")) {
+            while (r.next()) {
+                copied.add(r.getString(1));
+            }
+        } catch (SQLException e) {
+            if (NO_TABLE.equals(e.getSQLState()) || NO_SCHEMA.equals(e.getSQLState())) {
+                return Set.of(); // never a replica
+            }
+            throw e;
+        }
+        return copied;
     }
 
     @Override
