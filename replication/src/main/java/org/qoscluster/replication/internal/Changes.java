@@ -308,12 +308,20 @@ public final class Changes {
             deleteRows.addBatch();
         }
         deleteRows.executeBatch();
+        // A row inserted in the batch has no identifier row to delete (its insert below would
+        // fail on the identifier's primary key if it had).
         PreparedStatement deleteIds = replica.prepare("DELETE FROM " + d.quote(t.rowIdTable()) + " WHERE QOS_RID = ?");
+        boolean anyOld = false;
         for (RowState row : rows) {
-            deleteIds.setLong(1, row.rid);
-            deleteIds.addBatch();
+            if (!row.inserted) {
+                deleteIds.setLong(1, row.rid);
+                deleteIds.addBatch();
+                anyOld = true;
+            }
         }
-        deleteIds.executeBatch();
+        if (anyOld) {
+            deleteIds.executeBatch();
+        }
         List<String> cols = t.columnNames();
         PreparedStatement insertRows = replica.prepare(insert(d, t.name(), cols));
         PreparedStatement insertIds = replica.prepare(insert(d, t.rowIdTable(), withRid(t)));
@@ -454,7 +462,7 @@ public final class Changes {
             for (Change c : tx.changes()) {
                 List<Object> before = c.op() == 'I' ? c.newKey() : c.oldKey();
                 long rid = java.util.Objects.requireNonNull(c.rid(), "change without a row identifier");
-                RowState row = rows.computeIfAbsent(List.of(c.table().name(), rid), k -> new RowState(c.table(), rid, before));
+                RowState row = rows.computeIfAbsent(List.of(c.table().name(), rid), k -> new RowState(c.table(), rid, before, c.op() == 'I'));
                 row.keys.add(c.oldKey());
                 row.keys.add(c.newKey());
                 row.values = c.op() == 'D' ? null : c.values();
@@ -484,13 +492,19 @@ public final class Changes {
         final TableSpec table;
         final long rid;
         final List<Object> before;
+        /**
+         * Inserted in the batch: its identifier (the insert's sequence plus the master's block)
+         * is in no identifier table yet, as every change is applied once.
+         */
+        final boolean inserted;
         final Set<List<Object>> keys = new LinkedHashSet<>();
         Map<String, Object> values;
 
-        RowState(TableSpec table, long rid, List<Object> before) {
+        RowState(TableSpec table, long rid, List<Object> before, boolean inserted) {
             this.table = table;
             this.rid = rid;
             this.before = before;
+            this.inserted = inserted;
         }
 
         List<Object> newKey() {
