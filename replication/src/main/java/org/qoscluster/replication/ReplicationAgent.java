@@ -312,7 +312,10 @@ public final class ReplicationAgent implements AutoCloseable {
         }
         below = Math.min(below, identifiedBelow);
         if (below > deletedBelow && below != Long.MAX_VALUE) {
-            Changes.deleteBelow(master, dialect, tables, below).forEach(this::reclaimAfterBacklog);
+            // No change row below deletedBelow is left: those were deleted, and none comes later
+            // (below is at most the settled horizon; the epoch's stream starts at deletedBelow's
+            // first value).
+            Changes.deleteBelow(master, dialect, tables, deletedBelow, below).forEach(this::reclaimAfterBacklog);
             deletedBelow = below;
         }
         long t5 = System.nanoTime();

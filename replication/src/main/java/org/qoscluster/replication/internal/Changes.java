@@ -438,13 +438,22 @@ public final class Changes {
         return rows;
     }
 
-    /** Deletes the master's change rows below {@code below} (every replica has them); returns how many, per table. */
-    public static Map<TableSpec, Integer> deleteBelow(Link master, Dialect dialect, List<TableSpec> tables, long below)
+    /**
+     * Deletes the master's change rows from {@code from} (none is left below it) to below
+     * {@code below} (every replica has them); returns how many, per table.
+     */
+    public static Map<TableSpec, Integer> deleteBelow(Link master, Dialect dialect, List<TableSpec> tables, long from, long below)
             throws SQLException {
         Map<TableSpec, Integer> deleted = new LinkedHashMap<>();
         for (TableSpec t : tables) {
-            PreparedStatement p = master.prepare("DELETE FROM " + dialect.quote(t.changeTable()) + " WHERE QOS_SEQ < ?");
-            p.setLong(1, below);
+            // The lower bound: the index scan starts there instead of walking the entries of the
+            // rows deleted before, which Derby keeps in the index until it purges them (measured
+            // apart, deleting 240 rows a statement: 43-50 µs of the master's CPU per transaction
+            // of two changes without it, 15-20 with it).
+            PreparedStatement p = master.prepare("DELETE FROM " + dialect.quote(t.changeTable())
+                    + " WHERE QOS_SEQ >= ? AND QOS_SEQ < ?");
+            p.setLong(1, from);
+            p.setLong(2, below);
             deleted.put(t, p.executeUpdate());
         }
         return deleted;
