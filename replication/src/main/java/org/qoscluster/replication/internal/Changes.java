@@ -448,8 +448,8 @@ public final class Changes {
         for (TableSpec t : tables) {
             // The lower bound: the index scan starts there instead of walking the entries of the
             // rows deleted before, which Derby keeps in the index until it purges them (measured
-            // apart, deleting 240 rows a statement: 43-50 µs of the master's CPU per transaction
-            // of two changes without it, 15-20 with it).
+            // apart, deleting 240 rows a statement: 43-52 µs of the master's CPU per transaction
+            // of two changes without it, 15-21 with it).
             PreparedStatement p = master.prepare("DELETE FROM " + dialect.quote(t.changeTable())
                     + " WHERE QOS_SEQ >= ? AND QOS_SEQ < ?");
             p.setLong(1, from);
