@@ -30,6 +30,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import java.util.stream.Collectors;
 
 import org.qoscluster.replication.internal.Changes;
 import org.qoscluster.replication.internal.DerbyDialect;
@@ -558,10 +559,11 @@ public final class ReplicationAgent implements AutoCloseable {
                     at = dialect.epoch(c);
                 }
                 // A table added to capture since its copy: its rows from before capture are not there.
-                Set<String> lacking = new TreeSet<>();
                 Set<String> copied = dialect.copiedTables(c);
-                tables.stream().map(TableSpec::name).filter(t -> !copied.contains(t)).forEach(lacking::add);
-                if (empty || !lacking.isEmpty() || at.isEmpty() || at.get().epoch() != epoch.number()) {
+                Set<String> lacking = tables.stream().map(TableSpec::name).filter(t -> !copied.contains(t))
+                        .collect(Collectors.toCollection(TreeSet::new));
+                boolean otherEpoch = at.isEmpty() || at.get().epoch() != epoch.number();
+                if (empty || !lacking.isEmpty() || otherEpoch) {
                     // New, from an older epoch, or without a table: what it has may differ from
                     // this master's data. A former master first keeps aside the changes that never
                     // reached the group.
@@ -576,8 +578,8 @@ public final class ReplicationAgent implements AutoCloseable {
                     }
                     long rows = Changes.copy(master.connection(), link, dialect, tables, Timestamp.from(clock.instant()),
                             epoch.number(), epoch.master(), identifiedBelow);
-                    LOG.info("replica=" + name + (empty ? " new" : at.isPresent() && at.get().epoch() == epoch.number()
-                            ? " without " + lacking + " (added to capture since its copy)" : " from epoch " + was)
+                    LOG.info("replica=" + name + (empty ? " new" : otherEpoch ? " from epoch " + was
+                            : " without " + lacking + " (added to capture since its copy)")
                             + ": copy of " + rows + " rows made in epoch " + epoch.number() + "; changes follow");
                 }
                 long persisted = dialect.lowMark(c).orElse(0);

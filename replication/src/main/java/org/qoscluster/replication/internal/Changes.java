@@ -287,8 +287,8 @@ public final class Changes {
      * in the batch, the one before it included (where the replica's identifier table had them), so
      * a key shift such as {@code SET ID = ID + 1}, and a replay over a fuzzy initial copy that holds
      * a row at a key it only had for a while, both land right (a key a touched row had can hold no
-     * untouched row); the identifiers of those that were there before the batch go; then the surviving rows and their identifiers are
-     * inserted.
+     * untouched row); the identifiers of those that were there before the batch go; then the
+     * surviving rows and their identifiers are inserted.
      */
     private static void write(Link replica, Dialect d, TableSpec t, List<RowState> rows) throws SQLException {
         String where = keyWhere(d, t);

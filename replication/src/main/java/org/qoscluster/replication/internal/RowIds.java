@@ -112,7 +112,7 @@ public final class RowIds {
             } else {
                 Deque<Long> from = occupants.apply(c.oldKey());
                 Long found = from.peekFirst();
-                boolean moves = c.op() == 'D' || !c.newKey().equals(c.oldKey());
+                boolean moves = c.moves();
                 if (found == null) {
                     // Cannot happen while only the agent writes the identifier table; were it
                     // edited by hand, the row carries on under a new identifier (replicas find it
