@@ -175,26 +175,27 @@ class ReplicationTest {
                 assertEquals(List.of("ID", "OWNER", "BALANCE", "OPENED"), columns, "SELECT * on " + copy);
             }
         }
-        Map<Long, String> ids = rowIds("master");
+        Map<Long, String> ids = rowIds("replica-1");
         assertEquals(contents("master").stream().filter(row -> row.startsWith("ID=")).count(), ids.size(),
                 "every account row has one row identifier");
+        assertEquals(keysOf(contents("master")), Set.copyOf(ids.values()), "at the row's key");
         assertTrue(ids.keySet().stream().allMatch(rid -> rid > 1L << 40 && rid < 2L << 40),
                 "the master (copy 1) hands out identifiers from its own block: " + ids.keySet());
-        assertEquals(ids, rowIds("replica-1"));
         assertEquals(ids, rowIds("replica-2"));
+        assertEquals(0L, identifiedBelow("master"), "the master keeps no identifiers while its replicas hold them");
     }
 
     @Test
     @Order(4)
     void shouldReplicateAStatementThatShiftsPrimaryKeysOntoEachOther() throws Exception {
-        Map<Long, String> before = rowIds("master");
+        Map<Long, String> before = rowIds("replica-2");
         try (Connection c = open("master"); Statement s = c.createStatement()) {
             s.executeUpdate("UPDATE ACCOUNT SET ID = ID + 1");
         }
         awaitConverged();
         assertEquals(contents("master"), contents("replica-1"));
         assertEquals(contents("master"), contents("replica-2"));
-        Map<Long, String> after = rowIds("master");
+        Map<Long, String> after = rowIds("replica-2");
         before.forEach((rid, id) -> assertEquals(String.valueOf(Long.parseLong(id) + 1), after.get(rid),
                 "row " + rid + " keeps its identifier when its key moves"));
         assertEquals(after, rowIds("replica-1"));
@@ -242,6 +243,11 @@ class ReplicationTest {
     void shouldGiveANewReplicaAnInitialCopyWhileWritesGoOnAndThenTheChanges() throws Exception {
         agent.close();
         assertEquals(0, contents("replica-3").size() + tableCount("replica-3"), "replica-3 starts empty");
+        // The master keeps no identifiers (test 3): a new replica takes a replica's. With both
+        // down, it waits for one rather than give the master's rows identifiers they do not have
+        // on the others.
+        databases.kill("derby-replica-1");
+        databases.kill("derby-replica-2");
         agent = ReplicationAgent.derby(() -> open("master"), Map.of("replica-1", () -> open("replica-1"),
                 "replica-2", () -> open("replica-2"), "replica-3", () -> open("replica-3")), TABLES,
                 SMALL_READS, 1, (replica, w) -> { });
@@ -249,14 +255,28 @@ class ReplicationTest {
         try {
             Future<Integer> writes = writer.submit(() -> randomTransactions(new Random(99), 200));
             agent.start(Duration.ofMillis(20));
+            Thread.sleep(1_500);
+            assertTrue(agent.watermark("replica-3").isEmpty(), "replica-3 has no copy while the replicas are down");
+            try (Connection c = open("replica-3")) {
+                assertTrue(new DerbyDialect().lowMark(c).isEmpty(), "and no position");
+            }
+            databases.restart("derby-replica-1", Duration.ofMinutes(1));
             assertTrue(writes.get() > 50);
         } finally {
             writer.shutdown();
         }
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (agent.watermark("replica-3").isEmpty()) {
+            assertTrue(System.nanoTime() < deadline, "replica-3 was copied within 30 s of replica-1's return");
+            Thread.sleep(50);
+        }
+        databases.restart("derby-replica-2", Duration.ofMinutes(1));
         awaitConverged();
         assertEquals(contents("master"), contents("replica-3"), "the new replica holds the master's data");
         assertEquals(contents("master"), contents("replica-1"));
-        assertEquals(rowIds("master"), rowIds("replica-3"), "and the same row identifiers");
+        assertEquals(contents("master"), contents("replica-2"));
+        assertEquals(rowIds("replica-1"), rowIds("replica-3"), "and the same row identifiers");
+        assertEquals(rowIds("replica-1"), rowIds("replica-2"));
         agent.close();
         agent = null;
     }
@@ -285,7 +305,7 @@ class ReplicationTest {
         awaitConverged();
         for (String replica : List.of("replica-1", "replica-2", "replica-3")) {
             assertEquals(contents("master"), contents(replica), replica + " after three kill -9 of the agent");
-            assertEquals(rowIds("master"), rowIds(replica));
+            assertEquals(rowIds("replica-1"), rowIds(replica), replica + "'s row identifiers");
         }
     }
 
@@ -417,7 +437,7 @@ class ReplicationTest {
         assertTrue(second.removeIf(row -> row.startsWith("ID=8100 ")), "replica-2 was not copied: its own row is still there");
         assertEquals(expected, second, "replica-2 followed the new master without a copy and holds its data");
         assertEquals(expected, contents("replica-3"), "replica-3 (t2 missing) was copied afresh");
-        assertEquals(rowIds("replica-1"), rowIds("replica-2"));
+        assertEquals(rowIds("replica-2"), rowIds("replica-3"));
     }
 
     @Test
@@ -448,8 +468,77 @@ class ReplicationTest {
             assertEquals(later, contentsOf(r, "SELECT * FROM LATER ORDER BY ID"),
                     r + " holds LATER's rows from before its capture, and the changes after");
             assertEquals(contents("replica-1"), contents(r), r + " still holds the other tables' data");
-            assertEquals(ridsOf("replica-1", "LATER"), ridsOf(r, "LATER"), r + " has LATER's row identifiers");
         }
+        Map<Long, String> ids = ridsOf("replica-2", "LATER");
+        assertEquals(later.stream().map(row -> row.substring(3, row.indexOf(' '))).collect(java.util.stream.Collectors.toSet()),
+                Set.copyOf(ids.values()), "every LATER row has its identifier on replica-2");
+        assertEquals(120, ids.size());
+        assertEquals(ids, ridsOf("replica-3", "LATER"), "replica-3 has the same");
+        // The copies took the identifiers the master gave every row (no replica had LATER's); the
+        // master stops keeping them once its replicas have changes past them.
+        try (Connection writer = open("replica-1")) {
+            update(writer, "UPDATE ACCOUNT SET OWNER = ? WHERE ID = ?", "past the copies", 8_200L);
+        }
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (identifiedBelow("replica-1") != 0) {
+            assertTrue(System.nanoTime() < deadline, "the master stopped keeping identifiers within 30 s");
+            Thread.sleep(50);
+        }
+    }
+
+    @Test
+    @Order(13)
+    void shouldKeepTheIdentifiersOnAMasterWithoutReplicasAndCopyAMemberAddedLaterFromIt() throws Exception {
+        // The group of test 12 reduced to its master, replica-1 (epoch 2).
+        agent.close();
+        agent = ReplicationAgent.derby(() -> open("replica-1"), Map.of(), TABLES, SMALL_READS, 2, (r, w) -> { }, epochTwo,
+                (copy, epoch) -> java.util.OptionalLong.empty());
+        agent.install();
+        agent.start(Duration.ofMillis(20));
+        try (Connection writer = open("replica-1")) {
+            update(writer, "UPDATE ACCOUNT SET ID = ID + 100 WHERE ID < 100");
+            update(writer, "INSERT INTO ACCOUNT (ID, OWNER) VALUES (?, ?)", 8_300L, "alone");
+            update(writer, "DELETE FROM ACCOUNT WHERE ID = ?", 8_003L);
+        }
+        awaitConverged("replica-1");
+        assertTrue(identifiedBelow("replica-1") > 0, "a master without replicas keeps the identifiers");
+        Map<Long, String> alone = rowIds("replica-1");
+        assertEquals(keysOf(contents("replica-1")), Set.copyOf(alone.values()), "one for every row, at its key");
+        assertTrue(alone.containsValue("8300") && !alone.containsValue("8003"));
+
+        // A member added then (its position forgotten, as the coordinator does) gets its copy,
+        // identifiers included, from the master while writes go on.
+        try (Connection c = open("replica-3"); Statement s = c.createStatement()) {
+            s.executeUpdate("DELETE FROM QOS_POSITION");
+        }
+        ExecutorService writer = Executors.newSingleThreadExecutor();
+        try {
+            Future<?> writes = writer.submit(() -> {
+                try (Connection c = open("replica-1")) {
+                    for (long id = 9_000; id < 9_300; id++) {
+                        update(c, "INSERT INTO ACCOUNT (ID, OWNER) VALUES (?, ?)", id, "while copied");
+                        update(c, "UPDATE ACCOUNT SET BALANCE = ? WHERE ID = ?", BigDecimal.ONE, id - 1);
+                    }
+                }
+                return null;
+            });
+            Thread.sleep(100);
+            agent.replicas(Map.of("replica-3", () -> open("replica-3")));
+            writes.get();
+        } finally {
+            writer.shutdown();
+        }
+        awaitConverged("replica-1");
+        assertEquals(contents("replica-1"), contents("replica-3"), "the added member holds the master's data");
+        Map<Long, String> copied = rowIds("replica-3");
+        assertEquals(keysOf(contents("replica-3")), Set.copyOf(copied.values()), "and an identifier for every row");
+        alone.forEach((rid, id) -> assertEquals(id, copied.get(rid), "the identifiers the master had: " + rid));
+    }
+
+    /** The primary keys of the ACCOUNT rows among {@code rows} ({@link #contents}). */
+    private static Set<String> keysOf(List<String> rows) {
+        return rows.stream().filter(row -> row.startsWith("ID=")).map(row -> row.substring(3, row.indexOf(' ')))
+                .collect(java.util.stream.Collectors.toSet());
     }
 
     /** An agent for {@link #epochTwo} (replica-1 master) shipping {@code tables} to replica-2 and replica-3. */
@@ -480,6 +569,15 @@ class ReplicationTest {
                 assertTrue(System.nanoTime() < deadline, "account " + id + " reached " + copy + " within 30 s");
                 Thread.sleep(50);
             }
+        }
+    }
+
+    /** {@code QOS_IDENTIFIED} on {@code copy}: below which its identifier tables reflect every change, 0 if not kept. */
+    private static long identifiedBelow(String copy) throws SQLException {
+        try (Connection c = open(copy); Statement s = c.createStatement();
+             ResultSet r = s.executeQuery("SELECT QOS_BELOW FROM QOS_IDENTIFIED")) {
+            r.next();
+            return r.getLong(1);
         }
     }
 

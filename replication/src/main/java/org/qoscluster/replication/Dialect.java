@@ -42,6 +42,12 @@ public interface Dialect {
      */
     void restartIdentities(Connection copy, List<TableSpec> tables) throws SQLException;
 
+    /**
+     * Keeps writers out of {@code table} until the end of the caller's transaction, waiting for
+     * the transactions writing it to end; readers go on.
+     */
+    void lockAgainstWriters(Connection c, String table) throws SQLException;
+
     /** The epoch a copy last served in and the master it had then, if it ever recorded one. */
     java.util.Optional<CopyEpoch> epoch(Connection copy) throws SQLException;
 

@@ -50,7 +50,9 @@ import org.qoscluster.replication.internal.RowIds;
  * themselves, so a crash of the agent or of the replica at any point neither loses nor repeats
  * a change. Change rows below every replica's low mark are deleted from the master. A replica
  * that is down is skipped (its changes wait on the master) and caught up when it answers again;
- * a brand-new replica gets an initial copy first.
+ * a brand-new replica gets an initial copy first: the master's rows, with the row identifiers of
+ * a replica (or of the master, which keeps them only while it has no replica; see
+ * {@code identifiedBelow}).
  *
  * <p>The low mark is the replica's {@link Watermark}: a write whose change sequences are below it
  * is on that replica. It rises to the highest recent horizon none of whose open transactions is
@@ -134,9 +136,11 @@ public final class ReplicationAgent implements AutoCloseable {
     static final long RECLAIM_AFTER = 50_000;
     static final int BACKLOG_GONE = 5_000;
     /**
-     * The master's identifier table reflects every change below it (RowIds.identify; read from
-     * the master at install): a new replica's copy starts there, and change rows are deleted only
-     * below it.
+     * The master's identifier tables reflect every change below it ({@code QOS_IDENTIFIED}, read
+     * at install); 0 when they are not kept. The agent keeps them (RowIds.identify) only while the
+     * group has no replica: then they are what a replica that joins starts from. With replicas,
+     * the replicas hold the identifiers and a new one starts from one of theirs; the master's stay
+     * usable as a starting point until the first change row they do not reflect is deleted.
      */
     private long identifiedBelow;
     private final long ridBase;
@@ -208,6 +212,11 @@ public final class ReplicationAgent implements AutoCloseable {
         }
         Link.inTransaction(copy, c -> {
             dialect.writeEpoch(c, epoch.number(), epoch.master());
+            if (was.isEmpty() || was.get().epoch() < epoch.number()) {
+                // Its identifier tables, kept as a replica, reflect everything before this epoch
+                // (a copy that was master before may record where its own stood then).
+                RowIds.identifiedAt(c, epoch.firstSequence());
+            }
             return null;
         });
         long t1 = System.nanoTime();
@@ -272,10 +281,24 @@ public final class ReplicationAgent implements AutoCloseable {
         long settled = settled(horizon);
         reportHeldBack(horizon, settled);
         long t1 = System.nanoTime();
-        identifiedBelow = RowIds.identify(master, dialect, tables, horizon, settled, identifiedBelow, batchRows, ridBase);
+        if (replicas.isEmpty()) {
+            // The master is the only copy: its identifier tables are the only ones there are.
+            if (identifiedBelow == 0) {
+                identifiedBelow = RowIds.reidentify(master, dialect, tables, ridBase);
+                LOG.info("the master's rows have new row identifiers (its tables were not kept while it had replicas,"
+                        + " and none is left): kept from change " + identifiedBelow + " on");
+            }
+            identifiedBelow = RowIds.identify(master, dialect, tables, horizon, settled, identifiedBelow, batchRows, ridBase);
+        }
         long t2 = System.nanoTime();
         for (Replica r : replicas.values()) {
             r.connect();
+        }
+        // A replica that needs a copy takes its identifiers from one that does not.
+        for (Replica r : replicas.values()) {
+            if (r.needsCopy != null) {
+                r.copy();
+            }
         }
         Map<Long, Changes.Batch> reads = new HashMap<>();
         for (Replica r : replicas.values()) {
@@ -307,12 +330,17 @@ public final class ReplicationAgent implements AutoCloseable {
         long t4 = System.nanoTime();
         // With no replica (a group reduced to its master), nobody needs the changes: a member that
         // joins later starts from a copy.
-        long below = replicas.isEmpty() ? settled : Long.MAX_VALUE;
+        long below = replicas.isEmpty() ? Math.min(settled, identifiedBelow) : Long.MAX_VALUE;
         for (Replica r : replicas.values()) {
             below = Math.min(below, r.known ? r.low : 0);
         }
-        below = Math.min(below, identifiedBelow);
         if (below > deletedBelow && below != Long.MAX_VALUE) {
+            if (identifiedBelow > 0 && below > identifiedBelow) {
+                // Said before the changes they do not reflect are gone (see identifiedBelow).
+                RowIds.forget(master);
+                identifiedBelow = 0;
+                LOG.info("the master's identifier tables are no longer kept: its replicas hold the row identifiers");
+            }
             // No change row below deletedBelow is left: those were deleted, and none comes later
             // (below is at most the settled horizon; the epoch's stream starts at deletedBelow's
             // first value).
@@ -531,17 +559,27 @@ public final class ReplicationAgent implements AutoCloseable {
         boolean known;
         long low;
         final Set<String> appliedAbove = new HashSet<>();
+        /** Why it needs a copy before changes can ship to it (see {@link #connect}); null when it does not. */
+        String needsCopy;
+        /** The epoch it recorded when it was found to need a copy (0: none). */
+        long wasEpoch;
+        boolean awaitSaid;
 
         Replica(String name, Link link) {
             this.name = name;
             this.link = link;
         }
 
-        /** Opens the connection if needed: prepares a new replica (initial copy) and reads its position. */
+        /**
+         * Opens the connection if needed and reads the replica's position; a replica that needs a
+         * copy first (new, from another epoch, or without a table) is left unreachable with
+         * {@link #needsCopy} set, for {@link #copy} once every replica has been connected.
+         */
         void connect() {
             if (reachable) {
                 return;
             }
+            needsCopy = null;
             try {
                 Connection c = link.connection();
                 Optional<Dialect.CopyEpoch> at = dialect.epoch(c);
@@ -565,35 +603,85 @@ public final class ReplicationAgent implements AutoCloseable {
                 boolean otherEpoch = at.isEmpty() || at.get().epoch() != epoch.number();
                 if (empty || !lacking.isEmpty() || otherEpoch) {
                     // New, from an older epoch, or without a table: what it has may differ from
-                    // this master's data. A former master first keeps aside the changes that never
-                    // reached the group.
-                    long was = at.map(Dialect.CopyEpoch::epoch).orElse(0L);
-                    long from = tailStart.of(name, was).orElse(0L);
-                    long kept = dialect.setTailAside(c, tables, from, reachedTheGroup(from, was), was);
-                    if (kept > 0) {
-                        LOG.warning("replica=" + name + " was master in epoch " + was + " and holds " + kept
-                                + " change rows that never reached the group (its asynchronous tail): kept in QOS_TAIL_"
-                                + was + "_* on it for an operator, not merged");
-                        listener.tail(name, was, kept);
-                    }
-                    long rows = Changes.copy(master.connection(), link, dialect, tables, Timestamp.from(clock.instant()),
-                            epoch.number(), epoch.master(), identifiedBelow);
-                    LOG.info("replica=" + name + (empty ? " new" : otherEpoch ? " from epoch " + was
-                            : " without " + lacking + " (added to capture since its copy)")
-                            + ": copy of " + rows + " rows made in epoch " + epoch.number() + "; changes follow");
+                    // this master's data.
+                    wasEpoch = at.map(Dialect.CopyEpoch::epoch).orElse(0L);
+                    needsCopy = empty ? "new" : otherEpoch ? "from epoch " + wasEpoch
+                            : "without " + lacking + " (added to capture since its copy)";
+                    return;
                 }
-                long persisted = dialect.lowMark(c).orElse(0);
-                appliedAbove.clear();
-                appliedAbove.addAll(dialect.appliedFrom(c, persisted));
-                low = persisted;
-                known = true;
-                reachable = true;
-                if (warned) {
-                    LOG.info("replica=" + name + " reachable again at low mark " + low + "; catching up");
-                    warned = false;
-                }
+                readPosition(c);
             } catch (SQLException e) {
                 down(e);
+            }
+        }
+
+        /**
+         * Gives the replica its initial copy ({@link Changes#copy}): the identifier tables of a
+         * replica connected this round, else the master's while they are kept, else, when no
+         * replica is down that could hold some, the master's rows under new identifiers. While a
+         * replica that is down may hold this epoch's identifiers, it waits for it (or for it to
+         * leave the group). A former master first keeps aside the changes that never reached the
+         * group.
+         */
+        void copy() {
+            try {
+                Replica from = null;
+                for (Replica r : replicas.values()) {
+                    if (r != this && r.reachable && r.known) {
+                        from = r;
+                        break;
+                    }
+                }
+                if (from == null && identifiedBelow == 0) {
+                    Optional<String> down = replicas.values().stream().filter(r -> !r.reachable && r.needsCopy == null)
+                            .map(r -> r.name).findFirst();
+                    if (down.isPresent()) {
+                        if (!awaitSaid) {
+                            LOG.warning("replica=" + name + " (" + needsCopy + ") needs a copy; it waits for replica="
+                                    + down.get() + ", which is down, to take the row identifiers from (or for it to leave the group)");
+                            awaitSaid = true;
+                        }
+                        return;
+                    }
+                    identifiedBelow = RowIds.reidentify(master, dialect, tables, ridBase);
+                    LOG.info("the master's rows have new row identifiers (no replica holds any of epoch " + epoch.number()
+                            + "): kept from change " + identifiedBelow + " on");
+                }
+                Connection c = link.connection();
+                long fromSequence = tailStart.of(name, wasEpoch).orElse(0L);
+                long kept = dialect.setTailAside(c, tables, fromSequence, reachedTheGroup(fromSequence, wasEpoch), wasEpoch);
+                if (kept > 0) {
+                    LOG.warning("replica=" + name + " was master in epoch " + wasEpoch + " and holds " + kept
+                            + " change rows that never reached the group (its asynchronous tail): kept in QOS_TAIL_"
+                            + wasEpoch + "_* on it for an operator, not merged");
+                    listener.tail(name, wasEpoch, kept);
+                }
+                Connection identifiers = from == null ? master.connection() : from.link.connection();
+                long low = from == null ? identifiedBelow : dialect.lowMark(identifiers).orElseThrow(
+                        () -> new SQLException("the replica to copy identifiers from has no position"));
+                long rows = Changes.copy(master.connection(), identifiers, link, dialect, tables, Timestamp.from(clock.instant()),
+                        epoch.number(), epoch.master(), low);
+                LOG.info("replica=" + name + " " + needsCopy + ": copy of " + rows + " rows made in epoch " + epoch.number()
+                        + ", row identifiers from " + (from == null ? "the master" : "replica=" + from.name) + " as of change "
+                        + low + "; changes follow");
+                needsCopy = null;
+                awaitSaid = false;
+                readPosition(c);
+            } catch (SQLException e) {
+                down(e);
+            }
+        }
+
+        private void readPosition(Connection c) throws SQLException {
+            long persisted = dialect.lowMark(c).orElse(0);
+            appliedAbove.clear();
+            appliedAbove.addAll(dialect.appliedFrom(c, persisted));
+            low = persisted;
+            known = true;
+            reachable = true;
+            if (warned) {
+                LOG.info("replica=" + name + " reachable again at low mark " + low + "; catching up");
+                warned = false;
             }
         }
 

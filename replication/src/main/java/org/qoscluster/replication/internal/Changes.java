@@ -369,28 +369,33 @@ public final class Changes {
 
     /**
      * A new replica's initial copy, written with its position in one replica transaction: the
-     * master's identifier tables as they are, which reflect exactly the changes below
-     * {@code identifiedBelow} (the caller is the only one that moves them on, see
-     * {@link RowIds#identify}, and does not meanwhile), then every row of every table, read at
-     * READ COMMITTED while writes go on; the low mark is {@code identifiedBelow}. The rows hold
-     * every change below it (all committed before the copy began), and may hold later ones too
-     * (a fuzzy copy): every change from the low mark on is still waiting on the master (it is
-     * deleted only once this replica has it too) and is replayed after it by idempotent writes,
-     * its identifiers worked out from the copied table, so the replica converges. Returns the
-     * rows copied.
+     * identifier tables of {@code identifiers}, which reflect exactly the changes below
+     * {@code low} and the transactions it applied above it (its {@code QOS_APPLIED}, copied too),
+     * and nothing else while the copy runs; then every row of every table of the master, read at
+     * READ COMMITTED while writes go on. {@code identifiers} is a replica of this epoch (the
+     * caller applies nothing meanwhile), or the master itself when its identifier tables are kept
+     * ({@code low} is then {@code QOS_IDENTIFIED}, and only the caller moves them on). The rows
+     * hold every change the identifiers reflect (all committed before the copy began), and may
+     * hold later ones too (a fuzzy copy): every other change from the low mark on is still
+     * waiting on the master (it is deleted only once this replica has it too) and is replayed
+     * after it by idempotent writes, its identifiers worked out from the copied tables, so the
+     * replica converges. Returns the rows copied.
      */
-    public static long copy(Connection master, Link replica, Dialect dialect, List<TableSpec> tables, Timestamp now,
-                            long epoch, String masterName, long identifiedBelow) throws SQLException {
+    public static long copy(Connection master, Connection identifiers, Link replica, Dialect dialect, List<TableSpec> tables,
+                            Timestamp now, long epoch, String masterName, long low) throws SQLException {
         return replica.inTransaction(r -> {
             long rows = 0;
             dialect.writeEpoch(r, epoch, masterName);
             try (Statement clear = r.createStatement()) {
                 clear.executeUpdate("DELETE FROM QOS_APPLIED");
                 clear.executeUpdate("DELETE FROM QOS_POSITION");
+                if (identifiers != master) {
+                    copyTable(identifiers, r, dialect, "QOS_APPLIED", List.of("QOS_TX", "QOS_LAST_SEQ", "QOS_APPLIED_AT"));
+                }
                 for (TableSpec t : tables) {
                     clear.executeUpdate("DELETE FROM " + dialect.quote(t.name()));
                     clear.executeUpdate("DELETE FROM " + dialect.quote(t.rowIdTable()));
-                    copyTable(master, r, dialect, t.rowIdTable(), withRid(t));
+                    copyTable(identifiers, r, dialect, t.rowIdTable(), withRid(t));
                 }
                 for (TableSpec t : tables) {
                     rows += copyTable(master, r, dialect, t.name(), t.columnNames());
@@ -404,7 +409,7 @@ public final class Changes {
                     copied.executeBatch();
                 }
                 try (PreparedStatement mark = r.prepareStatement("INSERT INTO QOS_POSITION (QOS_LOW, QOS_AT) VALUES (?, ?)")) {
-                    mark.setLong(1, identifiedBelow);
+                    mark.setLong(1, low);
                     mark.setTimestamp(2, now);
                     mark.executeUpdate();
                 }
@@ -413,11 +418,11 @@ public final class Changes {
         });
     }
 
-    /** Copies the {@code cols} of every row of {@code table} from the master; returns how many rows. */
-    private static long copyTable(Connection master, Connection replica, Dialect d, String table, List<String> cols)
+    /** Copies the {@code cols} of every row of {@code table} from {@code source}; returns how many rows. */
+    private static long copyTable(Connection source, Connection replica, Dialect d, String table, List<String> cols)
             throws SQLException {
         long rows = 0;
-        try (Statement s = master.createStatement();
+        try (Statement s = source.createStatement();
              ResultSet src = s.executeQuery("SELECT " + cols.stream().map(d::quote).collect(Collectors.joining(", "))
                      + " FROM " + d.quote(table));
              PreparedStatement insert = replica.prepareStatement(insert(d, table, cols))) {

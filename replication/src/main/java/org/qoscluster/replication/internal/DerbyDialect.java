@@ -647,6 +647,13 @@ public final class DerbyDialect implements Dialect {
     }
 
     @Override
+    public void lockAgainstWriters(Connection c, String table) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute("LOCK TABLE " + quote(table) + " IN SHARE MODE");
+        }
+    }
+
+    @Override
     public String withoutLocks(String select) {
         return select + " WITH UR";
     }

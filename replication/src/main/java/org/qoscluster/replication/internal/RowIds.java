@@ -29,12 +29,14 @@ import org.qoscluster.replication.TableSpec;
  * the master that made it ({@code copy * 2^40}, unique across copies); an update or delete takes
  * the identifier of the row at its old key in the identifier table {@code QOS_RID_T}.
  * <p>
- * Every copy keeps its identifier table from the changes it has: the master's agent moves the
- * master's on ({@link #identify}, only what inserts, deletes and key moves change), and each
- * replica works out the identifiers of the changes it applies from its own ({@link #derive}) and
- * moves it on in the same transaction. Applied in the same order for every key, the tables stay
- * equal, and the master writes nothing per change beyond its capture row (writing each change's
- * identifier into its change row cost the master more than the capture triggers themselves).
+ * Each replica works out the identifiers of the changes it applies from its own identifier table
+ * ({@link #derive}) and moves it on in the same transaction. Applied in the same order for every
+ * key, the replicas' tables stay equal, and the master writes nothing per change beyond its
+ * capture row (writing each change's identifier into its change row cost the master more than
+ * the capture triggers themselves). The master's agent moves the master's table on
+ * ({@link #identify}, only what inserts, deletes and key moves change) only while the group has no
+ * replica: with replicas, a new one starts from a replica's table, and keeping the master's cost
+ * the master about as much as the triggers (identify read, key look-up, identifier row).
  * <p>
  * A statement that shifts keys ({@code SET ID = ID + 1}) passes through duplicate keys: for a
  * moment two rows are at one key, the one that was there and the one that just moved in. The
@@ -169,8 +171,8 @@ public final class RowIds {
      * that belongs to a transaction still open. Returns the new bound.
      * <p>
      * Nothing is written into the change rows: each replica works the identifiers of the changes
-     * it applies out of its own identifier table ({@link #derive}), which is the master's as of
-     * the replica's low mark. The master's table is what a new replica's copy starts from.
+     * it applies out of its own identifier table ({@link #derive}). The agent calls this only
+     * while the group has no replica, so that one that joins can start from the master's table.
      */
     public static long identify(Link master, Dialect d, List<TableSpec> tables, Dialect.Horizon horizon, long settled,
                                 long from, int limit, long base) throws SQLException {
@@ -266,7 +268,10 @@ public final class RowIds {
         return new Step(below, cut, resolutions);
     }
 
-    /** Below which the master's identifier table reflects every change ({@link #identify}). */
+    /**
+     * Below which the master's identifier tables reflect every change ({@link #identify}); 0 when
+     * they are not kept ({@link #forget}).
+     */
     public static long identifiedBelow(Connection master) throws SQLException {
         try (Statement s = master.createStatement(); ResultSet r = s.executeQuery("SELECT QOS_BELOW FROM QOS_IDENTIFIED")) {
             if (!r.next()) {
@@ -277,9 +282,66 @@ public final class RowIds {
     }
 
     /**
+     * Records that the master's identifier tables are no longer kept (0 in {@code QOS_IDENTIFIED}):
+     * said before the first change row they do not reflect is deleted, so that no later agent
+     * takes them for a copy's starting point. The replicas hold the identifiers.
+     */
+    public static void forget(Link master) throws SQLException {
+        identifiedAt(master.connection(), 0);
+    }
+
+    /**
+     * Sets where a copy's identifier tables stand ({@code QOS_IDENTIFIED}), when it has that
+     * table; part of the caller's transaction. A promoted replica's tables reflect every change
+     * of the epochs before, so they stand at the new epoch's first sequence.
+     */
+    public static void identifiedAt(Connection copy, long below) throws SQLException {
+        try (PreparedStatement p = copy.prepareStatement("UPDATE QOS_IDENTIFIED SET QOS_BELOW = ?")) {
+            p.setLong(1, below);
+            p.executeUpdate();
+        } catch (SQLException e) {
+            if (!"42X05".equals(e.getSQLState())) { // no such table: capture was never installed there
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * Gives every row of the master a new identifier from its block, in one transaction that first
+     * keeps writers out of the tables ({@link Dialect#lockAgainstWriters}: it waits for the
+     * transactions writing them to end, and they wait for it), and records that the tables now
+     * reflect every change below a sequence value drawn last. For a master whose identifier tables
+     * were not kept when a copy must start from them and no copy holds any identifiers of this
+     * epoch to start from instead: the identifiers are new, but nobody has others. Returns the
+     * new bound.
+     */
+    public static long reidentify(Link master, Dialect d, List<TableSpec> tables, long base) throws SQLException {
+        return master.inTransaction(c -> {
+            try (Statement s = c.createStatement()) {
+                for (TableSpec t : tables) {
+                    d.lockAgainstWriters(c, t.name());
+                }
+                for (TableSpec t : tables) {
+                    String keys = t.primaryKey().stream().map(d::quote).collect(java.util.stream.Collectors.joining(", "));
+                    s.executeUpdate("DELETE FROM " + d.quote(t.rowIdTable()));
+                    s.executeUpdate("INSERT INTO " + d.quote(t.rowIdTable()) + " (QOS_RID, " + keys + ") SELECT NEXT VALUE FOR QOS_SEQ + "
+                            + base + ", " + keys + " FROM " + d.quote(t.name()));
+                }
+                long below;
+                try (ResultSet r = s.executeQuery("VALUES NEXT VALUE FOR QOS_SEQ")) {
+                    r.next();
+                    below = r.getLong(1);
+                }
+                identifiedAt(c, below);
+                return below;
+            }
+        });
+    }
+
+    /**
      * {@code batch} (a replica's, in the order it applies it) with the row identifier of every
-     * change, worked out from the replica's identifier table, which holds the master's as of the
-     * replica's low mark: an insert's is its sequence plus {@code base}, the block of the master
+     * change, worked out from the replica's identifier table, which reflects every change the
+     * replica holds: an insert's is its sequence plus {@code base}, the block of the master
      * that made the change; an update or delete takes the identifier of the row at its old key.
      * The order is the master's order for any one key (a row's changes are serialized by its
      * locks), which is all {@link #resolve} depends on.
