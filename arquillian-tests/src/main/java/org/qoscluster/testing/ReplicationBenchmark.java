@@ -44,8 +44,9 @@ import org.qoscluster.replication.ReplicationAgent;
  * agent (this JVM) stay on every core. {@code -Dbench.pin=false} leaves everything on every core.
  * Besides throughput, the master's CPU time per transaction (its Derby server's, counted until
  * the agent has shipped the run's transactions): what a master short of CPU would lose. The
- * three runs take turns, {@code -Dbench.rounds} times (default 2), since the machine's speed
- * drifts; each round's ratios and the means are printed.</li>
+ * three runs take turns, {@code -Dbench.rounds} times (default 2), every other round in reverse
+ * order, since the machine's speed drifts (an even number of rounds cancels a steady drift); each
+ * round's ratios and the means are printed.</li>
  * <li>Lag again as in 1, warm: right after the throughput runs' backlog (100,000 changes and
  * more) has shipped.</li>
  * </ol>
@@ -101,16 +102,33 @@ public final class ReplicationBenchmark {
                 throughput(databases, PLAIN, WARM_UP_SECONDS, false);
                 int rounds = Integer.getInteger("bench.rounds", 2);
                 System.out.printf(Locale.ROOT, "%nmaster throughput, 4 writers, %d s per figure (insert + update per transaction),"
-                        + " %d rounds of the three runs in turn; %s. CPU: the master's Derby server's time per transaction"
+                        + " %d rounds of the three runs in turn (every other round in reverse order); %s. CPU: the master's Derby server's time per transaction"
                         + " (the agent's statements on it included), what a master short of CPU would lose%n", seconds, rounds, split);
                 List<Run[]> all = new ArrayList<>();
                 for (int round = 1; round <= rounds; round++) {
-                    Run off = throughput(databases, PLAIN, seconds, false);
-                    agent.close();
-                    Run triggersOnly = throughput(databases, ROWS, seconds, false);
-                    agent.start(Duration.ofMillis(20));
-                    drain(databases);
-                    Run shipping = throughput(databases, ROWS, seconds, true);
+                    // Every other round runs the three in reverse order: the machine's speed drifts
+                    // during a run (it often warms up for minutes), which would otherwise favour
+                    // whichever kind comes last in every round. Capture off always runs with the
+                    // agent idle, the other two with no backlog left from the one before.
+                    Run off;
+                    Run triggersOnly;
+                    Run shipping;
+                    if (round % 2 == 1) {
+                        off = throughput(databases, PLAIN, seconds, false);
+                        agent.close();
+                        triggersOnly = throughput(databases, ROWS, seconds, false);
+                        agent.start(Duration.ofMillis(20));
+                        drain(databases);
+                        shipping = throughput(databases, ROWS, seconds, true);
+                    } else {
+                        drain(databases);
+                        shipping = throughput(databases, ROWS, seconds, true);
+                        agent.close();
+                        triggersOnly = throughput(databases, ROWS, seconds, false);
+                        agent.start(Duration.ofMillis(20));
+                        drain(databases);
+                        off = throughput(databases, PLAIN, seconds, false);
+                    }
                     all.add(new Run[] {off, triggersOnly, shipping});
                     print("round " + round, all.get(all.size() - 1));
                 }

@@ -328,8 +328,8 @@ public final class ReplicationAgent implements AutoCloseable {
             }
         }
         long t4 = System.nanoTime();
-        // With no replica (a group reduced to its master), nobody needs the changes: a member that
-        // joins later starts from a copy.
+        // With no replica (a group reduced to its master), nobody needs the changes once the
+        // master's identifier tables reflect them: a member that joins later starts from a copy.
         long below = replicas.isEmpty() ? Math.min(settled, identifiedBelow) : Long.MAX_VALUE;
         for (Replica r : replicas.values()) {
             below = Math.min(below, r.known ? r.low : 0);
