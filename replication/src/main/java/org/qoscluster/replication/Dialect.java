@@ -107,6 +107,13 @@ public interface Dialect {
     Horizon horizon(Connection master, List<TableSpec> tables) throws SQLException;
 
     /**
+     * The ids of the master's transactions still open, as in {@link #horizon}. A transaction may
+     * still be listed for a moment after its commit has released its locks (Derby marks it idle
+     * after releasing them), so one that waited for its rows can commit meanwhile.
+     */
+    java.util.Set<String> openTransactions(Connection master) throws SQLException;
+
+    /**
      * {@code select} made to read without taking or waiting for locks (the agent filters out what
      * open transactions wrote by the horizon rule), so the agent never slows a writer down.
      */

@@ -274,6 +274,11 @@ public final class ReplicationAgent implements AutoCloseable {
             // The change tables were emptied up to there: every change below was written.
             horizon = new Dialect.Horizon(deletedBelow, horizon.openTransactions());
         }
+        // Listed open now and not at the round before: it may have committed already (Changes.heldFrom).
+        Set<String> newlyOpen = new HashSet<>(horizon.openTransactions());
+        if (!history.isEmpty()) {
+            newlyOpen.removeAll(history.peekLast().openTransactions());
+        }
         history.addLast(horizon);
         if (history.size() > HISTORY) {
             history.removeFirst();
@@ -303,7 +308,7 @@ public final class ReplicationAgent implements AutoCloseable {
         Map<Long, Changes.Batch> reads = new HashMap<>();
         for (Replica r : replicas.values()) {
             if (r.reachable && !reads.containsKey(r.low)) {
-                reads.put(r.low, Changes.read(master, dialect, tables, r.low, horizon, batchRows));
+                reads.put(r.low, Changes.read(master, dialect, tables, r.low, horizon, batchRows, newlyOpen));
             }
         }
         long t3 = System.nanoTime();

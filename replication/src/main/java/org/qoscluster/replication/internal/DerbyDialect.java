@@ -673,17 +673,24 @@ public final class DerbyDialect implements Dialect {
                 }
             }
         }
+        return new Horizon(highest + 1, openTransactions(master));
+    }
+
+    @Override
+    public Set<String> openTransactions(Connection master) throws SQLException {
         Set<String> open = new HashSet<>();
         try (Statement s = master.createStatement();
              // An IDLE transaction has written nothing since it began; a committed transaction's id
              // stays listed as IDLE on its connection until the next write (found with a pooled
-             // connection, whose last change then never shipped).
+             // connection, whose last change then never shipped). A committing transaction
+             // releases its locks before it turns IDLE (Xact.postComplete: releaseAllLocks, then
+             // setIdleState), so for a moment it is listed here although committed.
              ResultSet r = s.executeQuery("SELECT XID FROM SYSCS_DIAG.TRANSACTION_TABLE WHERE STATUS <> 'IDLE'")) {
             while (r.next()) {
                 open.add(r.getString(1));
             }
         }
-        return new Horizon(highest + 1, open);
+        return open;
     }
 
     /**

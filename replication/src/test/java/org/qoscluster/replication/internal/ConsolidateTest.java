@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 import org.qoscluster.replication.TableSpec;
@@ -102,5 +103,21 @@ class ConsolidateTest {
         List<Transaction> dependent = new ArrayList<>(List.of(tx("upd", 5, 12), tx("other", 6, 7)));
         assertEquals(5, Changes.commitOrderPrefix(dependent, 10));
         assertEquals(List.of("other"), dependent.stream().map(Transaction::id).toList());
+    }
+
+    @Test
+    void shouldHoldBackWhatEndsAfterATransactionListedOpenThatMayHaveCommitted() {
+        // "ins" inserted a row (100, 102) and committed, but the horizon still lists it as open
+        // (Derby marks a transaction idle after releasing its locks); "upd" updated that row at
+        // 104 and committed before the horizon was read. Shipped without "ins", a replica would
+        // apply the update of a row it does not have.
+        Map<String, Long> listed = Map.of("ins", 100L);
+        assertEquals(100, Changes.heldFrom(listed, Set.of("ins"), Set.of("ins")), "listed for the first time: held from its first change");
+        assertEquals(100, Changes.heldFrom(listed, Set.of(), Set.of()), "no longer open after the read: held likewise");
+        assertEquals(Long.MAX_VALUE, Changes.heldFrom(listed, Set.of(), Set.of("ins")),
+                "open since the round before and still: it holds its locks, and a long transaction stops nothing");
+        List<Transaction> txs = new ArrayList<>(List.of(tx("before", 97, 99), tx("upd", 101, 104)));
+        assertEquals(100, Changes.commitOrderPrefix(txs, Math.min(110, Changes.heldFrom(listed, Set.of(), Set.of()))));
+        assertEquals(List.of("before"), txs.stream().map(Transaction::id).toList(), "upd waits for a later round, with ins");
     }
 }
