@@ -110,26 +110,25 @@ public final class ReplicationBenchmark {
                     // during a run (it often warms up for minutes), which would otherwise favour
                     // whichever kind comes last in every round. Capture off always runs with the
                     // agent idle, the other two with no backlog left from the one before.
-                    Run off;
-                    Run triggersOnly;
-                    Run shipping;
-                    if (round % 2 == 1) {
-                        off = throughput(databases, PLAIN, seconds, false);
-                        agent.close();
-                        triggersOnly = throughput(databases, ROWS, seconds, false);
-                        agent.start(Duration.ofMillis(20));
-                        drain(databases);
-                        shipping = throughput(databases, ROWS, seconds, true);
-                    } else {
-                        drain(databases);
-                        shipping = throughput(databases, ROWS, seconds, true);
-                        agent.close();
-                        triggersOnly = throughput(databases, ROWS, seconds, false);
-                        agent.start(Duration.ofMillis(20));
-                        drain(databases);
-                        off = throughput(databases, PLAIN, seconds, false);
+                    List<Measure> kinds = List.of(
+                            () -> throughput(databases, PLAIN, seconds, false),
+                            () -> {
+                                agent.close();
+                                Run triggersOnly = throughput(databases, ROWS, seconds, false);
+                                agent.start(Duration.ofMillis(20));
+                                drain(databases);
+                                return triggersOnly;
+                            },
+                            () -> {
+                                drain(databases);
+                                return throughput(databases, ROWS, seconds, true);
+                            });
+                    Run[] runs = new Run[kinds.size()];
+                    for (int i = 0; i < kinds.size(); i++) {
+                        int kind = round % 2 == 1 ? i : kinds.size() - 1 - i;
+                        runs[kind] = kinds.get(kind).run();
                     }
-                    all.add(new Run[] {off, triggersOnly, shipping});
+                    all.add(runs);
                     print("round " + round, all.get(all.size() - 1));
                 }
                 pin(databases, false);
@@ -213,6 +212,12 @@ public final class ReplicationBenchmark {
             }
         }
         return figures;
+    }
+
+    /** One of the three throughput runs of a round. */
+    @FunctionalInterface
+    private interface Measure {
+        Run run() throws Exception;
     }
 
     /** Waits until every captured change has reached every replica. */

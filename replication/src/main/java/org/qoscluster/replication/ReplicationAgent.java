@@ -289,9 +289,7 @@ public final class ReplicationAgent implements AutoCloseable {
         if (replicas.isEmpty()) {
             // The master is the only copy: its identifier tables are the only ones there are.
             if (identifiedBelow == 0) {
-                identifiedBelow = RowIds.reidentify(master, dialect, tables, ridBase);
-                LOG.info("the master's rows have new row identifiers (its tables were not kept while it had replicas,"
-                        + " and none is left): kept from change " + identifiedBelow + " on");
+                reidentify("its tables were not kept while it had replicas, and none is left");
             }
             identifiedBelow = RowIds.identify(master, dialect, tables, horizon, settled, identifiedBelow, batchRows, ridBase);
         }
@@ -360,6 +358,12 @@ public final class ReplicationAgent implements AutoCloseable {
                     (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000, (t4 - t3) / 1_000_000, (t5 - t4) / 1_000_000, applied));
         }
         return applied;
+    }
+
+    /** Gives the master's rows new identifiers ({@link RowIds#reidentify}), logging {@code why}. */
+    private void reidentify(String why) throws SQLException {
+        identifiedBelow = RowIds.reidentify(master, dialect, tables, ridBase);
+        LOG.info("the master's rows have new row identifiers (" + why + "): kept from change " + identifiedBelow + " on");
     }
 
     /**
@@ -648,9 +652,7 @@ public final class ReplicationAgent implements AutoCloseable {
                         }
                         return;
                     }
-                    identifiedBelow = RowIds.reidentify(master, dialect, tables, ridBase);
-                    LOG.info("the master's rows have new row identifiers (no replica holds any of epoch " + epoch.number()
-                            + "): kept from change " + identifiedBelow + " on");
+                    reidentify("no replica holds any of epoch " + epoch.number());
                 }
                 Connection c = link.connection();
                 long fromSequence = tailStart.of(name, wasEpoch).orElse(0L);

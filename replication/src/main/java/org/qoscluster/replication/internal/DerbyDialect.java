@@ -39,7 +39,7 @@ import org.qoscluster.replication.derby.DerbyFunctions;
 public final class DerbyDialect implements Dialect {
 
     /** Derby's SQL states for a table, and a schema, that does not exist. */
-    private static final String NO_TABLE = "42X05";
+    static final String NO_TABLE = "42X05";
     private static final String NO_SCHEMA = "42Y07";
     private static final String EPOCH_TABLE = "CREATE TABLE QOS_EPOCH (QOS_EPOCH BIGINT NOT NULL, QOS_MASTER VARCHAR(64) NOT NULL,"
             + " QOS_AT TIMESTAMP NOT NULL)";

@@ -300,7 +300,7 @@ public final class RowIds {
             p.setLong(1, below);
             p.executeUpdate();
         } catch (SQLException e) {
-            if (!"42X05".equals(e.getSQLState())) { // no such table: capture was never installed there
+            if (!DerbyDialect.NO_TABLE.equals(e.getSQLState())) { // capture was never installed there
                 throw e;
             }
         }
