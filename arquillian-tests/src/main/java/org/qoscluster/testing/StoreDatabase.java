@@ -30,6 +30,11 @@ public final class StoreDatabase {
         return number("SELECT STOCK FROM PRODUCT WHERE ID = " + productId);
     }
 
+    /** Whether {@code table} holds the row with primary key {@code id}. */
+    public boolean has(String table, long id) {
+        return number("SELECT COUNT(*) FROM " + table + " WHERE ID = " + id) == 1;
+    }
+
     public long products() {
         return number("SELECT COUNT(*) FROM PRODUCT");
     }

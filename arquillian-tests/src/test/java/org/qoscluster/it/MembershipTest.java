@@ -101,9 +101,15 @@ class MembershipTest {
             assertEquals(acked, group.emails("master", "join-"), "the master has every acknowledged sign-up");
             awaitEmails(group, "replica-3", "join-", acked);
         }
-        Thread.sleep(500);
-        assertEquals(new StoreDatabase(cluster.jdbcUrl("master")).snapshot(),
-                new StoreDatabase(cluster.jdbcUrl("replica-3")).snapshot(), "the new member holds what the master holds");
+        // The writer has stopped: the new member comes to hold exactly what the master holds.
+        StoreDatabase.Snapshot master = new StoreDatabase(cluster.jdbcUrl("master")).snapshot();
+        long deadline = System.nanoTime() + WITHIN.toNanos();
+        StoreDatabase.Snapshot copy = new StoreDatabase(cluster.jdbcUrl("replica-3")).snapshot();
+        while (!copy.equals(master) && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+            copy = new StoreDatabase(cluster.jdbcUrl("replica-3")).snapshot();
+        }
+        assertEquals(master, copy, "the new member holds what the master holds");
     }
 
     @Test

@@ -23,7 +23,7 @@ import org.qoscluster.testing.StoreClient;
 import org.qoscluster.testing.StoreDatabase;
 
 /**
- * Read/write routing with read-your-writes (issue 6), through the router, on two nodes each
+ * Read/write routing with read-your-writes, through the router, on two nodes each
  * reading its own replica, with replication held back to one round every 2 s. Which copy
  * answered a read is what the copy itself says ({@code X-Qos-Read-From}, from the database
  * property {@code qos.copy.name} read in the same query's connection).
@@ -46,6 +46,18 @@ class ReadYourWritesTest {
         return last;
     }
 
+    /**
+     * A read that follows the user's own write is answered by the master or by a replica that
+     * already holds the written row, never by a copy without it. Which of the two answers depends
+     * on how far replication has come, so the test accepts either and checks the copy.
+     */
+    private static void assertReadFromACopyHolding(Cluster cluster, StoreClient.Reply reply, String table, long id) {
+        String copy = reply.readFrom();
+        assertTrue(copy.equals("master") || copy.startsWith("replica-"), "a named copy answered: " + reply);
+        assertTrue(new StoreDatabase(cluster.jdbcUrl(copy)).has(table, id),
+                copy + " answered the read, so it must hold " + table + " " + id + ": " + reply);
+    }
+
     @Test
     @Order(1)
     void shouldShowTheShopperTheirNewOrderAtOnceWhileOtherShoppersReadReplicas(Cluster cluster) throws Exception {
@@ -66,14 +78,14 @@ class ReadYourWritesTest {
         JsonNode orders = assertOk(history);
         assertEquals(1, orders.size(), "the new order shows at once: " + history);
         assertEquals(order, orders.get(0).path("id").asLong());
-        assertEquals("master", history.readFrom(), "the replicas are up to 2 s behind, so the master answered: " + history);
+        assertReadFromACopyHolding(cluster, history, "CUSTOMER_ORDER", order);
 
         String wroteOn = placed.json().path("placedBy").asText();
         String otherNode = "node-1".equals(wroteOn) ? "node-2" : "node-1";
         StoreClient.Reply elsewhere = ada.at(cluster.nodeUri(otherNode)).get("api/orders");
         assertEquals(order, assertOk(elsewhere).get(0).path("id").asLong(), "the order shows at once on " + otherNode
                 + " too, which did not write it: " + elsewhere);
-        assertEquals("master", elsewhere.readFrom(), "the flag travels with the session: " + elsewhere);
+        assertReadFromACopyHolding(cluster, elsewhere, "CUSTOMER_ORDER", order);
 
         StoreClient.Reply meanwhile = browser.get("api/products?limit=5");
         assertOk(meanwhile);
@@ -142,7 +154,7 @@ class ReadYourWritesTest {
         assertEquals("Grace Hopper", assertOk(renamed).path("name").asText(), renamed::toString);
         StoreClient.Reply me = grace.get("api/customers/me");
         assertEquals("Grace Hopper", assertOk(me).path("name").asText(), "the new name shows at once: " + me);
-        assertEquals("master", me.readFrom(), "the replicas are up to 2 s behind, so the master answered: " + me);
+        assertReadFromACopyHolding(cluster, me, "CUSTOMER", me.json().path("id").asLong());
         for (String node : List.of("node-1", "node-2")) {
             StoreClient.Reply there = grace.at(cluster.nodeUri(node)).get("api/customers/me");
             assertEquals("Grace Hopper", assertOk(there).path("name").asText(), "on " + node + ": " + there);
