@@ -89,6 +89,15 @@ class PayaraMemberConfigTest {
     }
 
     @Test
+    void shouldLetANodeAcceptTheHeadersTheRouterAcceptedPlusItsOwn() throws Exception {
+        String buffer = "/domain/configs/config[@name='server-config']/network-config/protocols"
+                + "/protocol[@name='http-listener']/http/@header-buffer-length-bytes";
+        assertEquals(Integer.toString(config.maxHeaderBytes()), xpath().evaluate(buffer, domainXml(config.router())));
+        assertEquals(Integer.toString(config.maxHeaderBytes() + ClusterConfig.FORWARDED_HEADER_ROOM),
+                xpath().evaluate(buffer, domainXml(config.nodes().get(0))));
+    }
+
+    @Test
     void shouldSwitchOffPayarasOwnWebSessionPersistence() throws Exception {
         Document d = domainXml(config.nodes().get(0));
         String web = "/domain/configs/config[@name='server-config']/availability-service/web-container-availability/@";

@@ -109,6 +109,15 @@ public final class DomainXmlPatcher {
 
         firstChild(firstChild(firstChild(serverConfig, "network-config"), "network-listeners"), "network-listener")
                 .setAttribute("port", Integer.toString(member.httpPort()));
+        // Request headers: the router accepts the configured size from clients; a node accepts room
+        // more for the headers the router adds, so whatever the router accepted reaches a node.
+        Element protocol = firstChild(firstChild(serverConfig, "network-config"), "protocols");
+        for (Node n = protocol.getFirstChild(); n != null; n = n.getNextSibling()) {
+            if (n instanceof Element p && "protocol".equals(p.getTagName()) && "http-listener".equals(p.getAttribute("name"))) {
+                firstChild(p, "http").setAttribute("header-buffer-length-bytes", Integer.toString(
+                        member.role() == Role.ROUTER ? config.maxHeaderBytes() : config.forwardedHeaderBytes()));
+            }
+        }
 
         // MicroProfile Config reads <property name="payara.microprofile.KEY"> under <config>.
         for (Map.Entry<String, String> e : config.properties().entrySet()) {
