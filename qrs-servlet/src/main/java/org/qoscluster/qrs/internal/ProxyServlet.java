@@ -17,6 +17,8 @@ import java.util.logging.Logger;
 import java.util.regex.Pattern;
 
 import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
 import jakarta.servlet.annotation.WebServlet;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -100,7 +102,28 @@ public class ProxyServlet extends HttpServlet {
         String sessionId = sessionCookie.isEmpty() ? null
                 : Cookies.value(req.getHeaders("Cookie"), sessionCookie).orElse(null);
         Exchange exchange = new Exchange(id, req, resp, path, serviceClass, userClass, uid, sessionId, req.startAsync());
-        exchange.async.setTimeout(router.settings().readTimeoutMs() + 10_000L);
+        // Whole exchange, a bound on a body that trickles in under the idle time-out too.
+        exchange.async.setTimeout(router.settings().bodyIdleTimeoutMs() + router.settings().readTimeoutMs() + 10_000L);
+        exchange.async.addListener(new AsyncListener() {
+            @Override
+            public void onTimeout(AsyncEvent event) {
+                boolean received = exchange.body != null || exchange.committed;
+                LOG.info(() -> "request=" + id + (received ? " not answered" : " body not received") + " in time");
+                fail(exchange, received ? 504 : 408, received ? "no answer in time" : "request body not received in time");
+            }
+
+            @Override
+            public void onComplete(AsyncEvent event) {
+            }
+
+            @Override
+            public void onError(AsyncEvent event) {
+            }
+
+            @Override
+            public void onStartAsync(AsyncEvent event) {
+            }
+        });
         boolean chunked = "chunked".equalsIgnoreCase(req.getHeader("Transfer-Encoding"));
         if (length <= 0 && !chunked) {
             forward(exchange, null);
@@ -112,7 +135,9 @@ public class ProxyServlet extends HttpServlet {
                 router.settings().bodyIdleTimeoutMs() * 1_000_000L, router::nanoTime, router.bodyTimer(),
                 body -> {
                     exchange.body = body;
-                    forward(exchange, null);
+                    if (!exchange.done()) {
+                        forward(exchange, null);
+                    }
                 },
                 refusal -> {
                     LOG.info(() -> "request=" + id + " body from " + req.getRemoteAddr() + " refused: " + refusal.message());
@@ -426,6 +451,10 @@ public class ProxyServlet extends HttpServlet {
             this.uid = uid;
             this.sessionId = sessionId;
             this.async = async;
+        }
+
+        boolean done() {
+            return done;
         }
 
         synchronized void complete() {
