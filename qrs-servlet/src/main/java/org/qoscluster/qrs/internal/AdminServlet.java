@@ -79,7 +79,8 @@ public class AdminServlet extends HttpServlet {
         router.settings().cluster().serviceClasses().forEach(c -> shed.add(c.name(), router.shed(c.name())));
         resp.setContentType("application/json");
         resp.getWriter().write(Json.createObjectBuilder().add("nodes", nodes).add("shed", shed)
-                .add("badUidCookies", router.badCookies()).add("badAdminTokens", router.badTokens()).build().toString());
+                .add("badUidCookies", router.badCookies()).add("badAdminTokens", router.badTokens())
+                .add("refusedBodies", router.badBodies()).build().toString());
     }
 
     private static void metrics(RouterRuntime router, HttpServletResponse resp) throws IOException {
@@ -116,6 +117,8 @@ public class AdminServlet extends HttpServlet {
         });
         w.println("# TYPE qos_router_bad_uid_cookies_total counter");
         w.println("qos_router_bad_uid_cookies_total " + router.badCookies());
+        w.println("# TYPE qos_router_refused_bodies_total counter");
+        w.println("qos_router_refused_bodies_total " + router.badBodies());
         w.println("# TYPE qos_router_bad_admin_tokens_total counter");
         w.println("qos_router_bad_admin_tokens_total " + router.badTokens());
         w.println("# TYPE qos_router_shed_total counter");

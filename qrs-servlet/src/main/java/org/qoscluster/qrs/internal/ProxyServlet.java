@@ -140,7 +140,10 @@ public class ProxyServlet extends HttpServlet {
                     }
                 },
                 refusal -> {
-                    LOG.info(() -> "request=" + id + " body from " + req.getRemoteAddr() + " refused: " + refusal.message());
+                    if (router.badBody(req.getRemoteAddr())) {
+                        LOG.info(() -> "request=" + id + " body from " + req.getRemoteAddr() + " refused: " + refusal.message()
+                                + " (logged once a minute per address, all counted in qos_router_refused_bodies_total)");
+                    }
                     resp.setHeader("Connection", "close");
                     fail(exchange, refusal.status(), refusal.message());
                 });

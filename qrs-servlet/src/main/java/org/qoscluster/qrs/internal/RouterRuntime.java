@@ -44,6 +44,7 @@ public final class RouterRuntime implements AutoCloseable {
     private final java.util.concurrent.ScheduledExecutorService bodyTimer;
     private final LogLimiter badCookies;
     private final LogLimiter badTokens;
+    private final LogLimiter badBodies;
     private final LongSupplier nanoClock;
     private final java.util.function.Supplier<Optional<org.qoscluster.contract.GroupState>> group;
     private final StateChangeFlags flags;
@@ -91,6 +92,7 @@ public final class RouterRuntime implements AutoCloseable {
         this.bodyTimer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(named("qrs-body-timer"));
         this.badCookies = new LogLimiter(LOG_INTERVAL_NANOS, LOG_KEYS, nanoClock);
         this.badTokens = new LogLimiter(LOG_INTERVAL_NANOS, LOG_KEYS, nanoClock);
+        this.badBodies = new LogLimiter(LOG_INTERVAL_NANOS, LOG_KEYS, nanoClock);
         LOG.info(() -> "router=" + cluster.clusterName() + " routing to " + nodes.size() + " nodes, classes "
                 + cluster.serviceClasses().stream().map(c -> c.name() + "(p95<=" + c.p95Millis() + "ms, priority "
                 + c.priority() + ")").toList());
@@ -258,6 +260,18 @@ public final class RouterRuntime implements AutoCloseable {
     /** Counts an admin request without a valid token; true when it is to be logged (once per address per minute). */
     public boolean badToken(String address) {
         return badTokens.admit(address);
+    }
+
+    /**
+     * Counts a request body refused (too large, stalled, unreadable or its client gone); true when
+     * it is to be logged (once per address per minute).
+     */
+    public boolean badBody(String address) {
+        return badBodies.admit(address);
+    }
+
+    public long badBodies() {
+        return badBodies.events();
     }
 
     public long badCookies() {
