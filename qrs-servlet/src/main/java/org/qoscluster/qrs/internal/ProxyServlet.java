@@ -89,7 +89,10 @@ public class ProxyServlet extends HttpServlet {
         int maxBody = router.settings().maxBodyBytes();
         if (length > maxBody) {
             // Refused before a byte of the body is read; the connection closes rather than drain it.
-            LOG.info(() -> "request=" + id + " refused: body of " + length + " bytes from " + req.getRemoteAddr());
+            if (router.badBody(req.getRemoteAddr())) {
+                LOG.info(() -> "request=" + id + " refused: body of " + length + " bytes from " + req.getRemoteAddr()
+                        + " (logged once a minute per address, all counted in qos_router_refused_bodies_total)");
+            }
             resp.setHeader("Connection", "close");
             Errors.send(resp, 413, "request body of " + length + " bytes is over the limit of " + maxBody
                     + " bytes (qos.http.max-body-bytes)");
