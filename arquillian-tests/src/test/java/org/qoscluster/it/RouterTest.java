@@ -49,13 +49,17 @@ import org.qoscluster.testing.QosCluster;
  */
 // The health time-out is raised from 1 s: the shedding test overloads both nodes (200 ms delay,
 // 28 clients, two cores), and a health check stuck behind that must not take a node out.
+// A stalled body is given 30 s, so that the stalled POSTs stay open while a normal client is served.
 @QosCluster(nodes = 2, replicas = 0, properties = {"qos.router.node-capacity=8", "qos.node.test-switches=true",
-        "qos.router.health.timeout-ms=3000"})
+        "qos.router.health.timeout-ms=3000", "qos.router.body-idle-timeout-ms=30000"})
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RouterTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    /** A client that never upgrades to HTTP/2, as browsers do over plain HTTP. */
+    private static final HttpClient HTTP1 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
 
     private record Got(int status, String node, Optional<String> setCookie, String retryAfter, long millis) {
     }
@@ -302,6 +306,205 @@ class RouterTest {
         }
     }
 
+    @Test
+    @Order(7)
+    void shouldServeRequestsWithLargeCookiesAndKeepEveryNodeInRotation(Cluster cluster) {
+        // 6 KB of cookies: within what the router's listener accepts (8 KB), over Jetty's default 4 KB.
+        StringBuilder cookies = new StringBuilder();
+        for (int i = 0; i < 12; i++) {
+            cookies.append(i == 0 ? "" : "; ").append("pref").append(i).append('=').append("v".repeat(500));
+        }
+        List<Integer> statuses = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            // Half over HTTP/1.1, half from a client that upgrades to HTTP/2 (h2c), whose limit is its own.
+            statuses.add(get(i % 2 == 0 ? HTTP1 : HTTP, cluster.storeUri(), "api/products?limit=1", cookies.toString()).status());
+        }
+        assertEquals(Collections.nCopies(50, 200), statuses, "every request with large cookies is served");
+        JsonNode site = site(cluster);
+        assertEquals(2, site.path("healthyNodes").asInt(), "both nodes stay in rotation: " + site);
+        for (int i = 0; i < 10; i++) {
+            assertEquals(200, get(cluster.storeUri(), "api/products?limit=1", null).status(), "ordinary requests are served");
+        }
+    }
+
+    @Test
+    @Order(8)
+    void shouldRefuseA400MegabyteBodyWith413AtTheRouterAndAtTheNodesAndStayHealthy(Cluster cluster) throws Exception {
+        long size = 400L * 1024 * 1024;
+        for (URI base : List.of(cluster.storeUri(), cluster.nodeUri("node-1"))) {
+            assertEquals("HTTP/1.1 413", statusOfHugePost(base.getPort(), size, false), "Content-Length " + size + " to " + base);
+            assertEquals("HTTP/1.1 413", statusOfHugePost(base.getPort(), size, true), "chunked body of " + size + " to " + base);
+        }
+        assertEquals(2, site(cluster).path("healthyNodes").asInt(), "both nodes stay in rotation");
+        for (String node : List.of("node-1", "node-2")) {
+            HttpRequest r = HttpRequest.newBuilder(cluster.nodeUri(node).resolve("api/health")).timeout(Duration.ofSeconds(10)).build();
+            assertEquals(200, HTTP.send(r, HttpResponse.BodyHandlers.discarding()).statusCode(), node + " healthy");
+        }
+        // A body within the limit still goes through, chunked or not.
+        String item = "{\"productId\":3,\"quantity\":1}";
+        String reply = rawResponse(cluster.storeUri().getPort(), "POST /api/cart/items HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+                + Integer.toHexString(item.length()) + "\r\n" + item + "\r\n0\r\n\r\n");
+        assertTrue(reply.startsWith("HTTP/1.1 2"), "a small chunked body is forwarded whole: " + reply);
+    }
+
+    @Test
+    @Order(9)
+    void shouldClassifyAndForwardTheNormalisedPath(Cluster cluster) throws Exception {
+        int port = cluster.storeUri().getPort();
+        for (String path : List.of("/api/cart/../products?limit=1", "//api//products?limit=1", "/api/./products?limit=1")) {
+            String reply = rawResponse(port, "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+            assertTrue(reply.startsWith("HTTP/1.1 200"), path + ": " + reply);
+            assertTrue(reply.contains("\nX-QoS-Class: browse\r"), path + " is a product request, classed as such: " + reply);
+        }
+        for (String path : List.of("/api/cart/%2e%2e/products", "/api/cart/%2E%2E/products", "/../api/products",
+                "/api/..%2fcart", "/api/products/..;x/cart")) {
+            String reply = rawResponse(port, "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+            assertTrue(reply.startsWith("HTTP/1.1 400"), path + " is refused: " + reply);
+        }
+    }
+
+    @Test
+    @Order(10)
+    void shouldKeepAnsweringANormalClientBesideThreeHundredStalledPosts(Cluster cluster) throws Exception {
+        int port = cluster.storeUri().getPort();
+        List<Socket> stalled = new ArrayList<>();
+        try {
+            for (int i = 0; i < 300; i++) {
+                Socket s = new Socket("127.0.0.1", port);
+                s.setSoTimeout(60_000);
+                // Headers and one byte of a 100-byte body, then nothing.
+                s.getOutputStream().write(("POST /api/cart/items HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                        + "Content-Length: 100\r\n\r\n{").getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+                stalled.add(s);
+            }
+            List<String> failed = new ArrayList<>();
+            for (int i = 0; i < 30; i++) {
+                for (String path : List.of("api/products?limit=1", "api/cart")) {
+                    Got g = get(cluster.storeUri(), path, null);
+                    if (g.status() != 200) {
+                        failed.add(path + " -> " + g.status() + " " + g.node());
+                    }
+                }
+            }
+            assertEquals(List.of(), failed, "every normal request is answered while 300 POSTs stall");
+            assertEquals(2, site(cluster).path("healthyNodes").asInt(), "the health checks go on: " + site(cluster));
+            // A stalled body is given up after the idle time-out, with 408.
+            InputStream in = stalled.get(0).getInputStream();
+            StringBuilder line = new StringBuilder();
+            int c;
+            while ((c = in.read()) >= 0 && c != '\n') {
+                line.append((char) c);
+            }
+            assertEquals("HTTP/1.1 408", line.toString().strip().substring(0, Math.min(12, line.toString().strip().length())));
+        } finally {
+            for (Socket s : stalled) {
+                s.close();
+            }
+        }
+    }
+
+    @Test
+    @Order(11)
+    void shouldNotTrustALoopbackClientToSetItsUserClassUnlessConfigured(Cluster cluster) throws Exception {
+        HttpRequest r = HttpRequest.newBuilder(cluster.storeUri().resolve("api/session"))
+                .header("X-QoS-User-Class", "gold").timeout(Duration.ofSeconds(10)).build();
+        HttpResponse<String> resp = HTTP.send(r, HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, resp.statusCode(), resp.body());
+        assertEquals("standard", JSON.readTree(resp.body()).path("userClass").asText(), resp.body());
+    }
+
+    @Test
+    @Order(12)
+    void shouldLogABadCookieAtMostOncePerClientPerMinuteAndCountEveryOne(Cluster cluster) {
+        long before = countIn(cluster.logTails(20_000), "does not verify");
+        long countedBefore = admin(cluster).path("badUidCookies").asLong();
+        for (int i = 0; i < 50; i++) {
+            assertEquals(200, get(cluster.storeUri(), "api/products?limit=1", "QOSUID=forged" + i).status());
+        }
+        long logged = countIn(cluster.logTails(20_000), "does not verify") - before;
+        assertTrue(logged <= 1, "50 bad cookies from one address in a minute log at most one line, logged " + logged);
+        assertTrue(admin(cluster).path("badUidCookies").asLong() - countedBefore >= 50, "every bad cookie is counted");
+    }
+
+    private static long countIn(String text, String needle) {
+        long n = 0;
+        for (int i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + 1)) {
+            n++;
+        }
+        return n;
+    }
+
+    private static JsonNode site(Cluster cluster) {
+        try {
+            HttpRequest r = HttpRequest.newBuilder(cluster.storeUri().resolve("qrs/site")).timeout(Duration.ofSeconds(10)).build();
+            return JSON.readTree(HTTP.send(r, HttpResponse.BodyHandlers.ofString()).body());
+        } catch (IOException e) {
+            throw new AssertionError("site endpoint failed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    /**
+     * POSTs a body of {@code size} zero bytes (declared, or chunked) while reading the reply, and
+     * returns the reply's status line; the body is written only until the server stops taking it.
+     */
+    private static String statusOfHugePost(int port, long size, boolean chunked) throws Exception {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(60_000);
+            OutputStream out = s.getOutputStream();
+            out.write(("POST /api/cart/items HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    + (chunked ? "Transfer-Encoding: chunked\r\n" : "Content-Length: " + size + "\r\n") + "\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            ExecutorService writer = Executors.newSingleThreadExecutor();
+            try {
+                writer.submit(() -> {
+                    byte[] block = new byte[64 * 1024];
+                    byte[] head = (Integer.toHexString(block.length) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+                    try {
+                        for (long sent = 0; sent < size; sent += block.length) {
+                            if (chunked) {
+                                out.write(head);
+                            }
+                            out.write(block);
+                            if (chunked) {
+                                out.write(new byte[] {'\r', '\n'});
+                            }
+                        }
+                    } catch (IOException e) {
+                        // the server refused the rest: expected
+                    }
+                    return null;
+                });
+                InputStream in = s.getInputStream();
+                StringBuilder line = new StringBuilder();
+                int c;
+                while ((c = in.read()) >= 0 && c != '\n') {
+                    line.append((char) c);
+                }
+                String status = line.toString().strip();
+                return status.length() > 12 ? status.substring(0, 12) : status;
+            } finally {
+                s.close();
+                writer.shutdownNow();
+                assertTrue(writer.awaitTermination(30, TimeUnit.SECONDS), "the writer stops");
+            }
+        }
+    }
+
+    /** Sends raw bytes and returns the whole reply (status line, headers, body) up to the close. */
+    private static String rawResponse(int port, String request) throws IOException {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(20_000);
+            s.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+            s.getOutputStream().flush();
+            return new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        }
+    }
+
     private static void sleep(long millis) {
         try {
             Thread.sleep(millis);
@@ -341,13 +544,17 @@ class RouterTest {
     }
 
     private static Got get(URI base, String path, String cookie) {
+        return get(HTTP, base, path, cookie);
+    }
+
+    private static Got get(HttpClient client, URI base, String path, String cookie) {
         HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(20));
         if (cookie != null) {
             b.header("Cookie", cookie);
         }
         long t0 = System.nanoTime();
         try {
-            HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = client.send(b.build(), HttpResponse.BodyHandlers.ofString());
             return new Got(r.statusCode(), r.headers().firstValue("X-QoS-Node").orElse(""),
                     r.headers().allValues("Set-Cookie").stream().filter(c -> c.startsWith("QOSUID=")).findFirst(),
                     r.headers().firstValue("Retry-After").orElse(""), (System.nanoTime() - t0) / 1_000_000);

@@ -35,6 +35,7 @@ public final class RouterSettings {
     private final int healthTimeoutMs;
     private final int healthRise;
     private final String sessionCookie;
+    private final int bodyIdleTimeoutMs;
 
     private static final Pattern COOKIE_NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
@@ -66,6 +67,7 @@ public final class RouterSettings {
         this.healthIntervalMs = r.intIn("qos.router.health.interval-ms", 50, 60_000);
         this.healthTimeoutMs = r.intIn("qos.router.health.timeout-ms", 50, 60_000);
         this.healthRise = r.intIn("qos.router.health.rise", 1, 100);
+        this.bodyIdleTimeoutMs = r.intIn("qos.router.body-idle-timeout-ms", 100, 600_000);
         this.sessionCookie = r.raw("qos.router.session-cookie");
         if (!sessionCookie.isEmpty() && !COOKIE_NAME.matcher(sessionCookie).matches()) {
             r.problem("qos.router.session-cookie: '" + sessionCookie + "' is not a cookie name", null);
@@ -107,7 +109,10 @@ public final class RouterSettings {
         return userClassHeader;
     }
 
-    /** Whether a request from this address may set forwarded headers and its user class. */
+    /**
+     * Whether a request from this address may set forwarded headers and its user class: only
+     * one from a configured block ({@code qos.router.trusted-networks}, empty by default).
+     */
     public boolean trusted(String address) {
         return trustedNetworks.stream().anyMatch(c -> c.contains(address));
     }
@@ -143,6 +148,16 @@ public final class RouterSettings {
 
     public int healthRise() {
         return healthRise;
+    }
+
+    /** How long a request body may send nothing before it is abandoned with 408, in ms. */
+    public int bodyIdleTimeoutMs() {
+        return bodyIdleTimeoutMs;
+    }
+
+    /** The largest request body the router takes, in bytes ({@code qos.http.max-body-bytes}). */
+    public int maxBodyBytes() {
+        return cluster.maxBodyBytes();
     }
 
     /** The application's session cookie that requests stick to, or empty for no affinity. */

@@ -1,5 +1,6 @@
 package org.qoscluster.qrs;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -18,9 +19,18 @@ class RouterSettingsTest {
     @Test
     void shouldAcceptTheDefaultsWithSecrets() {
         RouterSettings s = RouterSettings.of(ClusterConfig.defaults(), SECRETS);
-        assertTrue(s.trusted("127.0.0.1"));
+        assertFalse(s.trusted("127.0.0.1"), "a client on the router's own machine is not trusted by default");
         assertFalse(s.trusted("10.0.0.1"));
         assertTrue(s.userClassFromHeader());
+        assertEquals(10_000, s.bodyIdleTimeoutMs());
+        assertEquals(1_048_576, s.maxBodyBytes());
+    }
+
+    @Test
+    void shouldTrustOnlyTheConfiguredNetworks() {
+        RouterSettings s = RouterSettings.of(ClusterConfig.from(Map.of("qos.router.trusted-networks", "127.0.0.2/32")), SECRETS);
+        assertTrue(s.trusted("127.0.0.2"));
+        assertFalse(s.trusted("127.0.0.1"));
     }
 
     @Test

@@ -46,6 +46,15 @@ public final class ClusterConfig {
     /** Prefix of a further group's keys: {@code qos.group.NAME.ports|tables|database}. */
     public static final String GROUP_PREFIX = "qos.group.";
     public static final String ROUTER_HAZELCAST_PORT = "qos.router.hazelcast.port";
+    /** Bytes of request line and headers the router's listener accepts from a client. */
+    public static final String HTTP_MAX_HEADER_BYTES = "qos.http.max-header-bytes";
+    /**
+     * Room a node's listener (and the router's client to it) has beyond
+     * {@link #HTTP_MAX_HEADER_BYTES}, for the headers the router adds to a request.
+     */
+    public static final int FORWARDED_HEADER_ROOM = 4096;
+    /** Largest request body accepted, at the router and at every node. */
+    public static final String HTTP_MAX_BODY_BYTES = "qos.http.max-body-bytes";
     public static final String DEFAULT_CLASS = "qos.class.default";
     /** Prefix of the service-class keys: {@code qos.class.NAME.p95-ms|priority|max-concurrency|match}. */
     public static final String CLASS_PREFIX = "qos.class.";
@@ -73,6 +82,8 @@ public final class ClusterConfig {
     private final List<ServiceClass> serviceClasses;
     private final ServiceClass defaultClass;
     private final List<GroupSpec> groups;
+    private final int maxHeaderBytes;
+    private final int maxBodyBytes;
 
     private ClusterConfig(ConfigReader.Result r) {
         this.properties = Collections.unmodifiableSortedMap(new TreeMap<>(r.properties()));
@@ -86,6 +97,23 @@ public final class ClusterConfig {
         this.serviceClasses = List.copyOf(r.serviceClasses());
         this.defaultClass = r.defaultClass();
         this.groups = List.copyOf(r.groups());
+        this.maxHeaderBytes = r.maxHeaderBytes();
+        this.maxBodyBytes = r.maxBodyBytes();
+    }
+
+    /** {@value #HTTP_MAX_HEADER_BYTES}: bytes of request line and headers the router accepts from a client. */
+    public int maxHeaderBytes() {
+        return maxHeaderBytes;
+    }
+
+    /** What a node's listener and the router's client to the nodes accept: {@link #maxHeaderBytes()} and room for the router's own headers. */
+    public int forwardedHeaderBytes() {
+        return maxHeaderBytes + FORWARDED_HEADER_ROOM;
+    }
+
+    /** {@value #HTTP_MAX_BODY_BYTES}: the largest request body accepted, in bytes. */
+    public int maxBodyBytes() {
+        return maxBodyBytes;
     }
 
     /** The shipped defaults alone. */

@@ -53,6 +53,18 @@ class ClusterConfigTest {
     }
 
     @Test
+    void shouldRefuseHttpLimitsOutOfRange() {
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> ClusterConfig.from(Map.of(
+                ClusterConfig.HTTP_MAX_HEADER_BYTES, "512",
+                ClusterConfig.HTTP_MAX_BODY_BYTES, "1MB")));
+        String m = e.getMessage();
+        assertTrue(m.contains("qos.http.max-header-bytes: '512' is out of range 1024-65536"), m);
+        assertTrue(m.contains("qos.http.max-body-bytes: '1MB' is not a whole number"), m);
+        assertEquals(1_048_576, ClusterConfig.defaults().maxBodyBytes());
+        assertEquals(8192 + ClusterConfig.FORWARDED_HEADER_ROOM, ClusterConfig.defaults().forwardedHeaderBytes());
+    }
+
+    @Test
     void shouldRefuseTwoPartsOnOnePort() {
         InvalidConfigException e = assertThrows(InvalidConfigException.class,
                 () -> ClusterConfig.from(Map.of(ClusterConfig.DB_REPLICA_PORTS, "1528,8081")));

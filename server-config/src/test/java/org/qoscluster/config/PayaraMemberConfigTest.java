@@ -89,6 +89,18 @@ class PayaraMemberConfigTest {
     }
 
     @Test
+    void shouldLetANodeAcceptTheHeadersTheRouterAcceptedPlusItsOwn() throws Exception {
+        String buffer = "/domain/configs/config[@name='server-config']/network-config/protocols"
+                + "/protocol[@name='http-listener']/http/@header-buffer-length-bytes";
+        assertEquals(Integer.toString(config.maxHeaderBytes()), xpath().evaluate(buffer, domainXml(config.router())));
+        assertEquals(Integer.toString(config.maxHeaderBytes() + ClusterConfig.FORWARDED_HEADER_ROOM),
+                xpath().evaluate(buffer, domainXml(config.nodes().get(0))));
+        String http2 = buffer.replace("header-buffer-length-bytes", "http2-max-header-list-size-in-bytes");
+        assertEquals(Integer.toString(config.maxHeaderBytes()), xpath().evaluate(http2, domainXml(config.router())),
+                "an HTTP/2 client may send as much as an HTTP/1.1 one");
+    }
+
+    @Test
     void shouldSwitchOffPayarasOwnWebSessionPersistence() throws Exception {
         Document d = domainXml(config.nodes().get(0));
         String web = "/domain/configs/config[@name='server-config']/availability-service/web-container-availability/@";

@@ -30,7 +30,10 @@ public class AdminServlet extends HttpServlet {
     protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         RouterRuntime router = (RouterRuntime) getServletContext().getAttribute(RouterRuntime.ATTRIBUTE);
         if (!authorized(req, router.settings().adminToken())) {
-            LOG.warning(() -> "admin request without a valid token from " + req.getRemoteAddr());
+            if (router.badToken(req.getRemoteAddr())) {
+                LOG.warning(() -> "admin request without a valid token from " + req.getRemoteAddr()
+                        + " (logged once a minute per address, all counted in qos_router_bad_admin_tokens_total)");
+            }
             resp.setHeader("WWW-Authenticate", "Bearer realm=\"qos-router\"");
             Errors.send(resp, 401, "admin endpoints need Authorization: Bearer <admin token>");
             return;
@@ -75,7 +78,9 @@ public class AdminServlet extends HttpServlet {
         JsonObjectBuilder shed = Json.createObjectBuilder();
         router.settings().cluster().serviceClasses().forEach(c -> shed.add(c.name(), router.shed(c.name())));
         resp.setContentType("application/json");
-        resp.getWriter().write(Json.createObjectBuilder().add("nodes", nodes).add("shed", shed).build().toString());
+        resp.getWriter().write(Json.createObjectBuilder().add("nodes", nodes).add("shed", shed)
+                .add("badUidCookies", router.badCookies()).add("badAdminTokens", router.badTokens())
+                .add("refusedBodies", router.badBodies()).build().toString());
     }
 
     private static void metrics(RouterRuntime router, HttpServletResponse resp) throws IOException {
@@ -110,6 +115,12 @@ public class AdminServlet extends HttpServlet {
             w.println("qos_replication_lag_seconds" + label + " " + wm.lagMillis() / 1e3);
             w.println("qos_replication_watermark_age_seconds" + label + " " + Math.max(0, nowMillis - wm.epochMillis()) / 1e3);
         });
+        w.println("# TYPE qos_router_bad_uid_cookies_total counter");
+        w.println("qos_router_bad_uid_cookies_total " + router.badCookies());
+        w.println("# TYPE qos_router_refused_bodies_total counter");
+        w.println("qos_router_refused_bodies_total " + router.badBodies());
+        w.println("# TYPE qos_router_bad_admin_tokens_total counter");
+        w.println("qos_router_bad_admin_tokens_total " + router.badTokens());
         w.println("# TYPE qos_router_shed_total counter");
         for (ServiceClass c : router.settings().cluster().serviceClasses()) {
             w.println("qos_router_shed_total{class=\"" + c.name() + "\"} " + router.shed(c.name()));

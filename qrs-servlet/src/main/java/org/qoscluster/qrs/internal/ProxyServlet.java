@@ -1,7 +1,6 @@
 package org.qoscluster.qrs.internal;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URI;
 import java.nio.ByteBuffer;
@@ -18,12 +17,14 @@ import java.util.logging.Logger;
 import java.util.regex.Pattern;
 
 import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
 import jakarta.servlet.annotation.WebServlet;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
-import org.eclipse.jetty.client.InputStreamRequestContent;
+import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.client.Result;
@@ -76,16 +77,79 @@ public class ProxyServlet extends HttpServlet {
             Errors.send(resp, 400, "Host header: missing or malformed");
             return;
         }
+        String path;
+        try {
+            path = RequestPath.normalize(req.getRequestURI());
+        } catch (IllegalArgumentException e) {
+            LOG.info(() -> "request=" + id + " refused: bad path from " + req.getRemoteAddr() + ": " + e.getMessage());
+            Errors.send(resp, 400, "request path: " + e.getMessage());
+            return;
+        }
+        long length = req.getContentLengthLong();
+        int maxBody = router.settings().maxBodyBytes();
+        if (length > maxBody) {
+            // Refused before a byte of the body is read; the connection closes rather than drain it.
+            if (router.badBody(req.getRemoteAddr())) {
+                LOG.info(() -> "request=" + id + " refused: body of " + length + " bytes from " + req.getRemoteAddr()
+                        + " (logged once a minute per address, all counted in qos_router_refused_bodies_total)");
+            }
+            resp.setHeader("Connection", "close");
+            Errors.send(resp, 413, "request body of " + length + " bytes is over the limit of " + maxBody
+                    + " bytes (qos.http.max-body-bytes)");
+            return;
+        }
         String uid = identify(req, resp, id);
-        String path = req.getRequestURI();
         ServiceClass serviceClass = router.settings().cluster().classify(req.getMethod(), path);
         String userClass = userClass(req);
         String sessionCookie = router.settings().sessionCookie();
         String sessionId = sessionCookie.isEmpty() ? null
                 : Cookies.value(req.getHeaders("Cookie"), sessionCookie).orElse(null);
-        Exchange exchange = new Exchange(id, req, resp, serviceClass, userClass, uid, sessionId, req.startAsync());
-        exchange.async.setTimeout(router.settings().readTimeoutMs() + 10_000L);
-        forward(exchange, null);
+        Exchange exchange = new Exchange(id, req, resp, path, serviceClass, userClass, uid, sessionId, req.startAsync());
+        // Whole exchange, a bound on a body that trickles in under the idle time-out too.
+        exchange.async.setTimeout(router.settings().bodyIdleTimeoutMs() + router.settings().readTimeoutMs() + 10_000L);
+        exchange.async.addListener(new AsyncListener() {
+            @Override
+            public void onTimeout(AsyncEvent event) {
+                boolean received = exchange.body != null || exchange.committed;
+                LOG.info(() -> "request=" + id + (received ? " not answered" : " body not received") + " in time");
+                fail(exchange, received ? 504 : 408, received ? "no answer in time" : "request body not received in time");
+            }
+
+            @Override
+            public void onComplete(AsyncEvent event) {
+            }
+
+            @Override
+            public void onError(AsyncEvent event) {
+            }
+
+            @Override
+            public void onStartAsync(AsyncEvent event) {
+            }
+        });
+        boolean chunked = "chunked".equalsIgnoreCase(req.getHeader("Transfer-Encoding"));
+        if (length <= 0 && !chunked) {
+            forward(exchange, null);
+            return;
+        }
+        // The body is read whole before a node is chosen: a stalled client holds no thread and no
+        // node capacity, and a request that fails before it is sent can go to another node whole.
+        BodyReader.read(req.getInputStream(), chunked ? -1 : length, maxBody,
+                router.settings().bodyIdleTimeoutMs() * 1_000_000L, router::nanoTime, router.bodyTimer(),
+                body -> {
+                    exchange.body = body;
+                    if (!exchange.done()) {
+                        forward(exchange, null);
+                    }
+                },
+                refusal -> {
+                    if (router.badBody(req.getRemoteAddr())) {
+                        LOG.info(() -> "request=" + id + " body from " + req.getRemoteAddr() + " refused: " + refusal.message()
+                                + " (logged once a minute per address, all counted in qos_router_refused_bodies_total)");
+                    }
+                    resp.setHeader("Connection", "close");
+                    fail(exchange, refusal.status(), refusal.message());
+                });
     }
 
     /** The user's UID: the one in a cookie that verifies, else a new one set in a new cookie (M2). */
@@ -97,8 +161,11 @@ public class ProxyServlet extends HttpServlet {
             if (uid.isPresent()) {
                 return uid.get();
             }
-            LOG.warning(() -> "request=" + id + " UID cookie from " + req.getRemoteAddr()
-                    + " does not verify (tampered, truncated or garbled); issuing a new identity");
+            if (router.badCookie(req.getRemoteAddr())) {
+                LOG.warning(() -> "request=" + id + " UID cookie from " + req.getRemoteAddr()
+                        + " does not verify (tampered, truncated or garbled); issuing a new identity"
+                        + " (logged once a minute per address, all counted in qos_router_bad_uid_cookies_total)");
+            }
         }
         String uid = router.uidCookie().newUid();
         resp.addHeader("Set-Cookie", router.uidCookie().setCookie(s.cookieName(), uid, s.cookieSecure()));
@@ -180,13 +247,15 @@ public class ProxyServlet extends HttpServlet {
                     }
                     out.flush();
                 } catch (IOException e) {
+                    ex.clientGone = true;
                     response.abort(e); // the client went away: stop reading from the node
                 }
             }
 
             @Override
             public void onComplete(Result result) {
-                boolean error = result.isFailed() || result.getResponse().getStatus() >= 500;
+                // A client that went away is no sign of the node's health.
+                boolean error = !ex.clientGone && (result.isFailed() || result.getResponse().getStatus() >= 500);
                 node.end(ex.serviceClass.name(), micros(start), error, router.nanoTime());
                 if (!result.isFailed()) {
                     ex.complete();
@@ -201,19 +270,28 @@ public class ProxyServlet extends HttpServlet {
     }
 
     private void upstreamFailed(Exchange ex, NodeRecord node, NodeRecord previous, Throwable cause) {
-        // Nothing reached the node when the request was never committed (connect failure, pool
-        // full): always safe to try another node. Once sent, only a safe method with no body
-        // read may go again; a POST that may have reached the node never does.
-        boolean notSent = !ex.committed;
-        if (notSent && !(cause instanceof TimeoutException)) {
+        UpstreamFailure kind = UpstreamFailure.of(cause, ex.committed);
+        if (kind.nodeDown) {
             node.markDown("connection failed: " + cause);
         }
-        if (cause instanceof TimeoutException && !notSent) {
-            LOG.warning(() -> "request=" + ex.id + " node=" + node.name() + " no response in time");
-            fail(ex, 504, "node " + node.name() + " did not answer in time");
-            return;
+        switch (kind) {
+            case HEADERS_TOO_LARGE -> {
+                LOG.info(() -> "request=" + ex.id + " refused: headers too large to forward");
+                fail(ex, 431, "request headers are too large to forward (qos.http.max-header-bytes)");
+                return;
+            }
+            case TIMED_OUT -> {
+                LOG.warning(() -> "request=" + ex.id + " node=" + node.name() + " no response in time");
+                fail(ex, 504, "node " + node.name() + " did not answer in time");
+                return;
+            }
+            default -> {
+            }
         }
-        boolean retryable = notSent || (SAFE_METHODS.contains(ex.req.getMethod()) && !ex.bodyTouched);
+        // Nothing reached the node when the request was never sent: another node gets it, with
+        // the whole body (read before the first attempt). Once sent, only a safe method goes
+        // again; a POST that may have reached the node never does.
+        boolean retryable = kind.notSent || SAFE_METHODS.contains(ex.req.getMethod());
         if (previous == null && retryable && !ex.resp.isCommitted()) {
             LOG.info(() -> "request=" + ex.id + " node=" + node.name() + " failed (" + cause + "); retrying on another node");
             ex.committed = false;
@@ -226,7 +304,7 @@ public class ProxyServlet extends HttpServlet {
 
     private Request buildRequest(Exchange ex, NodeRecord node) {
         HttpServletRequest req = ex.req;
-        Request r = router.upstream().newRequest(target(node, req))
+        Request r = router.upstream().newRequest(target(node, ex))
                 .method(req.getMethod())
                 .version(HttpVersion.HTTP_1_1)
                 .timeout(router.settings().readTimeoutMs(), TimeUnit.MILLISECONDS);
@@ -234,23 +312,18 @@ public class ProxyServlet extends HttpServlet {
             copyRequestHeaders(req, headers);
             addProxyHeaders(ex, headers);
         });
-        long length = req.getContentLengthLong();
-        boolean chunked = "chunked".equalsIgnoreCase(req.getHeader("Transfer-Encoding"));
-        if (length > 0 || chunked) {
-            r.body(new InputStreamRequestContent(req.getContentType(), ex.body()));
-            if (length > 0) {
-                r.headers(headers -> headers.put(HttpHeader.CONTENT_LENGTH, length));
-            }
+        if (ex.body != null) {
+            r.body(new BytesRequestContent(req.getContentType(), ex.body));
         }
         r.onRequestCommit(committed -> ex.committed = true);
         return r;
     }
 
-    /** The node's URI for this request: same path and query. */
-    protected URI target(NodeRecord node, HttpServletRequest req) {
-        String query = req.getQueryString();
+    /** The node's URI for this request: the normalised path and the same query. */
+    protected URI target(NodeRecord node, Exchange ex) {
+        String query = ex.req.getQueryString();
         String base = node.base().toString();
-        return URI.create(base.substring(0, base.length() - 1) + req.getRequestURI() + (query == null ? "" : "?" + query));
+        return URI.create(base.substring(0, base.length() - 1) + ex.path + (query == null ? "" : "?" + query));
     }
 
     protected void copyRequestHeaders(HttpServletRequest req, HttpFields.Mutable headers) {
@@ -303,7 +376,10 @@ public class ProxyServlet extends HttpServlet {
         }
     }
 
-    /** Failure to status, in one place: 400 bad request, 502 node failed, 503 none or shed, 504 time-out. */
+    /**
+     * Failure to status, in one place: 400 bad request, 408 body stalled, 413 body too large, 431
+     * headers too large, 502 node failed, 503 none or shed, 504 time-out.
+     */
     protected void fail(Exchange ex, int status, String message) {
         try {
             if (!ex.resp.isCommitted()) {
@@ -355,22 +431,27 @@ public class ProxyServlet extends HttpServlet {
         final String id;
         final HttpServletRequest req;
         final HttpServletResponse resp;
+        /** The normalised request path, classified and forwarded. */
+        final String path;
         final ServiceClass serviceClass;
         final String userClass;
         final String uid;
         /** The application's session cookie value, or null. */
         final String sessionId;
         final AsyncContext async;
-        volatile boolean bodyTouched;
+        /** The whole request body, read before the first attempt; null for none. */
+        volatile byte[] body;
         volatile boolean committed;
+        volatile boolean clientGone;
         volatile boolean responseStarted;
         private volatile boolean done;
 
-        Exchange(String id, HttpServletRequest req, HttpServletResponse resp, ServiceClass serviceClass, String userClass,
-                 String uid, String sessionId, AsyncContext async) {
+        Exchange(String id, HttpServletRequest req, HttpServletResponse resp, String path, ServiceClass serviceClass,
+                 String userClass, String uid, String sessionId, AsyncContext async) {
             this.id = id;
             this.req = req;
             this.resp = resp;
+            this.path = path;
             this.serviceClass = serviceClass;
             this.userClass = userClass;
             this.uid = uid;
@@ -378,13 +459,8 @@ public class ProxyServlet extends HttpServlet {
             this.async = async;
         }
 
-        InputStream body() {
-            bodyTouched = true;
-            try {
-                return req.getInputStream();
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException("cannot read the request body", e);
-            }
+        boolean done() {
+            return done;
         }
 
         synchronized void complete() {

@@ -37,7 +37,14 @@ public final class RouterRuntime implements AutoCloseable {
     private final NodeSelector selector;
     private final UidCookie uidCookie;
     private final HttpClient upstream;
+    /** The health checks' own client: stalled or slow proxied traffic cannot starve them. */
+    private final HttpClient healthClient;
     private final HealthChecker health;
+    /** Idle time-outs of request bodies being read. */
+    private final java.util.concurrent.ScheduledExecutorService bodyTimer;
+    private final LogLimiter badCookies;
+    private final LogLimiter badTokens;
+    private final LogLimiter badBodies;
     private final LongSupplier nanoClock;
     private final java.util.function.Supplier<Optional<org.qoscluster.contract.GroupState>> group;
     private final StateChangeFlags flags;
@@ -46,6 +53,9 @@ public final class RouterRuntime implements AutoCloseable {
     /** Session id to the node that holds the session (affinity until issue 4); bounded, see {@link #rememberSession}. */
     private final Map<String, NodeRecord> sessions = new ConcurrentHashMap<>();
     private static final int MAX_SESSIONS = 200_000;
+    /** Bad cookies and bad tokens: one log line per client address per minute, for at most this many addresses. */
+    private static final long LOG_INTERVAL_NANOS = 60_000_000_000L;
+    private static final int LOG_KEYS = 10_000;
     private final AtomicLong requestIds = new AtomicLong();
 
     public RouterRuntime(RouterSettings settings, StateChangeFlags flags,
@@ -76,8 +86,13 @@ public final class RouterRuntime implements AutoCloseable {
         SecureRandom random = new SecureRandom();
         this.selector = new NodeSelector(settings.nodeCapacity(), random);
         this.uidCookie = new UidCookie(settings.uidKey(), random);
-        this.upstream = upstreamClient(settings);
-        this.health = new HealthChecker(settings, nodes, upstream, named("qrs-health"), this::expectedDatabase, groupChanging);
+        this.upstream = upstreamClient(settings, "qrs-upstream", 200);
+        this.healthClient = upstreamClient(settings, "qrs-health-client", 8);
+        this.health = new HealthChecker(settings, nodes, healthClient, named("qrs-health"), this::expectedDatabase, groupChanging);
+        this.bodyTimer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(named("qrs-body-timer"));
+        this.badCookies = new LogLimiter(LOG_INTERVAL_NANOS, LOG_KEYS, nanoClock);
+        this.badTokens = new LogLimiter(LOG_INTERVAL_NANOS, LOG_KEYS, nanoClock);
+        this.badBodies = new LogLimiter(LOG_INTERVAL_NANOS, LOG_KEYS, nanoClock);
         LOG.info(() -> "router=" + cluster.clusterName() + " routing to " + nodes.size() + " nodes, classes "
                 + cluster.serviceClasses().stream().map(c -> c.name() + "(p95<=" + c.p95Millis() + "ms, priority "
                 + c.priority() + ")").toList());
@@ -87,9 +102,9 @@ public final class RouterRuntime implements AutoCloseable {
      * Jetty's client for the proxied requests and the health checks: pooled connections, bodies
      * passed through untouched (no content decoding), no redirects followed, no cookie store.
      */
-    private static HttpClient upstreamClient(RouterSettings settings) {
-        QueuedThreadPool threads = new QueuedThreadPool(200, 8);
-        threads.setName("qrs-upstream");
+    private static HttpClient upstreamClient(RouterSettings settings, String name, int maxThreads) {
+        QueuedThreadPool threads = new QueuedThreadPool(maxThreads, Math.min(8, maxThreads));
+        threads.setName(name);
         threads.setDaemon(true);
         HttpClient c = new HttpClient();
         c.setExecutor(threads);
@@ -98,6 +113,9 @@ public final class RouterRuntime implements AutoCloseable {
         c.setMaxConnectionsPerDestination(1024);
         c.setMaxRequestsQueuedPerDestination(4096);
         c.setUserAgentField(null);
+        // Headers as large as the router's listener accepts, with the router's own added: Jetty's
+        // default 4 KB buffer refused ordinary requests with large cookies before sending them.
+        c.setRequestBufferSize(settings.cluster().forwardedHeaderBytes());
         c.getContentDecoderFactories().clear();
         // A proxy must never keep cookies: Jetty's client stores Set-Cookie by default and would
         // send one user's session cookie with every other user's requests.
@@ -108,6 +126,7 @@ public final class RouterRuntime implements AutoCloseable {
     public void start() {
         try {
             upstream.start();
+            healthClient.start();
         } catch (Exception e) {
             throw new IllegalStateException("cannot start the router's upstream HTTP client", e);
         }
@@ -218,11 +237,49 @@ public final class RouterRuntime implements AutoCloseable {
     @Override
     public void close() {
         health.close();
-        try {
-            upstream.stop();
-        } catch (Exception e) {
-            LOG.warning("router upstream client did not stop cleanly: " + e);
+        bodyTimer.shutdownNow();
+        for (HttpClient c : List.of(upstream, healthClient)) {
+            try {
+                c.stop();
+            } catch (Exception e) {
+                LOG.warning("router HTTP client did not stop cleanly: " + e);
+            }
         }
+    }
+
+    /** The timer of request bodies' idle time-outs. */
+    java.util.concurrent.ScheduledExecutorService bodyTimer() {
+        return bodyTimer;
+    }
+
+    /** Counts a UID cookie that did not verify; true when it is to be logged (once per address per minute). */
+    public boolean badCookie(String address) {
+        return badCookies.admit(address);
+    }
+
+    /** Counts an admin request without a valid token; true when it is to be logged (once per address per minute). */
+    public boolean badToken(String address) {
+        return badTokens.admit(address);
+    }
+
+    /**
+     * Counts a request body refused (too large, stalled, unreadable or its client gone); true when
+     * it is to be logged (once per address per minute).
+     */
+    public boolean badBody(String address) {
+        return badBodies.admit(address);
+    }
+
+    public long badBodies() {
+        return badBodies.events();
+    }
+
+    public long badCookies() {
+        return badCookies.events();
+    }
+
+    public long badTokens() {
+        return badTokens.events();
     }
 
     private static ThreadFactory named(String prefix) {

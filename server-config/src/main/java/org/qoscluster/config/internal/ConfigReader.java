@@ -39,7 +39,8 @@ public final class ConfigReader {
     /** What was read; only handed out when there were no problems. */
     public record Result(Map<String, String> properties, String clusterName, String host, String databaseName,
                          List<DatabaseSpec> databases, List<MemberSpec> nodes, MemberSpec router, String nodeHeap,
-                         List<ServiceClass> serviceClasses, ServiceClass defaultClass, List<GroupSpec> groups) {
+                         List<ServiceClass> serviceClasses, ServiceClass defaultClass, List<GroupSpec> groups,
+                         int maxHeaderBytes, int maxBodyBytes) {
     }
 
     private final Map<String, String> props;
@@ -96,6 +97,8 @@ public final class ConfigReader {
                 port(ClusterConfig.ROUTER_HAZELCAST_PORT, value(ClusterConfig.ROUTER_HAZELCAST_PORT)), 0);
         List<GroupSpec> groups = groups();
         checkDistinctPorts(groups);
+        int maxHeaderBytes = intIn(ClusterConfig.HTTP_MAX_HEADER_BYTES, 1024, 65_536, null);
+        int maxBodyBytes = intIn(ClusterConfig.HTTP_MAX_BODY_BYTES, 1, 64 * 1024 * 1024, null);
 
         List<ServiceClass> classes = new ArrayList<>();
         for (String name : classNames) {
@@ -113,7 +116,8 @@ public final class ConfigReader {
         if (!problems.isEmpty()) {
             throw new InvalidConfigException(problems);
         }
-        return new Result(props, clusterName, host, dbName, databases, nodes, router, heap, classes, defaultClass, groups);
+        return new Result(props, clusterName, host, dbName, databases, nodes, router, heap, classes, defaultClass, groups,
+                maxHeaderBytes, maxBodyBytes);
     }
 
     /** The further redundancy groups of {@code qos.groups}, each with its {@code qos.group.NAME.*} keys. */

@@ -109,6 +109,20 @@ public final class DomainXmlPatcher {
 
         firstChild(firstChild(firstChild(serverConfig, "network-config"), "network-listeners"), "network-listener")
                 .setAttribute("port", Integer.toString(member.httpPort()));
+        // Request headers: the router accepts the configured size from clients (HTTP/1.1 and
+        // HTTP/2 alike); a node accepts room more for the headers the router adds, so whatever the
+        // router accepted reaches a node.
+        Element protocol = firstChild(firstChild(serverConfig, "network-config"), "protocols");
+        for (Node n = protocol.getFirstChild(); n != null; n = n.getNextSibling()) {
+            if (n instanceof Element p && "protocol".equals(p.getTagName()) && "http-listener".equals(p.getAttribute("name"))) {
+                String bytes = Integer.toString(member.role() == Role.ROUTER ? config.maxHeaderBytes() : config.forwardedHeaderBytes());
+                Element http = firstChild(p, "http");
+                http.setAttribute("header-buffer-length-bytes", bytes);
+                // HTTP/2 (h2c upgrade) has a limit of its own, 4 KB by default: a client that
+                // upgrades would be refused the headers an HTTP/1.1 client may send.
+                http.setAttribute("http2-max-header-list-size-in-bytes", bytes);
+            }
+        }
 
         // MicroProfile Config reads <property name="payara.microprofile.KEY"> under <config>.
         for (Map.Entry<String, String> e : config.properties().entrySet()) {

@@ -10,8 +10,8 @@ import jakarta.servlet.ServletContainerInitializer;
 import jakarta.servlet.ServletContext;
 
 /**
- * Installs the Session Synchronizer in front of every filter of an application that bundles this
- * jar in {@code WEB-INF/lib}. A filter declared in a web fragment would run after the
+ * Installs the request-body limit ({@link BodyLimitFilter}) and then the Session Synchronizer in
+ * front of every filter of an application that bundles this jar in {@code WEB-INF/lib}. A filter declared in a web fragment would run after the
  * application's own filters (the main {@code web.xml} and its annotations come first), which
  * could then see a session that is not synchronized; a programmatic mapping with
  * {@code isMatchAfter=false} goes before them all. The jar is also on every member's class path
@@ -22,6 +22,7 @@ public final class SessionSynchronizerInitializer implements ServletContainerIni
 
     private static final Logger LOG = Logger.getLogger(SessionSynchronizerInitializer.class.getName());
     static final String FILTER_NAME = "QoSSessionSynchronizer";
+    static final String BODY_LIMIT_NAME = "QoSBodyLimit";
 
     @Override
     public void onStartup(Set<Class<?>> classes, ServletContext ctx) {
@@ -29,6 +30,12 @@ public final class SessionSynchronizerInitializer implements ServletContainerIni
         boolean bundled = libs != null && libs.stream().anyMatch(p -> p.startsWith("/WEB-INF/lib/session-synchronizer"));
         if (!bundled) {
             return;
+        }
+        // The body limit goes first: an oversized body is refused before anything reads it.
+        FilterRegistration.Dynamic limit = ctx.addFilter(BODY_LIMIT_NAME, BodyLimitFilter.class);
+        if (limit != null) {
+            limit.setAsyncSupported(true);
+            limit.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/*");
         }
         FilterRegistration.Dynamic filter = ctx.addFilter(FILTER_NAME, SessionSynchronizerFilter.class);
         if (filter == null) {

@@ -1,0 +1,144 @@
+package org.qoscluster.qrs.internal;
+
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+
+import jakarta.servlet.ReadListener;
+import jakarta.servlet.ServletInputStream;
+
+/**
+ * Reads a request body whole, without a thread waiting on it (Servlet non-blocking input), so
+ * that clients that send headers and then trickle or stall hold no router thread, no upstream
+ * connection and no node capacity. The body is then replayable: a request that failed before it
+ * was sent goes to another node with the same bytes.
+ *
+ * <p>Exactly one outcome is reported: the bytes, or a {@link Refusal} (over the limit: 413; no
+ * byte for the idle time-out: 408; unreadable, such as a client gone or broken chunking: 400).
+ */
+final class BodyReader implements ReadListener {
+
+    /** Why a body was not taken, as the status and message the client gets. */
+    record Refusal(int status, String message) {
+    }
+
+    private final ServletInputStream in;
+    private final int maxBytes;
+    private final long idleNanos;
+    private final LongSupplier nanoClock;
+    private final ScheduledExecutorService timer;
+    private final Consumer<byte[]> onBody;
+    private final Consumer<Refusal> onRefused;
+    private final byte[] chunk = new byte[16 * 1024];
+    private byte[] bytes;
+    private int size;
+    private volatile long lastProgress;
+    private boolean finished;
+
+    private BodyReader(ServletInputStream in, int expected, int maxBytes, long idleNanos, LongSupplier nanoClock,
+                       ScheduledExecutorService timer, Consumer<byte[]> onBody, Consumer<Refusal> onRefused) {
+        this.in = in;
+        this.maxBytes = maxBytes;
+        this.idleNanos = idleNanos;
+        this.nanoClock = nanoClock;
+        this.timer = timer;
+        this.onBody = onBody;
+        this.onRefused = onRefused;
+        this.bytes = new byte[expected > 0 ? Math.min(expected, maxBytes) : Math.min(8192, maxBytes)];
+    }
+
+    /**
+     * Starts reading; {@code onBody} or {@code onRefused} is called once, on a container or timer thread.
+     *
+     * @param expected the Content-Length, or -1 for a chunked body
+     */
+    static void read(ServletInputStream in, long expected, int maxBytes, long idleNanos, LongSupplier nanoClock,
+                     ScheduledExecutorService timer, Consumer<byte[]> onBody, Consumer<Refusal> onRefused) {
+        BodyReader reader = new BodyReader(in, (int) Math.min(expected, maxBytes), maxBytes, idleNanos, nanoClock, timer,
+                onBody, onRefused);
+        reader.lastProgress = nanoClock.getAsLong();
+        reader.scheduleIdleCheck(idleNanos);
+        in.setReadListener(reader);
+    }
+
+    @Override
+    public void onDataAvailable() throws IOException {
+        while (in.isReady()) {
+            int n = in.read(chunk);
+            if (n < 0) {
+                return; // onAllDataRead follows
+            }
+            lastProgress = nanoClock.getAsLong();
+            synchronized (this) {
+                if (finished) {
+                    return;
+                }
+                if ((long) size + n > maxBytes) {
+                    refuse(new Refusal(413, "request body is over the limit of " + maxBytes
+                            + " bytes (qos.http.max-body-bytes)"));
+                    return;
+                }
+                if (size + n > bytes.length) {
+                    bytes = Arrays.copyOf(bytes, (int) Math.min(maxBytes, Math.max((long) size + n, 2L * bytes.length)));
+                }
+                System.arraycopy(chunk, 0, bytes, size, n);
+                size += n;
+            }
+        }
+    }
+
+    @Override
+    public void onAllDataRead() {
+        byte[] body;
+        synchronized (this) {
+            if (finished) {
+                return;
+            }
+            finished = true;
+            body = size == bytes.length ? bytes : Arrays.copyOf(bytes, size);
+        }
+        onBody.accept(body);
+    }
+
+    @Override
+    public void onError(Throwable t) {
+        synchronized (this) {
+            if (finished) {
+                return;
+            }
+        }
+        refuse(new Refusal(400, "request body could not be read: " + t));
+    }
+
+    private void refuse(Refusal refusal) {
+        synchronized (this) {
+            if (finished) {
+                return;
+            }
+            finished = true;
+        }
+        onRefused.accept(refusal);
+    }
+
+    private void scheduleIdleCheck(long delayNanos) {
+        timer.schedule(this::checkIdle, Math.max(1, delayNanos), TimeUnit.NANOSECONDS);
+    }
+
+    private void checkIdle() {
+        synchronized (this) {
+            if (finished) {
+                return;
+            }
+        }
+        long idle = nanoClock.getAsLong() - lastProgress;
+        if (idle >= idleNanos) {
+            refuse(new Refusal(408, "no byte of the request body for " + idleNanos / 1_000_000
+                    + " ms (qos.router.body-idle-timeout-ms)"));
+        } else {
+            scheduleIdleCheck(idleNanos - idle);
+        }
+    }
+}
