@@ -38,7 +38,7 @@ public class AdminServlet extends HttpServlet {
         String path = req.getPathInfo() == null ? "" : req.getPathInfo();
         switch (path) {
             case "/nodes" -> nodes(router, resp);
-            case "/metrics" -> metrics(router, resp);
+            case "/metrics" -> metrics(router, mirroredFlags(), resp);
             default -> Errors.send(resp, 404, "no admin endpoint " + path + " (have /nodes, /metrics)");
         }
     }
@@ -78,7 +78,13 @@ public class AdminServlet extends HttpServlet {
         resp.getWriter().write(Json.createObjectBuilder().add("nodes", nodes).add("shed", shed).build().toString());
     }
 
-    private static void metrics(RouterRuntime router, HttpServletResponse resp) throws IOException {
+    /** The state-change flags the router holds in memory, -1 without a cluster to mirror. */
+    private int mirroredFlags() {
+        return getServletContext().getAttribute(HazelcastFlags.class.getName()) instanceof HazelcastFlags maps
+                ? maps.mirrored() : -1;
+    }
+
+    private static void metrics(RouterRuntime router, int mirroredFlags, HttpServletResponse resp) throws IOException {
         long now = router.nanoTime();
         resp.setContentType("text/plain; version=0.0.4");
         PrintWriter w = resp.getWriter();
@@ -110,6 +116,8 @@ public class AdminServlet extends HttpServlet {
             w.println("qos_replication_lag_seconds" + label + " " + wm.lagMillis() / 1e3);
             w.println("qos_replication_watermark_age_seconds" + label + " " + Math.max(0, nowMillis - wm.epochMillis()) / 1e3);
         });
+        w.println("# TYPE qos_router_state_change_flags gauge");
+        w.println("qos_router_state_change_flags " + mirroredFlags);
         w.println("# TYPE qos_router_shed_total counter");
         for (ServiceClass c : router.settings().cluster().serviceClasses()) {
             w.println("qos_router_shed_total{class=\"" + c.name() + "\"} " + router.shed(c.name()));
