@@ -160,8 +160,12 @@ class SessionGrowthTest {
                 Map.of("X-QoS-UID", keyHolder.sign(recent)), null);
         assertEquals(204, last.status(), last.body());
 
+        long written = System.nanoTime();
+        int left = flags.size();
         waitUntil(() -> flags.size() == 1 && flags.containsKey(recent) && mirrored(cluster) == 1, 45,
                 "the flag map and the router's mirror hold only the write no replica has yet");
+        System.out.printf("%d flags left when the writes ended; the map and the mirror held only the recent one %.1f s later%n",
+                left, (System.nanoTime() - written) / 1e9);
         assertEquals(recent, List.copyOf(flags.keySet()).get(0));
     }
 
