@@ -73,8 +73,14 @@ public final class StoreClient {
     }
 
     public Reply send(String method, String path, String contentType, String body) {
+        return send(method, path, contentType, body, java.util.Map.of());
+    }
+
+    /** A request with extra headers ({@code Idempotency-Key}, ...). */
+    public Reply send(String method, String path, String contentType, String body, java.util.Map<String, String> headers) {
         HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(30))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        headers.forEach(b::header);
         if (contentType != null) {
             b.header("Content-Type", contentType);
         }

@@ -178,6 +178,28 @@ class SessionSynchronizerTest {
     }
 
     @Test
+    void shouldNotLetAUidCookiePlantedBeforeSignInReachTheSignedInSession(Cluster cluster) throws Exception {
+        // The attacker gets an identity of their own from the router and plants it in the
+        // victim's browser; the victim then signs in with that cookie.
+        Raw visit = raw(cluster.storeUri().resolve("api/session"), Map.of());
+        String planted = cookieValue(visit.setCookie());
+        Raw signIn = send("POST", cluster.storeUri().resolve("api/customers"),
+                Map.of("Cookie", "QOSUID=" + planted, "Content-Type", "application/json"),
+                "{\"name\":\"Fay\",\"email\":\"fay@example.org\"}");
+        assertEquals(200, signIn.status(), signIn.body());
+        String victims = cookieValue(signIn.setCookie());
+        assertNotEquals(planted, victims, "signing in issues a new identity: " + signIn.setCookie());
+
+        for (URI base : List.of(cluster.storeUri(), cluster.nodeUri("node-1"), cluster.nodeUri("node-2"))) {
+            Raw attacker = raw(base.resolve("api/customers/me"), Map.of("Cookie", "QOSUID=" + planted));
+            assertEquals(401, attacker.status(), base + ": the planted cookie sees no signed-in customer: " + attacker.body());
+        }
+        Raw victim = raw(cluster.storeUri().resolve("api/customers/me"), Map.of("Cookie", "QOSUID=" + victims));
+        assertEquals(200, victim.status(), victim.body());
+        assertEquals("fay@example.org", JSON.readTree(victim.body()).path("email").asText());
+    }
+
+    @Test
     void shouldNameAnAttributeThatCannotBeStoredAndKeepTheRestOfTheSession(Cluster cluster) {
         // Not serializable (refused by setAttribute), holding something not serializable (found
         // at store time), too large for qos.session.max-bytes: each named, nothing else lost.
@@ -255,10 +277,25 @@ class SessionSynchronizerTest {
     }
 
     private static Raw raw(URI uri, Map<String, String> headers) throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(TIMEOUT).GET();
+        return send("GET", uri, headers, null);
+    }
+
+    /** One request; {@code setCookie} is the last UID cookie the response sets (the node's comes after the router's). */
+    private static Raw send(String method, URI uri, Map<String, String> headers, String body)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(TIMEOUT)
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         headers.forEach(b::header);
         HttpResponse<String> r = RAW.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        return new Raw(r.statusCode(), r.body(), r.headers().firstValue("Set-Cookie").orElse(""));
+        List<String> uidCookies = r.headers().allValues("Set-Cookie").stream().filter(c -> c.startsWith("QOSUID=")).toList();
+        return new Raw(r.statusCode(), r.body(), uidCookies.isEmpty() ? "" : uidCookies.get(uidCookies.size() - 1));
+    }
+
+    /** The value of a {@code Set-Cookie: NAME=VALUE; ...} header. */
+    private static String cookieValue(String setCookie) {
+        assertTrue(setCookie.contains("="), "a cookie is set: '" + setCookie + "'");
+        int end = setCookie.indexOf(';');
+        return setCookie.substring(setCookie.indexOf('=') + 1, end < 0 ? setCookie.length() : end);
     }
 
     private static void setDelay(Cluster cluster, String node, int millis) {

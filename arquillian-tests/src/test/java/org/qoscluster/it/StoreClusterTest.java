@@ -147,6 +147,81 @@ class StoreClusterTest {
         }
     }
 
+    @Test
+    @Order(6)
+    void shouldPlaceOneOrderForACheckoutRetriedWithTheSameIdempotencyKey(Cluster cluster) {
+        StoreDatabase db = db(cluster);
+        StoreClient gus = StoreClient.at(cluster.storeUri(), TIMEOUT);
+        long gusId = assertOk(gus.post("api/customers", "{\"name\":\"Gus\",\"email\":\"gus@example.org\"}")).path("id").asLong();
+        assertOk(gus.post("api/cart/items", "{\"productId\":41,\"quantity\":2}"));
+        long stock = db.stock(41);
+        long orders = db.snapshot().orders();
+        Map<String, String> key = Map.of("Idempotency-Key", "gus-checkout-1");
+
+        StoreClient.Reply first = gus.send("POST", "api/orders", null, null, key);
+        assertEquals(201, first.status(), first::toString);
+        long orderId = first.json().path("id").asLong();
+        // The user did not see the answer (a 502, a lost connection) and sends it again: through
+        // the router, and on each node, as after a failover.
+        for (java.net.URI base : java.util.List.of(cluster.storeUri(), cluster.nodeUri("node-1"), cluster.nodeUri("node-2"))) {
+            StoreClient.Reply again = gus.at(base).send("POST", "api/orders", null, null, key);
+            assertEquals(201, again.status(), base + " " + again);
+            assertEquals(orderId, again.json().path("id").asLong(), base + ": the first checkout's order comes back");
+            assertEquals(first.json().path("totalCents"), again.json().path("totalCents"));
+        }
+        assertEquals(stock - 2, db.stock(41), "the stock is taken once");
+        assertEquals(orders + 1, db.snapshot().orders(), "one order placed");
+        assertEquals(1, assertOk(gus.get("api/orders")).size());
+
+        // Keys are the customer's own: another customer with the same key places an order of their own.
+        StoreClient hal = StoreClient.at(cluster.storeUri(), TIMEOUT);
+        long halId = assertOk(hal.post("api/customers", "{\"name\":\"Hal\",\"email\":\"hal@example.org\"}")).path("id").asLong();
+        assertOk(hal.post("api/cart/items", "{\"productId\":42,\"quantity\":1}"));
+        StoreClient.Reply hals = hal.send("POST", "api/orders", null, null, key);
+        assertEquals(201, hals.status(), hals::toString);
+        assertTrue(hals.json().path("id").asLong() != orderId, "not Gus's order: " + hals);
+        assertEquals(halId, hals.json().path("customerId").asLong());
+        assertTrue(gusId != halId);
+
+        // A key that is not one: 400 naming the header, nothing written.
+        assertOk(hal.post("api/cart/items", "{\"productId\":43,\"quantity\":1}"));
+        var before = db.snapshot();
+        StoreClient.Reply bad = hal.send("POST", "api/orders", null, null, Map.of("Idempotency-Key", "x".repeat(101)));
+        assertEquals(400, bad.status(), bad::toString);
+        assertTrue(bad.body().contains("Idempotency-Key"), bad.body());
+        assertEquals(before, db.snapshot());
+    }
+
+    @Test
+    @Order(7)
+    void shouldCheckOutTwoCartsOfTheSameProductsInOppositeOrderAtOnce(Cluster cluster) throws Exception {
+        StoreDatabase db = db(cluster);
+        StoreClient ida = StoreClient.at(cluster.storeUri(), TIMEOUT);
+        StoreClient jo = StoreClient.at(cluster.storeUri(), TIMEOUT);
+        assertOk(ida.post("api/customers", "{\"name\":\"Ida\",\"email\":\"ida@example.org\"}"));
+        assertOk(jo.post("api/customers", "{\"name\":\"Jo\",\"email\":\"jo@example.org\"}"));
+        long stock51 = db.stock(51);
+        long stock52 = db.stock(52);
+        int rounds = 8;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            for (int round = 0; round < rounds; round++) {
+                assertOk(ida.post("api/cart/items", "{\"productId\":51,\"quantity\":1}"));
+                assertOk(ida.post("api/cart/items", "{\"productId\":52,\"quantity\":1}"));
+                assertOk(jo.post("api/cart/items", "{\"productId\":52,\"quantity\":1}"));
+                assertOk(jo.post("api/cart/items", "{\"productId\":51,\"quantity\":1}"));
+                var a = java.util.concurrent.CompletableFuture.supplyAsync(() -> ida.send("POST", "api/orders", null, null), pool);
+                var b = java.util.concurrent.CompletableFuture.supplyAsync(() -> jo.send("POST", "api/orders", null, null), pool);
+                assertEquals(201, a.get().status(), a.get()::toString);
+                assertEquals(201, b.get().status(), b.get()::toString);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(stock51 - 2L * rounds, db.stock(51));
+        assertEquals(stock52 - 2L * rounds, db.stock(52));
+    }
+
     private static String adminMetrics(Cluster cluster) throws Exception {
         java.net.http.HttpRequest r = java.net.http.HttpRequest.newBuilder(cluster.storeUri().resolve("qrs/admin/metrics"))
                 .header("Authorization", "Bearer " + cluster.adminToken()).timeout(Duration.ofSeconds(10)).build();

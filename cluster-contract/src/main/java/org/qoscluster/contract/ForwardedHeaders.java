@@ -12,6 +12,12 @@ public final class ForwardedHeaders {
     public static final String UID = "X-QoS-UID";
     /** The user class, signed for the UID: {@code CLASS.SIGNATURE}. */
     public static final String USER_CLASS = "X-QoS-User-Class";
+    /**
+     * The client's address as the router saw it, signed for the UID: {@code ADDRESS.SIGNATURE}.
+     * A node counts new sessions per client address by it (behind the router every connection
+     * comes from the router's own address).
+     */
+    public static final String CLIENT = "X-QoS-Client";
     /** The service class the router put the request in (informative, not trusted). */
     public static final String SERVICE_CLASS = "X-QoS-Class";
     /** The node that answered (set on the response by the router). */

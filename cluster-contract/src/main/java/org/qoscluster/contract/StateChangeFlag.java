@@ -12,7 +12,9 @@ import java.util.regex.Pattern;
  * {@code node}.
  *
  * <p>Shared form, in the Hazelcast map {@value #MAP} that the router mirrors: key the UID, value
- * {@link #encode()} ({@code NODE|SEQUENCE|EPOCH_MILLIS}).
+ * {@link #encode()} ({@code NODE|SEQUENCE|EPOCH_MILLIS}). An entry lives at most
+ * {@code qos.session.flag-ttl-seconds} (its time-to-live); the router removes it sooner, once every
+ * replica's watermark has passed {@code sequence}.
  */
 public record StateChangeFlag(String node, long sequence, long epochMillis) implements Serializable {
 

@@ -21,6 +21,7 @@ public final class UidCookie {
 
     private static final Pattern SHAPE = Pattern.compile("[A-Za-z0-9_-]{22}\\.[A-Za-z0-9_-]{43}");
     private static final Pattern CLASS_SHAPE = Pattern.compile("[a-z][a-z0-9-]{0,39}\\.[A-Za-z0-9_-]{43}");
+    private static final Pattern CLIENT_SHAPE = Pattern.compile("[0-9A-Za-z:.%_-]{1,64}\\.[A-Za-z0-9_-]{43}");
     private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
 
     private final SecretKeySpec key;
@@ -77,6 +78,25 @@ public final class UidCookie {
         String userClass = value.substring(0, dot);
         byte[] given = Base64.getUrlDecoder().decode(value.substring(dot + 1));
         return MessageDigest.isEqual(given, mac("class:" + uid + ":" + userClass)) ? Optional.of(userClass) : Optional.empty();
+    }
+
+    /**
+     * The client address the router saw for {@code uid}: {@code ADDRESS.SIGNATURE}, so a node keys
+     * its per-address limits on the address the router vouched for, never on one a client claims.
+     */
+    public String signClient(String uid, String address) {
+        return address + "." + B64.encodeToString(mac("client:" + uid + ":" + address));
+    }
+
+    /** The address in a value made by {@link #signClient} for {@code uid}, if it verifies. */
+    public Optional<String> verifyClient(String uid, String value) {
+        if (value == null || !CLIENT_SHAPE.matcher(value).matches()) {
+            return Optional.empty();
+        }
+        int dot = value.lastIndexOf('.');
+        String address = value.substring(0, dot);
+        byte[] given = Base64.getUrlDecoder().decode(value.substring(dot + 1));
+        return MessageDigest.isEqual(given, mac("client:" + uid + ":" + address)) ? Optional.of(address) : Optional.empty();
     }
 
     /** The {@code Set-Cookie} header value that gives the browser {@code uid} in cookie {@code name}. */

@@ -45,6 +45,19 @@ class UidCookieTest {
     }
 
     @Test
+    void shouldBelieveAClientAddressOnlyWhenSignedForThatUid() {
+        String uid = cookie.newUid();
+        String signed = cookie.signClient(uid, "203.0.113.7");
+        assertEquals(Optional.of("203.0.113.7"), cookie.verifyClient(uid, signed));
+        assertEquals(Optional.of("::1"), cookie.verifyClient(uid, cookie.signClient(uid, "::1")));
+        assertEquals(Optional.empty(), cookie.verifyClient(cookie.newUid(), signed), "signed for another UID");
+        assertEquals(Optional.empty(), cookie.verifyClient(uid, "203.0.113.8" + signed.substring(signed.lastIndexOf('.'))),
+                "another address with this signature");
+        assertEquals(Optional.empty(), cookie.verifyClient(uid, "203.0.113.7"));
+        assertEquals(Optional.empty(), cookie.verifyClient(uid, null));
+    }
+
+    @Test
     void shouldRefuseAShortKey() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new UidCookie(new byte[16], new Random()));
         assertTrue(e.getMessage().contains("at least 32 bytes"));

@@ -36,6 +36,7 @@ public final class RouterSettings {
     private final int healthRise;
     private final String sessionCookie;
     private final int bodyIdleTimeoutMs;
+    private final int flagTtlSeconds;
 
     private static final Pattern COOKIE_NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
@@ -68,6 +69,7 @@ public final class RouterSettings {
         this.healthTimeoutMs = r.intIn("qos.router.health.timeout-ms", 50, 60_000);
         this.healthRise = r.intIn("qos.router.health.rise", 1, 100);
         this.bodyIdleTimeoutMs = r.intIn("qos.router.body-idle-timeout-ms", 100, 600_000);
+        this.flagTtlSeconds = r.intIn("qos.session.flag-ttl-seconds", 1, 86_400);
         this.sessionCookie = r.raw("qos.router.session-cookie");
         if (!sessionCookie.isEmpty() && !COOKIE_NAME.matcher(sessionCookie).matches()) {
             r.problem("qos.router.session-cookie: '" + sessionCookie + "' is not a cookie name", null);
@@ -94,6 +96,14 @@ public final class RouterSettings {
 
     public String cookieName() {
         return cookieName;
+    }
+
+    /**
+     * The staleness bound of a state-change flag ({@code qos.session.flag-ttl-seconds}): the router
+     * removes a flag this long after its write at the latest.
+     */
+    public int flagTtlSeconds() {
+        return flagTtlSeconds;
     }
 
     public boolean cookieSecure() {

@@ -12,6 +12,10 @@ import org.qoscluster.config.SettingsReader;
  */
 public final class SessionSettings {
 
+    /** Key of {@link #flagTtlSeconds()}. */
+    public static final String FLAG_TTL_SECONDS = "qos.session.flag-ttl-seconds";
+    /** Key of {@link #newPerAddressPerMinute()}. */
+    public static final String NEW_PER_ADDRESS_PER_MINUTE = "qos.session.new-per-address-per-minute";
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
     private final boolean enabled;
@@ -25,6 +29,8 @@ public final class SessionSettings {
     private final String node;
     private final boolean synchronous;
     private final int syncTimeoutMs;
+    private final int flagTtlSeconds;
+    private final int newPerAddressPerMinute;
 
     private SessionSettings(ClusterConfig cluster, Map<String, String> secrets, String node) {
         SettingsReader r = new SettingsReader(cluster, secrets);
@@ -39,6 +45,8 @@ public final class SessionSettings {
         String mode = r.matching("qos.group.mode", Pattern.compile("async|sync"), "async or sync");
         this.synchronous = "sync".equals(mode);
         this.syncTimeoutMs = r.intIn("qos.group.sync.timeout-ms", 10, 600_000);
+        this.flagTtlSeconds = r.intIn(FLAG_TTL_SECONDS, 1, 86_400);
+        this.newPerAddressPerMinute = r.intIn(NEW_PER_ADDRESS_PER_MINUTE, 0, 1_000_000);
         this.node = node == null || !node.matches("[a-z][a-z0-9-]{0,39}")
                 ? r.problem("qos.member.name: '" + node + "' is not a member name", "unknown") : node;
         r.check();
@@ -94,6 +102,16 @@ public final class SessionSettings {
 
     public int syncTimeoutMs() {
         return syncTimeoutMs;
+    }
+
+    /** How long a published state-change flag lives at most, in seconds (default 60). */
+    public int flagTtlSeconds() {
+        return flagTtlSeconds;
+    }
+
+    /** New sessions one client address may create on this node per minute; 0 = no limit (default 300). */
+    public int newPerAddressPerMinute() {
+        return newPerAddressPerMinute;
     }
 
     /** This node's name. */

@@ -41,7 +41,7 @@ public class AdminServlet extends HttpServlet {
         String path = req.getPathInfo() == null ? "" : req.getPathInfo();
         switch (path) {
             case "/nodes" -> nodes(router, resp);
-            case "/metrics" -> metrics(router, resp);
+            case "/metrics" -> metrics(router, mirroredFlags(), resp);
             default -> Errors.send(resp, 404, "no admin endpoint " + path + " (have /nodes, /metrics)");
         }
     }
@@ -83,7 +83,13 @@ public class AdminServlet extends HttpServlet {
                 .add("refusedBodies", router.badBodies()).build().toString());
     }
 
-    private static void metrics(RouterRuntime router, HttpServletResponse resp) throws IOException {
+    /** The state-change flags the router holds in memory, -1 without a cluster to mirror. */
+    private int mirroredFlags() {
+        return getServletContext().getAttribute(HazelcastFlags.class.getName()) instanceof HazelcastFlags maps
+                ? maps.mirrored() : -1;
+    }
+
+    private static void metrics(RouterRuntime router, int mirroredFlags, HttpServletResponse resp) throws IOException {
         long now = router.nanoTime();
         resp.setContentType("text/plain; version=0.0.4");
         PrintWriter w = resp.getWriter();
@@ -121,6 +127,8 @@ public class AdminServlet extends HttpServlet {
         w.println("qos_router_refused_bodies_total " + router.badBodies());
         w.println("# TYPE qos_router_bad_admin_tokens_total counter");
         w.println("qos_router_bad_admin_tokens_total " + router.badTokens());
+        w.println("# TYPE qos_router_state_change_flags gauge");
+        w.println("qos_router_state_change_flags " + mirroredFlags);
         w.println("# TYPE qos_router_shed_total counter");
         for (ServiceClass c : router.settings().cluster().serviceClasses()) {
             w.println("qos_router_shed_total{class=\"" + c.name() + "\"} " + router.shed(c.name()));

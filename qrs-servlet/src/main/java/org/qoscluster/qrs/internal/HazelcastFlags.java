@@ -1,10 +1,16 @@
 package org.qoscluster.qrs.internal;
 
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
 import java.util.concurrent.FutureTask;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongPredicate;
+import java.util.function.LongSupplier;
 import java.util.logging.Logger;
 
 import javax.naming.InitialContext;
@@ -41,12 +47,17 @@ final class HazelcastFlags implements StateChangeFlags {
 
     private static final Logger LOG = Logger.getLogger(HazelcastFlags.class.getName());
 
-    private final Map<String, String> flags;
+    private final ConcurrentHashMap<String, String> flags;
+    /** The cluster's flag map; null without a cluster. */
+    private final IMap<String, String> flagMap;
     private final Map<String, String> watermarks;
     private final Map<String, String> group;
+    private ScheduledExecutorService sweeper;
 
-    private HazelcastFlags(Map<String, String> flags, Map<String, String> watermarks, Map<String, String> group) {
+    private HazelcastFlags(ConcurrentHashMap<String, String> flags, IMap<String, String> flagMap,
+                           Map<String, String> watermarks, Map<String, String> group) {
         this.flags = flags;
+        this.flagMap = flagMap;
         this.watermarks = watermarks;
         this.group = group;
     }
@@ -73,16 +84,19 @@ final class HazelcastFlags implements StateChangeFlags {
             HazelcastInstance hz = (HazelcastInstance) new InitialContext().lookup("payara/Hazelcast");
             // Proxies made from application code get Payara's tenant control, which fails on the
             // other members (see the Session Synchronizer): they are made on a plain thread.
-            FutureTask<HazelcastFlags> make = new FutureTask<>(() ->
-                    new HazelcastFlags(mirror(hz, MAP), mirror(hz, ReplicaWatermark.MAP),
-                            mirror(hz, org.qoscluster.contract.GroupState.MAP)));
+            FutureTask<HazelcastFlags> make = new FutureTask<>(() -> {
+                ConcurrentHashMap<String, String> flagView = new ConcurrentHashMap<>();
+                IMap<String, String> flagMap = mirror(hz, MAP, flagView);
+                return new HazelcastFlags(flagView, flagMap, mirror(hz, ReplicaWatermark.MAP),
+                        mirror(hz, org.qoscluster.contract.GroupState.MAP));
+            });
             Thread t = new Thread(null, make, "qos-router-maps", 0, false);
             t.start();
             return make.get();
         } catch (NamingException | RuntimeException | java.util.concurrent.ExecutionException e) {
             LOG.warning("no Hazelcast cluster at payara/Hazelcast (" + e + "); state-change stickiness"
                     + " and replica watermarks are off");
-            return new HazelcastFlags(Map.of(), Map.of(), Map.of());
+            return new HazelcastFlags(new ConcurrentHashMap<>(), null, Map.of(), Map.of());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while reading the cluster's maps", e);
@@ -91,10 +105,83 @@ final class HazelcastFlags implements StateChangeFlags {
 
     private static Map<String, String> mirror(HazelcastInstance hz, String name) {
         Map<String, String> view = new ConcurrentHashMap<>();
+        mirror(hz, name, view);
+        return Collections.unmodifiableMap(view);
+    }
+
+    private static IMap<String, String> mirror(HazelcastInstance hz, String name, Map<String, String> view) {
         IMap<String, String> map = hz.getMap(name);
         map.addEntryListener(new Mirror(view), true);
         map.forEach(view::put);
-        return Collections.unmodifiableMap(view);
+        return map;
+    }
+
+    /**
+     * Removes, every second, the flags {@code sweep} says are done with, from the cluster's map
+     * (only if unchanged since read, so a newer write of the same user stays) and from the mirror.
+     * The mirror therefore holds the flags of writes not yet on every replica and younger than the
+     * staleness bound; the map's entries also expire by their time-to-live without a router.
+     */
+    synchronized void startSweeping(FlagSweep sweep, LongPredicate replicatedEverywhere, LongSupplier millis) {
+        if (flagMap == null || sweeper != null) {
+            return;
+        }
+        sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "qos-router-flag-sweeper");
+            t.setDaemon(true);
+            return t;
+        });
+        sweeper.scheduleWithFixedDelay(new Sweeper(sweep, replicatedEverywhere, millis), 1, 1, TimeUnit.SECONDS);
+    }
+
+    synchronized void close() {
+        if (sweeper != null) {
+            sweeper.shutdownNow();
+            sweeper = null;
+        }
+    }
+
+    /** How many flags the router holds in memory now. */
+    int mirrored() {
+        return flags.size();
+    }
+
+    /** One sweep of the flags (the house-keeping job of {@link #startSweeping}). */
+    private final class Sweeper implements Runnable {
+        private final FlagSweep sweep;
+        private final LongPredicate replicatedEverywhere;
+        private final LongSupplier millis;
+
+        Sweeper(FlagSweep sweep, LongPredicate replicatedEverywhere, LongSupplier millis) {
+            this.sweep = sweep;
+            this.replicatedEverywhere = replicatedEverywhere;
+            this.millis = millis;
+        }
+
+        @Override
+        public void run() {
+            try {
+                List<String> done = sweep.removable(flags, millis.getAsLong(), replicatedEverywhere);
+                int removed = 0;
+                for (String uid : done) {
+                    String value = flags.get(uid);
+                    if (value != null && flagMap.remove(uid, value)) {
+                        removed++;
+                    }
+                    if (value != null) {
+                        flags.remove(uid, value);
+                    }
+                }
+                if (removed > 0) {
+                    int n = removed;
+                    LOG.fine(() -> "router removed " + n + " state-change flags that every replica has or that are past"
+                            + " the staleness bound; " + flags.size() + " remain");
+                }
+            } catch (RuntimeException e) {
+                // The next sweep tries again; the map's time-to-live removes the flags meanwhile.
+                LOG.warning("router flag sweep failed: " + e);
+            }
+        }
     }
 
     @Override

@@ -361,6 +361,9 @@ public class ProxyServlet extends HttpServlet {
         }
         headers.put(UID_HEADER, router.uidCookie().sign(ex.uid));
         headers.put(USER_CLASS_HEADER, router.uidCookie().signUserClass(ex.uid, ex.userClass));
+        // The client as the node should count it: the connection's peer, or the last hop a trusted proxy names.
+        String client = prior == null ? req.getRemoteAddr() : prior.substring(prior.lastIndexOf(',') + 1).strip();
+        headers.put(ForwardedHeaders.CLIENT, router.uidCookie().signClient(ex.uid, client));
         headers.put(CLASS_HEADER, ex.serviceClass.name());
     }
 

@@ -29,6 +29,9 @@ public class RouterLifecycle implements ServletContextListener {
                 System::nanoTime);
         event.getServletContext().setAttribute(RouterRuntime.ATTRIBUTE, runtime);
         runtime.start();
+        maps.startSweeping(new FlagSweep(settings.flagTtlSeconds() * 1000L), runtime::replicatedEverywhere,
+                System::currentTimeMillis);
+        event.getServletContext().setAttribute(HazelcastFlags.class.getName(), maps);
         LOG.info("QoS-goal router started");
     }
 
@@ -37,6 +40,9 @@ public class RouterLifecycle implements ServletContextListener {
         Object runtime = event.getServletContext().getAttribute(RouterRuntime.ATTRIBUTE);
         if (runtime instanceof RouterRuntime r) {
             r.close();
+        }
+        if (event.getServletContext().getAttribute(HazelcastFlags.class.getName()) instanceof HazelcastFlags maps) {
+            maps.close();
         }
     }
 }

@@ -183,7 +183,8 @@ public final class RouterRuntime implements AutoCloseable {
                 .flatMap(f -> nodes.stream().filter(n -> n.name().equals(f.node())).findFirst());
     }
 
-    private boolean replicatedEverywhere(long sequence) {
+    /** Whether every replica's published watermark covers the write with this sequence (false without replicas). */
+    boolean replicatedEverywhere(long sequence) {
         Optional<org.qoscluster.contract.GroupState> g = group.get();
         String now = g.map(org.qoscluster.contract.GroupState::master).orElse(settings.cluster().master().name());
         List<String> copies = g.map(org.qoscluster.contract.GroupState::memberNames)

@@ -18,7 +18,10 @@ import org.qoscluster.store.service.Views.CustomerView;
 
 /**
  * {@code POST /api/customers {"name","email"}} signs in (registering a new e-mail address) and
- * remembers the customer in the session; {@code GET /api/customers/me} says who is signed in;
+ * remembers the customer in the session; the session gets a new id first, so an identity cookie
+ * planted in the browser before sign-in never reaches the signed-in session. Signing in by e-mail
+ * address alone is a demonstration: anyone who knows an address can sign in as its customer (from
+ * their own browser); a real store checks a password or a link sent to the address here. {@code GET /api/customers/me} says who is signed in;
  * {@code PUT /api/customers/me {"name"}} renames them.
  */
 @Path("/customers")
@@ -35,6 +38,7 @@ public class CustomersResource {
     @Consumes(MediaType.APPLICATION_JSON)
     public CustomerView signIn(String body) {
         Bodies.SignIn in = JsonBodies.read(body, Bodies.SignIn.class);
+        SessionState.renewForSignIn(request);
         CustomerView c = customers.signIn(in.name, in.email);
         SessionState.signIn(request, c.id());
         return c;

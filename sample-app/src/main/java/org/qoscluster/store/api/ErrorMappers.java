@@ -10,6 +10,7 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.ExceptionMapper;
 import jakarta.ws.rs.ext.Provider;
 
+import org.qoscluster.session.TooManySessionsException;
 import org.qoscluster.store.service.StoreException;
 
 /** Turns every failure into a JSON {@link ApiError}; nothing leaves as an HTML error page. */
@@ -26,6 +27,16 @@ public final class ErrorMappers {
         @Override
         public Response toResponse(StoreException e) {
             return ApiError.response(e.status(), e.getMessage());
+        }
+    }
+
+    /** The cluster refused a new session for this client address (qos.session.new-per-address-per-minute). */
+    @Provider
+    public static class TooManySessions implements ExceptionMapper<TooManySessionsException> {
+        @Override
+        public Response toResponse(TooManySessionsException e) {
+            Response r = ApiError.response(429, e.getMessage());
+            return Response.fromResponse(r).header("Retry-After", e.retryAfterSeconds()).build();
         }
     }
 

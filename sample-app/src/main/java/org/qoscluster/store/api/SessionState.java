@@ -29,6 +29,17 @@ final class SessionState {
         request.getSession(true).setAttribute(CART, cart);
     }
 
+    /**
+     * A new session id before the customer goes into the session (standard advice against session
+     * fixation: under the Session Synchronizer the UID and its cookie change too, and the record
+     * under the old UID is deleted). Done before the sign-in writes anything, so a session the
+     * cluster refuses to create (too many new sessions from one address) refuses the sign-in whole.
+     */
+    static void renewForSignIn(HttpServletRequest request) {
+        request.getSession(true);
+        request.changeSessionId();
+    }
+
     static void signIn(HttpServletRequest request, long customerId) {
         request.getSession(true).setAttribute(CUSTOMER, customerId);
     }

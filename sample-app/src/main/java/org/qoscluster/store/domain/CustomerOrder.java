@@ -15,18 +15,27 @@ import jakarta.persistence.NamedQuery;
 import jakarta.persistence.OneToMany;
 import jakarta.persistence.OrderBy;
 import jakarta.persistence.Table;
+import jakarta.persistence.UniqueConstraint;
 
 import org.qoscluster.clone.ReplicatedEntity;
 
 /** A placed order: its lines and total are fixed at checkout. */
 @Entity
 @ReplicatedEntity(unit = "store")
-@Table(name = "CUSTOMER_ORDER")
+// One order per customer and idempotency key, enforced by the master in the order's own
+// transaction (several keys may be null: Derby's UNIQUE on nullable columns allows that).
+@Table(name = "CUSTOMER_ORDER", uniqueConstraints = @UniqueConstraint(name = "CUSTOMER_ORDER_IDEMPOTENCY",
+        columnNames = {"CUSTOMER_ID", "IDEMPOTENCY_KEY"}))
 @NamedQuery(name = CustomerOrder.BY_CUSTOMER,
         query = "SELECT o FROM CustomerOrder o WHERE o.customer.id = :customer ORDER BY o.id DESC")
+@NamedQuery(name = CustomerOrder.BY_IDEMPOTENCY_KEY,
+        query = "SELECT o FROM CustomerOrder o WHERE o.customer.id = :customer AND o.idempotencyKey = :key")
 public class CustomerOrder {
 
     public static final String BY_CUSTOMER = "CustomerOrder.byCustomer";
+    public static final String BY_IDEMPOTENCY_KEY = "CustomerOrder.byIdempotencyKey";
+    /** Longest {@code Idempotency-Key} kept. */
+    public static final int MAX_KEY_LENGTH = 100;
 
     @Id
     @GeneratedValue(strategy = GenerationType.IDENTITY)
@@ -45,6 +54,10 @@ public class CustomerOrder {
     @Column(name = "PLACED_BY", length = 64)
     private String placedBy;
 
+    /** The client's {@code Idempotency-Key} of the checkout that placed this order, or null. */
+    @Column(name = "IDEMPOTENCY_KEY", length = MAX_KEY_LENGTH)
+    private String idempotencyKey;
+
     @OneToMany(mappedBy = "order", cascade = CascadeType.ALL)
     @OrderBy("id")
     private List<OrderLine> lines = new ArrayList<>();
@@ -53,9 +66,14 @@ public class CustomerOrder {
     }
 
     public CustomerOrder(Customer customer, Instant placedAt, String placedBy) {
+        this(customer, placedAt, placedBy, null);
+    }
+
+    public CustomerOrder(Customer customer, Instant placedAt, String placedBy, String idempotencyKey) {
         this.customer = customer;
         this.placedAt = placedAt;
         this.placedBy = placedBy;
+        this.idempotencyKey = idempotencyKey;
     }
 
     public void addLine(Product product, int quantity) {
@@ -81,6 +99,10 @@ public class CustomerOrder {
 
     public String getPlacedBy() {
         return placedBy;
+    }
+
+    public String getIdempotencyKey() {
+        return idempotencyKey;
     }
 
     public List<OrderLine> getLines() {

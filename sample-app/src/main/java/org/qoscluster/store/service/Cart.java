@@ -57,6 +57,15 @@ public final class Cart implements Serializable, SessionMergeable<Cart> {
         return new LinkedHashMap<>(lines).entrySet();
     }
 
+    /**
+     * Product ids in ascending order: the order in which checkout locks the products' rows, the
+     * same for every cart, so two checkouts of the same products never wait for each other in a
+     * circle (a deadlock).
+     */
+    public Iterable<Map.Entry<Long, Integer>> entriesByProduct() {
+        return new java.util.TreeMap<>(lines).entrySet();
+    }
+
     public boolean isEmpty() {
         return lines.isEmpty();
     }

@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import jakarta.ejb.Stateless;
 import jakarta.ejb.TransactionAttribute;
@@ -41,11 +42,25 @@ public class Orders {
     @ConfigProperty(name = "qos.member.name", defaultValue = "standalone")
     private String node;
 
+    /** A checkout's result: the order, and whether an earlier checkout with the same key placed it. */
+    public record Placed(OrderView order, boolean replayed) {
+    }
+
     /**
      * Places an order for the cart's contents and takes the quantities out of stock, in one
-     * transaction: if any product is short, nothing is written.
+     * transaction: if any product is short, nothing is written. The products' rows are locked in
+     * ascending id order, so two checkouts never deadlock. With an {@code idempotencyKey}, the
+     * customer's order placed earlier with that key is returned instead and nothing is written;
+     * the key is stored with the order in its transaction (unique per customer), so a retry finds
+     * it on any node, also after a failover of the master.
      */
-    public OrderView checkout(long customerId, Cart cart) {
+    public Placed checkout(long customerId, Cart cart, String idempotencyKey) {
+        if (idempotencyKey != null) {
+            Optional<OrderView> earlier = placed(customerId, idempotencyKey);
+            if (earlier.isPresent()) {
+                return new Placed(earlier.get(), true);
+            }
+        }
         if (cart.isEmpty()) {
             throw StoreException.badRequest("cart: empty, add products before checking out");
         }
@@ -53,8 +68,9 @@ public class Orders {
         if (customer == null) {
             throw StoreException.notFound("customer " + customerId + " does not exist");
         }
-        CustomerOrder order = new CustomerOrder(customer, clock.instant(), node);
-        for (Map.Entry<Long, Integer> line : cart.entries()) {
+        List<Product> products = new ArrayList<>();
+        List<Integer> quantities = new ArrayList<>();
+        for (Map.Entry<Long, Integer> line : cart.entriesByProduct()) {
             Product p = em.find(Product.class, line.getKey(), LockModeType.PESSIMISTIC_WRITE);
             if (p == null) {
                 throw StoreException.notFound("product " + line.getKey() + " does not exist");
@@ -63,11 +79,30 @@ public class Orders {
                 throw StoreException.conflict("product " + p.getId() + " has " + p.getStock() + " in stock, "
                         + line.getValue() + " asked");
             }
-            p.take(line.getValue());
-            order.addLine(p, line.getValue());
+            products.add(p);
+            quantities.add(line.getValue());
+        }
+        if (idempotencyKey != null) {
+            // A retry of the same cart waited above for the first checkout's locks: it has committed now.
+            Optional<OrderView> earlier = placed(customerId, idempotencyKey);
+            if (earlier.isPresent()) {
+                return new Placed(earlier.get(), true);
+            }
+        }
+        CustomerOrder order = new CustomerOrder(customer, clock.instant(), node, idempotencyKey);
+        for (int i = 0; i < products.size(); i++) {
+            products.get(i).take(quantities.get(i));
+            order.addLine(products.get(i), quantities.get(i));
         }
         orderClone.persist(order);
-        return OrderView.of(order);
+        return new Placed(OrderView.of(order), false);
+    }
+
+    /** The customer's order placed with {@code idempotencyKey}, read on the master; another customer's key finds nothing. */
+    public Optional<OrderView> placed(long customerId, String idempotencyKey) {
+        return em.createNamedQuery(CustomerOrder.BY_IDEMPOTENCY_KEY, CustomerOrder.class)
+                .setParameter("customer", customerId).setParameter("key", idempotencyKey)
+                .getResultList().stream().findFirst().map(OrderView::of);
     }
 
     /**

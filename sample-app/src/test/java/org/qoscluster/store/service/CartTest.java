@@ -2,6 +2,8 @@ package org.qoscluster.store.service;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -14,6 +16,19 @@ class CartTest {
             c.add(productAndQuantity[i], (int) productAndQuantity[i + 1]);
         }
         return c;
+    }
+
+    @Test
+    void shouldHandCheckoutTheProductsInAscendingIdOrderWhateverTheOrderTheyWereAdded() {
+        List<Long> forward = new ArrayList<>();
+        cart(31, 1, 32, 1, 7, 2).entriesByProduct().forEach(e -> forward.add(e.getKey()));
+        List<Long> backward = new ArrayList<>();
+        cart(32, 1, 7, 2, 31, 1).entriesByProduct().forEach(e -> backward.add(e.getKey()));
+        assertEquals(List.of(7L, 31L, 32L), forward);
+        assertEquals(forward, backward, "two carts of the same products lock their rows in one order");
+        List<Long> shown = new ArrayList<>();
+        cart(32, 1, 7, 2).entries().forEach(e -> shown.add(e.getKey()));
+        assertEquals(List.of(32L, 7L), shown, "the cart itself still lists products in the order they were added");
     }
 
     @Test

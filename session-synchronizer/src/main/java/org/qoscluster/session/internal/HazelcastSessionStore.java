@@ -33,10 +33,12 @@ final class HazelcastSessionStore implements SessionStore {
 
     private final IMap<String, SessionRecord> records;
     private final IMap<String, String> flags;
+    private final long flagTtlSeconds;
 
-    private HazelcastSessionStore(IMap<String, SessionRecord> records, IMap<String, String> flags) {
+    private HazelcastSessionStore(IMap<String, SessionRecord> records, IMap<String, String> flags, long flagTtlSeconds) {
         this.records = records;
         this.flags = flags;
+        this.flagTtlSeconds = flagTtlSeconds;
     }
 
     /** Every replica watermark as published now ({@code qos-replica-watermarks}), read from Payara's Hazelcast. */
@@ -85,7 +87,8 @@ final class HazelcastSessionStore implements SessionStore {
             LOG.warning("node=" + settings.node() + " session map " + settings.mapName()
                     + " already configured differently in the cluster (" + e.getMessage() + "); keeping the cluster's");
         }
-        return outsideApplication(() -> new HazelcastSessionStore(hz.getMap(settings.mapName()), hz.getMap(StateChangeFlag.MAP)));
+        return outsideApplication(() -> new HazelcastSessionStore(hz.getMap(settings.mapName()), hz.getMap(StateChangeFlag.MAP),
+                settings.flagTtlSeconds()));
     }
 
     /**
@@ -137,8 +140,13 @@ final class HazelcastSessionStore implements SessionStore {
         }
     }
 
+    /**
+     * The flag lives at most {@code qos.session.flag-ttl-seconds} (the entry's time-to-live, which
+     * the members enforce with or without a router); the router removes it sooner, once every
+     * replica has the write.
+     */
     @Override
     public void publish(String uid, StateChangeFlag flag) {
-        flags.set(uid, flag.encode());
+        flags.set(uid, flag.encode(), flagTtlSeconds, java.util.concurrent.TimeUnit.SECONDS);
     }
 }

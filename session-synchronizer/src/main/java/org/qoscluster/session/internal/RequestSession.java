@@ -13,6 +13,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -30,6 +31,7 @@ import org.qoscluster.session.SessionRecord;
 import org.qoscluster.session.SessionSettings;
 import org.qoscluster.session.SessionStore;
 import org.qoscluster.session.StoredAttribute;
+import org.qoscluster.session.TooManySessionsException;
 
 /**
  * One request's view of one user's session: loaded from the session database before the
@@ -59,6 +61,10 @@ final class RequestSession {
     private final long now;
     private final Supplier<String> newUid;
     private final Consumer<String> announceUid;
+    /** Charges the client's address for a new record: 0 when allowed, else seconds to wait. */
+    private final LongSupplier newRecord;
+    /** Whether this request may store a record it did not arrive with (counted, or arrived with one). */
+    private boolean admitted;
 
     private String uid;
     private final String requestedId;
@@ -86,7 +92,7 @@ final class RequestSession {
 
     RequestSession(SessionStore store, SessionSettings settings, SessionContext context, SessionRecord loaded,
                    ServletContext servletContext, ClassLoader loader, long now, Supplier<String> newUid,
-                   Consumer<String> announceUid) {
+                   Consumer<String> announceUid, LongSupplier newRecord) {
         this.store = store;
         this.settings = settings;
         this.context = context;
@@ -95,6 +101,8 @@ final class RequestSession {
         this.now = now;
         this.newUid = newUid;
         this.announceUid = announceUid;
+        this.newRecord = newRecord;
+        this.admitted = loaded != null;
         this.uid = context.uid();
         this.stored = loaded != null;
         this.exists = loaded != null;
@@ -115,11 +123,26 @@ final class RequestSession {
             if (!create) {
                 return null;
             }
+            admitNew();
             exists = true;
             isNew = true;
             createdAt = now;
         }
         return new SynchronizedSession(this, generation);
+    }
+
+    /** Counts a session this request creates against its client address, or refuses it. */
+    private void admitNew() {
+        if (admitted) {
+            return;
+        }
+        long wait = newRecord.getAsLong();
+        if (wait > 0) {
+            throw new TooManySessionsException("too many new sessions from this address: "
+                    + SessionSettings.NEW_PER_ADDRESS_PER_MINUTE + "=" + settings.newPerAddressPerMinute()
+                    + " on node " + settings.node() + "; retry in " + wait + " s", wait);
+        }
+        admitted = true;
     }
 
     /** A new UID for the session, attributes kept (session fixation defence); returns it. */
@@ -308,6 +331,15 @@ final class RequestSession {
         checkSize(sent);
         boolean touch = stored && now - lastStoredAt >= touchIntervalMillis();
         boolean write = exists && (!changes.isEmpty() || isNew || replace || touch || maxInactiveChanged) || flag != null;
+        if (write && !exists && !admitted) {
+            // A record only to carry a write's flag, for a user the application keeps no session
+            // for: stored (the write happened), but over the address's limit it lives only as long
+            // as the flag matters.
+            admitted = true;
+            if (newRecord.getAsLong() > 0) {
+                maxInactive = Math.min(maxInactive, settings.flagTtlSeconds());
+            }
+        }
         if (write) {
             apply(changes, sent, flag);
         }

@@ -28,6 +28,7 @@ import org.qoscluster.session.SessionContext;
 import org.qoscluster.session.SessionRecord;
 import org.qoscluster.session.SessionSettings;
 import org.qoscluster.session.SessionStore;
+import org.qoscluster.session.TooManySessionsException;
 
 /**
  * The Session Synchronizer Servlet (SSS), installed in front of the application by this jar's
@@ -41,11 +42,14 @@ import org.qoscluster.session.SessionStore;
 public final class SessionSynchronizerFilter implements Filter {
 
     private static final Logger LOG = Logger.getLogger(SessionSynchronizerFilter.class.getName());
+    /** Client addresses the new-session limit remembers at most. */
+    private static final int MAX_ADDRESSES = 100_000;
 
     private SessionSettings settings;
     private SessionStore store;
     private UidCookie uids;
     private Clock clock;
+    private NewSessionLimit newSessions;
     /** Set in synchronous mode only. */
     private ReplicaCommitWait replicated;
 
@@ -61,6 +65,7 @@ public final class SessionSynchronizerFilter implements Filter {
         store = HazelcastSessionStore.lookup(settings);
         uids = new UidCookie(settings.uidKey(), new SecureRandom());
         clock = Clock.systemUTC();
+        newSessions = new NewSessionLimit(settings.newPerAddressPerMinute(), clock::millis, MAX_ADDRESSES);
         if (settings.synchronous()) {
             replicated = new ReplicaCommitWait(HazelcastSessionStore.watermarks(), HazelcastSessionStore.group(),
                     settings.syncTimeoutMs(), clock);
@@ -82,6 +87,7 @@ public final class SessionSynchronizerFilter implements Filter {
         String uid;
         boolean fresh = false;
         String userClass = ForwardedHeaders.DEFAULT_USER_CLASS;
+        String client = req.getRemoteAddr();
         String forwarded = req.getHeader(ForwardedHeaders.UID);
         if (forwarded != null) {
             Optional<String> verified = uids.verify(forwarded);
@@ -93,6 +99,7 @@ public final class SessionSynchronizerFilter implements Filter {
             }
             uid = verified.get();
             userClass = uids.verifyUserClass(uid, req.getHeader(ForwardedHeaders.USER_CLASS)).orElse(userClass);
+            client = uids.verifyClient(uid, req.getHeader(ForwardedHeaders.CLIENT)).orElse(client);
         } else {
             Optional<String> presented = cookieUid(req);
             if (presented.isPresent()) {
@@ -103,6 +110,7 @@ public final class SessionSynchronizerFilter implements Filter {
                 resp.addHeader("Set-Cookie", uids.setCookie(settings.cookieName(), uid, settings.cookieSecure()));
             }
         }
+        String clientAddress = client;
         long now = clock.millis();
         SessionRecord record;
         try {
@@ -118,11 +126,21 @@ public final class SessionSynchronizerFilter implements Filter {
                 record == null ? null : record.flag(), record == null ? null : record.lastWriteNode());
         RequestSession session = new RequestSession(store, settings, context, record, req.getServletContext(),
                 Thread.currentThread().getContextClassLoader(), now, uids::newUid,
-                rotated -> resp.addHeader("Set-Cookie", uids.setCookie(settings.cookieName(), rotated, settings.cookieSecure())));
+                rotated -> resp.addHeader("Set-Cookie", uids.setCookie(settings.cookieName(), rotated, settings.cookieSecure())),
+                () -> newSessions.acquire(clientAddress));
         Outcome outcome = new Outcome(session, context);
         CommitGuardResponse guarded = new CommitGuardResponse(resp, outcome::storeBeforeCommit);
         try (SessionContext.Scope scope = SessionContext.bind(context)) {
             chain.doFilter(new SessionRequest(req, session), guarded);
+        } catch (ServletException | IOException | RuntimeException e) {
+            TooManySessionsException refused = tooMany(e);
+            if (refused == null || resp.isCommitted()) {
+                throw e;
+            }
+            LOG.info("node=" + settings.node() + " refused a new session for " + clientAddress + ": " + refused.getMessage());
+            resp.resetBuffer();
+            resp.setHeader("Retry-After", Long.toString(refused.retryAfterSeconds()));
+            sendError(resp, 429, refused.getMessage());
         } finally {
             if (req.isAsyncStarted()) {
                 req.getAsyncContext().addListener(outcome);
@@ -130,6 +148,16 @@ public final class SessionSynchronizerFilter implements Filter {
                 outcome.storeAtEnd(resp);
             }
         }
+    }
+
+    /** The refusal of a new session in {@code e} or its causes, if that is what failed the request. */
+    private static TooManySessionsException tooMany(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof TooManySessionsException refused) {
+                return refused;
+            }
+        }
+        return null;
     }
 
     /** The UID in a signed cookie, if one verifies. */
