@@ -51,7 +51,7 @@ public final class SingleNodeDatabase implements BeforeAllCallback, ParameterRes
                 Files.writeString(secretsDir.resolve(secret.getKey()), secret.getValue());
             }
             Files.writeString(domainXml, PayaraMemberConfig.domainXml(config, config.nodes().get(0),
-                    PayaraMemberConfig.bundledTemplate(layout.payaraMicroJar())));
+                    PayaraMemberConfig.bundledTemplate(layout.payaraMicroJar()), databases.ensureSecrets()));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + domainXml, e);
         }
@@ -65,6 +65,6 @@ public final class SingleNodeDatabase implements BeforeAllCallback, ParameterRes
     @Override
     public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
         Running running = context.getStore(NS).get(Running.class, Running.class);
-        return new StoreDatabase(running.databases().jdbcUrl("master"));
+        return new StoreDatabase(running.databases().jdbcUrl("master"), running.databases().dbPassword());
     }
 }

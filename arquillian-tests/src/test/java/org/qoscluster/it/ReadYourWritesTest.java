@@ -91,7 +91,7 @@ class ReadYourWritesTest {
         // read of the change table once deadlocked two sign-ins, and the rolled-back one was
         // still acknowledged (its customer never stored; found by bench/read-split.sh). What is
         // acknowledged must be on the master, and a shopper sees their order iff it was.
-        StoreDatabase db = new StoreDatabase(cluster.jdbcUrl("master"));
+        StoreDatabase db = new StoreDatabase(cluster.jdbcUrl("master"), cluster.dbPassword());
         StoreDatabase.Snapshot before = db.snapshot();
         int shoppers = 8;
         ExecutorService pool = Executors.newFixedThreadPool(shoppers);

@@ -25,6 +25,7 @@ public final class SessionSettings {
     private final String node;
     private final boolean synchronous;
     private final int syncTimeoutMs;
+    private final java.io.ObjectInputFilter attributeFilter;
 
     private SessionSettings(ClusterConfig cluster, Map<String, String> secrets, String node) {
         SettingsReader r = new SettingsReader(cluster, secrets);
@@ -39,6 +40,7 @@ public final class SessionSettings {
         String mode = r.matching("qos.group.mode", Pattern.compile("async|sync"), "async or sync");
         this.synchronous = "sync".equals(mode);
         this.syncTimeoutMs = r.intIn("qos.group.sync.timeout-ms", 10, 600_000);
+        this.attributeFilter = org.qoscluster.config.SerialFilters.sessionAttributes(cluster);
         this.node = node == null || !node.matches("[a-z][a-z0-9-]{0,39}")
                 ? r.problem("qos.member.name: '" + node + "' is not a member name", "unknown") : node;
         r.check();
@@ -94,6 +96,14 @@ public final class SessionSettings {
 
     public int syncTimeoutMs() {
         return syncTimeoutMs;
+    }
+
+    /**
+     * What a session attribute's bytes may deserialize to: Java's value types and
+     * {@code qos.serialization.allow} ({@link org.qoscluster.config.SerialFilters#sessionAttributes}).
+     */
+    public java.io.ObjectInputFilter attributeFilter() {
+        return attributeFilter;
     }
 
     /** This node's name. */
