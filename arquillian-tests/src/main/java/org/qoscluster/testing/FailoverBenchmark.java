@@ -108,7 +108,7 @@ public final class FailoverBenchmark {
     /** Derby's lock and transaction tables on {@code copy}: who holds what, when writes stall. */
     private static void printLocks(Cluster cluster, String copy) {
         try (java.sql.Connection c = java.sql.DriverManager.getConnection(cluster.jdbcUrl(copy),
-                org.qoscluster.config.ClusterConfig.DB_USER, org.qoscluster.config.ClusterConfig.DB_PASSWORD);
+                org.qoscluster.config.ClusterConfig.DB_USER, cluster.dbPassword());
              java.sql.Statement s = c.createStatement()) {
             for (String sql : List.of("SELECT XID, TYPE, MODE, TABLENAME, LOCKNAME, STATE, STATUS FROM SYSCS_DIAG.LOCK_TABLE",
                     "SELECT XID, GLOBAL_XID, USERNAME, TYPE, STATUS, FIRST_INSTANT, SQL_TEXT FROM SYSCS_DIAG.TRANSACTION_TABLE")) {

@@ -155,7 +155,7 @@ public final class GroupClient {
     }
 
     private Connection open(String copy) throws SQLException {
-        return DriverManager.getConnection(cluster.jdbcUrl(copy), ClusterConfig.DB_USER, ClusterConfig.DB_PASSWORD);
+        return DriverManager.getConnection(cluster.jdbcUrl(copy), ClusterConfig.DB_USER, cluster.dbPassword());
     }
 
     /**

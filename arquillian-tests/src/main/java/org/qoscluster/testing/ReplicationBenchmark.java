@@ -237,7 +237,7 @@ public final class ReplicationBenchmark {
     }
 
     private static Connection open(Cluster databases, String copy) throws SQLException {
-        return DriverManager.getConnection(databases.jdbcUrl(copy), ClusterConfig.DB_USER, ClusterConfig.DB_PASSWORD);
+        return DriverManager.getConnection(databases.jdbcUrl(copy), ClusterConfig.DB_USER, databases.dbPassword());
     }
 
     private static final AtomicLong IDS = new AtomicLong(1_000_000);

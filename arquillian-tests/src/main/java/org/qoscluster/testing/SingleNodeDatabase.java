@@ -43,6 +43,7 @@ public final class SingleNodeDatabase implements BeforeAllCallback, ParameterRes
         context.getStore(NS).put(Running.class, new Running(databases));
         Path domainXml = Path.of(System.getProperty("qos.arquillian.domainXml"));
         Path secretsDir = Path.of(System.getProperty("qos.arquillian.secretsDir"));
+        Path systemProperties = Path.of(System.getProperty("qos.arquillian.systemProperties"));
         try {
             Files.createDirectories(domainXml.getParent());
             // The node's secrets (the UID key its Session Synchronizer signs identities with).
@@ -50,8 +51,17 @@ public final class SingleNodeDatabase implements BeforeAllCallback, ParameterRes
             for (Map.Entry<String, String> secret : databases.ensureSecrets().entrySet()) {
                 Files.writeString(secretsDir.resolve(secret.getKey()), secret.getValue());
             }
+            // The JVM options the launcher gives a member, as Payara Micro's --systemproperties file.
+            java.util.Properties jvm = new java.util.Properties();
+            for (String option : PayaraMemberConfig.jvmOptions(config)) {
+                int eq = option.indexOf('=');
+                jvm.setProperty(option.substring(2, eq), option.substring(eq + 1));
+            }
+            try (var out = Files.newBufferedWriter(systemProperties)) {
+                jvm.store(out, "system properties of the Arquillian node, as PayaraMemberConfig.jvmOptions");
+            }
             Files.writeString(domainXml, PayaraMemberConfig.domainXml(config, config.nodes().get(0),
-                    PayaraMemberConfig.bundledTemplate(layout.payaraMicroJar())));
+                    PayaraMemberConfig.bundledTemplate(layout.payaraMicroJar()), databases.ensureSecrets()));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + domainXml, e);
         }
@@ -65,6 +75,6 @@ public final class SingleNodeDatabase implements BeforeAllCallback, ParameterRes
     @Override
     public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
         Running running = context.getStore(NS).get(Running.class, Running.class);
-        return new StoreDatabase(running.databases().jdbcUrl("master"));
+        return new StoreDatabase(running.databases().jdbcUrl("master"), running.databases().dbPassword());
     }
 }

@@ -12,9 +12,12 @@ import org.qoscluster.config.ClusterConfig;
 public final class StoreDatabase {
 
     private final String jdbcUrl;
+    private final String password;
 
-    public StoreDatabase(String jdbcUrl) {
+    /** @param password the cluster's database password ({@code Cluster.dbPassword()}) */
+    public StoreDatabase(String jdbcUrl, String password) {
         this.jdbcUrl = jdbcUrl;
+        this.password = password;
     }
 
     /** What a refused request must leave alone. */
@@ -40,7 +43,7 @@ public final class StoreDatabase {
     }
 
     private long number(String sql) {
-        try (Connection c = DriverManager.getConnection(jdbcUrl, ClusterConfig.DB_USER, ClusterConfig.DB_PASSWORD);
+        try (Connection c = DriverManager.getConnection(jdbcUrl, ClusterConfig.DB_USER, password);
              Statement s = c.createStatement();
              ResultSet rs = s.executeQuery(sql)) {
             if (!rs.next()) {

@@ -49,7 +49,7 @@ class HeartbeatTest {
                 Duration.ofMinutes(2));
         Map<String, Probe> probes = new LinkedHashMap<>();
         for (String copy : List.of("master", "replica-1", "replica-2")) {
-            probes.put(copy, new JdbcProbe(databases.jdbcUrl(copy), ClusterConfig.DB_USER, ClusterConfig.DB_PASSWORD));
+            probes.put(copy, new JdbcProbe(databases.jdbcUrl(copy), ClusterConfig.DB_USER, databases.dbPassword()));
         }
         monitor = new HeartbeatMonitor(probes, GroupSettings.from(config), Clock.systemUTC(),
                 (member, from, to, reason) -> CHANGES.add(member + " " + to));
@@ -122,7 +122,7 @@ class HeartbeatTest {
         try {
             // And it really answers.
             java.sql.DriverManager.getConnection(databases.jdbcUrl("replica-2"), ClusterConfig.DB_USER,
-                    ClusterConfig.DB_PASSWORD).close();
+                    databases.dbPassword()).close();
         } catch (SQLException e) {
             throw new AssertionError("replica-2 was called available but refuses connections", e);
         }

@@ -102,12 +102,12 @@ class MembershipTest {
             awaitEmails(group, "replica-3", "join-", acked);
         }
         // The writer has stopped: the new member comes to hold exactly what the master holds.
-        StoreDatabase.Snapshot master = new StoreDatabase(cluster.jdbcUrl("master")).snapshot();
+        StoreDatabase.Snapshot master = new StoreDatabase(cluster.jdbcUrl("master"), cluster.dbPassword()).snapshot();
         long deadline = System.nanoTime() + WITHIN.toNanos();
-        StoreDatabase.Snapshot copy = new StoreDatabase(cluster.jdbcUrl("replica-3")).snapshot();
+        StoreDatabase.Snapshot copy = new StoreDatabase(cluster.jdbcUrl("replica-3"), cluster.dbPassword()).snapshot();
         while (!copy.equals(master) && System.nanoTime() < deadline) {
             Thread.sleep(200);
-            copy = new StoreDatabase(cluster.jdbcUrl("replica-3")).snapshot();
+            copy = new StoreDatabase(cluster.jdbcUrl("replica-3"), cluster.dbPassword()).snapshot();
         }
         assertEquals(master, copy, "the new member holds what the master holds");
     }
@@ -184,7 +184,7 @@ class MembershipTest {
 
     /** The notes {@code copy}'s archive database holds (0 before the table is there). */
     private static long notes(Cluster cluster, String copy) throws Exception {
-        try (Connection c = DriverManager.getConnection(cluster.jdbcUrl("archive", copy), ClusterConfig.DB_USER, ClusterConfig.DB_PASSWORD);
+        try (Connection c = DriverManager.getConnection(cluster.jdbcUrl("archive", copy), ClusterConfig.DB_USER, cluster.dbPassword());
              Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT COUNT(*) FROM NOTE")) {
             r.next();
             return r.getLong(1);
@@ -194,7 +194,7 @@ class MembershipTest {
     }
 
     private static void writeNotes(Cluster cluster, String copy, int from, int to) throws Exception {
-        try (Connection c = DriverManager.getConnection(cluster.jdbcUrl("archive", copy), ClusterConfig.DB_USER, ClusterConfig.DB_PASSWORD);
+        try (Connection c = DriverManager.getConnection(cluster.jdbcUrl("archive", copy), ClusterConfig.DB_USER, cluster.dbPassword());
              PreparedStatement p = c.prepareStatement("INSERT INTO NOTE (ID, TEXT) VALUES (?, ?)")) {
             for (int i = from; i < to; i++) {
                 p.setInt(1, i);
@@ -231,7 +231,7 @@ class MembershipTest {
         GroupClient group = new GroupClient(cluster);
         String token = cluster.adminToken();
         // The archive's application makes its table on the group's master and writes.
-        try (Connection c = DriverManager.getConnection(cluster.jdbcUrl("archive-1"), ClusterConfig.DB_USER, ClusterConfig.DB_PASSWORD);
+        try (Connection c = DriverManager.getConnection(cluster.jdbcUrl("archive-1"), ClusterConfig.DB_USER, cluster.dbPassword());
              Statement s = c.createStatement()) {
             s.execute("CREATE TABLE NOTE (ID INT NOT NULL PRIMARY KEY, TEXT VARCHAR(100))");
         }

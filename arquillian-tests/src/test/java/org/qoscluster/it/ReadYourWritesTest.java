@@ -54,7 +54,7 @@ class ReadYourWritesTest {
     private static void assertReadFromACopyHolding(Cluster cluster, StoreClient.Reply reply, String table, long id) {
         String copy = reply.readFrom();
         assertTrue(copy.equals("master") || copy.startsWith("replica-"), "a named copy answered: " + reply);
-        assertTrue(new StoreDatabase(cluster.jdbcUrl(copy)).has(table, id),
+        assertTrue(new StoreDatabase(cluster.jdbcUrl(copy), cluster.dbPassword()).has(table, id),
                 copy + " answered the read, so it must hold " + table + " " + id + ": " + reply);
     }
 
@@ -103,7 +103,7 @@ class ReadYourWritesTest {
         // read of the change table once deadlocked two sign-ins, and the rolled-back one was
         // still acknowledged (its customer never stored; found by bench/read-split.sh). What is
         // acknowledged must be on the master, and a shopper sees their order iff it was.
-        StoreDatabase db = new StoreDatabase(cluster.jdbcUrl("master"));
+        StoreDatabase db = new StoreDatabase(cluster.jdbcUrl("master"), cluster.dbPassword());
         StoreDatabase.Snapshot before = db.snapshot();
         int shoppers = 8;
         ExecutorService pool = Executors.newFixedThreadPool(shoppers);

@@ -88,7 +88,7 @@ class ReplicationTest {
 
     private static Connection open(String copy) throws SQLException {
         // As the nodes and the agent process: user qos, schema QOS.
-        return DriverManager.getConnection(databases.jdbcUrl(copy), ClusterConfig.DB_USER, ClusterConfig.DB_PASSWORD);
+        return DriverManager.getConnection(databases.jdbcUrl(copy), ClusterConfig.DB_USER, databases.dbPassword());
     }
 
     @Test

@@ -263,7 +263,7 @@ class RouterTest {
         String value = cookie.substring(0, cookie.indexOf(';'));
         String uid = value.substring("QOSUID=".length(), value.indexOf('.'));
         ClientConfig config = new ClientConfig();
-        config.setClusterName(cluster.config().clusterName());
+        config.setClusterName(cluster.hazelcastClusterName());
         config.getNetworkConfig().addAddress("127.0.0.1:" + cluster.config().router().hazelcastPort());
         config.getConnectionStrategyConfig().getConnectionRetryConfig().setClusterConnectTimeoutMillis(30_000);
         HazelcastInstance client = HazelcastClient.newHazelcastClient(config);

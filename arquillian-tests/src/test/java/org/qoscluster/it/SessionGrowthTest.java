@@ -79,7 +79,7 @@ class SessionGrowthTest {
     void shouldRefuseNewSessionsOverTheLimitOfOneAddressAndKeepServingEveryoneElse(Cluster cluster) throws Exception {
         StoreClient ann = StoreClient.at(cluster.storeUri(), TIMEOUT);
         assertOk(ann.post("api/customers", "{\"name\":\"Ann\",\"email\":\"ann@example.org\"}"));
-        StoreDatabase db = new StoreDatabase(cluster.jdbcUrl("master"));
+        StoreDatabase db = new StoreDatabase(cluster.jdbcUrl("master"), cluster.dbPassword());
 
         // A loop of sign-ups through the router, every one a new browser from this address.
         Reply refused = null;

@@ -111,7 +111,7 @@ class StoreClusterTest {
         StoreDatabase master = db(cluster);
         long deadline = System.nanoTime() + 10_000_000_000L;
         for (String replica : java.util.List.of("replica-1", "replica-2")) {
-            StoreDatabase copy = new StoreDatabase(cluster.jdbcUrl(replica));
+            StoreDatabase copy = new StoreDatabase(cluster.jdbcUrl(replica), cluster.dbPassword());
             while (true) {
                 boolean same;
                 try {
@@ -272,6 +272,6 @@ class StoreClusterTest {
     }
 
     private static StoreDatabase db(Cluster cluster) {
-        return new StoreDatabase(cluster.jdbcUrl("master"));
+        return new StoreDatabase(cluster.jdbcUrl("master"), cluster.dbPassword());
     }
 }

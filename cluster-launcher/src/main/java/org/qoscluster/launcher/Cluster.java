@@ -98,18 +98,19 @@ public final class Cluster implements AutoCloseable {
             throw new LauncherException("a cluster is already running from " + dir + " ("
                     + running.stream().map(PartStatus::name).toList() + "); stop it first with 'down'");
         }
+        Secrets.ownerOnly(dir);
         Cluster cluster = new Cluster(config, layout, dir, clock);
+        Map<String, String> secrets = cluster.ensureSecrets();
         if (withNodes) {
             // The router and the nodes' Session Synchronizer would refuse these settings only once
             // deployed; refuse them before anything starts.
-            Map<String, String> secrets = cluster.ensureSecrets();
             RouterSettings.of(config, secrets);
             SessionSettings.of(config, secrets, config.nodes().get(0).name());
             ReplicationSettings.of(config);
         }
         checkPortsFree(config, withNodes);
         Instant deadline = clock.instant().plus(timeout);
-        Readiness readiness = new Readiness(clock);
+        Readiness readiness = new Readiness(clock, ClusterConfig.dbPassword(secrets));
         try {
             List<CompletableFuture<Void>> databases = new ArrayList<>();
             for (DatabaseSpec db : config.databases()) {
@@ -214,17 +215,31 @@ public final class Cluster implements AutoCloseable {
         return nodeUri(config.router().name());
     }
 
-    /** The bearer token of the router's admin endpoints. */
     /**
      * Makes the members' secrets that are missing (random, readable by the owner only) and returns
      * them all; the members read them from {@link #secretsDir()}.
      */
     public Map<String, String> ensureSecrets() {
-        return Secrets.ensure(secretsDir(), List.of(ClusterConfig.SECRET_UID_KEY, ClusterConfig.SECRET_ADMIN_TOKEN));
+        return Secrets.ensure(secretsDir(), ClusterConfig.SECRETS);
     }
 
+    /** The Hazelcast cluster name a client of this cluster needs ({@link PayaraMemberConfig#hazelcastClusterName}). */
+    public String hazelcastClusterName() {
+        return PayaraMemberConfig.hazelcastClusterName(config, ensureSecrets());
+    }
+
+    /** The bearer token of the router's admin endpoints. */
     public String adminToken() {
         return Secrets.read(secretsDir(), ClusterConfig.SECRET_ADMIN_TOKEN);
+    }
+
+    /** The password of {@link ClusterConfig#DB_USER} on this cluster's Derby servers. */
+    public String dbPassword() {
+        return dbPassword(stateDir);
+    }
+
+    private static String dbPassword(Path stateDir) {
+        return ClusterConfig.dbPassword(Secrets.ensure(stateDir.resolve("secrets"), ClusterConfig.SECRETS));
     }
 
     /** Starts a member that was stopped or killed again, and waits until it answers. */
@@ -241,7 +256,7 @@ public final class Cluster implements AutoCloseable {
                     .findFirst().map(p -> new DatabaseSpec(member.substring("derby-".length()), false, p.port()));
         }
         if (db.isPresent()) {
-            startDatabase(layout, db.get(), jdbcUrl(db.get().name()), new Readiness(clock), clock.instant().plus(timeout)).join();
+            startDatabase(layout, db.get(), jdbcUrl(db.get().name()), new Readiness(clock, dbPassword(stateDir)), clock.instant().plus(timeout)).join();
             return;
         }
         if (member.equals(REPLICATION_AGENT)) {
@@ -249,7 +264,7 @@ public final class Cluster implements AutoCloseable {
             return;
         }
         MemberSpec m = config.member(member).orElseThrow(() -> new IllegalArgumentException("no member " + member));
-        startMember(m, new Readiness(clock), clock.instant().plus(timeout)).join();
+        startMember(m, new Readiness(clock, dbPassword(stateDir)), clock.instant().plus(timeout)).join();
     }
 
     /**
@@ -278,7 +293,7 @@ public final class Cluster implements AutoCloseable {
         }
         new Cluster(config, layout, stateDir.toAbsolutePath().normalize(), clock)
                 .startDatabase(layout, new DatabaseSpec(name, false, port), config.jdbcUrl(new DatabaseSpec(name, false, port)),
-                        new Readiness(clock), clock.instant().plus(timeout))
+                        new Readiness(clock, dbPassword(stateDir)), clock.instant().plus(timeout))
                 .join();
     }
 
@@ -324,11 +339,25 @@ public final class Cluster implements AutoCloseable {
                                                   Instant deadline) {
         String part = "derby-" + db.name();
         Path home = stateDir.resolve("derby").resolve(db.name());
-        mkdirs(home);
+        Secrets.ownerOnly(home);
+        Secrets.writePrivate(home.resolve("derby.properties"), derbyProperties(dbPassword(stateDir)));
         PartProcess.start(stateDir, part, "derby", db.port(), Commands.derby(config, layout, db, home, stateDir));
         LOG.info("part={} starting Derby network server on {}:{}", part, config.host(), db.port());
         return CompletableFuture.runAsync(() -> readiness.awaitDatabase(part, jdbcUrl, db.name(),
                 () -> PartProcess.handle(stateDir, part).isPresent(), deadline), WAITERS);
+    }
+
+    /**
+     * The Derby server's own settings ({@code derby.properties} in its home, read when its engine
+     * starts): Derby's built-in authentication, with the cluster's one user and its generated
+     * password, so that a connection without the password is refused.
+     */
+    static String derbyProperties(String dbPassword) {
+        return "# Written by the QoS Cluster launcher at every start; the password is the secret "
+                + ClusterConfig.SECRET_DB_PASSWORD + ".\n"
+                + "derby.connection.requireAuthentication=true\n"
+                + "derby.authentication.provider=BUILTIN\n"
+                + "derby.user." + ClusterConfig.DB_USER + "=" + dbPassword + "\n";
     }
 
     /**
@@ -384,7 +413,9 @@ public final class Cluster implements AutoCloseable {
 
     private void writeDomainXml(MemberSpec member, byte[] template) {
         mkdirs(memberDir(member).resolve("tmp"));
-        write(memberDir(member).resolve("domain.xml"), PayaraMemberConfig.domainXml(config, member, template));
+        // It holds the cluster name's secret: owner only.
+        Secrets.writePrivate(memberDir(member).resolve("domain.xml"),
+                PayaraMemberConfig.domainXml(config, member, template, ensureSecrets()));
         if (member.role() == Role.NODE && !config.replicas().isEmpty()) {
             write(Commands.postBootCommands(memberDir(member)), Commands.postBootCommandsText(layout));
         }

@@ -53,8 +53,8 @@ public record ConfiguredGroup(String name, String database, List<String> tables,
         return List.copyOf(members);
     }
 
-    /** Its copies over JDBC, as the cluster's database user. */
-    public JdbcCopies copies() {
-        return new JdbcCopies(database, ClusterConfig.DB_USER, ClusterConfig.DB_PASSWORD, tables, Dialect.derby());
+    /** Its copies over JDBC, as the cluster's database user with {@code password} (the secret {@link ClusterConfig#SECRET_DB_PASSWORD}). */
+    public JdbcCopies copies(String password) {
+        return new JdbcCopies(database, ClusterConfig.DB_USER, password, tables, Dialect.derby());
     }
 }

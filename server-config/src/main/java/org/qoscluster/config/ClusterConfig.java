@@ -68,6 +68,18 @@ public final class ClusterConfig {
     public static final String SECRET_UID_KEY = "qos.secret.uid-key";
     /** Bearer token of the router's admin endpoints. */
     public static final String SECRET_ADMIN_TOKEN = "qos.secret.admin-token";
+    /**
+     * The secret part of the Hazelcast cluster name: a member or client that does not know it
+     * cannot join the cluster or read its maps (see {@link PayaraMemberConfig#hazelcastClusterName}).
+     */
+    public static final String SECRET_CLUSTER_NAME = "qos.secret.cluster-name";
+    /** Password of the database user {@link #DB_USER} on every Derby server (Derby's built-in authentication). */
+    public static final String SECRET_DB_PASSWORD = "qos.secret.db-password";
+    /** Every secret the launcher generates, one file each in the state directory's {@code secrets} folder. */
+    public static final java.util.List<String> SECRETS = java.util.List.of(SECRET_UID_KEY, SECRET_ADMIN_TOKEN,
+            SECRET_CLUSTER_NAME, SECRET_DB_PASSWORD);
+    /** Packages (JDK filter patterns) besides {@code java.*} that members may deserialize: see {@link SerialFilters}. */
+    public static final String SERIALIZATION_ALLOW = "qos.serialization.allow";
 
     private static final String DEFAULTS = "defaults.properties";
 
@@ -84,6 +96,7 @@ public final class ClusterConfig {
     private final List<GroupSpec> groups;
     private final int maxHeaderBytes;
     private final int maxBodyBytes;
+    private final List<String> serializationAllowed;
 
     private ClusterConfig(ConfigReader.Result r) {
         this.properties = Collections.unmodifiableSortedMap(new TreeMap<>(r.properties()));
@@ -99,6 +112,7 @@ public final class ClusterConfig {
         this.groups = List.copyOf(r.groups());
         this.maxHeaderBytes = r.maxHeaderBytes();
         this.maxBodyBytes = r.maxBodyBytes();
+        this.serializationAllowed = List.copyOf(r.serializationAllowed());
     }
 
     /** {@value #HTTP_MAX_HEADER_BYTES}: bytes of request line and headers the router accepts from a client. */
@@ -175,6 +189,14 @@ public final class ClusterConfig {
     /** Hazelcast cluster (group) name shared by every member. */
     public String clusterName() {
         return clusterName;
+    }
+
+    /**
+     * The class patterns ({@value #SERIALIZATION_ALLOW}) members may deserialize besides
+     * {@code java.*}, for example {@code org.qoscluster.**}.
+     */
+    public List<String> serializationAllowed() {
+        return serializationAllowed;
     }
 
     /** The loopback address every part listens on. */
@@ -270,12 +292,20 @@ public final class ClusterConfig {
     }
 
     /**
-     * The database user the nodes (and the replication agent) connect as; its schema holds the
-     * application's tables. Derby authentication is off (loopback only): a name, not a secret.
+     * The database user every part connects as; its schema holds the application's tables. Its
+     * password is the secret {@link #SECRET_DB_PASSWORD}: every Derby server requires it.
      */
     public static final String DB_USER = "qos";
-    /** The matching password placeholder (see {@link #DB_USER}). */
-    public static final String DB_PASSWORD = "qos";
+
+    /** The database password among {@code secrets}; an {@link InvalidConfigException} when it is missing. */
+    public static String dbPassword(Map<String, String> secrets) {
+        String p = secrets.get(SECRET_DB_PASSWORD);
+        if (p == null || p.isBlank()) {
+            throw new InvalidConfigException(List.of(SECRET_DB_PASSWORD
+                    + ": missing; the launcher writes it to the state directory's secrets folder"));
+        }
+        return p.strip();
+    }
 
     /** Derby network-client JDBC URL of a copy. */
     public String jdbcUrl(DatabaseSpec db) {

@@ -11,7 +11,7 @@ import org.eclipse.microprofile.config.Config;
  * {@code qos.secret.*} values of its secrets directory, and its own name.
  *
  * @param cluster    the validated cluster configuration
- * @param secrets    every {@code qos.secret.*} value, by key (never logged)
+ * @param secrets    every {@code qos.secret.*} value, by key, surrounding whitespace stripped (never logged)
  * @param memberName {@value PayaraMemberConfig#MEMBER_NAME_KEY}, or null when not set
  */
 public record MemberProperties(ClusterConfig cluster, Map<String, String> secrets, String memberName) {
@@ -26,7 +26,9 @@ public record MemberProperties(ClusterConfig cluster, Map<String, String> secret
         Map<String, String> secrets = new HashMap<>();
         for (String key : mp.getPropertyNames()) {
             if (key.startsWith(ClusterConfig.SECRET_PREFIX)) {
-                mp.getOptionalValue(key, String.class).ifPresent(v -> secrets.put(key, v));
+                // A secret file written by hand usually ends with a newline: no secret has
+                // surrounding whitespace, so every reader gets the same value the router compares.
+                mp.getOptionalValue(key, String.class).ifPresent(v -> secrets.put(key, v.strip()));
             } else if (key.startsWith("qos.") && !key.startsWith("qos.member.")) {
                 mp.getOptionalValue(key, String.class).ifPresent(v -> qos.put(key, v));
             }

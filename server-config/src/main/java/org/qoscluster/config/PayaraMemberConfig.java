@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
@@ -57,9 +58,32 @@ public final class PayaraMemberConfig {
         }
     }
 
-    /** The complete {@code domain.xml} of {@code member}, patched from {@code template}. */
-    public static String domainXml(ClusterConfig config, MemberSpec member, byte[] template) {
-        return DomainXmlPatcher.patch(config, member, template);
+    /**
+     * The complete {@code domain.xml} of {@code member}, patched from {@code template}. It holds
+     * the Hazelcast cluster name and the database password, which are secret: write it readable
+     * by the owner only.
+     *
+     * @param secrets the {@code qos.secret.*} values ({@link ClusterConfig#SECRET_CLUSTER_NAME} and
+     *                {@link ClusterConfig#SECRET_DB_PASSWORD} are used)
+     */
+    public static String domainXml(ClusterConfig config, MemberSpec member, byte[] template, Map<String, String> secrets) {
+        return DomainXmlPatcher.patch(config, member, template, hazelcastClusterName(config, secrets),
+                ClusterConfig.dbPassword(secrets));
+    }
+
+    /**
+     * The Hazelcast cluster name every member and client of this cluster uses: the cluster's name
+     * ({@value ClusterConfig#CLUSTER_NAME}, for the logs) and its secret
+     * ({@value ClusterConfig#SECRET_CLUSTER_NAME}). Hazelcast's open-source edition has no member
+     * or client authentication; a process that does not know this name cannot join or connect.
+     */
+    public static String hazelcastClusterName(ClusterConfig config, Map<String, String> secrets) {
+        String secret = secrets.get(ClusterConfig.SECRET_CLUSTER_NAME);
+        if (secret == null || secret.strip().length() < 16) {
+            throw new InvalidConfigException(List.of(ClusterConfig.SECRET_CLUSTER_NAME
+                    + ": missing or shorter than 16 characters; the launcher writes it to the state directory's secrets folder"));
+        }
+        return config.clusterName() + "-" + secret.strip();
     }
 
     /** The Hazelcast TCP/IP member list, for example {@code 127.0.0.1:6900,127.0.0.1:6901}. */
@@ -67,6 +91,16 @@ public final class PayaraMemberConfig {
         return config.members().stream()
                 .map(m -> config.host() + ":" + m.hazelcastPort())
                 .collect(Collectors.joining(","));
+    }
+
+    /**
+     * The JVM options of a member's Java process. Hazelcast binds every interface unless told not
+     * to, whatever {@code --interfaces} says; with {@code hazelcast.socket.bind.any=false} it binds
+     * only the interface Payara gives it, the member's configured address. The JVM-wide
+     * deserialization filter is {@link SerialFilters#jvmWide}.
+     */
+    public static List<String> jvmOptions(ClusterConfig config) {
+        return List.of("-Dhazelcast.socket.bind.any=false", "-Djdk.serialFilter=" + SerialFilters.jvmWide());
     }
 
     /**
@@ -82,8 +116,8 @@ public final class PayaraMemberConfig {
         args.add(member.name());
         args.add("--port");
         args.add(Integer.toString(member.httpPort()));
-        args.add("--clustername");
-        args.add(config.clusterName());
+        // No --clustername: the name is secret, and a command line is readable by every local
+        // user; Payara Micro keeps the domain.xml's when the option is absent.
         args.add("--clustermode");
         args.add("tcpip:" + tcpipMembers(config));
         args.add("--startport");

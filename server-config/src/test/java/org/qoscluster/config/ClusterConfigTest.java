@@ -65,6 +65,18 @@ class ClusterConfigTest {
     }
 
     @Test
+    void shouldAdmitOnlyClassPatternsForDeserialization() {
+        assertEquals(List.of("com.example.shop.**", "com.example.Cart"),
+                ClusterConfig.from(Map.of(ClusterConfig.SERIALIZATION_ALLOW, " com.example.shop.** ;com.example.Cart;")).serializationAllowed());
+        InvalidConfigException e = assertThrows(InvalidConfigException.class,
+                () -> ClusterConfig.from(Map.of(ClusterConfig.SERIALIZATION_ALLOW, "com.example.*;!java.**;*")));
+        String m = e.getMessage();
+        assertTrue(m.contains("qos.serialization.allow: '!java.**' (in 'com.example.*;!java.**;*') is not a class name"), m);
+        assertTrue(m.contains("qos.serialization.allow: '*' (in"), m);
+        assertEquals(2, e.problems().size(), m);
+    }
+
+    @Test
     void shouldRefuseTwoPartsOnOnePort() {
         InvalidConfigException e = assertThrows(InvalidConfigException.class,
                 () -> ClusterConfig.from(Map.of(ClusterConfig.DB_REPLICA_PORTS, "1528,8081")));

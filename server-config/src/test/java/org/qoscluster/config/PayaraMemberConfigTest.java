@@ -23,6 +23,8 @@ import org.w3c.dom.NodeList;
 class PayaraMemberConfigTest {
 
     private static byte[] template;
+    private static final Map<String, String> SECRETS = Map.of(ClusterConfig.SECRET_CLUSTER_NAME, "s3cret-cluster-name-0123456789",
+            ClusterConfig.SECRET_DB_PASSWORD, "s3cret-db-password");
     private final ClusterConfig config = ClusterConfig.defaults();
 
     @BeforeAll
@@ -40,6 +42,9 @@ class PayaraMemberConfigTest {
             int port = db.master() ? config.nodes().get(0).dbProxyPort() : db.port();
             assertEquals(Integer.toString(port), x.evaluate(pool + "/property[@name='PortNumber']/@value", d));
             assertEquals("store", x.evaluate(pool + "/property[@name='DatabaseName']/@value", d));
+            assertEquals("qos", x.evaluate(pool + "/property[@name='User']/@value", d));
+            assertEquals("s3cret-db-password", x.evaluate(pool + "/property[@name='Password']/@value", d),
+                    "the generated password, from the secrets");
             assertEquals(db.poolName(), x.evaluate("/domain/resources/jdbc-resource[@jndi-name='" + db.jndiName() + "']/@pool-name", d));
             assertEquals(1.0, x.evaluate("count(/domain/servers/server/resource-ref[@ref='" + db.jndiName() + "'])", d, XPathConstants.NUMBER));
         }
@@ -52,7 +57,7 @@ class PayaraMemberConfigTest {
         assertEquals("1538", x.evaluate(masterPort, domainXml(config.nodes().get(1))), "node-2's own proxy");
         assertEquals("1527", x.evaluate(masterPort, domainXml(config.router())), "the router writes nothing through a proxy");
         ClusterConfig lone = ClusterConfig.from(java.util.Map.of(ClusterConfig.DB_REPLICA_PORTS, ""));
-        assertEquals("1527", x.evaluate(masterPort, parse(PayaraMemberConfig.domainXml(lone, lone.nodes().get(0), template))),
+        assertEquals("1527", x.evaluate(masterPort, parse(PayaraMemberConfig.domainXml(lone, lone.nodes().get(0), template, SECRETS))),
                 "a lone copy has no proxy");
     }
 
@@ -101,6 +106,73 @@ class PayaraMemberConfigTest {
     }
 
     @Test
+    void shouldBindEveryListenerToTheConfiguredAddress() throws Exception {
+        Document d = domainXml(config.nodes().get(1));
+        XPath x = xpath();
+        assertEquals(2.0, x.evaluate("count(//network-listener)", d, XPathConstants.NUMBER), "Payara Micro's http and https listeners");
+        assertEquals(0.0, x.evaluate("count(//network-listener[not(@address='127.0.0.1')])", d, XPathConstants.NUMBER));
+        assertEquals(0.0, x.evaluate("count(//jmx-connector[not(@address='127.0.0.1')])", d, XPathConstants.NUMBER));
+        assertEquals("127.0.0.1", x.evaluate("/domain/hazelcast-runtime-configuration/@interface", d));
+        assertTrue(PayaraMemberConfig.jvmOptions(config).contains("-Dhazelcast.socket.bind.any=false"),
+                "Hazelcast binds every interface without it, whatever its interface says");
+    }
+
+    @Test
+    void shouldNameTheHazelcastClusterAfterTheSecretAndKeepItOffTheCommandLine() throws Exception {
+        Document d = domainXml(config.nodes().get(0));
+        String name = xpath().evaluate("/domain/hazelcast-runtime-configuration/@cluster-group-name", d);
+        assertEquals("qoscluster-s3cret-cluster-name-0123456789", name);
+        assertEquals(name, PayaraMemberConfig.hazelcastClusterName(config, SECRETS));
+        String line = String.join(" ", PayaraMemberConfig.microOptions(config, config.nodes().get(0), Path.of("d.xml")));
+        assertTrue(!line.contains("s3cret") && !line.contains("--clustername"), line);
+        InvalidConfigException e = org.junit.jupiter.api.Assertions.assertThrows(InvalidConfigException.class,
+                () -> PayaraMemberConfig.hazelcastClusterName(config, Map.of()));
+        assertTrue(e.getMessage().contains("qos.secret.cluster-name: missing"), e.getMessage());
+    }
+
+    @Test
+    void shouldRefuseGadgetsEverywhereAndUnlistedClassesInSessionAttributes() {
+        String jvm = PayaraMemberConfig.jvmOptions(config).stream().filter(o -> o.startsWith("-Djdk.serialFilter="))
+                .findFirst().orElseThrow().substring("-Djdk.serialFilter=".length());
+        java.io.ObjectInputFilter member = java.io.ObjectInputFilter.Config.createFilter(jvm);
+        java.io.ObjectInputFilter attributes = SerialFilters.sessionAttributes(config);
+        for (java.io.ObjectInputFilter f : List.of(member, attributes)) {
+            assertEquals(java.io.ObjectInputFilter.Status.REJECTED, status(f, javax.management.BadAttributeValueExpException.class));
+            assertEquals(java.io.ObjectInputFilter.Status.REJECTED, status(f, java.rmi.server.UID.class));
+        }
+        assertEquals(java.io.ObjectInputFilter.Status.ALLOWED, status(attributes, java.util.HashMap.class));
+        assertEquals(java.io.ObjectInputFilter.Status.ALLOWED, status(attributes, ClusterConfig.class), "qos.serialization.allow");
+        assertEquals(java.io.ObjectInputFilter.Status.REJECTED, status(attributes, org.w3c.dom.Node.class), "not listed");
+        assertEquals(java.io.ObjectInputFilter.Status.REJECTED, status(attributes, javax.naming.Reference.class));
+        assertEquals(java.io.ObjectInputFilter.Status.UNDECIDED, status(member, javax.naming.Reference.class),
+                "Payara's naming service copies JNDI references through Java serialization");
+    }
+
+    private static java.io.ObjectInputFilter.Status status(java.io.ObjectInputFilter f, Class<?> c) {
+        return f.checkInput(new java.io.ObjectInputFilter.FilterInfo() {
+            public Class<?> serialClass() {
+                return c;
+            }
+
+            public long arrayLength() {
+                return -1;
+            }
+
+            public long depth() {
+                return 1;
+            }
+
+            public long references() {
+                return 1;
+            }
+
+            public long streamBytes() {
+                return 100;
+            }
+        });
+    }
+
+    @Test
     void shouldSwitchOffPayarasOwnWebSessionPersistence() throws Exception {
         Document d = domainXml(config.nodes().get(0));
         String web = "/domain/configs/config[@name='server-config']/availability-service/web-container-availability/@";
@@ -127,10 +199,11 @@ class PayaraMemberConfigTest {
         assertTrue(line.contains("--nohostaware"), line);
         assertTrue(line.contains("--port 8081"), line);
         assertTrue(line.contains("--startport 6901"), line);
+        assertTrue(line.contains("--interfaces 127.0.0.1"), line);
     }
 
     private Document domainXml(MemberSpec member) throws Exception {
-        return parse(PayaraMemberConfig.domainXml(config, member, template));
+        return parse(PayaraMemberConfig.domainXml(config, member, template, SECRETS));
     }
 
     private static Document parse(String xml) throws Exception {

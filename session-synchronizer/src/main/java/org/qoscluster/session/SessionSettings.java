@@ -31,6 +31,7 @@ public final class SessionSettings {
     private final int syncTimeoutMs;
     private final int flagTtlSeconds;
     private final int newPerAddressPerMinute;
+    private final java.io.ObjectInputFilter attributeFilter;
 
     private SessionSettings(ClusterConfig cluster, Map<String, String> secrets, String node) {
         SettingsReader r = new SettingsReader(cluster, secrets);
@@ -47,6 +48,7 @@ public final class SessionSettings {
         this.syncTimeoutMs = r.intIn("qos.group.sync.timeout-ms", 10, 600_000);
         this.flagTtlSeconds = r.intIn(FLAG_TTL_SECONDS, 1, 86_400);
         this.newPerAddressPerMinute = r.intIn(NEW_PER_ADDRESS_PER_MINUTE, 0, 1_000_000);
+        this.attributeFilter = org.qoscluster.config.SerialFilters.sessionAttributes(cluster);
         this.node = node == null || !node.matches("[a-z][a-z0-9-]{0,39}")
                 ? r.problem("qos.member.name: '" + node + "' is not a member name", "unknown") : node;
         r.check();
@@ -112,6 +114,14 @@ public final class SessionSettings {
     /** New sessions one client address may create on this node per minute; 0 = no limit (default 300). */
     public int newPerAddressPerMinute() {
         return newPerAddressPerMinute;
+    }
+
+    /**
+     * What a session attribute's bytes may deserialize to: Java's value types and
+     * {@code qos.serialization.allow} ({@link org.qoscluster.config.SerialFilters#sessionAttributes}).
+     */
+    public java.io.ObjectInputFilter attributeFilter() {
+        return attributeFilter;
     }
 
     /** This node's name. */

@@ -34,7 +34,9 @@ public final class Commands {
                 // crash loses at most that many values: gaps, which nothing relies on.
                 "-Dderby.language.sequence.preallocator=100000",
                 "-cp", layout.derbyServerClassPath(), "org.apache.derby.drda.NetworkServerControl",
-                "start", "-h", config.host(), "-p", Integer.toString(db.port()), "-noSecurityManager");
+                // No -noSecurityManager: Derby 10.16 installs no security manager and runs under
+                // none (DERBY-7138); its guard is authentication (derby.properties in its home).
+                "start", "-h", config.host(), "-p", Integer.toString(db.port()));
     }
 
     /**
@@ -45,8 +47,9 @@ public final class Commands {
                                       Path domainXml, Path secretsDir, Path stateDir) {
         List<String> cmd = new ArrayList<>(List.of(java(), "-Xmx" + config.nodeHeap(),
                 "-D" + PART_PROPERTY + "=" + stateDir + "/" + member.name(),
-                "-Djava.io.tmpdir=" + memberDir.resolve("tmp"),
-                "-jar", layout.payaraMicroJar().toString()));
+                "-Djava.io.tmpdir=" + memberDir.resolve("tmp")));
+        cmd.addAll(PayaraMemberConfig.jvmOptions(config));
+        cmd.addAll(List.of("-jar", layout.payaraMicroJar().toString()));
         cmd.addAll(PayaraMemberConfig.microOptions(config, member, domainXml));
         cmd.addAll(List.of("--rootdir", memberDir.resolve("root").toString(), "--secretsdir", secretsDir.toString()));
         if (member.role() == Role.NODE) {
@@ -77,7 +80,9 @@ public final class Commands {
 
     /** The replication agent, reading the cluster's configuration from {@code stateDir/cluster.properties}. */
     public static List<String> replicationAgent(ClusterConfig config, RuntimeLayout layout, Path stateDir) {
-        return List.of(java(), "-Xmx256m", "-D" + PART_PROPERTY + "=" + stateDir + "/replication-agent",
-                "-cp", layout.launcherClassPath(), ReplicationAgentMain.class.getName(), stateDir.toString());
+        List<String> cmd = new ArrayList<>(List.of(java(), "-Xmx256m", "-D" + PART_PROPERTY + "=" + stateDir + "/replication-agent"));
+        cmd.addAll(PayaraMemberConfig.jvmOptions(config));
+        cmd.addAll(List.of("-cp", layout.launcherClassPath(), ReplicationAgentMain.class.getName(), stateDir.toString()));
+        return cmd;
     }
 }

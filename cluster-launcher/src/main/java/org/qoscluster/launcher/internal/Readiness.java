@@ -17,6 +17,7 @@ import java.time.Instant;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
+import org.qoscluster.config.ClusterConfig;
 import org.qoscluster.launcher.LauncherException;
 
 /** Waits until a part answers, and fails early when the process died meanwhile. */
@@ -24,9 +25,12 @@ public final class Readiness {
 
     private static final Duration POLL = Duration.ofMillis(250);
     private final Clock clock;
+    private final String dbPassword;
 
-    public Readiness(Clock clock) {
+    /** @param dbPassword the password of {@link ClusterConfig#DB_USER} on every Derby server */
+    public Readiness(Clock clock, String dbPassword) {
         this.clock = clock;
+        this.dbPassword = dbPassword;
     }
 
     /** Whether nothing listens on {@code host:port} (a server socket can be bound there). */
@@ -47,7 +51,7 @@ public final class Readiness {
      */
     public void awaitDatabase(String part, String jdbcUrl, String copyName, BooleanSupplier alive, Instant deadline) {
         await(part, alive, deadline, () -> {
-            try (Connection c = DriverManager.getConnection(jdbcUrl + ";create=true", "qos", "qos");
+            try (Connection c = DriverManager.getConnection(jdbcUrl + ";create=true", ClusterConfig.DB_USER, dbPassword);
                  var label = c.prepareCall("CALL SYSCS_UTIL.SYSCS_SET_DATABASE_PROPERTY('qos.copy.name', ?)")) {
                 label.setString(1, copyName);
                 label.execute();
@@ -65,7 +69,7 @@ public final class Readiness {
      */
     public void awaitReplicaCopied(String part, String jdbcUrl, BooleanSupplier alive, Instant deadline) {
         await(part, alive, deadline, () -> {
-            try (Connection c = DriverManager.getConnection(jdbcUrl, "qos", "qos");
+            try (Connection c = DriverManager.getConnection(jdbcUrl, ClusterConfig.DB_USER, dbPassword);
                  var s = c.createStatement();
                  var r = s.executeQuery("SELECT COUNT(*) FROM QOS_POSITION")) {
                 r.next();

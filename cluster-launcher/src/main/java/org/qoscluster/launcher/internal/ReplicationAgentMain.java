@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
 import org.qoscluster.config.ClusterConfig;
+import org.qoscluster.config.PayaraMemberConfig;
 import org.qoscluster.contract.GroupState;
 import org.qoscluster.redundancy.ConfiguredGroup;
 import org.qoscluster.redundancy.Coordinator;
@@ -35,8 +36,12 @@ public final class ReplicationAgentMain {
         }
         ClusterConfig config = ClusterConfig.load(Path.of(args[0]).resolve("cluster.properties"), Map.of());
         ReplicationSettings settings = ReplicationSettings.of(config);
-        WatermarkPublisher publisher = new WatermarkPublisher(config, Clock.systemUTC(), Duration.ofSeconds(1));
-        List<Follower> followers = ConfiguredGroup.all(config).stream().map(g -> new Follower(g, settings, publisher)).toList();
+        Map<String, String> secrets = Secrets.readAll(Path.of(args[0]).resolve("secrets"), ClusterConfig.SECRETS);
+        WatermarkPublisher publisher = new WatermarkPublisher(config, PayaraMemberConfig.hazelcastClusterName(config, secrets),
+                Clock.systemUTC(), Duration.ofSeconds(1));
+        String dbPassword = ClusterConfig.dbPassword(secrets);
+        List<Follower> followers = ConfiguredGroup.all(config).stream()
+                .map(g -> new Follower(g, g.copies(dbPassword), settings, publisher)).toList();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             followers.forEach(Follower::close);
@@ -78,11 +83,11 @@ public final class ReplicationAgentMain {
         private boolean waitReported;
         private boolean stoppedSaid;
 
-        Follower(ConfiguredGroup group, ReplicationSettings settings, WatermarkPublisher publisher) {
+        Follower(ConfiguredGroup group, JdbcCopies copies, ReplicationSettings settings, WatermarkPublisher publisher) {
             this.group = group;
             this.settings = settings;
             this.publisher = publisher;
-            this.copies = group.copies();
+            this.copies = copies;
             this.log = "replication agent: group " + group.name() + ": ";
         }
 

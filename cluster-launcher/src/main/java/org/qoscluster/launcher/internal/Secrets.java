@@ -36,8 +36,7 @@ public final class Secrets {
                 if (!Files.exists(f)) {
                     byte[] b = new byte[32];
                     RANDOM.nextBytes(b);
-                    Files.writeString(f, Base64.getUrlEncoder().withoutPadding().encodeToString(b), StandardCharsets.US_ASCII);
-                    Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
+                    writePrivate(f, Base64.getUrlEncoder().withoutPadding().encodeToString(b));
                 }
                 secrets.put(key, read(dir, key));
             }
@@ -45,6 +44,37 @@ public final class Secrets {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare the secrets directory " + dir, e);
         }
+    }
+
+    /**
+     * Creates {@code dir} (and its parents) if needed and makes it accessible to the owner only:
+     * the state directory holds databases, secrets and logs.
+     */
+    public static void ownerOnly(Path dir) {
+        try {
+            Files.createDirectories(dir);
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot make " + dir + " private to its owner", e);
+        }
+    }
+
+    /** Writes {@code content} to {@code file}, readable and writable by the owner only from its creation on. */
+    public static void writePrivate(Path file, String content) {
+        try {
+            Files.deleteIfExists(file);
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(file, content, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+
+    /** Every secret of {@code keys} as written in {@code dir}, by key (surrounding whitespace stripped). */
+    public static Map<String, String> readAll(Path dir, List<String> keys) {
+        Map<String, String> secrets = new HashMap<>();
+        keys.forEach(k -> secrets.put(k, read(dir, k)));
+        return Map.copyOf(secrets);
     }
 
     public static String read(Path dir, String key) {

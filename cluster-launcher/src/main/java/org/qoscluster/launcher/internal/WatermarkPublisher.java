@@ -39,9 +39,10 @@ public final class WatermarkPublisher implements ReplicationAgent.WatermarkListe
     private final Map<String, ReplicaWatermark> last = new ConcurrentHashMap<>();
     private volatile boolean offlineReported;
 
-    public WatermarkPublisher(ClusterConfig config, Clock clock, Duration heartbeat) {
+    /** @param clusterName the cluster's secret Hazelcast name ({@link PayaraMemberConfig#hazelcastClusterName}) */
+    public WatermarkPublisher(ClusterConfig config, String clusterName, Clock clock, Duration heartbeat) {
         ClientConfig c = new ClientConfig();
-        c.setClusterName(config.clusterName());
+        c.setClusterName(clusterName);
         c.setInstanceName("qos-replication-agent");
         c.getNetworkConfig().addAddress(PayaraMemberConfig.tcpipMembers(config).split(","));
         c.getConnectionStrategyConfig().setAsyncStart(true)

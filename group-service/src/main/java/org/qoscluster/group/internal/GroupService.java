@@ -54,6 +54,7 @@ public final class GroupService implements AutoCloseable {
     public static final String SERVICES = "qos-group-services";
 
     private final ClusterConfig config;
+    private final String dbPassword;
     private final String memberName;
     private final HazelcastInstance hz;
     private final GroupSettings settings;
@@ -71,7 +72,8 @@ public final class GroupService implements AutoCloseable {
     private volatile GroupState followed;
     private boolean coordinated;
 
-    public GroupService(ClusterConfig config, String memberName, HazelcastInstance hz) {
+    public GroupService(ClusterConfig config, String memberName, HazelcastInstance hz, String dbPassword) {
+        this.dbPassword = dbPassword;
         this.config = config;
         this.memberName = memberName;
         this.hz = hz;
@@ -155,7 +157,7 @@ public final class GroupService implements AutoCloseable {
 
         Group(ConfiguredGroup plan) {
             this.plan = plan;
-            this.copies = plan.copies();
+            this.copies = plan.copies(dbPassword);
             this.coordinator = new Coordinator(plan.configured(), plan.configuredMaster(), new HazelcastStore(plan),
                     copies, clock, settings.period().multipliedBy(4));
         }

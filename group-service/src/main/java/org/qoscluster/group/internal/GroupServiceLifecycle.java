@@ -38,7 +38,8 @@ public class GroupServiceLifecycle implements ServletContextListener {
             // Map proxies made from application code get Payara's tenant control, which fails on
             // the other members (see the Session Synchronizer): they are made on a plain thread.
             FutureTask<GroupService> start = new FutureTask<>(() -> {
-                GroupService s = new GroupService(member.cluster(), member.memberName(), hz);
+                GroupService s = new GroupService(member.cluster(), member.memberName(), hz,
+                        org.qoscluster.config.ClusterConfig.dbPassword(member.secrets()));
                 s.start();
                 return s;
             });

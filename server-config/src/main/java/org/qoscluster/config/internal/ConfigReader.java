@@ -35,12 +35,15 @@ public final class ConfigReader {
     private static final Set<String> GROUP_FIELDS = Set.of("ports", "tables", "database");
     /** Names a further group cannot have: the application's group, and the words of qos.group.* settings. */
     private static final Set<String> RESERVED_GROUPS = Set.of("store", "heartbeat", "mode", "sync");
+    private static final Pattern CLASS_PATTERN =
+            Pattern.compile("[A-Za-z_$][A-Za-z0-9_$]*(\\.[A-Za-z_$][A-Za-z0-9_$]*)*(\\.\\*\\*?)?");
     private static final Pattern TABLE = Pattern.compile("[A-Za-z][A-Za-z0-9_]{0,127}");
     /** What was read; only handed out when there were no problems. */
     public record Result(Map<String, String> properties, String clusterName, String host, String databaseName,
                          List<DatabaseSpec> databases, List<MemberSpec> nodes, MemberSpec router, String nodeHeap,
                          List<ServiceClass> serviceClasses, ServiceClass defaultClass, List<GroupSpec> groups,
-                         int maxHeaderBytes, int maxBodyBytes) {
+                         int maxHeaderBytes, int maxBodyBytes,
+                         List<String> serializationAllowed) {
     }
 
     private final Map<String, String> props;
@@ -99,6 +102,7 @@ public final class ConfigReader {
         checkDistinctPorts(groups);
         int maxHeaderBytes = intIn(ClusterConfig.HTTP_MAX_HEADER_BYTES, 1024, 65_536, null);
         int maxBodyBytes = intIn(ClusterConfig.HTTP_MAX_BODY_BYTES, 1, 64 * 1024 * 1024, null);
+        List<String> allowed = classPatterns(ClusterConfig.SERIALIZATION_ALLOW);
 
         List<ServiceClass> classes = new ArrayList<>();
         for (String name : classNames) {
@@ -117,7 +121,29 @@ public final class ConfigReader {
             throw new InvalidConfigException(problems);
         }
         return new Result(props, clusterName, host, dbName, databases, nodes, router, heap, classes, defaultClass, groups,
-                maxHeaderBytes, maxBodyBytes);
+                maxHeaderBytes, maxBodyBytes,
+                allowed);
+    }
+
+    /**
+     * Class patterns separated by ';': a class name, {@code package.*} or {@code package.**};
+     * refusals ('!') and limits are the filter's own, not the operator's.
+     */
+    private List<String> classPatterns(String key) {
+        List<String> patterns = new ArrayList<>();
+        String v = value(key);
+        for (String part : v.split(";")) {
+            String p = part.trim();
+            if (p.isEmpty()) {
+                continue;
+            }
+            if (!CLASS_PATTERN.matcher(p).matches()) {
+                problems.add(key + ": '" + p + "' (in '" + v + "') is not a class name, package.* or package.**");
+            } else {
+                patterns.add(p);
+            }
+        }
+        return patterns;
     }
 
     /** The further redundancy groups of {@code qos.groups}, each with its {@code qos.group.NAME.*} keys. */

@@ -37,7 +37,8 @@ public final class DomainXmlPatcher {
     private DomainXmlPatcher() {
     }
 
-    public static String patch(ClusterConfig config, MemberSpec member, byte[] template) {
+    public static String patch(ClusterConfig config, MemberSpec member, byte[] template, String hazelcastClusterName,
+                               String dbPassword) {
         Document doc = parse(template);
         Element domain = doc.getDocumentElement();
         Element serverConfig = serverConfig(domain);
@@ -47,7 +48,7 @@ public final class DomainXmlPatcher {
         hz.setAttribute("tcpip-members", PayaraMemberConfig.tcpipMembers(config));
         hz.setAttribute("start-port", Integer.toString(member.hazelcastPort()));
         hz.setAttribute("interface", config.host());
-        hz.setAttribute("cluster-group-name", config.clusterName());
+        hz.setAttribute("cluster-group-name", hazelcastClusterName);
         hz.setAttribute("host-aware-partitioning", "false");
         hz.setAttribute("auto-increment-port", "false");
 
@@ -79,9 +80,9 @@ public final class DomainXmlPatcher {
             boolean writePath = db.master() && member.role() == Role.NODE && !config.replicas().isEmpty();
             addProperty(pool, "PortNumber", Integer.toString(writePath ? member.dbProxyPort() : db.port()));
             addProperty(pool, "DatabaseName", config.databaseName());
-            // Derby authentication is off (loopback only, see README); the client still wants both.
+            // Every Derby server requires the cluster's database password (a generated secret).
             addProperty(pool, "User", ClusterConfig.DB_USER);
-            addProperty(pool, "Password", ClusterConfig.DB_PASSWORD);
+            addProperty(pool, "Password", dbPassword);
             addProperty(pool, "ConnectionAttributes", "create=true");
             resources.appendChild(pool);
 
@@ -107,8 +108,6 @@ public final class DomainXmlPatcher {
         server.appendChild(aliasRef);
         ownReplica.ifPresent(r -> addProperty(serverConfig, MP_PREFIX + PayaraMemberConfig.MEMBER_REPLICA_KEY, r.name()));
 
-        firstChild(firstChild(firstChild(serverConfig, "network-config"), "network-listeners"), "network-listener")
-                .setAttribute("port", Integer.toString(member.httpPort()));
         // Request headers: the router accepts the configured size from clients (HTTP/1.1 and
         // HTTP/2 alike); a node accepts room more for the headers the router adds, so whatever the
         // router accepted reaches a node.
@@ -122,6 +121,22 @@ public final class DomainXmlPatcher {
                 // upgrades would be refused the headers an HTTP/1.1 client may send.
                 http.setAttribute("http2-max-header-list-size-in-bytes", bytes);
             }
+        }
+        // Every listener binds the member's configured address, never the wildcard: the HTTP one
+        // (Payara Micro's --port changes only its port) and the disabled HTTPS and JMX ones, should
+        // anyone switch them on.
+        Element listeners = firstChild(firstChild(serverConfig, "network-config"), "network-listeners");
+        for (Node n = listeners.getFirstChild(); n != null; n = n.getNextSibling()) {
+            if (n instanceof Element listener && listener.getTagName().equals("network-listener")) {
+                listener.setAttribute("address", config.host());
+                if (listener.getAttribute("name").equals("http-listener")) {
+                    listener.setAttribute("port", Integer.toString(member.httpPort()));
+                }
+            }
+        }
+        NodeList jmx = serverConfig.getElementsByTagName("jmx-connector");
+        for (int i = 0; i < jmx.getLength(); i++) {
+            ((Element) jmx.item(i)).setAttribute("address", config.host());
         }
 
         // MicroProfile Config reads <property name="payara.microprofile.KEY"> under <config>.

@@ -4,6 +4,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.ObjectInputFilter;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.io.ObjectStreamClass;
@@ -26,8 +27,13 @@ final class JavaSerialization {
         return bytes.toByteArray();
     }
 
-    static Object deserialize(byte[] value, ClassLoader loader) throws IOException, ClassNotFoundException {
+    /**
+     * The value the bytes stand for; the bytes come from the cluster, so only classes {@code filter}
+     * admits are made ({@link java.io.InvalidClassException} otherwise).
+     */
+    static Object deserialize(byte[] value, ClassLoader loader, ObjectInputFilter filter) throws IOException, ClassNotFoundException {
         try (ObjectInputStream in = new LoaderObjectInputStream(new ByteArrayInputStream(value), loader)) {
+            in.setObjectInputFilter(filter);
             return in.readObject();
         }
     }

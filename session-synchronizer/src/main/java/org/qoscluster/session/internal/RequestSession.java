@@ -208,7 +208,7 @@ final class RequestSession {
 
     private Object materialize(String name, StoredAttribute stored) {
         try {
-            return JavaSerialization.deserialize(stored.value(), loader);
+            return JavaSerialization.deserialize(stored.value(), loader, settings.attributeFilter());
         } catch (Exception e) {
             LOG.log(Level.WARNING, "node=" + settings.node() + " uid=" + shortUid() + " session attribute '" + name
                     + "' cannot be read back (" + e + "); it is dropped", e);
