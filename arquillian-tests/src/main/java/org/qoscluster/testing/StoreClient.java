@@ -46,9 +46,10 @@ public final class StoreClient {
 
     /**
      * A reply: its status, its content type, its body (parsed as JSON where it is JSON), and the
-     * database copy that answered a read ({@code X-Qos-Read-From}, empty if none was named).
+     * database copy that answered a read ({@code X-Qos-Read-From}, empty if none was named), and
+     * the node the router sent the request to ({@code X-QoS-Node}, empty without the router).
      */
-    public record Reply(int status, String contentType, String body, String readFrom) {
+    public record Reply(int status, String contentType, String body, String readFrom, String node) {
 
         public JsonNode json() {
             try {
@@ -60,7 +61,8 @@ public final class StoreClient {
 
         @Override
         public String toString() {
-            return status + " " + contentType + (readFrom.isEmpty() ? "" : " read from " + readFrom) + " " + body;
+            return status + " " + contentType + (node.isEmpty() ? "" : " on " + node)
+                    + (readFrom.isEmpty() ? "" : " read from " + readFrom) + " " + body;
         }
     }
 
@@ -87,7 +89,7 @@ public final class StoreClient {
         try {
             HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
             return new Reply(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), r.body(),
-                    r.headers().firstValue("X-Qos-Read-From").orElse(""));
+                    r.headers().firstValue("X-Qos-Read-From").orElse(""), r.headers().firstValue("X-QoS-Node").orElse(""));
         } catch (IOException e) {
             throw new IllegalStateException(method + " " + base.resolve(path) + " failed: " + e, e);
         } catch (InterruptedException e) {

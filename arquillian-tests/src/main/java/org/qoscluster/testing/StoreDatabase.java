@@ -38,6 +38,19 @@ public final class StoreDatabase {
         return number("SELECT COUNT(*) FROM " + table + " WHERE ID = " + id) == 1;
     }
 
+    /** The name of the customer with id {@code customerId}, empty if there is none. */
+    public String customerName(long customerId) {
+        try (Connection c = DriverManager.getConnection(jdbcUrl, ClusterConfig.DB_USER, password);
+             java.sql.PreparedStatement s = c.prepareStatement("SELECT NAME FROM CUSTOMER WHERE ID = ?")) {
+            s.setLong(1, customerId);
+            try (ResultSet rs = s.executeQuery()) {
+                return rs.next() ? rs.getString(1) : "";
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("reading customer " + customerId + " at " + jdbcUrl + ": " + e.getMessage(), e);
+        }
+    }
+
     public long products() {
         return number("SELECT COUNT(*) FROM PRODUCT");
     }

@@ -167,6 +167,52 @@ class ReadYourWritesTest {
 
     @Test
     @Order(4)
+    void shouldKeepAWriterOnTheWritingNodeUntilEveryReplicaHasTheWriteThenRouteThemFreely(Cluster cluster) throws Exception {
+        StoreClient linus = StoreClient.at(cluster.storeUri(), TIMEOUT);
+        long id = assertOk(linus.post("api/customers", "{\"name\":\"Linus\",\"email\":\"linus@example.org\"}")).path("id").asLong();
+        List<StoreDatabase> replicas = List.of(new StoreDatabase(cluster.jdbcUrl("replica-1"), cluster.dbPassword()),
+                new StoreDatabase(cluster.jdbcUrl("replica-2"), cluster.dbPassword()));
+        int pinnedChecked = 0;
+        String name = "";
+        for (int i = 0; i < 10; i++) {
+            name = "Linus " + i;
+            StoreClient.Reply renamed = linus.send("PUT", "api/customers/me", "application/json", "{\"name\":\"" + name + "\"}");
+            assertOk(renamed);
+            assertTrue(renamed.node().startsWith("node-"), "the router names the node: " + renamed);
+            for (int k = 0; k < 3; k++) {
+                StoreClient.Reply next = linus.get("api/customers/me");
+                assertEquals(name, assertOk(next).path("name").asText(), "the user reads their own write: " + next);
+                // Checked after the answer: a replica that lacks the write now lacked it when the
+                // router chose the node, so the user was still pinned to the writing node.
+                String written = name;
+                if (replicas.stream().anyMatch(r -> !r.customerName(id).equals(written))) {
+                    pinnedChecked++;
+                    assertEquals(renamed.node(), next.node(), "request " + k + " after write " + i
+                            + " stays on the node that wrote while a replica lacks the write: " + next);
+                }
+            }
+        }
+        assertTrue(pinnedChecked > 0, "replication held back to a round every 2 s leaves some reads pinned");
+        // Once every replica has the last write, the user's requests are routed by goal again: to
+        // both nodes.
+        String last = name;
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!replicas.stream().allMatch(db -> db.customerName(id).equals(last))) {
+            assertTrue(System.nanoTime() < deadline, "every replica has the last write within 30 s");
+            Thread.sleep(200);
+        }
+        java.util.Set<String> seen = new java.util.TreeSet<>();
+        deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (seen.size() < 2) {
+            assertTrue(System.nanoTime() < deadline, "requests reach both nodes again once the replicas have the write; seen " + seen);
+            StoreClient.Reply r = linus.get("api/customers/me");
+            assertEquals(last, assertOk(r).path("name").asText(), r::toString);
+            seen.add(r.node());
+        }
+    }
+
+    @Test
+    @Order(5)
     void shouldServeEveryReadFromTheMasterWhenTheReplicasAreKilled(Cluster cluster) throws Exception {
         StoreClient browser = StoreClient.at(cluster.storeUri(), TIMEOUT);
         cluster.kill("derby-replica-1");

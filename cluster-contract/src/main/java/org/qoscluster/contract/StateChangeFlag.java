@@ -20,6 +20,15 @@ public record StateChangeFlag(String node, long sequence, long epochMillis) impl
 
     /** The Hazelcast map the router reads the flags from. */
     public static final String MAP = "qos-state-change-flags";
+    /**
+     * The response header in which the node that served a writing request announces the flag to
+     * the router, {@link #announce(String) UID NODE|SEQUENCE|EPOCH_MILLIS}: the router records it
+     * before the user sees the response and removes it from the response, so the user's very next
+     * request is pinned even before the map's listener has delivered the flag (M10). Only nodes
+     * answer the router, so no client can set it.
+     */
+    public static final String ANNOUNCE_HEADER = "X-QoS-State-Change";
+    private static final Pattern UID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
     private static final Pattern NODE = Pattern.compile("[a-z][a-z0-9-]{0,39}");
 
     public StateChangeFlag {
@@ -34,6 +43,27 @@ public record StateChangeFlag(String node, long sequence, long epochMillis) impl
     /** {@code NODE|SEQUENCE|EPOCH_MILLIS}. */
     public String encode() {
         return node + "|" + sequence + "|" + epochMillis;
+    }
+
+    /** The value of {@link #ANNOUNCE_HEADER} for this flag of the user {@code uid}. */
+    public String announce(String uid) {
+        if (uid == null || !UID.matcher(uid).matches()) {
+            throw new IllegalArgumentException("state-change flag: '" + uid + "' is not a UID");
+        }
+        return uid + " " + encode();
+    }
+
+    /** A user's flag as a node announced it. */
+    public record Announced(String uid, StateChangeFlag flag) {
+    }
+
+    /** The UID and flag in an {@link #ANNOUNCE_HEADER} value; empty for null or a malformed value. */
+    public static Optional<Announced> announced(String value) {
+        int space = value == null ? -1 : value.indexOf(' ');
+        if (space < 0 || !UID.matcher(value.substring(0, space)).matches()) {
+            return Optional.empty();
+        }
+        return decode(value.substring(space + 1)).map(f -> new Announced(value.substring(0, space), f));
     }
 
     /** The flag in {@code value}; empty for null or a malformed value. */

@@ -21,6 +21,13 @@ public interface StateChangeFlags {
     /** The user's flag, if set. */
     Optional<StateChangeFlag> flag(String uid);
 
+    /**
+     * A node announced {@code flag} for {@code uid} in its response to a writing request: held
+     * from now on, as if the map's listener had delivered it (a newer flag already held stays).
+     */
+    default void announced(String uid, StateChangeFlag flag) {
+    }
+
     /** No flags at all: for a router without a cluster. */
     StateChangeFlags NONE = uid -> Optional.empty();
 }

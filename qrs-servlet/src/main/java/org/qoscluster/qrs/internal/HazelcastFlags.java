@@ -197,6 +197,12 @@ final class HazelcastFlags implements StateChangeFlags {
         return out;
     }
 
+    @Override
+    public void announced(String uid, StateChangeFlag flag) {
+        flags.merge(uid, flag.encode(), (held, announced) -> StateChangeFlag.decode(held)
+                .filter(h -> h.sequence() > flag.sequence()).isPresent() ? held : announced);
+    }
+
     /** Applies every change of a map to a local view. */
     private static final class Mirror implements EntryAddedListener<String, String>, EntryUpdatedListener<String, String>,
             EntryRemovedListener<String, String>, EntryEvictedListener<String, String>,

@@ -34,6 +34,7 @@ import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpVersion;
 import org.qoscluster.config.ServiceClass;
 import org.qoscluster.contract.ForwardedHeaders;
+import org.qoscluster.contract.StateChangeFlag;
 import org.qoscluster.qrs.NodeRecord;
 import org.qoscluster.qrs.RouterSettings;
 
@@ -55,6 +56,7 @@ public class ProxyServlet extends HttpServlet {
     private static final Set<String> NOT_FORWARDED = Set.of("connection", "keep-alive", "proxy-authenticate",
             "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "host",
             "content-length", "expect");
+    private static final String STATE_CHANGE_HEADER = StateChangeFlag.ANNOUNCE_HEADER.toLowerCase(java.util.Locale.ROOT);
     private static final Set<String> SAFE_METHODS = Set.of("GET", "HEAD", "OPTIONS");
     public static final String NODE_HEADER = ForwardedHeaders.NODE;
     public static final String CLASS_HEADER = ForwardedHeaders.SERVICE_CLASS;
@@ -232,6 +234,7 @@ public class ProxyServlet extends HttpServlet {
                 resp.setHeader(NODE_HEADER, node.name());
                 resp.setHeader(CLASS_HEADER, ex.serviceClass.name());
                 learnSession(response.getHeaders(), node);
+                learnStateChange(ex, response.getHeaders());
             }
 
             @Override
@@ -371,7 +374,7 @@ public class ProxyServlet extends HttpServlet {
         Set<String> dropped = connectionListed(Collections.enumeration(headers.getValuesList(HttpHeader.CONNECTION)));
         for (HttpField field : headers) {
             String lower = field.getLowerCaseName();
-            if (lower.equals("server") || dropped.contains(lower)
+            if (lower.equals("server") || lower.equals(STATE_CHANGE_HEADER) || dropped.contains(lower)
                     || (NOT_FORWARDED.contains(lower) && !lower.equals("content-length"))) {
                 continue;
             }
@@ -408,6 +411,19 @@ public class ProxyServlet extends HttpServlet {
     }
 
     /** A node that sets the session cookie holds that session from now on. */
+    /** Records the state-change flag a node announced for the user this response goes to (M10). */
+    private void learnStateChange(Exchange ex, HttpFields headers) {
+        String announced = headers.get(StateChangeFlag.ANNOUNCE_HEADER);
+        if (announced != null) {
+            Optional<StateChangeFlag.Announced> a = StateChangeFlag.announced(announced);
+            if (a.isPresent()) {
+                router.flags().announced(a.get().uid(), a.get().flag());
+            } else {
+                LOG.warning(() -> "request=" + ex.id + " a node announced a malformed state-change flag: '" + announced + "'");
+            }
+        }
+    }
+
     private void learnSession(HttpFields headers, NodeRecord node) {
         String name = router.settings().sessionCookie();
         if (name.isEmpty()) {

@@ -156,6 +156,11 @@ public final class RouterRuntime implements AutoCloseable {
         return upstream;
     }
 
+    /** Where the users' state-change flags are read and announced flags recorded. */
+    public StateChangeFlags flags() {
+        return flags;
+    }
+
     public RouterSettings settings() {
         return settings;
     }

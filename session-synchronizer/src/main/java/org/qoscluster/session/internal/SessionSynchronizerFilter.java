@@ -23,6 +23,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.qoscluster.config.MemberProperties;
 import org.qoscluster.contract.ForwardedHeaders;
+import org.qoscluster.contract.StateChangeFlag;
 import org.qoscluster.contract.UidCookie;
 import org.qoscluster.session.SessionContext;
 import org.qoscluster.session.SessionRecord;
@@ -128,7 +129,7 @@ public final class SessionSynchronizerFilter implements Filter {
                 Thread.currentThread().getContextClassLoader(), now, uids::newUid,
                 rotated -> resp.addHeader("Set-Cookie", uids.setCookie(settings.cookieName(), rotated, settings.cookieSecure())),
                 () -> newSessions.acquire(clientAddress));
-        Outcome outcome = new Outcome(session, context);
+        Outcome outcome = new Outcome(session, context, resp);
         CommitGuardResponse guarded = new CommitGuardResponse(resp, outcome::storeBeforeCommit);
         try (SessionContext.Scope scope = SessionContext.bind(context)) {
             chain.doFilter(new SessionRequest(req, session), guarded);
@@ -145,7 +146,7 @@ public final class SessionSynchronizerFilter implements Filter {
             if (req.isAsyncStarted()) {
                 req.getAsyncContext().addListener(outcome);
             } else {
-                outcome.storeAtEnd(resp);
+                outcome.storeAtEnd();
             }
         }
     }
@@ -182,25 +183,38 @@ public final class SessionSynchronizerFilter implements Filter {
     private final class Outcome implements AsyncListener {
         private final RequestSession session;
         private final SessionContext context;
+        private final HttpServletResponse resp;
         private volatile SessionStoreException failure;
         private volatile boolean awaited;
         /** The group's epoch when the request began, before it could write (synchronous mode). */
         private final long epoch;
 
-        Outcome(RequestSession session, SessionContext context) {
+        Outcome(RequestSession session, SessionContext context, HttpServletResponse resp) {
             this.session = session;
             this.context = context;
+            this.resp = resp;
             this.epoch = replicated == null ? 0 : replicated.epochNow();
         }
 
         void storeBeforeCommit() {
             try {
                 session.store();
+                announceWrite();
                 awaitReplica();
             } catch (SessionStoreException e) {
                 failure = e;
                 throw e;
             }
+        }
+
+        /**
+         * Tells the router of the flag this request's write stored (M10), in a response header it
+         * records and removes: the user's next request is then pinned to this node even before the
+         * router's listener on the flag map has delivered the flag. Once the response is committed
+         * only the map carries it.
+         */
+        private void announceWrite() {
+            context.recordedWrite().ifPresent(f -> resp.setHeader(StateChangeFlag.ANNOUNCE_HEADER, f.announce(session.uid())));
         }
 
         /** Synchronous mode: the request's write is on a replica before anything is answered. */
@@ -211,10 +225,11 @@ public final class SessionSynchronizerFilter implements Filter {
             }
         }
 
-        void storeAtEnd(HttpServletResponse resp) throws IOException {
+        void storeAtEnd() throws IOException {
             try {
                 session.store();
                 if (!resp.isCommitted()) {
+                    announceWrite();
                     awaitReplica(); // a response without a body never fired the guard
                 }
             } catch (SessionStoreException e) {
