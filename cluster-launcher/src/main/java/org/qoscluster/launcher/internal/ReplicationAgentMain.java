@@ -175,7 +175,7 @@ public final class ReplicationAgentMain {
             GroupState.Member master = s.member(s.master()).orElseThrow();
             // Row identifiers are unique across copies: each member numbers its own from its number.
             return ReplicationAgent.derby(() -> copies.open(master), replicasOf(s),
-                    group.tables(), settings.batchRows(), master.number(), publisher,
+                    group.tables(), settings.batchRows(), master.number(), publisher.of(group.name(), s.epoch()),
                     new ReplicationAgent.Epoch(s.epoch(), s.master(), s.firstSequence()),
                     (copy, e) -> {
                         GroupState known = latest;

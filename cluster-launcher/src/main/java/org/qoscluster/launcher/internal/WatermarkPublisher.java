@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * agent goes on shipping and the published watermarks only age (readers then fall back to the
  * master).
  */
-public final class WatermarkPublisher implements ReplicationAgent.WatermarkListener, AutoCloseable {
+public final class WatermarkPublisher implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(WatermarkPublisher.class);
     /** Held here: the level set on it would go with a collected logger. */
@@ -57,12 +57,28 @@ public final class WatermarkPublisher implements ReplicationAgent.WatermarkListe
         this.heartbeat = heartbeat;
     }
 
-    @Override
-    public void watermark(String replica, ReplicationAgent.Watermark w) {
-        ReplicaWatermark now = new ReplicaWatermark(w.sequence(), w.time().toEpochMilli(), w.lag().toMillis());
+    /**
+     * What the agent of {@code group}'s epoch {@code epoch} tells: its replicas' watermarks are
+     * published with the group and epoch they were counted in.
+     */
+    public ReplicationAgent.WatermarkListener of(String group, long epoch) {
+        return new ReplicationAgent.WatermarkListener() {
+            @Override
+            public void watermark(String replica, ReplicationAgent.Watermark w) {
+                publish(replica, new ReplicaWatermark(group, epoch, w.sequence(), w.time().toEpochMilli(), w.lag().toMillis()));
+            }
+
+            @Override
+            public void tail(String copy, long tailEpoch, long changes) {
+                WatermarkPublisher.this.tail(copy, tailEpoch, changes);
+            }
+        };
+    }
+
+    private void publish(String replica, ReplicaWatermark now) {
         ReplicaWatermark before = last.get(replica);
-        if (before != null && before.sequence() == now.sequence()
-                && now.epochMillis() - before.epochMillis() < heartbeat.toMillis()) {
+        if (before != null && before.sequence() == now.sequence() && before.epoch() == now.epoch()
+                && before.group().equals(now.group()) && now.epochMillis() - before.epochMillis() < heartbeat.toMillis()) {
             return;
         }
         try {
@@ -108,7 +124,6 @@ public final class WatermarkPublisher implements ReplicationAgent.WatermarkListe
      * that never reached the group, in the map {@code qos-group-tails} (copy to {@code EPOCH|CHANGES|MILLIS}),
      * where the group's status shows them to an operator.
      */
-    @Override
     public void tail(String copy, long epoch, long changes) {
         try {
             client.<String, String>getMap(org.qoscluster.contract.GroupState.TAILS_MAP).set(copy, epoch + "|" + changes + "|" + clock.millis());

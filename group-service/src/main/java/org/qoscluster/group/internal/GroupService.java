@@ -157,7 +157,7 @@ public final class GroupService implements AutoCloseable {
             this.plan = plan;
             this.copies = plan.copies();
             this.coordinator = new Coordinator(plan.configured(), plan.configuredMaster(), new HazelcastStore(plan),
-                    copies, clock, settings.period().multipliedBy(4));
+                    copies, clock, settings.period().multipliedBy(4), settings.detectionBound().multipliedBy(2));
         }
 
         void beat(boolean coordinating) {
@@ -212,7 +212,8 @@ public final class GroupService implements AutoCloseable {
                 MemberStatus status = st.status();
                 if (status == MemberStatus.AVAILABLE && !copy.equals(s.master())) {
                     Optional<ReplicaWatermark> w = ReplicaWatermark.decode(watermarks.get(copy));
-                    if (w.isEmpty() || w.get().sequence() < s.firstSequence() || now - w.get().epochMillis() > stale) {
+                    if (w.isEmpty() || !w.get().group().equals(plan.name()) || w.get().epoch() != s.epoch()
+                            || w.get().sequence() < s.firstSequence() || now - w.get().epochMillis() > stale) {
                         status = MemberStatus.CATCHING_UP;
                     }
                 }
@@ -510,6 +511,19 @@ public final class GroupService implements AutoCloseable {
         @Override
         public void answer(Coordinator.Request r, int status, String message) {
             requests.set(r.id(), status + " " + message, 5, TimeUnit.MINUTES);
+        }
+
+        @Override
+        public Map<String, ReplicaWatermark> watermarks() {
+            Optional<GroupState> s = state();
+            if (s.isEmpty()) {
+                return Map.of();
+            }
+            Map<String, ReplicaWatermark> out = new HashMap<>();
+            hz.<String, String>getMap(ReplicaWatermark.MAP).getAll(Set.copyOf(s.get().memberNames()))
+                    .forEach((copy, value) -> ReplicaWatermark.decode(value)
+                            .filter(w -> w.group().equals(group.name())).ifPresent(w -> out.put(copy, w)));
+            return out;
         }
 
         @Override
