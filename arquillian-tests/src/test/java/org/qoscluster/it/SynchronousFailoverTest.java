@@ -39,9 +39,11 @@ class SynchronousFailoverTest {
         // The archive group numbers its own changes: 3,000 notes put its replica's watermark far
         // above any sequence the application's writes reach in this test.
         int notes = 3_000;
-        try (Connection c = archive(cluster, "archive-1"); Statement s = c.createStatement();
-             PreparedStatement insert = c.prepareStatement("INSERT INTO NOTE (ID, TEXT) VALUES (?, ?)")) {
+        try (Connection c = archive(cluster, "archive-1"); Statement s = c.createStatement()) {
             s.execute("CREATE TABLE NOTE (ID INT NOT NULL PRIMARY KEY, TEXT VARCHAR(100))");
+        }
+        try (Connection c = archive(cluster, "archive-1");
+             PreparedStatement insert = c.prepareStatement("INSERT INTO NOTE (ID, TEXT) VALUES (?, ?)")) {
             c.setAutoCommit(false);
             for (int i = 0; i < notes; i++) {
                 insert.setInt(1, i);
