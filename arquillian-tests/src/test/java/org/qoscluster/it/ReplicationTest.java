@@ -1,6 +1,7 @@
 package org.qoscluster.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -281,36 +282,109 @@ class ReplicationTest {
         agent = null;
     }
 
+    /**
+     * The agent process under its supervisor (R8): killed (SIGKILL) or hung (SIGSTOP) under
+     * writes, it is replaced without an operator; a row written after each fault reaches every
+     * replica, and at the end every copy holds the master's rows, each once, with the same
+     * identifiers.
+     */
     @Test
     @Order(8)
-    void shouldLoseAndRepeatNothingWhenTheAgentProcessIsKilledMidBatch() throws Exception {
+    void shouldResumeShippingWithoutAnOperatorWhenTheAgentProcessIsKilledOrHung() throws Exception {
         if (agent != null) {
             agent.close(); // one agent per group
             agent = null;
         }
         databases.startReplicationAgent();
+        List<String> replicas = List.of("replica-1", "replica-2", "replica-3");
         ExecutorService writer = Executors.newSingleThreadExecutor();
+        List<String> resumed = new java.util.ArrayList<>();
         try {
-            Future<Integer> writes = writer.submit(() -> randomTransactions(new Random(1234), 600));
-            for (int kill = 0; kill < 3; kill++) {
+            Future<Integer> writes = writer.submit(() -> randomTransactions(new Random(1234), 900));
+            long marker = 8_500;
+            for (String fault : List.of("kill", "stop", "kill", "stop")) {
                 Thread.sleep(700);
-                databases.kill(Cluster.REPLICATION_AGENT);
-                Thread.sleep(200);
-                databases.restart(Cluster.REPLICATION_AGENT, Duration.ofSeconds(30));
+                long at = System.nanoTime();
+                if (fault.equals("kill")) {
+                    databases.kill(Cluster.REPLICATION_AGENT);
+                } else {
+                    databases.pause(Cluster.REPLICATION_AGENT); // hung, never resumed: the supervisor replaces it
+                }
+                try (Connection c = open("master")) {
+                    update(c, "INSERT INTO ACCOUNT (ID, OWNER) VALUES (?, ?)", ++marker, "after " + fault);
+                }
+                awaitRow(replicas, marker);
+                resumed.add(fault + ": " + (System.nanoTime() - at) / 1_000_000 + " ms");
             }
             assertTrue(writes.get() > 100);
         } finally {
             writer.shutdown();
         }
+        System.out.println("agent replaced by its supervisor; a row written after the fault on every replica: " + resumed);
         awaitConverged();
-        for (String replica : List.of("replica-1", "replica-2", "replica-3")) {
-            assertEquals(contents("master"), contents(replica), replica + " after three kill -9 of the agent");
+        for (String replica : replicas) {
+            assertEquals(contents("master"), contents(replica), replica + " after kill -9 and SIGSTOP of the agent");
             assertEquals(rowIds("replica-1"), rowIds(replica), replica + "'s row identifiers");
         }
     }
 
+    /**
+     * The fence of the agent process: once an agent of a later generation has written to a
+     * replica, one of an earlier generation (a hung agent that its supervisor replaced, woken up)
+     * writes nothing more to it.
+     */
     @Test
     @Order(9)
+    void shouldRefuseEveryBatchOfAnAgentALaterGenerationReplaced() throws Exception {
+        databases.stopReplicationAgent();
+        Map<String, ReplicationAgent.ConnectionFactory> replicas = Map.of("replica-1", () -> open("replica-1"),
+                "replica-2", () -> open("replica-2"), "replica-3", () -> open("replica-3"));
+        try (ReplicationAgent older = ReplicationAgent.derby(() -> open("master"), replicas, TABLES, SMALL_READS, 1, (r, w) -> { })
+                .fencedAs(1_000);
+             ReplicationAgent later = ReplicationAgent.derby(() -> open("master"), replicas, TABLES, SMALL_READS, 1, (r, w) -> { })
+                     .fencedAs(1_001)) {
+            try (Connection c = open("master")) {
+                update(c, "INSERT INTO ACCOUNT (ID, OWNER) VALUES (?, ?)", 8_600L, "generation 1000");
+            }
+            shipUntilEverywhere(older, 8_600L);
+            try (Connection c = open("master")) {
+                update(c, "INSERT INTO ACCOUNT (ID, OWNER) VALUES (?, ?)", 8_601L, "generation 1001");
+            }
+            shipUntilEverywhere(later, 8_601L);
+            try (Connection c = open("master")) {
+                update(c, "INSERT INTO ACCOUNT (ID, OWNER) VALUES (?, ?)", 8_602L, "generation 1000 again");
+            }
+            for (int round = 0; round < 10; round++) {
+                older.shipOnce(); // it would have shipped the row in the first of these rounds before
+            }
+            for (String replica : replicas.keySet()) {
+                assertFalse(contents(replica).stream().anyMatch(row -> row.contains("generation 1000 again")),
+                        replica + " took nothing from the replaced generation");
+            }
+            shipUntilEverywhere(later, 8_602L);
+        }
+        awaitConverged();
+    }
+
+    /** Runs rounds of {@code agent} until account {@code id} is on every replica (at most 50). */
+    private static void shipUntilEverywhere(ReplicationAgent agent, long id) throws Exception {
+        for (int round = 0; round < 50; round++) {
+            agent.shipOnce();
+            if (List.of("replica-1", "replica-2", "replica-3").stream().allMatch(r -> {
+                try {
+                    return contents(r).stream().anyMatch(row -> row.startsWith("ID=" + id + " "));
+                } catch (SQLException e) {
+                    return false;
+                }
+            })) {
+                return;
+            }
+        }
+        throw new AssertionError("account " + id + " reached every replica within 50 rounds");
+    }
+
+    @Test
+    @Order(10)
     void shouldApplyATransactionWholeOrNotAtAllWhenTheReplicaIsKilledMidApply() throws Exception {
         int rows = 8_000;
         AtomicBoolean watching = new AtomicBoolean(true);
@@ -358,7 +432,7 @@ class ReplicationTest {
     }
 
     @Test
-    @Order(10)
+    @Order(11)
     void shouldPurgeShippedChangeRowsWithoutWaitingOnAnOpenWriter() throws Exception {
         awaitConverged(); // the 8,000 rows of the test before have shipped and their change rows are deleted
         try (Connection writer = open("master"); Connection agentSide = open("master")) {
@@ -376,9 +450,8 @@ class ReplicationTest {
     }
 
     @Test
-    @Order(11)
+    @Order(12)
     void shouldLetAReplicaThatHoldsWhatThePromotedOneHeldFollowItWithoutACopy() throws Exception {
-        databases.kill(Cluster.REPLICATION_AGENT);
         DerbyDialect dialect = new DerbyDialect();
         Map<String, ReplicationAgent.ConnectionFactory> replicas = Map.of("replica-1", () -> open("replica-1"),
                 "replica-2", () -> open("replica-2"), "replica-3", () -> open("replica-3"));
@@ -441,7 +514,7 @@ class ReplicationTest {
     }
 
     @Test
-    @Order(12)
+    @Order(13)
     void shouldGiveTheReplicasTheRowsOfATableAddedToCaptureLater() throws Exception {
         // The group of test 11: replica-1 master (epoch 2), replica-2 and replica-3 following.
         agent.close();
@@ -487,7 +560,7 @@ class ReplicationTest {
     }
 
     @Test
-    @Order(13)
+    @Order(14)
     void shouldKeepTheIdentifiersOnAMasterWithoutReplicasAndCopyAMemberAddedLaterFromIt() throws Exception {
         // The group of test 12 reduced to its master, replica-1 (epoch 2).
         agent.close();

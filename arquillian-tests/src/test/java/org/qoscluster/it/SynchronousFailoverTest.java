@@ -63,6 +63,8 @@ class SynchronousFailoverTest {
         try (Writer writer = new Writer(cluster, "sync-")) {
             writer.awaitMore(20, Duration.ofSeconds(60));
             long paused = System.currentTimeMillis();
+            // Its supervisor too: it would replace a hung agent (R8), and here nothing may ship.
+            cluster.pause(Cluster.REPLICATION_SUPERVISOR);
             cluster.pause(Cluster.REPLICATION_AGENT);
             Thread.sleep(4_000);
             List<Writer.Attempt> meanwhile = writer.attempts().stream().filter(a -> a.sentAt() > paused + 500).toList();
@@ -76,6 +78,7 @@ class SynchronousFailoverTest {
             long killed = System.currentTimeMillis();
             cluster.kill("derby-master");
             cluster.resume(Cluster.REPLICATION_AGENT);
+            cluster.resume(Cluster.REPLICATION_SUPERVISOR);
             JsonNode after = group.await(s -> s.path("epoch").asLong() == 2 && "OPEN".equals(s.path("phase").asText()),
                     Duration.ofSeconds(30), "epoch 2 open");
             Writer.Attempt first = writer.firstAcknowledgedAfter(killed, Duration.ofSeconds(40));

@@ -55,6 +55,14 @@ public interface Dialect {
     void writeEpoch(Connection copy, long epoch, String master) throws SQLException;
 
     /**
+     * The fence of the agent process, part of the caller's transaction on a replica: fails when the
+     * replica has taken a write from a later agent {@code generation} (a supervisor started another
+     * agent in place of this one), else records {@code generation} as the latest, so that no
+     * earlier generation writes to it again. The row stays locked until the transaction ends.
+     */
+    void fenceGeneration(Connection replica, long generation) throws SQLException;
+
+    /**
      * Turns a copy that was master (its capture is installed) back into a plain copy, to be copied
      * afresh as a replica: its capture triggers, sequence and foreign keys go, its generated columns
      * accept given values. Its change rows from {@code fromSequence} on, which never reached the

@@ -75,9 +75,21 @@ public final class Commands {
         return "deploy --name group-service --contextroot /qos-group " + layout.groupWar() + "\n";
     }
 
-    /** The replication agent, reading the cluster's configuration from {@code stateDir/cluster.properties}. */
-    public static List<String> replicationAgent(ClusterConfig config, RuntimeLayout layout, Path stateDir) {
+    /**
+     * The replication agent's supervisor ({@link ReplicationSupervisorMain}), reading the cluster's
+     * configuration from {@code stateDir/cluster.properties}; it starts the agent itself.
+     */
+    public static List<String> replicationSupervisor(RuntimeLayout layout, Path stateDir) {
+        return List.of(java(), "-Xmx64m", "-D" + PART_PROPERTY + "=" + stateDir + "/replication-supervisor",
+                "-cp", layout.launcherClassPath(), ReplicationSupervisorMain.class.getName(), stateDir.toString());
+    }
+
+    /**
+     * The replication agent of generation {@code generation} (its fencing token), on
+     * {@code classPath} (the supervisor's own), reading the configuration from {@code stateDir}.
+     */
+    public static List<String> replicationAgent(String classPath, Path stateDir, long generation) {
         return List.of(java(), "-Xmx256m", "-D" + PART_PROPERTY + "=" + stateDir + "/replication-agent",
-                "-cp", layout.launcherClassPath(), ReplicationAgentMain.class.getName(), stateDir.toString());
+                "-cp", classPath, ReplicationAgentMain.class.getName(), stateDir.toString(), Long.toString(generation));
     }
 }
