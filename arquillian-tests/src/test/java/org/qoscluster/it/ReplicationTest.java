@@ -363,6 +363,7 @@ class ReplicationTest {
             }
             shipUntilEverywhere(later, 8_602L);
         }
+        databases.startReplicationAgent(); // the next generation: later than both
         awaitConverged();
     }
 
@@ -392,10 +393,11 @@ class ReplicationTest {
         ExecutorService reader = Executors.newSingleThreadExecutor();
         Future<?> watch = reader.submit(() -> {
             try (Connection c = open("replica-2"); Statement s = c.createStatement()) {
-                // A Derby statement at READ COMMITTED is no snapshot: a scan running while the
-                // transaction is applied misses the rows placed in free space behind it (seen
-                // once: 7,920 of 8,000). SERIALIZABLE is what sees a transaction whole or not.
-                c.setTransactionIsolation(Connection.TRANSACTION_SERIALIZABLE);
+                // Derby's default, as the application's replica reads run: a statement at READ
+                // COMMITTED is no snapshot, and a scan running while the transaction is applied
+                // could count part of it (seen once: 7,920 of 8,000) before the apply locked its
+                // tables against readers (R6).
+                c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
                 while (watching.get()) {
                     try (ResultSet r = s.executeQuery("SELECT COUNT(*) FROM ENTRY WHERE NOTE = 'bulk'")) {
                         r.next();
@@ -452,6 +454,7 @@ class ReplicationTest {
     @Test
     @Order(12)
     void shouldLetAReplicaThatHoldsWhatThePromotedOneHeldFollowItWithoutACopy() throws Exception {
+        databases.stopReplicationAgent();
         DerbyDialect dialect = new DerbyDialect();
         Map<String, ReplicationAgent.ConnectionFactory> replicas = Map.of("replica-1", () -> open("replica-1"),
                 "replica-2", () -> open("replica-2"), "replica-3", () -> open("replica-3"));

@@ -48,6 +48,13 @@ public interface Dialect {
      */
     void lockAgainstWriters(Connection c, String table) throws SQLException;
 
+    /**
+     * Keeps readers and writers out of {@code table} until the end of the caller's transaction,
+     * waiting for the statements reading it to end: a reader at READ COMMITTED then sees a
+     * transaction applied to a replica whole or not at all.
+     */
+    void lockAgainstReaders(Connection c, String table) throws SQLException;
+
     /** The epoch a copy last served in and the master it had then, if it ever recorded one. */
     java.util.Optional<CopyEpoch> epoch(Connection copy) throws SQLException;
 

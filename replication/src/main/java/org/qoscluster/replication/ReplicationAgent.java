@@ -144,6 +144,8 @@ public final class ReplicationAgent implements AutoCloseable {
      */
     private long identifiedBelow;
     private final long ridBase;
+    /** See {@link #readersIsolated}. */
+    private volatile boolean readersIsolated;
     /** This agent process's generation ({@link #fencedAs}); 0: not fenced by generation. */
     private volatile long generation;
     private ScheduledExecutorService loop;
@@ -243,6 +245,17 @@ public final class ReplicationAgent implements AutoCloseable {
             throw new IllegalArgumentException("agent generation " + generation + " is negative");
         }
         this.generation = generation;
+        return this;
+    }
+
+    /**
+     * Whether every reader of the replicas runs at REPEATABLE READ or SERIALIZABLE, and so sees a
+     * transaction applied whole or not at all by itself. By default (false) the apply locks the
+     * tables of its batch against readers until it commits, so that readers at Derby's default
+     * READ COMMITTED, which is no snapshot, never count part of a transaction (R6).
+     */
+    public ReplicationAgent readersIsolated(boolean isolated) {
+        this.readersIsolated = isolated;
         return this;
     }
 
@@ -766,7 +779,8 @@ public final class ReplicationAgent implements AutoCloseable {
             Instant now = clock.instant();
             try {
                 if (!todo.isEmpty() || newLow > low) {
-                    Changes.apply(link, dialect, todo, newLow, Timestamp.from(now), epoch.number(), ridBase, generation);
+                    Changes.apply(link, dialect, todo, newLow, Timestamp.from(now), epoch.number(), ridBase, generation,
+                            !readersIsolated);
                 } else if (!link.connection().isValid(2)) {
                     // Nothing to write, yet the watermark's time says "the replica was there then":
                     // a replica that died while idle must not look fresh to readers.

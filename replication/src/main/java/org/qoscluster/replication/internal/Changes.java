@@ -267,7 +267,7 @@ public final class Changes {
      * written.
      */
     public static void apply(Link replica, Dialect dialect, List<Transaction> batch, long low, Timestamp now, long epoch,
-                             long base, long generation) throws SQLException {
+                             long base, long generation, boolean lockTables) throws SQLException {
         replica.inTransaction(c -> {
             // The fence of the replication task (issue 7): the replica's epoch row, locked first,
             // must still name this agent's epoch. An agent of an older epoch (its master declared
@@ -287,6 +287,14 @@ public final class Changes {
             Map<TableSpec, List<RowState>> byTable = new LinkedHashMap<>();
             for (RowState row : consolidate(RowIds.derive(replica, dialect, batch, base))) {
                 byTable.computeIfAbsent(row.table, k -> new ArrayList<>()).add(row);
+            }
+            if (lockTables) {
+                // R6: a reader at READ COMMITTED is no snapshot, and a scan running beside the
+                // writes below can count part of them. With the batch's tables locked (in name
+                // order, so two appliers never deadlock) it waits for the commit and sees all.
+                for (String table : byTable.keySet().stream().map(TableSpec::name).sorted().toList()) {
+                    dialect.lockAgainstReaders(c, table);
+                }
             }
             for (Map.Entry<TableSpec, List<RowState>> e : byTable.entrySet()) {
                 write(replica, dialect, e.getKey(), e.getValue());

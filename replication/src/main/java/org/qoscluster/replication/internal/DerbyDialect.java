@@ -685,6 +685,13 @@ public final class DerbyDialect implements Dialect {
     }
 
     @Override
+    public void lockAgainstReaders(Connection c, String table) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute("LOCK TABLE " + quote(table) + " IN EXCLUSIVE MODE");
+        }
+    }
+
+    @Override
     public String withoutLocks(String select) {
         return select + " WITH UR";
     }
