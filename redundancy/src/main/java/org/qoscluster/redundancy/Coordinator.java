@@ -63,20 +63,15 @@ public final class Coordinator {
 
     /**
      * An operator's request: {@code argument} is the copy to switch to or remove, the
-     * {@code NAME/HOST/PORT} to add, empty to stop or start. Shared form {@code ID KIND ARGUMENT}.
+     * {@code NAME/HOST/PORT} to add, empty to stop or start. It travels signed
+     * ({@link SignedRequest}); the store hands on only one whose signature is right.
      */
     public record Request(String id, Kind kind, String argument) {
 
-        public String encode() {
-            return id + " " + kind + " " + argument;
-        }
-
-        public static Optional<Request> decode(String value) {
-            String[] f = value == null ? new String[0] : value.split(" ", 3);
-            try {
-                return f.length == 3 ? Optional.of(new Request(f[0], Kind.valueOf(f[1]), f[2])) : Optional.empty();
-            } catch (IllegalArgumentException e) {
-                return Optional.empty();
+        public Request {
+            if (id == null || id.isEmpty() || id.contains(" ") || kind == null || argument == null) {
+                throw new IllegalArgumentException("request: an id without spaces, a kind and an argument (maybe empty)"
+                        + " are required: " + id + ", " + kind + ", " + argument);
             }
         }
     }

@@ -36,6 +36,7 @@ import org.qoscluster.redundancy.JdbcCopies;
 import org.qoscluster.redundancy.MasterProxy;
 import org.qoscluster.redundancy.MemberStatus;
 import org.qoscluster.redundancy.Probe;
+import org.qoscluster.redundancy.SignedRequest;
 
 /**
  * One node's part in the cluster's redundancy groups (issue 7), over Payara's Hazelcast: its
@@ -57,6 +58,7 @@ public final class GroupService implements AutoCloseable {
     private final String memberName;
     private final HazelcastInstance hz;
     private final GroupSettings settings;
+    private final String adminToken;
     private final Clock clock = Clock.systemUTC();
     private final Map<String, Group> groups = new LinkedHashMap<>();
     private IMap<String, String> state;
@@ -71,8 +73,13 @@ public final class GroupService implements AutoCloseable {
     private volatile GroupState followed;
     private boolean coordinated;
 
-    public GroupService(ClusterConfig config, String memberName, HazelcastInstance hz) {
+    /**
+     * @param adminToken the cluster's admin token ({@code qos.secret.admin-token}): signs the
+     *                   operators' requests this node hands on, checks those the coordinator takes
+     */
+    public GroupService(ClusterConfig config, String memberName, HazelcastInstance hz, String adminToken) {
         this.config = config;
+        this.adminToken = adminToken;
         this.memberName = memberName;
         this.hz = hz;
         this.settings = GroupSettings.from(config);
@@ -418,10 +425,13 @@ public final class GroupService implements AutoCloseable {
             return new Outcome(409, "the group has no state yet", Optional.empty());
         }
         Coordinator.Request r = new Coordinator.Request(java.util.UUID.randomUUID().toString(), kind, argument);
+        // Signed with the admin token the caller proved: the coordinator refuses what is not.
+        String signed = SignedRequest.sign(group, r, clock.millis(), adminToken).encode();
         String key = GroupState.requestKey(group);
-        String pending = requests.putIfAbsent(key, r.encode(), within.toMillis(), TimeUnit.MILLISECONDS);
+        String pending = requests.putIfAbsent(key, signed, within.toMillis(), TimeUnit.MILLISECONDS);
         if (pending != null) {
-            return new Outcome(409, "another request is pending (" + pending.substring(pending.indexOf(' ') + 1)
+            return new Outcome(409, "another request is pending (" + SignedRequest.decode(group, pending)
+                    .map(p -> p.request().kind() + " " + p.request().argument()).orElse("unreadable")
                     + "); try again when it is answered", read(group));
         }
         long deadline = System.nanoTime() + within.toNanos();
@@ -434,7 +444,7 @@ public final class GroupService implements AutoCloseable {
             Thread.sleep(50);
         }
         // Not taken in time (the group is between masters, or has no coordinator): withdrawn if still there.
-        requests.remove(key, r.encode());
+        requests.remove(key, signed);
         return new Outcome(503, "the coordinator did not answer within " + within.toSeconds() + " s (the group is "
                 + read(group).map(g -> g.phase().name()).orElse("without state")
                 + "); nothing was changed unless the status says so", read(group));
@@ -501,11 +511,22 @@ public final class GroupService implements AutoCloseable {
         @Override
         public Optional<Coordinator.Request> takeRequest() {
             String value = requests.remove(GroupState.requestKey(group.name()));
-            Optional<Coordinator.Request> r = Coordinator.Request.decode(value);
-            if (value != null && r.isEmpty()) {
-                LOG.warning("group=" + group.name() + " malformed request dropped: " + value);
+            if (value == null) {
+                return Optional.empty();
             }
-            return r;
+            Optional<SignedRequest> r = SignedRequest.decode(group.name(), value);
+            if (r.isEmpty()) {
+                LOG.warning("group=" + group.name() + " request refused, not carried out: malformed or unsigned: " + value);
+                return Optional.empty();
+            }
+            Optional<String> refused = r.get().refusal(adminToken, clock.millis());
+            if (refused.isPresent()) {
+                LOG.warning("group=" + group.name() + " request id=" + r.get().request().id() + " " + r.get().request().kind()
+                        + " refused, not carried out: " + refused.get());
+                answer(r.get().request(), 401, "refused: " + refused.get());
+                return Optional.empty();
+            }
+            return Optional.of(r.get().request());
         }
 
         @Override
