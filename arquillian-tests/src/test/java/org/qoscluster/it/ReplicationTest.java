@@ -339,26 +339,29 @@ class ReplicationTest {
         databases.stopReplicationAgent();
         Map<String, ReplicationAgent.ConnectionFactory> replicas = Map.of("replica-1", () -> open("replica-1"),
                 "replica-2", () -> open("replica-2"), "replica-3", () -> open("replica-3"));
+        // The supervisor counts generations from its start's clock milliseconds: these two come after
+        // the agents it started, and before the one it starts when this test is done.
+        long generation = System.currentTimeMillis();
         try (ReplicationAgent older = ReplicationAgent.derby(() -> open("master"), replicas, TABLES, SMALL_READS, 1, (r, w) -> { })
-                .fencedAs(1_000);
+                .fencedAs(generation);
              ReplicationAgent later = ReplicationAgent.derby(() -> open("master"), replicas, TABLES, SMALL_READS, 1, (r, w) -> { })
-                     .fencedAs(1_001)) {
+                     .fencedAs(generation + 1)) {
             try (Connection c = open("master")) {
-                update(c, "INSERT INTO ACCOUNT (ID, OWNER) VALUES (?, ?)", 8_600L, "generation 1000");
+                update(c, "INSERT INTO ACCOUNT (ID, OWNER) VALUES (?, ?)", 8_600L, "older generation");
             }
             shipUntilEverywhere(older, 8_600L);
             try (Connection c = open("master")) {
-                update(c, "INSERT INTO ACCOUNT (ID, OWNER) VALUES (?, ?)", 8_601L, "generation 1001");
+                update(c, "INSERT INTO ACCOUNT (ID, OWNER) VALUES (?, ?)", 8_601L, "later generation");
             }
             shipUntilEverywhere(later, 8_601L);
             try (Connection c = open("master")) {
-                update(c, "INSERT INTO ACCOUNT (ID, OWNER) VALUES (?, ?)", 8_602L, "generation 1000 again");
+                update(c, "INSERT INTO ACCOUNT (ID, OWNER) VALUES (?, ?)", 8_602L, "older generation again");
             }
             for (int round = 0; round < 10; round++) {
                 older.shipOnce(); // it would have shipped the row in the first of these rounds before
             }
             for (String replica : replicas.keySet()) {
-                assertFalse(contents(replica).stream().anyMatch(row -> row.contains("generation 1000 again")),
+                assertFalse(contents(replica).stream().anyMatch(row -> row.contains("older generation again")),
                         replica + " took nothing from the replaced generation");
             }
             shipUntilEverywhere(later, 8_602L);

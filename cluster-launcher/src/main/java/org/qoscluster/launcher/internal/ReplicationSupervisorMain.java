@@ -45,7 +45,10 @@ public final class ReplicationSupervisorMain {
         // Read here so that a bad configuration fails the supervisor at once, not each agent it starts.
         ClusterConfig.load(stateDir.resolve("cluster.properties"), Map.of());
         AgentLeaseFile files = new AgentLeaseFile(stateDir);
-        AgentSupervision supervision = new AgentSupervision(Clock.systemUTC(), LEASE, START_GRACE, MIN_GAP, files.lastGeneration());
+        // Generations count up from the clock's milliseconds too: should the generation file be lost
+        // while the databases stay, the next agent still comes after every one the replicas saw.
+        AgentSupervision supervision = new AgentSupervision(Clock.systemUTC(), LEASE, START_GRACE, MIN_GAP,
+                Math.max(files.lastGeneration(), System.currentTimeMillis()));
         CountDownLatch stopped = new CountDownLatch(1);
         Object lock = new Object();
         boolean[] stopping = {false};
