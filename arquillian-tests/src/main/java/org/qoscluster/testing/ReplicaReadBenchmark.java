@@ -190,8 +190,8 @@ public final class ReplicaReadBenchmark {
                         }
                     }
                 } catch (SQLException e) {
-                    if (!"42X05".equals(e.getSQLState())) {
-                        throw e; // 42X05: the replica's table is not there yet
+                    if (!"42X05".equals(e.getSQLState()) && !"42Y07".equals(e.getSQLState())) {
+                        throw e; // 42X05, 42Y07: the replica's table, or its schema, is not there yet
                     }
                 }
                 queries.incrementAndGet();
