@@ -32,7 +32,8 @@ public final class WatermarkPublisher implements AutoCloseable {
     /** Held here: the level set on it would go with a collected logger. */
     private static final java.util.logging.Logger HAZELCAST_LOG = java.util.logging.Logger.getLogger("com.hazelcast");
 
-    private final HazelcastInstance client;
+    /** Made on a thread of its own: the agent ships meanwhile (a restarted agent starts sooner). */
+    private final java.util.concurrent.CompletableFuture<HazelcastInstance> client;
     private IMap<String, String> map;
     private final Clock clock;
     private final Duration heartbeat;
@@ -52,9 +53,23 @@ public final class WatermarkPublisher implements AutoCloseable {
         // none); this class reports being offline once instead.
         HAZELCAST_LOG.setLevel(java.util.logging.Level.SEVERE);
         c.setProperty("hazelcast.phone.home.enabled", "false");
-        this.client = HazelcastClient.newHazelcastClient(c);
+        this.client = java.util.concurrent.CompletableFuture.supplyAsync(() -> HazelcastClient.newHazelcastClient(c),
+                r -> {
+                    Thread t = new Thread(r, "qos-replication-hazelcast-start");
+                    t.setDaemon(true);
+                    t.start();
+                });
         this.clock = clock;
         this.heartbeat = heartbeat;
+    }
+
+    /** The client once made; fails (as when offline) before. */
+    private HazelcastInstance client() {
+        HazelcastInstance c = client.getNow(null);
+        if (c == null) {
+            throw new IllegalStateException("the Hazelcast client is still starting");
+        }
+        return c;
     }
 
     /**
@@ -84,7 +99,7 @@ public final class WatermarkPublisher implements AutoCloseable {
         try {
             if (map == null) {
                 // Only once connected: a client started in the background refuses proxies before.
-                map = client.getMap(ReplicaWatermark.MAP);
+                map = client().getMap(ReplicaWatermark.MAP);
             }
             map.set(replica, now.encode());
             last.put(replica, now);
@@ -103,7 +118,7 @@ public final class WatermarkPublisher implements AutoCloseable {
     /** Says whether this agent ships for {@code group} now ({@link org.qoscluster.contract.GroupState#AGENTS_MAP}). */
     public void shipping(String group, boolean running, long epoch) {
         try {
-            client.<String, String>getMap(org.qoscluster.contract.GroupState.AGENTS_MAP).set(group, (running ? "running|" : "stopped|") + epoch);
+            client().<String, String>getMap(org.qoscluster.contract.GroupState.AGENTS_MAP).set(group, (running ? "running|" : "stopped|") + epoch);
         } catch (RuntimeException e) {
             LOG.warn("cannot say whether group {} ships ({})", group, e.toString());
         }
@@ -113,7 +128,7 @@ public final class WatermarkPublisher implements AutoCloseable {
     public void forget(String replica) {
         last.remove(replica);
         try {
-            client.<String, String>getMap(ReplicaWatermark.MAP).delete(replica);
+            client().<String, String>getMap(ReplicaWatermark.MAP).delete(replica);
         } catch (RuntimeException e) {
             LOG.warn("cannot withdraw the watermark of {} ({}); it ages out for readers", replica, e.toString());
         }
@@ -126,7 +141,7 @@ public final class WatermarkPublisher implements AutoCloseable {
      */
     public void tail(String copy, long epoch, long changes) {
         try {
-            client.<String, String>getMap(org.qoscluster.contract.GroupState.TAILS_MAP).set(copy, epoch + "|" + changes + "|" + clock.millis());
+            client().<String, String>getMap(org.qoscluster.contract.GroupState.TAILS_MAP).set(copy, epoch + "|" + changes + "|" + clock.millis());
         } catch (RuntimeException e) {
             LOG.warn("cannot publish the asynchronous tail of {} ({}); it is in the agent's log", copy, e.toString());
         }
@@ -136,7 +151,7 @@ public final class WatermarkPublisher implements AutoCloseable {
     public java.util.Optional<org.qoscluster.contract.GroupState> group(String name) {
         try {
             return org.qoscluster.contract.GroupState.decode(
-                    client.<String, String>getMap(org.qoscluster.contract.GroupState.MAP).get(name));
+                    client().<String, String>getMap(org.qoscluster.contract.GroupState.MAP).get(name));
         } catch (RuntimeException e) {
             return java.util.Optional.empty();
         }
@@ -144,6 +159,6 @@ public final class WatermarkPublisher implements AutoCloseable {
 
     @Override
     public void close() {
-        client.shutdown();
+        client.thenAccept(HazelcastInstance::shutdown);
     }
 }
