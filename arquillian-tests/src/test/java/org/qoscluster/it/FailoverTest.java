@@ -60,12 +60,15 @@ class FailoverTest {
             writer.awaitMore(20, Duration.ofSeconds(30));
             // The agent held back (SIGSTOP): what the master acknowledges from now on is on no
             // replica, the asynchronous tail a failover loses.
+            // Its supervisor too: it would replace a hung agent (R8), and here nothing may ship.
+            cluster.pause(Cluster.REPLICATION_SUPERVISOR);
             cluster.pause(Cluster.REPLICATION_AGENT);
             long paused = System.currentTimeMillis();
             writer.awaitMore(5, Duration.ofSeconds(10));
             long killed = System.currentTimeMillis();
             cluster.kill("derby-master");
             cluster.resume(Cluster.REPLICATION_AGENT);
+            cluster.resume(Cluster.REPLICATION_SUPERVISOR);
 
             JsonNode after = group.await(s -> open(s, 2), WRITES_BACK, "epoch 2 open");
             String master = after.path("master").asText();

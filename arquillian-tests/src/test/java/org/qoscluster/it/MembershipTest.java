@@ -132,6 +132,41 @@ class MembershipTest {
         expect(group.ask("DELETE", "members?name=master", token), 409, "master is the master: switch over to another member first");
         expect(group.ask("POST", "start", token), 409, "the group is running already");
         assertEquals(4, group.status().path("members").size(), "nothing changed: " + group.status());
+
+        // Requests written straight into the shared map, by anyone who can reach the data grid but
+        // holds no admin token: the coordinator takes them and carries none out.
+        JsonNode before = group.status();
+        com.hazelcast.client.config.ClientConfig cc = new com.hazelcast.client.config.ClientConfig();
+        cc.setClusterName(cluster.config().clusterName());
+        cc.getNetworkConfig().addAddress("127.0.0.1:" + cluster.config().router().hazelcastPort());
+        cc.getConnectionStrategyConfig().getConnectionRetryConfig().setClusterConnectTimeoutMillis(30_000);
+        com.hazelcast.core.HazelcastInstance client = com.hazelcast.client.HazelcastClient.newHazelcastClient(cc);
+        try {
+            com.hazelcast.map.IMap<String, String> requests = client.getMap(org.qoscluster.contract.GroupState.REQUESTS_MAP);
+            String key = org.qoscluster.contract.GroupState.requestKey("store");
+            long now = System.currentTimeMillis();
+            for (String request : List.of("u1 REMOVE replica-1", "u2 REMOVE " + now + " forged replica-1",
+                    org.qoscluster.redundancy.SignedRequest.sign("store", new org.qoscluster.redundancy.Coordinator.Request(
+                            "u3", org.qoscluster.redundancy.Coordinator.Kind.STOP, ""), now, "a-guess").encode())) {
+                requests.set(key, request);
+                long deadline = System.nanoTime() + WITHIN.toNanos();
+                while (requests.containsKey(key)) {
+                    assertTrue(System.nanoTime() < deadline, "the coordinator takes the request within 30 s: " + request);
+                    Thread.sleep(50);
+                }
+            }
+            for (String id : List.of("u2", "u3")) {
+                String answer = requests.get(id);
+                assertTrue(answer != null && answer.startsWith("401 refused"), "a wrongly signed request is answered 401: " + answer);
+            }
+        } finally {
+            client.shutdown();
+        }
+        JsonNode after = group.status();
+        assertEquals(before.path("members").size(), after.path("members").size(), "no member removed: " + after);
+        assertTrue(after.path("members").has("replica-1"), after::toString);
+        assertTrue(after.path("running").asBoolean(), "the group is not stopped: " + after);
+        assertEquals(before.path("epoch").asLong(), after.path("epoch").asLong());
     }
 
     private static void expect(GroupClient.Answer a, int status, String reason) {

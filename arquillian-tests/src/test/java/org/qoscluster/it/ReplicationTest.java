@@ -1,6 +1,7 @@
 package org.qoscluster.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -279,36 +280,113 @@ class ReplicationTest {
         agent = null;
     }
 
+    /**
+     * The agent process under its supervisor (R8): killed (SIGKILL) or hung (SIGSTOP) under
+     * writes, it is replaced without an operator; a row written after each fault reaches every
+     * replica, and at the end every copy holds the master's rows, each once, with the same
+     * identifiers.
+     */
     @Test
     @Order(8)
-    void shouldLoseAndRepeatNothingWhenTheAgentProcessIsKilledMidBatch() throws Exception {
+    void shouldResumeShippingWithoutAnOperatorWhenTheAgentProcessIsKilledOrHung() throws Exception {
         if (agent != null) {
             agent.close(); // one agent per group
             agent = null;
         }
         databases.startReplicationAgent();
+        List<String> replicas = List.of("replica-1", "replica-2", "replica-3");
         ExecutorService writer = Executors.newSingleThreadExecutor();
+        List<String> resumed = new java.util.ArrayList<>();
         try {
-            Future<Integer> writes = writer.submit(() -> randomTransactions(new Random(1234), 600));
-            for (int kill = 0; kill < 3; kill++) {
+            Future<Integer> writes = writer.submit(() -> randomTransactions(new Random(1234), 900));
+            long marker = 8_500;
+            for (String fault : List.of("kill", "stop", "kill", "stop")) {
                 Thread.sleep(700);
-                databases.kill(Cluster.REPLICATION_AGENT);
-                Thread.sleep(200);
-                databases.restart(Cluster.REPLICATION_AGENT, Duration.ofSeconds(30));
+                long at = System.nanoTime();
+                if (fault.equals("kill")) {
+                    databases.kill(Cluster.REPLICATION_AGENT);
+                } else {
+                    databases.pause(Cluster.REPLICATION_AGENT); // hung, never resumed: the supervisor replaces it
+                }
+                try (Connection c = open("master")) {
+                    update(c, "INSERT INTO ACCOUNT (ID, OWNER) VALUES (?, ?)", ++marker, "after " + fault);
+                }
+                awaitRow(replicas, marker);
+                resumed.add(fault + ": " + (System.nanoTime() - at) / 1_000_000 + " ms");
             }
             assertTrue(writes.get() > 100);
         } finally {
             writer.shutdown();
         }
+        System.out.println("agent replaced by its supervisor; a row written after the fault on every replica: " + resumed);
         awaitConverged();
-        for (String replica : List.of("replica-1", "replica-2", "replica-3")) {
-            assertEquals(contents("master"), contents(replica), replica + " after three kill -9 of the agent");
+        for (String replica : replicas) {
+            assertEquals(contents("master"), contents(replica), replica + " after kill -9 and SIGSTOP of the agent");
             assertEquals(rowIds("replica-1"), rowIds(replica), replica + "'s row identifiers");
         }
     }
 
+    /**
+     * The fence of the agent process: once an agent of a later generation has written to a
+     * replica, one of an earlier generation (a hung agent that its supervisor replaced, woken up)
+     * writes nothing more to it.
+     */
     @Test
     @Order(9)
+    void shouldRefuseEveryBatchOfAnAgentALaterGenerationReplaced() throws Exception {
+        databases.stopReplicationAgent();
+        Map<String, ReplicationAgent.ConnectionFactory> replicas = Map.of("replica-1", () -> open("replica-1"),
+                "replica-2", () -> open("replica-2"), "replica-3", () -> open("replica-3"));
+        // The supervisor counts generations from its start's clock milliseconds: these two come after
+        // the agents it started, and before the one it starts when this test is done.
+        long generation = System.currentTimeMillis();
+        try (ReplicationAgent older = ReplicationAgent.derby(() -> open("master"), replicas, TABLES, SMALL_READS, 1, (r, w) -> { })
+                .fencedAs(generation);
+             ReplicationAgent later = ReplicationAgent.derby(() -> open("master"), replicas, TABLES, SMALL_READS, 1, (r, w) -> { })
+                     .fencedAs(generation + 1)) {
+            try (Connection c = open("master")) {
+                update(c, "INSERT INTO ACCOUNT (ID, OWNER) VALUES (?, ?)", 8_600L, "older generation");
+            }
+            shipUntilEverywhere(older, 8_600L);
+            try (Connection c = open("master")) {
+                update(c, "INSERT INTO ACCOUNT (ID, OWNER) VALUES (?, ?)", 8_601L, "later generation");
+            }
+            shipUntilEverywhere(later, 8_601L);
+            try (Connection c = open("master")) {
+                update(c, "INSERT INTO ACCOUNT (ID, OWNER) VALUES (?, ?)", 8_602L, "older generation again");
+            }
+            for (int round = 0; round < 10; round++) {
+                older.shipOnce(); // it would have shipped the row in the first of these rounds before
+            }
+            for (String replica : replicas.keySet()) {
+                assertFalse(contents(replica).stream().anyMatch(row -> row.contains("older generation again")),
+                        replica + " took nothing from the replaced generation");
+            }
+            shipUntilEverywhere(later, 8_602L);
+        }
+        databases.startReplicationAgent(); // the next generation: later than both
+        awaitConverged();
+    }
+
+    /** Runs rounds of {@code agent} until account {@code id} is on every replica (at most 50). */
+    private static void shipUntilEverywhere(ReplicationAgent agent, long id) throws Exception {
+        for (int round = 0; round < 50; round++) {
+            agent.shipOnce();
+            if (List.of("replica-1", "replica-2", "replica-3").stream().allMatch(r -> {
+                try {
+                    return contents(r).stream().anyMatch(row -> row.startsWith("ID=" + id + " "));
+                } catch (SQLException e) {
+                    return false;
+                }
+            })) {
+                return;
+            }
+        }
+        throw new AssertionError("account " + id + " reached every replica within 50 rounds");
+    }
+
+    @Test
+    @Order(10)
     void shouldApplyATransactionWholeOrNotAtAllWhenTheReplicaIsKilledMidApply() throws Exception {
         int rows = 8_000;
         AtomicBoolean watching = new AtomicBoolean(true);
@@ -316,10 +394,11 @@ class ReplicationTest {
         ExecutorService reader = Executors.newSingleThreadExecutor();
         Future<?> watch = reader.submit(() -> {
             try (Connection c = open("replica-2"); Statement s = c.createStatement()) {
-                // A Derby statement at READ COMMITTED is no snapshot: a scan running while the
-                // transaction is applied misses the rows placed in free space behind it (seen
-                // once: 7,920 of 8,000). SERIALIZABLE is what sees a transaction whole or not.
-                c.setTransactionIsolation(Connection.TRANSACTION_SERIALIZABLE);
+                // Derby's default, as the application's replica reads run: a statement at READ
+                // COMMITTED is no snapshot, and a scan running while the transaction is applied
+                // could count part of it (seen once: 7,920 of 8,000) before the apply locked its
+                // tables against readers (R6).
+                c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
                 while (watching.get()) {
                     try (ResultSet r = s.executeQuery("SELECT COUNT(*) FROM ENTRY WHERE NOTE = 'bulk'")) {
                         r.next();
@@ -356,7 +435,7 @@ class ReplicationTest {
     }
 
     @Test
-    @Order(10)
+    @Order(11)
     void shouldPurgeShippedChangeRowsWithoutWaitingOnAnOpenWriter() throws Exception {
         awaitConverged(); // the 8,000 rows of the test before have shipped and their change rows are deleted
         try (Connection writer = open("master"); Connection agentSide = open("master")) {
@@ -372,9 +451,9 @@ class ReplicationTest {
     }
 
     @Test
-    @Order(11)
+    @Order(12)
     void shouldLetAReplicaThatHoldsWhatThePromotedOneHeldFollowItWithoutACopy() throws Exception {
-        databases.kill(Cluster.REPLICATION_AGENT);
+        databases.stopReplicationAgent();
         DerbyDialect dialect = new DerbyDialect();
         Map<String, ReplicationAgent.ConnectionFactory> replicas = Map.of("replica-1", () -> open("replica-1"),
                 "replica-2", () -> open("replica-2"), "replica-3", () -> open("replica-3"));
@@ -437,7 +516,7 @@ class ReplicationTest {
     }
 
     @Test
-    @Order(12)
+    @Order(13)
     void shouldGiveTheReplicasTheRowsOfATableAddedToCaptureLater() throws Exception {
         // The group of test 11: replica-1 master (epoch 2), replica-2 and replica-3 following.
         agent.close();
@@ -483,7 +562,7 @@ class ReplicationTest {
     }
 
     @Test
-    @Order(13)
+    @Order(14)
     void shouldKeepTheIdentifiersOnAMasterWithoutReplicasAndCopyAMemberAddedLaterFromIt() throws Exception {
         // The group of test 12 reduced to its master, replica-1 (epoch 2).
         agent.close();

@@ -12,15 +12,25 @@ class ReplicaWatermarkTest {
 
     @Test
     void shouldRoundTripAndCoverOnlyWritesBelowItsSequence() {
-        ReplicaWatermark w = new ReplicaWatermark(120, 1_700_000_000_000L, 35);
+        ReplicaWatermark w = new ReplicaWatermark("store", 3, 120, 1_700_000_000_000L, 35);
         assertEquals(Optional.of(w), ReplicaWatermark.decode(w.encode()));
-        assertTrue(w.covers(119));
-        assertFalse(w.covers(120));
+        assertTrue(w.covers("store", 3, 119));
+        assertFalse(w.covers("store", 3, 120));
+    }
+
+    @Test
+    void shouldCoverNoWriteOfAnotherGroupOrEpochWhateverItsSequence() {
+        ReplicaWatermark archive = new ReplicaWatermark("archive", 1, 5_000, 1, 0);
+        assertFalse(archive.covers("store", 1, 10), "another group numbers its changes on its own");
+        ReplicaWatermark earlier = new ReplicaWatermark("store", 1, 5_000, 1, 0);
+        assertFalse(earlier.covers("store", 2, 10), "a watermark left from an earlier epoch");
+        assertFalse(new ReplicaWatermark("store", 3, 5_000, 1, 0).covers("store", 2, 10), "nor from a later one");
     }
 
     @Test
     void shouldReadAMalformedValueAsNone() {
-        for (String bad : new String[] {null, "", "1|2", "a|2|3", "1|2|3|4", "-1|2|3"}) {
+        for (String bad : new String[] {null, "", "1|2", "a|2|3", "1|2|3", "store|1|2|3", "store|1|-1|2|3",
+                "store|x|1|2|3", "st ore|1|1|2|3", "|1|1|2|3", "store|1|1|2|3|4"}) {
             assertEquals(Optional.empty(), ReplicaWatermark.decode(bad), String.valueOf(bad));
         }
     }

@@ -49,6 +49,8 @@ public final class Cluster implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Cluster.class);
     /** The replication agent's part name. */
     public static final String REPLICATION_AGENT = "replication-agent";
+    /** The part that starts the replication agent and replaces it when it dies or hangs. */
+    public static final String REPLICATION_SUPERVISOR = "replication-supervisor";
     private static final Duration STOP_GRACE = Duration.ofSeconds(20);
     /** Waits and stops run here, one thread each: the common pool has a single thread on two cores. */
     private static final java.util.concurrent.ExecutorService WAITERS = java.util.concurrent.Executors.newCachedThreadPool(r -> {
@@ -141,7 +143,7 @@ public final class Cluster implements AutoCloseable {
                 cluster.startReplicationAgent();
                 for (DatabaseSpec replica : config.replicas()) {
                     readiness.awaitReplicaCopied(REPLICATION_AGENT, config.jdbcUrl(replica),
-                            () -> PartProcess.handle(dir, REPLICATION_AGENT).isPresent(), deadline);
+                            () -> PartProcess.handle(dir, REPLICATION_SUPERVISOR).isPresent(), deadline);
                 }
             }
             return cluster;
@@ -156,13 +158,19 @@ public final class Cluster implements AutoCloseable {
     /** Stops every part recorded under {@code stateDir}, nodes first; returns one line per part. */
     public static List<String> stop(Path stateDir) {
         Path dir = stateDir.toAbsolutePath().normalize();
+        List<String> lines = new ArrayList<>();
+        // The agent's supervisor first and alone: it would replace an agent stopped before it.
+        if (PartProcess.list(dir).stream().anyMatch(p -> p.name().equals(REPLICATION_SUPERVISOR))) {
+            lines.add(REPLICATION_SUPERVISOR + ": " + PartProcess.stop(dir, REPLICATION_SUPERVISOR, STOP_GRACE));
+        }
         List<PartStatus> parts = new ArrayList<>(PartProcess.list(dir));
         // Nodes before databases, so that no node logs a storm of connection errors on the way down.
         parts.sort((a, b) -> Boolean.compare(a.kind().equals("derby"), b.kind().equals("derby")));
         List<CompletableFuture<String>> stops = parts.stream()
                 .map(p -> CompletableFuture.supplyAsync(() -> p.name() + ": " + PartProcess.stop(dir, p.name(), STOP_GRACE), WAITERS))
                 .toList();
-        return stops.stream().map(CompletableFuture::join).toList();
+        stops.stream().map(CompletableFuture::join).forEach(lines::add);
+        return lines;
     }
 
     /** What runs from {@code stateDir}, as its pid files say. */
@@ -259,7 +267,10 @@ public final class Cluster implements AutoCloseable {
             startDatabase(layout, db.get(), jdbcUrl(db.get().name()), new Readiness(clock, dbPassword(stateDir)), clock.instant().plus(timeout)).join();
             return;
         }
-        if (member.equals(REPLICATION_AGENT)) {
+        if (member.equals(REPLICATION_AGENT) || member.equals(REPLICATION_SUPERVISOR)) {
+            if (PartProcess.handle(stateDir, REPLICATION_SUPERVISOR).isPresent()) {
+                throw new LauncherException(member + ": the supervisor runs and restarts the agent itself");
+            }
             startReplicationAgent();
             return;
         }
@@ -361,8 +372,10 @@ public final class Cluster implements AutoCloseable {
     }
 
     /**
-     * Starts the replication agent process (part {@code replication-agent}) for this cluster's
-     * copies and {@code qos.replication.*} settings; {@link #start} does it once the nodes are up.
+     * Starts the replication agent (part {@code replication-agent}) for this cluster's copies and
+     * {@code qos.replication.*} settings, under its supervisor (part {@code replication-supervisor},
+     * which replaces it when it dies or hangs); {@link #start} does it once the nodes are up.
+     * Returns once the first agent runs.
      */
     public void startReplicationAgent() {
         ReplicationSettings.of(config);
@@ -374,8 +387,27 @@ public final class Cluster implements AutoCloseable {
         } catch (java.io.IOException e) {
             throw new LauncherException("cannot write " + file + ": " + e.getMessage());
         }
-        PartProcess.start(stateDir, REPLICATION_AGENT, "agent", 0, Commands.replicationAgent(config, layout, stateDir));
-        LOG.info("part=replication-agent started");
+        PartProcess.start(stateDir, REPLICATION_SUPERVISOR, "supervisor", 0, Commands.replicationSupervisor(layout, stateDir));
+        Instant deadline = clock.instant().plusSeconds(30);
+        while (PartProcess.handle(stateDir, REPLICATION_AGENT).isEmpty()) {
+            if (PartProcess.handle(stateDir, REPLICATION_SUPERVISOR).isEmpty() || clock.instant().isAfter(deadline)) {
+                throw new LauncherException("the replication supervisor started no agent within 30 s:\n"
+                        + PartProcess.tail(PartProcess.logFile(stateDir, REPLICATION_SUPERVISOR), 20));
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new LauncherException("interrupted while starting the replication agent");
+            }
+        }
+        LOG.info("part=replication-agent started under part=replication-supervisor");
+    }
+
+    /** Stops the replication agent and its supervisor (nothing restarts it then). */
+    public void stopReplicationAgent() {
+        LOG.info("part=replication-supervisor {}", PartProcess.stop(stateDir, REPLICATION_SUPERVISOR, STOP_GRACE));
+        LOG.info("part=replication-agent {}", PartProcess.stop(stateDir, REPLICATION_AGENT, STOP_GRACE));
     }
 
     /**

@@ -12,6 +12,7 @@ import java.util.logging.Logger;
 
 import org.qoscluster.contract.GroupState;
 import org.qoscluster.contract.GroupState.Member;
+import org.qoscluster.contract.ReplicaWatermark;
 import org.qoscluster.replication.Dialect;
 import org.qoscluster.replication.ReplicationAgent;
 
@@ -47,6 +48,9 @@ public final class Coordinator {
         /** The epoch each live write path (a node's {@link MasterProxy}) has fenced to. */
         Map<String, Long> fences();
 
+        /** The watermarks published of this group's replicas, by copy (another group's are left out). */
+        Map<String, ReplicaWatermark> watermarks();
+
         /** Takes the pending operator's request, if there is one. */
         Optional<Request> takeRequest();
 
@@ -59,20 +63,15 @@ public final class Coordinator {
 
     /**
      * An operator's request: {@code argument} is the copy to switch to or remove, the
-     * {@code NAME/HOST/PORT} to add, empty to stop or start. Shared form {@code ID KIND ARGUMENT}.
+     * {@code NAME/HOST/PORT} to add, empty to stop or start. It travels signed
+     * ({@link SignedRequest}); the store hands on only one whose signature is right.
      */
     public record Request(String id, Kind kind, String argument) {
 
-        public String encode() {
-            return id + " " + kind + " " + argument;
-        }
-
-        public static Optional<Request> decode(String value) {
-            String[] f = value == null ? new String[0] : value.split(" ", 3);
-            try {
-                return f.length == 3 ? Optional.of(new Request(f[0], Kind.valueOf(f[1]), f[2])) : Optional.empty();
-            } catch (IllegalArgumentException e) {
-                return Optional.empty();
+        public Request {
+            if (id == null || id.isEmpty() || id.contains(" ") || kind == null || argument == null) {
+                throw new IllegalArgumentException("request: an id without spaces, a kind and an argument (maybe empty)"
+                        + " are required: " + id + ", " + kind + ", " + argument);
             }
         }
     }
@@ -106,6 +105,10 @@ public final class Coordinator {
     private final Copies db;
     private final Clock clock;
     private final Duration fenceWait;
+    private final Duration decisionWait;
+    /** The epoch whose master this coordinator found unavailable, and when (see {@link FailoverChoice}). */
+    private long failingEpoch;
+    private long failingSince;
     /** How long a planned switchover waits for the old master's last changes to ship. */
     static final long DRAIN_BOUND_MS = 15_000;
     private String lastComplaint;
@@ -116,15 +119,18 @@ public final class Coordinator {
      * @param configured the group's members in configuration order, its members until an operator
      *                   adds or removes one (preferred first on a tie)
      * @param fenceWait  how long a promotion waits for write paths that have not fenced (a hung node's)
+     * @param decisionWait how long a failover waits for a suspect copy that may hold acknowledged
+     *                   writes the available ones lack ({@link FailoverChoice})
      */
     public Coordinator(List<Member> configured, String configuredMaster, Store store, Copies db, Clock clock,
-                       Duration fenceWait) {
+                       Duration fenceWait, Duration decisionWait) {
         this.configured = List.copyOf(configured);
         this.configuredMaster = configuredMaster;
         this.store = store;
         this.db = db;
         this.clock = clock;
         this.fenceWait = fenceWait;
+        this.decisionWait = decisionWait;
     }
 
     /** One round of decisions on the members' current {@code statuses}; returns the state it leaves. */
@@ -388,10 +394,16 @@ public final class Coordinator {
                 .orElseGet(() -> GroupState.initial(configuredMaster, configured, now));
     }
 
+    /**
+     * The master is unavailable: promotes the copy {@link FailoverChoice} picks among the available
+     * replicas of this epoch (their low marks read from them) and the watermarks published in it.
+     */
     private GroupState failover(GroupState s, Map<String, MemberStatus> statuses) {
-        record Candidate(String copy, long low) {
+        if (failingEpoch != s.epoch()) {
+            failingEpoch = s.epoch();
+            failingSince = clock.millis();
         }
-        Optional<Candidate> best = Optional.empty();
+        Map<String, Long> candidates = new java.util.LinkedHashMap<>();
         for (Member copy : s.members()) {
             if (copy.name().equals(s.master()) || statuses.get(copy.name()) != MemberStatus.AVAILABLE) {
                 continue;
@@ -400,28 +412,33 @@ public final class Coordinator {
                 Optional<Dialect.CopyEpoch> e = db.epoch(copy);
                 OptionalLong low = db.lowMark(copy);
                 // Only a replica of this epoch has a low mark that means something here.
-                if (e.isEmpty() || e.get().epoch() != s.epoch() || low.isEmpty()) {
-                    continue;
-                }
-                Candidate c = new Candidate(copy.name(), low.getAsLong());
-                if (best.isEmpty() || c.low() > best.get().low()) {
-                    best = Optional.of(c);
+                if (e.isPresent() && e.get().epoch() == s.epoch() && low.isPresent()) {
+                    candidates.put(copy.name(), low.getAsLong());
                 }
             } catch (SQLException e) {
                 LOG.fine("copy=" + copy + " cannot be a candidate: " + e.getMessage());
             }
         }
-        if (best.isEmpty()) {
-            complain("master " + s.master() + " is unavailable and no available copy of epoch " + s.epoch()
-                    + " can take over; writes wait");
+        Map<String, Long> published = new java.util.HashMap<>();
+        store.watermarks().forEach((copy, w) -> {
+            if (w.epoch() == s.epoch() && s.member(copy).isPresent()) {
+                published.put(copy, w.sequence());
+            }
+        });
+        FailoverChoice.Decision d = FailoverChoice.decide(s.master(), candidates, published, statuses,
+                clock.millis() - failingSince, decisionWait.toMillis());
+        if (d instanceof FailoverChoice.Wait w) {
+            complain("master " + s.master() + " of epoch " + s.epoch() + " is unavailable; " + w.why() + "; writes wait");
             return s;
         }
-        GroupState next = s.promoting(best.get().copy(), best.get().low(), clock.millis());
+        FailoverChoice.Promote p = (FailoverChoice.Promote) d;
+        GroupState next = s.promoting(p.copy(), p.low(), clock.millis());
         if (!store.replace(s, next)) {
             return store.state().orElse(s);
         }
         LOG.warning("failover: master " + s.master() + " unavailable; epoch " + next.epoch() + " promotes "
-                + next.master() + " (it has every change below " + best.get().low() + ")");
+                + next.master() + " (it has every change below " + p.low() + ")"
+                + p.lacking().map(l -> "; " + l + " and cannot be reached: what only it had is lost").orElse(""));
         return finishPromotion(next);
     }
 

@@ -62,6 +62,13 @@ class CoordinatorTest {
             return fences;
         }
 
+        final Map<String, org.qoscluster.contract.ReplicaWatermark> watermarks = new HashMap<>();
+
+        @Override
+        public Map<String, org.qoscluster.contract.ReplicaWatermark> watermarks() {
+            return watermarks;
+        }
+
         Coordinator.Request request;
         final Map<String, String> answers = new HashMap<>();
         private int ids;
@@ -153,7 +160,7 @@ class CoordinatorTest {
     };
 
     private Coordinator coordinator() {
-        return new Coordinator(COPIES, "master", store, copies, clock, Duration.ofSeconds(2));
+        return new Coordinator(COPIES, "master", store, copies, clock, Duration.ofSeconds(2), Duration.ofSeconds(4));
     }
 
     private Map<String, MemberStatus> masterDown() {
@@ -210,6 +217,54 @@ class CoordinatorTest {
         GroupState open = c.step(masterDown()).orElseThrow();
         assertTrue(open.open(), "open once every write path fenced");
         assertEquals("replica-2", open.master());
+    }
+
+    @Test
+    void shouldNotPromoteALessCaughtUpAvailableCopyOverASuspectOneHoldingAcknowledgedWrites() {
+        epoch1Replicas(700, 500);
+        // replica-1 acknowledged writes up to 700 (its watermark of epoch 1); another group's copy,
+        // and a watermark of an earlier epoch, say nothing about this group's writes.
+        store.watermarks.put("replica-1", new org.qoscluster.contract.ReplicaWatermark("store", 1, 700, 0, 0));
+        store.watermarks.put("replica-2", new org.qoscluster.contract.ReplicaWatermark("store", 1, 500, 0, 0));
+        Coordinator c = coordinator();
+        Map<String, MemberStatus> r1Suspect = masterDown();
+        r1Suspect.put("replica-1", MemberStatus.SUSPECT);
+        assertEquals(1, c.step(r1Suspect).orElseThrow().epoch(), "replica-2 lacks writes replica-1 acknowledged: wait");
+        now[0] += 3_000;
+        assertEquals(1, c.step(r1Suspect).orElseThrow().epoch(), "still within the decision's time-out");
+        GroupState s = c.step(masterDown()).orElseThrow();
+        assertEquals("replica-1", s.master(), "replica-1 answered again and has every acknowledged write");
+        assertEquals(700, s.firstSequence());
+    }
+
+    @Test
+    void shouldPromoteTheBestAvailableWhenTheSuspectHolderStaysAwayPastTheDecisionsTimeOut() {
+        epoch1Replicas(700, 500);
+        store.watermarks.put("replica-1", new org.qoscluster.contract.ReplicaWatermark("store", 1, 700, 0, 0));
+        Coordinator c = coordinator();
+        Map<String, MemberStatus> r1Suspect = masterDown();
+        r1Suspect.put("replica-1", MemberStatus.SUSPECT);
+        assertEquals(1, c.step(r1Suspect).orElseThrow().epoch());
+        now[0] += 4_000;
+        assertEquals("replica-2", c.step(r1Suspect).orElseThrow().master(), "the wait is bounded");
+    }
+
+    @Test
+    void shouldNotWaitForAWatermarkOfAnEarlierEpoch() {
+        epoch1Replicas(700, 500);
+        store.state = store.state.promoting("replica-2", 500, 0).opened(0);
+        copies.epochs.put("replica-1", new Dialect.CopyEpoch(2, "replica-2"));
+        copies.epochs.put("master", new Dialect.CopyEpoch(2, "replica-2"));
+        copies.lows.put("replica-1", 900L);
+        copies.lows.put("master", 800L);
+        store.watermarks.put("replica-1", new org.qoscluster.contract.ReplicaWatermark("store", 1, 5_000, 0, 0));
+        Coordinator c = coordinator();
+        Map<String, MemberStatus> statuses = new HashMap<>(ALL_UP);
+        statuses.put("replica-2", MemberStatus.UNAVAILABLE);
+        statuses.put("replica-1", MemberStatus.SUSPECT);
+        GroupState s = c.step(statuses).orElseThrow();
+        assertEquals(3, s.epoch(), "epoch 1's watermark of replica-1 holds nothing of epoch 2 back");
+        assertEquals("master", s.master());
     }
 
     @Test

@@ -48,11 +48,26 @@ public interface Dialect {
      */
     void lockAgainstWriters(Connection c, String table) throws SQLException;
 
+    /**
+     * Keeps readers and writers out of {@code table} until the end of the caller's transaction,
+     * waiting for the statements reading it to end: a reader at READ COMMITTED then sees a
+     * transaction applied to a replica whole or not at all.
+     */
+    void lockAgainstReaders(Connection c, String table) throws SQLException;
+
     /** The epoch a copy last served in and the master it had then, if it ever recorded one. */
     java.util.Optional<CopyEpoch> epoch(Connection copy) throws SQLException;
 
     /** Records on a copy that it serves in {@code epoch} under {@code master}; part of the caller's transaction. */
     void writeEpoch(Connection copy, long epoch, String master) throws SQLException;
+
+    /**
+     * The fence of the agent process, part of the caller's transaction on a replica: fails when the
+     * replica has taken a write from a later agent {@code generation} (a supervisor started another
+     * agent in place of this one), else records {@code generation} as the latest, so that no
+     * earlier generation writes to it again. The row stays locked until the transaction ends.
+     */
+    void fenceGeneration(Connection replica, long generation) throws SQLException;
 
     /**
      * Turns a copy that was master (its capture is installed) back into a plain copy, to be copied

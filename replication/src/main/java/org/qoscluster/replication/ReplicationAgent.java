@@ -144,6 +144,10 @@ public final class ReplicationAgent implements AutoCloseable {
      */
     private long identifiedBelow;
     private final long ridBase;
+    /** See {@link #readersIsolated}. */
+    private volatile boolean readersIsolated;
+    /** This agent process's generation ({@link #fencedAs}); 0: not fenced by generation. */
+    private volatile long generation;
     private ScheduledExecutorService loop;
     private ExecutorService appliers;
     private Instant heldSince;
@@ -228,6 +232,31 @@ public final class ReplicationAgent implements AutoCloseable {
         LOG.info(String.format(java.util.Locale.ROOT, "epoch %d: promoted %s (catalogue and epoch row %d ms, identities %d ms,"
                 + " capture %d ms)", epoch.number(), epoch.master(), (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000,
                 (System.nanoTime() - t2) / 1_000_000));
+    }
+
+    /**
+     * Makes this agent write to replicas only while none has taken a write from a later agent
+     * {@code generation} (the fencing token a supervisor gives each agent process it starts, see
+     * {@link Dialect#fenceGeneration}): a hung agent that a supervisor replaced ships nothing when
+     * it wakes up. Call before {@link #start}; without it (generation 0) only the epoch fences.
+     */
+    public ReplicationAgent fencedAs(long generation) {
+        if (generation < 0) {
+            throw new IllegalArgumentException("agent generation " + generation + " is negative");
+        }
+        this.generation = generation;
+        return this;
+    }
+
+    /**
+     * Whether every reader of the replicas runs at REPEATABLE READ or SERIALIZABLE, and so sees a
+     * transaction applied whole or not at all by itself. By default (false) the apply locks the
+     * tables of its batch against readers until it commits, so that readers at Derby's default
+     * READ COMMITTED, which is no snapshot, never count part of a transaction (R6).
+     */
+    public ReplicationAgent readersIsolated(boolean isolated) {
+        this.readersIsolated = isolated;
+        return this;
     }
 
     /** Validates the tables and installs capture on the master; fails naming every bad table. */
@@ -667,7 +696,7 @@ public final class ReplicationAgent implements AutoCloseable {
                 long low = from == null ? identifiedBelow : dialect.lowMark(identifiers).orElseThrow(
                         () -> new SQLException("the replica to copy identifiers from has no position"));
                 long rows = Changes.copy(master.connection(), identifiers, link, dialect, tables, Timestamp.from(clock.instant()),
-                        epoch.number(), epoch.master(), low);
+                        epoch.number(), epoch.master(), low, generation);
                 LOG.info("replica=" + name + " " + needsCopy + ": copy of " + rows + " rows made in epoch " + epoch.number()
                         + ", row identifiers from " + (from == null ? "the master" : "replica=" + from.name) + " as of change "
                         + low + "; changes follow");
@@ -728,6 +757,9 @@ public final class ReplicationAgent implements AutoCloseable {
                     epochRow.setLong(1, epoch.number());
                     epochRow.setString(2, epoch.master());
                     epochRow.setLong(3, epoch.number() - 1);
+                    if (generation > 0) {
+                        dialect.fenceGeneration(tx, generation);
+                    }
                     if (epochRow.executeUpdate() != 1
                             || !dialect.lowMark(tx).equals(OptionalLong.of(epoch.firstSequence()))
                             || !dialect.appliedFrom(tx, epoch.firstSequence()).equals(masterHad)) {
@@ -747,7 +779,8 @@ public final class ReplicationAgent implements AutoCloseable {
             Instant now = clock.instant();
             try {
                 if (!todo.isEmpty() || newLow > low) {
-                    Changes.apply(link, dialect, todo, newLow, Timestamp.from(now), epoch.number(), ridBase);
+                    Changes.apply(link, dialect, todo, newLow, Timestamp.from(now), epoch.number(), ridBase, generation,
+                            !readersIsolated);
                 } else if (!link.connection().isValid(2)) {
                     // Nothing to write, yet the watermark's time says "the replica was there then":
                     // a replica that died while idle must not look fresh to readers.

@@ -78,11 +78,23 @@ public final class Commands {
         return "deploy --name group-service --contextroot /qos-group " + layout.groupWar() + "\n";
     }
 
-    /** The replication agent, reading the cluster's configuration from {@code stateDir/cluster.properties}. */
-    public static List<String> replicationAgent(ClusterConfig config, RuntimeLayout layout, Path stateDir) {
+    /**
+     * The replication agent's supervisor ({@link ReplicationSupervisorMain}), reading the cluster's
+     * configuration from {@code stateDir/cluster.properties}; it starts the agent itself.
+     */
+    public static List<String> replicationSupervisor(RuntimeLayout layout, Path stateDir) {
+        return List.of(java(), "-Xmx64m", "-D" + PART_PROPERTY + "=" + stateDir + "/replication-supervisor",
+                "-cp", layout.launcherClassPath(), ReplicationSupervisorMain.class.getName(), stateDir.toString());
+    }
+
+    /**
+     * The replication agent of generation {@code generation} (its fencing token), on
+     * {@code classPath} (the supervisor's own), reading the configuration from {@code stateDir}.
+     */
+    public static List<String> replicationAgent(ClusterConfig config, String classPath, Path stateDir, long generation) {
         List<String> cmd = new ArrayList<>(List.of(java(), "-Xmx256m", "-D" + PART_PROPERTY + "=" + stateDir + "/replication-agent"));
         cmd.addAll(PayaraMemberConfig.jvmOptions(config));
-        cmd.addAll(List.of("-cp", layout.launcherClassPath(), ReplicationAgentMain.class.getName(), stateDir.toString()));
+        cmd.addAll(List.of("-cp", classPath, ReplicationAgentMain.class.getName(), stateDir.toString(), Long.toString(generation)));
         return cmd;
     }
 }

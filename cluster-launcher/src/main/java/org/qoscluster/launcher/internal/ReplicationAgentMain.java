@@ -11,6 +11,7 @@ import java.util.concurrent.CountDownLatch;
 import org.qoscluster.config.ClusterConfig;
 import org.qoscluster.config.PayaraMemberConfig;
 import org.qoscluster.contract.GroupState;
+import org.qoscluster.redundancy.AgentSupervision;
 import org.qoscluster.redundancy.ConfiguredGroup;
 import org.qoscluster.redundancy.Coordinator;
 import org.qoscluster.redundancy.JdbcCopies;
@@ -19,10 +20,12 @@ import org.qoscluster.replication.ReplicationAgent.ConnectionFactory;
 import org.qoscluster.replication.ReplicationSettings;
 
 /**
- * The replication agent process the launcher starts once the nodes are up (their JPA layer has
- * created the tables by then): {@code ReplicationAgentMain STATE_DIR} reads the cluster's
- * configuration from {@code STATE_DIR/cluster.properties} and ships the master's changes to
- * every replica until it is stopped.
+ * The replication agent process, started by its supervisor ({@link ReplicationSupervisorMain})
+ * once the nodes are up (their JPA layer has created the tables by then):
+ * {@code ReplicationAgentMain STATE_DIR [GENERATION]} reads the cluster's configuration from
+ * {@code STATE_DIR/cluster.properties} and ships the master's changes to every replica until it
+ * is stopped. With a generation (the supervisor's fencing token) it renews its lease every
+ * {@link AgentSupervision#RENEW} and writes to replicas only while no later generation has.
  */
 public final class ReplicationAgentMain {
 
@@ -30,30 +33,60 @@ public final class ReplicationAgentMain {
     }
 
     public static void main(String[] args) throws InterruptedException {
-        if (args.length != 1) {
-            System.err.println("usage: ReplicationAgentMain STATE_DIR");
+        long generation = 0;
+        try {
+            if (args.length == 2) {
+                generation = Long.parseLong(args[1]);
+            }
+        } catch (NumberFormatException e) {
+            generation = -1;
+        }
+        if (args.length < 1 || args.length > 2 || generation < 0) {
+            System.err.println("usage: ReplicationAgentMain STATE_DIR [GENERATION]: GENERATION a whole number from 0");
             System.exit(2);
         }
-        ClusterConfig config = ClusterConfig.load(Path.of(args[0]).resolve("cluster.properties"), Map.of());
+        Path stateDir = Path.of(args[0]);
+        ClusterConfig config = ClusterConfig.load(stateDir.resolve("cluster.properties"), Map.of());
         ReplicationSettings settings = ReplicationSettings.of(config);
-        Map<String, String> secrets = Secrets.readAll(Path.of(args[0]).resolve("secrets"), ClusterConfig.SECRETS);
+        java.util.concurrent.ScheduledExecutorService lease = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+                r -> new Thread(r, "qos-replication-lease"));
+        if (generation > 0) {
+            long g = generation;
+            AgentLeaseFile file = new AgentLeaseFile(stateDir);
+            lease.scheduleAtFixedRate(() -> {
+                try {
+                    file.renew(new AgentSupervision.Lease(g, System.currentTimeMillis()));
+                } catch (java.io.IOException | RuntimeException e) {
+                    System.out.println("replication agent: generation " + g + " cannot renew its lease (" + e + ")");
+                }
+            }, 0, AgentSupervision.RENEW.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+        Map<String, String> secrets = Secrets.readAll(stateDir.resolve("secrets"), ClusterConfig.SECRETS);
         WatermarkPublisher publisher = new WatermarkPublisher(config, PayaraMemberConfig.hazelcastClusterName(config, secrets),
                 Clock.systemUTC(), Duration.ofSeconds(1));
         String dbPassword = ClusterConfig.dbPassword(secrets);
+        long fencedAs = generation;
         List<Follower> followers = ConfiguredGroup.all(config).stream()
-                .map(g -> new Follower(g, g.copies(dbPassword), settings, publisher)).toList();
+                .map(g -> new Follower(g, g.copies(dbPassword), settings, publisher, fencedAs, nodesRun(stateDir))).toList();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            lease.shutdownNow();
             followers.forEach(Follower::close);
             publisher.close();
             stopped.countDown();
         }, "qos-replication-stop"));
         for (Follower f : followers) {
-            System.out.println("replication agent: group " + f.group.name() + ", " + f.group.tables() + " every "
+            System.out.println("replication agent" + (generation > 0 ? " generation " + generation : "") + ": group "
+                    + f.group.name() + ", " + f.group.tables() + " every "
                     + settings.interval().toMillis() + " ms, from the group's master to every other member");
             f.start();
         }
         stopped.await();
+    }
+
+    /** Whether nodes run from {@code stateDir}: only they run a coordinator that writes the groups' state. */
+    private static boolean nodesRun(Path stateDir) {
+        return PartProcess.list(stateDir).stream().anyMatch(p -> p.alive() && p.kind().equals("node"));
     }
 
     /**
@@ -75,6 +108,9 @@ public final class ReplicationAgentMain {
         private final java.util.concurrent.ScheduledExecutorService loop =
                 java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "qos-replication-follow"));
         private final String log;
+        private final long generation;
+        /** Whether the cluster has Payara members, so a coordinator may write the group's state. */
+        private final boolean coordinated;
         private volatile GroupState latest;
         private ReplicationAgent agent;
         private long epoch;
@@ -83,8 +119,11 @@ public final class ReplicationAgentMain {
         private boolean waitReported;
         private boolean stoppedSaid;
 
-        Follower(ConfiguredGroup group, JdbcCopies copies, ReplicationSettings settings, WatermarkPublisher publisher) {
+        Follower(ConfiguredGroup group, JdbcCopies copies, ReplicationSettings settings, WatermarkPublisher publisher,
+                 long generation, boolean coordinated) {
             this.group = group;
+            this.generation = generation;
+            this.coordinated = coordinated;
             this.settings = settings;
             this.publisher = publisher;
             this.copies = copies;
@@ -98,11 +137,11 @@ public final class ReplicationAgentMain {
         private void follow() {
             java.util.Optional<GroupState> now = publisher.group(group.name());
             if (now.isEmpty()) {
-                if (agent != null || System.currentTimeMillis() - waitingSince < NO_GROUP_MS) {
+                if (agent != null || coordinated && System.currentTimeMillis() - waitingSince < NO_GROUP_MS) {
                     return;
                 }
-                // No coordinator has written a state (a cluster of databases only, or no node
-                // up yet): follow what the copies themselves record, as a coordinator would start.
+                // No coordinator has written a state (a cluster of databases only, at once, or no
+                // node up yet): follow what the copies themselves record, as a coordinator would start.
                 now = java.util.Optional.of(recovered());
                 if (!waitReported) {
                     System.out.println(log + "no state in the cluster after "
@@ -180,14 +219,14 @@ public final class ReplicationAgentMain {
             GroupState.Member master = s.member(s.master()).orElseThrow();
             // Row identifiers are unique across copies: each member numbers its own from its number.
             return ReplicationAgent.derby(() -> copies.open(master), replicasOf(s),
-                    group.tables(), settings.batchRows(), master.number(), publisher,
+                    group.tables(), settings.batchRows(), master.number(), publisher.of(group.name(), s.epoch()),
                     new ReplicationAgent.Epoch(s.epoch(), s.master(), s.firstSequence()),
                     (copy, e) -> {
                         GroupState known = latest;
                         return known == null ? java.util.OptionalLong.empty()
                                 : known.successorOf(copy, e).map(p -> java.util.OptionalLong.of(p.fromSequence()))
                                 .orElse(java.util.OptionalLong.empty());
-                    });
+                    }).fencedAs(generation);
         }
 
         @Override

@@ -26,13 +26,14 @@ import org.slf4j.LoggerFactory;
  * agent goes on shipping and the published watermarks only age (readers then fall back to the
  * master).
  */
-public final class WatermarkPublisher implements ReplicationAgent.WatermarkListener, AutoCloseable {
+public final class WatermarkPublisher implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(WatermarkPublisher.class);
     /** Held here: the level set on it would go with a collected logger. */
     private static final java.util.logging.Logger HAZELCAST_LOG = java.util.logging.Logger.getLogger("com.hazelcast");
 
-    private final HazelcastInstance client;
+    /** Made on a thread of its own: the agent ships meanwhile (a restarted agent starts sooner). */
+    private final java.util.concurrent.CompletableFuture<HazelcastInstance> client;
     private IMap<String, String> map;
     private final Clock clock;
     private final Duration heartbeat;
@@ -53,23 +54,53 @@ public final class WatermarkPublisher implements ReplicationAgent.WatermarkListe
         // none); this class reports being offline once instead.
         HAZELCAST_LOG.setLevel(java.util.logging.Level.SEVERE);
         c.setProperty("hazelcast.phone.home.enabled", "false");
-        this.client = HazelcastClient.newHazelcastClient(c);
+        this.client = java.util.concurrent.CompletableFuture.supplyAsync(() -> HazelcastClient.newHazelcastClient(c),
+                r -> {
+                    Thread t = new Thread(r, "qos-replication-hazelcast-start");
+                    t.setDaemon(true);
+                    t.start();
+                });
         this.clock = clock;
         this.heartbeat = heartbeat;
     }
 
-    @Override
-    public void watermark(String replica, ReplicationAgent.Watermark w) {
-        ReplicaWatermark now = new ReplicaWatermark(w.sequence(), w.time().toEpochMilli(), w.lag().toMillis());
+    /** The client once made; fails (as when offline) before. */
+    private HazelcastInstance client() {
+        HazelcastInstance c = client.getNow(null);
+        if (c == null) {
+            throw new IllegalStateException("the Hazelcast client is still starting");
+        }
+        return c;
+    }
+
+    /**
+     * What the agent of {@code group}'s epoch {@code epoch} tells: its replicas' watermarks are
+     * published with the group and epoch they were counted in.
+     */
+    public ReplicationAgent.WatermarkListener of(String group, long epoch) {
+        return new ReplicationAgent.WatermarkListener() {
+            @Override
+            public void watermark(String replica, ReplicationAgent.Watermark w) {
+                publish(replica, new ReplicaWatermark(group, epoch, w.sequence(), w.time().toEpochMilli(), w.lag().toMillis()));
+            }
+
+            @Override
+            public void tail(String copy, long tailEpoch, long changes) {
+                WatermarkPublisher.this.tail(copy, tailEpoch, changes);
+            }
+        };
+    }
+
+    private void publish(String replica, ReplicaWatermark now) {
         ReplicaWatermark before = last.get(replica);
-        if (before != null && before.sequence() == now.sequence()
-                && now.epochMillis() - before.epochMillis() < heartbeat.toMillis()) {
+        if (before != null && before.sequence() == now.sequence() && before.epoch() == now.epoch()
+                && before.group().equals(now.group()) && now.epochMillis() - before.epochMillis() < heartbeat.toMillis()) {
             return;
         }
         try {
             if (map == null) {
                 // Only once connected: a client started in the background refuses proxies before.
-                map = client.getMap(ReplicaWatermark.MAP);
+                map = client().getMap(ReplicaWatermark.MAP);
             }
             map.set(replica, now.encode());
             last.put(replica, now);
@@ -88,7 +119,7 @@ public final class WatermarkPublisher implements ReplicationAgent.WatermarkListe
     /** Says whether this agent ships for {@code group} now ({@link org.qoscluster.contract.GroupState#AGENTS_MAP}). */
     public void shipping(String group, boolean running, long epoch) {
         try {
-            client.<String, String>getMap(org.qoscluster.contract.GroupState.AGENTS_MAP).set(group, (running ? "running|" : "stopped|") + epoch);
+            client().<String, String>getMap(org.qoscluster.contract.GroupState.AGENTS_MAP).set(group, (running ? "running|" : "stopped|") + epoch);
         } catch (RuntimeException e) {
             LOG.warn("cannot say whether group {} ships ({})", group, e.toString());
         }
@@ -98,7 +129,7 @@ public final class WatermarkPublisher implements ReplicationAgent.WatermarkListe
     public void forget(String replica) {
         last.remove(replica);
         try {
-            client.<String, String>getMap(ReplicaWatermark.MAP).delete(replica);
+            client().<String, String>getMap(ReplicaWatermark.MAP).delete(replica);
         } catch (RuntimeException e) {
             LOG.warn("cannot withdraw the watermark of {} ({}); it ages out for readers", replica, e.toString());
         }
@@ -109,10 +140,9 @@ public final class WatermarkPublisher implements ReplicationAgent.WatermarkListe
      * that never reached the group, in the map {@code qos-group-tails} (copy to {@code EPOCH|CHANGES|MILLIS}),
      * where the group's status shows them to an operator.
      */
-    @Override
     public void tail(String copy, long epoch, long changes) {
         try {
-            client.<String, String>getMap(org.qoscluster.contract.GroupState.TAILS_MAP).set(copy, epoch + "|" + changes + "|" + clock.millis());
+            client().<String, String>getMap(org.qoscluster.contract.GroupState.TAILS_MAP).set(copy, epoch + "|" + changes + "|" + clock.millis());
         } catch (RuntimeException e) {
             LOG.warn("cannot publish the asynchronous tail of {} ({}); it is in the agent's log", copy, e.toString());
         }
@@ -122,7 +152,7 @@ public final class WatermarkPublisher implements ReplicationAgent.WatermarkListe
     public java.util.Optional<org.qoscluster.contract.GroupState> group(String name) {
         try {
             return org.qoscluster.contract.GroupState.decode(
-                    client.<String, String>getMap(org.qoscluster.contract.GroupState.MAP).get(name));
+                    client().<String, String>getMap(org.qoscluster.contract.GroupState.MAP).get(name));
         } catch (RuntimeException e) {
             return java.util.Optional.empty();
         }
@@ -130,6 +160,6 @@ public final class WatermarkPublisher implements ReplicationAgent.WatermarkListe
 
     @Override
     public void close() {
-        client.shutdown();
+        client.thenAccept(HazelcastInstance::shutdown);
     }
 }

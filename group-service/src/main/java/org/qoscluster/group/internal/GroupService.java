@@ -36,6 +36,7 @@ import org.qoscluster.redundancy.JdbcCopies;
 import org.qoscluster.redundancy.MasterProxy;
 import org.qoscluster.redundancy.MemberStatus;
 import org.qoscluster.redundancy.Probe;
+import org.qoscluster.redundancy.SignedRequest;
 
 /**
  * One node's part in the cluster's redundancy groups (issue 7), over Payara's Hazelcast: its
@@ -58,6 +59,7 @@ public final class GroupService implements AutoCloseable {
     private final String memberName;
     private final HazelcastInstance hz;
     private final GroupSettings settings;
+    private final String adminToken;
     private final Clock clock = Clock.systemUTC();
     private final Map<String, Group> groups = new LinkedHashMap<>();
     private IMap<String, String> state;
@@ -72,9 +74,15 @@ public final class GroupService implements AutoCloseable {
     private volatile GroupState followed;
     private boolean coordinated;
 
-    public GroupService(ClusterConfig config, String memberName, HazelcastInstance hz, String dbPassword) {
+    /**
+     * @param dbPassword the cluster's database password ({@code qos.secret.db-password})
+     * @param adminToken the cluster's admin token ({@code qos.secret.admin-token}): signs the
+     *                   operators' requests this node hands on, checks those the coordinator takes
+     */
+    public GroupService(ClusterConfig config, String memberName, HazelcastInstance hz, String dbPassword, String adminToken) {
         this.dbPassword = dbPassword;
         this.config = config;
+        this.adminToken = adminToken;
         this.memberName = memberName;
         this.hz = hz;
         this.settings = GroupSettings.from(config);
@@ -159,7 +167,7 @@ public final class GroupService implements AutoCloseable {
             this.plan = plan;
             this.copies = plan.copies(dbPassword);
             this.coordinator = new Coordinator(plan.configured(), plan.configuredMaster(), new HazelcastStore(plan),
-                    copies, clock, settings.period().multipliedBy(4));
+                    copies, clock, settings.period().multipliedBy(4), settings.detectionBound().multipliedBy(2));
         }
 
         void beat(boolean coordinating) {
@@ -214,7 +222,8 @@ public final class GroupService implements AutoCloseable {
                 MemberStatus status = st.status();
                 if (status == MemberStatus.AVAILABLE && !copy.equals(s.master())) {
                     Optional<ReplicaWatermark> w = ReplicaWatermark.decode(watermarks.get(copy));
-                    if (w.isEmpty() || w.get().sequence() < s.firstSequence() || now - w.get().epochMillis() > stale) {
+                    if (w.isEmpty() || !w.get().group().equals(plan.name()) || w.get().epoch() != s.epoch()
+                            || w.get().sequence() < s.firstSequence() || now - w.get().epochMillis() > stale) {
                         status = MemberStatus.CATCHING_UP;
                     }
                 }
@@ -419,10 +428,13 @@ public final class GroupService implements AutoCloseable {
             return new Outcome(409, "the group has no state yet", Optional.empty());
         }
         Coordinator.Request r = new Coordinator.Request(java.util.UUID.randomUUID().toString(), kind, argument);
+        // Signed with the admin token the caller proved: the coordinator refuses what is not.
+        String signed = SignedRequest.sign(group, r, clock.millis(), adminToken).encode();
         String key = GroupState.requestKey(group);
-        String pending = requests.putIfAbsent(key, r.encode(), within.toMillis(), TimeUnit.MILLISECONDS);
+        String pending = requests.putIfAbsent(key, signed, within.toMillis(), TimeUnit.MILLISECONDS);
         if (pending != null) {
-            return new Outcome(409, "another request is pending (" + pending.substring(pending.indexOf(' ') + 1)
+            return new Outcome(409, "another request is pending (" + SignedRequest.decode(group, pending)
+                    .map(p -> p.request().kind() + " " + p.request().argument()).orElse("unreadable")
                     + "); try again when it is answered", read(group));
         }
         long deadline = System.nanoTime() + within.toNanos();
@@ -435,7 +447,7 @@ public final class GroupService implements AutoCloseable {
             Thread.sleep(50);
         }
         // Not taken in time (the group is between masters, or has no coordinator): withdrawn if still there.
-        requests.remove(key, r.encode());
+        requests.remove(key, signed);
         return new Outcome(503, "the coordinator did not answer within " + within.toSeconds() + " s (the group is "
                 + read(group).map(g -> g.phase().name()).orElse("without state")
                 + "); nothing was changed unless the status says so", read(group));
@@ -502,16 +514,40 @@ public final class GroupService implements AutoCloseable {
         @Override
         public Optional<Coordinator.Request> takeRequest() {
             String value = requests.remove(GroupState.requestKey(group.name()));
-            Optional<Coordinator.Request> r = Coordinator.Request.decode(value);
-            if (value != null && r.isEmpty()) {
-                LOG.warning("group=" + group.name() + " malformed request dropped: " + value);
+            if (value == null) {
+                return Optional.empty();
             }
-            return r;
+            Optional<SignedRequest> r = SignedRequest.decode(group.name(), value);
+            if (r.isEmpty()) {
+                LOG.warning("group=" + group.name() + " request refused, not carried out: malformed or unsigned: " + value);
+                return Optional.empty();
+            }
+            Optional<String> refused = r.get().refusal(adminToken, clock.millis());
+            if (refused.isPresent()) {
+                LOG.warning("group=" + group.name() + " request id=" + r.get().request().id() + " " + r.get().request().kind()
+                        + " refused, not carried out: " + refused.get());
+                answer(r.get().request(), 401, "refused: " + refused.get());
+                return Optional.empty();
+            }
+            return Optional.of(r.get().request());
         }
 
         @Override
         public void answer(Coordinator.Request r, int status, String message) {
             requests.set(r.id(), status + " " + message, 5, TimeUnit.MINUTES);
+        }
+
+        @Override
+        public Map<String, ReplicaWatermark> watermarks() {
+            Optional<GroupState> s = state();
+            if (s.isEmpty()) {
+                return Map.of();
+            }
+            Map<String, ReplicaWatermark> out = new HashMap<>();
+            hz.<String, String>getMap(ReplicaWatermark.MAP).getAll(Set.copyOf(s.get().memberNames()))
+                    .forEach((copy, value) -> ReplicaWatermark.decode(value)
+                            .filter(w -> w.group().equals(group.name())).ifPresent(w -> out.put(copy, w)));
+            return out;
         }
 
         @Override

@@ -37,9 +37,10 @@ public class GroupServiceLifecycle implements ServletContextListener {
             HazelcastInstance hz = (HazelcastInstance) new InitialContext().lookup("payara/Hazelcast");
             // Map proxies made from application code get Payara's tenant control, which fails on
             // the other members (see the Session Synchronizer): they are made on a plain thread.
+            String token = member.secrets().get(org.qoscluster.config.ClusterConfig.SECRET_ADMIN_TOKEN);
             FutureTask<GroupService> start = new FutureTask<>(() -> {
                 GroupService s = new GroupService(member.cluster(), member.memberName(), hz,
-                        org.qoscluster.config.ClusterConfig.dbPassword(member.secrets()));
+                        org.qoscluster.config.ClusterConfig.dbPassword(member.secrets()), token);
                 s.start();
                 return s;
             });
@@ -47,8 +48,7 @@ public class GroupServiceLifecycle implements ServletContextListener {
             t.start();
             service = start.get();
             event.getServletContext().setAttribute(GroupStatusServlet.SERVICE, service);
-            event.getServletContext().setAttribute(GroupStatusServlet.TOKEN,
-                    member.secrets().get(org.qoscluster.config.ClusterConfig.SECRET_ADMIN_TOKEN));
+            event.getServletContext().setAttribute(GroupStatusServlet.TOKEN, token);
         } catch (Exception e) {
             throw new IllegalStateException("the redundancy group service cannot start: " + e, e);
         }

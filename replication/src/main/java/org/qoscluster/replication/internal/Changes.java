@@ -267,7 +267,7 @@ public final class Changes {
      * written.
      */
     public static void apply(Link replica, Dialect dialect, List<Transaction> batch, long low, Timestamp now, long epoch,
-                             long base) throws SQLException {
+                             long base, long generation, boolean lockTables) throws SQLException {
         replica.inTransaction(c -> {
             // The fence of the replication task (issue 7): the replica's epoch row, locked first,
             // must still name this agent's epoch. An agent of an older epoch (its master declared
@@ -280,9 +280,21 @@ public final class Changes {
                 throw new SQLException("the replica has moved on from epoch " + epoch + " (promoted, or copied by a newer agent)",
                         "40XQE");
             }
+            if (generation > 0) {
+                // The agent process's own fence: a replaced agent (hung, then woken up) writes nothing.
+                dialect.fenceGeneration(c, generation);
+            }
             Map<TableSpec, List<RowState>> byTable = new LinkedHashMap<>();
             for (RowState row : consolidate(RowIds.derive(replica, dialect, batch, base))) {
                 byTable.computeIfAbsent(row.table, k -> new ArrayList<>()).add(row);
+            }
+            if (lockTables) {
+                // R6: a reader at READ COMMITTED is no snapshot, and a scan running beside the
+                // writes below can count part of them. With the batch's tables locked (in name
+                // order, so two appliers never deadlock) it waits for the commit and sees all.
+                for (String table : byTable.keySet().stream().map(TableSpec::name).sorted().toList()) {
+                    dialect.lockAgainstReaders(c, table);
+                }
             }
             for (Map.Entry<TableSpec, List<RowState>> e : byTable.entrySet()) {
                 write(replica, dialect, e.getKey(), e.getValue());
@@ -412,9 +424,12 @@ public final class Changes {
      * replica converges. Returns the rows copied.
      */
     public static long copy(Connection master, Connection identifiers, Link replica, Dialect dialect, List<TableSpec> tables,
-                            Timestamp now, long epoch, String masterName, long low) throws SQLException {
+                            Timestamp now, long epoch, String masterName, long low, long generation) throws SQLException {
         return replica.inTransaction(r -> {
             long rows = 0;
+            if (generation > 0) {
+                dialect.fenceGeneration(r, generation);
+            }
             dialect.writeEpoch(r, epoch, masterName);
             try (Statement clear = r.createStatement()) {
                 clear.executeUpdate("DELETE FROM QOS_APPLIED");

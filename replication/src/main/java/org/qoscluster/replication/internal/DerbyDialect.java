@@ -443,6 +443,7 @@ public final class DerbyDialect implements Dialect {
             create(s, have, "TABLE:QOS_POSITION", "CREATE TABLE QOS_POSITION (QOS_LOW BIGINT NOT NULL, QOS_AT TIMESTAMP NOT NULL)");
             create(s, have, "TABLE:QOS_COPIED", "CREATE TABLE QOS_COPIED (QOS_TABLE VARCHAR(128) NOT NULL PRIMARY KEY)");
             create(s, have, "TABLE:QOS_EPOCH", EPOCH_TABLE);
+            createGenerationTable(s, have);
             try (ResultSet r = s.executeQuery("SELECT COUNT(*) FROM QOS_POSITION")) {
                 r.next();
                 return r.getLong(1) == 0;
@@ -542,6 +543,36 @@ public final class DerbyDialect implements Dialect {
             p.setString(2, master);
             p.executeUpdate();
         }
+    }
+
+    private static void createGenerationTable(Statement s, Set<String> have) throws SQLException {
+        if (have.contains("TABLE:QOS_AGENT")) {
+            return;
+        }
+        create(s, have, "TABLE:QOS_AGENT", "CREATE TABLE QOS_AGENT (QOS_GENERATION BIGINT NOT NULL)");
+        try (ResultSet r = s.executeQuery("SELECT COUNT(*) FROM QOS_AGENT")) {
+            r.next();
+            if (r.getLong(1) == 0) {
+                s.executeUpdate("INSERT INTO QOS_AGENT (QOS_GENERATION) VALUES (0)");
+            }
+        }
+    }
+
+    @Override
+    public void fenceGeneration(Connection replica, long generation) throws SQLException {
+        try (PreparedStatement p = replica.prepareStatement("UPDATE QOS_AGENT SET QOS_GENERATION = ? WHERE QOS_GENERATION <= ?")) {
+            p.setLong(1, generation);
+            p.setLong(2, generation);
+            if (p.executeUpdate() == 1) {
+                return;
+            }
+        }
+        long latest;
+        try (Statement s = replica.createStatement(); ResultSet r = s.executeQuery("SELECT MAX(QOS_GENERATION) FROM QOS_AGENT")) {
+            latest = r.next() ? r.getLong(1) : 0;
+        }
+        throw new SQLException("the replica takes writes from agent generation " + latest + " now, later than this agent's "
+                + generation + " (a supervisor replaced it)", "40XQG");
     }
 
     @Override
@@ -650,6 +681,13 @@ public final class DerbyDialect implements Dialect {
     public void lockAgainstWriters(Connection c, String table) throws SQLException {
         try (Statement s = c.createStatement()) {
             s.execute("LOCK TABLE " + quote(table) + " IN SHARE MODE");
+        }
+    }
+
+    @Override
+    public void lockAgainstReaders(Connection c, String table) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute("LOCK TABLE " + quote(table) + " IN EXCLUSIVE MODE");
         }
     }
 

@@ -18,10 +18,12 @@ import org.qoscluster.contract.StateChangeFlag;
  * way, unless the replicas that had it fail too. Watermarks are published after the replica's
  * commit, so waiting on them is never early.
  * <p>
- * Watermarks count only within the epoch the request began in ({@link #epochNow}): a new master's
- * change sequences start at its own low mark, so they reuse the numbers of whatever the old
- * master wrote that no replica had, and a watermark of the new epoch passing a write of the old
- * one says nothing about it. Once the group has moved on, the promotion decides at once: a write
+ * Watermarks count only when they are of the application's group and of the epoch the request
+ * began in ({@link #epochNow}): every group numbers its changes on its own, so another group's
+ * replica passing the write's number says nothing about it; and a new master's change sequences
+ * start at its own low mark, so they reuse the numbers of whatever the old master wrote that no
+ * replica had, and a watermark of another epoch (the new one, or one left from before) passing a
+ * write says nothing about it either. Once the group has moved on, the promotion decides at once: a write
  * below the next epoch's first sequence was on the new master (acknowledged), any other is not
  * acknowledged (it went to the old master's tail, or, written during the change, cannot be told
  * apart from one that did). A planned switchover still draining is waited for: the old master's
@@ -75,8 +77,8 @@ final class ReplicaCommitWait {
                 throw SessionStoreException.notReplicated("the master changed before a replica had the write"
                         + " (synchronous mode): it is not acknowledged, and it is not in the group unless written again");
             }
-            if (covered(sequence) && epochNow() == epoch) {
-                return; // the epoch read after the watermarks: they were of the request's epoch
+            if (covered(sequence, epoch) && epochNow() == epoch) {
+                return; // the epoch read after the watermarks: the group is still in the request's epoch
             }
             if (clock.millis() - start >= timeoutMs) {
                 LOG.warning("write " + sequence + " is on no replica after " + timeoutMs + " ms; not acknowledging it");
@@ -92,9 +94,15 @@ final class ReplicaCommitWait {
         }
     }
 
-    private boolean covered(long sequence) {
+    /**
+     * Whether a replica of the application's group, in {@code epoch}, has the write; without a
+     * group state (epoch 0) every watermark of the application's group counts.
+     */
+    private boolean covered(long sequence, long epoch) {
         for (String value : watermarks.get().values()) {
-            if (ReplicaWatermark.decode(value).map(w -> w.covers(sequence)).orElse(false)) {
+            Optional<ReplicaWatermark> w = ReplicaWatermark.decode(value);
+            if (w.isPresent() && (epoch == 0 ? w.get().group().equals(GroupState.DEFAULT_GROUP) && w.get().covers(sequence)
+                    : w.get().covers(GroupState.DEFAULT_GROUP, epoch, sequence))) {
                 return true;
             }
         }

@@ -67,6 +67,32 @@ class ReplicaCommitWaitTest {
     }
 
     @Test
+    void shouldNotTakeAnotherGroupsReplicaAheadOfTheWriteForOneThatHasIt() {
+        group.set(epochOne());
+        long epoch = wait.epochNow();
+        // The archive group numbers its own changes: its replica at 5,000 says nothing of write 150.
+        published.put("archive-2", new ReplicaWatermark("archive", 1, 5_000, 0, 0).encode());
+        published.put("replica-1", new ReplicaWatermark("store", 1, 100, 0, 0).encode());
+        SessionStoreException e = assertThrows(SessionStoreException.class, () -> wait.await(write(150), epoch));
+        assertTrue(e.notReplicated(), e.getMessage());
+        published.put("replica-1", new ReplicaWatermark("store", 1, 151, 0, 0).encode());
+        wait.await(write(150), epoch);
+    }
+
+    @Test
+    void shouldNotTakeAWatermarkLeftFromAnotherEpochForOneThatHasTheWrite() {
+        GroupState two = epochOne().promoting("replica-1", 10, 0).opened(0);
+        group.set(two);
+        long epoch = wait.epochNow();
+        // replica-2 was a replica of epoch 1 up to 5,000 and has published nothing since.
+        published.put("replica-2", new ReplicaWatermark("store", 1, 5_000, 0, 0).encode());
+        SessionStoreException e = assertThrows(SessionStoreException.class, () -> wait.await(write(150), epoch));
+        assertTrue(e.notReplicated(), e.getMessage());
+        published.put("master", new ReplicaWatermark("store", 2, 151, 0, 0).encode());
+        wait.await(write(150), epoch);
+    }
+
+    @Test
     void refusesAtOnceAWriteTheOldMasterKeptWhenTheGroupFailsOverAndNewWatermarksPassItsNumber() {
         group.set(epochOne());
         long epoch = wait.epochNow();
@@ -74,7 +100,7 @@ class ReplicaCommitWaitTest {
         // and its own writes, numbered from 150, reached a replica: a watermark of the new epoch
         // passes 150, yet write 150 of epoch 1 is lost.
         group.set(epochOne().promoting("replica-1", 150, 0).opened(0));
-        published.put("replica-2", new ReplicaWatermark(400, 0, 0).encode());
+        published.put("replica-2", new ReplicaWatermark("store", 2, 400, 0, 0).encode());
         long t0 = System.nanoTime();
         SessionStoreException e = assertThrows(SessionStoreException.class, () -> wait.await(write(150), epoch));
         assertTrue(e.notReplicated() && e.getMessage().contains("the master changed"), e.getMessage());

@@ -1,0 +1,100 @@
+package org.qoscluster.redundancy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+
+class FailoverChoiceTest {
+
+    private static final Map<String, MemberStatus> R1_SUSPECT = Map.of("master", MemberStatus.UNAVAILABLE,
+            "replica-1", MemberStatus.SUSPECT, "replica-2", MemberStatus.AVAILABLE);
+
+    @Test
+    void shouldPromoteTheMostCaughtUpAvailableReplicaWhenItHasEveryAcknowledgedWrite() {
+        FailoverChoice.Decision d = FailoverChoice.decide("master", Map.of("replica-1", 500L, "replica-2", 700L),
+                Map.of("replica-1", 480L, "replica-2", 690L), Map.of(), 0, 4_000);
+        assertEquals(new FailoverChoice.Promote("replica-2", 700, Optional.empty()), d);
+    }
+
+    @Test
+    void shouldWaitForASuspectCopyThatHoldsWritesTheAvailableOnesLack() {
+        FailoverChoice.Decision d = FailoverChoice.decide("master", Map.of("replica-2", 500L),
+                Map.of("replica-1", 700L, "replica-2", 500L), R1_SUSPECT, 3_999, 4_000);
+        assertInstanceOf(FailoverChoice.Wait.class, d);
+        assertTrue(((FailoverChoice.Wait) d).why().contains("replica-1 (SUSPECT) has every change below 700"), d::toString);
+    }
+
+    @Test
+    void shouldPromoteTheBestAvailableOnceTheHolderIsUnavailableOrTheWaitIsOver() {
+        Map<String, MemberStatus> gone = new HashMap<>(R1_SUSPECT);
+        gone.put("replica-1", MemberStatus.UNAVAILABLE);
+        assertEquals(new FailoverChoice.Promote("replica-2", 500, Optional.of("replica-1 (UNAVAILABLE) had every change below 700")),
+                FailoverChoice.decide("master", Map.of("replica-2", 500L), Map.of("replica-1", 700L), gone, 10, 4_000));
+        assertEquals("replica-2", ((FailoverChoice.Promote) FailoverChoice.decide("master", Map.of("replica-2", 500L),
+                Map.of("replica-1", 700L), R1_SUSPECT, 4_000, 4_000)).copy());
+    }
+
+    @Test
+    void shouldIgnoreTheDeadMastersOwnEntryAndEntriesNoHigherThanTheCandidate() {
+        assertEquals("replica-2", ((FailoverChoice.Promote) FailoverChoice.decide("master", Map.of("replica-2", 500L),
+                Map.of("master", 900L, "replica-1", 500L), R1_SUSPECT, 0, 4_000)).copy());
+    }
+
+    @Test
+    void shouldWaitWhenNoReplicaIsAvailable() {
+        assertInstanceOf(FailoverChoice.Wait.class, FailoverChoice.decide("master", Map.of(), Map.of(), Map.of(), 60_000, 4_000));
+    }
+
+    /**
+     * Generated situations: whatever the statuses, low marks and watermarks, a promotion before the
+     * time-out never picks a copy below a watermark of a copy that can still be reached, and always
+     * picks the highest available low mark.
+     */
+    @Test
+    void shouldNeverPromoteACopyLackingAnAcknowledgedWriteWhileAHolderCanBeReached() {
+        Random random = new Random(7);
+        List<String> copies = List.of("replica-1", "replica-2", "replica-3");
+        MemberStatus[] kinds = {MemberStatus.AVAILABLE, MemberStatus.SUSPECT, MemberStatus.UNAVAILABLE, MemberStatus.UNKNOWN};
+        for (int run = 0; run < 20_000; run++) {
+            Map<String, MemberStatus> statuses = new HashMap<>();
+            Map<String, Long> candidates = new LinkedHashMap<>();
+            Map<String, Long> published = new HashMap<>();
+            statuses.put("master", MemberStatus.UNAVAILABLE);
+            published.put("master", (long) random.nextInt(1_000));
+            for (String c : copies) {
+                MemberStatus st = kinds[random.nextInt(kinds.length)];
+                statuses.put(c, st);
+                long low = random.nextInt(1_000);
+                if (random.nextBoolean()) {
+                    published.put(c, Math.max(0, low - random.nextInt(50))); // published after the commit: never above the low mark
+                }
+                if (st == MemberStatus.AVAILABLE && random.nextInt(4) > 0) {
+                    candidates.put(c, low);
+                }
+            }
+            long waited = random.nextInt(8_000);
+            FailoverChoice.Decision d = FailoverChoice.decide("master", candidates, published, statuses, waited, 4_000);
+            if (d instanceof FailoverChoice.Promote p) {
+                assertEquals(candidates.values().stream().mapToLong(Long::longValue).max().orElseThrow(), p.low(), d::toString);
+                if (waited < 4_000) {
+                    for (Map.Entry<String, Long> w : published.entrySet()) {
+                        boolean reachable = !w.getKey().equals("master") && statuses.get(w.getKey()) != MemberStatus.UNAVAILABLE;
+                        assertTrue(!reachable || w.getValue() <= p.low(), "run " + run + ": promoted " + p + " below " + w
+                                + " of a reachable copy; " + statuses + candidates + published);
+                    }
+                }
+            } else {
+                assertTrue(candidates.isEmpty() || waited < 4_000, "run " + run + ": waited past the time-out with a candidate");
+            }
+        }
+    }
+}
