@@ -137,7 +137,7 @@ class MembershipTest {
         // holds no admin token: the coordinator takes them and carries none out.
         JsonNode before = group.status();
         com.hazelcast.client.config.ClientConfig cc = new com.hazelcast.client.config.ClientConfig();
-        cc.setClusterName(cluster.config().clusterName());
+        cc.setClusterName(cluster.hazelcastClusterName());
         cc.getNetworkConfig().addAddress("127.0.0.1:" + cluster.config().router().hazelcastPort());
         cc.getConnectionStrategyConfig().getConnectionRetryConfig().setClusterConnectTimeoutMillis(30_000);
         com.hazelcast.core.HazelcastInstance client = com.hazelcast.client.HazelcastClient.newHazelcastClient(cc);

@@ -61,7 +61,7 @@ class SessionGrowthTest {
     @BeforeAll
     static void connect(Cluster cluster) {
         ClientConfig config = new ClientConfig();
-        config.setClusterName(cluster.config().clusterName());
+        config.setClusterName(cluster.hazelcastClusterName());
         config.getNetworkConfig().addAddress("127.0.0.1:" + cluster.config().router().hazelcastPort());
         config.getConnectionStrategyConfig().getConnectionRetryConfig().setClusterConnectTimeoutMillis(30_000);
         hazelcast = HazelcastClient.newHazelcastClient(config);

@@ -69,7 +69,8 @@ final class BodyReader implements ReadListener {
         while (in.isReady()) {
             int n = in.read(chunk);
             if (n < 0) {
-                return; // onAllDataRead follows
+                onAllDataRead(); // the container may call it too: one outcome all the same
+                return;
             }
             lastProgress = nanoClock.getAsLong();
             synchronized (this) {
@@ -87,6 +88,11 @@ final class BodyReader implements ReadListener {
                 System.arraycopy(chunk, 0, bytes, size, n);
                 size += n;
             }
+        }
+        // A body read to its end in this call may get no onAllDataRead from the container
+        // (Grizzly, when the body came in a segment of its own): finish here, once.
+        if (in.isFinished()) {
+            onAllDataRead();
         }
     }
 
@@ -128,6 +134,15 @@ final class BodyReader implements ReadListener {
     }
 
     private void checkIdle() {
+        try {
+            checkIdleNow();
+        } catch (RuntimeException e) {
+            // A scheduled task's exception would vanish with it, and the request with no answer.
+            refuse(new Refusal(400, "request body could not be read: " + e));
+        }
+    }
+
+    private void checkIdleNow() {
         synchronized (this) {
             if (finished) {
                 return;

@@ -136,6 +136,7 @@ public class ProxyServlet extends HttpServlet {
         }
         // The body is read whole before a node is chosen: a stalled client holds no thread and no
         // node capacity, and a request that fails before it is sent can go to another node whole.
+        String client = req.getRemoteAddr(); // read here: the refusal may come on a timer thread
         BodyReader.read(req.getInputStream(), chunked ? -1 : length, maxBody,
                 router.settings().bodyIdleTimeoutMs() * 1_000_000L, router::nanoTime, router.bodyTimer(),
                 body -> {
@@ -145,8 +146,8 @@ public class ProxyServlet extends HttpServlet {
                     }
                 },
                 refusal -> {
-                    if (router.badBody(req.getRemoteAddr())) {
-                        LOG.info(() -> "request=" + id + " body from " + req.getRemoteAddr() + " refused: " + refusal.message()
+                    if (router.badBody(client)) {
+                        LOG.info(() -> "request=" + id + " body from " + client + " refused: " + refusal.message()
                                 + " (logged once a minute per address, all counted in qos_router_refused_bodies_total)");
                     }
                     resp.setHeader("Connection", "close");
