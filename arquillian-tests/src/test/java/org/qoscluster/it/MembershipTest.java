@@ -136,11 +136,7 @@ class MembershipTest {
         // Requests written straight into the shared map, by anyone who can reach the data grid but
         // holds no admin token: the coordinator takes them and carries none out.
         JsonNode before = group.status();
-        com.hazelcast.client.config.ClientConfig cc = new com.hazelcast.client.config.ClientConfig();
-        cc.setClusterName(cluster.hazelcastClusterName());
-        cc.getNetworkConfig().addAddress("127.0.0.1:" + cluster.config().router().hazelcastPort());
-        cc.getConnectionStrategyConfig().getConnectionRetryConfig().setClusterConnectTimeoutMillis(30_000);
-        com.hazelcast.core.HazelcastInstance client = com.hazelcast.client.HazelcastClient.newHazelcastClient(cc);
+        com.hazelcast.core.HazelcastInstance client = DataGridClient.connect(cluster);
         try {
             com.hazelcast.map.IMap<String, String> requests = client.getMap(org.qoscluster.contract.GroupState.REQUESTS_MAP);
             String key = org.qoscluster.contract.GroupState.requestKey("store");

@@ -28,8 +28,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.hazelcast.client.HazelcastClient;
-import com.hazelcast.client.config.ClientConfig;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -262,11 +260,7 @@ class RouterTest {
         String cookie = get(cluster.storeUri(), "api/products?limit=1", null).setCookie().orElseThrow();
         String value = cookie.substring(0, cookie.indexOf(';'));
         String uid = value.substring("QOSUID=".length(), value.indexOf('.'));
-        ClientConfig config = new ClientConfig();
-        config.setClusterName(cluster.hazelcastClusterName());
-        config.getNetworkConfig().addAddress("127.0.0.1:" + cluster.config().router().hazelcastPort());
-        config.getConnectionStrategyConfig().getConnectionRetryConfig().setClusterConnectTimeoutMillis(30_000);
-        HazelcastInstance client = HazelcastClient.newHazelcastClient(config);
+        HazelcastInstance client = DataGridClient.connect(cluster);
         for (int i = 0; i < 20; i++) {
             // A settled view of both nodes first: node-2 was just restarted by the previous test,
             // and node-1 carried all the load meanwhile.

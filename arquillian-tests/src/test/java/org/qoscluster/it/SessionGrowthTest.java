@@ -22,8 +22,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import com.hazelcast.client.HazelcastClient;
-import com.hazelcast.client.config.ClientConfig;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import org.junit.jupiter.api.AfterAll;
@@ -60,11 +58,7 @@ class SessionGrowthTest {
 
     @BeforeAll
     static void connect(Cluster cluster) {
-        ClientConfig config = new ClientConfig();
-        config.setClusterName(cluster.hazelcastClusterName());
-        config.getNetworkConfig().addAddress("127.0.0.1:" + cluster.config().router().hazelcastPort());
-        config.getConnectionStrategyConfig().getConnectionRetryConfig().setClusterConnectTimeoutMillis(30_000);
-        hazelcast = HazelcastClient.newHazelcastClient(config);
+        hazelcast = DataGridClient.connect(cluster);
     }
 
     @AfterAll

@@ -24,8 +24,6 @@ import java.util.concurrent.Executors;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.hazelcast.client.HazelcastClient;
-import com.hazelcast.client.config.ClientConfig;
 import com.hazelcast.core.HazelcastInstance;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -53,11 +51,7 @@ class SessionSynchronizerTest {
 
     @BeforeAll
     static void connect(Cluster cluster) {
-        ClientConfig config = new ClientConfig();
-        config.setClusterName(cluster.hazelcastClusterName());
-        config.getNetworkConfig().addAddress("127.0.0.1:" + cluster.config().router().hazelcastPort());
-        config.getConnectionStrategyConfig().getConnectionRetryConfig().setClusterConnectTimeoutMillis(30_000);
-        hazelcast = HazelcastClient.newHazelcastClient(config);
+        hazelcast = DataGridClient.connect(cluster);
     }
 
     @AfterAll
