@@ -422,6 +422,111 @@ class RouterTest {
         assertTrue(admin(cluster).path("badUidCookies").asLong() - countedBefore >= 50, "every bad cookie is counted");
     }
 
+    @Test
+    @Order(13)
+    void shouldAnswerEveryPostOnAKeepAliveConnectionWhoseBodiesArriveAfterTheirHeaders(Cluster cluster) throws Exception {
+        // As browsers and Java's HttpClient send them: the headers, then the body in a write of its
+        // own. A request whose body came that way once left the connection unable to take the next.
+        int port = cluster.storeUri().getPort();
+        String cookies = "";
+        Socket s = null;
+        try {
+            for (int i = 0; i < 200; i++) {
+                if (s == null) {
+                    s = new Socket("127.0.0.1", port);
+                    s.setSoTimeout(90_000); // beyond every time-out of the router: no answer at all is the failure
+                }
+                byte[] body = ("{\"name\":\"K" + i + "\",\"email\":\"keepalive-" + i + "@example.org\"}")
+                        .getBytes(StandardCharsets.UTF_8);
+                OutputStream out = s.getOutputStream();
+                out.write(("POST /api/customers HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nContent-Type: application/json\r\n"
+                        + (cookies.isEmpty() ? "" : "Cookie: " + cookies + "\r\n")
+                        + "Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                out.write(body);
+                out.flush();
+                RawReply reply = RawReply.read(s.getInputStream());
+                assertTrue(reply != null, "sign-up " + i + " on a kept-alive connection is answered; the router closed it instead");
+                assertEquals(200, reply.status(), "sign-up " + i + ": " + reply);
+                cookies = reply.cookies(cookies);
+                if (reply.closes()) {
+                    s.close();
+                    s = null;
+                }
+            }
+        } finally {
+            if (s != null) {
+                s.close();
+            }
+        }
+    }
+
+    /** One HTTP/1.1 response read off a kept-alive connection: status, headers, body. */
+    private record RawReply(int status, List<String> headers, String body) {
+
+        /** The next response on the connection, or null when it was closed before one came. */
+        static RawReply read(InputStream in) throws IOException {
+            String statusLine = line(in);
+            if (statusLine == null) {
+                return null;
+            }
+            List<String> headers = new ArrayList<>();
+            int length = 0;
+            boolean chunked = false;
+            for (String h = line(in); h != null && !h.isEmpty(); h = line(in)) {
+                headers.add(h);
+                String lower = h.toLowerCase(java.util.Locale.ROOT);
+                if (lower.startsWith("content-length:")) {
+                    length = Integer.parseInt(h.substring(15).strip());
+                } else if (lower.startsWith("transfer-encoding:") && lower.contains("chunked")) {
+                    chunked = true;
+                }
+            }
+            StringBuilder body = new StringBuilder();
+            if (chunked) {
+                for (int size = Integer.parseInt(line(in).strip(), 16); size > 0; size = Integer.parseInt(line(in).strip(), 16)) {
+                    body.append(new String(in.readNBytes(size), StandardCharsets.UTF_8));
+                    line(in);
+                }
+                line(in);
+            } else {
+                body.append(new String(in.readNBytes(length), StandardCharsets.UTF_8));
+            }
+            return new RawReply(Integer.parseInt(statusLine.split(" ")[1]), headers, body.toString());
+        }
+
+        boolean closes() {
+            return headers.stream().anyMatch(h -> h.toLowerCase(java.util.Locale.ROOT).replace(" ", "").equals("connection:close"));
+        }
+
+        /** {@code jar} with this response's Set-Cookie values put in (the last of a name wins). */
+        String cookies(String jar) {
+            java.util.Map<String, String> all = new java.util.LinkedHashMap<>();
+            for (String c : jar.isEmpty() ? new String[0] : jar.split("; ")) {
+                all.put(c.substring(0, c.indexOf('=')), c);
+            }
+            for (String h : headers) {
+                if (h.toLowerCase(java.util.Locale.ROOT).startsWith("set-cookie:")) {
+                    String c = h.substring(11).strip();
+                    c = c.indexOf(';') < 0 ? c : c.substring(0, c.indexOf(';'));
+                    all.put(c.substring(0, c.indexOf('=')), c);
+                }
+            }
+            return String.join("; ", all.values());
+        }
+
+        private static String line(InputStream in) throws IOException {
+            StringBuilder b = new StringBuilder();
+            int c;
+            while ((c = in.read()) >= 0 && c != '\n') {
+                if (c != '\r') {
+                    b.append((char) c);
+                }
+            }
+            return c < 0 && b.length() == 0 ? null : b.toString();
+        }
+    }
+
     private static long countIn(String text, String needle) {
         long n = 0;
         for (int i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + 1)) {

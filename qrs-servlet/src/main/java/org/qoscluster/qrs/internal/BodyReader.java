@@ -17,7 +17,14 @@ import jakarta.servlet.ServletInputStream;
  * was sent goes to another node with the same bytes.
  *
  * <p>Exactly one outcome is reported: the bytes, or a {@link Refusal} (over the limit: 413; no
- * byte for the idle time-out: 408; unreadable, such as a client gone or broken chunking: 400).
+ * byte for the idle time-out: 408; unreadable, such as a client gone, a body shorter than its
+ * Content-Length or broken chunking: 400).
+ *
+ * <p>Once the body is complete (its Content-Length read, or the container says the input is
+ * finished) the reader never asks {@code isReady()} again. In Payara's container a false
+ * {@code isReady()} registers a read callback with the connection, and one registered after the
+ * last byte of a body outlives the request: the next request on that keep-alive connection went
+ * to it and was never answered.
  */
 final class BodyReader implements ReadListener {
 
@@ -26,6 +33,8 @@ final class BodyReader implements ReadListener {
     }
 
     private final ServletInputStream in;
+    /** The Content-Length, or -1 for a chunked body. */
+    private final long expected;
     private final int maxBytes;
     private final long idleNanos;
     private final LongSupplier nanoClock;
@@ -38,16 +47,17 @@ final class BodyReader implements ReadListener {
     private volatile long lastProgress;
     private boolean finished;
 
-    private BodyReader(ServletInputStream in, int expected, int maxBytes, long idleNanos, LongSupplier nanoClock,
+    private BodyReader(ServletInputStream in, long expected, int maxBytes, long idleNanos, LongSupplier nanoClock,
                        ScheduledExecutorService timer, Consumer<byte[]> onBody, Consumer<Refusal> onRefused) {
         this.in = in;
+        this.expected = expected;
         this.maxBytes = maxBytes;
         this.idleNanos = idleNanos;
         this.nanoClock = nanoClock;
         this.timer = timer;
         this.onBody = onBody;
         this.onRefused = onRefused;
-        this.bytes = new byte[expected > 0 ? Math.min(expected, maxBytes) : Math.min(8192, maxBytes)];
+        this.bytes = new byte[expected > 0 ? (int) Math.min(expected, maxBytes) : Math.min(8192, maxBytes)];
     }
 
     /**
@@ -57,7 +67,7 @@ final class BodyReader implements ReadListener {
      */
     static void read(ServletInputStream in, long expected, int maxBytes, long idleNanos, LongSupplier nanoClock,
                      ScheduledExecutorService timer, Consumer<byte[]> onBody, Consumer<Refusal> onRefused) {
-        BodyReader reader = new BodyReader(in, (int) Math.min(expected, maxBytes), maxBytes, idleNanos, nanoClock, timer,
+        BodyReader reader = new BodyReader(in, expected, maxBytes, idleNanos, nanoClock, timer,
                 onBody, onRefused);
         reader.lastProgress = nanoClock.getAsLong();
         reader.scheduleIdleCheck(idleNanos);
@@ -66,9 +76,14 @@ final class BodyReader implements ReadListener {
 
     @Override
     public void onDataAvailable() throws IOException {
-        while (in.isReady()) {
-            int n = in.read(chunk);
+        while (!complete() && in.isReady()) {
+            int n = in.read(chunk, 0, expected < 0 ? chunk.length : (int) Math.min(chunk.length, expected - size));
             if (n < 0) {
+                if (expected >= 0 && size < expected) {
+                    refuse(new Refusal(400, "request body ended after " + size + " of its " + expected
+                            + " bytes (Content-Length)"));
+                    return;
+                }
                 onAllDataRead(); // the container may call it too: one outcome all the same
                 return;
             }
@@ -91,9 +106,14 @@ final class BodyReader implements ReadListener {
         }
         // A body read to its end in this call may get no onAllDataRead from the container
         // (Grizzly, when the body came in a segment of its own): finish here, once.
-        if (in.isFinished()) {
+        if (complete()) {
             onAllDataRead();
         }
+    }
+
+    /** The whole body is in: its declared length read, or the container's input finished. */
+    private boolean complete() {
+        return expected >= 0 ? size >= expected : in.isFinished();
     }
 
     @Override

@@ -93,10 +93,41 @@ class BodyReaderTest {
         assertNull(bodies.isEmpty() ? null : bodies.get(0));
     }
 
+    @Test
+    void shouldHandOnABodyOfItsContentLengthWithoutAskingTheContainerForMore() throws Exception {
+        Scripted in = new Scripted();
+        in.declared = 700;
+        BodyReader.read(in, 700, 1000, 60_000_000_000L, System::nanoTime, timer, bodies::add, refusals::add);
+        in.arrive(new byte[300]);
+        in.arrive(new byte[400]); // the container has not (yet) marked the input finished
+        assertEquals(1, bodies.size(), "handed on once its 700 declared bytes are in");
+        assertEquals(700, bodies.get(0).length);
+        assertEquals(0, in.askedAfterAll, "isReady() once every declared byte is read registers a container"
+                + " callback that outlives the request");
+        assertEquals(List.of(), refusals);
+    }
+
+    @Test
+    void shouldRefuseWith400ABodyShorterThanItsContentLength() throws Exception {
+        Scripted in = new Scripted();
+        BodyReader.read(in, 700, 1000, 60_000_000_000L, System::nanoTime, timer, bodies::add, refusals::add);
+        in.arrive(new byte[300]);
+        in.end();
+        assertEquals(1, refusals.size(), "one outcome: " + refusals);
+        assertEquals(400, refusals.get(0).status());
+        assertTrue(refusals.get(0).message().contains("300 of its 700"), refusals.get(0).message());
+        assertEquals(List.of(), bodies);
+    }
+
     /** Data is ready only once it has "arrived"; the reader is called back as the container does. */
     private static final class Scripted extends ServletInputStream {
         private final Deque<byte[]> ready = new ArrayDeque<>();
         private boolean ended;
+        /** The Content-Length the client declared (-1: none), and how many bytes were read. */
+        long declared = -1;
+        long read;
+        /** Calls of isReady() after every declared byte was read. */
+        int askedAfterAll;
         ReadListener listener;
 
         void arrive(byte[] data) throws IOException {
@@ -117,6 +148,9 @@ class BodyReaderTest {
 
         @Override
         public boolean isReady() {
+            if (declared >= 0 && read >= declared) {
+                askedAfterAll++;
+            }
             return !ready.isEmpty() || ended;
         }
 
@@ -137,6 +171,7 @@ class BodyReaderTest {
             }
             byte[] next = ready.poll();
             System.arraycopy(next, 0, b, off, next.length);
+            read += next.length;
             return next.length;
         }
     }
