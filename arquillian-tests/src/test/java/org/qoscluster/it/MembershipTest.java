@@ -236,7 +236,7 @@ class MembershipTest {
                         break;
                     } catch (SQLException e) {
                         // The first writes on a just-promoted copy may fail once with Derby's "too much
-                        // contention on sequence QOS_SEQ" (see the README's guarantees): a writer tries again.
+                        // contention on sequence QOS_SEQ" (see docs/redundancy-groups.md, failure modes): a writer tries again.
                         if (attempt == 3 || !"X0Y84".equals(e.getSQLState())) {
                             throw e;
                         }
