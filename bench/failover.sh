@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Failover benchmark (issue 7), asynchronous then synchronous mode: a two-node cluster with three Derby copies and sign-ups written
+# Failover benchmark, asynchronous then synchronous mode: a two-node cluster with three Derby copies and sign-ups written
 # through the router the whole time; FAILOVERS times kill -9 of the current master, the time until
 # writes are acknowledged again and the acknowledged writes lost, the killed copy restarted and
 # caught up before the next round; p50, p99 and max at the end. Runs on free loopback ports under

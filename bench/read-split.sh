@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Read/write split benchmark (issue 6): catalogue reads through the router of a two-node cluster
+# Read/write split benchmark: catalogue reads through the router of a two-node cluster
 # whose nodes read their own replica, then of one without replicas (every read on the master),
 # in the same run, and their ratio; then a mixed workload (9 browsers per buyer who signs in,
 # checks out and reads the order history) and the share of reads each database copy answered

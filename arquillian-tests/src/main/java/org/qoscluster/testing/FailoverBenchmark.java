@@ -13,7 +13,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.qoscluster.launcher.Cluster;
 
 /**
- * Failover benchmark (issue 7, run by {@code bench/failover.sh}): a real cluster (two nodes,
+ * Failover benchmark (run by {@code bench/failover.sh}): a real cluster (two nodes,
  * three Derby copies) with sign-ups written through the router one after another the whole time;
  * FAILOVERS times: {@code kill -9} of the current master, then the time until a write is
  * acknowledged again (from the kill), and the acknowledged writes lost (acknowledged before the

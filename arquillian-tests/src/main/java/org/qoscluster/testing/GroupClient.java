@@ -27,7 +27,7 @@ import org.qoscluster.launcher.Cluster;
 import org.qoscluster.launcher.PartStatus;
 
 /**
- * A redundancy group seen from outside (issue 7): its status from the nodes' authenticated
+ * A redundancy group seen from outside: its status from the nodes' authenticated
  * {@code GET /qos-group/status}, the sign-ups a {@link Writer} made and had acknowledged, and
  * which of them each database copy holds.
  */

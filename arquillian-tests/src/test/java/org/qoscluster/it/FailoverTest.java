@@ -23,7 +23,7 @@ import org.qoscluster.testing.QosCluster;
 import org.qoscluster.testing.StoreClient;
 
 /**
- * Redundancy groups (issue 7) on a real cluster: two nodes (each with its write-path proxy, the
+ * Redundancy groups on a real cluster: two nodes (each with its write-path proxy, the
  * older one coordinating), three Derby copies, sign-ups written through the router the whole time.
  * The tests build on each other: the master killed, then brought back, then the next master
  * stopped, then a master killed together with the coordinator's node.

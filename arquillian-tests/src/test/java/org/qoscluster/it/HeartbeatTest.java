@@ -28,7 +28,7 @@ import org.qoscluster.redundancy.Probe;
 import org.qoscluster.testing.TestRuntime;
 
 /**
- * The heartbeat monitor of a redundancy group (issue 7, R7) over real Derby network servers: a
+ * The heartbeat monitor of a redundancy group (R7) over real Derby network servers: a
  * member stopped with {@code SIGSTOP} (hung: its kernel still accepts connections) becomes
  * suspect, then unavailable within the detection bound, and available again after
  * {@code SIGCONT}; a member killed with {@code kill -9} becomes unavailable and available again

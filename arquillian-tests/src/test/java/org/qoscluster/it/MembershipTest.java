@@ -30,7 +30,7 @@ import org.qoscluster.testing.StoreDatabase;
 import org.qoscluster.testing.TestRuntime;
 
 /**
- * Administration of a redundancy group on a real cluster (issue 7, R9): a member added at run time
+ * Administration of a redundancy group on a real cluster (R9): a member added at run time
  * gets a copy and then the changes, a removed one gets nothing more and, added again, is copied
  * afresh; a stopped group keeps taking writes and ships them once started; bad commands are
  * refused with their reason; a second group (its own database on two servers of its own) runs
@@ -236,7 +236,7 @@ class MembershipTest {
                         break;
                     } catch (SQLException e) {
                         // The first writes on a just-promoted copy may fail once with Derby's "too much
-                        // contention on sequence QOS_SEQ" (see the README's guarantees): a writer tries again.
+                        // contention on sequence QOS_SEQ" (see docs/redundancy-groups.md, failure modes): a writer tries again.
                         if (attempt == 3 || !"X0Y84".equals(e.getSQLState())) {
                             throw e;
                         }

@@ -7,7 +7,7 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * Which database copy of a redundancy group takes the writes, in which epoch (issue 7).
+ * Which database copy of a redundancy group takes the writes, in which epoch.
  *
  * <p>Every failover or switchover starts a new {@code epoch} with a new {@code master}: first in
  * phase {@link Phase#PROMOTING} (the write path refuses every connection, the old master's are

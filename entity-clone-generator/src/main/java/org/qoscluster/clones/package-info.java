@@ -1,5 +1,6 @@
 /**
- * The entity clone generator. Not built yet: issue 6: annotation processor generating read-write and read-only clone entity beans, read/write routing.
- * This package only reserves the module's place in the build.
+ * Holds no code: the clone generator (the annotation processor that writes each
+ * {@code @ReplicatedEntity}'s read-only and read-write clones) is in
+ * {@code org.qoscluster.clone.processor}.
  */
 package org.qoscluster.clones;

@@ -12,7 +12,7 @@ import org.qoscluster.replication.Dialect;
 import org.qoscluster.replication.ReplicationSettings;
 
 /**
- * A redundancy group as the configuration defines it (issue 7): the application's, {@value
+ * A redundancy group as the configuration defines it: the application's, {@value
  * GroupState#DEFAULT_GROUP} ({@code qos.db.*}, {@code qos.replication.tables}, reached by the
  * nodes through their write paths), then every further one ({@code qos.groups}). What the
  * coordinator and the replication agent start from; members added or removed at run time live in

@@ -17,7 +17,7 @@ import org.qoscluster.replication.Dialect;
 import org.qoscluster.replication.ReplicationAgent;
 
 /**
- * The decisions of one redundancy group (issue 7, R7-R8), taken by the one member of the cluster
+ * The decisions of one redundancy group (R7-R8), taken by the one member of the cluster
  * that is its coordinator, one {@link #step} per heartbeat. Every decision is written to the
  * group's shared state (compare-and-set) before it is carried out, so a coordinator that takes
  * over from a dead one finishes a half-done promotion from the state alone, and a stalled

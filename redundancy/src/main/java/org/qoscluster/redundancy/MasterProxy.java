@@ -22,7 +22,7 @@ import java.util.logging.Logger;
 import org.qoscluster.contract.GroupState;
 
 /**
- * A node's write path to its redundancy group's master (issue 7): a TCP proxy on loopback that
+ * A node's write path to its redundancy group's master: a TCP proxy on loopback that
  * the node's master connection pool points at. It relays each connection, byte for byte, to the
  * copy that is master in the current epoch, and it is the fence: when the group moves to a new
  * epoch it closes every connection of an older one (so nothing more the application sends

@@ -37,7 +37,7 @@ public interface Dialect {
     void installCapture(Connection master, List<TableSpec> tables, int copyNumber, long firstSequence) throws SQLException;
 
     /**
-     * Makes a replica ready to take the writes (issue 7): its generated (identity) columns go on
+     * Makes a replica ready to take the writes (a promotion): its generated (identity) columns go on
      * from the highest value it holds.
      */
     void restartIdentities(Connection copy, List<TableSpec> tables) throws SQLException;

@@ -93,7 +93,7 @@ public final class ReplicationAgent implements AutoCloseable {
     }
 
     /**
-     * The epoch this agent serves (issue 7): its number, the master's name, and the first change
+     * The epoch this agent serves: its number, the master's name, and the first change
      * sequence of that master. An agent writes only to replicas of its epoch ({@code QOS_EPOCH}).
      */
     public record Epoch(long number, String master, long firstSequence) {
@@ -190,7 +190,7 @@ public final class ReplicationAgent implements AutoCloseable {
                 (c, e) -> java.util.OptionalLong.empty());
     }
 
-    /** An agent for Derby copies serving {@code epoch} of a redundancy group (issue 7). */
+    /** An agent for Derby copies serving {@code epoch} of a redundancy group. */
     public static ReplicationAgent derby(ConnectionFactory master, Map<String, ConnectionFactory> replicas,
                                          List<String> tables, int batchRows, int copyNumber, WatermarkListener listener,
                                          Epoch epoch, TailStart tailStart) {
@@ -199,7 +199,7 @@ public final class ReplicationAgent implements AutoCloseable {
     }
 
     /**
-     * Makes {@code copy}, a replica, ready to take the writes of {@code epoch} (issue 7), in this
+     * Makes {@code copy}, a replica, ready to take the writes of {@code epoch}, in this
      * order: its epoch row (an agent of an older epoch then writes nothing more to it, see
      * {@link Changes#apply}), its generated columns' next values, change capture with sequences
      * from {@code epoch.firstSequence()} and row identifiers from copy {@code copyNumber}'s block.

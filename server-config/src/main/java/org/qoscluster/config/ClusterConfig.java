@@ -38,10 +38,10 @@ public final class ClusterConfig {
     public static final String NODE_HTTP_PORTS = "qos.node.http.ports";
     public static final String NODE_HAZELCAST_PORTS = "qos.node.hazelcast.ports";
     public static final String NODE_HEAP = "qos.node.heap";
-    /** One port per node: its write path to the group's master (issue 7, the fencing proxy). */
+    /** One port per node: its write path to the group's master (the fencing proxy). */
     public static final String NODE_DB_PROXY_PORTS = "qos.node.db-proxy.ports";
     public static final String ROUTER_HTTP_PORT = "qos.router.http.port";
-    /** Further redundancy groups besides the application's: comma-separated names (issue 7, R9). */
+    /** Further redundancy groups besides the application's: comma-separated names (R9). */
     public static final String GROUPS = "qos.groups";
     /** Prefix of a further group's keys: {@code qos.group.NAME.ports|tables|database}. */
     public static final String GROUP_PREFIX = "qos.group.";

@@ -4,7 +4,8 @@ package org.qoscluster.config;
  * One copy of the application database: a Derby network server.
  *
  * @param name     copy name, {@code master} or {@code replica-N}
- * @param master   whether this copy takes the writes (today's master; later issues move the role)
+ * @param master   whether this copy takes the writes (the configured master; a failover or switchover
+ *                 moves the role, see the group's state)
  * @param port     network server port on the cluster host
  */
 public record DatabaseSpec(String name, boolean master, int port) {

@@ -3,7 +3,7 @@ package org.qoscluster.config;
 import java.util.List;
 
 /**
- * A redundancy group besides the application's (issue 7, R9): a database of its own, on Derby
+ * A redundancy group besides the application's (R9): a database of its own, on Derby
  * network servers of its own, replicated, monitored and failed over like the application's
  * ({@code qos.groups}, {@code qos.group.NAME.*}).
  *

@@ -29,7 +29,7 @@ public final class PayaraMemberConfig {
     /** The MicroProfile Config key holding the member's own name. */
     public static final String MEMBER_NAME_KEY = "qos.member.name";
     /**
-     * The MicroProfile Config key holding the replica a node reads from (issue 6), absent when
+     * The MicroProfile Config key holding the replica a node reads from, absent when
      * the cluster has none; the node's JDBC resource {@link #NODE_REPLICA_JNDI} reaches it.
      */
     public static final String MEMBER_REPLICA_KEY = "qos.member.replica";

@@ -95,8 +95,8 @@ public final class SessionSettings {
     }
 
     /**
-     * {@code qos.group.mode=sync}: a request that wrote answers only once a replica has its write
-     * (issue 7), within {@link #syncTimeoutMs()}, else with an error.
+     * {@code qos.group.mode=sync}: a request that wrote answers only once a replica has its write,
+     * within {@link #syncTimeoutMs()}, else with an error.
      */
     public boolean synchronous() {
         return synchronous;

@@ -90,7 +90,7 @@ public final class ReplicationAgentMain {
     }
 
     /**
-     * Runs one {@link ReplicationAgent} per epoch of the redundancy group (issue 7): it reads the
+     * Runs one {@link ReplicationAgent} per epoch of the redundancy group: it reads the
      * group's state every {@value #FOLLOW_MS} ms and, once a new epoch is open, leaves the old
      * agent (whose writes the replicas now refuse, see {@code QOS_EPOCH}) and starts one from the
      * new master to every other member. When members are added or removed, the agent ships to the

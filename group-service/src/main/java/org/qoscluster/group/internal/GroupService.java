@@ -39,7 +39,7 @@ import org.qoscluster.redundancy.Probe;
 import org.qoscluster.redundancy.SignedRequest;
 
 /**
- * One node's part in the cluster's redundancy groups (issue 7), over Payara's Hazelcast: its
+ * One node's part in the cluster's redundancy groups, over Payara's Hazelcast: its
  * write-path proxy follows the application's group (an entry listener, and a read every beat in
  * case an event was lost), and each beat the node checks whether it is the coordinator: the
  * oldest live member of the cluster that runs this service (the first of {@code getMembers()}

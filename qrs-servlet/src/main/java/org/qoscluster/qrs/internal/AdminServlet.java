@@ -110,7 +110,7 @@ public class AdminServlet extends HttpServlet {
                 w.println("qos_router_class_error_rate{" + labels + "} " + r.errorRate());
             }
         }
-        // Replication (issue 5): each replica's watermark as the agent last published it.
+        // Replication: each replica's watermark as the agent last published it.
         long nowMillis = System.currentTimeMillis();
         w.println("# TYPE qos_replication_applied_sequence gauge");
         w.println("# TYPE qos_replication_lag_seconds gauge");

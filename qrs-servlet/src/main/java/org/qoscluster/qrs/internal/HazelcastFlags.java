@@ -40,7 +40,7 @@ import org.qoscluster.qrs.StateChangeFlags;
  *
  * <p>A view trails its map by the listener's delivery time (milliseconds on one site). A user
  * whose next request arrives within that window after a flag was set elsewhere is routed by goal
- * once; the write path (issue 6) closes the window by having the node that wrote announce the
+ * once; the node that wrote closes the window by announcing the
  * flag in its response, which this router records before the user sees it.
  */
 final class HazelcastFlags implements StateChangeFlags {
@@ -73,7 +73,7 @@ final class HazelcastFlags implements StateChangeFlags {
 
     private static final long SETTLE_MS = 3_000;
 
-    /** The redundancy group's state now (master, members), as its coordinator last wrote it (issue 7). */
+    /** The redundancy group's state now (master, members), as its coordinator last wrote it. */
     java.util.Optional<org.qoscluster.contract.GroupState> group() {
         return org.qoscluster.contract.GroupState.decode(group.get(org.qoscluster.contract.GroupState.DEFAULT_GROUP));
     }

@@ -191,7 +191,8 @@ public class ProxyServlet extends HttpServlet {
         Optional<NodeRecord> chosen = Optional.empty();
         if (exclude == null) {
             // M10: a user whose write has not replicated yet stays on the node that wrote it;
-            // else a session stays on the node that holds it (affinity until issue 4). Either
+            // else, with qos.router.session-cookie set (applications without the Session
+            // Synchronizer), a session stays on the node that issued its cookie. Either
             // only while that node is in rotation; otherwise the request is routed by its goal.
             chosen = router.pinnedNode(ex.uid).filter(NodeRecord::healthy)
                     .or(() -> router.sessionNode(ex.sessionId).filter(NodeRecord::healthy));

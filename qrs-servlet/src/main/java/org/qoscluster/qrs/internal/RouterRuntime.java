@@ -50,7 +50,7 @@ public final class RouterRuntime implements AutoCloseable {
     private final StateChangeFlags flags;
     private final java.util.function.Supplier<Map<String, ReplicaWatermark>> watermarks;
     private final Map<String, AtomicLong> shed = new ConcurrentHashMap<>();
-    /** Session id to the node that holds the session (affinity until issue 4); bounded, see {@link #rememberSession}. */
+    /** Session id to the node that issued it, for qos.router.session-cookie affinity (applications without the Session Synchronizer); bounded, see {@link #rememberSession}. */
     private final Map<String, NodeRecord> sessions = new ConcurrentHashMap<>();
     private static final int MAX_SESSIONS = 200_000;
     /** Bad cookies and bad tokens: one log line per client address per minute, for at most this many addresses. */
@@ -64,7 +64,7 @@ public final class RouterRuntime implements AutoCloseable {
     }
 
     /**
-     * @param group         the redundancy group's state now (issue 7), empty while unknown (then the
+     * @param group         the redundancy group's state now, empty while unknown (then the
      *                      configured copies and master): the health check expects the nodes to reach
      *                      its master, and every other member is a replica
      * @param groupChanging whether the group is between masters: a failing health check then keeps

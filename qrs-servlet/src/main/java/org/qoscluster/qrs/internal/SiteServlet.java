@@ -14,7 +14,7 @@ import org.qoscluster.qrs.NodeRecord;
 /**
  * {@code GET /qrs/site}: whether this site can serve (S2): the router answers, and at least one
  * node passes its health check, which reads from the database. 200 when available, else 503.
- * Public, for the site DNS of a later issue; it tells no more than node names and health.
+ * Public: it is what a site DNS server polls; it tells no more than node names and health.
  */
 @WebServlet(urlPatterns = "/qrs/site")
 public class SiteServlet extends HttpServlet {

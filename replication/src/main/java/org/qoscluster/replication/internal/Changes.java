@@ -99,8 +99,8 @@ public final class Changes {
      * {@code stillOpen} after the read. Derby releases a committing transaction's locks before it
      * marks it idle, so the horizon may list as open a transaction that has committed, and one
      * that waited for its rows may have committed after it, before the horizon was read: shipped
-     * alone, that one was applied without the other (seen once, {@code bench/replication-lag.sh}
-     * run 27: an update of a row without its insert, and the replicas kept the row's older
+     * alone, that one was applied without the other (seen once in {@code bench/replication-lag.sh}:
+     * an update of a row without its insert, and the replicas kept the row's older
      * value). A transaction that was open at the round before and still is holds its rows' locks
      * (nothing that committed depends on it) and holds nothing back, so that a long transaction
      * does not stop the others. {@code Long.MAX_VALUE} when nothing waits.
@@ -269,7 +269,7 @@ public final class Changes {
     public static void apply(Link replica, Dialect dialect, List<Transaction> batch, long low, Timestamp now, long epoch,
                              long base, long generation, boolean lockTables) throws SQLException {
         replica.inTransaction(c -> {
-            // The fence of the replication task (issue 7): the replica's epoch row, locked first,
+            // The fence of the replication task: the replica's epoch row, locked first,
             // must still name this agent's epoch. An agent of an older epoch (its master declared
             // dead, itself stalled) finds a newer one and writes nothing; a promotion or a new
             // copy that writes the row waits for this transaction.

@@ -6,7 +6,7 @@ import org.qoscluster.store.service.Views.Served;
 
 /**
  * Replies to a read with the header {@value #HEADER}: the database copy that answered it, as the
- * copy names itself ({@code master}, {@code replica-1}, ...). Shows where reads go (issue 6).
+ * copy names itself ({@code master}, {@code replica-1}, ...). Shows where reads go.
  */
 final class ReadFrom {
 

@@ -16,8 +16,8 @@ import org.qoscluster.store.service.Views.Served;
 /**
  * Reads the product catalogue with the application's own entity manager, as any JPA application
  * does: {@code Product} is a {@code @ReplicatedEntity}, so its reads outside a transaction go to
- * this node's replica unless the user has a write it lacks (issue 6; the unit's session
- * customizer installs the routing). Reading needs no transaction, and a transaction would read
+ * this node's replica unless the user has a write it lacks (the generated mapping file
+ * {@code qos-replica-reads-store.xml} puts it under the {@code ReplicaReads} policy). Reading needs no transaction, and a transaction would read
  * the master.
  */
 @Stateless

@@ -74,7 +74,7 @@ public final class DomainXmlPatcher {
             pool.setAttribute("max-pool-size", "32");
             pool.setAttribute("max-wait-time-in-millis", "10000");
             addProperty(pool, "ServerName", config.host());
-            // A node's writes go through its write-path proxy (issue 7), which leads to whichever
+            // A node's writes go through its write-path proxy, which leads to whichever
             // copy is the group's master in the current epoch.
             // A lone copy has nothing to fail over to, and no proxy.
             boolean writePath = db.master() && member.role() == Role.NODE && !config.replicas().isEmpty();

@@ -11,7 +11,7 @@ import org.qoscluster.contract.ReplicaWatermark;
 import org.qoscluster.contract.StateChangeFlag;
 
 /**
- * The synchronous mode of a redundancy group ({@code qos.group.mode=sync}, issue 7): before a
+ * The synchronous mode of a redundancy group ({@code qos.group.mode=sync}): before a
  * request that wrote may answer, at least one replica's published watermark must cover its write
  * (every change of the write has a sequence below it). The group's failover promotes the
  * available replica with the highest low mark, which therefore has every write acknowledged this
