@@ -194,6 +194,19 @@ class SessionSynchronizerTest {
     }
 
     @Test
+    void shouldIssueOneIdentityToABrowserWhoseFirstRequestSignsIn(Cluster cluster) throws Exception {
+        // No cookie yet: the router would issue a UID and the node rotates it at sign-in; the
+        // browser must get one UID cookie, the one of its signed-in session.
+        Raw signIn = send("POST", cluster.storeUri().resolve("api/customers"), Map.of("Content-Type", "application/json"),
+                "{\"name\":\"Gus\",\"email\":\"gus@example.org\"}");
+        assertEquals(200, signIn.status(), signIn.body());
+        assertEquals(1, signIn.uidCookies(), "one Set-Cookie for the UID cookie: " + signIn);
+        Raw me = raw(cluster.storeUri().resolve("api/customers/me"), Map.of("Cookie", "QOSUID=" + cookieValue(signIn.setCookie())));
+        assertEquals(200, me.status(), me.body());
+        assertEquals("gus@example.org", JSON.readTree(me.body()).path("email").asText());
+    }
+
+    @Test
     void shouldNameAnAttributeThatCannotBeStoredAndKeepTheRestOfTheSession(Cluster cluster) {
         // Not serializable (refused by setAttribute), holding something not serializable (found
         // at store time), too large for qos.session.max-bytes: each named, nothing else lost.
@@ -267,14 +280,15 @@ class SessionSynchronizerTest {
                 .strip().getBytes(StandardCharsets.UTF_8), new SecureRandom());
     }
 
-    private record Raw(int status, String body, String setCookie) {
+    /** A response: status, body, the UID cookie it sets (or "") and how many UID cookies it sets. */
+    private record Raw(int status, String body, String setCookie, int uidCookies) {
     }
 
     private static Raw raw(URI uri, Map<String, String> headers) throws IOException, InterruptedException {
         return send("GET", uri, headers, null);
     }
 
-    /** One request; {@code setCookie} is the last UID cookie the response sets (the node's comes after the router's). */
+    /** One request; {@code setCookie} is the last UID cookie the response sets. */
     private static Raw send(String method, URI uri, Map<String, String> headers, String body)
             throws IOException, InterruptedException {
         HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(TIMEOUT)
@@ -282,7 +296,8 @@ class SessionSynchronizerTest {
         headers.forEach(b::header);
         HttpResponse<String> r = RAW.send(b.build(), HttpResponse.BodyHandlers.ofString());
         List<String> uidCookies = r.headers().allValues("Set-Cookie").stream().filter(c -> c.startsWith("QOSUID=")).toList();
-        return new Raw(r.statusCode(), r.body(), uidCookies.isEmpty() ? "" : uidCookies.get(uidCookies.size() - 1));
+        return new Raw(r.statusCode(), r.body(), uidCookies.isEmpty() ? "" : uidCookies.get(uidCookies.size() - 1),
+                uidCookies.size());
     }
 
     /** The value of a {@code Set-Cookie: NAME=VALUE; ...} header. */

@@ -100,13 +100,15 @@ public class ProxyServlet extends HttpServlet {
                     + " bytes (qos.http.max-body-bytes)");
             return;
         }
-        String uid = identify(req, resp, id);
+        Identity identity = identify(req, id);
+        String uid = identity.uid();
         ServiceClass serviceClass = router.settings().cluster().classify(req.getMethod(), path);
         String userClass = userClass(req);
         String sessionCookie = router.settings().sessionCookie();
         String sessionId = sessionCookie.isEmpty() ? null
                 : Cookies.value(req.getHeaders("Cookie"), sessionCookie).orElse(null);
         Exchange exchange = new Exchange(id, req, resp, path, serviceClass, userClass, uid, sessionId, req.startAsync());
+        exchange.issuedCookie = identity.setCookie();
         // Whole exchange, a bound on a body that trickles in under the idle time-out too.
         exchange.async.setTimeout(router.settings().bodyIdleTimeoutMs() + router.settings().readTimeoutMs() + 10_000L);
         exchange.async.addListener(new AsyncListener() {
@@ -155,14 +157,21 @@ public class ProxyServlet extends HttpServlet {
                 });
     }
 
-    /** The user's UID: the one in a cookie that verifies, else a new one set in a new cookie (M2). */
-    protected String identify(HttpServletRequest req, HttpServletResponse resp, String id) {
+    /** A request's user: the UID, and the Set-Cookie header that issues it when it is new (else null). */
+    protected record Identity(String uid, String setCookie) {
+    }
+
+    /**
+     * The user's UID: the one in a cookie that verifies, else a new one, issued in a cookie with
+     * the answer unless the node issues one itself (M2).
+     */
+    protected Identity identify(HttpServletRequest req, String id) {
         RouterSettings s = router.settings();
         Optional<String> presented = Cookies.value(req.getHeaders("Cookie"), s.cookieName());
         if (presented.isPresent()) {
             Optional<String> uid = router.uidCookie().verify(presented.get());
             if (uid.isPresent()) {
-                return uid.get();
+                return new Identity(uid.get(), null);
             }
             if (router.badCookie(req.getRemoteAddr())) {
                 LOG.warning(() -> "request=" + id + " UID cookie from " + req.getRemoteAddr()
@@ -171,8 +180,7 @@ public class ProxyServlet extends HttpServlet {
             }
         }
         String uid = router.uidCookie().newUid();
-        resp.addHeader("Set-Cookie", router.uidCookie().setCookie(s.cookieName(), uid, s.cookieSecure()));
-        return uid;
+        return new Identity(uid, router.uidCookie().setCookie(s.cookieName(), uid, s.cookieSecure()));
     }
 
     private String userClass(HttpServletRequest req) {
@@ -233,6 +241,11 @@ public class ProxyServlet extends HttpServlet {
                 HttpServletResponse resp = ex.resp;
                 resp.setStatus(response.getStatus());
                 copyResponseHeaders(response.getHeaders(), resp);
+                // One Set-Cookie per name (RFC 6265 4.1.1): a node that rotated the identity at
+                // sign-in issues the UID the user goes on with, and the router's new one is dropped.
+                if (ex.issuedCookie != null && !setsCookie(response.getHeaders(), router.settings().cookieName())) {
+                    resp.addHeader("Set-Cookie", ex.issuedCookie);
+                }
                 resp.setHeader(NODE_HEADER, node.name());
                 resp.setHeader(CLASS_HEADER, ex.serviceClass.name());
                 learnSession(response.getHeaders(), node);
@@ -391,6 +404,9 @@ public class ProxyServlet extends HttpServlet {
     protected void fail(Exchange ex, int status, String message) {
         try {
             if (!ex.resp.isCommitted()) {
+                if (ex.issuedCookie != null && !ex.responseStarted) {
+                    ex.resp.addHeader("Set-Cookie", ex.issuedCookie);
+                }
                 Errors.send(ex.resp, status, message);
             }
         } catch (IOException e) {
@@ -412,7 +428,6 @@ public class ProxyServlet extends HttpServlet {
         return names;
     }
 
-    /** A node that sets the session cookie holds that session from now on. */
     /** Records the state-change flag a node announced for the user this response goes to (M10). */
     private void learnStateChange(Exchange ex, HttpFields headers) {
         String announced = headers.get(StateChangeFlag.ANNOUNCE_HEADER);
@@ -426,6 +441,17 @@ public class ProxyServlet extends HttpServlet {
         }
     }
 
+    private static boolean setsCookie(HttpFields headers, String name) {
+        for (String setCookie : headers.getValuesList(HttpHeader.SET_COOKIE)) {
+            int eq = setCookie.indexOf('=');
+            if (eq > 0 && setCookie.substring(0, eq).strip().equals(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A node that sets the session cookie holds that session from now on. */
     private void learnSession(HttpFields headers, NodeRecord node) {
         String name = router.settings().sessionCookie();
         if (name.isEmpty()) {
@@ -460,6 +486,8 @@ public class ProxyServlet extends HttpServlet {
         /** The application's session cookie value, or null. */
         final String sessionId;
         final AsyncContext async;
+        /** The Set-Cookie header issuing a new UID, added to the answer unless the node issues one; or null. */
+        volatile String issuedCookie;
         /** The whole request body, read before the first attempt; null for none. */
         volatile byte[] body;
         volatile boolean committed;
