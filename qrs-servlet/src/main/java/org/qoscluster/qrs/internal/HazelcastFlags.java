@@ -81,7 +81,7 @@ final class HazelcastFlags implements StateChangeFlags {
     static HazelcastFlags lookup() {
         try {
             HazelcastInstance hz = MemberHazelcast.instance();
-            return MemberHazelcast.outsideApplication(HazelcastFlags.class, "the router's maps", () -> {
+            return MemberHazelcast.outsideApplication(HazelcastFlags.class, "the router maps", () -> {
                 ConcurrentHashMap<String, String> flagView = new ConcurrentHashMap<>();
                 IMap<String, String> flagMap = mirror(hz, ClusterMaps.FLAGS, flagView);
                 return new HazelcastFlags(flagView, flagMap, mirror(hz, ClusterMaps.WATERMARKS), mirror(hz, ClusterMaps.GROUPS));
