@@ -138,8 +138,8 @@ class MembershipTest {
         JsonNode before = group.status();
         com.hazelcast.core.HazelcastInstance client = DataGridClient.connect(cluster);
         try {
-            com.hazelcast.map.IMap<String, String> requests = client.getMap(org.qoscluster.contract.GroupState.REQUESTS_MAP);
-            String key = org.qoscluster.contract.GroupState.requestKey("store");
+            com.hazelcast.map.IMap<String, String> requests = client.getMap(org.qoscluster.contract.ClusterMaps.REQUESTS);
+            String key = org.qoscluster.contract.ClusterMaps.requestKey("store");
             long now = System.currentTimeMillis();
             for (String request : List.of("u1 REMOVE replica-1", "u2 REMOVE " + now + " forged replica-1",
                     org.qoscluster.redundancy.SignedRequest.sign("store", new org.qoscluster.redundancy.Coordinator.Request(

@@ -36,7 +36,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.qoscluster.launcher.Cluster;
-import org.qoscluster.qrs.StateChangeFlags;
 import org.qoscluster.testing.QosCluster;
 
 /**
@@ -268,7 +267,7 @@ class RouterTest {
         }
         setDelay(cluster, "node-2", 300);
         try {
-            IMap<String, String> flags = client.getMap(StateChangeFlags.MAP);
+            IMap<String, String> flags = client.getMap(org.qoscluster.contract.ClusterMaps.FLAGS);
             flags.put(uid, "node-2|42|" + System.currentTimeMillis());
             // The router mirrors the map through a listener: allow it the delivery time, 1 s at most.
             long deadline = System.nanoTime() + 1_000_000_000L;

@@ -117,8 +117,8 @@ class SessionGrowthTest {
     @Test
     @Order(2)
     void shouldKeepOnlyTheFlagsOfRecentWritesAfterTwentyThousandUsersWroteOnce(Cluster cluster) throws Exception {
-        IMap<String, String> flags = hazelcast.getMap(StateChangeFlag.MAP);
-        IMap<String, String> watermarks = hazelcast.getMap(ReplicaWatermark.MAP);
+        IMap<String, String> flags = hazelcast.getMap(org.qoscluster.contract.ClusterMaps.FLAGS);
+        IMap<String, String> watermarks = hazelcast.getMap(org.qoscluster.contract.ClusterMaps.WATERMARKS);
         // A write of the store (a sign-up from an address of its own), so that the replica's watermark passes sequence 0.
         UidCookie keyHolder = keyHolder(cluster);
         String writer = keyHolder.newUid();

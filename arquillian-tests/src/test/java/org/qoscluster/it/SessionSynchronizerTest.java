@@ -269,7 +269,7 @@ class SessionSynchronizerTest {
         assertEquals(42, after.path("stateChange").path("sequence").asLong());
         assertEquals("node-1", after.path("lastWriteNode").asText());
         // Published where the router reads flags (its mirror keeps the user on node-1).
-        String flag = (String) hazelcast.getMap(StateChangeFlag.MAP).get(before.path("uid").asText());
+        String flag = (String) hazelcast.getMap(org.qoscluster.contract.ClusterMaps.FLAGS).get(before.path("uid").asText());
         assertEquals("node-1", StateChangeFlag.decode(flag).orElseThrow().node(), flag);
         assertEquals(42, StateChangeFlag.decode(flag).orElseThrow().sequence());
     }

@@ -19,34 +19,12 @@ import java.util.regex.Pattern;
  * then as operators add and remove them, R9); a {@code stopped} group neither fails over nor
  * replicates (see {@link #withStopped}).
  *
- * <p>Shared form, in the Hazelcast map {@value #MAP}: key the group's name, value
+ * <p>Shared form, in the Hazelcast map {@link ClusterMaps#GROUPS}: key the group's name, value
  * {@link #encode()}. Plain strings, so every member and client reads it without our classes.
  */
 public record GroupState(long epoch, String master, Phase phase, long firstSequence, long sinceMillis,
                          List<Promotion> history, List<Member> members, boolean stopped) implements Serializable {
 
-    /** The Hazelcast map holding each group's state. */
-    public static final String MAP = "qos-group";
-    /** The Hazelcast map where each member of a group's write path says which epoch it has fenced to. */
-    public static final String FENCE_MAP = "qos-group-fence";
-    /** The Hazelcast map of the members' statuses, as the coordinator last saw them. */
-    public static final String MEMBERS_MAP = "qos-group-members";
-    /** The Hazelcast map of asynchronous tails set aside on returning masters: copy to {@code EPOCH|CHANGES|MILLIS}. */
-    public static final String TAILS_MAP = "qos-group-tails";
-    /**
-     * The Hazelcast map of operators' requests to the coordinator: key {@link #requestKey}, value
-     * {@code ID KIND ARGUMENT}; the coordinator takes it and answers under key {@code ID}.
-     */
-    public static final String REQUESTS_MAP = "qos-group-requests";
-    /**
-     * The Hazelcast map where the replication agent says, per group, whether it ships:
-     * {@code running|EPOCH} or {@code stopped|EPOCH}.
-     */
-    public static final String AGENTS_MAP = "qos-group-agents";
-    /** The key of a group's pending request in {@link #REQUESTS_MAP} (one at a time per group). */
-    public static String requestKey(String group) {
-        return "request:" + group;
-    }
     /** The group every cluster has today (one database, its copies). */
     public static final String DEFAULT_GROUP = "store";
     /** Promotions remembered. */
@@ -80,12 +58,11 @@ public record GroupState(long epoch, String master, Phase phase, long firstSeque
             return name + "/" + host + "/" + port + "/" + number;
         }
 
-        static Member decode(String value) {
-            String[] f = value.split("/");
-            if (f.length != 4) {
-                throw new IllegalArgumentException("member: '" + value + "' is not NAME/HOST/PORT/NUMBER");
-            }
-            return new Member(f[0], f[1], Integer.parseInt(f[2]), Integer.parseInt(f[3]));
+        static Member parse(Fields r, String value) {
+            String[] f = r.split(value, '/', "NAME/HOST/PORT/NUMBER");
+            int port = r.smallNumber("member port", f[2]);
+            int number = r.smallNumber("member number", f[3]);
+            return r.build(() -> new Member(f[0], f[1], port, number));
         }
     }
 
@@ -237,33 +214,49 @@ public record GroupState(long epoch, String master, Phase phase, long firstSeque
                 + String.join(",", members.stream().map(Member::encode).toList()) + "|" + (stopped ? "stopped" : "running");
     }
 
-    /** The state in {@code value}; empty for null or a malformed value. */
-    public static Optional<GroupState> decode(String value) {
-        return PipeFields.split(value, 8).flatMap(parts -> {
-            try {
-                List<Promotion> history = new ArrayList<>();
-                if (!parts[5].isEmpty()) {
-                    for (String entry : parts[5].split(";")) {
-                        String[] f = entry.split(":");
-                        if (f.length != 4) {
-                            return Optional.empty();
-                        }
-                        history.add(new Promotion(Long.parseLong(f[0]), f[1], f[2], Long.parseLong(f[3])));
-                    }
-                }
-                List<Member> members = new ArrayList<>();
-                for (String m : parts[6].split(",")) {
-                    members.add(Member.decode(m));
-                }
-                if (!parts[7].equals("running") && !parts[7].equals("stopped")) {
-                    return Optional.empty();
-                }
-                return Optional.of(new GroupState(Long.parseLong(parts[0]), parts[1], Phase.valueOf(parts[2]),
-                        Long.parseLong(parts[3]), Long.parseLong(parts[4]), history, members, parts[7].equals("stopped")));
-            } catch (IllegalArgumentException e) {
-                return Optional.empty();
+    private static final String RECORD = "group state";
+
+    /** The state in {@code value}; fails naming what is wrong with it. */
+    public static GroupState parse(String value) {
+        Fields r = Fields.of(RECORD, value);
+        String[] f = r.split(value, '|', "EPOCH|MASTER|PHASE|FIRST_SEQUENCE|SINCE_MILLIS|HISTORY|MEMBERS|RUNNING");
+        long epoch = r.number("epoch", f[0]);
+        Phase phase;
+        try {
+            phase = Phase.valueOf(f[2]);
+        } catch (IllegalArgumentException e) {
+            throw r.malformed("phase '" + f[2] + "' is not one of " + java.util.Arrays.toString(Phase.values()));
+        }
+        long firstSequence = r.number("first sequence", f[3]);
+        long since = r.number("time", f[4]);
+        List<Promotion> history = new ArrayList<>();
+        if (!f[5].isEmpty()) {
+            for (String entry : f[5].split(";", -1)) {
+                String[] p = r.split(entry, ':', "EPOCH:MASTER:PREVIOUS:FROM_SEQUENCE");
+                long promoted = r.number("promotion epoch", p[0]);
+                long from = r.number("promotion sequence", p[3]);
+                history.add(r.build(() -> new Promotion(promoted, p[1], p[2], from)));
             }
-        });
+        }
+        List<Member> members = new ArrayList<>();
+        for (String m : f[6].split(",", -1)) {
+            members.add(Member.parse(r, m));
+        }
+        boolean stopped = switch (f[7]) {
+            case "running" -> false;
+            case "stopped" -> true;
+            default -> throw r.malformed("'" + f[7] + "' is neither running nor stopped");
+        };
+        return r.build(() -> new GroupState(epoch, f[1], phase, firstSequence, since, history, members, stopped));
+    }
+
+    /** The state in {@code value}; empty for null or a malformed value (see {@link #parse} for why). */
+    public static Optional<GroupState> decode(String value) {
+        try {
+            return value == null ? Optional.empty() : Optional.of(parse(value));
+        } catch (MalformedValueException e) {
+            return Optional.empty();
+        }
     }
 
     private static void checkName(String name) {

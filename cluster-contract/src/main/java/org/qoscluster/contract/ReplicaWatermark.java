@@ -15,15 +15,14 @@ import java.util.regex.Pattern;
  * mark: a sequence means something only beside the group and epoch it was counted in
  * ({@link #covers(String, long, long)}).
  *
- * <p>Shared form, in the Hazelcast map {@value #MAP}: key the replica's name ({@code replica-1}),
+ * <p>Shared form, in the Hazelcast map {@link ClusterMaps#WATERMARKS}: key the replica's name ({@code replica-1}),
  * value {@link #encode()} ({@code GROUP|EPOCH|SEQUENCE|EPOCH_MILLIS|LAG_MILLIS}). Plain strings, so
  * every member reads it without the agent's classes; {@link #decode} is the one reader.
  */
 public record ReplicaWatermark(String group, long epoch, long sequence, long epochMillis, long lagMillis)
         implements Serializable {
 
-    /** The Hazelcast map the agent publishes to and the router and nodes read. */
-    public static final String MAP = "qos-replica-watermarks";
+    private static final String RECORD = "replica watermark";
 
     private static final Pattern GROUP = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
@@ -63,15 +62,23 @@ public record ReplicaWatermark(String group, long epoch, long sequence, long epo
         return group + "|" + epoch + "|" + sequence + "|" + epochMillis + "|" + lagMillis;
     }
 
-    /** The watermark in {@code value}; empty for null or a malformed value. */
+    /** The watermark in {@code value}; fails naming what is wrong with it. */
+    public static ReplicaWatermark parse(String value) {
+        Fields r = Fields.of(RECORD, value);
+        String[] f = r.split(value, '|', "GROUP|EPOCH|SEQUENCE|EPOCH_MILLIS|LAG_MILLIS");
+        long epoch = r.number("epoch", f[1]);
+        long sequence = r.number("sequence", f[2]);
+        long millis = r.number("time", f[3]);
+        long lag = r.number("lag", f[4]);
+        return r.build(() -> new ReplicaWatermark(f[0], epoch, sequence, millis, lag));
+    }
+
+    /** The watermark in {@code value}; empty for null or a malformed value (see {@link #parse} for why). */
     public static Optional<ReplicaWatermark> decode(String value) {
-        return PipeFields.split(value, 5).flatMap(parts -> {
-            try {
-                return Optional.of(new ReplicaWatermark(parts[0], Long.parseLong(parts[1]), Long.parseLong(parts[2]),
-                        Long.parseLong(parts[3]), Long.parseLong(parts[4])));
-            } catch (IllegalArgumentException e) {
-                return Optional.empty();
-            }
-        });
+        try {
+            return value == null ? Optional.empty() : Optional.of(parse(value));
+        } catch (MalformedValueException e) {
+            return Optional.empty();
+        }
     }
 }

@@ -11,15 +11,14 @@ import java.util.regex.Pattern;
  * user's reads go to the master (or a replica past it) and the router keeps the user on
  * {@code node}.
  *
- * <p>Shared form, in the Hazelcast map {@value #MAP} that the router mirrors: key the UID, value
+ * <p>Shared form, in the Hazelcast map {@link ClusterMaps#FLAGS} that the router mirrors: key the UID, value
  * {@link #encode()} ({@code NODE|SEQUENCE|EPOCH_MILLIS}). An entry lives at most
  * {@code qos.session.flag-ttl-seconds} (its time-to-live); the router removes it sooner, once every
  * replica's watermark has passed {@code sequence}.
  */
 public record StateChangeFlag(String node, long sequence, long epochMillis) implements Serializable {
 
-    /** The Hazelcast map the router reads the flags from. */
-    public static final String MAP = "qos-state-change-flags";
+    private static final String RECORD = "state-change flag";
     /**
      * The response header in which the node that served a writing request announces the flag to
      * the router, {@link #announce(String) UID NODE|SEQUENCE|EPOCH_MILLIS}: the router records it
@@ -66,14 +65,21 @@ public record StateChangeFlag(String node, long sequence, long epochMillis) impl
         return decode(value.substring(space + 1)).map(f -> new Announced(value.substring(0, space), f));
     }
 
-    /** The flag in {@code value}; empty for null or a malformed value. */
+    /** The flag in {@code value}; fails naming what is wrong with it. */
+    public static StateChangeFlag parse(String value) {
+        Fields r = Fields.of(RECORD, value);
+        String[] f = r.split(value, '|', "NODE|SEQUENCE|EPOCH_MILLIS");
+        long sequence = r.number("sequence", f[1]);
+        long millis = r.number("time", f[2]);
+        return r.build(() -> new StateChangeFlag(f[0], sequence, millis));
+    }
+
+    /** The flag in {@code value}; empty for null or a malformed value (see {@link #parse} for why). */
     public static Optional<StateChangeFlag> decode(String value) {
-        return PipeFields.split(value, 3).flatMap(parts -> {
-            try {
-                return Optional.of(new StateChangeFlag(parts[0], Long.parseLong(parts[1]), Long.parseLong(parts[2])));
-            } catch (IllegalArgumentException e) {
-                return Optional.empty();
-            }
-        });
+        try {
+            return value == null ? Optional.empty() : Optional.of(parse(value));
+        } catch (MalformedValueException e) {
+            return Optional.empty();
+        }
     }
 }

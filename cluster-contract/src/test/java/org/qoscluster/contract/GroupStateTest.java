@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.qoscluster.contract.Codecs.assertMalformed;
 
 import java.util.List;
 
@@ -87,5 +88,62 @@ class GroupStateTest {
         }
         assertEquals(GroupState.HISTORY, s.history().size());
         assertEquals(s.epoch(), s.history().get(GroupState.HISTORY - 1).epoch());
+    }
+
+    private static GroupState generated(java.util.Random r) {
+        List<GroupState.Member> members = new java.util.ArrayList<>();
+        java.util.Set<String> names = new java.util.HashSet<>();
+        int count = 1 + r.nextInt(5);
+        while (members.size() < count) {
+            String name = Generated.name(r);
+            if (names.add(name)) {
+                String host = Generated.text(r, "abcdefghijklmnopqrstuvwxyz0123456789.-", 1 + r.nextInt(30));
+                members.add(new GroupState.Member(name, host, 1 + members.size() * 10_000 + r.nextInt(10_000), members.size() + 1 + r.nextInt(3) * 100));
+            }
+        }
+        List<GroupState.Promotion> history = new java.util.ArrayList<>();
+        for (int i = r.nextInt(GroupState.HISTORY + 3); i > 0; i--) {
+            history.add(new GroupState.Promotion(1 + r.nextInt(1000), Generated.name(r), Generated.name(r), Generated.count(r)));
+        }
+        return new GroupState(1 + (Generated.count(r) % Long.MAX_VALUE), members.get(r.nextInt(count)).name(),
+                GroupState.Phase.values()[r.nextInt(3)], 1 + (Generated.count(r) % Long.MAX_VALUE), Generated.count(r),
+                history, members, r.nextBoolean());
+    }
+
+    @Test
+    void shouldReadBackEveryGeneratedState() {
+        Generated.forAll(r -> {
+            GroupState s = generated(r);
+            assertEquals(s, GroupState.parse(s.encode()));
+        });
+    }
+
+    @Test
+    void shouldRefuseNamesAndHostsWithASeparatorSoNoValueIsAmbiguous() {
+        Generated.forAll(r -> {
+            String bad = Generated.withSeparator(r, Generated.name(r));
+            assertThrows(IllegalArgumentException.class, () -> new GroupState.Member(bad, "h", 1527, 1), bad);
+            assertThrows(IllegalArgumentException.class, () -> new GroupState.Member("a", bad, 1527, 1), bad);
+            assertThrows(IllegalArgumentException.class, () -> new GroupState.Promotion(2, bad, "a", 1), bad);
+            assertThrows(IllegalArgumentException.class, () -> new GroupState.Promotion(2, "a", bad, 1), bad);
+        });
+    }
+
+    @Test
+    void shouldNameWhatIsWrongWithAMalformedValue() {
+        String record = "group state";
+        String a = "|a/127.0.0.1/1527/1|running";
+        assertMalformed(GroupState::parse, GroupState::decode, record, null, "there is no value");
+        assertMalformed(GroupState::parse, GroupState::decode, record, "1|a|OPEN|1|5", "5 field(s) where EPOCH|MASTER|PHASE");
+        assertMalformed(GroupState::parse, GroupState::decode, record, "x|a|OPEN|1|5|" + a, "epoch 'x' is not a whole number");
+        assertMalformed(GroupState::parse, GroupState::decode, record, "1|a|OPENED|1|5|" + a, "phase 'OPENED' is not one of");
+        assertMalformed(GroupState::parse, GroupState::decode, record, "1|a|OPEN|1|5|2:a:b" + a, "'2:a:b' has 3 field(s)");
+        assertMalformed(GroupState::parse, GroupState::decode, record, "1|a|OPEN|1|5|2:a:b:s" + a, "promotion sequence 's'");
+        assertMalformed(GroupState::parse, GroupState::decode, record, "1|a|OPEN|1|5||a/127.0.0.1:1527/1|running",
+                "where NAME/HOST/PORT/NUMBER has 4");
+        assertMalformed(GroupState::parse, GroupState::decode, record, "1|a|OPEN|1|5||a/h/p/1|running", "member port 'p'");
+        assertMalformed(GroupState::parse, GroupState::decode, record, "1|a|OPEN|1|5||a/h/99999/1|running", "port 99999 is not in 1..65535");
+        assertMalformed(GroupState::parse, GroupState::decode, record, "1|a|OPEN|1|5||a/h/1527/1|paused", "'paused' is neither running nor stopped");
+        assertMalformed(GroupState::parse, GroupState::decode, record, "1|b|OPEN|1|5|" + a, "master b is not a member");
     }
 }

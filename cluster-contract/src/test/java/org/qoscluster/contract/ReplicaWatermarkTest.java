@@ -3,6 +3,7 @@ package org.qoscluster.contract;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.qoscluster.contract.Codecs.assertMalformed;
 
 import java.util.Optional;
 
@@ -33,5 +34,32 @@ class ReplicaWatermarkTest {
                 "store|x|1|2|3", "st ore|1|1|2|3", "|1|1|2|3", "store|1|1|2|3|4"}) {
             assertEquals(Optional.empty(), ReplicaWatermark.decode(bad), String.valueOf(bad));
         }
+    }
+
+    @Test
+    void shouldReadBackEveryGeneratedWatermark() {
+        Generated.forAll(r -> {
+            ReplicaWatermark w = new ReplicaWatermark(Generated.name(r), Generated.count(r), Generated.count(r),
+                    Generated.count(r), Generated.count(r));
+            assertEquals(w, ReplicaWatermark.parse(w.encode()));
+        });
+    }
+
+    @Test
+    void shouldRefuseAGroupNameWithASeparatorSoNoValueIsAmbiguous() {
+        Generated.forAll(r -> org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new ReplicaWatermark(Generated.withSeparator(r, Generated.name(r)), 1, 1, 1, 0)));
+    }
+
+    @Test
+    void shouldNameWhatIsWrongWithAMalformedValue() {
+        String record = "replica watermark";
+        assertMalformed(ReplicaWatermark::parse, ReplicaWatermark::decode, record, null, "there is no value");
+        assertMalformed(ReplicaWatermark::parse, ReplicaWatermark::decode, record, "1|2", "2 field(s) where GROUP|EPOCH|SEQUENCE");
+        assertMalformed(ReplicaWatermark::parse, ReplicaWatermark::decode, record, "store|1|1|2|3|4", "6 field(s)");
+        assertMalformed(ReplicaWatermark::parse, ReplicaWatermark::decode, record, "store|x|1|2|3", "epoch 'x' is not a whole number");
+        assertMalformed(ReplicaWatermark::parse, ReplicaWatermark::decode, record, "store|1|1|2|", "lag '' is not a whole number");
+        assertMalformed(ReplicaWatermark::parse, ReplicaWatermark::decode, record, "store|1|-1|2|3", "must not be negative");
+        assertMalformed(ReplicaWatermark::parse, ReplicaWatermark::decode, record, "st ore|1|1|2|3", "'st ore' is not a group name");
     }
 }

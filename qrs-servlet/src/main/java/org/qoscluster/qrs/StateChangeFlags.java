@@ -9,16 +9,14 @@ import org.qoscluster.contract.StateChangeFlag;
  * the write path records the node that wrote it, and until the replicas have applied the write
  * the router sends that user's requests to that node, skipping QoS selection.
  *
- * <p>The shared contract is {@link StateChangeFlag}: the Hazelcast map {@value #MAP}, key the
+ * <p>The shared contract is {@link StateChangeFlag}: the Hazelcast map
+ * {@link org.qoscluster.contract.ClusterMaps#FLAGS}, key the
  * user's UID, value {@code NODE|SEQUENCE|EPOCH_MILLIS}. The router's {@code FlagSweep} removes an
  * entry, every second, once every replica's watermark has passed its write or it is older than
  * {@code qos.session.flag-ttl-seconds}; the entry's time-to-live, set by the node that wrote it,
  * removes it at that bound even without a router.
  */
 public interface StateChangeFlags {
-
-    /** The Hazelcast map that holds the flags. */
-    String MAP = StateChangeFlag.MAP;
 
     /** The user's flag, if set. */
     Optional<StateChangeFlag> flag(String uid);

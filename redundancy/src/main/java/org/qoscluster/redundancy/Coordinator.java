@@ -218,6 +218,11 @@ public final class Coordinator {
         return Optional.empty();
     }
 
+    /** The argument of an {@link Kind#ADD} request: {@code NAME/HOST/PORT}, read back by the coordinator only. */
+    public static String addArgument(String name, String host, int port) {
+        return name + "/" + host + "/" + port;
+    }
+
     private GroupState add(GroupState s, Request r) {
         String[] f = r.argument().split("/");
         Member joining;

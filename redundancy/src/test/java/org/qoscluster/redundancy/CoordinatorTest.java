@@ -385,7 +385,7 @@ class CoordinatorTest {
         epoch1Replicas(500, 700);
         Coordinator c = coordinator();
         copies.lows.put("replica-3", 400L); // it was a replica once: that position means nothing now
-        store.ask(Coordinator.Kind.ADD, "replica-3/127.0.0.1/1530");
+        store.ask(Coordinator.Kind.ADD, Coordinator.addArgument("replica-3", "127.0.0.1", 1530));
         GroupState s = c.step(ALL_UP).orElseThrow();
         assertTrue(store.answer().startsWith("200 "), store.answer());
         assertEquals(new GroupState.Member("replica-3", "127.0.0.1", 1530, 4), s.member("replica-3").orElseThrow());
@@ -404,14 +404,14 @@ class CoordinatorTest {
     void refusesToAddANameOrAddressThatIsTakenOrACopyThatDoesNotAnswer() {
         epoch1Replicas(500, 700);
         Coordinator c = coordinator();
-        String answer = answerTo(c, Coordinator.Kind.ADD, "replica-1/127.0.0.1/1530");
+        String answer = answerTo(c, Coordinator.Kind.ADD, Coordinator.addArgument("replica-1", "127.0.0.1", 1530));
         assertTrue(answer.startsWith("409 'replica-1' is a member already"), answer);
-        answer = answerTo(c, Coordinator.Kind.ADD, "replica-3/127.0.0.1/1529");
+        answer = answerTo(c, Coordinator.Kind.ADD, Coordinator.addArgument("replica-3", "127.0.0.1", 1529));
         assertTrue(answer.startsWith("409 127.0.0.1:1529 is member replica-2 already"), answer);
-        answer = answerTo(c, Coordinator.Kind.ADD, "replica-3/127.0.0.1/70000");
+        answer = answerTo(c, Coordinator.Kind.ADD, Coordinator.addArgument("replica-3", "127.0.0.1", 70000));
         assertTrue(answer.startsWith("400 ") && answer.contains("port 70000"), answer);
         copies.down.add("replica-3");
-        answer = answerTo(c, Coordinator.Kind.ADD, "replica-3/127.0.0.1/1530");
+        answer = answerTo(c, Coordinator.Kind.ADD, Coordinator.addArgument("replica-3", "127.0.0.1", 1530));
         assertTrue(answer.startsWith("409 no database answers at 127.0.0.1:1530"), answer);
         assertEquals(COPIES, store.state.members(), "nothing added");
     }

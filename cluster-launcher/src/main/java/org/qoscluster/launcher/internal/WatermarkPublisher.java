@@ -13,13 +13,16 @@ import com.hazelcast.map.IMap;
 
 import org.qoscluster.config.ClusterConfig;
 import org.qoscluster.config.PayaraMemberConfig;
+import org.qoscluster.contract.ClusterMaps;
 import org.qoscluster.contract.ReplicaWatermark;
+import org.qoscluster.contract.Shipping;
+import org.qoscluster.contract.Tail;
 import org.qoscluster.replication.ReplicationAgent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Publishes each replica's watermark in the cluster's Hazelcast map {@link ReplicaWatermark#MAP},
+ * Publishes each replica's watermark in the cluster's Hazelcast map {@link ClusterMaps#WATERMARKS},
  * as a Hazelcast client of the Payara members: when the sequence moves, and at least every
  * {@code heartbeat} otherwise, so a reader can tell a quiet replica from an agent that stopped.
  * The client connects in the background and reconnects on its own; while it is offline the
@@ -100,7 +103,7 @@ public final class WatermarkPublisher implements AutoCloseable {
         try {
             if (map == null) {
                 // Only once connected: a client started in the background refuses proxies before.
-                map = client().getMap(ReplicaWatermark.MAP);
+                map = client().getMap(ClusterMaps.WATERMARKS);
             }
             map.set(replica, now.encode());
             last.put(replica, now);
@@ -116,10 +119,10 @@ public final class WatermarkPublisher implements AutoCloseable {
         }
     }
 
-    /** Says whether this agent ships for {@code group} now ({@link org.qoscluster.contract.GroupState#AGENTS_MAP}). */
+    /** Says whether this agent ships for {@code group} now ({@link ClusterMaps#AGENTS}). */
     public void shipping(String group, boolean running, long epoch) {
         try {
-            client().<String, String>getMap(org.qoscluster.contract.GroupState.AGENTS_MAP).set(group, (running ? "running|" : "stopped|") + epoch);
+            client().<String, String>getMap(ClusterMaps.AGENTS).set(group, new Shipping(running, epoch).encode());
         } catch (RuntimeException e) {
             LOG.warn("cannot say whether group {} ships ({})", group, e.toString());
         }
@@ -129,7 +132,7 @@ public final class WatermarkPublisher implements AutoCloseable {
     public void forget(String replica) {
         last.remove(replica);
         try {
-            client().<String, String>getMap(ReplicaWatermark.MAP).delete(replica);
+            client().<String, String>getMap(ClusterMaps.WATERMARKS).delete(replica);
         } catch (RuntimeException e) {
             LOG.warn("cannot withdraw the watermark of {} ({}); it ages out for readers", replica, e.toString());
         }
@@ -137,12 +140,12 @@ public final class WatermarkPublisher implements AutoCloseable {
 
     /**
      * Records that {@code copy}, master in {@code epoch}, came back with {@code changes} change rows
-     * that never reached the group, in the map {@code qos-group-tails} (copy to {@code EPOCH|CHANGES|MILLIS}),
+     * that never reached the group, in the map {@link ClusterMaps#TAILS} ({@link Tail}),
      * where the group's status shows them to an operator.
      */
     public void tail(String copy, long epoch, long changes) {
         try {
-            client().<String, String>getMap(org.qoscluster.contract.GroupState.TAILS_MAP).set(copy, epoch + "|" + changes + "|" + clock.millis());
+            client().<String, String>getMap(ClusterMaps.TAILS).set(copy, new Tail(epoch, changes, clock.millis()).encode());
         } catch (RuntimeException e) {
             LOG.warn("cannot publish the asynchronous tail of {} ({}); it is in the agent's log", copy, e.toString());
         }
@@ -152,7 +155,7 @@ public final class WatermarkPublisher implements AutoCloseable {
     public java.util.Optional<org.qoscluster.contract.GroupState> group(String name) {
         try {
             return org.qoscluster.contract.GroupState.decode(
-                    client().<String, String>getMap(org.qoscluster.contract.GroupState.MAP).get(name));
+                    client().<String, String>getMap(ClusterMaps.GROUPS).get(name));
         } catch (RuntimeException e) {
             return java.util.Optional.empty();
         }

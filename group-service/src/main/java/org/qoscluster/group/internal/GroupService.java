@@ -26,8 +26,13 @@ import com.hazelcast.map.listener.EntryUpdatedListener;
 
 import org.qoscluster.config.ClusterConfig;
 import org.qoscluster.config.MemberSpec;
+import org.qoscluster.contract.ClusterMaps;
+import org.qoscluster.contract.CopyStatus;
 import org.qoscluster.contract.GroupState;
 import org.qoscluster.contract.ReplicaWatermark;
+import org.qoscluster.contract.RequestAnswer;
+import org.qoscluster.contract.Shipping;
+import org.qoscluster.contract.Tail;
 import org.qoscluster.redundancy.ConfiguredGroup;
 import org.qoscluster.redundancy.Coordinator;
 import org.qoscluster.redundancy.GroupSettings;
@@ -43,7 +48,7 @@ import org.qoscluster.redundancy.SignedRequest;
  * write-path proxy follows the application's group (an entry listener, and a read every beat in
  * case an event was lost), and each beat the node checks whether it is the coordinator: the
  * oldest live member of the cluster that runs this service (the first of {@code getMembers()}
- * that registered in {@value #SERVICES}, the same answer on every member). The coordinator runs
+ * that registered in {@link ClusterMaps#SERVICES}, the same answer on every member). The coordinator runs
  * each group's heartbeat monitor, publishes the members' statuses and takes each group's
  * decisions ({@link Coordinator}); when it dies, Hazelcast drops it from the member list and the
  * next oldest takes over from the shared state.
@@ -51,8 +56,6 @@ import org.qoscluster.redundancy.SignedRequest;
 public final class GroupService implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(GroupService.class.getName());
-    /** Members running this service: Hazelcast member UUID to node name. */
-    public static final String SERVICES = "qos-group-services";
 
     private final ClusterConfig config;
     private final String dbPassword;
@@ -89,11 +92,11 @@ public final class GroupService implements AutoCloseable {
     }
 
     public void start() throws IOException {
-        state = hz.getMap(GroupState.MAP);
-        fences = hz.getMap(GroupState.FENCE_MAP);
-        statuses = hz.getMap(GroupState.MEMBERS_MAP);
-        services = hz.getMap(SERVICES);
-        requests = hz.getMap(GroupState.REQUESTS_MAP);
+        state = hz.getMap(ClusterMaps.GROUPS);
+        fences = hz.getMap(ClusterMaps.FENCES);
+        statuses = hz.getMap(ClusterMaps.STATUSES);
+        services = hz.getMap(ClusterMaps.SERVICES);
+        requests = hz.getMap(ClusterMaps.REQUESTS);
         uuid = hz.getCluster().getLocalMember().getUuid().toString();
         MemberSpec me = config.member(memberName)
                 .orElseThrow(() -> new IllegalStateException("member " + memberName + " is not in the configuration"));
@@ -206,7 +209,7 @@ public final class GroupService implements AutoCloseable {
          * beats, is catching up.
          */
         private void publishStatuses(GroupState s) {
-            Map<String, String> watermarks = hz.<String, String>getMap(ReplicaWatermark.MAP).getAll(Set.copyOf(s.memberNames()));
+            Map<String, String> watermarks = hz.<String, String>getMap(ClusterMaps.WATERMARKS).getAll(Set.copyOf(s.memberNames()));
             for (String gone : List.copyOf(published.keySet())) {
                 if (s.member(gone).isEmpty()) {
                     String was = published.remove(gone);
@@ -227,7 +230,8 @@ public final class GroupService implements AutoCloseable {
                         status = MemberStatus.CATCHING_UP;
                     }
                 }
-                String value = status + "|" + (copy.equals(s.master()) ? "master" : "replica") + "|" + s.epoch() + "|" + plan.name();
+                String value = new CopyStatus(status.name(), copy.equals(s.master()) ? CopyStatus.Role.MASTER : CopyStatus.Role.REPLICA,
+                        s.epoch(), plan.name()).encode();
                 if (!value.equals(published.put(copy, value))) {
                     statuses.set(copy, value);
                 }
@@ -243,11 +247,11 @@ public final class GroupService implements AutoCloseable {
 
     /**
      * What an operator sees of a group: its state, the node that coordinates it, each member's
-     * {@code STATUS|ROLE|EPOCH|GROUP} as the coordinator last published it, and the asynchronous
-     * tails set aside on its returning masters ({@code EPOCH|CHANGES|MILLIS}).
+     * status as the coordinator last published it, and the asynchronous tails set aside on its
+     * returning masters (a value that does not decode is left out, and logged).
      */
-    public record Status(String group, Optional<GroupState> state, String coordinator, Map<String, String> members,
-                         Map<String, String> tails) {
+    public record Status(String group, Optional<GroupState> state, String coordinator, Map<String, CopyStatus> members,
+                         Map<String, Tail> tails) {
     }
 
     /** The status of {@code group}; empty for a group that does not exist. */
@@ -261,9 +265,23 @@ public final class GroupService implements AutoCloseable {
                 .filter(java.util.Objects::nonNull).findFirst().orElse("none");
         Optional<GroupState> s = read(group);
         Set<String> members = s.map(g -> Set.copyOf(g.memberNames())).orElse(Set.of());
-        Map<String, String> published = new TreeMap<>(statuses.getAll(members));
-        Map<String, String> tails = new TreeMap<>(hz.<String, String>getMap(GroupState.TAILS_MAP).getAll(members));
+        Map<String, CopyStatus> published = new TreeMap<>();
+        statuses.getAll(members).forEach((copy, value) -> decoded(ClusterMaps.STATUSES, copy, value, CopyStatus::parse)
+                .ifPresent(c -> published.put(copy, c)));
+        Map<String, Tail> tails = new TreeMap<>();
+        hz.<String, String>getMap(ClusterMaps.TAILS).getAll(members).forEach((copy, value) ->
+                decoded(ClusterMaps.TAILS, copy, value, Tail::parse).ifPresent(t -> tails.put(copy, t)));
         return Optional.of(new Status(group, s, coordinator, published, tails));
+    }
+
+    /** {@code value} of {@code key} in {@code map} decoded; empty, and logged, when it is malformed. */
+    private <T> Optional<T> decoded(String map, String key, String value, java.util.function.Function<String, T> parse) {
+        try {
+            return Optional.of(parse.apply(value));
+        } catch (IllegalArgumentException e) {
+            LOG.warning("member=" + memberName + " map=" + map + " key=" + key + " left out: " + e.getMessage());
+            return Optional.empty();
+        }
     }
 
     /** An answer for a group that does not exist. */
@@ -288,7 +306,7 @@ public final class GroupService implements AutoCloseable {
         Map<String, MemberStatus> seen = new HashMap<>();
         statuses.getAll(Set.copyOf(s.get().memberNames())).forEach((copy, value) -> {
             try {
-                seen.put(copy, MemberStatus.valueOf(value.split("\\|")[0]));
+                seen.put(copy, MemberStatus.valueOf(CopyStatus.parse(value).status()));
             } catch (IllegalArgumentException e) {
                 // not a status: not available
             }
@@ -335,7 +353,7 @@ public final class GroupService implements AutoCloseable {
         if (refused.isPresent()) {
             return new Outcome(409, refused.get(), s);
         }
-        return ask(group, Coordinator.Kind.ADD, name + "/" + host + "/" + port, within);
+        return ask(group, Coordinator.Kind.ADD, Coordinator.addArgument(name, host, port), within);
     }
 
     /** Removes {@code name} from {@code group} (R9): refused for an unknown member, the master or the last one. */
@@ -383,7 +401,7 @@ public final class GroupService implements AutoCloseable {
         if (removed.status() != 200) {
             return removed;
         }
-        Outcome added = ask(target, Coordinator.Kind.ADD, name + "/" + m.host() + "/" + m.port(), within);
+        Outcome added = ask(target, Coordinator.Kind.ADD, Coordinator.addArgument(name, m.host(), m.port()), within);
         if (added.status() != 200) {
             return new Outcome(added.status(), "removed from " + from.get() + ", but " + target + " refused it: " + added.message()
                     + "; it is in no group now", added.state());
@@ -409,11 +427,11 @@ public final class GroupService implements AutoCloseable {
             return o;
         }
         // Done once the replication agent has closed this group's shipping: nothing ships after the answer.
-        IMap<String, String> agents = hz.getMap(GroupState.AGENTS_MAP);
+        IMap<String, String> agents = hz.getMap(ClusterMaps.AGENTS);
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (System.nanoTime() < deadline) {
             String said = agents.get(group);
-            if (said != null && said.startsWith("stopped|")) {
+            if (said != null && Shipping.decode(said).filter(a -> !a.running()).isPresent()) {
                 return new Outcome(200, o.message() + "; the replication agent has stopped shipping", o.state());
             }
             Thread.sleep(20);
@@ -430,7 +448,7 @@ public final class GroupService implements AutoCloseable {
         Coordinator.Request r = new Coordinator.Request(java.util.UUID.randomUUID().toString(), kind, argument);
         // Signed with the admin token the caller proved: the coordinator refuses what is not.
         String signed = SignedRequest.sign(group, r, clock.millis(), adminToken).encode();
-        String key = GroupState.requestKey(group);
+        String key = ClusterMaps.requestKey(group);
         String pending = requests.putIfAbsent(key, signed, within.toMillis(), TimeUnit.MILLISECONDS);
         if (pending != null) {
             return new Outcome(409, "another request is pending (" + SignedRequest.decode(group, pending)
@@ -441,8 +459,8 @@ public final class GroupService implements AutoCloseable {
         while (System.nanoTime() < deadline) {
             String answer = requests.remove(r.id());
             if (answer != null) {
-                int space = answer.indexOf(' ');
-                return new Outcome(Integer.parseInt(answer.substring(0, space)), answer.substring(space + 1), read(group));
+                RequestAnswer a = RequestAnswer.parse(answer);
+                return new Outcome(a.status(), a.message(), read(group));
             }
             Thread.sleep(50);
         }
@@ -513,7 +531,7 @@ public final class GroupService implements AutoCloseable {
 
         @Override
         public Optional<Coordinator.Request> takeRequest() {
-            String value = requests.remove(GroupState.requestKey(group.name()));
+            String value = requests.remove(ClusterMaps.requestKey(group.name()));
             if (value == null) {
                 return Optional.empty();
             }
@@ -534,7 +552,7 @@ public final class GroupService implements AutoCloseable {
 
         @Override
         public void answer(Coordinator.Request r, int status, String message) {
-            requests.set(r.id(), status + " " + message, 5, TimeUnit.MINUTES);
+            requests.set(r.id(), new RequestAnswer(status, message).encode(), 5, TimeUnit.MINUTES);
         }
 
         @Override
@@ -544,7 +562,7 @@ public final class GroupService implements AutoCloseable {
                 return Map.of();
             }
             Map<String, ReplicaWatermark> out = new HashMap<>();
-            hz.<String, String>getMap(ReplicaWatermark.MAP).getAll(Set.copyOf(s.get().memberNames()))
+            hz.<String, String>getMap(ClusterMaps.WATERMARKS).getAll(Set.copyOf(s.get().memberNames()))
                     .forEach((copy, value) -> ReplicaWatermark.decode(value)
                             .filter(w -> w.group().equals(group.name())).ifPresent(w -> out.put(copy, w)));
             return out;

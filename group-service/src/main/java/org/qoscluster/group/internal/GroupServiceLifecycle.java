@@ -1,9 +1,6 @@
 package org.qoscluster.group.internal;
 
-import java.util.concurrent.FutureTask;
 import java.util.logging.Logger;
-
-import javax.naming.InitialContext;
 
 import com.hazelcast.core.HazelcastInstance;
 
@@ -13,6 +10,7 @@ import jakarta.servlet.annotation.WebListener;
 
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.qoscluster.config.MemberProperties;
+import org.qoscluster.contract.MemberHazelcast;
 
 /**
  * Starts the node's {@link GroupService} when the WAR deploys (the launcher deploys it before the
@@ -34,19 +32,14 @@ public class GroupServiceLifecycle implements ServletContextListener {
             return;
         }
         try {
-            HazelcastInstance hz = (HazelcastInstance) new InitialContext().lookup("payara/Hazelcast");
-            // Map proxies made from application code get Payara's tenant control, which fails on
-            // the other members (see the Session Synchronizer): they are made on a plain thread.
+            HazelcastInstance hz = MemberHazelcast.instance();
             String token = member.secrets().get(org.qoscluster.config.ClusterConfig.SECRET_ADMIN_TOKEN);
-            FutureTask<GroupService> start = new FutureTask<>(() -> {
+            service = MemberHazelcast.outsideApplication(GroupServiceLifecycle.class, "group service", () -> {
                 GroupService s = new GroupService(member.cluster(), member.memberName(), hz,
                         org.qoscluster.config.ClusterConfig.dbPassword(member.secrets()), token);
                 s.start();
                 return s;
             });
-            Thread t = new Thread(null, start, "qos-group-start", 0, false);
-            t.start();
-            service = start.get();
             event.getServletContext().setAttribute(GroupStatusServlet.SERVICE, service);
             event.getServletContext().setAttribute(GroupStatusServlet.TOKEN, token);
         } catch (Exception e) {

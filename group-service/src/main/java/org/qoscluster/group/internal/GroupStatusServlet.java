@@ -12,7 +12,9 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 import org.qoscluster.contract.AdminToken;
+import org.qoscluster.contract.CopyStatus;
 import org.qoscluster.contract.GroupState;
+import org.qoscluster.contract.Tail;
 
 /**
  * The redundancy group's administration on every node (R9), behind {@code Authorization: Bearer
@@ -212,15 +214,17 @@ public class GroupStatusServlet extends HttpServlet {
         });
         JsonObjectBuilder members = Json.createObjectBuilder();
         for (GroupState.Member m : s.state().map(GroupState::members).orElse(java.util.List.of())) {
-            String[] f = s.members().getOrDefault(m.name(), "UNKNOWN").split("\\|");
+            java.util.Optional<CopyStatus> c = java.util.Optional.ofNullable(s.members().get(m.name()));
             members.add(m.name(), Json.createObjectBuilder().add("address", m.host() + ":" + m.port()).add("number", m.number())
-                    .add("status", f[0]).add("role", f.length > 1 ? f[1] : "").add("epoch", f.length > 2 ? f[2] : ""));
+                    .add("status", c.map(CopyStatus::status).orElse("UNKNOWN"))
+                    .add("role", c.map(x -> x.role().code()).orElse(""))
+                    .add("epoch", c.map(x -> Long.toString(x.epoch())).orElse("")));
         }
         out.add("members", members);
         JsonObjectBuilder tails = Json.createObjectBuilder();
-        for (Map.Entry<String, String> t : s.tails().entrySet()) {
-            String[] f = t.getValue().split("\\|");
-            tails.add(t.getKey(), Json.createObjectBuilder().add("epoch", f[0]).add("changes", f.length > 1 ? f[1] : ""));
+        for (Map.Entry<String, Tail> t : s.tails().entrySet()) {
+            tails.add(t.getKey(), Json.createObjectBuilder().add("epoch", Long.toString(t.getValue().epoch()))
+                    .add("changes", Long.toString(t.getValue().changes())));
         }
         out.add("tails", tails);
         resp.getWriter().write(out.build().toString());

@@ -6,15 +6,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
-import java.util.concurrent.FutureTask;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongPredicate;
 import java.util.function.LongSupplier;
 import java.util.logging.Logger;
-
-import javax.naming.InitialContext;
-import javax.naming.NamingException;
 
 import com.hazelcast.core.EntryEvent;
 import com.hazelcast.core.HazelcastInstance;
@@ -27,13 +23,16 @@ import com.hazelcast.map.listener.EntryRemovedListener;
 import com.hazelcast.map.listener.EntryUpdatedListener;
 import com.hazelcast.map.listener.MapClearedListener;
 
+import org.qoscluster.contract.ClusterMaps;
+import org.qoscluster.contract.GroupState;
+import org.qoscluster.contract.MemberHazelcast;
 import org.qoscluster.contract.ReplicaWatermark;
 import org.qoscluster.contract.StateChangeFlag;
 import org.qoscluster.qrs.StateChangeFlags;
 
 /**
- * The shared maps the router reads, in Payara's embedded Hazelcast cluster reached through JNDI
- * {@code payara/Hazelcast} (the one place the router looks it up): the state-change flags and the
+ * The shared maps the router reads, in Payara's embedded Hazelcast cluster reached through
+ * {@link MemberHazelcast}: the state-change flags, the redundancy group's state and the
  * replicas' watermarks, each mirrored in the router's memory so that a request costs no remote
  * call: an entry listener applies every change to the local view, which is loaded whole when the
  * listener is in place.
@@ -67,39 +66,33 @@ final class HazelcastFlags implements StateChangeFlags {
      * master less than {@value #SETTLE_MS} ms ago (a health check sent before still times out).
      */
     boolean groupChanging() {
-        return org.qoscluster.contract.GroupState.decode(group.get(org.qoscluster.contract.GroupState.DEFAULT_GROUP))
+        return GroupState.decode(group.get(GroupState.DEFAULT_GROUP))
                 .map(s -> !s.open() || s.epoch() > 1 && System.currentTimeMillis() - s.sinceMillis() < SETTLE_MS).orElse(false);
     }
 
     private static final long SETTLE_MS = 3_000;
 
     /** The redundancy group's state now (master, members), as its coordinator last wrote it. */
-    java.util.Optional<org.qoscluster.contract.GroupState> group() {
-        return org.qoscluster.contract.GroupState.decode(group.get(org.qoscluster.contract.GroupState.DEFAULT_GROUP));
+    java.util.Optional<GroupState> group() {
+        return GroupState.decode(group.get(GroupState.DEFAULT_GROUP));
     }
 
     /** The cluster's maps, or no flags and no watermarks (logged) when there is no cluster to read. */
     static HazelcastFlags lookup() {
         try {
-            HazelcastInstance hz = (HazelcastInstance) new InitialContext().lookup("payara/Hazelcast");
-            // Proxies made from application code get Payara's tenant control, which fails on the
-            // other members (see the Session Synchronizer): they are made on a plain thread.
-            FutureTask<HazelcastFlags> make = new FutureTask<>(() -> {
+            HazelcastInstance hz = MemberHazelcast.instance();
+            return MemberHazelcast.outsideApplication(HazelcastFlags.class, "the router maps", () -> {
                 ConcurrentHashMap<String, String> flagView = new ConcurrentHashMap<>();
-                IMap<String, String> flagMap = mirror(hz, MAP, flagView);
-                return new HazelcastFlags(flagView, flagMap, mirror(hz, ReplicaWatermark.MAP),
-                        mirror(hz, org.qoscluster.contract.GroupState.MAP));
+                IMap<String, String> flagMap = mirror(hz, ClusterMaps.FLAGS, flagView);
+                return new HazelcastFlags(flagView, flagMap, mirror(hz, ClusterMaps.WATERMARKS), mirror(hz, ClusterMaps.GROUPS));
             });
-            Thread t = new Thread(null, make, "qos-router-maps", 0, false);
-            t.start();
-            return make.get();
-        } catch (NamingException | RuntimeException | java.util.concurrent.ExecutionException e) {
-            LOG.warning("no Hazelcast cluster at payara/Hazelcast (" + e + "); state-change stickiness"
+        } catch (RuntimeException e) {
+            if (Thread.currentThread().isInterrupted()) {
+                throw new IllegalStateException("interrupted while reading the cluster's maps", e);
+            }
+            LOG.warning("no Hazelcast cluster (" + e + "); state-change stickiness"
                     + " and replica watermarks are off");
             return new HazelcastFlags(new ConcurrentHashMap<>(), null, Map.of(), Map.of());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while reading the cluster's maps", e);
         }
     }
 

@@ -3,15 +3,15 @@ package org.qoscluster.session.internal;
 import java.util.Optional;
 import java.util.logging.Logger;
 
-import javax.naming.InitialContext;
-import javax.naming.NamingException;
-
 import com.hazelcast.config.InMemoryFormat;
 import com.hazelcast.config.InvalidConfigurationException;
 import com.hazelcast.config.MapConfig;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 
+import org.qoscluster.contract.ClusterMaps;
+import org.qoscluster.contract.GroupState;
+import org.qoscluster.contract.MemberHazelcast;
 import org.qoscluster.contract.StateChangeFlag;
 import org.qoscluster.session.SessionDelta;
 import org.qoscluster.session.SessionRecord;
@@ -19,11 +19,11 @@ import org.qoscluster.session.SessionSettings;
 import org.qoscluster.session.SessionStore;
 
 /**
- * The session database in Payara's embedded Hazelcast (the one place that looks it up, through
- * JNDI {@code payara/Hazelcast}): an {@code IMap} of UID to {@link SessionRecord}, binary in
+ * The session database in Payara's embedded Hazelcast (reached through {@link MemberHazelcast}):
+ * an {@code IMap} of UID to {@link SessionRecord}, binary in
  * memory, with {@code qos.session.backup-count} synchronous backups on other members, so a
  * store the filter saw succeed survives that many sudden member deaths. The map is first touched
- * from a thread outside the application (see {@link #outsideApplication}). The router runs as a
+ * from a thread outside the application (see {@link MemberHazelcast#outsideApplication}). The router runs as a
  * lite member and owns no partition.
  */
 final class HazelcastSessionStore implements SessionStore {
@@ -41,9 +41,9 @@ final class HazelcastSessionStore implements SessionStore {
         this.flagTtlSeconds = flagTtlSeconds;
     }
 
-    /** Every replica watermark as published now ({@code qos-replica-watermarks}), read from Payara's Hazelcast. */
+    /** Every replica watermark as published now ({@link ClusterMaps#WATERMARKS}), read from Payara's Hazelcast. */
     static java.util.function.Supplier<java.util.Map<String, String>> watermarks() {
-        IMap<String, String> map = synchronousModeMap(org.qoscluster.contract.ReplicaWatermark.MAP);
+        IMap<String, String> map = synchronousModeMap(ClusterMaps.WATERMARKS);
         return () -> {
             java.util.Map<String, String> all = new java.util.HashMap<>();
             map.entrySet().forEach(e -> all.put(e.getKey(), e.getValue()));
@@ -51,29 +51,29 @@ final class HazelcastSessionStore implements SessionStore {
         };
     }
 
-    /** The application's redundancy group as published now ({@code qos-group}), empty without one. */
-    static java.util.function.Supplier<java.util.Optional<org.qoscluster.contract.GroupState>> group() {
-        IMap<String, String> map = synchronousModeMap(org.qoscluster.contract.GroupState.MAP);
-        return () -> org.qoscluster.contract.GroupState.decode(map.get(org.qoscluster.contract.GroupState.DEFAULT_GROUP));
+    /** The application's redundancy group as published now ({@link ClusterMaps#GROUPS}), empty without one. */
+    static java.util.function.Supplier<java.util.Optional<GroupState>> group() {
+        IMap<String, String> map = synchronousModeMap(ClusterMaps.GROUPS);
+        return () -> GroupState.decode(map.get(GroupState.DEFAULT_GROUP));
     }
 
     /** A map of Payara's Hazelcast that the synchronous mode reads, made outside the application. */
     private static IMap<String, String> synchronousModeMap(String name) {
+        HazelcastInstance hz;
         try {
-            HazelcastInstance hz = (HazelcastInstance) new InitialContext().lookup("payara/Hazelcast");
-            return outsideApplication(() -> hz.getMap(name));
-        } catch (NamingException e) {
-            throw new IllegalStateException("synchronous mode needs Payara's Hazelcast at JNDI payara/Hazelcast", e);
+            hz = MemberHazelcast.instance();
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException("synchronous mode needs Payara's Hazelcast: " + e.getMessage(), e);
         }
+        return outsideApplication(() -> hz.getMap(name));
     }
 
     static HazelcastSessionStore lookup(SessionSettings settings) {
         HazelcastInstance hz;
         try {
-            hz = (HazelcastInstance) new InitialContext().lookup("payara/Hazelcast");
-        } catch (NamingException e) {
-            throw new IllegalStateException("the Session Synchronizer needs Payara's Hazelcast at JNDI payara/Hazelcast,"
-                    + " and there is none (is Hazelcast disabled on this server?)", e);
+            hz = MemberHazelcast.instance();
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException("the Session Synchronizer needs Payara's Hazelcast: " + e.getMessage(), e);
         }
         MapConfig config = new MapConfig(settings.mapName())
                 .setBackupCount(settings.backupCount())
@@ -87,29 +87,13 @@ final class HazelcastSessionStore implements SessionStore {
             LOG.warning("node=" + settings.node() + " session map " + settings.mapName()
                     + " already configured differently in the cluster (" + e.getMessage() + "); keeping the cluster's");
         }
-        return outsideApplication(() -> new HazelcastSessionStore(hz.getMap(settings.mapName()), hz.getMap(StateChangeFlag.MAP),
+        return outsideApplication(() -> new HazelcastSessionStore(hz.getMap(settings.mapName()), hz.getMap(ClusterMaps.FLAGS),
                 settings.flagTtlSeconds()));
     }
 
-    /**
-     * Runs {@code task} on a thread that carries no Java EE invocation. A map first touched from
-     * application code gets Payara's tenant control, and in Payara Micro 6.2025 that fails on the
-     * other members (its HK2 locator is already shut down when the tenant is deserialized), so the
-     * maps are created outside the application; the records carry no application class anyway.
-     */
+    /** {@code task} run outside the application ({@link MemberHazelcast#outsideApplication}). */
     static <T> T outsideApplication(java.util.concurrent.Callable<T> task) {
-        java.util.concurrent.FutureTask<T> future = new java.util.concurrent.FutureTask<>(task);
-        Thread t = new Thread(null, future, "qos-session-store-init", 0, false);
-        t.setContextClassLoader(HazelcastSessionStore.class.getClassLoader());
-        t.start();
-        try {
-            return future.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while opening the session database", e);
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw new IllegalStateException("cannot open the session database: " + e.getCause(), e.getCause());
-        }
+        return MemberHazelcast.outsideApplication(HazelcastSessionStore.class, "the session database", task);
     }
 
     @Override

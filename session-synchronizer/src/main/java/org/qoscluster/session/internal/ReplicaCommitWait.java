@@ -40,8 +40,8 @@ final class ReplicaCommitWait {
     private final Clock clock;
 
     /**
-     * @param watermarks every published watermark, by copy ({@link ReplicaWatermark#MAP})
-     * @param group      the application's redundancy group as published ({@link GroupState#MAP}), empty without one
+     * @param watermarks every published watermark, by copy ({@link org.qoscluster.contract.ClusterMaps#WATERMARKS})
+     * @param group      the application's redundancy group as published ({@link org.qoscluster.contract.ClusterMaps#GROUPS}), empty without one
      */
     ReplicaCommitWait(Supplier<Map<String, String>> watermarks, Supplier<Optional<GroupState>> group, long timeoutMs,
                       Clock clock) {

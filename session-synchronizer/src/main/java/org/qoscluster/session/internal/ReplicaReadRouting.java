@@ -7,15 +7,14 @@ import java.util.Optional;
 import java.util.function.Function;
 import java.util.logging.Logger;
 
-import javax.naming.InitialContext;
-import javax.naming.NamingException;
-
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.qoscluster.clone.ReadRouting;
 import org.qoscluster.config.PayaraMemberConfig;
+import org.qoscluster.contract.ClusterMaps;
+import org.qoscluster.contract.MemberHazelcast;
 import org.qoscluster.contract.ReplicaWatermark;
 import org.qoscluster.contract.StateChangeFlag;
 import org.qoscluster.session.SessionContext;
@@ -111,14 +110,14 @@ public final class ReplicaReadRouting implements ReadRouting {
 
     private static Function<String, Optional<ReplicaWatermark>> lookUp() {
         try {
-            HazelcastInstance hz = (HazelcastInstance) new InitialContext().lookup("payara/Hazelcast");
-            IMap<String, String> map = HazelcastSessionStore.outsideApplication(() -> hz.getMap(ReplicaWatermark.MAP));
+            HazelcastInstance hz = MemberHazelcast.instance();
+            IMap<String, String> map = HazelcastSessionStore.outsideApplication(() -> hz.getMap(ClusterMaps.WATERMARKS));
             return name -> {
                 String value = map.get(name);
                 return value == null ? Optional.empty() : ReplicaWatermark.decode(value);
             };
-        } catch (NamingException | RuntimeException e) {
-            LOG.warning("no replica watermarks (Payara's Hazelcast at payara/Hazelcast: " + e
+        } catch (RuntimeException e) {
+            LOG.warning("no replica watermarks (Payara's Hazelcast: " + e
                     + "); every read goes to the master");
             return name -> Optional.empty();
         }
