@@ -36,7 +36,7 @@ import org.qoscluster.testing.QosCluster;
  * with its generated password; its state directory is its owner's alone.
  */
 @QosCluster(nodes = 2, replicas = 1)
-class ClusterExposureTest {
+class ClusterExposureIT {
 
     @Test
     void shouldListenOnlyOnTheConfiguredAddress(Cluster cluster) throws Exception {

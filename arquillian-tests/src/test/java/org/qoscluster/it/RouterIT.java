@@ -51,7 +51,7 @@ import org.qoscluster.testing.QosCluster;
 @QosCluster(nodes = 2, replicas = 0, properties = {"qos.router.node-capacity=8", "qos.node.test-switches=true",
         "qos.router.health.timeout-ms=3000", "qos.router.body-idle-timeout-ms=30000"})
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class RouterTest {
+class RouterIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
