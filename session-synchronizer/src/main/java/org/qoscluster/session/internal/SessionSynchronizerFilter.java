@@ -131,7 +131,8 @@ public final class SessionSynchronizerFilter implements Filter {
                 () -> newSessions.acquire(clientAddress));
         Outcome outcome = new Outcome(session, context, resp);
         CommitGuardResponse guarded = new CommitGuardResponse(resp, outcome::storeBeforeCommit);
-        try (SessionContext.Scope scope = SessionContext.bind(context)) {
+        SessionContext.Scope scope = SessionContext.bind(context);
+        try (scope) {
             chain.doFilter(new SessionRequest(req, session), guarded);
         } catch (ServletException | IOException | RuntimeException e) {
             TooManySessionsException refused = tooMany(e);
