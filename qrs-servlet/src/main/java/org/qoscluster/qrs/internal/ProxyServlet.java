@@ -396,7 +396,7 @@ public class ProxyServlet extends HttpServlet {
                 Errors.send(ex.resp, status, message);
             }
         } catch (IOException e) {
-            LOG.log(Level.FINE, "request=" + ex.id + " client gone before the error", e);
+            LOG.log(Level.FINE, e, () -> "request=" + ex.id + " client gone before the error");
         } finally {
             ex.complete();
         }
