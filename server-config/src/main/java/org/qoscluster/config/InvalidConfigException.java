@@ -8,6 +8,8 @@ import java.util.List;
  */
 public final class InvalidConfigException extends RuntimeException {
 
+    private static final long serialVersionUID = 1L;
+
     private final List<String> problems;
 
     public InvalidConfigException(List<String> problems) {

@@ -1,8 +1,8 @@
 package org.qoscluster.clone.eclipselink;
 
-import org.eclipse.persistence.config.SessionCustomizer;
 import org.eclipse.persistence.sessions.DatabaseLogin;
 import org.eclipse.persistence.sessions.Session;
+import org.eclipse.persistence.sessions.SessionCustomizer;
 
 /**
  * For the master persistence unit ({@code eclipselink.session.customizer}) of a cluster with a

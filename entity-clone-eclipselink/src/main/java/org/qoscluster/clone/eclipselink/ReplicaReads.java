@@ -40,6 +40,8 @@ import org.qoscluster.clone.ReadRouting;
  */
 public final class ReplicaReads extends PartitioningPolicy {
 
+    private static final long serialVersionUID = 1L;
+
     private static final Logger LOG = Logger.getLogger(ReplicaReads.class.getName());
     /** The connection pool of this node's replica. */
     public static final String POOL = "replica";

@@ -1,8 +1,8 @@
 package org.qoscluster.clone.eclipselink;
 
-import org.eclipse.persistence.config.SessionCustomizer;
 import org.eclipse.persistence.sessions.DatabaseLogin;
 import org.eclipse.persistence.sessions.Session;
+import org.eclipse.persistence.sessions.SessionCustomizer;
 
 /**
  * For a replica persistence unit ({@code eclipselink.session.customizer}): a query that loses

@@ -51,7 +51,7 @@ public class WriteFlagListener extends SessionEventAdapter {
         }
         Connection connection;
         try {
-            connection = (Connection) uow.getAccessor().getConnection();
+            connection = uow.getAccessor().getConnection();
         } catch (RuntimeException e) {
             LOG.log(Level.FINE, "no connection to read the write's change sequence on", e);
             return;

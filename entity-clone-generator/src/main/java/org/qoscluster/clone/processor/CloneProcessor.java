@@ -30,9 +30,9 @@ import javax.lang.model.type.TypeMirror;
 import javax.tools.Diagnostic;
 import javax.tools.StandardLocation;
 
-import com.squareup.javapoet.ClassName;
-import com.squareup.javapoet.JavaFile;
-import com.squareup.javapoet.TypeName;
+import com.palantir.javapoet.ClassName;
+import com.palantir.javapoet.JavaFile;
+import com.palantir.javapoet.TypeName;
 
 /**
  * The clone generator (M7): for each {@code @ReplicatedEntity} class {@code NAME}, writes
@@ -183,7 +183,7 @@ public final class CloneProcessor extends AbstractProcessor {
                 file.writeTo(processingEnv.getFiler());
             } catch (IOException e) {
                 processingEnv.getMessager().printMessage(Diagnostic.Kind.ERROR,
-                        "cannot write " + file.packageName + "." + file.typeSpec.name + ": " + e.getMessage());
+                        "cannot write " + file.packageName() + "." + file.typeSpec().name() + ": " + e.getMessage());
             }
         }
     }

@@ -44,6 +44,8 @@ import org.qoscluster.contract.Tail;
 @WebServlet(urlPatterns = {"/status", "/switchover", "/members", "/stop", "/start", "/move"})
 public class GroupStatusServlet extends HttpServlet {
 
+    private static final long serialVersionUID = 1L;
+
     static final String SERVICE = "qos.group.service";
     private static final String NAME = "[A-Za-z0-9._-]{1,64}";
     private static final java.time.Duration WAIT = java.time.Duration.ofSeconds(30);

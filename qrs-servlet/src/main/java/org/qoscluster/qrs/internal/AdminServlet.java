@@ -24,6 +24,8 @@ import org.qoscluster.qrs.NodeRecord;
 @WebServlet(urlPatterns = "/qrs/admin/*")
 public class AdminServlet extends HttpServlet {
 
+    private static final long serialVersionUID = 1L;
+
     private static final Logger LOG = Logger.getLogger(AdminServlet.class.getName());
 
     @Override

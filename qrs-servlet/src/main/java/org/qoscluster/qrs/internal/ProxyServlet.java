@@ -49,6 +49,8 @@ import org.qoscluster.qrs.RouterSettings;
 @WebServlet(urlPatterns = "/*", asyncSupported = true)
 public class ProxyServlet extends HttpServlet {
 
+    private static final long serialVersionUID = 1L;
+
     private static final Logger LOG = Logger.getLogger(ProxyServlet.class.getName());
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?|\\[[0-9A-Fa-f:.]{2,45}\\](:[0-9]{1,5})?");
     private static final Pattern CLASS_NAME = Pattern.compile("[a-z][a-z0-9-]{0,39}");
@@ -410,7 +412,7 @@ public class ProxyServlet extends HttpServlet {
                 Errors.send(ex.resp, status, message);
             }
         } catch (IOException e) {
-            LOG.log(Level.FINE, "request=" + ex.id + " client gone before the error", e);
+            LOG.log(Level.FINE, e, () -> "request=" + ex.id + " client gone before the error");
         } finally {
             ex.complete();
         }

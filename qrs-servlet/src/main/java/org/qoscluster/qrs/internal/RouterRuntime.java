@@ -145,7 +145,7 @@ public final class RouterRuntime implements AutoCloseable {
      */
     public void rememberSession(String sessionId, NodeRecord node) {
         if (sessions.size() >= MAX_SESSIONS) {
-            LOG.warning("session affinity table full (" + MAX_SESSIONS + "); starting it afresh");
+            LOG.warning(() -> "session affinity table full (" + MAX_SESSIONS + "); starting it afresh");
             sessions.clear();
         }
         sessions.put(sessionId, node);
@@ -248,7 +248,7 @@ public final class RouterRuntime implements AutoCloseable {
             try {
                 c.stop();
             } catch (Exception e) {
-                LOG.warning("router HTTP client did not stop cleanly: " + e);
+                LOG.warning(() -> "router HTTP client did not stop cleanly: " + e);
             }
         }
     }

@@ -19,6 +19,8 @@ import org.qoscluster.qrs.NodeRecord;
 @WebServlet(urlPatterns = "/qrs/site")
 public class SiteServlet extends HttpServlet {
 
+    private static final long serialVersionUID = 1L;
+
     @Override
     protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         RouterRuntime router = (RouterRuntime) getServletContext().getAttribute(RouterRuntime.ATTRIBUTE);

@@ -35,6 +35,8 @@ import org.qoscluster.session.SessionContext;
 @WebFilter(urlPatterns = "/*")
 public class TestSwitches extends HttpFilter {
 
+    private static final long serialVersionUID = 1L;
+
     private static final Logger LOG = Logger.getLogger(TestSwitches.class.getName());
     private static final long MAX_DELAY_MS = 60_000;
 

@@ -9,6 +9,8 @@ import jakarta.ejb.ApplicationException;
 @ApplicationException(rollback = true)
 public class StoreException extends RuntimeException {
 
+    private static final long serialVersionUID = 1L;
+
     private final int status;
 
     public StoreException(int status, String message) {

@@ -30,6 +30,8 @@ import org.qoscluster.config.MemberProperties;
  */
 public final class BodyLimitFilter extends HttpFilter {
 
+    private static final long serialVersionUID = 1L;
+
     private static final Logger LOG = Logger.getLogger(BodyLimitFilter.class.getName());
     private int maxBytes;
 

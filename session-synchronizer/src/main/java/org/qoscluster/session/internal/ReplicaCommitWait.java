@@ -73,7 +73,7 @@ final class ReplicaCommitWait {
                 if (decided.get()) {
                     return;
                 }
-                LOG.warning("write " + sequence + " of epoch " + epoch + " is not on the new master; not acknowledging it");
+                LOG.warning(() -> "write " + sequence + " of epoch " + epoch + " is not on the new master; not acknowledging it");
                 throw SessionStoreException.notReplicated("the master changed before a replica had the write"
                         + " (synchronous mode): it is not acknowledged, and it is not in the group unless written again");
             }
@@ -81,7 +81,7 @@ final class ReplicaCommitWait {
                 return; // the epoch read after the watermarks: the group is still in the request's epoch
             }
             if (clock.millis() - start >= timeoutMs) {
-                LOG.warning("write " + sequence + " is on no replica after " + timeoutMs + " ms; not acknowledging it");
+                LOG.warning(() -> "write " + sequence + " is on no replica after " + timeoutMs + " ms; not acknowledging it");
                 throw SessionStoreException.notReplicated("the write was made but no replica has it after " + timeoutMs
                         + " ms (synchronous mode): it may or may not survive a failover of the master");
             }

@@ -210,8 +210,8 @@ final class RequestSession {
         try {
             return JavaSerialization.deserialize(stored.value(), loader, settings.attributeFilter());
         } catch (Exception e) {
-            LOG.log(Level.WARNING, "node=" + settings.node() + " uid=" + shortUid() + " session attribute '" + name
-                    + "' cannot be read back (" + e + "); it is dropped", e);
+            LOG.log(Level.WARNING, e, () -> "node=" + settings.node() + " uid=" + shortUid() + " session attribute '" + name
+                    + "' cannot be read back (" + e + "); it is dropped");
             return null;
         }
     }
@@ -416,7 +416,7 @@ final class RequestSession {
         long conflicts = CONFLICTS.incrementAndGet();
         long last = LAST_CONFLICT_WARNING.get();
         if (now - last >= 1_000 && LAST_CONFLICT_WARNING.compareAndSet(last, now)) {
-            LOG.warning("node=" + settings.node() + " uid=" + shortUid() + " session attribute '" + name
+            LOG.warning(() -> "node=" + settings.node() + " uid=" + shortUid() + " session attribute '" + name
                     + "' was changed by two overlapping requests; its value is not SessionMergeable, so the request"
                     + " that stored last wins (" + conflicts + " such conflicts on this node so far; logged once a second)");
         }

@@ -59,7 +59,7 @@ public final class SessionSynchronizerFilter implements Filter {
         MemberProperties member = MemberProperties.read(ConfigProvider.getConfig());
         settings = SessionSettings.of(member.cluster(), member.secrets(), member.memberName());
         if (!settings.enabled()) {
-            LOG.warning("node=" + settings.node() + " Session Synchronizer is OFF (qos.session.enabled=false):"
+            LOG.warning(() -> "node=" + settings.node() + " Session Synchronizer is OFF (qos.session.enabled=false):"
                     + " sessions are node-local");
             return;
         }
@@ -70,10 +70,10 @@ public final class SessionSynchronizerFilter implements Filter {
         if (settings.synchronous()) {
             replicated = new ReplicaCommitWait(HazelcastSessionStore.watermarks(), HazelcastSessionStore.group(),
                     settings.syncTimeoutMs(), clock);
-            LOG.info("node=" + settings.node() + " synchronous mode: a request that wrote answers once a replica has"
+            LOG.info(() -> "node=" + settings.node() + " synchronous mode: a request that wrote answers once a replica has"
                     + " its write (time-out " + settings.syncTimeoutMs() + " ms)");
         }
-        LOG.info("node=" + settings.node() + " Session Synchronizer on map " + settings.mapName() + ", time-out "
+        LOG.info(() -> "node=" + settings.node() + " Session Synchronizer on map " + settings.mapName() + ", time-out "
                 + settings.timeoutSeconds() + " s, " + settings.backupCount() + " backup(s)");
     }
 
@@ -93,7 +93,7 @@ public final class SessionSynchronizerFilter implements Filter {
         if (forwarded != null) {
             Optional<String> verified = uids.verify(forwarded);
             if (verified.isEmpty()) {
-                LOG.warning("node=" + settings.node() + " refused a request from " + req.getRemoteAddr() + ": "
+                LOG.warning(() -> "node=" + settings.node() + " refused a request from " + req.getRemoteAddr() + ": "
                         + ForwardedHeaders.UID + " does not verify");
                 sendError(resp, 400, ForwardedHeaders.UID + ": does not verify (forged, truncated or signed with another key)");
                 return;
@@ -118,7 +118,7 @@ public final class SessionSynchronizerFilter implements Filter {
             // A UID made for this request has no record: no need to ask (health probes, first visits).
             record = fresh ? null : store.load(uid).filter(r -> !r.expired(now)).orElse(null);
         } catch (SessionStoreException e) {
-            LOG.warning("node=" + settings.node() + " " + e.getMessage());
+            LOG.warning(() -> "node=" + settings.node() + " " + e.getMessage());
             resp.setHeader("Retry-After", "1");
             sendError(resp, 503, e.getMessage());
             return;
@@ -131,14 +131,15 @@ public final class SessionSynchronizerFilter implements Filter {
                 () -> newSessions.acquire(clientAddress));
         Outcome outcome = new Outcome(session, context, resp);
         CommitGuardResponse guarded = new CommitGuardResponse(resp, outcome::storeBeforeCommit);
-        try (SessionContext.Scope scope = SessionContext.bind(context)) {
+        SessionContext.Scope scope = SessionContext.bind(context);
+        try (scope) {
             chain.doFilter(new SessionRequest(req, session), guarded);
         } catch (ServletException | IOException | RuntimeException e) {
             TooManySessionsException refused = tooMany(e);
             if (refused == null || resp.isCommitted()) {
                 throw e;
             }
-            LOG.info("node=" + settings.node() + " refused a new session for " + clientAddress + ": " + refused.getMessage());
+            LOG.info(() -> "node=" + settings.node() + " refused a new session for " + clientAddress + ": " + refused.getMessage());
             resp.resetBuffer();
             resp.setHeader("Retry-After", Long.toString(refused.retryAfterSeconds()));
             sendError(resp, 429, refused.getMessage());
@@ -171,7 +172,7 @@ public final class SessionSynchronizerFilter implements Filter {
                     if (uid.isPresent()) {
                         return uid;
                     }
-                    LOG.warning("node=" + settings.node() + " UID cookie from " + req.getRemoteAddr()
+                    LOG.warning(() -> "node=" + settings.node() + " UID cookie from " + req.getRemoteAddr()
                             + " does not verify; issuing a new identity");
                 }
             }
@@ -235,12 +236,12 @@ public final class SessionSynchronizerFilter implements Filter {
             } catch (SessionStoreException e) {
                 failure = e;
             } catch (RuntimeException e) {
-                LOG.log(Level.SEVERE, "node=" + settings.node() + " session store failed", e);
+                LOG.log(Level.SEVERE, e, () -> "node=" + settings.node() + " session store failed");
                 failure = new SessionStoreException("the session could not be stored: " + e, e);
             }
             SessionStoreException f = failure;
             if (f != null) {
-                LOG.severe("node=" + settings.node() + " " + f.getMessage());
+                LOG.severe(() -> "node=" + settings.node() + " " + f.getMessage());
                 if (!resp.isCommitted()) {
                     resp.resetBuffer();
                     sendError(resp, f.notReplicated() ? 503 : 500, f.getMessage());
@@ -253,7 +254,7 @@ public final class SessionSynchronizerFilter implements Filter {
             try {
                 session.store();
             } catch (RuntimeException e) {
-                LOG.log(Level.SEVERE, "node=" + settings.node() + " session store after async request failed", e);
+                LOG.log(Level.SEVERE, e, () -> "node=" + settings.node() + " session store after async request failed");
             }
         }
 

@@ -39,7 +39,7 @@ public final class SessionSynchronizerInitializer implements ServletContainerIni
         }
         FilterRegistration.Dynamic filter = ctx.addFilter(FILTER_NAME, SessionSynchronizerFilter.class);
         if (filter == null) {
-            LOG.info("a filter named " + FILTER_NAME + " is already declared in " + ctx.getContextPath() + "; keeping it");
+            LOG.info(() -> "a filter named " + FILTER_NAME + " is already declared in " + ctx.getContextPath() + "; keeping it");
             return;
         }
         filter.setAsyncSupported(true);

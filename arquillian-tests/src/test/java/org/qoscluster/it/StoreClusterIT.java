@@ -24,7 +24,7 @@ import org.qoscluster.testing.StoreDatabase;
 // A 3 s health time-out: on two cores the agent's initial copies can stall both nodes past 1 s.
 @QosCluster(nodes = 2, replicas = 2, properties = "qos.router.health.timeout-ms=3000")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class StoreClusterTest {
+class StoreClusterIT {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
 

@@ -48,7 +48,7 @@ import org.qoscluster.testing.StoreDatabase;
 @QosCluster(nodes = 1, replicas = 1, properties = {"qos.node.test-switches=true",
         "qos.session.new-per-address-per-minute=30", "qos.router.health.timeout-ms=3000"})
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class SessionGrowthTest {
+class SessionGrowthIT {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(20);
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)

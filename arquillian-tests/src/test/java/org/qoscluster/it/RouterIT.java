@@ -50,7 +50,7 @@ import org.qoscluster.testing.QosCluster;
 @QosCluster(nodes = 2, replicas = 0, properties = {"qos.router.node-capacity=8", "qos.node.test-switches=true",
         "qos.router.health.timeout-ms=3000", "qos.router.body-idle-timeout-ms=30000"})
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class RouterTest {
+class RouterIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -551,45 +551,44 @@ class RouterTest {
      * returns the reply's status line; the body is written only until the server stops taking it.
      */
     private static String statusOfHugePost(int port, long size, boolean chunked) throws Exception {
-        try (Socket s = new Socket("127.0.0.1", port)) {
+        Socket s = new Socket("127.0.0.1", port);
+        ExecutorService writer = Executors.newSingleThreadExecutor();
+        try {
             s.setSoTimeout(60_000);
             OutputStream out = s.getOutputStream();
             out.write(("POST /api/cart/items HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                     + (chunked ? "Transfer-Encoding: chunked\r\n" : "Content-Length: " + size + "\r\n") + "\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
-            ExecutorService writer = Executors.newSingleThreadExecutor();
-            try {
-                writer.submit(() -> {
-                    byte[] block = new byte[64 * 1024];
-                    byte[] head = (Integer.toHexString(block.length) + "\r\n").getBytes(StandardCharsets.US_ASCII);
-                    try {
-                        for (long sent = 0; sent < size; sent += block.length) {
-                            if (chunked) {
-                                out.write(head);
-                            }
-                            out.write(block);
-                            if (chunked) {
-                                out.write(new byte[] {'\r', '\n'});
-                            }
+            writer.submit(() -> {
+                byte[] block = new byte[64 * 1024];
+                byte[] head = (Integer.toHexString(block.length) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+                try {
+                    for (long sent = 0; sent < size; sent += block.length) {
+                        if (chunked) {
+                            out.write(head);
                         }
-                    } catch (IOException e) {
-                        // the server refused the rest: expected
+                        out.write(block);
+                        if (chunked) {
+                            out.write(new byte[] {'\r', '\n'});
+                        }
                     }
-                    return null;
-                });
-                InputStream in = s.getInputStream();
-                StringBuilder line = new StringBuilder();
-                int c;
-                while ((c = in.read()) >= 0 && c != '\n') {
-                    line.append((char) c);
+                } catch (IOException e) {
+                    // the server refused the rest: expected
                 }
-                String status = line.toString().strip();
-                return status.length() > 12 ? status.substring(0, 12) : status;
-            } finally {
-                s.close();
-                writer.shutdownNow();
-                assertTrue(writer.awaitTermination(30, TimeUnit.SECONDS), "the writer stops");
+                return null;
+            });
+            InputStream in = s.getInputStream();
+            StringBuilder line = new StringBuilder();
+            int c;
+            while ((c = in.read()) >= 0 && c != '\n') {
+                line.append((char) c);
             }
+            String status = line.toString().strip();
+            return status.length() > 12 ? status.substring(0, 12) : status;
+        } finally {
+            s.close(); // first: closing the socket ends a write blocked in it
+            writer.shutdownNow();
+            assertTrue(writer.awaitTermination(30, TimeUnit.SECONDS), "the writer stops");
         }
     }
 

@@ -42,7 +42,7 @@ import org.qoscluster.testing.StoreClient;
  * time out after 4 s here, so the expiry test need not wait long.
  */
 @QosCluster(nodes = 2, replicas = 0, properties = {"qos.node.test-switches=true", "qos.session.timeout-seconds=4"})
-class SessionSynchronizerTest {
+class SessionSynchronizerIT {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(20);
     private static final ObjectMapper JSON = new ObjectMapper();

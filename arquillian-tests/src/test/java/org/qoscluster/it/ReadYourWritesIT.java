@@ -30,7 +30,7 @@ import org.qoscluster.testing.StoreDatabase;
  */
 @QosCluster(nodes = 2, replicas = 2, properties = {"qos.router.health.timeout-ms=3000", "qos.replication.interval-ms=2000"})
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class ReadYourWritesTest {
+class ReadYourWritesIT {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
 

@@ -35,7 +35,7 @@ import org.qoscluster.testing.TestRuntime;
  * after restart; the others stay available meanwhile.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class HeartbeatTest {
+class HeartbeatIT {
 
     private static Cluster databases;
     private static HeartbeatMonitor monitor;
@@ -45,7 +45,7 @@ class HeartbeatTest {
     static void start() {
         ClusterConfig config = TestRuntime.freePortConfig(1, 2, Map.of(GroupSettings.PERIOD, "200",
                 GroupSettings.TIMEOUT, "500", GroupSettings.RETRIES, "3"));
-        databases = Cluster.startDatabases(config, TestRuntime.layout(), TestRuntime.stateDir(HeartbeatTest.class),
+        databases = Cluster.startDatabases(config, TestRuntime.layout(), TestRuntime.stateDir(HeartbeatIT.class),
                 Duration.ofMinutes(2));
         Map<String, Probe> probes = new LinkedHashMap<>();
         for (String copy : List.of("master", "replica-1", "replica-2")) {

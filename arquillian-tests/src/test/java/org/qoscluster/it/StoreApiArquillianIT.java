@@ -29,7 +29,7 @@ import org.qoscluster.testing.TestRuntime;
  */
 @ExtendWith(SingleNodeDatabase.class)
 @ExtendWith(ArquillianExtension.class)
-class StoreApiArquillianTest {
+class StoreApiArquillianIT {
 
     @Deployment(testable = false)
     static WebArchive store() {

@@ -46,7 +46,7 @@ import org.qoscluster.testing.TestRuntime;
  * replica from empty, {@code kill -9} of the agent process and of a replica mid-apply.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class ReplicationTest {
+class ReplicationIT {
 
     private static final List<String> TABLES = List.of("ACCOUNT", "ENTRY");
     private static final int SMALL_READS = 40;
@@ -59,7 +59,7 @@ class ReplicationTest {
     static void start() throws SQLException {
         ClusterConfig config = TestRuntime.freePortConfig(1, 3, Map.of("qos.replication.tables", "ACCOUNT,ENTRY",
                 "qos.replication.interval-ms", "20"));
-        databases = Cluster.startDatabases(config, TestRuntime.layout(), TestRuntime.stateDir(ReplicationTest.class),
+        databases = Cluster.startDatabases(config, TestRuntime.layout(), TestRuntime.stateDir(ReplicationIT.class),
                 Duration.ofMinutes(2));
         try (Connection c = open("master"); Statement s = c.createStatement()) {
             s.execute("CREATE TABLE ACCOUNT (ID BIGINT NOT NULL PRIMARY KEY, OWNER VARCHAR(40), BALANCE DECIMAL(12,2),"

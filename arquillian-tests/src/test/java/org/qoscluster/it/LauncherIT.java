@@ -24,14 +24,14 @@ import org.qoscluster.launcher.LauncherException;
 import org.qoscluster.testing.TestRuntime;
 
 /** The launcher's promises: clear refusals, and {@code down} stops exactly what {@code up} started. */
-class LauncherTest {
+class LauncherIT {
 
     private static final Duration TIMEOUT = Duration.ofMinutes(2);
 
     @Test
     void shouldNameABusyPortAndStartNothing() throws IOException {
         ClusterConfig free = TestRuntime.freePortConfig(1, 1);
-        Path state = TestRuntime.stateDir(LauncherTest.class);
+        Path state = TestRuntime.stateDir(LauncherIT.class);
         try (ServerSocket squatter = new ServerSocket()) {
             squatter.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), free.replicas().get(0).port()));
             LauncherException e = assertThrows(LauncherException.class,
@@ -45,7 +45,7 @@ class LauncherTest {
     @Test
     void shouldStopTheRestAfterOnePartCrashed() {
         ClusterConfig config = TestRuntime.freePortConfig(1, 2);
-        Path state = TestRuntime.stateDir(LauncherTest.class);
+        Path state = TestRuntime.stateDir(LauncherIT.class);
         Cluster databases = Cluster.startDatabases(config, TestRuntime.layout(), state, TIMEOUT);
         try {
             assertThrows(LauncherException.class, () -> Cluster.startDatabases(config, TestRuntime.layout(), state, TIMEOUT),
@@ -67,13 +67,13 @@ class LauncherTest {
 
     @Test
     void shouldExitWithAMessageNamingABadSettingFromTheCommandLine() throws Exception {
-        Result r = launcher("up", "--state", TestRuntime.stateDir(LauncherTest.class).toString(),
+        Result r = launcher("up", "--state", TestRuntime.stateDir(LauncherIT.class).toString(),
                 "-Dqos.db.master.port=abc", "-Dqos.node.heap=lots");
         assertEquals(2, r.exit(), r.output());
         assertTrue(r.output().contains("qos.db.master.port: 'abc' is not a port number"), r.output());
         assertTrue(r.output().contains("qos.node.heap: 'lots' is not a heap size"), r.output());
 
-        Path state = TestRuntime.stateDir(LauncherTest.class);
+        Path state = TestRuntime.stateDir(LauncherIT.class);
         Result router = launcher("up", "--state", state.toString(), "--runtime", System.getProperty("qos.runtime.dir"),
                 "-Dqos.router.trusted-networks=banana",
                 "-Dqos.router.health.interval-ms=0");
@@ -85,7 +85,7 @@ class LauncherTest {
 
     @Test
     void shouldReportAnEmptyStateDirectory() throws Exception {
-        Path state = TestRuntime.stateDir(LauncherTest.class);
+        Path state = TestRuntime.stateDir(LauncherIT.class);
         Result r = launcher("status", "--state", state.toString());
         assertEquals(0, r.exit(), r.output());
         assertTrue(r.output().contains("nothing is running"), r.output());

@@ -29,7 +29,7 @@ import org.qoscluster.testing.QosCluster;
 @QosCluster(nodes = 2, replicas = 2, properties = {"qos.group.mode=sync", "qos.group.sync.timeout-ms=1500",
         "qos.router.health.timeout-ms=3000", "qos.groups=archive", "qos.group.archive.ports=free:2",
         "qos.group.archive.tables=NOTE"})
-class SynchronousFailoverTest {
+class SynchronousFailoverIT {
 
     @Test
     void shouldLoseNoAcknowledgedWriteWhenTheMasterIsKilled(Cluster cluster) throws Exception {

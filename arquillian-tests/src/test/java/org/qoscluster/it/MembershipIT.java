@@ -39,7 +39,7 @@ import org.qoscluster.testing.TestRuntime;
 @QosCluster(nodes = 2, replicas = 2, properties = {"qos.groups=archive", "qos.group.archive.ports=free:2",
         "qos.group.archive.tables=NOTE"})
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class MembershipTest {
+class MembershipIT {
 
     private static final Duration WITHIN = Duration.ofSeconds(30);
     private static int addedPort;

@@ -30,7 +30,7 @@ import org.qoscluster.testing.StoreClient;
  */
 @QosCluster(nodes = 2, replicas = 2, properties = {"qos.router.health.timeout-ms=3000"})
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class FailoverTest {
+class FailoverIT {
 
     private static final Duration WRITES_BACK = Duration.ofSeconds(20);
     /** Written by the first test: acknowledged by the killed master, never replicated. */
