@@ -27,6 +27,7 @@ public final class MemberHazelcast {
     }
 
     /** The member's Hazelcast instance; fails saying there is none (Hazelcast disabled on this server?). */
+    @SuppressWarnings("BanJNDI") // a constant name: the container's own instance, never a name from input
     public static HazelcastInstance instance() {
         try {
             return (HazelcastInstance) new InitialContext().lookup(JNDI_NAME);

@@ -90,7 +90,7 @@ final class HazelcastFlags implements StateChangeFlags {
             if (Thread.currentThread().isInterrupted()) {
                 throw new IllegalStateException("interrupted while reading the cluster's maps", e);
             }
-            LOG.warning("no Hazelcast cluster (" + e + "); state-change stickiness"
+            LOG.warning(() -> "no Hazelcast cluster (" + e + "); state-change stickiness"
                     + " and replica watermarks are off");
             return new HazelcastFlags(new ConcurrentHashMap<>(), null, Map.of(), Map.of());
         }
@@ -172,7 +172,7 @@ final class HazelcastFlags implements StateChangeFlags {
                 }
             } catch (RuntimeException e) {
                 // The next sweep tries again; the map's time-to-live removes the flags meanwhile.
-                LOG.warning("router flag sweep failed: " + e);
+                LOG.warning(() -> "router flag sweep failed: " + e);
             }
         }
     }

@@ -84,7 +84,7 @@ final class HazelcastSessionStore implements SessionStore {
             hz.getConfig().addMapConfig(config);
         } catch (InvalidConfigurationException e) {
             // Another member added it first with other settings: the cluster keeps one; say so.
-            LOG.warning("node=" + settings.node() + " session map " + settings.mapName()
+            LOG.warning(() -> "node=" + settings.node() + " session map " + settings.mapName()
                     + " already configured differently in the cluster (" + e.getMessage() + "); keeping the cluster's");
         }
         return outsideApplication(() -> new HazelcastSessionStore(hz.getMap(settings.mapName()), hz.getMap(ClusterMaps.FLAGS),

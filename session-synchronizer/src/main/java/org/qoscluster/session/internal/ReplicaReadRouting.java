@@ -88,7 +88,7 @@ public final class ReplicaReadRouting implements ReadRouting {
         boolean first = !clock.instant().isBefore(avoidUntil);
         avoidUntil = clock.instant().plus(AVOID);
         if (first) {
-            LOG.warning("replica=" + replica.orElse("?") + " read failed, reads go to the master for " + AVOID.toSeconds()
+            LOG.warning(() -> "replica=" + replica.orElse("?") + " read failed, reads go to the master for " + AVOID.toSeconds()
                     + " s: " + e);
         }
     }
@@ -117,7 +117,7 @@ public final class ReplicaReadRouting implements ReadRouting {
                 return value == null ? Optional.empty() : ReplicaWatermark.decode(value);
             };
         } catch (RuntimeException e) {
-            LOG.warning("no replica watermarks (Payara's Hazelcast: " + e
+            LOG.warning(() -> "no replica watermarks (Payara's Hazelcast: " + e
                     + "); every read goes to the master");
             return name -> Optional.empty();
         }
