@@ -82,7 +82,7 @@ public final class Changes {
     public static Batch read(Link master, Dialect dialect, List<TableSpec> tables, long from, Dialect.Horizon horizon,
                              int limit, Set<String> newlyOpen) throws SQLException {
         Shipping.Selection w = readWindow(master, dialect, tables, from, horizon, limit, Long.MAX_VALUE, newlyOpen);
-        if (w.batch().transactions().isEmpty() && w.starvedBelow() != Long.MAX_VALUE) {
+        if (w.starvedBelow() != Long.MAX_VALUE) {
             // Every transaction seen crosses the window's end (one larger than the window at
             // the front): read everything up to the end of the one that ends first, unbounded
             // in rows; that one then goes through.
@@ -130,7 +130,7 @@ public final class Changes {
         if (!cut.isEmpty() && !committed.isEmpty()) {
             committed = completed(master, dialect, cut, committed);
         }
-        return Shipping.select(committed, horizon, windowEnd, held);
+        return Shipping.select(committed, from, horizon, windowEnd, held);
     }
 
     /**

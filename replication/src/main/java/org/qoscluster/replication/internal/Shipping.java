@@ -182,27 +182,35 @@ public final class Shipping {
     }
 
     /**
-     * A read's outcome: its batch and, when a window cut is all that left it empty, one past the
-     * last change of the transaction seen that ends first ({@code Long.MAX_VALUE} otherwise): the
-     * caller then reads up to there without a row limit.
+     * A read's outcome: its batch and, when a window cut is all that keeps the batch from moving
+     * the low mark on, one past the last change of the transaction left out that starts first
+     * ({@code Long.MAX_VALUE} otherwise): the caller then reads up to there without a row limit,
+     * and that transaction goes through.
      */
     public record Selection(Changes.Batch batch, long starvedBelow) {
     }
 
     /**
-     * What of {@code whole} (the candidates, each completed past any window cut) ships, in which
-     * order: see {@link #commitOrderPrefix}; {@code held} from {@link #heldFrom}.
+     * What of {@code whole} (the candidates read from {@code from}, each completed past any
+     * window cut) ships, in which order: see {@link #commitOrderPrefix}; {@code held} from
+     * {@link #heldFrom}. The read is starved when the transaction at the front crosses the
+     * window's end and nothing is left, or the batch is complete only below {@code from} (the
+     * low mark): whatever else the window holds, the next read from there would see the same,
+     * and once a replica has applied the rest it would get a batch of nothing new every round.
      */
-    public static Selection select(List<Changes.Transaction> whole, Dialect.Horizon horizon, long windowEnd, long held) {
+    public static Selection select(List<Changes.Transaction> whole, long from, Dialect.Horizon horizon, long windowEnd,
+                                   long held) {
         List<Changes.Transaction> committed = new ArrayList<>(whole);
-        long endFirst = committed.stream().mapToLong(Changes.Transaction::lastSeq).min().orElse(Long.MAX_VALUE);
         // A transaction that ends at or past the horizon waits for a later round, even when it
         // committed before the horizon was read: one it depends on may have started past it, and
         // so not be among these (seen as a replica's update of a row whose insert was not there).
         long completeBelow = commitOrderPrefix(committed, Math.min(Math.min(windowEnd, horizon.nextSequence()), held));
+        Optional<Changes.Transaction> front = whole.stream().filter(tx -> !committed.contains(tx))
+                .min(Comparator.comparingLong(Changes.Transaction::firstSeq));
         committed.sort(Comparator.comparingLong(Changes.Transaction::lastSeq));
-        boolean starved = committed.isEmpty() && windowEnd != Long.MAX_VALUE && endFirst < horizon.nextSequence();
-        return new Selection(new Changes.Batch(committed, completeBelow), starved ? endFirst + 1 : Long.MAX_VALUE);
+        boolean starved = (committed.isEmpty() || completeBelow <= from) && windowEnd != Long.MAX_VALUE
+                && front.isPresent() && front.get().lastSeq() < Math.min(horizon.nextSequence(), held);
+        return new Selection(new Changes.Batch(committed, completeBelow), starved ? front.get().lastSeq() + 1 : Long.MAX_VALUE);
     }
 
     // ---- one replica ----
@@ -210,8 +218,8 @@ public final class Shipping {
     /**
      * What a replica is told next: {@code apply} the transactions of the batch it lacks, in
      * order; its low mark becomes {@code low}, and {@code appliedAbove} the ids it must still
-     * know as applied (the batch's transactions that end at or above the new low mark: a
-     * transaction can straddle the mark, and its rows above come back in later reads).
+     * know as applied (those that end at or above the new low mark: a transaction can straddle
+     * the mark, and its rows above come back in later reads).
      * {@code writes}: whether anything is written to the replica at all.
      */
     public record Step(List<Changes.Transaction> apply, long low, Set<String> appliedAbove, boolean writes) {
@@ -225,12 +233,16 @@ public final class Shipping {
         long newLow = Math.max(low, Math.min(settled, batch.completeBelow()));
         List<Changes.Transaction> todo = batch.transactions().stream()
                 .filter(tx -> !appliedAbove.contains(tx.id())).toList();
-        // Ids are forgotten once the transaction's last change is below the low mark; every
-        // other applied transaction is in this batch.
-        Set<String> above = new HashSet<>();
+        // An id is forgotten once the batch shows the transaction's last change below the new low
+        // mark. One applied before and missing from this batch (held back, or past the window,
+        // by a round that sees less than the one that applied it: after a restart, say) ends at
+        // or above the new low mark, which stops below its first change read: forgotten, it
+        // would be applied again from the next batch that has it, over newer rows.
+        Set<String> above = new HashSet<>(appliedAbove);
+        todo.forEach(tx -> above.add(tx.id()));
         for (Changes.Transaction tx : batch.transactions()) {
-            if (tx.lastSeq() >= newLow) {
-                above.add(tx.id());
+            if (tx.lastSeq() < newLow) {
+                above.remove(tx.id());
             }
         }
         return new Step(todo, newLow, Set.copyOf(above), !todo.isEmpty() || newLow > low);
