@@ -150,45 +150,110 @@ public final class ReplicationAgent implements AutoCloseable {
     private Instant lastHeldReport;
 
     /**
-     * @param copyNumber the master's number among the copies (1, 2, ...): row identifiers it hands
-     *                   out are unique across copies
+     * What an agent is made of, validated when built: an error names the field and echoes the
+     * value. Start from {@link #derby} and change what differs with the {@code with...} methods.
+     *
+     * @param master     opens the master copy
+     * @param replicas   opens each replica, by name (none: a group reduced to its master)
+     * @param tables     the replicated tables' names
+     * @param dialect    the databases' SQL
+     * @param clock      the time written with each apply and watermark
+     * @param batchRows  most change rows read per table and round (at least 1; default 5,000)
+     * @param copyNumber the master's number among the copies (1, 2, ...; default 1): row
+     *                   identifiers it hands out are unique across copies
+     * @param listener   told each replica's watermark (default: nobody)
+     * @param epoch      the epoch the agent serves (default: the group's first)
+     * @param tailStart  where a returning master's changes stopped reaching the group (default:
+     *                   nobody remembers)
      */
-    public ReplicationAgent(ConnectionFactory master, Map<String, ConnectionFactory> replicas, List<String> tables,
-                            Dialect dialect, Clock clock, int batchRows, int copyNumber, WatermarkListener listener,
-                            Epoch epoch, TailStart tailStart) {
-        this.master = new Link(master);
-        replicas.forEach((name, factory) -> this.replicas.put(name, new Replica(name, new Link(factory))));
-        this.tableNames = List.copyOf(tables);
-        this.dialect = dialect;
-        this.clock = clock;
-        this.batchRows = batchRows;
-        this.copyNumber = copyNumber;
+    public record Settings(ConnectionFactory master, Map<String, ConnectionFactory> replicas, List<String> tables,
+                           Dialect dialect, Clock clock, int batchRows, int copyNumber, WatermarkListener listener,
+                           Epoch epoch, TailStart tailStart) {
+
+        public Settings {
+            require(master != null, "master", master);
+            require(replicas != null && replicas.keySet().stream().allMatch(n -> n != null && !n.isBlank())
+                    && replicas.values().stream().allMatch(java.util.Objects::nonNull), "replicas", replicas);
+            require(tables != null && tables.stream().allMatch(java.util.Objects::nonNull), "tables", tables);
+            require(dialect != null, "dialect", dialect);
+            require(clock != null, "clock", clock);
+            require(batchRows >= 1, "batchRows", batchRows);
+            require(copyNumber >= 1 && copyNumber <= RowIds.MAX_COPY, "copyNumber", copyNumber);
+            require(listener != null, "listener", listener);
+            require(epoch != null && epoch.number() >= 1 && epoch.firstSequence() >= 1 && epoch.master() != null,
+                    "epoch", epoch);
+            require(tailStart != null, "tailStart", tailStart);
+            replicas = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(replicas));
+            tables = List.copyOf(tables);
+        }
+
+        private static void require(boolean ok, String field, Object value) {
+            if (!ok) {
+                throw new IllegalArgumentException("replication agent setting " + field + " is not valid: " + value);
+            }
+        }
+
+        /** Settings for Derby copies with the defaults: the master is copy 1 of epoch 1, reads of 5,000 rows. */
+        public static Settings derby(ConnectionFactory master, Map<String, ConnectionFactory> replicas, List<String> tables) {
+            return new Settings(master, replicas, tables, new DerbyDialect(), Clock.systemUTC(), 5_000, 1, (r, w) -> { },
+                    Epoch.first("master"), (c, e) -> OptionalLong.empty());
+        }
+
+        public Settings withBatchRows(int rows) {
+            return new Settings(master, replicas, tables, dialect, clock, rows, copyNumber, listener, epoch, tailStart);
+        }
+
+        public Settings withCopyNumber(int number) {
+            return new Settings(master, replicas, tables, dialect, clock, batchRows, number, listener, epoch, tailStart);
+        }
+
+        public Settings withListener(WatermarkListener l) {
+            return new Settings(master, replicas, tables, dialect, clock, batchRows, copyNumber, l, epoch, tailStart);
+        }
+
+        public Settings withEpoch(Epoch e, TailStart tail) {
+            return new Settings(master, replicas, tables, dialect, clock, batchRows, copyNumber, listener, e, tail);
+        }
+
+        public Settings withClock(Clock c) {
+            return new Settings(master, replicas, tables, dialect, c, batchRows, copyNumber, listener, epoch, tailStart);
+        }
+    }
+
+    public ReplicationAgent(Settings settings) {
+        this.master = new Link(settings.master());
+        settings.replicas().forEach((name, factory) -> this.replicas.put(name, new Replica(name, new Link(factory))));
+        this.tableNames = settings.tables();
+        this.dialect = settings.dialect();
+        this.clock = settings.clock();
+        this.batchRows = settings.batchRows();
+        this.copyNumber = settings.copyNumber();
         this.ridBase = RowIds.base(copyNumber);
-        this.listener = listener;
-        this.epoch = epoch;
-        this.tailStart = tailStart;
+        this.listener = settings.listener();
+        this.epoch = settings.epoch();
+        this.tailStart = settings.tailStart();
         this.shipping = new Shipping(epoch.firstSequence());
     }
 
     /** An agent for Derby copies, the master being copy 1. */
     public static ReplicationAgent derby(ConnectionFactory master, Map<String, ConnectionFactory> replicas,
                                          List<String> tables) {
-        return derby(master, replicas, tables, 5_000, 1, (r, w) -> { });
+        return new ReplicationAgent(Settings.derby(master, replicas, tables));
     }
 
     /** An agent for Derby copies reading at most about {@code batchRows} change rows per table and round. */
     public static ReplicationAgent derby(ConnectionFactory master, Map<String, ConnectionFactory> replicas,
                                          List<String> tables, int batchRows, int copyNumber, WatermarkListener listener) {
-        return derby(master, replicas, tables, batchRows, copyNumber, listener, Epoch.first("master"),
-                (c, e) -> java.util.OptionalLong.empty());
+        return new ReplicationAgent(Settings.derby(master, replicas, tables).withBatchRows(batchRows)
+                .withCopyNumber(copyNumber).withListener(listener));
     }
 
     /** An agent for Derby copies serving {@code epoch} of a redundancy group. */
     public static ReplicationAgent derby(ConnectionFactory master, Map<String, ConnectionFactory> replicas,
                                          List<String> tables, int batchRows, int copyNumber, WatermarkListener listener,
                                          Epoch epoch, TailStart tailStart) {
-        return new ReplicationAgent(master, replicas, tables, new DerbyDialect(), Clock.systemUTC(), batchRows,
-                copyNumber, listener, epoch, tailStart);
+        return new ReplicationAgent(Settings.derby(master, replicas, tables).withBatchRows(batchRows)
+                .withCopyNumber(copyNumber).withListener(listener).withEpoch(epoch, tailStart));
     }
 
     /**
