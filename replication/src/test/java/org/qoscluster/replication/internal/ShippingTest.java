@@ -55,4 +55,28 @@ class ShippingTest {
         assertEquals(Set.of("t1"), step.appliedAbove(), "forgotten, it would be applied again next round");
         assertEquals(11, step.low());
     }
+
+    private static Changes.Transaction tx(String id, long... seqs) {
+        org.qoscluster.replication.TableSpec t = new org.qoscluster.replication.TableSpec("A",
+                List.of(new org.qoscluster.replication.TableSpec.Column("ID", "INT")), List.of("ID"));
+        List<Changes.Change> changes = java.util.Arrays.stream(seqs).mapToObj(seq -> new Changes.Change(t, seq, id, 'U',
+                new java.sql.Timestamp(0), null, java.util.Map.<String, Object>of("ID", seq), List.<Object>of(seq))).toList();
+        return new Changes.Transaction(id, changes);
+    }
+
+    @Test
+    void shouldReadPastTheWindowWhenTheTransactionAtTheLowMarkCrossesItsEnd() {
+        // Low mark 42: "long" starts there and ends at 54, past the window's end (45); "a" and "b"
+        // fit in the window and were applied already. Without a read up to 54 the replica would
+        // get the same batch of nothing new every round.
+        org.qoscluster.replication.Dialect.Horizon horizon = new org.qoscluster.replication.Dialect.Horizon(83, Set.of());
+        Shipping.Selection s = Shipping.select(List.of(tx("long", 42, 49, 54), tx("a", 43), tx("b", 44)), 42, horizon, 45,
+                Long.MAX_VALUE);
+        assertEquals(List.of("a", "b"), s.batch().transactions().stream().map(Changes.Transaction::id).toList());
+        assertEquals(42, s.batch().completeBelow());
+        assertEquals(55, s.starvedBelow(), "read again up to the end of the transaction at the front");
+        Shipping.Selection again = Shipping.select(List.of(tx("long", 42, 49, 54), tx("a", 43), tx("b", 44)), 42, horizon, 55,
+                Long.MAX_VALUE);
+        assertEquals(55, again.batch().completeBelow(), "then it goes through and the low mark can move on");
+    }
 }
