@@ -54,6 +54,10 @@ import org.qoscluster.replication.internal.Shipping;
  * <p>The low mark is the replica's {@link Watermark}: a write whose change sequences are below it
  * is on that replica. It rises to the highest recent horizon none of whose open transactions is
  * still open, so a long transaction holds it back until it ends.
+ *
+ * <p>Every shipping decision (what ships and in what order, the low marks, what may be deleted,
+ * a copy's source) is taken by {@link Shipping}, which holds no connection; this class reads the
+ * copies, asks it, and writes what it answers.
  */
 public final class ReplicationAgent implements AutoCloseable {
 
