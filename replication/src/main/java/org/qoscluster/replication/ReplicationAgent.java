@@ -7,13 +7,9 @@ import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,6 +32,7 @@ import org.qoscluster.replication.internal.Changes;
 import org.qoscluster.replication.internal.DerbyDialect;
 import org.qoscluster.replication.internal.Link;
 import org.qoscluster.replication.internal.RowIds;
+import org.qoscluster.replication.internal.Shipping;
 
 /**
  * The replication agent (R1, R3, R4, R6): installs change capture on the master, and in rounds
@@ -57,12 +54,14 @@ import org.qoscluster.replication.internal.RowIds;
  * <p>The low mark is the replica's {@link Watermark}: a write whose change sequences are below it
  * is on that replica. It rises to the highest recent horizon none of whose open transactions is
  * still open, so a long transaction holds it back until it ends.
+ *
+ * <p>Every shipping decision (what ships and in what order, the low marks, what may be deleted,
+ * a copy's source) is taken by {@link Shipping}, which holds no connection; this class reads the
+ * copies, asks it, and writes what it answers.
  */
 public final class ReplicationAgent implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(ReplicationAgent.class.getName());
-    /** Horizons remembered to find the highest one whose open transactions have all ended. */
-    private static final int HISTORY = 256;
 
     /** Opens a JDBC connection to one database copy. */
     @FunctionalInterface
@@ -125,9 +124,9 @@ public final class ReplicationAgent implements AutoCloseable {
     private final Epoch epoch;
     private final TailStart tailStart;
     private final Map<String, Watermark> watermarks = new ConcurrentHashMap<>();
-    private final Deque<Dialect.Horizon> history = new ArrayDeque<>();
+    /** The shipping rules' decisions and their memory (recent horizons, where rows were deleted). */
+    private final Shipping shipping;
     private List<TableSpec> tables;
-    private long deletedBelow;
     /** See {@link #masterAtPromotion}; null until known. */
     private Optional<Set<String>> masterAtPromotion;
     private static final long SLOW_ROUND_NANOS = 100_000_000L;
@@ -155,47 +154,110 @@ public final class ReplicationAgent implements AutoCloseable {
     private Instant lastHeldReport;
 
     /**
-     * @param copyNumber the master's number among the copies (1, 2, ...): row identifiers it hands
-     *                   out are unique across copies
+     * What an agent is made of, validated when built: an error names the field and echoes the
+     * value. Start from {@link #derby} and change what differs with the {@code with...} methods.
+     *
+     * @param master     opens the master copy
+     * @param replicas   opens each replica, by name (none: a group reduced to its master)
+     * @param tables     the replicated tables' names
+     * @param dialect    the databases' SQL
+     * @param clock      the time written with each apply and watermark
+     * @param batchRows  most change rows read per table and round (at least 1; default 5,000)
+     * @param copyNumber the master's number among the copies (1, 2, ...; default 1): row
+     *                   identifiers it hands out are unique across copies
+     * @param listener   told each replica's watermark (default: nobody)
+     * @param epoch      the epoch the agent serves (default: the group's first)
+     * @param tailStart  where a returning master's changes stopped reaching the group (default:
+     *                   nobody remembers)
      */
-    public ReplicationAgent(ConnectionFactory master, Map<String, ConnectionFactory> replicas, List<String> tables,
-                            Dialect dialect, Clock clock, int batchRows, int copyNumber, WatermarkListener listener,
-                            Epoch epoch, TailStart tailStart) {
-        this.master = new Link(master);
-        replicas.forEach((name, factory) -> this.replicas.put(name, new Replica(name, new Link(factory))));
-        this.tableNames = List.copyOf(tables);
-        this.dialect = dialect;
-        this.clock = clock;
-        this.batchRows = batchRows;
-        this.copyNumber = copyNumber;
+    public record Settings(ConnectionFactory master, Map<String, ConnectionFactory> replicas, List<String> tables,
+                           Dialect dialect, Clock clock, int batchRows, int copyNumber, WatermarkListener listener,
+                           Epoch epoch, TailStart tailStart) {
+
+        public Settings {
+            require(master != null, "master", master);
+            require(replicas != null && replicas.keySet().stream().allMatch(n -> n != null && !n.isBlank())
+                    && replicas.values().stream().allMatch(java.util.Objects::nonNull), "replicas", replicas);
+            require(tables != null && tables.stream().allMatch(java.util.Objects::nonNull), "tables", tables);
+            require(dialect != null, "dialect", dialect);
+            require(clock != null, "clock", clock);
+            require(batchRows >= 1, "batchRows", batchRows);
+            require(copyNumber >= 1 && copyNumber <= RowIds.MAX_COPY, "copyNumber", copyNumber);
+            require(listener != null, "listener", listener);
+            require(epoch != null && epoch.number() >= 1 && epoch.firstSequence() >= 1 && epoch.master() != null,
+                    "epoch", epoch);
+            require(tailStart != null, "tailStart", tailStart);
+            replicas = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(replicas));
+            tables = List.copyOf(tables);
+        }
+
+        private static void require(boolean ok, String field, Object value) {
+            if (!ok) {
+                throw new IllegalArgumentException("replication agent setting " + field + " is not valid: " + value);
+            }
+        }
+
+        /** Settings for Derby copies with the defaults: the master is copy 1 of epoch 1, reads of 5,000 rows. */
+        public static Settings derby(ConnectionFactory master, Map<String, ConnectionFactory> replicas, List<String> tables) {
+            return new Settings(master, replicas, tables, new DerbyDialect(), Clock.systemUTC(), 5_000, 1, (r, w) -> { },
+                    Epoch.first("master"), (c, e) -> OptionalLong.empty());
+        }
+
+        public Settings withBatchRows(int rows) {
+            return new Settings(master, replicas, tables, dialect, clock, rows, copyNumber, listener, epoch, tailStart);
+        }
+
+        public Settings withCopyNumber(int number) {
+            return new Settings(master, replicas, tables, dialect, clock, batchRows, number, listener, epoch, tailStart);
+        }
+
+        public Settings withListener(WatermarkListener l) {
+            return new Settings(master, replicas, tables, dialect, clock, batchRows, copyNumber, l, epoch, tailStart);
+        }
+
+        public Settings withEpoch(Epoch e, TailStart tail) {
+            return new Settings(master, replicas, tables, dialect, clock, batchRows, copyNumber, listener, e, tail);
+        }
+
+        public Settings withClock(Clock c) {
+            return new Settings(master, replicas, tables, dialect, c, batchRows, copyNumber, listener, epoch, tailStart);
+        }
+    }
+
+    public ReplicationAgent(Settings settings) {
+        this.master = new Link(settings.master());
+        settings.replicas().forEach((name, factory) -> this.replicas.put(name, new Replica(name, new Link(factory))));
+        this.tableNames = settings.tables();
+        this.dialect = settings.dialect();
+        this.clock = settings.clock();
+        this.batchRows = settings.batchRows();
+        this.copyNumber = settings.copyNumber();
         this.ridBase = RowIds.base(copyNumber);
-        this.listener = listener;
-        this.epoch = epoch;
-        this.tailStart = tailStart;
-        // A promoted master's change sequences start above everything of the epochs before, and
-        // so do the low marks it gives its replicas, even before its first change.
-        this.deletedBelow = epoch.firstSequence();
+        this.listener = settings.listener();
+        this.epoch = settings.epoch();
+        this.tailStart = settings.tailStart();
+        this.shipping = new Shipping(epoch.firstSequence());
     }
 
     /** An agent for Derby copies, the master being copy 1. */
     public static ReplicationAgent derby(ConnectionFactory master, Map<String, ConnectionFactory> replicas,
                                          List<String> tables) {
-        return derby(master, replicas, tables, 5_000, 1, (r, w) -> { });
+        return new ReplicationAgent(Settings.derby(master, replicas, tables));
     }
 
     /** An agent for Derby copies reading at most about {@code batchRows} change rows per table and round. */
     public static ReplicationAgent derby(ConnectionFactory master, Map<String, ConnectionFactory> replicas,
                                          List<String> tables, int batchRows, int copyNumber, WatermarkListener listener) {
-        return derby(master, replicas, tables, batchRows, copyNumber, listener, Epoch.first("master"),
-                (c, e) -> java.util.OptionalLong.empty());
+        return new ReplicationAgent(Settings.derby(master, replicas, tables).withBatchRows(batchRows)
+                .withCopyNumber(copyNumber).withListener(listener));
     }
 
     /** An agent for Derby copies serving {@code epoch} of a redundancy group. */
     public static ReplicationAgent derby(ConnectionFactory master, Map<String, ConnectionFactory> replicas,
                                          List<String> tables, int batchRows, int copyNumber, WatermarkListener listener,
                                          Epoch epoch, TailStart tailStart) {
-        return new ReplicationAgent(master, replicas, tables, new DerbyDialect(), Clock.systemUTC(), batchRows,
-                copyNumber, listener, epoch, tailStart);
+        return new ReplicationAgent(Settings.derby(master, replicas, tables).withBatchRows(batchRows)
+                .withCopyNumber(copyNumber).withListener(listener).withEpoch(epoch, tailStart));
     }
 
     /**
@@ -298,21 +360,9 @@ public final class ReplicationAgent implements AutoCloseable {
 
     private int round() throws SQLException {
         long t0 = System.nanoTime();
-        Dialect.Horizon horizon = dialect.horizon(master.connection(), tables);
-        if (horizon.nextSequence() < deletedBelow) {
-            // The change tables were emptied up to there: every change below was written.
-            horizon = new Dialect.Horizon(deletedBelow, horizon.openTransactions());
-        }
-        // Listed open now and not at the round before: it may have committed already (Changes.heldFrom).
-        Set<String> newlyOpen = new HashSet<>(horizon.openTransactions());
-        if (!history.isEmpty()) {
-            newlyOpen.removeAll(history.peekLast().openTransactions());
-        }
-        history.addLast(horizon);
-        if (history.size() > HISTORY) {
-            history.removeFirst();
-        }
-        long settled = settled(horizon);
+        Shipping.Round now = shipping.round(dialect.horizon(master.connection(), tables));
+        Dialect.Horizon horizon = now.horizon();
+        long settled = now.settled();
         reportHeldBack(horizon, settled);
         long t1 = System.nanoTime();
         if (replicas.isEmpty()) {
@@ -335,7 +385,7 @@ public final class ReplicationAgent implements AutoCloseable {
         Map<Long, Changes.Batch> reads = new HashMap<>();
         for (Replica r : replicas.values()) {
             if (r.reachable && !reads.containsKey(r.low)) {
-                reads.put(r.low, Changes.read(master, dialect, tables, r.low, horizon, batchRows, newlyOpen));
+                reads.put(r.low, Changes.read(master, dialect, tables, r.low, horizon, batchRows, now.newlyOpen()));
             }
         }
         long t3 = System.nanoTime();
@@ -343,9 +393,8 @@ public final class ReplicationAgent implements AutoCloseable {
         List<Future<Integer>> applies = new ArrayList<>();
         for (Replica r : replicas.values()) {
             if (r.reachable) {
-                Changes.Batch batch = reads.get(r.low);
-                long newLow = Math.max(r.low, Math.min(settled, batch.completeBelow()));
-                applies.add(appliers().submit(() -> r.apply(batch, newLow)));
+                Shipping.Step step = Shipping.next(reads.get(r.low), r.low, r.appliedAbove, settled);
+                applies.add(appliers().submit(() -> r.apply(step)));
             }
         }
         int applied = 0;
@@ -360,24 +409,18 @@ public final class ReplicationAgent implements AutoCloseable {
             }
         }
         long t4 = System.nanoTime();
-        // With no replica (a group reduced to its master), nobody needs the changes once the
-        // master's identifier tables reflect them: a member that joins later starts from a copy.
-        long below = replicas.isEmpty() ? Math.min(settled, identifiedBelow) : Long.MAX_VALUE;
-        for (Replica r : replicas.values()) {
-            below = Math.min(below, r.known ? r.low : 0);
-        }
-        if (below > deletedBelow && below != Long.MAX_VALUE) {
+        OptionalLong deletable = shipping.deletable(replicas.values().stream()
+                .map(r -> r.known ? OptionalLong.of(r.low) : OptionalLong.empty()).toList(), settled, identifiedBelow);
+        if (deletable.isPresent()) {
+            long below = deletable.getAsLong();
             if (identifiedBelow > 0 && below > identifiedBelow) {
                 // Said before the changes they do not reflect are gone (see identifiedBelow).
                 RowIds.forget(master);
                 identifiedBelow = 0;
                 LOG.info("the master's identifier tables are no longer kept: its replicas hold the row identifiers");
             }
-            // No change row below deletedBelow is left: those were deleted, and none comes later
-            // (below is at most the settled horizon; the epoch's stream starts at deletedBelow's
-            // first value).
-            Changes.deleteBelow(master, dialect, tables, deletedBelow, below).forEach(this::reclaimAfterBacklog);
-            deletedBelow = below;
+            Changes.deleteBelow(master, dialect, tables, shipping.deletedBelow(), below).forEach(this::reclaimAfterBacklog);
+            shipping.deleted(below);
         }
         long t5 = System.nanoTime();
         if (t5 - t0 > SLOW_ROUND_NANOS) {
@@ -416,27 +459,6 @@ public final class ReplicationAgent implements AutoCloseable {
             LOG.warning("table=" + table.name() + " could not purge shipped change rows: " + describe(e));
             deletedSinceReclaim.put(table.name(), total - RECLAIM_AFTER / 2);
         }
-    }
-
-    /**
-     * The highest remembered horizon none of whose open transactions is open now: every change
-     * below it belongs to a transaction that has ended (and, if it committed, has been read by
-     * now). Horizons below that are forgotten.
-     */
-    private long settled(Dialect.Horizon now) {
-        long best = 0;
-        Iterator<Dialect.Horizon> newestFirst = history.descendingIterator();
-        while (newestFirst.hasNext()) {
-            Dialect.Horizon h = newestFirst.next();
-            if (Collections.disjoint(h.openTransactions(), now.openTransactions())) {
-                best = h.nextSequence();
-                break;
-            }
-        }
-        while (history.size() > 1 && history.peekFirst().nextSequence() < best) {
-            history.removeFirst();
-        }
-        return best;
     }
 
     /**
@@ -663,26 +685,21 @@ public final class ReplicationAgent implements AutoCloseable {
          */
         void copy() {
             try {
-                Replica from = null;
-                for (Replica r : replicas.values()) {
-                    if (r != this && r.reachable && r.known) {
-                        from = r;
-                        break;
+                Shipping.CopyFrom source = Shipping.copyFrom(name, replicas.values().stream()
+                        .map(r -> new Shipping.Peer(r.name, r.reachable, r.known, r.needsCopy != null)).toList(), identifiedBelow);
+                if (source.source() == Shipping.Source.WAIT) {
+                    if (!awaitSaid) {
+                        LOG.warning("replica=" + name + " (" + needsCopy + ") needs a copy; it waits for replica="
+                                + source.replica().orElseThrow() + ", which is down, to take the row identifiers from"
+                                + " (or for it to leave the group)");
+                        awaitSaid = true;
                     }
+                    return;
                 }
-                if (from == null && identifiedBelow == 0) {
-                    Optional<String> down = replicas.values().stream().filter(r -> !r.reachable && r.needsCopy == null)
-                            .map(r -> r.name).findFirst();
-                    if (down.isPresent()) {
-                        if (!awaitSaid) {
-                            LOG.warning("replica=" + name + " (" + needsCopy + ") needs a copy; it waits for replica="
-                                    + down.get() + ", which is down, to take the row identifiers from (or for it to leave the group)");
-                            awaitSaid = true;
-                        }
-                        return;
-                    }
+                if (source.source() == Shipping.Source.REIDENTIFY) {
                     reidentify("no replica holds any of epoch " + epoch.number());
                 }
+                Replica from = source.replica().map(replicas::get).orElse(null);
                 Connection c = link.connection();
                 long fromSequence = tailStart.of(name, wasEpoch).orElse(0L);
                 long kept = dialect.setTailAside(c, tables, fromSequence, reachedTheGroup(fromSequence, wasEpoch), wasEpoch);
@@ -772,14 +789,13 @@ public final class ReplicationAgent implements AutoCloseable {
             });
         }
 
-        /** Applies what it lacks of {@code batch}; its low mark becomes {@code newLow}. */
-        int apply(Changes.Batch batch, long newLow) {
-            List<Changes.Transaction> todo = batch.transactions().stream()
-                    .filter(tx -> !appliedAbove.contains(tx.id())).toList();
+        /** Carries out {@code step} ({@link Shipping#next}): what it lacks of the batch, and its new low mark. */
+        int apply(Shipping.Step step) {
+            List<Changes.Transaction> todo = step.apply();
             Instant now = clock.instant();
             try {
-                if (!todo.isEmpty() || newLow > low) {
-                    Changes.apply(link, dialect, todo, newLow, Timestamp.from(now), epoch.number(), ridBase, generation,
+                if (step.writes()) {
+                    Changes.apply(link, dialect, todo, step.low(), Timestamp.from(now), epoch.number(), ridBase, generation,
                             !readersIsolated);
                 } else if (!link.connection().isValid(2)) {
                     // Nothing to write, yet the watermark's time says "the replica was there then":
@@ -790,19 +806,11 @@ public final class ReplicationAgent implements AutoCloseable {
                 down(e);
                 return 0;
             }
-            low = newLow;
+            low = step.low();
             // A transaction may start below the low mark and end above it: its rows above come
-            // back in later reads, and its id must still be known as applied then. Ids are
-            // forgotten once the transaction's last change is below the low mark; every other
-            // applied transaction is in this batch.
-            Set<String> above = new HashSet<>();
-            for (Changes.Transaction tx : batch.transactions()) {
-                if (tx.lastSeq() >= newLow) {
-                    above.add(tx.id());
-                }
-            }
-            todo.forEach(tx -> appliedAbove.add(tx.id()));
-            appliedAbove.retainAll(above);
+            // back in later reads, and its id must still be known as applied then.
+            appliedAbove.clear();
+            appliedAbove.addAll(step.appliedAbove());
             Duration lag = todo.stream().map(tx -> Duration.between(tx.firstAt().toInstant(), now))
                     .max(Duration::compareTo).orElse(Duration.ZERO);
             Watermark w = new Watermark(low, now, lag.isNegative() ? Duration.ZERO : lag);

@@ -75,15 +75,14 @@ public final class Changes {
     /**
      * The committed transactions whose first change is at or above {@code from}, read without
      * locks, filtered by the horizon rule, at most about {@code limit} change rows per table; a
-     * transaction cut by that limit is read whole. Ordered by last change: a transaction that
-     * touched a row after another committed has a later last change. {@code newlyOpen}: the
-     * transactions the horizon lists as open that the round before did not (see
-     * {@link #heldFrom}).
+     * transaction cut by that limit is read whole; which of them ship, and in what order, is
+     * {@link Shipping#select}'s decision. {@code newlyOpen}: the transactions the horizon lists
+     * as open that the round before did not (see {@link Shipping#heldFrom}).
      */
     public static Batch read(Link master, Dialect dialect, List<TableSpec> tables, long from, Dialect.Horizon horizon,
                              int limit, Set<String> newlyOpen) throws SQLException {
-        Window w = readWindow(master, dialect, tables, from, horizon, limit, Long.MAX_VALUE, newlyOpen);
-        if (w.batch().transactions().isEmpty() && w.starvedBelow() != Long.MAX_VALUE) {
+        Shipping.Selection w = readWindow(master, dialect, tables, from, horizon, limit, Long.MAX_VALUE, newlyOpen);
+        if (w.starvedBelow() != Long.MAX_VALUE) {
             // Every transaction seen crosses the window's end (one larger than the window at
             // the front): read everything up to the end of the one that ends first, unbounded
             // in rows; that one then goes through.
@@ -93,63 +92,10 @@ public final class Changes {
     }
 
     /**
-     * From which change sequence on transactions wait for a later round because a transaction
-     * listed open may have committed before them: the first change read of each transaction the
-     * horizon lists as open ({@code firstOfListed}) that is {@code newlyOpen} or no longer
-     * {@code stillOpen} after the read. Derby releases a committing transaction's locks before it
-     * marks it idle, so the horizon may list as open a transaction that has committed, and one
-     * that waited for its rows may have committed after it, before the horizon was read: shipped
-     * alone, that one was applied without the other (seen once in {@code bench/replication-lag.sh}:
-     * an update of a row without its insert, and the replicas kept the row's older
-     * value). A transaction that was open at the round before and still is holds its rows' locks
-     * (nothing that committed depends on it) and holds nothing back, so that a long transaction
-     * does not stop the others. {@code Long.MAX_VALUE} when nothing waits.
-     */
-    static long heldFrom(Map<String, Long> firstOfListed, Set<String> newlyOpen, Set<String> stillOpen) {
-        long held = Long.MAX_VALUE;
-        for (Map.Entry<String, Long> e : firstOfListed.entrySet()) {
-            if (newlyOpen.contains(e.getKey()) || !stillOpen.contains(e.getKey())) {
-                held = Math.min(held, e.getValue());
-            }
-        }
-        return held;
-    }
-
-    /**
-     * A read: its batch and, when a window cut is all that left it empty, one past the last
-     * change of the transaction seen that ends first ({@code Long.MAX_VALUE} otherwise).
-     */
-    private record Window(Batch batch, long starvedBelow) {
-    }
-
-    /**
-     * Keeps of {@code candidates} (committed, each read whole) those that end below {@code end},
-     * the read window's end (a transaction starting there or later was not read) or the horizon,
-     * whichever is lower, and returns below which the batch is complete. A transaction can only
-     * depend on one that committed before its last change, that is one that ended before it; so
-     * every transaction a kept one depends on was read and is kept too, and a replica never holds
-     * a transaction without one that committed before it (applying {@code SET ID = ID + 1} without
-     * the earlier move of the row at the new key made two rows one key, and a batch that failed
-     * every round). The batch is complete below {@code end} and below the start of every
-     * transaction left out.
-     */
-    static long commitOrderPrefix(List<Transaction> candidates, long end) {
-        long complete = end;
-        for (java.util.Iterator<Transaction> it = candidates.iterator(); it.hasNext(); ) {
-            Transaction tx = it.next();
-            if (tx.lastSeq() >= end) {
-                complete = Math.min(complete, tx.firstSeq());
-                it.remove();
-            }
-        }
-        return complete;
-    }
-
-    /**
      * Reads the change rows from {@code from}: at most {@code limit} per table (0: no limit) and
      * below {@code upTo}; a transaction cut by either is completed from the rows past the cut.
      */
-    private static Window readWindow(Link master, Dialect dialect, List<TableSpec> tables, long from, Dialect.Horizon horizon,
+    private static Shipping.Selection readWindow(Link master, Dialect dialect, List<TableSpec> tables, long from, Dialect.Horizon horizon,
                                      int limit, long upTo, Set<String> newlyOpen) throws SQLException {
         Map<String, List<Change>> byTx = new HashMap<>();
         long windowEnd = upTo;
@@ -177,31 +123,14 @@ public final class Changes {
                 cut.put(t, upTo - 1);
             }
         }
-        List<Transaction> committed = new ArrayList<>();
-        Map<String, Long> firstOfListed = new HashMap<>();
-        for (Map.Entry<String, List<Change>> e : byTx.entrySet()) {
-            List<Change> changes = e.getValue();
-            changes.sort(Comparator.comparingLong(Change::seq));
-            long first = changes.get(0).seq();
-            if (horizon.openTransactions().contains(e.getKey())) {
-                firstOfListed.put(e.getKey(), first);
-            } else if (first < horizon.nextSequence() && first < windowEnd) {
-                committed.add(new Transaction(e.getKey(), changes));
-            }
-        }
-        long held = firstOfListed.isEmpty() ? Long.MAX_VALUE
-                : heldFrom(firstOfListed, newlyOpen, dialect.openTransactions(master.connection()));
+        Shipping.Candidates candidates = Shipping.candidates(byTx, horizon, windowEnd);
+        long held = candidates.firstOfListed().isEmpty() ? Long.MAX_VALUE
+                : Shipping.heldFrom(candidates.firstOfListed(), newlyOpen, dialect.openTransactions(master.connection()));
+        List<Transaction> committed = candidates.committed();
         if (!cut.isEmpty() && !committed.isEmpty()) {
             committed = completed(master, dialect, cut, committed);
         }
-        long endFirst = committed.stream().mapToLong(Transaction::lastSeq).min().orElse(Long.MAX_VALUE);
-        // A transaction that ends at or past the horizon waits for a later round, even when it
-        // committed before the horizon was read: one it depends on may have started past it, and
-        // so not be among these (seen as a replica's update of a row whose insert was not there).
-        long completeBelow = commitOrderPrefix(committed, Math.min(Math.min(windowEnd, horizon.nextSequence()), held));
-        committed.sort(Comparator.comparingLong(Transaction::lastSeq));
-        boolean starved = committed.isEmpty() && windowEnd != Long.MAX_VALUE && endFirst < horizon.nextSequence();
-        return new Window(new Batch(committed, completeBelow), starved ? endFirst + 1 : Long.MAX_VALUE);
+        return Shipping.select(committed, from, horizon, windowEnd, held);
     }
 
     /**

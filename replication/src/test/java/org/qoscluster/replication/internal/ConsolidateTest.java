@@ -90,18 +90,18 @@ class ConsolidateTest {
         // with the window ending at 102, early goes (it needs nothing of late), late waits, and
         // the batch is complete below late's start.
         List<Transaction> txs = new ArrayList<>(List.of(tx("x", 90, 95), tx("late", 100, 102), tx("early", 101), tx("next", 103)));
-        assertEquals(100, Changes.commitOrderPrefix(txs, 102));
+        assertEquals(100, Shipping.commitOrderPrefix(txs, 102));
         assertEquals(List.of("x", "early"), txs.stream().map(Transaction::id).toList());
 
         List<Transaction> all = new ArrayList<>(List.of(tx("x", 90, 95), tx("late", 100, 102), tx("early", 101)));
-        assertEquals(Long.MAX_VALUE, Changes.commitOrderPrefix(all, Long.MAX_VALUE), "nothing cut: everything goes");
+        assertEquals(Long.MAX_VALUE, Shipping.commitOrderPrefix(all, Long.MAX_VALUE), "nothing cut: everything goes");
         assertEquals(3, all.size());
 
         // The window's end is also the horizon: "upd" committed before it was read, but its last
         // change came after, when a transaction it depends on ("ins", which started past the
         // horizon and so is not a candidate) had committed; it waits with it.
         List<Transaction> dependent = new ArrayList<>(List.of(tx("upd", 5, 12), tx("other", 6, 7)));
-        assertEquals(5, Changes.commitOrderPrefix(dependent, 10));
+        assertEquals(5, Shipping.commitOrderPrefix(dependent, 10));
         assertEquals(List.of("other"), dependent.stream().map(Transaction::id).toList());
     }
 
@@ -112,12 +112,12 @@ class ConsolidateTest {
         // 104 and committed before the horizon was read. Shipped without "ins", a replica would
         // apply the update of a row it does not have.
         Map<String, Long> listed = Map.of("ins", 100L);
-        assertEquals(100, Changes.heldFrom(listed, Set.of("ins"), Set.of("ins")), "listed for the first time: held from its first change");
-        assertEquals(100, Changes.heldFrom(listed, Set.of(), Set.of()), "no longer open after the read: held likewise");
-        assertEquals(Long.MAX_VALUE, Changes.heldFrom(listed, Set.of(), Set.of("ins")),
+        assertEquals(100, Shipping.heldFrom(listed, Set.of("ins"), Set.of("ins")), "listed for the first time: held from its first change");
+        assertEquals(100, Shipping.heldFrom(listed, Set.of(), Set.of()), "no longer open after the read: held likewise");
+        assertEquals(Long.MAX_VALUE, Shipping.heldFrom(listed, Set.of(), Set.of("ins")),
                 "open since the round before and still: it holds its locks, and a long transaction stops nothing");
         List<Transaction> txs = new ArrayList<>(List.of(tx("before", 97, 99), tx("upd", 101, 104)));
-        assertEquals(100, Changes.commitOrderPrefix(txs, Math.min(110, Changes.heldFrom(listed, Set.of(), Set.of()))));
+        assertEquals(100, Shipping.commitOrderPrefix(txs, Math.min(110, Shipping.heldFrom(listed, Set.of(), Set.of()))));
         assertEquals(List.of("before"), txs.stream().map(Transaction::id).toList(), "upd waits for a later round, with ins");
     }
 }
