@@ -43,7 +43,7 @@ import org.qoscluster.replication.internal.Shipping;
  * that is down is skipped (its changes wait on the master) and caught up when it answers again;
  * a brand-new replica gets an initial copy first: the master's rows, with the row identifiers of
  * a replica (or of the master, which keeps them only while it has no replica; see
- * {@code identifiedBelow}).
+ * {@code Master.identifiedBelow}).
  *
  * <p>The low mark is the replica's {@link Watermark}: a write whose change sequences are below it
  * is on that replica. It rises to the highest recent horizon none of whose open transactions is
