@@ -1,0 +1,165 @@
+package org.qoscluster.replication;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.BiConsumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.stream.Collectors;
+
+import org.qoscluster.replication.internal.Changes;
+import org.qoscluster.replication.internal.Link;
+import org.qoscluster.replication.internal.Shipping;
+
+/**
+ * One replica as the agent sees it: its connection, whether it answers, its position (low mark
+ * and the transactions applied above it, {@code QOS_POSITION} and {@code QOS_APPLIED}) and why it
+ * needs a copy before changes can ship to it. It owns reading that position when the replica
+ * (re)connects, with the epoch checks that decide whether it needs a copy ({@link Copier} makes
+ * it), and the apply of one round's batch ({@link Changes#apply}: positions, applied ids, the
+ * epoch and generation fences, table locks in one transaction), then its new watermark.
+ */
+final class Replica {
+
+    private static final Logger LOG = Logger.getLogger(ReplicationAgent.class.getName());
+
+    final String name;
+    final Link link;
+    private final Master master;
+    private final Copier copier;
+    /** Told each new watermark of this replica. */
+    private final BiConsumer<String, ReplicationAgent.Watermark> published;
+    boolean reachable;
+    boolean warned;
+    /** The low mark has been read from the replica (or set by its copy) since the agent started. */
+    boolean known;
+    long low;
+    final Set<String> appliedAbove = new HashSet<>();
+    /** Why it needs a copy before changes can ship to it (see {@link #connect}); null when it does not. */
+    String needsCopy;
+    /** The epoch it recorded when it was found to need a copy (0: none). */
+    long wasEpoch;
+    boolean awaitSaid;
+
+    Replica(String name, Link link, Master master, Copier copier, BiConsumer<String, ReplicationAgent.Watermark> published) {
+        this.name = name;
+        this.link = link;
+        this.master = master;
+        this.copier = copier;
+        this.published = published;
+    }
+
+    /**
+     * Opens the connection if needed and reads the replica's position; a replica that needs a
+     * copy first (new, from another epoch, or without a table) is left unreachable with
+     * {@link #needsCopy} set, for {@link Copier#copy} once every replica has been connected.
+     * {@code generation}: the agent's fencing token ({@link ReplicationAgent#fencedAs}).
+     */
+    void connect(long generation) {
+        if (reachable) {
+            return;
+        }
+        needsCopy = null;
+        Dialect dialect = master.dialect;
+        ReplicationAgent.Epoch epoch = master.epoch;
+        List<TableSpec> tables = master.tables();
+        try {
+            Connection c = link.connection();
+            Optional<Dialect.CopyEpoch> at = dialect.epoch(c);
+            if (at.isPresent() && at.get().epoch() > epoch.number()) {
+                // This agent is stale (its epoch is over; it is being retired): it must never
+                // copy over, or set aside the tail of, a copy that serves a newer epoch.
+                throw new SQLException("it serves epoch " + at.get().epoch() + " under " + at.get().master()
+                        + ", newer than this agent's " + epoch.number());
+            }
+            boolean empty = dialect.prepareReplica(c, tables);
+            if (!empty && at.isPresent() && at.get().epoch() == epoch.number() - 1 && !at.get().master().equals(name)
+                    && copier.carriedOver(c, generation)) {
+                LOG.info("replica=" + name + " had exactly what " + epoch.master() + " had when it was promoted: it follows"
+                        + " epoch " + epoch.number() + " from change " + epoch.firstSequence() + ", no copy needed");
+                at = dialect.epoch(c);
+            }
+            // A table added to capture since its copy: its rows from before capture are not there.
+            Set<String> copied = dialect.copiedTables(c);
+            Set<String> lacking = tables.stream().map(TableSpec::name).filter(t -> !copied.contains(t))
+                    .collect(Collectors.toCollection(TreeSet::new));
+            boolean otherEpoch = at.isEmpty() || at.get().epoch() != epoch.number();
+            if (empty || !lacking.isEmpty() || otherEpoch) {
+                // New, from an older epoch, or without a table: what it has may differ from
+                // this master's data.
+                wasEpoch = at.map(Dialect.CopyEpoch::epoch).orElse(0L);
+                needsCopy = empty ? "new" : otherEpoch ? "from epoch " + wasEpoch
+                        : "without " + lacking + " (added to capture since its copy)";
+                return;
+            }
+            readPosition(c);
+        } catch (SQLException e) {
+            down(e);
+        }
+    }
+
+    void readPosition(Connection c) throws SQLException {
+        long persisted = master.dialect.lowMark(c).orElse(0);
+        appliedAbove.clear();
+        appliedAbove.addAll(master.dialect.appliedFrom(c, persisted));
+        low = persisted;
+        known = true;
+        reachable = true;
+        if (warned) {
+            LOG.info("replica=" + name + " reachable again at low mark " + low + "; catching up");
+            warned = false;
+        }
+    }
+
+    /**
+     * Carries out {@code step} ({@link Shipping#next}): what it lacks of the batch, and its new low
+     * mark; {@code generation} and {@code readersIsolated} as set on the agent. Returns the number
+     * of transactions applied.
+     */
+    int apply(Shipping.Step step, long generation, boolean readersIsolated) {
+        List<Changes.Transaction> todo = step.apply();
+        Instant now = master.clock.instant();
+        try {
+            if (step.writes()) {
+                Changes.apply(link, master.dialect, todo, step.low(), Timestamp.from(now), master.epoch.number(),
+                        master.ridBase, generation, !readersIsolated);
+            } else if (!link.connection().isValid(2)) {
+                // Nothing to write, yet the watermark's time says "the replica was there then":
+                // a replica that died while idle must not look fresh to readers.
+                throw new SQLException("the replica does not answer");
+            }
+        } catch (SQLException e) {
+            down(e);
+            return 0;
+        }
+        low = step.low();
+        // A transaction may start below the low mark and end above it: its rows above come
+        // back in later reads, and its id must still be known as applied then.
+        appliedAbove.clear();
+        appliedAbove.addAll(step.appliedAbove());
+        Duration lag = todo.stream().map(tx -> Duration.between(tx.firstAt().toInstant(), now))
+                .max(Duration::compareTo).orElse(Duration.ZERO);
+        published.accept(name, new ReplicationAgent.Watermark(low, now, lag.isNegative() ? Duration.ZERO : lag));
+        return todo.size();
+    }
+
+    void down(SQLException e) {
+        link.reset();
+        reachable = false;
+        if (!warned) {
+            warned = true;
+            LOG.warning("replica=" + name + " cannot be updated (" + ReplicationAgent.describe(e)
+                    + "); its changes wait on the master until it answers");
+        } else {
+            LOG.log(Level.FINE, "replica=" + name + " still unreachable", e);
+        }
+    }
+}
