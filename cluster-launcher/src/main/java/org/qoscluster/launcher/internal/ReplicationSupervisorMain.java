@@ -10,7 +10,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import org.qoscluster.config.ClusterConfig;
-import org.qoscluster.launcher.Cluster;
 import org.qoscluster.redundancy.AgentSupervision;
 
 /**
@@ -56,7 +55,7 @@ public final class ReplicationSupervisorMain {
             synchronized (lock) {
                 stopping[0] = true;
                 System.out.println("replication supervisor: stopping the agent: "
-                        + PartProcess.stop(stateDir, Cluster.REPLICATION_AGENT, Duration.ofSeconds(10)));
+                        + PartProcess.stop(stateDir, ReplicationParts.AGENT, Duration.ofSeconds(10)));
             }
             stopped.countDown();
         }, "qos-replication-supervisor-stop"));
@@ -66,7 +65,7 @@ public final class ReplicationSupervisorMain {
                 if (stopping[0]) {
                     break;
                 }
-                Optional<ProcessHandle> agent = PartProcess.handle(stateDir, Cluster.REPLICATION_AGENT);
+                Optional<ProcessHandle> agent = PartProcess.handle(stateDir, ReplicationParts.AGENT);
                 AgentSupervision.Decision d = supervision.decide(agent.isPresent(), files.read());
                 if (d instanceof AgentSupervision.Start start) {
                     replace(config, stateDir, files, supervision, agent, start);
@@ -88,7 +87,7 @@ public final class ReplicationSupervisorMain {
             System.out.println("replication supervisor: cannot record generation " + start.generation() + " (" + e.getMessage()
                     + "); a supervisor started after this one may count from an earlier one");
         }
-        PartProcess.start(stateDir, Cluster.REPLICATION_AGENT, "agent", 0,
+        PartProcess.start(stateDir, ReplicationParts.AGENT, "agent", 0,
                 Commands.replicationAgent(config, System.getProperty("java.class.path"), stateDir, start.generation()));
         supervision.started(start.generation());
         System.out.println("replication supervisor: agent generation " + start.generation() + " started in "

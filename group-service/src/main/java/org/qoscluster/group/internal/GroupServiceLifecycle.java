@@ -40,8 +40,8 @@ public class GroupServiceLifecycle implements ServletContextListener {
                 s.start();
                 return s;
             });
-            event.getServletContext().setAttribute(GroupStatusServlet.SERVICE, service);
-            event.getServletContext().setAttribute(GroupStatusServlet.TOKEN, token);
+            event.getServletContext().setAttribute(GroupEndpoint.SERVICE, service);
+            event.getServletContext().setAttribute(GroupEndpoint.TOKEN, token);
         } catch (Exception e) {
             throw new IllegalStateException("the redundancy group service cannot start: " + e, e);
         }

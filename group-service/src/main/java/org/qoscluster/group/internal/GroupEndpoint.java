@@ -17,8 +17,10 @@ import org.qoscluster.contract.GroupState;
 import org.qoscluster.contract.Tail;
 
 /**
- * The redundancy group's administration on every node (R9), behind {@code Authorization: Bearer
- * <admin token>}. Every answer is JSON; a refusal has {@code status} and {@code error} with the reason.
+ * The redundancy groups' HTTP endpoint on every node (R9): their status and the operators'
+ * administration commands, behind {@code Authorization: Bearer <admin token>}; it checks the
+ * parameters and hands each command to {@link GroupAdmin}. Every answer is JSON; a refusal has
+ * {@code status} and {@code error} with the reason.
  * <ul>
  * <li>{@code GET /qos-group/status}: {@code epoch}, {@code master}, {@code phase}, {@code running},
  * {@code coordinator}, {@code members} with each copy's address, number, status, role and epoch,
@@ -42,7 +44,7 @@ import org.qoscluster.contract.Tail;
  * answered in 30 s (the group is between masters) is 503.
  */
 @WebServlet(urlPatterns = {"/status", "/switchover", "/members", "/stop", "/start", "/move"})
-public class GroupStatusServlet extends HttpServlet {
+public class GroupEndpoint extends HttpServlet {
 
     private static final long serialVersionUID = 1L;
 
@@ -50,7 +52,7 @@ public class GroupStatusServlet extends HttpServlet {
     private static final String NAME = "[A-Za-z0-9._-]{1,64}";
     private static final java.time.Duration WAIT = java.time.Duration.ofSeconds(30);
     static final String TOKEN = "qos.group.admin-token";
-    private static final Logger LOG = Logger.getLogger(GroupStatusServlet.class.getName());
+    private static final Logger LOG = Logger.getLogger(GroupEndpoint.class.getName());
 
     /** The group service, or null once the request was answered with an error (no token, no group). */
     private GroupService admitted(HttpServletRequest req, HttpServletResponse resp) throws IOException {
@@ -92,7 +94,7 @@ public class GroupStatusServlet extends HttpServlet {
                         error(resp, 400, "to: give the copy to switch over to, for example ?to=replica-1");
                         return;
                     }
-                    answer(resp, "switchover to " + to, service.switchover(group, to, WAIT));
+                    answer(resp, "switchover to " + to, service.admin().switchover(group, to, WAIT));
                 }
                 case "/members" -> {
                     String name = req.getParameter("name");
@@ -110,7 +112,7 @@ public class GroupStatusServlet extends HttpServlet {
                         error(resp, 400, "port: '" + port + "' is not a port (1..65535) of the member's Derby network server");
                         return;
                     }
-                    answer(resp, "add " + name, service.add(group, name, host, Integer.parseInt(port), WAIT));
+                    answer(resp, "add " + name, service.admin().add(group, name, host, Integer.parseInt(port), WAIT));
                 }
                 case "/move" -> {
                     String name = req.getParameter("name");
@@ -120,10 +122,10 @@ public class GroupStatusServlet extends HttpServlet {
                                 + " for example ?name=replica-2&to=archive");
                         return;
                     }
-                    answer(resp, "move " + name + " to " + to, service.move(name, to, WAIT));
+                    answer(resp, "move " + name + " to " + to, service.admin().move(name, to, WAIT));
                 }
                 case "/stop", "/start" -> answer(resp, req.getServletPath().substring(1) + " " + group,
-                        service.stopOrStart(group, req.getServletPath().equals("/stop"), WAIT));
+                        service.admin().stopOrStart(group, req.getServletPath().equals("/stop"), WAIT));
                 default -> error(resp, 405, "GET is for /qos-group/status");
             }
         } catch (InterruptedException e) {
@@ -152,7 +154,7 @@ public class GroupStatusServlet extends HttpServlet {
             return;
         }
         try {
-            answer(resp, "remove " + name, service.remove(group, name, WAIT));
+            answer(resp, "remove " + name, service.admin().remove(group, name, WAIT));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             error(resp, 503, "interrupted");
@@ -172,7 +174,7 @@ public class GroupStatusServlet extends HttpServlet {
         return group;
     }
 
-    private static void answer(HttpServletResponse resp, String what, GroupService.Outcome o) throws IOException {
+    private static void answer(HttpServletResponse resp, String what, GroupAdmin.Outcome o) throws IOException {
         LOG.info(what + ": " + o.status() + " " + o.message());
         JsonObjectBuilder out = Json.createObjectBuilder().add("status", o.status()).add(o.status() >= 400 ? "error" : "result", o.message());
         o.state().ifPresent(g -> out.add("epoch", g.epoch()).add("master", g.master()).add("phase", g.phase().name())
@@ -196,12 +198,12 @@ public class GroupStatusServlet extends HttpServlet {
         if (group == null) {
             return;
         }
-        java.util.Optional<GroupService.Status> found = service.status(group);
+        java.util.Optional<GroupStatus> found = service.status(group);
         if (found.isEmpty()) {
             error(resp, 404, "no group '" + group + "' (groups: " + service.groupNames() + ")");
             return;
         }
-        GroupService.Status s = found.get();
+        GroupStatus s = found.get();
         JsonObjectBuilder out = Json.createObjectBuilder().add("group", s.group()).add("groups", Json.createArrayBuilder(service.groupNames()))
                 .add("coordinator", s.coordinator());
         s.state().ifPresent(g -> {

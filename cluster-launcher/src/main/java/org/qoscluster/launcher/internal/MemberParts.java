@@ -1,0 +1,118 @@
+package org.qoscluster.launcher.internal;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.qoscluster.config.ClusterConfig;
+import org.qoscluster.config.MemberSpec;
+import org.qoscluster.config.PayaraMemberConfig;
+import org.qoscluster.config.Role;
+import org.qoscluster.launcher.RuntimeLayout;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The cluster's Payara Micro members (nodes and router), one part each: each one's directory
+ * under {@code members/NAME/} with its {@code domain.xml} (owner only: it holds the cluster
+ * name's secret) and, on a node of a cluster with replicas, its post-boot commands; its start and
+ * the wait until it answers over HTTP; and thread dumps of those still running when a start failed.
+ */
+public final class MemberParts {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MemberParts.class);
+
+    private final ClusterConfig config;
+    private final RuntimeLayout layout;
+    private final Path stateDir;
+
+    /** @param stateDir the cluster's state directory, absolute */
+    public MemberParts(ClusterConfig config, RuntimeLayout layout, Path stateDir) {
+        this.config = config;
+        this.layout = layout;
+        this.stateDir = stateDir;
+    }
+
+    /** Base URI of a member, for example {@code http://127.0.0.1:8081/}. */
+    public static URI uri(ClusterConfig config, String member) {
+        MemberSpec m = config.member(member).orElseThrow(() -> new IllegalArgumentException("no member " + member));
+        return URI.create("http://" + config.host() + ":" + m.httpPort() + "/");
+    }
+
+    /** Where the members read their secrets ({@code --secretsdir}). */
+    public static Path secretsDir(Path stateDir) {
+        return stateDir.resolve("secrets");
+    }
+
+    private Path memberDir(MemberSpec member) {
+        return stateDir.resolve("members").resolve(member.name());
+    }
+
+    /** Writes the member's {@code domain.xml} from Payara Micro's bundled {@code template}, and its post-boot commands. */
+    public void writeDomainXml(MemberSpec member, byte[] template) {
+        mkdirs(memberDir(member).resolve("tmp"));
+        // It holds the cluster name's secret: owner only.
+        Secrets.writePrivate(memberDir(member).resolve("domain.xml"),
+                PayaraMemberConfig.domainXml(config, member, template, Secrets.ensure(secretsDir(stateDir), ClusterConfig.SECRETS)));
+        if (member.role() == Role.NODE && !config.replicas().isEmpty()) {
+            write(Commands.postBootCommands(memberDir(member)), Commands.postBootCommandsText(layout));
+        }
+    }
+
+    /** Starts the member; the future completes once it answers its health check, by {@code deadline}. */
+    public CompletableFuture<Void> start(MemberSpec member, Readiness readiness, Instant deadline) {
+        Path dir = memberDir(member);
+        PartProcess.start(stateDir, member.name(), member.role() == Role.NODE ? "node" : "router", member.httpPort(),
+                Commands.member(config, layout, member, dir, dir.resolve("domain.xml"), secretsDir(stateDir), stateDir));
+        LOG.info("part={} starting Payara Micro {} on {}:{}", member.name(), member.role(), config.host(), member.httpPort());
+        URI ready = uri(config, member.name()).resolve(member.role() == Role.NODE ? "api/health" : "qrs/site");
+        return CompletableFuture.runAsync(() -> readiness.awaitHttp(member.name(), ready,
+                () -> PartProcess.handle(stateDir, member.name()).isPresent(), deadline), PartControl.WAITERS);
+    }
+
+    /**
+     * Writes a thread dump of every member still running to {@code logs/NAME-threads.txt}, so a
+     * start that failed because a member stopped answering leaves evidence behind (a node that
+     * Payara calls ready and that never answers its first health check was seen a few times).
+     */
+    public void dumpThreads() {
+        for (MemberSpec m : config.members()) {
+            PartProcess.handle(stateDir, m.name()).ifPresent(p -> {
+                Path out = stateDir.resolve("logs").resolve(m.name() + "-threads.txt");
+                Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+                try {
+                    new ProcessBuilder(jcmd.toString(), Long.toString(p.pid()), "Thread.print")
+                            .redirectErrorStream(true).redirectOutput(out.toFile()).start()
+                            .waitFor(30, TimeUnit.SECONDS);
+                    LOG.info("part={} threads dumped to {}", m.name(), out);
+                } catch (IOException ex) {
+                    LOG.warn("part={} no thread dump: {}", m.name(), ex.toString());
+                } catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+        }
+    }
+
+    private static void mkdirs(Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + dir, e);
+        }
+    }
+
+    private static void write(Path file, String content) {
+        try {
+            Files.writeString(file, content, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+}

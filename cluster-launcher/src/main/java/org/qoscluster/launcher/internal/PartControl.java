@@ -1,0 +1,94 @@
+package org.qoscluster.launcher.internal;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+import org.qoscluster.launcher.PartStatus;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Control of the parts a cluster runs from its state directory, by their pid files: stopping
+ * them all (the agent's supervisor first and alone, then nodes before databases), SIGKILL,
+ * SIGSTOP and SIGCONT of one part, the tails of their logs, and the thread pool on which the
+ * launcher waits for parts to answer or stop.
+ */
+public final class PartControl {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PartControl.class);
+    /** How long a part has to stop before it is killed. */
+    public static final Duration STOP_GRACE = Duration.ofSeconds(20);
+    /** Waits and stops run here, one thread each: the common pool has a single thread on two cores. */
+    public static final ExecutorService WAITERS = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "qoscluster-wait");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private PartControl() {
+    }
+
+    /** Stops every part recorded under {@code dir} (absolute), nodes first; returns one line per part. */
+    public static List<String> stopAll(Path dir) {
+        List<String> lines = new ArrayList<>();
+        // The agent's supervisor first and alone: it would replace an agent stopped before it.
+        if (PartProcess.list(dir).stream().anyMatch(p -> p.name().equals(ReplicationParts.SUPERVISOR))) {
+            lines.add(ReplicationParts.SUPERVISOR + ": " + PartProcess.stop(dir, ReplicationParts.SUPERVISOR, STOP_GRACE));
+        }
+        List<PartStatus> parts = new ArrayList<>(PartProcess.list(dir));
+        // Nodes before databases, so that no node logs a storm of connection errors on the way down.
+        parts.sort((a, b) -> Boolean.compare(a.kind().equals("derby"), b.kind().equals("derby")));
+        List<CompletableFuture<String>> stops = parts.stream()
+                .map(p -> CompletableFuture.supplyAsync(() -> p.name() + ": " + PartProcess.stop(dir, p.name(), STOP_GRACE), WAITERS))
+                .toList();
+        stops.stream().map(CompletableFuture::join).forEach(lines::add);
+        return lines;
+    }
+
+    /** Kills a part with SIGKILL, as a crash would. */
+    public static void kill(Path dir, String part) {
+        LOG.info("part={} killing with SIGKILL", part);
+        PartProcess.kill(dir, part);
+    }
+
+    /** Stops a part with SIGSTOP: it hangs, its kernel still accepts connections (a stalled process). */
+    public static void pause(Path dir, String part) {
+        LOG.info("part={} pausing with SIGSTOP", part);
+        PartProcess.signal(dir, part, "STOP");
+    }
+
+    /** Lets a part stopped by {@link #pause} go on (SIGCONT). */
+    public static void resume(Path dir, String part) {
+        LOG.info("part={} resuming with SIGCONT", part);
+        PartProcess.signal(dir, part, "CONT");
+    }
+
+    /** The last {@code lines} lines of every part's log under {@code dir}, headed by the part's name. */
+    public static String logTails(Path dir, int lines) {
+        StringBuilder out = new StringBuilder();
+        for (PartStatus p : PartProcess.list(dir)) {
+            out.append("----- ").append(p.name()).append(p.alive() ? " (running)" : " (not running)")
+                    .append(", last ").append(lines).append(" lines of ").append(p.log()).append('\n')
+                    .append(PartProcess.tail(p.log(), lines)).append('\n');
+        }
+        return out.toString();
+    }
+
+    /** Waits for all of {@code futures}; the first failure is thrown as it was. */
+    public static void joinAll(List<CompletableFuture<Void>> futures) {
+        try {
+            CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw e;
+        }
+    }
+}

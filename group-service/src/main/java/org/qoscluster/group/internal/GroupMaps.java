@@ -1,0 +1,86 @@
+package org.qoscluster.group.internal;
+
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import com.hazelcast.cluster.Member;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+
+import org.qoscluster.contract.ClusterMaps;
+import org.qoscluster.contract.GroupState;
+
+/**
+ * The shared Hazelcast maps one node's group service reads and writes ({@link ClusterMaps#GROUPS},
+ * {@link ClusterMaps#FENCES}, {@link ClusterMaps#STATUSES}, {@link ClusterMaps#SERVICES},
+ * {@link ClusterMaps#REQUESTS}, and the agents', tails' and watermarks' maps on demand), with the
+ * few readings several parts share: a group's state, the live members that run the service and
+ * which of them coordinates (the oldest registered member, the same answer on every member).
+ */
+final class GroupMaps {
+
+    final HazelcastInstance hz;
+    /** This node's name, for the log. */
+    final String memberName;
+    /** This Hazelcast member's UUID: its key in the services' and fences' maps. */
+    final String uuid;
+    final IMap<String, String> state;
+    final IMap<String, Long> fences;
+    final IMap<String, String> statuses;
+    final IMap<String, String> services;
+    final IMap<String, String> requests;
+
+    GroupMaps(HazelcastInstance hz, String memberName) {
+        this.hz = hz;
+        this.memberName = memberName;
+        this.state = hz.getMap(ClusterMaps.GROUPS);
+        this.fences = hz.getMap(ClusterMaps.FENCES);
+        this.statuses = hz.getMap(ClusterMaps.STATUSES);
+        this.services = hz.getMap(ClusterMaps.SERVICES);
+        this.requests = hz.getMap(ClusterMaps.REQUESTS);
+        this.uuid = hz.getCluster().getLocalMember().getUuid().toString();
+    }
+
+    /** The state of {@code group}; empty when it has none (or it does not decode). */
+    Optional<GroupState> read(String group) {
+        return GroupState.decode(state.get(group));
+    }
+
+    IMap<String, String> watermarks() {
+        return hz.getMap(ClusterMaps.WATERMARKS);
+    }
+
+    IMap<String, String> tails() {
+        return hz.getMap(ClusterMaps.TAILS);
+    }
+
+    IMap<String, String> agents() {
+        return hz.getMap(ClusterMaps.AGENTS);
+    }
+
+    /** The node names of the live members that run the group service, by member UUID. */
+    Map<String, String> liveServices() {
+        return services.getAll(
+                hz.getCluster().getMembers().stream().map(m -> m.getUuid().toString()).collect(Collectors.toSet()));
+    }
+
+    /** Whether this member coordinates: the first of {@code getMembers()} that registered in the services' map. */
+    boolean coordinating() {
+        Set<String> running = services.keySet();
+        for (Member m : hz.getCluster().getMembers()) {
+            if (running.contains(m.getUuid().toString())) {
+                return m.localMember();
+            }
+        }
+        return false;
+    }
+
+    /** The name of the node that coordinates, or {@code none}. */
+    String coordinator() {
+        Map<String, String> names = liveServices();
+        return hz.getCluster().getMembers().stream().map(m -> names.get(m.getUuid().toString()))
+                .filter(java.util.Objects::nonNull).findFirst().orElse("none");
+    }
+}

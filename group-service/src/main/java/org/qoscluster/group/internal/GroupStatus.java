@@ -1,0 +1,48 @@
+package org.qoscluster.group.internal;
+
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Function;
+import java.util.logging.Logger;
+
+import org.qoscluster.contract.ClusterMaps;
+import org.qoscluster.contract.CopyStatus;
+import org.qoscluster.contract.GroupState;
+import org.qoscluster.contract.Tail;
+
+/**
+ * What an operator sees of a group, read from the shared maps: its state, the node that
+ * coordinates it, each member's status as the coordinator last published it, and the asynchronous
+ * tails set aside on its returning masters (a value that does not decode is left out, and logged).
+ */
+record GroupStatus(String group, Optional<GroupState> state, String coordinator, Map<String, CopyStatus> members,
+                          Map<String, Tail> tails) {
+
+    private static final Logger LOG = Logger.getLogger(GroupStatus.class.getName());
+
+    /** The status of {@code group} as the shared maps hold it now. */
+    static GroupStatus read(GroupMaps maps, String group) {
+        String coordinator = maps.coordinator();
+        Optional<GroupState> s = maps.read(group);
+        Set<String> members = s.map(g -> Set.copyOf(g.memberNames())).orElse(Set.of());
+        Map<String, CopyStatus> published = new TreeMap<>();
+        maps.statuses.getAll(members).forEach((copy, value) -> decoded(maps, ClusterMaps.STATUSES, copy, value, CopyStatus::parse)
+                .ifPresent(c -> published.put(copy, c)));
+        Map<String, Tail> tails = new TreeMap<>();
+        maps.tails().getAll(members).forEach((copy, value) ->
+                decoded(maps, ClusterMaps.TAILS, copy, value, Tail::parse).ifPresent(t -> tails.put(copy, t)));
+        return new GroupStatus(group, s, coordinator, published, tails);
+    }
+
+    /** {@code value} of {@code key} in {@code map} decoded; empty, and logged, when it is malformed. */
+    private static <T> Optional<T> decoded(GroupMaps maps, String map, String key, String value, Function<String, T> parse) {
+        try {
+            return Optional.of(parse.apply(value));
+        } catch (IllegalArgumentException e) {
+            LOG.warning("member=" + maps.memberName + " map=" + map + " key=" + key + " left out: " + e.getMessage());
+            return Optional.empty();
+        }
+    }
+}
