@@ -81,14 +81,8 @@ public final class Changes {
      */
     public static Batch read(Link master, Dialect dialect, List<TableSpec> tables, long from, Dialect.Horizon horizon,
                              int limit, Set<String> newlyOpen) throws SQLException {
-        Shipping.Selection w = readWindow(master, dialect, tables, from, horizon, limit, Long.MAX_VALUE, newlyOpen);
-        if (w.starvedBelow() != Long.MAX_VALUE) {
-            // Every transaction seen crosses the window's end (one larger than the window at
-            // the front): read everything up to the end of the one that ends first, unbounded
-            // in rows; that one then goes through.
-            w = readWindow(master, dialect, tables, from, horizon, 0, w.starvedBelow(), newlyOpen);
-        }
-        return w.batch();
+        return Shipping.readWhole(limit, (rowLimit, upTo) ->
+                readWindow(master, dialect, tables, from, horizon, rowLimit, upTo, newlyOpen));
     }
 
     /**
@@ -98,8 +92,7 @@ public final class Changes {
     private static Shipping.Selection readWindow(Link master, Dialect dialect, List<TableSpec> tables, long from, Dialect.Horizon horizon,
                                      int limit, long upTo, Set<String> newlyOpen) throws SQLException {
         Map<String, List<Change>> byTx = new HashMap<>();
-        long windowEnd = upTo;
-        Map<TableSpec, Long> cut = new LinkedHashMap<>();
+        Shipping.Window<TableSpec> window = new Shipping.Window<>(limit, upTo);
         for (TableSpec t : tables) {
             PreparedStatement p = master.prepare(dialect.withoutLocks("SELECT " + changeColumns(dialect, t) + " FROM "
                     + dialect.quote(t.changeTable()) + " WHERE QOS_SEQ >= ? AND QOS_SEQ < ? ORDER BY QOS_SEQ"));
@@ -116,21 +109,15 @@ public final class Changes {
                     last = c.seq();
                 }
             }
-            if (limit > 0 && rows >= limit) {
-                cut.put(t, last);
-                windowEnd = Math.min(windowEnd, last + 1);
-            } else if (upTo != Long.MAX_VALUE) {
-                cut.put(t, upTo - 1);
-            }
+            window.read(t, rows, last);
         }
-        Shipping.Candidates candidates = Shipping.candidates(byTx, horizon, windowEnd);
-        long held = candidates.firstOfListed().isEmpty() ? Long.MAX_VALUE
-                : Shipping.heldFrom(candidates.firstOfListed(), newlyOpen, dialect.openTransactions(master.connection()));
+        Shipping.Candidates candidates = Shipping.candidates(byTx, horizon, window.end());
+        long held = Shipping.held(candidates, newlyOpen, () -> dialect.openTransactions(master.connection()));
         List<Transaction> committed = candidates.committed();
-        if (!cut.isEmpty() && !committed.isEmpty()) {
-            committed = completed(master, dialect, cut, committed);
+        if (!window.cut().isEmpty() && !committed.isEmpty()) {
+            committed = completed(master, dialect, window.cut(), committed);
         }
-        return Shipping.select(committed, from, horizon, windowEnd, held);
+        return Shipping.select(committed, from, horizon, window.end(), held);
     }
 
     /**

@@ -9,6 +9,7 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -133,6 +134,81 @@ public final class Shipping {
             }
         }
         return new Candidates(committed, firstOfListed);
+    }
+
+    /** One read window, as {@link #readWhole} asks for it: at most {@code limit} rows per table (0: no limit), below {@code upTo}. */
+    @FunctionalInterface
+    public interface WindowRead<E extends Exception> {
+        Selection read(int limit, long upTo) throws E;
+    }
+
+    /**
+     * The batch of a round: the window of {@code limit} rows per table, and when every
+     * transaction seen crosses that window's end (one larger than the window at the front), a
+     * second read up to the end of the one that starts first, unbounded in rows, so that it goes
+     * through.
+     */
+    public static <E extends Exception> Changes.Batch readWhole(int limit, WindowRead<E> window) throws E {
+        Selection w = window.read(limit, Long.MAX_VALUE);
+        if (w.starvedBelow() != Long.MAX_VALUE) {
+            w = window.read(0, w.starvedBelow());
+        }
+        return w.batch();
+    }
+
+    /**
+     * Where a read window ends, table by table: a table whose read hit the row limit is cut after
+     * its last row read, and the window ends there for every table; a read bounded by
+     * {@code upTo} is cut just below it. The transactions the window holds are completed from the
+     * rows past each table's cut.
+     */
+    public static final class Window<T> {
+        private final int limit;
+        private final long upTo;
+        private final Map<T, Long> cut = new LinkedHashMap<>();
+        private long end;
+
+        public Window(int limit, long upTo) {
+            this.limit = limit;
+            this.upTo = upTo;
+            this.end = upTo;
+        }
+
+        /** Records one table's read: {@code rows} rows, the last at {@code lastSeq}. */
+        public void read(T table, int rows, long lastSeq) {
+            if (limit > 0 && rows >= limit) {
+                cut.put(table, lastSeq);
+                end = Math.min(end, lastSeq + 1);
+            } else if (upTo != Long.MAX_VALUE) {
+                cut.put(table, upTo - 1);
+            }
+        }
+
+        /** The window's end: no transaction starting at or after it is shipped from this read. */
+        public long end() {
+            return end;
+        }
+
+        /** Each cut table's last sequence in the window, in the order read. */
+        public Map<T, Long> cut() {
+            return cut;
+        }
+    }
+
+    /**
+     * {@link #heldFrom} for {@code candidates}; {@code stillOpen} (the transactions listed open
+     * after the read, from the master) is asked only when a listed transaction was read.
+     */
+    public static <E extends Exception> long held(Candidates candidates, Set<String> newlyOpen,
+                                                  ThrowingSupplier<Set<String>, E> stillOpen) throws E {
+        return candidates.firstOfListed().isEmpty() ? Long.MAX_VALUE
+                : heldFrom(candidates.firstOfListed(), newlyOpen, stillOpen.get());
+    }
+
+    /** A supplier that may fail, as a read of the master does. */
+    @FunctionalInterface
+    public interface ThrowingSupplier<V, E extends Exception> {
+        V get() throws E;
     }
 
     /**

@@ -167,17 +167,12 @@ class ShippingPropertiesTest {
 
         /** Changes.read over the rows in memory: windows of {@code limit} rows per table, completed past a cut. */
         Changes.Batch read(long from, Dialect.Horizon horizon, int limit, Set<String> newlyOpen) {
-            Shipping.Selection w = window(from, horizon, limit, Long.MAX_VALUE, newlyOpen);
-            if (w.starvedBelow() != Long.MAX_VALUE) {
-                w = window(from, horizon, 0, w.starvedBelow(), newlyOpen);
-            }
-            return w.batch();
+            return Shipping.readWhole(limit, (rowLimit, upTo) -> window(from, horizon, rowLimit, upTo, newlyOpen));
         }
 
         private Shipping.Selection window(long from, Dialect.Horizon horizon, int limit, long upTo, Set<String> newlyOpen) {
             Map<String, List<Changes.Change>> byTx = new HashMap<>();
-            long windowEnd = upTo;
-            Map<Integer, Long> cut = new LinkedHashMap<>();
+            Shipping.Window<Integer> window = new Shipping.Window<>(limit, upTo);
             for (int t = 0; t < TABLES.size(); t++) {
                 int rowsRead = 0;
                 long last = from;
@@ -192,17 +187,12 @@ class ShippingPropertiesTest {
                     rowsRead++;
                     last = r.seq();
                 }
-                if (limit > 0 && rowsRead >= limit) {
-                    cut.put(t, last);
-                    windowEnd = Math.min(windowEnd, last + 1);
-                } else if (upTo != Long.MAX_VALUE) {
-                    cut.put(t, upTo - 1);
-                }
+                window.read(t, rowsRead, last);
             }
-            Shipping.Candidates candidates = Shipping.candidates(byTx, horizon, windowEnd);
-            long held = candidates.firstOfListed().isEmpty() ? Long.MAX_VALUE
-                    : Shipping.heldFrom(candidates.firstOfListed(), newlyOpen, listed());
+            Shipping.Candidates candidates = Shipping.candidates(byTx, horizon, window.end());
+            long held = Shipping.held(candidates, newlyOpen, this::listed);
             List<Changes.Transaction> committedRead = candidates.committed();
+            Map<Integer, Long> cut = window.cut();
             if (!cut.isEmpty() && !committedRead.isEmpty()) {
                 List<Changes.Transaction> whole = new ArrayList<>();
                 for (Changes.Transaction tx : committedRead) {
@@ -218,7 +208,7 @@ class ShippingPropertiesTest {
                 }
                 committedRead = whole;
             }
-            return Shipping.select(committedRead, from, horizon, windowEnd, held);
+            return Shipping.select(committedRead, from, horizon, window.end(), held);
         }
 
         private static Changes.Change change(Row r) {
