@@ -1,7 +1,9 @@
 package org.qoscluster.qrs.internal;
 
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Enumeration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -51,5 +53,18 @@ final class Cookies {
             }
         }
         return Optional.empty();
+    }
+
+    /** The values of the cookies called {@code name} that {@code setCookies} (Set-Cookie header values) set, in order. */
+    static List<String> setBy(List<String> setCookies, String name) {
+        List<String> values = new ArrayList<>();
+        for (String setCookie : setCookies) {
+            int eq = setCookie.indexOf('=');
+            if (eq > 0 && setCookie.substring(0, eq).strip().equals(name)) {
+                int end = setCookie.indexOf(';');
+                values.add(setCookie.substring(eq + 1, end < 0 ? setCookie.length() : end).strip());
+            }
+        }
+        return values;
     }
 }

@@ -245,7 +245,8 @@ public class ProxyServlet extends HttpServlet {
                 copyResponseHeaders(response.getHeaders(), resp);
                 // One Set-Cookie per name (RFC 6265 4.1.1): a node that rotated the identity at
                 // sign-in issues the UID the user goes on with, and the router's new one is dropped.
-                if (ex.issuedCookie != null && !setsCookie(response.getHeaders(), router.settings().cookieName())) {
+                if (ex.issuedCookie != null && Cookies.setBy(response.getHeaders().getValuesList(HttpHeader.SET_COOKIE),
+                        router.settings().cookieName()).isEmpty()) {
                     resp.addHeader("Set-Cookie", ex.issuedCookie);
                 }
                 resp.setHeader(NODE_HEADER, node.name());
@@ -443,30 +444,15 @@ public class ProxyServlet extends HttpServlet {
         }
     }
 
-    private static boolean setsCookie(HttpFields headers, String name) {
-        for (String setCookie : headers.getValuesList(HttpHeader.SET_COOKIE)) {
-            int eq = setCookie.indexOf('=');
-            if (eq > 0 && setCookie.substring(0, eq).strip().equals(name)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     /** A node that sets the session cookie holds that session from now on. */
     private void learnSession(HttpFields headers, NodeRecord node) {
         String name = router.settings().sessionCookie();
         if (name.isEmpty()) {
             return;
         }
-        for (String setCookie : headers.getValuesList(HttpHeader.SET_COOKIE)) {
-            int eq = setCookie.indexOf('=');
-            if (eq > 0 && setCookie.substring(0, eq).strip().equals(name)) {
-                int end = setCookie.indexOf(';');
-                String id = setCookie.substring(eq + 1, end < 0 ? setCookie.length() : end).strip();
-                if (!id.isEmpty()) {
-                    router.rememberSession(id, node);
-                }
+        for (String id : Cookies.setBy(headers.getValuesList(HttpHeader.SET_COOKIE), name)) {
+            if (!id.isEmpty()) {
+                router.rememberSession(id, node);
             }
         }
     }
