@@ -189,7 +189,7 @@ class MembershipIT {
                 cluster.adminToken());
         assertEquals(200, back.status(), back::toString);
         group.await(st -> available(st, "replica-2"), WITHIN, "replica-2 a member again, caught up");
-        // Its old position is forgotten: it is copied afresh, so it has what was written while it was out.
+        // Its old watermark is forgotten: it is copied afresh, so it has what was written while it was out.
         awaitEmails(group, "replica-2", "left-", acked);
     }
 

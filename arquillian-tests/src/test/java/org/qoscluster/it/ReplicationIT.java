@@ -42,7 +42,7 @@ import org.qoscluster.testing.TestRuntime;
 /**
  * The replication engine over real Derby network servers (a master and three replicas; the third
  * joins late): capture by triggers, hidden row identifiers, shipping of committed transactions,
- * atomic apply with the position in the replica, catch-up of a replica that was down, a new
+ * atomic apply with the watermark in the replica, catch-up of a replica that was down, a new
  * replica from empty, {@code kill -9} of the agent process and of a replica mid-apply.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -257,7 +257,7 @@ class ReplicationIT {
             Thread.sleep(1_500);
             assertTrue(agent.watermark("replica-3").isEmpty(), "replica-3 has no copy while the replicas are down");
             try (Connection c = open("replica-3")) {
-                assertTrue(new DerbyDialect().lowMark(c).isEmpty(), "and no position");
+                assertTrue(new DerbyDialect().watermark(c).isEmpty(), "and no watermark");
             }
             databases.restart("derby-replica-1", Duration.ofMinutes(1));
             assertTrue(writes.get() > 50);
@@ -462,8 +462,8 @@ class ReplicationIT {
         awaitConverged();
         long held;
         try (Connection open = open("master"); Connection writer = open("master")) {
-            // An open transaction holds every low mark where it began, so the transactions that
-            // commit after it are applied above the low marks (QOS_APPLIED).
+            // An open transaction holds every watermark where it began, so the transactions that
+            // commit after it are applied above the watermarks (QOS_APPLIED).
             open.setAutoCommit(false);
             update(open, "INSERT INTO ENTRY (ACCOUNT_ID, CODE, AMOUNT, NOTE) VALUES (?, ?, ?, ?)", 8_000L, "open", 1, "held");
             update(writer, "INSERT INTO ACCOUNT (ID, OWNER) VALUES (?, ?)", 8_001L, "t1");
@@ -479,12 +479,12 @@ class ReplicationIT {
             Set<Long> lows = new java.util.HashSet<>();
             for (String r : replicas.keySet()) {
                 try (Connection c = open(r)) {
-                    long low = dialect.lowMark(c).orElseThrow();
+                    long low = dialect.watermark(c).orElseThrow();
                     lows.add(low);
                     applied.put(r, dialect.appliedFrom(c, low));
                 }
             }
-            assertEquals(1, lows.size(), "the three replicas stopped at one low mark: " + lows);
+            assertEquals(1, lows.size(), "the three replicas stopped at one watermark: " + lows);
             held = lows.iterator().next();
             assertEquals(2, applied.get("replica-1").size(), "t1 and t2 applied above it: " + applied);
             assertEquals(applied.get("replica-1"), applied.get("replica-2"));
@@ -581,10 +581,10 @@ class ReplicationIT {
         assertEquals(keysOf(contents("replica-1")), Set.copyOf(alone.values()), "one for every row, at its key");
         assertTrue(alone.containsValue("8300") && !alone.containsValue("8003"));
 
-        // A member added then (its position forgotten, as the coordinator does) gets its copy,
+        // A member added then (its watermark forgotten, as the coordinator does) gets its copy,
         // identifiers included, from the master while writes go on.
         try (Connection c = open("replica-3"); Statement s = c.createStatement()) {
-            s.executeUpdate("DELETE FROM QOS_POSITION");
+            s.executeUpdate("DELETE FROM QOS_WATERMARK");
         }
         ExecutorService writer = Executors.newSingleThreadExecutor();
         try {

@@ -26,8 +26,8 @@ import org.qoscluster.replication.ReplicationAgent;
  * <pre>
  *  no state       -> the newest epoch any reachable copy records (else epoch 1, the configured master)
  *  OPEN, master UNAVAILABLE
- *                 -> PROMOTING epoch+1: the available copy of this epoch with the highest low mark
- *  PROMOTING      -> promote it (epoch row, identities, capture from its low mark), wait until every
+ *                 -> PROMOTING epoch+1: the available copy of this epoch with the highest watermark
+ *  PROMOTING      -> promote it (epoch row, identities, capture from its watermark), wait until every
  *                    write path has fenced to the new epoch or {@code fenceWait} has passed -> OPEN
  * </pre>
  */
@@ -81,8 +81,8 @@ public final class Coordinator {
         /** The epoch a copy records, if it answers and has one. */
         Optional<Dialect.CopyEpoch> epoch(Member copy) throws SQLException;
 
-        /** A replica's low mark: it has every change of its master below it. */
-        OptionalLong lowMark(Member copy) throws SQLException;
+        /** A replica's watermark: it has every change of its master below it. */
+        OptionalLong watermark(Member copy) throws SQLException;
 
         /** See {@link ReplicationAgent#promote}. */
         void promote(Member copy, ReplicationAgent.Epoch epoch) throws SQLException;
@@ -93,10 +93,10 @@ public final class Coordinator {
         /**
          * Readies a copy that joins the group (or leaves it): it must answer, and whatever it
          * records of an earlier membership is forgotten, so the agent gives it a fresh copy
-         * rather than resume from a position whose changes were deleted meanwhile. A former
+         * rather than resume from a watermark whose changes were deleted meanwhile. A former
          * master's record stays: its tail is set aside first.
          */
-        void forgetReplicaPosition(Member copy) throws SQLException;
+        void forgetWatermark(Member copy) throws SQLException;
     }
 
     private final List<Member> configured;
@@ -235,7 +235,7 @@ public final class Coordinator {
         Optional<String> refused = refuseAdd(s, joining.name(), joining.host(), joining.port());
         if (refused.isEmpty()) {
             try {
-                db.forgetReplicaPosition(joining);
+                db.forgetWatermark(joining);
             } catch (SQLException e) {
                 refused = Optional.of("no database answers at " + joining.host() + ":" + joining.port() + " (" + e.getMessage()
                         + "); start its Derby network server first");
@@ -264,10 +264,10 @@ public final class Coordinator {
         String done = "member " + leaving.name() + " removed: no more changes ship to it, none wait for it, and it is never promoted";
         try {
             // Answered once this is done: an apply still under way finishes first, none follows.
-            db.forgetReplicaPosition(leaving);
+            db.forgetWatermark(leaving);
         } catch (SQLException e) {
             done += " (it does not answer: " + e.getMessage() + "; the agent stops shipping to it as it follows the"
-                    + " new members; if it is added again, its position is forgotten first)";
+                    + " new members; if it is added again, its watermark is forgotten first)";
         }
         LOG.warning(done);
         store.answer(r, 200, done);
@@ -332,7 +332,7 @@ public final class Coordinator {
 
     /**
      * A planned switchover, once every write path has fenced: the new master is promoted when its
-     * low mark has reached the old master's next sequence (every change shipped, nothing lost), or
+     * watermark has reached the old master's next sequence (every change shipped, nothing lost), or
      * at once if the old master dies meanwhile (then it is a failover), or after
      * {@link #DRAIN_BOUND_MS} (logged: the rest stays on the old master as a tail).
      */
@@ -340,7 +340,7 @@ public final class Coordinator {
         String old = s.previousMaster().orElse(null);
         long waited = clock.millis() - s.sinceMillis();
         try {
-            long low = db.lowMark(s.member(s.master()).orElseThrow()).orElse(0);
+            long low = db.watermark(s.member(s.master()).orElseThrow()).orElse(0);
             Optional<Member> oldMember = old == null ? Optional.empty() : s.member(old);
             boolean oldGone = oldMember.isEmpty() || statuses.get(old) == MemberStatus.UNAVAILABLE;
             boolean fenced = store.fences().values().stream().allMatch(e -> e >= s.epoch()) || waited >= fenceWait.toMillis();
@@ -401,7 +401,7 @@ public final class Coordinator {
 
     /**
      * The master is unavailable: promotes the copy {@link FailoverChoice} picks among the available
-     * replicas of this epoch (their low marks read from them) and the watermarks published in it.
+     * replicas of this epoch (their watermarks read from them) and the watermarks published in it.
      */
     private GroupState failover(GroupState s, Map<String, MemberStatus> statuses) {
         if (failingEpoch != s.epoch()) {
@@ -415,8 +415,8 @@ public final class Coordinator {
             }
             try {
                 Optional<Dialect.CopyEpoch> e = db.epoch(copy);
-                OptionalLong low = db.lowMark(copy);
-                // Only a replica of this epoch has a low mark that means something here.
+                OptionalLong low = db.watermark(copy);
+                // Only a replica of this epoch has a watermark that means something here.
                 if (e.isPresent() && e.get().epoch() == s.epoch() && low.isPresent()) {
                     candidates.put(copy.name(), low.getAsLong());
                 }

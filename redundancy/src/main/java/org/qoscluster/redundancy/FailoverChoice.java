@@ -5,12 +5,12 @@ import java.util.Optional;
 
 /**
  * Which copy a failover promotes (R8), as pure logic: the available replica of the epoch with the
- * highest low mark, unless another copy may hold writes it lacks that were acknowledged.
+ * highest watermark, unless another copy may hold writes it lacks that were acknowledged.
  *
  * <p>A write acknowledged in synchronous mode is below some replica's published watermark of the
  * group's epoch, so every acknowledged write is below the highest of them ({@code acknowledged}).
- * A candidate whose low mark reaches that has every acknowledged write. One that does not may lack
- * some: while a copy whose watermark is above the candidate's low mark can still be reached (its
+ * A candidate whose watermark reaches that has every acknowledged write. One that does not may lack
+ * some: while a copy whose watermark is above the candidate's watermark can still be reached (its
  * probe has not failed as often as the retries allow: suspect, not unavailable), the decision
  * waits for it, up to {@code timeoutMs} after the master was found unavailable. After that, or once
  * every such copy is unavailable, the best available candidate is promoted (what only the lost
@@ -35,7 +35,7 @@ final class FailoverChoice {
 
     /**
      * @param master     the master that is unavailable
-     * @param candidates low mark of each available replica of the epoch, in preference order
+     * @param candidates watermark of each available replica of the epoch, in preference order
      * @param published  the sequence of each copy's published watermark of the group and epoch
      * @param statuses   the heartbeat's view of every member
      * @param waitedMs   how long since the master was first found unavailable in this epoch

@@ -54,9 +54,9 @@ public record JdbcCopies(String database, String user, String password, List<Str
     }
 
     @Override
-    public OptionalLong lowMark(Member copy) throws SQLException {
+    public OptionalLong watermark(Member copy) throws SQLException {
         try (Connection c = open(copy)) {
-            return dialect.lowMark(c);
+            return dialect.watermark(c);
         }
     }
 
@@ -78,20 +78,20 @@ public record JdbcCopies(String database, String user, String password, List<Str
      * Connects (creating the database if the server has none yet, so that an operator's own
      * Derby server can join) and, in one transaction, takes the copy out of any epoch it was a
      * replica of (its epoch row to 0: an apply of the agent still shipping to it fails its fence,
-     * and waits for nothing once this commits) and deletes its applied position: without one, the
+     * and waits for nothing once this commits) and deletes its watermark: without one, the
      * agent makes it a fresh copy of the master. A former master's epoch row stays: its tail is
      * set aside first.
      */
     @Override
-    public void forgetReplicaPosition(Member copy) throws SQLException {
+    public void forgetWatermark(Member copy) throws SQLException {
         try (Connection c = DriverManager.getConnection(url(copy) + ";create=true", user, password)) {
             c.setAutoCommit(false);
             try (java.sql.PreparedStatement epoch = c.prepareStatement(
                     "UPDATE QOS_EPOCH SET QOS_EPOCH = 0, QOS_AT = CURRENT_TIMESTAMP WHERE QOS_MASTER <> ?");
-                 Statement position = c.createStatement()) {
+                 Statement mark = c.createStatement()) {
                 epoch.setString(1, copy.name());
                 epoch.executeUpdate();
-                position.executeUpdate("DELETE FROM QOS_POSITION");
+                mark.executeUpdate("DELETE FROM QOS_WATERMARK");
                 c.commit();
             } catch (SQLException e) {
                 c.rollback();

@@ -95,7 +95,7 @@ class CoordinatorTest {
         }
     }
 
-    /** Copies with an epoch and a low mark each; promotions recorded; a copy may refuse. */
+    /** Copies with an epoch and a watermark each; promotions recorded; a copy may refuse. */
     static final class Copies implements Coordinator.Copies {
         final Map<String, Dialect.CopyEpoch> epochs = new HashMap<>();
         final Map<String, Long> lows = new HashMap<>();
@@ -116,7 +116,7 @@ class CoordinatorTest {
         }
 
         @Override
-        public OptionalLong lowMark(GroupState.Member copy) {
+        public OptionalLong watermark(GroupState.Member copy) {
             Long low = lows.get(copy.name());
             return low == null ? OptionalLong.empty() : OptionalLong.of(low);
         }
@@ -131,7 +131,7 @@ class CoordinatorTest {
         }
 
         @Override
-        public void forgetReplicaPosition(GroupState.Member copy) throws SQLException {
+        public void forgetWatermark(GroupState.Member copy) throws SQLException {
             if (down.contains(copy.name())) {
                 throw new SQLException("Connection refused");
             }
@@ -208,7 +208,7 @@ class CoordinatorTest {
         GroupState s = c.step(masterDown()).orElseThrow();
         assertEquals(2, s.epoch());
         assertEquals("replica-2", s.master(), "replica-2 has more of the master's changes");
-        assertEquals(700, s.firstSequence(), "its changes go on from its low mark");
+        assertEquals(700, s.firstSequence(), "its changes go on from its watermark");
         assertEquals(List.of(new ReplicationAgent.Epoch(2, "replica-2", 700)), copies.promoted);
         assertFalse(s.open(), "node-1's write path has not fenced to epoch 2 yet");
         assertEquals(new GroupState.Promotion(2, "replica-2", "master", 700), s.successorOf("master", 1).orElseThrow());
@@ -384,12 +384,12 @@ class CoordinatorTest {
     void anAddedMemberJoinsWithAFreshNumberAndForgetsWhereItWas() {
         epoch1Replicas(500, 700);
         Coordinator c = coordinator();
-        copies.lows.put("replica-3", 400L); // it was a replica once: that position means nothing now
+        copies.lows.put("replica-3", 400L); // it was a replica once: that watermark means nothing now
         store.ask(Coordinator.Kind.ADD, Coordinator.addArgument("replica-3", "127.0.0.1", 1530));
         GroupState s = c.step(ALL_UP).orElseThrow();
         assertTrue(store.answer().startsWith("200 "), store.answer());
         assertEquals(new GroupState.Member("replica-3", "127.0.0.1", 1530, 4), s.member("replica-3").orElseThrow());
-        assertFalse(copies.lows.containsKey("replica-3"), "its old position is forgotten: it gets a fresh copy");
+        assertFalse(copies.lows.containsKey("replica-3"), "its old watermark is forgotten: it gets a fresh copy");
         assertEquals(s, store.state);
     }
 
@@ -428,7 +428,7 @@ class CoordinatorTest {
         GroupState s = c.step(ALL_UP).orElseThrow();
         assertTrue(store.answer().startsWith("200 "), store.answer());
         assertEquals(List.of("master", "replica-1"), s.memberNames());
-        assertFalse(copies.lows.containsKey("replica-2"), "a removed copy forgets its position: re-added, it is copied afresh");
+        assertFalse(copies.lows.containsKey("replica-2"), "a removed copy forgets its watermark: re-added, it is copied afresh");
         copies.lows.put("replica-2", 900L);
         GroupState after = c.step(masterDown()).orElseThrow();
         assertEquals("replica-1", after.master(), "a removed copy is never promoted, however far it got");

@@ -55,9 +55,9 @@ class FailoverChoiceTest {
     }
 
     /**
-     * Generated situations: whatever the statuses, low marks and watermarks, a promotion before the
+     * Generated situations: whatever the statuses, watermarks and watermarks, a promotion before the
      * time-out never picks a copy below a watermark of a copy that can still be reached, and always
-     * picks the highest available low mark.
+     * picks the highest available watermark.
      */
     @Test
     void shouldNeverPromoteACopyLackingAnAcknowledgedWriteWhileAHolderCanBeReached() {
@@ -75,7 +75,7 @@ class FailoverChoiceTest {
                 statuses.put(c, st);
                 long low = random.nextInt(1_000);
                 if (random.nextBoolean()) {
-                    published.put(c, Math.max(0, low - random.nextInt(50))); // published after the commit: never above the low mark
+                    published.put(c, Math.max(0, low - random.nextInt(50))); // published after the commit: never above the watermark
                 }
                 if (st == MemberStatus.AVAILABLE && random.nextInt(4) > 0) {
                     candidates.put(c, low);

@@ -74,8 +74,8 @@ final class Copier {
                 listener.tail(r.name, r.wasEpoch, kept);
             }
             Connection identifiers = from == null ? master.link.connection() : from.link.connection();
-            long low = from == null ? master.identifiedBelow() : dialect.lowMark(identifiers).orElseThrow(
-                    () -> new SQLException("the replica to copy identifiers from has no position"));
+            long low = from == null ? master.identifiedBelow() : dialect.watermark(identifiers).orElseThrow(
+                    () -> new SQLException("the replica to copy identifiers from has no watermark"));
             long rows = Changes.copy(master.link.connection(), identifiers, r.link, dialect, master.tables(),
                     Timestamp.from(master.clock.instant()), epoch.number(), epoch.master(), low, generation);
             LOG.info("replica=" + r.name + " " + r.needsCopy + ": copy of " + rows + " rows made in epoch " + epoch.number()
@@ -83,7 +83,7 @@ final class Copier {
                     + low + "; changes follow");
             r.needsCopy = null;
             r.awaitSaid = false;
-            r.readPosition(c);
+            r.readWatermark(c);
         } catch (SQLException e) {
             r.down(e);
         }
@@ -91,8 +91,8 @@ final class Copier {
 
     /**
      * The transactions this agent's master applied as a replica at or above {@code from}: a
-     * returning master's tail starts at the successor's low mark, but these reached the group
-     * (a batch can hold a transaction that started above the low mark; see
+     * returning master's tail starts at the successor's watermark, but these reached the group
+     * (a batch can hold a transaction that started above the watermark; see
      * {@code Changes.commitOrderPrefix}). Only the direct successor of epoch {@code was} knows:
      * a later master's record is of another master's transactions, whose ids may be equal.
      * A copy or a carry-over clears the record, so after several failovers more may stay in a
@@ -112,7 +112,7 @@ final class Copier {
     /**
      * Makes the replica on {@code c}, of the previous epoch, a replica of this one without a copy,
      * if it has exactly the data the master had when it was promoted ({@link Master#atPromotion}):
-     * the same low mark, and the same transactions applied above it. One transaction that first
+     * the same watermark, and the same transactions applied above it. One transaction that first
      * takes over the epoch row, the lock every apply takes first: an agent of the previous epoch
      * applies either before (then the checks see it) or not at all (its fence fails). The
      * replica's record of applied transactions goes: this master's transaction ids are counted
@@ -135,7 +135,7 @@ final class Copier {
                     dialect.fenceGeneration(tx, generation);
                 }
                 if (epochRow.executeUpdate() != 1
-                        || !dialect.lowMark(tx).equals(OptionalLong.of(epoch.firstSequence()))
+                        || !dialect.watermark(tx).equals(OptionalLong.of(epoch.firstSequence()))
                         || !dialect.appliedFrom(tx, epoch.firstSequence()).equals(masterHad.get())) {
                     tx.rollback();
                     return false;

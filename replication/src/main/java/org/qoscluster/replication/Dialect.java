@@ -75,17 +75,17 @@ public interface Dialect {
      * accept given values. Its change rows from {@code fromSequence} on, which never reached the
      * group, are kept in {@link TableSpec#tailTable} tables for an operator (never merged, never
      * dropped), except those of the transactions in {@code reached}, which did reach it (the
-     * successor applied them above its low mark). Returns how many change rows were kept; does
+     * successor applied them above its watermark). Returns how many change rows were kept; does
      * nothing for a copy without capture.
      */
     long setTailAside(Connection copy, List<TableSpec> tables, long fromSequence, java.util.Set<String> reached, long epoch)
             throws SQLException;
 
     /**
-     * A replica's low mark ({@code QOS_POSITION}): every change of its master's stream below it is
+     * A replica's watermark ({@code QOS_WATERMARK}): every change of its master's stream below it is
      * applied. Empty for a copy that never was a replica.
      */
-    java.util.OptionalLong lowMark(Connection copy) throws SQLException;
+    java.util.OptionalLong watermark(Connection copy) throws SQLException;
 
     /**
      * The tables a replica's initial copy took ({@code QOS_COPIED}, written with the copy). A table
@@ -96,7 +96,7 @@ public interface Dialect {
 
     /**
      * The transactions a replica applied whose last change is at or above {@code sequence}
-     * ({@code QOS_APPLIED}): with its low mark, they say exactly which changes it holds.
+     * ({@code QOS_APPLIED}): with its watermark, they say exactly which changes it holds.
      */
     java.util.Set<String> appliedFrom(Connection copy, long sequence) throws SQLException;
 
@@ -108,7 +108,7 @@ public interface Dialect {
 
     /**
      * Creates the replicated tables (columns and primary key, no foreign keys: the master keeps
-     * the data consistent), their row-identifier tables and the position tables on a replica;
+     * the data consistent), their row-identifier tables and the watermark tables on a replica;
      * idempotent. Returns whether the replica still needs its initial copy.
      */
     boolean prepareReplica(Connection replica, List<TableSpec> tables) throws SQLException;

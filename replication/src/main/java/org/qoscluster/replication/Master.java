@@ -226,15 +226,15 @@ final class Master {
 
     /**
      * What this epoch's master held of the previous epoch when it was promoted, when a replica can
-     * compare: its low mark as a replica is this epoch's first sequence (the coordinator promotes
-     * at the low mark), and these are the transactions it applied at or above it. A replica of the
-     * previous epoch with the same low mark and the same transactions has the same data, and
+     * compare: its watermark as a replica is this epoch's first sequence (the coordinator promotes
+     * at the watermark), and these are the transactions it applied at or above it. A replica of the
+     * previous epoch with the same watermark and the same transactions has the same data, and
      * follows without a copy. Empty when the master was no replica of the previous epoch.
      */
     Optional<Set<String>> atPromotion() throws SQLException {
         if (atPromotion == null) {
             Connection c = link.connection();
-            atPromotion = epoch.number() > 1 && dialect.lowMark(c).equals(OptionalLong.of(epoch.firstSequence()))
+            atPromotion = epoch.number() > 1 && dialect.watermark(c).equals(OptionalLong.of(epoch.firstSequence()))
                     ? Optional.of(Set.copyOf(dialect.appliedFrom(c, epoch.firstSequence())))
                     : Optional.empty();
         }

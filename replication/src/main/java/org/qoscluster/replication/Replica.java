@@ -20,11 +20,11 @@ import org.qoscluster.replication.internal.Link;
 import org.qoscluster.replication.internal.Shipping;
 
 /**
- * One replica as the agent sees it: its connection, whether it answers, its position (low mark
- * and the transactions applied above it, {@code QOS_POSITION} and {@code QOS_APPLIED}) and why it
- * needs a copy before changes can ship to it. It owns reading that position when the replica
+ * One replica as the agent sees it: its connection, whether it answers, its stored state (its
+ * watermark and the transactions applied above it, {@code QOS_WATERMARK} and {@code QOS_APPLIED}) and why it
+ * needs a copy before changes can ship to it. It owns reading that watermark when the replica
  * (re)connects, with the epoch checks that decide whether it needs a copy ({@link Copier} makes
- * it), and the apply of one round's batch ({@link Changes#apply}: positions, applied ids, the
+ * it), and the apply of one round's batch ({@link Changes#apply}: watermarks, applied ids, the
  * epoch and generation fences, table locks in one transaction), then its new watermark.
  */
 final class Replica {
@@ -39,7 +39,7 @@ final class Replica {
     private final BiConsumer<String, ReplicationAgent.Watermark> published;
     boolean reachable;
     boolean warned;
-    /** The low mark has been read from the replica (or set by its copy) since the agent started. */
+    /** The watermark has been read from the replica (or set by its copy) since the agent started. */
     boolean known;
     long low;
     final Set<String> appliedAbove = new HashSet<>();
@@ -58,7 +58,7 @@ final class Replica {
     }
 
     /**
-     * Opens the connection if needed and reads the replica's position; a replica that needs a
+     * Opens the connection if needed and reads the replica's watermark; a replica that needs a
      * copy first (new, from another epoch, or without a table) is left unreachable with
      * {@link #needsCopy} set, for {@link Copier#copy} once every replica has been connected.
      * {@code generation}: the agent's fencing token ({@link ReplicationAgent#fencedAs}).
@@ -100,21 +100,21 @@ final class Replica {
                         : "without " + lacking + " (added to capture since its copy)";
                 return;
             }
-            readPosition(c);
+            readWatermark(c);
         } catch (SQLException e) {
             down(e);
         }
     }
 
-    void readPosition(Connection c) throws SQLException {
-        long persisted = master.dialect.lowMark(c).orElse(0);
+    void readWatermark(Connection c) throws SQLException {
+        long persisted = master.dialect.watermark(c).orElse(0);
         appliedAbove.clear();
         appliedAbove.addAll(master.dialect.appliedFrom(c, persisted));
         low = persisted;
         known = true;
         reachable = true;
         if (warned) {
-            LOG.info("replica=" + name + " reachable again at low mark " + low + "; catching up");
+            LOG.info("replica=" + name + " reachable again at watermark " + low + "; catching up");
             warned = false;
         }
     }
@@ -141,7 +141,7 @@ final class Replica {
             return 0;
         }
         low = step.low();
-        // A transaction may start below the low mark and end above it: its rows above come
+        // A transaction may start below the watermark and end above it: its rows above come
         // back in later reads, and its id must still be known as applied then.
         appliedAbove.clear();
         appliedAbove.addAll(step.appliedAbove());

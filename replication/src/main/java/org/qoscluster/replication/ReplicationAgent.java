@@ -33,27 +33,27 @@ import org.qoscluster.replication.internal.Shipping;
  * ships the master's committed transactions to every replica.
  *
  * <p>A round reads the master's horizon (see {@link Dialect#horizon}); then, for each replica,
- * the committed transactions from its <em>low mark</em> on. A replica's low mark is a change
+ * the committed transactions from its <em>watermark</em> on. A replica's watermark is a change
  * sequence below which it has every committed transaction and below which no transaction is
- * still open; it is kept in the replica ({@code QOS_POSITION}) together with the ids of the
+ * still open; it is kept in the replica ({@code QOS_WATERMARK}) together with the ids of the
  * transactions it applied whose last change is at or above it ({@code QOS_APPLIED}: a
  * transaction can straddle the mark, and its rows above it are read again), in the same transaction as the changes
  * themselves, so a crash of the agent or of the replica at any point neither loses nor repeats
- * a change. Change rows below every replica's low mark are deleted from the master. A replica
+ * a change. Change rows below every replica's watermark are deleted from the master. A replica
  * that is down is skipped (its changes wait on the master) and caught up when it answers again;
  * a brand-new replica gets an initial copy first: the master's rows, with the row identifiers of
  * a replica (or of the master, which keeps them only while it has no replica; see
  * {@code Master.identifiedBelow}).
  *
- * <p>The low mark is the replica's {@link Watermark}: a write whose change sequences are below it
+ * <p>The watermark is the replica's {@link Watermark}: a write whose change sequences are below it
  * is on that replica. It rises to the highest recent horizon none of whose open transactions is
  * still open, so a long transaction holds it back until it ends.
  *
- * <p>Every shipping decision (what ships and in what order, the low marks, what may be deleted,
+ * <p>Every shipping decision (what ships and in what order, the watermarks, what may be deleted,
  * a copy's source) is taken by {@link Shipping}, which holds no connection; this class runs the
  * rounds and the lifecycle, reads the copies, asks it, and has what it answers written: on the
  * master by {@link Master} (capture, identifier tables, deletion of shipped rows), on each
- * replica by its {@link Replica} (position, apply) or, for a new or returning one, by
+ * replica by its {@link Replica} (watermark, apply) or, for a new or returning one, by
  * {@link Copier} (initial copy, carry-over).
  */
 public final class ReplicationAgent implements AutoCloseable {
@@ -391,7 +391,7 @@ public final class ReplicationAgent implements AutoCloseable {
 
     /**
      * Ships to {@code now} from the next round on (a redundancy group's members changed, R9): a
-     * replica not there before is prepared as at start (an initial copy when it has no position
+     * replica not there before is prepared as at start (an initial copy when it has no watermark
      * of this epoch); one left out gets no more changes, and the master's change rows no longer
      * wait for it.
      */

@@ -65,13 +65,13 @@ public final class Readiness {
     /** Waits until {@code uri} answers 200. */
     /**
      * Waits until the replication agent has installed capture on the master and made the initial
-     * copy of {@code jdbcUrl}, a replica: its position table has its row.
+     * copy of {@code jdbcUrl}, a replica: its watermark table has its row.
      */
     public void awaitReplicaCopied(String part, String jdbcUrl, BooleanSupplier alive, Instant deadline) {
         await(part, alive, deadline, () -> {
             try (Connection c = DriverManager.getConnection(jdbcUrl, ClusterConfig.DB_USER, dbPassword);
                  var s = c.createStatement();
-                 var r = s.executeQuery("SELECT COUNT(*) FROM QOS_POSITION")) {
+                 var r = s.executeQuery("SELECT COUNT(*) FROM QOS_WATERMARK")) {
                 r.next();
                 return r.getLong(1) > 0 ? null : "no initial copy yet";
             } catch (SQLException e) {

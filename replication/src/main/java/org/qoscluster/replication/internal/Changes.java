@@ -65,7 +65,7 @@ public final class Changes {
     }
 
     /**
-     * The committed transactions read from a position, in an order that respects every dependency,
+     * The committed transactions read from a watermark, in an order that respects every dependency,
      * and {@code complete}: every committed transaction whose first change is below it is in
      * {@code transactions} (the read stopped there when a table had more rows than one read takes).
      */
@@ -175,8 +175,8 @@ public final class Changes {
     }
 
     /**
-     * Applies {@code batch} to a replica in one transaction, with its position in the same commit
-     * (each transaction's id in {@code QOS_APPLIED}, the new low mark in {@code QOS_POSITION}), so
+     * Applies {@code batch} to a replica in one transaction, with its watermark in the same commit
+     * (each transaction's id in {@code QOS_APPLIED}, the new watermark in {@code QOS_WATERMARK}), so
      * a crash at any point neither loses nor repeats a change. The changes' row identifiers are
      * worked out from the replica's identifier table ({@link RowIds#derive}; {@code base}: the
      * block of the master that made them), then consolidated (R4): per row only its final state is
@@ -215,7 +215,7 @@ public final class Changes {
             for (Map.Entry<TableSpec, List<RowState>> e : byTable.entrySet()) {
                 write(replica, dialect, e.getKey(), e.getValue());
             }
-            // Only the transactions that end at or above the new low mark: the low mark stands for
+            // Only the transactions that end at or above the new watermark: the watermark stands for
             // the others (the prune below would delete their rows in this same transaction).
             List<Transaction> aboveLow = batch.stream().filter(tx -> tx.lastSeq() >= low).toList();
             if (!aboveLow.isEmpty()) {
@@ -229,10 +229,10 @@ public final class Changes {
                 }
                 applied.executeBatch();
             }
-            PreparedStatement position = replica.prepare("UPDATE QOS_POSITION SET QOS_LOW = ?, QOS_AT = ?");
-            position.setLong(1, low);
-            position.setTimestamp(2, now);
-            position.executeUpdate();
+            PreparedStatement mark = replica.prepare("UPDATE QOS_WATERMARK SET QOS_SEQ = ?, QOS_AT = ?");
+            mark.setLong(1, low);
+            mark.setTimestamp(2, now);
+            mark.executeUpdate();
             PreparedStatement prune = replica.prepare("DELETE FROM QOS_APPLIED WHERE QOS_LAST_SEQ < ?");
             prune.setLong(1, low);
             prune.executeUpdate();
@@ -326,7 +326,7 @@ public final class Changes {
     }
 
     /**
-     * A new replica's initial copy, written with its position in one replica transaction: the
+     * A new replica's initial copy, written with its watermark in one replica transaction: the
      * identifier tables of {@code identifiers}, which reflect exactly the changes below
      * {@code low} and the transactions it applied above it (its {@code QOS_APPLIED}, copied too),
      * and nothing else while the copy runs; then every row of every table of the master, read at
@@ -334,7 +334,7 @@ public final class Changes {
      * caller applies nothing meanwhile), or the master itself when its identifier tables are kept
      * ({@code low} is then {@code QOS_IDENTIFIED}, and only the caller moves them on). The rows
      * hold every change the identifiers reflect (all committed before the copy began), and may
-     * hold later ones too (a fuzzy copy): every other change from the low mark on is still
+     * hold later ones too (a fuzzy copy): every other change from the watermark on is still
      * waiting on the master (it is deleted only once this replica has it too) and is replayed
      * after it by idempotent writes, its identifiers worked out from the copied tables, so the
      * replica converges. Returns the rows copied.
@@ -349,7 +349,7 @@ public final class Changes {
             dialect.writeEpoch(r, epoch, masterName);
             try (Statement clear = r.createStatement()) {
                 clear.executeUpdate("DELETE FROM QOS_APPLIED");
-                clear.executeUpdate("DELETE FROM QOS_POSITION");
+                clear.executeUpdate("DELETE FROM QOS_WATERMARK");
                 if (identifiers != master) {
                     copyTable(identifiers, r, dialect, "QOS_APPLIED", List.of("QOS_TX", "QOS_LAST_SEQ", "QOS_APPLIED_AT"));
                 }
@@ -369,7 +369,7 @@ public final class Changes {
                     }
                     copied.executeBatch();
                 }
-                try (PreparedStatement mark = r.prepareStatement("INSERT INTO QOS_POSITION (QOS_LOW, QOS_AT) VALUES (?, ?)")) {
+                try (PreparedStatement mark = r.prepareStatement("INSERT INTO QOS_WATERMARK (QOS_SEQ, QOS_AT) VALUES (?, ?)")) {
                     mark.setLong(1, low);
                     mark.setTimestamp(2, now);
                     mark.executeUpdate();

@@ -134,7 +134,7 @@ public final class DerbyDialect implements Dialect {
                     + " QOS_AT TIMESTAMP NOT NULL)");
             if (!have.contains("TABLE:QOS_IDENTIFIED")) {
                 // The identifier tables reflect every change below it (RowIds.identify): a copy's
-                // table, once it is master, is as of its low mark, where its sequence starts.
+                // table, once it is master, is as of its watermark, where its sequence starts.
                 s.execute("CREATE TABLE QOS_IDENTIFIED (QOS_BELOW BIGINT NOT NULL)");
                 s.executeUpdate("INSERT INTO QOS_IDENTIFIED (QOS_BELOW) VALUES (" + Math.max(1, firstSequence) + ")");
             }
@@ -424,6 +424,7 @@ public final class DerbyDialect implements Dialect {
     public boolean prepareReplica(Connection replica, List<TableSpec> tables) throws SQLException {
         Set<String> have = existing(replica);
         try (Statement s = replica.createStatement()) {
+            renameOldWatermarkTable(s, have);
             for (TableSpec t : tables) {
                 // A generated column is generated here too, but only when no value is given (the
                 // agent gives them all), so that a promoted replica goes on generating them.
@@ -440,11 +441,11 @@ public final class DerbyDialect implements Dialect {
             createFunctions(s, have);
             create(s, have, "TABLE:QOS_APPLIED", "CREATE TABLE QOS_APPLIED (QOS_TX VARCHAR(64) NOT NULL PRIMARY KEY, QOS_LAST_SEQ BIGINT NOT NULL,"
                     + " QOS_APPLIED_AT TIMESTAMP NOT NULL)");
-            create(s, have, "TABLE:QOS_POSITION", "CREATE TABLE QOS_POSITION (QOS_LOW BIGINT NOT NULL, QOS_AT TIMESTAMP NOT NULL)");
+            create(s, have, "TABLE:QOS_WATERMARK", "CREATE TABLE QOS_WATERMARK (QOS_SEQ BIGINT NOT NULL, QOS_AT TIMESTAMP NOT NULL)");
             create(s, have, "TABLE:QOS_COPIED", "CREATE TABLE QOS_COPIED (QOS_TABLE VARCHAR(128) NOT NULL PRIMARY KEY)");
             create(s, have, "TABLE:QOS_EPOCH", EPOCH_TABLE);
             createGenerationTable(s, have);
-            try (ResultSet r = s.executeQuery("SELECT COUNT(*) FROM QOS_POSITION")) {
+            try (ResultSet r = s.executeQuery("SELECT COUNT(*) FROM QOS_WATERMARK")) {
                 r.next();
                 return r.getLong(1) == 0;
             }
@@ -482,17 +483,25 @@ public final class DerbyDialect implements Dialect {
     }
 
     @Override
-    public OptionalLong lowMark(Connection copy) throws SQLException {
-        try (Statement s = copy.createStatement(); ResultSet r = s.executeQuery("SELECT MAX(QOS_LOW) FROM QOS_POSITION")) {
+    public OptionalLong watermark(Connection copy) throws SQLException {
+        try (Statement s = copy.createStatement(); ResultSet r = s.executeQuery("SELECT MAX(QOS_SEQ) FROM QOS_WATERMARK")) {
             long low = r.next() ? r.getLong(1) : 0;
             return r.wasNull() ? OptionalLong.empty() : OptionalLong.of(low);
         } catch (SQLException e) {
-            if (NO_TABLE.equals(e.getSQLState()) || NO_SCHEMA.equals(e.getSQLState())) {
-                return OptionalLong.empty(); // never a replica
+            if (!NO_TABLE.equals(e.getSQLState()) && !NO_SCHEMA.equals(e.getSQLState())) {
+                throw e;
             }
-            throw e;
         }
+        Set<String> have = existing(copy);
+        if (!have.contains("TABLE:QOS_POSITION")) {
+            return OptionalLong.empty(); // never a replica
+        }
+        try (Statement s = copy.createStatement()) {
+            renameOldWatermarkTable(s, have);
+        }
+        return watermark(copy);
     }
+
 
     @Override
     public Set<String> copiedTables(Connection copy) throws SQLException {
@@ -735,6 +744,20 @@ public final class DerbyDialect implements Dialect {
      * The objects of the connection's current schema, as {@code KIND:NAME}; not sequences, whose
      * catalogue a scan must not touch while writers draw from them (Derby: "too much contention").
      */
+    /**
+     * Renames a replica's watermark table from its former name ({@code QOS_POSITION}, column
+     * {@code QOS_LOW}) to {@code QOS_WATERMARK} ({@code QOS_SEQ}), so databases written by earlier
+     * versions keep their watermark (without it a replica would get a fresh copy).
+     */
+    private static void renameOldWatermarkTable(Statement s, Set<String> have) throws SQLException {
+        if (have.contains("TABLE:QOS_POSITION") && !have.contains("TABLE:QOS_WATERMARK")) {
+            s.execute("RENAME TABLE QOS_POSITION TO QOS_WATERMARK");
+            s.execute("RENAME COLUMN QOS_WATERMARK.QOS_LOW TO QOS_SEQ");
+            have.remove("TABLE:QOS_POSITION");
+            have.add("TABLE:QOS_WATERMARK");
+        }
+    }
+
     private static Set<String> existing(Connection c) throws SQLException {
         Set<String> found = new HashSet<>();
         String inSchema = " S ON X.SCHEMAID = S.SCHEMAID WHERE S.SCHEMANAME = CURRENT SCHEMA";

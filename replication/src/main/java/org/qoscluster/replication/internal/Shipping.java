@@ -20,7 +20,7 @@ import org.qoscluster.replication.Dialect;
 
 /**
  * The shipping rules as pure decisions, with no JDBC: which captured transactions may ship and in
- * what order, how far each replica's low mark may rise, below which the master's change rows may
+ * what order, how far each replica's watermark may rise, below which the master's change rows may
  * go, and where a new replica's copy takes its row identifiers from. The replication agent reads
  * the master and the replicas, asks this class, and writes what it answers.
  *
@@ -33,16 +33,16 @@ import org.qoscluster.replication.Dialect;
  *            end, the horizon and the first change of every listed transaction that is newly
  *            open or gone after the read (held); ordered by last change
  *  replica:  applies the batch's transactions it has not applied (its applied-above set); its
- *            low mark := max(low, min(settled, complete-below)); it keeps the ids of the batch's
- *            transactions that end at or above the new low mark
- *  delete:   below every known replica's low mark (an unknown one: 0); with no replica, below
+ *            watermark := max(low, min(settled, complete-below)); it keeps the ids of the batch's
+ *            transactions that end at or above the new watermark
+ *  delete:   below every known replica's watermark (an unknown one: 0); with no replica, below
  *            the settled horizon and the master's identified mark
  *  copy:     identifiers of a reachable, known replica; else the master's while kept; else wait
  *            for a replica that is down and needs no copy; else new identifiers
  * </pre>
  *
  * One instance per agent process: its memory (recent horizons, where rows were deleted) is lost
- * at a restart, and everything a replica needs is in its stored position.
+ * at a restart, and everything a replica needs is in its stored watermark.
  */
 public final class Shipping {
 
@@ -54,7 +54,7 @@ public final class Shipping {
 
     /**
      * @param firstSequence the epoch's first change sequence: a promoted master's sequences start
-     *                      above everything of the epochs before, and so do the low marks it gives
+     *                      above everything of the epochs before, and so do the watermarks it gives
      *                      its replicas, even before its first change
      */
     public Shipping(long firstSequence) {
@@ -259,7 +259,7 @@ public final class Shipping {
 
     /**
      * A read's outcome: its batch and, when a window cut is all that keeps the batch from moving
-     * the low mark on, one past the last change of the transaction left out that starts first
+     * the watermark on, one past the last change of the transaction left out that starts first
      * ({@code Long.MAX_VALUE} otherwise): the caller then reads up to there without a row limit,
      * and that transaction goes through.
      */
@@ -271,7 +271,7 @@ public final class Shipping {
      * window cut) ships, in which order: see {@link #commitOrderPrefix}; {@code held} from
      * {@link #heldFrom}. The read is starved when the transaction at the front crosses the
      * window's end and nothing is left, or the batch is complete only below {@code from} (the
-     * low mark): whatever else the window holds, the next read from there would see the same,
+     * watermark): whatever else the window holds, the next read from there would see the same,
      * and once a replica has applied the rest it would get a batch of nothing new every round.
      */
     public static Selection select(List<Changes.Transaction> whole, long from, Dialect.Horizon horizon, long windowEnd,
@@ -293,8 +293,8 @@ public final class Shipping {
 
     /**
      * What a replica is told next: {@code apply} the transactions of the batch it lacks, in
-     * order; its low mark becomes {@code low}, and {@code appliedAbove} the ids it must still
-     * know as applied (those that end at or above the new low mark: a transaction can straddle
+     * order; its watermark becomes {@code low}, and {@code appliedAbove} the ids it must still
+     * know as applied (those that end at or above the new watermark: a transaction can straddle
      * the mark, and its rows above come back in later reads).
      * {@code writes}: whether anything is written to the replica at all.
      */
@@ -302,8 +302,8 @@ public final class Shipping {
     }
 
     /**
-     * The next step of a replica at low mark {@code low} that has applied {@code appliedAbove}
-     * above it, given the batch read from its low mark and the round's settled horizon.
+     * The next step of a replica at watermark {@code low} that has applied {@code appliedAbove}
+     * above it, given the batch read from its watermark and the round's settled horizon.
      */
     public static Step next(Changes.Batch batch, long low, Set<String> appliedAbove, long settled) {
         long newLow = Math.max(low, Math.min(settled, batch.completeBelow()));
@@ -312,7 +312,7 @@ public final class Shipping {
         // An id is forgotten once the batch shows the transaction's last change below the new low
         // mark. One applied before and missing from this batch (held back, or past the window,
         // by a round that sees less than the one that applied it: after a restart, say) ends at
-        // or above the new low mark, which stops below its first change read: forgotten, it
+        // or above the new watermark, which stops below its first change read: forgotten, it
         // would be applied again from the next batch that has it, over newer rows.
         Set<String> above = new HashSet<>(appliedAbove);
         todo.forEach(tx -> above.add(tx.id()));
@@ -327,8 +327,8 @@ public final class Shipping {
     // ---- the master's change rows ----
 
     /**
-     * Below which the master's change rows may be deleted now, given each replica's low mark
-     * ({@code lows}: empty for one whose position is not known yet, which holds every row), or,
+     * Below which the master's change rows may be deleted now, given each replica's watermark
+     * ({@code lows}: empty for one whose watermark is not known yet, which holds every row), or,
      * with no replica, the master's identified mark: empty when nothing more may go. No change
      * row below {@link #deletedBelow} is left, and none comes later (the result is at most the
      * settled horizon).
@@ -355,7 +355,7 @@ public final class Shipping {
 
     // ---- a new replica's copy ----
 
-    /** A replica as the copy decision sees it: connected this round, its position known, needing a copy. */
+    /** A replica as the copy decision sees it: connected this round, its watermark known, needing a copy. */
     public record Peer(String name, boolean reachable, boolean known, boolean needsCopy) {
     }
 
@@ -368,7 +368,7 @@ public final class Shipping {
 
     /**
      * Where replica {@code name}'s copy takes its row identifiers from: the first other replica
-     * connected this round with a known position; else the master's identifier tables while they
+     * connected this round with a known watermark; else the master's identifier tables while they
      * are kept ({@code identifiedBelow > 0}); else, while a replica that is down (and needs no
      * copy) may hold this epoch's identifiers, it waits for it; else the master's rows get new
      * identifiers.

@@ -26,7 +26,7 @@ import org.qoscluster.replication.TableSpec;
  * The shipping rules ({@link Shipping}) over generated interleavings: transactions on a simulated
  * master begin, write rows under row locks, commit (some listed open for a while after their
  * commit, as Derby does) or roll back, between any two phases of the agent's rounds; the agent
- * restarts at random points with nothing but the replicas' stored positions; replicas go down and
+ * restarts at random points with nothing but the replicas' stored watermarks; replicas go down and
  * come back, and an apply may commit on a replica whose answer is lost. After every step, each
  * replica's data is that of a commit-order prefix of the master's committed transactions, each
  * applied once; and once every transaction has ended and every replica answers, each replica
@@ -235,7 +235,7 @@ class ShippingPropertiesTest {
         }
     }
 
-    /** A replica's stored state: its data, QOS_POSITION and QOS_APPLIED. */
+    /** A replica's stored state: its data, QOS_WATERMARK and QOS_APPLIED. */
     private static final class Replica {
         boolean up = true;
         final List<String> applied = new ArrayList<>();
@@ -246,7 +246,7 @@ class ShippingPropertiesTest {
         void apply(Shipping.Step step) {
             for (Changes.Transaction tx : step.apply()) {
                 if (applied.contains(tx.id())) {
-                    fail(tx.id() + " applied twice (low mark " + low + " -> " + step.low() + ")");
+                    fail(tx.id() + " applied twice (watermark " + low + " -> " + step.low() + ")");
                 }
                 applied.add(tx.id());
                 tx.changes().forEach(c -> data.put((Integer) c.values().get("ID"), tx.id()));
@@ -339,7 +339,7 @@ class ShippingPropertiesTest {
             }
             replicas.forEach((name, r) -> {
                 assertEquals(Set.copyOf(master.committed), Set.copyOf(r.applied), () -> name + " has not converged to the master"
-                        + " (its low mark " + r.low + ", change rows left " + master.rows.values() + ")");
+                        + " (its watermark " + r.low + ", change rows left " + master.rows.values() + ")");
                 assertEquals(master.stateAfter(), r.data, name + "'s data is not the master's");
             });
             return steps;
@@ -361,7 +361,7 @@ class ShippingPropertiesTest {
                     views.forEach((name, v) -> {
                         Replica r = replicas.get(name);
                         if (!v.reachable && r.up) {
-                            // readPosition: everything the agent knows of a replica comes from it.
+                            // readWatermark: everything the agent knows of a replica comes from it.
                             v.low = r.low;
                             v.appliedAbove = new HashSet<>();
                             r.appliedRecord.forEach((id, last) -> {

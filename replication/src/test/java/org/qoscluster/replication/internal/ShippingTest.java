@@ -16,7 +16,7 @@ import org.qoscluster.replication.internal.Shipping.Source;
 class ShippingTest {
 
     @Test
-    void shouldCopyFromAReachableReplicaWithAKnownPositionFirst() {
+    void shouldCopyFromAReachableReplicaWithAKnownWatermarkFirst() {
         List<Peer> peers = List.of(new Peer("new", false, false, true), new Peer("down", false, true, false),
                 new Peer("up", true, true, false));
         assertEquals(new CopyFrom(Source.REPLICA, Optional.of("up")), Shipping.copyFrom("new", peers, 0));
@@ -38,7 +38,7 @@ class ShippingTest {
     }
 
     @Test
-    void shouldDeleteBelowTheLowestKnownLowMarkAndNothingWhileAPositionIsUnknown() {
+    void shouldDeleteBelowTheLowestKnownWatermarkAndNothingWhileAWatermarkIsUnknown() {
         Shipping s = new Shipping(1);
         assertEquals(OptionalLong.of(30), s.deletable(List.of(OptionalLong.of(30), OptionalLong.of(50)), 60, 0));
         assertEquals(OptionalLong.empty(), s.deletable(List.of(OptionalLong.of(30), OptionalLong.empty()), 60, 0));
@@ -49,7 +49,7 @@ class ShippingTest {
 
     @Test
     void shouldKeepTheIdOfAnAppliedTransactionThatAHeldBackBatchLeavesOut() {
-        // t1 (ends at 25) was applied at low mark 11; this round holds it back (a transaction
+        // t1 (ends at 25) was applied at watermark 11; this round holds it back (a transaction
         // listed open is new after a restart), so the batch is empty and complete below 11.
         Shipping.Step step = Shipping.next(new Changes.Batch(List.of(), 11), 11, Set.of("t1"), 0);
         assertEquals(Set.of("t1"), step.appliedAbove(), "forgotten, it would be applied again next round");
@@ -65,8 +65,8 @@ class ShippingTest {
     }
 
     @Test
-    void shouldReadPastTheWindowWhenTheTransactionAtTheLowMarkCrossesItsEnd() {
-        // Low mark 42: "long" starts there and ends at 54, past the window's end (45); "a" and "b"
+    void shouldReadPastTheWindowWhenTheTransactionAtTheWatermarkCrossesItsEnd() {
+        // Watermark 42: "long" starts there and ends at 54, past the window's end (45); "a" and "b"
         // fit in the window and were applied already. Without a read up to 54 the replica would
         // get the same batch of nothing new every round.
         org.qoscluster.replication.Dialect.Horizon horizon = new org.qoscluster.replication.Dialect.Horizon(83, Set.of());
@@ -77,6 +77,6 @@ class ShippingTest {
         assertEquals(55, s.starvedBelow(), "read again up to the end of the transaction at the front");
         Shipping.Selection again = Shipping.select(List.of(tx("long", 42, 49, 54), tx("a", 43), tx("b", 44)), 42, horizon, 55,
                 Long.MAX_VALUE);
-        assertEquals(55, again.batch().completeBelow(), "then it goes through and the low mark can move on");
+        assertEquals(55, again.batch().completeBelow(), "then it goes through and the watermark can move on");
     }
 }

@@ -14,14 +14,14 @@ import org.qoscluster.contract.StateChangeFlag;
  * The synchronous mode of a redundancy group ({@code qos.group.mode=sync}): before a
  * request that wrote may answer, at least one replica's published watermark must cover its write
  * (every change of the write has a sequence below it). The group's failover promotes the
- * available replica with the highest low mark, which therefore has every write acknowledged this
+ * available replica with the highest watermark, which therefore has every write acknowledged this
  * way, unless the replicas that had it fail too. Watermarks are published after the replica's
  * commit, so waiting on them is never early.
  * <p>
  * Watermarks count only when they are of the application's group and of the epoch the request
  * began in ({@link #epochNow}): every group numbers its changes on its own, so another group's
  * replica passing the write's number says nothing about it; and a new master's change sequences
- * start at its own low mark, so they reuse the numbers of whatever the old master wrote that no
+ * start at its own watermark, so they reuse the numbers of whatever the old master wrote that no
  * replica had, and a watermark of another epoch (the new one, or one left from before) passing a
  * write says nothing about it either. Once the group has moved on, the promotion decides at once: a write
  * below the next epoch's first sequence was on the new master (acknowledged), any other is not

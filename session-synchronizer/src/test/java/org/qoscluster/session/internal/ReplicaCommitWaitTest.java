@@ -96,7 +96,7 @@ class ReplicaCommitWaitTest {
     void refusesAtOnceAWriteTheOldMasterKeptWhenTheGroupFailsOverAndNewWatermarksPassItsNumber() {
         group.set(epochOne());
         long epoch = wait.epochNow();
-        // The old master wrote 150 and died; replica-1 (low mark 150) became master from 150 on,
+        // The old master wrote 150 and died; replica-1 (watermark 150) became master from 150 on,
         // and its own writes, numbered from 150, reached a replica: a watermark of the new epoch
         // passes 150, yet write 150 of epoch 1 is lost.
         group.set(epochOne().promoting("replica-1", 150, 0).opened(0));
