@@ -130,7 +130,7 @@ public final class FailoverBenchmark {
     }
 
     private static boolean allAvailable(JsonNode s) {
-        return s.path("members").size() == 3 && java.util.stream.StreamSupport.stream(s.path("members").spliterator(), false)
+        return s.path("copies").size() == 3 && java.util.stream.StreamSupport.stream(s.path("copies").spliterator(), false)
                 .allMatch(m -> "AVAILABLE".equals(m.path("status").asText()));
     }
 

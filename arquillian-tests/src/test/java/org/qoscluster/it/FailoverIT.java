@@ -42,7 +42,7 @@ class FailoverIT {
     }
 
     private static boolean allAvailable(JsonNode s) {
-        return s.path("members").size() == 3 && java.util.stream.StreamSupport.stream(s.path("members").spliterator(), false)
+        return s.path("copies").size() == 3 && java.util.stream.StreamSupport.stream(s.path("copies").spliterator(), false)
                 .allMatch(m -> "AVAILABLE".equals(m.path("status").asText()));
     }
 
@@ -116,9 +116,9 @@ class FailoverIT {
     void shouldCatchTheOldMasterUpAndKeepItsAsynchronousTailAside(Cluster cluster) throws Exception {
         GroupClient group = new GroupClient(cluster);
         cluster.restart("derby-master", Duration.ofMinutes(1));
-        JsonNode s = group.await(st -> "AVAILABLE".equals(st.path("members").path("master").path("status").asText()),
+        JsonNode s = group.await(st -> "AVAILABLE".equals(st.path("copies").path("master").path("status").asText()),
                 Duration.ofSeconds(60), "the old master available (caught up) again");
-        assertEquals("replica", s.path("members").path("master").path("role").asText(), s::toString);
+        assertEquals("replica", s.path("copies").path("master").path("role").asText(), s::toString);
         assertEquals(keptInEpoch2, group.emails("master", "kill-"), "the old master holds what the group holds, no more");
         Set<String> tail = group.tailEmails("master", 1);
         assertTrue(tail.containsAll(lostInEpoch1), "every write lost in the failover is kept aside on the old master: "
@@ -162,7 +162,7 @@ class FailoverIT {
             }
             // The stopped master comes back as a replica; whatever it holds that the group does
             // not is its tail, and it wrote none of it after it was deposed.
-            group.await(st -> "AVAILABLE".equals(st.path("members").path(stopped).path("status").asText()),
+            group.await(st -> "AVAILABLE".equals(st.path("copies").path(stopped).path("status").asText()),
                     Duration.ofSeconds(60), stopped + " caught up as a replica");
             assertEquals(onNewMaster, group.emails(stopped, "stop-"), stopped + " holds exactly what the group holds");
             long newest = group.newestTailChange(stopped, 2);
@@ -184,7 +184,7 @@ class FailoverIT {
             long killed = System.currentTimeMillis();
             cluster.kill("derby-" + master);
             // The coordinator suspects the master: the failover is under way. Its node dies now.
-            group.await(st -> !"AVAILABLE".equals(st.path("members").path(master).path("status").asText()),
+            group.await(st -> !"AVAILABLE".equals(st.path("copies").path(master).path("status").asText()),
                     Duration.ofSeconds(10), "the coordinator suspecting " + master);
             cluster.kill(coordinator);
             JsonNode after = group.await(st -> open(st, 4), Duration.ofSeconds(40), "epoch 4 open under a new coordinator");
@@ -201,13 +201,13 @@ class FailoverIT {
     @Order(5)
     void shouldSwitchOverOnRequestWithoutLosingAWriteAndRefuseBadRequests(Cluster cluster) throws Exception {
         GroupClient group = new GroupClient(cluster);
-        JsonNode s = group.await(st -> open(st, 4) && java.util.stream.StreamSupport.stream(st.path("members").spliterator(), false)
+        JsonNode s = group.await(st -> open(st, 4) && java.util.stream.StreamSupport.stream(st.path("copies").spliterator(), false)
                 .filter(m -> "AVAILABLE".equals(m.path("status").asText())).count() == 2, Duration.ofSeconds(60),
                 "epoch 4 with two copies available");
         String master = s.path("master").asText();
         String target = null;
         String dead = null;
-        for (var m : (Iterable<java.util.Map.Entry<String, JsonNode>>) s.path("members")::fields) {
+        for (var m : (Iterable<java.util.Map.Entry<String, JsonNode>>) s.path("copies")::fields) {
             if (!m.getKey().equals(master)) {
                 if ("AVAILABLE".equals(m.getValue().path("status").asText())) {
                     target = m.getKey();
@@ -223,7 +223,7 @@ class FailoverIT {
         assertEquals(401, group.switchover(target, "forged").status());
         GroupClient.Answer unknown = group.switchover("replica-9", cluster.adminToken());
         assertEquals(400, unknown.status(), unknown::toString);
-        assertTrue(unknown.body().path("error").asText().contains("no member 'replica-9'"), unknown::toString);
+        assertTrue(unknown.body().path("error").asText().contains("no copy 'replica-9'"), unknown::toString);
         GroupClient.Answer toMaster = group.switchover(master, cluster.adminToken());
         assertEquals(409, toMaster.status(), toMaster::toString);
         assertTrue(toMaster.body().path("error").asText().contains("master already"), toMaster::toString);
@@ -260,9 +260,9 @@ class FailoverIT {
             List<Writer.Attempt> lost = writer.acknowledged().stream().filter(a -> !onTarget.contains(a.email())).toList();
             assertEquals(List.of(), lost, "a planned switchover loses no acknowledged write");
         }
-        JsonNode after = group.await(st -> "AVAILABLE".equals(st.path("members").path(master).path("status").asText()),
+        JsonNode after = group.await(st -> "AVAILABLE".equals(st.path("copies").path(master).path("status").asText()),
                 Duration.ofSeconds(60), "the old master caught up as a replica");
-        assertEquals("replica", after.path("members").path(master).path("role").asText(), after::toString);
+        assertEquals("replica", after.path("copies").path(master).path("role").asText(), after::toString);
         assertEquals(0, group.tailEmails(master, 4).size(), "nothing of the old master was left behind");
     }
 }

@@ -23,15 +23,15 @@ import org.qoscluster.launcher.PartStatus;
 import org.qoscluster.redundancy.GroupSettings;
 import org.qoscluster.redundancy.HeartbeatMonitor;
 import org.qoscluster.redundancy.JdbcProbe;
-import org.qoscluster.redundancy.MemberStatus;
+import org.qoscluster.redundancy.CopyHealth;
 import org.qoscluster.redundancy.Probe;
 import org.qoscluster.testing.TestRuntime;
 
 /**
  * The heartbeat monitor of a redundancy group (R7) over real Derby network servers: a
- * member stopped with {@code SIGSTOP} (hung: its kernel still accepts connections) becomes
+ * copy stopped with {@code SIGSTOP} (hung: its kernel still accepts connections) becomes
  * suspect, then unavailable within the detection bound, and available again after
- * {@code SIGCONT}; a member killed with {@code kill -9} becomes unavailable and available again
+ * {@code SIGCONT}; a copy killed with {@code kill -9} becomes unavailable and available again
  * after restart; the others stay available meanwhile.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -52,7 +52,7 @@ class HeartbeatIT {
             probes.put(copy, new JdbcProbe(databases.jdbcUrl(copy), ClusterConfig.DB_USER, databases.dbPassword()));
         }
         monitor = new HeartbeatMonitor(probes, GroupSettings.from(config), Clock.systemUTC(),
-                (member, from, to, reason) -> CHANGES.add(member + " " + to));
+                (copy, from, to, reason) -> CHANGES.add(copy + " " + to));
         monitor.start();
     }
 
@@ -66,10 +66,10 @@ class HeartbeatIT {
         }
     }
 
-    private static void await(String member, MemberStatus status, Duration within) throws InterruptedException {
+    private static void await(String copy, CopyHealth status, Duration within) throws InterruptedException {
         long deadline = System.nanoTime() + within.toNanos();
-        while (monitor.states().get(member).status() != status) {
-            assertTrue(System.nanoTime() < deadline, member + " not " + status + " within " + within.toMillis()
+        while (monitor.states().get(copy).status() != status) {
+            assertTrue(System.nanoTime() < deadline, copy + " not " + status + " within " + within.toMillis()
                     + " ms: " + monitor.states());
             Thread.sleep(20);
         }
@@ -77,21 +77,21 @@ class HeartbeatIT {
 
     @Test
     @Order(1)
-    void shouldCallEveryRunningMemberAvailable() throws Exception {
+    void shouldCallEveryRunningCopyAvailable() throws Exception {
         for (String copy : List.of("master", "replica-1", "replica-2")) {
-            await(copy, MemberStatus.AVAILABLE, Duration.ofSeconds(10));
+            await(copy, CopyHealth.AVAILABLE, Duration.ofSeconds(10));
         }
     }
 
     @Test
     @Order(2)
-    void shouldSuspectThenGiveUpOnAHungMemberWithinTheBoundAndTakeItBackWhenItResumes() throws Exception {
+    void shouldSuspectThenGiveUpOnAHungCopyWithinTheBoundAndTakeItBackWhenItResumes() throws Exception {
         CHANGES.clear();
         databases.pause("derby-replica-1");
         long stopped = System.nanoTime();
         try {
             // One beat in progress may still have seen it answer: one period more than the bound.
-            await("replica-1", MemberStatus.UNAVAILABLE, monitor.detectionBound().plusMillis(200 + 500));
+            await("replica-1", CopyHealth.UNAVAILABLE, monitor.detectionBound().plusMillis(200 + 500));
             long tookMs = (System.nanoTime() - stopped) / 1_000_000;
             // The monitor records a status before it tells the listener: the listener may hear of
             // it a moment after states() shows it.
@@ -103,22 +103,22 @@ class HeartbeatIT {
                     && CHANGES.indexOf("replica-1 SUSPECT") < CHANGES.indexOf("replica-1 UNAVAILABLE"),
                     "suspect before unavailable: " + CHANGES);
             assertTrue(tookMs >= 2 * 200, "not declared on one missed beat: " + tookMs + " ms");
-            assertEquals(MemberStatus.AVAILABLE, monitor.states().get("master").status(), monitor.states().toString());
-            assertEquals(MemberStatus.AVAILABLE, monitor.states().get("replica-2").status(), monitor.states().toString());
+            assertEquals(CopyHealth.AVAILABLE, monitor.states().get("master").status(), monitor.states().toString());
+            assertEquals(CopyHealth.AVAILABLE, monitor.states().get("replica-2").status(), monitor.states().toString());
         } finally {
             databases.resume("derby-replica-1");
         }
-        await("replica-1", MemberStatus.AVAILABLE, Duration.ofSeconds(10));
+        await("replica-1", CopyHealth.AVAILABLE, Duration.ofSeconds(10));
     }
 
     @Test
     @Order(3)
-    void shouldCallAKilledMemberUnavailableAndAvailableAgainAfterRestart() throws Exception {
+    void shouldCallAKilledCopyUnavailableAndAvailableAgainAfterRestart() throws Exception {
         databases.kill("derby-replica-2");
-        await("replica-2", MemberStatus.UNAVAILABLE, monitor.detectionBound().plusMillis(700));
-        assertEquals(MemberStatus.AVAILABLE, monitor.states().get("master").status(), monitor.states().toString());
+        await("replica-2", CopyHealth.UNAVAILABLE, monitor.detectionBound().plusMillis(700));
+        assertEquals(CopyHealth.AVAILABLE, monitor.states().get("master").status(), monitor.states().toString());
         databases.restart("derby-replica-2", Duration.ofMinutes(1));
-        await("replica-2", MemberStatus.AVAILABLE, Duration.ofSeconds(10));
+        await("replica-2", CopyHealth.AVAILABLE, Duration.ofSeconds(10));
         try {
             // And it really answers.
             java.sql.DriverManager.getConnection(databases.jdbcUrl("replica-2"), ClusterConfig.DB_USER,

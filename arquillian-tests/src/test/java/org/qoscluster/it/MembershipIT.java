@@ -30,11 +30,11 @@ import org.qoscluster.testing.StoreDatabase;
 import org.qoscluster.testing.TestRuntime;
 
 /**
- * Administration of a redundancy group on a real cluster (R9): a member added at run time
+ * Administration of a redundancy group on a real cluster (R9): a copy added at run time
  * gets a copy and then the changes, a removed one gets nothing more and, added again, is copied
  * afresh; a stopped group keeps taking writes and ships them once started; bad commands are
  * refused with their reason; a second group (its own database on two servers of its own) runs
- * beside the application's, and a member moves into it. The tests build on each other.
+ * beside the application's, and a copy moves into it. The tests build on each other.
  */
 @QosCluster(nodes = 2, replicas = 2, properties = {"qos.groups=archive", "qos.group.archive.ports=free:2",
         "qos.group.archive.tables=NOTE"})
@@ -44,8 +44,8 @@ class MembershipIT {
     private static final Duration WITHIN = Duration.ofSeconds(30);
     private static int addedPort;
 
-    private static boolean available(JsonNode s, String member) {
-        return "AVAILABLE".equals(s.path("members").path(member).path("status").asText());
+    private static boolean available(JsonNode s, String copy) {
+        return "AVAILABLE".equals(s.path("copies").path(copy).path("status").asText());
     }
 
     private static Set<String> emails(List<Writer.Attempt> attempts) {
@@ -80,28 +80,28 @@ class MembershipIT {
 
     @Test
     @Order(1)
-    void shouldGiveAnAddedMemberACopyThenEveryChange(Cluster cluster) throws Exception {
+    void shouldGiveAnAddedCopyItsDataThenEveryChange(Cluster cluster) throws Exception {
         GroupClient group = new GroupClient(cluster);
-        group.await(s -> s.path("members").size() == 3 && available(s, "replica-1") && available(s, "replica-2"), WITHIN,
+        group.await(s -> s.path("copies").size() == 3 && available(s, "replica-1") && available(s, "replica-2"), WITHIN,
                 "every configured copy available");
         addedPort = freePort(cluster.config().host());
         try (Writer writer = new Writer(cluster, "join-")) {
             writer.awaitMore(10, WITHIN);
             cluster.startCopy("replica-3", addedPort, Duration.ofSeconds(60));
-            GroupClient.Answer added = group.ask("POST", "members?name=replica-3&host=" + cluster.config().host()
+            GroupClient.Answer added = group.ask("POST", "copies?name=replica-3&host=" + cluster.config().host()
                     + "&port=" + addedPort, cluster.adminToken());
             assertEquals(200, added.status(), added::toString);
             JsonNode s = group.await(st -> available(st, "replica-3"), WITHIN, "replica-3 copied and following the master");
-            assertEquals(cluster.config().host() + ":" + addedPort, s.path("members").path("replica-3").path("address").asText());
-            assertEquals(4, s.path("members").path("replica-3").path("number").asInt(), "a number no other member has");
-            assertEquals("replica", s.path("members").path("replica-3").path("role").asText());
+            assertEquals(cluster.config().host() + ":" + addedPort, s.path("copies").path("replica-3").path("address").asText());
+            assertEquals(4, s.path("copies").path("replica-3").path("number").asInt(), "a number no other copy has");
+            assertEquals("replica", s.path("copies").path("replica-3").path("role").asText());
             writer.awaitMore(10, WITHIN);
             writer.stop();
             Set<String> acked = emails(writer.acknowledged());
             assertEquals(acked, group.emails("master", "join-"), "the master has every acknowledged sign-up");
             awaitEmails(group, "replica-3", "join-", acked);
         }
-        // The writer has stopped: the new member comes to hold exactly what the master holds.
+        // The writer has stopped: the new copy comes to hold exactly what the master holds.
         StoreDatabase.Snapshot master = new StoreDatabase(cluster.jdbcUrl("master"), cluster.dbPassword()).snapshot();
         long deadline = System.nanoTime() + WITHIN.toNanos();
         StoreDatabase.Snapshot copy = new StoreDatabase(cluster.jdbcUrl("replica-3"), cluster.dbPassword()).snapshot();
@@ -109,7 +109,7 @@ class MembershipIT {
             Thread.sleep(200);
             copy = new StoreDatabase(cluster.jdbcUrl("replica-3"), cluster.dbPassword()).snapshot();
         }
-        assertEquals(master, copy, "the new member holds what the master holds");
+        assertEquals(master, copy, "the new copy holds what the master holds");
     }
 
     @Test
@@ -118,20 +118,20 @@ class MembershipIT {
         GroupClient group = new GroupClient(cluster);
         String token = cluster.adminToken();
         String host = cluster.config().host();
-        assertEquals(401, group.ask("POST", "members?name=x&host=" + host + "&port=1", null).status(), "no token");
-        assertEquals(401, group.ask("DELETE", "members?name=replica-1", "forged").status(), "a forged token");
-        expect(group.ask("POST", "members?name=replica-1&host=" + host + "&port=" + freePort(host), token), 409,
-                "'replica-1' is a member already");
-        expect(group.ask("POST", "members?name=replica-4&host=" + host + "&port=" + addedPort, token), 409,
-                "is member replica-3 already");
-        expect(group.ask("POST", "members?name=replica-4&host=" + host + "&port=" + freePort(host), token), 409,
+        assertEquals(401, group.ask("POST", "copies?name=x&host=" + host + "&port=1", null).status(), "no token");
+        assertEquals(401, group.ask("DELETE", "copies?name=replica-1", "forged").status(), "a forged token");
+        expect(group.ask("POST", "copies?name=replica-1&host=" + host + "&port=" + freePort(host), token), 409,
+                "'replica-1' is a copy already");
+        expect(group.ask("POST", "copies?name=replica-4&host=" + host + "&port=" + addedPort, token), 409,
+                "is copy replica-3 already");
+        expect(group.ask("POST", "copies?name=replica-4&host=" + host + "&port=" + freePort(host), token), 409,
                 "no database answers at");
-        expect(group.ask("POST", "members?name=replica-4&host=" + host + "&port=0", token), 400, "port: '0' is not a port");
-        expect(group.ask("POST", "members?name=a%7Cb&host=" + host + "&port=1600", token), 400, "name:");
-        expect(group.ask("DELETE", "members?name=replica-9", token), 400, "no member 'replica-9'");
-        expect(group.ask("DELETE", "members?name=master", token), 409, "master is the master: switch over to another member first");
+        expect(group.ask("POST", "copies?name=replica-4&host=" + host + "&port=0", token), 400, "port: '0' is not a port");
+        expect(group.ask("POST", "copies?name=a%7Cb&host=" + host + "&port=1600", token), 400, "name:");
+        expect(group.ask("DELETE", "copies?name=replica-9", token), 400, "no copy 'replica-9'");
+        expect(group.ask("DELETE", "copies?name=master", token), 409, "master is the master: switch over to another copy first");
         expect(group.ask("POST", "start", token), 409, "the group is running already");
-        assertEquals(4, group.status().path("members").size(), "nothing changed: " + group.status());
+        assertEquals(4, group.status().path("copies").size(), "nothing changed: " + group.status());
 
         // Requests written straight into the shared map, by anyone who can reach the data grid but
         // holds no admin token: the coordinator takes them and carries none out.
@@ -159,8 +159,8 @@ class MembershipIT {
             client.shutdown();
         }
         JsonNode after = group.status();
-        assertEquals(before.path("members").size(), after.path("members").size(), "no member removed: " + after);
-        assertTrue(after.path("members").has("replica-1"), after::toString);
+        assertEquals(before.path("copies").size(), after.path("copies").size(), "no copy removed: " + after);
+        assertTrue(after.path("copies").has("replica-1"), after::toString);
         assertTrue(after.path("running").asBoolean(), "the group is not stopped: " + after);
         assertEquals(before.path("epoch").asLong(), after.path("epoch").asLong());
     }
@@ -172,23 +172,23 @@ class MembershipIT {
 
     @Test
     @Order(3)
-    void shouldShipNothingToARemovedMemberAndCopyItAfreshWhenItIsAddedAgain(Cluster cluster) throws Exception {
+    void shouldShipNothingToARemovedCopyAndCopyItAfreshWhenItIsAddedAgain(Cluster cluster) throws Exception {
         GroupClient group = new GroupClient(cluster);
-        GroupClient.Answer removed = group.ask("DELETE", "members?name=replica-2", cluster.adminToken());
+        GroupClient.Answer removed = group.ask("DELETE", "copies?name=replica-2", cluster.adminToken());
         assertEquals(200, removed.status(), removed::toString);
         JsonNode s = group.status();
-        assertFalse(s.path("members").has("replica-2"), "replica-2 is no member now: " + s);
+        assertFalse(s.path("copies").has("replica-2"), "replica-2 is out of the group now: " + s);
         Set<String> acked = signUps(cluster, "left-", 20);
         awaitEmails(group, "replica-1", "left-", acked);
         awaitEmails(group, "replica-3", "left-", acked);
         Thread.sleep(1_000);
-        assertEquals(Set.of(), group.emails("replica-2", "left-"), "nothing ships to a removed member");
+        assertEquals(Set.of(), group.emails("replica-2", "left-"), "nothing ships to a removed copy");
 
         int port = cluster.config().databases().get(2).port();
-        GroupClient.Answer back = group.ask("POST", "members?name=replica-2&host=" + cluster.config().host() + "&port=" + port,
+        GroupClient.Answer back = group.ask("POST", "copies?name=replica-2&host=" + cluster.config().host() + "&port=" + port,
                 cluster.adminToken());
         assertEquals(200, back.status(), back::toString);
-        group.await(st -> available(st, "replica-2"), WITHIN, "replica-2 a member again, caught up");
+        group.await(st -> available(st, "replica-2"), WITHIN, "replica-2 a copy again, caught up");
         // Its old watermark is forgotten: it is copied afresh, so it has what was written while it was out.
         awaitEmails(group, "replica-2", "left-", acked);
     }
@@ -258,7 +258,7 @@ class MembershipIT {
 
     @Test
     @Order(5)
-    void shouldRunASecondGroupAndMoveAMemberIntoIt(Cluster cluster) throws Exception {
+    void shouldRunASecondGroupAndMoveACopyIntoIt(Cluster cluster) throws Exception {
         GroupClient group = new GroupClient(cluster);
         String token = cluster.adminToken();
         // The archive's application makes its table on the group's master and writes.
@@ -273,24 +273,24 @@ class MembershipIT {
         assertEquals(List.of("store", "archive"), List.of(archive.path("groups").get(0).asText(), archive.path("groups").get(1).asText()));
 
         expect(group.ask("POST", "move?name=replica-3&to=attic", token), 404, "no group 'attic'");
-        expect(group.ask("POST", "move?name=replica-9&to=archive", token), 400, "no member 'replica-9' in any group");
+        expect(group.ask("POST", "move?name=replica-9&to=archive", token), 400, "no copy 'replica-9' in any group");
         expect(group.ask("POST", "move?name=archive-1&to=store", token), 409, "archive-1 is the master");
         expect(group.ask("GET", "status?group=attic", token), 404, "no group 'attic'");
 
         GroupClient.Answer moved = group.ask("POST", "move?name=replica-3&to=archive", token);
         assertEquals(200, moved.status(), moved::toString);
-        assertFalse(group.status().path("members").has("replica-3"), "replica-3 left the store's group");
-        archive = group.await("archive", st -> available(st, "replica-3"), WITHIN, "replica-3 a caught-up member of the archive");
-        assertEquals(3, archive.path("members").path("replica-3").path("number").asInt());
+        assertFalse(group.status().path("copies").has("replica-3"), "replica-3 left the store's group");
+        archive = group.await("archive", st -> available(st, "replica-3"), WITHIN, "replica-3 a caught-up copy of the archive");
+        assertEquals(3, archive.path("copies").path("replica-3").path("number").asInt());
         awaitNotes(cluster, "replica-3", 20);
         writeNotes(cluster, "archive-1", 20, 30);
         awaitNotes(cluster, "replica-3", 30);
-        expect(group.ask("POST", "move?name=replica-3&to=archive", token), 409, "replica-3 is a member of archive already");
+        expect(group.ask("POST", "move?name=replica-3&to=archive", token), 409, "replica-3 is a copy of archive already");
 
         Set<String> acked = signUps(cluster, "moved-", 5);
         awaitEmails(group, "replica-1", "moved-", acked);
         Thread.sleep(1_000);
-        assertEquals(Set.of(), group.emails("replica-3", "moved-"), "the store's changes no longer ship to a member that moved away");
+        assertEquals(Set.of(), group.emails("replica-3", "moved-"), "the store's changes no longer ship to a copy that moved away");
 
         // The second group fails over on its own.
         cluster.kill("derby-archive-1");

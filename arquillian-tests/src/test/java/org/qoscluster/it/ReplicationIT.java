@@ -563,7 +563,7 @@ class ReplicationIT {
 
     @Test
     @Order(14)
-    void shouldKeepTheIdentifiersOnAMasterWithoutReplicasAndCopyAMemberAddedLaterFromIt() throws Exception {
+    void shouldKeepTheIdentifiersOnAMasterWithoutReplicasAndCopyACopyAddedLaterFromIt() throws Exception {
         // The group of test 12 reduced to its master, replica-1 (epoch 2).
         agent.close();
         agent = ReplicationAgent.derby(() -> open("replica-1"), Map.of(), TABLES, SMALL_READS, 2, (r, w) -> { }, epochTwo,

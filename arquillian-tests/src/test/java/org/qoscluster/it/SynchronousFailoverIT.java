@@ -58,7 +58,7 @@ class SynchronousFailoverIT {
             assertTrue(System.nanoTime() < deadline, "archive-2 holds the " + notes + " notes within 60 s");
             Thread.sleep(200);
         }
-        group.await("archive", st -> "AVAILABLE".equals(st.path("members").path("archive-2").path("status").asText()),
+        group.await("archive", st -> "AVAILABLE".equals(st.path("copies").path("archive-2").path("status").asText()),
                 Duration.ofSeconds(30), "archive-2 caught up, its watermark published");
         try (Writer writer = new Writer(cluster, "sync-")) {
             writer.awaitMore(20, Duration.ofSeconds(60));

@@ -20,8 +20,8 @@ public final class ClusterMaps {
      * UUID to the epoch (a {@code Long}).
      */
     public static final String FENCES = "qos-group-fence";
-    /** The members' statuses as the coordinator last published them: copy name to {@link CopyStatus}. */
-    public static final String STATUSES = "qos-group-members";
+    /** The database copies' statuses as the coordinator last published them: copy name to {@link CopyStatus}. */
+    public static final String STATUSES = "qos-copy-statuses";
     /** Asynchronous tails set aside on returning masters: copy name to {@link Tail}. */
     public static final String TAILS = "qos-group-tails";
     /**

@@ -4,7 +4,7 @@ import java.util.regex.Pattern;
 
 /**
  * A database copy's status as its group's coordinator last published it: the heartbeat's status
- * ({@code AVAILABLE}, {@code CATCHING_UP}, ... the redundancy module's {@code MemberStatus} by
+ * ({@code AVAILABLE}, {@code CATCHING_UP}, ... the redundancy module's {@code CopyHealth} by
  * name), whether the copy is the master or a replica, in which epoch of which group.
  *
  * <p>Shared form, in the map {@link ClusterMaps#STATUSES}: key the copy's name, value

@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
  * then {@link Phase#OPEN} (writes go to {@code master}). Only the group's coordinator writes it,
  * with compare-and-set, so two coordinators can never both move the group on.
  * {@code history} keeps the last promotions, newest last: where a returning master's
- * asynchronous tail starts. {@code members} are the group's copies now (the configured ones,
+ * asynchronous tail starts. {@code copies} are the group's copies now (the configured ones,
  * then as operators add and remove them, R9); a {@code stopped} group neither fails over nor
  * replicates (see {@link #withStopped}).
  *
@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
  * {@link #encode()}. Plain strings, so every member and client reads it without our classes.
  */
 public record GroupState(long epoch, String master, Phase phase, long firstSequence, long sinceMillis,
-                         List<Promotion> history, List<Member> members, boolean stopped) implements Serializable {
+                         List<Promotion> history, List<Copy> copies, boolean stopped) implements Serializable {
 
     /** The group every cluster has today (one database, its copies). */
     public static final String DEFAULT_GROUP = "store";
@@ -35,21 +35,21 @@ public record GroupState(long epoch, String master, Phase phase, long firstSeque
 
     /**
      * A copy in the group: its Derby network server at {@code host:port}, and its {@code number},
-     * which makes the row identifiers it hands out as master unique (never two members with one
+     * which makes the row identifiers it hands out as master unique (never two copies with one
      * number at a time).
      */
-    public record Member(String name, String host, int port, int number) implements Serializable {
+    public record Copy(String name, String host, int port, int number) implements Serializable {
 
-        public Member {
+        public Copy {
             checkName(name);
             if (host == null || !HOST.matcher(host).matches()) {
-                throw new IllegalArgumentException("member " + name + ": '" + host + "' is not a host name or address");
+                throw new IllegalArgumentException("copy " + name + ": '" + host + "' is not a host name or address");
             }
             if (port < 1 || port > 65_535) {
-                throw new IllegalArgumentException("member " + name + ": port " + port + " is not in 1..65535");
+                throw new IllegalArgumentException("copy " + name + ": port " + port + " is not in 1..65535");
             }
             if (number < 1) {
-                throw new IllegalArgumentException("member " + name + ": number " + number + " is not positive");
+                throw new IllegalArgumentException("copy " + name + ": number " + number + " is not positive");
             }
         }
 
@@ -58,11 +58,11 @@ public record GroupState(long epoch, String master, Phase phase, long firstSeque
             return name + "/" + host + "/" + port + "/" + number;
         }
 
-        static Member parse(Fields r, String value) {
+        static Copy parse(Fields r, String value) {
             String[] f = r.split(value, '/', "NAME/HOST/PORT/NUMBER");
-            int port = r.smallNumber("member port", f[2]);
-            int number = r.smallNumber("member number", f[3]);
-            return r.build(() -> new Member(f[0], f[1], port, number));
+            int port = r.smallNumber("copy port", f[2]);
+            int number = r.smallNumber("copy number", f[3]);
+            return r.build(() -> new Copy(f[0], f[1], port, number));
         }
     }
 
@@ -95,51 +95,51 @@ public record GroupState(long epoch, String master, Phase phase, long firstSeque
             throw new IllegalArgumentException("group state: no phase");
         }
         history = List.copyOf(history.size() > HISTORY ? history.subList(history.size() - HISTORY, history.size()) : history);
-        members = List.copyOf(members);
+        copies = List.copyOf(copies);
         java.util.Set<String> names = new java.util.HashSet<>();
         java.util.Set<Integer> numbers = new java.util.HashSet<>();
         java.util.Set<String> addresses = new java.util.HashSet<>();
-        for (Member m : members) {
+        for (Copy m : copies) {
             if (!names.add(m.name()) || !numbers.add(m.number()) || !addresses.add(m.host() + ":" + m.port())) {
-                throw new IllegalArgumentException("group state: two members share the name, number or address of " + m);
+                throw new IllegalArgumentException("group state: two copies share the name, number or address of " + m);
             }
         }
         if (!names.contains(master)) {
-            throw new IllegalArgumentException("group state: master " + master + " is not a member of " + names);
+            throw new IllegalArgumentException("group state: master " + master + " is not a copy of " + names);
         }
     }
 
-    /** The state of a group that never failed over: epoch 1, its configured master and members. */
-    public static GroupState initial(String master, List<Member> members, long nowMillis) {
-        return new GroupState(1, master, Phase.OPEN, 1, nowMillis, List.of(), members, false);
+    /** The state of a group that never failed over: epoch 1, its configured master and copies. */
+    public static GroupState initial(String master, List<Copy> copies, long nowMillis) {
+        return new GroupState(1, master, Phase.OPEN, 1, nowMillis, List.of(), copies, false);
     }
 
-    /** The member called {@code name}, if there is one. */
-    public Optional<Member> member(String name) {
-        return members.stream().filter(m -> m.name().equals(name)).findFirst();
+    /** The copy called {@code name}, if there is one. */
+    public Optional<Copy> copy(String name) {
+        return copies.stream().filter(m -> m.name().equals(name)).findFirst();
     }
 
-    /** The members' names, in order. */
-    public List<String> memberNames() {
-        return members.stream().map(Member::name).toList();
+    /** The copies' names, in order. */
+    public List<String> copyNames() {
+        return copies.stream().map(Copy::name).toList();
     }
 
-    /** The group with {@code member} added (last). */
-    public GroupState withMember(Member member) {
-        List<Member> m = new ArrayList<>(members);
-        m.add(member);
+    /** The group with {@code copy} added (last). */
+    public GroupState withCopy(Copy copy) {
+        List<Copy> m = new ArrayList<>(copies);
+        m.add(copy);
         return new GroupState(epoch, master, phase, firstSequence, sinceMillis, history, m, stopped);
     }
 
-    /** The group without the member called {@code name}. */
-    public GroupState withoutMember(String name) {
+    /** The group without the copy called {@code name}. */
+    public GroupState withoutCopy(String name) {
         return new GroupState(epoch, master, phase, firstSequence, sinceMillis, history,
-                members.stream().filter(m -> !m.name().equals(name)).toList(), stopped);
+                copies.stream().filter(m -> !m.name().equals(name)).toList(), stopped);
     }
 
-    /** The number the next added member gets: one past the highest a member has now. */
-    public int nextMemberNumber() {
-        return members.stream().mapToInt(Member::number).max().orElse(0) + 1;
+    /** The number the next added copy gets: one past the highest a copy has now. */
+    public int nextCopyNumber() {
+        return copies.stream().mapToInt(Copy::number).max().orElse(0) + 1;
     }
 
     /**
@@ -147,14 +147,14 @@ public record GroupState(long epoch, String master, Phase phase, long firstSeque
      * shipping; the master keeps its writes and their changes queue on it) or started again.
      */
     public GroupState withStopped(boolean stop) {
-        return new GroupState(epoch, master, phase, firstSequence, sinceMillis, history, members, stop);
+        return new GroupState(epoch, master, phase, firstSequence, sinceMillis, history, copies, stop);
     }
 
     /** The next epoch: {@code candidate} is being promoted; its changes will start at {@code fromSequence}. */
     public GroupState promoting(String candidate, long fromSequence, long nowMillis) {
         List<Promotion> h = new ArrayList<>(history);
         h.add(new Promotion(epoch + 1, candidate, master, fromSequence));
-        return new GroupState(epoch + 1, candidate, Phase.PROMOTING, Math.max(1, fromSequence), nowMillis, h, members, stopped);
+        return new GroupState(epoch + 1, candidate, Phase.PROMOTING, Math.max(1, fromSequence), nowMillis, h, copies, stopped);
     }
 
     /**
@@ -164,7 +164,7 @@ public record GroupState(long epoch, String master, Phase phase, long firstSeque
     public GroupState draining(String target, long nowMillis) {
         List<Promotion> h = new ArrayList<>(history);
         h.add(new Promotion(epoch + 1, target, master, firstSequence));
-        return new GroupState(epoch + 1, target, Phase.DRAINING, firstSequence, nowMillis, h, members, stopped);
+        return new GroupState(epoch + 1, target, Phase.DRAINING, firstSequence, nowMillis, h, copies, stopped);
     }
 
     /** A draining switchover whose new master has every change below {@code fromSequence}: promoting. */
@@ -172,7 +172,7 @@ public record GroupState(long epoch, String master, Phase phase, long firstSeque
         List<Promotion> h = new ArrayList<>(history);
         Promotion last = h.remove(h.size() - 1);
         h.add(new Promotion(last.epoch(), last.master(), last.previous(), fromSequence));
-        return new GroupState(epoch, master, Phase.PROMOTING, Math.max(1, fromSequence), nowMillis, h, members, stopped);
+        return new GroupState(epoch, master, Phase.PROMOTING, Math.max(1, fromSequence), nowMillis, h, copies, stopped);
     }
 
     /** The master of the epoch before this one, if remembered. */
@@ -182,7 +182,7 @@ public record GroupState(long epoch, String master, Phase phase, long firstSeque
 
     /** This epoch, open for writes. */
     public GroupState opened(long nowMillis) {
-        return new GroupState(epoch, master, Phase.OPEN, firstSequence, nowMillis, history, members, stopped);
+        return new GroupState(epoch, master, Phase.OPEN, firstSequence, nowMillis, history, copies, stopped);
     }
 
     public boolean open() {
@@ -211,7 +211,7 @@ public record GroupState(long epoch, String master, Phase phase, long firstSeque
             h.append(p.epoch()).append(':').append(p.master()).append(':').append(p.previous()).append(':').append(p.fromSequence());
         }
         return epoch + "|" + master + "|" + phase + "|" + firstSequence + "|" + sinceMillis + "|" + h + "|"
-                + String.join(",", members.stream().map(Member::encode).toList()) + "|" + (stopped ? "stopped" : "running");
+                + String.join(",", copies.stream().map(Copy::encode).toList()) + "|" + (stopped ? "stopped" : "running");
     }
 
     private static final String RECORD = "group state";
@@ -219,7 +219,7 @@ public record GroupState(long epoch, String master, Phase phase, long firstSeque
     /** The state in {@code value}; fails naming what is wrong with it. */
     public static GroupState parse(String value) {
         Fields r = Fields.of(RECORD, value);
-        String[] f = r.split(value, '|', "EPOCH|MASTER|PHASE|FIRST_SEQUENCE|SINCE_MILLIS|HISTORY|MEMBERS|RUNNING");
+        String[] f = r.split(value, '|', "EPOCH|MASTER|PHASE|FIRST_SEQUENCE|SINCE_MILLIS|HISTORY|COPIES|RUNNING");
         long epoch = r.number("epoch", f[0]);
         Phase phase;
         try {
@@ -238,16 +238,16 @@ public record GroupState(long epoch, String master, Phase phase, long firstSeque
                 history.add(r.build(() -> new Promotion(promoted, p[1], p[2], from)));
             }
         }
-        List<Member> members = new ArrayList<>();
+        List<Copy> copies = new ArrayList<>();
         for (String m : f[6].split(",", -1)) {
-            members.add(Member.parse(r, m));
+            copies.add(Copy.parse(r, m));
         }
         boolean stopped = switch (f[7]) {
             case "running" -> false;
             case "stopped" -> true;
             default -> throw r.malformed("'" + f[7] + "' is neither running nor stopped");
         };
-        return r.build(() -> new GroupState(epoch, f[1], phase, firstSequence, since, history, members, stopped));
+        return r.build(() -> new GroupState(epoch, f[1], phase, firstSequence, since, history, copies, stopped));
     }
 
     /** The state in {@code value}; empty for null or a malformed value (see {@link #parse} for why). */

@@ -12,16 +12,16 @@ import org.junit.jupiter.api.Test;
 
 class GroupStateTest {
 
-    private static final List<GroupState.Member> MEMBERS =
-            List.of(member("master", 1), member("replica-1", 2), member("replica-2", 3));
+    private static final List<GroupState.Copy> COPIES =
+            List.of(copy("master", 1), copy("replica-1", 2), copy("replica-2", 3));
 
-    private static GroupState.Member member(String name, int number) {
-        return new GroupState.Member(name, "127.0.0.1", 1526 + number + (name.equals("replica-3") ? 1 : 0), number);
+    private static GroupState.Copy copy(String name, int number) {
+        return new GroupState.Copy(name, "127.0.0.1", 1526 + number + (name.equals("replica-3") ? 1 : 0), number);
     }
 
     @Test
     void aFailoverStartsTheNextEpochPromotingAndRemembersWhereTheOldMasterStopped() {
-        GroupState first = GroupState.initial("master", MEMBERS, 1000);
+        GroupState first = GroupState.initial("master", COPIES, 1000);
         GroupState promoting = first.promoting("replica-1", 4711, 2000);
         assertEquals(2, promoting.epoch());
         assertEquals("replica-1", promoting.master());
@@ -36,9 +36,9 @@ class GroupStateTest {
 
     @Test
     void encodesAndDecodesEveryField() {
-        GroupState s = GroupState.initial("master", MEMBERS, 5).promoting("replica-2", 99, 6).opened(7).promoting("master", 120, 8);
+        GroupState s = GroupState.initial("master", COPIES, 5).promoting("replica-2", 99, 6).opened(7).promoting("master", 120, 8);
         assertEquals(s, GroupState.decode(s.encode()).orElseThrow());
-        assertEquals(GroupState.initial("master", MEMBERS.subList(0, 1), 1), GroupState.decode(GroupState.initial("master", MEMBERS.subList(0, 1), 1).encode()).orElseThrow());
+        assertEquals(GroupState.initial("master", COPIES.subList(0, 1), 1), GroupState.decode(GroupState.initial("master", COPIES.subList(0, 1), 1).encode()).orElseThrow());
     }
 
     @Test
@@ -54,35 +54,35 @@ class GroupStateTest {
         assertTrue(GroupState.decode("1|a|OPEN|1|5||a/127.0.0.1/1527/1|paused").isEmpty());
         assertTrue(GroupState.decode("1|a|OPEN|1|5||a/127.0.0.1/99999/1|running").isEmpty(), "port out of range");
         assertTrue(GroupState.decode("1|a|OPEN|1|5||a/127.0.0.1:1527/1|running").isEmpty());
-        assertTrue(GroupState.decode("1|b|OPEN|1|5|" + a).isEmpty(), "a master that is not a member");
-        assertTrue(GroupState.decode("1|a|OPEN|1|5||a/h/1527/1,b/h/1528/1|running").isEmpty(), "two members, one number");
-        assertTrue(GroupState.decode("1|a|OPEN|1|5||a/h/1527/1,b/h/1527/2|running").isEmpty(), "two members, one address");
+        assertTrue(GroupState.decode("1|b|OPEN|1|5|" + a).isEmpty(), "a master that is not a copy");
+        assertTrue(GroupState.decode("1|a|OPEN|1|5||a/h/1527/1,b/h/1528/1|running").isEmpty(), "two copies, one number");
+        assertTrue(GroupState.decode("1|a|OPEN|1|5||a/h/1527/1,b/h/1527/2|running").isEmpty(), "two copies, one address");
         assertThrows(IllegalArgumentException.class,
-                () -> new GroupState(1, "x|y", GroupState.Phase.OPEN, 1, 0, List.of(), MEMBERS, false));
+                () -> new GroupState(1, "x|y", GroupState.Phase.OPEN, 1, 0, List.of(), COPIES, false));
     }
 
     @Test
-    void membersComeAndGoWithNumbersNeverSharedAndTheStopSurvivesPromotions() {
-        GroupState s = GroupState.initial("master", MEMBERS, 0);
-        assertEquals(4, s.nextMemberNumber());
-        GroupState more = s.withMember(member("replica-3", s.nextMemberNumber()));
-        assertEquals(List.of("master", "replica-1", "replica-2", "replica-3"), more.memberNames());
-        assertEquals(1531, more.member("replica-3").orElseThrow().port());
-        GroupState fewer = more.withoutMember("replica-1");
-        assertEquals(List.of("master", "replica-2", "replica-3"), fewer.memberNames());
-        assertEquals(5, fewer.nextMemberNumber());
-        assertThrows(IllegalArgumentException.class, () -> fewer.withoutMember("master"), "the master must stay a member");
-        assertThrows(IllegalArgumentException.class, () -> fewer.withMember(member("replica-2", 9)), "a second replica-2");
+    void copiesComeAndGoWithNumbersNeverSharedAndTheStopSurvivesPromotions() {
+        GroupState s = GroupState.initial("master", COPIES, 0);
+        assertEquals(4, s.nextCopyNumber());
+        GroupState more = s.withCopy(copy("replica-3", s.nextCopyNumber()));
+        assertEquals(List.of("master", "replica-1", "replica-2", "replica-3"), more.copyNames());
+        assertEquals(1531, more.copy("replica-3").orElseThrow().port());
+        GroupState fewer = more.withoutCopy("replica-1");
+        assertEquals(List.of("master", "replica-2", "replica-3"), fewer.copyNames());
+        assertEquals(5, fewer.nextCopyNumber());
+        assertThrows(IllegalArgumentException.class, () -> fewer.withoutCopy("master"), "the master must stay a copy");
+        assertThrows(IllegalArgumentException.class, () -> fewer.withCopy(copy("replica-2", 9)), "a second replica-2");
         GroupState stopped = fewer.withStopped(true);
         assertTrue(stopped.stopped());
         assertEquals(stopped, GroupState.decode(stopped.encode()).orElseThrow());
         assertTrue(stopped.promoting("replica-2", 5, 1).stopped());
-        assertEquals(fewer.members(), stopped.promoting("replica-2", 5, 1).members());
+        assertEquals(fewer.copies(), stopped.promoting("replica-2", 5, 1).copies());
     }
 
     @Test
     void keepsOnlyTheLastPromotions() {
-        GroupState s = GroupState.initial("a", List.of(member("a", 1), member("b", 2)), 0);
+        GroupState s = GroupState.initial("a", List.of(copy("a", 1), copy("b", 2)), 0);
         for (int i = 0; i < GroupState.HISTORY + 5; i++) {
             s = s.promoting(i % 2 == 0 ? "b" : "a", i + 1, i).opened(i);
         }
@@ -91,23 +91,23 @@ class GroupStateTest {
     }
 
     private static GroupState generated(java.util.Random r) {
-        List<GroupState.Member> members = new java.util.ArrayList<>();
+        List<GroupState.Copy> copies = new java.util.ArrayList<>();
         java.util.Set<String> names = new java.util.HashSet<>();
         int count = 1 + r.nextInt(5);
-        while (members.size() < count) {
+        while (copies.size() < count) {
             String name = Generated.name(r);
             if (names.add(name)) {
                 String host = Generated.text(r, "abcdefghijklmnopqrstuvwxyz0123456789.-", 1 + r.nextInt(30));
-                members.add(new GroupState.Member(name, host, 1 + members.size() * 10_000 + r.nextInt(10_000), members.size() + 1 + r.nextInt(3) * 100));
+                copies.add(new GroupState.Copy(name, host, 1 + copies.size() * 10_000 + r.nextInt(10_000), copies.size() + 1 + r.nextInt(3) * 100));
             }
         }
         List<GroupState.Promotion> history = new java.util.ArrayList<>();
         for (int i = r.nextInt(GroupState.HISTORY + 3); i > 0; i--) {
             history.add(new GroupState.Promotion(1 + r.nextInt(1000), Generated.name(r), Generated.name(r), Generated.count(r)));
         }
-        return new GroupState(1 + (Generated.count(r) % Long.MAX_VALUE), members.get(r.nextInt(count)).name(),
+        return new GroupState(1 + (Generated.count(r) % Long.MAX_VALUE), copies.get(r.nextInt(count)).name(),
                 GroupState.Phase.values()[r.nextInt(3)], 1 + (Generated.count(r) % Long.MAX_VALUE), Generated.count(r),
-                history, members, r.nextBoolean());
+                history, copies, r.nextBoolean());
     }
 
     @Test
@@ -122,8 +122,8 @@ class GroupStateTest {
     void shouldRefuseNamesAndHostsWithASeparatorSoNoValueIsAmbiguous() {
         Generated.forAll(r -> {
             String bad = Generated.withSeparator(r, Generated.name(r));
-            assertThrows(IllegalArgumentException.class, () -> new GroupState.Member(bad, "h", 1527, 1), bad);
-            assertThrows(IllegalArgumentException.class, () -> new GroupState.Member("a", bad, 1527, 1), bad);
+            assertThrows(IllegalArgumentException.class, () -> new GroupState.Copy(bad, "h", 1527, 1), bad);
+            assertThrows(IllegalArgumentException.class, () -> new GroupState.Copy("a", bad, 1527, 1), bad);
             assertThrows(IllegalArgumentException.class, () -> new GroupState.Promotion(2, bad, "a", 1), bad);
             assertThrows(IllegalArgumentException.class, () -> new GroupState.Promotion(2, "a", bad, 1), bad);
         });
@@ -141,9 +141,9 @@ class GroupStateTest {
         assertMalformed(GroupState::parse, GroupState::decode, record, "1|a|OPEN|1|5|2:a:b:s" + a, "promotion sequence 's'");
         assertMalformed(GroupState::parse, GroupState::decode, record, "1|a|OPEN|1|5||a/127.0.0.1:1527/1|running",
                 "where NAME/HOST/PORT/NUMBER has 4");
-        assertMalformed(GroupState::parse, GroupState::decode, record, "1|a|OPEN|1|5||a/h/p/1|running", "member port 'p'");
+        assertMalformed(GroupState::parse, GroupState::decode, record, "1|a|OPEN|1|5||a/h/p/1|running", "copy port 'p'");
         assertMalformed(GroupState::parse, GroupState::decode, record, "1|a|OPEN|1|5||a/h/99999/1|running", "port 99999 is not in 1..65535");
         assertMalformed(GroupState::parse, GroupState::decode, record, "1|a|OPEN|1|5||a/h/1527/1|paused", "'paused' is neither running nor stopped");
-        assertMalformed(GroupState::parse, GroupState::decode, record, "1|b|OPEN|1|5|" + a, "master b is not a member");
+        assertMalformed(GroupState::parse, GroupState::decode, record, "1|b|OPEN|1|5|" + a, "master b is not a copy");
     }
 }

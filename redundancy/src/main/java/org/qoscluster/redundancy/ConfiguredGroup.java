@@ -7,7 +7,7 @@ import org.qoscluster.config.ClusterConfig;
 import org.qoscluster.config.DatabaseSpec;
 import org.qoscluster.config.GroupSpec;
 import org.qoscluster.contract.GroupState;
-import org.qoscluster.contract.GroupState.Member;
+import org.qoscluster.contract.GroupState.Copy;
 import org.qoscluster.replication.Dialect;
 import org.qoscluster.replication.ReplicationSettings;
 
@@ -15,17 +15,17 @@ import org.qoscluster.replication.ReplicationSettings;
  * A redundancy group as the configuration defines it: the application's, {@value
  * GroupState#DEFAULT_GROUP} ({@code qos.db.*}, {@code qos.replication.tables}, reached by the
  * nodes through their write paths), then every further one ({@code qos.groups}). What the
- * coordinator and the replication agent start from; members added or removed at run time live in
+ * coordinator and the replication agent start from; copies added or removed at run time live in
  * the group's shared state.
  *
  * @param name             the key of its state
  * @param database         the database's name on every copy's server
  * @param tables           the replicated tables
- * @param configured       its configured copies as members, numbered from 1 in order
+ * @param configured       its configured copies as copies, numbered from 1 in order
  * @param configuredMaster the configured copy that takes the writes in epoch 1
  * @param writePath        whether the nodes reach its master through their write-path proxies
  */
-public record ConfiguredGroup(String name, String database, List<String> tables, List<Member> configured,
+public record ConfiguredGroup(String name, String database, List<String> tables, List<Copy> configured,
                               String configuredMaster, boolean writePath) {
 
     public ConfiguredGroup {
@@ -37,20 +37,20 @@ public record ConfiguredGroup(String name, String database, List<String> tables,
     public static List<ConfiguredGroup> all(ClusterConfig config) {
         List<ConfiguredGroup> groups = new ArrayList<>();
         groups.add(new ConfiguredGroup(GroupState.DEFAULT_GROUP, config.databaseName(), ReplicationSettings.of(config).tables(),
-                members(config, config.databases()), config.master().name(), true));
+                copies(config, config.databases()), config.master().name(), true));
         for (GroupSpec g : config.furtherGroups()) {
-            groups.add(new ConfiguredGroup(g.name(), g.database(), g.tables(), members(config, g.copies()), g.master().name(), false));
+            groups.add(new ConfiguredGroup(g.name(), g.database(), g.tables(), copies(config, g.copies()), g.master().name(), false));
         }
         return List.copyOf(groups);
     }
 
-    private static List<Member> members(ClusterConfig config, List<DatabaseSpec> copies) {
-        List<Member> members = new ArrayList<>();
+    private static List<Copy> copies(ClusterConfig config, List<DatabaseSpec> databases) {
+        List<Copy> copies = new ArrayList<>();
         int number = 1;
-        for (DatabaseSpec db : copies) {
-            members.add(new Member(db.name(), config.host(), db.port(), number++));
+        for (DatabaseSpec db : databases) {
+            copies.add(new Copy(db.name(), config.host(), db.port(), number++));
         }
-        return List.copyOf(members);
+        return List.copyOf(copies);
     }
 
     /** Its copies over JDBC, as the cluster's database user with {@code password} (the secret {@link ClusterConfig#SECRET_DB_PASSWORD}). */

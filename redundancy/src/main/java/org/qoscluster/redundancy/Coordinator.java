@@ -11,13 +11,13 @@ import java.util.OptionalLong;
 import java.util.logging.Logger;
 
 import org.qoscluster.contract.GroupState;
-import org.qoscluster.contract.GroupState.Member;
+import org.qoscluster.contract.GroupState.Copy;
 import org.qoscluster.contract.ReplicaWatermark;
 import org.qoscluster.replication.Dialect;
 import org.qoscluster.replication.ReplicationAgent;
 
 /**
- * The decisions of one redundancy group (R7-R8), taken by the one member of the cluster
+ * The decisions of one redundancy group (R7-R8), taken by the one copy of the cluster
  * that is its coordinator, one {@link #step} per heartbeat. Every decision is written to the
  * group's shared state (compare-and-set) before it is carried out, so a coordinator that takes
  * over from a dead one finishes a half-done promotion from the state alone, and a stalled
@@ -79,16 +79,16 @@ public final class Coordinator {
     /** What the coordinator asks of the database copies. */
     public interface Copies {
         /** The epoch a copy records, if it answers and has one. */
-        Optional<Dialect.CopyEpoch> epoch(Member copy) throws SQLException;
+        Optional<Dialect.CopyEpoch> epoch(Copy copy) throws SQLException;
 
         /** A replica's watermark: it has every change of its master below it. */
-        OptionalLong watermark(Member copy) throws SQLException;
+        OptionalLong watermark(Copy copy) throws SQLException;
 
         /** See {@link ReplicationAgent#promote}. */
-        void promote(Member copy, ReplicationAgent.Epoch epoch) throws SQLException;
+        void promote(Copy copy, ReplicationAgent.Epoch epoch) throws SQLException;
 
         /** One past the highest change sequence a master copy has captured and still holds. */
-        long nextSequence(Member master) throws SQLException;
+        long nextSequence(Copy master) throws SQLException;
 
         /**
          * Readies a copy that joins the group (or leaves it): it must answer, and whatever it
@@ -96,10 +96,10 @@ public final class Coordinator {
          * rather than resume from a watermark whose changes were deleted meanwhile. A former
          * master's record stays: its tail is set aside first.
          */
-        void forgetWatermark(Member copy) throws SQLException;
+        void forgetWatermark(Copy copy) throws SQLException;
     }
 
-    private final List<Member> configured;
+    private final List<Copy> configured;
     private final String configuredMaster;
     private final Store store;
     private final Copies db;
@@ -116,13 +116,13 @@ public final class Coordinator {
     private long promoted;
 
     /**
-     * @param configured the group's members in configuration order, its members until an operator
+     * @param configured the group's copies in configuration order, its copies until an operator
      *                   adds or removes one (preferred first on a tie)
      * @param fenceWait  how long a promotion waits for write paths that have not fenced (a hung node's)
      * @param decisionWait how long a failover waits for a suspect copy that may hold acknowledged
      *                   writes the available ones lack ({@link FailoverChoice})
      */
-    public Coordinator(List<Member> configured, String configuredMaster, Store store, Copies db, Clock clock,
+    public Coordinator(List<Copy> configured, String configuredMaster, Store store, Copies db, Clock clock,
                        Duration fenceWait, Duration decisionWait) {
         this.configured = List.copyOf(configured);
         this.configuredMaster = configuredMaster;
@@ -133,8 +133,8 @@ public final class Coordinator {
         this.decisionWait = decisionWait;
     }
 
-    /** One round of decisions on the members' current {@code statuses}; returns the state it leaves. */
-    public Optional<GroupState> step(Map<String, MemberStatus> statuses) {
+    /** One round of decisions on the copies' current {@code statuses}; returns the state it leaves. */
+    public Optional<GroupState> step(Map<String, CopyHealth> statuses) {
         Optional<GroupState> current = store.state();
         if (current.isEmpty()) {
             GroupState found = recover();
@@ -149,7 +149,7 @@ public final class Coordinator {
         if (!s.open()) {
             return Optional.of(finishPromotion(s));
         }
-        if (!s.stopped() && statuses.get(s.master()) == MemberStatus.UNAVAILABLE) {
+        if (!s.stopped() && statuses.get(s.master()) == CopyHealth.UNAVAILABLE) {
             return Optional.of(failover(s, statuses));
         }
         Optional<Request> request = store.takeRequest();
@@ -160,7 +160,7 @@ public final class Coordinator {
         return current;
     }
 
-    private GroupState handle(GroupState s, Request r, Map<String, MemberStatus> statuses) {
+    private GroupState handle(GroupState s, Request r, Map<String, CopyHealth> statuses) {
         return switch (r.kind()) {
             case SWITCHOVER -> switchover(s, r, statuses);
             case ADD -> add(s, r);
@@ -190,30 +190,30 @@ public final class Coordinator {
     }
 
     /**
-     * Why adding a member called {@code name} at {@code host:port} to {@code s} is refused, if it
-     * is: the name or the address is a member's already.
+     * Why adding a copy called {@code name} at {@code host:port} to {@code s} is refused, if it
+     * is: the name or the address is a copy's already.
      */
     public static Optional<String> refuseAdd(GroupState s, String name, String host, int port) {
-        if (s.member(name).isPresent()) {
-            return Optional.of("'" + name + "' is a member already (members: " + s.memberNames() + ")");
+        if (s.copy(name).isPresent()) {
+            return Optional.of("'" + name + "' is a copy already (copies: " + s.copyNames() + ")");
         }
-        return s.members().stream().filter(m -> m.host().equals(host) && m.port() == port).findFirst()
-                .map(m -> host + ":" + port + " is member " + m.name() + " already");
+        return s.copies().stream().filter(m -> m.host().equals(host) && m.port() == port).findFirst()
+                .map(m -> host + ":" + port + " is copy " + m.name() + " already");
     }
 
     /**
-     * Why removing {@code name} from {@code s} is refused, if it is: not a member, the last one,
+     * Why removing {@code name} from {@code s} is refused, if it is: not a copy, the last one,
      * or the master (switch over first).
      */
     public static Optional<String> refuseRemove(GroupState s, String name) {
-        if (s.member(name).isEmpty()) {
-            return Optional.of("no member '" + name + "' in the group (members: " + s.memberNames() + ")");
+        if (s.copy(name).isEmpty()) {
+            return Optional.of("no copy '" + name + "' in the group (copies: " + s.copyNames() + ")");
         }
-        if (s.members().size() == 1) {
-            return Optional.of(name + " is the group's last member: a group keeps at least one");
+        if (s.copies().size() == 1) {
+            return Optional.of(name + " is the group's last copy: a group keeps at least one");
         }
         if (name.equals(s.master())) {
-            return Optional.of(name + " is the master: switch over to another member first");
+            return Optional.of(name + " is the master: switch over to another copy first");
         }
         return Optional.empty();
     }
@@ -225,9 +225,9 @@ public final class Coordinator {
 
     private GroupState add(GroupState s, Request r) {
         String[] f = r.argument().split("/");
-        Member joining;
+        Copy joining;
         try {
-            joining = new Member(f[0], f.length == 3 ? f[1] : "", f.length == 3 ? Integer.parseInt(f[2]) : 0, s.nextMemberNumber());
+            joining = new Copy(f[0], f.length == 3 ? f[1] : "", f.length == 3 ? Integer.parseInt(f[2]) : 0, s.nextCopyNumber());
         } catch (IllegalArgumentException e) {
             store.answer(r, 400, "add: " + e.getMessage());
             return s;
@@ -245,29 +245,29 @@ public final class Coordinator {
             store.answer(r, 409, refused.get());
             return s;
         }
-        return apply(s, s.withMember(joining), r, "member " + joining.name() + " added at " + joining.host() + ":"
+        return apply(s, s.withCopy(joining), r, "copy " + joining.name() + " added at " + joining.host() + ":"
                 + joining.port() + " (number " + joining.number() + "): it gets a copy of " + s.master() + ", then its changes");
     }
 
     private GroupState remove(GroupState s, Request r) {
         Optional<String> refused = refuseRemove(s, r.argument());
         if (refused.isPresent()) {
-            store.answer(r, s.member(r.argument()).isEmpty() ? 400 : 409, refused.get());
+            store.answer(r, s.copy(r.argument()).isEmpty() ? 400 : 409, refused.get());
             return s;
         }
-        Member leaving = s.member(r.argument()).orElseThrow();
-        GroupState next = s.withoutMember(leaving.name());
+        Copy leaving = s.copy(r.argument()).orElseThrow();
+        GroupState next = s.withoutCopy(leaving.name());
         if (!store.replace(s, next)) {
             store.answer(r, 409, "the group changed meanwhile; ask again");
             return store.state().orElse(s);
         }
-        String done = "member " + leaving.name() + " removed: no more changes ship to it, none wait for it, and it is never promoted";
+        String done = "copy " + leaving.name() + " removed: no more changes ship to it, none wait for it, and it is never promoted";
         try {
             // Answered once this is done: an apply still under way finishes first, none follows.
             db.forgetWatermark(leaving);
         } catch (SQLException e) {
             done += " (it does not answer: " + e.getMessage() + "; the agent stops shipping to it as it follows the"
-                    + " new members; if it is added again, its watermark is forgotten first)";
+                    + " new copies; if it is added again, its watermark is forgotten first)";
         }
         LOG.warning(done);
         store.answer(r, 200, done);
@@ -276,12 +276,12 @@ public final class Coordinator {
 
     /**
      * Why a planned switchover of {@code s} to {@code target} is refused, if it is: the target is
-     * not a member, is the master already, does not answer, or is behind (not a caught-up replica
+     * not a copy, is the master already, does not answer, or is behind (not a caught-up replica
      * of this epoch); or the group is in the middle of a change.
      */
-    public static Optional<String> refuseSwitchover(GroupState s, String target, Map<String, MemberStatus> statuses) {
-        if (s.member(target).isEmpty()) {
-            return Optional.of("no member '" + target + "' in the group (members: " + s.memberNames() + ")");
+    public static Optional<String> refuseSwitchover(GroupState s, String target, Map<String, CopyHealth> statuses) {
+        if (s.copy(target).isEmpty()) {
+            return Optional.of("no copy '" + target + "' in the group (copies: " + s.copyNames() + ")");
         }
         if (s.stopped()) {
             return Optional.of("the group is stopped: start it first");
@@ -292,20 +292,20 @@ public final class Coordinator {
         if (target.equals(s.master())) {
             return Optional.of(target + " is the master already");
         }
-        MemberStatus st = statuses.get(target);
-        if (st != MemberStatus.AVAILABLE) {
+        CopyHealth st = statuses.get(target);
+        if (st != CopyHealth.AVAILABLE) {
             return Optional.of(target + " is " + (st == null ? "not monitored" : st)
-                    + (st == MemberStatus.CATCHING_UP ? " (behind the master)" : "") + ": only an available, caught-up replica can take over");
+                    + (st == CopyHealth.CATCHING_UP ? " (behind the master)" : "") + ": only an available, caught-up replica can take over");
         }
         return Optional.empty();
     }
 
-    private GroupState switchover(GroupState s, Request r, Map<String, MemberStatus> statuses) {
+    private GroupState switchover(GroupState s, Request r, Map<String, CopyHealth> statuses) {
         String target = r.argument();
         Optional<String> refused = refuseSwitchover(s, target, statuses);
         if (refused.isEmpty()) {
             try {
-                Optional<Dialect.CopyEpoch> e = db.epoch(s.member(target).orElseThrow());
+                Optional<Dialect.CopyEpoch> e = db.epoch(s.copy(target).orElseThrow());
                 if (e.isEmpty() || e.get().epoch() != s.epoch()) {
                     refused = Optional.of(target + " is not a replica of epoch " + s.epoch() + " yet (behind)");
                 }
@@ -315,7 +315,7 @@ public final class Coordinator {
         }
         if (refused.isPresent()) {
             LOG.warning("switchover to " + target + " refused: " + refused.get());
-            store.answer(r, s.member(target).isEmpty() ? 400 : 409, refused.get());
+            store.answer(r, s.copy(target).isEmpty() ? 400 : 409, refused.get());
             return s;
         }
         GroupState next = s.draining(target, clock.millis());
@@ -336,15 +336,15 @@ public final class Coordinator {
      * at once if the old master dies meanwhile (then it is a failover), or after
      * {@link #DRAIN_BOUND_MS} (logged: the rest stays on the old master as a tail).
      */
-    private GroupState drain(GroupState s, Map<String, MemberStatus> statuses) {
+    private GroupState drain(GroupState s, Map<String, CopyHealth> statuses) {
         String old = s.previousMaster().orElse(null);
         long waited = clock.millis() - s.sinceMillis();
         try {
-            long low = db.watermark(s.member(s.master()).orElseThrow()).orElse(0);
-            Optional<Member> oldMember = old == null ? Optional.empty() : s.member(old);
-            boolean oldGone = oldMember.isEmpty() || statuses.get(old) == MemberStatus.UNAVAILABLE;
+            long low = db.watermark(s.copy(s.master()).orElseThrow()).orElse(0);
+            Optional<Copy> oldCopy = old == null ? Optional.empty() : s.copy(old);
+            boolean oldGone = oldCopy.isEmpty() || statuses.get(old) == CopyHealth.UNAVAILABLE;
             boolean fenced = store.fences().values().stream().allMatch(e -> e >= s.epoch()) || waited >= fenceWait.toMillis();
-            long next = oldGone ? 0 : db.nextSequence(oldMember.get());
+            long next = oldGone ? 0 : db.nextSequence(oldCopy.get());
             if (!oldGone && (!fenced || low < next)) {
                 if (waited < DRAIN_BOUND_MS) {
                     return s;
@@ -374,19 +374,19 @@ public final class Coordinator {
      * The group's state as its configured copies record it: the newest epoch any reachable copy
      * names, with that epoch's master, open; else epoch 1 with the configured master. What a
      * coordinator starts from when the shared state is gone, and what a replication agent with no
-     * cluster to ask follows. Members added at run time are not known then: an epoch whose master
+     * cluster to ask follows. Copies added at run time are not known then: an epoch whose master
      * is not configured is passed over (logged).
      */
-    public static GroupState recover(List<Member> configured, String configuredMaster, Copies db, Clock clock) {
+    public static GroupState recover(List<Copy> configured, String configuredMaster, Copies db, Clock clock) {
         Optional<Dialect.CopyEpoch> newest = Optional.empty();
         java.util.Set<String> names = new java.util.HashSet<>();
         configured.forEach(m -> names.add(m.name()));
-        for (Member copy : configured) {
+        for (Copy copy : configured) {
             try {
                 Optional<Dialect.CopyEpoch> e = db.epoch(copy);
                 if (e.isPresent() && !names.contains(e.get().master())) {
                     LOG.warning("copy=" + copy.name() + " records epoch " + e.get().epoch() + " with master " + e.get().master()
-                            + ", which is not a configured member (added at run time?): passed over");
+                            + ", which is not a configured copy (added at run time?): passed over");
                 } else if (e.isPresent() && e.get().epoch() > 0 && (newest.isEmpty() || e.get().epoch() > newest.get().epoch())) {
                     newest = e;
                 }
@@ -403,14 +403,14 @@ public final class Coordinator {
      * The master is unavailable: promotes the copy {@link FailoverChoice} picks among the available
      * replicas of this epoch (their watermarks read from them) and the watermarks published in it.
      */
-    private GroupState failover(GroupState s, Map<String, MemberStatus> statuses) {
+    private GroupState failover(GroupState s, Map<String, CopyHealth> statuses) {
         if (failingEpoch != s.epoch()) {
             failingEpoch = s.epoch();
             failingSince = clock.millis();
         }
         Map<String, Long> candidates = new java.util.LinkedHashMap<>();
-        for (Member copy : s.members()) {
-            if (copy.name().equals(s.master()) || statuses.get(copy.name()) != MemberStatus.AVAILABLE) {
+        for (Copy copy : s.copies()) {
+            if (copy.name().equals(s.master()) || statuses.get(copy.name()) != CopyHealth.AVAILABLE) {
                 continue;
             }
             try {
@@ -426,7 +426,7 @@ public final class Coordinator {
         }
         Map<String, Long> published = new java.util.HashMap<>();
         store.watermarks().forEach((copy, w) -> {
-            if (w.epoch() == s.epoch() && s.member(copy).isPresent()) {
+            if (w.epoch() == s.epoch() && s.copy(copy).isPresent()) {
                 published.put(copy, w.sequence());
             }
         });
@@ -451,7 +451,7 @@ public final class Coordinator {
         if (promoted != s.epoch()) {
             long t0 = clock.millis();
             try {
-                db.promote(s.member(s.master()).orElseThrow(), new ReplicationAgent.Epoch(s.epoch(), s.master(), s.firstSequence()));
+                db.promote(s.copy(s.master()).orElseThrow(), new ReplicationAgent.Epoch(s.epoch(), s.master(), s.firstSequence()));
                 promoted = s.epoch();
                 LOG.info("epoch " + s.epoch() + ": " + s.master() + " promoted in " + (clock.millis() - t0) + " ms");
             } catch (SQLException | RuntimeException e) {

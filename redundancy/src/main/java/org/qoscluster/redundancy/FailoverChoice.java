@@ -37,12 +37,12 @@ final class FailoverChoice {
      * @param master     the master that is unavailable
      * @param candidates watermark of each available replica of the epoch, in preference order
      * @param published  the sequence of each copy's published watermark of the group and epoch
-     * @param statuses   the heartbeat's view of every member
+     * @param statuses   the heartbeat's view of every copy
      * @param waitedMs   how long since the master was first found unavailable in this epoch
      * @param timeoutMs  how long a decision may wait for a suspect copy that holds more
      */
     static Decision decide(String master, Map<String, Long> candidates, Map<String, Long> published,
-                           Map<String, MemberStatus> statuses, long waitedMs, long timeoutMs) {
+                           Map<String, CopyHealth> statuses, long waitedMs, long timeoutMs) {
         String best = null;
         long bestLow = -1;
         for (Map.Entry<String, Long> c : candidates.entrySet()) {
@@ -60,7 +60,7 @@ final class FailoverChoice {
             if (p.getKey().equals(master) || p.getValue() <= floor || candidates.containsKey(p.getKey())) {
                 continue;
             }
-            if (statuses.get(p.getKey()) == MemberStatus.UNAVAILABLE) {
+            if (statuses.get(p.getKey()) == CopyHealth.UNAVAILABLE) {
                 if (p.getValue() > lostMark) {
                     lost = p.getKey();
                     lostMark = p.getValue();

@@ -7,7 +7,7 @@ import org.qoscluster.config.InvalidConfigException;
 import org.qoscluster.config.SettingsReader;
 
 /**
- * The heartbeat settings of a redundancy group ({@code qos.group.heartbeat.*}): a member is
+ * The heartbeat settings of a redundancy group ({@code qos.group.heartbeat.*}): a copy is
  * probed every {@code period}; a probe that fails or takes longer than {@code timeout} makes it
  * suspect, and {@code retries} of them in a row unavailable.
  */
@@ -34,7 +34,7 @@ public record GroupSettings(Duration period, Duration timeout, int retries) {
         return new GroupSettings(Duration.ofMillis(period), Duration.ofMillis(timeout), retries);
     }
 
-    /** The longest a member that stops answering can stay out of {@link MemberStatus#UNAVAILABLE}. */
+    /** The longest a copy that stops answering can stay out of {@link CopyHealth#UNAVAILABLE}. */
     public Duration detectionBound() {
         return period.plus(timeout).multipliedBy(retries);
     }

@@ -16,27 +16,27 @@ import java.util.concurrent.TimeoutException;
 import java.util.logging.Logger;
 
 /**
- * Heartbeats over the members of one redundancy group (R7): every beat probes each member, at
- * most one probe per member at a time, and waits for them at most the time-out. A member whose
- * probe answered is {@link MemberStatus#AVAILABLE}; one whose probe failed, or had not answered
+ * Heartbeats over the copies of one redundancy group (R7): every beat probes each copy, at
+ * most one probe per copy at a time, and waits for them at most the time-out. A copy whose
+ * probe answered is {@link CopyHealth#AVAILABLE}; one whose probe failed, or had not answered
  * by the time-out (a hung process: {@code SIGSTOP}, a full disk), is
- * {@link MemberStatus#SUSPECT}, and {@link MemberStatus#UNAVAILABLE} after {@code retries} such
+ * {@link CopyHealth#SUSPECT}, and {@link CopyHealth#UNAVAILABLE} after {@code retries} such
  * beats in a row. A late probe is left to finish on its own thread; until it does, each beat
- * counts the member as failed again rather than start another. Every change of status goes to
+ * counts the copy as failed again rather than start another. Every change of status goes to
  * the listener with its reason.
  */
 public final class HeartbeatMonitor implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(HeartbeatMonitor.class.getName());
 
-    /** Told of every change of a member's status. */
+    /** Told of every change of a copy's status. */
     @FunctionalInterface
     public interface Listener {
-        void changed(String member, MemberStatus from, MemberStatus to, String reason);
+        void changed(String copy, CopyHealth from, CopyHealth to, String reason);
     }
 
-    /** A member's status, since when, and the failed beats in a row behind it. */
-    public record State(MemberStatus status, Instant since, int failures, String reason) {
+    /** A copy's status, since when, and the failed beats in a row behind it. */
+    public record State(CopyHealth status, Instant since, int failures, String reason) {
     }
 
     private volatile Map<String, Probe> probes;
@@ -55,38 +55,38 @@ public final class HeartbeatMonitor implements AutoCloseable {
         this.listener = listener;
         this.probing = Executors.newCachedThreadPool(daemon("qos-heartbeat-probe"));
         Instant now = clock.instant();
-        probes.keySet().forEach(m -> states.put(m, new State(MemberStatus.UNKNOWN, now, 0, "not probed yet")));
+        probes.keySet().forEach(m -> states.put(m, new State(CopyHealth.UNKNOWN, now, 0, "not probed yet")));
     }
 
-    /** One beat: probes every member not still busy with an earlier probe, waits at most the time-out. */
+    /** One beat: probes every copy not still busy with an earlier probe, waits at most the time-out. */
     public void beat() {
         Map<String, Future<?>> started = new LinkedHashMap<>();
-        Map<String, Probe> members = this.probes;
-        members.forEach((member, probe) -> {
-            Future<?> busy = inFlight.get(member);
+        Map<String, Probe> copies = this.probes;
+        copies.forEach((copy, probe) -> {
+            Future<?> busy = inFlight.get(copy);
             if (busy == null || busy.isDone()) {
                 Future<?> f = probing.submit(() -> {
                     probe.check();
                     return null;
                 });
-                inFlight.put(member, f);
-                started.put(member, f);
+                inFlight.put(copy, f);
+                started.put(copy, f);
             }
         });
         long deadline = System.nanoTime() + settings.timeout().toNanos();
-        for (String member : members.keySet()) {
-            Future<?> f = started.get(member);
+        for (String copy : copies.keySet()) {
+            Future<?> f = started.get(copy);
             if (f == null) {
-                failed(member, "its probe of an earlier beat has not answered yet");
+                failed(copy, "its probe of an earlier beat has not answered yet");
                 continue;
             }
             try {
                 f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                answered(member);
+                answered(copy);
             } catch (TimeoutException e) {
-                failed(member, "no answer within " + settings.timeout().toMillis() + " ms");
+                failed(copy, "no answer within " + settings.timeout().toMillis() + " ms");
             } catch (ExecutionException e) {
-                failed(member, String.valueOf(e.getCause()));
+                failed(copy, String.valueOf(e.getCause()));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
@@ -94,52 +94,52 @@ public final class HeartbeatMonitor implements AutoCloseable {
         }
     }
 
-    private void answered(String member) {
-        update(member, MemberStatus.AVAILABLE, 0, "answered");
+    private void answered(String copy) {
+        update(copy, CopyHealth.AVAILABLE, 0, "answered");
     }
 
-    private void failed(String member, String why) {
-        State before = states.get(member);
+    private void failed(String copy, String why) {
+        State before = states.get(copy);
         int failures = (before == null ? 0 : before.failures()) + 1;
-        MemberStatus to = failures >= settings.retries() ? MemberStatus.UNAVAILABLE : MemberStatus.SUSPECT;
-        update(member, to, failures, why + " (" + failures + " in a row)");
+        CopyHealth to = failures >= settings.retries() ? CopyHealth.UNAVAILABLE : CopyHealth.SUSPECT;
+        update(copy, to, failures, why + " (" + failures + " in a row)");
     }
 
-    private void update(String member, MemberStatus to, int failures, String reason) {
-        State before = states.get(member);
+    private void update(String copy, CopyHealth to, int failures, String reason) {
+        State before = states.get(copy);
         if (before == null) {
             return; // removed meanwhile
         }
         boolean changed = before.status() != to;
-        states.put(member, new State(to, changed ? clock.instant() : before.since(), failures, reason));
+        states.put(copy, new State(to, changed ? clock.instant() : before.since(), failures, reason));
         if (changed) {
-            LOG.info("member=" + member + " " + before.status() + " -> " + to + ": " + reason);
+            LOG.info("copy=" + copy + " " + before.status() + " -> " + to + ": " + reason);
             try {
-                listener.changed(member, before.status(), to, reason);
+                listener.changed(copy, before.status(), to, reason);
             } catch (RuntimeException e) {
-                LOG.warning("member=" + member + " status listener failed: " + e);
+                LOG.warning("copy=" + copy + " status listener failed: " + e);
             }
         }
     }
 
     /**
-     * Probes {@code now} from the next beat on (members were added or removed): a member that
+     * Probes {@code now} from the next beat on (copies were added or removed): a copy that
      * stays keeps its state, a new one starts unknown.
      */
-    public void members(Map<String, Probe> now) {
+    public void copies(Map<String, Probe> now) {
         Instant at = clock.instant();
-        now.keySet().forEach(m -> states.putIfAbsent(m, new State(MemberStatus.UNKNOWN, at, 0, "not probed yet")));
+        now.keySet().forEach(m -> states.putIfAbsent(m, new State(CopyHealth.UNKNOWN, at, 0, "not probed yet")));
         probes = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(now));
         states.keySet().retainAll(now.keySet());
         inFlight.keySet().retainAll(now.keySet());
     }
 
-    /** The members probed now. */
-    public java.util.Set<String> members() {
+    /** The copies probed now. */
+    public java.util.Set<String> copies() {
         return probes.keySet();
     }
 
-    /** The current state of every member, in the order they were given. */
+    /** The current state of every copy, in the order they were given. */
     public Map<String, State> states() {
         Map<String, State> copy = new LinkedHashMap<>();
         probes.keySet().forEach(m -> {
@@ -176,7 +176,7 @@ public final class HeartbeatMonitor implements AutoCloseable {
         probing.shutdownNow();
     }
 
-    /** How long at most a member that stops answering stays out of {@code UNAVAILABLE}. */
+    /** How long at most a copy that stops answering stays out of {@code UNAVAILABLE}. */
     public Duration detectionBound() {
         return settings.detectionBound();
     }

@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 
-import org.qoscluster.contract.GroupState.Member;
+import org.qoscluster.contract.GroupState.Copy;
 import org.qoscluster.replication.Dialect;
 import org.qoscluster.replication.ReplicationAgent;
 
@@ -31,44 +31,44 @@ public record JdbcCopies(String database, String user, String password, List<Str
         tables = List.copyOf(tables);
     }
 
-    /** A member's JDBC URL. */
-    public String url(Member copy) {
+    /** A copy's JDBC URL. */
+    public String url(Copy copy) {
         return "jdbc:derby://" + copy.host() + ":" + copy.port() + "/" + database;
     }
 
     /** A heartbeat probe of {@code copy}. */
-    public Probe probe(Member copy) {
+    public Probe probe(Copy copy) {
         return new JdbcProbe(url(copy), user, password);
     }
 
     /** A new connection to {@code copy}. */
-    public Connection open(Member copy) throws SQLException {
+    public Connection open(Copy copy) throws SQLException {
         return DriverManager.getConnection(url(copy), user, password);
     }
 
     @Override
-    public Optional<Dialect.CopyEpoch> epoch(Member copy) throws SQLException {
+    public Optional<Dialect.CopyEpoch> epoch(Copy copy) throws SQLException {
         try (Connection c = open(copy)) {
             return dialect.epoch(c);
         }
     }
 
     @Override
-    public OptionalLong watermark(Member copy) throws SQLException {
+    public OptionalLong watermark(Copy copy) throws SQLException {
         try (Connection c = open(copy)) {
             return dialect.watermark(c);
         }
     }
 
     @Override
-    public void promote(Member copy, ReplicationAgent.Epoch epoch) throws SQLException {
+    public void promote(Copy copy, ReplicationAgent.Epoch epoch) throws SQLException {
         try (Connection c = open(copy)) {
             ReplicationAgent.promote(c, dialect, tables, copy.number(), epoch);
         }
     }
 
     @Override
-    public long nextSequence(Member master) throws SQLException {
+    public long nextSequence(Copy master) throws SQLException {
         try (Connection c = open(master)) {
             return dialect.horizon(c, dialect.describe(c, tables)).nextSequence();
         }
@@ -83,7 +83,7 @@ public record JdbcCopies(String database, String user, String password, List<Str
      * set aside first.
      */
     @Override
-    public void forgetWatermark(Member copy) throws SQLException {
+    public void forgetWatermark(Copy copy) throws SQLException {
         try (Connection c = DriverManager.getConnection(url(copy) + ";create=true", user, password)) {
             c.setAutoCommit(false);
             try (java.sql.PreparedStatement epoch = c.prepareStatement(

@@ -24,10 +24,10 @@ import org.qoscluster.replication.ReplicationAgent;
 /** The coordinator's decisions, over an in-memory shared state and hand-written copies. */
 class CoordinatorTest {
 
-    private static final List<GroupState.Member> COPIES = List.of(new GroupState.Member("master", "127.0.0.1", 1527, 1),
-            new GroupState.Member("replica-1", "127.0.0.1", 1528, 2), new GroupState.Member("replica-2", "127.0.0.1", 1529, 3));
-    private static final Map<String, MemberStatus> ALL_UP = Map.of("master", MemberStatus.AVAILABLE,
-            "replica-1", MemberStatus.AVAILABLE, "replica-2", MemberStatus.AVAILABLE);
+    private static final List<GroupState.Copy> COPIES = List.of(new GroupState.Copy("master", "127.0.0.1", 1527, 1),
+            new GroupState.Copy("replica-1", "127.0.0.1", 1528, 2), new GroupState.Copy("replica-2", "127.0.0.1", 1529, 3));
+    private static final Map<String, CopyHealth> ALL_UP = Map.of("master", CopyHealth.AVAILABLE,
+            "replica-1", CopyHealth.AVAILABLE, "replica-2", CopyHealth.AVAILABLE);
 
     /** The shared map, with compare-and-set as Hazelcast's replace does it. */
     static final class MemoryStore implements Coordinator.Store {
@@ -106,23 +106,23 @@ class CoordinatorTest {
         final java.util.Set<String> down = new java.util.HashSet<>();
 
         @Override
-        public long nextSequence(GroupState.Member master) {
+        public long nextSequence(GroupState.Copy master) {
             return next.getOrDefault(master.name(), 1L);
         }
 
         @Override
-        public Optional<Dialect.CopyEpoch> epoch(GroupState.Member copy) throws SQLException {
+        public Optional<Dialect.CopyEpoch> epoch(GroupState.Copy copy) throws SQLException {
             return Optional.ofNullable(epochs.get(copy.name()));
         }
 
         @Override
-        public OptionalLong watermark(GroupState.Member copy) {
+        public OptionalLong watermark(GroupState.Copy copy) {
             Long low = lows.get(copy.name());
             return low == null ? OptionalLong.empty() : OptionalLong.of(low);
         }
 
         @Override
-        public void promote(GroupState.Member copy, ReplicationAgent.Epoch epoch) throws SQLException {
+        public void promote(GroupState.Copy copy, ReplicationAgent.Epoch epoch) throws SQLException {
             if (failPromotion) {
                 throw new SQLException("connection refused");
             }
@@ -131,7 +131,7 @@ class CoordinatorTest {
         }
 
         @Override
-        public void forgetWatermark(GroupState.Member copy) throws SQLException {
+        public void forgetWatermark(GroupState.Copy copy) throws SQLException {
             if (down.contains(copy.name())) {
                 throw new SQLException("Connection refused");
             }
@@ -163,9 +163,9 @@ class CoordinatorTest {
         return new Coordinator(COPIES, "master", store, copies, clock, Duration.ofSeconds(2), Duration.ofSeconds(4));
     }
 
-    private Map<String, MemberStatus> masterDown() {
-        Map<String, MemberStatus> s = new HashMap<>(ALL_UP);
-        s.put("master", MemberStatus.UNAVAILABLE);
+    private Map<String, CopyHealth> masterDown() {
+        Map<String, CopyHealth> s = new HashMap<>(ALL_UP);
+        s.put("master", CopyHealth.UNAVAILABLE);
         return s;
     }
 
@@ -201,8 +201,8 @@ class CoordinatorTest {
         store.fences.put("node-1", 1L);
         Coordinator c = coordinator();
         assertEquals(1, c.step(ALL_UP).orElseThrow().epoch(), "no failover while the master answers");
-        Map<String, MemberStatus> suspect = new HashMap<>(ALL_UP);
-        suspect.put("master", MemberStatus.SUSPECT);
+        Map<String, CopyHealth> suspect = new HashMap<>(ALL_UP);
+        suspect.put("master", CopyHealth.SUSPECT);
         assertEquals(1, c.step(suspect).orElseThrow().epoch(), "nor while it is only suspect");
 
         GroupState s = c.step(masterDown()).orElseThrow();
@@ -227,8 +227,8 @@ class CoordinatorTest {
         store.watermarks.put("replica-1", new org.qoscluster.contract.ReplicaWatermark("store", 1, 700, 0, 0));
         store.watermarks.put("replica-2", new org.qoscluster.contract.ReplicaWatermark("store", 1, 500, 0, 0));
         Coordinator c = coordinator();
-        Map<String, MemberStatus> r1Suspect = masterDown();
-        r1Suspect.put("replica-1", MemberStatus.SUSPECT);
+        Map<String, CopyHealth> r1Suspect = masterDown();
+        r1Suspect.put("replica-1", CopyHealth.SUSPECT);
         assertEquals(1, c.step(r1Suspect).orElseThrow().epoch(), "replica-2 lacks writes replica-1 acknowledged: wait");
         now[0] += 3_000;
         assertEquals(1, c.step(r1Suspect).orElseThrow().epoch(), "still within the decision's time-out");
@@ -242,8 +242,8 @@ class CoordinatorTest {
         epoch1Replicas(700, 500);
         store.watermarks.put("replica-1", new org.qoscluster.contract.ReplicaWatermark("store", 1, 700, 0, 0));
         Coordinator c = coordinator();
-        Map<String, MemberStatus> r1Suspect = masterDown();
-        r1Suspect.put("replica-1", MemberStatus.SUSPECT);
+        Map<String, CopyHealth> r1Suspect = masterDown();
+        r1Suspect.put("replica-1", CopyHealth.SUSPECT);
         assertEquals(1, c.step(r1Suspect).orElseThrow().epoch());
         now[0] += 4_000;
         assertEquals("replica-2", c.step(r1Suspect).orElseThrow().master(), "the wait is bounded");
@@ -259,9 +259,9 @@ class CoordinatorTest {
         copies.lows.put("master", 800L);
         store.watermarks.put("replica-1", new org.qoscluster.contract.ReplicaWatermark("store", 1, 5_000, 0, 0));
         Coordinator c = coordinator();
-        Map<String, MemberStatus> statuses = new HashMap<>(ALL_UP);
-        statuses.put("replica-2", MemberStatus.UNAVAILABLE);
-        statuses.put("replica-1", MemberStatus.SUSPECT);
+        Map<String, CopyHealth> statuses = new HashMap<>(ALL_UP);
+        statuses.put("replica-2", CopyHealth.UNAVAILABLE);
+        statuses.put("replica-1", CopyHealth.SUSPECT);
         GroupState s = c.step(statuses).orElseThrow();
         assertEquals(3, s.epoch(), "epoch 1's watermark of replica-1 holds nothing of epoch 2 back");
         assertEquals("master", s.master());
@@ -283,8 +283,8 @@ class CoordinatorTest {
     void neverPromotesACopyThatIsUnavailableOrNotAReplicaOfThisEpoch() {
         epoch1Replicas(500, 700);
         copies.epochs.put("replica-2", new Dialect.CopyEpoch(0, "master")); // copied before epoch 1: stale
-        Map<String, MemberStatus> s = masterDown();
-        s.put("replica-1", MemberStatus.SUSPECT);
+        Map<String, CopyHealth> s = masterDown();
+        s.put("replica-1", CopyHealth.SUSPECT);
         GroupState stays = coordinator().step(s).orElseThrow();
         assertEquals(1, stays.epoch(), "no candidate: writes wait rather than go to a stale copy");
         assertTrue(copies.promoted.isEmpty());
@@ -326,9 +326,9 @@ class CoordinatorTest {
     @Test
     void refusesASwitchoverToAnUnknownCopyTheMasterOrACopyThatIsNotCaughtUp() {
         GroupState s = GroupState.initial("master", COPIES, 0);
-        Map<String, MemberStatus> st = new HashMap<>(ALL_UP);
-        st.put("replica-2", MemberStatus.CATCHING_UP);
-        assertTrue(Coordinator.refuseSwitchover(s, "replica-9", st).orElseThrow().contains("no member 'replica-9'"));
+        Map<String, CopyHealth> st = new HashMap<>(ALL_UP);
+        st.put("replica-2", CopyHealth.CATCHING_UP);
+        assertTrue(Coordinator.refuseSwitchover(s, "replica-9", st).orElseThrow().contains("no copy 'replica-9'"));
         assertTrue(Coordinator.refuseSwitchover(s, "master", st).orElseThrow().contains("master already"));
         assertTrue(Coordinator.refuseSwitchover(s, "replica-2", st).orElseThrow().contains("behind"));
         assertTrue(Coordinator.refuseSwitchover(s.promoting("replica-1", 5, 1), "replica-2", ALL_UP).orElseThrow()
@@ -381,14 +381,14 @@ class CoordinatorTest {
     }
 
     @Test
-    void anAddedMemberJoinsWithAFreshNumberAndForgetsWhereItWas() {
+    void anAddedCopyJoinsWithAFreshNumberAndForgetsWhereItWas() {
         epoch1Replicas(500, 700);
         Coordinator c = coordinator();
         copies.lows.put("replica-3", 400L); // it was a replica once: that watermark means nothing now
         store.ask(Coordinator.Kind.ADD, Coordinator.addArgument("replica-3", "127.0.0.1", 1530));
         GroupState s = c.step(ALL_UP).orElseThrow();
         assertTrue(store.answer().startsWith("200 "), store.answer());
-        assertEquals(new GroupState.Member("replica-3", "127.0.0.1", 1530, 4), s.member("replica-3").orElseThrow());
+        assertEquals(new GroupState.Copy("replica-3", "127.0.0.1", 1530, 4), s.copy("replica-3").orElseThrow());
         assertFalse(copies.lows.containsKey("replica-3"), "its old watermark is forgotten: it gets a fresh copy");
         assertEquals(s, store.state);
     }
@@ -405,35 +405,35 @@ class CoordinatorTest {
         epoch1Replicas(500, 700);
         Coordinator c = coordinator();
         String answer = answerTo(c, Coordinator.Kind.ADD, Coordinator.addArgument("replica-1", "127.0.0.1", 1530));
-        assertTrue(answer.startsWith("409 'replica-1' is a member already"), answer);
+        assertTrue(answer.startsWith("409 'replica-1' is a copy already"), answer);
         answer = answerTo(c, Coordinator.Kind.ADD, Coordinator.addArgument("replica-3", "127.0.0.1", 1529));
-        assertTrue(answer.startsWith("409 127.0.0.1:1529 is member replica-2 already"), answer);
+        assertTrue(answer.startsWith("409 127.0.0.1:1529 is copy replica-2 already"), answer);
         answer = answerTo(c, Coordinator.Kind.ADD, Coordinator.addArgument("replica-3", "127.0.0.1", 70000));
         assertTrue(answer.startsWith("400 ") && answer.contains("port 70000"), answer);
         copies.down.add("replica-3");
         answer = answerTo(c, Coordinator.Kind.ADD, Coordinator.addArgument("replica-3", "127.0.0.1", 1530));
         assertTrue(answer.startsWith("409 no database answers at 127.0.0.1:1530"), answer);
-        assertEquals(COPIES, store.state.members(), "nothing added");
+        assertEquals(COPIES, store.state.copies(), "nothing added");
     }
 
     @Test
-    void removesAReplicaButNeverTheMasterTheLastMemberOrAnUnknownOne() {
+    void removesAReplicaButNeverTheMasterTheLastCopyOrAnUnknownOne() {
         epoch1Replicas(500, 700);
         Coordinator c = coordinator();
         String answer = answerTo(c, Coordinator.Kind.REMOVE, "replica-9");
-        assertTrue(answer.startsWith("400 no member 'replica-9'"), answer);
+        assertTrue(answer.startsWith("400 no copy 'replica-9'"), answer);
         answer = answerTo(c, Coordinator.Kind.REMOVE, "master");
         assertTrue(answer.startsWith("409 master is the master: switch over"), answer);
         store.ask(Coordinator.Kind.REMOVE, "replica-2");
         GroupState s = c.step(ALL_UP).orElseThrow();
         assertTrue(store.answer().startsWith("200 "), store.answer());
-        assertEquals(List.of("master", "replica-1"), s.memberNames());
+        assertEquals(List.of("master", "replica-1"), s.copyNames());
         assertFalse(copies.lows.containsKey("replica-2"), "a removed copy forgets its watermark: re-added, it is copied afresh");
         copies.lows.put("replica-2", 900L);
         GroupState after = c.step(masterDown()).orElseThrow();
         assertEquals("replica-1", after.master(), "a removed copy is never promoted, however far it got");
         GroupState alone = GroupState.initial("master", COPIES.subList(0, 1), 0);
-        assertTrue(Coordinator.refuseRemove(alone, "master").orElseThrow().contains("last member"));
+        assertTrue(Coordinator.refuseRemove(alone, "master").orElseThrow().contains("last copy"));
     }
 
     @Test

@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 
 class FailoverChoiceTest {
 
-    private static final Map<String, MemberStatus> R1_SUSPECT = Map.of("master", MemberStatus.UNAVAILABLE,
-            "replica-1", MemberStatus.SUSPECT, "replica-2", MemberStatus.AVAILABLE);
+    private static final Map<String, CopyHealth> R1_SUSPECT = Map.of("master", CopyHealth.UNAVAILABLE,
+            "replica-1", CopyHealth.SUSPECT, "replica-2", CopyHealth.AVAILABLE);
 
     @Test
     void shouldPromoteTheMostCaughtUpAvailableReplicaWhenItHasEveryAcknowledgedWrite() {
@@ -35,8 +35,8 @@ class FailoverChoiceTest {
 
     @Test
     void shouldPromoteTheBestAvailableOnceTheHolderIsUnavailableOrTheWaitIsOver() {
-        Map<String, MemberStatus> gone = new HashMap<>(R1_SUSPECT);
-        gone.put("replica-1", MemberStatus.UNAVAILABLE);
+        Map<String, CopyHealth> gone = new HashMap<>(R1_SUSPECT);
+        gone.put("replica-1", CopyHealth.UNAVAILABLE);
         assertEquals(new FailoverChoice.Promote("replica-2", 500, Optional.of("replica-1 (UNAVAILABLE) had every change below 700")),
                 FailoverChoice.decide("master", Map.of("replica-2", 500L), Map.of("replica-1", 700L), gone, 10, 4_000));
         assertEquals("replica-2", ((FailoverChoice.Promote) FailoverChoice.decide("master", Map.of("replica-2", 500L),
@@ -63,21 +63,21 @@ class FailoverChoiceTest {
     void shouldNeverPromoteACopyLackingAnAcknowledgedWriteWhileAHolderCanBeReached() {
         Random random = new Random(7);
         List<String> copies = List.of("replica-1", "replica-2", "replica-3");
-        MemberStatus[] kinds = {MemberStatus.AVAILABLE, MemberStatus.SUSPECT, MemberStatus.UNAVAILABLE, MemberStatus.UNKNOWN};
+        CopyHealth[] kinds = {CopyHealth.AVAILABLE, CopyHealth.SUSPECT, CopyHealth.UNAVAILABLE, CopyHealth.UNKNOWN};
         for (int run = 0; run < 20_000; run++) {
-            Map<String, MemberStatus> statuses = new HashMap<>();
+            Map<String, CopyHealth> statuses = new HashMap<>();
             Map<String, Long> candidates = new LinkedHashMap<>();
             Map<String, Long> published = new HashMap<>();
-            statuses.put("master", MemberStatus.UNAVAILABLE);
+            statuses.put("master", CopyHealth.UNAVAILABLE);
             published.put("master", (long) random.nextInt(1_000));
             for (String c : copies) {
-                MemberStatus st = kinds[random.nextInt(kinds.length)];
+                CopyHealth st = kinds[random.nextInt(kinds.length)];
                 statuses.put(c, st);
                 long low = random.nextInt(1_000);
                 if (random.nextBoolean()) {
                     published.put(c, Math.max(0, low - random.nextInt(50))); // published after the commit: never above the watermark
                 }
-                if (st == MemberStatus.AVAILABLE && random.nextInt(4) > 0) {
+                if (st == CopyHealth.AVAILABLE && random.nextInt(4) > 0) {
                     candidates.put(c, low);
                 }
             }
@@ -87,7 +87,7 @@ class FailoverChoiceTest {
                 assertEquals(candidates.values().stream().mapToLong(Long::longValue).max().orElseThrow(), p.low(), d::toString);
                 if (waited < 4_000) {
                     for (Map.Entry<String, Long> w : published.entrySet()) {
-                        boolean reachable = !w.getKey().equals("master") && statuses.get(w.getKey()) != MemberStatus.UNAVAILABLE;
+                        boolean reachable = !w.getKey().equals("master") && statuses.get(w.getKey()) != CopyHealth.UNAVAILABLE;
                         assertTrue(!reachable || w.getValue() <= p.low(), "run " + run + ": promoted " + p + " below " + w
                                 + " of a reachable copy; " + statuses + candidates + published);
                     }

@@ -25,26 +25,26 @@ class HeartbeatMonitorTest {
 
     private HeartbeatMonitor monitor(Map<String, Probe> probes) {
         return new HeartbeatMonitor(probes, SETTINGS, Clock.systemUTC(),
-                (member, from, to, reason) -> changes.add(member + " " + from + "->" + to));
+                (copy, from, to, reason) -> changes.add(copy + " " + from + "->" + to));
     }
 
-    private static MemberStatus status(HeartbeatMonitor m, String member) {
-        return m.states().get(member).status();
+    private static CopyHealth status(HeartbeatMonitor m, String copy) {
+        return m.states().get(copy).status();
     }
 
     @Test
-    void shouldCallAMemberThatAnswersAvailable() {
+    void shouldCallACopyThatAnswersAvailable() {
         try (HeartbeatMonitor m = monitor(Map.of("master", () -> { }))) {
-            assertEquals(MemberStatus.UNKNOWN, status(m, "master"));
+            assertEquals(CopyHealth.UNKNOWN, status(m, "master"));
             m.beat();
-            assertEquals(MemberStatus.AVAILABLE, status(m, "master"));
+            assertEquals(CopyHealth.AVAILABLE, status(m, "master"));
             m.beat();
             assertEquals(List.of("master UNKNOWN->AVAILABLE"), changes, "one change reported, not one per beat");
         }
     }
 
     @Test
-    void shouldSuspectAFailingMemberThenCallItUnavailableAfterTheRetriesAndAvailableWhenItAnswersAgain() {
+    void shouldSuspectAFailingCopyThenCallItUnavailableAfterTheRetriesAndAvailableWhenItAnswersAgain() {
         AtomicBoolean up = new AtomicBoolean(false);
         try (HeartbeatMonitor m = monitor(Map.of("replica-1", () -> {
             if (!up.get()) {
@@ -52,15 +52,15 @@ class HeartbeatMonitorTest {
             }
         }))) {
             m.beat();
-            assertEquals(MemberStatus.SUSPECT, status(m, "replica-1"));
+            assertEquals(CopyHealth.SUSPECT, status(m, "replica-1"));
             assertTrue(m.states().get("replica-1").reason().contains("Connection refused"), m.states().toString());
             m.beat();
-            assertEquals(MemberStatus.SUSPECT, status(m, "replica-1"));
+            assertEquals(CopyHealth.SUSPECT, status(m, "replica-1"));
             m.beat();
-            assertEquals(MemberStatus.UNAVAILABLE, status(m, "replica-1"));
+            assertEquals(CopyHealth.UNAVAILABLE, status(m, "replica-1"));
             up.set(true);
             m.beat();
-            assertEquals(MemberStatus.AVAILABLE, status(m, "replica-1"));
+            assertEquals(CopyHealth.AVAILABLE, status(m, "replica-1"));
             assertEquals(0, m.states().get("replica-1").failures());
             assertEquals(List.of("replica-1 UNKNOWN->SUSPECT", "replica-1 SUSPECT->UNAVAILABLE",
                     "replica-1 UNAVAILABLE->AVAILABLE"), changes);
@@ -80,16 +80,16 @@ class HeartbeatMonitorTest {
             m.beat();
             long beatMs = (System.nanoTime() - started) / 1_000_000;
             assertTrue(beatMs >= 90 && beatMs < 2_000, "a beat waits for the time-out, no longer: " + beatMs + " ms");
-            assertEquals(MemberStatus.SUSPECT, status(m, "master"));
-            assertEquals(MemberStatus.AVAILABLE, status(m, "replica-1"), "the hung member does not hold the others back");
+            assertEquals(CopyHealth.SUSPECT, status(m, "master"));
+            assertEquals(CopyHealth.AVAILABLE, status(m, "replica-1"), "the hung copy does not hold the others back");
             m.beat();
             m.beat();
-            assertEquals(MemberStatus.UNAVAILABLE, status(m, "master"));
+            assertEquals(CopyHealth.UNAVAILABLE, status(m, "master"));
             assertEquals(1, probes.get(), "no second probe while the first still hangs");
             release.countDown();
             Thread.sleep(50);
             m.beat();
-            assertEquals(MemberStatus.AVAILABLE, status(m, "master"));
+            assertEquals(CopyHealth.AVAILABLE, status(m, "master"));
             assertEquals(2, probes.get());
         }
     }

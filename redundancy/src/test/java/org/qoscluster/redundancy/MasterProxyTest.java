@@ -93,8 +93,8 @@ class MasterProxyTest {
     @Test
     void relaysToTheMasterOfTheOpenEpochAndCutsItsConnectionsWhenTheGroupMovesOn() throws Exception {
         MasterProxy p = proxy(Duration.ofSeconds(5));
-        GroupState one = GroupState.initial("a", List.of(new GroupState.Member("a", "127.0.0.1", 1, 1),
-                new GroupState.Member("b", "127.0.0.1", 2, 2)), 0);
+        GroupState one = GroupState.initial("a", List.of(new GroupState.Copy("a", "127.0.0.1", 1, 1),
+                new GroupState.Copy("b", "127.0.0.1", 2, 2)), 0);
         p.follow(one);
         Socket old = connect(p);
         assertEquals("a:hello", ask(old, "hello"));

@@ -60,7 +60,7 @@ public final class GroupCommands {
             case "move" -> path = "qos-group/move?name=" + encode(args.get(1)) + "&to=" + encode(args.get(2));
             case "remove" -> {
                 method = "DELETE";
-                path = "qos-group/members?name=" + encode(args.get(1));
+                path = "qos-group/copies?name=" + encode(args.get(1));
             }
             case "add" -> {
                 int port;
@@ -74,7 +74,7 @@ public final class GroupCommands {
                     org.qoscluster.launcher.Cluster.startCopy(config, org.qoscluster.launcher.RuntimeLayout.at(runtime), stateDir,
                             args.get(1), port, Duration.ofSeconds(60), java.time.Clock.systemUTC());
                 }
-                path = "qos-group/members?name=" + encode(args.get(1)) + "&host=" + encode(config.host()) + "&port=" + port;
+                path = "qos-group/copies?name=" + encode(args.get(1)) + "&host=" + encode(config.host()) + "&port=" + port;
             }
             default -> path = "qos-group/" + verb;
         }

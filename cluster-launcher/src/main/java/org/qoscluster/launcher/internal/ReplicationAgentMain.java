@@ -114,7 +114,7 @@ public final class ReplicationAgentMain {
         private volatile GroupState latest;
         private ReplicationAgent agent;
         private long epoch;
-        private List<GroupState.Member> members = List.of();
+        private List<GroupState.Copy> members = List.of();
         private long waitingSince = System.currentTimeMillis();
         private boolean waitReported;
         private boolean stoppedSaid;
@@ -172,10 +172,10 @@ public final class ReplicationAgentMain {
             }
             stoppedSaid = false;
             if (s.epoch() == epoch) {
-                if (!s.members().equals(members)) {
-                    System.out.println(log + "members now " + s.memberNames());
+                if (!s.copies().equals(members)) {
+                    System.out.println(log + "members now " + s.copyNames());
                     agent.replicas(replicasOf(s));
-                    trackMembers(s.members());
+                    trackMembers(s.copies());
                 }
                 return;
             }
@@ -188,16 +188,16 @@ public final class ReplicationAgentMain {
             }
             agent = agentFor(s);
             epoch = s.epoch();
-            trackMembers(s.members());
-            System.out.println(log + "epoch " + s.epoch() + ", from " + s.master() + " to " + s.memberNames());
+            trackMembers(s.copies());
+            System.out.println(log + "epoch " + s.epoch() + ", from " + s.master() + " to " + s.copyNames());
             agent.start(settings.interval());
             publisher.shipping(group.name(), true, s.epoch());
         }
 
         /** Ships to {@code now} from here on: a member that left has its watermark withdrawn. */
-        private void trackMembers(List<GroupState.Member> now) {
-            java.util.Set<String> names = now.stream().map(GroupState.Member::name).collect(java.util.stream.Collectors.toSet());
-            members.stream().map(GroupState.Member::name).filter(n -> !names.contains(n)).forEach(publisher::forget);
+        private void trackMembers(List<GroupState.Copy> now) {
+            java.util.Set<String> names = now.stream().map(GroupState.Copy::name).collect(java.util.stream.Collectors.toSet());
+            members.stream().map(GroupState.Copy::name).filter(n -> !names.contains(n)).forEach(publisher::forget);
             members = now;
         }
 
@@ -207,7 +207,7 @@ public final class ReplicationAgentMain {
 
         private Map<String, ConnectionFactory> replicasOf(GroupState s) {
             Map<String, ConnectionFactory> replicas = new LinkedHashMap<>();
-            for (GroupState.Member copy : s.members()) {
+            for (GroupState.Copy copy : s.copies()) {
                 if (!copy.name().equals(s.master())) {
                     replicas.put(copy.name(), () -> copies.open(copy));
                 }
@@ -216,7 +216,7 @@ public final class ReplicationAgentMain {
         }
 
         private ReplicationAgent agentFor(GroupState s) {
-            GroupState.Member master = s.member(s.master()).orElseThrow();
+            GroupState.Copy master = s.copy(s.master()).orElseThrow();
             // Row identifiers are unique across copies: each member numbers its own from its number.
             return ReplicationAgent.derby(() -> copies.open(master), replicasOf(s),
                     group.tables(), settings.batchRows(), master.number(), publisher.of(group.name(), s.epoch()),

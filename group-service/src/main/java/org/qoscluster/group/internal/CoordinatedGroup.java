@@ -17,13 +17,13 @@ import org.qoscluster.redundancy.Coordinator;
 import org.qoscluster.redundancy.GroupSettings;
 import org.qoscluster.redundancy.HeartbeatMonitor;
 import org.qoscluster.redundancy.JdbcCopies;
-import org.qoscluster.redundancy.MemberStatus;
+import org.qoscluster.redundancy.CopyHealth;
 import org.qoscluster.redundancy.Probe;
 
 /**
  * One group's work on the coordinator, a beat at a time: its heartbeat monitor (opened when this
  * node starts coordinating, closed when it stops), its {@link Coordinator}'s decisions over a
- * {@link GroupStore}, and the members' statuses it publishes in the statuses' map (what it last
+ * {@link GroupStore}, and the copies' statuses it publishes in the statuses' map (what it last
  * published is kept, so a beat writes only what changed).
  */
 final class CoordinatedGroup implements AutoCloseable {
@@ -60,36 +60,36 @@ final class CoordinatedGroup implements AutoCloseable {
             return;
         }
         Optional<GroupState> s = maps.read(plan.name());
-        List<GroupState.Member> members = s.map(GroupState::members).orElse(plan.configured());
+        List<GroupState.Copy> copyList = s.map(GroupState::copies).orElse(plan.configured());
         if (monitor == null) {
             published.clear(); // another coordinator may have published meanwhile
-            monitor = new HeartbeatMonitor(probes(members), settings, clock,
+            monitor = new HeartbeatMonitor(probes(copyList), settings, clock,
                     (m, from, to, why) -> LOG.info("group=" + plan.name() + " copy=" + m + " " + from + " -> " + to + " (" + why + ")"));
-        } else if (!monitor.members().equals(Set.copyOf(members.stream().map(GroupState.Member::name).toList()))) {
-            monitor.members(probes(members));
+        } else if (!monitor.copies().equals(Set.copyOf(copyList.stream().map(GroupState.Copy::name).toList()))) {
+            monitor.copies(probes(copyList));
         }
         // Beats here rather than on the monitor's own thread: a decision follows its beat at once.
         monitor.beat();
-        Map<String, MemberStatus> now = new HashMap<>();
+        Map<String, CopyHealth> now = new HashMap<>();
         monitor.states().forEach((m, st) -> now.put(m, st.status()));
         coordinator.step(now).ifPresent(this::publishStatuses);
     }
 
-    private Map<String, Probe> probes(List<GroupState.Member> members) {
+    private Map<String, Probe> probes(List<GroupState.Copy> list) {
         Map<String, Probe> probes = new LinkedHashMap<>();
-        members.forEach(m -> probes.put(m.name(), copies.probe(m)));
+        list.forEach(m -> probes.put(m.name(), copies.probe(m)));
         return probes;
     }
 
     /**
-     * Each member's status as the coordinator sees it: the heartbeat's, except that a copy that
+     * Each copy's status as the coordinator sees it: the heartbeat's, except that a copy that
      * answers but is not yet a replica of this epoch, or whose watermark is older than a few
      * beats, is catching up.
      */
     private void publishStatuses(GroupState s) {
-        Map<String, String> watermarks = maps.watermarks().getAll(Set.copyOf(s.memberNames()));
+        Map<String, String> watermarks = maps.watermarks().getAll(Set.copyOf(s.copyNames()));
         for (String gone : List.copyOf(published.keySet())) {
-            if (s.member(gone).isEmpty()) {
+            if (s.copy(gone).isEmpty()) {
                 String was = published.remove(gone);
                 maps.statuses.remove(gone, was); // unless another group has published it since (a move)
             }
@@ -97,15 +97,15 @@ final class CoordinatedGroup implements AutoCloseable {
         long now = clock.millis();
         long stale = Math.max(3_000, settings.period().toMillis() * 6);
         monitor.states().forEach((copy, st) -> {
-            if (s.member(copy).isEmpty()) {
+            if (s.copy(copy).isEmpty()) {
                 return; // removed this beat: the monitor follows on the next
             }
-            MemberStatus status = st.status();
-            if (status == MemberStatus.AVAILABLE && !copy.equals(s.master())) {
+            CopyHealth status = st.status();
+            if (status == CopyHealth.AVAILABLE && !copy.equals(s.master())) {
                 Optional<ReplicaWatermark> w = ReplicaWatermark.decode(watermarks.get(copy));
                 if (w.isEmpty() || !w.get().group().equals(plan.name()) || w.get().epoch() != s.epoch()
                         || w.get().sequence() < s.firstSequence() || now - w.get().epochMillis() > stale) {
-                    status = MemberStatus.CATCHING_UP;
+                    status = CopyHealth.CATCHING_UP;
                 }
             }
             String value = new CopyStatus(status.name(), copy.equals(s.master()) ? CopyStatus.Role.MASTER : CopyStatus.Role.REPLICA,

@@ -17,7 +17,7 @@ import org.qoscluster.contract.GroupState;
 import org.qoscluster.contract.RequestAnswer;
 import org.qoscluster.contract.Shipping;
 import org.qoscluster.redundancy.Coordinator;
-import org.qoscluster.redundancy.MemberStatus;
+import org.qoscluster.redundancy.CopyHealth;
 import org.qoscluster.redundancy.SignedRequest;
 
 /**
@@ -61,17 +61,17 @@ final class GroupAdmin {
         if (s.isEmpty()) {
             return new Outcome(409, "the group has no state yet", Optional.empty());
         }
-        Map<String, MemberStatus> seen = new HashMap<>();
-        maps.statuses.getAll(Set.copyOf(s.get().memberNames())).forEach((copy, value) -> {
+        Map<String, CopyHealth> seen = new HashMap<>();
+        maps.statuses.getAll(Set.copyOf(s.get().copyNames())).forEach((copy, value) -> {
             try {
-                seen.put(copy, MemberStatus.valueOf(CopyStatus.parse(value).status()));
+                seen.put(copy, CopyHealth.valueOf(CopyStatus.parse(value).status()));
             } catch (IllegalArgumentException e) {
                 // not a status: not available
             }
         });
         Optional<String> refused = Coordinator.refuseSwitchover(s.get(), target, seen);
         if (refused.isPresent()) {
-            return new Outcome(s.get().member(target).isPresent() ? 409 : 400, refused.get(), s);
+            return new Outcome(s.get().copy(target).isPresent() ? 409 : 400, refused.get(), s);
         }
         long deadline = System.nanoTime() + within.toNanos();
         Outcome asked = ask(group, Coordinator.Kind.SWITCHOVER, target, within);
@@ -93,7 +93,7 @@ final class GroupAdmin {
 
     /**
      * Adds the copy at {@code host:port} to {@code group} as {@code name} (R9): refused at once for
-     * a name that is a member's of any group or an address that is a member's of this one, by the
+     * a name of a copy of any group or an address of a copy of this one, by the
      * coordinator when no database answers there. Once added, the replication agent gives it a
      * copy of the master, then the changes.
      */
@@ -101,9 +101,9 @@ final class GroupAdmin {
         if (!groups.contains(group)) {
             return noGroup(group);
         }
-        Optional<String> elsewhere = memberOf(name).filter(g -> !g.equals(group));
+        Optional<String> elsewhere = groupOf(name).filter(g -> !g.equals(group));
         if (elsewhere.isPresent()) {
-            return new Outcome(409, "'" + name + "' is a member of group " + elsewhere.get() + "; move it, or choose another name",
+            return new Outcome(409, "'" + name + "' is a copy of group " + elsewhere.get() + "; move it, or choose another name",
                     maps.read(group));
         }
         Optional<GroupState> s = maps.read(group);
@@ -114,7 +114,7 @@ final class GroupAdmin {
         return ask(group, Coordinator.Kind.ADD, Coordinator.addArgument(name, host, port), within);
     }
 
-    /** Removes {@code name} from {@code group} (R9): refused for an unknown member, the master or the last one. */
+    /** Removes {@code name} from {@code group} (R9): refused for an unknown copy, the master or the last one. */
     public Outcome remove(String group, String name, Duration within) throws InterruptedException {
         if (!groups.contains(group)) {
             return noGroup(group);
@@ -122,14 +122,14 @@ final class GroupAdmin {
         Optional<GroupState> s = maps.read(group);
         Optional<String> refused = s.flatMap(g -> Coordinator.refuseRemove(g, name));
         if (refused.isPresent()) {
-            return new Outcome(s.get().member(name).isEmpty() ? 400 : 409, refused.get(), s);
+            return new Outcome(s.get().copy(name).isEmpty() ? 400 : 409, refused.get(), s);
         }
         return ask(group, Coordinator.Kind.REMOVE, name, within);
     }
 
     /**
-     * Moves member {@code name} from the group that has it to {@code target} (R9): removed from the
-     * first (refused for its master or last member), then added to the second at the same address,
+     * Moves copy {@code name} from the group that has it to {@code target} (R9): removed from the
+     * first (refused for its master or last copy), then added to the second at the same address,
      * where it gets a copy of that group's database (kept beside the first one's on its server) and
      * then its changes. Both steps are checked before the first is taken; should the second be
      * refused all the same (the target changed meanwhile), the answer says so and the copy is in
@@ -139,15 +139,15 @@ final class GroupAdmin {
         if (!groups.contains(target)) {
             return noGroup(target);
         }
-        Optional<String> from = memberOf(name);
+        Optional<String> from = groupOf(name);
         if (from.isEmpty()) {
-            return new Outcome(400, "no member '" + name + "' in any group (groups: " + groups + ")", maps.read(target));
+            return new Outcome(400, "no copy '" + name + "' in any group (groups: " + groups + ")", maps.read(target));
         }
         if (from.get().equals(target)) {
-            return new Outcome(409, name + " is a member of " + target + " already", maps.read(target));
+            return new Outcome(409, name + " is a copy of " + target + " already", maps.read(target));
         }
         GroupState source = maps.read(from.get()).orElseThrow();
-        GroupState.Member m = source.member(name).orElseThrow();
+        GroupState.Copy m = source.copy(name).orElseThrow();
         Optional<String> refused = Coordinator.refuseRemove(source, name)
                 .or(() -> maps.read(target).flatMap(t -> Coordinator.refuseAdd(t, name, m.host(), m.port())))
                 .or(() -> maps.read(target).filter(t -> t.open()).isEmpty() ? Optional.of("group " + target + " has no open state yet")
@@ -167,9 +167,9 @@ final class GroupAdmin {
         return new Outcome(200, "moved " + name + " from " + from.get() + " to " + target + ": " + added.message(), added.state());
     }
 
-    /** The group that has member {@code name}, if any. */
-    private Optional<String> memberOf(String name) {
-        return groups.stream().filter(g -> maps.read(g).flatMap(s -> s.member(name)).isPresent()).findFirst();
+    /** The group that has copy {@code name}, if any. */
+    private Optional<String> groupOf(String name) {
+        return groups.stream().filter(g -> maps.read(g).flatMap(s -> s.copy(name)).isPresent()).findFirst();
     }
 
     /**

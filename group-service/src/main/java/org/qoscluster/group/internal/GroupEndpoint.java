@@ -23,27 +23,27 @@ import org.qoscluster.contract.Tail;
  * {@code status} and {@code error} with the reason.
  * <ul>
  * <li>{@code GET /qos-group/status}: {@code epoch}, {@code master}, {@code phase}, {@code running},
- * {@code coordinator}, {@code members} with each copy's address, number, status, role and epoch,
+ * {@code coordinator}, {@code copies} with each copy's address, number, status, role and epoch,
  * {@code tails} set aside, {@code history}.</li>
  * <li>{@code POST /qos-group/switchover?to=COPY}: a planned switchover without loss (200 once the
  * new master takes writes, 202 while it is under way after 30 s; 400 for an unknown copy, 409 for
  * the master itself, a copy that is not available or behind, a stopped group or one in the middle
  * of a change).</li>
- * <li>{@code POST /qos-group/members?name=NAME&host=HOST&port=PORT}: adds a copy (its Derby network
+ * <li>{@code POST /qos-group/copies?name=NAME&host=HOST&port=PORT}: adds a copy (its Derby network
  * server must answer there); it gets a copy of the master, then the changes. 409 for a name or
  * address taken, or no database answering.</li>
- * <li>{@code DELETE /qos-group/members?name=NAME}: removes a copy (400 unknown; 409 the master or the
- * last member).</li>
+ * <li>{@code DELETE /qos-group/copies?name=NAME}: removes a copy (400 unknown; 409 the master or the
+ * last copy).</li>
  * <li>{@code POST /qos-group/stop} and {@code POST /qos-group/start}: no failover, switchover or
  * shipping while stopped; the master keeps the writes (409 when stopped or running already).</li>
- * <li>{@code POST /qos-group/move?name=NAME&to=GROUP}: moves a member from the group that has it
+ * <li>{@code POST /qos-group/move?name=NAME&to=GROUP}: moves a copy from the group that has it
  * to another (removed, then added at the same address, where it gets that group's copy).</li>
  * </ul>
  * Every endpoint but {@code move} takes {@code group=NAME} for a group besides the application's
  * ({@code qos.groups}; 404 for one that does not exist). A request the coordinator has not
  * answered in 30 s (the group is between masters) is 503.
  */
-@WebServlet(urlPatterns = {"/status", "/switchover", "/members", "/stop", "/start", "/move"})
+@WebServlet(urlPatterns = {"/status", "/switchover", "/copies", "/stop", "/start", "/move"})
 public class GroupEndpoint extends HttpServlet {
 
     private static final long serialVersionUID = 1L;
@@ -96,20 +96,20 @@ public class GroupEndpoint extends HttpServlet {
                     }
                     answer(resp, "switchover to " + to, service.admin().switchover(group, to, WAIT));
                 }
-                case "/members" -> {
+                case "/copies" -> {
                     String name = req.getParameter("name");
                     String host = req.getParameter("host");
                     String port = req.getParameter("port");
                     if (name == null || !name.matches(NAME)) {
-                        error(resp, 400, "name: give the new member's name (letters, digits, '.', '_', '-'; at most 64)");
+                        error(resp, 400, "name: give the new copy's name (letters, digits, '.', '_', '-'; at most 64)");
                         return;
                     }
                     if (host == null || !host.matches("[A-Za-z0-9.-]{1,253}")) {
-                        error(resp, 400, "host: give the host name or address of the member's Derby network server");
+                        error(resp, 400, "host: give the host name or address of the copy's Derby network server");
                         return;
                     }
                     if (port == null || !port.matches("[0-9]{1,5}") || Integer.parseInt(port) < 1 || Integer.parseInt(port) > 65_535) {
-                        error(resp, 400, "port: '" + port + "' is not a port (1..65535) of the member's Derby network server");
+                        error(resp, 400, "port: '" + port + "' is not a port (1..65535) of the copy's Derby network server");
                         return;
                     }
                     answer(resp, "add " + name, service.admin().add(group, name, host, Integer.parseInt(port), WAIT));
@@ -118,7 +118,7 @@ public class GroupEndpoint extends HttpServlet {
                     String name = req.getParameter("name");
                     String to = req.getParameter("to");
                     if (name == null || !name.matches(NAME) || to == null || !to.matches(NAME)) {
-                        error(resp, 400, "name and to: give the member to move and the group to move it to,"
+                        error(resp, 400, "name and to: give the copy to move and the group to move it to,"
                                 + " for example ?name=replica-2&to=archive");
                         return;
                     }
@@ -140,13 +140,13 @@ public class GroupEndpoint extends HttpServlet {
         if (service == null) {
             return;
         }
-        if (!"/members".equals(req.getServletPath())) {
-            error(resp, 405, "DELETE is for /qos-group/members?name=NAME");
+        if (!"/copies".equals(req.getServletPath())) {
+            error(resp, 405, "DELETE is for /qos-group/copies?name=NAME");
             return;
         }
         String name = req.getParameter("name");
         if (name == null || !name.matches(NAME)) {
-            error(resp, 400, "name: give the member to remove, for example ?name=replica-2");
+            error(resp, 400, "name: give the copy to remove, for example ?name=replica-2");
             return;
         }
         String group = group(req, resp);
@@ -178,7 +178,7 @@ public class GroupEndpoint extends HttpServlet {
         LOG.info(what + ": " + o.status() + " " + o.message());
         JsonObjectBuilder out = Json.createObjectBuilder().add("status", o.status()).add(o.status() >= 400 ? "error" : "result", o.message());
         o.state().ifPresent(g -> out.add("epoch", g.epoch()).add("master", g.master()).add("phase", g.phase().name())
-                .add("running", !g.stopped()).add("members", Json.createArrayBuilder(g.memberNames())));
+                .add("running", !g.stopped()).add("copies", Json.createArrayBuilder(g.copyNames())));
         resp.setStatus(o.status());
         resp.getWriter().write(out.build().toString());
     }
@@ -190,8 +190,8 @@ public class GroupEndpoint extends HttpServlet {
             return;
         }
         if (!"/status".equals(req.getServletPath())) {
-            error(resp, 405, "GET is for /qos-group/status; the others are POST (switchover, members, move, stop, start)"
-                    + " and DELETE (members)");
+            error(resp, 405, "GET is for /qos-group/status; the others are POST (switchover, copies, move, stop, start)"
+                    + " and DELETE (copies)");
             return;
         }
         String group = group(req, resp);
@@ -216,15 +216,15 @@ public class GroupEndpoint extends HttpServlet {
             }
             out.add("history", history);
         });
-        JsonObjectBuilder members = Json.createObjectBuilder();
-        for (GroupState.Member m : s.state().map(GroupState::members).orElse(java.util.List.of())) {
-            java.util.Optional<CopyStatus> c = java.util.Optional.ofNullable(s.members().get(m.name()));
-            members.add(m.name(), Json.createObjectBuilder().add("address", m.host() + ":" + m.port()).add("number", m.number())
+        JsonObjectBuilder copies = Json.createObjectBuilder();
+        for (GroupState.Copy m : s.state().map(GroupState::copies).orElse(java.util.List.of())) {
+            java.util.Optional<CopyStatus> c = java.util.Optional.ofNullable(s.copies().get(m.name()));
+            copies.add(m.name(), Json.createObjectBuilder().add("address", m.host() + ":" + m.port()).add("number", m.number())
                     .add("status", c.map(CopyStatus::status).orElse("UNKNOWN"))
                     .add("role", c.map(x -> x.role().code()).orElse(""))
                     .add("epoch", c.map(x -> Long.toString(x.epoch())).orElse("")));
         }
-        out.add("members", members);
+        out.add("copies", copies);
         JsonObjectBuilder tails = Json.createObjectBuilder();
         for (Map.Entry<String, Tail> t : s.tails().entrySet()) {
             tails.add(t.getKey(), Json.createObjectBuilder().add("epoch", Long.toString(t.getValue().epoch()))

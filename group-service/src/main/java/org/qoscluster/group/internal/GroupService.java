@@ -33,7 +33,7 @@ import org.qoscluster.redundancy.MasterProxy;
  * case an event was lost), and each beat the node checks whether it is the coordinator: the
  * oldest live member of the cluster that runs this service (the first of {@code getMembers()}
  * that registered in {@link ClusterMaps#SERVICES}, the same answer on every member). The coordinator runs
- * each group's heartbeat monitor, publishes the members' statuses and takes each group's
+ * each group's heartbeat monitor, publishes the copies' statuses and takes each group's
  * decisions ({@link Coordinator}, one {@link CoordinatedGroup} each); when it dies, Hazelcast
  * drops it from the member list and the next oldest takes over from the shared state. This class
  * owns the node's lifecycle (start, the beat loop, close); the operators' requests are
@@ -78,7 +78,7 @@ public final class GroupService implements AutoCloseable {
         MemberSpec me = config.member(memberName)
                 .orElseThrow(() -> new IllegalStateException("member " + memberName + " is not in the configuration"));
         proxy = new MasterProxy(memberName, new InetSocketAddress(config.host(), me.dbProxyPort()),
-                name -> Optional.ofNullable(followed).flatMap(s -> s.member(name))
+                name -> Optional.ofNullable(followed).flatMap(s -> s.copy(name))
                         .map(m -> new InetSocketAddress(m.host(), m.port())),
                 Duration.ofSeconds(30), epoch -> maps.fences.set(maps.uuid, epoch));
         proxy.start();

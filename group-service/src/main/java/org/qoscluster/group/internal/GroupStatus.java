@@ -14,10 +14,10 @@ import org.qoscluster.contract.Tail;
 
 /**
  * What an operator sees of a group, read from the shared maps: its state, the node that
- * coordinates it, each member's status as the coordinator last published it, and the asynchronous
+ * coordinates it, each copy's status as the coordinator last published it, and the asynchronous
  * tails set aside on its returning masters (a value that does not decode is left out, and logged).
  */
-record GroupStatus(String group, Optional<GroupState> state, String coordinator, Map<String, CopyStatus> members,
+record GroupStatus(String group, Optional<GroupState> state, String coordinator, Map<String, CopyStatus> copies,
                           Map<String, Tail> tails) {
 
     private static final Logger LOG = Logger.getLogger(GroupStatus.class.getName());
@@ -26,12 +26,12 @@ record GroupStatus(String group, Optional<GroupState> state, String coordinator,
     static GroupStatus read(GroupMaps maps, String group) {
         String coordinator = maps.coordinator();
         Optional<GroupState> s = maps.read(group);
-        Set<String> members = s.map(g -> Set.copyOf(g.memberNames())).orElse(Set.of());
+        Set<String> copies = s.map(g -> Set.copyOf(g.copyNames())).orElse(Set.of());
         Map<String, CopyStatus> published = new TreeMap<>();
-        maps.statuses.getAll(members).forEach((copy, value) -> decoded(maps, ClusterMaps.STATUSES, copy, value, CopyStatus::parse)
+        maps.statuses.getAll(copies).forEach((copy, value) -> decoded(maps, ClusterMaps.STATUSES, copy, value, CopyStatus::parse)
                 .ifPresent(c -> published.put(copy, c)));
         Map<String, Tail> tails = new TreeMap<>();
-        maps.tails().getAll(members).forEach((copy, value) ->
+        maps.tails().getAll(copies).forEach((copy, value) ->
                 decoded(maps, ClusterMaps.TAILS, copy, value, Tail::parse).ifPresent(t -> tails.put(copy, t)));
         return new GroupStatus(group, s, coordinator, published, tails);
     }

@@ -86,7 +86,7 @@ final class GroupStore implements Coordinator.Store {
             return Map.of();
         }
         Map<String, ReplicaWatermark> out = new HashMap<>();
-        maps.watermarks().getAll(Set.copyOf(s.get().memberNames()))
+        maps.watermarks().getAll(Set.copyOf(s.get().copyNames()))
                 .forEach((copy, value) -> ReplicaWatermark.decode(value)
                         .filter(w -> w.group().equals(group.name())).ifPresent(w -> out.put(copy, w)));
         return out;

@@ -192,7 +192,7 @@ public final class RouterRuntime implements AutoCloseable {
     boolean replicatedEverywhere(long sequence) {
         Optional<org.qoscluster.contract.GroupState> g = group.get();
         String now = g.map(org.qoscluster.contract.GroupState::master).orElse(settings.cluster().master().name());
-        List<String> copies = g.map(org.qoscluster.contract.GroupState::memberNames)
+        List<String> copies = g.map(org.qoscluster.contract.GroupState::copyNames)
                 .orElseGet(() -> settings.cluster().databases().stream().map(r -> r.name()).toList());
         List<String> replicas = copies.stream().filter(r -> !r.equals(now)).toList();
         if (replicas.isEmpty()) {

@@ -23,8 +23,8 @@ class ReplicaCommitWaitTest {
             () -> Optional.ofNullable(group.get()), 300, Clock.systemUTC());
 
     private static GroupState epochOne() {
-        return GroupState.initial("master", List.of(new GroupState.Member("master", "127.0.0.1", 1527, 1),
-                new GroupState.Member("replica-1", "127.0.0.1", 1528, 2)), 0);
+        return GroupState.initial("master", List.of(new GroupState.Copy("master", "127.0.0.1", 1527, 1),
+                new GroupState.Copy("replica-1", "127.0.0.1", 1528, 2)), 0);
     }
 
     private static Optional<StateChangeFlag> write(long sequence) {
