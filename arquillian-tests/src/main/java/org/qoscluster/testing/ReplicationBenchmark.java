@@ -336,7 +336,7 @@ public final class ReplicationBenchmark {
         Map<Long, Long> committedAt = new ConcurrentHashMap<>();
         Map<String, List<Long>> lags = new ConcurrentHashMap<>();
         // Per replica and second of the run: the worst lag of the rows committed in that second.
-        Map<String, long[]> worstBySecond = new ConcurrentHashMap<>();
+        Map<String, long[]> worstBySecond = new java.util.HashMap<>();
         AtomicBoolean polling = new AtomicBoolean(true);
         ExecutorService pool = Executors.newFixedThreadPool(4);
         List<Future<?>> pollers = new ArrayList<>();

@@ -35,7 +35,7 @@ public final class TestRuntime {
 
     /** A new state directory named after the test class. */
     public static Path stateDir(Class<?> testClass) {
-        String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("HHmmss-SSS"));
+        String stamp = LocalDateTime.now(java.time.ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("HHmmss-SSS"));
         return Path.of(property("qos.test.state.dir")).resolve(testClass.getSimpleName() + "-" + stamp).toAbsolutePath();
     }
 

@@ -125,7 +125,7 @@ class ReplicationIT {
         try {
             List<Future<Integer>> done = new ArrayList<>();
             for (int w = 0; w < 3; w++) {
-                long seed = 42 + w;
+                long seed = 42L + w;
                 done.add(writers.submit(() -> randomTransactions(new Random(seed), 150)));
             }
             int committed = 0;
@@ -728,7 +728,7 @@ class ReplicationIT {
     }
 
     private static void randomStatement(Connection c, Random random) throws SQLException {
-        long account = 1 + random.nextInt(40);
+        long account = 1L + random.nextInt(40);
         String code = "c" + random.nextInt(6);
         switch (random.nextInt(7)) {
             case 0, 1 -> update(c, "INSERT INTO ACCOUNT (ID, OWNER, BALANCE, OPENED) SELECT ?, ?, ?, ? FROM SYSIBM.SYSDUMMY1"

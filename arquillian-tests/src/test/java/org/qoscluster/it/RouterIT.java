@@ -160,7 +160,7 @@ class RouterIT {
         ExecutorService pool = Executors.newFixedThreadPool(28);
         try {
             for (int i = 0; i < 24; i++) {
-                pool.submit(() -> {
+                var unused = pool.submit(() -> {
                     while (running.get()) {
                         Got g = get(cluster.storeUri(), "api/health", null);       // default class, priority 10
                         low.add(g);
@@ -173,7 +173,7 @@ class RouterIT {
                 });
             }
             for (int i = 0; i < 4; i++) {
-                pool.submit(() -> {
+                var unused = pool.submit(() -> {
                     while (running.get()) {
                         boolean warmUp = System.nanoTime() < steady;
                         Got g = get(cluster.storeUri(), "api/cart", null);           // checkout class, priority 90, goal 800 ms
@@ -211,7 +211,7 @@ class RouterIT {
         long outAfterMillis;
         try {
             for (int i = 0; i < 4; i++) {
-                pool.submit(() -> {
+                var unused = pool.submit(() -> {
                     while (running.get()) {
                         Got g = get(cluster.storeUri(), "api/products?limit=5", null);
                         if (g.status() == 200) {
@@ -559,7 +559,7 @@ class RouterIT {
             out.write(("POST /api/cart/items HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                     + (chunked ? "Transfer-Encoding: chunked\r\n" : "Content-Length: " + size + "\r\n") + "\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
-            writer.submit(() -> {
+            var unused = writer.submit(() -> {
                 byte[] block = new byte[64 * 1024];
                 byte[] head = (Integer.toHexString(block.length) + "\r\n").getBytes(StandardCharsets.US_ASCII);
                 try {

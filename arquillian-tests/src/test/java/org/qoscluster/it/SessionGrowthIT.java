@@ -139,7 +139,7 @@ class SessionGrowthIT {
             HttpRequest r = HttpRequest.newBuilder(write).timeout(TIMEOUT).PUT(HttpRequest.BodyPublishers.noBody())
                     .header("X-QoS-UID", keyHolder.sign(keyHolder.newUid())).build();
             CompletableFuture<HttpResponse<Void>> sent = HTTP.sendAsync(r, HttpResponse.BodyHandlers.discarding());
-            sent.whenComplete((resp, failure) -> {
+            var unused = sent.whenComplete((resp, failure) -> {
                 statuses.computeIfAbsent(failure == null ? resp.statusCode() : -1, s -> new AtomicInteger()).incrementAndGet();
                 inFlight.release();
             });

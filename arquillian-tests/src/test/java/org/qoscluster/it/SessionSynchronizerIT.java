@@ -74,8 +74,8 @@ class SessionSynchronizerIT {
             setDelay(cluster, "node-2", 300);
             Map<Long, Integer> expected = new HashMap<>(Map.of(100L, 1));
             for (int round = 0; round < 4; round++) {
-                long a = 200 + round;
-                long b = 300 + round;
+                long a = 200L + round;
+                long b = 300L + round;
                 CompletableFuture<StoreClient.Reply> first = CompletableFuture.supplyAsync(
                         () -> onNode1.post("api/cart/items", "{\"productId\":" + a + ",\"quantity\":2}"), pool);
                 CompletableFuture<StoreClient.Reply> second = CompletableFuture.supplyAsync(

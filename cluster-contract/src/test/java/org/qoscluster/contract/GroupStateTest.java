@@ -106,7 +106,7 @@ class GroupStateTest {
             history.add(new GroupState.Promotion(1 + r.nextInt(1000), Generated.name(r), Generated.name(r), Generated.count(r)));
         }
         return new GroupState(1 + (Generated.count(r) % Long.MAX_VALUE), copies.get(r.nextInt(count)).name(),
-                GroupState.Phase.values()[r.nextInt(3)], 1 + (Generated.count(r) % Long.MAX_VALUE), Generated.count(r),
+                List.of(GroupState.Phase.DRAINING, GroupState.Phase.PROMOTING, GroupState.Phase.OPEN).get(r.nextInt(3)), 1 + (Generated.count(r) % Long.MAX_VALUE), Generated.count(r),
                 history, copies, r.nextBoolean());
     }
 

@@ -28,7 +28,7 @@ public final class Main {
         Path config = null;
         Path state = Path.of("var");
         Path runtime = Path.of("cluster-launcher/target/runtime");
-        Duration timeout = Duration.ofSeconds(180);
+        Duration timeout = Duration.ofMinutes(3);
         String group = null;
         Map<String, String> overrides = new HashMap<>();
         List<String> operands = new java.util.ArrayList<>();

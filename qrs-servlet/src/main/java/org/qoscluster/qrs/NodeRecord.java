@@ -119,14 +119,14 @@ public final class NodeRecord {
     }
 
     /** A health check (or a failed connection) said the node is down: out of rotation at once. */
-    public void markDown(String problem) {
+    public synchronized void markDown(String problem) {
         consecutiveOk = 0;
         healthy = false;
         lastHealthProblem = problem;
     }
 
     /** A health check succeeded; after {@code rise} in a row the node is back in rotation. */
-    public void markUp(int rise) {
+    public synchronized void markUp(int rise) {
         consecutiveOk++;
         if (consecutiveOk >= rise) {
             healthy = true;

@@ -157,7 +157,7 @@ public final class HeartbeatMonitor implements AutoCloseable {
             return;
         }
         loop = Executors.newSingleThreadScheduledExecutor(daemon("qos-heartbeat"));
-        loop.scheduleWithFixedDelay(() -> {
+        var unused = loop.scheduleWithFixedDelay(() -> {
             try {
                 beat();
             } catch (RuntimeException e) {

@@ -92,7 +92,7 @@ public final class MasterProxy implements AutoCloseable {
         long fencedTo;
         synchronized (this) {
             if (state != null && (next.epoch() < state.epoch()
-                    || next.epoch() == state.epoch() && state.open() && !next.open())) {
+                    || (next.epoch() == state.epoch() && state.open() && !next.open()))) {
                 return;
             }
             boolean changed = state == null || state.epoch() != next.epoch() || state.open() != next.open();

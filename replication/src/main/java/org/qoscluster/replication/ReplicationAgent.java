@@ -426,7 +426,7 @@ public final class ReplicationAgent implements AutoCloseable {
     public synchronized void start(Duration interval) {
         loop = Executors.newSingleThreadScheduledExecutor(daemon("qos-replication-agent"));
         String[] lastFailure = {null};
-        loop.scheduleWithFixedDelay(() -> {
+        var unused = loop.scheduleWithFixedDelay(() -> {
             try {
                 shipOnce();
                 lastFailure[0] = null;

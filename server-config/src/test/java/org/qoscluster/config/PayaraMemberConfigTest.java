@@ -150,22 +150,27 @@ class PayaraMemberConfigTest {
 
     private static java.io.ObjectInputFilter.Status status(java.io.ObjectInputFilter f, Class<?> c) {
         return f.checkInput(new java.io.ObjectInputFilter.FilterInfo() {
+            @Override
             public Class<?> serialClass() {
                 return c;
             }
 
+            @Override
             public long arrayLength() {
                 return -1;
             }
 
+            @Override
             public long depth() {
                 return 1;
             }
 
+            @Override
             public long references() {
                 return 1;
             }
 
+            @Override
             public long streamBytes() {
                 return 100;
             }

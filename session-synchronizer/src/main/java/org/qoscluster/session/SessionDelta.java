@@ -35,6 +35,7 @@ public record SessionDelta(long now, String node, String userClass, int maxInact
      * @param value       the new serialized value, or null to remove the attribute
      * @param force       apply whatever the stored version (the request that stores last wins)
      */
+    @SuppressWarnings("ArrayRecordComponent") // serialized bytes passed through, never compared as a record
     public record Change(long baseVersion, byte[] value, boolean force) implements Serializable {
 
         /** A change applied only if the attribute is still at {@code baseVersion}. */

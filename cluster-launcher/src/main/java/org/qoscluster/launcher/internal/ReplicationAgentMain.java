@@ -53,7 +53,7 @@ public final class ReplicationAgentMain {
         if (generation > 0) {
             long g = generation;
             AgentLeaseFile file = new AgentLeaseFile(stateDir);
-            lease.scheduleAtFixedRate(() -> {
+            var unused = lease.scheduleAtFixedRate(() -> {
                 try {
                     file.renew(new AgentSupervision.Lease(g, System.currentTimeMillis()));
                 } catch (java.io.IOException | RuntimeException e) {
@@ -131,13 +131,13 @@ public final class ReplicationAgentMain {
         }
 
         void start() {
-            loop.scheduleWithFixedDelay(this::follow, 0, FOLLOW_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+            var unused = loop.scheduleWithFixedDelay(this::follow, 0, FOLLOW_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
         }
 
         private void follow() {
             java.util.Optional<GroupState> now = publisher.group(group.name());
             if (now.isEmpty()) {
-                if (agent != null || coordinated && System.currentTimeMillis() - waitingSince < NO_GROUP_MS) {
+                if (agent != null || (coordinated && System.currentTimeMillis() - waitingSince < NO_GROUP_MS)) {
                     return;
                 }
                 // No coordinator has written a state (a cluster of databases only, at once, or no

@@ -163,6 +163,6 @@ public final class WatermarkPublisher implements AutoCloseable {
 
     @Override
     public void close() {
-        client.thenAccept(HazelcastInstance::shutdown);
+        var unused = client.thenAccept(HazelcastInstance::shutdown);
     }
 }

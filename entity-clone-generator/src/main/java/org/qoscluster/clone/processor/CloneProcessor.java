@@ -87,7 +87,7 @@ public final class CloneProcessor extends AbstractProcessor {
         if (round.processingOver()) {
             entitiesByUnit.forEach(this::writeMappingFile);
         }
-        return true;
+        return false; // other processors may see the annotation too
     }
 
     /** The name of the mapping file of master unit {@code unit}. */

@@ -90,7 +90,7 @@ public final class GroupService implements AutoCloseable {
         // Hand-over: the oldest registered member coordinates, so register only once the proxy listens.
         maps.services.set(maps.uuid, memberName);
         loop = Executors.newSingleThreadScheduledExecutor(r -> new Thread(null, r, "qos-group-" + memberName, 0, false));
-        loop.scheduleWithFixedDelay(this::beat, 0, settings.period().toMillis(), TimeUnit.MILLISECONDS);
+        var unused = loop.scheduleWithFixedDelay(this::beat, 0, settings.period().toMillis(), TimeUnit.MILLISECONDS);
         LOG.info("member=" + memberName + " group service for " + groups.keySet() + ": write path on " + config.host() + ":"
                 + me.dbProxyPort() + ", heartbeat every " + settings.period().toMillis() + " ms");
     }

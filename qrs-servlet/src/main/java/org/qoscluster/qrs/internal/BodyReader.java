@@ -150,7 +150,7 @@ final class BodyReader implements ReadListener {
     }
 
     private void scheduleIdleCheck(long delayNanos) {
-        timer.schedule(this::checkIdle, Math.max(1, delayNanos), TimeUnit.NANOSECONDS);
+        var unused = timer.schedule(this::checkIdle, Math.max(1, delayNanos), TimeUnit.NANOSECONDS);
     }
 
     private void checkIdle() {

@@ -67,7 +67,7 @@ final class HazelcastFlags implements StateChangeFlags {
      */
     boolean groupChanging() {
         return GroupState.decode(group.get(GroupState.DEFAULT_GROUP))
-                .map(s -> !s.open() || s.epoch() > 1 && System.currentTimeMillis() - s.sinceMillis() < SETTLE_MS).orElse(false);
+                .map(s -> !s.open() || (s.epoch() > 1 && System.currentTimeMillis() - s.sinceMillis() < SETTLE_MS)).orElse(false);
     }
 
     private static final long SETTLE_MS = 3_000;
@@ -124,7 +124,7 @@ final class HazelcastFlags implements StateChangeFlags {
             t.setDaemon(true);
             return t;
         });
-        sweeper.scheduleWithFixedDelay(new Sweeper(sweep, replicatedEverywhere, millis), 1, 1, TimeUnit.SECONDS);
+        var unused = sweeper.scheduleWithFixedDelay(new Sweeper(sweep, replicatedEverywhere, millis), 1, 1, TimeUnit.SECONDS);
     }
 
     synchronized void close() {

@@ -50,7 +50,7 @@ final class HealthChecker implements AutoCloseable {
     }
 
     void start() {
-        timer.scheduleWithFixedDelay(this::checkAll, 0, settings.healthIntervalMs(), TimeUnit.MILLISECONDS);
+        var unused = timer.scheduleWithFixedDelay(this::checkAll, 0, settings.healthIntervalMs(), TimeUnit.MILLISECONDS);
     }
 
     /**

@@ -269,7 +269,7 @@ public class ProxyServlet extends HttpServlet {
                     out.flush();
                 } catch (IOException e) {
                     ex.clientGone = true;
-                    response.abort(e); // the client went away: stop reading from the node
+                    var unused = response.abort(e); // the client went away: stop reading from the node
                 }
             }
 

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.function.LongPredicate;
 
 import org.junit.jupiter.api.Test;
 import org.qoscluster.contract.StateChangeFlag;
@@ -16,12 +15,11 @@ import org.qoscluster.contract.StateChangeFlag;
 class FlagSweepTest {
 
     private static final long NOW = 1_700_000_000_000L;
-    private static final LongPredicate NOTHING_REPLICATED = seq -> false;
     private final FlagSweep sweep = new FlagSweep(60_000);
 
     @Test
     void shouldKeepAFreshFlagWhoseWriteAReplicaLacks() {
-        assertFalse(sweep.removable(flag(42, NOW - 59_999), NOW, NOTHING_REPLICATED));
+        assertFalse(sweep.removable(flag(42, NOW - 59_999), NOW, FlagSweepTest::nothingReplicated));
         assertFalse(sweep.removable(flag(42, NOW - 1_000), NOW, seq -> seq < 42), "the replicas stop just short of it");
     }
 
@@ -32,14 +30,14 @@ class FlagSweepTest {
 
     @Test
     void shouldRemoveAFlagPastTheStalenessBoundWhateverTheReplicas() {
-        assertTrue(sweep.removable(flag(42, NOW - 60_000), NOW, NOTHING_REPLICATED));
-        assertTrue(sweep.removable(flag(42, 0), NOW, NOTHING_REPLICATED));
+        assertTrue(sweep.removable(flag(42, NOW - 60_000), NOW, FlagSweepTest::nothingReplicated));
+        assertTrue(sweep.removable(flag(42, 0), NOW, FlagSweepTest::nothingReplicated));
     }
 
     @Test
     void shouldRemoveAValueThatIsNotAFlag() {
-        assertTrue(sweep.removable("garbage", NOW, NOTHING_REPLICATED));
-        assertTrue(sweep.removable("node-1|x|1", NOW, NOTHING_REPLICATED));
+        assertTrue(sweep.removable("garbage", NOW, FlagSweepTest::nothingReplicated));
+        assertTrue(sweep.removable("node-1|x|1", NOW, FlagSweepTest::nothingReplicated));
     }
 
     @Test
@@ -59,5 +57,9 @@ class FlagSweepTest {
 
     private static String flag(long sequence, long epochMillis) {
         return new StateChangeFlag("node-1", sequence, epochMillis).encode();
+    }
+
+    private static boolean nothingReplicated(long sequence) {
+        return false;
     }
 }

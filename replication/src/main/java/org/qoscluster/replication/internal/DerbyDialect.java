@@ -379,7 +379,7 @@ public final class DerbyDialect implements Dialect {
             return new java.sql.Time(0);
         }
         if (t.startsWith("BOOLEAN")) {
-            return Boolean.FALSE;
+            return false;
         }
         return 0; // SMALLINT, INTEGER, BIGINT, DECIMAL, NUMERIC, REAL, DOUBLE, FLOAT
     }

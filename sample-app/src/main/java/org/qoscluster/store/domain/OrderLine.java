@@ -20,6 +20,7 @@ public class OrderLine {
     @GeneratedValue(strategy = GenerationType.IDENTITY)
     private Long id;
 
+    @SuppressWarnings("unused") // written and read by JPA: the owning side of CustomerOrder.lines
     @ManyToOne(optional = false)
     private CustomerOrder order;
 

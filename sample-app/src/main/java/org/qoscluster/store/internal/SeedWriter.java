@@ -46,10 +46,10 @@ public class SeedWriter {
     static Product product(long id) {
         String adjective = ADJECTIVES.get((int) (id % ADJECTIVES.size()));
         String noun = NOUNS.get((int) ((id / ADJECTIVES.size()) % NOUNS.size()));
-        String name = adjective + " " + noun + " " + (id / (ADJECTIVES.size() * NOUNS.size()) + 1);
+        String name = adjective + " " + noun + " " + (id / ((long) ADJECTIVES.size() * NOUNS.size()) + 1);
         long priceCents = 199 + (id * 7919) % 20_000;
         int stock = 20 + (int) (id % 80);
         return new Product(id, String.format("SKU-%05d", id), name,
-                "A " + name.toLowerCase() + ", catalogue item " + id + ".", priceCents, stock);
+                "A " + name.toLowerCase(java.util.Locale.ROOT) + ", catalogue item " + id + ".", priceCents, stock);
     }
 }

@@ -144,7 +144,7 @@ public final class DomainXmlPatcher {
             addProperty(serverConfig, MP_PREFIX + e.getKey(), e.getValue());
         }
         addProperty(serverConfig, MP_PREFIX + PayaraMemberConfig.MEMBER_NAME_KEY, member.name());
-        addProperty(serverConfig, MP_PREFIX + PayaraMemberConfig.MEMBER_ROLE_KEY, member.role().name().toLowerCase());
+        addProperty(serverConfig, MP_PREFIX + PayaraMemberConfig.MEMBER_ROLE_KEY, member.role().name().toLowerCase(java.util.Locale.ROOT));
         return write(doc);
     }
 

@@ -330,7 +330,7 @@ final class RequestSession {
         }
         checkSize(sent);
         boolean touch = stored && now - lastStoredAt >= touchIntervalMillis();
-        boolean write = exists && (!changes.isEmpty() || isNew || replace || touch || maxInactiveChanged) || flag != null;
+        boolean write = (exists && (!changes.isEmpty() || isNew || replace || touch || maxInactiveChanged)) || flag != null;
         if (write && !exists && !admitted) {
             // A record only to carry a write's flag, for a user the application keeps no session
             // for: stored (the write happened), but over the address's limit it lives only as long

@@ -279,7 +279,8 @@ public final class SessionSynchronizerFilter implements Filter {
         resp.setContentType("application/json");
         resp.setCharacterEncoding("UTF-8");
         StringBuilder json = new StringBuilder("{\"status\":" + status + ",\"error\":\"");
-        for (char c : message.toCharArray()) {
+        for (int i = 0; i < message.length(); i++) {
+            char c = message.charAt(i);
             if (c == '"' || c == '\\') {
                 json.append('\\').append(c);
             } else if (c < 0x20) {
