@@ -49,6 +49,7 @@ public final class DerbyDialect implements Dialect {
     private static final Set<String> SCALED = Set.of("DECIMAL", "NUMERIC");
     /** Column prefix of a change row's old primary key. */
     public static final String OLD = "QOS_OLD_";
+    private final DerbyCapture capture = new DerbyCapture(this);
 
     @Override
     public String quote(String identifier) {
@@ -107,317 +108,15 @@ public final class DerbyDialect implements Dialect {
     @Override
     public void installCapture(Connection master, List<TableSpec> tables, int copyNumber, long firstSequence)
             throws SQLException {
-        // One sequence for changes and row identifiers: every sequence a writer's triggers use is
-        // one more catalog row Derby must update as its preallocated values run out, and a writer
-        // that meets another's update fails ("too much contention on sequence").
-        long ridBase = RowIds.base(copyNumber);
-        // Only what is missing is created: a CREATE TRIGGER that fails because the trigger exists
-        // has already locked the table and invalidated every statement compiled against it, so
-        // each agent restart would stall the writers and make them recompile at once. A table's
-        // capture is made in one transaction, which ends by writing its row in QOS_CAPTURED.
-        Set<String> have = existing(master);
-        if (have.contains("TABLE:QOS_CAPTURED") && !(have.contains("TABLE:QOS_IDENTIFIED") && have.contains("FUNCTION:QOS_MILLIS"))) {
-            // Capture made by a version that wrote identifiers into the change rows (no
-            // QOS_IDENTIFIED: its identifier tables cannot be taken up from here), or time stamps
-            // of type TIMESTAMP (no QOS_MILLIS: its change tables do not take this one's rows).
-            throw new ReplicationException("change capture on this copy was installed by an earlier version (no "
-                    + (have.contains("TABLE:QOS_IDENTIFIED") ? "QOS_MILLIS" : "QOS_IDENTIFIED")
-                    + "); start from fresh databases (remove the state folder, var by default)");
-        }
-        List<TableSpec> created = new ArrayList<>();
-        boolean auto = master.getAutoCommit();
-        master.setAutoCommit(false);
-        try (Statement s = master.createStatement()) {
-            create(s, have, "SEQUENCE:QOS_SEQ", "CREATE SEQUENCE QOS_SEQ AS BIGINT START WITH " + Math.max(1, firstSequence));
-            createFunctions(s, have);
-            create(s, have, "TABLE:QOS_CAPTURED", "CREATE TABLE QOS_CAPTURED (QOS_TABLE VARCHAR(128) NOT NULL PRIMARY KEY,"
-                    + " QOS_AT TIMESTAMP NOT NULL)");
-            if (!have.contains("TABLE:QOS_IDENTIFIED")) {
-                // The identifier tables reflect every change below it (RowIds.identify): a copy's
-                // table, once it is master, is as of its watermark, where its sequence starts.
-                s.execute("CREATE TABLE QOS_IDENTIFIED (QOS_BELOW BIGINT NOT NULL)");
-                s.executeUpdate("INSERT INTO QOS_IDENTIFIED (QOS_BELOW) VALUES (" + Math.max(1, firstSequence) + ")");
-            }
-            master.commit();
-            Set<String> captured = new HashSet<>();
-            try (ResultSet r = s.executeQuery("SELECT QOS_TABLE FROM QOS_CAPTURED")) {
-                while (r.next()) {
-                    captured.add(r.getString(1));
-                }
-            }
-            master.commit();
-            for (TableSpec t : tables) {
-                if (captured.contains(t.name())) {
-                    continue;
-                }
-                String table = quote(t.name());
-                String chg = quote(t.changeTable());
-                String rid = quote(t.rowIdTable());
-                String keys = t.primaryKey().stream().map(this::quote).collect(Collectors.joining(", "));
-                s.execute("LOCK TABLE " + table + " IN EXCLUSIVE MODE");
-                createChangeTable(s, have, t);
-                createRowIdTable(s, have, t);
-                // Rows that were there before capture get their identifiers now, before the triggers
-                // compile (a transaction that compiled them cannot draw from the sequence: "too much
-                // contention"); the table is locked so that no row comes in between.
-                s.executeUpdate("INSERT INTO " + rid + " (QOS_RID, " + keys + ") SELECT NEXT VALUE FOR QOS_SEQ + " + ridBase + ", "
-                        + t.primaryKey().stream().map(k -> "T." + quote(k)).collect(Collectors.joining(", "))
-                        + " FROM " + table + " T WHERE NOT EXISTS (SELECT 1 FROM " + rid + " R WHERE "
-                        + t.primaryKey().stream().map(k -> "R." + quote(k) + " = T." + quote(k)).collect(Collectors.joining(" AND "))
-                        + ")");
-
-                String names = t.columns().stream().map(col -> quote(col.name())).collect(Collectors.joining(", "));
-                String oldNames = t.primaryKey().stream().map(k -> quote(OLD + k)).collect(Collectors.joining(", "));
-                String insertInto = "INSERT INTO " + chg + " (QOS_SEQ, QOS_TX, QOS_TS, QOS_OP, " + names
-                        + ", " + oldNames + ") VALUES (NEXT VALUE FOR QOS_SEQ, QOS_TXID(), QOS_MILLIS(), ";
-                // One trigger per event: Derby runs each trigger's action as a statement of its own.
-                create(s, have, "TRIGGER:QOS_I_" + t.name(), "CREATE TRIGGER " + quote("QOS_I_" + t.name()) + " AFTER INSERT ON " + table
-                        + " REFERENCING NEW AS N FOR EACH ROW " + insertInto + "'I', "
-                        + refs("N", t.columnNames()) + ", " + refs("N", t.primaryKey()) + ")");
-                create(s, have, "TRIGGER:QOS_U_" + t.name(), "CREATE TRIGGER " + quote("QOS_U_" + t.name()) + " AFTER UPDATE ON " + table
-                        + " REFERENCING OLD AS O NEW AS N FOR EACH ROW " + insertInto + "'U', "
-                        + refs("N", t.columnNames()) + ", " + refs("O", t.primaryKey()) + ")");
-                create(s, have, "TRIGGER:QOS_D_" + t.name(), "CREATE TRIGGER " + quote("QOS_D_" + t.name()) + " AFTER DELETE ON " + table
-                        + " REFERENCING OLD AS O FOR EACH ROW " + insertInto + "'D', "
-                        + refs("O", t.columnNames()) + ", " + refs("O", t.primaryKey()) + ")");
-                try (PreparedStatement done = master.prepareStatement("INSERT INTO QOS_CAPTURED (QOS_TABLE, QOS_AT) VALUES (?, CURRENT_TIMESTAMP)")) {
-                    done.setString(1, t.name());
-                    done.executeUpdate();
-                }
-                master.commit();
-                created.add(t);
-            }
-        } catch (SQLException e) {
-            master.rollback();
-            throw e;
-        } finally {
-            master.setAutoCommit(auto);
-        }
+        List<TableSpec> created = capture.install(master, tables, copyNumber, firstSequence);
+        DerbyWarmUp warm = new DerbyWarmUp(this);
         List<TableSpec> empty = new ArrayList<>();
         for (TableSpec t : created) {
-            if (!warmUp(master, t)) {
+            if (!warm.withARow(master, t)) {
                 empty.add(t);
             }
         }
-        warmUpEmpty(master, empty);
-    }
-
-    /**
-     * Fires new triggers once in a transaction that is rolled back (only new ones: it takes row
-     * locks, and an agent restart must not wait on the application's open transactions). Derby
-     * recompiles a trigger's action that later DDL invalidated (see {@link #warmUpEmpty}) on its
-     * next firing, inside the firing transaction, writing its catalogue; several writers firing
-     * it at once then deadlock on the catalogue or fail with "too much contention on sequence"
-     * (reproduced with 8 writers; none once the triggers had fired once).
-     * Uses a row of the table (updated to itself, deleted, inserted back): a table with no row, or
-     * whose row others reference, stays cold for the operations it could not try.
-     */
-    private boolean warmUp(Connection master, TableSpec t) throws SQLException {
-        boolean auto = master.getAutoCommit();
-        master.setAutoCommit(false);
-        String cols = t.columnNames().stream().map(this::quote).collect(Collectors.joining(", "));
-        String where = Changes.keyWhere(this, t);
-        try (Statement s = master.createStatement()) {
-            s.setMaxRows(1);
-            List<Object> row = new ArrayList<>();
-            try (ResultSet r = s.executeQuery("SELECT " + cols + " FROM " + quote(t.name()))) {
-                if (!r.next()) {
-                    return false;
-                }
-                for (int i = 1; i <= t.columnNames().size(); i++) {
-                    row.add(r.getObject(i));
-                }
-            }
-            List<Object> key = keyOf(t, row);
-            run(master, updateToItself(t), key);
-            try {
-                run(master, "DELETE FROM " + quote(t.name()) + " WHERE " + where, key);
-                run(master, Changes.insert(this, t.name(), t.columnNames()), row);
-            } catch (SQLException referenced) {
-                // the row is referenced by another table's foreign key: delete and insert stay cold
-            }
-        } finally {
-            master.rollback();
-            master.setAutoCommit(auto);
-        }
-        return true;
-    }
-
-    /**
-     * Fires the new triggers of tables with no row, with a made-up row per table, inserted,
-     * updated to itself and deleted in one transaction that is rolled back. Each CREATE TRIGGER
-     * on a table marks the table's earlier triggers invalid (seen in {@code SYS.SYSSTATEMENTS}),
-     * a statement that touches no row does not recompile them, and a trigger that fires is
-     * recompiled for good, even when its transaction rolls back: without this the first
-     * concurrent writers of an empty table compiled them and failed ("too much contention on
-     * sequence", lock time-outs). A foreign key takes its values from a row of the parent table,
-     * made-up or real, so parents go first; identity columns get given values, so no generated
-     * key is used up (a column that refuses them, GENERATED ALWAYS, leaves its table cold, as
-     * does any value a constraint refuses).
-     */
-    private void warmUpEmpty(Connection master, List<TableSpec> tables) throws SQLException {
-        if (tables.isEmpty()) {
-            return;
-        }
-        boolean auto = master.getAutoCommit();
-        master.setAutoCommit(false);
-        List<TableSpec> inserted = new ArrayList<>();
-        Map<TableSpec, List<Object>> keys = new java.util.HashMap<>();
-        try {
-            List<TableSpec> waiting = new ArrayList<>(tables);
-            boolean progress = true;
-            while (progress && !waiting.isEmpty()) {
-                progress = false;
-                for (java.util.Iterator<TableSpec> it = waiting.iterator(); it.hasNext(); ) {
-                    TableSpec t = it.next();
-                    Optional<List<Object>> row = madeUpRow(master, t);
-                    if (row.isEmpty()) {
-                        continue; // a parent without a row yet: maybe after another pass
-                    }
-                    it.remove();
-                    progress = true;
-                    try {
-                        run(master, Changes.insert(this, t.name(), t.columnNames()), row.get());
-                    } catch (SQLException refused) {
-                        continue; // a constraint, or a GENERATED ALWAYS column: this table stays cold
-                    }
-                    inserted.add(t);
-                    keys.put(t, keyOf(t, row.get()));
-                }
-            }
-            for (TableSpec t : inserted) {
-                try {
-                    run(master, updateToItself(t), keys.get(t));
-                } catch (SQLException e) {
-                    // the update trigger stays cold
-                }
-            }
-            for (int k = inserted.size() - 1; k >= 0; k--) {
-                TableSpec t = inserted.get(k);
-                try {
-                    run(master, "DELETE FROM " + quote(t.name()) + " WHERE " + Changes.keyWhere(this, t), keys.get(t));
-                } catch (SQLException e) {
-                    // the delete trigger stays cold
-                }
-            }
-        } finally {
-            master.rollback();
-            master.setAutoCommit(auto);
-        }
-    }
-
-    /** {@code UPDATE t SET key = key WHERE key = ?}: fires the update trigger, changes nothing. */
-    private String updateToItself(TableSpec t) {
-        return "UPDATE " + quote(t.name()) + " SET "
-                + t.primaryKey().stream().map(k -> quote(k) + " = " + quote(k)).collect(Collectors.joining(", "))
-                + " WHERE " + Changes.keyWhere(this, t);
-    }
-
-    /** The primary key's values in {@code row}, a row of every column of {@code t}. */
-    private static List<Object> keyOf(TableSpec t, List<Object> row) {
-        return t.primaryKey().stream().map(k -> row.get(t.columnNames().indexOf(k))).toList();
-    }
-
-    private static void run(Connection c, String sql, List<Object> values) throws SQLException {
-        try (PreparedStatement p = c.prepareStatement(sql)) {
-            Changes.bind(p, 1, values);
-            p.executeUpdate();
-        }
-    }
-
-    /**
-     * A row for {@code t} that its column types accept, its foreign keys taken from a row of each
-     * parent; empty when a parent has no row.
-     */
-    private Optional<List<Object>> madeUpRow(Connection master, TableSpec t) throws SQLException {
-        Map<String, Object> values = new java.util.HashMap<>();
-        Map<String, List<String[]>> foreign = new java.util.LinkedHashMap<>();
-        try (ResultSet r = master.getMetaData().getImportedKeys(null, master.getSchema(), t.name())) {
-            while (r.next()) {
-                foreign.computeIfAbsent(r.getString("FK_NAME") + "/" + r.getString("PKTABLE_NAME"), f -> new ArrayList<>())
-                        .add(new String[] {r.getString("FKCOLUMN_NAME"), r.getString("PKCOLUMN_NAME")});
-            }
-        }
-        for (Map.Entry<String, List<String[]>> fk : foreign.entrySet()) {
-            String parent = fk.getKey().substring(fk.getKey().indexOf('/') + 1);
-            String cols = fk.getValue().stream().map(c -> quote(c[1])).collect(Collectors.joining(", "));
-            try (Statement s = master.createStatement()) {
-                s.setMaxRows(1);
-                try (ResultSet r = s.executeQuery("SELECT " + cols + " FROM " + quote(parent))) {
-                    if (!r.next()) {
-                        return Optional.empty();
-                    }
-                    for (int i = 0; i < fk.getValue().size(); i++) {
-                        values.put(fk.getValue().get(i)[0], r.getObject(i + 1));
-                    }
-                }
-            }
-        }
-        List<Object> row = new ArrayList<>();
-        for (TableSpec.Column c : t.columns()) {
-            row.add(values.containsKey(c.name()) ? values.get(c.name()) : madeUpValue(c.type()));
-        }
-        return Optional.of(row);
-    }
-
-    /** A value of the declared SQL type (the declaration as {@link #describe} reads it). */
-    private static Object madeUpValue(String type) {
-        String t = type.toUpperCase(Locale.ROOT);
-        if (t.contains("FOR BIT DATA") || t.startsWith("BLOB")) {
-            return new byte[] {0};
-        }
-        if (t.startsWith("CHAR") || t.startsWith("VARCHAR") || t.startsWith("LONG VARCHAR") || t.startsWith("CLOB")) {
-            return "q";
-        }
-        if (t.startsWith("TIMESTAMP")) {
-            return new java.sql.Timestamp(0);
-        }
-        if (t.startsWith("DATE")) {
-            return new java.sql.Date(0);
-        }
-        if (t.startsWith("TIME")) {
-            return new java.sql.Time(0);
-        }
-        if (t.startsWith("BOOLEAN")) {
-            return false;
-        }
-        return 0; // SMALLINT, INTEGER, BIGINT, DECIMAL, NUMERIC, REAL, DOUBLE, FLOAT
-    }
-
-
-    private void createFunctions(Statement s, Set<String> have) throws SQLException {
-        create(s, have, "FUNCTION:QOS_TXID", "CREATE FUNCTION QOS_TXID() RETURNS VARCHAR(64) LANGUAGE JAVA PARAMETER STYLE JAVA NO SQL"
-                + " EXTERNAL NAME '" + DerbyFunctions.class.getName() + ".transactionId'");
-        create(s, have, "FUNCTION:QOS_MILLIS", "CREATE FUNCTION QOS_MILLIS() RETURNS BIGINT LANGUAGE JAVA PARAMETER STYLE JAVA NO SQL"
-                + " EXTERNAL NAME '" + DerbyFunctions.class.getName() + ".currentMillis'");
-    }
-
-    /**
-     * A table's change table. No index beyond the sequence: each one is written by every change,
-     * and the table holds only the changes not yet on every replica. Replicas have theirs, empty,
-     * from their first preparation on, so that a promotion creates only the sequence and triggers.
-     */
-    private void createChangeTable(Statement s, Set<String> have, TableSpec t) throws SQLException {
-        String cols = t.columns().stream().map(col -> quote(col.name()) + " " + col.type()).collect(Collectors.joining(", "));
-        String oldKey = t.primaryKey().stream().map(k -> quote(OLD + k) + " " + t.typeOf(k)).collect(Collectors.joining(", "));
-        create(s, have, "TABLE:" + t.changeTable(), "CREATE TABLE " + quote(t.changeTable()) + " (QOS_SEQ BIGINT NOT NULL PRIMARY KEY,"
-                + " QOS_TX VARCHAR(64) NOT NULL, QOS_OP CHAR(1) NOT NULL, QOS_TS BIGINT NOT NULL, " + cols + ", "
-                + oldKey + ")");
-    }
-
-    /**
-     * {@code QOS_RID}, the row's identifier (primary key), and the row's primary key, indexed but
-     * not unique (a statement that shifts keys passes through duplicates).
-     */
-    private void createRowIdTable(Statement s, Set<String> have, TableSpec t) throws SQLException {
-        create(s, have, "TABLE:" + t.rowIdTable(), "CREATE TABLE " + quote(t.rowIdTable()) + " (QOS_RID BIGINT NOT NULL PRIMARY KEY, "
-                + t.primaryKey().stream().map(k -> quote(k) + " " + t.typeOf(k)).collect(Collectors.joining(", ")) + ")");
-        create(s, have, "INDEX:QOS_RIDKEY_" + t.name(), "CREATE INDEX " + quote("QOS_RIDKEY_" + t.name()) + " ON " + quote(t.rowIdTable()) + " ("
-                + t.primaryKey().stream().map(this::quote).collect(Collectors.joining(", ")) + ")");
-    }
-
-    private String refs(String alias, List<String> columns) {
-        return columns.stream().map(c -> alias + "." + quote(c)).collect(Collectors.joining(", "));
+        warm.withMadeUpRows(master, empty);
     }
 
     @Override
@@ -435,10 +134,10 @@ public final class DerbyDialect implements Dialect {
                         .collect(Collectors.joining(", "));
                 create(s, have, "TABLE:" + t.name(), "CREATE TABLE " + quote(t.name()) + " (" + cols + ", PRIMARY KEY ("
                         + t.primaryKey().stream().map(this::quote).collect(Collectors.joining(", ")) + "))");
-                createRowIdTable(s, have, t);
-                createChangeTable(s, have, t);
+                capture.createRowIdTable(s, have, t);
+                capture.createChangeTable(s, have, t);
             }
-            createFunctions(s, have);
+            capture.createFunctions(s, have);
             create(s, have, "TABLE:QOS_APPLIED", "CREATE TABLE QOS_APPLIED (QOS_TX VARCHAR(64) NOT NULL PRIMARY KEY, QOS_LAST_SEQ BIGINT NOT NULL,"
                     + " QOS_APPLIED_AT TIMESTAMP NOT NULL)");
             create(s, have, "TABLE:QOS_WATERMARK", "CREATE TABLE QOS_WATERMARK (QOS_SEQ BIGINT NOT NULL, QOS_AT TIMESTAMP NOT NULL)");
@@ -587,75 +286,7 @@ public final class DerbyDialect implements Dialect {
     @Override
     public long setTailAside(Connection copy, List<TableSpec> tables, long fromSequence, Set<String> reached, long epoch)
             throws SQLException {
-        Set<String> have = existing(copy);
-        if (!have.contains("TABLE:QOS_CAPTURED")) {
-            return 0;
-        }
-        return Link.inTransaction(copy, c -> {
-            long kept = 0;
-            try (Statement s = c.createStatement()) {
-                for (TableSpec t : tables) {
-                    for (String op : List.of("I", "U", "D")) {
-                        if (have.contains("TRIGGER:QOS_" + op + "_" + t.name())) {
-                            s.execute("DROP TRIGGER " + quote("QOS_" + op + "_" + t.name()));
-                        }
-                    }
-                }
-                // A replica has no foreign keys (the master keeps the data consistent), and the
-                // agent's copy and changes come in an order they would refuse.
-                List<String[]> foreignKeys = new ArrayList<>();
-                try (ResultSet r = s.executeQuery("SELECT T.TABLENAME, C.CONSTRAINTNAME FROM SYS.SYSCONSTRAINTS C"
-                        + " JOIN SYS.SYSTABLES T ON C.TABLEID = T.TABLEID JOIN SYS.SYSSCHEMAS S ON T.SCHEMAID = S.SCHEMAID"
-                        + " WHERE C.TYPE = 'F' AND S.SCHEMANAME = CURRENT SCHEMA")) {
-                    while (r.next()) {
-                        foreignKeys.add(new String[] {r.getString(1), r.getString(2)});
-                    }
-                }
-                Set<String> names = tables.stream().map(TableSpec::name).collect(Collectors.toSet());
-                for (String[] fk : foreignKeys) {
-                    if (names.contains(fk[0])) {
-                        s.execute("ALTER TABLE " + quote(fk[0]) + " DROP CONSTRAINT " + quote(fk[1]));
-                    }
-                }
-                for (TableSpec t : tables) {
-                    for (TableSpec.Column col : t.columns()) {
-                        if (col.generated()) {
-                            s.execute("ALTER TABLE " + quote(t.name()) + " ALTER COLUMN " + quote(col.name()) + " SET GENERATED BY DEFAULT");
-                        }
-                    }
-                    if (!have.contains("TABLE:" + t.changeTable())) {
-                        continue;
-                    }
-                    try (PreparedStatement p = c.prepareStatement("DELETE FROM " + quote(t.changeTable()) + " WHERE QOS_SEQ < ?")) {
-                        p.setLong(1, fromSequence);
-                        p.executeUpdate();
-                    }
-                    try (PreparedStatement p = c.prepareStatement("DELETE FROM " + quote(t.changeTable()) + " WHERE QOS_TX = ?")) {
-                        for (String tx : reached) {
-                            p.setString(1, tx);
-                            p.executeUpdate();
-                        }
-                    }
-                    long rows;
-                    try (ResultSet r = s.executeQuery("SELECT COUNT(*) FROM " + quote(t.changeTable()))) {
-                        r.next();
-                        rows = r.getLong(1);
-                    }
-                    if (rows == 0) {
-                        s.execute("DROP TABLE " + quote(t.changeTable()));
-                    } else {
-                        s.execute("RENAME TABLE " + quote(t.changeTable()) + " TO " + quote(t.tailTable(epoch)));
-                        kept += rows;
-                    }
-                }
-                s.execute("DROP TABLE QOS_CAPTURED");
-                if (have.contains("TABLE:QOS_IDENTIFIED")) {
-                    s.execute("DROP TABLE QOS_IDENTIFIED");
-                }
-                s.execute("DROP SEQUENCE QOS_SEQ RESTRICT");
-            }
-            return kept;
-        });
+        return new DerbyDemotion(this).setTailAside(copy, tables, fromSequence, reached, epoch);
     }
 
     @Override
@@ -758,7 +389,7 @@ public final class DerbyDialect implements Dialect {
         }
     }
 
-    private static Set<String> existing(Connection c) throws SQLException {
+    static Set<String> existing(Connection c) throws SQLException {
         Set<String> found = new HashSet<>();
         String inSchema = " S ON X.SCHEMAID = S.SCHEMAID WHERE S.SCHEMANAME = CURRENT SCHEMA";
         try (Statement s = c.createStatement();
@@ -777,7 +408,7 @@ public final class DerbyDialect implements Dialect {
      * Runs {@code ddl} unless {@code have} holds {@code key} (a sequence is always tried: its
      * "exists" error comes before any lock); another agent racing to make it is fine.
      */
-    private static void create(Statement s, Set<String> have, String key, String ddl) throws SQLException {
+    static void create(Statement s, Set<String> have, String key, String ddl) throws SQLException {
         if (have.contains(key)) {
             return;
         }
