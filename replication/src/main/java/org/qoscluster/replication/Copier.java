@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.logging.Logger;
 
 import org.qoscluster.replication.internal.Changes;
+import org.qoscluster.replication.internal.InitialCopy;
 import org.qoscluster.replication.internal.Link;
 import org.qoscluster.replication.internal.Shipping;
 
@@ -76,7 +77,7 @@ final class Copier {
             Connection identifiers = from == null ? master.link.connection() : from.link.connection();
             long low = from == null ? master.identifiedBelow() : dialect.watermark(identifiers).orElseThrow(
                     () -> new SQLException("the replica to copy identifiers from has no watermark"));
-            long rows = Changes.copy(master.link.connection(), identifiers, r.link, dialect, master.tables(),
+            long rows = InitialCopy.copy(master.link.connection(), identifiers, r.link, dialect, master.tables(),
                     Timestamp.from(master.clock.instant()), epoch.number(), epoch.master(), low, generation);
             LOG.info("replica=" + r.name + " " + r.needsCopy + ": copy of " + rows + " rows made in epoch " + epoch.number()
                     + ", row identifiers from " + (from == null ? "the master" : "replica=" + from.name) + " as of change "
