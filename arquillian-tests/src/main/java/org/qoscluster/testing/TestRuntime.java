@@ -6,6 +6,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -130,5 +131,40 @@ public final class TestRuntime {
                     + "(mvn verify), which sets it");
         }
         return v;
+    }
+
+    /** What a launcher command printed (standard output and error together) and its exit status. */
+    public record Launched(int exit, String output) {
+    }
+
+    /**
+     * Runs the launcher as {@code bin/qoscluster} does, in its own JVM, with the runtime under
+     * test; waits at most {@code within} for it to exit.
+     */
+    public static Launched launcher(Duration within, String... args) throws IOException, InterruptedException {
+        Path runtime = Path.of(System.getProperty("qos.runtime.dir"));
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                "-cp", runtime.resolve("launcher") + "/*", "org.qoscluster.launcher.Main"));
+        cmd.addAll(List.of(args));
+        Path output = Files.createTempFile("qoscluster-launcher", ".out");
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+            boolean exited = p.waitFor(within.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            if (!exited) {
+                p.destroyForcibly();
+            }
+            String out = Files.readString(output);
+            if (!exited) {
+                throw new IllegalStateException("launcher " + List.of(args) + " did not exit within " + within + ":\n" + out);
+            }
+            return new Launched(p.exitValue(), out);
+        } finally {
+            Files.deleteIfExists(output);
+        }
+    }
+
+    /** {@link #launcher(Duration, String...)} for commands that return within a minute. */
+    public static Launched launcher(String... args) throws IOException, InterruptedException {
+        return launcher(Duration.ofMinutes(1), args);
     }
 }

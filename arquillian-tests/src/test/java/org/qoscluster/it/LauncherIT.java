@@ -8,14 +8,11 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.qoscluster.config.ClusterConfig;
@@ -67,14 +64,14 @@ class LauncherIT {
 
     @Test
     void shouldExitWithAMessageNamingABadSettingFromTheCommandLine() throws Exception {
-        Result r = launcher("up", "--state", TestRuntime.stateDir(LauncherIT.class).toString(),
+        TestRuntime.Launched r = TestRuntime.launcher("up", "--state", TestRuntime.stateDir(LauncherIT.class).toString(),
                 "-Dqos.db.master.port=abc", "-Dqos.node.heap=lots");
         assertEquals(2, r.exit(), r.output());
         assertTrue(r.output().contains("qos.db.master.port: 'abc' is not a port number"), r.output());
         assertTrue(r.output().contains("qos.node.heap: 'lots' is not a heap size"), r.output());
 
         Path state = TestRuntime.stateDir(LauncherIT.class);
-        Result router = launcher("up", "--state", state.toString(), "--runtime", System.getProperty("qos.runtime.dir"),
+        TestRuntime.Launched router = TestRuntime.launcher("up", "--state", state.toString(), "--runtime", System.getProperty("qos.runtime.dir"),
                 "-Dqos.router.trusted-networks=banana",
                 "-Dqos.router.health.interval-ms=0");
         assertEquals(2, router.exit(), router.output());
@@ -86,27 +83,18 @@ class LauncherIT {
     @Test
     void shouldReportAnEmptyStateDirectory() throws Exception {
         Path state = TestRuntime.stateDir(LauncherIT.class);
-        Result r = launcher("status", "--state", state.toString());
+        TestRuntime.Launched r = TestRuntime.launcher("status", "--state", state.toString());
         assertEquals(0, r.exit(), r.output());
         assertTrue(r.output().contains("nothing is running"), r.output());
-        Result unknown = launcher("start");
+        TestRuntime.Launched unknown = TestRuntime.launcher("launch");
         assertEquals(2, unknown.exit(), unknown.output());
-        assertTrue(unknown.output().contains("unknown command 'start'"), unknown.output());
-    }
-
-    private record Result(int exit, String output) {
-    }
-
-    /** Runs the launcher as bin/qoscluster does, in its own JVM. */
-    private static Result launcher(String... args) throws Exception {
-        Path runtime = Path.of(System.getProperty("qos.runtime.dir"));
-        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "-cp", runtime.resolve("launcher") + "/*", "org.qoscluster.launcher.Main"));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "launcher did not exit");
-        return new Result(p.exitValue(), out);
+        assertTrue(unknown.output().contains("unknown command 'launch'"), unknown.output());
+        TestRuntime.Launched noPart = TestRuntime.launcher("restart", "--state", state.toString());
+        assertEquals(2, noPart.exit(), noPart.output());
+        assertTrue(noPart.output().contains("restart needs one part"), noPart.output());
+        TestRuntime.Launched noCluster = TestRuntime.launcher("start", "node-1", "--state", state.toString());
+        assertEquals(1, noCluster.exit(), noCluster.output());
+        assertTrue(noCluster.output().contains("no cluster was started from"), noCluster.output());
     }
 
     private static boolean portFree(int port) {

@@ -19,6 +19,7 @@ import org.qoscluster.launcher.PartStatus;
 import org.qoscluster.testing.QosCluster;
 import org.qoscluster.testing.StoreClient;
 import org.qoscluster.testing.StoreDatabase;
+import org.qoscluster.testing.TestRuntime;
 
 /** The store end to end on a real two-node cluster over real Derby servers. */
 // A 3 s health time-out: on two cores the agent's initial copies can stall both nodes past 1 s.
@@ -263,6 +264,49 @@ class StoreClusterIT {
         StoreClient.Reply placed = deeOnNode2.send("POST", "api/orders", null, null);
         assertEquals(201, placed.status(), placed::toString);
         assertEquals("node-2", placed.json().path("placedBy").asText());
+    }
+
+    @Test
+    @Order(11)
+    void shouldStartStopAndRestartOneNodeWhileTheRestServes(Cluster cluster) throws Exception {
+        String state = cluster.stateDir().toString();
+        String runtime = System.getProperty("qos.runtime.dir");
+        StoreClient shopper = StoreClient.at(cluster.storeUri(), TIMEOUT);
+        assertOk(shopper.post("api/customers", "{\"name\":\"Fay\",\"email\":\"fay@example.org\"}"));
+        assertOk(shopper.post("api/cart/items", "{\"productId\":24,\"quantity\":2}"));
+
+        // node-1 was killed above: started again alone, it serves the carts made meanwhile.
+        TestRuntime.Launched started = TestRuntime.launcher(Duration.ofMinutes(4), "start", "node-1", "--state", state,
+                "--runtime", runtime);
+        assertEquals(0, started.exit(), started.output());
+        assertTrue(started.output().contains("node-1: started and answering"), started.output());
+        assertEquals(Map.of(24L, 2), lines(assertOk(shopper.at(cluster.nodeUri("node-1")).get("api/cart"))));
+
+        TestRuntime.Launched stopped = TestRuntime.launcher(Duration.ofMinutes(1), "stop", "node-2", "--state", state);
+        assertEquals(0, stopped.exit(), stopped.output());
+        assertTrue(stopped.output().contains("node-2: stopped"), stopped.output());
+        assertFalse(cluster.status().stream().anyMatch(p -> p.name().equals("node-2") && p.alive()), "node-2 is down");
+        // The router serves from node-1 alone (it retries a request node-2 can no longer take).
+        StoreClient.Reply cart = shopper.get("api/cart");
+        assertEquals(200, cart.status(), cart::toString);
+        assertEquals("node-1", cart.node(), cart::toString);
+        assertEquals(Map.of(24L, 2), lines(cart.json()));
+
+        TestRuntime.Launched restarted = TestRuntime.launcher(Duration.ofMinutes(4), "restart", "node-2", "--state", state,
+                "--runtime", runtime);
+        assertEquals(0, restarted.exit(), restarted.output());
+        assertTrue(restarted.output().contains("node-2: was not running"), restarted.output());
+        assertEquals(Map.of(24L, 2), lines(assertOk(shopper.at(cluster.nodeUri("node-2")).get("api/cart"))));
+        Map<String, Boolean> alive = cluster.status().stream().collect(Collectors.toMap(PartStatus::name, PartStatus::alive));
+        assertEquals(Boolean.TRUE, alive.get("node-1"));
+        assertEquals(Boolean.TRUE, alive.get("node-2"));
+
+        TestRuntime.Launched unknown = TestRuntime.launcher("stop", "node-9", "--state", state);
+        assertEquals(2, unknown.exit(), unknown.output());
+        assertTrue(unknown.output().contains("no part 'node-9'"), unknown.output());
+        TestRuntime.Launched running = TestRuntime.launcher("start", "node-2", "--state", state, "--runtime", runtime);
+        assertEquals(1, running.exit(), running.output());
+        assertTrue(running.output().contains("node-2 is still running"), running.output());
     }
 
     private static Map<Long, Integer> lines(JsonNode cart) {

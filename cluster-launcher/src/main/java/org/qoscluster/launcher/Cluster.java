@@ -17,6 +17,7 @@ import org.qoscluster.config.GroupSpec;
 import org.qoscluster.config.MemberSpec;
 import org.qoscluster.config.PayaraMemberConfig;
 import org.qoscluster.launcher.internal.DatabaseParts;
+import org.qoscluster.launcher.internal.EffectiveConfig;
 import org.qoscluster.launcher.internal.MemberParts;
 import org.qoscluster.launcher.internal.PartControl;
 import org.qoscluster.launcher.internal.PartProcess;
@@ -101,6 +102,7 @@ public final class Cluster implements AutoCloseable {
                     + running.stream().map(PartStatus::name).toList() + "); stop it first with 'down'");
         }
         Secrets.ownerOnly(dir);
+        EffectiveConfig.write(dir, config);
         Cluster cluster = new Cluster(config, layout, dir, clock);
         Map<String, String> secrets = cluster.ensureSecrets();
         if (withNodes) {
@@ -233,6 +235,48 @@ public final class Cluster implements AutoCloseable {
         return DatabaseParts.dbPassword(stateDir);
     }
 
+    /**
+     * Stops one part of the cluster started from {@code stateDir} (as {@code down} would, but only
+     * it) and returns what happened. Either replication part stops both: the supervisor would
+     * otherwise start the agent again.
+     */
+    public static List<String> stopPart(Path stateDir, String part) {
+        Path dir = stateDir.toAbsolutePath().normalize();
+        ClusterConfig config = EffectiveConfig.read(dir);
+        java.util.Set<String> parts = new java.util.TreeSet<>();
+        PartProcess.list(dir).forEach(p -> parts.add(p.name()));
+        config.members().forEach(m -> parts.add(m.name()));
+        config.databases().forEach(d -> parts.add("derby-" + d.name()));
+        config.furtherGroups().forEach(g -> g.copies().forEach(d -> parts.add("derby-" + d.name())));
+        if (!config.replicas().isEmpty()) {
+            parts.add(REPLICATION_SUPERVISOR);
+            parts.add(REPLICATION_AGENT);
+        }
+        if (!parts.contains(part)) {
+            throw new IllegalArgumentException("no part '" + part + "' in the cluster started from " + dir + " (parts: " + parts + ")");
+        }
+        List<String> lines = new ArrayList<>();
+        if (part.equals(REPLICATION_AGENT) || part.equals(REPLICATION_SUPERVISOR)) {
+            for (String p : List.of(REPLICATION_SUPERVISOR, REPLICATION_AGENT)) {
+                lines.add(p + ": " + PartProcess.stop(dir, p, PartControl.STOP_GRACE));
+            }
+            return lines;
+        }
+        lines.add(part + ": " + PartProcess.stop(dir, part, PartControl.STOP_GRACE));
+        return lines;
+    }
+
+    /**
+     * Starts one stopped or killed part of the cluster started from {@code stateDir} again, with
+     * the configuration that cluster was started with, and waits until it answers.
+     */
+    public static void startPart(RuntimeLayout layout, Path stateDir, String part, Duration timeout) {
+        Path dir = stateDir.toAbsolutePath().normalize();
+        ClusterConfig config = EffectiveConfig.read(dir);
+        String name = part.equals(REPLICATION_AGENT) ? REPLICATION_SUPERVISOR : part;
+        new Cluster(config, layout, dir, Clock.systemUTC()).restart(name, timeout);
+    }
+
     /** Starts a member that was stopped or killed again, and waits until it answers. */
     public void restart(String member, Duration timeout) {
         if (PartProcess.handle(stateDir, member).isPresent()) {
@@ -258,7 +302,9 @@ public final class Cluster implements AutoCloseable {
             startReplicationAgent();
             return;
         }
-        MemberSpec m = config.member(member).orElseThrow(() -> new IllegalArgumentException("no member " + member));
+        MemberSpec m = config.member(member).orElseThrow(() -> new IllegalArgumentException("no part '" + member + "' in this cluster"
+                + " (nodes and router: " + config.members().stream().map(MemberSpec::name).toList() + ", databases: derby-NAME, "
+                + REPLICATION_SUPERVISOR + ")"));
         members.start(m, new Readiness(clock, DatabaseParts.dbPassword(stateDir)), clock.instant().plus(timeout)).join();
     }
 

@@ -10,11 +10,15 @@ import org.qoscluster.config.ClusterConfig;
 import org.qoscluster.config.InvalidConfigException;
 
 /**
- * {@code qoscluster up|down|status [--config FILE] [--state DIR] [--runtime DIR] [-Dqos.KEY=VALUE...]}.
+ * {@code qoscluster up|down|status [--config FILE] [--state DIR] [--runtime DIR] [-Dqos.KEY=VALUE...]},
+ * {@code qoscluster start|stop|restart PART}, {@code qoscluster group ...}.
  * Exit status 0 on success, 1 when the cluster could not be started or stopped, 2 on bad usage
  * or configuration.
  */
 public final class Main {
+
+    /** The commands that act on one part of a running cluster. */
+    private static final List<String> PART_COMMANDS = List.of("start", "stop", "restart");
 
     private Main() {
     }
@@ -46,7 +50,7 @@ public final class Main {
                             overrides.put(a.substring(2, a.indexOf('=')), a.substring(a.indexOf('=') + 1));
                         } else if (command == null && !a.startsWith("-")) {
                             command = a;
-                        } else if ("group".equals(command) && !a.startsWith("-")) {
+                        } else if ((PART_COMMANDS.contains(command) || "group".equals(command)) && !a.startsWith("-")) {
                             operands.add(a);
                         } else {
                             return usage("unknown argument '" + a + "'");
@@ -66,6 +70,7 @@ public final class Main {
                 case "down" -> down(state);
                 case "status" -> status(state);
                 case "group" -> org.qoscluster.launcher.internal.GroupCommands.run(state, runtime, group, operands);
+                case "start", "stop", "restart" -> part(command, operands, runtime, state, timeout);
                 default -> usage("unknown command '" + command + "'");
             };
         } catch (IllegalArgumentException e) {
@@ -92,6 +97,24 @@ public final class Main {
         System.out.println("  router admin: curl -H \"Authorization: Bearer $(cat " + state.resolve("secrets")
                 .resolve(ClusterConfig.SECRET_ADMIN_TOKEN) + ")\" " + cluster.storeUri() + "qrs/admin/nodes");
         System.out.println("Stop it with: bin/qoscluster down");
+        return 0;
+    }
+
+    /** {@code start|stop|restart PART}: one part of the running cluster, the rest goes on. */
+    private static int part(String command, List<String> operands, Path runtime, Path state, Duration timeout) {
+        if (operands.size() != 1) {
+            return usage(command + " needs one part, for example 'bin/qoscluster " + command + " node-1'"
+                    + " (see 'bin/qoscluster status')");
+        }
+        String part = operands.get(0);
+        if (!command.equals("start")) {
+            Cluster.stopPart(state, part).forEach(System.out::println);
+        }
+        if (!command.equals("stop")) {
+            long t0 = System.nanoTime();
+            Cluster.startPart(RuntimeLayout.at(runtime), state, part, timeout);
+            System.out.println(part + ": started and answering in " + Duration.ofNanos(System.nanoTime() - t0).toSeconds() + " s");
+        }
         return 0;
     }
 
@@ -144,6 +167,7 @@ public final class Main {
         System.err.println("       bin/qoscluster group [--group NAME] status|switchover COPY|add NAME PORT|remove NAME|stop|start"
                 + " [--state DIR] [--runtime DIR]");
         System.err.println("       bin/qoscluster group move NAME GROUP [--state DIR]");
+        System.err.println("       bin/qoscluster start|stop|restart PART [--state DIR] [--runtime DIR] [--timeout SECONDS]");
         return 2;
     }
 }

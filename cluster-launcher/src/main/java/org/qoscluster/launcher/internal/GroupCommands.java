@@ -43,12 +43,7 @@ public final class GroupCommands {
         if (operands < 0 || args.size() != operands + 1) {
             throw new IllegalArgumentException(USAGE);
         }
-        Path properties = stateDir.resolve("cluster.properties");
-        if (!Files.isRegularFile(properties)) {
-            throw new LauncherException("no running cluster with replicas in " + stateDir.toAbsolutePath()
-                    + " (" + properties + " is missing)");
-        }
-        ClusterConfig config = ClusterConfig.load(properties, Map.of());
+        ClusterConfig config = EffectiveConfig.read(stateDir);
         String method = "POST";
         String path;
         switch (verb) {

@@ -1,12 +1,9 @@
 package org.qoscluster.launcher.internal;
 
-import java.io.IOException;
-import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.Properties;
 
 import org.qoscluster.config.ClusterConfig;
 import org.qoscluster.launcher.LauncherException;
@@ -45,14 +42,7 @@ public final class ReplicationParts {
     /** Starts the supervisor, which starts the agent; returns once the first agent runs (at most 30 s). */
     public void start() {
         ReplicationSettings.of(config);
-        Path file = stateDir.resolve("cluster.properties");
-        Properties p = new Properties();
-        p.putAll(config.properties());
-        try (Writer out = Files.newBufferedWriter(file)) {
-            p.store(out, "the cluster's effective configuration, for the replication agent");
-        } catch (IOException e) {
-            throw new LauncherException("cannot write " + file + ": " + e.getMessage());
-        }
+        EffectiveConfig.write(stateDir, config);
         PartProcess.start(stateDir, SUPERVISOR, "supervisor", 0, Commands.replicationSupervisor(layout, stateDir));
         Instant deadline = clock.instant().plusSeconds(30);
         while (PartProcess.handle(stateDir, AGENT).isEmpty()) {
