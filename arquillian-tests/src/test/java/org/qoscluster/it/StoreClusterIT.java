@@ -298,8 +298,8 @@ class StoreClusterIT {
         assertTrue(restarted.output().contains("node-2: was not running"), restarted.output());
         assertEquals(Map.of(24L, 2), lines(assertOk(shopper.at(cluster.nodeUri("node-2")).get("api/cart"))));
         Map<String, Boolean> alive = cluster.status().stream().collect(Collectors.toMap(PartStatus::name, PartStatus::alive));
-        assertEquals(Boolean.TRUE, alive.get("node-1"));
-        assertEquals(Boolean.TRUE, alive.get("node-2"));
+        assertTrue(alive.getOrDefault("node-1", false), alive::toString);
+        assertTrue(alive.getOrDefault("node-2", false), alive::toString);
 
         TestRuntime.Launched unknown = TestRuntime.launcher("stop", "node-9", "--state", state);
         assertEquals(2, unknown.exit(), unknown.output());
