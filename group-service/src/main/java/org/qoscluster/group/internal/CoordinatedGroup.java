@@ -48,7 +48,7 @@ final class CoordinatedGroup implements AutoCloseable {
         this.settings = settings;
         this.clock = clock;
         this.copies = plan.copies(dbPassword);
-        this.coordinator = new Coordinator(plan.configured(), plan.configuredMaster(), new GroupStore(plan, maps, adminToken, clock),
+        this.coordinator = new Coordinator(plan.name(), plan.configured(), plan.configuredMaster(), new GroupStore(plan, maps, adminToken, clock),
                 copies, clock, settings.period().multipliedBy(4), settings.detectionBound().multipliedBy(2));
     }
 
