@@ -448,9 +448,12 @@ public final class Coordinator {
         if (!store.replace(s, next)) {
             return store.state().orElse(s);
         }
-        LOG.log(Level.WARNING, "group={0} failover: master {1} unavailable; epoch {2} promotes {3} (it has every change below {4}){5}",
-                new Object[] {group, s.master(), String.valueOf(next.epoch()), next.master(), String.valueOf(p.low()),
-                    p.lacking().map(l -> "; " + l + " and cannot be reached: what only it had is lost").orElse("")});
+        Object[] params = {group, s.master(), String.valueOf(next.epoch()), next.master(), String.valueOf(p.low()),
+            p.lacking().orElse(null)};
+        LOG.log(Level.WARNING, p.lacking().isEmpty()
+                ? "group={0} failover: master {1} unavailable; epoch {2} promotes {3} (it has every change below {4})"
+                : "group={0} failover: master {1} unavailable; epoch {2} promotes {3} (it has every change below {4});"
+                        + " {5} and cannot be reached: what only it had is lost", params);
         return finishPromotion(next);
     }
 
