@@ -189,7 +189,7 @@ public final class Coordinator {
             store.answer(r, 409, "the group changed meanwhile; ask again");
             return store.state().orElse(s);
         }
-        LOG.warning(done);
+        LOG.log(Level.WARNING, "group={0} request id={1} {2}", new Object[] {group, r.id(), done});
         store.answer(r, 200, done);
         return next;
     }
@@ -274,7 +274,7 @@ public final class Coordinator {
             done += " (it does not answer: " + e.getMessage() + "; the agent stops shipping to it as it follows the"
                     + " new copies; if it is added again, its watermark is forgotten first)";
         }
-        LOG.warning(done);
+        LOG.log(Level.WARNING, "group={0} request id={1} {2}", new Object[] {group, r.id(), done});
         store.answer(r, 200, done);
         return next;
     }
