@@ -393,7 +393,8 @@ public final class Coordinator {
                 Optional<Dialect.CopyEpoch> e = db.epoch(copy);
                 if (e.isPresent() && !names.contains(e.get().master())) {
                     LOG.log(Level.WARNING, "copy={0} records epoch {1} with master {2}, which is not a configured copy"
-                            + " (added at run time?): passed over", new Object[] {copy.name(), String.valueOf(e.get().epoch()), e.get().master()});
+                            + " (added at run time?): passed over",
+                            new Object[] {copy.name(), String.valueOf(e.get().epoch()), e.get().master()});
                 } else if (e.isPresent() && e.get().epoch() > 0 && (newest.isEmpty() || e.get().epoch() > newest.get().epoch())) {
                     newest = e;
                 }
@@ -440,7 +441,8 @@ public final class Coordinator {
         FailoverChoice.Decision d = FailoverChoice.decide(s.master(), candidates, published, statuses,
                 clock.millis() - failingSince, decisionWait.toMillis());
         if (d instanceof FailoverChoice.Wait w) {
-            complain("group={0} master {1} of epoch {2} is unavailable; {3}; writes wait", group, s.master(), String.valueOf(s.epoch()), w.why());
+            complain("group={0} master {1} of epoch {2} is unavailable; {3}; writes wait", group, s.master(), String.valueOf(s.epoch()),
+                    w.why());
             return s;
         }
         FailoverChoice.Promote p = (FailoverChoice.Promote) d;
@@ -466,7 +468,8 @@ public final class Coordinator {
                 LOG.log(Level.INFO, "group={0} epoch {1}: {2} promoted in {3} ms",
                         new Object[] {group, String.valueOf(s.epoch()), s.master(), String.valueOf(clock.millis() - t0)});
             } catch (SQLException | RuntimeException e) {
-                complain("group={0} epoch {1}: promoting {2} failed ({3}); trying again", group, String.valueOf(s.epoch()), s.master(), e.getMessage());
+                complain("group={0} epoch {1}: promoting {2} failed ({3}); trying again", group, String.valueOf(s.epoch()), s.master(),
+                        e.getMessage());
                 return s;
             }
         }

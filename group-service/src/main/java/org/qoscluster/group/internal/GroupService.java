@@ -101,7 +101,8 @@ public final class GroupService implements AutoCloseable {
             maps.read(GroupState.DEFAULT_GROUP).ifPresent(this::follow);
             boolean coordinating = maps.coordinating();
             if (coordinating != coordinated) {
-                LOG.log(Level.INFO, coordinating ? "member={0} coordinates the groups now" : "member={0} no longer coordinates the groups", memberName);
+                LOG.log(Level.INFO, coordinating ? "member={0} coordinates the groups now" : "member={0} no longer coordinates the groups",
+                        memberName);
                 coordinated = coordinating;
             }
             for (CoordinatedGroup g : groups.values()) {

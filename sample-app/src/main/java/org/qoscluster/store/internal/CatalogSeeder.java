@@ -42,7 +42,8 @@ public class CatalogSeeder {
         for (int attempt = 1; ; attempt++) {
             try {
                 int added = writer.addMissing(products);
-                LOG.log(Level.INFO, "node={0} catalogue seeded: {1} of {2} products added", new Object[] {node, String.valueOf(added), String.valueOf(products)});
+                LOG.log(Level.INFO, "node={0} catalogue seeded: {1} of {2} products added",
+                        new Object[] {node, String.valueOf(added), String.valueOf(products)});
                 return;
             } catch (EJBException e) {
                 if (attempt == ATTEMPTS) {
