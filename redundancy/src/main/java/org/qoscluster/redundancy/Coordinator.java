@@ -3,11 +3,13 @@ package org.qoscluster.redundancy;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import org.qoscluster.contract.GroupState;
@@ -99,6 +101,7 @@ public final class Coordinator {
         void forgetWatermark(Copy copy) throws SQLException;
     }
 
+    private final String group;
     private final List<Copy> configured;
     private final String configuredMaster;
     private final Store store;
@@ -111,19 +114,21 @@ public final class Coordinator {
     private long failingSince;
     /** How long a planned switchover waits for the old master's last changes to ship. */
     static final long DRAIN_BOUND_MS = 15_000;
-    private String lastComplaint;
+    private List<Object> lastComplaint;
     /** The epoch whose promotion this coordinator finished (a takeover does it again: it is idempotent). */
     private long promoted;
 
     /**
+     * @param group      the group's name, which its log messages carry
      * @param configured the group's copies in configuration order, its copies until an operator
      *                   adds or removes one (preferred first on a tie)
      * @param fenceWait  how long a promotion waits for write paths that have not fenced (a hung node's)
      * @param decisionWait how long a failover waits for a suspect copy that may hold acknowledged
      *                   writes the available ones lack ({@link FailoverChoice})
      */
-    public Coordinator(List<Copy> configured, String configuredMaster, Store store, Copies db, Clock clock,
+    public Coordinator(String group, List<Copy> configured, String configuredMaster, Store store, Copies db, Clock clock,
                        Duration fenceWait, Duration decisionWait) {
+        this.group = group;
         this.configured = List.copyOf(configured);
         this.configuredMaster = configuredMaster;
         this.store = store;
@@ -139,7 +144,7 @@ public final class Coordinator {
         if (current.isEmpty()) {
             GroupState found = recover();
             store.create(found);
-            LOG.info("group state: epoch " + found.epoch() + ", master " + found.master());
+            LOG.log(Level.INFO, "group={0} state: epoch {1}, master {2}", new Object[] {group, String.valueOf(found.epoch()), found.master()});
             return store.state();
         }
         GroupState s = current.get();
@@ -184,7 +189,7 @@ public final class Coordinator {
             store.answer(r, 409, "the group changed meanwhile; ask again");
             return store.state().orElse(s);
         }
-        LOG.warning(done);
+        LOG.log(Level.WARNING, "group={0} request id={1} {2}", new Object[] {group, r.id(), done});
         store.answer(r, 200, done);
         return next;
     }
@@ -269,7 +274,7 @@ public final class Coordinator {
             done += " (it does not answer: " + e.getMessage() + "; the agent stops shipping to it as it follows the"
                     + " new copies; if it is added again, its watermark is forgotten first)";
         }
-        LOG.warning(done);
+        LOG.log(Level.WARNING, "group={0} request id={1} {2}", new Object[] {group, r.id(), done});
         store.answer(r, 200, done);
         return next;
     }
@@ -314,7 +319,7 @@ public final class Coordinator {
             }
         }
         if (refused.isPresent()) {
-            LOG.warning("switchover to " + target + " refused: " + refused.get());
+            LOG.log(Level.WARNING, "group={0} switchover to {1} refused: {2}", new Object[] {group, target, refused.get()});
             store.answer(r, s.copy(target).isEmpty() ? 400 : 409, refused.get());
             return s;
         }
@@ -325,8 +330,9 @@ public final class Coordinator {
         }
         store.answer(r, 202, "switchover to " + target + " under way: the write paths are fenced while "
                 + s.master() + "'s last changes ship");
-        LOG.warning("switchover: epoch " + next.epoch() + " drains " + s.master() + " into " + target
-                + " (write paths fenced; the last changes ship before " + target + " takes writes)");
+        LOG.log(Level.WARNING, "group={0} switchover: epoch {1} drains {2} into {3}"
+                + " (write paths fenced; the last changes ship before {3} takes writes)",
+                new Object[] {group, String.valueOf(next.epoch()), s.master(), target});
         return next;
     }
 
@@ -349,18 +355,19 @@ public final class Coordinator {
                 if (waited < DRAIN_BOUND_MS) {
                     return s;
                 }
-                LOG.warning("switchover: " + s.master() + " has every change below " + low + " of " + old + "'s " + next
-                        + " after " + waited + " ms; promoting it anyway, the rest stays on " + old + " as a tail");
+                LOG.log(Level.WARNING, "group={0} switchover: {1} has every change below {2} of {3}''s {4} after {5} ms;"
+                        + " promoting it anyway, the rest stays on {3} as a tail",
+                        new Object[] {group, s.master(), String.valueOf(low), old, String.valueOf(next), String.valueOf(waited)});
             }
             GroupState promoting = s.drained(low, clock.millis());
             if (!store.replace(s, promoting)) {
                 return store.state().orElse(s);
             }
-            LOG.warning("switchover: " + s.master() + " has every change of " + old + " below " + low
-                    + "; promoting it " + waited + " ms after the request");
+            LOG.log(Level.WARNING, "group={0} switchover: {1} has every change of {2} below {3}; promoting it {4} ms after the request",
+                    new Object[] {group, s.master(), old, String.valueOf(low), String.valueOf(waited)});
             return finishPromotion(promoting);
         } catch (SQLException e) {
-            complain("switchover to " + s.master() + ": " + e.getMessage() + "; trying again");
+            complain("group={0} switchover to {1}: {2}; trying again", group, s.master(), e.getMessage());
             return s;
         }
     }
@@ -385,13 +392,14 @@ public final class Coordinator {
             try {
                 Optional<Dialect.CopyEpoch> e = db.epoch(copy);
                 if (e.isPresent() && !names.contains(e.get().master())) {
-                    LOG.warning("copy=" + copy.name() + " records epoch " + e.get().epoch() + " with master " + e.get().master()
-                            + ", which is not a configured copy (added at run time?): passed over");
+                    LOG.log(Level.WARNING, "copy={0} records epoch {1} with master {2}, which is not a configured copy"
+                            + " (added at run time?): passed over",
+                            new Object[] {copy.name(), String.valueOf(e.get().epoch()), e.get().master()});
                 } else if (e.isPresent() && e.get().epoch() > 0 && (newest.isEmpty() || e.get().epoch() > newest.get().epoch())) {
                     newest = e;
                 }
             } catch (SQLException e) {
-                LOG.fine("copy=" + copy.name() + " no epoch: " + e.getMessage());
+                LOG.log(Level.FINE, "copy={0} no epoch: {1}", new Object[] {copy.name(), e.getMessage()});
             }
         }
         long now = clock.millis();
@@ -421,7 +429,7 @@ public final class Coordinator {
                     candidates.put(copy.name(), low.getAsLong());
                 }
             } catch (SQLException e) {
-                LOG.fine("copy=" + copy + " cannot be a candidate: " + e.getMessage());
+                LOG.log(Level.FINE, "group={0} copy={1} cannot be a candidate: {2}", new Object[] {group, copy.name(), e.getMessage()});
             }
         }
         Map<String, Long> published = new java.util.HashMap<>();
@@ -433,7 +441,8 @@ public final class Coordinator {
         FailoverChoice.Decision d = FailoverChoice.decide(s.master(), candidates, published, statuses,
                 clock.millis() - failingSince, decisionWait.toMillis());
         if (d instanceof FailoverChoice.Wait w) {
-            complain("master " + s.master() + " of epoch " + s.epoch() + " is unavailable; " + w.why() + "; writes wait");
+            complain("group={0} master {1} of epoch {2} is unavailable; {3}; writes wait", group, s.master(), String.valueOf(s.epoch()),
+                    w.why());
             return s;
         }
         FailoverChoice.Promote p = (FailoverChoice.Promote) d;
@@ -441,9 +450,12 @@ public final class Coordinator {
         if (!store.replace(s, next)) {
             return store.state().orElse(s);
         }
-        LOG.warning("failover: master " + s.master() + " unavailable; epoch " + next.epoch() + " promotes "
-                + next.master() + " (it has every change below " + p.low() + ")"
-                + p.lacking().map(l -> "; " + l + " and cannot be reached: what only it had is lost").orElse(""));
+        Object[] params = {group, s.master(), String.valueOf(next.epoch()), next.master(), String.valueOf(p.low()),
+            p.lacking().orElse(null)};
+        LOG.log(Level.WARNING, p.lacking().isEmpty()
+                ? "group={0} failover: master {1} unavailable; epoch {2} promotes {3} (it has every change below {4})"
+                : "group={0} failover: master {1} unavailable; epoch {2} promotes {3} (it has every change below {4});"
+                        + " {5} and cannot be reached: what only it had is lost", params);
         return finishPromotion(next);
     }
 
@@ -453,9 +465,11 @@ public final class Coordinator {
             try {
                 db.promote(s.copy(s.master()).orElseThrow(), new ReplicationAgent.Epoch(s.epoch(), s.master(), s.firstSequence()));
                 promoted = s.epoch();
-                LOG.info("epoch " + s.epoch() + ": " + s.master() + " promoted in " + (clock.millis() - t0) + " ms");
+                LOG.log(Level.INFO, "group={0} epoch {1}: {2} promoted in {3} ms",
+                        new Object[] {group, String.valueOf(s.epoch()), s.master(), String.valueOf(clock.millis() - t0)});
             } catch (SQLException | RuntimeException e) {
-                complain("epoch " + s.epoch() + ": promoting " + s.master() + " failed (" + e.getMessage() + "); trying again");
+                complain("group={0} epoch {1}: promoting {2} failed ({3}); trying again", group, String.valueOf(s.epoch()), s.master(),
+                        e.getMessage());
                 return s;
             }
         }
@@ -467,23 +481,26 @@ public final class Coordinator {
             return s;
         }
         if (!behind.isEmpty()) {
-            LOG.warning("epoch " + s.epoch() + ": write paths " + behind + " did not fence within " + fenceWait.toMillis()
-                    + " ms; opening anyway (their old connections lead to a master that does not answer)");
+            LOG.log(Level.WARNING, "group={0} epoch {1}: write paths {2} did not fence within {3} ms;"
+                    + " opening anyway (their old connections lead to a master that does not answer)",
+                    new Object[] {group, String.valueOf(s.epoch()), behind, String.valueOf(fenceWait.toMillis())});
         }
         GroupState open = s.opened(clock.millis());
         if (!store.replace(s, open)) {
             return store.state().orElse(s);
         }
-        LOG.warning("epoch " + s.epoch() + ": " + s.master() + " is master, open for writes "
-                + (clock.millis() - s.sinceMillis()) + " ms after the decision");
+        LOG.log(Level.WARNING, "group={0} epoch {1}: {2} is master, open for writes {3} ms after the decision",
+                new Object[] {group, String.valueOf(s.epoch()), s.master(), String.valueOf(clock.millis() - s.sinceMillis())});
         lastComplaint = null;
         return open;
     }
 
-    private void complain(String message) {
-        if (!message.equals(lastComplaint)) {
-            LOG.warning(message);
-            lastComplaint = message;
+    /** Logs {@code pattern} with {@code params} unless it is what was logged last. */
+    private void complain(String pattern, Object... params) {
+        List<Object> complaint = Arrays.asList(pattern, Arrays.asList(params));
+        if (!complaint.equals(lastComplaint)) {
+            LOG.log(Level.WARNING, pattern, params);
+            lastComplaint = complaint;
         }
     }
 }

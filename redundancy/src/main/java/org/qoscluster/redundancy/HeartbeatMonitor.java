@@ -13,6 +13,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -113,11 +114,11 @@ public final class HeartbeatMonitor implements AutoCloseable {
         boolean changed = before.status() != to;
         states.put(copy, new State(to, changed ? clock.instant() : before.since(), failures, reason));
         if (changed) {
-            LOG.info("copy=" + copy + " " + before.status() + " -> " + to + ": " + reason);
+            LOG.log(Level.INFO, "copy={0} {1} -> {2}: {3}", new Object[] {copy, before.status(), to, reason});
             try {
                 listener.changed(copy, before.status(), to, reason);
             } catch (RuntimeException e) {
-                LOG.warning("copy=" + copy + " status listener failed: " + e);
+                LOG.log(Level.WARNING, "copy={0} status listener failed: {1}", new Object[] {copy, e});
             }
         }
     }
@@ -162,7 +163,7 @@ public final class HeartbeatMonitor implements AutoCloseable {
                 beat();
             } catch (RuntimeException e) {
                 // A scheduled task that throws is never run again: log and go on.
-                LOG.warning("heartbeat failed: " + e);
+                LOG.log(Level.WARNING, "copies={0} heartbeat failed: {1}", new Object[] {probes.keySet(), e});
             }
         }, 0, settings.period().toMillis(), TimeUnit.MILLISECONDS);
     }

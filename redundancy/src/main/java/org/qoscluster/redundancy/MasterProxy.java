@@ -20,6 +20,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import org.qoscluster.contract.GroupState;
+import org.qoscluster.contract.Logs;
 
 /**
  * A node's write path to its redundancy group's master: a TCP proxy on loopback that
@@ -76,7 +77,7 @@ public final class MasterProxy implements AutoCloseable {
         server.setReuseAddress(true);
         server.bind(listen, 128);
         threads.execute(this::accept);
-        LOG.info("member=" + name + " write path listening on " + listen + "; waiting for the group's master");
+        LOG.log(Level.INFO, "member={0} write path listening on {1}; waiting for the group''s master", new Object[] {name, listen});
     }
 
     /** The port it listens on. */
@@ -111,10 +112,11 @@ public final class MasterProxy implements AutoCloseable {
             }
         }
         if (cut > 0) {
-            LOG.warning("member=" + name + " epoch " + fencedTo + " (" + next.master() + ", " + next.phase()
-                    + "): closed " + cut + " connections to the previous master");
+            LOG.log(Level.WARNING, "member={0} epoch {1} ({2}, {3}): closed {4} connections to the previous master",
+                    new Object[] {name, String.valueOf(fencedTo), next.master(), next.phase(), String.valueOf(cut)});
         } else {
-            LOG.info("member=" + name + " epoch " + fencedTo + ": master " + next.master() + ", " + next.phase());
+            LOG.log(Level.INFO, "member={0} epoch {1}: master {2}, {3}",
+                    new Object[] {name, String.valueOf(fencedTo), next.master(), next.phase()});
         }
         fenced.accept(fencedTo);
     }
@@ -126,7 +128,7 @@ public final class MasterProxy implements AutoCloseable {
                 threads.execute(() -> relay(client));
             } catch (IOException e) {
                 if (!closed) {
-                    LOG.log(Level.WARNING, "member=" + name + " write path: accept failed", e);
+                    Logs.log(LOG, Level.WARNING, e, "member={0} write path: accept failed", name);
                 }
             }
         }
@@ -142,15 +144,15 @@ public final class MasterProxy implements AutoCloseable {
             return;
         }
         if (target == null) {
-            LOG.warning("member=" + name + " write path: no open master within " + waitForOpen.toMillis()
-                    + " ms; connection refused");
+            LOG.log(Level.WARNING, "member={0} write path: no open master within {1} ms; connection refused",
+                    new Object[] {name, String.valueOf(waitForOpen.toMillis())});
             quietly(client);
             return;
         }
         Optional<InetSocketAddress> address = addressOf.apply(target.master());
         if (address.isEmpty()) {
-            LOG.warning("member=" + name + " write path: the group names master '" + target.master()
-                    + "', which is not a configured copy; connection refused");
+            LOG.log(Level.WARNING, "member={0} write path: the group names master ''{1}'', which is not a configured copy;"
+                    + " connection refused", new Object[] {name, target.master()});
             quietly(client);
             return;
         }
@@ -160,7 +162,7 @@ public final class MasterProxy implements AutoCloseable {
             client.setTcpNoDelay(true);
             upstream.connect(address.get(), CONNECT_TIMEOUT_MS);
         } catch (IOException e) {
-            LOG.fine("member=" + name + " write path: " + target.master() + " refused: " + e);
+            LOG.log(Level.FINE, "member={0} write path: {1} refused: {2}", new Object[] {name, target.master(), e});
             quietly(client);
             quietly(upstream);
             return;
@@ -203,7 +205,7 @@ public final class MasterProxy implements AutoCloseable {
         } catch (SocketException e) {
             // closed by the other pump, by a fence or by a peer
         } catch (IOException e) {
-            LOG.log(Level.FINE, "member=" + name + " write path: relay " + r.id + " failed", e);
+            Logs.log(LOG, Level.FINE, e, "member={0} write path: relay {1} failed", name, String.valueOf(r.id));
         } finally {
             r.close();
         }

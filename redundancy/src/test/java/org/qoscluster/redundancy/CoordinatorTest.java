@@ -160,7 +160,7 @@ class CoordinatorTest {
     };
 
     private Coordinator coordinator() {
-        return new Coordinator(COPIES, "master", store, copies, clock, Duration.ofSeconds(2), Duration.ofSeconds(4));
+        return new Coordinator(GroupState.DEFAULT_GROUP, COPIES, "master", store, copies, clock, Duration.ofSeconds(2), Duration.ofSeconds(4));
     }
 
     private Map<String, CopyHealth> masterDown() {

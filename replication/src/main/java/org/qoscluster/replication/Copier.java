@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import org.qoscluster.replication.internal.Changes;
@@ -53,9 +54,9 @@ final class Copier {
                     master.identifiedBelow());
             if (source.source() == Shipping.Source.WAIT) {
                 if (!r.awaitSaid) {
-                    LOG.warning("replica=" + r.name + " (" + r.needsCopy + ") needs a copy; it waits for replica="
-                            + source.replica().orElseThrow() + ", which is down, to take the row identifiers from"
-                            + " (or for it to leave the group)");
+                    LOG.log(Level.WARNING, "replica={0} ({1}) needs a copy; it waits for replica={2}, which is down,"
+                            + " to take the row identifiers from (or for it to leave the group)",
+                            new Object[] {r.name, r.needsCopy, source.replica().orElseThrow()});
                     r.awaitSaid = true;
                 }
                 return;
@@ -69,9 +70,9 @@ final class Copier {
             long kept = dialect.setTailAside(c, master.tables(), fromSequence, reachedTheGroup(fromSequence, r.wasEpoch),
                     r.wasEpoch);
             if (kept > 0) {
-                LOG.warning("replica=" + r.name + " was master in epoch " + r.wasEpoch + " and holds " + kept
-                        + " change rows that never reached the group (its asynchronous tail): kept in QOS_TAIL_"
-                        + r.wasEpoch + "_* on it for an operator, not merged");
+                LOG.log(Level.WARNING, "replica={0} was master in epoch {1} and holds {2} change rows that never reached the group"
+                        + " (its asynchronous tail): kept in QOS_TAIL_{1}_* on it for an operator, not merged",
+                        new Object[] {r.name, String.valueOf(r.wasEpoch), String.valueOf(kept)});
                 listener.tail(r.name, r.wasEpoch, kept);
             }
             Connection identifiers = from == null ? master.link.connection() : from.link.connection();
@@ -79,9 +80,9 @@ final class Copier {
                     () -> new SQLException("the replica to copy identifiers from has no watermark"));
             long rows = InitialCopy.copy(master.link.connection(), identifiers, r.link, dialect, master.tables(),
                     Timestamp.from(master.clock.instant()), epoch.number(), epoch.master(), low, generation);
-            LOG.info("replica=" + r.name + " " + r.needsCopy + ": copy of " + rows + " rows made in epoch " + epoch.number()
-                    + ", row identifiers from " + (from == null ? "the master" : "replica=" + from.name) + " as of change "
-                    + low + "; changes follow");
+            LOG.log(Level.INFO, "replica={0} {1}: copy of {2} rows made in epoch {3}, row identifiers from {4} as of change {5};"
+                    + " changes follow", new Object[] {r.name, r.needsCopy, String.valueOf(rows), String.valueOf(epoch.number()),
+                        from == null ? "the master" : "replica=" + from.name, String.valueOf(low)});
             r.needsCopy = null;
             r.awaitSaid = false;
             r.readWatermark(c);

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import org.qoscluster.replication.internal.Changes;
@@ -97,9 +98,9 @@ final class Master {
         }
         long t2 = System.nanoTime();
         dialect.installCapture(copy, described, copyNumber, epoch.firstSequence());
-        LOG.info(String.format(java.util.Locale.ROOT, "epoch %d: promoted %s (catalogue and epoch row %d ms, identities %d ms,"
-                + " capture %d ms)", epoch.number(), epoch.master(), (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000,
-                (System.nanoTime() - t2) / 1_000_000));
+        LOG.log(Level.INFO, "master={0} epoch {1}: promoted (catalogue and epoch row {2} ms, identities {3} ms, capture {4} ms)",
+                new Object[] {epoch.master(), String.valueOf(epoch.number()), String.valueOf((t1 - t0) / 1_000_000),
+                    String.valueOf((t2 - t1) / 1_000_000), String.valueOf((System.nanoTime() - t2) / 1_000_000)});
     }
 
     /** Whether {@link #install} has run. */
@@ -153,7 +154,8 @@ final class Master {
     /** Gives the master's rows new identifiers ({@link RowIds#reidentify}), logging {@code why}. */
     void reidentify(String why) throws SQLException {
         identifiedBelow = RowIds.reidentify(link, dialect, tables, ridBase);
-        LOG.info("the master's rows have new row identifiers (" + why + "): kept from change " + identifiedBelow + " on");
+        LOG.log(Level.INFO, "master={0} rows have new row identifiers ({1}): kept from change {2} on",
+                new Object[] {epoch.master(), why, String.valueOf(identifiedBelow)});
     }
 
     /**
@@ -185,11 +187,12 @@ final class Master {
         try {
             dialect.reclaim(link.connection(), table.changeTable());
             deletedSinceReclaim.remove(table.name());
-            LOG.info(String.format(java.util.Locale.ROOT, "table=%s purged %d shipped change rows from the master's change table in %d ms",
-                    table.name(), total, (System.nanoTime() - t0) / 1_000_000));
+            LOG.log(Level.INFO, "master={0} table={1} purged {2} shipped change rows from the change table in {3} ms",
+                    new Object[] {epoch.master(), table.name(), String.valueOf(total), String.valueOf((System.nanoTime() - t0) / 1_000_000)});
         } catch (SQLException e) {
             // Only slower scans until the next try; replication goes on.
-            LOG.warning("table=" + table.name() + " could not purge shipped change rows: " + ReplicationAgent.describe(e));
+            LOG.log(Level.WARNING, "master={0} table={1} could not purge shipped change rows: {2}",
+                    new Object[] {epoch.master(), table.name(), ReplicationAgent.describe(e)});
             deletedSinceReclaim.put(table.name(), total - RECLAIM_AFTER / 2);
         }
     }
@@ -219,8 +222,8 @@ final class Master {
             } catch (SQLException e) {
                 who = "? (" + e.getMessage() + ")";
             }
-            LOG.warning("watermarks held at " + settled + " for " + Duration.between(heldSince, t).toSeconds()
-                    + " s by transactions still open on the master: " + who);
+            LOG.log(Level.WARNING, "master={0} watermarks held at {1} for {2} s by transactions still open on the master: {3}",
+                    new Object[] {epoch.master(), String.valueOf(settled), String.valueOf(Duration.between(heldSince, t).toSeconds()), who});
         }
     }
 

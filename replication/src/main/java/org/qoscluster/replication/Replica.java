@@ -83,8 +83,9 @@ final class Replica {
             boolean empty = dialect.prepareReplica(c, tables);
             if (!empty && at.isPresent() && at.get().epoch() == epoch.number() - 1 && !at.get().master().equals(name)
                     && copier.carriedOver(c, generation)) {
-                LOG.info("replica=" + name + " had exactly what " + epoch.master() + " had when it was promoted: it follows"
-                        + " epoch " + epoch.number() + " from change " + epoch.firstSequence() + ", no copy needed");
+                LOG.log(Level.INFO, "replica={0} had exactly what {1} had when it was promoted: it follows epoch {2} from change {3},"
+                        + " no copy needed", new Object[] {name, epoch.master(), String.valueOf(epoch.number()),
+                            String.valueOf(epoch.firstSequence())});
                 at = dialect.epoch(c);
             }
             // A table added to capture since its copy: its rows from before capture are not there.
@@ -114,7 +115,7 @@ final class Replica {
         known = true;
         reachable = true;
         if (warned) {
-            LOG.info("replica=" + name + " reachable again at watermark " + low + "; catching up");
+            LOG.log(Level.INFO, "replica={0} reachable again at watermark {1}; catching up", new Object[] {name, String.valueOf(low)});
             warned = false;
         }
     }
@@ -156,10 +157,10 @@ final class Replica {
         reachable = false;
         if (!warned) {
             warned = true;
-            LOG.warning("replica=" + name + " cannot be updated (" + ReplicationAgent.describe(e)
-                    + "); its changes wait on the master until it answers");
+            LOG.log(Level.WARNING, "replica={0} cannot be updated ({1}); its changes wait on the master until it answers",
+                    new Object[] {name, ReplicationAgent.describe(e)});
         } else {
-            LOG.log(Level.FINE, "replica=" + name + " still unreachable", e);
+            LOG.log(Level.FINE, "replica={0} still unreachable: {1}", new Object[] {name, ReplicationAgent.describe(e)});
         }
     }
 }

@@ -357,11 +357,16 @@ public final class ReplicationAgent implements AutoCloseable {
         long t5 = System.nanoTime();
         if (t5 - t0 > SLOW_ROUND_NANOS) {
             // Where a round's time went, when it holds replication back noticeably.
-            LOG.info(String.format(java.util.Locale.ROOT, "slow round: %d ms (horizon %d, identify %d, read %d, apply %d,"
-                    + " delete %d), %d transactions applied", (t5 - t0) / 1_000_000, (t1 - t0) / 1_000_000,
-                    (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000, (t4 - t3) / 1_000_000, (t5 - t4) / 1_000_000, applied));
+            LOG.log(Level.INFO, "master={0} slow round: {1} ms (horizon {2}, identify {3}, read {4}, apply {5}, delete {6}),"
+                    + " {7} transactions applied", new Object[] {master.epoch.master(), millis(t5 - t0), millis(t1 - t0),
+                        millis(t2 - t1), millis(t3 - t2), millis(t4 - t3), millis(t5 - t4), String.valueOf(applied)});
         }
         return applied;
+    }
+
+    /** {@code nanos} as whole milliseconds, for a log message's parameter. */
+    private static String millis(long nanos) {
+        return String.valueOf(nanos / 1_000_000);
     }
 
     /** The message of {@code e} and of the exceptions chained to it (a failed batch names its failing row there). */
@@ -402,13 +407,13 @@ public final class ReplicationAgent implements AutoCloseable {
                 r.getValue().link.close();
                 watermarks.remove(r.getKey());
                 it.remove();
-                LOG.info("replica=" + r.getKey() + " left the group: no more changes ship to it");
+                LOG.log(Level.INFO, "replica={0} left the group: no more changes ship to it", r.getKey());
             }
         }
         now.forEach((name, factory) -> {
             if (!replicas.containsKey(name)) {
                 replicas.put(name, replica(name, factory));
-                LOG.info("replica=" + name + " joined the group: it is copied, then its changes follow");
+                LOG.log(Level.INFO, "replica={0} joined the group: it is copied, then its changes follow", name);
             }
         });
         if (appliers != null) {
@@ -433,7 +438,8 @@ public final class ReplicationAgent implements AutoCloseable {
             } catch (SQLException | RuntimeException e) {
                 // Logged when it starts or changes, not every round.
                 if (!String.valueOf(e).equals(lastFailure[0])) {
-                    LOG.warning("replication round failed: " + (e instanceof SQLException s ? describe(s) : e.toString()));
+                    LOG.log(Level.WARNING, "master={0} replication round failed: {1}",
+                            new Object[] {master.epoch.master(), e instanceof SQLException s ? describe(s) : e.toString()});
                     lastFailure[0] = String.valueOf(e);
                 }
             }

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import org.qoscluster.contract.CopyStatus;
@@ -47,7 +48,7 @@ final class CoordinatedGroup implements AutoCloseable {
         this.settings = settings;
         this.clock = clock;
         this.copies = plan.copies(dbPassword);
-        this.coordinator = new Coordinator(plan.configured(), plan.configuredMaster(), new GroupStore(plan, maps, adminToken, clock),
+        this.coordinator = new Coordinator(plan.name(), plan.configured(), plan.configuredMaster(), new GroupStore(plan, maps, adminToken, clock),
                 copies, clock, settings.period().multipliedBy(4), settings.detectionBound().multipliedBy(2));
     }
 
@@ -64,7 +65,8 @@ final class CoordinatedGroup implements AutoCloseable {
         if (monitor == null) {
             published.clear(); // another coordinator may have published meanwhile
             monitor = new HeartbeatMonitor(probes(copyList), settings, clock,
-                    (m, from, to, why) -> LOG.info("group=" + plan.name() + " copy=" + m + " " + from + " -> " + to + " (" + why + ")"));
+                    (m, from, to, why) -> LOG.log(Level.INFO, "group={0} copy={1} {2} -> {3} ({4})",
+                            new Object[] {plan.name(), m, from, to, why}));
         } else if (!monitor.copies().equals(Set.copyOf(copyList.stream().map(GroupState.Copy::name).toList()))) {
             monitor.copies(probes(copyList));
         }

@@ -2,6 +2,7 @@ package org.qoscluster.group.internal;
 
 import java.io.IOException;
 import java.util.Map;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import jakarta.json.Json;
@@ -59,7 +60,7 @@ public class GroupEndpoint extends HttpServlet {
         resp.setContentType("application/json");
         resp.setCharacterEncoding("UTF-8");
         if (!AdminToken.matches(req.getHeader("Authorization"), (String) getServletContext().getAttribute(TOKEN))) {
-            LOG.warning(() -> "group request without a valid token from " + req.getRemoteAddr());
+            LOG.log(Level.WARNING, "group request without a valid token from {0}", req.getRemoteAddr());
             resp.setHeader("WWW-Authenticate", "Bearer realm=\"qos-group\"");
             error(resp, 401, "the group's endpoints need Authorization: Bearer <admin token>");
             return null;
@@ -94,7 +95,7 @@ public class GroupEndpoint extends HttpServlet {
                         error(resp, 400, "to: give the copy to switch over to, for example ?to=replica-1");
                         return;
                     }
-                    answer(resp, "switchover to " + to, service.admin().switchover(group, to, WAIT));
+                    answer(resp, group, "switchover to " + to, service.admin().switchover(group, to, WAIT));
                 }
                 case "/copies" -> {
                     String name = req.getParameter("name");
@@ -112,7 +113,7 @@ public class GroupEndpoint extends HttpServlet {
                         error(resp, 400, "port: '" + port + "' is not a port (1..65535) of the copy's Derby network server");
                         return;
                     }
-                    answer(resp, "add " + name, service.admin().add(group, name, host, Integer.parseInt(port), WAIT));
+                    answer(resp, group, "add " + name, service.admin().add(group, name, host, Integer.parseInt(port), WAIT));
                 }
                 case "/move" -> {
                     String name = req.getParameter("name");
@@ -122,9 +123,9 @@ public class GroupEndpoint extends HttpServlet {
                                 + " for example ?name=replica-2&to=archive");
                         return;
                     }
-                    answer(resp, "move " + name + " to " + to, service.admin().move(name, to, WAIT));
+                    answer(resp, to, "move " + name + " to " + to, service.admin().move(name, to, WAIT));
                 }
-                case "/stop", "/start" -> answer(resp, req.getServletPath().substring(1) + " " + group,
+                case "/stop", "/start" -> answer(resp, group, req.getServletPath().substring(1),
                         service.admin().stopOrStart(group, req.getServletPath().equals("/stop"), WAIT));
                 default -> error(resp, 405, "GET is for /qos-group/status");
             }
@@ -154,7 +155,7 @@ public class GroupEndpoint extends HttpServlet {
             return;
         }
         try {
-            answer(resp, "remove " + name, service.admin().remove(group, name, WAIT));
+            answer(resp, group, "remove " + name, service.admin().remove(group, name, WAIT));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             error(resp, 503, "interrupted");
@@ -174,8 +175,8 @@ public class GroupEndpoint extends HttpServlet {
         return group;
     }
 
-    private static void answer(HttpServletResponse resp, String what, GroupAdmin.Outcome o) throws IOException {
-        LOG.info(what + ": " + o.status() + " " + o.message());
+    private static void answer(HttpServletResponse resp, String group, String what, GroupAdmin.Outcome o) throws IOException {
+        LOG.log(Level.INFO, "group={0} {1}: {2} {3}", new Object[] {group, what, String.valueOf(o.status()), o.message()});
         JsonObjectBuilder out = Json.createObjectBuilder().add("status", o.status()).add(o.status() >= 400 ? "error" : "result", o.message());
         o.state().ifPresent(g -> out.add("epoch", g.epoch()).add("master", g.master()).add("phase", g.phase().name())
                 .add("running", !g.stopped()).add("copies", Json.createArrayBuilder(g.copyNames())));

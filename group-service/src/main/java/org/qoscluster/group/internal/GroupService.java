@@ -22,6 +22,7 @@ import org.qoscluster.config.ClusterConfig;
 import org.qoscluster.config.MemberSpec;
 import org.qoscluster.contract.ClusterMaps;
 import org.qoscluster.contract.GroupState;
+import org.qoscluster.contract.Logs;
 import org.qoscluster.redundancy.ConfiguredGroup;
 import org.qoscluster.redundancy.Coordinator;
 import org.qoscluster.redundancy.GroupSettings;
@@ -91,8 +92,8 @@ public final class GroupService implements AutoCloseable {
         maps.services.set(maps.uuid, memberName);
         loop = Executors.newSingleThreadScheduledExecutor(r -> new Thread(null, r, "qos-group-" + memberName, 0, false));
         var unused = loop.scheduleWithFixedDelay(this::beat, 0, settings.period().toMillis(), TimeUnit.MILLISECONDS);
-        LOG.info("member=" + memberName + " group service for " + groups.keySet() + ": write path on " + config.host() + ":"
-                + me.dbProxyPort() + ", heartbeat every " + settings.period().toMillis() + " ms");
+        LOG.log(Level.INFO, "member={0} group service for {1}: write path on {2}:{3}, heartbeat every {4} ms", new Object[] {
+            memberName, groups.keySet(), config.host(), String.valueOf(me.dbProxyPort()), String.valueOf(settings.period().toMillis())});
     }
 
     private void beat() {
@@ -100,14 +101,15 @@ public final class GroupService implements AutoCloseable {
             maps.read(GroupState.DEFAULT_GROUP).ifPresent(this::follow);
             boolean coordinating = maps.coordinating();
             if (coordinating != coordinated) {
-                LOG.info("member=" + memberName + (coordinating ? " coordinates the groups now" : " no longer coordinates the groups"));
+                LOG.log(Level.INFO, coordinating ? "member={0} coordinates the groups now" : "member={0} no longer coordinates the groups",
+                        memberName);
                 coordinated = coordinating;
             }
             for (CoordinatedGroup g : groups.values()) {
                 g.beat(coordinating);
             }
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "member=" + memberName + " group beat failed", e);
+            Logs.log(LOG, Level.WARNING, e, "member={0} group beat failed", memberName);
         }
     }
 

@@ -5,6 +5,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import org.qoscluster.contract.ClusterMaps;
@@ -41,7 +42,7 @@ record GroupStatus(String group, Optional<GroupState> state, String coordinator,
         try {
             return Optional.of(parse.apply(value));
         } catch (IllegalArgumentException e) {
-            LOG.warning("member=" + maps.memberName + " map=" + map + " key=" + key + " left out: " + e.getMessage());
+            LOG.log(Level.WARNING, "member={0} map={1} key={2} left out: {3}", new Object[] {maps.memberName, map, key, e.getMessage()});
             return Optional.empty();
         }
     }

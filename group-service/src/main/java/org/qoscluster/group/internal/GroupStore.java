@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import org.qoscluster.contract.ClusterMaps;
@@ -61,13 +62,13 @@ final class GroupStore implements Coordinator.Store {
         }
         Optional<SignedRequest> r = SignedRequest.decode(group.name(), value);
         if (r.isEmpty()) {
-            LOG.warning("group=" + group.name() + " request refused, not carried out: malformed or unsigned: " + value);
+            LOG.log(Level.WARNING, "group={0} request refused, not carried out: malformed or unsigned: {1}", new Object[] {group.name(), value});
             return Optional.empty();
         }
         Optional<String> refused = r.get().refusal(adminToken, clock.millis());
         if (refused.isPresent()) {
-            LOG.warning("group=" + group.name() + " request id=" + r.get().request().id() + " " + r.get().request().kind()
-                    + " refused, not carried out: " + refused.get());
+            LOG.log(Level.WARNING, "group={0} request id={1} {2} refused, not carried out: {3}",
+                    new Object[] {group.name(), r.get().request().id(), r.get().request().kind(), refused.get()});
             answer(r.get().request(), 401, "refused: " + refused.get());
             return Optional.empty();
         }

@@ -2,6 +2,7 @@ package org.qoscluster.qrs.internal;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import jakarta.json.Json;
@@ -33,8 +34,8 @@ public class AdminServlet extends HttpServlet {
         RouterRuntime router = (RouterRuntime) getServletContext().getAttribute(RouterRuntime.ATTRIBUTE);
         if (!authorized(req, router.settings().adminToken())) {
             if (router.badToken(req.getRemoteAddr())) {
-                LOG.warning(() -> "admin request without a valid token from " + req.getRemoteAddr()
-                        + " (logged once a minute per address, all counted in qos_router_bad_admin_tokens_total)");
+                LOG.log(Level.WARNING, "admin request without a valid token from {0}"
+                        + " (logged once a minute per address, all counted in qos_router_bad_admin_tokens_total)", req.getRemoteAddr());
             }
             resp.setHeader("WWW-Authenticate", "Bearer realm=\"qos-router\"");
             Errors.send(resp, 401, "admin endpoints need Authorization: Bearer <admin token>");

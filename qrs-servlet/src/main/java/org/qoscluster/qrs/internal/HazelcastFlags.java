@@ -10,6 +10,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongPredicate;
 import java.util.function.LongSupplier;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import com.hazelcast.core.EntryEvent;
@@ -90,8 +91,7 @@ final class HazelcastFlags implements StateChangeFlags {
             if (Thread.currentThread().isInterrupted()) {
                 throw new IllegalStateException("interrupted while reading the cluster's maps", e);
             }
-            LOG.warning(() -> "no Hazelcast cluster (" + e + "); state-change stickiness"
-                    + " and replica watermarks are off");
+            LOG.log(Level.WARNING, "no Hazelcast cluster ({0}); state-change stickiness and replica watermarks are off", e.toString());
             return new HazelcastFlags(new ConcurrentHashMap<>(), null, Map.of(), Map.of());
         }
     }
@@ -166,13 +166,12 @@ final class HazelcastFlags implements StateChangeFlags {
                     }
                 }
                 if (removed > 0) {
-                    int n = removed;
-                    LOG.fine(() -> "router removed " + n + " state-change flags that every replica has or that are past"
-                            + " the staleness bound; " + flags.size() + " remain");
+                    LOG.log(Level.FINE, "router removed {0} state-change flags that every replica has or that are past"
+                            + " the staleness bound; {1} remain", new Object[] {String.valueOf(removed), String.valueOf(flags.size())});
                 }
             } catch (RuntimeException e) {
                 // The next sweep tries again; the map's time-to-live removes the flags meanwhile.
-                LOG.warning(() -> "router flag sweep failed: " + e);
+                LOG.log(Level.WARNING, "router flag sweep failed: {0}", e.toString());
             }
         }
     }

@@ -9,6 +9,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import jakarta.json.Json;
@@ -87,21 +88,22 @@ final class HealthChecker implements AutoCloseable {
         if (problem == null) {
             node.markUp(settings.healthRise());
             if (!wasHealthy && node.healthy()) {
-                LOG.info(() -> "node=" + node.name() + " back in rotation");
+                LOG.log(Level.INFO, "node={0} back in rotation", node.name());
             }
         } else if (wasHealthy && groupChanging.getAsBoolean()) {
             // While the database group changes masters (a few seconds) every node's health page
             // waits for the new master; the nodes still serve reads from their replicas, and
             // their writes go on once the new master opens. Taking them all out would refuse
             // every request instead.
-            LOG.fine(() -> "node=" + node.name() + " kept in rotation while the database group changes masters: " + problem);
+            LOG.log(Level.FINE, "node={0} kept in rotation while the database group changes masters: {1}",
+                    new Object[] {node.name(), problem});
         } else {
             node.markDown(problem);
             if (wasHealthy) {
-                LOG.warning(() -> "node=" + node.name() + " out of rotation: " + problem);
+                LOG.log(Level.WARNING, "node={0} out of rotation: {1}", new Object[] {node.name(), problem});
             } else if (!problem.equals(before)) {
                 // Why a node stays out (starting, refusing, timing out), once per change of reason.
-                LOG.info(() -> "node=" + node.name() + " not in rotation: " + problem);
+                LOG.log(Level.INFO, "node={0} not in rotation: {1}", new Object[] {node.name(), problem});
             }
         }
     }

@@ -34,6 +34,7 @@ import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpVersion;
 import org.qoscluster.config.ServiceClass;
 import org.qoscluster.contract.ForwardedHeaders;
+import org.qoscluster.contract.Logs;
 import org.qoscluster.contract.StateChangeFlag;
 import org.qoscluster.qrs.NodeRecord;
 import org.qoscluster.qrs.RouterSettings;
@@ -77,7 +78,7 @@ public class ProxyServlet extends HttpServlet {
         String id = router.nextRequestId();
         String host = req.getHeader("Host");
         if (host == null || !HOST.matcher(host).matches()) {
-            LOG.info(() -> "request=" + id + " refused: bad Host header from " + req.getRemoteAddr());
+            LOG.log(Level.INFO, "request={0} refused: bad Host header from {1}", new Object[] {id, req.getRemoteAddr()});
             Errors.send(resp, 400, "Host header: missing or malformed");
             return;
         }
@@ -85,7 +86,7 @@ public class ProxyServlet extends HttpServlet {
         try {
             path = RequestPath.normalize(req.getRequestURI());
         } catch (IllegalArgumentException e) {
-            LOG.info(() -> "request=" + id + " refused: bad path from " + req.getRemoteAddr() + ": " + e.getMessage());
+            LOG.log(Level.INFO, "request={0} refused: bad path from {1}: {2}", new Object[] {id, req.getRemoteAddr(), e.getMessage()});
             Errors.send(resp, 400, "request path: " + e.getMessage());
             return;
         }
@@ -94,8 +95,9 @@ public class ProxyServlet extends HttpServlet {
         if (length > maxBody) {
             // Refused before a byte of the body is read; the connection closes rather than drain it.
             if (router.badBody(req.getRemoteAddr())) {
-                LOG.info(() -> "request=" + id + " refused: body of " + length + " bytes from " + req.getRemoteAddr()
-                        + " (logged once a minute per address, all counted in qos_router_refused_bodies_total)");
+                LOG.log(Level.INFO, "request={0} refused: body of {1} bytes from {2}"
+                        + " (logged once a minute per address, all counted in qos_router_refused_bodies_total)",
+                        new Object[] {id, String.valueOf(length), req.getRemoteAddr()});
             }
             resp.setHeader("Connection", "close");
             Errors.send(resp, 413, "request body of " + length + " bytes is over the limit of " + maxBody
@@ -117,7 +119,7 @@ public class ProxyServlet extends HttpServlet {
             @Override
             public void onTimeout(AsyncEvent event) {
                 boolean received = exchange.body != null || exchange.committed;
-                LOG.info(() -> "request=" + id + (received ? " not answered" : " body not received") + " in time");
+                LOG.log(Level.INFO, received ? "request={0} not answered in time" : "request={0} body not received in time", id);
                 fail(exchange, received ? 504 : 408, received ? "no answer in time" : "request body not received in time");
             }
 
@@ -151,8 +153,9 @@ public class ProxyServlet extends HttpServlet {
                 },
                 refusal -> {
                     if (router.badBody(client)) {
-                        LOG.info(() -> "request=" + id + " body from " + client + " refused: " + refusal.message()
-                                + " (logged once a minute per address, all counted in qos_router_refused_bodies_total)");
+                        LOG.log(Level.INFO, "request={0} body from {1} refused: {2}"
+                                + " (logged once a minute per address, all counted in qos_router_refused_bodies_total)",
+                                new Object[] {id, client, refusal.message()});
                     }
                     resp.setHeader("Connection", "close");
                     fail(exchange, refusal.status(), refusal.message());
@@ -176,9 +179,10 @@ public class ProxyServlet extends HttpServlet {
                 return new Identity(uid.get(), null);
             }
             if (router.badCookie(req.getRemoteAddr())) {
-                LOG.warning(() -> "request=" + id + " UID cookie from " + req.getRemoteAddr()
+                LOG.log(Level.WARNING, "request={0} UID cookie from {1}"
                         + " does not verify (tampered, truncated or garbled); issuing a new identity"
-                        + " (logged once a minute per address, all counted in qos_router_bad_uid_cookies_total)");
+                        + " (logged once a minute per address, all counted in qos_router_bad_uid_cookies_total)",
+                        new Object[] {id, req.getRemoteAddr()});
             }
         }
         String uid = router.uidCookie().newUid();
@@ -283,7 +287,7 @@ public class ProxyServlet extends HttpServlet {
                 } else if (!ex.responseStarted) {
                     upstreamFailed(ex, node, exclude, result.getFailure());
                 } else {
-                    LOG.info(() -> "request=" + ex.id + " node=" + node.name() + " response cut short: " + result.getFailure());
+                    LOG.log(Level.INFO, "request={0} node={1} response cut short: {2}", new Object[] {ex.id, node.name(), result.getFailure()});
                     ex.complete();
                 }
             }
@@ -297,12 +301,12 @@ public class ProxyServlet extends HttpServlet {
         }
         switch (kind) {
             case HEADERS_TOO_LARGE -> {
-                LOG.info(() -> "request=" + ex.id + " refused: headers too large to forward");
+                LOG.log(Level.INFO, "request={0} refused: headers too large to forward", ex.id);
                 fail(ex, 431, "request headers are too large to forward (qos.http.max-header-bytes)");
                 return;
             }
             case TIMED_OUT -> {
-                LOG.warning(() -> "request=" + ex.id + " node=" + node.name() + " no response in time");
+                LOG.log(Level.WARNING, "request={0} node={1} no response in time", new Object[] {ex.id, node.name()});
                 fail(ex, 504, "node " + node.name() + " did not answer in time");
                 return;
             }
@@ -314,12 +318,12 @@ public class ProxyServlet extends HttpServlet {
         // again; a POST that may have reached the node never does.
         boolean retryable = kind.notSent || SAFE_METHODS.contains(ex.req.getMethod());
         if (previous == null && retryable && !ex.resp.isCommitted()) {
-            LOG.info(() -> "request=" + ex.id + " node=" + node.name() + " failed (" + cause + "); retrying on another node");
+            LOG.log(Level.INFO, "request={0} node={1} failed ({2}); retrying on another node", new Object[] {ex.id, node.name(), cause});
             ex.committed = false;
             forward(ex, node);
             return;
         }
-        LOG.warning(() -> "request=" + ex.id + " node=" + node.name() + " failed: " + cause);
+        LOG.log(Level.WARNING, "request={0} node={1} failed: {2}", new Object[] {ex.id, node.name(), cause});
         fail(ex, 502, "node " + node.name() + " failed: " + cause.getClass().getSimpleName());
     }
 
@@ -413,7 +417,7 @@ public class ProxyServlet extends HttpServlet {
                 Errors.send(ex.resp, status, message);
             }
         } catch (IOException e) {
-            LOG.log(Level.FINE, e, () -> "request=" + ex.id + " client gone before the error");
+            Logs.log(LOG, Level.FINE, e, "request={0} client gone before the error", ex.id);
         } finally {
             ex.complete();
         }
@@ -439,7 +443,7 @@ public class ProxyServlet extends HttpServlet {
             if (a.isPresent()) {
                 router.flags().announced(a.get().uid(), a.get().flag());
             } else {
-                LOG.warning(() -> "request=" + ex.id + " a node announced a malformed state-change flag: '" + announced + "'");
+                LOG.log(Level.WARNING, "request={0} a node announced a malformed state-change flag: ''{1}''", new Object[] {ex.id, announced});
             }
         }
     }

@@ -10,6 +10,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import org.eclipse.jetty.client.HttpClient;
@@ -93,9 +94,8 @@ public final class RouterRuntime implements AutoCloseable {
         this.badCookies = new LogLimiter(LOG_INTERVAL_NANOS, LOG_KEYS, nanoClock);
         this.badTokens = new LogLimiter(LOG_INTERVAL_NANOS, LOG_KEYS, nanoClock);
         this.badBodies = new LogLimiter(LOG_INTERVAL_NANOS, LOG_KEYS, nanoClock);
-        LOG.info(() -> "router=" + cluster.clusterName() + " routing to " + nodes.size() + " nodes, classes "
-                + cluster.serviceClasses().stream().map(c -> c.name() + "(p95<=" + c.p95Millis() + "ms, priority "
-                + c.priority() + ")").toList());
+        LOG.log(Level.INFO, "router={0} routing to {1} nodes, classes {2}", new Object[] {cluster.clusterName(), String.valueOf(nodes.size()),
+                cluster.serviceClasses().stream().map(c -> c.name() + "(p95<=" + c.p95Millis() + "ms, priority " + c.priority() + ")").toList()});
     }
 
     /**
@@ -145,7 +145,7 @@ public final class RouterRuntime implements AutoCloseable {
      */
     public void rememberSession(String sessionId, NodeRecord node) {
         if (sessions.size() >= MAX_SESSIONS) {
-            LOG.warning(() -> "session affinity table full (" + MAX_SESSIONS + "); starting it afresh");
+            LOG.log(Level.WARNING, "session affinity table full ({0}); starting it afresh", String.valueOf(MAX_SESSIONS));
             sessions.clear();
         }
         sessions.put(sessionId, node);
@@ -248,7 +248,7 @@ public final class RouterRuntime implements AutoCloseable {
             try {
                 c.stop();
             } catch (Exception e) {
-                LOG.warning(() -> "router HTTP client did not stop cleanly: " + e);
+                LOG.log(Level.WARNING, "router HTTP client did not stop cleanly: {0}", e.toString());
             }
         }
     }

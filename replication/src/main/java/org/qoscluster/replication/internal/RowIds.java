@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import org.qoscluster.replication.Dialect;
@@ -121,7 +122,8 @@ public final class RowIds {
                     // by key) rather than stopping replication.
                     // An update in place leaves it without one, as on the master, which only
                     // looks at changes that move rows.
-                    LOG.warning("no row identifier at key " + c.oldKey() + " for change " + c.seq() + "; giving it a new one");
+                    LOG.log(Level.WARNING, "change={0} no row identifier at key {1}; giving it a new one",
+                            new Object[] {String.valueOf(c.seq()), c.oldKey()});
                     rid = c.seq() + base;
                 } else {
                     rid = found;

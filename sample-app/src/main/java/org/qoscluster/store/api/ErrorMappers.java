@@ -10,6 +10,8 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.ExceptionMapper;
 import jakarta.ws.rs.ext.Provider;
 
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.qoscluster.contract.Logs;
 import org.qoscluster.session.TooManySessionsException;
 import org.qoscluster.store.service.StoreException;
 
@@ -61,7 +63,8 @@ public final class ErrorMappers {
                 return ApiError.response(refused.status(), refused.getMessage());
             }
             String id = UUID.randomUUID().toString().substring(0, 8);
-            LOG.log(Level.WARNING, "error id=" + id + " while serving a store request", e);
+            String node = ConfigProvider.getConfig().getOptionalValue("qos.member.name", String.class).orElse("standalone");
+            Logs.log(LOG, Level.WARNING, e, "node={0} error id={1} while serving a store request", node, id);
             return ApiError.response(500, "internal error " + id + "; see the node's log");
         }
     }

@@ -42,14 +42,15 @@ public class CatalogSeeder {
         for (int attempt = 1; ; attempt++) {
             try {
                 int added = writer.addMissing(products);
-                LOG.log(Level.INFO, "node={0} catalogue seeded: {1} of {2} products added", new Object[] {node, added, products});
+                LOG.log(Level.INFO, "node={0} catalogue seeded: {1} of {2} products added",
+                        new Object[] {node, String.valueOf(added), String.valueOf(products)});
                 return;
             } catch (EJBException e) {
                 if (attempt == ATTEMPTS) {
                     throw new IllegalStateException("node=" + node + " cannot seed the catalogue after " + ATTEMPTS + " attempts", e);
                 }
                 LOG.log(Level.INFO, "node={0} catalogue seeding attempt {1} lost a race ({2}); looking again",
-                        new Object[] {node, attempt, e.getMessage()});
+                        new Object[] {node, String.valueOf(attempt), e.getMessage()});
             }
         }
     }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.Serializable;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import jakarta.servlet.FilterChain;
@@ -42,12 +43,14 @@ public class TestSwitches extends HttpFilter {
 
     private final AtomicLong delayMillis = new AtomicLong();
     private boolean enabled;
+    private String node;
 
     @Override
     public void init() {
         enabled = ConfigProvider.getConfig().getOptionalValue("qos.node.test-switches", Boolean.class).orElse(false);
+        node = ConfigProvider.getConfig().getOptionalValue("qos.member.name", String.class).orElse("standalone");
         if (enabled) {
-            LOG.warning("test switches are ON (qos.node.test-switches=true): never in production");
+            LOG.log(Level.WARNING, "node={0} test switches are ON (qos.node.test-switches=true): never in production", node);
         }
     }
 
@@ -66,7 +69,7 @@ public class TestSwitches extends HttpFilter {
                 return;
             }
             delayMillis.set(millis);
-            LOG.info("test delay set to " + millis + " ms");
+            LOG.log(Level.INFO, "node={0} test delay set to {1} ms", new Object[] {node, String.valueOf(millis)});
             resp.setStatus(204);
             return;
         }

@@ -4,6 +4,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import jakarta.json.Json;
@@ -61,8 +62,8 @@ public final class BodyLimitFilter extends HttpFilter {
     }
 
     private void refuse(HttpServletRequest req, HttpServletResponse resp, String what) throws IOException {
-        LOG.info(() -> what + " to " + req.getRequestURI() + " from " + req.getRemoteAddr() + " refused: over "
-                + maxBytes + " bytes");
+        LOG.log(Level.INFO, "{0} to {1} from {2} refused: over {3} bytes",
+                new Object[] {what, req.getRequestURI(), req.getRemoteAddr(), String.valueOf(maxBytes)});
         resp.setStatus(413);
         resp.setHeader("Connection", "close");
         resp.setContentType("application/json");

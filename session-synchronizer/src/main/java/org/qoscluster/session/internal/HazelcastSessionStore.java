@@ -1,6 +1,7 @@
 package org.qoscluster.session.internal;
 
 import java.util.Optional;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import com.hazelcast.config.InMemoryFormat;
@@ -84,8 +85,8 @@ final class HazelcastSessionStore implements SessionStore {
             hz.getConfig().addMapConfig(config);
         } catch (InvalidConfigurationException e) {
             // Another member added it first with other settings: the cluster keeps one; say so.
-            LOG.warning(() -> "node=" + settings.node() + " session map " + settings.mapName()
-                    + " already configured differently in the cluster (" + e.getMessage() + "); keeping the cluster's");
+            LOG.log(Level.WARNING, "node={0} session map {1} already configured differently in the cluster ({2}); keeping the cluster''s",
+                    new Object[] {settings.node(), settings.mapName(), e.getMessage()});
         }
         return outsideApplication(() -> new HazelcastSessionStore(hz.getMap(settings.mapName()), hz.getMap(ClusterMaps.FLAGS),
                 settings.flagTtlSeconds()));

@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import org.qoscluster.contract.GroupState;
@@ -73,7 +74,8 @@ final class ReplicaCommitWait {
                 if (decided.get()) {
                     return;
                 }
-                LOG.warning(() -> "write " + sequence + " of epoch " + epoch + " is not on the new master; not acknowledging it");
+                LOG.log(Level.WARNING, "write={0} epoch={1} is not on the new master; not acknowledging it",
+                        new Object[] {String.valueOf(sequence), String.valueOf(epoch)});
                 throw SessionStoreException.notReplicated("the master changed before a replica had the write"
                         + " (synchronous mode): it is not acknowledged, and it is not in the group unless written again");
             }
@@ -81,7 +83,8 @@ final class ReplicaCommitWait {
                 return; // the epoch read after the watermarks: the group is still in the request's epoch
             }
             if (clock.millis() - start >= timeoutMs) {
-                LOG.warning(() -> "write " + sequence + " is on no replica after " + timeoutMs + " ms; not acknowledging it");
+                LOG.log(Level.WARNING, "write={0} epoch={1} is on no replica after {2} ms; not acknowledging it",
+                        new Object[] {String.valueOf(sequence), String.valueOf(epoch), String.valueOf(timeoutMs)});
                 throw SessionStoreException.notReplicated("the write was made but no replica has it after " + timeoutMs
                         + " ms (synchronous mode): it may or may not survive a failover of the master");
             }

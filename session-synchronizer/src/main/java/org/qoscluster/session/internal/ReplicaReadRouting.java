@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import com.hazelcast.core.HazelcastInstance;
@@ -88,8 +89,8 @@ public final class ReplicaReadRouting implements ReadRouting {
         boolean first = !clock.instant().isBefore(avoidUntil);
         avoidUntil = clock.instant().plus(AVOID);
         if (first) {
-            LOG.warning(() -> "replica=" + replica.orElse("?") + " read failed, reads go to the master for " + AVOID.toSeconds()
-                    + " s: " + e);
+            LOG.log(Level.WARNING, "replica={0} read failed, reads go to the master for {1} s: {2}",
+                    new Object[] {replica.orElse("?"), String.valueOf(AVOID.toSeconds()), e});
         }
     }
 
@@ -117,8 +118,7 @@ public final class ReplicaReadRouting implements ReadRouting {
                 return value == null ? Optional.empty() : ReplicaWatermark.decode(value);
             };
         } catch (RuntimeException e) {
-            LOG.warning(() -> "no replica watermarks (Payara's Hazelcast: " + e
-                    + "); every read goes to the master");
+            LOG.log(Level.WARNING, "no replica watermarks (Payara''s Hazelcast: {0}); every read goes to the master", e.toString());
             return name -> Optional.empty();
         }
     }

@@ -23,6 +23,7 @@ import jakarta.servlet.http.HttpSession;
 import jakarta.servlet.http.HttpSessionBindingEvent;
 import jakarta.servlet.http.HttpSessionBindingListener;
 
+import org.qoscluster.contract.Logs;
 import org.qoscluster.contract.StateChangeFlag;
 import org.qoscluster.session.SessionContext;
 import org.qoscluster.session.SessionDelta;
@@ -210,8 +211,8 @@ final class RequestSession {
         try {
             return JavaSerialization.deserialize(stored.value(), loader, settings.attributeFilter());
         } catch (Exception e) {
-            LOG.log(Level.WARNING, e, () -> "node=" + settings.node() + " uid=" + shortUid() + " session attribute '" + name
-                    + "' cannot be read back (" + e + "); it is dropped");
+            Logs.log(LOG, Level.WARNING, e, "node={0} uid={1} session attribute ''{2}'' cannot be read back ({3}); it is dropped",
+                    settings.node(), shortUid(), name, e);
             return null;
         }
     }
@@ -410,15 +411,17 @@ final class RequestSession {
             Object theirValue = theirs.present() ? materialize(name, theirs) : null;
             Object merged = ((SessionMergeable<Object>) mergeable).mergeConcurrent(baseValue, theirValue);
             objects.put(name, merged);
-            LOG.fine(() -> "node=" + settings.node() + " uid=" + shortUid() + " merged concurrent changes of '" + name + "'");
+            if (LOG.isLoggable(Level.FINE)) {
+                LOG.log(Level.FINE, "node={0} uid={1} merged concurrent changes of ''{2}''", new Object[] {settings.node(), shortUid(), name});
+            }
             return merged == null ? null : JavaSerialization.serialize(name, merged);
         }
         long conflicts = CONFLICTS.incrementAndGet();
         long last = LAST_CONFLICT_WARNING.get();
         if (now - last >= 1_000 && LAST_CONFLICT_WARNING.compareAndSet(last, now)) {
-            LOG.warning(() -> "node=" + settings.node() + " uid=" + shortUid() + " session attribute '" + name
-                    + "' was changed by two overlapping requests; its value is not SessionMergeable, so the request"
-                    + " that stored last wins (" + conflicts + " such conflicts on this node so far; logged once a second)");
+            LOG.log(Level.WARNING, "node={0} uid={1} session attribute ''{2}'' was changed by two overlapping requests; its value is"
+                    + " not SessionMergeable, so the request that stored last wins ({3} such conflicts on this node so far;"
+                    + " logged once a second)", new Object[] {settings.node(), shortUid(), name, String.valueOf(conflicts)});
         }
         return mine == null ? null : JavaSerialization.serialize(name, mine);
     }
@@ -442,7 +445,8 @@ final class RequestSession {
         return Math.min(60_000L, maxInactive * 100L);
     }
 
-    private String shortUid() {
+    /** The start of the user's UID, enough to follow one user through a log. */
+    String shortUid() {
         return uid.substring(0, Math.min(8, uid.length()));
     }
 }

@@ -23,6 +23,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.qoscluster.config.MemberProperties;
 import org.qoscluster.contract.ForwardedHeaders;
+import org.qoscluster.contract.Logs;
 import org.qoscluster.contract.StateChangeFlag;
 import org.qoscluster.contract.UidCookie;
 import org.qoscluster.session.SessionContext;
@@ -59,8 +60,8 @@ public final class SessionSynchronizerFilter implements Filter {
         MemberProperties member = MemberProperties.read(ConfigProvider.getConfig());
         settings = SessionSettings.of(member.cluster(), member.secrets(), member.memberName());
         if (!settings.enabled()) {
-            LOG.warning(() -> "node=" + settings.node() + " Session Synchronizer is OFF (qos.session.enabled=false):"
-                    + " sessions are node-local");
+            LOG.log(Level.WARNING, "node={0} Session Synchronizer is OFF (qos.session.enabled=false): sessions are node-local",
+                    settings.node());
             return;
         }
         store = HazelcastSessionStore.lookup(settings);
@@ -70,11 +71,11 @@ public final class SessionSynchronizerFilter implements Filter {
         if (settings.synchronous()) {
             replicated = new ReplicaCommitWait(HazelcastSessionStore.watermarks(), HazelcastSessionStore.group(),
                     settings.syncTimeoutMs(), clock);
-            LOG.info(() -> "node=" + settings.node() + " synchronous mode: a request that wrote answers once a replica has"
-                    + " its write (time-out " + settings.syncTimeoutMs() + " ms)");
+            LOG.log(Level.INFO, "node={0} synchronous mode: a request that wrote answers once a replica has its write"
+                    + " (time-out {1} ms)", new Object[] {settings.node(), String.valueOf(settings.syncTimeoutMs())});
         }
-        LOG.info(() -> "node=" + settings.node() + " Session Synchronizer on map " + settings.mapName() + ", time-out "
-                + settings.timeoutSeconds() + " s, " + settings.backupCount() + " backup(s)");
+        LOG.log(Level.INFO, "node={0} Session Synchronizer on map {1}, time-out {2} s, {3} backup(s)", new Object[] {
+            settings.node(), settings.mapName(), String.valueOf(settings.timeoutSeconds()), String.valueOf(settings.backupCount())});
     }
 
     @Override
@@ -93,8 +94,8 @@ public final class SessionSynchronizerFilter implements Filter {
         if (forwarded != null) {
             Optional<String> verified = uids.verify(forwarded);
             if (verified.isEmpty()) {
-                LOG.warning(() -> "node=" + settings.node() + " refused a request from " + req.getRemoteAddr() + ": "
-                        + ForwardedHeaders.UID + " does not verify");
+                LOG.log(Level.WARNING, "node={0} refused a request from {1}: {2} does not verify",
+                        new Object[] {settings.node(), req.getRemoteAddr(), ForwardedHeaders.UID});
                 sendError(resp, 400, ForwardedHeaders.UID + ": does not verify (forged, truncated or signed with another key)");
                 return;
             }
@@ -118,7 +119,7 @@ public final class SessionSynchronizerFilter implements Filter {
             // A UID made for this request has no record: no need to ask (health probes, first visits).
             record = fresh ? null : store.load(uid).filter(r -> !r.expired(now)).orElse(null);
         } catch (SessionStoreException e) {
-            LOG.warning(() -> "node=" + settings.node() + " " + e.getMessage());
+            LOG.log(Level.WARNING, "node={0} {1}", new Object[] {settings.node(), e.getMessage()});
             resp.setHeader("Retry-After", "1");
             sendError(resp, 503, e.getMessage());
             return;
@@ -139,7 +140,8 @@ public final class SessionSynchronizerFilter implements Filter {
             if (refused == null || resp.isCommitted()) {
                 throw e;
             }
-            LOG.info(() -> "node=" + settings.node() + " refused a new session for " + clientAddress + ": " + refused.getMessage());
+            LOG.log(Level.INFO, "node={0} refused a new session for {1}: {2}",
+                    new Object[] {settings.node(), clientAddress, refused.getMessage()});
             resp.resetBuffer();
             resp.setHeader("Retry-After", Long.toString(refused.retryAfterSeconds()));
             sendError(resp, 429, refused.getMessage());
@@ -172,8 +174,8 @@ public final class SessionSynchronizerFilter implements Filter {
                     if (uid.isPresent()) {
                         return uid;
                     }
-                    LOG.warning(() -> "node=" + settings.node() + " UID cookie from " + req.getRemoteAddr()
-                            + " does not verify; issuing a new identity");
+                    LOG.log(Level.WARNING, "node={0} UID cookie from {1} does not verify; issuing a new identity",
+                            new Object[] {settings.node(), req.getRemoteAddr()});
                 }
             }
         }
@@ -236,12 +238,12 @@ public final class SessionSynchronizerFilter implements Filter {
             } catch (SessionStoreException e) {
                 failure = e;
             } catch (RuntimeException e) {
-                LOG.log(Level.SEVERE, e, () -> "node=" + settings.node() + " session store failed");
+                Logs.log(LOG, Level.SEVERE, e, "node={0} uid={1} session store failed", settings.node(), session.shortUid());
                 failure = new SessionStoreException("the session could not be stored: " + e, e);
             }
             SessionStoreException f = failure;
             if (f != null) {
-                LOG.severe(() -> "node=" + settings.node() + " " + f.getMessage());
+                LOG.log(Level.SEVERE, "node={0} uid={1} {2}", new Object[] {settings.node(), session.shortUid(), f.getMessage()});
                 if (!resp.isCommitted()) {
                     resp.resetBuffer();
                     sendError(resp, f.notReplicated() ? 503 : 500, f.getMessage());
@@ -254,7 +256,8 @@ public final class SessionSynchronizerFilter implements Filter {
             try {
                 session.store();
             } catch (RuntimeException e) {
-                LOG.log(Level.SEVERE, e, () -> "node=" + settings.node() + " session store after async request failed");
+                Logs.log(LOG, Level.SEVERE, e, "node={0} uid={1} session store after async request failed", settings.node(),
+                        session.shortUid());
             }
         }
 

@@ -2,6 +2,7 @@ package org.qoscluster.session.internal;
 
 import java.util.EnumSet;
 import java.util.Set;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import jakarta.servlet.DispatcherType;
@@ -39,7 +40,7 @@ public final class SessionSynchronizerInitializer implements ServletContainerIni
         }
         FilterRegistration.Dynamic filter = ctx.addFilter(FILTER_NAME, SessionSynchronizerFilter.class);
         if (filter == null) {
-            LOG.info(() -> "a filter named " + FILTER_NAME + " is already declared in " + ctx.getContextPath() + "; keeping it");
+            LOG.log(Level.INFO, "a filter named {0} is already declared in {1}; keeping it", new Object[] {FILTER_NAME, ctx.getContextPath()});
             return;
         }
         filter.setAsyncSupported(true);
