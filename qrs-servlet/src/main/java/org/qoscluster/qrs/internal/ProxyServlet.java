@@ -4,19 +4,14 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URI;
 import java.nio.ByteBuffer;
-import java.util.Collections;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.regex.Pattern;
 
-import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.annotation.WebServlet;
@@ -28,7 +23,6 @@ import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.client.Result;
-import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpVersion;
@@ -44,8 +38,8 @@ import org.qoscluster.qrs.RouterSettings;
  * signed UID cookie, classify the request, pick a node by the class's goal, stream the request
  * there and the response back (Jetty's HTTP client, pooled connections), and record how the
  * node did. Built from small steps in the
- * manner of Jetty's proxy servlet: {@link #identify}, {@link #target}, {@link #copyRequestHeaders},
- * {@link #copyResponseHeaders}, {@link #fail}.
+ * manner of Jetty's proxy servlet: {@link #identify}, {@link #target}, the headers' rules
+ * ({@link ProxyHeaders}), {@link #fail}.
  */
 @WebServlet(urlPatterns = "/*", asyncSupported = true)
 public class ProxyServlet extends HttpServlet {
@@ -55,11 +49,6 @@ public class ProxyServlet extends HttpServlet {
     private static final Logger LOG = Logger.getLogger(ProxyServlet.class.getName());
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?|\\[[0-9A-Fa-f:.]{2,45}\\](:[0-9]{1,5})?");
     private static final Pattern CLASS_NAME = Pattern.compile("[a-z][a-z0-9-]{0,39}");
-    /** Hop-by-hop headers (RFC 9110 7.6.1) and those the client sets itself. */
-    private static final Set<String> NOT_FORWARDED = Set.of("connection", "keep-alive", "proxy-authenticate",
-            "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "host",
-            "content-length", "expect");
-    private static final String STATE_CHANGE_HEADER = StateChangeFlag.ANNOUNCE_HEADER.toLowerCase(java.util.Locale.ROOT);
     private static final Set<String> SAFE_METHODS = Set.of("GET", "HEAD", "OPTIONS");
     public static final String NODE_HEADER = ForwardedHeaders.NODE;
     public static final String CLASS_HEADER = ForwardedHeaders.SERVICE_CLASS;
@@ -67,10 +56,16 @@ public class ProxyServlet extends HttpServlet {
     public static final String USER_CLASS_HEADER = ForwardedHeaders.USER_CLASS;
 
     private RouterRuntime router;
+    private ProxyHeaders headers;
 
     @Override
     public void init() {
         router = (RouterRuntime) getServletContext().getAttribute(RouterRuntime.ATTRIBUTE);
+        headers = new ProxyHeaders(router);
+    }
+
+    private ProxyHeaders headers() {
+        return headers;
     }
 
     @Override
@@ -246,7 +241,7 @@ public class ProxyServlet extends HttpServlet {
                 ex.responseStarted = true;
                 HttpServletResponse resp = ex.resp;
                 resp.setStatus(response.getStatus());
-                copyResponseHeaders(response.getHeaders(), resp);
+                headers().copyResponse(response.getHeaders(), resp);
                 // One Set-Cookie per name (RFC 6265 4.1.1): a node that rotated the identity at
                 // sign-in issues the UID the user goes on with, and the router's new one is dropped.
                 if (ex.issuedCookie != null && Cookies.setBy(response.getHeaders().getValuesList(HttpHeader.SET_COOKIE),
@@ -334,8 +329,8 @@ public class ProxyServlet extends HttpServlet {
                 .version(HttpVersion.HTTP_1_1)
                 .timeout(router.settings().readTimeoutMs(), TimeUnit.MILLISECONDS);
         r.headers(headers -> {
-            copyRequestHeaders(req, headers);
-            addProxyHeaders(ex, headers);
+            headers().copyRequest(req, headers);
+            headers().addProxyHeaders(ex, headers);
         });
         if (ex.body != null) {
             r.body(new BytesRequestContent(req.getContentType(), ex.body));
@@ -351,58 +346,8 @@ public class ProxyServlet extends HttpServlet {
         return URI.create(base.substring(0, base.length() - 1) + ex.path + (query == null ? "" : "?" + query));
     }
 
-    protected void copyRequestHeaders(HttpServletRequest req, HttpFields.Mutable headers) {
-        Set<String> dropped = connectionListed(req.getHeaders("Connection"));
-        boolean trusted = router.settings().trusted(req.getRemoteAddr());
-        for (String name : Collections.list(req.getHeaderNames())) {
-            String lower = name.toLowerCase(Locale.ROOT);
-            if (NOT_FORWARDED.contains(lower) || dropped.contains(lower) || lower.startsWith("x-qos-")
-                    || (!trusted && lower.startsWith("x-forwarded-"))) {
-                continue;
-            }
-            for (String value : Collections.list(req.getHeaders(name))) {
-                if (lower.equals("cookie")) {
-                    // The node gets the verified identity in X-QoS-UID, never the raw cookie.
-                    value = Cookies.without(value, router.settings().cookieName());
-                    if (value.isEmpty()) {
-                        continue;
-                    }
-                }
-                headers.add(name, value);
-            }
-        }
-    }
 
-    protected void addProxyHeaders(Exchange ex, HttpFields.Mutable headers) {
-        HttpServletRequest req = ex.req;
-        boolean trusted = router.settings().trusted(req.getRemoteAddr());
-        String prior = trusted ? req.getHeader("X-Forwarded-For") : null;
-        headers.put("X-Forwarded-For", prior == null ? req.getRemoteAddr() : prior + ", " + req.getRemoteAddr());
-        if (!trusted || req.getHeader("X-Forwarded-Proto") == null) {
-            headers.put("X-Forwarded-Proto", req.getScheme());
-        }
-        if (!trusted || req.getHeader("X-Forwarded-Host") == null) {
-            headers.put("X-Forwarded-Host", req.getHeader("Host"));
-        }
-        headers.put(UID_HEADER, router.uidCookie().sign(ex.uid));
-        headers.put(USER_CLASS_HEADER, router.uidCookie().signUserClass(ex.uid, ex.userClass));
-        // The client as the node should count it: the connection's peer, or the last hop a trusted proxy names.
-        String client = prior == null ? req.getRemoteAddr() : prior.substring(prior.lastIndexOf(',') + 1).strip();
-        headers.put(ForwardedHeaders.CLIENT, router.uidCookie().signClient(ex.uid, client));
-        headers.put(CLASS_HEADER, ex.serviceClass.name());
-    }
 
-    protected void copyResponseHeaders(HttpFields headers, HttpServletResponse resp) {
-        Set<String> dropped = connectionListed(Collections.enumeration(headers.getValuesList(HttpHeader.CONNECTION)));
-        for (HttpField field : headers) {
-            String lower = field.getLowerCaseName();
-            if (lower.equals("server") || lower.equals(STATE_CHANGE_HEADER) || dropped.contains(lower)
-                    || (NOT_FORWARDED.contains(lower) && !lower.equals("content-length"))) {
-                continue;
-            }
-            resp.addHeader(field.getName(), field.getValue());
-        }
-    }
 
     /**
      * Failure to status, in one place: 400 bad request, 408 body stalled, 413 body too large, 431
@@ -423,17 +368,6 @@ public class ProxyServlet extends HttpServlet {
         }
     }
 
-    private static Set<String> connectionListed(java.util.Enumeration<String> values) {
-        Set<String> names = new HashSet<>();
-        if (values != null) {
-            for (String v : Collections.list(values)) {
-                for (String token : v.split(",")) {
-                    names.add(token.strip().toLowerCase(Locale.ROOT));
-                }
-            }
-        }
-        return names;
-    }
 
     /** Records the state-change flag a node announced for the user this response goes to (M10). */
     private void learnStateChange(Exchange ex, HttpFields headers) {
@@ -463,52 +397,5 @@ public class ProxyServlet extends HttpServlet {
 
     private long micros(long startNanos) {
         return (router.nanoTime() - startNanos) / 1000;
-    }
-
-    /** One proxied request. */
-    static final class Exchange {
-        final String id;
-        final HttpServletRequest req;
-        final HttpServletResponse resp;
-        /** The normalised request path, classified and forwarded. */
-        final String path;
-        final ServiceClass serviceClass;
-        final String userClass;
-        final String uid;
-        /** The application's session cookie value, or null. */
-        final String sessionId;
-        final AsyncContext async;
-        /** The Set-Cookie header issuing a new UID, added to the answer unless the node issues one; or null. */
-        volatile String issuedCookie;
-        /** The whole request body, read before the first attempt; null for none. */
-        volatile byte[] body;
-        volatile boolean committed;
-        volatile boolean clientGone;
-        volatile boolean responseStarted;
-        private volatile boolean done;
-
-        Exchange(String id, HttpServletRequest req, HttpServletResponse resp, String path, ServiceClass serviceClass,
-                 String userClass, String uid, String sessionId, AsyncContext async) {
-            this.id = id;
-            this.req = req;
-            this.resp = resp;
-            this.path = path;
-            this.serviceClass = serviceClass;
-            this.userClass = userClass;
-            this.uid = uid;
-            this.sessionId = sessionId;
-            this.async = async;
-        }
-
-        boolean done() {
-            return done;
-        }
-
-        synchronized void complete() {
-            if (!done) {
-                done = true;
-                async.complete();
-            }
-        }
     }
 }

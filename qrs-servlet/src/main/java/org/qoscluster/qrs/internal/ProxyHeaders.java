@@ -1,0 +1,103 @@
+package org.qoscluster.qrs.internal;
+
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Set;
+
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.qoscluster.contract.ForwardedHeaders;
+import org.qoscluster.contract.StateChangeFlag;
+
+/**
+ * Which headers cross the router, each way, and the ones it adds: hop-by-hop headers (RFC 9110
+ * 7.6.1) and those a connection lists stay behind, a client never sets the router's own
+ * {@code X-QoS-*} headers, and {@code X-Forwarded-*} are believed only from a trusted proxy.
+ */
+final class ProxyHeaders {
+
+    /** Hop-by-hop headers (RFC 9110 7.6.1) and those the client sets itself. */
+    private static final Set<String> NOT_FORWARDED = Set.of("connection", "keep-alive", "proxy-authenticate",
+            "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "host",
+            "content-length", "expect");
+    private static final String STATE_CHANGE_HEADER = StateChangeFlag.ANNOUNCE_HEADER.toLowerCase(Locale.ROOT);
+
+    private final RouterRuntime router;
+
+    ProxyHeaders(RouterRuntime router) {
+        this.router = router;
+    }
+
+    /** The client's headers the node gets: not hop-by-hop, no {@code X-QoS-*}, {@code X-Forwarded-*} only from a trusted proxy, the cookie without the UID. */
+    void copyRequest(HttpServletRequest req, HttpFields.Mutable headers) {
+        Set<String> dropped = connectionListed(req.getHeaders("Connection"));
+        boolean trusted = router.settings().trusted(req.getRemoteAddr());
+        for (String name : Collections.list(req.getHeaderNames())) {
+            String lower = name.toLowerCase(Locale.ROOT);
+            if (NOT_FORWARDED.contains(lower) || dropped.contains(lower) || lower.startsWith("x-qos-")
+                    || (!trusted && lower.startsWith("x-forwarded-"))) {
+                continue;
+            }
+            for (String value : Collections.list(req.getHeaders(name))) {
+                if (lower.equals("cookie")) {
+                    // The node gets the verified identity in X-QoS-UID, never the raw cookie.
+                    value = Cookies.without(value, router.settings().cookieName());
+                    if (value.isEmpty()) {
+                        continue;
+                    }
+                }
+                headers.add(name, value);
+            }
+        }
+    }
+
+    /** The router's own headers: forwarded-for/proto/host, the signed UID, user class and client, the service class. */
+    void addProxyHeaders(Exchange ex, HttpFields.Mutable headers) {
+        HttpServletRequest req = ex.req;
+        boolean trusted = router.settings().trusted(req.getRemoteAddr());
+        String prior = trusted ? req.getHeader("X-Forwarded-For") : null;
+        headers.put("X-Forwarded-For", prior == null ? req.getRemoteAddr() : prior + ", " + req.getRemoteAddr());
+        if (!trusted || req.getHeader("X-Forwarded-Proto") == null) {
+            headers.put("X-Forwarded-Proto", req.getScheme());
+        }
+        if (!trusted || req.getHeader("X-Forwarded-Host") == null) {
+            headers.put("X-Forwarded-Host", req.getHeader("Host"));
+        }
+        headers.put(ProxyServlet.UID_HEADER, router.uidCookie().sign(ex.uid));
+        headers.put(ProxyServlet.USER_CLASS_HEADER, router.uidCookie().signUserClass(ex.uid, ex.userClass));
+        // The client as the node should count it: the connection's peer, or the last hop a trusted proxy names.
+        String client = prior == null ? req.getRemoteAddr() : prior.substring(prior.lastIndexOf(',') + 1).strip();
+        headers.put(ForwardedHeaders.CLIENT, router.uidCookie().signClient(ex.uid, client));
+        headers.put(ProxyServlet.CLASS_HEADER, ex.serviceClass.name());
+    }
+
+    /** The node's response headers the client gets: not hop-by-hop, not the state-change announcement, no {@code Server}. */
+    void copyResponse(HttpFields headers, HttpServletResponse resp) {
+        Set<String> dropped = connectionListed(Collections.enumeration(headers.getValuesList(HttpHeader.CONNECTION)));
+        for (HttpField field : headers) {
+            String lower = field.getLowerCaseName();
+            if (lower.equals("server") || lower.equals(STATE_CHANGE_HEADER) || dropped.contains(lower)
+                    || (NOT_FORWARDED.contains(lower) && !lower.equals("content-length"))) {
+                continue;
+            }
+            resp.addHeader(field.getName(), field.getValue());
+        }
+    }
+
+    private static Set<String> connectionListed(java.util.Enumeration<String> values) {
+        Set<String> names = new HashSet<>();
+        if (values != null) {
+            for (String v : Collections.list(values)) {
+                for (String token : v.split(",")) {
+                    names.add(token.strip().toLowerCase(Locale.ROOT));
+                }
+            }
+        }
+        return names;
+    }
+}
