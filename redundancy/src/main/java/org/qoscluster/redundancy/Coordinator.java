@@ -194,39 +194,8 @@ public final class Coordinator {
         return next;
     }
 
-    /**
-     * Why adding a copy called {@code name} at {@code host:port} to {@code s} is refused, if it
-     * is: the name or the address is a copy's already.
-     */
-    public static Optional<String> refuseAdd(GroupState s, String name, String host, int port) {
-        if (s.copy(name).isPresent()) {
-            return Optional.of("'" + name + "' is a copy already (copies: " + s.copyNames() + ")");
-        }
-        return s.copies().stream().filter(m -> m.host().equals(host) && m.port() == port).findFirst()
-                .map(m -> host + ":" + port + " is copy " + m.name() + " already");
-    }
 
-    /**
-     * Why removing {@code name} from {@code s} is refused, if it is: not a copy, the last one,
-     * or the master (switch over first).
-     */
-    public static Optional<String> refuseRemove(GroupState s, String name) {
-        if (s.copy(name).isEmpty()) {
-            return Optional.of("no copy '" + name + "' in the group (copies: " + s.copyNames() + ")");
-        }
-        if (s.copies().size() == 1) {
-            return Optional.of(name + " is the group's last copy: a group keeps at least one");
-        }
-        if (name.equals(s.master())) {
-            return Optional.of(name + " is the master: switch over to another copy first");
-        }
-        return Optional.empty();
-    }
 
-    /** The argument of an {@link Kind#ADD} request: {@code NAME/HOST/PORT}, read back by the coordinator only. */
-    public static String addArgument(String name, String host, int port) {
-        return name + "/" + host + "/" + port;
-    }
 
     private GroupState add(GroupState s, Request r) {
         String[] f = r.argument().split("/");
@@ -237,7 +206,7 @@ public final class Coordinator {
             store.answer(r, 400, "add: " + e.getMessage());
             return s;
         }
-        Optional<String> refused = refuseAdd(s, joining.name(), joining.host(), joining.port());
+        Optional<String> refused = OperatorRequests.refuseAdd(s, joining.name(), joining.host(), joining.port());
         if (refused.isEmpty()) {
             try {
                 db.forgetWatermark(joining);
@@ -255,7 +224,7 @@ public final class Coordinator {
     }
 
     private GroupState remove(GroupState s, Request r) {
-        Optional<String> refused = refuseRemove(s, r.argument());
+        Optional<String> refused = OperatorRequests.refuseRemove(s, r.argument());
         if (refused.isPresent()) {
             store.answer(r, s.copy(r.argument()).isEmpty() ? 400 : 409, refused.get());
             return s;
@@ -279,35 +248,10 @@ public final class Coordinator {
         return next;
     }
 
-    /**
-     * Why a planned switchover of {@code s} to {@code target} is refused, if it is: the target is
-     * not a copy, is the master already, does not answer, or is behind (not a caught-up replica
-     * of this epoch); or the group is in the middle of a change.
-     */
-    public static Optional<String> refuseSwitchover(GroupState s, String target, Map<String, CopyHealth> statuses) {
-        if (s.copy(target).isEmpty()) {
-            return Optional.of("no copy '" + target + "' in the group (copies: " + s.copyNames() + ")");
-        }
-        if (s.stopped()) {
-            return Optional.of("the group is stopped: start it first");
-        }
-        if (!s.open()) {
-            return Optional.of("epoch " + s.epoch() + " is " + s.phase() + ": a failover or switchover is under way");
-        }
-        if (target.equals(s.master())) {
-            return Optional.of(target + " is the master already");
-        }
-        CopyHealth st = statuses.get(target);
-        if (st != CopyHealth.AVAILABLE) {
-            return Optional.of(target + " is " + (st == null ? "not monitored" : st)
-                    + (st == CopyHealth.CATCHING_UP ? " (behind the master)" : "") + ": only an available, caught-up replica can take over");
-        }
-        return Optional.empty();
-    }
 
     private GroupState switchover(GroupState s, Request r, Map<String, CopyHealth> statuses) {
         String target = r.argument();
-        Optional<String> refused = refuseSwitchover(s, target, statuses);
+        Optional<String> refused = OperatorRequests.refuseSwitchover(s, target, statuses);
         if (refused.isEmpty()) {
             try {
                 Optional<Dialect.CopyEpoch> e = db.epoch(s.copy(target).orElseThrow());

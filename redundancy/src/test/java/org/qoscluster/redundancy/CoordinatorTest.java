@@ -328,12 +328,12 @@ class CoordinatorTest {
         GroupState s = GroupState.initial("master", COPIES, 0);
         Map<String, CopyHealth> st = new HashMap<>(ALL_UP);
         st.put("replica-2", CopyHealth.CATCHING_UP);
-        assertTrue(Coordinator.refuseSwitchover(s, "replica-9", st).orElseThrow().contains("no copy 'replica-9'"));
-        assertTrue(Coordinator.refuseSwitchover(s, "master", st).orElseThrow().contains("master already"));
-        assertTrue(Coordinator.refuseSwitchover(s, "replica-2", st).orElseThrow().contains("behind"));
-        assertTrue(Coordinator.refuseSwitchover(s.promoting("replica-1", 5, 1), "replica-2", ALL_UP).orElseThrow()
+        assertTrue(OperatorRequests.refuseSwitchover(s, "replica-9", st).orElseThrow().contains("no copy 'replica-9'"));
+        assertTrue(OperatorRequests.refuseSwitchover(s, "master", st).orElseThrow().contains("master already"));
+        assertTrue(OperatorRequests.refuseSwitchover(s, "replica-2", st).orElseThrow().contains("behind"));
+        assertTrue(OperatorRequests.refuseSwitchover(s.promoting("replica-1", 5, 1), "replica-2", ALL_UP).orElseThrow()
                 .contains("under way"));
-        assertTrue(Coordinator.refuseSwitchover(s, "replica-1", st).isEmpty());
+        assertTrue(OperatorRequests.refuseSwitchover(s, "replica-1", st).isEmpty());
     }
 
     @Test
@@ -385,7 +385,7 @@ class CoordinatorTest {
         epoch1Replicas(500, 700);
         Coordinator c = coordinator();
         copies.lows.put("replica-3", 400L); // it was a replica once: that watermark means nothing now
-        store.ask(Coordinator.Kind.ADD, Coordinator.addArgument("replica-3", "127.0.0.1", 1530));
+        store.ask(Coordinator.Kind.ADD, OperatorRequests.addArgument("replica-3", "127.0.0.1", 1530));
         GroupState s = c.step(ALL_UP).orElseThrow();
         assertTrue(store.answer().startsWith("200 "), store.answer());
         assertEquals(new GroupState.Copy("replica-3", "127.0.0.1", 1530, 4), s.copy("replica-3").orElseThrow());
@@ -404,14 +404,14 @@ class CoordinatorTest {
     void refusesToAddANameOrAddressThatIsTakenOrACopyThatDoesNotAnswer() {
         epoch1Replicas(500, 700);
         Coordinator c = coordinator();
-        String answer = answerTo(c, Coordinator.Kind.ADD, Coordinator.addArgument("replica-1", "127.0.0.1", 1530));
+        String answer = answerTo(c, Coordinator.Kind.ADD, OperatorRequests.addArgument("replica-1", "127.0.0.1", 1530));
         assertTrue(answer.startsWith("409 'replica-1' is a copy already"), answer);
-        answer = answerTo(c, Coordinator.Kind.ADD, Coordinator.addArgument("replica-3", "127.0.0.1", 1529));
+        answer = answerTo(c, Coordinator.Kind.ADD, OperatorRequests.addArgument("replica-3", "127.0.0.1", 1529));
         assertTrue(answer.startsWith("409 127.0.0.1:1529 is copy replica-2 already"), answer);
-        answer = answerTo(c, Coordinator.Kind.ADD, Coordinator.addArgument("replica-3", "127.0.0.1", 70000));
+        answer = answerTo(c, Coordinator.Kind.ADD, OperatorRequests.addArgument("replica-3", "127.0.0.1", 70000));
         assertTrue(answer.startsWith("400 ") && answer.contains("port 70000"), answer);
         copies.down.add("replica-3");
-        answer = answerTo(c, Coordinator.Kind.ADD, Coordinator.addArgument("replica-3", "127.0.0.1", 1530));
+        answer = answerTo(c, Coordinator.Kind.ADD, OperatorRequests.addArgument("replica-3", "127.0.0.1", 1530));
         assertTrue(answer.startsWith("409 no database answers at 127.0.0.1:1530"), answer);
         assertEquals(COPIES, store.state.copies(), "nothing added");
     }
@@ -433,7 +433,7 @@ class CoordinatorTest {
         GroupState after = c.step(masterDown()).orElseThrow();
         assertEquals("replica-1", after.master(), "a removed copy is never promoted, however far it got");
         GroupState alone = GroupState.initial("master", COPIES.subList(0, 1), 0);
-        assertTrue(Coordinator.refuseRemove(alone, "master").orElseThrow().contains("last copy"));
+        assertTrue(OperatorRequests.refuseRemove(alone, "master").orElseThrow().contains("last copy"));
     }
 
     @Test

@@ -17,6 +17,7 @@ import org.qoscluster.contract.GroupState;
 import org.qoscluster.contract.RequestAnswer;
 import org.qoscluster.contract.Shipping;
 import org.qoscluster.redundancy.Coordinator;
+import org.qoscluster.redundancy.OperatorRequests;
 import org.qoscluster.redundancy.CopyHealth;
 import org.qoscluster.redundancy.SignedRequest;
 
@@ -69,7 +70,7 @@ final class GroupAdmin {
                 // not a status: not available
             }
         });
-        Optional<String> refused = Coordinator.refuseSwitchover(s.get(), target, seen);
+        Optional<String> refused = OperatorRequests.refuseSwitchover(s.get(), target, seen);
         if (refused.isPresent()) {
             return new Outcome(s.get().copy(target).isPresent() ? 409 : 400, refused.get(), s);
         }
@@ -107,11 +108,11 @@ final class GroupAdmin {
                     maps.read(group));
         }
         Optional<GroupState> s = maps.read(group);
-        Optional<String> refused = s.flatMap(g -> Coordinator.refuseAdd(g, name, host, port));
+        Optional<String> refused = s.flatMap(g -> OperatorRequests.refuseAdd(g, name, host, port));
         if (refused.isPresent()) {
             return new Outcome(409, refused.get(), s);
         }
-        return ask(group, Coordinator.Kind.ADD, Coordinator.addArgument(name, host, port), within);
+        return ask(group, Coordinator.Kind.ADD, OperatorRequests.addArgument(name, host, port), within);
     }
 
     /** Removes {@code name} from {@code group} (R9): refused for an unknown copy, the master or the last one. */
@@ -120,7 +121,7 @@ final class GroupAdmin {
             return noGroup(group);
         }
         Optional<GroupState> s = maps.read(group);
-        Optional<String> refused = s.flatMap(g -> Coordinator.refuseRemove(g, name));
+        Optional<String> refused = s.flatMap(g -> OperatorRequests.refuseRemove(g, name));
         if (refused.isPresent()) {
             return new Outcome(s.get().copy(name).isEmpty() ? 400 : 409, refused.get(), s);
         }
@@ -148,8 +149,8 @@ final class GroupAdmin {
         }
         GroupState source = maps.read(from.get()).orElseThrow();
         GroupState.Copy m = source.copy(name).orElseThrow();
-        Optional<String> refused = Coordinator.refuseRemove(source, name)
-                .or(() -> maps.read(target).flatMap(t -> Coordinator.refuseAdd(t, name, m.host(), m.port())))
+        Optional<String> refused = OperatorRequests.refuseRemove(source, name)
+                .or(() -> maps.read(target).flatMap(t -> OperatorRequests.refuseAdd(t, name, m.host(), m.port())))
                 .or(() -> maps.read(target).filter(t -> t.open()).isEmpty() ? Optional.of("group " + target + " has no open state yet")
                         : Optional.empty());
         if (refused.isPresent()) {
@@ -159,7 +160,7 @@ final class GroupAdmin {
         if (removed.status() != 200) {
             return removed;
         }
-        Outcome added = ask(target, Coordinator.Kind.ADD, Coordinator.addArgument(name, m.host(), m.port()), within);
+        Outcome added = ask(target, Coordinator.Kind.ADD, OperatorRequests.addArgument(name, m.host(), m.port()), within);
         if (added.status() != 200) {
             return new Outcome(added.status(), "removed from " + from.get() + ", but " + target + " refused it: " + added.message()
                     + "; it is in no group now", added.state());
