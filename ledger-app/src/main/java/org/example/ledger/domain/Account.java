@@ -13,8 +13,11 @@ import jakarta.persistence.NamedQuery;
 import jakarta.persistence.OneToMany;
 import jakarta.persistence.OrderBy;
 
+import org.qoscluster.clone.ReplicatedEntity;
+
 /** An account: its holder's name and its balance, which is the sum of its entries. */
 @Entity
+@ReplicatedEntity(unit = "ledger")
 @NamedQuery(name = Account.ALL, query = "SELECT a FROM Account a ORDER BY a.id")
 public class Account {
 

@@ -10,12 +10,15 @@ import jakarta.persistence.Id;
 import jakarta.persistence.ManyToOne;
 import jakarta.persistence.Table;
 
+import org.qoscluster.clone.ReplicatedEntity;
+
 /**
  * One booking on an account: a credit (positive) or a debit (negative). A transfer is two
  * entries, one on each account, naming each other's account as counterparty; an opening
  * deposit has no counterparty.
  */
 @Entity
+@ReplicatedEntity(unit = "ledger")
 @Table(name = "LEDGER_ENTRY")
 public class Entry {
 
