@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -72,7 +73,7 @@ public final class SingleNodeDatabase implements BeforeAllCallback, ParameterRes
 
     /** The test class's settings as a map; an entry without {@code =} is refused, naming it. */
     private static Map<String, String> settings(NodeProperties properties) {
-        Map<String, String> settings = new java.util.HashMap<>();
+        Map<String, String> settings = new HashMap<>();
         for (String entry : properties.value()) {
             int eq = entry.indexOf('=');
             if (eq <= 0) {
