@@ -96,6 +96,8 @@ class LedgerApiArquillianIT {
         assertEquals(-2500, entries.get(0).path("amountCents").asLong(), "newest first: the transfer");
         assertEquals(bea, entries.get(0).path("counterpartyId").asLong());
         assertEquals("rent", entries.get(0).path("memo").asText());
+        assertEquals(paid.json().path("debit").path("bookedAt").asText(), entries.get(0).path("bookedAt").asText(),
+                "the entry's time, as the transfer answered it");
         assertEquals(10_000, entries.get(1).path("amountCents").asLong(), "then the opening deposit");
 
         JsonNode beaPage = assertOk(client.get("api/accounts/" + bea));
