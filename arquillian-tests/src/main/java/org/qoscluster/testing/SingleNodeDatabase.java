@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -21,7 +22,9 @@ import org.qoscluster.launcher.RuntimeLayout;
  * writes the node's {@code domain.xml} (to {@code qos.arquillian.domainXml}) and secrets (to
  * {@code qos.arquillian.secretsDir}), which {@code arquillian.xml} hands to Payara Micro, before
  * Arquillian deploys. Register it before
- * {@code ArquillianExtension}. Test methods can take a {@link StoreDatabase} parameter.
+ * {@code ArquillianExtension}. Test methods can take a {@link StoreDatabase} parameter. The
+ * node's {@code qos.*} settings are the defaults, with the test class's {@link NodeProperties}
+ * laid over them.
  */
 public final class SingleNodeDatabase implements BeforeAllCallback, ParameterResolver {
 
@@ -36,7 +39,8 @@ public final class SingleNodeDatabase implements BeforeAllCallback, ParameterRes
 
     @Override
     public void beforeAll(ExtensionContext context) {
-        ClusterConfig config = TestRuntime.freePortConfig(1, 0);
+        NodeProperties properties = context.getRequiredTestClass().getAnnotation(NodeProperties.class);
+        ClusterConfig config = TestRuntime.freePortConfig(1, 0, properties == null ? Map.of() : settings(properties));
         RuntimeLayout layout = TestRuntime.layout();
         Cluster databases = Cluster.startDatabases(config, layout, TestRuntime.stateDir(context.getRequiredTestClass()),
                 Duration.ofMinutes(2));
@@ -65,6 +69,19 @@ public final class SingleNodeDatabase implements BeforeAllCallback, ParameterRes
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + domainXml, e);
         }
+    }
+
+    /** The test class's settings as a map; an entry without {@code =} is refused, naming it. */
+    private static Map<String, String> settings(NodeProperties properties) {
+        Map<String, String> settings = new HashMap<>();
+        for (String entry : properties.value()) {
+            int eq = entry.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("@NodeProperties: '" + entry + "' is not KEY=VALUE");
+            }
+            settings.put(entry.substring(0, eq).strip(), entry.substring(eq + 1).strip());
+        }
+        return settings;
     }
 
     @Override

@@ -55,7 +55,8 @@ public final class StoreDatabase {
         return number("SELECT COUNT(*) FROM PRODUCT");
     }
 
-    private long number(String sql) {
+    /** The one number {@code sql} selects (a count, a sum), for tables of applications other than the store. */
+    public long number(String sql) {
         try (Connection c = DriverManager.getConnection(jdbcUrl, ClusterConfig.DB_USER, password);
              Statement s = c.createStatement();
              ResultSet rs = s.executeQuery(sql)) {
