@@ -526,13 +526,19 @@ class ReplicationIT {
             for (int i = 1; i <= 120; i++) {
                 update(c, "INSERT INTO LATER (ID, NOTE) VALUES (?, ?)", (long) i, "before capture " + i);
             }
+            // Large objects, in the initial copy and in changes (EclipseLink stores a serialized
+            // attribute, java.time.Instant for one, as a BLOB).
+            s.execute("CREATE TABLE DOC (ID BIGINT NOT NULL PRIMARY KEY, BODY BLOB, TEXT CLOB)");
+            insertDoc(c, 1, 70_000);
         }
-        List<String> withLater = List.of("ACCOUNT", "ENTRY", "LATER");
+        List<String> withLater = List.of("ACCOUNT", "ENTRY", "LATER", "DOC");
         agent = shippingInEpochTwo(withLater);
         try (Connection writer = open("replica-1")) {
             update(writer, "UPDATE LATER SET NOTE = ? WHERE ID = ?", "changed after", 7L);
             update(writer, "DELETE FROM LATER WHERE ID = ?", 8L);
             update(writer, "INSERT INTO LATER (ID, NOTE) VALUES (?, ?)", 500L, "after capture");
+            insertDoc(writer, 2, 3);
+            insertDoc(writer, 3, 40_000);
             update(writer, "INSERT INTO ACCOUNT (ID, OWNER) VALUES (?, ?)", 8_200L, "marks the end");
         }
         awaitRow(List.of("replica-2", "replica-3"), 8_200L);
@@ -543,6 +549,11 @@ class ReplicationIT {
             assertEquals(later, contentsOf(r, "SELECT * FROM LATER ORDER BY ID"),
                     r + " holds LATER's rows from before its capture, and the changes after");
             assertEquals(contents("replica-1"), contents(r), r + " still holds the other tables' data");
+        }
+        Map<Long, String> docs = docs("replica-1");
+        assertEquals(3, docs.size(), docs.keySet().toString());
+        for (String r : List.of("replica-2", "replica-3")) {
+            assertEquals(docs, docs(r), r + " holds every large object, copied and changed, byte for byte");
         }
         Map<Long, String> ids = ridsOf("replica-2", "LATER");
         assertEquals(later.stream().map(row -> row.substring(3, row.indexOf(' '))).collect(java.util.stream.Collectors.toSet()),
@@ -745,6 +756,37 @@ class ReplicationIT {
                     code + "x", account, code, account, code + "x");
             default -> update(c, "DELETE FROM ENTRY WHERE ACCOUNT_ID = ? AND CODE LIKE ?", account, code + "%");
         }
+    }
+
+    /** A DOC row whose BLOB and CLOB hold {@code size} bytes and characters made from its id. */
+    private static void insertDoc(Connection c, long id, int size) throws SQLException {
+        byte[] body = new byte[size];
+        StringBuilder text = new StringBuilder(size);
+        for (int i = 0; i < size; i++) {
+            body[i] = (byte) (id * 31 + i);
+            text.append((char) ('a' + (id + i) % 26));
+        }
+        try (PreparedStatement p = c.prepareStatement("INSERT INTO DOC (ID, BODY, TEXT) VALUES (?, ?, ?)")) {
+            p.setLong(1, id);
+            p.setBytes(2, body);
+            p.setString(3, text.toString());
+            p.executeUpdate();
+        }
+    }
+
+    /** Each DOC row of {@code copy}: its BLOB's and CLOB's lengths and hashes, or "null". */
+    private static Map<Long, String> docs(String copy) throws SQLException {
+        Map<Long, String> docs = new java.util.TreeMap<>();
+        try (Connection c = open(copy); Statement s = c.createStatement();
+             ResultSet r = s.executeQuery("SELECT ID, BODY, TEXT FROM DOC")) {
+            while (r.next()) {
+                byte[] body = r.getBytes(2);
+                String text = r.getString(3);
+                docs.put(r.getLong(1), (body == null ? "null" : body.length + "/" + java.util.Arrays.hashCode(body)) + " "
+                        + (text == null ? "null" : text.length() + "/" + text.hashCode()));
+            }
+        }
+        return docs;
     }
 
     private static void update(Connection c, String sql, Object... values) throws SQLException {

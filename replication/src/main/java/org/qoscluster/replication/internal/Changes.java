@@ -164,7 +164,7 @@ public final class Changes {
         Map<String, Object> values = new LinkedHashMap<>();
         int i = 5;
         for (String c : t.columnNames()) {
-            values.put(c, r.getObject(i++));
+            values.put(c, value(r, i++));
         }
         List<Object> oldKey = new ArrayList<>(t.primaryKey().size());
         for (int k = 0; k < t.primaryKey().size(); k++) {
@@ -372,12 +372,39 @@ public final class Changes {
         for (Object v : values) {
             if (v == null) {
                 p.setNull(i, p.getParameterMetaData().getParameterType(i));
+            } else if (v instanceof byte[] bytes) {
+                // A stream binds to every binary type, BLOB included.
+                p.setBinaryStream(i, new java.io.ByteArrayInputStream(bytes), bytes.length);
             } else {
                 p.setObject(i, v);
             }
             i++;
         }
         return i;
+    }
+
+    /**
+     * Column {@code i} of the current row, a LOB read whole: what the driver hands out for a BLOB
+     * or CLOB is a locator that is valid only while its result set is open, and bound to another
+     * connection it writes NULL.
+     */
+    static Object value(ResultSet r, int i) throws SQLException {
+        Object v = r.getObject(i);
+        if (v instanceof java.sql.Blob b) {
+            try {
+                return b.getBytes(1, Math.toIntExact(b.length()));
+            } finally {
+                b.free();
+            }
+        }
+        if (v instanceof java.sql.Clob c) {
+            try {
+                return c.getSubString(1, Math.toIntExact(c.length()));
+            } finally {
+                c.free();
+            }
+        }
+        return v;
     }
 
     /**

@@ -88,7 +88,7 @@ public final class InitialCopy {
             while (src.next()) {
                 values.clear();
                 for (int i = 1; i <= cols.size(); i++) {
-                    values.add(src.getObject(i));
+                    values.add(Changes.value(src, i));
                 }
                 Changes.bind(insert, 1, values);
                 insert.addBatch();
