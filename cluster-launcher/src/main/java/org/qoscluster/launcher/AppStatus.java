@@ -5,12 +5,12 @@ import java.util.Map;
 /**
  * Where an application runs: its name and context root as on record (empty context root for
  * one a node runs that is not on record), and on each node, by name, {@code deployed},
- * {@code not deployed}, {@code node not running} or {@code node not answering}.
+ * {@code not deployed}, {@code node not running} or {@code node not answering} (in node name order).
  */
 public record AppStatus(String name, String contextRoot, Map<String, String> nodes) {
 
     public AppStatus {
-        nodes = Map.copyOf(nodes);
+        nodes = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(nodes));
     }
 
     /** Whether every node that answered runs it. */

@@ -142,14 +142,20 @@ public final class Main {
             return usage("deploy needs one WAR: deploy PATH.war [--name NAME] [--context /PATH]");
         }
         String[] options = apps.isEmpty() ? new String[3] : apps.get(0);
-        AppSpec app = AppSpec.of(Path.of(operands.get(0)), options[1], options[2]);
+        String name = options[1];
         long t0 = System.nanoTime();
         List<String> lines;
+        AppSpec app;
         try {
+            app = AppSpec.of(Path.of(operands.get(0)), options[1], options[2]);
+            name = app.name();
             lines = Cluster.deploy(state, app, timeout);
+        } catch (IllegalArgumentException e) {
+            System.err.println("qoscluster deploy: " + e.getMessage());
+            return 2;
         } catch (LauncherException e) {
             System.err.println("qoscluster deploy: " + e.getMessage());
-            System.err.println("qoscluster deploy: " + app.name() + " is deployed on no node; the other applications keep serving");
+            System.err.println("qoscluster deploy: " + name + " is deployed on no node; the other applications keep serving");
             return 1;
         }
         lines.forEach(System.out::println);
@@ -162,7 +168,12 @@ public final class Main {
         if (operands.size() != 1) {
             return usage("undeploy needs the application's name: undeploy NAME");
         }
-        Cluster.undeploy(state, operands.get(0), timeout).forEach(System.out::println);
+        try {
+            Cluster.undeploy(state, operands.get(0), timeout).forEach(System.out::println);
+        } catch (IllegalArgumentException e) {
+            System.err.println("qoscluster undeploy: " + e.getMessage());
+            return 2;
+        }
         System.out.println("undeployed " + operands.get(0));
         return 0;
     }

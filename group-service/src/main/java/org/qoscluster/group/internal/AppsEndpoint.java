@@ -170,11 +170,12 @@ public class AppsEndpoint extends HttpServlet {
         }
     }
 
-    private static String message(ClusterCommandResult r) {
+    /**
+     * Payara's reason for a failed command: the failure's messages, else its output without the
+     * reporter's header ({@code PlainTextActionReporterFAILUREDescription: ...}).
+     */
+    static String message(ClusterCommandResult r) {
         StringBuilder out = new StringBuilder();
-        if (r.getOutput() != null && !r.getOutput().isBlank()) {
-            out.append(r.getOutput().strip());
-        }
         Throwable cause = r.getFailureCause();
         while (cause != null) {
             String m = cause.getMessage();
@@ -182,6 +183,15 @@ public class AppsEndpoint extends HttpServlet {
                 out.append(out.length() == 0 ? "" : "; ").append(m.strip());
             }
             cause = cause.getCause() == cause ? null : cause.getCause();
+        }
+        if (out.length() == 0 && r.getOutput() != null) {
+            String o = r.getOutput().strip();
+            int description = o.indexOf("Description: ");
+            if (o.startsWith("PlainTextActionReporter") && description >= 0) {
+                o = o.substring(description + "Description: ".length());
+            }
+            int end = o.indexOf('\n');
+            out.append((end < 0 ? o : o.substring(0, end)).strip());
         }
         return out.length() == 0 ? "exit status " + r.getExitStatus() : out.toString();
     }
