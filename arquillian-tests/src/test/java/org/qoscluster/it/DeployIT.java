@@ -249,16 +249,20 @@ class DeployIT {
             thread.start();
         }
 
-        void assertNoFailure() throws InterruptedException {
+        void assertNoFailure() {
             close();
             assertEquals(List.of(), List.copyOf(failures), "the store answered every request");
             assertTrue(served.get() > 0, "the store was read meanwhile");
         }
 
         @Override
-        public void close() throws InterruptedException {
+        public void close() {
             stop.set(true);
-            thread.join(30_000);
+            try {
+                thread.join(30_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
