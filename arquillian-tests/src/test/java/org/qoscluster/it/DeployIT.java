@@ -9,7 +9,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,6 +35,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import org.qoscluster.launcher.Cluster;
 import org.qoscluster.testing.QosCluster;
+import org.qoscluster.testing.TestRuntime;
 
 /**
  * A user's own WAR on a running cluster, through the launcher's own command line
@@ -92,7 +92,7 @@ class DeployIT {
     @Test
     @Order(2)
     void shouldDeployAWarOnEveryNodeWhileTheStoreKeepsServing(Cluster cluster) throws Exception {
-        Result deploy;
+        TestRuntime.Launched deploy;
         try (StoreLoop store = new StoreLoop(cluster)) {
             deploy = launcher(cluster, "deploy", hello.toString(), "--context", "/hello");
             store.assertNoFailure();
@@ -115,7 +115,7 @@ class DeployIT {
     @Test
     @Order(3)
     void shouldListWhatIsDeployedOnWhichNode(Cluster cluster) throws Exception {
-        Result apps = launcher(cluster, "apps");
+        TestRuntime.Launched apps = launcher(cluster, "apps");
         assertEquals(0, apps.exit(), apps.output());
         assertTrue(apps.output().lines().anyMatch(l -> l.matches("store\\s+/\\s+node-1: deployed, node-2: deployed")), apps.output());
         assertTrue(apps.output().lines().anyMatch(l -> l.matches("hello\\s+/hello\\s+node-1: deployed, node-2: deployed")),
@@ -140,11 +140,11 @@ class DeployIT {
         for (Map.Entry<List<String>, String> c : cases.entrySet()) {
             List<String> args = new ArrayList<>(List.of("deploy"));
             args.addAll(c.getKey());
-            Result r = launcher(cluster, args.toArray(String[]::new));
+            TestRuntime.Launched r = launcher(cluster, args.toArray(String[]::new));
             assertEquals(2, r.exit(), c.getKey() + ": " + r.output());
             assertTrue(r.output().contains(c.getValue()), c.getKey() + ": " + r.output());
         }
-        Result unknown = launcher(cluster, "undeploy", "nothing-here");
+        TestRuntime.Launched unknown = launcher(cluster, "undeploy", "nothing-here");
         assertEquals(2, unknown.exit(), unknown.output());
         assertTrue(unknown.output().contains("no application named 'nothing-here' is deployed"), unknown.output());
     }
@@ -152,7 +152,7 @@ class DeployIT {
     @Test
     @Order(5)
     void shouldReportAWarThatFailsToDeployByNameWhileEverythingElseServes(Cluster cluster) throws Exception {
-        Result deploy;
+        TestRuntime.Launched deploy;
         try (StoreLoop store = new StoreLoop(cluster)) {
             deploy = launcher(cluster, "deploy", broken.toString());
             store.assertNoFailure();
@@ -164,7 +164,7 @@ class DeployIT {
         assertEquals(200, get(cluster.storeUri().resolve("api/products?limit=1")).statusCode(), "the store serves");
         assertEquals(200, get(cluster.storeUri().resolve("hello/index.html")).statusCode(), "hello serves");
         assertEquals(404, get(cluster.nodeUri("node-1").resolve("broken/index.html")).statusCode());
-        Result apps = launcher(cluster, "apps");
+        TestRuntime.Launched apps = launcher(cluster, "apps");
         assertEquals(0, apps.exit(), apps.output());
         assertFalse(apps.output().contains("broken"), apps.output());
         awaitHealthy(cluster, List.of("node-1", "node-2"), true);
@@ -206,7 +206,7 @@ class DeployIT {
     @Test
     @Order(8)
     void shouldUndeployFromEveryNode(Cluster cluster) throws Exception {
-        Result undeploy;
+        TestRuntime.Launched undeploy;
         try (StoreLoop store = new StoreLoop(cluster)) {
             undeploy = launcher(cluster, "undeploy", "hello");
             store.assertNoFailure();
@@ -215,7 +215,7 @@ class DeployIT {
         for (String node : List.of("node-1", "node-2")) {
             assertEquals(404, get(cluster.nodeUri(node).resolve("hello/index.html")).statusCode(), node);
         }
-        Result apps = launcher(cluster, "apps");
+        TestRuntime.Launched apps = launcher(cluster, "apps");
         assertEquals(0, apps.exit(), apps.output());
         assertFalse(apps.output().contains("hello"), apps.output());
         assertFalse(Files.exists(cluster.stateDir().resolve("apps/hello.war")), "its copy in the state directory is gone");
@@ -296,19 +296,10 @@ class DeployIT {
         return HTTP.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    private record Result(int exit, String output) {
-    }
-
     /** Runs the launcher as bin/qoscluster does, in its own JVM, against the test cluster's state directory. */
-    private static Result launcher(Cluster cluster, String... args) throws Exception {
-        Path runtime = Path.of(System.getProperty("qos.runtime.dir"));
-        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "-cp", runtime.resolve("launcher") + "/*", "org.qoscluster.launcher.Main"));
-        cmd.addAll(List.of(args));
-        cmd.addAll(List.of("--state", cluster.stateDir().toString()));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(5, TimeUnit.MINUTES), "launcher did not exit");
-        return new Result(p.exitValue(), out);
+    private static TestRuntime.Launched launcher(Cluster cluster, String... args) throws Exception {
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(List.of("--state", cluster.stateDir().toString()));
+        return TestRuntime.launcher(Duration.ofMinutes(5), all.toArray(String[]::new));
     }
 }

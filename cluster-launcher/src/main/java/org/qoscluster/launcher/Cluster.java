@@ -16,7 +16,6 @@ import org.qoscluster.config.DatabaseSpec;
 import org.qoscluster.config.GroupSpec;
 import org.qoscluster.config.MemberSpec;
 import org.qoscluster.config.PayaraMemberConfig;
-import org.qoscluster.launcher.internal.AppRecord;
 import org.qoscluster.launcher.internal.Deployments;
 import org.qoscluster.launcher.internal.DatabaseParts;
 import org.qoscluster.launcher.internal.EffectiveConfig;
@@ -43,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * <p>Layout of the state directory: {@code run/*.pid}, {@code logs/*.log},
  * {@code derby/NAME/} (database files), {@code members/NAME/} (domain.xml, Payara root),
  * {@code secrets/} (random UID key and admin token, owner-only), {@code apps.list} and
- * {@code apps/} (the applications every node deploys, {@link AppRecord}).
+ * {@code apps/} (the applications every node deploys, {@code AppRecord}).
  *
  * <p>This class orders the parts' start and stop and keeps the public API; the parts themselves
  * are started by {@link DatabaseParts} (Derby servers), {@link MemberParts} (Payara members and
@@ -83,9 +82,7 @@ public final class Cluster implements AutoCloseable {
      * router answers {@code /qrs/site} with 200 (at least one node in rotation). The nodes run the
      * applications on record in the state directory, or the sample store when there is no record.
      * On any failure, what was started is stopped again and the exception carries the tail of
-     * the failing part's log.
-     *
-     * @param timeout how long to wait for all parts together
+     * the failing part's log. {@code timeout}: for all parts together.
      */
     public static Cluster start(ClusterConfig config, RuntimeLayout layout, Path stateDir, Duration timeout) {
         return start(config, layout, stateDir, timeout, List.of());
@@ -176,13 +173,11 @@ public final class Cluster implements AutoCloseable {
     }
 
     /**
-     * Deploys {@code app} on every node of the cluster running from {@code stateDir}, one node at
-     * a time, each out of the router's rotation meanwhile, and records it, so that a node that
-     * starts later deploys it too. Returns one line per node.
-     *
-     * @throws IllegalArgumentException its name or context root is taken
-     * @throws LauncherException        a node refused it (naming the application, the node and the
-     *                                  server's message); it is then deployed nowhere and not recorded
+     * Deploys {@code app} on every node of the cluster running from {@code stateDir}, one node at a
+     * time, each out of the router's rotation meanwhile, and records it (a node that starts later
+     * deploys it too); one line per node. {@link IllegalArgumentException}: its name or context
+     * root is taken; {@link LauncherException}: a node refused it (naming the application, the
+     * node and the server's message), and it is deployed nowhere.
      */
     public static List<String> deploy(Path stateDir, AppSpec app, Duration timeout) {
         return Deployments.deploy(stateDir.toAbsolutePath().normalize(), app, timeout);
@@ -283,28 +278,7 @@ public final class Cluster implements AutoCloseable {
      */
     public static List<String> stopPart(Path stateDir, String part) {
         Path dir = stateDir.toAbsolutePath().normalize();
-        ClusterConfig config = EffectiveConfig.read(dir);
-        java.util.Set<String> parts = new java.util.TreeSet<>();
-        PartProcess.list(dir).forEach(p -> parts.add(p.name()));
-        config.members().forEach(m -> parts.add(m.name()));
-        config.databases().forEach(d -> parts.add("derby-" + d.name()));
-        config.furtherGroups().forEach(g -> g.copies().forEach(d -> parts.add("derby-" + d.name())));
-        if (!config.replicas().isEmpty()) {
-            parts.add(REPLICATION_SUPERVISOR);
-            parts.add(REPLICATION_AGENT);
-        }
-        if (!parts.contains(part)) {
-            throw new IllegalArgumentException("no part '" + part + "' in the cluster started from " + dir + " (parts: " + parts + ")");
-        }
-        List<String> lines = new ArrayList<>();
-        if (part.equals(REPLICATION_AGENT) || part.equals(REPLICATION_SUPERVISOR)) {
-            for (String p : List.of(REPLICATION_SUPERVISOR, REPLICATION_AGENT)) {
-                lines.add(p + ": " + PartProcess.stop(dir, p, PartControl.STOP_GRACE));
-            }
-            return lines;
-        }
-        lines.add(part + ": " + PartProcess.stop(dir, part, PartControl.STOP_GRACE));
-        return lines;
+        return PartControl.stopPart(dir, EffectiveConfig.read(dir), part);
     }
 
     /**

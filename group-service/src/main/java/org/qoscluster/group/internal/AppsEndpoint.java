@@ -153,7 +153,7 @@ public class AppsEndpoint extends HttpServlet {
             }
             apps().add(new NodeApp(name, contextRoot));
             LOG.log(Level.INFO, "node={0} application {1} deployed on {2} in {3} ms",
-                    new Object[] {node(), name, contextRoot, (System.nanoTime() - t0) / 1_000_000});
+                    new Object[] {node(), name, contextRoot, String.valueOf((System.nanoTime() - t0) / 1_000_000)});
         }
         answer(resp, 200, "deployed", name);
     }

@@ -1,5 +1,6 @@
 package org.qoscluster.group.internal;
 
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import com.hazelcast.core.HazelcastInstance;
@@ -40,8 +41,8 @@ public class GroupServiceLifecycle implements ServletContextListener {
         context.setAttribute(GroupEndpoint.TOKEN, token);
         context.setAttribute(MEMBER, member.memberName());
         context.setAttribute(APPS, new NodeApplications(NodeApp.decode(System.getProperty(NodeApp.NODE_APPS_PROPERTY))));
-        LOG.info("member=" + member.memberName() + " health page on /qos-group/health; applications "
-                + System.getProperty(NodeApp.NODE_APPS_PROPERTY));
+        LOG.log(Level.INFO, "member={0} health page on /qos-group/health; applications {1}",
+                new Object[] {member.memberName(), System.getProperty(NodeApp.NODE_APPS_PROPERTY)});
         if (member.cluster().replicas().isEmpty()) {
             LOG.info("no replicas configured: no redundancy group to keep");
             return;

@@ -95,8 +95,11 @@ public class HealthEndpoint extends HttpServlet {
         }
         if (!status.equals(last)) {
             last = status;
-            LOG.log(problem == null ? Level.INFO : Level.WARNING, "node={0} health {1}{2}",
-                    new Object[] {node, status, problem == null ? "" : ": " + problem});
+            if (problem == null) {
+                LOG.log(Level.INFO, "node={0} health {1}", new Object[] {node, status});
+            } else {
+                LOG.log(Level.WARNING, "node={0} health {1}: {2}", new Object[] {node, status, problem});
+            }
         }
         resp.setStatus(problem == null ? 200 : 503);
         resp.setContentType("application/json");
