@@ -75,7 +75,8 @@ public final class MemberParts {
      */
     public CompletableFuture<Void> start(MemberSpec member, Readiness readiness, Instant deadline) {
         Path dir = memberDir(member);
-        List<AppSpec> apps = member.role() == Role.NODE ? AppRecord.require(stateDir) : List.of();
+        // A state directory from before the record runs the sample store, as it did then.
+        List<AppSpec> apps = member.role() == Role.NODE ? AppRecord.read(stateDir).orElse(List.of(AppSpec.store(layout))) : List.of();
         if (member.role() == Role.NODE) {
             write(Commands.postBootCommands(dir), Commands.postBootCommandsText(layout, apps));
         }

@@ -101,12 +101,15 @@ public class AppsEndpoint extends HttpServlet {
             return;
         }
         synchronized (DEPLOYING) {
+            // Off the list first: the health page must not call the node unhealthy while it goes.
+            NodeApp app = apps().named(name).orElseThrow();
+            apps().remove(name);
             ClusterCommandResult r = run("undeploy", name);
             if (r.getExitStatus() != ClusterCommandResult.ExitStatus.SUCCESS) {
+                apps().add(app);
                 answer(resp, 500, "error", "application " + name + " was not undeployed from " + node() + ": " + message(r));
                 return;
             }
-            apps().remove(name);
         }
         LOG.log(Level.INFO, "node={0} application {1} undeployed", new Object[] {node(), name});
         answer(resp, 200, "undeployed", name);
