@@ -16,6 +16,7 @@ import org.qoscluster.config.DatabaseSpec;
 import org.qoscluster.config.GroupSpec;
 import org.qoscluster.config.MemberSpec;
 import org.qoscluster.config.PayaraMemberConfig;
+import org.qoscluster.launcher.internal.Deployments;
 import org.qoscluster.launcher.internal.DatabaseParts;
 import org.qoscluster.launcher.internal.EffectiveConfig;
 import org.qoscluster.launcher.internal.MemberParts;
@@ -33,13 +34,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A running cluster on one host: one Derby network server per database copy, one Payara
- * Micro process per node running the store, and one running the QoS-goal router. Everything it starts is recorded
+ * Micro process per node running the applications ({@link AppSpec}; the sample store unless
+ * others are given), and one running the QoS-goal router. Everything it starts is recorded
  * in pid files under its state directory, so {@link #stop(Path)} stops exactly that, also from
  * another process and after one part crashed.
  *
  * <p>Layout of the state directory: {@code run/*.pid}, {@code logs/*.log},
  * {@code derby/NAME/} (database files), {@code members/NAME/} (domain.xml, Payara root),
- * {@code secrets/} (random UID key and admin token, owner-only).
+ * {@code secrets/} (random UID key and admin token, owner-only), {@code apps.list} and
+ * {@code apps/} (the applications every node deploys, {@code AppRecord}).
  *
  * <p>This class orders the parts' start and stop and keeps the public API; the parts themselves
  * are started by {@link DatabaseParts} (Derby servers), {@link MemberParts} (Payara members and
@@ -74,14 +77,23 @@ public final class Cluster implements AutoCloseable {
 
     /**
      * Starts every part and waits until each answers: Derby servers accept a JDBC connection
-     * (the database is created on first start), nodes answer {@code /api/health} with 200, the
-     * router answers {@code /qrs/site} with 200 (at least one node in rotation).
+     * (the database is created on first start), nodes answer their health page
+     * ({@code /qos-group/health}: database reached, every application deployed) with 200, the
+     * router answers {@code /qrs/site} with 200 (at least one node in rotation). The nodes run the
+     * applications on record in the state directory, or the sample store when there is no record.
      * On any failure, what was started is stopped again and the exception carries the tail of
-     * the failing part's log.
-     *
-     * @param timeout how long to wait for all parts together
+     * the failing part's log. {@code timeout}: for all parts together.
      */
     public static Cluster start(ClusterConfig config, RuntimeLayout layout, Path stateDir, Duration timeout) {
+        return start(config, layout, stateDir, timeout, List.of());
+    }
+
+    /**
+     * {@link #start(ClusterConfig, RuntimeLayout, Path, Duration)} with {@code apps} as the nodes'
+     * applications, in order, replacing the record (none: the record's, or the sample store).
+     */
+    public static Cluster start(ClusterConfig config, RuntimeLayout layout, Path stateDir, Duration timeout, List<AppSpec> apps) {
+        Deployments.recordForStart(stateDir.toAbsolutePath().normalize(), layout, apps);
         return start(config, layout, stateDir, timeout, true, Clock.systemUTC());
     }
 
@@ -104,6 +116,9 @@ public final class Cluster implements AutoCloseable {
         Secrets.ownerOnly(dir);
         EffectiveConfig.write(dir, config);
         Cluster cluster = new Cluster(config, layout, dir, clock);
+        if (withNodes) {
+            Deployments.recordForStart(dir, layout, List.of());
+        }
         Map<String, String> secrets = cluster.ensureSecrets();
         if (withNodes) {
             // The router and the nodes' Session Synchronizer would refuse these settings only once
@@ -155,6 +170,27 @@ public final class Cluster implements AutoCloseable {
             stop(dir);
             throw new LauncherException("cluster start failed: " + e.getMessage() + "\n" + tails, e);
         }
+    }
+
+    /**
+     * Deploys {@code app} on every node of the cluster running from {@code stateDir}, one node at a
+     * time, each out of the router's rotation meanwhile, and records it (a node that starts later
+     * deploys it too); one line per node. {@link IllegalArgumentException}: its name or context
+     * root is taken; {@link LauncherException}: a node refused it (naming the application, the
+     * node and the server's message), and it is deployed nowhere.
+     */
+    public static List<String> deploy(Path stateDir, AppSpec app, Duration timeout) {
+        return Deployments.deploy(stateDir.toAbsolutePath().normalize(), app, timeout);
+    }
+
+    /** Undeploys application {@code name} from every node of the cluster running from {@code stateDir}, one at a time, and from the record. */
+    public static List<String> undeploy(Path stateDir, String name, Duration timeout) {
+        return Deployments.undeploy(stateDir.toAbsolutePath().normalize(), name, timeout);
+    }
+
+    /** The applications of the cluster running from {@code stateDir}, and where each is deployed (node by node). */
+    public static List<AppStatus> apps(Path stateDir) {
+        return Deployments.apps(stateDir.toAbsolutePath().normalize());
     }
 
     /** Stops every part recorded under {@code stateDir}, nodes first; returns one line per part. */
@@ -242,28 +278,7 @@ public final class Cluster implements AutoCloseable {
      */
     public static List<String> stopPart(Path stateDir, String part) {
         Path dir = stateDir.toAbsolutePath().normalize();
-        ClusterConfig config = EffectiveConfig.read(dir);
-        java.util.Set<String> parts = new java.util.TreeSet<>();
-        PartProcess.list(dir).forEach(p -> parts.add(p.name()));
-        config.members().forEach(m -> parts.add(m.name()));
-        config.databases().forEach(d -> parts.add("derby-" + d.name()));
-        config.furtherGroups().forEach(g -> g.copies().forEach(d -> parts.add("derby-" + d.name())));
-        if (!config.replicas().isEmpty()) {
-            parts.add(REPLICATION_SUPERVISOR);
-            parts.add(REPLICATION_AGENT);
-        }
-        if (!parts.contains(part)) {
-            throw new IllegalArgumentException("no part '" + part + "' in the cluster started from " + dir + " (parts: " + parts + ")");
-        }
-        List<String> lines = new ArrayList<>();
-        if (part.equals(REPLICATION_AGENT) || part.equals(REPLICATION_SUPERVISOR)) {
-            for (String p : List.of(REPLICATION_SUPERVISOR, REPLICATION_AGENT)) {
-                lines.add(p + ": " + PartProcess.stop(dir, p, PartControl.STOP_GRACE));
-            }
-            return lines;
-        }
-        lines.add(part + ": " + PartProcess.stop(dir, part, PartControl.STOP_GRACE));
-        return lines;
+        return PartControl.stopPart(dir, EffectiveConfig.read(dir), part);
     }
 
     /**

@@ -10,10 +10,12 @@ import org.qoscluster.config.ClusterConfig;
 import org.qoscluster.config.InvalidConfigException;
 
 /**
- * {@code qoscluster up|down|status [--config FILE] [--state DIR] [--runtime DIR] [-Dqos.KEY=VALUE...]},
- * {@code qoscluster start|stop|restart PART}, {@code qoscluster group ...}.
- * Exit status 0 on success, 1 when the cluster could not be started or stopped, 2 on bad usage
- * or configuration.
+ * {@code qoscluster up|down|status [--config FILE] [--state DIR] [--runtime DIR] [--app PATH.war ...] [-Dqos.KEY=VALUE...]},
+ * {@code qoscluster start|stop|restart PART}, {@code qoscluster deploy PATH.war [--name NAME] [--context /PATH]},
+ * {@code qoscluster undeploy NAME}, {@code qoscluster apps} and {@code qoscluster group ...}.
+ * Exit status 0 on success, 1 when the cluster could not be started or stopped or an application
+ * could not be deployed (or, for {@code apps}, is not deployed on every node), 2 on bad usage,
+ * input or configuration.
  */
 public final class Main {
 
@@ -36,6 +38,8 @@ public final class Main {
         String group = null;
         Map<String, String> overrides = new HashMap<>();
         List<String> operands = new java.util.ArrayList<>();
+        // --app PATH, each with the --name and --context that follow it (deploy: the operand's)
+        List<String[]> apps = new java.util.ArrayList<>();
         try {
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
@@ -45,12 +49,23 @@ public final class Main {
                     case "--runtime" -> runtime = Path.of(value(args, ++i, a));
                     case "--timeout" -> timeout = Duration.ofSeconds(Long.parseLong(value(args, ++i, a)));
                     case "--group" -> group = value(args, ++i, a);
+                    case "--app" -> apps.add(new String[] {value(args, ++i, a), null, null});
+                    case "--name", "--context" -> {
+                        if ("deploy".equals(command) && apps.isEmpty()) {
+                            apps.add(new String[] {null, null, null});
+                        }
+                        if (apps.isEmpty()) {
+                            return usage(a + " belongs to 'deploy PATH' or to an '--app PATH' before it");
+                        }
+                        apps.get(apps.size() - 1)[a.equals("--name") ? 1 : 2] = value(args, ++i, a);
+                    }
                     default -> {
                         if (a.startsWith("-Dqos.") && a.contains("=")) {
                             overrides.put(a.substring(2, a.indexOf('=')), a.substring(a.indexOf('=') + 1));
                         } else if (command == null && !a.startsWith("-")) {
                             command = a;
-                        } else if ((PART_COMMANDS.contains(command) || "group".equals(command)) && !a.startsWith("-")) {
+                        } else if ((PART_COMMANDS.contains(command) || List.of("group", "deploy", "undeploy").contains(command))
+                                && !a.startsWith("-")) {
                             operands.add(a);
                         } else {
                             return usage("unknown argument '" + a + "'");
@@ -66,11 +81,14 @@ public final class Main {
         }
         try {
             return switch (command) {
-                case "up" -> up(load(config, overrides), runtime, state, timeout);
+                case "up" -> up(load(config, overrides), runtime, state, timeout, apps);
                 case "down" -> down(state);
                 case "status" -> status(state);
                 case "group" -> org.qoscluster.launcher.internal.GroupCommands.run(state, runtime, group, operands);
                 case "start", "stop", "restart" -> part(command, operands, runtime, state, timeout);
+                case "deploy" -> deploy(state, operands, apps, timeout);
+                case "undeploy" -> undeploy(state, operands, timeout);
+                case "apps" -> apps(state);
                 default -> usage("unknown command '" + command + "'");
             };
         } catch (IllegalArgumentException e) {
@@ -84,9 +102,10 @@ public final class Main {
         }
     }
 
-    private static int up(ClusterConfig config, Path runtime, Path state, Duration timeout) {
+    private static int up(ClusterConfig config, Path runtime, Path state, Duration timeout, List<String[]> apps) {
+        List<AppSpec> specs = apps.stream().map(a -> AppSpec.of(Path.of(a[0]), a[1], a[2])).toList();
         long t0 = System.nanoTime();
-        Cluster cluster = Cluster.start(config, RuntimeLayout.at(runtime), state, timeout);
+        Cluster cluster = Cluster.start(config, RuntimeLayout.at(runtime), state, timeout, specs);
         long seconds = Duration.ofNanos(System.nanoTime() - t0).toSeconds();
         printStatus(Cluster.status(state));
         System.out.println();
@@ -116,6 +135,58 @@ public final class Main {
             System.out.println(part + ": started and answering in " + Duration.ofNanos(System.nanoTime() - t0).toSeconds() + " s");
         }
         return 0;
+    }
+
+    private static int deploy(Path state, List<String> operands, List<String[]> apps, Duration timeout) {
+        if (operands.size() != 1 || apps.size() > 1 || (apps.size() == 1 && apps.get(0)[0] != null)) {
+            return usage("deploy needs one WAR: deploy PATH.war [--name NAME] [--context /PATH]");
+        }
+        String[] options = apps.isEmpty() ? new String[3] : apps.get(0);
+        String name = options[1];
+        long t0 = System.nanoTime();
+        List<String> lines;
+        AppSpec app;
+        try {
+            app = AppSpec.of(Path.of(operands.get(0)), options[1], options[2]);
+            name = app.name();
+            lines = Cluster.deploy(state, app, timeout);
+        } catch (IllegalArgumentException e) {
+            System.err.println("qoscluster deploy: " + e.getMessage());
+            return 2;
+        } catch (LauncherException e) {
+            System.err.println("qoscluster deploy: " + e.getMessage());
+            System.err.println("qoscluster deploy: " + name + " is deployed on no node; the other applications keep serving");
+            return 1;
+        }
+        lines.forEach(System.out::println);
+        System.out.println("deployed " + app.name() + " (" + app.war() + ") on " + app.contextRoot() + " in "
+                + Duration.ofNanos(System.nanoTime() - t0).toMillis() + " ms");
+        return 0;
+    }
+
+    private static int undeploy(Path state, List<String> operands, Duration timeout) {
+        if (operands.size() != 1) {
+            return usage("undeploy needs the application's name: undeploy NAME");
+        }
+        try {
+            Cluster.undeploy(state, operands.get(0), timeout).forEach(System.out::println);
+        } catch (IllegalArgumentException e) {
+            System.err.println("qoscluster undeploy: " + e.getMessage());
+            return 2;
+        }
+        System.out.println("undeployed " + operands.get(0));
+        return 0;
+    }
+
+    private static int apps(Path state) {
+        List<AppStatus> apps = Cluster.apps(state);
+        System.out.printf("%-24s %-24s %s%n", "APPLICATION", "CONTEXT ROOT", "NODES");
+        for (AppStatus a : apps) {
+            StringBuilder nodes = new StringBuilder();
+            a.nodes().forEach((node, st) -> nodes.append(nodes.length() == 0 ? "" : ", ").append(node).append(": ").append(st));
+            System.out.printf("%-24s %-24s %s%n", a.name(), a.contextRoot().isEmpty() ? "(not on record)" : a.contextRoot(), nodes);
+        }
+        return apps.stream().allMatch(AppStatus::deployedEverywhere) ? 0 : 1;
     }
 
     private static int down(Path state) {
@@ -168,6 +239,10 @@ public final class Main {
                 + " [--state DIR] [--runtime DIR]");
         System.err.println("       bin/qoscluster group move NAME GROUP [--state DIR]");
         System.err.println("       bin/qoscluster start|stop|restart PART [--state DIR] [--runtime DIR] [--timeout SECONDS]");
+        System.err.println("       bin/qoscluster up --app PATH.war [--name NAME] [--context /PATH] [--app ...]   (default app: the store)");
+        System.err.println("       bin/qoscluster deploy PATH.war [--name NAME] [--context /PATH] [--state DIR] [--timeout SECONDS]");
+        System.err.println("       bin/qoscluster undeploy NAME [--state DIR]");
+        System.err.println("       bin/qoscluster apps [--state DIR]");
         return 2;
     }
 }

@@ -9,6 +9,8 @@ import org.qoscluster.config.DatabaseSpec;
 import org.qoscluster.config.MemberSpec;
 import org.qoscluster.config.PayaraMemberConfig;
 import org.qoscluster.config.Role;
+import org.qoscluster.contract.NodeApp;
+import org.qoscluster.launcher.AppSpec;
 import org.qoscluster.launcher.RuntimeLayout;
 
 /** The command line of each kind of part. */
@@ -40,31 +42,33 @@ public final class Commands {
     }
 
     /**
-     * A Payara Micro member: a node deploys the store (with the Derby client on its class path),
-     * the router deploys the QRS. Both read secrets from {@code secretsDir}.
+     * A Payara Micro member: a node deploys the cluster's group service and then {@code apps}, in
+     * order, by its post-boot commands ({@link #postBootCommandsText}), and is told their list
+     * ({@link NodeApp#NODE_APPS_PROPERTY}) so that its health page waits for them; the router
+     * deploys the QRS. Both read secrets from {@code secretsDir}.
      */
     public static List<String> member(ClusterConfig config, RuntimeLayout layout, MemberSpec member, Path memberDir,
-                                      Path domainXml, Path secretsDir, Path stateDir) {
+                                      Path domainXml, Path secretsDir, Path stateDir, List<AppSpec> apps) {
         List<String> cmd = new ArrayList<>(List.of(java(), "-Xmx" + config.nodeHeap(),
                 "-D" + PART_PROPERTY + "=" + stateDir + "/" + member.name(),
                 "-Djava.io.tmpdir=" + memberDir.resolve("tmp")));
+        if (member.role() == Role.NODE) {
+            cmd.add("-D" + NodeApp.NODE_APPS_PROPERTY + "=" + NodeApp.encode(apps.stream().map(AppSpec::nodeApp).toList()));
+        }
         cmd.addAll(PayaraMemberConfig.jvmOptions(config));
         cmd.addAll(List.of("-jar", layout.payaraMicroJar().toString()));
         cmd.addAll(PayaraMemberConfig.microOptions(config, member, domainXml));
         cmd.addAll(List.of("--rootdir", memberDir.resolve("root").toString(), "--secretsdir", secretsDir.toString()));
         if (member.role() == Role.NODE) {
             cmd.addAll(List.of("--addlibs", layout.derbyClientLibs() + ":" + layout.clusterLibs()));
-            if (!config.replicas().isEmpty()) {
-                // Deployed and started by a post-boot command, before the application deploys: the
-                // write path must listen before the application's first connection to the master
-                // (a second --deploy would start only after every application had deployed).
-                cmd.addAll(List.of("--postbootcommandfile", postBootCommands(memberDir).toString()));
-            }
-            cmd.addAll(List.of("--deploy", layout.storeWar().toString()));
+            // Every deployment is a post-boot command, in order: the group service first, so that
+            // the write path listens before an application's first connection to the master (a
+            // --deploy would start only after every application had deployed), then each
+            // application with its own name and context root.
+            cmd.addAll(List.of("--postbootcommandfile", postBootCommands(memberDir).toString()));
         } else {
-            cmd.addAll(List.of("--addlibs", layout.clusterLibs(), "--deploy", layout.routerWar().toString()));
+            cmd.addAll(List.of("--addlibs", layout.clusterLibs(), "--deploy", layout.routerWar().toString(), "--contextroot", "/"));
         }
-        cmd.addAll(List.of("--contextroot", "/"));
         return cmd;
     }
 
@@ -73,9 +77,18 @@ public final class Commands {
         return memberDir.resolve("post-boot.asadmin");
     }
 
-    /** A node's post-boot commands: deploy the redundancy group service on {@code /qos-group}. */
-    public static String postBootCommandsText(RuntimeLayout layout) {
-        return "deploy --name group-service --contextroot /qos-group " + layout.groupWar() + "\n";
+    /**
+     * A node's post-boot commands: deploy the cluster's group service on {@code /qos-group} (its
+     * health page, and the redundancy group service), then each of {@code apps}.
+     */
+    public static String postBootCommandsText(RuntimeLayout layout, List<AppSpec> apps) {
+        StringBuilder out = new StringBuilder("deploy --name " + NodeApp.GROUP_SERVICE + " --contextroot /qos-group "
+                + layout.groupWar() + "\n");
+        for (AppSpec a : apps) {
+            out.append("deploy --name ").append(a.name()).append(" --contextroot ").append(a.contextRoot()).append(' ')
+                    .append(a.war()).append('\n');
+        }
+        return out.toString();
     }
 
     /**

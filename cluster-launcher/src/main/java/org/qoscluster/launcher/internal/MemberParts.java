@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -14,6 +15,7 @@ import org.qoscluster.config.ClusterConfig;
 import org.qoscluster.config.MemberSpec;
 import org.qoscluster.config.PayaraMemberConfig;
 import org.qoscluster.config.Role;
+import org.qoscluster.launcher.AppSpec;
 import org.qoscluster.launcher.RuntimeLayout;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,12 +23,15 @@ import org.slf4j.LoggerFactory;
 /**
  * The cluster's Payara Micro members (nodes and router), one part each: each one's directory
  * under {@code members/NAME/} with its {@code domain.xml} (owner only: it holds the cluster
- * name's secret) and, on a node of a cluster with replicas, its post-boot commands; its start and
+ * name's secret) and, on a node, its post-boot commands (the deployments); its start and
  * the wait until it answers over HTTP; and thread dumps of those still running when a start failed.
  */
 public final class MemberParts {
 
     private static final Logger LOG = LoggerFactory.getLogger(MemberParts.class);
+
+    /** A node's health page, served by the cluster's group service, relative to the node's base URI. */
+    public static final String HEALTH_PAGE = "qos-group/health";
 
     private final ClusterConfig config;
     private final RuntimeLayout layout;
@@ -54,24 +59,31 @@ public final class MemberParts {
         return stateDir.resolve("members").resolve(member.name());
     }
 
-    /** Writes the member's {@code domain.xml} from Payara Micro's bundled {@code template}, and its post-boot commands. */
+    /** Writes the member's {@code domain.xml} from Payara Micro's bundled {@code template}. */
     public void writeDomainXml(MemberSpec member, byte[] template) {
         mkdirs(memberDir(member).resolve("tmp"));
         // It holds the cluster name's secret: owner only.
         Secrets.writePrivate(memberDir(member).resolve("domain.xml"),
                 PayaraMemberConfig.domainXml(config, member, template, Secrets.ensure(secretsDir(stateDir), ClusterConfig.SECRETS)));
-        if (member.role() == Role.NODE && !config.replicas().isEmpty()) {
-            write(Commands.postBootCommands(memberDir(member)), Commands.postBootCommandsText(layout));
-        }
     }
 
-    /** Starts the member; the future completes once it answers its health check, by {@code deadline}. */
+    /**
+     * Starts the member; a node deploys the applications on record ({@link AppRecord}). The
+     * future completes once it answers its health check, by {@code deadline}: a node its health
+     * page ({@code /qos-group/health}: its database reached, every application deployed), the
+     * router its site page.
+     */
     public CompletableFuture<Void> start(MemberSpec member, Readiness readiness, Instant deadline) {
         Path dir = memberDir(member);
+        // A state directory from before the record runs the sample store, as it did then.
+        List<AppSpec> apps = member.role() == Role.NODE ? AppRecord.read(stateDir).orElse(List.of(AppSpec.store(layout))) : List.of();
+        if (member.role() == Role.NODE) {
+            write(Commands.postBootCommands(dir), Commands.postBootCommandsText(layout, apps));
+        }
         PartProcess.start(stateDir, member.name(), member.role() == Role.NODE ? "node" : "router", member.httpPort(),
-                Commands.member(config, layout, member, dir, dir.resolve("domain.xml"), secretsDir(stateDir), stateDir));
+                Commands.member(config, layout, member, dir, dir.resolve("domain.xml"), secretsDir(stateDir), stateDir, apps));
         LOG.info("part={} starting Payara Micro {} on {}:{}", member.name(), member.role(), config.host(), member.httpPort());
-        URI ready = uri(config, member.name()).resolve(member.role() == Role.NODE ? "api/health" : "qrs/site");
+        URI ready = uri(config, member.name()).resolve(member.role() == Role.NODE ? HEALTH_PAGE : "qrs/site");
         return CompletableFuture.runAsync(() -> readiness.awaitHttp(member.name(), ready,
                 () -> PartProcess.handle(stateDir, member.name()).isPresent(), deadline), PartControl.WAITERS);
     }

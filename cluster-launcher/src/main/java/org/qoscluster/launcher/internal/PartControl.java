@@ -9,6 +9,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
+import org.qoscluster.config.ClusterConfig;
 import org.qoscluster.launcher.PartStatus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,6 +49,35 @@ public final class PartControl {
                 .map(p -> CompletableFuture.supplyAsync(() -> p.name() + ": " + PartProcess.stop(dir, p.name(), STOP_GRACE), WAITERS))
                 .toList();
         stops.stream().map(CompletableFuture::join).forEach(lines::add);
+        return lines;
+    }
+
+    /**
+     * Stops one part of the cluster started from {@code dir} with {@code config}, as {@code down}
+     * would, but only it; either replication part stops both (the supervisor would otherwise start
+     * the agent again). One line per part stopped.
+     */
+    public static List<String> stopPart(Path dir, ClusterConfig config, String part) {
+        java.util.Set<String> parts = new java.util.TreeSet<>();
+        PartProcess.list(dir).forEach(p -> parts.add(p.name()));
+        config.members().forEach(m -> parts.add(m.name()));
+        config.databases().forEach(d -> parts.add("derby-" + d.name()));
+        config.furtherGroups().forEach(g -> g.copies().forEach(d -> parts.add("derby-" + d.name())));
+        if (!config.replicas().isEmpty()) {
+            parts.add(ReplicationParts.SUPERVISOR);
+            parts.add(ReplicationParts.AGENT);
+        }
+        if (!parts.contains(part)) {
+            throw new IllegalArgumentException("no part '" + part + "' in the cluster started from " + dir + " (parts: " + parts + ")");
+        }
+        List<String> lines = new ArrayList<>();
+        if (part.equals(ReplicationParts.AGENT) || part.equals(ReplicationParts.SUPERVISOR)) {
+            for (String p : List.of(ReplicationParts.SUPERVISOR, ReplicationParts.AGENT)) {
+                lines.add(p + ": " + PartProcess.stop(dir, p, STOP_GRACE));
+            }
+            return lines;
+        }
+        lines.add(part + ": " + PartProcess.stop(dir, part, STOP_GRACE));
         return lines;
     }
 

@@ -12,10 +12,10 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 /**
- * QoS Cluster: {@code GET /api/health}, which the launcher waits for and the router checks every
- * half second: 200 with {@code "database"} naming the copy this node writes to (the Derby
- * database property {@code qos.copy.name}, which the cluster sets on every copy), 503 when the
- * database does not answer.
+ * QoS Cluster: {@code GET /api/health}, for the ledger's users: 200 with {@code "database"}
+ * naming the copy this node writes to (the Derby database property {@code qos.copy.name}, which
+ * the cluster sets on every copy), 503 when the database does not answer. The launcher and the
+ * router check the cluster's own page on each node ({@code /qos-group/health}), not this one.
  */
 @Path("/health")
 @Produces(MediaType.APPLICATION_JSON)

@@ -15,8 +15,9 @@ import org.qoscluster.store.service.DatabaseIdentity;
 
 /**
  * {@code GET /api/health}: 200 when this node serves the store and reaches its database
- * (the catalogue answers), 503 otherwise; {@code database} names the copy it reached. The
- * launcher, the router's health check and the tests use it.
+ * (the catalogue answers), 503 otherwise; {@code database} names the copy it reached. For the
+ * store's users (and some tests): the router's health check and the launcher use the node's own
+ * health page ({@code /qos-group/health}), which does not depend on any application.
  */
 @Path("/health")
 @Produces(MediaType.APPLICATION_JSON)

@@ -14,8 +14,9 @@ import org.qoscluster.store.domain.Product;
 
 /**
  * Which database copy this node's writes reach, read from the database itself: the launcher
- * labels each copy with the Derby database property {@code qos.copy.name}. The router's health
- * check compares it with the keyword it expects (S5).
+ * labels each copy with the Derby database property {@code qos.copy.name}. The store's
+ * {@code /api/health} and {@code X-Qos-Read-From} name it; the router's health check reads the
+ * same property through the node's own health page.
  */
 @Stateless
 public class DatabaseIdentity {

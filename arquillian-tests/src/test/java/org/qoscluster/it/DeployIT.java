@@ -1,0 +1,305 @@
+package org.qoscluster.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.jboss.shrinkwrap.api.ShrinkWrap;
+import org.jboss.shrinkwrap.api.asset.StringAsset;
+import org.jboss.shrinkwrap.api.exporter.ZipExporter;
+import org.jboss.shrinkwrap.api.spec.JavaArchive;
+import org.jboss.shrinkwrap.api.spec.WebArchive;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+import org.qoscluster.launcher.Cluster;
+import org.qoscluster.testing.QosCluster;
+import org.qoscluster.testing.TestRuntime;
+
+/**
+ * A user's own WAR on a running cluster, through the launcher's own command line
+ * ({@code bin/qoscluster deploy|apps|undeploy}, run in its own JVM against the test cluster's
+ * state directory): deployed next to the store on every node, one node at a time, while a client
+ * of the store sees no failure; listed per node; refused with a clear message for bad input;
+ * a WAR Payara refuses reported by name while everything else keeps serving; deployed again by a
+ * node that restarts; undeployed. And the router's health check is the project's own page: a
+ * node whose database is down leaves rotation although its applications' pages still answer.
+ */
+@QosCluster(nodes = 2, replicas = 0)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DeployIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+    private static final String HELLO = "<h1>hello from a throwaway application</h1>";
+
+    @TempDir
+    static Path wars;
+
+    private static Path hello;
+    private static Path broken;
+
+    @BeforeAll
+    static void buildWars() {
+        hello = wars.resolve("hello.war");
+        ShrinkWrap.create(WebArchive.class, "hello.war").addAsWebResource(new StringAsset(HELLO), "index.html")
+                .setWebXML(new StringAsset("<web-app xmlns=\"https://jakarta.ee/xml/ns/jakartaee\" version=\"6.0\"/>"))
+                .as(ZipExporter.class).exportTo(hello.toFile(), true);
+        // A deployment descriptor that is not XML: Payara refuses the WAR.
+        broken = wars.resolve("broken.war");
+        ShrinkWrap.create(WebArchive.class, "broken.war").addAsWebResource(new StringAsset("x"), "index.html")
+                .setWebXML(new StringAsset("<web-app><unclosed>"))
+                .as(ZipExporter.class).exportTo(broken.toFile(), true);
+    }
+
+    @Test
+    @Order(1)
+    void shouldServeEachNodesHealthPageFromTheClusterItself(Cluster cluster) throws Exception {
+        for (String node : List.of("node-1", "node-2")) {
+            HttpResponse<String> r = get(cluster.nodeUri(node).resolve("qos-group/health"));
+            assertEquals(200, r.statusCode(), r.body());
+            JsonNode health = JSON.readTree(r.body());
+            assertEquals("UP", health.path("status").asText(), r.body());
+            assertEquals(node, health.path("node").asText());
+            assertEquals("master", health.path("database").asText(), "read from the database itself: " + r.body());
+            assertEquals("store", health.path("applications").path(0).path("name").asText(), r.body());
+            assertTrue(health.path("applications").path(0).path("deployed").asBoolean(), r.body());
+        }
+    }
+
+    @Test
+    @Order(2)
+    void shouldDeployAWarOnEveryNodeWhileTheStoreKeepsServing(Cluster cluster) throws Exception {
+        TestRuntime.Launched deploy;
+        try (StoreLoop store = new StoreLoop(cluster)) {
+            deploy = launcher(cluster, "deploy", hello.toString(), "--context", "/hello");
+            store.assertNoFailure();
+        }
+        assertEquals(0, deploy.exit(), deploy.output());
+        assertTrue(deploy.output().contains("node-1: deployed hello on /hello"), deploy.output());
+        assertTrue(deploy.output().contains("node-2: deployed hello on /hello"), deploy.output());
+        System.out.println("DeployIT: " + deploy.output().lines().filter(l -> l.startsWith("deployed hello")).findFirst().orElse(""));
+        for (String node : List.of("node-1", "node-2")) {
+            HttpResponse<String> direct = get(cluster.nodeUri(node).resolve("hello/index.html"));
+            assertEquals(200, direct.statusCode(), node + ": " + direct.body());
+            assertEquals(HELLO, direct.body());
+        }
+        HttpResponse<String> routed = get(cluster.storeUri().resolve("hello/index.html"));
+        assertEquals(200, routed.statusCode(), routed.body());
+        assertEquals(HELLO, routed.body());
+        assertEquals(200, get(cluster.storeUri().resolve("api/products?limit=1")).statusCode(), "the store still serves");
+    }
+
+    @Test
+    @Order(3)
+    void shouldListWhatIsDeployedOnWhichNode(Cluster cluster) throws Exception {
+        TestRuntime.Launched apps = launcher(cluster, "apps");
+        assertEquals(0, apps.exit(), apps.output());
+        assertTrue(apps.output().lines().anyMatch(l -> l.matches("store\\s+/\\s+node-1: deployed, node-2: deployed")), apps.output());
+        assertTrue(apps.output().lines().anyMatch(l -> l.matches("hello\\s+/hello\\s+node-1: deployed, node-2: deployed")),
+                apps.output());
+    }
+
+    @Test
+    @Order(4)
+    void shouldRefuseBadInputNamingWhatIsWrong(Cluster cluster) throws Exception {
+        Path text = Files.writeString(wars.resolve("notes.war"), "not a zip");
+        Path jar = wars.resolve("plain.war");
+        ShrinkWrap.create(JavaArchive.class, "plain.war").addAsResource(new StringAsset("x"), "x.txt")
+                .as(ZipExporter.class).exportTo(jar.toFile(), true);
+        Map<List<String>, String> cases = Map.of(
+                List.of(wars.resolve("missing.war").toString()), "no such file: " + wars.resolve("missing.war"),
+                List.of(text.toString()), "is not a WAR: not a zip archive",
+                List.of(jar.toString()), "is a zip archive but not a WAR: it has no WEB-INF/ folder",
+                List.of(hello.toString(), "--name", "../evil"), "'../evil' is not an application name",
+                List.of(hello.toString(), "--name", "other", "--context", "/"), "context root / is application store's",
+                List.of(hello.toString(), "--name", "other", "--context", "/qos-group"), "context root /qos-group is the cluster's own",
+                List.of(hello.toString(), "--context", "/elsewhere"), "an application named hello is deployed already");
+        for (Map.Entry<List<String>, String> c : cases.entrySet()) {
+            List<String> args = new ArrayList<>(List.of("deploy"));
+            args.addAll(c.getKey());
+            TestRuntime.Launched r = launcher(cluster, args.toArray(String[]::new));
+            assertEquals(2, r.exit(), c.getKey() + ": " + r.output());
+            assertTrue(r.output().contains(c.getValue()), c.getKey() + ": " + r.output());
+        }
+        TestRuntime.Launched unknown = launcher(cluster, "undeploy", "nothing-here");
+        assertEquals(2, unknown.exit(), unknown.output());
+        assertTrue(unknown.output().contains("no application named 'nothing-here' is deployed"), unknown.output());
+    }
+
+    @Test
+    @Order(5)
+    void shouldReportAWarThatFailsToDeployByNameWhileEverythingElseServes(Cluster cluster) throws Exception {
+        TestRuntime.Launched deploy;
+        try (StoreLoop store = new StoreLoop(cluster)) {
+            deploy = launcher(cluster, "deploy", broken.toString());
+            store.assertNoFailure();
+        }
+        assertEquals(1, deploy.exit(), deploy.output());
+        assertTrue(deploy.output().contains("application broken failed to deploy on node-1: "), deploy.output());
+        assertTrue(deploy.output().contains("web.xml"), "the server's message names what is wrong: " + deploy.output());
+        assertTrue(deploy.output().contains("broken is deployed on no node"), deploy.output());
+        assertEquals(200, get(cluster.storeUri().resolve("api/products?limit=1")).statusCode(), "the store serves");
+        assertEquals(200, get(cluster.storeUri().resolve("hello/index.html")).statusCode(), "hello serves");
+        assertEquals(404, get(cluster.nodeUri("node-1").resolve("broken/index.html")).statusCode());
+        TestRuntime.Launched apps = launcher(cluster, "apps");
+        assertEquals(0, apps.exit(), apps.output());
+        assertFalse(apps.output().contains("broken"), apps.output());
+        awaitHealthy(cluster, List.of("node-1", "node-2"), true);
+    }
+
+    @Test
+    @Order(6)
+    void shouldDeployTheRecordedApplicationsWhenANodeRestarts(Cluster cluster) throws Exception {
+        cluster.kill("node-2");
+        cluster.restart("node-2", Duration.ofMinutes(3));
+        HttpResponse<String> r = get(cluster.nodeUri("node-2").resolve("hello/index.html"));
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals(HELLO, r.body());
+        assertEquals(200, get(cluster.nodeUri("node-2").resolve("api/products?limit=1")).statusCode());
+        awaitHealthy(cluster, List.of("node-1", "node-2"), true);
+    }
+
+    @Test
+    @Order(7)
+    void shouldTakeNodesWhoseDatabaseIsDownOutOfRotationThoughTheirApplicationsAnswer(Cluster cluster) throws Exception {
+        cluster.kill("derby-master");
+        try {
+            awaitHealthy(cluster, List.of("node-1", "node-2"), false);
+            for (String node : List.of("node-1", "node-2")) {
+                assertEquals(200, get(cluster.nodeUri(node).resolve("hello/index.html")).statusCode(),
+                        node + "'s application needs no database and still answers");
+                HttpResponse<String> health = get(cluster.nodeUri(node).resolve("qos-group/health"));
+                assertEquals(503, health.statusCode(), health.body());
+                assertTrue(JSON.readTree(health.body()).path("reason").asText().startsWith("database not reached"), health.body());
+            }
+            assertEquals(503, get(cluster.storeUri().resolve("hello/index.html")).statusCode(), "no node in rotation");
+        } finally {
+            cluster.restart("derby-master", Duration.ofMinutes(1));
+        }
+        awaitHealthy(cluster, List.of("node-1", "node-2"), true);
+        assertEquals(200, get(cluster.storeUri().resolve("api/products?limit=1")).statusCode(), "the store serves again");
+    }
+
+    @Test
+    @Order(8)
+    void shouldUndeployFromEveryNode(Cluster cluster) throws Exception {
+        TestRuntime.Launched undeploy;
+        try (StoreLoop store = new StoreLoop(cluster)) {
+            undeploy = launcher(cluster, "undeploy", "hello");
+            store.assertNoFailure();
+        }
+        assertEquals(0, undeploy.exit(), undeploy.output());
+        for (String node : List.of("node-1", "node-2")) {
+            assertEquals(404, get(cluster.nodeUri(node).resolve("hello/index.html")).statusCode(), node);
+        }
+        TestRuntime.Launched apps = launcher(cluster, "apps");
+        assertEquals(0, apps.exit(), apps.output());
+        assertFalse(apps.output().contains("hello"), apps.output());
+        assertFalse(Files.exists(cluster.stateDir().resolve("apps/hello.war")), "its copy in the state directory is gone");
+    }
+
+    /** A client that reads the store through the router until closed; every answer must be 200. */
+    private static final class StoreLoop implements AutoCloseable {
+        private final AtomicBoolean stop = new AtomicBoolean();
+        private final AtomicInteger served = new AtomicInteger();
+        private final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
+        private final Thread thread;
+
+        StoreLoop(Cluster cluster) {
+            URI products = cluster.storeUri().resolve("api/products?limit=1");
+            thread = new Thread(() -> {
+                while (!stop.get()) {
+                    try {
+                        HttpResponse<String> r = get(products);
+                        if (r.statusCode() == 200) {
+                            served.incrementAndGet();
+                        } else {
+                            failures.add(r.statusCode() + " " + r.headers().firstValue("X-QoS-Node").orElse("") + " " + r.body());
+                        }
+                    } catch (IOException | RuntimeException e) {
+                        failures.add(e.toString());
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "store-loop");
+            thread.start();
+        }
+
+        void assertNoFailure() {
+            close();
+            assertEquals(List.of(), List.copyOf(failures), "the store answered every request");
+            assertTrue(served.get() > 0, "the store was read meanwhile");
+        }
+
+        @Override
+        public void close() {
+            stop.set(true);
+            try {
+                thread.join(30_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static void awaitHealthy(Cluster cluster, List<String> nodes, boolean healthy) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            JsonNode admin = admin(cluster);
+            List<String> now = new ArrayList<>();
+            admin.path("nodes").forEach(n -> {
+                if (nodes.contains(n.path("name").asText()) && n.path("healthy").asBoolean() == healthy) {
+                    now.add(n.path("name").asText());
+                }
+            });
+            if (now.size() == nodes.size()) {
+                return;
+            }
+            assertTrue(System.nanoTime() < deadline, nodes + " not " + (healthy ? "in" : "out of") + " rotation within 30 s: " + admin);
+            Thread.sleep(100);
+        }
+    }
+
+    private static JsonNode admin(Cluster cluster) throws Exception {
+        HttpRequest r = HttpRequest.newBuilder(cluster.storeUri().resolve("qrs/admin/nodes"))
+                .header("Authorization", "Bearer " + cluster.adminToken()).timeout(Duration.ofSeconds(10)).build();
+        HttpResponse<String> resp = HTTP.send(r, HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, resp.statusCode(), resp.body());
+        return JSON.readTree(resp.body());
+    }
+
+    private static HttpResponse<String> get(URI uri) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Runs the launcher as bin/qoscluster does, in its own JVM, against the test cluster's state directory. */
+    private static TestRuntime.Launched launcher(Cluster cluster, String... args) throws Exception {
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(List.of("--state", cluster.stateDir().toString()));
+        return TestRuntime.launcher(Duration.ofMinutes(5), all.toArray(String[]::new));
+    }
+}
