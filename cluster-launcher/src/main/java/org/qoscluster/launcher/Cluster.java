@@ -283,13 +283,14 @@ public final class Cluster implements AutoCloseable {
 
     /**
      * Starts one stopped or killed part of the cluster started from {@code stateDir} again, with
-     * the configuration that cluster was started with, and waits until it answers.
+     * the configuration that cluster was started with (read first: without one, that is the
+     * refusal), the built parts in {@code runtime}, and waits until it answers.
      */
-    public static void startPart(RuntimeLayout layout, Path stateDir, String part, Duration timeout) {
+    public static void startPart(Path runtime, Path stateDir, String part, Duration timeout) {
         Path dir = stateDir.toAbsolutePath().normalize();
         ClusterConfig config = EffectiveConfig.read(dir);
         String name = part.equals(REPLICATION_AGENT) ? REPLICATION_SUPERVISOR : part;
-        new Cluster(config, layout, dir, Clock.systemUTC()).restart(name, timeout);
+        new Cluster(config, RuntimeLayout.at(runtime), dir, Clock.systemUTC()).restart(name, timeout);
     }
 
     /** Starts a member that was stopped or killed again, and waits until it answers. */

@@ -131,7 +131,7 @@ public final class Main {
         }
         if (!command.equals("stop")) {
             long t0 = System.nanoTime();
-            Cluster.startPart(RuntimeLayout.at(runtime), state, part, timeout);
+            Cluster.startPart(runtime, state, part, timeout);
             System.out.println(part + ": started and answering in " + Duration.ofNanos(System.nanoTime() - t0).toSeconds() + " s");
         }
         return 0;
