@@ -77,7 +77,8 @@ public final class GroupService implements AutoCloseable {
         maps = new GroupMaps(hz, memberName);
         MemberSpec me = config.member(memberName)
                 .orElseThrow(() -> new IllegalStateException("member " + memberName + " is not in the configuration"));
-        proxy = new MasterProxy(memberName, new InetSocketAddress(config.host(), me.dbProxyPort()),
+        // The write path listens on the node's own host address, beside the node.
+        proxy = new MasterProxy(memberName, new InetSocketAddress(config.address(memberName), me.dbProxyPort()),
                 name -> Optional.ofNullable(followed).flatMap(s -> s.copy(name))
                         .map(m -> new InetSocketAddress(m.host(), m.port())),
                 Duration.ofSeconds(30), epoch -> maps.fences.set(maps.uuid, epoch));
@@ -91,7 +92,7 @@ public final class GroupService implements AutoCloseable {
         maps.services.set(maps.uuid, memberName);
         loop = Executors.newSingleThreadScheduledExecutor(r -> new Thread(null, r, "qos-group-" + memberName, 0, false));
         var unused = loop.scheduleWithFixedDelay(this::beat, 0, settings.period().toMillis(), TimeUnit.MILLISECONDS);
-        LOG.info("member=" + memberName + " group service for " + groups.keySet() + ": write path on " + config.host() + ":"
+        LOG.info("member=" + memberName + " group service for " + groups.keySet() + ": write path on " + config.address(memberName) + ":"
                 + me.dbProxyPort() + ", heartbeat every " + settings.period().toMillis() + " ms");
     }
 
