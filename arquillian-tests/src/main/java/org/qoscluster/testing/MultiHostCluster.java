@@ -133,6 +133,11 @@ public final class MultiHostCluster implements AutoCloseable {
         return URI.create("http://" + config.hostOf(member).uriHost() + ":" + port + "/");
     }
 
+    /** The bearer token of the admin endpoints (router and {@code /qos-group}), the same on every host. */
+    public String adminToken() {
+        return Secrets.read(stateRoot.resolve("secrets"), ClusterConfig.SECRET_ADMIN_TOKEN);
+    }
+
     /** What runs on {@code host}, as its pid files say. */
     public List<PartStatus> status(String host) {
         return Cluster.status(stateDir(host));

@@ -165,6 +165,58 @@ class MultiHostIT {
         assertEquals("node-1", placed.node());
     }
 
+    @Test
+    @Order(4)
+    void shouldFailOverWhenTheMastersHostIsCutOffAndFenceTheOldMasterAsAReplicaWhenItReturns() throws Exception {
+        String beta = hosts.host("beta").address();
+        JsonNode before = awaitGroup(s -> s.path("epoch").asLong() == 1 && "OPEN".equals(s.path("phase").asText())
+                && "AVAILABLE".equals(s.path("copies").path("replica-1").path("status").asText()), "epoch 1 with replica-1 available", Duration.ofSeconds(90));
+        assertEquals("master", before.path("master").asText());
+        assertEquals(hosts.host("alpha").address() + ":1527", before.path("copies").path("master").path("address").asText());
+        assertEquals(beta + ":1528", before.path("copies").path("replica-1").path("address").asText());
+
+        hosts.linkDown("alpha"); // the master's host leaves the network; its processes run on
+        JsonNode after = awaitGroup(s -> s.path("epoch").asLong() == 2 && "OPEN".equals(s.path("phase").asText()),
+                "epoch 2 open after alpha was cut off", Duration.ofSeconds(90));
+        assertEquals("replica-1", after.path("master").asText(), after::toString);
+        StoreClient onNode1 = StoreClient.at(cluster.nodeUri("node-1"), TIMEOUT);
+        // node-1 writes to the new master, beside it on beta.
+        assertOk(onNode1.post("api/customers", "{\"name\":\"Fay\",\"email\":\"fay@example.org\"}"));
+
+        hosts.linkUp("alpha");
+        JsonNode back = awaitGroup(s -> "AVAILABLE".equals(s.path("copies").path("master").path("status").asText())
+                && "replica".equals(s.path("copies").path("master").path("role").asText()),
+                "the old master back as an available replica", Duration.ofMinutes(5));
+        assertEquals(2, back.path("epoch").asLong(), "its return opens no new epoch: " + back);
+        assertEquals("replica-1", back.path("master").asText());
+    }
+
+    /** Polls node-1's {@code /qos-group/status} until {@code done} holds, at most {@code within}. */
+    private static JsonNode awaitGroup(java.util.function.Predicate<JsonNode> done, String what, Duration within) throws Exception {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(2)).build();
+        Instant deadline = Instant.now().plus(within);
+        String last = "";
+        while (Instant.now().isBefore(deadline)) {
+            try {
+                var r = http.send(java.net.http.HttpRequest.newBuilder(cluster.nodeUri("node-1").resolve("qos-group/status"))
+                                .timeout(Duration.ofSeconds(3)).header("Authorization", "Bearer " + cluster.adminToken()).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                last = r.statusCode() + " " + r.body();
+                if (r.statusCode() == 200) {
+                    JsonNode s = new ObjectMapper().readTree(r.body());
+                    if (done.test(s)) {
+                        return s;
+                    }
+                }
+            } catch (java.io.IOException e) {
+                last = e.toString();
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError(what + " within " + within.toSeconds() + " s; last status " + last);
+    }
+
     /** Waits until the router's site page shows each node's health as given (at most 60 s). */
     private static void awaitSite(Map<String, Boolean> health) throws InterruptedException {
         StoreClient router = StoreClient.at(cluster.storeUri(), TIMEOUT);
