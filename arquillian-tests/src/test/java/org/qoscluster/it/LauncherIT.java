@@ -94,6 +94,23 @@ class LauncherIT {
         assertTrue(unknown.output().contains("unknown command 'start'"), unknown.output());
     }
 
+    @Test
+    void shouldRefuseAnUnknownHostAndShowTheOtherHostsPartsAsSeenFromHere() throws Exception {
+        Path state = TestRuntime.stateDir(LauncherIT.class);
+        Result r = launcher("up", "--state", state.toString(), "--host", "nowhere",
+                "-Dqos.hosts=alpha=127.0.0.1,beta=127.0.0.2", "-Dqos.place.node-2=beta");
+        assertEquals(2, r.exit(), r.output());
+        assertTrue(r.output().contains("--host: 'nowhere' is not a host of qos.hosts (hosts: alpha, beta)"), r.output());
+        assertEquals(List.of(), Cluster.status(state), "nothing was started");
+
+        int port = TestRuntime.freePorts(1).get(0);
+        Result status = launcher("status", "--state", state.toString(), "-Dqos.hosts=alpha=127.0.0.1,beta=127.0.0.2",
+                "-Dqos.place.node-2=beta", "-Dqos.node.http.ports=8081," + port);
+        assertEquals(1, status.exit(), "a part of another host does not answer: " + status.output());
+        assertTrue(status.output().lines().anyMatch(l -> l.startsWith("node-2") && l.contains("beta")
+                && l.contains("127.0.0.2:" + port) && l.contains("no answer")), status.output());
+    }
+
     private record Result(int exit, String output) {
     }
 
