@@ -143,10 +143,20 @@ public final class MultiHostCluster implements AutoCloseable {
         return Cluster.status(stateDir(host));
     }
 
-    /** Every part of {@code host} killed with SIGKILL at once, as when the machine loses power. */
-    public void killHost(String host) {
+    /**
+     * Every process of {@code host} killed with SIGKILL at once, as when the machine loses power;
+     * returns once none is left in its namespace (at most 30 s).
+     */
+    public void killHost(String host) throws InterruptedException {
         for (long pid : hosts.pids(host)) {
             ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!hosts.pids(host).isEmpty()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("processes still in " + host + "'s namespace 30 s after SIGKILL: " + hosts.pids(host));
+            }
+            Thread.sleep(50);
         }
     }
 
