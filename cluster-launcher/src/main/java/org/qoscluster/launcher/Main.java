@@ -127,9 +127,9 @@ public final class Main {
             var local = parts.stream().map(PartStatus::name).collect(java.util.stream.Collectors.toSet());
             var remote = org.qoscluster.launcher.internal.RemoteParts.probe(config, local);
             System.out.println();
-            System.out.printf("%-16s %-10s %-24s %s%n", "PART", "HOST", "ADDRESS", "SEEN FROM HERE");
+            System.out.printf("%-18s %-10s %-24s %s%n", "PART", "HOST", "ADDRESS", "SEEN FROM HERE");
             for (var r : remote) {
-                System.out.printf("%-16s %-10s %-24s %s%n", r.part(), r.host(),
+                System.out.printf("%-18s %-10s %-24s %s%n", r.part(), r.host(),
                         r.port() == 0 ? r.address() : r.address() + ":" + r.port(), r.seen());
             }
             ok &= remote.stream().noneMatch(r -> Boolean.FALSE.equals(r.answers()));
