@@ -97,7 +97,7 @@ class LauncherIT {
     @Test
     void shouldRefuseAnUnknownHostAndShowTheOtherHostsPartsAsSeenFromHere() throws Exception {
         Path state = TestRuntime.stateDir(LauncherIT.class);
-        Result r = launcher("up", "--state", state.toString(), "--host", "nowhere",
+        Result r = launcher("up", "--state", state.toString(), "--runtime", System.getProperty("qos.runtime.dir"), "--host", "nowhere",
                 "-Dqos.hosts=alpha=127.0.0.1,beta=127.0.0.2", "-Dqos.place.node-2=beta");
         assertEquals(2, r.exit(), r.output());
         assertTrue(r.output().contains("--host: 'nowhere' is not a host of qos.hosts (hosts: alpha, beta)"), r.output());
