@@ -17,9 +17,10 @@ import java.util.stream.Stream;
 
 /**
  * The TCP sockets a process listens on, as the Linux kernel reports them: the process's open
- * files ({@code /proc/PID/fd}) name socket inodes, and {@code /proc/net/tcp} and
- * {@code /proc/net/tcp6} give each listening inode's local address. What {@code ss -ltnp} shows,
- * without depending on {@code ss}.
+ * files ({@code /proc/PID/fd}) name socket inodes, and {@code /proc/PID/net/tcp} and
+ * {@code /proc/PID/net/tcp6} (the tables of the process's own network namespace, so also of a
+ * process on a simulated host, see {@link TestHosts}) give each listening inode's local address.
+ * What {@code ss -ltnp} shows, without depending on {@code ss}.
  */
 public final class ListeningSockets {
 
@@ -44,12 +45,12 @@ public final class ListeningSockets {
 
     /** Every listening TCP socket of {@code pid} and its descendants. */
     public static List<Listener> of(long pid) {
-        Map<Long, InetSocketAddress> byInode = listeningInodes();
         List<Listener> found = new ArrayList<>();
         List<Long> pids = new ArrayList<>();
         pids.add(pid);
         ProcessHandle.of(pid).ifPresent(h -> h.descendants().forEach(d -> pids.add(d.pid())));
         for (long p : pids) {
+            Map<Long, InetSocketAddress> byInode = listeningInodes(p);
             for (long inode : socketInodes(p)) {
                 InetSocketAddress a = byInode.get(inode);
                 if (a != null) {
@@ -80,11 +81,11 @@ public final class ListeningSockets {
         return inodes;
     }
 
-    /** Listening inode to local address, over IPv4 and IPv6. */
-    private static Map<Long, InetSocketAddress> listeningInodes() {
+    /** Listening inode to local address, over IPv4 and IPv6, in the network namespace of {@code pid}. */
+    private static Map<Long, InetSocketAddress> listeningInodes(long pid) {
         Map<Long, InetSocketAddress> map = new HashMap<>();
-        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
-            Path p = Path.of(table);
+        for (String table : List.of("tcp", "tcp6")) {
+            Path p = Path.of("/proc", Long.toString(pid), "net", table);
             if (!Files.exists(p)) {
                 continue;
             }
@@ -92,7 +93,7 @@ public final class ListeningSockets {
             try {
                 lines = Files.readAllLines(p);
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot read " + table, e);
+                throw new UncheckedIOException("cannot read " + p, e);
             }
             for (String line : lines.subList(1, lines.size())) {
                 // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode

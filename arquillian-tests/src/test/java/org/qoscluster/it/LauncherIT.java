@@ -97,6 +97,25 @@ class LauncherIT {
         assertTrue(noCluster.output().contains("no cluster was started from"), noCluster.output());
     }
 
+    @Test
+    void shouldRefuseAnUnknownHostAndShowTheOtherHostsPartsAsSeenFromHere() throws Exception {
+        Path state = TestRuntime.stateDir(LauncherIT.class);
+        TestRuntime.Launched r = TestRuntime.launcher("up", "--state", state.toString(), "--runtime",
+                System.getProperty("qos.runtime.dir"), "--host", "nowhere",
+                "-Dqos.hosts=alpha=127.0.0.1,beta=127.0.0.2", "-Dqos.place.node-2=beta");
+        assertEquals(2, r.exit(), r.output());
+        assertTrue(r.output().contains("--host: 'nowhere' is not a host of qos.hosts (hosts: alpha, beta)"), r.output());
+        assertEquals(List.of(), Cluster.status(state), "nothing was started");
+
+        int port = TestRuntime.freePorts(1).get(0);
+        TestRuntime.Launched status = TestRuntime.launcher("status", "--state", state.toString(),
+                "-Dqos.hosts=alpha=127.0.0.1,beta=127.0.0.2",
+                "-Dqos.place.node-2=beta", "-Dqos.node.http.ports=8081," + port);
+        assertEquals(1, status.exit(), "a part of another host does not answer: " + status.output());
+        assertTrue(status.output().lines().anyMatch(l -> l.startsWith("node-2") && l.contains("beta")
+                && l.contains("127.0.0.2:" + port) && l.contains("no answer")), status.output());
+    }
+
     private static boolean portFree(int port) {
         try (ServerSocket s = new ServerSocket()) {
             s.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port));

@@ -31,7 +31,8 @@ public record GroupState(long epoch, String master, Phase phase, long firstSeque
     public static final int HISTORY = 16;
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
-    private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.-]{1,253}");
+    /** A host name, an IPv4 address or an IPv6 address (without brackets). */
+    private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.:-]{1,253}");
 
     /**
      * A copy in the group: its Derby network server at {@code host:port}, and its {@code number},

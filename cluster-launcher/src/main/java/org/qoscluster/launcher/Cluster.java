@@ -6,10 +6,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
 
 import org.qoscluster.config.ClusterConfig;
 import org.qoscluster.config.DatabaseSpec;
@@ -33,9 +35,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running cluster on one host: one Derby network server per database copy, one Payara
- * Micro process per node running the applications ({@link AppSpec}; the sample store unless
- * others are given), and one running the QoS-goal router. Everything it starts is recorded
+ * A running cluster, or the parts of it placed on one host ({@link #startHost}): one Derby
+ * network server per database copy, one Payara Micro process per node running the applications
+ * ({@link AppSpec}; the sample store unless others are given), and one running the QoS-goal
+ * router. Everything it starts is recorded
  * in pid files under its state directory, so {@link #stop(Path)} stops exactly that, also from
  * another process and after one part crashed.
  *
@@ -94,7 +97,26 @@ public final class Cluster implements AutoCloseable {
      */
     public static Cluster start(ClusterConfig config, RuntimeLayout layout, Path stateDir, Duration timeout, List<AppSpec> apps) {
         Deployments.recordForStart(stateDir.toAbsolutePath().normalize(), layout, apps);
-        return start(config, layout, stateDir, timeout, true, Clock.systemUTC());
+        return start(config, layout, stateDir, timeout, true, null, Clock.systemUTC());
+    }
+
+    /**
+     * Starts on this machine the parts placed on {@code host} ({@code qos.place.*}) and waits until
+     * each answers; parts of other hosts that they need are awaited over the network: the members
+     * wait until every database copy answers, the replication agent until every node does. Every
+     * host runs this with the same configuration and secrets ({@link #secretsDir()}), in any order
+     * or at once; its nodes run {@code apps} as {@link #start(ClusterConfig, RuntimeLayout, Path, Duration, List)} does.
+     *
+     * @param host a host of {@code qos.hosts}
+     */
+    public static Cluster startHost(ClusterConfig config, RuntimeLayout layout, Path stateDir, Duration timeout, String host,
+                                    List<AppSpec> apps) {
+        if (config.hostNamed(host).isEmpty()) {
+            throw new IllegalArgumentException("--host: '" + host + "' is not a host of " + ClusterConfig.HOSTS + " (hosts: "
+                    + String.join(", ", config.hosts().stream().map(h -> h.name()).toList()) + ")");
+        }
+        Deployments.recordForStart(stateDir.toAbsolutePath().normalize(), layout, apps);
+        return start(config, layout, stateDir, timeout, true, host, Clock.systemUTC());
     }
 
     /**
@@ -102,11 +124,13 @@ public final class Cluster implements AutoCloseable {
      * by Arquillian), and waits until each accepts a connection.
      */
     public static Cluster startDatabases(ClusterConfig config, RuntimeLayout layout, Path stateDir, Duration timeout) {
-        return start(config, layout, stateDir, timeout, false, Clock.systemUTC());
+        return start(config, layout, stateDir, timeout, false, null, Clock.systemUTC());
     }
 
+    /** @param host the host whose parts start here, null for every part */
     static Cluster start(ClusterConfig config, RuntimeLayout layout, Path stateDir, Duration timeout, boolean withNodes,
-                         Clock clock) {
+                         String host, Clock clock) {
+        Predicate<String> here = part -> host == null || config.hostOf(part).name().equals(host);
         Path dir = stateDir.toAbsolutePath().normalize();
         List<PartStatus> running = PartProcess.list(dir).stream().filter(PartStatus::alive).toList();
         if (!running.isEmpty()) {
@@ -127,33 +151,55 @@ public final class Cluster implements AutoCloseable {
             SessionSettings.of(config, secrets, config.nodes().get(0).name());
             ReplicationSettings.of(config);
         }
-        PortCheck.requireFree(config, withNodes);
+        PortCheck.requireFree(config, withNodes, here);
         Instant deadline = clock.instant().plus(timeout);
         Readiness readiness = new Readiness(clock, ClusterConfig.dbPassword(secrets));
         try {
             List<CompletableFuture<Void>> servers = new ArrayList<>();
-            for (DatabaseSpec db : config.databases()) {
-                servers.add(cluster.databases.start(db, config.jdbcUrl(db), readiness, deadline));
-            }
-            for (GroupSpec g : config.furtherGroups()) {
-                for (DatabaseSpec db : g.copies()) {
-                    servers.add(cluster.databases.start(db, config.jdbcUrl(g, db), readiness, deadline));
+            Map<DatabaseSpec, String> copies = new LinkedHashMap<>();
+            config.databases().forEach(db -> copies.put(db, config.jdbcUrl(db)));
+            config.furtherGroups().forEach(g -> g.copies().forEach(db -> copies.put(db, config.jdbcUrl(g, db))));
+            copies.forEach((db, url) -> {
+                if (here.test(db.name())) {
+                    servers.add(cluster.databases.start(db, url, readiness, deadline));
                 }
-            }
+            });
             PartControl.joinAll(servers);
             if (!withNodes) {
                 return cluster;
+            }
+            if (config.members().stream().anyMatch(m -> here.test(m.name()))) {
+                // The members need every copy: those of other hosts are started by their own
+                // launcher, so wait until they answer over the network.
+                List<CompletableFuture<Void>> remote = new ArrayList<>();
+                copies.forEach((db, url) -> {
+                    if (!here.test(db.name())) {
+                        remote.add(CompletableFuture.runAsync(() -> readiness.awaitRemoteDatabase("derby-" + db.name()
+                                + " on host " + config.hostOf(db.name()).name(), url, deadline), PartControl.WAITERS));
+                    }
+                });
+                PartControl.joinAll(remote);
             }
             byte[] template = PayaraMemberConfig.bundledTemplate(layout.payaraMicroJar());
             // Router and nodes start together: the router keeps a node out of rotation until its
             // health check passes, so it is ready once at least one node is.
             List<CompletableFuture<Void>> started = new ArrayList<>();
             for (MemberSpec member : config.members()) {
-                cluster.members.writeDomainXml(member, template);
-                started.add(cluster.members.start(member, readiness, deadline));
+                if (here.test(member.name())) {
+                    cluster.members.writeDomainXml(member, template);
+                    started.add(cluster.members.start(member, readiness, deadline));
+                }
             }
             PartControl.joinAll(started);
-            if (!config.replicas().isEmpty()) {
+            if (!config.replicas().isEmpty() && here.test(REPLICATION_AGENT)) {
+                // The agent installs capture on the tables the nodes' JPA layer creates: wait for
+                // the nodes of other hosts too.
+                for (MemberSpec node : config.nodes()) {
+                    if (!here.test(node.name())) {
+                        readiness.awaitHttp(node.name() + " on host " + config.hostOf(node.name()).name(),
+                                cluster.nodeUri(node.name()).resolve("api/health"), () -> true, deadline);
+                    }
+                }
                 // After the nodes: their JPA layer has created the tables whose changes it captures.
                 // Ready once every replica has its initial copy, so capture is on before anyone
                 // writes through the router.

@@ -10,9 +10,10 @@ import org.qoscluster.config.ClusterConfig;
 import org.qoscluster.config.InvalidConfigException;
 
 /**
- * {@code qoscluster up|down|status [--config FILE] [--state DIR] [--runtime DIR] [--app PATH.war ...] [-Dqos.KEY=VALUE...]},
- * {@code qoscluster start|stop|restart PART}, {@code qoscluster deploy PATH.war [--name NAME] [--context /PATH]},
- * {@code qoscluster undeploy NAME}, {@code qoscluster apps} and {@code qoscluster group ...}.
+ * {@code qoscluster up|down|status [--config FILE] [--state DIR] [--runtime DIR] [--app PATH.war ...] [--host NAME]
+ * [--secrets DIR] [-Dqos.KEY=VALUE...]}, {@code qoscluster start|stop|restart PART},
+ * {@code qoscluster deploy PATH.war [--name NAME] [--context /PATH]}, {@code qoscluster undeploy NAME},
+ * {@code qoscluster apps} and {@code qoscluster group ...}.
  * Exit status 0 on success, 1 when the cluster could not be started or stopped or an application
  * could not be deployed (or, for {@code apps}, is not deployed on every node), 2 on bad usage,
  * input or configuration.
@@ -36,6 +37,8 @@ public final class Main {
         Path runtime = Path.of("cluster-launcher/target/runtime");
         Duration timeout = Duration.ofMinutes(3);
         String group = null;
+        String host = null;
+        Path secrets = null;
         Map<String, String> overrides = new HashMap<>();
         List<String> operands = new java.util.ArrayList<>();
         // --app PATH, each with the --name and --context that follow it (deploy: the operand's)
@@ -59,6 +62,8 @@ public final class Main {
                         }
                         apps.get(apps.size() - 1)[a.equals("--name") ? 1 : 2] = value(args, ++i, a);
                     }
+                    case "--host" -> host = value(args, ++i, a);
+                    case "--secrets" -> secrets = Path.of(value(args, ++i, a));
                     default -> {
                         if (a.startsWith("-Dqos.") && a.contains("=")) {
                             overrides.put(a.substring(2, a.indexOf('=')), a.substring(a.indexOf('=') + 1));
@@ -81,9 +86,9 @@ public final class Main {
         }
         try {
             return switch (command) {
-                case "up" -> up(load(config, overrides), runtime, state, timeout, apps);
+                case "up" -> up(load(config, overrides), runtime, state, timeout, apps, host, secrets);
                 case "down" -> down(state);
-                case "status" -> status(state);
+                case "status" -> status(state, load(config, overrides));
                 case "group" -> org.qoscluster.launcher.internal.GroupCommands.run(state, runtime, group, operands);
                 case "start", "stop", "restart" -> part(command, operands, runtime, state, timeout);
                 case "deploy" -> deploy(state, operands, apps, timeout);
@@ -102,10 +107,16 @@ public final class Main {
         }
     }
 
-    private static int up(ClusterConfig config, Path runtime, Path state, Duration timeout, List<String[]> apps) {
+    private static int up(ClusterConfig config, Path runtime, Path state, Duration timeout, List<String[]> apps, String host,
+                          Path secrets) {
         List<AppSpec> specs = apps.stream().map(a -> AppSpec.of(Path.of(a[0]), a[1], a[2])).toList();
         long t0 = System.nanoTime();
-        Cluster cluster = Cluster.start(config, RuntimeLayout.at(runtime), state, timeout, specs);
+        if (secrets != null) {
+            // Every host of one cluster needs the same secrets: copied from the first host's state.
+            org.qoscluster.launcher.internal.Secrets.copy(secrets, state.resolve("secrets"), ClusterConfig.SECRETS);
+        }
+        Cluster cluster = host == null ? Cluster.start(config, RuntimeLayout.at(runtime), state, timeout, specs)
+                : Cluster.startHost(config, RuntimeLayout.at(runtime), state, timeout, host, specs);
         long seconds = Duration.ofNanos(System.nanoTime() - t0).toSeconds();
         printStatus(Cluster.status(state));
         System.out.println();
@@ -198,14 +209,27 @@ public final class Main {
         return 0;
     }
 
-    private static int status(Path state) {
+    private static int status(Path state, ClusterConfig config) {
         List<PartStatus> parts = Cluster.status(state);
         if (parts.isEmpty()) {
             System.out.println("nothing is running from " + state.toAbsolutePath());
-            return 0;
+        } else {
+            printStatus(parts);
         }
-        printStatus(parts);
-        return parts.stream().allMatch(PartStatus::alive) ? 0 : 1;
+        boolean ok = parts.stream().allMatch(PartStatus::alive);
+        if (!config.singleHost()) {
+            // The parts of the other hosts, as this host sees them over the network.
+            var local = parts.stream().map(PartStatus::name).collect(java.util.stream.Collectors.toSet());
+            var remote = org.qoscluster.launcher.internal.RemoteParts.probe(config, local);
+            System.out.println();
+            System.out.printf("%-18s %-10s %-24s %s%n", "PART", "HOST", "ADDRESS", "SEEN FROM HERE");
+            for (var r : remote) {
+                System.out.printf("%-18s %-10s %-24s %s%n", r.part(), r.host(),
+                        r.port() == 0 ? r.address() : r.address() + ":" + r.port(), r.seen());
+            }
+            ok &= remote.stream().noneMatch(r -> Boolean.FALSE.equals(r.answers()));
+        }
+        return parts.isEmpty() && config.singleHost() ? 0 : ok ? 0 : 1;
     }
 
     private static void printStatus(List<PartStatus> parts) {
@@ -234,7 +258,7 @@ public final class Main {
     private static int usage(String problem) {
         System.err.println("qoscluster: " + problem);
         System.err.println("usage: bin/qoscluster up|down|status [--config FILE] [--state DIR] [--runtime DIR] "
-                + "[--timeout SECONDS] [-Dqos.KEY=VALUE ...]");
+                + "[--timeout SECONDS] [--host NAME] [--secrets DIR] [-Dqos.KEY=VALUE ...]");
         System.err.println("       bin/qoscluster group [--group NAME] status|switchover COPY|add NAME PORT|remove NAME|stop|start"
                 + " [--state DIR] [--runtime DIR]");
         System.err.println("       bin/qoscluster group move NAME GROUP [--state DIR]");

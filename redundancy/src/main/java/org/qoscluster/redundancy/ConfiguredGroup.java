@@ -48,7 +48,7 @@ public record ConfiguredGroup(String name, String database, List<String> tables,
         List<Copy> copies = new ArrayList<>();
         int number = 1;
         for (DatabaseSpec db : databases) {
-            copies.add(new Copy(db.name(), config.host(), db.port(), number++));
+            copies.add(new Copy(db.name(), config.address(db.name()), db.port(), number++));
         }
         return List.copyOf(copies);
     }

@@ -33,7 +33,7 @@ public record JdbcCopies(String database, String user, String password, List<Str
 
     /** A copy's JDBC URL. */
     public String url(Copy copy) {
-        return "jdbc:derby://" + copy.host() + ":" + copy.port() + "/" + database;
+        return "jdbc:derby://" + org.qoscluster.config.HostSpec.uriHost(copy.host()) + ":" + copy.port() + "/" + database;
     }
 
     /** A heartbeat probe of {@code copy}. */

@@ -31,7 +31,17 @@ import org.qoscluster.config.internal.ConfigReader;
 public final class ClusterConfig {
 
     public static final String CLUSTER_NAME = "qos.cluster.name";
+    /**
+     * The address of the one host when {@link #HOSTS} is empty (the default: {@code 127.0.0.1});
+     * with {@link #HOSTS} given it stays at its default.
+     */
     public static final String HOST = "qos.host";
+    /** The cluster's hosts, {@code NAME=ADDRESS,...}; empty: one host {@code local} at {@link #HOST}. */
+    public static final String HOSTS = "qos.hosts";
+    /** Prefix of the placement keys: {@code qos.place.PART=HOST}; a part not named runs on the first host. */
+    public static final String PLACE_PREFIX = "qos.place.";
+    /** The replication agent's part name, also its placement key's ({@code qos.place.replication-agent}). */
+    public static final String REPLICATION_AGENT = "replication-agent";
     public static final String DB_NAME = "qos.db.name";
     public static final String DB_MASTER_PORT = "qos.db.master.port";
     public static final String DB_REPLICA_PORTS = "qos.db.replica.ports";
@@ -97,6 +107,8 @@ public final class ClusterConfig {
     private final int maxHeaderBytes;
     private final int maxBodyBytes;
     private final List<String> serializationAllowed;
+    private final List<HostSpec> hosts;
+    private final Map<String, HostSpec> placement;
 
     private ClusterConfig(ConfigReader.Result r) {
         this.properties = Collections.unmodifiableSortedMap(new TreeMap<>(r.properties()));
@@ -113,6 +125,37 @@ public final class ClusterConfig {
         this.maxHeaderBytes = r.maxHeaderBytes();
         this.maxBodyBytes = r.maxBodyBytes();
         this.serializationAllowed = List.copyOf(r.serializationAllowed());
+        this.hosts = List.copyOf(r.hosts());
+        this.placement = Collections.unmodifiableMap(new LinkedHashMap<>(r.placement()));
+    }
+
+    /** The hosts ({@value #HOSTS}), in their order; the first one takes every part not placed elsewhere. */
+    public List<HostSpec> hosts() {
+        return hosts;
+    }
+
+    /** The host named {@code name}, if the configuration has one. */
+    public Optional<HostSpec> hostNamed(String name) {
+        return hosts.stream().filter(h -> h.name().equals(name)).findFirst();
+    }
+
+    /**
+     * The host a part runs on ({@code qos.place.PART}): {@code router}, {@code node-N}, a database
+     * copy ({@code master}, {@code replica-N}, a further group's), {@value #REPLICATION_AGENT}. A
+     * part the configuration does not know (a copy added at run time) is on the first host.
+     */
+    public HostSpec hostOf(String part) {
+        return placement.getOrDefault(part, hosts.get(0));
+    }
+
+    /** The address a part listens on and is reached at: its host's. */
+    public String address(String part) {
+        return hostOf(part).address();
+    }
+
+    /** Whether every part runs on one host. */
+    public boolean singleHost() {
+        return placement.values().stream().map(HostSpec::name).distinct().count() <= 1;
     }
 
     /** {@value #HTTP_MAX_HEADER_BYTES}: bytes of request line and headers the router accepts from a client. */
@@ -199,7 +242,10 @@ public final class ClusterConfig {
         return serializationAllowed;
     }
 
-    /** The loopback address every part listens on. */
+    /**
+     * The first host's address: with {@value #HOSTS} empty (the default) the one address every part
+     * listens on ({@value #HOST}). Where parts are placed on several hosts, use {@link #address(String)}.
+     */
     public String host() {
         return host;
     }
@@ -221,7 +267,7 @@ public final class ClusterConfig {
 
     /** The JDBC URL of a further group's copy. */
     public String jdbcUrl(GroupSpec group, DatabaseSpec copy) {
-        return "jdbc:derby://" + host + ":" + copy.port() + "/" + group.database();
+        return "jdbc:derby://" + hostOf(copy.name()).uriHost() + ":" + copy.port() + "/" + group.database();
     }
 
     /** The copy that takes writes. */
@@ -307,8 +353,8 @@ public final class ClusterConfig {
         return p.strip();
     }
 
-    /** Derby network-client JDBC URL of a copy. */
+    /** Derby network-client JDBC URL of a copy, at its host's address. */
     public String jdbcUrl(DatabaseSpec db) {
-        return "jdbc:derby://" + host + ":" + db.port() + "/" + databaseName;
+        return "jdbc:derby://" + hostOf(db.name()).uriHost() + ":" + db.port() + "/" + databaseName;
     }
 }

@@ -86,10 +86,13 @@ public final class PayaraMemberConfig {
         return config.clusterName() + "-" + secret.strip();
     }
 
-    /** The Hazelcast TCP/IP member list, for example {@code 127.0.0.1:6900,127.0.0.1:6901}. */
+    /**
+     * The Hazelcast TCP/IP member list, each member at its host's address, for example
+     * {@code 127.0.0.1:6900,127.0.0.1:6901}.
+     */
     public static String tcpipMembers(ClusterConfig config) {
         return config.members().stream()
-                .map(m -> config.host() + ":" + m.hazelcastPort())
+                .map(m -> config.hostOf(m.name()).uriHost() + ":" + m.hazelcastPort())
                 .collect(Collectors.joining(","));
     }
 
@@ -123,9 +126,9 @@ public final class PayaraMemberConfig {
         args.add("--startport");
         args.add(Integer.toString(member.hazelcastPort()));
         args.add("--interfaces");
-        args.add(config.host());
-        // Every member shares one IP address here: with host-aware partitioning Hazelcast would
-        // keep no backup at all, and a kill -9 would lose sessions.
+        args.add(config.address(member.name()));
+        // Several members can share one IP address (on one host they all do): with host-aware
+        // partitioning Hazelcast would keep no backup among them, and a kill -9 would lose sessions.
         args.add("--nohostaware");
         args.add("--disablephonehome");
         return args;

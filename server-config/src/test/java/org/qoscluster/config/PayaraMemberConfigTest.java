@@ -207,6 +207,26 @@ class PayaraMemberConfigTest {
         assertTrue(line.contains("--interfaces 127.0.0.1"), line);
     }
 
+    @Test
+    void shouldBindEachMemberToItsHostsAddressAndReachEachCopyAtItsHost() throws Exception {
+        ClusterConfig c = ClusterConfig.from(Map.of(ClusterConfig.HOSTS, "alpha=10.213.7.2,beta=10.213.7.3,gamma=10.213.7.4",
+                "qos.db.replica.ports", "1528", "qos.place.node-1", "beta", "qos.place.replica-1", "beta",
+                "qos.place.node-2", "gamma"));
+        XPath x = xpath();
+        Document d = parse(PayaraMemberConfig.domainXml(c, c.nodes().get(1), template, SECRETS));
+        assertEquals(0.0, x.evaluate("count(//network-listener[not(@address='10.213.7.4')])", d, XPathConstants.NUMBER));
+        assertEquals(0.0, x.evaluate("count(//jmx-connector[not(@address='10.213.7.4')])", d, XPathConstants.NUMBER));
+        assertEquals("10.213.7.4", x.evaluate("/domain/hazelcast-runtime-configuration/@interface", d));
+        assertEquals("10.213.7.2:6900,10.213.7.3:6901,10.213.7.4:6902",
+                x.evaluate("/domain/hazelcast-runtime-configuration/@tcpip-members", d));
+        String pool = "/domain/resources/jdbc-connection-pool[@name='%s']/property[@name='ServerName']/@value";
+        assertEquals("10.213.7.4", x.evaluate(pool.formatted("qos-master-pool"), d), "the write path: the node's own proxy");
+        assertEquals("10.213.7.3", x.evaluate(pool.formatted("qos-replica-1-pool"), d), "the replica at its host");
+        Document router = parse(PayaraMemberConfig.domainXml(c, c.router(), template, SECRETS));
+        assertEquals("10.213.7.2", x.evaluate(pool.formatted("qos-master-pool"), router), "the router reaches the master itself");
+        assertEquals(0.0, x.evaluate("count(//network-listener[not(@address='10.213.7.2')])", router, XPathConstants.NUMBER));
+    }
+
     private Document domainXml(MemberSpec member) throws Exception {
         return parse(PayaraMemberConfig.domainXml(config, member, template, SECRETS));
     }

@@ -38,7 +38,7 @@ public final class Commands {
                 "-cp", layout.derbyServerClassPath(), "org.apache.derby.drda.NetworkServerControl",
                 // No -noSecurityManager: Derby 10.16 installs no security manager and runs under
                 // none (DERBY-7138); its guard is authentication (derby.properties in its home).
-                "start", "-h", config.host(), "-p", Integer.toString(db.port()));
+                "start", "-h", config.address(db.name()), "-p", Integer.toString(db.port()));
     }
 
     /**

@@ -43,7 +43,7 @@ public final class DatabaseParts {
         Secrets.ownerOnly(home);
         Secrets.writePrivate(home.resolve("derby.properties"), derbyProperties(dbPassword(stateDir)));
         PartProcess.start(stateDir, part, "derby", db.port(), Commands.derby(config, layout, db, home, stateDir));
-        LOG.info("part={} starting Derby network server on {}:{}", part, config.host(), db.port());
+        LOG.info("part={} starting Derby network server on {}:{}", part, config.address(db.name()), db.port());
         return CompletableFuture.runAsync(() -> readiness.awaitDatabase(part, jdbcUrl, db.name(),
                 () -> PartProcess.handle(stateDir, part).isPresent(), deadline), PartControl.WAITERS);
     }

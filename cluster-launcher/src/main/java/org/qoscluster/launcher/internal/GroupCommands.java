@@ -80,7 +80,7 @@ public final class GroupCommands {
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
         IOException last = null;
         for (MemberSpec node : config.nodes()) {
-            URI uri = URI.create("http://" + config.host() + ":" + node.httpPort() + "/" + path);
+            URI uri = MemberParts.uri(config, node.name()).resolve(path);
             HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(45))
                     .header("Authorization", "Bearer " + token).method(method, HttpRequest.BodyPublishers.noBody()).build();
             try {

@@ -47,7 +47,7 @@ public final class MemberParts {
     /** Base URI of a member, for example {@code http://127.0.0.1:8081/}. */
     public static URI uri(ClusterConfig config, String member) {
         MemberSpec m = config.member(member).orElseThrow(() -> new IllegalArgumentException("no member " + member));
-        return URI.create("http://" + config.host() + ":" + m.httpPort() + "/");
+        return URI.create("http://" + config.hostOf(m.name()).uriHost() + ":" + m.httpPort() + "/");
     }
 
     /** Where the members read their secrets ({@code --secretsdir}). */
@@ -82,7 +82,7 @@ public final class MemberParts {
         }
         PartProcess.start(stateDir, member.name(), member.role() == Role.NODE ? "node" : "router", member.httpPort(),
                 Commands.member(config, layout, member, dir, dir.resolve("domain.xml"), secretsDir(stateDir), stateDir, apps));
-        LOG.info("part={} starting Payara Micro {} on {}:{}", member.name(), member.role(), config.host(), member.httpPort());
+        LOG.info("part={} starting Payara Micro {} on {}:{}", member.name(), member.role(), config.address(member.name()), member.httpPort());
         URI ready = uri(config, member.name()).resolve(member.role() == Role.NODE ? HEALTH_PAGE : "qrs/site");
         return CompletableFuture.runAsync(() -> readiness.awaitHttp(member.name(), ready,
                 () -> PartProcess.handle(stateDir, member.name()).isPresent(), deadline), PartControl.WAITERS);

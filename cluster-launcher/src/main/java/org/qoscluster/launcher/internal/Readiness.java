@@ -62,7 +62,20 @@ public final class Readiness {
         });
     }
 
-    /** Waits until {@code uri} answers 200. */
+    /**
+     * Waits until the Derby server of a copy on another host, started by that host's launcher,
+     * accepts a JDBC connection to its database.
+     */
+    public void awaitRemoteDatabase(String part, String jdbcUrl, Instant deadline) {
+        await(part, () -> true, deadline, () -> {
+            try (Connection c = DriverManager.getConnection(jdbcUrl, ClusterConfig.DB_USER, dbPassword)) {
+                return c.isValid(5) ? null : jdbcUrl + " does not answer";
+            } catch (SQLException e) {
+                return e.getMessage();
+            }
+        });
+    }
+
     /**
      * Waits until the replication agent has installed capture on the master and made the initial
      * copy of {@code jdbcUrl}, a replica: its watermark table has its row.
@@ -80,6 +93,7 @@ public final class Readiness {
         });
     }
 
+    /** Waits until {@code uri} answers 200. */
     public void awaitHttp(String part, URI uri, BooleanSupplier alive, Instant deadline) {
         // One client per wait, closed connections and all: a probe never reuses a connection
         // that the starting server dropped.

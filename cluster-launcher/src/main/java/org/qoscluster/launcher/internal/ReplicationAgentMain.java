@@ -67,7 +67,8 @@ public final class ReplicationAgentMain {
         String dbPassword = ClusterConfig.dbPassword(secrets);
         long fencedAs = generation;
         List<Follower> followers = ConfiguredGroup.all(config).stream()
-                .map(g -> new Follower(g, g.copies(dbPassword), settings, publisher, fencedAs, nodesRun(stateDir))).toList();
+                .map(g -> new Follower(g, g.copies(dbPassword), settings, publisher, fencedAs,
+                        nodesRun(stateDir) || !config.singleHost())).toList();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             lease.shutdownNow();
@@ -84,7 +85,10 @@ public final class ReplicationAgentMain {
         stopped.await();
     }
 
-    /** Whether nodes run from {@code stateDir}: only they run a coordinator that writes the groups' state. */
+    /**
+     * Whether nodes run from {@code stateDir}: only they run a coordinator that writes the groups'
+     * state. Where parts are on several hosts, the nodes run from other state directories.
+     */
     private static boolean nodesRun(Path stateDir) {
         return PartProcess.list(stateDir).stream().anyMatch(p -> p.alive() && p.kind().equals("node"));
     }

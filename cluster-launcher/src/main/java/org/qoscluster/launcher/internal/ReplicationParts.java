@@ -22,7 +22,7 @@ public final class ReplicationParts {
 
     private static final Logger LOG = LoggerFactory.getLogger(ReplicationParts.class);
     /** The replication agent's part name. */
-    public static final String AGENT = "replication-agent";
+    public static final String AGENT = ClusterConfig.REPLICATION_AGENT;
     /** The part that starts the replication agent and replaces it when it dies or hangs. */
     public static final String SUPERVISOR = "replication-supervisor";
 

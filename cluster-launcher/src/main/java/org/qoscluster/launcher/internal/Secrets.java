@@ -70,6 +70,27 @@ public final class Secrets {
         }
     }
 
+    /**
+     * Copies every secret of {@code keys} from {@code from} (another host's secrets folder) into
+     * {@code to}, owner only; refuses to replace a different secret already there, which would
+     * split one cluster in two.
+     */
+    public static void copy(Path from, Path to, List<String> keys) {
+        ownerOnly(to);
+        for (String key : keys) {
+            if (!Files.isRegularFile(from.resolve(key))) {
+                throw new IllegalArgumentException("--secrets " + from + ": no secret " + key + " there; copy the folder "
+                        + "secrets/ of the first host's state directory");
+            }
+            String value = read(from, key);
+            if (Files.exists(to.resolve(key)) && !read(to, key).equals(value)) {
+                throw new IllegalArgumentException("--secrets " + from + ": " + to.resolve(key) + " holds another " + key
+                        + "; delete " + to + " to take the given secrets");
+            }
+            writePrivate(to.resolve(key), value);
+        }
+    }
+
     /** Every secret of {@code keys} as written in {@code dir}, by key (surrounding whitespace stripped). */
     public static Map<String, String> readAll(Path dir, List<String> keys) {
         Map<String, String> secrets = new HashMap<>();

@@ -78,7 +78,8 @@ public final class GroupService implements AutoCloseable {
         maps = new GroupMaps(hz, memberName);
         MemberSpec me = config.member(memberName)
                 .orElseThrow(() -> new IllegalStateException("member " + memberName + " is not in the configuration"));
-        proxy = new MasterProxy(memberName, new InetSocketAddress(config.host(), me.dbProxyPort()),
+        // The write path listens on the node's own host address, beside the node.
+        proxy = new MasterProxy(memberName, new InetSocketAddress(config.address(memberName), me.dbProxyPort()),
                 name -> Optional.ofNullable(followed).flatMap(s -> s.copy(name))
                         .map(m -> new InetSocketAddress(m.host(), m.port())),
                 Duration.ofSeconds(30), epoch -> maps.fences.set(maps.uuid, epoch));
@@ -93,7 +94,7 @@ public final class GroupService implements AutoCloseable {
         loop = Executors.newSingleThreadScheduledExecutor(r -> new Thread(null, r, "qos-group-" + memberName, 0, false));
         var unused = loop.scheduleWithFixedDelay(this::beat, 0, settings.period().toMillis(), TimeUnit.MILLISECONDS);
         LOG.log(Level.INFO, "member={0} group service for {1}: write path on {2}:{3}, heartbeat every {4} ms", new Object[] {
-            memberName, groups.keySet(), config.host(), String.valueOf(me.dbProxyPort()), String.valueOf(settings.period().toMillis())});
+            memberName, groups.keySet(), config.address(memberName), String.valueOf(me.dbProxyPort()), String.valueOf(settings.period().toMillis())});
     }
 
     private void beat() {

@@ -82,7 +82,7 @@ public final class RouterRuntime implements AutoCloseable {
         this.nanoClock = nanoClock;
         ClusterConfig cluster = settings.cluster();
         this.nodes = cluster.nodes().stream()
-                .map(n -> new NodeRecord(n.name(), URI.create("http://" + cluster.host() + ":" + n.httpPort() + "/")))
+                .map(n -> new NodeRecord(n.name(), URI.create("http://" + cluster.hostOf(n.name()).uriHost() + ":" + n.httpPort() + "/")))
                 .toList();
         SecureRandom random = new SecureRandom();
         this.selector = new NodeSelector(settings.nodeCapacity(), random);

@@ -1,9 +1,11 @@
 package org.qoscluster.config.internal;
 
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -14,6 +16,7 @@ import java.util.regex.Pattern;
 import org.qoscluster.config.ClusterConfig;
 import org.qoscluster.config.DatabaseSpec;
 import org.qoscluster.config.GroupSpec;
+import org.qoscluster.config.HostSpec;
 import org.qoscluster.config.InvalidConfigException;
 import org.qoscluster.config.MemberSpec;
 import org.qoscluster.config.RequestRule;
@@ -38,12 +41,19 @@ public final class ConfigReader {
     private static final Pattern CLASS_PATTERN =
             Pattern.compile("[A-Za-z_$][A-Za-z0-9_$]*(\\.[A-Za-z_$][A-Za-z0-9_$]*)*(\\.\\*\\*?)?");
     private static final Pattern TABLE = Pattern.compile("[A-Za-z][A-Za-z0-9_]{0,127}");
+    private static final Pattern IPV4 = Pattern.compile("(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}");
+    private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]{2,45}");
+    /** The default of {@value ClusterConfig#HOST}, which {@value ClusterConfig#HOSTS} replaces. */
+    private static final String DEFAULT_HOST = "127.0.0.1";
+    /** The name of the one host when {@value ClusterConfig#HOSTS} is empty. */
+    public static final String DEFAULT_HOST_NAME = "local";
+
     /** What was read; only handed out when there were no problems. */
     public record Result(Map<String, String> properties, String clusterName, String host, String databaseName,
                          List<DatabaseSpec> databases, List<MemberSpec> nodes, MemberSpec router, String nodeHeap,
                          List<ServiceClass> serviceClasses, ServiceClass defaultClass, List<GroupSpec> groups,
                          int maxHeaderBytes, int maxBodyBytes,
-                         List<String> serializationAllowed) {
+                         List<String> serializationAllowed, List<HostSpec> hosts, Map<String, HostSpec> placement) {
     }
 
     private final Map<String, String> props;
@@ -67,7 +77,8 @@ public final class ConfigReader {
     private Result read() {
         Set<String> classNames = checkKeys();
         String clusterName = matching(ClusterConfig.CLUSTER_NAME, NAME, "a name of lower-case letters, digits and dashes");
-        String host = loopback(ClusterConfig.HOST);
+        List<HostSpec> hosts = hosts();
+        String host = hosts.isEmpty() ? DEFAULT_HOST : hosts.get(0).address();
         String dbName = matching(ClusterConfig.DB_NAME, DB_NAME, "a database name (letter, then letters, digits, _)");
         String heap = matching(ClusterConfig.NODE_HEAP, HEAP, "a heap size such as 512m or 2g");
 
@@ -99,7 +110,8 @@ public final class ConfigReader {
                 port(ClusterConfig.ROUTER_HTTP_PORT, value(ClusterConfig.ROUTER_HTTP_PORT)),
                 port(ClusterConfig.ROUTER_HAZELCAST_PORT, value(ClusterConfig.ROUTER_HAZELCAST_PORT)), 0);
         List<GroupSpec> groups = groups();
-        checkDistinctPorts(groups);
+        Map<String, HostSpec> placement = placement(hosts, databases, nodes, router, groups);
+        checkDistinctPorts(databases, nodes, router, groups, placement);
         int maxHeaderBytes = intIn(ClusterConfig.HTTP_MAX_HEADER_BYTES, 1024, 65_536, null);
         int maxBodyBytes = intIn(ClusterConfig.HTTP_MAX_BODY_BYTES, 1, 64 * 1024 * 1024, null);
         List<String> allowed = classPatterns(ClusterConfig.SERIALIZATION_ALLOW);
@@ -122,7 +134,126 @@ public final class ConfigReader {
         }
         return new Result(props, clusterName, host, dbName, databases, nodes, router, heap, classes, defaultClass, groups,
                 maxHeaderBytes, maxBodyBytes,
-                allowed);
+                allowed, hosts, placement);
+    }
+
+    /**
+     * The hosts of {@value ClusterConfig#HOSTS} ({@code NAME=ADDRESS,...}), or when it is empty the
+     * one host {@value #DEFAULT_HOST_NAME} at {@value ClusterConfig#HOST}.
+     */
+    private List<HostSpec> hosts() {
+        String listed = value(ClusterConfig.HOSTS);
+        if (listed.isEmpty()) {
+            String address = address(ClusterConfig.HOST, value(ClusterConfig.HOST));
+            return address == null ? List.of() : List.of(new HostSpec(DEFAULT_HOST_NAME, address));
+        }
+        if (!value(ClusterConfig.HOST).equals(DEFAULT_HOST)) {
+            problems.add(ClusterConfig.HOST + ": '" + value(ClusterConfig.HOST) + "' is given together with "
+                    + ClusterConfig.HOSTS + "; give every host's address in " + ClusterConfig.HOSTS + " and leave "
+                    + ClusterConfig.HOST + " out");
+        }
+        List<HostSpec> hosts = new ArrayList<>();
+        Map<String, String> nameByAddress = new HashMap<>();
+        for (String entry : names(ClusterConfig.HOSTS)) {
+            int eq = entry.indexOf('=');
+            String name = eq < 0 ? entry : entry.substring(0, eq).trim();
+            if (eq < 0 || !NAME.matcher(name).matches()) {
+                problems.add(ClusterConfig.HOSTS + ": '" + entry + "' is not NAME=ADDRESS (a name of lower-case letters,"
+                        + " digits and dashes, then a literal IPv4 or IPv6 address)");
+                continue;
+            }
+            String address = address(ClusterConfig.HOSTS + " (host " + name + ")", entry.substring(eq + 1).trim());
+            if (address == null) {
+                continue;
+            }
+            if (hosts.stream().anyMatch(h -> h.name().equals(name))) {
+                problems.add(ClusterConfig.HOSTS + ": host name '" + name + "' is given twice");
+                continue;
+            }
+            String canonical = canonical(address);
+            String other = nameByAddress.putIfAbsent(canonical, name);
+            if (other != null) {
+                problems.add(ClusterConfig.HOSTS + ": hosts '" + other + "' and '" + name + "' have the same address "
+                        + address + "; every host needs its own");
+                continue;
+            }
+            hosts.add(new HostSpec(name, address));
+        }
+        return hosts;
+    }
+
+    /**
+     * {@code v} when it is a literal IPv4 or IPv6 address that a server can bind (not the wildcard,
+     * not multicast); else null, with the problem recorded under {@code key}. No name is resolved.
+     */
+    private String address(String key, String v) {
+        boolean literal = IPV4.matcher(v).matches() || (v.indexOf(':') >= 0 && IPV6.matcher(v).matches());
+        if (literal) {
+            try {
+                // A literal is parsed, never looked up.
+                InetAddress a = InetAddress.getByName(v);
+                if (a.isAnyLocalAddress() || a.isMulticastAddress()) {
+                    problems.add(key + ": '" + v + "' is " + (a.isAnyLocalAddress() ? "the wildcard address" : "a multicast address")
+                            + "; give the one address the parts listen on");
+                    return null;
+                }
+                return v;
+            } catch (UnknownHostException e) {
+                // reported below
+            }
+        }
+        problems.add(key + ": '" + v + "' is not a literal IPv4 or IPv6 address (host names are not resolved)");
+        return null;
+    }
+
+    private static String canonical(String address) {
+        try {
+            InetAddress a = InetAddress.getByName(address);
+            return a instanceof Inet6Address ? a.getHostAddress() : address;
+        } catch (UnknownHostException e) {
+            return address;
+        }
+    }
+
+    /**
+     * Every part's host: {@code qos.place.PART=HOST} for the parts named there, the first host for
+     * the others. Parts: {@code router}, {@code node-N}, {@code master}, {@code replica-N}, the
+     * copies of further groups, {@value ClusterConfig#REPLICATION_AGENT}.
+     */
+    private Map<String, HostSpec> placement(List<HostSpec> hosts, List<DatabaseSpec> databases, List<MemberSpec> nodes,
+                                            MemberSpec router, List<GroupSpec> groups) {
+        List<String> parts = new ArrayList<>();
+        parts.add(router.name());
+        nodes.forEach(n -> parts.add(n.name()));
+        databases.forEach(d -> parts.add(d.name()));
+        groups.forEach(g -> g.copies().forEach(c -> parts.add(c.name())));
+        parts.add(ClusterConfig.REPLICATION_AGENT);
+        Map<String, HostSpec> placement = new LinkedHashMap<>();
+        if (hosts.isEmpty()) {
+            return placement;
+        }
+        for (String part : parts) {
+            placement.put(part, hosts.get(0));
+        }
+        for (String key : props.keySet()) {
+            if (!key.startsWith(ClusterConfig.PLACE_PREFIX)) {
+                continue;
+            }
+            String part = key.substring(ClusterConfig.PLACE_PREFIX.length());
+            String hostName = value(key);
+            if (!placement.containsKey(part)) {
+                problems.add(key + ": '" + part + "' is not a part of this cluster (parts: " + String.join(", ", parts) + ")");
+                continue;
+            }
+            HostSpec h = hosts.stream().filter(x -> x.name().equals(hostName)).findFirst().orElse(null);
+            if (h == null) {
+                problems.add(key + ": '" + hostName + "' is not a host of " + ClusterConfig.HOSTS + " (hosts: "
+                        + String.join(", ", hosts.stream().map(HostSpec::name).toList()) + ")");
+                continue;
+            }
+            placement.put(part, h);
+        }
+        return placement;
     }
 
     /**
@@ -199,6 +330,9 @@ public final class ConfigReader {
             if (key.equals(ClusterConfig.DEFAULT_CLASS) || (knownKeys.contains(key) && !key.startsWith(ClusterConfig.CLASS_PREFIX))) {
                 continue;
             }
+            if (key.startsWith(ClusterConfig.PLACE_PREFIX)) {
+                continue;
+            }
             if (key.startsWith(ClusterConfig.GROUP_PREFIX)) {
                 String rest = key.substring(ClusterConfig.GROUP_PREFIX.length());
                 int dot = rest.lastIndexOf('.');
@@ -261,18 +395,6 @@ public final class ConfigReader {
         return v;
     }
 
-    private String loopback(String key) {
-        String v = value(key);
-        try {
-            if (v.isEmpty() || !InetAddress.getByName(v).isLoopbackAddress() || !v.matches("[0-9.]+")) {
-                problems.add(key + ": '" + v + "' is not a loopback IPv4 address (127.0.0.0/8)");
-            }
-        } catch (UnknownHostException e) {
-            problems.add(key + ": '" + v + "' is not a loopback IPv4 address (127.0.0.0/8)");
-        }
-        return v;
-    }
-
     private int intIn(String key, int min, int max, String dflt) {
         String v = props.containsKey(key) ? value(key) : dflt;
         if (v == null) {
@@ -318,22 +440,37 @@ public final class ConfigReader {
         return ports;
     }
 
-    private void checkDistinctPorts(List<GroupSpec> groups) {
-        Map<Integer, String> owner = new HashMap<>();
-        List<String> keys = new ArrayList<>(List.of(ClusterConfig.DB_MASTER_PORT, ClusterConfig.DB_REPLICA_PORTS,
-                ClusterConfig.NODE_HTTP_PORTS, ClusterConfig.NODE_HAZELCAST_PORTS, ClusterConfig.NODE_DB_PROXY_PORTS,
-                ClusterConfig.ROUTER_HTTP_PORT, ClusterConfig.ROUTER_HAZELCAST_PORT));
-        groups.forEach(g -> keys.add(ClusterConfig.GROUP_PREFIX + g.name() + ".ports"));
-        for (String key : keys) {
-            for (String part : value(key).split(",")) {
-                String p = part.trim();
-                if (p.isEmpty() || !p.matches("[0-9]{1,5}")) {
-                    continue;
-                }
-                String previous = owner.putIfAbsent(Integer.parseInt(p), key);
-                if (previous != null) {
-                    problems.add(key + ": port " + p + " is also given in " + previous + "; every part needs its own port");
-                }
+    /** Refuses two parts on one host and port; parts on different hosts may share a port number. */
+    private void checkDistinctPorts(List<DatabaseSpec> databases, List<MemberSpec> nodes, MemberSpec router,
+                                    List<GroupSpec> groups, Map<String, HostSpec> placement) {
+        record Use(String part, String key, int port) {
+        }
+        List<Use> uses = new ArrayList<>();
+        for (DatabaseSpec d : databases) {
+            uses.add(new Use(d.name(), d.master() ? ClusterConfig.DB_MASTER_PORT : ClusterConfig.DB_REPLICA_PORTS, d.port()));
+        }
+        for (MemberSpec n : nodes) {
+            uses.add(new Use(n.name(), ClusterConfig.NODE_HTTP_PORTS, n.httpPort()));
+            uses.add(new Use(n.name(), ClusterConfig.NODE_HAZELCAST_PORTS, n.hazelcastPort()));
+            uses.add(new Use(n.name(), ClusterConfig.NODE_DB_PROXY_PORTS, n.dbProxyPort()));
+        }
+        uses.add(new Use(router.name(), ClusterConfig.ROUTER_HTTP_PORT, router.httpPort()));
+        uses.add(new Use(router.name(), ClusterConfig.ROUTER_HAZELCAST_PORT, router.hazelcastPort()));
+        for (GroupSpec g : groups) {
+            g.copies().forEach(c -> uses.add(new Use(c.name(), ClusterConfig.GROUP_PREFIX + g.name() + ".ports", c.port())));
+        }
+        Map<String, Use> owner = new HashMap<>();
+        for (Use u : uses) {
+            if (u.port() == 0) {
+                continue; // not a port: reported already
+            }
+            HostSpec h = placement.get(u.part());
+            String where = (h == null ? "" : h.name()) + ":" + u.port();
+            Use previous = owner.putIfAbsent(where, u);
+            if (previous != null) {
+                problems.add(u.key() + ": port " + u.port() + " is also given in " + previous.key() + " ("
+                        + previous.part() + " and " + u.part() + (h == null ? "" : ", both on host " + h.name())
+                        + "); every part needs its own port on its host");
             }
         }
     }

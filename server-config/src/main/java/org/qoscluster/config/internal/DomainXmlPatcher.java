@@ -42,12 +42,14 @@ public final class DomainXmlPatcher {
         Document doc = parse(template);
         Element domain = doc.getDocumentElement();
         Element serverConfig = serverConfig(domain);
+        // The member listens on its host's address; every other part is reached at its own host's.
+        String address = config.address(member.name());
 
         Element hz = firstChild(domain, "hazelcast-runtime-configuration");
         hz.setAttribute("discovery-mode", "tcpip");
         hz.setAttribute("tcpip-members", PayaraMemberConfig.tcpipMembers(config));
         hz.setAttribute("start-port", Integer.toString(member.hazelcastPort()));
-        hz.setAttribute("interface", config.host());
+        hz.setAttribute("interface", address);
         hz.setAttribute("cluster-group-name", hazelcastClusterName);
         hz.setAttribute("host-aware-partitioning", "false");
         hz.setAttribute("auto-increment-port", "false");
@@ -73,11 +75,11 @@ public final class DomainXmlPatcher {
             pool.setAttribute("steady-pool-size", "0");
             pool.setAttribute("max-pool-size", "32");
             pool.setAttribute("max-wait-time-in-millis", "10000");
-            addProperty(pool, "ServerName", config.host());
             // A node's writes go through its write-path proxy, which leads to whichever
-            // copy is the group's master in the current epoch.
-            // A lone copy has nothing to fail over to, and no proxy.
+            // copy is the group's master in the current epoch; the proxy runs in the node, on
+            // the node's address. A lone copy has nothing to fail over to, and no proxy.
             boolean writePath = db.master() && member.role() == Role.NODE && !config.replicas().isEmpty();
+            addProperty(pool, "ServerName", writePath ? address : config.address(db.name()));
             addProperty(pool, "PortNumber", Integer.toString(writePath ? member.dbProxyPort() : db.port()));
             addProperty(pool, "DatabaseName", config.databaseName());
             // Every Derby server requires the cluster's database password (a generated secret).
@@ -128,7 +130,7 @@ public final class DomainXmlPatcher {
         Element listeners = firstChild(firstChild(serverConfig, "network-config"), "network-listeners");
         for (Node n = listeners.getFirstChild(); n != null; n = n.getNextSibling()) {
             if (n instanceof Element listener && listener.getTagName().equals("network-listener")) {
-                listener.setAttribute("address", config.host());
+                listener.setAttribute("address", address);
                 if (listener.getAttribute("name").equals("http-listener")) {
                     listener.setAttribute("port", Integer.toString(member.httpPort()));
                 }
@@ -136,7 +138,7 @@ public final class DomainXmlPatcher {
         }
         NodeList jmx = serverConfig.getElementsByTagName("jmx-connector");
         for (int i = 0; i < jmx.getLength(); i++) {
-            ((Element) jmx.item(i)).setAttribute("address", config.host());
+            ((Element) jmx.item(i)).setAttribute("address", address);
         }
 
         // MicroProfile Config reads <property name="payara.microprofile.KEY"> under <config>.
