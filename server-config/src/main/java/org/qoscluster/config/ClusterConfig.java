@@ -101,8 +101,7 @@ public final class ClusterConfig {
     private final List<MemberSpec> nodes;
     private final MemberSpec router;
     private final String nodeHeap;
-    private final List<ServiceClass> serviceClasses;
-    private final ServiceClass defaultClass;
+    private final GoalSet goals;
     private final List<GroupSpec> groups;
     private final int maxHeaderBytes;
     private final int maxBodyBytes;
@@ -119,8 +118,7 @@ public final class ClusterConfig {
         this.nodes = List.copyOf(r.nodes());
         this.router = r.router();
         this.nodeHeap = r.nodeHeap();
-        this.serviceClasses = List.copyOf(r.serviceClasses());
-        this.defaultClass = r.defaultClass();
+        this.goals = new GoalSet(r.serviceClasses(), r.defaultClass());
         this.groups = List.copyOf(r.groups());
         this.maxHeaderBytes = r.maxHeaderBytes();
         this.maxBodyBytes = r.maxBodyBytes();
@@ -191,10 +189,53 @@ public final class ClusterConfig {
     }
 
     /**
+     * A configuration from the complete, effective properties a launcher wrote out
+     * ({@link #properties()}, for example in a member's {@code domain.xml}): the defaults fill only
+     * keys that are missing, and when {@code effective} holds any goal key ({@code qos.class.*}) its
+     * goal keys are the whole set of classes: no shipped class is added, so a class an admin
+     * removed stays removed. Keys outside {@code qos.*} are ignored.
+     */
+    public static ClusterConfig fromEffective(Map<String, String> effective) {
+        Map<String, String> defaults = defaultProperties();
+        Map<String, String> merged = new LinkedHashMap<>(defaults);
+        if (effective.keySet().stream().anyMatch(GoalSet::isGoalKey)) {
+            merged.keySet().removeIf(GoalSet::isGoalKey);
+        }
+        effective.forEach((k, v) -> {
+            if (k.startsWith("qos.") && !k.startsWith(SECRET_PREFIX)) {
+                merged.put(k, v);
+            }
+        });
+        return new ClusterConfig(ConfigReader.read(merged, defaults.keySet()));
+    }
+
+    /** {@link #fromEffective} of a properties file the launcher wrote ({@code cluster.properties}). */
+    public static ClusterConfig loadEffective(Path file) {
+        return fromEffective(readFile(file));
+    }
+
+    /**
+     * This configuration with {@code goals} instead of its own service classes; every other
+     * setting stays.
+     */
+    public ClusterConfig withGoals(GoalSet goals) {
+        Map<String, String> merged = new LinkedHashMap<>(properties);
+        merged.keySet().removeIf(GoalSet::isGoalKey);
+        merged.putAll(goals.properties());
+        return new ClusterConfig(ConfigReader.read(merged, defaultProperties().keySet()));
+    }
+
+    /**
      * Reads a properties file laid over the defaults, then {@code overrides} over that
      * (for example system properties given on a command line).
      */
     public static ClusterConfig load(Path file, Map<String, String> overrides) {
+        Map<String, String> merged = new LinkedHashMap<>(readFile(file));
+        merged.putAll(overrides);
+        return from(merged);
+    }
+
+    private static Map<String, String> readFile(Path file) {
         Map<String, String> merged = new LinkedHashMap<>();
         try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             Properties p = new Properties();
@@ -205,8 +246,7 @@ public final class ClusterConfig {
         } catch (IllegalArgumentException e) {
             throw new InvalidConfigException(List.of(file + ": malformed properties file (" + e.getMessage() + ")"));
         }
-        merged.putAll(overrides);
-        return from(merged);
+        return merged;
     }
 
     private static Map<String, String> defaultProperties() {
@@ -314,22 +354,24 @@ public final class ClusterConfig {
         return nodeHeap;
     }
 
+    /** The QoS goals: every service class and the default class. */
+    public GoalSet goals() {
+        return goals;
+    }
+
     /** Every service class with its goal; the default class last. */
     public List<ServiceClass> serviceClasses() {
-        return serviceClasses;
+        return goals.classes();
     }
 
     /** The class of requests that match no rule. */
     public ServiceClass defaultServiceClass() {
-        return defaultClass;
+        return goals.defaultClass();
     }
 
     /** The service class of a request: the first class with a matching rule, else the default class. */
     public ServiceClass classify(String method, String path) {
-        return serviceClasses.stream()
-                .filter(c -> c.rules().stream().anyMatch(r -> r.matches(method, path)))
-                .findFirst()
-                .orElse(defaultClass);
+        return goals.classify(method, path);
     }
 
     /** The member with this name, if any. */

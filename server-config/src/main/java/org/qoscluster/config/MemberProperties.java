@@ -34,6 +34,6 @@ public record MemberProperties(ClusterConfig cluster, Map<String, String> secret
             }
         }
         String member = mp.getOptionalValue(PayaraMemberConfig.MEMBER_NAME_KEY, String.class).orElse(null);
-        return new MemberProperties(ClusterConfig.from(qos), secrets, member);
+        return new MemberProperties(ClusterConfig.fromEffective(qos), secrets, member);
     }
 }

@@ -35,6 +35,11 @@ public final class PayaraMemberConfig {
     public static final String MEMBER_REPLICA_KEY = "qos.member.replica";
     /** The JDBC resource of a node's own replica (the master's when there is no replica). */
     public static final String NODE_REPLICA_JNDI = "jdbc/qos/replica";
+    /**
+     * The MicroProfile Config key holding the absolute path of the member's own {@code domain.xml}:
+     * the router watches that file for changed QoS goals (Payara reads it only at boot).
+     */
+    public static final String MEMBER_DOMAIN_XML_KEY = "qos.member.domain-xml";
     /** The MicroProfile Config key holding the member's role, {@code router} or {@code node}. */
     public static final String MEMBER_ROLE_KEY = "qos.member.role";
     /** The JDBC driver classes Payara Micro needs on its class path ({@code --addlibs}). */
@@ -68,7 +73,18 @@ public final class PayaraMemberConfig {
      */
     public static String domainXml(ClusterConfig config, MemberSpec member, byte[] template, Map<String, String> secrets) {
         return DomainXmlPatcher.patch(config, member, template, hazelcastClusterName(config, secrets),
-                ClusterConfig.dbPassword(secrets));
+                ClusterConfig.dbPassword(secrets), null);
+    }
+
+    /**
+     * {@link #domainXml(ClusterConfig, MemberSpec, byte[], Map)} for a file that will be at
+     * {@code location}, which it names ({@value #MEMBER_DOMAIN_XML_KEY}) so that the member can
+     * read it again while it runs.
+     */
+    public static String domainXml(ClusterConfig config, MemberSpec member, byte[] template, Map<String, String> secrets,
+                                   Path location) {
+        return DomainXmlPatcher.patch(config, member, template, hazelcastClusterName(config, secrets),
+                ClusterConfig.dbPassword(secrets), location.toAbsolutePath().normalize().toString());
     }
 
     /**

@@ -19,7 +19,6 @@ import org.qoscluster.config.GroupSpec;
 import org.qoscluster.config.HostSpec;
 import org.qoscluster.config.InvalidConfigException;
 import org.qoscluster.config.MemberSpec;
-import org.qoscluster.config.RequestRule;
 import org.qoscluster.config.Role;
 import org.qoscluster.config.ServiceClass;
 
@@ -32,9 +31,6 @@ public final class ConfigReader {
     private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9-]{0,39}");
     private static final Pattern DB_NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_]{0,63}");
     private static final Pattern HEAP = Pattern.compile("[1-9][0-9]{0,5}[mMgG]");
-    private static final Pattern METHOD = Pattern.compile("\\*|[A-Z]{1,16}");
-    private static final Pattern PATH = Pattern.compile("/[A-Za-z0-9._~/%-]*\\*?");
-    private static final Set<String> CLASS_FIELDS = Set.of("p95-ms", "priority", "max-concurrency", "match");
     private static final Set<String> GROUP_FIELDS = Set.of("ports", "tables", "database");
     /** Names a further group cannot have: the application's group, and the words of qos.group.* settings. */
     private static final Set<String> RESERVED_GROUPS = Set.of("store", "heartbeat", "mode", "sync");
@@ -75,7 +71,7 @@ public final class ConfigReader {
     }
 
     private Result read() {
-        Set<String> classNames = checkKeys();
+        checkKeys();
         String clusterName = matching(ClusterConfig.CLUSTER_NAME, NAME, "a name of lower-case letters, digits and dashes");
         List<HostSpec> hosts = hosts();
         String host = hosts.isEmpty() ? DEFAULT_HOST : hosts.get(0).address();
@@ -116,23 +112,11 @@ public final class ConfigReader {
         int maxBodyBytes = intIn(ClusterConfig.HTTP_MAX_BODY_BYTES, 1, 64 * 1024 * 1024, null);
         List<String> allowed = classPatterns(ClusterConfig.SERIALIZATION_ALLOW);
 
-        List<ServiceClass> classes = new ArrayList<>();
-        for (String name : classNames) {
-            classes.add(serviceClass(name));
-        }
-        String defaultName = value(ClusterConfig.DEFAULT_CLASS);
-        ServiceClass defaultClass = classes.stream().filter(c -> c.name().equals(defaultName)).findFirst().orElse(null);
-        if (defaultClass == null) {
-            problems.add(ClusterConfig.DEFAULT_CLASS + ": '" + defaultName + "' names no configured class (have "
-                    + classNames + ")");
-        } else {
-            classes.remove(defaultClass);
-            classes.add(defaultClass);
-        }
+        GoalReader.Result goals = GoalReader.read(props, value(ClusterConfig.DEFAULT_CLASS), problems);
         if (!problems.isEmpty()) {
             throw new InvalidConfigException(problems);
         }
-        return new Result(props, clusterName, host, dbName, databases, nodes, router, heap, classes, defaultClass, groups,
+        return new Result(props, clusterName, host, dbName, databases, nodes, router, heap, goals.classes(), goals.defaultClass(), groups,
                 maxHeaderBytes, maxBodyBytes,
                 allowed, hosts, placement);
     }
@@ -323,11 +307,10 @@ public final class ConfigReader {
         return out;
     }
 
-    /** Refuses unknown keys; returns the service-class names found. */
-    private Set<String> checkKeys() {
-        Set<String> classNames = new TreeSet<>();
+    /** Refuses unknown keys; the goal keys ({@code qos.class.*}) are {@link GoalReader}'s. */
+    private void checkKeys() {
         for (String key : props.keySet()) {
-            if (key.equals(ClusterConfig.DEFAULT_CLASS) || (knownKeys.contains(key) && !key.startsWith(ClusterConfig.CLASS_PREFIX))) {
+            if (GoalReader.isGoalKey(key) || knownKeys.contains(key)) {
                 continue;
             }
             if (key.startsWith(ClusterConfig.PLACE_PREFIX)) {
@@ -343,43 +326,8 @@ public final class ConfigReader {
                         + ClusterConfig.GROUP_PREFIX + "NAME." + new TreeSet<>(GROUP_FIELDS) + " for a NAME listed in " + ClusterConfig.GROUPS);
                 continue;
             }
-            if (key.startsWith(ClusterConfig.CLASS_PREFIX) && !key.equals(ClusterConfig.DEFAULT_CLASS)) {
-                String rest = key.substring(ClusterConfig.CLASS_PREFIX.length());
-                int dot = rest.lastIndexOf('.');
-                if (dot > 0 && CLASS_FIELDS.contains(rest.substring(dot + 1))) {
-                    String name = rest.substring(0, dot);
-                    if (NAME.matcher(name).matches()) {
-                        classNames.add(name);
-                    } else {
-                        problems.add(key + ": '" + name + "' is not a valid class name (lower-case letters, digits, dashes)");
-                    }
-                    continue;
-                }
-            }
             problems.add(key + ": unknown key (value '" + props.get(key) + "'); see defaults.properties for the keys that exist");
         }
-        return classNames;
-    }
-
-    private ServiceClass serviceClass(String name) {
-        String base = ClusterConfig.CLASS_PREFIX + name + ".";
-        int p95 = intIn(base + "p95-ms", 1, 600_000, null);
-        int priority = intIn(base + "priority", 0, 100, "50");
-        int cap = intIn(base + "max-concurrency", 0, 100_000, "0");
-        List<RequestRule> rules = new ArrayList<>();
-        String match = props.getOrDefault(base + "match", "").trim();
-        if (!match.isEmpty()) {
-            for (String rule : match.split(",")) {
-                String[] parts = rule.trim().split("\\s+");
-                if (parts.length != 2 || !METHOD.matcher(parts[0]).matches() || !PATH.matcher(parts[1]).matches()) {
-                    problems.add(base + "match: '" + rule.trim() + "' is not a rule of the form 'METHOD /path' "
-                            + "(METHOD upper case or *, path may end in *)");
-                } else {
-                    rules.add(new RequestRule(parts[0], parts[1]));
-                }
-            }
-        }
-        return new ServiceClass(name, p95, priority, cap, rules);
     }
 
     private String value(String key) {

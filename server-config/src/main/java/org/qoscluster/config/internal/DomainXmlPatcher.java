@@ -38,7 +38,7 @@ public final class DomainXmlPatcher {
     }
 
     public static String patch(ClusterConfig config, MemberSpec member, byte[] template, String hazelcastClusterName,
-                               String dbPassword) {
+                               String dbPassword, String location) {
         Document doc = parse(template);
         Element domain = doc.getDocumentElement();
         Element serverConfig = serverConfig(domain);
@@ -147,6 +147,9 @@ public final class DomainXmlPatcher {
         }
         addProperty(serverConfig, MP_PREFIX + PayaraMemberConfig.MEMBER_NAME_KEY, member.name());
         addProperty(serverConfig, MP_PREFIX + PayaraMemberConfig.MEMBER_ROLE_KEY, member.role().name().toLowerCase(java.util.Locale.ROOT));
+        if (location != null) {
+            addProperty(serverConfig, MP_PREFIX + PayaraMemberConfig.MEMBER_DOMAIN_XML_KEY, location);
+        }
         return write(doc);
     }
 

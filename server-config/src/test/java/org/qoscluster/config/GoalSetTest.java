@@ -1,0 +1,141 @@
+package org.qoscluster.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+
+class GoalSetTest {
+
+    private static final List<String> METHODS = List.of("*", "GET", "POST", "PUT");
+    private static final List<String> SEGMENTS = List.of("", "a", "ab", "b", "a/b", "a/", "ba");
+
+    @Test
+    void shouldReadTheShippedGoalsAsTheClusterConfigurationDoes() {
+        ClusterConfig config = ClusterConfig.defaults();
+        GoalSet goals = GoalSet.parse(config.properties());
+        assertEquals(config.goals(), goals);
+        assertEquals(List.of("browse", "checkout", "default"), goals.classes().stream().map(ServiceClass::name).toList());
+        assertEquals("checkout", goals.classify("POST", "/api/orders").name());
+        assertEquals("default", goals.classify("GET", "/api/orders").name());
+        assertEquals(goals, GoalSet.parse(goals.properties()), "properties() reads back as the same set");
+        assertEquals(goals.fingerprint(), GoalSet.parse(goals.properties()).fingerprint());
+    }
+
+    @Test
+    void shouldNameEveryBadKeyAndValue() {
+        Map<String, String> p = new HashMap<>(ClusterConfig.defaults().goals().properties());
+        p.put("qos.class.browse.p95-ms", "fast");
+        p.put("qos.class.browse.prio", "80");
+        p.put("qos.class.checkout.priority", "101");
+        p.put("qos.class.Bad.p95-ms", "10");
+        p.put("qos.class.history.priority", "60");
+        p.put("qos.class.browse.match", "GET api");
+        p.put("qos.router.node-capacity", "whatever, not a goal key");
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> GoalSet.parse(p));
+        String m = e.getMessage();
+        assertTrue(m.contains("qos.class.browse.p95-ms: 'fast' is not a whole number"), m);
+        assertTrue(m.contains("qos.class.browse.prio: unknown key (value '80')"), m);
+        assertTrue(m.contains("qos.class.checkout.priority: '101' is out of range 0-100"), m);
+        assertTrue(m.contains("qos.class.Bad.p95-ms: 'Bad' is not a valid class name"), m);
+        assertTrue(m.contains("qos.class.history.p95-ms: missing"), m);
+        assertTrue(m.contains("qos.class.browse.match: 'GET api' is not a rule"), m);
+        assertFalse(m.contains("node-capacity"), "only goal keys are read: " + m);
+    }
+
+    @Test
+    void shouldRefuseARuleThatAClassTriedBeforeItAlwaysTakes() {
+        Map<String, String> p = new HashMap<>(ClusterConfig.defaults().goals().properties());
+        p.put("qos.class.catalog.p95-ms", "300");
+        p.put("qos.class.catalog.match", "GET /api/products*");
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> GoalSet.parse(p));
+        assertTrue(e.getMessage().contains("qos.class.catalog.match: 'GET /api/products*' can never match: class 'browse'"
+                + " is tried first and its rule 'GET /api/products*'"), e.getMessage());
+
+        p.put("qos.class.catalog.match", "GET /api/products/special*");
+        assertThrows(InvalidConfigException.class, () -> GoalSet.parse(p), "a narrower rule behind a wider one is dead too");
+        p.put("qos.class.a-first.p95-ms", "100");
+        p.put("qos.class.a-first.match", "GET /api/products/special");
+        p.put("qos.class.catalog.match", "POST /api/products*");
+        GoalSet ok = GoalSet.parse(p);
+        assertEquals("a-first", ok.classify("GET", "/api/products/special").name(), "a narrower rule before a wider one is fine");
+        assertEquals("browse", ok.classify("GET", "/api/products/7").name());
+        assertEquals("catalog", ok.classify("POST", "/api/products/7").name());
+    }
+
+    @Test
+    void shouldTakeADoubleStarAsAPrefixMatch() {
+        Map<String, String> p = new HashMap<>(ClusterConfig.defaults().goals().properties());
+        p.put("qos.class.zapi.p95-ms", "300");
+        p.put("qos.class.zapi.match", "GET /api/**");
+        GoalSet g = GoalSet.parse(p);
+        assertEquals("zapi", g.classify("GET", "/api/orders/1/lines").name());
+        assertEquals("zapi", g.classify("GET", "/api/").name());
+        assertEquals("browse", g.classify("GET", "/api/products/1").name(), "browse is tried first");
+        assertEquals("default", g.classify("GET", "/apiary").name());
+        assertEquals("default", g.classify("POST", "/api/x").name());
+    }
+
+    /**
+     * Seeded random rules and requests: when a rule covers another, every request the other
+     * matches it matches too; when it does not, some request matches the other and not it.
+     */
+    @Test
+    void shouldSayARuleCoversAnotherExactlyWhenEveryRequestOfTheOtherIsItsToo() {
+        Random random = new Random(20_260_412L);
+        for (int i = 0; i < 20_000; i++) {
+            RequestRule a = randomRule(random);
+            RequestRule b = randomRule(random);
+            if (a.covers(b)) {
+                for (int j = 0; j < 50; j++) {
+                    String method = METHODS.get(1 + random.nextInt(METHODS.size() - 1));
+                    String path = "/" + SEGMENTS.get(random.nextInt(SEGMENTS.size())) + SEGMENTS.get(random.nextInt(SEGMENTS.size()));
+                    if (b.matches(method, path)) {
+                        assertTrue(a.matches(method, path), a + " covers " + b + " but not " + method + " " + path);
+                    }
+                }
+            } else {
+                boolean methodsCovered = a.method().equals("*") || !b.method().equals("*") && a.method().equals(b.method());
+                String method;
+                if (!methodsCovered) {
+                    method = b.method().equals("*") ? (a.method().equals("DELETE") ? "PATCH" : "DELETE") : b.method();
+                } else {
+                    method = b.method().equals("*") ? "GET" : b.method();
+                }
+                // A path of b's that no rule of these segments (no 'z' in them) covers unless it covers b.
+                String path = b.prefix() ? b.fixedPart() + "zz" : b.pathPattern();
+                assertTrue(b.matches(method, path) && !a.matches(method, path),
+                        a + " does not cover " + b + ", so some request is b's and not a's; not " + method + " " + path);
+            }
+        }
+    }
+
+    private static RequestRule randomRule(Random random) {
+        String path = "/" + SEGMENTS.get(random.nextInt(SEGMENTS.size()));
+        return new RequestRule(METHODS.get(random.nextInt(METHODS.size())), path + (random.nextBoolean() ? "*" : ""));
+    }
+
+    @Test
+    void shouldTellWhatChanged() {
+        GoalSet before = ClusterConfig.defaults().goals();
+        Map<String, String> p = new HashMap<>(before.properties());
+        p.put("qos.class.browse.p95-ms", "300");
+        p.put("qos.class.browse.priority", "20");
+        p.keySet().removeIf(k -> k.startsWith("qos.class.checkout."));
+        p.put("qos.class.history.p95-ms", "400");
+        p.put("qos.class.history.match", "GET /api/orders*");
+        GoalSet after = GoalSet.parse(p);
+        GoalDiff d = GoalDiff.between(before, after);
+        assertEquals(List.of("browse: p95-ms 200 -> 300", "browse: priority 50 -> 20", "removed checkout",
+                "added history (p95-ms 400, priority 50, max-concurrency 0, match GET /api/orders*)"), d.changes());
+        assertTrue(GoalDiff.between(after, after).isEmpty());
+        assertFalse(before.fingerprint().equals(after.fingerprint()));
+    }
+}
