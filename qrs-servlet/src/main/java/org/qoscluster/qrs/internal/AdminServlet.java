@@ -13,14 +13,17 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
+import org.qoscluster.config.GoalSet;
 import org.qoscluster.config.ServiceClass;
 import org.qoscluster.qrs.ClassRecord;
+import org.qoscluster.qrs.GoalState;
 import org.qoscluster.qrs.NodeRecord;
 
 /**
  * The router's admin endpoints, behind {@code Authorization: Bearer <qos.secret.admin-token>}:
- * {@code GET /qrs/admin/nodes} (JSON performance records) and {@code GET /qrs/admin/metrics}
- * (Prometheus text format).
+ * {@code GET /qrs/admin/nodes} (JSON performance records), {@code GET /qrs/admin/metrics}
+ * (Prometheus text format) and {@code GET /qrs/admin/goals} (the QoS goals in force, when they
+ * were loaded, the last refused change).
  */
 @WebServlet(urlPatterns = "/qrs/admin/*")
 public class AdminServlet extends HttpServlet {
@@ -45,7 +48,8 @@ public class AdminServlet extends HttpServlet {
         switch (path) {
             case "/nodes" -> nodes(router, resp);
             case "/metrics" -> metrics(router, mirroredFlags(), resp);
-            default -> Errors.send(resp, 404, "no admin endpoint " + path + " (have /nodes, /metrics)");
+            case "/goals" -> goals(router, resp);
+            default -> Errors.send(resp, 404, "no admin endpoint " + path + " (have /nodes, /metrics, /goals)");
         }
     }
 
@@ -53,12 +57,47 @@ public class AdminServlet extends HttpServlet {
         return org.qoscluster.contract.AdminToken.matches(req.getHeader("Authorization"), token);
     }
 
+    /**
+     * The goals in force: each class, when they were loaded, where from, and the last change that
+     * was refused (with the reason, naming each bad key and value) and whether the file still holds it.
+     */
+    private static void goals(RouterRuntime router, HttpServletResponse resp) throws IOException {
+        GoalState state = router.goalState();
+        JsonArrayBuilder classes = Json.createArrayBuilder();
+        for (ServiceClass c : state.goals().classes()) {
+            JsonArrayBuilder match = Json.createArrayBuilder();
+            c.rules().forEach(r -> match.add(r.toString()));
+            classes.add(Json.createObjectBuilder().add("name", c.name()).add("p95Ms", c.p95Millis())
+                    .add("priority", c.priority()).add("maxConcurrency", c.maxConcurrency()).add("match", match)
+                    .add("default", c.equals(state.goals().defaultClass())));
+        }
+        JsonObjectBuilder out = Json.createObjectBuilder()
+                .add("source", router.goalSource() == null ? "start-up configuration (not watched)" : router.goalSource().toString())
+                .add("watched", router.goalSource() != null)
+                .add("loadedAt", state.loadedAt().toString())
+                .add("fingerprint", state.goals().fingerprint())
+                .add("defaultClass", state.goals().defaultClass().name())
+                .add("classes", classes)
+                .add("reloads", state.reloads())
+                .add("refusals", state.refusals())
+                .add("refused", state.refused());
+        if (state.lastError() != null) {
+            out.add("lastError", Json.createObjectBuilder().add("message", state.lastError())
+                    .add("at", state.lastErrorAt().toString()));
+        } else {
+            out.addNull("lastError");
+        }
+        resp.setContentType("application/json");
+        resp.getWriter().write(out.build().toString());
+    }
+
     private static void nodes(RouterRuntime router, HttpServletResponse resp) throws IOException {
         long now = router.nanoTime();
+        GoalSet goals = router.goals();
         JsonArrayBuilder nodes = Json.createArrayBuilder();
         for (NodeRecord n : router.nodes()) {
             JsonObjectBuilder classes = Json.createObjectBuilder();
-            for (ServiceClass c : router.settings().cluster().serviceClasses()) {
+            for (ServiceClass c : goals.classes()) {
                 ClassRecord r = n.record(c.name());
                 classes.add(c.name(), Json.createObjectBuilder()
                         .add("goalP95Ms", c.p95Millis())
@@ -79,7 +118,7 @@ public class AdminServlet extends HttpServlet {
             nodes.add(node);
         }
         JsonObjectBuilder shed = Json.createObjectBuilder();
-        router.settings().cluster().serviceClasses().forEach(c -> shed.add(c.name(), router.shed(c.name())));
+        goals.classes().forEach(c -> shed.add(c.name(), router.shed(c.name())));
         resp.setContentType("application/json");
         resp.getWriter().write(Json.createObjectBuilder().add("nodes", nodes).add("shed", shed)
                 .add("badUidCookies", router.badCookies()).add("badAdminTokens", router.badTokens())
@@ -94,6 +133,8 @@ public class AdminServlet extends HttpServlet {
 
     private static void metrics(RouterRuntime router, int mirroredFlags, HttpServletResponse resp) throws IOException {
         long now = router.nanoTime();
+        GoalState state = router.goalState();
+        GoalSet goals = state.goals();
         resp.setContentType("text/plain; version=0.0.4");
         PrintWriter w = resp.getWriter();
         w.println("# TYPE qos_router_node_healthy gauge");
@@ -106,7 +147,7 @@ public class AdminServlet extends HttpServlet {
             w.println("qos_router_node_healthy{" + node + "} " + (n.healthy() ? 1 : 0));
             w.println("qos_router_node_in_flight{" + node + "} " + n.inFlight());
             w.println("qos_router_node_served_total{" + node + "} " + n.served());
-            for (ServiceClass c : router.settings().cluster().serviceClasses()) {
+            for (ServiceClass c : goals.classes()) {
                 ClassRecord r = n.record(c.name());
                 String labels = node + ",class=\"" + c.name() + "\"";
                 w.println("qos_router_class_p95_seconds{" + labels + "} " + r.p95Micros(now) / 1e6);
@@ -133,8 +174,23 @@ public class AdminServlet extends HttpServlet {
         w.println("# TYPE qos_router_state_change_flags gauge");
         w.println("qos_router_state_change_flags " + mirroredFlags);
         w.println("# TYPE qos_router_shed_total counter");
-        for (ServiceClass c : router.settings().cluster().serviceClasses()) {
+        for (ServiceClass c : goals.classes()) {
             w.println("qos_router_shed_total{class=\"" + c.name() + "\"} " + router.shed(c.name()));
         }
+        // The goals in force, per class, and how the changes to them went.
+        w.println("# TYPE qos_router_class_goal_p95_seconds gauge");
+        w.println("# TYPE qos_router_class_priority gauge");
+        for (ServiceClass c : goals.classes()) {
+            w.println("qos_router_class_goal_p95_seconds{class=\"" + c.name() + "\"} " + c.p95Millis() / 1e3);
+            w.println("qos_router_class_priority{class=\"" + c.name() + "\"} " + c.priority());
+        }
+        w.println("# TYPE qos_router_goals_loaded_timestamp_seconds gauge");
+        w.println("qos_router_goals_loaded_timestamp_seconds " + state.loadedAt().toEpochMilli() / 1e3);
+        w.println("# TYPE qos_router_goal_reloads_total counter");
+        w.println("qos_router_goal_reloads_total " + state.reloads());
+        w.println("# TYPE qos_router_goal_refusals_total counter");
+        w.println("qos_router_goal_refusals_total " + state.refusals());
+        w.println("# TYPE qos_router_goal_change_refused gauge");
+        w.println("qos_router_goal_change_refused " + (state.refused() ? 1 : 0));
     }
 }

@@ -101,7 +101,7 @@ public class ProxyServlet extends HttpServlet {
         }
         Identity identity = identify(req, id);
         String uid = identity.uid();
-        ServiceClass serviceClass = router.settings().cluster().classify(req.getMethod(), path);
+        ServiceClass serviceClass = router.goals().classify(req.getMethod(), path);
         String userClass = userClass(req);
         String sessionCookie = router.settings().sessionCookie();
         String sessionId = sessionCookie.isEmpty() ? null

@@ -58,6 +58,10 @@ public final class RouterRuntime implements AutoCloseable {
     private static final long LOG_INTERVAL_NANOS = 60_000_000_000L;
     private static final int LOG_KEYS = 10_000;
     private final AtomicLong requestIds = new AtomicLong();
+    /** The goals now: one immutable object, swapped whole when the domain.xml's goals change. */
+    private final java.util.concurrent.atomic.AtomicReference<org.qoscluster.qrs.GoalState> goals;
+    private volatile java.nio.file.Path goalSource;
+    private volatile GoalWatcher goalWatcher;
 
     public RouterRuntime(RouterSettings settings, StateChangeFlags flags,
                          java.util.function.Supplier<Map<String, ReplicaWatermark>> watermarks, LongSupplier nanoClock) {
@@ -81,6 +85,8 @@ public final class RouterRuntime implements AutoCloseable {
         this.watermarks = watermarks;
         this.nanoClock = nanoClock;
         ClusterConfig cluster = settings.cluster();
+        this.goals = new java.util.concurrent.atomic.AtomicReference<>(
+                org.qoscluster.qrs.GoalState.initial(cluster.goals(), java.time.Instant.now()));
         this.nodes = cluster.nodes().stream()
                 .map(n -> new NodeRecord(n.name(), URI.create("http://" + cluster.hostOf(n.name()).uriHost() + ":" + n.httpPort() + "/")))
                 .toList();
@@ -131,6 +137,32 @@ public final class RouterRuntime implements AutoCloseable {
             throw new IllegalStateException("cannot start the router's upstream HTTP client", e);
         }
         health.start();
+    }
+
+    /**
+     * Watches {@code domainXml} (the router's own, as the launcher wrote it) and takes its QoS
+     * goals whenever they change; see {@link GoalWatcher}.
+     */
+    public void watchGoals(java.nio.file.Path domainXml) {
+        GoalWatcher w = new GoalWatcher(domainXml, goals, java.time.Clock.systemUTC(), named("qrs-goals"));
+        goalSource = domainXml;
+        goalWatcher = w;
+        w.start();
+    }
+
+    /** The QoS goals in force now; a request classifies once and keeps the class it got. */
+    public org.qoscluster.config.GoalSet goals() {
+        return goals.get().goals();
+    }
+
+    /** The goals with when they were loaded and the last refused change. */
+    public org.qoscluster.qrs.GoalState goalState() {
+        return goals.get();
+    }
+
+    /** The file the goals are read from while the router runs, or null when it reads them only at start. */
+    public java.nio.file.Path goalSource() {
+        return goalSource;
     }
 
     /** The node that holds this application session, if known; empty for a null id. */
@@ -242,6 +274,10 @@ public final class RouterRuntime implements AutoCloseable {
 
     @Override
     public void close() {
+        GoalWatcher w = goalWatcher;
+        if (w != null) {
+            w.close();
+        }
         health.close();
         bodyTimer.shutdownNow();
         for (HttpClient c : List.of(upstream, healthClient)) {
