@@ -138,6 +138,10 @@ public final class Cluster implements AutoCloseable {
                     + running.stream().map(PartStatus::name).toList() + "); stop it first with 'down'");
         }
         Secrets.ownerOnly(dir);
+        if (withNodes) {
+            // The router's domain.xml is where an admin sets the QoS goals: they survive 'up'.
+            config = MemberParts.withAdminGoals(config, dir);
+        }
         EffectiveConfig.write(dir, config);
         Cluster cluster = new Cluster(config, layout, dir, clock);
         if (withNodes) {

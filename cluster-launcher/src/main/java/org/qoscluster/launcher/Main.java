@@ -13,7 +13,7 @@ import org.qoscluster.config.InvalidConfigException;
  * {@code qoscluster up|down|status [--config FILE] [--state DIR] [--runtime DIR] [--app PATH.war ...] [--host NAME]
  * [--secrets DIR] [-Dqos.KEY=VALUE...]}, {@code qoscluster start|stop|restart PART},
  * {@code qoscluster deploy PATH.war [--name NAME] [--context /PATH]}, {@code qoscluster undeploy NAME},
- * {@code qoscluster apps} and {@code qoscluster group ...}.
+ * {@code qoscluster apps}, {@code qoscluster group ...} and {@code qoscluster goal list|set|remove ...}.
  * Exit status 0 on success, 1 when the cluster could not be started or stopped or an application
  * could not be deployed (or, for {@code apps}, is not deployed on every node), 2 on bad usage,
  * input or configuration.
@@ -72,6 +72,8 @@ public final class Main {
                         } else if ((PART_COMMANDS.contains(command) || List.of("group", "deploy", "undeploy").contains(command))
                                 && !a.startsWith("-")) {
                             operands.add(a);
+                        } else if ("goal".equals(command)) {
+                            operands.add(a);
                         } else {
                             return usage("unknown argument '" + a + "'");
                         }
@@ -94,6 +96,7 @@ public final class Main {
                 case "deploy" -> deploy(state, operands, apps, timeout);
                 case "undeploy" -> undeploy(state, operands, timeout);
                 case "apps" -> apps(state);
+                case "goal" -> org.qoscluster.launcher.internal.GoalCommands.run(state, operands);
                 default -> usage("unknown command '" + command + "'");
             };
         } catch (IllegalArgumentException e) {
@@ -267,6 +270,8 @@ public final class Main {
         System.err.println("       bin/qoscluster deploy PATH.war [--name NAME] [--context /PATH] [--state DIR] [--timeout SECONDS]");
         System.err.println("       bin/qoscluster undeploy NAME [--state DIR]");
         System.err.println("       bin/qoscluster apps [--state DIR]");
+        System.err.println("       bin/qoscluster goal list|set CLASS [--p95-ms N] [--priority N] [--max-concurrency N]"
+                + " [--match 'METHOD /path,...']|remove CLASS [--state DIR]");
         return 2;
     }
 }

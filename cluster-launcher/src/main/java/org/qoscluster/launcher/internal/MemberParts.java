@@ -7,11 +7,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import org.qoscluster.config.ClusterConfig;
+import org.qoscluster.config.DomainXmlGoals;
+import org.qoscluster.config.GoalDiff;
+import org.qoscluster.config.GoalSet;
+import org.qoscluster.config.InvalidConfigException;
 import org.qoscluster.config.MemberSpec;
 import org.qoscluster.config.PayaraMemberConfig;
 import org.qoscluster.config.Role;
@@ -59,12 +64,54 @@ public final class MemberParts {
         return stateDir.resolve("members").resolve(member.name());
     }
 
-    /** Writes the member's {@code domain.xml} from Payara Micro's bundled {@code template}. */
+    /** Where a member's {@code domain.xml} is: {@code members/NAME/domain.xml} under the state directory. */
+    public static Path domainXml(Path stateDir, String member) {
+        return stateDir.resolve("members").resolve(member).resolve("domain.xml");
+    }
+
+    /**
+     * The configuration {@code up} starts with: {@code config}, except that when the router's
+     * {@code domain.xml} exists already, its QoS goals ({@code qos.class.*}, set with
+     * {@code qoscluster goal} or by hand) win over the configuration's; when the two differ, a
+     * warning says how. Everything else in every {@code domain.xml} is written anew from
+     * {@code config}. Invalid goals in the file stop {@code up}, naming the file, the key and the value.
+     */
+    public static ClusterConfig withAdminGoals(ClusterConfig config, Path stateDir) {
+        Path file = domainXml(stateDir, config.router().name());
+        if (!Files.isRegularFile(file)) {
+            return config;
+        }
+        GoalSet kept;
+        try {
+            kept = GoalSet.parse(DomainXmlGoals.goalProperties(Files.readString(file, StandardCharsets.UTF_8)));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        } catch (InvalidConfigException e) {
+            List<String> problems = new ArrayList<>();
+            e.problems().forEach(p -> problems.add(file + ": " + p));
+            problems.add(file + ": fix the goals there ('qoscluster goal set/remove') or delete the file to take the configuration's");
+            throw new InvalidConfigException(problems);
+        }
+        GoalDiff diff = GoalDiff.between(config.goals(), kept);
+        if (!diff.isEmpty()) {
+            LOG.warn("the QoS goals in {} differ from the configuration's and are kept (they win over --config and -D; change"
+                    + " them with 'qoscluster goal', or delete the file to take the configuration's): {}", file,
+                    String.join("; ", diff.changes()));
+        }
+        return config.withGoals(kept);
+    }
+
+    /** Writes the member's {@code domain.xml} from Payara Micro's bundled {@code template}, and its post-boot commands. */
     public void writeDomainXml(MemberSpec member, byte[] template) {
         mkdirs(memberDir(member).resolve("tmp"));
-        // It holds the cluster name's secret: owner only.
-        Secrets.writePrivate(memberDir(member).resolve("domain.xml"),
-                PayaraMemberConfig.domainXml(config, member, template, Secrets.ensure(secretsDir(stateDir), ClusterConfig.SECRETS)));
+        // It holds the cluster name's secret: owner only. It names its own path: the router reads
+        // its goals from it again while it runs.
+        Path file = domainXml(stateDir, member.name());
+        Secrets.writePrivate(file, PayaraMemberConfig.domainXml(config, member, template,
+                Secrets.ensure(secretsDir(stateDir), ClusterConfig.SECRETS), file));
+        if (member.role() == Role.NODE && !config.replicas().isEmpty()) {
+            write(Commands.postBootCommands(memberDir(member)), Commands.postBootCommandsText(layout));
+        }
     }
 
     /**

@@ -46,7 +46,7 @@ public final class ReplicationAgentMain {
             System.exit(2);
         }
         Path stateDir = Path.of(args[0]);
-        ClusterConfig config = ClusterConfig.load(stateDir.resolve("cluster.properties"), Map.of());
+        ClusterConfig config = ClusterConfig.loadEffective(stateDir.resolve("cluster.properties"));
         ReplicationSettings settings = ReplicationSettings.of(config);
         java.util.concurrent.ScheduledExecutorService lease = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
                 r -> new Thread(r, "qos-replication-lease"));

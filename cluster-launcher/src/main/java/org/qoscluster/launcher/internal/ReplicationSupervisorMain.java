@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -42,7 +41,7 @@ public final class ReplicationSupervisorMain {
         }
         Path stateDir = Path.of(args[0]).toAbsolutePath().normalize();
         // Read here so that a bad configuration fails the supervisor at once, not each agent it starts.
-        ClusterConfig config = ClusterConfig.load(stateDir.resolve("cluster.properties"), Map.of());
+        ClusterConfig config = ClusterConfig.loadEffective(stateDir.resolve("cluster.properties"));
         AgentLeaseFile files = new AgentLeaseFile(stateDir);
         // Generations count up from the clock's milliseconds too: should the generation file be lost
         // while the databases stay, the next agent still comes after every one the replicas saw.
