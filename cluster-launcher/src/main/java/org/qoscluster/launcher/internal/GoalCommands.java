@@ -208,12 +208,14 @@ public final class GoalCommands {
         }
         while (true) {
             String body = json.orElse("");
-            if (find(FINGERPRINT, body).map(written.fingerprint()::equals).orElse(false)) {
+            boolean refusing = find(REFUSED, body).orElse("false").equals("true");
+            // The same goals and no refusal on record: the router has read the file since (a
+            // refusal of an earlier edit clears once it reads the file again).
+            if (find(FINGERPRINT, body).map(written.fingerprint()::equals).orElse(false) && !refusing) {
                 System.out.println("the router took the new goals at " + find(LOADED_AT, body).orElse("?"));
                 return 0;
             }
-            boolean refusedSince = find(REFUSED, body).orElse("false").equals("true")
-                    && find(LAST_ERROR_AT, body).map(t -> !Instant.parse(t).isBefore(writtenAt)).orElse(false);
+            boolean refusedSince = refusing && find(LAST_ERROR_AT, body).map(t -> !Instant.parse(t).isBefore(writtenAt)).orElse(false);
             if (refusedSince) {
                 System.out.println("the router refused them: " + find(LAST_ERROR, body).map(GoalCommands::unescape).orElse("?"));
                 return 1;
