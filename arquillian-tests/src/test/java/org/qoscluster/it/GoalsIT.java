@@ -31,13 +31,14 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.qoscluster.launcher.Cluster;
 import org.qoscluster.launcher.PartStatus;
 import org.qoscluster.testing.QosCluster;
+import org.qoscluster.testing.TestRuntime;
 
 /**
  * QoS goals changed while the router runs, through real processes: an edit of the router's
  * {@code domain.xml} on disk and the launcher's {@code goal} command (its Main, in a JVM of its
  * own, against this cluster's state directory) change how requests are classified and shed under
  * load, with no restart; an invalid change is refused, reported by the router's admin endpoint
- * and by the command, and routing stays as it was.
+ * and by the command, and routing stays as it was; {@code down} and {@code up} keep the admin's goals.
  * Node capacity is 8 so that overload is reachable with a few dozen clients (as in RouterIT).
  */
 @QosCluster(nodes = 2, replicas = 0, properties = {"qos.router.node-capacity=8", "qos.node.test-switches=true",
@@ -181,6 +182,27 @@ class GoalsIT {
         assertEquals(0, fix.exit(), fix.output());
         assertFalse(goals(cluster).path("refused").asBoolean());
         assertEquals(fingerprint, goals(cluster).path("fingerprint").asText(), "back to the goals it had");
+    }
+
+    @Test
+    @Order(4)
+    void shouldKeepTheAdminsGoalsThroughDownAndUp(Cluster cluster) throws Exception {
+        Launcher removed = launcher(cluster, "goal", "remove", "browse");
+        assertEquals(0, removed.exit(), removed.output());
+        assertEquals("default", get(cluster, "api/products?limit=1").serviceClass(), "no class for the catalogue any more");
+
+        // down, then up from the same configuration, which still has browse and checkout at priority 90.
+        Cluster.stop(cluster.stateDir());
+        Cluster again = Cluster.start(cluster.config(), TestRuntime.layout(), cluster.stateDir(), Duration.ofMinutes(4));
+        JsonNode goals = goals(again);
+        List<String> names = new ArrayList<>();
+        goals.path("classes").forEach(c -> names.add(c.path("name").asText()));
+        assertEquals(List.of("checkout", "health", "default"), names, "the admin's classes, no shipped one added back: " + goals);
+        assertEquals(0, goals.path("classes").get(0).path("priority").asInt(), "the admin's priority, not the configuration's");
+        assertEquals("default", get(again, "api/products?limit=1").serviceClass());
+        assertEquals("health", get(again, "api/health").serviceClass());
+        assertTrue(Files.readString(routerXml(again)).contains("payara.microprofile.qos.router.node-capacity\" value=\"8\""),
+                "the other settings are written anew from the configuration");
     }
 
     /** 24 clients of checkout and 4 of browse for 4 s; how many of each the router shed. */
