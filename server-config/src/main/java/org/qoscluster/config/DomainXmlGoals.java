@@ -90,7 +90,7 @@ public final class DomainXmlGoals {
             throw new IllegalArgumentException(k + " is not a goal key");
         });
         String edited = editText(xml, wanted);
-        if (edited != null && goalPropertiesOrNull(edited) != null && goalPropertiesOrNull(edited).equals(wanted)) {
+        if (edited != null && wanted.equals(goalPropertiesOrNull(edited))) {
             return edited;
         }
         return rewrite(xml, wanted);

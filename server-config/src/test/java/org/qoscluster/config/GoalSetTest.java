@@ -123,6 +123,22 @@ class GoalSetTest {
     }
 
     @Test
+    void shouldTakeAMembersGoalKeysAsTheWholeSetButLayAConfigurationOverTheShippedOnes() {
+        Map<String, String> p = new HashMap<>();
+        p.put("qos.class.default.p95-ms", "900");
+        p.put("qos.class.catalog.p95-ms", "100");
+        p.put("qos.class.catalog.match", "GET /api/products*");
+        ClusterConfig member = ClusterConfig.fromEffective(p);
+        assertEquals(List.of("catalog", "default"), member.serviceClasses().stream().map(ServiceClass::name).toList());
+        assertEquals("default", member.defaultServiceClass().name(), "qos.class.default defaults to 'default'");
+        assertEquals(ClusterConfig.defaults().properties().get("qos.router.node-capacity"),
+                member.properties().get("qos.router.node-capacity"), "other keys still come from the defaults");
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> ClusterConfig.from(p));
+        assertTrue(e.getMessage().contains("qos.class.catalog.match: 'GET /api/products*' can never match: class 'browse'"),
+                "a configuration file is laid over the shipped classes: " + e.getMessage());
+    }
+
+    @Test
     void shouldTellWhatChanged() {
         GoalSet before = ClusterConfig.defaults().goals();
         Map<String, String> p = new HashMap<>(before.properties());

@@ -112,7 +112,7 @@ public final class ConfigReader {
         int maxBodyBytes = intIn(ClusterConfig.HTTP_MAX_BODY_BYTES, 1, 64 * 1024 * 1024, null);
         List<String> allowed = classPatterns(ClusterConfig.SERIALIZATION_ALLOW);
 
-        GoalReader.Result goals = GoalReader.read(props, value(ClusterConfig.DEFAULT_CLASS), problems);
+        GoalReader.Result goals = GoalReader.read(props, org.qoscluster.config.GoalSet.DEFAULT_CLASS_NAME, problems);
         if (!problems.isEmpty()) {
             throw new InvalidConfigException(problems);
         }
