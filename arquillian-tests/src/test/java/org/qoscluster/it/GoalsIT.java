@@ -73,7 +73,7 @@ class GoalsIT {
         ExecutorService pool = Executors.newFixedThreadPool(4);
         try {
             for (int i = 0; i < 4; i++) {
-                pool.submit(() -> {
+                var unused = pool.submit(() -> {
                     while (running.get()) {
                         seen.add(get(cluster, "api/health"));
                     }
@@ -124,7 +124,7 @@ class GoalsIT {
             long[] before = overload(cluster);
             assertTrue(before[1] > 0, "with checkout at priority 90, browse is shed: " + before[1]);
 
-            Launcher r = launcher(cluster, "goal", "set", "checkout", "--priority", "0");
+            TestRuntime.Launched r = launcher(cluster, "goal", "set", "checkout", "--priority", "0");
             assertEquals(0, r.exit(), r.output());
             assertTrue(r.output().contains("checkout: priority 90 -> 0"), r.output());
             assertTrue(r.output().contains("the router took the new goals"), r.output());
@@ -137,7 +137,7 @@ class GoalsIT {
             setDelay(cluster, "node-1", 0);
             setDelay(cluster, "node-2", 0);
         }
-        Launcher list = launcher(cluster, "goal", "list");
+        TestRuntime.Launched list = launcher(cluster, "goal", "list");
         assertEquals(0, list.exit(), list.output());
         assertTrue(list.output().matches("(?s).*checkout +800 +0 +0 .*"), list.output());
         assertTrue(list.output().contains("the same as the file's"), list.output());
@@ -151,10 +151,10 @@ class GoalsIT {
         String fingerprint = goals(cluster).path("fingerprint").asText();
         byte[] bytes = Files.readAllBytes(file);
 
-        Launcher bad = launcher(cluster, "goal", "set", "browse", "--p95-ms", "fast");
+        TestRuntime.Launched bad = launcher(cluster, "goal", "set", "browse", "--p95-ms", "fast");
         assertEquals(2, bad.exit(), bad.output());
         assertTrue(bad.output().contains("qos.class.browse.p95-ms: 'fast' is not a whole number"), bad.output());
-        Launcher dead = launcher(cluster, "goal", "set", "checkout", "--match", "GET /api/products*");
+        TestRuntime.Launched dead = launcher(cluster, "goal", "set", "checkout", "--match", "GET /api/products*");
         assertEquals(2, dead.exit(), dead.output());
         assertTrue(dead.output().contains("qos.class.checkout.match: 'GET /api/products*' can never match: class 'browse'"),
                 dead.output());
@@ -172,13 +172,13 @@ class GoalsIT {
         assertEquals(new Got(200, "browse"), get(cluster, "api/products?limit=1"));
         assertEquals(new Got(200, "checkout"), get(cluster, "api/cart"));
         assertTrue(admin(cluster, "metrics").contains("qos_router_goal_change_refused 1"));
-        Launcher list = launcher(cluster, "goal", "list");
+        TestRuntime.Launched list = launcher(cluster, "goal", "list");
         assertEquals(1, list.exit(), list.output());
         assertTrue(list.output().contains("INVALID") && list.output().contains("qos.class.browse.priority: 'high'"), list.output());
         assertTrue(list.output().contains("router: refuses the file's goals: qos.class.browse.priority: 'high'"), list.output());
 
         // The command repairs it.
-        Launcher fix = launcher(cluster, "goal", "set", "browse", "--priority", "50");
+        TestRuntime.Launched fix = launcher(cluster, "goal", "set", "browse", "--priority", "50");
         assertEquals(0, fix.exit(), fix.output());
         assertFalse(goals(cluster).path("refused").asBoolean());
         assertEquals(fingerprint, goals(cluster).path("fingerprint").asText(), "back to the goals it had");
@@ -187,7 +187,7 @@ class GoalsIT {
     @Test
     @Order(4)
     void shouldKeepTheAdminsGoalsThroughDownAndUp(Cluster cluster) throws Exception {
-        Launcher removed = launcher(cluster, "goal", "remove", "browse");
+        TestRuntime.Launched removed = launcher(cluster, "goal", "remove", "browse");
         assertEquals(0, removed.exit(), removed.output());
         assertEquals("default", get(cluster, "api/products?limit=1").serviceClass(), "no class for the catalogue any more");
 
@@ -214,7 +214,7 @@ class GoalsIT {
         try {
             for (int i = 0; i < 28; i++) {
                 String path = i < 24 ? "api/cart" : "api/products?limit=1";
-                pool.submit(() -> {
+                var unused = pool.submit(() -> {
                     while (running.get()) {
                         if (get(cluster, path).status() == 503) {
                             sleep(100); // a client that honours Retry-After backs off
@@ -314,19 +314,10 @@ class GoalsIT {
         }
     }
 
-    private record Launcher(int exit, String output) {
-    }
-
     /** The launcher's Main as bin/qoscluster runs it, in its own JVM, on this cluster's state directory. */
-    private static Launcher launcher(Cluster cluster, String... args) throws Exception {
-        Path runtime = Path.of(System.getProperty("qos.runtime.dir"));
-        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "-cp", runtime.resolve("launcher") + "/*", "org.qoscluster.launcher.Main"));
-        cmd.addAll(List.of(args));
-        cmd.addAll(List.of("--state", cluster.stateDir().toString()));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "launcher did not exit");
-        return new Launcher(p.exitValue(), out);
+    private static TestRuntime.Launched launcher(Cluster cluster, String... args) throws Exception {
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(List.of("--state", cluster.stateDir().toString()));
+        return TestRuntime.launcher(all.toArray(String[]::new));
     }
 }

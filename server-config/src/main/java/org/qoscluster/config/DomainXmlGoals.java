@@ -305,7 +305,8 @@ public final class DomainXmlGoals {
 
     static String escape(String value) {
         StringBuilder out = new StringBuilder();
-        for (char ch : value.toCharArray()) {
+        for (int i = 0; i < value.length(); i++) {
+            char ch = value.charAt(i);
             switch (ch) {
                 case '&' -> out.append("&amp;");
                 case '<' -> out.append("&lt;");

@@ -102,7 +102,7 @@ class GoalSetTest {
                     }
                 }
             } else {
-                boolean methodsCovered = a.method().equals("*") || !b.method().equals("*") && a.method().equals(b.method());
+                boolean methodsCovered = a.method().equals("*") || (!b.method().equals("*") && a.method().equals(b.method()));
                 String method;
                 if (!methodsCovered) {
                     method = b.method().equals("*") ? (a.method().equals("DELETE") ? "PATCH" : "DELETE") : b.method();

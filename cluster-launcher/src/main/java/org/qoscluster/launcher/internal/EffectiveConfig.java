@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.Properties;
 
 import org.qoscluster.config.ClusterConfig;
@@ -42,6 +41,6 @@ public final class EffectiveConfig {
             throw new LauncherException("no cluster was started from " + stateDir.toAbsolutePath() + " (" + file
                     + " is missing); start one with 'up'");
         }
-        return ClusterConfig.load(file, Map.of());
+        return ClusterConfig.loadEffective(file);
     }
 }

@@ -57,6 +57,8 @@ class GoalCommandsTest {
         GoalCommands.writeAtomically(file, "new");
         assertEquals("new", Files.readString(file));
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
-        assertEquals(List.of(file), Files.list(dir).toList(), "no temporary file is left behind");
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of(file), files.toList(), "no temporary file is left behind");
+        }
     }
 }

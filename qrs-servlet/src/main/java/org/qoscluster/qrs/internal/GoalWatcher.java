@@ -45,7 +45,7 @@ final class GoalWatcher implements AutoCloseable {
     }
 
     void start() {
-        timer.scheduleWithFixedDelay(this::poll, 0, PERIOD_MS, TimeUnit.MILLISECONDS);
+        var unused = timer.scheduleWithFixedDelay(this::poll, 0, PERIOD_MS, TimeUnit.MILLISECONDS);
     }
 
     /** One look at the file; runs on the timer's one thread only. */
