@@ -185,7 +185,58 @@ public final class ClusterConfig {
                 merged.put(k, v);
             }
         });
+        yieldShippedRules(defaults, overrides, merged);
         return new ClusterConfig(ConfigReader.read(merged, defaults.keySet()));
+    }
+
+    /**
+     * The shipped classes yield to the configured ones: a rule of a shipped class the
+     * configuration does not mention (the sample store's {@code browse}, {@code checkout}) is
+     * dropped when a rule of a configured class covers it ({@link RequestRule#covers}), so an
+     * application's own class for {@code GET /} takes those requests instead of leaving a rule
+     * that could never match, or one that makes its own never match.
+     */
+    private static void yieldShippedRules(Map<String, String> defaults, Map<String, String> overrides, Map<String, String> merged) {
+        java.util.Set<String> configured = new java.util.TreeSet<>();
+        overrides.keySet().stream().filter(k -> GoalSet.isGoalKey(k) && !k.equals(DEFAULT_CLASS) && k.lastIndexOf('.') > CLASS_PREFIX.length())
+                .forEach(k -> configured.add(k.substring(CLASS_PREFIX.length(), k.lastIndexOf('.'))));
+        if (configured.isEmpty()) {
+            return;
+        }
+        List<RequestRule> claimed = new ArrayList<>();
+        configured.forEach(c -> claimed.addAll(rules(merged.get(CLASS_PREFIX + c + ".match"))));
+        for (String key : defaults.keySet()) {
+            if (!key.startsWith(CLASS_PREFIX) || !key.endsWith(".match")) {
+                continue;
+            }
+            String shipped = key.substring(CLASS_PREFIX.length(), key.length() - ".match".length());
+            if (configured.contains(shipped)) {
+                continue;
+            }
+            List<String> kept = new ArrayList<>();
+            for (String rule : merged.getOrDefault(key, "").split(",")) {
+                List<RequestRule> parsed = rules(rule);
+                if (!rule.isBlank() && (parsed.isEmpty() || claimed.stream().noneMatch(c -> c.covers(parsed.get(0))))) {
+                    kept.add(rule.trim());
+                }
+            }
+            merged.put(key, String.join(",", kept));
+        }
+    }
+
+    /** The well-formed {@code METHOD /path} rules of a match value; the rest is the validation's to report. */
+    private static List<RequestRule> rules(String match) {
+        List<RequestRule> out = new ArrayList<>();
+        if (match == null) {
+            return out;
+        }
+        for (String rule : match.split(",")) {
+            String[] parts = rule.trim().split("\\s+");
+            if (parts.length == 2 && parts[1].startsWith("/")) {
+                out.add(new RequestRule(parts[0], parts[1]));
+            }
+        }
+        return out;
     }
 
     /**

@@ -133,9 +133,30 @@ class GoalSetTest {
         assertEquals("default", member.defaultServiceClass().name(), "qos.class.default defaults to 'default'");
         assertEquals(ClusterConfig.defaults().properties().get("qos.router.node-capacity"),
                 member.properties().get("qos.router.node-capacity"), "other keys still come from the defaults");
-        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> ClusterConfig.from(p));
-        assertTrue(e.getMessage().contains("qos.class.catalog.match: 'GET /api/products*' can never match: class 'browse'"),
-                "a configuration file is laid over the shipped classes: " + e.getMessage());
+        ClusterConfig layered = ClusterConfig.from(p);
+        assertEquals("catalog", layered.classify("GET", "/api/products/1").name(),
+                "a configuration is laid over the shipped classes, which yield the rules its classes cover");
+        assertTrue(layered.goals().named("browse").isPresent());
+    }
+
+    @Test
+    void shouldLetAConfiguredClassTakeRequestsAShippedClassAlsoClaims() {
+        // An application's classes (the ledger's): its 'accounts' class claims GET / as the shipped 'browse' does.
+        ClusterConfig c = ClusterConfig.from(Map.of(
+                "qos.class.accounts.p95-ms", "200",
+                "qos.class.accounts.match", "GET /api/accounts*,GET /api/recent,GET /,GET /index.html"));
+        assertEquals("accounts", c.classify("GET", "/").name());
+        assertEquals("browse", c.classify("GET", "/api/products/1").name(), "the rest of the shipped class stays");
+        assertEquals("[GET /api/products*]", c.goals().named("browse").orElseThrow().rules().toString());
+        assertEquals("checkout", c.classify("POST", "/api/cart").name());
+        InvalidConfigException narrower = assertThrows(InvalidConfigException.class, () -> ClusterConfig.from(Map.of(
+                "qos.class.zeta.p95-ms", "300", "qos.class.zeta.match", "* /api/cart/special")));
+        assertTrue(narrower.getMessage().contains("qos.class.zeta.match: '* /api/cart/special' can never match: class 'checkout'"),
+                "a configured rule inside a shipped one is not taken from it: " + narrower.getMessage());
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> GoalSet.parse(Map.of(
+                "qos.class.default.p95-ms", "1000", "qos.class.a.p95-ms", "1", "qos.class.a.match", "GET /",
+                "qos.class.b.p95-ms", "1", "qos.class.b.match", "GET /")));
+        assertTrue(e.getMessage().contains("qos.class.b.match: 'GET /' can never match: class 'a'"), "an admin's set gets no such help");
     }
 
     @Test
