@@ -101,7 +101,7 @@ public final class MemberParts {
         return config.withGoals(kept);
     }
 
-    /** Writes the member's {@code domain.xml} from Payara Micro's bundled {@code template}, and its post-boot commands. */
+    /** Writes the member's {@code domain.xml} from Payara Micro's bundled {@code template}. */
     public void writeDomainXml(MemberSpec member, byte[] template) {
         mkdirs(memberDir(member).resolve("tmp"));
         // It holds the cluster name's secret: owner only. It names its own path: the router reads
@@ -109,9 +109,6 @@ public final class MemberParts {
         Path file = domainXml(stateDir, member.name());
         Secrets.writePrivate(file, PayaraMemberConfig.domainXml(config, member, template,
                 Secrets.ensure(secretsDir(stateDir), ClusterConfig.SECRETS), file));
-        if (member.role() == Role.NODE && !config.replicas().isEmpty()) {
-            write(Commands.postBootCommands(memberDir(member)), Commands.postBootCommandsText(layout));
-        }
     }
 
     /**
