@@ -128,20 +128,18 @@ public final class Cluster implements AutoCloseable {
     }
 
     /** @param host the host whose parts start here, null for every part */
-    static Cluster start(ClusterConfig config, RuntimeLayout layout, Path stateDir, Duration timeout, boolean withNodes,
+    static Cluster start(ClusterConfig configured, RuntimeLayout layout, Path stateDir, Duration timeout, boolean withNodes,
                          String host, Clock clock) {
-        Predicate<String> here = part -> host == null || config.hostOf(part).name().equals(host);
         Path dir = stateDir.toAbsolutePath().normalize();
+        // The router's domain.xml is where an admin sets the QoS goals: they survive 'up'.
+        ClusterConfig config = withNodes ? MemberParts.withAdminGoals(configured, dir) : configured;
+        Predicate<String> here = part -> host == null || config.hostOf(part).name().equals(host);
         List<PartStatus> running = PartProcess.list(dir).stream().filter(PartStatus::alive).toList();
         if (!running.isEmpty()) {
             throw new LauncherException("a cluster is already running from " + dir + " ("
                     + running.stream().map(PartStatus::name).toList() + "); stop it first with 'down'");
         }
         Secrets.ownerOnly(dir);
-        if (withNodes) {
-            // The router's domain.xml is where an admin sets the QoS goals: they survive 'up'.
-            config = MemberParts.withAdminGoals(config, dir);
-        }
         EffectiveConfig.write(dir, config);
         Cluster cluster = new Cluster(config, layout, dir, clock);
         if (withNodes) {
