@@ -344,21 +344,7 @@ public final class ConfigReader {
     }
 
     private int intIn(String key, int min, int max, String dflt) {
-        String v = props.containsKey(key) ? value(key) : dflt;
-        if (v == null) {
-            problems.add(key + ": missing; give a number from " + min + " to " + max);
-            return min;
-        }
-        try {
-            int n = Integer.parseInt(v);
-            if (n < min || n > max) {
-                problems.add(key + ": '" + v + "' is out of range " + min + "-" + max);
-            }
-            return n;
-        } catch (NumberFormatException e) {
-            problems.add(key + ": '" + v + "' is not a whole number (" + min + "-" + max + ")");
-            return min;
-        }
+        return GoalReader.intIn(props, problems, key, min, max, dflt);
     }
 
     private int port(String key, String v) {

@@ -192,7 +192,8 @@ public final class DomainXmlPatcher {
         }
     }
 
-    private static String write(Document doc) {
+    /** {@code doc} as indented XML text, with external DTDs and stylesheets off. */
+    public static String write(Document doc) {
         try {
             TransformerFactory tf = TransformerFactory.newInstance();
             tf.setAttribute(XMLConstants.ACCESS_EXTERNAL_DTD, "");

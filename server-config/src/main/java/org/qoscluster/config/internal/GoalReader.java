@@ -157,7 +157,15 @@ public final class GoalReader {
     }
 
     private int intIn(String key, int min, int max, String dflt) {
-        String v = props.containsKey(key) ? value(key) : dflt;
+        return intIn(props, problems, key, min, max, dflt);
+    }
+
+    /**
+     * {@code key} of {@code props} (trimmed; {@code dflt} when absent, a problem when that is null
+     * too) as a whole number in {@code min..max}; what is wrong goes to {@code problems}.
+     */
+    static int intIn(Map<String, String> props, List<String> problems, String key, int min, int max, String dflt) {
+        String v = props.containsKey(key) ? props.get(key).trim() : dflt;
         if (v == null) {
             problems.add(key + ": missing; give a number from " + min + " to " + max);
             return min;
