@@ -114,6 +114,23 @@ public final class GroupClient {
     }
 
     /** The e-mail addresses of the customers a copy holds whose address starts with {@code prefix}. */
+    /**
+     * Waits until {@code copy} holds exactly the customers {@code expected} names among those whose
+     * email starts with {@code prefix}, at most {@code within}, and returns what it holds then (the
+     * caller asserts it): a replica that the coordinator calls available has a watermark of this
+     * epoch, and its last changes may still be a round away.
+     */
+    public Set<String> awaitEmails(String copy, String prefix, Set<String> expected, java.time.Duration within)
+            throws SQLException, InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
+        Set<String> now = emails(copy, prefix);
+        while (!now.equals(expected) && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            now = emails(copy, prefix);
+        }
+        return now;
+    }
+
     public Set<String> emails(String copy, String prefix) throws SQLException {
         return strings(copy, "SELECT EMAIL FROM CUSTOMER WHERE EMAIL LIKE '" + prefix.replace("'", "''") + "%'");
     }

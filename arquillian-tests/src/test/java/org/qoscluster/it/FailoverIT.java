@@ -119,7 +119,8 @@ class FailoverIT {
         JsonNode s = group.await(st -> "AVAILABLE".equals(st.path("copies").path("master").path("status").asText()),
                 Duration.ofSeconds(60), "the old master available (caught up) again");
         assertEquals("replica", s.path("copies").path("master").path("role").asText(), s::toString);
-        assertEquals(keptInEpoch2, group.emails("master", "kill-"), "the old master holds what the group holds, no more");
+        assertEquals(keptInEpoch2, group.awaitEmails("master", "kill-", keptInEpoch2, Duration.ofSeconds(30)),
+                "the old master holds what the group holds, no more");
         Set<String> tail = group.tailEmails("master", 1);
         assertTrue(tail.containsAll(lostInEpoch1), "every write lost in the failover is kept aside on the old master: "
                 + lostInEpoch1 + " vs " + tail);
@@ -164,7 +165,8 @@ class FailoverIT {
             // not is its tail, and it wrote none of it after it was deposed.
             group.await(st -> "AVAILABLE".equals(st.path("copies").path(stopped).path("status").asText()),
                     Duration.ofSeconds(60), stopped + " caught up as a replica");
-            assertEquals(onNewMaster, group.emails(stopped, "stop-"), stopped + " holds exactly what the group holds");
+            assertEquals(onNewMaster, group.awaitEmails(stopped, "stop-", onNewMaster, Duration.ofSeconds(30)),
+                    stopped + " holds exactly what the group holds");
             long newest = group.newestTailChange(stopped, 2);
             assertTrue(newest < resumed, "no change on " + stopped + " after it came back (newest tail change " + newest
                     + ", resumed " + resumed + ")");
