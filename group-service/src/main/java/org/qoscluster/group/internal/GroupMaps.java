@@ -24,8 +24,6 @@ final class GroupMaps {
     final HazelcastInstance hz;
     /** This node's name, for the log. */
     final String memberName;
-    /** This Hazelcast member's UUID: its key in the services' and fences' maps. */
-    final String uuid;
     final IMap<String, String> state;
     final IMap<String, Long> fences;
     final IMap<String, String> statuses;
@@ -40,7 +38,14 @@ final class GroupMaps {
         this.statuses = hz.getMap(ClusterMaps.STATUSES);
         this.services = hz.getMap(ClusterMaps.SERVICES);
         this.requests = hz.getMap(ClusterMaps.REQUESTS);
-        this.uuid = hz.getCluster().getLocalMember().getUuid().toString();
+    }
+
+    /**
+     * This Hazelcast member's UUID now: its key in the services' and fences' maps. Read each time:
+     * a member that merges back into the cluster after a network partition takes a new one.
+     */
+    String uuid() {
+        return hz.getCluster().getLocalMember().getUuid().toString();
     }
 
     /** The state of {@code group}; empty when it has none (or it does not decode). */

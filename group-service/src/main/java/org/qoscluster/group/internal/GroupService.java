@@ -52,10 +52,16 @@ public final class GroupService implements AutoCloseable {
     private final String adminToken;
     private final Clock clock = Clock.systemUTC();
     private final Map<String, CoordinatedGroup> groups = new LinkedHashMap<>();
+    /** The newest state of each group this node has seen, by group name. */
+    private final Map<String, GroupState> seen = new java.util.concurrent.ConcurrentHashMap<>();
     private GroupMaps maps;
     private GroupAdmin admin;
     private MasterProxy proxy;
     private ScheduledExecutorService loop;
+    /** The member UUID this node last registered under in the services' map, or null. */
+    private volatile String registeredAs;
+    /** The epoch the write path last fenced to, or null. */
+    private volatile Long fencedTo;
     /** The application's group as this member last read it: where the write path finds the master. */
     private volatile GroupState followed;
     private boolean coordinated;
@@ -82,7 +88,7 @@ public final class GroupService implements AutoCloseable {
         proxy = new MasterProxy(memberName, new InetSocketAddress(config.address(memberName), me.dbProxyPort()),
                 name -> Optional.ofNullable(followed).flatMap(s -> s.copy(name))
                         .map(m -> new InetSocketAddress(m.host(), m.port())),
-                Duration.ofSeconds(30), epoch -> maps.fences.set(maps.uuid, epoch));
+                Duration.ofSeconds(30), this::fenced);
         proxy.start();
         maps.state.addEntryListener(new Follow(), GroupState.DEFAULT_GROUP, true);
         for (ConfiguredGroup g : ConfiguredGroup.all(config)) {
@@ -90,15 +96,69 @@ public final class GroupService implements AutoCloseable {
         }
         admin = new GroupAdmin(maps, groupNames(), adminToken, clock);
         // Hand-over: the oldest registered member coordinates, so register only once the proxy listens.
-        maps.services.set(maps.uuid, memberName);
+        register();
         loop = Executors.newSingleThreadScheduledExecutor(r -> new Thread(null, r, "qos-group-" + memberName, 0, false));
         var unused = loop.scheduleWithFixedDelay(this::beat, 0, settings.period().toMillis(), TimeUnit.MILLISECONDS);
         LOG.log(Level.INFO, "member={0} group service for {1}: write path on {2}:{3}, heartbeat every {4} ms", new Object[] {
             memberName, groups.keySet(), config.address(memberName), String.valueOf(me.dbProxyPort()), String.valueOf(settings.period().toMillis())});
     }
 
+    /** Publishes the epoch this node's write path has fenced to, under this member's UUID now. */
+    private void fenced(long epoch) {
+        fencedTo = epoch;
+        maps.fences.set(maps.uuid(), epoch);
+    }
+
+    /**
+     * Registers this node as running the group service (and its write path's fence) under its
+     * member UUID, again when that changed: a member that merges back after a network partition
+     * takes a new UUID, and without this no node would coordinate the groups any more.
+     */
+    private void register() {
+        String uuid = maps.uuid();
+        if (uuid.equals(registeredAs)) {
+            return;
+        }
+        if (registeredAs != null) {
+            LOG.log(Level.INFO, "member={0} rejoined the cluster as {1} (was {2}); registering again",
+                    new Object[] {memberName, uuid, registeredAs});
+        }
+        Long fence = fencedTo;
+        if (fence != null) {
+            maps.fences.set(uuid, fence);
+        }
+        maps.services.set(uuid, memberName);
+        registeredAs = uuid;
+    }
+
+    /**
+     * Puts back a group's newer state when the cluster's map holds an older epoch than this node
+     * has seen. Epochs only grow, so that happens only when a network partition heals: Hazelcast
+     * merges the two sides' maps keeping, for an entry both hold, the receiving side's value, which
+     * may be from before the failover the other side made. The replace is a compare-and-set, so a
+     * change made meanwhile wins.
+     */
+    private void keepNewestEpochs() {
+        for (String group : groups.keySet()) {
+            String raw = maps.state.get(group);
+            Optional<GroupState> now = GroupState.decode(raw);
+            GroupState before = seen.get(group);
+            if (now.isPresent() && before != null && before.epoch() > now.get().epoch()) {
+                if (maps.state.replace(group, raw, before.encode())) {
+                    LOG.log(Level.WARNING, "member={0} group={1} the cluster held epoch {2} again after a partition healed;"
+                            + " epoch {3} (master {4}) put back", new Object[] {memberName, group,
+                            String.valueOf(now.get().epoch()), String.valueOf(before.epoch()), before.master()});
+                }
+                continue;
+            }
+            now.ifPresent(s -> seen.merge(group, s, (old, next) -> next.epoch() >= old.epoch() ? next : old));
+        }
+    }
+
     private void beat() {
         try {
+            register();
+            keepNewestEpochs();
             maps.read(GroupState.DEFAULT_GROUP).ifPresent(this::follow);
             boolean coordinating = maps.coordinating();
             if (coordinating != coordinated) {
@@ -147,7 +207,7 @@ public final class GroupService implements AutoCloseable {
             proxy.close();
         }
         try {
-            maps.services.remove(maps.uuid);
+            maps.services.remove(maps.uuid());
         } catch (RuntimeException e) {
             // the cluster is going down with us
         }

@@ -106,6 +106,18 @@ final class HazelcastFlags implements StateChangeFlags {
         IMap<String, String> map = hz.getMap(name);
         map.addEntryListener(new Mirror(view), true);
         map.forEach(view::put);
+        // After a network partition heals, this member's maps take the merged cluster's entries
+        // without an event for those that did not change there: read the map again.
+        hz.getLifecycleService().addLifecycleListener(event -> {
+            if (event.getState() == com.hazelcast.core.LifecycleEvent.LifecycleState.MERGED) {
+                Map<String, String> now = new java.util.HashMap<>();
+                map.forEach(now::put);
+                view.keySet().retainAll(now.keySet());
+                view.putAll(now);
+                LOG.log(Level.INFO, "map={0} read again after the cluster merged: {1} entries", new Object[] {name,
+                        String.valueOf(now.size())});
+            }
+        });
         return map;
     }
 
