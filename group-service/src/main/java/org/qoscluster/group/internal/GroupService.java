@@ -136,30 +136,37 @@ public final class GroupService implements AutoCloseable {
      * has seen. Epochs only grow, so that happens only when a network partition heals: Hazelcast
      * merges the two sides' maps keeping, for an entry both hold, the receiving side's value, which
      * may be from before the failover the other side made. The replace is a compare-and-set, so a
-     * change made meanwhile wins.
+     * change made meanwhile wins. Returns each group's state as the map holds it now (a group
+     * whose put-back lost to a change made meanwhile is left out until the next beat).
      */
-    private void keepNewestEpochs() {
+    private Map<String, GroupState> keepNewestEpochs() {
+        Map<String, GroupState> current = new java.util.HashMap<>();
         for (String group : groups.keySet()) {
             String raw = maps.state.get(group);
             Optional<GroupState> now = GroupState.decode(raw);
             GroupState before = seen.get(group);
             if (now.isPresent() && before != null && before.epoch() > now.get().epoch()) {
                 if (maps.state.replace(group, raw, before.encode())) {
+                    current.put(group, before);
                     LOG.log(Level.WARNING, "member={0} group={1} the cluster held epoch {2} again after a partition healed;"
                             + " epoch {3} (master {4}) put back", new Object[] {memberName, group,
                             String.valueOf(now.get().epoch()), String.valueOf(before.epoch()), before.master()});
                 }
                 continue;
             }
-            now.ifPresent(s -> seen.merge(group, s, (old, next) -> next.epoch() >= old.epoch() ? next : old));
+            now.ifPresent(s -> {
+                current.put(group, s);
+                seen.merge(group, s, (old, next) -> next.epoch() >= old.epoch() ? next : old);
+            });
         }
+        return current;
     }
 
     private void beat() {
         try {
             register();
-            keepNewestEpochs();
-            maps.read(GroupState.DEFAULT_GROUP).ifPresent(this::follow);
+            // One read of each group's state per beat, shared by the epoch check and the write path.
+            Optional.ofNullable(keepNewestEpochs().get(GroupState.DEFAULT_GROUP)).ifPresent(this::follow);
             boolean coordinating = maps.coordinating();
             if (coordinating != coordinated) {
                 LOG.log(Level.INFO, coordinating ? "member={0} coordinates the groups now" : "member={0} no longer coordinates the groups",
