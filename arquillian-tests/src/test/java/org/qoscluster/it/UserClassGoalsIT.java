@@ -166,6 +166,7 @@ class UserClassGoalsIT {
             setDelay(cluster, "node-1", 0);
             setDelay(cluster, "node-2", 0);
         }
+        System.out.println("UserClassGoalsIT overload, responses by user class and status: " + new java.util.TreeMap<>(counts));
         assertTrue(count(counts, "gold 200") > 0, "gold users were served: " + counts);
         assertEquals(0, count(counts, "gold 503"), "no gold request was shed: " + counts);
         assertTrue(count(counts, "standard 503") > 0, "standard users of the same class were shed: " + counts);
