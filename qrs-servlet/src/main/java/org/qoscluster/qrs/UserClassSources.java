@@ -32,9 +32,15 @@ public final class UserClassSources {
     public static final UserClassSources NONE = new UserClassSources(new Source[0]);
 
     private final Source[] order;
+    private final boolean sessionRecord;
 
     private UserClassSources(Source[] order) {
         this.order = order;
+        boolean record = false;
+        for (Source s : order) {
+            record |= s == Source.SESSION || s == Source.PRINCIPAL;
+        }
+        this.sessionRecord = record;
     }
 
     /**
@@ -87,7 +93,7 @@ public final class UserClassSources {
 
     /** Whether the session record is a source (session or principal): the router then reads its mirror of them. */
     public boolean usesSessionRecord() {
-        return uses(Source.SESSION) || uses(Source.PRINCIPAL);
+        return sessionRecord;
     }
 
     /**
