@@ -11,6 +11,12 @@ public final class ClusterMaps {
 
     /** User's state-change flags: UID to {@link StateChangeFlag}. */
     public static final String FLAGS = "qos-state-change-flags";
+    /**
+     * The user classes of sessions that hold one (set by the application, or derived from the
+     * authenticated principal's roles), written by the node that stored the session: UID to
+     * {@link UserClasses}. The router mirrors it.
+     */
+    public static final String USER_CLASSES = "qos-user-classes";
     /** Replicas' watermarks, as the replication agent publishes them: copy name to {@link ReplicaWatermark}. */
     public static final String WATERMARKS = "qos-replica-watermarks";
     /** Each redundancy group's state, written by its coordinator only: group name to {@link GroupState}. */

@@ -22,6 +22,13 @@ public final class ForwardedHeaders {
     public static final String SERVICE_CLASS = "X-QoS-Class";
     /** The node that answered (set on the response by the router). */
     public static final String NODE = "X-QoS-Node";
+    /**
+     * The goal the router routed the request by, on the response: {@code p95-ms=N; priority=N}
+     * (the user class's goal within the service class). With {@link #SERVICE_CLASS} and
+     * {@link #USER_CLASS} (the class it used, unsigned on the response) it tells the user how they
+     * were treated.
+     */
+    public static final String GOAL = "X-QoS-Goal";
     /** The user class of a request without a verified one. */
     public static final String DEFAULT_USER_CLASS = "standard";
 

@@ -272,6 +272,8 @@ public final class Main {
         System.err.println("       bin/qoscluster apps [--state DIR]");
         System.err.println("       bin/qoscluster goal list|set CLASS [--p95-ms N] [--priority N] [--max-concurrency N]"
                 + " [--match 'METHOD /path,...']|remove CLASS [--state DIR]");
+        System.err.println("       bin/qoscluster goal set CLASS --user-class U [--p95-ms N] [--priority N]|remove CLASS --user-class U"
+                + " [--state DIR]");
         return 2;
     }
 }

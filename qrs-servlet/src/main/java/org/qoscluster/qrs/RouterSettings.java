@@ -23,7 +23,7 @@ public final class RouterSettings {
     private final String adminToken;
     private final String cookieName;
     private final boolean cookieSecure;
-    private final String userClassSource;
+    private final UserClassSources userClassSources;
     private final String userClassHeader;
     private final List<Cidr> trustedNetworks;
     private final int connectTimeoutMs;
@@ -47,7 +47,14 @@ public final class RouterSettings {
         this.adminToken = r.secret(ADMIN_TOKEN) == null ? null : secrets.get(ADMIN_TOKEN).strip();
         this.cookieName = r.matching("qos.router.cookie-name", COOKIE_NAME, "a cookie name (letters, digits, _ -)");
         this.cookieSecure = r.bool("qos.router.cookie-secure");
-        this.userClassSource = r.matching("qos.router.user-class-source", Pattern.compile("header|none"), "one of header, none");
+        UserClassSources sources = UserClassSources.NONE;
+        String sourceList = r.raw("qos.router.user-class-source");
+        try {
+            sources = UserClassSources.parse(sourceList);
+        } catch (IllegalArgumentException e) {
+            r.problem("qos.router.user-class-source: '" + sourceList + "': " + e.getMessage(), null);
+        }
+        this.userClassSources = sources;
         this.userClassHeader = r.matching("qos.router.user-class-header", Pattern.compile("[A-Za-z0-9-]{1,64}"), "a header name");
         this.trustedNetworks = new ArrayList<>();
         for (String block : r.raw("qos.router.trusted-networks").split(",")) {
@@ -110,9 +117,14 @@ public final class RouterSettings {
         return cookieSecure;
     }
 
-    /** Whether the user class is read from a header (else everyone is "standard"). */
+    /** Whether the user class may be read from a header (from a trusted network). */
     public boolean userClassFromHeader() {
-        return "header".equals(userClassSource);
+        return userClassSources.uses(UserClassSources.Source.HEADER);
+    }
+
+    /** Where the user class comes from, in order ({@code qos.router.user-class-source}). */
+    public UserClassSources userClassSources() {
+        return userClassSources;
     }
 
     public String userClassHeader() {

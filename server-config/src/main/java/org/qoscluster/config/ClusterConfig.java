@@ -199,7 +199,7 @@ public final class ClusterConfig {
     private static void yieldShippedRules(Map<String, String> defaults, Map<String, String> overrides, Map<String, String> merged) {
         java.util.Set<String> configured = new java.util.TreeSet<>();
         overrides.keySet().stream().filter(k -> GoalSet.isGoalKey(k) && !k.equals(DEFAULT_CLASS) && k.lastIndexOf('.') > CLASS_PREFIX.length())
-                .forEach(k -> configured.add(k.substring(CLASS_PREFIX.length(), k.lastIndexOf('.'))));
+                .forEach(k -> configured.add(k.substring(CLASS_PREFIX.length()).split("\\.")[0]));
         if (configured.isEmpty()) {
             return;
         }

@@ -8,7 +8,8 @@ import java.util.stream.Collectors;
 
 /**
  * What changed from one {@link GoalSet} to another, one line per change: a class added or
- * removed, a field of a class changed ({@code browse: p95-ms 200 -> 300}), the default class
+ * removed, a field of a class changed ({@code browse: p95-ms 200 -> 300}), a user class's goal
+ * added, removed or changed ({@code checkout user gold: priority 80 -> 90}), the default class
  * changed. Empty when the sets are equal.
  *
  * @param changes the changes, classes in name order
@@ -40,11 +41,36 @@ public record GoalDiff(List<String> changes) {
                 field(lines, name, "max-concurrency", a.maxConcurrency(), b.maxConcurrency());
                 field(lines, name, "match", rulesOrNone(a), rulesOrNone(b));
             }
+            userClasses(lines, name, a == null ? Map.of() : a.userClasses(), b == null ? Map.of() : b.userClasses());
         }
         if (!before.defaultClass().name().equals(after.defaultClass().name())) {
             lines.add("default class " + before.defaultClass().name() + " -> " + after.defaultClass().name());
         }
         return new GoalDiff(lines);
+    }
+
+    /** The changes of one class's user-class goals: added, removed, a field changed ({@code checkout user gold: priority 80 -> 90}). */
+    private static void userClasses(List<String> lines, String name, Map<String, UserClassGoal> before,
+                                    Map<String, UserClassGoal> after) {
+        java.util.TreeSet<String> users = new java.util.TreeSet<>(before.keySet());
+        users.addAll(after.keySet());
+        for (String user : users) {
+            UserClassGoal a = before.get(user);
+            UserClassGoal b = after.get(user);
+            if (a == null) {
+                lines.add("added " + describe(name, user, b));
+            } else if (b == null) {
+                lines.add("removed " + name + " user " + user);
+            } else {
+                field(lines, name + " user " + user, "p95-ms", a.p95Millis(), b.p95Millis());
+                field(lines, name + " user " + user, "priority", a.priority(), b.priority());
+            }
+        }
+    }
+
+    /** A user class's goal in one line: {@code checkout user gold (p95-ms 300, priority 90)}. */
+    public static String describe(String serviceClass, String userClass, UserClassGoal g) {
+        return serviceClass + " user " + userClass + " (p95-ms " + g.p95Millis() + ", priority " + g.priority() + ")";
     }
 
     /** Whether nothing changed. */

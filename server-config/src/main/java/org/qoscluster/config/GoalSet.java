@@ -28,10 +28,23 @@ public final class GoalSet {
 
     private final List<ServiceClass> classes;
     private final ServiceClass defaultClass;
+    /**
+     * Per class name, the goal each user class is routed by, made once: a request's look-up is two
+     * map reads, no allocation and no lock. Under {@code null} (not a user class name) the class's own goal.
+     */
+    private final Map<String, Map<String, ServiceClass>> byUserClass;
 
     GoalSet(List<ServiceClass> classes, ServiceClass defaultClass) {
         this.classes = List.copyOf(classes);
         this.defaultClass = Objects.requireNonNull(defaultClass);
+        Map<String, Map<String, ServiceClass>> m = new java.util.HashMap<>();
+        for (ServiceClass c : this.classes) {
+            Map<String, ServiceClass> users = new java.util.HashMap<>();
+            users.put(null, c.forUserClass(null));
+            c.userClasses().keySet().forEach(u -> users.put(u, c.forUserClass(u)));
+            m.put(c.name(), users);
+        }
+        this.byUserClass = m;
     }
 
     /**
@@ -91,8 +104,23 @@ public final class GoalSet {
     }
 
     /**
+     * The goal a request of {@code serviceClass} (a class of this set, as {@link #classify} gave
+     * it) by a user of {@code userClass} is routed by: the user class's own goal within the class
+     * when it has one, else the class's. Its name, rules and cap are the class's.
+     */
+    public ServiceClass goalFor(ServiceClass serviceClass, String userClass) {
+        Map<String, ServiceClass> users = byUserClass.get(serviceClass.name());
+        if (users == null) {
+            return serviceClass.forUserClass(userClass);
+        }
+        ServiceClass g = users.get(userClass);
+        return g != null ? g : users.get(null);
+    }
+
+    /**
      * The goals as properties, one way of writing them: every class's {@code p95-ms},
-     * {@code priority}, {@code max-concurrency} and (when it has rules) {@code match}, and
+     * {@code priority}, {@code max-concurrency}, (when it has rules) {@code match} and each of its
+     * user classes' {@code user.USERCLASS.p95-ms} and {@code .priority}, and
      * {@value ClusterConfig#DEFAULT_CLASS}. {@code parse(properties())} equals this set.
      */
     public SortedMap<String, String> properties() {
@@ -105,6 +133,10 @@ public final class GoalSet {
             if (!c.rules().isEmpty()) {
                 p.put(base + "match", c.rules().stream().map(RequestRule::toString).collect(Collectors.joining(",")));
             }
+            c.userClasses().forEach((user, g) -> {
+                p.put(base + GoalReader.USER + "." + user + ".p95-ms", Integer.toString(g.p95Millis()));
+                p.put(base + GoalReader.USER + "." + user + ".priority", Integer.toString(g.priority()));
+            });
         }
         p.put(ClusterConfig.DEFAULT_CLASS, defaultClass.name());
         return p;
@@ -125,11 +157,12 @@ public final class GoalSet {
         }
     }
 
-    /** One line per class: its goal and rules. */
+    /** One line per class: its goal and rules, with its user classes' goals. */
     public List<String> describe() {
         List<String> lines = new ArrayList<>();
         for (ServiceClass c : classes) {
             lines.add(GoalDiff.describe(c) + (c.equals(defaultClass) ? " (default class)" : ""));
+            c.userClasses().forEach((user, g) -> lines.add(GoalDiff.describe(c.name(), user, g)));
         }
         return lines;
     }

@@ -175,4 +175,118 @@ class GoalSetTest {
         assertTrue(GoalDiff.between(after, after).isEmpty());
         assertFalse(before.fingerprint().equals(after.fingerprint()));
     }
+
+    @Test
+    void shouldGiveAUserClassItsOwnGoalAndEveryOtherUserClassTheClasss() {
+        Map<String, String> p = new HashMap<>(ClusterConfig.defaults().goals().properties());
+        p.put("qos.class.checkout.user.gold.p95-ms", "300");
+        p.put("qos.class.checkout.user.gold.priority", "95");
+        p.put("qos.class.checkout.user.silver.priority", "70");
+        GoalSet goals = GoalSet.parse(p);
+        ServiceClass checkout = goals.classify("POST", "/api/orders");
+        ServiceClass gold = goals.goalFor(checkout, "gold");
+        assertEquals(List.of("checkout", 300, 95, checkout.rules()), List.of(gold.name(), gold.p95Millis(), gold.priority(), gold.rules()));
+        ServiceClass silver = goals.goalFor(checkout, "silver");
+        assertEquals(List.of(800, 70), List.of(silver.p95Millis(), silver.priority()), "a field not given is the class's");
+        for (String other : new String[] {"standard", "bronze", null}) {
+            ServiceClass g = goals.goalFor(checkout, other);
+            assertEquals(List.of("checkout", 800, 90), List.of(g.name(), g.p95Millis(), g.priority()), String.valueOf(other));
+        }
+        ServiceClass browse = goals.classify("GET", "/api/products");
+        assertEquals(browse, goals.goalFor(browse, "gold"), "a class without user-class goals gives its own to everyone");
+        assertEquals(goals, GoalSet.parse(goals.properties()), "properties() reads back as the same set");
+        assertTrue(goals.properties().containsKey("qos.class.checkout.user.silver.p95-ms"));
+        assertTrue(goals.describe().contains("checkout user gold (p95-ms 300, priority 95)"), goals.describe().toString());
+    }
+
+    @Test
+    void shouldNameEveryBadUserClassKeyAndValue() {
+        Map<String, String> p = new HashMap<>(ClusterConfig.defaults().goals().properties());
+        p.put("qos.class.checkout.user.gold.p95-ms", "soon");
+        p.put("qos.class.checkout.user.gold.priority", "101");
+        p.put("qos.class.checkout.user.gold.max-concurrency", "3");
+        p.put("qos.class.checkout.user.Gold.priority", "3");
+        p.put("qos.class.checkout.users.gold.priority", "3");
+        p.put("qos.class.history.user.gold.priority", "3");
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> GoalSet.parse(p));
+        String m = String.join("\n", e.problems());
+        assertTrue(m.contains("qos.class.checkout.user.gold.p95-ms: 'soon' is not a whole number"), m);
+        assertTrue(m.contains("qos.class.checkout.user.gold.priority: '101' is out of range 0-100"), m);
+        assertTrue(m.contains("qos.class.checkout.user.gold.max-concurrency: unknown key (value '3')"), m);
+        assertTrue(m.contains("qos.class.checkout.user.Gold.priority: 'Gold' is not a valid user class name"), m);
+        assertTrue(m.contains("qos.class.checkout.users.gold.priority: 'checkout.users.gold' is not a valid class name"), m);
+        assertTrue(m.contains("qos.class.history.user.gold.priority: '3' is a goal of user class 'gold' in class 'history',"
+                + " which is not configured"), m);
+        assertEquals(6, e.problems().size(), m);
+    }
+
+    @Test
+    void shouldLookUpTheGoalOfAnyUserClassAsTheKeysSay() {
+        // Property: for random sets of user-class keys, goalFor gives exactly the configured field
+        // where there is one and the class's otherwise, and the set reads back from its properties.
+        Random random = new Random(20_261_204L);
+        List<String> users = List.of("gold", "silver", "bronze", "standard", "a-1");
+        for (int round = 0; round < 300; round++) {
+            Map<String, String> p = new HashMap<>(ClusterConfig.defaults().goals().properties());
+            Map<String, Integer> given = new HashMap<>();
+            for (String c : List.of("browse", "checkout", "default")) {
+                for (String u : users) {
+                    for (String field : List.of("p95-ms", "priority")) {
+                        if (random.nextInt(4) == 0) {
+                            int v = field.equals("priority") ? random.nextInt(101) : 1 + random.nextInt(5000);
+                            p.put("qos.class." + c + ".user." + u + "." + field, Integer.toString(v));
+                            given.put(c + "/" + u + "/" + field, v);
+                        }
+                    }
+                }
+            }
+            GoalSet goals = GoalSet.parse(p);
+            assertEquals(goals, GoalSet.parse(goals.properties()));
+            for (ServiceClass c : goals.classes()) {
+                for (String u : users) {
+                    ServiceClass g = goals.goalFor(c, u);
+                    assertEquals(given.getOrDefault(c.name() + "/" + u + "/p95-ms", c.p95Millis()), g.p95Millis());
+                    assertEquals(given.getOrDefault(c.name() + "/" + u + "/priority", c.priority()), g.priority());
+                    assertEquals(c.name(), g.name());
+                    assertEquals(c.maxConcurrency(), g.maxConcurrency());
+                }
+            }
+        }
+    }
+
+    @Test
+    void shouldTellWhatChangedForAUserClass() {
+        Map<String, String> p = new HashMap<>(ClusterConfig.defaults().goals().properties());
+        p.put("qos.class.checkout.user.gold.priority", "80");
+        p.put("qos.class.checkout.user.silver.priority", "60");
+        GoalSet before = GoalSet.parse(p);
+        p.put("qos.class.checkout.user.gold.priority", "95");
+        p.remove("qos.class.checkout.user.silver.priority");
+        p.put("qos.class.browse.user.gold.p95-ms", "100");
+        GoalSet after = GoalSet.parse(p);
+        assertEquals(List.of("added browse user gold (p95-ms 100, priority 50)", "checkout user gold: priority 80 -> 95",
+                "removed checkout user silver"), GoalDiff.between(before, after).changes());
+        assertFalse(before.fingerprint().equals(after.fingerprint()));
+    }
+
+    @Test
+    void shouldMapRolesToUserClassesAndRefuseAmbiguousOnes() {
+        UserClassRoles roles = UserClassRoles.parse(Map.of("qos.user-class.role.gold", "premium, vip", "qos.user-class.role.silver",
+                "member", "qos.other", "x"));
+        assertEquals(java.util.Optional.of("gold"), roles.userClass(r -> r.equals("vip")));
+        assertEquals(java.util.Optional.of("gold"), roles.userClass(r -> r.equals("vip") || r.equals("member")), "name order");
+        assertEquals(java.util.Optional.of("silver"), roles.userClass(r -> r.equals("member")));
+        assertEquals(java.util.Optional.empty(), roles.userClass(r -> r.equals("guest")));
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> UserClassRoles.parse(Map.of(
+                "qos.user-class.role.Gold", "premium", "qos.user-class.role.gold", "premium,bad role",
+                "qos.user-class.role.silver", "premium")));
+        String m = String.join("\n", e.problems());
+        assertTrue(m.contains("qos.user-class.role.Gold: 'Gold' is not a user class name"), m);
+        assertTrue(m.contains("qos.user-class.role.gold: 'bad role' is not a role name"), m);
+        assertTrue(m.contains("qos.user-class.role.silver: role 'premium' is already the role of user class 'gold'"), m);
+        InvalidConfigException c = assertThrows(InvalidConfigException.class,
+                () -> ClusterConfig.from(Map.of("qos.user-class.role.gold", "a b")));
+        assertTrue(c.getMessage().contains("qos.user-class.role.gold: 'a b' is not a role name"), c.getMessage());
+        assertTrue(ClusterConfig.from(Map.of("qos.user-class.role.gold", "premium")).properties().containsKey("qos.user-class.role.gold"));
+    }
 }

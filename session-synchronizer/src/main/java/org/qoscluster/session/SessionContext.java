@@ -4,6 +4,7 @@ import java.util.Objects;
 import java.util.Optional;
 
 import org.qoscluster.contract.StateChangeFlag;
+import org.qoscluster.contract.UserClasses;
 
 /**
  * What the Session Synchronizer knows about the current request's user, bound to the request
@@ -23,6 +24,9 @@ public final class SessionContext {
     private final StateChangeFlag storedFlag;
     private final String lastWriteNode;
     private volatile StateChangeFlag recorded;
+    /** The user class the application keeps in the session: as stored, or as this request set it; null for none. */
+    private volatile String sessionUserClass;
+    private volatile boolean userClassChanged;
 
     /**
      * @param uid           the verified UID
@@ -32,11 +36,25 @@ public final class SessionContext {
      * @param lastWriteNode the node that stored the user's last write, or null
      */
     public SessionContext(String uid, String userClass, String node, StateChangeFlag storedFlag, String lastWriteNode) {
+        this(uid, userClass, node, storedFlag, lastWriteNode, null);
+    }
+
+    /**
+     * @param uid              the verified UID
+     * @param userClass        the verified user class
+     * @param node             this node's name
+     * @param storedFlag       the flag in the session record, or null
+     * @param lastWriteNode    the node that stored the user's last write, or null
+     * @param sessionUserClass the user class the application set in the session, as stored, or null
+     */
+    public SessionContext(String uid, String userClass, String node, StateChangeFlag storedFlag, String lastWriteNode,
+                          String sessionUserClass) {
         this.uid = Objects.requireNonNull(uid, "uid");
         this.userClass = Objects.requireNonNull(userClass, "userClass");
         this.node = Objects.requireNonNull(node, "node");
         this.storedFlag = storedFlag;
         this.lastWriteNode = lastWriteNode;
+        this.sessionUserClass = sessionUserClass;
     }
 
     /** The context of the request this thread is serving, if the Session Synchronizer runs in front of it. */
@@ -61,8 +79,49 @@ public final class SessionContext {
         return uid;
     }
 
+    /**
+     * The user class the router gave this request (from its configured sources: a trusted header,
+     * the session, the principal), verified by its signature; {@code standard} without one.
+     */
     public String userClass() {
         return userClass;
+    }
+
+    /**
+     * Puts the user in {@code userClass} for the rest of the session, as the application decides
+     * (after sign-in, from the customer's record, say): stored with the session when this request
+     * ends, and from the user's next request on the router routes them by that user class's goals
+     * (when {@code qos.router.user-class-source} lists {@code session}). Only server-side code can
+     * call this; nothing a client sends sets it. The class belongs to the session: a request that
+     * has no session (and creates none) stores nothing; signing out ({@code invalidate}) ends it,
+     * a new session id ({@code changeSessionId}) keeps it.
+     *
+     * @throws IllegalArgumentException when {@code userClass} is not a user class name
+     *                                  (lower-case letter, then lower-case letters, digits, dashes; at most 40)
+     */
+    public void setUserClass(String userClass) {
+        if (userClass == null || !UserClasses.NAME.matcher(userClass).matches()) {
+            throw new IllegalArgumentException("user class: '" + userClass + "' is not a user class name"
+                    + " (lower-case letter, then lower-case letters, digits, dashes; at most 40)");
+        }
+        sessionUserClass = userClass;
+        userClassChanged = true;
+    }
+
+    /** Takes the user class the application set out of the session again (see {@link #setUserClass}). */
+    public void clearUserClass() {
+        sessionUserClass = null;
+        userClassChanged = true;
+    }
+
+    /** The user class the application keeps in the session: as stored, or as this request set it. */
+    public Optional<String> sessionUserClass() {
+        return Optional.ofNullable(sessionUserClass);
+    }
+
+    /** Whether this request set or cleared the session's user class (for the Session Synchronizer). */
+    public boolean userClassChanged() {
+        return userClassChanged;
     }
 
     /** This node's name. */

@@ -11,14 +11,18 @@ import org.qoscluster.contract.StateChangeFlag;
  *
  * @param now                the request's time (epoch ms): the record's last access
  * @param node               the node that served the request
- * @param userClass          the user's verified class
+ * @param sessionUserClass   the user class the application set: null keeps the stored one, an
+ *                           empty string removes it
+ * @param principalUserClass the user class of the authenticated principal's roles: null keeps the
+ *                           stored one, an empty string removes it
  * @param maxInactiveSeconds the session's time-out from now on
  * @param replace            start from an empty record (the session was invalidated and made anew)
  * @param remove             delete the record (the session was invalidated)
  * @param changes            per attribute name: the version read and the new value (null removes)
  * @param flag               a database-state-change flag recorded by the request, or null
  */
-public record SessionDelta(long now, String node, String userClass, int maxInactiveSeconds, boolean replace,
+public record SessionDelta(long now, String node, String sessionUserClass, String principalUserClass,
+                           int maxInactiveSeconds, boolean replace,
                            boolean remove, Map<String, Change> changes, StateChangeFlag flag) implements Serializable {
 
     public SessionDelta {

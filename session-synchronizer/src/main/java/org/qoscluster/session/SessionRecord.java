@@ -11,7 +11,8 @@ import org.qoscluster.contract.StateChangeFlag;
 /**
  * A user's session as the session database keeps it, keyed by the router's UID: every attribute
  * as Java-serialized bytes with the version that wrote it, the database-state-change flag, the
- * user class, the node that served the last write, and the times that decide expiry.
+ * user classes (the one the application set, the one of the principal's roles), the node that
+ * served the last write, and the times that decide expiry.
  *
  * <p>Plain data on purpose: a member can store, back up and merge it without the application's
  * classes, and a Hazelcast {@code MapStore} (or a replicated state table, row S6) can write it
@@ -19,7 +20,7 @@ import org.qoscluster.contract.StateChangeFlag;
  */
 public final class SessionRecord implements Serializable {
 
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
 
     private final String uid;
     private final long createdAt;
@@ -29,11 +30,12 @@ public final class SessionRecord implements Serializable {
     private final HashMap<String, StoredAttribute> attributes;
     private final StateChangeFlag flag;
     private final String userClass;
+    private final String principalUserClass;
     private final String lastWriteNode;
 
     public SessionRecord(String uid, long createdAt, long lastAccessedAt, int maxInactiveSeconds, long version,
                          Map<String, StoredAttribute> attributes, StateChangeFlag flag, String userClass,
-                         String lastWriteNode) {
+                         String principalUserClass, String lastWriteNode) {
         this.uid = Objects.requireNonNull(uid, "uid");
         this.createdAt = createdAt;
         this.lastAccessedAt = lastAccessedAt;
@@ -42,6 +44,7 @@ public final class SessionRecord implements Serializable {
         this.attributes = new HashMap<>(attributes);
         this.flag = flag;
         this.userClass = userClass;
+        this.principalUserClass = principalUserClass;
         this.lastWriteNode = lastWriteNode;
     }
 
@@ -80,8 +83,14 @@ public final class SessionRecord implements Serializable {
             lastWriteNode = delta.node();
         }
         SessionRecord record = new SessionRecord(uid, fresh ? delta.now() : cur.createdAt, delta.now(),
-                delta.maxInactiveSeconds(), next, attrs, flag, delta.userClass(), lastWriteNode);
+                delta.maxInactiveSeconds(), next, attrs, flag, changed(fresh ? null : cur.userClass, delta.sessionUserClass()),
+                changed(fresh ? null : cur.principalUserClass, delta.principalUserClass()), lastWriteNode);
         return new Applied(record, next, conflicts);
+    }
+
+    /** A user class after a delta's change: null keeps {@code stored}, empty removes it. */
+    private static String changed(String stored, String change) {
+        return change == null ? stored : change.isEmpty() ? null : change;
     }
 
     /** Whether the session has had no request for its time-out at {@code now} (epoch ms). */
@@ -119,8 +128,19 @@ public final class SessionRecord implements Serializable {
         return flag;
     }
 
+    /** The user class the application set ({@link SessionContext#setUserClass}), or null. */
     public String userClass() {
         return userClass;
+    }
+
+    /** The user class of the authenticated principal's roles ({@code qos.user-class.role.*}), or null. */
+    public String principalUserClass() {
+        return principalUserClass;
+    }
+
+    /** Both user classes, as the router reads them. */
+    public org.qoscluster.contract.UserClasses userClasses() {
+        return new org.qoscluster.contract.UserClasses(userClass, principalUserClass);
     }
 
     /** The node that served the user's last recorded write, or null. */

@@ -32,6 +32,7 @@ public final class SessionSettings {
     private final int flagTtlSeconds;
     private final int newPerAddressPerMinute;
     private final java.io.ObjectInputFilter attributeFilter;
+    private final org.qoscluster.config.UserClassRoles userClassRoles;
 
     private SessionSettings(ClusterConfig cluster, Map<String, String> secrets, String node) {
         SettingsReader r = new SettingsReader(cluster, secrets);
@@ -49,6 +50,9 @@ public final class SessionSettings {
         this.flagTtlSeconds = r.intIn(FLAG_TTL_SECONDS, 1, 86_400);
         this.newPerAddressPerMinute = r.intIn(NEW_PER_ADDRESS_PER_MINUTE, 0, 1_000_000);
         this.attributeFilter = org.qoscluster.config.SerialFilters.sessionAttributes(cluster);
+        java.util.List<String> roleProblems = new java.util.ArrayList<>();
+        this.userClassRoles = org.qoscluster.config.UserClassRoles.read(cluster.properties(), roleProblems);
+        roleProblems.forEach(p -> r.problem(p, null));
         this.node = node == null || !node.matches("[a-z][a-z0-9-]{0,39}")
                 ? r.problem("qos.member.name: '" + node + "' is not a member name", "unknown") : node;
         r.check();
@@ -122,6 +126,11 @@ public final class SessionSettings {
      */
     public java.io.ObjectInputFilter attributeFilter() {
         return attributeFilter;
+    }
+
+    /** The user classes of authenticated users' roles ({@code qos.user-class.role.*}); empty when none is configured. */
+    public org.qoscluster.config.UserClassRoles userClassRoles() {
+        return userClassRoles;
     }
 
     /** This node's name. */

@@ -20,4 +20,12 @@ public interface SessionStore {
 
     /** Makes the user's new state-change flag visible to the router. */
     void publish(String uid, StateChangeFlag flag);
+
+    /**
+     * Makes the user classes a session holds visible to the router for {@code ttlSeconds} (the
+     * session's time-out); empty classes take the user out. Does not wait for the cluster: the
+     * router also learns them from the response's announcement.
+     */
+    default void publish(String uid, org.qoscluster.contract.UserClasses classes, int ttlSeconds) {
+    }
 }

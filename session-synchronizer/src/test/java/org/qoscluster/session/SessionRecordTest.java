@@ -22,7 +22,7 @@ class SessionRecordTest {
     }
 
     private static SessionDelta delta(long now, Map<String, SessionDelta.Change> changes) {
-        return new SessionDelta(now, "node-1", "standard", 60, false, false, changes, null);
+        return new SessionDelta(now, "node-1", null, null, 60, false, false, changes, null);
     }
 
     private static SessionDelta.Change set(long base, String value) {
@@ -86,22 +86,43 @@ class SessionRecordTest {
         SessionRecord.Applied late = SessionRecord.apply(UID, start, delta(61_000, Map.of("other", set(0, "o"))));
         assertFalse(late.record().attributes().containsKey("cart"), "nothing survives expiry");
         assertEquals(61_000, late.record().createdAt());
-        SessionRecord.Applied gone = SessionRecord.apply(UID, start, new SessionDelta(2_000, "node-1", "standard", 60,
+        SessionRecord.Applied gone = SessionRecord.apply(UID, start, new SessionDelta(2_000, "node-1", null, null, 60,
                 false, true, Map.of(), null));
         assertNull(gone.record());
     }
 
     @Test
     void shouldKeepTheLatestStateChangeFlagAndItsNode() {
-        SessionRecord start = SessionRecord.apply(UID, null, new SessionDelta(1_000, "node-2", "standard", 60, false, false,
+        SessionRecord start = SessionRecord.apply(UID, null, new SessionDelta(1_000, "node-2", null, null, 60, false, false,
                 Map.of(), new StateChangeFlag("node-2", 7, 1_000))).record();
         assertEquals("node-2", start.lastWriteNode());
-        SessionRecord older = SessionRecord.apply(UID, start, new SessionDelta(1_100, "node-1", "standard", 60, false, false,
+        SessionRecord older = SessionRecord.apply(UID, start, new SessionDelta(1_100, "node-1", null, null, 60, false, false,
                 Map.of(), new StateChangeFlag("node-1", 5, 900))).record();
         assertEquals(7, older.flag().sequence(), "an older write never replaces a newer flag");
         assertEquals("node-2", older.lastWriteNode());
         Map<String, SessionDelta.Change> none = new HashMap<>();
         SessionRecord kept = SessionRecord.apply(UID, older, delta(1_200, none)).record();
         assertEquals(new StateChangeFlag("node-2", 7, 1_000), kept.flag());
+    }
+
+    private static SessionDelta classes(long now, String session, String principal, boolean replace) {
+        return new SessionDelta(now, "node-1", session, principal, 60, replace, false, Map.of(), null);
+    }
+
+    @Test
+    void shouldKeepTheUserClassesUntilARequestChangesOrRemovesThem() {
+        SessionRecord r = SessionRecord.apply(UID, null, classes(1_000, "gold", null, false)).record();
+        assertEquals(new org.qoscluster.contract.UserClasses("gold", null), r.userClasses());
+        r = SessionRecord.apply(UID, r, classes(1_100, null, "silver", false)).record();
+        assertEquals(new org.qoscluster.contract.UserClasses("gold", "silver"), r.userClasses(), "null keeps the stored class");
+        r = SessionRecord.apply(UID, r, delta(1_200, Map.of("cart", set(0, "c")))).record();
+        assertEquals(new org.qoscluster.contract.UserClasses("gold", "silver"), r.userClasses(), "a request that sets none keeps both");
+        r = SessionRecord.apply(UID, r, classes(1_300, "", null, false)).record();
+        assertEquals(new org.qoscluster.contract.UserClasses(null, "silver"), r.userClasses(), "empty removes");
+        r = SessionRecord.apply(UID, r, classes(1_400, null, null, true)).record();
+        assertTrue(r.userClasses().isEmpty(), "a record written anew holds only what its delta carries");
+        SessionRecord expired = SessionRecord.apply(UID, SessionRecord.apply(UID, null, classes(1_000, "gold", null, false)).record(),
+                classes(1_000 + 61_000, null, null, false)).record();
+        assertTrue(expired.userClasses().isEmpty(), "an expired session's class is gone with it");
     }
 }

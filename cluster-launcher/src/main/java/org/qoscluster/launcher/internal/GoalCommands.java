@@ -35,8 +35,9 @@ import org.qoscluster.config.InvalidConfigException;
 import org.qoscluster.launcher.LauncherException;
 
 /**
- * {@code qoscluster goal list|set CLASS [--p95-ms N] [--priority N] [--max-concurrency N]
- * [--match RULES]|remove CLASS}: the QoS goals in the router's {@code domain.xml}
+ * {@code qoscluster goal list|set CLASS [--user-class U] [--p95-ms N] [--priority N] [--max-concurrency N]
+ * [--match RULES]|remove CLASS [--user-class U]}: the QoS goals (with {@code --user-class}, the goal of
+ * that user class within the class, {@code qos.class.CLASS.user.U.*}) in the router's {@code domain.xml}
  * ({@code members/router/domain.xml} under the state directory), the one place they are set.
  * A change is validated as the router validates it (an invalid one is refused with exit status 2,
  * naming the key and value, and nothing is written), written in place (only the goal properties'
@@ -46,7 +47,12 @@ import org.qoscluster.launcher.LauncherException;
 public final class GoalCommands {
 
     private static final String USAGE = "goal needs 'list', 'set CLASS [--p95-ms N] [--priority N] [--max-concurrency N]"
-            + " [--match 'METHOD /path,...']' or 'remove CLASS'";
+            + " [--match 'METHOD /path,...']', 'set CLASS --user-class USERCLASS [--p95-ms N] [--priority N]',"
+            + " 'remove CLASS' or 'remove CLASS --user-class USERCLASS'";
+    private static final String USER_CLASS = "--user-class";
+    /** The options of a user class's goal within a class. */
+    private static final Map<String, String> USER_OPTIONS = Map.of("--p95-ms", "p95-ms", "--priority", "priority");
+    private static final Pattern USER_CLASS_NAME = Pattern.compile("[a-z][a-z0-9-]{0,39}");
     private static final Map<String, String> OPTIONS = Map.of("--p95-ms", "p95-ms", "--priority", "priority",
             "--max-concurrency", "max-concurrency", "--match", "match");
     private static final Duration CONFIRM = Duration.ofSeconds(10);
@@ -86,6 +92,10 @@ public final class GoalCommands {
      * keys as they were. Not yet validated.
      */
     static SortedMap<String, String> set(Map<String, String> goals, String name, List<String> options) {
+        Optional<String> user = userClass("set", name, options);
+        if (user.isPresent()) {
+            return setUserClass(goals, name, user.get(), options.subList(2, options.size()));
+        }
         if (options.isEmpty()) {
             throw new IllegalArgumentException("goal set " + name + ": give at least one of " + new TreeSet<>(OPTIONS.keySet()));
         }
@@ -107,14 +117,85 @@ public final class GoalCommands {
         return out;
     }
 
-    /** The goal properties after {@code goal remove CLASS}: every key of the class gone. */
+    /**
+     * {@code --user-class U} when it leads the options (then only it), empty when absent; fails when
+     * it is elsewhere, has no value or names no user class.
+     */
+    private static Optional<String> userClass(String verb, String name, List<String> options) {
+        int at = options.indexOf(USER_CLASS);
+        if (at < 0) {
+            return Optional.empty();
+        }
+        if (at != 0 || options.size() < 2) {
+            throw new IllegalArgumentException("goal " + verb + " " + name + ": give " + USER_CLASS + " USERCLASS first");
+        }
+        String user = options.get(1).strip();
+        if (!USER_CLASS_NAME.matcher(user).matches()) {
+            throw new IllegalArgumentException("goal " + verb + " " + name + ": " + USER_CLASS + " '" + user
+                    + "' is not a user class name (lower-case letters, digits, dashes)");
+        }
+        if (options.subList(2, options.size()).contains(USER_CLASS)) {
+            throw new IllegalArgumentException("goal " + verb + " " + name + ": " + USER_CLASS + " given twice");
+        }
+        return Optional.of(user);
+    }
+
+    /** {@code goal set CLASS --user-class U OPTIONS}: the user class's keys within the class set. Not yet validated. */
+    private static SortedMap<String, String> setUserClass(Map<String, String> goals, String name, String user, List<String> options) {
+        if (options.isEmpty()) {
+            throw new IllegalArgumentException("goal set " + name + " " + USER_CLASS + " " + user + ": give at least one of "
+                    + new TreeSet<>(USER_OPTIONS.keySet()));
+        }
+        SortedMap<String, String> out = new TreeMap<>(goals);
+        for (int i = 0; i < options.size(); i++) {
+            String option = options.get(i);
+            String field = USER_OPTIONS.get(option);
+            if (field == null) {
+                throw new IllegalArgumentException("goal set " + name + " " + USER_CLASS + " " + user + ": unknown option '" + option
+                        + "' (a user class has " + new TreeSet<>(USER_OPTIONS.keySet()) + ")");
+            }
+            if (i + 1 >= options.size()) {
+                throw new IllegalArgumentException("goal set: " + option + " needs a value");
+            }
+            out.put(userBase(name, user) + field, options.get(++i).strip());
+        }
+        return out;
+    }
+
+    private static String userBase(String name, String user) {
+        return ClusterConfig.CLASS_PREFIX + name + ".user." + user + ".";
+    }
+
+    /** The goal properties after {@code goal remove CLASS [--user-class U]}. */
+    static SortedMap<String, String> remove(Map<String, String> goals, String name, List<String> options) {
+        Optional<String> user = userClass("remove", name, options);
+        if ((user.isEmpty() && !options.isEmpty()) || (user.isPresent() && options.size() != 2)) {
+            throw new IllegalArgumentException("goal remove " + name + ": unexpected " + options + "; " + USAGE);
+        }
+        if (user.isEmpty()) {
+            return remove(goals, name);
+        }
+        String base = userBase(name, user.get());
+        SortedMap<String, String> out = new TreeMap<>(goals);
+        if (!out.keySet().removeIf(k -> k.startsWith(base))) {
+            TreeSet<String> users = new TreeSet<>();
+            String prefix = ClusterConfig.CLASS_PREFIX + name + ".user.";
+            goals.keySet().stream().filter(k -> k.startsWith(prefix))
+                    .map(k -> k.substring(prefix.length(), k.lastIndexOf('.'))).forEach(users::add);
+            throw new IllegalArgumentException("goal remove " + name + ": user class '" + user.get()
+                    + "' has no goal of its own in class '" + name + "' (have " + users + ")");
+        }
+        return out;
+    }
+
+    /** The goal properties after {@code goal remove CLASS}: every key of the class gone, its user classes' too. */
     static SortedMap<String, String> remove(Map<String, String> goals, String name) {
         String base = ClusterConfig.CLASS_PREFIX + name + ".";
         SortedMap<String, String> out = new TreeMap<>(goals);
         if (!out.keySet().removeIf(k -> k.startsWith(base))) {
             TreeSet<String> names = new TreeSet<>();
             goals.keySet().stream().filter(k -> !k.equals(ClusterConfig.DEFAULT_CLASS))
-                    .map(k -> k.substring(ClusterConfig.CLASS_PREFIX.length(), k.lastIndexOf('.'))).forEach(names::add);
+                    .map(k -> k.substring(ClusterConfig.CLASS_PREFIX.length()).split("\\.")[0]).forEach(names::add);
             throw new IllegalArgumentException("goal remove: there is no class '" + name + "' (have " + names + ")");
         }
         if (name.equals(out.getOrDefault(ClusterConfig.DEFAULT_CLASS, GoalSet.DEFAULT_CLASS_NAME))) {
@@ -143,7 +224,7 @@ public final class GoalCommands {
     private static int changeLocked(Path stateDir, Path file, String verb, String name, List<String> options) {
         String xml = read(file);
         SortedMap<String, String> before = DomainXmlGoals.goalProperties(xml);
-        SortedMap<String, String> after = verb.equals("set") ? set(before, name, options) : remove(before, name);
+        SortedMap<String, String> after = verb.equals("set") ? set(before, name, options) : remove(before, name, options);
         GoalSet written = GoalSet.parse(after);
         Optional<GoalSet> old = valid(before);
         if (old.isPresent() && GoalDiff.between(old.get(), written).isEmpty()) {
@@ -174,10 +255,15 @@ public final class GoalCommands {
         }
         goals.ifPresent(g -> {
             System.out.printf("  %-16s %8s %8s %15s  %s%n", "CLASS", "P95-MS", "PRIORITY", "MAX-CONCURRENCY", "MATCH");
-            g.classes().forEach(c -> System.out.printf("  %-16s %8d %8d %15d  %s%n", c.name() + (c.equals(g.defaultClass()) ? "*" : ""),
-                    c.p95Millis(), c.priority(), c.maxConcurrency(),
-                    c.rules().isEmpty() ? "(no rule)" : String.join(",", c.rules().stream().map(Object::toString).toList())));
-            System.out.println("  * the default class: requests no rule matches");
+            g.classes().forEach(c -> {
+                System.out.printf("  %-16s %8d %8d %15d  %s%n", c.name() + (c.equals(g.defaultClass()) ? "*" : ""),
+                        c.p95Millis(), c.priority(), c.maxConcurrency(),
+                        c.rules().isEmpty() ? "(no rule)" : String.join(",", c.rules().stream().map(Object::toString).toList()));
+                c.userClasses().forEach((u, goal) -> System.out.printf("    %-14s %8d %8d %15s  %s%n", "user " + u,
+                        goal.p95Millis(), goal.priority(), "", "(user class " + u + " of " + c.name() + ")"));
+            });
+            System.out.println("  * the default class: requests no rule matches; 'user U' lines: the goal of user class U"
+                    + " within the class above (other user classes get the class's)");
         });
         Optional<String> router = routerGoals(stateDir, file);
         if (router.isEmpty()) {

@@ -51,6 +51,37 @@ class GoalCommandsTest {
     }
 
     @Test
+    void shouldSetAndRemoveTheGoalOfAUserClassWithinAClass() {
+        SortedMap<String, String> gold = GoalCommands.set(shipped, "checkout",
+                List.of("--user-class", "gold", "--p95-ms", "300", "--priority", "95"));
+        GoalSet g = GoalSet.parse(gold);
+        var checkout = g.named("checkout").orElseThrow();
+        assertEquals(300, g.goalFor(checkout, "gold").p95Millis());
+        assertEquals(95, g.goalFor(checkout, "gold").priority());
+        assertEquals(800, g.goalFor(checkout, "standard").p95Millis(), "other user classes keep the class's goal");
+        SortedMap<String, String> raised = GoalCommands.set(gold, "checkout", List.of("--user-class", "gold", "--priority", "99"));
+        assertEquals("300", raised.get("qos.class.checkout.user.gold.p95-ms"), "only the fields given change");
+        assertEquals("99", raised.get("qos.class.checkout.user.gold.priority"));
+
+        SortedMap<String, String> back = GoalCommands.remove(raised, "checkout", List.of("--user-class", "gold"));
+        assertEquals(shipped, back);
+        IllegalArgumentException none = assertThrows(IllegalArgumentException.class,
+                () -> GoalCommands.remove(gold, "checkout", List.of("--user-class", "silver")));
+        assertTrue(none.getMessage().contains("user class 'silver' has no goal of its own in class 'checkout' (have [gold])"),
+                none.getMessage());
+        assertTrue(GoalSet.parse(GoalCommands.remove(gold, "checkout")).named("checkout").isEmpty(), "a class goes with its user classes");
+        IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
+                () -> GoalCommands.set(shipped, "checkout", List.of("--user-class", "gold", "--match", "GET /x")));
+        assertTrue(unknown.getMessage().contains("unknown option '--match' (a user class has [--p95-ms, --priority])"), unknown.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> GoalCommands.set(shipped, "checkout", List.of("--user-class", "Gold", "--priority", "1")));
+        assertThrows(IllegalArgumentException.class, () -> GoalCommands.set(shipped, "checkout", List.of("--priority", "1", "--user-class", "gold")));
+        assertThrows(IllegalArgumentException.class, () -> GoalCommands.set(shipped, "checkout", List.of("--user-class", "gold")));
+        InvalidConfigException bad = assertThrows(InvalidConfigException.class, () -> GoalSet.parse(
+                GoalCommands.set(shipped, "checkout", List.of("--user-class", "gold", "--p95-ms", "soon"))));
+        assertTrue(bad.getMessage().contains("qos.class.checkout.user.gold.p95-ms: 'soon' is not a whole number"), bad.getMessage());
+    }
+
+    @Test
     void shouldReplaceAFileInOneStepReadableByItsOwnerOnly(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("domain.xml");
         Files.writeString(file, "old");

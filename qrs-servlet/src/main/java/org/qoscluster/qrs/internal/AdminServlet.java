@@ -67,8 +67,12 @@ public class AdminServlet extends HttpServlet {
         for (ServiceClass c : state.goals().classes()) {
             JsonArrayBuilder match = Json.createArrayBuilder();
             c.rules().forEach(r -> match.add(r.toString()));
+            JsonObjectBuilder users = Json.createObjectBuilder();
+            c.userClasses().forEach((u, g) -> users.add(u, Json.createObjectBuilder().add("p95Ms", g.p95Millis())
+                    .add("priority", g.priority())));
             classes.add(Json.createObjectBuilder().add("name", c.name()).add("p95Ms", c.p95Millis())
                     .add("priority", c.priority()).add("maxConcurrency", c.maxConcurrency()).add("match", match)
+                    .add("userClasses", users)
                     .add("default", c.equals(state.goals().defaultClass())));
         }
         JsonObjectBuilder out = Json.createObjectBuilder()
@@ -118,9 +122,16 @@ public class AdminServlet extends HttpServlet {
             nodes.add(node);
         }
         JsonObjectBuilder shed = Json.createObjectBuilder();
-        goals.classes().forEach(c -> shed.add(c.name(), router.shed(c.name())));
+        JsonObjectBuilder shedByUserClass = Json.createObjectBuilder();
+        goals.classes().forEach(c -> {
+            shed.add(c.name(), router.shed(c.name()));
+            JsonObjectBuilder users = Json.createObjectBuilder();
+            router.shedByUserClass(c.name()).forEach(users::add);
+            shedByUserClass.add(c.name(), users);
+        });
         resp.setContentType("application/json");
         resp.getWriter().write(Json.createObjectBuilder().add("nodes", nodes).add("shed", shed)
+                .add("shedByUserClass", shedByUserClass)
                 .add("badUidCookies", router.badCookies()).add("badAdminTokens", router.badTokens())
                 .add("refusedBodies", router.badBodies()).build().toString());
     }
@@ -177,12 +188,26 @@ public class AdminServlet extends HttpServlet {
         for (ServiceClass c : goals.classes()) {
             w.println("qos_router_shed_total{class=\"" + c.name() + "\"} " + router.shed(c.name()));
         }
+        w.println("# TYPE qos_router_user_class_shed_total counter");
+        for (ServiceClass c : goals.classes()) {
+            router.shedByUserClass(c.name()).forEach((u, n) -> w.println("qos_router_user_class_shed_total{class=\"" + c.name()
+                    + "\",user_class=\"" + u + "\"} " + n));
+        }
         // The goals in force, per class, and how the changes to them went.
         w.println("# TYPE qos_router_class_goal_p95_seconds gauge");
         w.println("# TYPE qos_router_class_priority gauge");
         for (ServiceClass c : goals.classes()) {
             w.println("qos_router_class_goal_p95_seconds{class=\"" + c.name() + "\"} " + c.p95Millis() / 1e3);
             w.println("qos_router_class_priority{class=\"" + c.name() + "\"} " + c.priority());
+        }
+        w.println("# TYPE qos_router_user_class_goal_p95_seconds gauge");
+        w.println("# TYPE qos_router_user_class_priority gauge");
+        for (ServiceClass c : goals.classes()) {
+            c.userClasses().forEach((u, g) -> {
+                String labels = "{class=\"" + c.name() + "\",user_class=\"" + u + "\"} ";
+                w.println("qos_router_user_class_goal_p95_seconds" + labels + g.p95Millis() / 1e3);
+                w.println("qos_router_user_class_priority" + labels + g.priority());
+            });
         }
         w.println("# TYPE qos_router_goals_loaded_timestamp_seconds gauge");
         w.println("qos_router_goals_loaded_timestamp_seconds " + state.loadedAt().toEpochMilli() / 1e3);

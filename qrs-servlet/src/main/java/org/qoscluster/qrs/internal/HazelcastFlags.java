@@ -29,7 +29,9 @@ import org.qoscluster.contract.GroupState;
 import org.qoscluster.contract.MemberHazelcast;
 import org.qoscluster.contract.ReplicaWatermark;
 import org.qoscluster.contract.StateChangeFlag;
+import org.qoscluster.contract.UserClasses;
 import org.qoscluster.qrs.StateChangeFlags;
+import org.qoscluster.qrs.UserClassDirectory;
 
 /**
  * The shared maps the router reads, in Payara's embedded Hazelcast cluster reached through
@@ -43,7 +45,7 @@ import org.qoscluster.qrs.StateChangeFlags;
  * once; the node that wrote closes the window by announcing the
  * flag in its response, which this router records before the user sees it.
  */
-final class HazelcastFlags implements StateChangeFlags {
+final class HazelcastFlags implements StateChangeFlags, UserClassDirectory {
 
     private static final Logger LOG = Logger.getLogger(HazelcastFlags.class.getName());
 
@@ -52,14 +54,18 @@ final class HazelcastFlags implements StateChangeFlags {
     private final IMap<String, String> flagMap;
     private final Map<String, String> watermarks;
     private final Map<String, String> group;
+    /** The user classes of sessions that hold one, decoded: UID to classes (mirror of {@link ClusterMaps#USER_CLASSES}). */
+    private final ConcurrentHashMap<String, UserClasses> userClasses;
     private ScheduledExecutorService sweeper;
 
     private HazelcastFlags(ConcurrentHashMap<String, String> flags, IMap<String, String> flagMap,
-                           Map<String, String> watermarks, Map<String, String> group) {
+                           Map<String, String> watermarks, Map<String, String> group,
+                           ConcurrentHashMap<String, UserClasses> userClasses) {
         this.flags = flags;
         this.flagMap = flagMap;
         this.watermarks = watermarks;
         this.group = group;
+        this.userClasses = userClasses;
     }
 
     /**
@@ -85,14 +91,17 @@ final class HazelcastFlags implements StateChangeFlags {
             return MemberHazelcast.outsideApplication(HazelcastFlags.class, "the router maps", () -> {
                 ConcurrentHashMap<String, String> flagView = new ConcurrentHashMap<>();
                 IMap<String, String> flagMap = mirror(hz, ClusterMaps.FLAGS, flagView);
-                return new HazelcastFlags(flagView, flagMap, mirror(hz, ClusterMaps.WATERMARKS), mirror(hz, ClusterMaps.GROUPS));
+                ConcurrentHashMap<String, UserClasses> classView = new ConcurrentHashMap<>();
+                mirror(hz, ClusterMaps.USER_CLASSES, new Decoded(classView));
+                return new HazelcastFlags(flagView, flagMap, mirror(hz, ClusterMaps.WATERMARKS), mirror(hz, ClusterMaps.GROUPS),
+                        classView);
             });
         } catch (RuntimeException e) {
             if (Thread.currentThread().isInterrupted()) {
                 throw new IllegalStateException("interrupted while reading the cluster's maps", e);
             }
             LOG.log(Level.WARNING, "no Hazelcast cluster ({0}); state-change stickiness and replica watermarks are off", e.toString());
-            return new HazelcastFlags(new ConcurrentHashMap<>(), null, Map.of(), Map.of());
+            return new HazelcastFlags(new ConcurrentHashMap<>(), null, Map.of(), Map.of(), new ConcurrentHashMap<>());
         }
     }
 
@@ -205,6 +214,71 @@ final class HazelcastFlags implements StateChangeFlags {
     public void announced(String uid, StateChangeFlag flag) {
         flags.merge(uid, flag.encode(), (held, announced) -> StateChangeFlag.decode(held)
                 .filter(h -> h.sequence() > flag.sequence()).isPresent() ? held : announced);
+    }
+
+    @Override
+    public UserClasses classes(String uid) {
+        return userClasses.get(uid);
+    }
+
+    @Override
+    public void announced(String uid, UserClasses classes) {
+        if (classes.isEmpty()) {
+            userClasses.remove(uid);
+        } else {
+            userClasses.put(uid, classes);
+        }
+    }
+
+    /** How many users' classes the router holds in memory now. */
+    int userClassesMirrored() {
+        return userClasses.size();
+    }
+
+    /**
+     * A view of {@link ClusterMaps#USER_CLASSES} that keeps the values decoded, so a request reads
+     * a ready value; a malformed or empty value is not kept.
+     */
+    private static final class Decoded extends java.util.AbstractMap<String, String> {
+        private final ConcurrentHashMap<String, UserClasses> view;
+
+        Decoded(ConcurrentHashMap<String, UserClasses> view) {
+            this.view = view;
+        }
+
+        @Override
+        public String put(String uid, String value) {
+            java.util.Optional<UserClasses> c = UserClasses.decode(value).filter(u -> !u.isEmpty());
+            if (c.isPresent()) {
+                view.put(uid, c.get());
+            } else {
+                view.remove(uid);
+            }
+            return null;
+        }
+
+        @Override
+        public String remove(Object uid) {
+            view.remove(uid);
+            return null;
+        }
+
+        @Override
+        public java.util.Set<Map.Entry<String, String>> entrySet() {
+            java.util.Set<Map.Entry<String, String>> out = new java.util.HashSet<>();
+            view.forEach((k, v) -> out.add(Map.entry(k, v.encode())));
+            return out;
+        }
+
+        @Override
+        public java.util.Set<String> keySet() {
+            return view.keySet();
+        }
+
+        @Override
+        public void clear() {
+            view.clear();
+        }
     }
 
     /** Applies every change of a map to a local view. */

@@ -26,6 +26,7 @@ final class ProxyHeaders {
             "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "host",
             "content-length", "expect");
     private static final String STATE_CHANGE_HEADER = StateChangeFlag.ANNOUNCE_HEADER.toLowerCase(Locale.ROOT);
+    private static final String USER_CLASSES_HEADER = org.qoscluster.contract.UserClasses.ANNOUNCE_HEADER.toLowerCase(Locale.ROOT);
 
     private final RouterRuntime router;
 
@@ -81,7 +82,7 @@ final class ProxyHeaders {
         Set<String> dropped = connectionListed(Collections.enumeration(headers.getValuesList(HttpHeader.CONNECTION)));
         for (HttpField field : headers) {
             String lower = field.getLowerCaseName();
-            if (lower.equals("server") || lower.equals(STATE_CHANGE_HEADER) || dropped.contains(lower)
+            if (lower.equals("server") || lower.equals(STATE_CHANGE_HEADER) || lower.equals(USER_CLASSES_HEADER) || dropped.contains(lower)
                     || (NOT_FORWARDED.contains(lower) && !lower.equals("content-length"))) {
                 continue;
             }

@@ -30,8 +30,10 @@ import org.qoscluster.config.ServiceClass;
 import org.qoscluster.contract.ForwardedHeaders;
 import org.qoscluster.contract.Logs;
 import org.qoscluster.contract.StateChangeFlag;
+import org.qoscluster.contract.UserClasses;
 import org.qoscluster.qrs.NodeRecord;
 import org.qoscluster.qrs.RouterSettings;
+import org.qoscluster.qrs.UserClassSources;
 
 /**
  * The QoS-goal router's request path (M1, M2, M4, M5, M11, M12): identify the user by the
@@ -54,6 +56,8 @@ public class ProxyServlet extends HttpServlet {
     public static final String CLASS_HEADER = ForwardedHeaders.SERVICE_CLASS;
     public static final String UID_HEADER = ForwardedHeaders.UID;
     public static final String USER_CLASS_HEADER = ForwardedHeaders.USER_CLASS;
+    /** On the response: the goal the request was routed by (its user class's within its service class). */
+    public static final String GOAL_HEADER = ForwardedHeaders.GOAL;
 
     private RouterRuntime router;
     private ProxyHeaders headers;
@@ -101,8 +105,10 @@ public class ProxyServlet extends HttpServlet {
         }
         Identity identity = identify(req, id);
         String uid = identity.uid();
-        ServiceClass serviceClass = router.goals().classify(req.getMethod(), path);
-        String userClass = userClass(req);
+        // One look at the goals: the class and the user class's goal within it come from one set.
+        org.qoscluster.config.GoalSet goals = router.goals();
+        String userClass = userClass(req, uid);
+        ServiceClass serviceClass = goals.goalFor(goals.classify(req.getMethod(), path), userClass);
         String sessionCookie = router.settings().sessionCookie();
         String sessionId = sessionCookie.isEmpty() ? null
                 : Cookies.value(req.getHeaders("Cookie"), sessionCookie).orElse(null);
@@ -184,15 +190,26 @@ public class ProxyServlet extends HttpServlet {
         return new Identity(uid, router.uidCookie().setCookie(s.cookieName(), uid, s.cookieSecure()));
     }
 
-    private String userClass(HttpServletRequest req) {
+    /**
+     * The user class, from the configured sources in order: the header only from a trusted
+     * network; the session's classes from the router's local mirror (no remote call).
+     */
+    private String userClass(HttpServletRequest req, String uid) {
         RouterSettings s = router.settings();
+        String header = null;
         if (s.userClassFromHeader() && s.trusted(req.getRemoteAddr())) {
             String v = req.getHeader(s.userClassHeader());
             if (v != null && CLASS_NAME.matcher(v).matches()) {
-                return v;
+                header = v;
             }
         }
-        return ForwardedHeaders.DEFAULT_USER_CLASS;
+        UserClassSources sources = s.userClassSources();
+        return sources.resolve(header, sources.usesSessionRecord() ? router.userClasses().classes(uid) : null);
+    }
+
+    /** The goal the request was routed by, for the user to see: {@code p95-ms=300; priority=90}. */
+    private static String goalHeader(ServiceClass goal) {
+        return "p95-ms=" + goal.p95Millis() + "; priority=" + goal.priority();
     }
 
     private void forward(Exchange ex, NodeRecord exclude) {
@@ -217,8 +234,11 @@ public class ProxyServlet extends HttpServlet {
         if (chosen.isEmpty()) {
             boolean anyHealthy = nodes.stream().anyMatch(NodeRecord::healthy);
             if (anyHealthy && exclude == null) {
-                router.countShed(ex.serviceClass.name());
+                router.countShed(ex.serviceClass.name(), ex.userClass);
                 ex.resp.setHeader("Retry-After", "1");
+                ex.resp.setHeader(CLASS_HEADER, ex.serviceClass.name());
+                ex.resp.setHeader(USER_CLASS_HEADER, ex.userClass);
+                ex.resp.setHeader(GOAL_HEADER, goalHeader(ex.serviceClass));
                 fail(ex, 503, "shed: no node has room for class " + ex.serviceClass.name() + " now; retry shortly");
             } else {
                 fail(ex, anyHealthy ? 502 : 503, "no node available");
@@ -250,8 +270,11 @@ public class ProxyServlet extends HttpServlet {
                 }
                 resp.setHeader(NODE_HEADER, node.name());
                 resp.setHeader(CLASS_HEADER, ex.serviceClass.name());
+                resp.setHeader(USER_CLASS_HEADER, ex.userClass);
+                resp.setHeader(GOAL_HEADER, goalHeader(ex.serviceClass));
                 learnSession(response.getHeaders(), node);
                 learnStateChange(ex, response.getHeaders());
+                learnUserClasses(ex, response.getHeaders());
             }
 
             @Override
@@ -378,6 +401,19 @@ public class ProxyServlet extends HttpServlet {
                 router.flags().announced(a.get().uid(), a.get().flag());
             } else {
                 LOG.log(Level.WARNING, "request={0} a node announced a malformed state-change flag: ''{1}''", new Object[] {ex.id, announced});
+            }
+        }
+    }
+
+    /** Records the user classes a node announced for the user this response goes to. */
+    private void learnUserClasses(Exchange ex, HttpFields headers) {
+        String announced = headers.get(UserClasses.ANNOUNCE_HEADER);
+        if (announced != null) {
+            Optional<UserClasses.Announced> a = UserClasses.announced(announced);
+            if (a.isPresent()) {
+                router.userClasses().announced(a.get().uid(), a.get().classes());
+            } else {
+                LOG.log(Level.WARNING, "request={0} a node announced malformed user classes: ''{1}''", new Object[] {ex.id, announced});
             }
         }
     }

@@ -30,8 +30,9 @@ public class RouterLifecycle implements ServletContextListener {
         RouterSettings settings = RouterSettings.of(member.cluster(), member.secrets());
         HazelcastFlags maps = HazelcastFlags.lookup();
         RouterRuntime runtime = new RouterRuntime(settings, maps, maps::watermarks, maps::group, maps::groupChanging,
-                System::nanoTime);
+                maps, System::nanoTime);
         event.getServletContext().setAttribute(RouterRuntime.ATTRIBUTE, runtime);
+        LOG.info(() -> "router user classes from: " + settings.userClassSources());
         runtime.start();
         ConfigProvider.getConfig().getOptionalValue(PayaraMemberConfig.MEMBER_DOMAIN_XML_KEY, String.class)
                 .ifPresentOrElse(path -> runtime.watchGoals(Path.of(path)),

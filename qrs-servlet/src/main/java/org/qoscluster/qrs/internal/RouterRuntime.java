@@ -51,6 +51,9 @@ public final class RouterRuntime implements AutoCloseable {
     private final StateChangeFlags flags;
     private final java.util.function.Supplier<Map<String, ReplicaWatermark>> watermarks;
     private final Map<String, AtomicLong> shed = new ConcurrentHashMap<>();
+    /** Shed requests per service class and user class: class to user class to count. */
+    private final Map<String, Map<String, AtomicLong>> shedByUserClass = new ConcurrentHashMap<>();
+    private final org.qoscluster.qrs.UserClassDirectory userClasses;
     /** Session id to the node that issued it, for qos.router.session-cookie affinity (applications without the Session Synchronizer); bounded, see {@link #rememberSession}. */
     private final Map<String, NodeRecord> sessions = new ConcurrentHashMap<>();
     private static final int MAX_SESSIONS = 200_000;
@@ -65,7 +68,7 @@ public final class RouterRuntime implements AutoCloseable {
 
     public RouterRuntime(RouterSettings settings, StateChangeFlags flags,
                          java.util.function.Supplier<Map<String, ReplicaWatermark>> watermarks, LongSupplier nanoClock) {
-        this(settings, flags, watermarks, Optional::empty, () -> false, nanoClock);
+        this(settings, flags, watermarks, Optional::empty, () -> false, org.qoscluster.qrs.UserClassDirectory.NONE, nanoClock);
     }
 
     /**
@@ -74,12 +77,15 @@ public final class RouterRuntime implements AutoCloseable {
      *                      its master, and every other member is a replica
      * @param groupChanging whether the group is between masters: a failing health check then keeps
      *                      a node in rotation
+     * @param userClasses   the user classes the users' sessions hold (the session and principal sources)
      */
     public RouterRuntime(RouterSettings settings, StateChangeFlags flags,
                          java.util.function.Supplier<Map<String, ReplicaWatermark>> watermarks,
                          java.util.function.Supplier<Optional<org.qoscluster.contract.GroupState>> group,
-                         java.util.function.BooleanSupplier groupChanging, LongSupplier nanoClock) {
+                         java.util.function.BooleanSupplier groupChanging, org.qoscluster.qrs.UserClassDirectory userClasses,
+                         LongSupplier nanoClock) {
         this.settings = settings;
+        this.userClasses = userClasses;
         this.group = group;
         this.flags = flags;
         this.watermarks = watermarks;
@@ -258,8 +264,23 @@ public final class RouterRuntime implements AutoCloseable {
         return Long.toString(requestIds.incrementAndGet(), 36);
     }
 
-    public void countShed(String serviceClass) {
+    /** A request of {@code serviceClass} by a user of {@code userClass} was shed. */
+    public void countShed(String serviceClass, String userClass) {
         shed.computeIfAbsent(serviceClass, c -> new AtomicLong()).incrementAndGet();
+        shedByUserClass.computeIfAbsent(serviceClass, c -> new ConcurrentHashMap<>())
+                .computeIfAbsent(userClass, u -> new AtomicLong()).incrementAndGet();
+    }
+
+    /** Shed requests of {@code serviceClass} per user class, sorted. */
+    public Map<String, Long> shedByUserClass(String serviceClass) {
+        Map<String, Long> out = new java.util.TreeMap<>();
+        shedByUserClass.getOrDefault(serviceClass, Map.of()).forEach((u, n) -> out.put(u, n.get()));
+        return out;
+    }
+
+    /** Where the user classes the users' sessions hold are read. */
+    public org.qoscluster.qrs.UserClassDirectory userClasses() {
+        return userClasses;
     }
 
     public long shed(String serviceClass) {

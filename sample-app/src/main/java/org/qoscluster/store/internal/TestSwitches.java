@@ -31,6 +31,9 @@ import org.qoscluster.session.SessionContext;
  * the session: directly (not {@code Serializable}) or nested in a serializable holder.</li>
  * <li>{@code PUT /test/session/write?sequence=N}: records a database write with commit sequence
  * N, as the data layer will, so the state-change flag can be tested end to end.</li>
+ * <li>{@code PUT /test/session/user-class?class=NAME}: puts the user in that user class for the
+ * rest of the session ({@link SessionContext#setUserClass}, what a store does after sign-in from
+ * the customer's status); {@code DELETE} takes it out again.</li>
  * </ul>
  */
 @WebFilter(urlPatterns = "/*")
@@ -121,6 +124,19 @@ public class TestSwitches extends HttpFilter {
             case "write PUT" -> {
                 long sequence = number(req, "sequence", 0, Integer.MAX_VALUE);
                 SessionContext.current().orElseThrow().recordWrite(sequence, System.currentTimeMillis());
+                resp.setStatus(204);
+            }
+            case "user-class PUT" -> {
+                req.getSession(true);
+                try {
+                    SessionContext.current().orElseThrow().setUserClass(req.getParameter("class"));
+                    resp.setStatus(204);
+                } catch (IllegalArgumentException e) {
+                    resp.sendError(400, e.getMessage());
+                }
+            }
+            case "user-class DELETE" -> {
+                SessionContext.current().orElseThrow().clearUserClass();
                 resp.setStatus(204);
             }
             default -> resp.sendError(404, "no test switch " + what);

@@ -113,6 +113,7 @@ public final class ConfigReader {
         List<String> allowed = classPatterns(ClusterConfig.SERIALIZATION_ALLOW);
 
         GoalReader.Result goals = GoalReader.read(props, org.qoscluster.config.GoalSet.DEFAULT_CLASS_NAME, problems);
+        org.qoscluster.config.UserClassRoles.read(props, problems);
         if (!problems.isEmpty()) {
             throw new InvalidConfigException(problems);
         }
@@ -313,7 +314,7 @@ public final class ConfigReader {
             if (GoalReader.isGoalKey(key) || knownKeys.contains(key)) {
                 continue;
             }
-            if (key.startsWith(ClusterConfig.PLACE_PREFIX)) {
+            if (key.startsWith(ClusterConfig.PLACE_PREFIX) || org.qoscluster.config.UserClassRoles.isRoleKey(key)) {
                 continue;
             }
             if (key.startsWith(ClusterConfig.GROUP_PREFIX)) {

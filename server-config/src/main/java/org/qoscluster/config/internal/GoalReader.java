@@ -11,6 +11,7 @@ import java.util.regex.Pattern;
 import org.qoscluster.config.ClusterConfig;
 import org.qoscluster.config.RequestRule;
 import org.qoscluster.config.ServiceClass;
+import org.qoscluster.config.UserClassGoal;
 
 /**
  * Reads and validates the service classes ({@code qos.class.NAME.*} and {@code qos.class.default}):
@@ -29,6 +30,10 @@ public final class GoalReader {
     private static final Pattern METHOD = Pattern.compile("\\*|[A-Z]{1,16}");
     private static final Pattern PATH = Pattern.compile("/[A-Za-z0-9._~/%-]*(\\*\\*?)?");
     private static final Set<String> CLASS_FIELDS = Set.of("p95-ms", "priority", "max-concurrency", "match");
+    /** The fields of a user class's goal within a class: {@code qos.class.NAME.user.USERCLASS.FIELD}. */
+    private static final Set<String> USER_FIELDS = Set.of("p95-ms", "priority");
+    /** The word between a class's name and a user class's: {@code qos.class.NAME.user.USERCLASS.FIELD}. */
+    public static final String USER = "user";
 
     /** The classes read, the default class last, and the default class; null fields only with problems. */
     public record Result(List<ServiceClass> classes, ServiceClass defaultClass) {
@@ -36,6 +41,8 @@ public final class GoalReader {
 
     private final Map<String, String> props;
     private final List<String> problems;
+    /** Per class name, the user classes that have keys of their own. */
+    private final Map<String, Set<String>> userClasses = new TreeMap<>();
 
     private GoalReader(Map<String, String> props, List<String> problems) {
         this.props = props;
@@ -83,7 +90,10 @@ public final class GoalReader {
         return new Result(classes, defaultClass);
     }
 
-    /** Refuses unknown keys under {@code qos.class.}; returns the class names found. */
+    /**
+     * Refuses unknown keys under {@code qos.class.}; returns the class names found and notes the
+     * user classes with keys of their own ({@code NAME.user.USERCLASS.FIELD}).
+     */
     private Set<String> classNames() {
         Set<String> names = new TreeSet<>();
         for (String key : props.keySet()) {
@@ -91,6 +101,20 @@ public final class GoalReader {
                 continue;
             }
             String rest = key.substring(ClusterConfig.CLASS_PREFIX.length());
+            String[] parts = rest.split("\\.", -1);
+            if (parts.length == 4 && parts[1].equals(USER)) {
+                if (!USER_FIELDS.contains(parts[3])) {
+                    problems.add(key + ": unknown key (value '" + props.get(key) + "'); a user class's keys are "
+                            + ClusterConfig.CLASS_PREFIX + "NAME." + USER + ".USERCLASS." + new TreeSet<>(USER_FIELDS));
+                } else if (!NAME.matcher(parts[0]).matches()) {
+                    problems.add(key + ": '" + parts[0] + "' is not a valid class name (lower-case letters, digits, dashes)");
+                } else if (!NAME.matcher(parts[2]).matches()) {
+                    problems.add(key + ": '" + parts[2] + "' is not a valid user class name (lower-case letters, digits, dashes)");
+                } else {
+                    userClasses.computeIfAbsent(parts[0], n -> new TreeSet<>()).add(parts[2]);
+                }
+                continue;
+            }
             int dot = rest.lastIndexOf('.');
             if (dot > 0 && CLASS_FIELDS.contains(rest.substring(dot + 1))) {
                 String name = rest.substring(0, dot);
@@ -102,8 +126,18 @@ public final class GoalReader {
                 continue;
             }
             problems.add(key + ": unknown key (value '" + props.get(key) + "'); a class's keys are "
-                    + ClusterConfig.CLASS_PREFIX + "NAME." + new TreeSet<>(CLASS_FIELDS));
+                    + ClusterConfig.CLASS_PREFIX + "NAME." + new TreeSet<>(CLASS_FIELDS) + ", a user class's within it "
+                    + ClusterConfig.CLASS_PREFIX + "NAME." + USER + ".USERCLASS." + new TreeSet<>(USER_FIELDS));
         }
+        userClasses.forEach((name, users) -> {
+            if (!names.contains(name)) {
+                String base = ClusterConfig.CLASS_PREFIX + name + "." + USER + "." + users.iterator().next() + ".";
+                String key = props.containsKey(base + "p95-ms") ? base + "p95-ms" : base + "priority";
+                problems.add(key + ": '" + props.get(key) + "' is a goal of user class '" + users.iterator().next()
+                        + "' in class '" + name + "', which is not configured (give " + ClusterConfig.CLASS_PREFIX + name
+                        + ".p95-ms)");
+            }
+        });
         return names;
     }
 
@@ -125,7 +159,13 @@ public final class GoalReader {
                 }
             }
         }
-        return new ServiceClass(name, p95, priority, cap, rules);
+        Map<String, UserClassGoal> goals = new TreeMap<>();
+        for (String user : userClasses.getOrDefault(name, Set.of())) {
+            String userBase = base + USER + "." + user + ".";
+            goals.put(user, new UserClassGoal(intIn(userBase + "p95-ms", 1, 600_000, Integer.toString(p95)),
+                    intIn(userBase + "priority", 0, 100, Integer.toString(priority))));
+        }
+        return new ServiceClass(name, p95, priority, cap, rules, goals);
     }
 
     /** Refuses every rule that a class tried before its own matches entirely. */

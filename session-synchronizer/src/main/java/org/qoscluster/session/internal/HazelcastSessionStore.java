@@ -14,6 +14,7 @@ import org.qoscluster.contract.ClusterMaps;
 import org.qoscluster.contract.GroupState;
 import org.qoscluster.contract.MemberHazelcast;
 import org.qoscluster.contract.StateChangeFlag;
+import org.qoscluster.contract.UserClasses;
 import org.qoscluster.session.SessionDelta;
 import org.qoscluster.session.SessionRecord;
 import org.qoscluster.session.SessionSettings;
@@ -34,11 +35,14 @@ final class HazelcastSessionStore implements SessionStore {
 
     private final IMap<String, SessionRecord> records;
     private final IMap<String, String> flags;
+    private final IMap<String, String> userClasses;
     private final long flagTtlSeconds;
 
-    private HazelcastSessionStore(IMap<String, SessionRecord> records, IMap<String, String> flags, long flagTtlSeconds) {
+    private HazelcastSessionStore(IMap<String, SessionRecord> records, IMap<String, String> flags,
+                                  IMap<String, String> userClasses, long flagTtlSeconds) {
         this.records = records;
         this.flags = flags;
+        this.userClasses = userClasses;
         this.flagTtlSeconds = flagTtlSeconds;
     }
 
@@ -89,7 +93,7 @@ final class HazelcastSessionStore implements SessionStore {
                     new Object[] {settings.node(), settings.mapName(), e.getMessage()});
         }
         return outsideApplication(() -> new HazelcastSessionStore(hz.getMap(settings.mapName()), hz.getMap(ClusterMaps.FLAGS),
-                settings.flagTtlSeconds()));
+                hz.getMap(ClusterMaps.USER_CLASSES), settings.flagTtlSeconds()));
     }
 
     /** {@code task} run outside the application ({@link MemberHazelcast#outsideApplication}). */
@@ -133,5 +137,22 @@ final class HazelcastSessionStore implements SessionStore {
     @Override
     public void publish(String uid, StateChangeFlag flag) {
         flags.set(uid, flag.encode(), flagTtlSeconds, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    /**
+     * Asynchronous: the request does not wait for the cluster (the router learns the classes from
+     * the response's announcement first); a failure is logged, and the next store that changes
+     * or keeps alive the session publishes again.
+     */
+    @Override
+    public void publish(String uid, UserClasses classes, int ttlSeconds) {
+        java.util.concurrent.CompletionStage<?> done = classes.isEmpty() ? userClasses.removeAsync(uid)
+                : userClasses.setAsync(uid, classes.encode(), ttlSeconds, java.util.concurrent.TimeUnit.SECONDS);
+        var unused = done.whenComplete((r, e) -> {
+            if (e != null) {
+                LOG.log(Level.WARNING, "uid={0} user classes {1} not published: {2}", new Object[] {
+                    uid.substring(0, Math.min(8, uid.length())), classes.encode(), e.toString()});
+            }
+        });
     }
 }

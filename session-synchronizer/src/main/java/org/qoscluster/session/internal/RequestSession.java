@@ -25,6 +25,7 @@ import jakarta.servlet.http.HttpSessionBindingListener;
 
 import org.qoscluster.contract.Logs;
 import org.qoscluster.contract.StateChangeFlag;
+import org.qoscluster.contract.UserClasses;
 import org.qoscluster.session.SessionContext;
 import org.qoscluster.session.SessionDelta;
 import org.qoscluster.session.SessionMergeable;
@@ -87,13 +88,24 @@ final class RequestSession {
     private int maxInactive;
     private boolean maxInactiveChanged;
     private StateChangeFlag published;
+    /** The principal's user class now: null without a principal, empty for one whose roles give none. */
+    private final Supplier<String> principalClass;
+    /** The user classes the record holds, as far as this request knows. */
+    private UserClasses held;
+    /** Whether the container signed the user out during this request: the principal's class goes. */
+    private boolean principalCleared;
+    /** The UID and classes last published to the router (the loaded record's at first). */
+    private String publishedUid;
+    private UserClasses publishedClasses;
+    /** The user classes to announce in the response, once, or null. */
+    private String announcement;
     /** Whether store() ran, and whether the application used the session since. */
     private boolean storedOnce;
     private boolean usedSinceStore;
 
     RequestSession(SessionStore store, SessionSettings settings, SessionContext context, SessionRecord loaded,
                    ServletContext servletContext, ClassLoader loader, long now, Supplier<String> newUid,
-                   Consumer<String> announceUid, LongSupplier newRecord) {
+                   Consumer<String> announceUid, LongSupplier newRecord, Supplier<String> principalClass) {
         this.store = store;
         this.settings = settings;
         this.context = context;
@@ -103,6 +115,10 @@ final class RequestSession {
         this.newUid = newUid;
         this.announceUid = announceUid;
         this.newRecord = newRecord;
+        this.principalClass = principalClass;
+        this.held = loaded == null ? UserClasses.NONE : loaded.userClasses();
+        this.publishedUid = loaded == null ? null : loaded.uid();
+        this.publishedClasses = held;
         this.admitted = loaded != null;
         this.uid = context.uid();
         this.stored = loaded != null;
@@ -169,6 +185,7 @@ final class RequestSession {
         }
         objects.clear();
         base.clear();
+        held = UserClasses.NONE;
         exists = false;
         isNew = false;
         generation++;
@@ -187,6 +204,19 @@ final class RequestSession {
         uid = newUid.get();
         announceUid.accept(uid);
         base.clear();
+    }
+
+    /** The container signed the user out: the principal's user class leaves the session. */
+    synchronized void principalLoggedOut() {
+        principalCleared = true;
+        usedSinceStore = true;
+    }
+
+    /** The user classes to announce to the router in the response ({@link UserClasses#announce}), once; else null. */
+    synchronized String takeAnnouncement() {
+        String a = announcement;
+        announcement = null;
+        return a;
     }
 
     synchronized boolean isLive(int gen) {
@@ -299,7 +329,17 @@ final class RequestSession {
      */
     synchronized void store() {
         StateChangeFlag flag = context.recordedWrite().filter(f -> !f.equals(published)).orElse(null);
-        if (storedOnce && !usedSinceStore && flag == null) {
+        String principalNow = principalClass.get();
+        String sessionChange = context.userClassChanged() ? context.sessionUserClass().orElse("") : null;
+        String principalChange = principalNow != null ? principalNow : principalCleared ? "" : null;
+        if (replace) {
+            // A record written anew (new id, or invalidated and made again) carries what the session holds.
+            sessionChange = sessionChange != null ? sessionChange : held.session() == null ? "" : held.session();
+            principalChange = principalChange != null ? principalChange : held.principal() == null ? "" : held.principal();
+        }
+        UserClasses classes = new UserClasses(changed(held.session(), sessionChange), changed(held.principal(), principalChange));
+        boolean classesChanged = !classes.equals(held);
+        if (storedOnce && !usedSinceStore && flag == null && !classesChanged) {
             return;
         }
         storedOnce = true;
@@ -331,7 +371,8 @@ final class RequestSession {
         }
         checkSize(sent);
         boolean touch = stored && now - lastStoredAt >= touchIntervalMillis();
-        boolean write = (exists && (!changes.isEmpty() || isNew || replace || touch || maxInactiveChanged)) || flag != null;
+        boolean write = (exists && (!changes.isEmpty() || isNew || replace || touch || maxInactiveChanged || classesChanged))
+                || flag != null;
         if (write && !exists && !admitted) {
             // A record only to carry a write's flag, for a user the application keeps no session
             // for: stored (the write happened), but over the address's limit it lives only as long
@@ -341,21 +382,53 @@ final class RequestSession {
                 maxInactive = Math.min(maxInactive, settings.flagTtlSeconds());
             }
         }
+        boolean moved = !toRemove.isEmpty();
         if (write) {
-            apply(changes, sent, flag);
+            apply(changes, sent, flag, sessionChange, principalChange);
+            held = classes;
         }
         for (String old : toRemove) {
-            store.apply(old, new SessionDelta(now, settings.node(), context.userClass(), maxInactive, false, true,
+            store.apply(old, new SessionDelta(now, settings.node(), null, null, maxInactive, false, true,
                     Map.of(), null));
         }
         toRemove.clear();
+        if (write || moved) {
+            publishClasses(exists ? held : UserClasses.NONE, touch);
+        }
         if (!failures.isEmpty()) {
             throw new SessionStoreException(String.join("; ", failures));
         }
     }
 
-    private void apply(Map<String, SessionDelta.Change> changes, Map<String, byte[]> sent, StateChangeFlag flag) {
-        SessionDelta delta = new SessionDelta(now, settings.node(), context.userClass(), maxInactive, replace, false,
+    /** A user class after a change: null keeps {@code held}, empty removes it. */
+    private static String changed(String held, String change) {
+        return change == null ? held : change.isEmpty() ? null : change;
+    }
+
+    /**
+     * Tells the router what user classes the session holds when that changed, the session moved to
+     * another UID, or it was kept alive (the entry lives as long as the session): in the shared map,
+     * without waiting, and in the response's announcement. A session that holds none leaves the map.
+     */
+    private void publishClasses(UserClasses now, boolean touch) {
+        boolean sameUid = uid.equals(publishedUid);
+        if (sameUid && now.equals(publishedClasses) && !(touch && !now.isEmpty())) {
+            return;
+        }
+        if (!sameUid && publishedUid != null && !publishedClasses.isEmpty()) {
+            store.publish(publishedUid, UserClasses.NONE, maxInactive);
+        }
+        if (!now.isEmpty() || (sameUid && !publishedClasses.isEmpty())) {
+            store.publish(uid, now, maxInactive);
+            announcement = now.announce(uid);
+        }
+        publishedUid = uid;
+        publishedClasses = now;
+    }
+
+    private void apply(Map<String, SessionDelta.Change> changes, Map<String, byte[]> sent, StateChangeFlag flag,
+                       String sessionChange, String principalChange) {
+        SessionDelta delta = new SessionDelta(now, settings.node(), sessionChange, principalChange, maxInactive, replace, false,
                 changes, flag);
         for (int round = 0; ; round++) {
             SessionRecord.Applied applied = store.apply(uid, delta);
@@ -388,7 +461,7 @@ final class RequestSession {
                 sent.put(c.getKey(), bytes);
                 base.put(c.getKey(), c.getValue());
             }
-            delta = new SessionDelta(now, settings.node(), context.userClass(), maxInactive, false, false, merged, null);
+            delta = new SessionDelta(now, settings.node(), null, null, maxInactive, false, false, merged, null);
         }
         if (flag != null) {
             store.publish(uid, flag);

@@ -48,6 +48,7 @@ final class SessionRequest extends HttpServletRequestWrapper {
     @Override
     public void logout() throws ServletException {
         super.logout();
+        session.principalLoggedOut();
         if (session.session(false) != null) {
             session.changeId();
         }

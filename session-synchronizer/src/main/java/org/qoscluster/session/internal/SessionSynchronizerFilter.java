@@ -26,6 +26,8 @@ import org.qoscluster.contract.ForwardedHeaders;
 import org.qoscluster.contract.Logs;
 import org.qoscluster.contract.StateChangeFlag;
 import org.qoscluster.contract.UidCookie;
+import org.qoscluster.contract.UserClasses;
+import org.qoscluster.config.UserClassRoles;
 import org.qoscluster.session.SessionContext;
 import org.qoscluster.session.SessionRecord;
 import org.qoscluster.session.SessionSettings;
@@ -125,11 +127,12 @@ public final class SessionSynchronizerFilter implements Filter {
             return;
         }
         SessionContext context = new SessionContext(uid, userClass, settings.node(),
-                record == null ? null : record.flag(), record == null ? null : record.lastWriteNode());
+                record == null ? null : record.flag(), record == null ? null : record.lastWriteNode(),
+                record == null ? null : record.userClass());
         RequestSession session = new RequestSession(store, settings, context, record, req.getServletContext(),
                 Thread.currentThread().getContextClassLoader(), now, uids::newUid,
                 rotated -> resp.addHeader("Set-Cookie", uids.setCookie(settings.cookieName(), rotated, settings.cookieSecure())),
-                () -> newSessions.acquire(clientAddress));
+                () -> newSessions.acquire(clientAddress), () -> principalClass(req));
         Outcome outcome = new Outcome(session, context, resp);
         CommitGuardResponse guarded = new CommitGuardResponse(resp, outcome::storeBeforeCommit);
         SessionContext.Scope scope = SessionContext.bind(context);
@@ -152,6 +155,19 @@ public final class SessionSynchronizerFilter implements Filter {
                 outcome.storeAtEnd();
             }
         }
+    }
+
+    /**
+     * The user class of the request's authenticated principal by its roles
+     * ({@code qos.user-class.role.*}): null without a principal (or without roles configured: the
+     * session keeps what it holds), empty for a principal whose roles give no class.
+     */
+    private String principalClass(HttpServletRequest req) {
+        UserClassRoles roles = settings.userClassRoles();
+        if (roles.isEmpty() || req.getUserPrincipal() == null) {
+            return null;
+        }
+        return roles.userClass(req::isUserInRole).orElse("");
     }
 
     /** The refusal of a new session in {@code e} or its causes, if that is what failed the request. */
@@ -218,6 +234,12 @@ public final class SessionSynchronizerFilter implements Filter {
          */
         private void announceWrite() {
             context.recordedWrite().ifPresent(f -> resp.setHeader(StateChangeFlag.ANNOUNCE_HEADER, f.announce(session.uid())));
+            String classes = session.takeAnnouncement();
+            if (classes != null) {
+                // The user's next request is routed by its new user class even before the
+                // router's listener on the shared map has it.
+                resp.setHeader(UserClasses.ANNOUNCE_HEADER, classes);
+            }
         }
 
         /** Synchronous mode: the request's write is on a replica before anything is answered. */

@@ -1,0 +1,252 @@
+package org.qoscluster.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.CookieManager;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.qoscluster.launcher.Cluster;
+import org.qoscluster.testing.QosCluster;
+import org.qoscluster.testing.TestRuntime;
+
+/**
+ * Goals per user class, through real processes: the launcher's {@code goal} command gives the
+ * {@code gold} users of {@code checkout} a goal of their own; the store puts a user in
+ * {@code gold} through the Session Synchronizer's API (a test switch calling
+ * {@code SessionContext.setUserClass}), and from the next request on the router routes that
+ * user by the gold goal (shown in {@code X-QoS-User-Class} and {@code X-QoS-Goal}), on either
+ * node, also after sign-in gives the session a new id; nothing a client sends makes it gold. Under
+ * overload the standard users of checkout are shed while the gold ones are all served. Node
+ * capacity 8, as in GoalsIT; the default sources ({@code header,session,principal}) and no
+ * trusted network, so no client may set its class by header.
+ */
+@QosCluster(nodes = 2, replicas = 0, properties = {"qos.router.node-capacity=8", "qos.node.test-switches=true",
+        "qos.router.health.timeout-ms=3000"})
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class UserClassGoalsIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Gold users in the overload: at most 2 x (7 - 4) so that, by the admission rule, none can be shed (see there). */
+    private static final int GOLD_USERS = 6;
+    private static final int STANDARD_CLIENTS = 20;
+
+    /** What the user sees of how the router treated a request. */
+    private record Seen(int status, String serviceClass, String userClass, String goal) {
+    }
+
+    /** A user with a cookie jar of their own (their signed QOSUID), speaking HTTP/1.1 only (see docs/router.md). */
+    private static HttpClient user() {
+        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).cookieHandler(new CookieManager())
+                .connectTimeout(Duration.ofSeconds(5)).build();
+    }
+
+    @Test
+    @Order(1)
+    void shouldRouteAUserByTheGoldGoalOnceTheApplicationPutsThemInGoldAndNeverOnAClientsWord(Cluster cluster) throws Exception {
+        TestRuntime.Launched gold = launcher(cluster, "goal", "set", "checkout", "--user-class", "gold", "--p95-ms", "300",
+                "--priority", "90");
+        assertEquals(0, gold.exit(), gold.output());
+        assertTrue(gold.output().contains("added checkout user gold (p95-ms 300, priority 90)"), gold.output());
+        assertTrue(gold.output().contains("the router took the new goals"), gold.output());
+        TestRuntime.Launched low = launcher(cluster, "goal", "set", "checkout", "--priority", "10");
+        assertEquals(0, low.exit(), low.output());
+        TestRuntime.Launched list = launcher(cluster, "goal", "list");
+        assertEquals(0, list.exit(), list.output());
+        assertTrue(list.output().matches("(?s).*checkout +800 +10 +0 .*\n +user gold +300 +90 .*"), list.output());
+        JsonNode checkout = null;
+        for (JsonNode c : json(admin(cluster, "goals")).path("classes")) {
+            if (c.path("name").asText().equals("checkout")) {
+                checkout = c;
+            }
+        }
+        assertEquals(300, checkout.path("userClasses").path("gold").path("p95Ms").asInt(), String.valueOf(checkout));
+        assertEquals(90, checkout.path("userClasses").path("gold").path("priority").asInt(), String.valueOf(checkout));
+
+        HttpClient ada = user();
+        assertEquals(new Seen(200, "checkout", "standard", "p95-ms=800; priority=10"), send(ada, cluster, "GET", "api/cart"));
+        assertEquals(204, send(ada, cluster, "PUT", "test/session/user-class?class=gold").status(), "the application's API");
+        for (int i = 0; i < 10; i++) {
+            // The very next request, and every one after it, on whichever node serves it.
+            assertEquals(new Seen(200, "checkout", "gold", "p95-ms=300; priority=90"), send(ada, cluster, "GET", "api/cart"));
+        }
+        assertEquals("gold", session(ada, cluster).path("userClass").asText(), "the node is told the class, signed");
+        assertEquals("gold", send(ada, cluster, "GET", "api/products?limit=1").userClass(), "a user class is the user's, in every class");
+        assertEquals("p95-ms=200; priority=50", send(ada, cluster, "GET", "api/products?limit=1").goal(),
+                "browse has no gold goal: the class's");
+
+        // Sign-in gives the session a new id; the class goes with it. Sign-out ends it.
+        HttpResponse<String> signIn = ada.send(HttpRequest.newBuilder(cluster.storeUri().resolve("api/customers"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"Ada\",\"email\":\"ada-gold@example.org\"}"))
+                .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, signIn.statusCode(), signIn.body());
+        assertEquals("gold", send(ada, cluster, "GET", "api/cart").userClass(), "kept under the new session id");
+        assertEquals(204, send(ada, cluster, "DELETE", "api/customers/me").status());
+        assertEquals("standard", send(ada, cluster, "GET", "api/cart").userClass(), "signed out: the session and its class are gone");
+
+        // A client cannot make itself gold: not by the header (no trusted network), not by the
+        // node's announcement header, not on either node directly.
+        HttpClient mallory = user();
+        String uid = session(mallory, cluster).path("uid").asText();
+        for (Map.Entry<String, String> forged : List.of(Map.entry("X-QoS-User-Class", "gold"),
+                Map.entry("X-QoS-User-Classes", uid + " gold|gold"))) {
+            HttpResponse<Void> r = mallory.send(HttpRequest.newBuilder(cluster.storeUri().resolve("api/cart"))
+                    .header(forged.getKey(), forged.getValue()).timeout(Duration.ofSeconds(20)).build(),
+                    HttpResponse.BodyHandlers.discarding());
+            assertEquals(200, r.statusCode());
+            assertEquals("standard", r.headers().firstValue("X-QoS-User-Class").orElse(""), forged.getKey());
+            assertEquals("standard", send(mallory, cluster, "GET", "api/cart").userClass(), "nor on the next request");
+        }
+        for (String node : List.of("node-1", "node-2")) {
+            HttpResponse<String> direct = mallory.send(HttpRequest.newBuilder(cluster.nodeUri(node).resolve("api/session"))
+                    .header("X-QoS-User-Class", "gold").timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals("standard", json(direct.body()).path("userClass").asText(), node + ": an unsigned class is not believed");
+        }
+        assertEquals("standard", send(mallory, cluster, "GET", "api/cart").userClass());
+    }
+
+    @Test
+    @Order(2)
+    void shouldShedStandardUsersOfCheckoutWhileItsGoldUsersAreAllServed(Cluster cluster) throws Exception {
+        List<HttpClient> golds = new ArrayList<>();
+        for (int i = 0; i < GOLD_USERS; i++) {
+            HttpClient g = user();
+            assertEquals(204, send(g, cluster, "PUT", "test/session/user-class?class=gold").status());
+            assertEquals("gold", send(g, cluster, "GET", "api/cart").userClass());
+            golds.add(g);
+        }
+        setDelay(cluster, "node-1", 200);
+        setDelay(cluster, "node-2", 200);
+        Map<String, AtomicLong> counts = new ConcurrentHashMap<>();
+        AtomicBoolean running = new AtomicBoolean(true);
+        ExecutorService pool = Executors.newFixedThreadPool(GOLD_USERS + STANDARD_CLIENTS);
+        try {
+            // Per node, standard checkout (priority 10) is admitted below 8 x 0.55 = 4 requests in
+            // flight, gold (90) below 8 x 0.95 = 7. Standard requests thus hold at most 4 slots a
+            // node; a gold one is shed only if both nodes have 7 in flight, at least 3 of them gold
+            // on each: 6 gold in flight besides it, more than the 6 gold users minus itself.
+            for (int i = 0; i < GOLD_USERS + STANDARD_CLIENTS; i++) {
+                HttpClient client = i < GOLD_USERS ? golds.get(i) : HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                        .connectTimeout(Duration.ofSeconds(5)).build();
+                var unused = pool.submit(() -> {
+                    while (running.get()) {
+                        Seen s = send(client, cluster, "GET", "api/cart");
+                        counts.computeIfAbsent(s.userClass() + " " + s.status(), k -> new AtomicLong()).incrementAndGet();
+                        if (s.status() == 503) {
+                            sleep(100); // a client that honours Retry-After backs off
+                        }
+                    }
+                });
+            }
+            Thread.sleep(4000);
+        } finally {
+            running.set(false);
+            pool.shutdown();
+            assertTrue(pool.awaitTermination(30, TimeUnit.SECONDS));
+            setDelay(cluster, "node-1", 0);
+            setDelay(cluster, "node-2", 0);
+        }
+        System.out.println("UserClassGoalsIT overload, responses by user class and status: " + new java.util.TreeMap<>(counts));
+        assertTrue(count(counts, "gold 200") > 0, "gold users were served: " + counts);
+        assertEquals(0, count(counts, "gold 503"), "no gold request was shed: " + counts);
+        assertTrue(count(counts, "standard 503") > 0, "standard users of the same class were shed: " + counts);
+        assertEquals(List.of("gold 200", "standard 200", "standard 503"), new java.util.TreeSet<>(counts.keySet()).stream().toList(),
+                "nothing else happened: " + counts);
+        JsonNode shed = json(admin(cluster, "nodes")).path("shedByUserClass").path("checkout");
+        assertTrue(shed.path("standard").asLong() >= count(counts, "standard 503"), shed.toString());
+        assertEquals(0, shed.path("gold").asLong(), shed.toString());
+        assertTrue(admin(cluster, "metrics").contains("qos_router_user_class_priority{class=\"checkout\",user_class=\"gold\"} 90"));
+    }
+
+    private static long count(Map<String, AtomicLong> counts, String key) {
+        AtomicLong n = counts.get(key);
+        return n == null ? 0 : n.get();
+    }
+
+    private static Seen send(HttpClient client, Cluster cluster, String method, String path) {
+        try {
+            HttpResponse<Void> r = client.send(HttpRequest.newBuilder(cluster.storeUri().resolve(path))
+                    .method(method, HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(20)).build(),
+                    HttpResponse.BodyHandlers.discarding());
+            return new Seen(r.statusCode(), r.headers().firstValue("X-QoS-Class").orElse(""),
+                    r.headers().firstValue("X-QoS-User-Class").orElse(""), r.headers().firstValue("X-QoS-Goal").orElse(""));
+        } catch (IOException e) {
+            return new Seen(-1, e.toString(), "", "");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Seen(-2, "interrupted", "", "");
+        }
+    }
+
+    /** What the Session Synchronizer told the request about its user ({@code GET /api/session}). */
+    private static JsonNode session(HttpClient client, Cluster cluster) throws Exception {
+        HttpResponse<String> r = client.send(HttpRequest.newBuilder(cluster.storeUri().resolve("api/session"))
+                .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        return json(r.body());
+    }
+
+    private static JsonNode json(String text) {
+        try {
+            return JSON.readTree(text);
+        } catch (IOException e) {
+            throw new AssertionError("not JSON: " + text, e);
+        }
+    }
+
+    private static String admin(Cluster cluster, String what) {
+        try {
+            HttpRequest r = HttpRequest.newBuilder(cluster.storeUri().resolve("qrs/admin/" + what))
+                    .header("Authorization", "Bearer " + cluster.adminToken()).timeout(Duration.ofSeconds(10)).build();
+            HttpResponse<String> resp = user().send(r, HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, resp.statusCode(), resp.body());
+            return resp.body();
+        } catch (IOException e) {
+            throw new AssertionError("admin endpoint failed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    private static void setDelay(Cluster cluster, String node, int millis) throws Exception {
+        HttpRequest r = HttpRequest.newBuilder(cluster.nodeUri(node).resolve("test/delay?millis=" + millis))
+                .PUT(HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(10)).build();
+        assertEquals(204, user().send(r, HttpResponse.BodyHandlers.discarding()).statusCode());
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The launcher's Main as bin/qoscluster runs it, in its own JVM, on this cluster's state directory. */
+    private static TestRuntime.Launched launcher(Cluster cluster, String... args) throws Exception {
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(List.of("--state", cluster.stateDir().toString()));
+        return TestRuntime.launcher(all.toArray(String[]::new));
+    }
+}
