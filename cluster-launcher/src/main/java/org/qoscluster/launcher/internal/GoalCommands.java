@@ -31,6 +31,7 @@ import org.qoscluster.config.ClusterConfig;
 import org.qoscluster.config.DomainXmlGoals;
 import org.qoscluster.config.GoalDiff;
 import org.qoscluster.config.GoalSet;
+import org.qoscluster.config.HostSpec;
 import org.qoscluster.config.InvalidConfigException;
 import org.qoscluster.launcher.LauncherException;
 
@@ -346,10 +347,24 @@ public final class GoalCommands {
         }
     }
 
+    /**
+     * What to do when this machine has no router {@code domain.xml} ({@code STATE/members/router/}):
+     * on a cluster spread over several hosts, run the command on the router's host, whose file
+     * holds the goals; otherwise start a cluster, or name its state directory.
+     */
+    static String whereTheRouterIs(Path file) {
+        Path stateDir = file.getParent().getParent().getParent();
+        if (Files.isRegularFile(stateDir.resolve("cluster.properties"))) {
+            HostSpec router = EffectiveConfig.read(stateDir).hostOf("router");
+            return "the router runs on host " + router.name() + " (" + router.address() + "), not on this one: run 'qoscluster goal'"
+                    + " on " + router.name() + ", whose state directory holds the router's domain.xml";
+        }
+        return "'qoscluster up' writes it (use --state DIR for a cluster elsewhere)";
+    }
+
     private static String read(Path file) {
         if (!Files.isRegularFile(file)) {
-            throw new LauncherException("no router domain.xml at " + file + "; 'qoscluster up' writes it (use --state DIR"
-                    + " for a cluster elsewhere)");
+            throw new LauncherException("no router domain.xml at " + file + "; " + whereTheRouterIs(file));
         }
         try {
             return Files.readString(file, StandardCharsets.UTF_8);

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.qoscluster.config.ClusterConfig;
 import org.qoscluster.config.GoalSet;
 import org.qoscluster.config.InvalidConfigException;
+import org.qoscluster.launcher.LauncherException;
 
 class GoalCommandsTest {
 
@@ -79,6 +80,23 @@ class GoalCommandsTest {
         InvalidConfigException bad = assertThrows(InvalidConfigException.class, () -> GoalSet.parse(
                 GoalCommands.set(shipped, "checkout", List.of("--user-class", "gold", "--p95-ms", "soon"))));
         assertTrue(bad.getMessage().contains("qos.class.checkout.user.gold.p95-ms: 'soon' is not a whole number"), bad.getMessage());
+    }
+
+    @Test
+    void shouldSendTheAdminToTheRoutersHostWhenThisHostRunsNoRouter(@TempDir Path state) {
+        // What 'up --host beta' leaves on beta: the cluster's configuration, no router.
+        EffectiveConfig.write(state, ClusterConfig.from(java.util.Map.of(
+                ClusterConfig.HOSTS, "alpha=10.213.7.2,beta=10.213.7.3", "qos.place.router", "alpha", "qos.place.node-1", "beta")));
+        LauncherException e = assertThrows(LauncherException.class, () -> GoalCommands.run(state, List.of("list")));
+        assertTrue(e.getMessage().contains("the router runs on host alpha (10.213.7.2), not on this one"), e.getMessage());
+        e = assertThrows(LauncherException.class, () -> GoalCommands.run(state, List.of("set", "browse", "--priority", "5")));
+        assertTrue(e.getMessage().contains("run 'qoscluster goal' on alpha"), e.getMessage());
+    }
+
+    @Test
+    void shouldSayHowToStartAClusterWhenThereIsNone(@TempDir Path state) {
+        LauncherException e = assertThrows(LauncherException.class, () -> GoalCommands.run(state, List.of("list")));
+        assertTrue(e.getMessage().contains("'qoscluster up' writes it"), e.getMessage());
     }
 
     @Test
