@@ -237,6 +237,9 @@ final class RequestSession {
             throw new IllegalArgumentException("session attribute '" + name + "': " + value.getClass().getName()
                     + " is not Serializable, and the Session Synchronizer keeps sessions in the cluster");
         }
+        if (value != null && JavaSerialization.refuses(settings.attributeFilter(), value.getClass())) {
+            throw new IllegalArgumentException(JavaSerialization.refusal(name, value, value.getClass()));
+        }
         Object old = attribute(name);
         objects.put(name, value);
         if (old != value) {
@@ -319,7 +322,7 @@ final class RequestSession {
             }
             byte[] bytes;
             try {
-                bytes = JavaSerialization.serialize(name, e.getValue());
+                bytes = JavaSerialization.serialize(name, e.getValue(), settings.attributeFilter());
             } catch (SessionStoreException ex) {
                 failures.add(ex.getMessage());
                 continue;
@@ -414,7 +417,7 @@ final class RequestSession {
             if (LOG.isLoggable(Level.FINE)) {
                 LOG.log(Level.FINE, "node={0} uid={1} merged concurrent changes of ''{2}''", new Object[] {settings.node(), shortUid(), name});
             }
-            return merged == null ? null : JavaSerialization.serialize(name, merged);
+            return merged == null ? null : JavaSerialization.serialize(name, merged, settings.attributeFilter());
         }
         long conflicts = CONFLICTS.incrementAndGet();
         long last = LAST_CONFLICT_WARNING.get();
@@ -423,7 +426,7 @@ final class RequestSession {
                     + " not SessionMergeable, so the request that stored last wins ({3} such conflicts on this node so far;"
                     + " logged once a second)", new Object[] {settings.node(), shortUid(), name, String.valueOf(conflicts)});
         }
-        return mine == null ? null : JavaSerialization.serialize(name, mine);
+        return mine == null ? null : JavaSerialization.serialize(name, mine, settings.attributeFilter());
     }
 
     private void checkSize(Map<String, byte[]> sent) {
