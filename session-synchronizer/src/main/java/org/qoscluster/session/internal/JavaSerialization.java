@@ -57,9 +57,26 @@ final class JavaSerialization {
      * admits are made ({@link java.io.InvalidClassException} otherwise).
      */
     static Object deserialize(byte[] value, ClassLoader loader, ObjectInputFilter filter) throws IOException, ClassNotFoundException {
+        Class<?>[] refused = new Class<?>[1];
+        ObjectInputFilter naming = info -> {
+            ObjectInputFilter.Status status = filter.checkInput(info);
+            if (status == ObjectInputFilter.Status.REJECTED && refused[0] == null) {
+                refused[0] = info.serialClass();
+            }
+            return status;
+        };
         try (ObjectInputStream in = new LoaderObjectInputStream(new ByteArrayInputStream(value), loader)) {
-            in.setObjectInputFilter(filter);
+            in.setObjectInputFilter(naming);
             return in.readObject();
+        } catch (java.io.InvalidClassException e) {
+            if (refused[0] == null) {
+                throw e;
+            }
+            // The JDK's message says only "filter status: REJECTED": name the class.
+            java.io.InvalidClassException named = new java.io.InvalidClassException(refused[0].getName(),
+                    "not allowed in sessions (filter status: REJECTED; qos.serialization.allow does not admit it)");
+            named.initCause(e);
+            throw named;
         }
     }
 

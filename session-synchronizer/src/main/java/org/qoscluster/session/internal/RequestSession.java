@@ -52,6 +52,8 @@ final class RequestSession {
     private static final int MAX_MERGE_ROUNDS = 32;
     private static final AtomicLong LAST_CONFLICT_WARNING = new AtomicLong();
     private static final AtomicLong CONFLICTS = new AtomicLong();
+    /** Attributes dropped because they could not be read back, by attribute name and reason: how often. */
+    private static final java.util.concurrent.ConcurrentHashMap<String, AtomicLong> DROPPED = new java.util.concurrent.ConcurrentHashMap<>();
     private static final int LONGEST_TIMEOUT = 31_536_000;
 
     private final SessionStore store;
@@ -211,8 +213,15 @@ final class RequestSession {
         try {
             return JavaSerialization.deserialize(stored.value(), loader, settings.attributeFilter());
         } catch (Exception e) {
-            Logs.log(LOG, Level.WARNING, e, "node={0} uid={1} session attribute ''{2}'' cannot be read back ({3}); it is dropped",
-                    settings.node(), shortUid(), name, e);
+            // Once per attribute and reason at WARNING (a request of every user would repeat it), with a count.
+            long seen = DROPPED.computeIfAbsent(name + " " + e, k -> new AtomicLong()).incrementAndGet();
+            if (seen == 1) {
+                Logs.log(LOG, Level.WARNING, e, "node={0} uid={1} session attribute ''{2}'' cannot be read back ({3}); it is dropped"
+                        + " (logged once per attribute and reason; later drops at FINE)", settings.node(), shortUid(), name, e);
+            } else if (LOG.isLoggable(Level.FINE)) {
+                LOG.log(Level.FINE, "node={0} uid={1} session attribute ''{2}'' cannot be read back ({3}); it is dropped ({4} times"
+                        + " on this node)", new Object[] {settings.node(), shortUid(), name, e, String.valueOf(seen)});
+            }
             return null;
         }
     }
