@@ -181,7 +181,7 @@ class LedgerApiArquillianIT {
         List<String> names = cookies.getCookieStore().getCookies().stream().map(HttpCookie::getName).toList();
         assertTrue(names.contains("QOSUID"), () -> "no QOSUID cookie: " + names);
         // Each request reads the session back from the session database; RecentAccounts, a class
-        // of the ledger, comes back only because qos.serialization.allow names its package.
+        // of the ledger, is stored (and read back) only because qos.serialization.allow names its package.
         HttpResponse<String> recent = get(browser, "api/recent");
         assertEquals(200, recent.statusCode(), recent::body);
         assertEquals("{\"accountIds\":[" + a + "," + b + "]}", recent.body());
