@@ -15,10 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -35,6 +32,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import org.qoscluster.launcher.Cluster;
 import org.qoscluster.testing.QosCluster;
+import org.qoscluster.testing.StoreLoop;
 import org.qoscluster.testing.TestRuntime;
 
 /**
@@ -93,9 +91,9 @@ class DeployIT {
     @Order(2)
     void shouldDeployAWarOnEveryNodeWhileTheStoreKeepsServing(Cluster cluster) throws Exception {
         TestRuntime.Launched deploy;
-        try (StoreLoop store = new StoreLoop(cluster)) {
+        try (StoreLoop store = new StoreLoop(cluster.storeUri())) {
             deploy = launcher(cluster, "deploy", hello.toString(), "--context", "/hello");
-            store.assertNoFailure();
+            assertNoFailure(store);
         }
         assertEquals(0, deploy.exit(), deploy.output());
         assertTrue(deploy.output().contains("node-1: deployed hello on /hello"), deploy.output());
@@ -153,9 +151,9 @@ class DeployIT {
     @Order(5)
     void shouldReportAWarThatFailsToDeployByNameWhileEverythingElseServes(Cluster cluster) throws Exception {
         TestRuntime.Launched deploy;
-        try (StoreLoop store = new StoreLoop(cluster)) {
+        try (StoreLoop store = new StoreLoop(cluster.storeUri())) {
             deploy = launcher(cluster, "deploy", broken.toString());
-            store.assertNoFailure();
+            assertNoFailure(store);
         }
         assertEquals(1, deploy.exit(), deploy.output());
         assertTrue(deploy.output().contains("application broken failed to deploy on node-1: "), deploy.output());
@@ -207,9 +205,9 @@ class DeployIT {
     @Order(8)
     void shouldUndeployFromEveryNode(Cluster cluster) throws Exception {
         TestRuntime.Launched undeploy;
-        try (StoreLoop store = new StoreLoop(cluster)) {
+        try (StoreLoop store = new StoreLoop(cluster.storeUri())) {
             undeploy = launcher(cluster, "undeploy", "hello");
-            store.assertNoFailure();
+            assertNoFailure(store);
         }
         assertEquals(0, undeploy.exit(), undeploy.output());
         for (String node : List.of("node-1", "node-2")) {
@@ -221,49 +219,10 @@ class DeployIT {
         assertFalse(Files.exists(cluster.stateDir().resolve("apps/hello.war")), "its copy in the state directory is gone");
     }
 
-    /** A client that reads the store through the router until closed; every answer must be 200. */
-    private static final class StoreLoop implements AutoCloseable {
-        private final AtomicBoolean stop = new AtomicBoolean();
-        private final AtomicInteger served = new AtomicInteger();
-        private final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
-        private final Thread thread;
-
-        StoreLoop(Cluster cluster) {
-            URI products = cluster.storeUri().resolve("api/products?limit=1");
-            thread = new Thread(() -> {
-                while (!stop.get()) {
-                    try {
-                        HttpResponse<String> r = get(products);
-                        if (r.statusCode() == 200) {
-                            served.incrementAndGet();
-                        } else {
-                            failures.add(r.statusCode() + " " + r.headers().firstValue("X-QoS-Node").orElse("") + " " + r.body());
-                        }
-                    } catch (IOException | RuntimeException e) {
-                        failures.add(e.toString());
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-            }, "store-loop");
-            thread.start();
-        }
-
-        void assertNoFailure() {
-            close();
-            assertEquals(List.of(), List.copyOf(failures), "the store answered every request");
-            assertTrue(served.get() > 0, "the store was read meanwhile");
-        }
-
-        @Override
-        public void close() {
-            stop.set(true);
-            try {
-                thread.join(30_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+    /** A client of the store through the router: every answer must be 200, and there were some. */
+    private static void assertNoFailure(StoreLoop store) {
+        assertEquals(List.of(), store.failures(), "the store answered every request");
+        assertTrue(store.served() > 0, "the store was read meanwhile");
     }
 
     private static void awaitHealthy(Cluster cluster, List<String> nodes, boolean healthy) throws Exception {

@@ -39,16 +39,28 @@ import org.qoscluster.testing.StoreDatabase;
  * Derby network server, with the node settings the ledger ships ({@code qos.serialization.allow}
  * naming its package): accounts, transfers and balances end to end, every kind of bad input
  * refused with a JSON error naming the field and nothing written, and the recently viewed
- * accounts kept in the Session Synchronizer's session.
+ * accounts kept in the Session Synchronizer's session. The WAR is deployed with the Session
+ * Synchronizer's jar renamed, as a build that maps or shades the jars of {@code WEB-INF/lib} leaves
+ * it: its filter is installed all the same (the jar's web fragment says it is bundled).
  */
 @NodeProperties("qos.serialization.allow=org.qoscluster.**;org.example.ledger.**")
 @ExtendWith(SingleNodeDatabase.class)
 @ExtendWith(ArquillianExtension.class)
 class LedgerApiArquillianIT {
 
+    /** What the Session Synchronizer's jar is called in the deployed WAR: not its own name. */
+    static final String RENAMED_SSS = "WEB-INF/lib/org.qoscluster-sss-shaded.jar";
+
     @Deployment(testable = false)
     static WebArchive ledger() {
-        return ShrinkWrap.createFromZipFile(WebArchive.class, new File(System.getProperty("qos.ledger.war")));
+        WebArchive war = ShrinkWrap.createFromZipFile(WebArchive.class, new File(System.getProperty("qos.ledger.war")));
+        List<org.jboss.shrinkwrap.api.ArchivePath> sss = war.getContent(p -> p.get().startsWith("/WEB-INF/lib/session-synchronizer"))
+                .keySet().stream().toList();
+        assertEquals(1, sss.size(), () -> "the ledger WAR bundles the Session Synchronizer: " + war.toString(true));
+        org.jboss.shrinkwrap.api.asset.Asset jar = war.get(sss.get(0)).getAsset();
+        war.delete(sss.get(0));
+        war.add(jar, RENAMED_SSS);
+        return war;
     }
 
     @ArquillianResource
@@ -164,12 +176,12 @@ class LedgerApiArquillianIT {
         for (long id : new long[] {a, b, a}) {
             assertEquals(200, get(browser, "api/accounts/" + id).statusCode());
         }
-        // The Session Synchronizer's filter is installed (bundling its jar is the whole change):
-        // the node gave this browser its signed identity.
+        // The Session Synchronizer's filter is installed (bundling its jar is the whole change),
+        // also under another jar name (RENAMED_SSS): the node gave this browser its signed identity.
         List<String> names = cookies.getCookieStore().getCookies().stream().map(HttpCookie::getName).toList();
         assertTrue(names.contains("QOSUID"), () -> "no QOSUID cookie: " + names);
         // Each request reads the session back from the session database; RecentAccounts, a class
-        // of the ledger, comes back only because qos.serialization.allow names its package.
+        // of the ledger, is stored (and read back) only because qos.serialization.allow names its package.
         HttpResponse<String> recent = get(browser, "api/recent");
         assertEquals(200, recent.statusCode(), recent::body);
         assertEquals("{\"accountIds\":[" + a + "," + b + "]}", recent.body());

@@ -12,6 +12,7 @@ import org.qoscluster.launcher.AppStatus;
 import org.qoscluster.launcher.LauncherException;
 import org.qoscluster.launcher.PartStatus;
 import org.qoscluster.launcher.RuntimeLayout;
+import org.qoscluster.replication.ReplicationSettings;
 
 /**
  * The cluster's applications as the launcher's commands change them: the record a start begins
@@ -49,9 +50,15 @@ public final class Deployments {
         List<AppSpec> record = AppRecord.require(stateDir);
         AppRecord.requireFree(record, app);
         AppSpec copy = AppRecord.copied(stateDir, app);
-        List<String> lines;
+        List<String> lines = new ArrayList<>();
+        if (!running.replicas().isEmpty()) {
+            List<String> missing = ReplicatedTables.missing(ReplicatedTables.of(copy.war()), ReplicationSettings.of(running).tables());
+            if (!missing.isEmpty()) {
+                lines.add(ReplicatedTables.warning(copy.name(), missing));
+            }
+        }
         try {
-            lines = new AppRollout(running, stateDir, Clock.systemUTC()).deploy(copy, timeout);
+            lines.addAll(new AppRollout(running, stateDir, Clock.systemUTC()).deploy(copy, timeout));
         } catch (RuntimeException e) {
             AppRecord.dropCopy(stateDir, copy);
             throw e;

@@ -49,6 +49,10 @@ import com.palantir.javapoet.TypeName;
  * ({@code <mapping-file>}), it splits the reads of the application's own entity manager: reads
  * outside a transaction go to the unit's {@code replica} connection pool when the user may read
  * it. A unit that does not list it is not changed.
+ * <p>
+ * And, per master unit, {@code META-INF/qos-replicated-tables-UNIT.txt}: the tables of the unit's
+ * replicated entities, one a line, sorted. {@code bin/qoscluster deploy} reads it from the WAR to
+ * name the tables the cluster's {@code qos.replication.tables} lacks.
  */
 @SupportedAnnotationTypes(CloneProcessor.ANNOTATION)
 public final class CloneProcessor extends AbstractProcessor {
@@ -66,6 +70,8 @@ public final class CloneProcessor extends AbstractProcessor {
 
     /** The replicated entities of each master unit, for its mapping file, written when processing ends. */
     private final Map<String, Set<String>> entitiesByUnit = new TreeMap<>();
+    /** The tables of each master unit's replicated entities, for its tables file. */
+    private final Map<String, Set<String>> tablesByUnit = new TreeMap<>();
 
     @Override
     public SourceVersion getSupportedSourceVersion() {
@@ -82,10 +88,12 @@ public final class CloneProcessor extends AbstractProcessor {
             check(e).ifPresent(spec -> {
                 write(spec);
                 entitiesByUnit.computeIfAbsent(spec.unit(), u -> new TreeSet<>()).add(spec.entity().canonicalName());
+                tablesByUnit.computeIfAbsent(spec.unit(), u -> new TreeSet<>()).add(spec.table());
             });
         }
         if (round.processingOver()) {
             entitiesByUnit.forEach(this::writeMappingFile);
+            tablesByUnit.forEach(this::writeTablesFile);
         }
         return false; // other processors may see the annotation too
     }
@@ -93,6 +101,23 @@ public final class CloneProcessor extends AbstractProcessor {
     /** The name of the mapping file of master unit {@code unit}. */
     static String mappingFile(String unit) {
         return "META-INF/qos-replica-reads-" + unit + ".xml";
+    }
+
+    /** The name of the file listing the tables of master unit {@code unit}'s replicated entities. */
+    static String tablesFile(String unit) {
+        return "META-INF/qos-replicated-tables-" + unit + ".txt";
+    }
+
+    private void writeTablesFile(String unit, Set<String> tables) {
+        try (Writer out = processingEnv.getFiler()
+                .createResource(StandardLocation.CLASS_OUTPUT, "", tablesFile(unit)).openWriter()) {
+            for (String table : tables) {
+                out.write(table + "\n");
+            }
+        } catch (IOException e) {
+            processingEnv.getMessager().printMessage(Diagnostic.Kind.ERROR,
+                    "cannot write " + tablesFile(unit) + ": " + e.getMessage());
+        }
     }
 
     private void writeMappingFile(String unit, Set<String> entities) {

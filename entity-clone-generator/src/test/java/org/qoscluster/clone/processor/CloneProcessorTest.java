@@ -151,6 +151,18 @@ class CloneProcessorTest {
         assertEquals(1, books.getElementsByTagName("entity").getLength(), "each unit lists its own entities");
     }
 
+    @Test
+    void shouldListEachUnitsReplicatedTablesAsTheDatabaseNamesThem() throws Exception {
+        Result r = compile(Map.of(
+                "Product", HEADER + "@Entity @ReplicatedEntity(unit = \"store\") public class Product { @Id Long id; }\n",
+                "Entry", HEADER + "@Entity @jakarta.persistence.Table(name = \"ledger_entry\") @ReplicatedEntity(unit = \"store\")"
+                        + " public class Entry { @Id Long id; }\n",
+                "Ledger", HEADER + "@Entity(name = \"Book\") @ReplicatedEntity(unit = \"books\") public class Ledger { @Id Long id; }\n"));
+        assertEquals(List.of(), r.of(Diagnostic.Kind.ERROR), r.describe());
+        assertEquals(List.of("LEDGER_ENTRY", "PRODUCT"), Files.readAllLines(out.resolve("classes").resolve(CloneProcessor.tablesFile("store"))));
+        assertEquals(List.of("BOOK"), Files.readAllLines(out.resolve("classes").resolve(CloneProcessor.tablesFile("books"))));
+    }
+
     private static org.w3c.dom.Document xml(Path file) throws Exception {
         javax.xml.parsers.DocumentBuilderFactory f = javax.xml.parsers.DocumentBuilderFactory.newInstance();
         f.setNamespaceAware(true);

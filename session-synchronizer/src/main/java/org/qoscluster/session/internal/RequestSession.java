@@ -53,6 +53,8 @@ final class RequestSession {
     private static final int MAX_MERGE_ROUNDS = 32;
     private static final AtomicLong LAST_CONFLICT_WARNING = new AtomicLong();
     private static final AtomicLong CONFLICTS = new AtomicLong();
+    /** Attributes dropped because they could not be read back, by attribute name and reason: how often. */
+    private static final java.util.concurrent.ConcurrentHashMap<String, AtomicLong> DROPPED = new java.util.concurrent.ConcurrentHashMap<>();
     private static final int LONGEST_TIMEOUT = 31_536_000;
 
     private final SessionStore store;
@@ -241,8 +243,15 @@ final class RequestSession {
         try {
             return JavaSerialization.deserialize(stored.value(), loader, settings.attributeFilter());
         } catch (Exception e) {
-            Logs.log(LOG, Level.WARNING, e, "node={0} uid={1} session attribute ''{2}'' cannot be read back ({3}); it is dropped",
-                    settings.node(), shortUid(), name, e);
+            // Once per attribute and reason at WARNING (a request of every user would repeat it), with a count.
+            long seen = DROPPED.computeIfAbsent(name + " " + e, k -> new AtomicLong()).incrementAndGet();
+            if (seen == 1) {
+                Logs.log(LOG, Level.WARNING, e, "node={0} uid={1} session attribute ''{2}'' cannot be read back ({3}); it is dropped"
+                        + " (logged once per attribute and reason; later drops at FINE)", settings.node(), shortUid(), name, e);
+            } else if (LOG.isLoggable(Level.FINE)) {
+                LOG.log(Level.FINE, "node={0} uid={1} session attribute ''{2}'' cannot be read back ({3}); it is dropped ({4} times"
+                        + " on this node)", new Object[] {settings.node(), shortUid(), name, e, String.valueOf(seen)});
+            }
             return null;
         }
     }
@@ -266,6 +275,9 @@ final class RequestSession {
         if (value != null && !(value instanceof Serializable)) {
             throw new IllegalArgumentException("session attribute '" + name + "': " + value.getClass().getName()
                     + " is not Serializable, and the Session Synchronizer keeps sessions in the cluster");
+        }
+        if (value != null && JavaSerialization.refuses(settings.attributeFilter(), value.getClass())) {
+            throw new IllegalArgumentException(JavaSerialization.refusal(name, value, value.getClass()));
         }
         Object old = attribute(name);
         objects.put(name, value);
@@ -359,7 +371,7 @@ final class RequestSession {
             }
             byte[] bytes;
             try {
-                bytes = JavaSerialization.serialize(name, e.getValue());
+                bytes = JavaSerialization.serialize(name, e.getValue(), settings.attributeFilter());
             } catch (SessionStoreException ex) {
                 failures.add(ex.getMessage());
                 continue;
@@ -487,7 +499,7 @@ final class RequestSession {
             if (LOG.isLoggable(Level.FINE)) {
                 LOG.log(Level.FINE, "node={0} uid={1} merged concurrent changes of ''{2}''", new Object[] {settings.node(), shortUid(), name});
             }
-            return merged == null ? null : JavaSerialization.serialize(name, merged);
+            return merged == null ? null : JavaSerialization.serialize(name, merged, settings.attributeFilter());
         }
         long conflicts = CONFLICTS.incrementAndGet();
         long last = LAST_CONFLICT_WARNING.get();
@@ -496,7 +508,7 @@ final class RequestSession {
                     + " not SessionMergeable, so the request that stored last wins ({3} such conflicts on this node so far;"
                     + " logged once a second)", new Object[] {settings.node(), shortUid(), name, String.valueOf(conflicts)});
         }
-        return mine == null ? null : JavaSerialization.serialize(name, mine);
+        return mine == null ? null : JavaSerialization.serialize(name, mine, settings.attributeFilter());
     }
 
     private void checkSize(Map<String, byte[]> sent) {

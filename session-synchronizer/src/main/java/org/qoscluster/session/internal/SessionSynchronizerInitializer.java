@@ -18,18 +18,25 @@ import jakarta.servlet.ServletContext;
  * {@code isMatchAfter=false} goes before them all. The jar is also on every member's class path
  * (so any member can apply session deltas); an application that does not bundle it, such as the
  * router, gets no filter.
+ *
+ * <p>Whether the application bundles the jar is what the jar's own {@code META-INF/web-fragment.xml}
+ * says: it declares the context parameter {@value #BUNDLED}, and the container reads web fragments
+ * of {@code WEB-INF/lib} jars only, whatever the jar is named (a build that renames or shades it
+ * keeps the fragment). An application whose {@code web.xml} is {@code metadata-complete} (no
+ * fragments are read) sets the same parameter there; a jar named {@code session-synchronizer*}
+ * counts as bundled too.
  */
 public final class SessionSynchronizerInitializer implements ServletContainerInitializer {
 
     private static final Logger LOG = Logger.getLogger(SessionSynchronizerInitializer.class.getName());
     static final String FILTER_NAME = "QoSSessionSynchronizer";
     static final String BODY_LIMIT_NAME = "QoSBodyLimit";
+    /** The context parameter that installs the filter; the jar's web fragment sets it to {@code true}. */
+    public static final String BUNDLED = "org.qoscluster.session.bundled";
 
     @Override
     public void onStartup(Set<Class<?>> classes, ServletContext ctx) {
-        Set<String> libs = ctx.getResourcePaths("/WEB-INF/lib/");
-        boolean bundled = libs != null && libs.stream().anyMatch(p -> p.startsWith("/WEB-INF/lib/session-synchronizer"));
-        if (!bundled) {
+        if (!bundled(ctx)) {
             return;
         }
         // The body limit goes first: an oversized body is refused before anything reads it.
@@ -45,5 +52,14 @@ public final class SessionSynchronizerInitializer implements ServletContainerIni
         }
         filter.setAsyncSupported(true);
         filter.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/*");
+    }
+
+    /** Whether the application bundles this jar (see the class comment). */
+    static boolean bundled(ServletContext ctx) {
+        if (Boolean.parseBoolean(ctx.getInitParameter(BUNDLED))) {
+            return true;
+        }
+        Set<String> libs = ctx.getResourcePaths("/WEB-INF/lib/");
+        return libs != null && libs.stream().anyMatch(p -> p.startsWith("/WEB-INF/lib/session-synchronizer"));
     }
 }

@@ -18,18 +18,20 @@ import org.qoscluster.session.SessionSettings;
 class JavaSerializationTest {
 
     private static final ClassLoader LOADER = JavaSerializationTest.class.getClassLoader();
+    /** What a writer without the check would write (a node of another configuration, a forger). */
+    private static final java.io.ObjectInputFilter ANYTHING = java.io.ObjectInputFilter.Config.createFilter("*");
     private final SessionSettings settings = SessionSettings.of(ClusterConfig.defaults(),
             Map.of(ClusterConfig.SECRET_UID_KEY, "k".repeat(32)), "node-1");
 
     @Test
     void shouldReadBackJavaValueTypes() throws Exception {
         List<Object> cart = new ArrayList<>(List.of("apple", 3, java.time.Instant.ofEpochSecond(5)));
-        assertEquals(cart, JavaSerialization.deserialize(JavaSerialization.serialize("cart", cart), LOADER, settings.attributeFilter()));
+        assertEquals(cart, JavaSerialization.deserialize(JavaSerialization.serialize("cart", cart, settings.attributeFilter()), LOADER, settings.attributeFilter()));
     }
 
     @Test
     void shouldRefuseAKnownGadgetClassEvenInsideAnAllowedOne() {
-        byte[] bytes = JavaSerialization.serialize("evil", new ArrayList<>(List.of(new BadAttributeValueExpException("x"))));
+        byte[] bytes = JavaSerialization.serialize("evil", new ArrayList<>(List.of(new BadAttributeValueExpException("x"))), ANYTHING);
         InvalidClassException e = assertThrows(InvalidClassException.class,
                 () -> JavaSerialization.deserialize(bytes, LOADER, settings.attributeFilter()));
         assertTrue(e.getMessage().contains("REJECTED"), e.getMessage());
@@ -37,7 +39,42 @@ class JavaSerializationTest {
 
     @Test
     void shouldRefuseAClassOutsideTheAllowedPackages() {
-        byte[] bytes = JavaSerialization.serialize("date", new javax.swing.text.SimpleAttributeSet());
-        assertThrows(InvalidClassException.class, () -> JavaSerialization.deserialize(bytes, LOADER, settings.attributeFilter()));
+        byte[] bytes = JavaSerialization.serialize("date", new javax.swing.text.SimpleAttributeSet(), ANYTHING);
+        InvalidClassException e = assertThrows(InvalidClassException.class,
+                () -> JavaSerialization.deserialize(bytes, LOADER, settings.attributeFilter()));
+        assertTrue(e.getMessage().startsWith("javax.swing.text.SimpleAttributeSet; not allowed in sessions"), e.getMessage());
+    }
+
+    @Test
+    void shouldRefuseToStoreAValueHoldingAClassOutsideTheAllowedPackagesNamingAttributeAndClass() {
+        List<Object> held = new ArrayList<>(List.of("ok", new javax.swing.text.SimpleAttributeSet()));
+        SessionStoreException e = assertThrows(SessionStoreException.class,
+                () -> JavaSerialization.serialize("basket", held, settings.attributeFilter()));
+        assertTrue(e.getMessage().startsWith("session attribute 'basket' (java.util.ArrayList) cannot be stored in the cluster: class "
+                + "javax.swing.text.SimpleAttributeSet is not allowed in sessions"), e.getMessage());
+        assertTrue(e.getMessage().contains("qos.serialization.allow"), e.getMessage());
+    }
+
+    @Test
+    void shouldRefuseToStoreAKnownGadgetClassInsideAnAllowedOne() {
+        SessionStoreException e = assertThrows(SessionStoreException.class, () -> JavaSerialization.serialize("evil",
+                new ArrayList<>(List.of(new BadAttributeValueExpException("x"))), settings.attributeFilter()));
+        assertTrue(e.getMessage().contains("class javax.management.BadAttributeValueExpException is not allowed"), e.getMessage());
+    }
+
+    @Test
+    void shouldStoreAClassOfAPackageTheSettingAllows() throws Exception {
+        SessionSettings allowing = SessionSettings.of(ClusterConfig.from(Map.of("qos.serialization.allow",
+                "org.qoscluster.**;javax.swing.text.*")), Map.of(ClusterConfig.SECRET_UID_KEY, "k".repeat(32)), "node-1");
+        byte[] bytes = JavaSerialization.serialize("style", new javax.swing.text.SimpleAttributeSet(), allowing.attributeFilter());
+        assertTrue(JavaSerialization.deserialize(bytes, LOADER, allowing.attributeFilter()) instanceof javax.swing.text.SimpleAttributeSet);
+    }
+
+    @Test
+    void shouldTellWhetherTheFilterRefusesAValuesOwnClass() {
+        assertTrue(JavaSerialization.refuses(settings.attributeFilter(), javax.swing.text.SimpleAttributeSet.class));
+        assertTrue(!JavaSerialization.refuses(settings.attributeFilter(), ArrayList.class));
+        assertTrue(!JavaSerialization.refuses(settings.attributeFilter(), String[].class));
+        assertTrue(JavaSerialization.refuses(settings.attributeFilter(), javax.swing.text.SimpleAttributeSet[].class));
     }
 }
