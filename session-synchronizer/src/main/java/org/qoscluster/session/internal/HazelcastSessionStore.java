@@ -25,8 +25,9 @@ import org.qoscluster.session.SessionStore;
  * an {@code IMap} of UID to {@link SessionRecord}, binary in
  * memory, with {@code qos.session.backup-count} synchronous backups on other members, so a
  * store the filter saw succeed survives that many sudden member deaths. The map is first touched
- * from a thread outside the application (see {@link MemberHazelcast#outsideApplication}). The router runs as a
- * lite member and owns no partition.
+ * from a thread outside the application (see {@link MemberHazelcast#outsideApplication}). The router is a
+ * data member too (Payara Micro does not start as a lite member alone, and a router must start
+ * while no node runs), so it owns a share of the partitions and serves the nodes' reads of them.
  */
 final class HazelcastSessionStore implements SessionStore {
 
