@@ -634,6 +634,22 @@ class RouterIT {
         }
     }
 
+    @Test
+    @Order(14)
+    void shouldAnswerItsLivenessPageAndForwardTheCheapestRequest(Cluster cluster) throws Exception {
+        HttpResponse<String> alive = HTTP.send(HttpRequest.newBuilder(cluster.storeUri().resolve("qrs/alive"))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(204, alive.statusCode(), "the router's liveness page");
+        assertEquals("", alive.body());
+        for (int i = 0; i < 10; i++) {
+            HttpResponse<String> ping = HTTP.send(HttpRequest.newBuilder(cluster.storeUri().resolve("api/ping"))
+                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, ping.statusCode());
+            String node = ping.headers().firstValue("X-QoS-Node").orElse("?");
+            assertEquals("{\"node\":\"" + node + "\"}", ping.body(), "the node that answered says so");
+        }
+    }
+
     private static void setDelay(Cluster cluster, String node, int millis) throws Exception {
         HttpRequest r = HttpRequest.newBuilder(cluster.nodeUri(node).resolve("test/delay?millis=" + millis))
                 .PUT(HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(10)).build();
