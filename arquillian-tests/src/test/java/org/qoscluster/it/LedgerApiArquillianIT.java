@@ -35,7 +35,7 @@ import org.qoscluster.testing.StoreDatabase;
 
 /**
  * The ledger sample (ledger-app), an application not written for QoS Cluster and changed only as
- * docs/your-application.md says, on one Payara Micro node deployed by Arquillian over a real
+ * docs/your-app.md says, on one Payara Micro node deployed by Arquillian over a real
  * Derby network server, with the node settings the ledger ships ({@code qos.serialization.allow}
  * naming its package): accounts, transfers and balances end to end, every kind of bad input
  * refused with a JSON error naming the field and nothing written, and the recently viewed

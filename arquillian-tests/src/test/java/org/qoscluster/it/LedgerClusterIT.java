@@ -29,7 +29,7 @@ import org.qoscluster.testing.TestRuntime;
 
 /**
  * The ledger sample, an application written as a plain Jakarta EE WAR and changed only as
- * docs/your-application.md says, put on a running store cluster the way a user puts their own:
+ * docs/your-app.md says, put on a running store cluster the way a user puts their own:
  * {@code bin/qoscluster deploy ledger-app.war --name ledger} next to the store, which keeps
  * serving; its tables listed in {@code qos.replication.tables} by {@code down} and {@code up
  * --config} over the same state directory, which deploys the recorded ledger again; then,
@@ -125,7 +125,7 @@ class LedgerClusterIT {
             assertEquals(200, StoreClient.at(cluster.nodeUri(node), TIMEOUT).get("ledger/index.html").status(), node);
         }
         // Writes reach the master. Its tables are not replicated yet: a read the routing sends to
-        // a replica finds no table there (docs/your-application.md says what a user sees).
+        // a replica finds no table there (docs/your-app.md says what a user sees).
         StoreClient ann = visitor(cluster);
         openedBeforeCapture = open(ann, "Ann", 5_000);
         assertTrue(db(cluster, "master").has("ACCOUNT", openedBeforeCapture));
@@ -147,7 +147,7 @@ class LedgerClusterIT {
     @Test
     @Order(2)
     void shouldReplicateTheLedgersTablesOnceTheClusterIsStartedAgainWithThemListed(Cluster cluster) throws Exception {
-        // What docs/your-application.md tells a user: the cluster's settings with the ledger's
+        // What docs/your-app.md tells a user: the cluster's settings with the ledger's
         // tables added, 'down', then 'up --config' over the same state directory.
         Properties settings = new Properties();
         try (Reader in = Files.newBufferedReader(cluster.stateDir().resolve("cluster.properties"))) {

@@ -54,6 +54,6 @@ public final class ReplicatedTables {
     public static String warning(String app, List<String> missing) {
         return "warning: " + app + " reads " + String.join(", ", missing) + " (its @ReplicatedEntity tables) from the replicas, but"
                 + " qos.replication.tables does not list them: those reads fail until it does. Add them to your configuration"
-                + " file, then 'down' and 'up --config FILE' (docs/your-application.md)";
+                + " file, then 'down' and 'up --config FILE' (docs/your-app.md)";
     }
 }
