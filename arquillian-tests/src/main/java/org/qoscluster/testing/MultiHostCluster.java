@@ -138,6 +138,30 @@ public final class MultiHostCluster implements AutoCloseable {
         return Secrets.read(stateRoot.resolve("secrets"), ClusterConfig.SECRET_ADMIN_TOKEN);
     }
 
+    /** The database password every copy takes (the same on every host). */
+    public String dbPassword() {
+        return ClusterConfig.dbPassword(Secrets.readAll(stateRoot.resolve("secrets"), ClusterConfig.SECRETS));
+    }
+
+    /** A copy of the application's group, at its host's address: its Derby JDBC URL. */
+    public String jdbcUrl(String copy) {
+        return config.databases().stream().filter(d -> d.name().equals(copy)).findFirst().map(config::jdbcUrl)
+                .orElseThrow(() -> new IllegalArgumentException("no copy " + copy + " in " + config.databases()));
+    }
+
+    /**
+     * Sends {@code signal} ({@code STOP}, {@code CONT}) to the part {@code part} of {@code host},
+     * found by its pid file; fails when it does not run.
+     */
+    public void signal(String host, String part, String signal) throws IOException, InterruptedException {
+        PartStatus p = status(host).stream().filter(s -> s.name().equals(part) && s.alive()).findFirst()
+                .orElseThrow(() -> new IllegalStateException(part + " does not run on " + host + ": " + status(host)));
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).redirectErrorStream(true).start();
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new IllegalStateException("kill -" + signal + " " + p.pid() + " (" + part + " on " + host + ") failed");
+        }
+    }
+
     /** What runs on {@code host}, as its pid files say. */
     public List<PartStatus> status(String host) {
         return Cluster.status(stateDir(host));

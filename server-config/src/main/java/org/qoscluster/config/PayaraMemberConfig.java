@@ -112,14 +112,35 @@ public final class PayaraMemberConfig {
                 .collect(Collectors.joining(","));
     }
 
+    /** Seconds between two Hazelcast heartbeats of a member (Hazelcast's default: 5). */
+    public static final int HAZELCAST_HEARTBEAT_SECONDS = 1;
+    /**
+     * Seconds without a heartbeat after which a member drops another (Hazelcast's default: 60).
+     * Until then every operation on a partition the unreachable member owns waits, the
+     * coordinator's beat included: a host cut off from the network held a failover back a minute.
+     */
+    public static final int HAZELCAST_NO_HEARTBEAT_SECONDS = 10;
+    /**
+     * Seconds after its start, then between two looks, that the oldest member of each side looks
+     * for the other side of a healed split to merge with (Hazelcast's defaults: 300 and 120).
+     */
+    public static final int HAZELCAST_MERGE_FIRST_SECONDS = 10;
+    public static final int HAZELCAST_MERGE_NEXT_SECONDS = 5;
+
     /**
      * The JVM options of a member's Java process. Hazelcast binds every interface unless told not
      * to, whatever {@code --interfaces} says; with {@code hazelcast.socket.bind.any=false} it binds
      * only the interface Payara gives it, the member's configured address. The JVM-wide
-     * deserialization filter is {@link SerialFilters#jvmWide}.
+     * deserialization filter is {@link SerialFilters#jvmWide}. Hazelcast's failure detection and
+     * split-brain merge run at the pace of {@link #HAZELCAST_NO_HEARTBEAT_SECONDS} and
+     * {@link #HAZELCAST_MERGE_NEXT_SECONDS} (system properties: Payara sets neither).
      */
     public static List<String> jvmOptions(ClusterConfig config) {
-        return List.of("-Dhazelcast.socket.bind.any=false", "-Djdk.serialFilter=" + SerialFilters.jvmWide());
+        return List.of("-Dhazelcast.socket.bind.any=false", "-Djdk.serialFilter=" + SerialFilters.jvmWide(),
+                "-Dhazelcast.heartbeat.interval.seconds=" + HAZELCAST_HEARTBEAT_SECONDS,
+                "-Dhazelcast.max.no.heartbeat.seconds=" + HAZELCAST_NO_HEARTBEAT_SECONDS,
+                "-Dhazelcast.merge.first.run.delay.seconds=" + HAZELCAST_MERGE_FIRST_SECONDS,
+                "-Dhazelcast.merge.next.run.delay.seconds=" + HAZELCAST_MERGE_NEXT_SECONDS);
     }
 
     /**

@@ -118,6 +118,15 @@ class PayaraMemberConfigTest {
     }
 
     @Test
+    void shouldDropAnUnreachableMemberAndMergeAHealedSplitWithinSeconds() {
+        List<String> jvm = PayaraMemberConfig.jvmOptions(config);
+        assertTrue(jvm.contains("-Dhazelcast.max.no.heartbeat.seconds=10"), jvm::toString);
+        assertTrue(jvm.contains("-Dhazelcast.heartbeat.interval.seconds=1"), jvm::toString);
+        assertTrue(jvm.contains("-Dhazelcast.merge.first.run.delay.seconds=10"), jvm::toString);
+        assertTrue(jvm.contains("-Dhazelcast.merge.next.run.delay.seconds=5"), jvm::toString);
+    }
+
+    @Test
     void shouldNameTheHazelcastClusterAfterTheSecretAndKeepItOffTheCommandLine() throws Exception {
         Document d = domainXml(config.nodes().get(0));
         String name = xpath().evaluate("/domain/hazelcast-runtime-configuration/@cluster-group-name", d);

@@ -57,6 +57,13 @@ public final class WatermarkPublisher implements AutoCloseable {
         // none); this class reports being offline once instead.
         HAZELCAST_LOG.setLevel(java.util.logging.Level.SEVERE);
         c.setProperty("hazelcast.phone.home.enabled", "false");
+        // A member cut off from the agent's host is given up within seconds (Hazelcast's
+        // defaults: 60 s without a heartbeat, 120 s per call), so a read of the group's state
+        // or a watermark's publication never holds the agent's follow loop or round for minutes.
+        c.setProperty("hazelcast.client.heartbeat.interval", "1000");
+        c.setProperty("hazelcast.client.heartbeat.timeout", Long.toString(
+                java.util.concurrent.TimeUnit.SECONDS.toMillis(PayaraMemberConfig.HAZELCAST_NO_HEARTBEAT_SECONDS)));
+        c.setProperty("hazelcast.client.invocation.timeout.seconds", Integer.toString(PayaraMemberConfig.HAZELCAST_NO_HEARTBEAT_SECONDS));
         this.client = java.util.concurrent.CompletableFuture.supplyAsync(() -> HazelcastClient.newHazelcastClient(c),
                 r -> {
                     Thread t = new Thread(r, "qos-replication-hazelcast-start");

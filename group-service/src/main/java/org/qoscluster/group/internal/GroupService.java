@@ -111,15 +111,21 @@ public final class GroupService implements AutoCloseable {
 
     /**
      * Registers this node as running the group service (and its write path's fence) under its
-     * member UUID, again when that changed: a member that merges back after a network partition
-     * takes a new UUID, and without this no node would coordinate the groups any more.
+     * member UUID, again when that changed or the entry is gone: a member that merges back after
+     * a network partition takes a new UUID, and two members lost at once (a host killed, then
+     * another cut off before the data grid had made the first one's backups again) take the
+     * entries whose two copies they held; without this no node would coordinate the groups any more.
      */
     private void register() {
         String uuid = maps.uuid();
-        if (uuid.equals(registeredAs)) {
+        boolean same = uuid.equals(registeredAs);
+        if (same && memberName.equals(maps.services.get(uuid))) {
             return;
         }
-        if (registeredAs != null) {
+        if (same) {
+            LOG.log(Level.WARNING, "member={0} its registration as {1} was lost from the data grid; registering again",
+                    new Object[] {memberName, uuid});
+        } else if (registeredAs != null) {
             LOG.log(Level.INFO, "member={0} rejoined the cluster as {1} (was {2}); registering again",
                     new Object[] {memberName, uuid, registeredAs});
         }

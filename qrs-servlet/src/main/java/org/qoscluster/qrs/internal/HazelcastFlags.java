@@ -20,6 +20,7 @@ import com.hazelcast.map.MapEvent;
 import com.hazelcast.map.listener.EntryAddedListener;
 import com.hazelcast.map.listener.EntryEvictedListener;
 import com.hazelcast.map.listener.EntryExpiredListener;
+import com.hazelcast.map.listener.EntryMergedListener;
 import com.hazelcast.map.listener.EntryRemovedListener;
 import com.hazelcast.map.listener.EntryUpdatedListener;
 import com.hazelcast.map.listener.MapClearedListener;
@@ -119,15 +120,22 @@ final class HazelcastFlags implements StateChangeFlags, UserClassDirectory {
         // without an event for those that did not change there: read the map again.
         hz.getLifecycleService().addLifecycleListener(event -> {
             if (event.getState() == com.hazelcast.core.LifecycleEvent.LifecycleState.MERGED) {
-                Map<String, String> now = new java.util.HashMap<>();
-                map.forEach(now::put);
-                view.keySet().retainAll(now.keySet());
-                view.putAll(now);
-                LOG.log(Level.INFO, "map={0} read again after the cluster merged: {1} entries", new Object[] {name,
-                        String.valueOf(now.size())});
+                reread(map, view, "the cluster merged");
             }
         });
+        // Two members lost at once take the entries whose two copies they held, without an
+        // event per entry: the mirror would keep them (a group's old master, for one).
+        map.addPartitionLostListener(event -> reread(map, view, "a partition was lost"));
         return map;
+    }
+
+    private static void reread(IMap<String, String> map, Map<String, String> view, String why) {
+        Map<String, String> now = new java.util.HashMap<>();
+        map.forEach(now::put);
+        view.keySet().retainAll(now.keySet());
+        view.putAll(now);
+        LOG.log(Level.INFO, "map={0} read again after {1}: {2} entries", new Object[] {map.getName(), why,
+                String.valueOf(now.size())});
     }
 
     /**
@@ -284,7 +292,7 @@ final class HazelcastFlags implements StateChangeFlags, UserClassDirectory {
     /** Applies every change of a map to a local view. */
     private static final class Mirror implements EntryAddedListener<String, String>, EntryUpdatedListener<String, String>,
             EntryRemovedListener<String, String>, EntryEvictedListener<String, String>,
-            EntryExpiredListener<String, String>, MapClearedListener {
+            EntryExpiredListener<String, String>, MapClearedListener, EntryMergedListener<String, String> {
 
         private final Map<String, String> view;
 
@@ -300,6 +308,14 @@ final class HazelcastFlags implements StateChangeFlags, UserClassDirectory {
         @Override
         public void entryUpdated(EntryEvent<String, String> e) {
             view.put(e.getKey(), e.getValue());
+        }
+
+        /** An entry the other side of a healed split brought in (an add or an update, not reported as either). */
+        @Override
+        public void entryMerged(EntryEvent<String, String> e) {
+            if (e.getValue() != null) {
+                view.put(e.getKey(), e.getValue());
+            }
         }
 
         @Override
