@@ -167,4 +167,12 @@ public final class TestRuntime {
     public static Launched launcher(String... args) throws IOException, InterruptedException {
         return launcher(Duration.ofMinutes(1), args);
     }
+
+    /** The launcher's Main as {@code bin/qoscluster} runs it, in its own JVM, on {@code cluster}'s state directory. */
+    public static Launched launcherOn(org.qoscluster.launcher.Cluster cluster, Duration within, String... args)
+            throws IOException, InterruptedException {
+        List<String> all = new java.util.ArrayList<>(List.of(args));
+        all.addAll(List.of("--state", cluster.stateDir().toString()));
+        return launcher(within, all.toArray(String[]::new));
+    }
 }

@@ -92,7 +92,7 @@ class DeployIT {
     void shouldDeployAWarOnEveryNodeWhileTheStoreKeepsServing(Cluster cluster) throws Exception {
         TestRuntime.Launched deploy;
         try (StoreLoop store = new StoreLoop(cluster.storeUri())) {
-            deploy = launcher(cluster, "deploy", hello.toString(), "--context", "/hello");
+            deploy = TestRuntime.launcherOn(cluster, Duration.ofMinutes(5), "deploy", hello.toString(), "--context", "/hello");
             assertNoFailure(store);
         }
         assertEquals(0, deploy.exit(), deploy.output());
@@ -113,7 +113,7 @@ class DeployIT {
     @Test
     @Order(3)
     void shouldListWhatIsDeployedOnWhichNode(Cluster cluster) throws Exception {
-        TestRuntime.Launched apps = launcher(cluster, "apps");
+        TestRuntime.Launched apps = TestRuntime.launcherOn(cluster, Duration.ofMinutes(5), "apps");
         assertEquals(0, apps.exit(), apps.output());
         assertTrue(apps.output().lines().anyMatch(l -> l.matches("store\\s+/\\s+node-1: deployed, node-2: deployed")), apps.output());
         assertTrue(apps.output().lines().anyMatch(l -> l.matches("hello\\s+/hello\\s+node-1: deployed, node-2: deployed")),
@@ -138,11 +138,11 @@ class DeployIT {
         for (Map.Entry<List<String>, String> c : cases.entrySet()) {
             List<String> args = new ArrayList<>(List.of("deploy"));
             args.addAll(c.getKey());
-            TestRuntime.Launched r = launcher(cluster, args.toArray(String[]::new));
+            TestRuntime.Launched r = TestRuntime.launcherOn(cluster, Duration.ofMinutes(5), args.toArray(String[]::new));
             assertEquals(2, r.exit(), c.getKey() + ": " + r.output());
             assertTrue(r.output().contains(c.getValue()), c.getKey() + ": " + r.output());
         }
-        TestRuntime.Launched unknown = launcher(cluster, "undeploy", "nothing-here");
+        TestRuntime.Launched unknown = TestRuntime.launcherOn(cluster, Duration.ofMinutes(5), "undeploy", "nothing-here");
         assertEquals(2, unknown.exit(), unknown.output());
         assertTrue(unknown.output().contains("no application named 'nothing-here' is deployed"), unknown.output());
     }
@@ -152,7 +152,7 @@ class DeployIT {
     void shouldReportAWarThatFailsToDeployByNameWhileEverythingElseServes(Cluster cluster) throws Exception {
         TestRuntime.Launched deploy;
         try (StoreLoop store = new StoreLoop(cluster.storeUri())) {
-            deploy = launcher(cluster, "deploy", broken.toString());
+            deploy = TestRuntime.launcherOn(cluster, Duration.ofMinutes(5), "deploy", broken.toString());
             assertNoFailure(store);
         }
         assertEquals(1, deploy.exit(), deploy.output());
@@ -162,7 +162,7 @@ class DeployIT {
         assertEquals(200, get(cluster.storeUri().resolve("api/products?limit=1")).statusCode(), "the store serves");
         assertEquals(200, get(cluster.storeUri().resolve("hello/index.html")).statusCode(), "hello serves");
         assertEquals(404, get(cluster.nodeUri("node-1").resolve("broken/index.html")).statusCode());
-        TestRuntime.Launched apps = launcher(cluster, "apps");
+        TestRuntime.Launched apps = TestRuntime.launcherOn(cluster, Duration.ofMinutes(5), "apps");
         assertEquals(0, apps.exit(), apps.output());
         assertFalse(apps.output().contains("broken"), apps.output());
         awaitHealthy(cluster, List.of("node-1", "node-2"), true);
@@ -206,14 +206,14 @@ class DeployIT {
     void shouldUndeployFromEveryNode(Cluster cluster) throws Exception {
         TestRuntime.Launched undeploy;
         try (StoreLoop store = new StoreLoop(cluster.storeUri())) {
-            undeploy = launcher(cluster, "undeploy", "hello");
+            undeploy = TestRuntime.launcherOn(cluster, Duration.ofMinutes(5), "undeploy", "hello");
             assertNoFailure(store);
         }
         assertEquals(0, undeploy.exit(), undeploy.output());
         for (String node : List.of("node-1", "node-2")) {
             assertEquals(404, get(cluster.nodeUri(node).resolve("hello/index.html")).statusCode(), node);
         }
-        TestRuntime.Launched apps = launcher(cluster, "apps");
+        TestRuntime.Launched apps = TestRuntime.launcherOn(cluster, Duration.ofMinutes(5), "apps");
         assertEquals(0, apps.exit(), apps.output());
         assertFalse(apps.output().contains("hello"), apps.output());
         assertFalse(Files.exists(cluster.stateDir().resolve("apps/hello.war")), "its copy in the state directory is gone");
@@ -255,10 +255,4 @@ class DeployIT {
         return HTTP.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    /** Runs the launcher as bin/qoscluster does, in its own JVM, against the test cluster's state directory. */
-    private static TestRuntime.Launched launcher(Cluster cluster, String... args) throws Exception {
-        List<String> all = new ArrayList<>(List.of(args));
-        all.addAll(List.of("--state", cluster.stateDir().toString()));
-        return TestRuntime.launcher(Duration.ofMinutes(5), all.toArray(String[]::new));
-    }
 }

@@ -124,7 +124,7 @@ class GoalsIT {
             long[] before = overload(cluster);
             assertTrue(before[1] > 0, "with checkout at priority 90, browse is shed: " + before[1]);
 
-            TestRuntime.Launched r = launcher(cluster, "goal", "set", "checkout", "--priority", "0");
+            TestRuntime.Launched r = TestRuntime.launcherOn(cluster, Duration.ofMinutes(1), "goal", "set", "checkout", "--priority", "0");
             assertEquals(0, r.exit(), r.output());
             assertTrue(r.output().contains("checkout: priority 90 -> 0"), r.output());
             assertTrue(r.output().contains("the router took the new goals"), r.output());
@@ -137,7 +137,7 @@ class GoalsIT {
             setDelay(cluster, "node-1", 0);
             setDelay(cluster, "node-2", 0);
         }
-        TestRuntime.Launched list = launcher(cluster, "goal", "list");
+        TestRuntime.Launched list = TestRuntime.launcherOn(cluster, Duration.ofMinutes(1), "goal", "list");
         assertEquals(0, list.exit(), list.output());
         assertTrue(list.output().matches("(?s).*checkout +800 +0 +0 .*"), list.output());
         assertTrue(list.output().contains("the same as the file's"), list.output());
@@ -151,10 +151,10 @@ class GoalsIT {
         String fingerprint = goals(cluster).path("fingerprint").asText();
         byte[] bytes = Files.readAllBytes(file);
 
-        TestRuntime.Launched bad = launcher(cluster, "goal", "set", "browse", "--p95-ms", "fast");
+        TestRuntime.Launched bad = TestRuntime.launcherOn(cluster, Duration.ofMinutes(1), "goal", "set", "browse", "--p95-ms", "fast");
         assertEquals(2, bad.exit(), bad.output());
         assertTrue(bad.output().contains("qos.class.browse.p95-ms: 'fast' is not a whole number"), bad.output());
-        TestRuntime.Launched dead = launcher(cluster, "goal", "set", "checkout", "--match", "GET /api/products*");
+        TestRuntime.Launched dead = TestRuntime.launcherOn(cluster, Duration.ofMinutes(1), "goal", "set", "checkout", "--match", "GET /api/products*");
         assertEquals(2, dead.exit(), dead.output());
         assertTrue(dead.output().contains("qos.class.checkout.match: 'GET /api/products*' can never match: class 'browse'"),
                 dead.output());
@@ -172,13 +172,13 @@ class GoalsIT {
         assertEquals(new Got(200, "browse"), get(cluster, "api/products?limit=1"));
         assertEquals(new Got(200, "checkout"), get(cluster, "api/cart"));
         assertTrue(admin(cluster, "metrics").contains("qos_router_goal_change_refused 1"));
-        TestRuntime.Launched list = launcher(cluster, "goal", "list");
+        TestRuntime.Launched list = TestRuntime.launcherOn(cluster, Duration.ofMinutes(1), "goal", "list");
         assertEquals(1, list.exit(), list.output());
         assertTrue(list.output().contains("INVALID") && list.output().contains("qos.class.browse.priority: 'high'"), list.output());
         assertTrue(list.output().contains("router: refuses the file's goals: qos.class.browse.priority: 'high'"), list.output());
 
         // The command repairs it.
-        TestRuntime.Launched fix = launcher(cluster, "goal", "set", "browse", "--priority", "50");
+        TestRuntime.Launched fix = TestRuntime.launcherOn(cluster, Duration.ofMinutes(1), "goal", "set", "browse", "--priority", "50");
         assertEquals(0, fix.exit(), fix.output());
         assertFalse(goals(cluster).path("refused").asBoolean());
         assertEquals(fingerprint, goals(cluster).path("fingerprint").asText(), "back to the goals it had");
@@ -187,7 +187,7 @@ class GoalsIT {
     @Test
     @Order(4)
     void shouldKeepTheAdminsGoalsThroughDownAndUp(Cluster cluster) throws Exception {
-        TestRuntime.Launched removed = launcher(cluster, "goal", "remove", "browse");
+        TestRuntime.Launched removed = TestRuntime.launcherOn(cluster, Duration.ofMinutes(1), "goal", "remove", "browse");
         assertEquals(0, removed.exit(), removed.output());
         assertEquals("default", get(cluster, "api/products?limit=1").serviceClass(), "no class for the catalogue any more");
 
@@ -314,10 +314,4 @@ class GoalsIT {
         }
     }
 
-    /** The launcher's Main as bin/qoscluster runs it, in its own JVM, on this cluster's state directory. */
-    private static TestRuntime.Launched launcher(Cluster cluster, String... args) throws Exception {
-        List<String> all = new ArrayList<>(List.of(args));
-        all.addAll(List.of("--state", cluster.stateDir().toString()));
-        return TestRuntime.launcher(all.toArray(String[]::new));
-    }
 }

@@ -90,12 +90,6 @@ class LedgerClusterIT {
         }
     }
 
-    private static TestRuntime.Launched launcher(Cluster cluster, String... args) throws Exception {
-        List<String> all = new ArrayList<>(List.of(args));
-        all.addAll(List.of("--state", cluster.stateDir().toString()));
-        return TestRuntime.launcher(Duration.ofMinutes(5), all.toArray(String[]::new));
-    }
-
     @Test
     @Order(1)
     void shouldDeployTheLedgerNextToTheStoreWhileTheStoreServes(Cluster cluster) throws Exception {
@@ -103,7 +97,7 @@ class LedgerClusterIT {
         TestRuntime.Launched deploy;
         long started = System.nanoTime();
         try (StoreLoop store = new StoreLoop(cluster.storeUri())) {
-            deploy = launcher(cluster, "deploy", war, "--name", "ledger");
+            deploy = TestRuntime.launcherOn(cluster, Duration.ofMinutes(5), "deploy", war, "--name", "ledger");
             assertEquals(List.of(), store.failures(), "the store answered every request during the deployment");
             assertTrue(store.served() > 0, "the store was read meanwhile");
         }
@@ -137,7 +131,7 @@ class LedgerClusterIT {
         System.out.println("LedgerClusterIT: reads of the ledger's account before its tables are replicated: " + reads);
         assertOk(visitor(cluster).get("api/products?limit=1"));
 
-        TestRuntime.Launched apps = launcher(cluster, "apps");
+        TestRuntime.Launched apps = TestRuntime.launcherOn(cluster, Duration.ofMinutes(5), "apps");
         assertEquals(0, apps.exit(), apps.output());
         assertTrue(apps.output().lines().anyMatch(l -> l.matches("store\\s+/\\s+node-1: deployed, node-2: deployed")), apps.output());
         assertTrue(apps.output().lines().anyMatch(l -> l.matches("ledger\\s+/ledger\\s+node-1: deployed, node-2: deployed")),
@@ -166,9 +160,9 @@ class LedgerClusterIT {
                 settings.store(out, "the test cluster's settings with the ledger's tables");
             }
             long stopping = System.nanoTime();
-            TestRuntime.Launched down = launcher(cluster, "down");
+            TestRuntime.Launched down = TestRuntime.launcherOn(cluster, Duration.ofMinutes(5), "down");
             assertEquals(0, down.exit(), down.output());
-            TestRuntime.Launched up = launcher(cluster, "up", "--config", config.toString(), "--runtime",
+            TestRuntime.Launched up = TestRuntime.launcherOn(cluster, Duration.ofMinutes(5), "up", "--config", config.toString(), "--runtime",
                     System.getProperty("qos.runtime.dir"));
             assertEquals(0, up.exit(), up.output());
             System.out.printf("LedgerClusterIT: 'down' and 'up --config' with the ledger's tables: %d ms%n",
@@ -176,7 +170,7 @@ class LedgerClusterIT {
         } finally {
             Files.deleteIfExists(config);
         }
-        TestRuntime.Launched apps = launcher(cluster, "apps");
+        TestRuntime.Launched apps = TestRuntime.launcherOn(cluster, Duration.ofMinutes(5), "apps");
         assertEquals(0, apps.exit(), apps.output());
         assertTrue(apps.output().lines().anyMatch(l -> l.matches("ledger\\s+/ledger\\s+node-1: deployed, node-2: deployed")),
                 "the recorded ledger deployed again: " + apps.output());
@@ -317,14 +311,14 @@ class LedgerClusterIT {
     void shouldUndeployTheLedgerWhileTheStoreServes(Cluster cluster) throws Exception {
         TestRuntime.Launched undeploy;
         try (StoreLoop store = new StoreLoop(cluster.storeUri())) {
-            undeploy = launcher(cluster, "undeploy", "ledger");
+            undeploy = TestRuntime.launcherOn(cluster, Duration.ofMinutes(5), "undeploy", "ledger");
             assertEquals(List.of(), store.failures(), "the store answered every request during the undeployment");
         }
         assertEquals(0, undeploy.exit(), undeploy.output());
         assertEquals(404, visitor(cluster).get("ledger/api/accounts").status(), "no ledger behind the router");
         assertOk(visitor(cluster).get("api/products?limit=1"));
         // One node was killed above: 'apps' says so, and lists the store alone.
-        TestRuntime.Launched apps = launcher(cluster, "apps");
+        TestRuntime.Launched apps = TestRuntime.launcherOn(cluster, Duration.ofMinutes(5), "apps");
         assertFalse(apps.output().contains("ledger"), apps.output());
         assertTrue(apps.output().lines().anyMatch(l -> l.startsWith("store")), apps.output());
         assertNotEquals(0, apps.exit(), "a node is down: " + apps.output());

@@ -63,14 +63,14 @@ class UserClassGoalsIT {
     @Test
     @Order(1)
     void shouldRouteAUserByTheGoldGoalOnceTheApplicationPutsThemInGoldAndNeverOnAClientsWord(Cluster cluster) throws Exception {
-        TestRuntime.Launched gold = launcher(cluster, "goal", "set", "checkout", "--user-class", "gold", "--p95-ms", "300",
+        TestRuntime.Launched gold = TestRuntime.launcherOn(cluster, Duration.ofMinutes(1), "goal", "set", "checkout", "--user-class", "gold", "--p95-ms", "300",
                 "--priority", "90");
         assertEquals(0, gold.exit(), gold.output());
         assertTrue(gold.output().contains("added checkout user gold (p95-ms 300, priority 90)"), gold.output());
         assertTrue(gold.output().contains("the router took the new goals"), gold.output());
-        TestRuntime.Launched low = launcher(cluster, "goal", "set", "checkout", "--priority", "10");
+        TestRuntime.Launched low = TestRuntime.launcherOn(cluster, Duration.ofMinutes(1), "goal", "set", "checkout", "--priority", "10");
         assertEquals(0, low.exit(), low.output());
-        TestRuntime.Launched list = launcher(cluster, "goal", "list");
+        TestRuntime.Launched list = TestRuntime.launcherOn(cluster, Duration.ofMinutes(1), "goal", "list");
         assertEquals(0, list.exit(), list.output());
         assertTrue(list.output().matches("(?s).*checkout +800 +10 +0 .*\n +user gold +300 +90 .*"), list.output());
         JsonNode checkout = null;
@@ -243,10 +243,4 @@ class UserClassGoalsIT {
         }
     }
 
-    /** The launcher's Main as bin/qoscluster runs it, in its own JVM, on this cluster's state directory. */
-    private static TestRuntime.Launched launcher(Cluster cluster, String... args) throws Exception {
-        List<String> all = new ArrayList<>(List.of(args));
-        all.addAll(List.of("--state", cluster.stateDir().toString()));
-        return TestRuntime.launcher(all.toArray(String[]::new));
-    }
 }
