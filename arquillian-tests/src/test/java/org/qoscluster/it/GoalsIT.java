@@ -1,5 +1,7 @@
 package org.qoscluster.it;
 
+import static org.qoscluster.testing.RouterAdmin.admin;
+import static org.qoscluster.testing.RouterAdmin.setDelay;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -264,21 +266,6 @@ class GoalsIT {
         }
     }
 
-    private static String admin(Cluster cluster, String what) {
-        try {
-            HttpRequest r = HttpRequest.newBuilder(cluster.storeUri().resolve("qrs/admin/" + what))
-                    .header("Authorization", "Bearer " + cluster.adminToken()).timeout(Duration.ofSeconds(10)).build();
-            HttpResponse<String> resp = HTTP.send(r, HttpResponse.BodyHandlers.ofString());
-            assertEquals(200, resp.statusCode(), resp.body());
-            return resp.body();
-        } catch (IOException e) {
-            throw new AssertionError("admin endpoint failed", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
-    }
-
     private static Got get(Cluster cluster, String path) {
         try {
             HttpResponse<Void> r = HTTP.send(HttpRequest.newBuilder(cluster.storeUri().resolve(path)).timeout(Duration.ofSeconds(20))
@@ -290,12 +277,6 @@ class GoalsIT {
             Thread.currentThread().interrupt();
             return new Got(-2, "interrupted");
         }
-    }
-
-    private static void setDelay(Cluster cluster, String node, int millis) throws Exception {
-        HttpRequest r = HttpRequest.newBuilder(cluster.nodeUri(node).resolve("test/delay?millis=" + millis))
-                .PUT(HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(10)).build();
-        assertEquals(204, HTTP.send(r, HttpResponse.BodyHandlers.discarding()).statusCode());
     }
 
     private static void await(BooleanSupplier condition, String what) throws InterruptedException {

@@ -1,5 +1,6 @@
 package org.qoscluster.it;
 
+import static org.qoscluster.testing.RouterAdmin.setDelay;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -648,12 +649,6 @@ class RouterIT {
             String node = ping.headers().firstValue("X-QoS-Node").orElse("?");
             assertEquals("{\"node\":\"" + node + "\"}", ping.body(), "the node that answered says so");
         }
-    }
-
-    private static void setDelay(Cluster cluster, String node, int millis) throws Exception {
-        HttpRequest r = HttpRequest.newBuilder(cluster.nodeUri(node).resolve("test/delay?millis=" + millis))
-                .PUT(HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(10)).build();
-        assertEquals(204, HTTP.send(r, HttpResponse.BodyHandlers.discarding()).statusCode());
     }
 
     private static Got get(URI base, String path, String cookie) {

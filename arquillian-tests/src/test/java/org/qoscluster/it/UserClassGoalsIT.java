@@ -1,5 +1,7 @@
 package org.qoscluster.it;
 
+import static org.qoscluster.testing.RouterAdmin.admin;
+import static org.qoscluster.testing.RouterAdmin.setDelay;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -212,27 +214,6 @@ class UserClassGoalsIT {
         } catch (IOException e) {
             throw new AssertionError("not JSON: " + text, e);
         }
-    }
-
-    private static String admin(Cluster cluster, String what) {
-        try {
-            HttpRequest r = HttpRequest.newBuilder(cluster.storeUri().resolve("qrs/admin/" + what))
-                    .header("Authorization", "Bearer " + cluster.adminToken()).timeout(Duration.ofSeconds(10)).build();
-            HttpResponse<String> resp = user().send(r, HttpResponse.BodyHandlers.ofString());
-            assertEquals(200, resp.statusCode(), resp.body());
-            return resp.body();
-        } catch (IOException e) {
-            throw new AssertionError("admin endpoint failed", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
-    }
-
-    private static void setDelay(Cluster cluster, String node, int millis) throws Exception {
-        HttpRequest r = HttpRequest.newBuilder(cluster.nodeUri(node).resolve("test/delay?millis=" + millis))
-                .PUT(HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(10)).build();
-        assertEquals(204, user().send(r, HttpResponse.BodyHandlers.discarding()).statusCode());
     }
 
     private static void sleep(long millis) {
