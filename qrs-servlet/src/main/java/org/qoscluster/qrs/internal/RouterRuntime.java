@@ -50,8 +50,7 @@ public final class RouterRuntime implements AutoCloseable {
     private final java.util.function.Supplier<Optional<org.qoscluster.contract.GroupState>> group;
     private final StateChangeFlags flags;
     private final java.util.function.Supplier<Map<String, ReplicaWatermark>> watermarks;
-    private final Map<String, AtomicLong> shed = new ConcurrentHashMap<>();
-    /** Shed requests per service class and user class: class to user class to count. */
+    /** Shed requests per service class and user class: class to user class to count (a class's total is their sum). */
     private final Map<String, Map<String, AtomicLong>> shedByUserClass = new ConcurrentHashMap<>();
     private final org.qoscluster.qrs.UserClassDirectory userClasses;
     /** Session id to the node that issued it, for qos.router.session-cookie affinity (applications without the Session Synchronizer); bounded, see {@link #rememberSession}. */
@@ -266,7 +265,6 @@ public final class RouterRuntime implements AutoCloseable {
 
     /** A request of {@code serviceClass} by a user of {@code userClass} was shed. */
     public void countShed(String serviceClass, String userClass) {
-        shed.computeIfAbsent(serviceClass, c -> new AtomicLong()).incrementAndGet();
         shedByUserClass.computeIfAbsent(serviceClass, c -> new ConcurrentHashMap<>())
                 .computeIfAbsent(userClass, u -> new AtomicLong()).incrementAndGet();
     }
@@ -283,9 +281,9 @@ public final class RouterRuntime implements AutoCloseable {
         return userClasses;
     }
 
+    /** Shed requests of {@code serviceClass}, all user classes together. */
     public long shed(String serviceClass) {
-        AtomicLong n = shed.get(serviceClass);
-        return n == null ? 0 : n.get();
+        return shedByUserClass.getOrDefault(serviceClass, Map.of()).values().stream().mapToLong(AtomicLong::get).sum();
     }
 
     /** Whether the site can serve: at least one node passes its health check (which needs the database). */
