@@ -100,19 +100,7 @@ public final class GoalCommands {
         if (options.isEmpty()) {
             throw new IllegalArgumentException("goal set " + name + ": give at least one of " + new TreeSet<>(OPTIONS.keySet()));
         }
-        Map<String, String> given = new LinkedHashMap<>();
-        for (int i = 0; i < options.size(); i++) {
-            String option = options.get(i);
-            String field = OPTIONS.get(option);
-            if (field == null) {
-                throw new IllegalArgumentException("goal set: unknown option '" + option + "' (have " + new TreeSet<>(OPTIONS.keySet()) + ")");
-            }
-            if (i + 1 >= options.size()) {
-                throw new IllegalArgumentException("goal set: " + option + " needs a value");
-            }
-            String value = options.get(++i).strip();
-            given.merge(field, value, (a, b) -> field.equals("match") ? a + "," + b : b);
-        }
+        Map<String, String> given = fields(options, OPTIONS, "goal set: ", "have");
         SortedMap<String, String> out = new TreeMap<>(goals);
         given.forEach((field, value) -> out.put(ClusterConfig.CLASS_PREFIX + name + "." + field, value));
         return out;
@@ -148,19 +136,31 @@ public final class GoalCommands {
                     + new TreeSet<>(USER_OPTIONS.keySet()));
         }
         SortedMap<String, String> out = new TreeMap<>(goals);
+        fields(options, USER_OPTIONS, "goal set " + name + " " + USER_CLASS + " " + user + ": ", "a user class has")
+                .forEach((field, value) -> out.put(userBase(name, user) + field, value));
+        return out;
+    }
+
+    /**
+     * The fields {@code options} ({@code --OPTION VALUE} pairs) set, by the {@code known} options'
+     * field names, in order; {@code --match} given again adds its rules, any other option given
+     * again keeps its last value. Refuses an unknown option (naming the known ones) or one without a value.
+     */
+    private static Map<String, String> fields(List<String> options, Map<String, String> known, String context, String have) {
+        Map<String, String> given = new LinkedHashMap<>();
         for (int i = 0; i < options.size(); i++) {
             String option = options.get(i);
-            String field = USER_OPTIONS.get(option);
+            String field = known.get(option);
             if (field == null) {
-                throw new IllegalArgumentException("goal set " + name + " " + USER_CLASS + " " + user + ": unknown option '" + option
-                        + "' (a user class has " + new TreeSet<>(USER_OPTIONS.keySet()) + ")");
+                throw new IllegalArgumentException(context + "unknown option '" + option + "' (" + have + " " + new TreeSet<>(known.keySet()) + ")");
             }
             if (i + 1 >= options.size()) {
                 throw new IllegalArgumentException("goal set: " + option + " needs a value");
             }
-            out.put(userBase(name, user) + field, options.get(++i).strip());
+            String value = options.get(++i).strip();
+            given.merge(field, value, (a, b) -> field.equals("match") ? a + "," + b : b);
         }
-        return out;
+        return given;
     }
 
     private static String userBase(String name, String user) {
