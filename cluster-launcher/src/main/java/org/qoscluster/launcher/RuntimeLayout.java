@@ -60,7 +60,7 @@ public record RuntimeLayout(Path payaraMicroJar, Path derbyDir, Path storeWar, P
         return String.join(java.io.File.pathSeparator, jars);
     }
 
-    /** The JDBC driver jars Payara Micro adds to its class path ({@code --addlibs}, colon separated). */
+    /** The JDBC driver jars a node adds to its class path (colon separated). */
     public String derbyClientLibs() {
         return derbyDir.resolve("derbyclient.jar") + ":" + derbyDir.resolve("derbyshared.jar");
     }
@@ -70,7 +70,7 @@ public record RuntimeLayout(Path payaraMicroJar, Path derbyDir, Path storeWar, P
         return payaraMicroJar.getParent().getParent().resolve("launcher") + java.io.File.separator + "*";
     }
 
-    /** The jars every member adds to its class path ({@code --addlibs}, colon separated). */
+    /** The jars every member adds to its class path (colon separated). */
     public String clusterLibs() {
         return String.join(":", CLUSTER_LIB_JARS.stream().map(j -> clusterLibDir.resolve(j).toString()).toList());
     }

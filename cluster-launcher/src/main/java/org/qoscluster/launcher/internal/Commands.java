@@ -47,8 +47,8 @@ public final class Commands {
      * ({@link NodeApp#NODE_APPS_PROPERTY}) so that its health page waits for them; the router
      * deploys the QRS. Both read secrets from {@code secretsDir}.
      */
-    public static List<String> member(ClusterConfig config, RuntimeLayout layout, MemberSpec member, Path memberDir,
-                                      Path domainXml, Path secretsDir, Path stateDir, List<AppSpec> apps) {
+    public static List<String> member(ClusterConfig config, RuntimeLayout layout, PayaraRuntime payara, MemberSpec member,
+                                      Path memberDir, Path domainXml, Path secretsDir, Path stateDir, List<AppSpec> apps) {
         List<String> cmd = new ArrayList<>(List.of(java(), "-Xmx" + config.nodeHeap(),
                 "-D" + PART_PROPERTY + "=" + stateDir + "/" + member.name(),
                 "-Djava.io.tmpdir=" + memberDir.resolve("tmp")));
@@ -56,18 +56,20 @@ public final class Commands {
             cmd.add("-D" + NodeApp.NODE_APPS_PROPERTY + "=" + NodeApp.encode(apps.stream().map(AppSpec::nodeApp).toList()));
         }
         cmd.addAll(PayaraMemberConfig.jvmOptions(config));
-        cmd.addAll(List.of("-jar", layout.payaraMicroJar().toString()));
+        // The shared runtime's class path, then the jars every member needs on it (the JDBC
+        // driver on a node, the cluster's own jars on both).
+        cmd.addAll(payara.javaArguments(member.role() == Role.NODE ? layout.derbyClientLibs() + ":" + layout.clusterLibs()
+                : layout.clusterLibs()));
         cmd.addAll(PayaraMemberConfig.microOptions(config, member, domainXml));
         cmd.addAll(List.of("--rootdir", memberDir.resolve("root").toString(), "--secretsdir", secretsDir.toString()));
         if (member.role() == Role.NODE) {
-            cmd.addAll(List.of("--addlibs", layout.derbyClientLibs() + ":" + layout.clusterLibs()));
             // Every deployment is a post-boot command, in order: the group service first, so that
             // the write path listens before an application's first connection to the master (a
             // --deploy would start only after every application had deployed), then each
             // application with its own name and context root.
             cmd.addAll(List.of("--postbootcommandfile", postBootCommands(memberDir).toString()));
         } else {
-            cmd.addAll(List.of("--addlibs", layout.clusterLibs(), "--deploy", layout.routerWar().toString(), "--contextroot", "/"));
+            cmd.addAll(List.of("--deploy", layout.routerWar().toString(), "--contextroot", "/"));
         }
         return cmd;
     }

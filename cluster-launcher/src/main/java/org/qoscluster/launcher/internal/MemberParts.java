@@ -124,8 +124,10 @@ public final class MemberParts {
         if (member.role() == Role.NODE) {
             write(Commands.postBootCommands(dir), Commands.postBootCommandsText(layout, apps));
         }
+        PayaraRuntime payara = PayaraRuntime.prepare(layout, config.address(member.name()), dir.resolve("domain.xml"));
+        payara.seed(dir.resolve("root"));
         PartProcess.start(stateDir, member.name(), member.role() == Role.NODE ? "node" : "router", member.httpPort(),
-                Commands.member(config, layout, member, dir, dir.resolve("domain.xml"), secretsDir(stateDir), stateDir, apps));
+                Commands.member(config, layout, payara, member, dir, dir.resolve("domain.xml"), secretsDir(stateDir), stateDir, apps));
         LOG.info("part={} starting Payara Micro {} on {}:{}", member.name(), member.role(), config.address(member.name()), member.httpPort());
         URI ready = uri(config, member.name()).resolve(member.role() == Role.NODE ? HEALTH_PAGE : "qrs/site");
         return CompletableFuture.runAsync(() -> readiness.awaitHttp(member.name(), ready,
