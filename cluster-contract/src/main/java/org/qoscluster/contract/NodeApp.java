@@ -20,6 +20,11 @@ public record NodeApp(String name, String contextRoot) {
 
     /** The system property on a node's command line that lists its applications, {@link #encode(List)}. */
     public static final String NODE_APPS_PROPERTY = "qoscluster.node.apps";
+    /**
+     * The system property on a node's command line that names its own directory, where it keeps
+     * its record of applications ({@link AppList}) and the WARs it was sent.
+     */
+    public static final String NODE_DIR_PROPERTY = "qoscluster.node.dir";
     /** The name under which every node deploys the cluster's own service (health page, group service). */
     public static final String GROUP_SERVICE = "group-service";
     /** Context roots of the cluster's own pages: the node's group service and health page, the router's pages. */

@@ -4,10 +4,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.zip.ZipException;
-import java.util.zip.ZipFile;
+import java.util.Optional;
 
 import org.qoscluster.contract.NodeApp;
+import org.qoscluster.contract.WarUpload;
 
 /**
  * An application the cluster's nodes run: its deployment name, its context root and its WAR.
@@ -48,14 +48,13 @@ public record AppSpec(String name, String contextRoot, Path war) {
         if (!Files.isRegularFile(war) || !Files.isReadable(war)) {
             throw new IllegalArgumentException(war + " is not a readable file");
         }
-        try (ZipFile zip = new ZipFile(war.toFile())) {
-            if (zip.stream().noneMatch(e -> e.getName().startsWith("WEB-INF/"))) {
-                throw new IllegalArgumentException(war + " is a zip archive but not a WAR: it has no WEB-INF/ folder");
+        try {
+            Optional<String> problem = WarUpload.warProblem(war);
+            if (problem.isPresent()) {
+                throw new IllegalArgumentException(war + " " + problem.get());
             }
-        } catch (ZipException e) {
-            throw new IllegalArgumentException(war + " is not a WAR: not a zip archive (" + e.getMessage() + ")");
         } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read " + war + ": " + e.getMessage());
+            throw new IllegalArgumentException("cannot read " + war + ": " + e.getMessage(), e);
         }
         String file = war.getFileName().toString();
         String n = name != null ? name

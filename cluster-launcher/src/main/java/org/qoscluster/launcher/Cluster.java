@@ -15,6 +15,7 @@ import java.util.function.Predicate;
 
 import org.qoscluster.config.ClusterConfig;
 import org.qoscluster.config.DatabaseSpec;
+import org.qoscluster.config.DeploySettings;
 import org.qoscluster.config.GroupSpec;
 import org.qoscluster.config.MemberSpec;
 import org.qoscluster.config.PayaraMemberConfig;
@@ -152,6 +153,7 @@ public final class Cluster implements AutoCloseable {
             RouterSettings.of(config, secrets);
             SessionSettings.of(config, secrets, config.nodes().get(0).name());
             ReplicationSettings.of(config);
+            DeploySettings.of(config);
         }
         PortCheck.requireFree(config, withNodes, here);
         Instant deadline = clock.instant().plus(timeout);

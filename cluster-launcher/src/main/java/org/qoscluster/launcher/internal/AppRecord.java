@@ -1,78 +1,141 @@
 package org.qoscluster.launcher.internal;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 
+import org.qoscluster.contract.AppList;
 import org.qoscluster.launcher.AppSpec;
 import org.qoscluster.launcher.LauncherException;
 
 /**
  * The applications a cluster's nodes run, on record in its state directory ({@code apps.list},
- * one {@code NAME<TAB>CONTEXT_ROOT<TAB>WAR} a line, in deployment order): what every node
- * deploys when it starts, so {@code up} over the same state directory and a node's restart deploy
- * the same set. The WARs of applications deployed with {@code deploy} or {@code up --app} are
- * copied to {@code apps/NAME.war} there first, so a later change of the original file changes
- * nothing until it is deployed again.
+ * one {@code NAME<TAB>CONTEXT_ROOT<TAB>WAR} a line, in deployment order, {@link AppList}): what a
+ * node started from this state directory deploys at its first start, and what {@code deploy},
+ * {@code undeploy} and {@code apps} run from here refer to. The WARs of applications deployed
+ * with {@code deploy} or {@code up --app} are copied to {@code apps/NAME.war} there first, so a
+ * later change of the original file changes nothing until it is deployed again.
+ *
+ * <p>Each node also has a record of its own ({@code members/NODE/apps.list}, its uploaded WARs in
+ * {@code members/NODE/apps/}): it starts as a copy of this one, its group service keeps it as
+ * applications are deployed into and undeployed from the running node, over the network from any
+ * host, and the node deploys it whenever it starts again.
  */
 public final class AppRecord {
-
-    private static final String FILE = "apps.list";
 
     private AppRecord() {
     }
 
     /** The applications on record, in order; empty when there is no record. */
     public static Optional<List<AppSpec>> read(Path stateDir) {
-        Path file = stateDir.resolve(FILE);
-        if (!Files.isRegularFile(file)) {
-            return Optional.empty();
-        }
-        List<AppSpec> apps = new ArrayList<>();
         try {
-            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-                if (line.isBlank() || line.startsWith("#")) {
-                    continue;
-                }
-                String[] f = line.split("\t", 3);
-                if (f.length != 3) {
-                    throw new LauncherException(file + ": '" + line + "' is not NAME<TAB>CONTEXT_ROOT<TAB>WAR");
-                }
-                apps.add(new AppSpec(f[0], f[1], Path.of(f[2])));
-            }
+            return AppList.read(stateDir).map(entries -> entries.stream()
+                    .map(e -> new AppSpec(e.app().name(), e.app().contextRoot(), e.war())).toList());
         } catch (IOException e) {
-            throw new LauncherException("cannot read " + file + ": " + e.getMessage(), e);
+            throw new LauncherException("cannot read " + stateDir.resolve(AppList.FILE) + ": " + e.getMessage(), e);
         } catch (IllegalArgumentException e) {
-            throw new LauncherException(file + ": " + e.getMessage(), e);
+            throw new LauncherException(e.getMessage(), e);
         }
-        return Optional.of(apps);
     }
 
     /** The applications on record; refuses a state directory without a record, naming it. */
     public static List<AppSpec> require(Path stateDir) {
         return read(stateDir).orElseThrow(() -> new LauncherException("no cluster was started from " + stateDir
-                + " (" + stateDir.resolve(FILE) + " is missing); start one with 'up'"));
+                + " (" + stateDir.resolve(AppList.FILE) + " is missing); start one with 'up'"));
     }
 
     /** Replaces the record with {@code apps}, atomically. */
     public static void write(Path stateDir, List<AppSpec> apps) {
-        StringBuilder out = new StringBuilder("# the applications every node deploys, in order: NAME, CONTEXT ROOT, WAR\n");
-        for (AppSpec a : apps) {
-            out.append(a.name()).append('\t').append(a.contextRoot()).append('\t').append(a.war()).append('\n');
-        }
-        Path file = stateDir.resolve(FILE);
-        Path tmp = stateDir.resolve(FILE + ".tmp");
+        write(stateDir, "the applications every node deploys, in order: NAME, CONTEXT ROOT, WAR", apps);
+    }
+
+    private static void write(Path dir, String comment, List<AppSpec> apps) {
         try {
-            Files.createDirectories(stateDir);
-            Files.writeString(tmp, out, StandardCharsets.UTF_8);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            AppList.write(dir, comment, apps.stream().map(a -> new AppList.Entry(a.nodeApp(), a.war())).toList());
         } catch (IOException e) {
-            throw new LauncherException("cannot write " + file + ": " + e.getMessage(), e);
+            throw new LauncherException("cannot write " + dir.resolve(AppList.FILE) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Where node {@code node} started from {@code stateDir} keeps its state: {@code members/NODE}. */
+    public static Path nodeDir(Path stateDir, String node) {
+        return stateDir.resolve("members").resolve(node);
+    }
+
+    /**
+     * The applications node {@code node} deploys when it starts: its own record
+     * ({@code members/NODE/apps.list}, kept by its group service as it deploys and undeploys, its
+     * WARs in {@code members/NODE/apps/}); when it has none yet, {@code record} (this state
+     * directory's), which becomes its own record.
+     */
+    public static List<AppSpec> forNode(Path stateDir, String node, List<AppSpec> record) {
+        Path dir = nodeDir(stateDir, node);
+        Optional<List<AppSpec>> own = read(dir);
+        if (own.isPresent()) {
+            return own.get();
+        }
+        write(dir, "the applications node " + node + " deploys when it starts, in order (its group service keeps this file)", record);
+        return record;
+    }
+
+    /**
+     * Adds {@code app} to the own record of node {@code node} while the node is not running, its
+     * WAR copied into the node's folder; a node without a record of its own takes this state
+     * directory's when it starts, so it needs nothing.
+     */
+    public static void addToNode(Path stateDir, String node, AppSpec app) {
+        Path dir = nodeDir(stateDir, node);
+        List<AppSpec> own = read(dir).orElse(null);
+        if (own == null) {
+            return;
+        }
+        AppSpec copy = copied(dir, app);
+        List<AppSpec> next = new ArrayList<>(own.stream().filter(a -> !a.name().equals(app.name())).toList());
+        next.add(copy);
+        write(dir, "the applications node " + node + " deploys when it starts, in order (its group service keeps this file)", next);
+    }
+
+    /** Removes application {@code name} from the own record of node {@code node} while the node is not running, and its copy. */
+    public static void removeFromNode(Path stateDir, String node, String name) {
+        Path dir = nodeDir(stateDir, node);
+        List<AppSpec> own = read(dir).orElse(null);
+        if (own == null) {
+            return;
+        }
+        write(dir, "the applications node " + node + " deploys when it starts, in order (its group service keeps this file)",
+                own.stream().filter(a -> !a.name().equals(name)).toList());
+        own.stream().filter(a -> a.name().equals(name)).forEach(a -> dropCopy(dir, a));
+    }
+
+    /**
+     * Deletes the own record and WAR copies of every node started from {@code stateDir}, so that
+     * each starts with this state directory's record again.
+     */
+    public static void dropNodeRecords(Path stateDir) {
+        Path members = stateDir.resolve("members");
+        if (!Files.isDirectory(members)) {
+            return;
+        }
+        try (Stream<Path> nodes = Files.list(members)) {
+            for (Path dir : nodes.toList()) {
+                Files.deleteIfExists(dir.resolve(AppList.FILE));
+                Path wars = dir.resolve(AppList.WARS);
+                if (Files.isDirectory(wars)) {
+                    try (Stream<Path> files = Files.list(wars)) {
+                        for (Path f : files.toList()) {
+                            Files.delete(f);
+                        }
+                    }
+                    Files.delete(wars);
+                }
+            }
+        } catch (IOException e) {
+            throw new LauncherException("cannot delete the nodes' own records under " + members + ": " + e.getMessage(), e);
         }
     }
 
@@ -81,7 +144,7 @@ public final class AppRecord {
      * lies there already.
      */
     public static AppSpec copied(Path stateDir, AppSpec app) {
-        Path dir = stateDir.resolve("apps");
+        Path dir = stateDir.resolve(AppList.WARS);
         Path copy = dir.resolve(app.name() + ".war");
         if (app.war().equals(copy)) {
             return app;
@@ -97,7 +160,7 @@ public final class AppRecord {
 
     /** Deletes the copy {@link #copied} made of {@code app}'s WAR, if {@code app} has one. */
     public static void dropCopy(Path stateDir, AppSpec app) {
-        if (app.war().getParent() != null && app.war().getParent().equals(stateDir.resolve("apps"))) {
+        if (app.war().getParent() != null && app.war().getParent().equals(stateDir.resolve(AppList.WARS))) {
             try {
                 Files.deleteIfExists(app.war());
             } catch (IOException e) {

@@ -1,5 +1,6 @@
 package org.qoscluster.launcher.internal;
 
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -7,6 +8,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -23,6 +25,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import org.qoscluster.config.ClusterConfig;
 import org.qoscluster.config.MemberSpec;
+import org.qoscluster.config.Role;
+import org.qoscluster.contract.WarUpload;
 import org.qoscluster.launcher.AppSpec;
 import org.qoscluster.launcher.AppStatus;
 import org.qoscluster.launcher.LauncherException;
@@ -33,10 +37,13 @@ import org.slf4j.LoggerFactory;
  * Deploys and undeploys applications on a running cluster, one node at a time, so that the site
  * keeps serving: each node is drained first (its health page answers 503, the router takes it out
  * of rotation, the requests it has in flight finish), the application is deployed into the running
- * node by its group service ({@code /qos-group/apps}, Payara's own {@code deploy}), and the node is
+ * node by its group service ({@code /qos-group/apps}: the launcher sends the WAR's bytes with their
+ * SHA-256, the node keeps the WAR in its own directory and runs Payara's own {@code deploy}), and the node is
  * undrained and back in rotation before the next one is drained. A node that is the only one in
  * rotation is not drained (the site would be down meanwhile): it deploys while it serves. A node
- * that is not running is left alone; it deploys the recorded set when it starts.
+ * that is not running is left alone: one started from this state directory gets the application in
+ * its own record on disk and deploys it when it starts; one of another host that does not answer
+ * does not get it (said in its line). Nodes are reached at their hosts' addresses.
  *
  * <p>When a node refuses the application, it is undeployed again from the nodes that took it, the
  * record is left as it was, and the failure names the application, the node and Payara's message.
@@ -45,6 +52,7 @@ public final class AppRollout {
 
     private static final Logger LOG = LoggerFactory.getLogger(AppRollout.class);
     private static final Duration POLL = Duration.ofMillis(100);
+    private static final Duration PROBE = Duration.ofSeconds(2);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final ClusterConfig config;
@@ -61,20 +69,49 @@ public final class AppRollout {
         this.token = Secrets.read(MemberParts.secretsDir(stateDir), ClusterConfig.SECRET_ADMIN_TOKEN);
     }
 
-    /** Deploys {@code app} (its WAR in the state directory already) on every running node in turn; one line per node. */
-    public List<String> deploy(AppSpec app, Duration timeout) {
+    /**
+     * What a rollout did: one line per node, and the nodes started from this state directory that
+     * were not running (their own records are changed on disk instead, {@link AppRecord#addToNode}).
+     */
+    public record Outcome(List<String> lines, List<String> stoppedHere) {
+
+        public Outcome {
+            lines = List.copyOf(lines);
+            stoppedHere = List.copyOf(stoppedHere);
+        }
+    }
+
+    /**
+     * Deploys {@code app} (its WAR in the state directory already) on every running node in turn,
+     * sending each the WAR's bytes and their SHA-256; one line per node.
+     */
+    public Outcome deploy(AppSpec app, Duration timeout) {
         Instant deadline = clock.instant().plus(timeout);
+        String digest;
+        try {
+            digest = WarUpload.digestValue(WarUpload.sha256(app.war()));
+        } catch (IOException e) {
+            throw new LauncherException("cannot read " + app.war() + ": " + e.getMessage(), e);
+        }
         List<MemberSpec> done = new ArrayList<>();
         List<String> lines = new ArrayList<>();
+        List<String> stoppedHere = new ArrayList<>();
         for (MemberSpec node : config.nodes()) {
             if (!running(node)) {
-                lines.add(node.name() + ": not running; deploys " + app.name() + " when it starts");
+                if (startedHere(node)) {
+                    stoppedHere.add(node.name());
+                    lines.add(node.name() + ": not running; deploys " + app.name() + " when it starts");
+                } else {
+                    lines.add(node.name() + ": not answering on host " + config.hostOf(node.name()).name() + "; it does not get "
+                            + app.name() + " (once it runs: undeploy " + app.name() + " and deploy it again)");
+                    LOG.warn("node={} not answering on host {}: {} not sent to it", node.name(), config.hostOf(node.name()).name(),
+                            app.name());
+                }
                 continue;
             }
             long t0 = System.nanoTime();
             try {
-                drained(node, deadline, () -> call(node, "POST", "qos-group/apps?name=" + encode(app.name()) + "&contextroot="
-                        + encode(app.contextRoot()) + "&path=" + encode(app.war().toString()), deadline));
+                drained(node, deadline, () -> upload(node, app, digest, deadline));
             } catch (LauncherException e) {
                 for (MemberSpec back : done) {
                     try {
@@ -90,16 +127,23 @@ public final class AppRollout {
             lines.add(node.name() + ": deployed " + app.name() + " on " + app.contextRoot() + " in "
                     + (System.nanoTime() - t0) / 1_000_000 + " ms, back in rotation");
         }
-        return lines;
+        return new Outcome(lines, stoppedHere);
     }
 
     /** Undeploys the application {@code name} from every running node in turn; one line per node. */
-    public List<String> undeploy(String name, Duration timeout) {
+    public Outcome undeploy(String name, Duration timeout) {
         Instant deadline = clock.instant().plus(timeout);
         List<String> lines = new ArrayList<>();
+        List<String> stoppedHere = new ArrayList<>();
         for (MemberSpec node : config.nodes()) {
             if (!running(node)) {
-                lines.add(node.name() + ": not running");
+                if (startedHere(node)) {
+                    stoppedHere.add(node.name());
+                    lines.add(node.name() + ": not running; no longer deploys " + name + " when it starts");
+                } else {
+                    lines.add(node.name() + ": not answering on host " + config.hostOf(node.name()).name() + "; it keeps " + name
+                            + " (once it runs: undeploy " + name + " again)");
+                }
                 continue;
             }
             if (!deployedOn(node).containsKey(name)) {
@@ -109,7 +153,7 @@ public final class AppRollout {
             drained(node, deadline, () -> call(node, "DELETE", "qos-group/apps?name=" + encode(name), deadline));
             lines.add(node.name() + ": undeployed " + name + ", back in rotation");
         }
-        return lines;
+        return new Outcome(lines, stoppedHere);
     }
 
     /** Each application on record, and any other a node runs, with where it is deployed. */
@@ -227,9 +271,25 @@ public final class AppRollout {
         return Optional.of(nodes);
     }
 
+    /** Sends {@code app}'s WAR to {@code node}'s group service, which keeps it and deploys it into the running node. */
+    private void upload(MemberSpec node, AppSpec app, String digest, Instant deadline) {
+        String path = "qos-group/apps?name=" + encode(app.name()) + "&contextroot=" + encode(app.contextRoot());
+        HttpRequest.BodyPublisher body;
+        try {
+            body = HttpRequest.BodyPublishers.ofFile(app.war());
+        } catch (FileNotFoundException e) {
+            throw new LauncherException("cannot read " + app.war() + ": " + e.getMessage(), e);
+        }
+        check(node, "POST", path, http(node, "POST", path, deadline, true, body,
+                Map.of("Content-Type", WarUpload.CONTENT_TYPE, WarUpload.DIGEST_HEADER, digest)));
+    }
+
     /** An administrative call on a node's group service; refused answers become a {@link LauncherException} with the node's message. */
     private void call(MemberSpec node, String method, String path, Instant deadline) {
-        HttpResponse<String> r = http(node, method, path, deadline, true);
+        check(node, method, path, http(node, method, path, deadline, true));
+    }
+
+    private static void check(MemberSpec node, String method, String path, HttpResponse<String> r) {
         if (r.statusCode() / 100 != 2) {
             String message = r.body();
             try {
@@ -243,10 +303,16 @@ public final class AppRollout {
     }
 
     private HttpResponse<String> http(MemberSpec member, String method, String path, Instant deadline, boolean withToken) {
-        URI uri = URI.create("http://" + config.host() + ":" + member.httpPort() + "/" + path);
+        return http(member, method, path, deadline, withToken, HttpRequest.BodyPublishers.noBody(), Map.of());
+    }
+
+    private HttpResponse<String> http(MemberSpec member, String method, String path, Instant deadline, boolean withToken,
+                                      HttpRequest.BodyPublisher body, Map<String, String> headers) {
+        URI uri = MemberParts.uri(config, member.name()).resolve(path);
         Duration left = Duration.between(clock.instant(), deadline);
         HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(left.isNegative() || left.isZero() ? Duration.ofSeconds(1) : left)
-                .method(method, HttpRequest.BodyPublishers.noBody());
+                .method(method, body);
+        headers.forEach(b::header);
         if (withToken) {
             b.header("Authorization", "Bearer " + token);
         }
@@ -268,8 +334,30 @@ public final class AppRollout {
         }
     }
 
-    private boolean running(MemberSpec member) {
-        return PartProcess.handle(stateDir, member.name()).isPresent();
+    /**
+     * Whether {@code member} runs: one started from this state directory by its pid file, one of
+     * another host by an answer (any) to its readiness page.
+     */
+    public boolean running(MemberSpec member) {
+        if (startedHere(member)) {
+            return PartProcess.handle(stateDir, member.name()).isPresent();
+        }
+        URI uri = MemberParts.uri(config, member.name()).resolve(member.role() == Role.NODE ? MemberParts.HEALTH_PAGE : "qrs/site");
+        try {
+            http.send(HttpRequest.newBuilder(uri).timeout(PROBE).GET().build(), HttpResponse.BodyHandlers.discarding());
+            return true;
+        } catch (IOException e) {
+            LOG.debug("member={} no answer at {}: {}", member.name(), uri, e.toString());
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LauncherException("interrupted while asking " + member.name(), e);
+        }
+    }
+
+    /** Whether {@code member} was started from this state directory (it has its folder here). */
+    private boolean startedHere(MemberSpec member) {
+        return Files.isDirectory(AppRecord.nodeDir(stateDir, member.name()));
     }
 
     private static String encode(String value) {

@@ -44,7 +44,8 @@ public final class Commands {
     /**
      * A Payara Micro member: a node deploys the cluster's group service and then {@code apps}, in
      * order, by its post-boot commands ({@link #postBootCommandsText}), and is told their list
-     * ({@link NodeApp#NODE_APPS_PROPERTY}) so that its health page waits for them; the router
+     * ({@link NodeApp#NODE_APPS_PROPERTY}) so that its health page waits for them, and its own
+     * directory ({@link NodeApp#NODE_DIR_PROPERTY}), where it keeps the WARs it is sent; the router
      * deploys the QRS. Both read secrets from {@code secretsDir}.
      */
     public static List<String> member(ClusterConfig config, RuntimeLayout layout, PayaraRuntime payara, MemberSpec member,
@@ -54,6 +55,7 @@ public final class Commands {
                 "-Djava.io.tmpdir=" + memberDir.resolve("tmp")));
         if (member.role() == Role.NODE) {
             cmd.add("-D" + NodeApp.NODE_APPS_PROPERTY + "=" + NodeApp.encode(apps.stream().map(AppSpec::nodeApp).toList()));
+            cmd.add("-D" + NodeApp.NODE_DIR_PROPERTY + "=" + memberDir);
         }
         cmd.addAll(PayaraMemberConfig.jvmOptions(config));
         // The shared runtime's class path, then the jars every member needs on it (the JDBC

@@ -112,7 +112,8 @@ public final class MemberParts {
     }
 
     /**
-     * Starts the member; a node deploys the applications on record ({@link AppRecord}). The
+     * Starts the member; a node deploys the applications of its own record, which starts as a copy
+     * of the state directory's ({@link AppRecord#forNode}). The
      * future completes once it answers its health check, by {@code deadline}: a node its health
      * page ({@code /qos-group/health}: its database reached, every application deployed), the
      * router its site page.
@@ -120,7 +121,8 @@ public final class MemberParts {
     public CompletableFuture<Void> start(MemberSpec member, Readiness readiness, Instant deadline) {
         Path dir = memberDir(member);
         // A state directory from before the record runs the sample store, as it did then.
-        List<AppSpec> apps = member.role() == Role.NODE ? AppRecord.read(stateDir).orElse(List.of(AppSpec.store(layout))) : List.of();
+        List<AppSpec> apps = member.role() == Role.NODE
+                ? AppRecord.forNode(stateDir, member.name(), AppRecord.read(stateDir).orElse(List.of(AppSpec.store(layout)))) : List.of();
         if (member.role() == Role.NODE) {
             write(Commands.postBootCommands(dir), Commands.postBootCommandsText(layout, apps));
         }

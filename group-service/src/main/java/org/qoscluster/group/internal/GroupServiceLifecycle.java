@@ -1,5 +1,6 @@
 package org.qoscluster.group.internal;
 
+import java.nio.file.Path;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -10,6 +11,7 @@ import jakarta.servlet.ServletContextListener;
 import jakarta.servlet.annotation.WebListener;
 
 import org.eclipse.microprofile.config.ConfigProvider;
+import org.qoscluster.config.DeploySettings;
 import org.qoscluster.config.MemberProperties;
 import org.qoscluster.contract.MemberHazelcast;
 import org.qoscluster.contract.NodeApp;
@@ -28,6 +30,10 @@ public class GroupServiceLifecycle implements ServletContextListener {
 
     /** Servlet context attribute: the node's {@link NodeApplications}. */
     static final String APPS = "qos.node.applications";
+    /** Servlet context attribute: the node's {@link NodeWars}, absent when it was started without its own directory. */
+    static final String WARS = "qos.node.wars";
+    /** Servlet context attribute: the largest WAR the node takes, in bytes ({@link DeploySettings}). */
+    static final String MAX_WAR_BYTES = "qos.node.max-war-bytes";
     /** Servlet context attribute: the member's name. */
     static final String MEMBER = "qos.node.member";
 
@@ -41,6 +47,11 @@ public class GroupServiceLifecycle implements ServletContextListener {
         context.setAttribute(GroupEndpoint.TOKEN, token);
         context.setAttribute(MEMBER, member.memberName());
         context.setAttribute(APPS, new NodeApplications(NodeApp.decode(System.getProperty(NodeApp.NODE_APPS_PROPERTY))));
+        context.setAttribute(MAX_WAR_BYTES, DeploySettings.of(member.cluster()).maxWarBytes());
+        String dir = System.getProperty(NodeApp.NODE_DIR_PROPERTY);
+        if (dir != null && !dir.isBlank()) {
+            context.setAttribute(WARS, new NodeWars(Path.of(dir)));
+        }
         LOG.log(Level.INFO, "member={0} health page on /qos-group/health; applications {1}",
                 new Object[] {member.memberName(), System.getProperty(NodeApp.NODE_APPS_PROPERTY)});
         if (member.cluster().replicas().isEmpty()) {
