@@ -162,6 +162,40 @@ public final class MultiHostCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs {@code bin/qoscluster ARGS --state STATE/HOST --runtime ...} inside {@code host}'s
+     * namespace, as an operator would on that machine; waits at most {@code within} for it to exit.
+     */
+    public TestRuntime.Launched launcher(String host, Duration within, String... args) throws IOException, InterruptedException {
+        RuntimeLayout layout = TestRuntime.layout();
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-cp",
+                layout.launcherClassPath(), Main.class.getName()));
+        cmd.addAll(List.of(args));
+        cmd.addAll(List.of("--state", stateDir(host).toString(), "--runtime", layout.payaraMicroJar().getParent().getParent().toString()));
+        Path output = Files.createTempFile("qoscluster-launcher-" + host, ".out");
+        try {
+            Process p = new ProcessBuilder(hosts.exec(host, cmd)).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+            if (!p.waitFor(within.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly();
+                throw new IllegalStateException("launcher " + List.of(args) + " on " + host + " did not exit within " + within + ":\n"
+                        + Files.readString(output));
+            }
+            return new TestRuntime.Launched(p.exitValue(), Files.readString(output));
+        } finally {
+            Files.deleteIfExists(output);
+        }
+    }
+
+    /** Kills the part {@code part} of {@code host} with SIGKILL, as in a crash; returns once it is gone. */
+    public void kill(String host, String part) {
+        PartStatus p = status(host).stream().filter(s -> s.name().equals(part) && s.alive()).findFirst()
+                .orElseThrow(() -> new IllegalStateException(part + " does not run on " + host + ": " + status(host)));
+        ProcessHandle.of(p.pid()).ifPresent(h -> {
+            h.destroyForcibly();
+            h.onExit().orTimeout(30, TimeUnit.SECONDS).join();
+        });
+    }
+
     /** What runs on {@code host}, as its pid files say. */
     public List<PartStatus> status(String host) {
         return Cluster.status(stateDir(host));

@@ -1,21 +1,36 @@
 package org.qoscluster.it;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.qoscluster.testing.StoreAssertions.assertOk;
 
 import java.net.InetAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.jboss.shrinkwrap.api.ShrinkWrap;
+import org.jboss.shrinkwrap.api.asset.ByteArrayAsset;
+import org.jboss.shrinkwrap.api.asset.StringAsset;
+import org.jboss.shrinkwrap.api.exporter.ZipExporter;
+import org.jboss.shrinkwrap.api.spec.WebArchive;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -27,8 +42,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestExecutionExceptionHandler;
 import org.qoscluster.config.ClusterConfig;
 import org.qoscluster.config.DatabaseSpec;
+import org.qoscluster.config.DeploySettings;
 import org.qoscluster.config.MemberSpec;
 import org.qoscluster.launcher.Cluster;
+import org.qoscluster.contract.WarUpload;
 import org.qoscluster.launcher.PartStatus;
 import org.qoscluster.testing.ListeningSockets;
 import org.qoscluster.testing.MultiHostCluster;
@@ -47,6 +64,9 @@ import org.qoscluster.testing.TestRuntime;
 class MultiHostIT {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(15);
+    private static final String HELLO = "<h1>hello, sent from another host</h1>";
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
     private static final Map<String, String> PLACEMENT = Map.of(
             "qos.place.router", "alpha", "qos.place.master", "alpha", "qos.place.replication-agent", "alpha",
             "qos.place.node-1", "beta", "qos.place.replica-1", "beta",
@@ -72,6 +92,7 @@ class MultiHostIT {
             p.put(ClusterConfig.DB_REPLICA_PORTS, "1528");
             // A 3 s health time-out: on two cores the agent's initial copy can stall a node past 1 s.
             p.put("qos.router.health.timeout-ms", "3000");
+            p.put(DeploySettings.MAX_WAR_MB, "1");
             cluster = MultiHostCluster.start(hosts, p, TestRuntime.stateDir(MultiHostIT.class), Duration.ofMinutes(5));
         } catch (RuntimeException e) {
             hosts.close();
@@ -147,6 +168,75 @@ class MultiHostIT {
 
     @Test
     @Order(3)
+    void shouldDeployAWarSentFromAnotherHostThatEachNodeKeepsThroughACrash() throws Exception {
+        Path dir = Files.createTempDirectory("multihost-war");
+        Path war = dir.resolve("hello.war");
+        ShrinkWrap.create(WebArchive.class, "hello.war").addAsWebResource(new StringAsset(HELLO), "index.html")
+                .setWebXML(new StringAsset("<web-app xmlns=\"https://jakarta.ee/xml/ns/jakartaee\" version=\"6.0\"/>"))
+                .as(ZipExporter.class).exportTo(war.toFile(), true);
+        // From alpha, which runs no node: each node gets the WAR's bytes over the network.
+        TestRuntime.Launched deploy = cluster.launcher("alpha", Duration.ofMinutes(5), "deploy", war.toString(), "--context", "/hello");
+        assertEquals(0, deploy.exit(), deploy.output());
+        assertTrue(deploy.output().contains("node-1: deployed hello on /hello"), deploy.output());
+        assertTrue(deploy.output().contains("node-2: deployed hello on /hello"), deploy.output());
+        Files.delete(war);
+        Files.delete(dir);
+        for (String node : List.of("node-1", "node-2")) {
+            assertEquals(HELLO, assertServes(cluster.nodeUri(node).resolve("hello/index.html")), node);
+        }
+        assertEquals(HELLO, assertServes(cluster.storeUri().resolve("hello/index.html")), "through the router");
+        Path ownCopy = cluster.stateDir("beta").resolve("members/node-1/apps/hello.war");
+        assertTrue(Files.isRegularFile(ownCopy), "node-1 keeps the WAR in its own directory on beta: " + ownCopy);
+        assertTrue(Files.readString(cluster.stateDir("beta").resolve("members/node-1/apps.list")).contains("hello\t/hello\t" + ownCopy),
+                "node-1's own record deploys its own copy");
+
+        // Uploads the node refuses, each naming the application; nothing of them is kept.
+        URI apps = cluster.nodeUri("node-2").resolve("qos-group/apps?name=other&contextroot=/other");
+        byte[] hello = Files.readAllBytes(ownCopy);
+        HttpResponse<String> wrongSum = upload(apps, hello, WarUpload.digestValue(sha256("something else".getBytes(UTF_8))));
+        assertEquals(400, wrongSum.statusCode(), wrongSum.body());
+        assertTrue(wrongSum.body().contains("the WAR of application other arrived with SHA-256 ")
+                && wrongSum.body().contains("cut short or changed on the way"), wrongSum.body());
+        byte[] text = "not a zip".getBytes(UTF_8);
+        HttpResponse<String> notWar = upload(apps, text, WarUpload.digestValue(sha256(text)));
+        assertEquals(400, notWar.statusCode(), notWar.body());
+        assertTrue(notWar.body().contains("the upload of application other is not a WAR: not a zip archive"), notWar.body());
+        String tooLarge = announce(cluster.nodeUri("node-2"), "/qos-group/apps?name=other&contextroot=/other", 2 * 1024 * 1024);
+        assertTrue(tooLarge.startsWith("HTTP/1.1 413"), tooLarge);
+        assertTrue(tooLarge.contains("the WAR of application other is 2097152 bytes; a node takes at most 1048576 bytes (1 MB,"
+                + " qos.deploy.max-war-mb)"), tooLarge);
+        Path big = Files.createTempFile("multihost-big", ".war");
+        try {
+            byte[] noise = new byte[1_200_000];
+            new Random(42).nextBytes(noise); // incompressible: the WAR stays over 1 MB
+            ShrinkWrap.create(WebArchive.class, "big.war").addAsWebResource(new ByteArrayAsset(noise), "noise.bin")
+                    .setWebXML(new StringAsset("<web-app xmlns=\"https://jakarta.ee/xml/ns/jakartaee\" version=\"6.0\"/>"))
+                    .as(ZipExporter.class).exportTo(big.toFile(), true);
+            TestRuntime.Launched refused = cluster.launcher("alpha", Duration.ofMinutes(2), "deploy", big.toString(), "--name", "big");
+            assertEquals(2, refused.exit(), refused.output());
+            assertTrue(refused.output().contains("a node takes at most 1048576 bytes (1 MB, qos.deploy.max-war-mb); nothing sent"),
+                    refused.output());
+        } finally {
+            Files.deleteIfExists(big);
+        }
+        try (var left = Files.list(cluster.stateDir("gamma").resolve("members/node-2/apps"))) {
+            assertEquals(List.of("hello.war"), left.map(f -> f.getFileName().toString()).toList(), "no refused upload is kept");
+        }
+        assertEquals(HELLO, assertServes(cluster.nodeUri("node-2").resolve("hello/index.html")), "node-2 still serves hello");
+        assertOk(StoreClient.at(cluster.storeUri(), TIMEOUT).get("api/products?limit=1"));
+
+        // node-1 crashes and its launcher on beta brings it back: it deploys hello from its own copy.
+        cluster.kill("beta", "node-1");
+        TestRuntime.Launched start = cluster.launcher("beta", Duration.ofMinutes(4), "start", "node-1", "--timeout", "180");
+        assertEquals(0, start.exit(), start.output());
+        assertEquals(HELLO, assertServes(cluster.nodeUri("node-1").resolve("hello/index.html")), "node-1 after its restart");
+        TestRuntime.Launched list = cluster.launcher("alpha", Duration.ofMinutes(2), "apps");
+        assertEquals(0, list.exit(), list.output());
+        assertTrue(list.output().lines().anyMatch(l -> l.matches("hello\\s+/hello\\s+node-1: deployed, node-2: deployed")), list.output());
+    }
+
+    @Test
+    @Order(4)
     void shouldKeepTheCartAndServeFromTheOtherNodeWhenEveryProcessOfANodeHostIsKilled() throws Exception {
         awaitSite(Map.of("node-1", true, "node-2", true));
         StoreClient shopper = StoreClient.at(cluster.storeUri(), TIMEOUT);
@@ -169,7 +259,7 @@ class MultiHostIT {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void shouldFailOverToTheReplicaOnAnotherHostWhenTheMastersHostIsCutOff() throws Exception {
         String beta = hosts.host("beta").address();
         JsonNode before = awaitGroup(s -> s.path("epoch").asLong() == 1 && "OPEN".equals(s.path("phase").asText())
@@ -220,7 +310,7 @@ class MultiHostIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void shouldReintroduceTheOldMasterAsAReplicaWithItsTailSetAsideWhenThePartitionHeals() throws Exception {
         long down = cutOff;
         assertTrue(down != 0, "alpha was cut off and the group failed over (the test before)");
@@ -354,6 +444,53 @@ class MultiHostIT {
             Thread.sleep(200);
         }
         throw new AssertionError("the router's site page never showed " + health + "; last: " + last);
+    }
+
+    /** GETs {@code uri} and returns the body of its 200. */
+    private static String assertServes(URI uri) throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(uri).timeout(TIMEOUT).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), uri + ": " + r.body());
+        return r.body();
+    }
+
+    /** POSTs {@code body} as a WAR upload, with {@code digest} as its {@code Content-Digest}, and the admin token. */
+    private static HttpResponse<String> upload(URI uri, byte[] body, String digest) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(uri).timeout(TIMEOUT).header("Authorization", "Bearer " + cluster.adminToken())
+                .header("Content-Type", WarUpload.CONTENT_TYPE).header(WarUpload.DIGEST_HEADER, digest)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /**
+     * Announces an upload of {@code length} bytes to {@code path} on {@code node}, sends only a few
+     * of them, and returns what the node answers (status line, headers and body).
+     */
+    private static String announce(URI node, String path, long length) throws Exception {
+        try (Socket s = new Socket(node.getHost(), node.getPort())) {
+            s.setSoTimeout((int) TIMEOUT.toMillis());
+            String head = "POST " + path + " HTTP/1.1\r\nHost: " + node.getHost() + ":" + node.getPort() + "\r\nAuthorization: Bearer "
+                    + cluster.adminToken() + "\r\nContent-Type: " + WarUpload.CONTENT_TYPE + "\r\n" + WarUpload.DIGEST_HEADER + ": "
+                    + WarUpload.digestValue(new byte[32]) + "\r\nContent-Length: " + length + "\r\n\r\n";
+            s.getOutputStream().write(head.getBytes(UTF_8));
+            s.getOutputStream().write(new byte[16]);
+            s.getOutputStream().flush();
+            // Up to the end of the answer (its JSON body, plain or as the last chunk), not the
+            // connection's: the test does not depend on when the node closes it.
+            StringBuilder answer = new StringBuilder();
+            var in = s.getInputStream();
+            int b;
+            while ((b = in.read()) >= 0) {
+                answer.append((char) b);
+                String a = answer.toString();
+                if (a.contains("\r\n\r\n") && (a.endsWith("}") || a.endsWith("\r\n0\r\n\r\n"))) {
+                    break;
+                }
+            }
+            return answer.toString();
+        }
+    }
+
+    private static byte[] sha256(byte[] bytes) throws Exception {
+        return MessageDigest.getInstance("SHA-256").digest(bytes);
     }
 
     private static Set<String> names(List<PartStatus> parts) {
