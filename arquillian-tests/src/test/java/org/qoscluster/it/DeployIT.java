@@ -38,7 +38,8 @@ import org.qoscluster.testing.TestRuntime;
 /**
  * A user's own WAR on a running cluster, through the launcher's own command line
  * ({@code bin/qoscluster deploy|apps|undeploy}, run in its own JVM against the test cluster's
- * state directory): deployed next to the store on every node, one node at a time, while a client
+ * state directory): sent to every node, which keeps it in its own directory, and deployed next
+ * to the store on every node, one node at a time, while a client
  * of the store sees no failure; listed per node; refused with a clear message for bad input;
  * a WAR Payara refuses reported by name while everything else keeps serving; deployed again by a
  * node that restarts; undeployed. And the router's health check is the project's own page: a
@@ -103,6 +104,8 @@ class DeployIT {
             HttpResponse<String> direct = get(cluster.nodeUri(node).resolve("hello/index.html"));
             assertEquals(200, direct.statusCode(), node + ": " + direct.body());
             assertEquals(HELLO, direct.body());
+            assertTrue(Files.isRegularFile(cluster.stateDir().resolve("members/" + node + "/apps/hello.war")),
+                    node + " keeps the WAR it was sent in its own directory");
         }
         HttpResponse<String> routed = get(cluster.storeUri().resolve("hello/index.html"));
         assertEquals(200, routed.statusCode(), routed.body());
@@ -217,6 +220,10 @@ class DeployIT {
         assertEquals(0, apps.exit(), apps.output());
         assertFalse(apps.output().contains("hello"), apps.output());
         assertFalse(Files.exists(cluster.stateDir().resolve("apps/hello.war")), "its copy in the state directory is gone");
+        for (String node : List.of("node-1", "node-2")) {
+            assertFalse(Files.exists(cluster.stateDir().resolve("members/" + node + "/apps/hello.war")), node + "'s own copy is gone");
+            assertFalse(Files.readString(cluster.stateDir().resolve("members/" + node + "/apps.list")).contains("hello"), node);
+        }
     }
 
     /** A client of the store through the router: every answer must be 200, and there were some. */

@@ -75,4 +75,31 @@ class AppSpecTest {
         AppRecord.dropCopy(state, ledger);
         assertTrue(Files.notExists(ledger.war()));
     }
+
+    @Test
+    void shouldStartANodeFromItsOwnRecordOnceItHasOne() throws IOException {
+        Path war = zip("ledger.war", "WEB-INF/web.xml");
+        Path state = dir.resolve("state");
+        AppSpec store = new AppSpec("store", "/", war);
+        AppSpec ledger = AppRecord.copied(state, AppSpec.of(war, null, null));
+        assertEquals(List.of(store), AppRecord.forNode(state, "node-1", List.of(store)), "the first start: the state directory's");
+        assertEquals(List.of(store), AppRecord.read(AppRecord.nodeDir(state, "node-1")).orElseThrow(), "now the node's own record");
+
+        AppRecord.addToNode(state, "node-1", ledger);
+        AppSpec own = new AppSpec("ledger", "/ledger", state.resolve("members/node-1/apps/ledger.war"));
+        assertTrue(Files.isRegularFile(own.war()), "the node's own copy");
+        assertEquals(List.of(store, own), AppRecord.forNode(state, "node-1", List.of(store)), "its own record wins");
+        AppRecord.addToNode(state, "node-2", ledger);
+        assertTrue(Files.notExists(AppRecord.nodeDir(state, "node-2")), "a node without a record takes the state directory's");
+
+        AppRecord.removeFromNode(state, "node-1", "ledger");
+        assertEquals(List.of(store), AppRecord.forNode(state, "node-1", List.of(store, ledger)));
+        assertTrue(Files.notExists(own.war()));
+
+        AppRecord.addToNode(state, "node-1", ledger);
+        AppRecord.dropNodeRecords(state);
+        assertTrue(Files.notExists(state.resolve("members/node-1/apps.list")));
+        assertTrue(Files.notExists(state.resolve("members/node-1/apps")));
+        assertEquals(List.of(store, ledger), AppRecord.forNode(state, "node-1", List.of(store, ledger)), "the state directory's again");
+    }
 }
