@@ -15,11 +15,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.jboss.shrinkwrap.api.ShrinkWrap;
+import org.jboss.shrinkwrap.api.asset.ByteArrayAsset;
 import org.jboss.shrinkwrap.api.asset.StringAsset;
 import org.jboss.shrinkwrap.api.exporter.ZipExporter;
 import org.jboss.shrinkwrap.api.spec.JavaArchive;
@@ -63,7 +65,11 @@ class DeployIT {
     @BeforeAll
     static void buildWars() {
         hello = wars.resolve("hello.war");
+        // 3 MB that do not compress: the upload is larger than a form post may be (Payara: 2 MB).
+        byte[] noise = new byte[3_000_000];
+        new Random(3).nextBytes(noise);
         ShrinkWrap.create(WebArchive.class, "hello.war").addAsWebResource(new StringAsset(HELLO), "index.html")
+                .addAsWebResource(new ByteArrayAsset(noise), "noise.bin")
                 .setWebXML(new StringAsset("<web-app xmlns=\"https://jakarta.ee/xml/ns/jakartaee\" version=\"6.0\"/>"))
                 .as(ZipExporter.class).exportTo(hello.toFile(), true);
         // A deployment descriptor that is not XML: Payara refuses the WAR.
