@@ -168,7 +168,7 @@ class MultiHostIT {
 
     @Test
     @Order(3)
-    void shouldDeployAWarSentFromAnotherHostThatEachNodeKeepsThroughACrash() throws Exception {
+    void shouldDeployAWarSentFromAnotherHostThatEachNodeKeepsThroughACrashAndUndeployIt() throws Exception {
         Path dir = Files.createTempDirectory("multihost-war");
         Path war = dir.resolve("hello.war");
         ShrinkWrap.create(WebArchive.class, "hello.war").addAsWebResource(new StringAsset(HELLO), "index.html")
@@ -179,6 +179,8 @@ class MultiHostIT {
         assertEquals(0, deploy.exit(), deploy.output());
         assertTrue(deploy.output().contains("node-1: deployed hello on /hello"), deploy.output());
         assertTrue(deploy.output().contains("node-2: deployed hello on /hello"), deploy.output());
+        System.out.println("deploy from alpha: " + deploy.output().lines().filter(l -> l.startsWith("deployed hello")).findFirst()
+                .orElse(""));
         Files.delete(war);
         Files.delete(dir);
         for (String node : List.of("node-1", "node-2")) {
@@ -229,10 +231,23 @@ class MultiHostIT {
         cluster.kill("beta", "node-1");
         TestRuntime.Launched start = cluster.launcher("beta", Duration.ofMinutes(4), "start", "node-1", "--timeout", "180");
         assertEquals(0, start.exit(), start.output());
+        System.out.println("node-1 killed, then on beta: " + start.output().lines().filter(l -> l.startsWith("node-1:")).findFirst()
+                .orElse(""));
         assertEquals(HELLO, assertServes(cluster.nodeUri("node-1").resolve("hello/index.html")), "node-1 after its restart");
         TestRuntime.Launched list = cluster.launcher("alpha", Duration.ofMinutes(2), "apps");
         assertEquals(0, list.exit(), list.output());
         assertTrue(list.output().lines().anyMatch(l -> l.matches("hello\\s+/hello\\s+node-1: deployed, node-2: deployed")), list.output());
+
+        TestRuntime.Launched undeploy = cluster.launcher("alpha", Duration.ofMinutes(5), "undeploy", "hello");
+        assertEquals(0, undeploy.exit(), undeploy.output());
+        for (String node : List.of("node-1", "node-2")) {
+            HttpResponse<String> gone = HTTP.send(HttpRequest.newBuilder(cluster.nodeUri(node).resolve("hello/index.html")).timeout(TIMEOUT)
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(404, gone.statusCode(), node);
+        }
+        assertFalse(Files.exists(ownCopy), "node-1's own copy is gone");
+        assertFalse(Files.exists(cluster.stateDir("gamma").resolve("members/node-2/apps/hello.war")), "node-2's own copy is gone");
+        assertOk(StoreClient.at(cluster.storeUri(), TIMEOUT).get("api/products?limit=1"));
     }
 
     @Test
