@@ -62,6 +62,10 @@ public final class AppRecord {
         }
     }
 
+    private static String nodeComment(String node) {
+        return "the applications node " + node + " deploys when it starts, in order (its group service keeps this file)";
+    }
+
     /** Where node {@code node} started from {@code stateDir} keeps its state: {@code members/NODE}. */
     public static Path nodeDir(Path stateDir, String node) {
         return stateDir.resolve("members").resolve(node);
@@ -79,7 +83,7 @@ public final class AppRecord {
         if (own.isPresent()) {
             return own.get();
         }
-        write(dir, "the applications node " + node + " deploys when it starts, in order (its group service keeps this file)", record);
+        write(dir, nodeComment(node), record);
         return record;
     }
 
@@ -97,7 +101,7 @@ public final class AppRecord {
         AppSpec copy = copied(dir, app);
         List<AppSpec> next = new ArrayList<>(own.stream().filter(a -> !a.name().equals(app.name())).toList());
         next.add(copy);
-        write(dir, "the applications node " + node + " deploys when it starts, in order (its group service keeps this file)", next);
+        write(dir, nodeComment(node), next);
     }
 
     /** Removes application {@code name} from the own record of node {@code node} while the node is not running, and its copy. */
@@ -107,7 +111,7 @@ public final class AppRecord {
         if (own == null) {
             return;
         }
-        write(dir, "the applications node " + node + " deploys when it starts, in order (its group service keeps this file)",
+        write(dir, nodeComment(node),
                 own.stream().filter(a -> !a.name().equals(name)).toList());
         own.stream().filter(a -> a.name().equals(name)).forEach(a -> dropCopy(dir, a));
     }

@@ -25,10 +25,6 @@ final class NodeWars {
         this.dir = dir;
     }
 
-    Path dir() {
-        return dir;
-    }
-
     /** A new, empty file in the WARs' folder to receive an upload of application {@code name} into. */
     Path incoming(String name) throws IOException {
         Path wars = Files.createDirectories(dir.resolve(AppList.WARS));
