@@ -10,8 +10,12 @@ import java.net.CookieManager;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,10 +27,19 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.jboss.shrinkwrap.api.ShrinkWrap;
+import org.jboss.shrinkwrap.api.asset.StringAsset;
+import org.jboss.shrinkwrap.api.exporter.ZipExporter;
+import org.jboss.shrinkwrap.api.spec.WebArchive;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+import org.qoscluster.it.members.MembersAuthentication;
+import org.qoscluster.it.members.MembersIdentityStore;
+import org.qoscluster.it.members.WhoAmIServlet;
 import org.qoscluster.launcher.Cluster;
 import org.qoscluster.testing.QosCluster;
 import org.qoscluster.testing.TestRuntime;
@@ -38,12 +51,19 @@ import org.qoscluster.testing.TestRuntime;
  * {@code SessionContext.setUserClass}), and from the next request on the router routes that
  * user by the gold goal (shown in {@code X-QoS-User-Class} and {@code X-QoS-Goal}), on either
  * node, also after sign-in gives the session a new id; nothing a client sends makes it gold. Under
- * overload the standard users of checkout are shed while the gold ones are all served. Node
- * capacity 8, as in GoalsIT; the default sources ({@code header,session,principal}) and no
- * trusted network, so no client may set its class by header.
+ * overload the standard users of checkout are shed while the gold ones are all served. And the
+ * principal source: a small members application, deployed with the launcher's {@code deploy},
+ * signs its users in with standard Jakarta Security (HTTP BASIC, an application identity store);
+ * {@code qos.user-class.role.gold=premium} puts its premium member in {@code gold}, routed by the
+ * members class's gold goal, while its basic member, an anonymous visitor and a forger stay
+ * {@code standard}. Node capacity 8, as in GoalsIT; the default sources
+ * ({@code header,session,principal}) and no trusted network, so no client may set its class by
+ * header.
  */
 @QosCluster(nodes = 2, replicas = 0, properties = {"qos.router.node-capacity=8", "qos.node.test-switches=true",
-        "qos.router.health.timeout-ms=3000"})
+        "qos.router.health.timeout-ms=3000", "qos.user-class.role.gold=" + MembersIdentityStore.PREMIUM_ROLE,
+        "qos.class.members.match=* /members/*", "qos.class.members.p95-ms=500", "qos.class.members.priority=30",
+        "qos.class.members.user.gold.p95-ms=250", "qos.class.members.user.gold.priority=95"})
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class UserClassGoalsIT {
 
@@ -54,6 +74,31 @@ class UserClassGoalsIT {
 
     /** What the user sees of how the router treated a request. */
     private record Seen(int status, String serviceClass, String userClass, String goal) {
+    }
+
+    /** What a members user sees: how the router treated the request, and the page. */
+    private record Page(Seen seen, String body) {
+    }
+
+    @TempDir
+    static Path wars;
+
+    /** The members application: BASIC sign-in, two fixed users, a page that uses the HTTP session. */
+    private static Path members;
+
+    @BeforeAll
+    static void buildMembersWar() {
+        // As a Maven build of an application that depends on session-synchronizer packages it:
+        // the jar and what it depends on in WEB-INF/lib (bundling it is what installs the filter).
+        Path lib = Path.of(System.getProperty("qos.runtime.dir"), "cluster-lib");
+        members = wars.resolve("members.war");
+        ShrinkWrap.create(WebArchive.class, "members.war")
+                .addClasses(MembersAuthentication.class, MembersIdentityStore.class, WhoAmIServlet.class)
+                .addAsLibraries(lib.resolve("session-synchronizer.jar").toFile(), lib.resolve("cluster-contract.jar").toFile(),
+                        lib.resolve("server-config.jar").toFile(), lib.resolve("entity-clone-annotations.jar").toFile())
+                .addAsWebInfResource(new StringAsset("<beans xmlns=\"https://jakarta.ee/xml/ns/jakartaee\" version=\"4.0\""
+                        + " bean-discovery-mode=\"annotated\"/>"), "beans.xml")
+                .as(ZipExporter.class).exportTo(members.toFile(), true);
     }
 
     /** A user with a cookie jar of their own (their signed QOSUID), speaking HTTP/1.1 only (see docs/router.md). */
@@ -178,6 +223,94 @@ class UserClassGoalsIT {
         assertTrue(shed.path("standard").asLong() >= count(counts, "standard 503"), shed.toString());
         assertEquals(0, shed.path("gold").asLong(), shed.toString());
         assertTrue(admin(cluster, "metrics").contains("qos_router_user_class_priority{class=\"checkout\",user_class=\"gold\"} 90"));
+    }
+
+    @Test
+    @Order(3)
+    void shouldRouteAnAuthenticatedPremiumMemberByTheGoldGoalThroughTheirRoleAndNoOneElse(Cluster cluster) throws Exception {
+        TestRuntime.Launched deploy = TestRuntime.launcherOn(cluster, Duration.ofMinutes(5), "deploy", members.toString());
+        assertEquals(0, deploy.exit(), deploy.output());
+        assertTrue(deploy.output().contains("node-2: deployed members on /members"), deploy.output());
+        String gold = "p95-ms=250; priority=95";
+        String standard = "p95-ms=500; priority=30";
+
+        // The premium member: the container authenticates the first request, the node stores the
+        // class of the principal's role, and the router routes every later request by it.
+        HttpClient ada = user();
+        String adaSignsIn = basic(MembersIdentityStore.PREMIUM_USER, MembersIdentityStore.PASSWORD);
+        Page first = whoami(ada, cluster, adaSignsIn, Map.of());
+        assertEquals(new Seen(200, "members", "standard", standard), first.seen(), first.body());
+        assertEquals("user=ada user-class=standard visits=1", first.body(), "authenticated, no class known yet");
+        for (int i = 2; i <= 11; i++) {
+            // The very next request, and every one after it, on whichever node serves it.
+            Page p = whoami(ada, cluster, adaSignsIn, Map.of());
+            assertEquals(new Seen(200, "members", "gold", gold), p.seen(), p.body());
+            assertEquals("user=ada user-class=gold visits=" + i, p.body(), "the node is told the class, signed; one session");
+        }
+        assertEquals(new Seen(200, "members", "gold", gold), whoami(ada, cluster, adaSignsIn,
+                Map.of("X-QoS-User-Class", "standard")).seen(), "no header of hers changes it either");
+        assertEquals("gold", send(ada, cluster, "GET", "api/cart").userClass(), "a user class is the user's, in every class");
+
+        // The basic member is authenticated too, with a role no user class names.
+        HttpClient bob = user();
+        String bobSignsIn = basic(MembersIdentityStore.BASIC_USER, MembersIdentityStore.PASSWORD);
+        for (int i = 1; i <= 3; i++) {
+            Page p = whoami(bob, cluster, bobSignsIn, Map.of());
+            assertEquals(new Seen(200, "members", "standard", standard), p.seen(), p.body());
+            assertEquals("user=bob user-class=standard visits=" + i, p.body());
+        }
+
+        // An anonymous visitor, and one with a wrong password: on a public page the BASIC
+        // mechanism leaves a caller whose credentials fail anonymous.
+        HttpClient visitor = user();
+        for (int i = 1; i <= 3; i++) {
+            Page p = whoami(visitor, cluster, null, Map.of());
+            assertEquals(new Seen(200, "members", "standard", standard), p.seen(), p.body());
+            assertEquals("user= user-class=standard visits=" + i, p.body());
+        }
+        HttpClient guesser = user();
+        for (int i = 1; i <= 2; i++) {
+            Page p = whoami(guesser, cluster, basic(MembersIdentityStore.PREMIUM_USER, "guessed"), Map.of());
+            assertEquals(new Seen(200, "members", "standard", standard), p.seen(), p.body());
+            assertEquals("user= user-class=standard visits=" + i, p.body());
+        }
+
+        // A client cannot make itself gold: not by the user-class header (no trusted network),
+        // not by the node's announcement header, anonymous or signed in as the basic member.
+        HttpClient mallory = user();
+        String uid = session(mallory, cluster).path("uid").asText();
+        for (String signIn : Arrays.asList(null, bobSignsIn)) {
+            for (Map.Entry<String, String> forged : List.of(Map.entry("X-QoS-User-Class", "gold"),
+                    Map.entry("X-QoS-User-Classes", uid + " gold|gold"))) {
+                Page p = whoami(mallory, cluster, signIn, Map.of(forged.getKey(), forged.getValue()));
+                assertEquals(new Seen(200, "members", "standard", standard), p.seen(), forged.getKey() + ": " + p.body());
+                assertTrue(p.body().startsWith((signIn == null ? "user=" : "user=bob") + " user-class=standard "), p.body());
+                assertEquals(new Seen(200, "members", "standard", standard), whoami(mallory, cluster, signIn, Map.of()).seen(),
+                        "nor on the next request");
+            }
+        }
+
+        // Without credentials the premium member's session keeps the class it holds.
+        Page later = whoami(ada, cluster, null, Map.of());
+        assertEquals(new Seen(200, "members", "gold", gold), later.seen(), later.body());
+        assertEquals("user= user-class=gold visits=13", later.body());
+    }
+
+    /** {@code GET /members/whoami} through the router, with BASIC credentials when {@code authorization} is given. */
+    private static Page whoami(HttpClient client, Cluster cluster, String authorization, Map<String, String> headers)
+            throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(cluster.storeUri().resolve("members/whoami")).timeout(Duration.ofSeconds(20));
+        if (authorization != null) {
+            b.header("Authorization", authorization);
+        }
+        headers.forEach(b::header);
+        HttpResponse<String> r = client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return new Page(new Seen(r.statusCode(), r.headers().firstValue("X-QoS-Class").orElse(""),
+                r.headers().firstValue("X-QoS-User-Class").orElse(""), r.headers().firstValue("X-QoS-Goal").orElse("")), r.body());
+    }
+
+    private static String basic(String user, String password) {
+        return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
     }
 
     private static long count(Map<String, AtomicLong> counts, String key) {
