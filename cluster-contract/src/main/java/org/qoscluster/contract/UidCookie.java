@@ -103,7 +103,12 @@ public final class UidCookie {
 
     /** The {@code Set-Cookie} header value that gives the browser {@code uid} in cookie {@code name}. */
     public String setCookie(String name, String uid, boolean secure) {
-        return name + "=" + sign(uid) + "; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax" + (secure ? "; Secure" : "");
+        return setCookieOf(name, sign(uid), secure);
+    }
+
+    /** {@link #setCookie} for a UID already signed ({@code signed}, as {@link #sign} made it). */
+    public String setCookieOf(String name, String signed, boolean secure) {
+        return name + "=" + signed + "; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax" + (secure ? "; Secure" : "");
     }
 
     private byte[] mac(String text) {

@@ -16,11 +16,15 @@ final class Exchange {
     final ServiceClass serviceClass;
     final String userClass;
     final String uid;
+    /** The UID's signed form, forwarded as {@code X-QoS-UID}. */
+    final String signedUid;
     /** The application's session cookie value, or null. */
     final String sessionId;
     final AsyncContext async;
     /** The Set-Cookie header issuing a new UID, added to the answer unless the node issues one; or null. */
-    volatile String issuedCookie;
+    final String issuedCookie;
+    /** Whether the node's response has no length (a stream): each chunk is then flushed to the user. */
+    volatile boolean streamed;
     /** The whole request body, read before the first attempt; null for none. */
     volatile byte[] body;
     volatile boolean committed;
@@ -29,14 +33,16 @@ final class Exchange {
     private volatile boolean done;
 
     Exchange(String id, HttpServletRequest req, HttpServletResponse resp, String path, ServiceClass serviceClass,
-             String userClass, String uid, String sessionId, AsyncContext async) {
+             String userClass, ProxyServlet.Identity identity, String sessionId, AsyncContext async) {
         this.id = id;
         this.req = req;
         this.resp = resp;
         this.path = path;
         this.serviceClass = serviceClass;
         this.userClass = userClass;
-        this.uid = uid;
+        this.uid = identity.uid();
+        this.signedUid = identity.signed();
+        this.issuedCookie = identity.setCookie();
         this.sessionId = sessionId;
         this.async = async;
     }

@@ -69,11 +69,11 @@ final class ProxyHeaders {
         if (!trusted || req.getHeader("X-Forwarded-Host") == null) {
             headers.put("X-Forwarded-Host", req.getHeader("Host"));
         }
-        headers.put(ProxyServlet.UID_HEADER, router.uidCookie().sign(ex.uid));
-        headers.put(ProxyServlet.USER_CLASS_HEADER, router.uidCookie().signUserClass(ex.uid, ex.userClass));
+        headers.put(ProxyServlet.UID_HEADER, ex.signedUid);
+        headers.put(ProxyServlet.USER_CLASS_HEADER, router.signedUserClass(ex.uid, ex.userClass));
         // The client as the node should count it: the connection's peer, or the last hop a trusted proxy names.
         String client = prior == null ? req.getRemoteAddr() : prior.substring(prior.lastIndexOf(',') + 1).strip();
-        headers.put(ForwardedHeaders.CLIENT, router.uidCookie().signClient(ex.uid, client));
+        headers.put(ForwardedHeaders.CLIENT, router.signedClient(ex.uid, client));
         headers.put(ProxyServlet.CLASS_HEADER, ex.serviceClass.name());
     }
 

@@ -59,6 +59,8 @@ public class ProxyServlet extends HttpServlet {
     /** On the response: the goal the request was routed by (its user class's within its service class). */
     public static final String GOAL_HEADER = ForwardedHeaders.GOAL;
 
+    private static final int VALID_HOSTS_KEPT = 256;
+    private final transient java.util.Map<String, Boolean> validHosts = new java.util.concurrent.ConcurrentHashMap<>();
     private RouterRuntime router;
     private ProxyHeaders headers;
 
@@ -76,7 +78,7 @@ public class ProxyServlet extends HttpServlet {
     protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         String id = router.nextRequestId();
         String host = req.getHeader("Host");
-        if (host == null || !HOST.matcher(host).matches()) {
+        if (host == null || !validHost(host)) {
             LOG.log(Level.INFO, "request={0} refused: bad Host header from {1}", new Object[] {id, req.getRemoteAddr()});
             Errors.send(resp, 400, "Host header: missing or malformed");
             return;
@@ -112,8 +114,8 @@ public class ProxyServlet extends HttpServlet {
         String sessionCookie = router.settings().sessionCookie();
         String sessionId = sessionCookie.isEmpty() ? null
                 : Cookies.value(req.getHeaders("Cookie"), sessionCookie).orElse(null);
-        Exchange exchange = new Exchange(id, req, resp, path, serviceClass, userClass, uid, sessionId, req.startAsync());
-        exchange.issuedCookie = identity.setCookie();
+        boolean chunked = "chunked".equalsIgnoreCase(req.getHeader("Transfer-Encoding"));
+        Exchange exchange = new Exchange(id, req, resp, path, serviceClass, userClass, identity, sessionId, req.startAsync());
         // Whole exchange, a bound on a body that trickles in under the idle time-out too.
         exchange.async.setTimeout(router.settings().bodyIdleTimeoutMs() + router.settings().readTimeoutMs() + 10_000L);
         exchange.async.addListener(new AsyncListener() {
@@ -136,7 +138,6 @@ public class ProxyServlet extends HttpServlet {
             public void onStartAsync(AsyncEvent event) {
             }
         });
-        boolean chunked = "chunked".equalsIgnoreCase(req.getHeader("Transfer-Encoding"));
         if (length <= 0 && !chunked) {
             forward(exchange, null);
             return;
@@ -163,8 +164,26 @@ public class ProxyServlet extends HttpServlet {
                 });
     }
 
-    /** A request's user: the UID, and the Set-Cookie header that issues it when it is new (else null). */
-    protected record Identity(String uid, String setCookie) {
+    /** Whether a Host header is well formed; the few a site answers to are remembered. */
+    private boolean validHost(String host) {
+        if (validHosts.containsKey(host)) {
+            return true;
+        }
+        if (!HOST.matcher(host).matches()) {
+            return false;
+        }
+        if (validHosts.size() >= VALID_HOSTS_KEPT) {
+            validHosts.clear();
+        }
+        validHosts.put(host, Boolean.TRUE);
+        return true;
+    }
+
+    /**
+     * A request's user: the UID, its signed form (the cookie's value, forwarded as
+     * {@code X-QoS-UID}), and the Set-Cookie header that issues it when it is new (else null).
+     */
+    protected record Identity(String uid, String signed, String setCookie) {
     }
 
     /**
@@ -175,9 +194,10 @@ public class ProxyServlet extends HttpServlet {
         RouterSettings s = router.settings();
         Optional<String> presented = Cookies.value(req.getHeaders("Cookie"), s.cookieName());
         if (presented.isPresent()) {
-            Optional<String> uid = router.uidCookie().verify(presented.get());
+            Optional<String> uid = router.verifiedUid(presented.get());
             if (uid.isPresent()) {
-                return new Identity(uid.get(), null);
+                // The value that verified is the UID's signed form: no second signature.
+                return new Identity(uid.get(), presented.get(), null);
             }
             if (router.badCookie(req.getRemoteAddr())) {
                 LOG.log(Level.WARNING, "request={0} UID cookie from {1}"
@@ -187,7 +207,8 @@ public class ProxyServlet extends HttpServlet {
             }
         }
         String uid = router.uidCookie().newUid();
-        return new Identity(uid, router.uidCookie().setCookie(s.cookieName(), uid, s.cookieSecure()));
+        String signed = router.uidCookie().sign(uid);
+        return new Identity(uid, signed, router.uidCookie().setCookieOf(s.cookieName(), signed, s.cookieSecure()));
     }
 
     /**
@@ -258,23 +279,7 @@ public class ProxyServlet extends HttpServlet {
         request.send(new Response.Listener() {
             @Override
             public void onHeaders(Response response) {
-                ex.responseStarted = true;
-                HttpServletResponse resp = ex.resp;
-                resp.setStatus(response.getStatus());
-                headers().copyResponse(response.getHeaders(), resp);
-                // One Set-Cookie per name (RFC 6265 4.1.1): a node that rotated the identity at
-                // sign-in issues the UID the user goes on with, and the router's new one is dropped.
-                if (ex.issuedCookie != null && Cookies.setBy(response.getHeaders().getValuesList(HttpHeader.SET_COOKIE),
-                        router.settings().cookieName()).isEmpty()) {
-                    resp.addHeader("Set-Cookie", ex.issuedCookie);
-                }
-                resp.setHeader(NODE_HEADER, node.name());
-                resp.setHeader(CLASS_HEADER, ex.serviceClass.name());
-                resp.setHeader(USER_CLASS_HEADER, ex.userClass);
-                resp.setHeader(GOAL_HEADER, goalHeader(ex.serviceClass));
-                learnSession(response.getHeaders(), node);
-                learnStateChange(ex, response.getHeaders());
-                learnUserClasses(ex, response.getHeaders());
+                respondHeaders(ex, node, response);
             }
 
             @Override
@@ -288,7 +293,9 @@ public class ProxyServlet extends HttpServlet {
                         content.get(bytes);
                         out.write(bytes);
                     }
-                    out.flush();
+                    if (ex.streamed) {
+                        out.flush();
+                    }
                 } catch (IOException e) {
                     ex.clientGone = true;
                     var unused = response.abort(e); // the client went away: stop reading from the node
@@ -310,6 +317,34 @@ public class ProxyServlet extends HttpServlet {
                 }
             }
         });
+    }
+
+    /**
+     * The response's status and headers, the node's with the router's: called once the node's
+     * headers arrived, before any content.
+     */
+    private void respondHeaders(Exchange ex, NodeRecord node, Response response) {
+        ex.responseStarted = true;
+        HttpServletResponse resp = ex.resp;
+        HttpFields fields = response.getHeaders();
+        resp.setStatus(response.getStatus());
+        headers().copyResponse(fields, resp);
+        // With a length the container writes when its buffer fills and at the end; without one
+        // (a stream) every chunk goes to the user as it comes.
+        ex.streamed = !fields.contains(HttpHeader.CONTENT_LENGTH);
+        // One Set-Cookie per name (RFC 6265 4.1.1): a node that rotated the identity at
+        // sign-in issues the UID the user goes on with, and the router's new one is dropped.
+        if (ex.issuedCookie != null && Cookies.setBy(fields.getValuesList(HttpHeader.SET_COOKIE),
+                router.settings().cookieName()).isEmpty()) {
+            resp.addHeader("Set-Cookie", ex.issuedCookie);
+        }
+        resp.setHeader(NODE_HEADER, node.name());
+        resp.setHeader(CLASS_HEADER, ex.serviceClass.name());
+        resp.setHeader(USER_CLASS_HEADER, ex.userClass);
+        resp.setHeader(GOAL_HEADER, goalHeader(ex.serviceClass));
+        learnSession(fields, node);
+        learnStateChange(ex, fields);
+        learnUserClasses(ex, fields);
     }
 
     private void upstreamFailed(Exchange ex, NodeRecord node, NodeRecord previous, Throwable cause) {

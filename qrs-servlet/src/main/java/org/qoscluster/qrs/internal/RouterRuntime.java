@@ -60,6 +60,9 @@ public final class RouterRuntime implements AutoCloseable {
     private static final long LOG_INTERVAL_NANOS = 60_000_000_000L;
     private static final int LOG_KEYS = 10_000;
     private final AtomicLong requestIds = new AtomicLong();
+    /** Verified UID cookies and the signatures made for a UID, at most this many kept. */
+    private static final int SIGNATURES_KEPT = 100_000;
+    private final SignatureCache signatures = new SignatureCache(SIGNATURES_KEPT);
     /** The goals now: one immutable object, swapped whole when the domain.xml's goals change. */
     private final java.util.concurrent.atomic.AtomicReference<org.qoscluster.qrs.GoalState> goals;
     private volatile java.nio.file.Path goalSource;
@@ -212,6 +215,24 @@ public final class RouterRuntime implements AutoCloseable {
 
     public UidCookie uidCookie() {
         return uidCookie;
+    }
+
+    /**
+     * The UID in a UID cookie's value if it verifies, from the cache when this value verified
+     * before (a returning user's requests cost no HMAC); empty for a value that does not verify.
+     */
+    Optional<String> verifiedUid(String cookieValue) {
+        return Optional.ofNullable(signatures.get(cookieValue, v -> uidCookie.verify(v).orElse(null)));
+    }
+
+    /** {@link UidCookie#signUserClass}, from the cache when made before. */
+    String signedUserClass(String uid, String userClass) {
+        return signatures.get("class:" + uid + ":" + userClass, k -> uidCookie.signUserClass(uid, userClass));
+    }
+
+    /** {@link UidCookie#signClient}, from the cache when made before. */
+    String signedClient(String uid, String address) {
+        return signatures.get("client:" + uid + ":" + address, k -> uidCookie.signClient(uid, address));
     }
 
     /**
