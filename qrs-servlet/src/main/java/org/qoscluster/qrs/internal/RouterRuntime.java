@@ -120,9 +120,6 @@ public final class RouterRuntime implements AutoCloseable {
         QueuedThreadPool threads = new QueuedThreadPool(maxThreads, Math.min(8, maxThreads));
         threads.setName(name);
         threads.setDaemon(true);
-        // No reserved threads: the selector hands a response to an idle pool thread instead of
-        // waking a reserved one to take over selecting; on two cores that costs less CPU.
-        threads.setReservedThreads(0);
         HttpClient c = new HttpClient();
         c.setExecutor(threads);
         c.setConnectTimeout(settings.connectTimeoutMs());
