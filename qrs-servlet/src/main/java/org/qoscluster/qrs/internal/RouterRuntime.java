@@ -60,8 +60,8 @@ public final class RouterRuntime implements AutoCloseable {
     private static final long LOG_INTERVAL_NANOS = 60_000_000_000L;
     private static final int LOG_KEYS = 10_000;
     private final AtomicLong requestIds = new AtomicLong();
-    /** Verified UID cookies and the signatures made for a UID, at most this many kept. */
-    private static final int SIGNATURES_KEPT = 100_000;
+    /** Verified UID cookies and the signatures made for a UID, at most this many kept (a few MB). */
+    private static final int SIGNATURES_KEPT = 30_000;
     private final SignatureCache signatures = new SignatureCache(SIGNATURES_KEPT);
     /** The goals now: one immutable object, swapped whole when the domain.xml's goals change. */
     private final java.util.concurrent.atomic.AtomicReference<org.qoscluster.qrs.GoalState> goals;
@@ -222,7 +222,8 @@ public final class RouterRuntime implements AutoCloseable {
      * before (a returning user's requests cost no HMAC); empty for a value that does not verify.
      */
     Optional<String> verifiedUid(String cookieValue) {
-        return Optional.ofNullable(signatures.get(cookieValue, v -> uidCookie.verify(v).orElse(null)));
+        // Each kind of key has its own prefix: a cookie value can never be read as another kind's key.
+        return Optional.ofNullable(signatures.get("cookie:" + cookieValue, k -> uidCookie.verify(cookieValue).orElse(null)));
     }
 
     /** {@link UidCookie#signUserClass}, from the cache when made before. */
