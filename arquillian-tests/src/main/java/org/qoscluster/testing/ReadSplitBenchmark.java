@@ -9,6 +9,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -22,19 +23,27 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 import org.qoscluster.launcher.Cluster;
+import org.qoscluster.launcher.PartStatus;
 
 /**
  * Read/write split benchmark (run by {@code bench/read-split.sh}), through the router of a real
- * cluster (two nodes) on this machine:
+ * cluster (two nodes) on this machine, each Derby server in a CPU budget of its own
+ * ({@link CpuBudgets}: as if on a machine of its own), so that the databases, not the shared
+ * cores, bound the reads:
  * <ol>
  * <li>catalogue reads ({@code GET /api/products}, random pages of 20) as fast as CLIENTS
- * connections go: on a cluster with two replicas (each node reads its own), then, in the same
- * run, on one without replicas (every read on the master); ratio of the two;</li>
- * <li>a mixed workload on the cluster with replicas: nine browsers for each buyer (sign in, add
- * to cart, check out, read the order history); the share of reads each copy answered, from the
- * {@code X-Qos-Read-From} header the copy's own name fills in.</li>
+ * connections go, on three clusters in turn: without replicas (every read on the master), with
+ * one replica (both nodes read it) and with two (each node reads its own); each with the
+ * databases budgeted and the nodes not, then with each node in a budget of its own too; the
+ * ratio of each to the master-only reads of the same row, the copies and nodes that answered,
+ * and each process's CPU time per page and throttled periods;</li>
+ * <li>a mixed workload on the cluster with two replicas (databases budgeted): nine browsers for
+ * each buyer (sign in, add to cart, check out, read the order history); the share of reads each
+ * copy answered, from the {@code X-Qos-Read-From} header the copy's own name fills in.</li>
  * </ol>
- * Arguments: {@code SECONDS CLIENTS STATE_DIR}.
+ * Arguments: {@code SECONDS CLIENTS DB_CORES NODE_CORES STATE_DIR}; system properties
+ * {@code bench.cgroup.root} ({@code /sys/fs/cgroup/cpu}) and {@code bench.cgroup.name}
+ * ({@code qos-read-split}) say where the groups go.
  */
 public final class ReadSplitBenchmark {
 
@@ -45,50 +54,131 @@ public final class ReadSplitBenchmark {
         BenchmarkMain.runThenExit(ReadSplitBenchmark::run, args);
     }
 
+    /** A cluster to read from: its name in the report and its number of replicas. */
+    private record Layout(String name, int replicas) {
+    }
+
+    /** How the processes are budgeted in a row of the report. */
+    private record Row(String name, boolean nodesBudgeted) {
+    }
+
+    private static final List<Layout> LAYOUTS = List.of(
+            new Layout("master only", 0), new Layout("one replica", 1), new Layout("two replicas", 2));
+    private static final List<Row> ROWS = List.of(
+            new Row("databases budgeted", false), new Row("databases and nodes budgeted", true));
+
     private static void run(String[] args) throws Exception {
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 20;
         int clients = args.length > 1 ? Integer.parseInt(args[1]) : 16;
-        Path state = Path.of(args.length > 2 ? args[2] : "var/bench-read-split");
+        double dbCores = args.length > 2 ? Double.parseDouble(args[2]) : 0.4;
+        double nodeCores = args.length > 3 ? Double.parseDouble(args[3]) : 0.6;
+        Path state = Path.of(args.length > 4 ? args[4] : "var/bench-read-split");
+        if (dbCores <= 0 || nodeCores <= 0) {
+            throw new IllegalArgumentException("DB_CORES " + dbCores + " and NODE_CORES " + nodeCores + " must be above 0");
+        }
+        Path cgroupRoot = Path.of(System.getProperty("bench.cgroup.root", "/sys/fs/cgroup/cpu"));
+        String cgroupName = System.getProperty("bench.cgroup.name", "qos-read-split");
         Map<String, String> quiet = Map.of("qos.router.health.timeout-ms", "3000");
+        System.out.printf(Locale.ROOT, "budgets (cgroup v1 cpu, %s/%s, period %d us): each Derby server %.2f core; "
+                + "each node %.2f core in the second row; router, agent and load generator unbudgeted%n",
+                cgroupRoot, cgroupName, CpuBudgets.PERIOD_US, dbCores, nodeCores);
 
-        Result withReplicas;
-        Result mixed;
-        try (Cluster cluster = Cluster.start(TestRuntime.freePortConfig(2, 2, quiet), TestRuntime.layout(),
-                state.resolve("replicas"), Duration.ofMinutes(5))) {
-            browse(cluster.storeUri(), clients, 5); // warm-up: JIT, pools, watermarks published
-            withReplicas = browse(cluster.storeUri(), clients, seconds);
-            mixed = mixed(cluster.storeUri(), clients, seconds);
+        Map<Row, Map<Layout, Result>> results = new LinkedHashMap<>();
+        Result mixed = null;
+        for (Layout layout : LAYOUTS) {
+            try (Cluster cluster = Cluster.start(TestRuntime.freePortConfig(2, layout.replicas(), quiet), TestRuntime.layout(),
+                    state.resolve(layout.name().replace(' ', '-')), Duration.ofMinutes(5));
+                 CpuBudgets budgets = new CpuBudgets(cgroupRoot, cgroupName)) {
+                List<PartStatus> parts = cluster.status();
+                for (PartStatus part : parts) {
+                    if (part.name().startsWith("derby-")) {
+                        budgets.place(part.name(), part.pid(), dbCores);
+                    } else if (part.name().startsWith("node-")) {
+                        budgets.place(part.name(), part.pid(), 0);
+                    }
+                }
+                browse(cluster.storeUri(), clients, 5, parts, budgets); // warm-up: JIT, pools, watermarks published
+                for (Row row : ROWS) {
+                    for (PartStatus part : parts) {
+                        if (part.name().startsWith("node-")) {
+                            budgets.setQuota(part.name(), row.nodesBudgeted() ? nodeCores : 0);
+                        }
+                    }
+                    System.out.printf(Locale.ROOT, "%n%s, %s: %s%n", layout.name(), row.name(), budgets.describe());
+                    Result r = browse(cluster.storeUri(), clients, seconds, parts, budgets);
+                    results.computeIfAbsent(row, k -> new LinkedHashMap<>()).put(layout, r);
+                    print(r);
+                }
+                if (layout.replicas() == 2) {
+                    for (PartStatus part : parts) {
+                        if (part.name().startsWith("node-")) {
+                            budgets.setQuota(part.name(), 0);
+                        }
+                    }
+                    mixed = mixed(cluster.storeUri(), clients, seconds);
+                }
+            }
         }
-        Result masterOnly;
-        try (Cluster cluster = Cluster.start(TestRuntime.freePortConfig(2, 0, quiet), TestRuntime.layout(),
-                state.resolve("master-only"), Duration.ofMinutes(5))) {
-            browse(cluster.storeUri(), clients, 5);
-            masterOnly = browse(cluster.storeUri(), clients, seconds);
+        System.out.printf(Locale.ROOT, "%ncatalogue pages/s through the router, %d connections, %d s each "
+                + "(ratio to master only in the same row)%n", clients, seconds);
+        for (Map.Entry<Row, Map<Layout, Result>> row : results.entrySet()) {
+            double reference = row.getValue().get(LAYOUTS.get(0)).perSecond();
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  %-30s", row.getKey().name()));
+            row.getValue().forEach((layout, r) -> line.append(String.format(Locale.ROOT, "  %s %6.0f (%.2f)",
+                    layout.name(), r.perSecond(), r.perSecond() / reference)));
+            System.out.println(line);
         }
-        System.out.printf(Locale.ROOT, "%ncatalogue reads through the router, %d connections, %d s each%n", clients, seconds);
-        System.out.printf(Locale.ROOT, "  two replicas (one per node): %8.0f reads/s   answered by %s   errors %d %s%n",
-                withReplicas.perSecond(), withReplicas.byCopy(), withReplicas.errors(), withReplicas.failures());
-        System.out.printf(Locale.ROOT, "  no replica (all on master):  %8.0f reads/s   answered by %s   errors %d %s%n",
-                masterOnly.perSecond(), masterOnly.byCopy(), masterOnly.errors(), masterOnly.failures());
-        System.out.printf(Locale.ROOT, "  ratio replicas / master only: %.2f%n", withReplicas.perSecond() / masterOnly.perSecond());
-        long reads = mixed.byCopy().values().stream().mapToLong(Long::longValue).sum();
-        long onReplicas = mixed.byCopy().entrySet().stream().filter(e -> e.getKey().startsWith("replica-"))
-                .mapToLong(Map.Entry::getValue).sum();
-        System.out.printf(Locale.ROOT, "%nmixed workload, 9 browsers per buyer, %d connections, %d s: %.0f requests/s, %d checkouts%n",
-                clients, seconds, mixed.perSecond(), mixed.checkouts());
-        System.out.printf(Locale.ROOT, "  reads answered by %s: %.1f %% by replicas   errors %d %s%n", mixed.byCopy(),
-                reads == 0 ? 0.0 : 100.0 * onReplicas / reads, mixed.errors(), mixed.failures());
+        if (mixed != null) {
+            long reads = mixed.byCopy().values().stream().mapToLong(Long::longValue).sum();
+            long onReplicas = mixed.byCopy().entrySet().stream().filter(e -> e.getKey().startsWith("replica-"))
+                    .mapToLong(Map.Entry::getValue).sum();
+            System.out.printf(Locale.ROOT, "%nmixed workload, two replicas, databases budgeted, 9 browsers per buyer, "
+                    + "%d connections, %d s: %.0f requests/s, %d checkouts%n", clients, seconds, mixed.perSecond(), mixed.checkouts());
+            System.out.printf(Locale.ROOT, "  reads answered by %s: %.1f %% by replicas   errors %d %s%n", mixed.byCopy(),
+                    reads == 0 ? 0.0 : 100.0 * onReplicas / reads, mixed.errors(), mixed.failures());
+        }
+    }
+
+    private static void print(Result r) {
+        System.out.printf(Locale.ROOT, "  %.0f pages/s   answered by %s   served by %s   errors %d %s%n",
+                r.perSecond(), r.byCopy(), r.byNode(), r.errors(), r.failures());
+        StringBuilder cpu = new StringBuilder("  CPU ms per page:");
+        r.cpuMsPerRequest().forEach((part, ms) -> cpu.append(String.format(Locale.ROOT, " %s %.2f", part, ms)));
+        System.out.println(cpu);
+        StringBuilder throttled = new StringBuilder("  periods throttled (of " + r.periods() + "):");
+        r.throttled().forEach((group, n) -> throttled.append(' ').append(group).append(' ').append(n));
+        System.out.println(throttled);
     }
 
     /** What one phase measured. */
-    private record Result(double perSecond, Map<String, Long> byCopy, long errors, long checkouts, Map<String, Long> failures) {
+    private record Result(double perSecond, Map<String, Long> byCopy, Map<String, Long> byNode, long errors, long checkouts,
+                          Map<String, Long> failures, Map<String, Double> cpuMsPerRequest, Map<String, Long> throttled,
+                          long periods) {
+
+        Result withProcesses(Map<String, Double> cpu, Map<String, Long> throttledPeriods, long allPeriods) {
+            return new Result(perSecond, byCopy, byNode, errors, checkouts, failures, cpu, throttledPeriods, allPeriods);
+        }
     }
 
-    private static Result browse(URI store, int clients, int seconds) throws Exception {
-        return phase(clients, seconds, (http, counts) -> {
+    /** Catalogue pages for {@code seconds}, with each part's CPU time per page and each group's throttled periods. */
+    private static Result browse(URI store, int clients, int seconds, List<PartStatus> parts, CpuBudgets budgets) throws Exception {
+        Map<String, Double> cpuBefore = new TreeMap<>();
+        parts.forEach(p -> cpuBefore.put(p.name(), CpuBudgets.processCpuSeconds(p.pid())));
+        Map<String, Long> throttledBefore = new TreeMap<>();
+        budgets.names().forEach(g -> throttledBefore.put(g, budgets.throttledPeriods(g)));
+        long start = System.nanoTime();
+        Result r = phase(clients, seconds, (http, counts) -> {
             int offset = ThreadLocalRandom.current().nextInt(0, 980);
             counts.read(send(http, store.resolve("api/products?limit=20&offset=" + offset), "GET", null));
         });
+        long periods = (System.nanoTime() - start) / (CpuBudgets.PERIOD_US * 1000);
+        long requests = Math.round(r.perSecond() * seconds);
+        Map<String, Double> cpu = new TreeMap<>();
+        parts.forEach(p -> cpu.put(p.name(), requests == 0 ? 0.0
+                : 1000 * (CpuBudgets.processCpuSeconds(p.pid()) - cpuBefore.get(p.name())) / requests));
+        Map<String, Long> throttled = new TreeMap<>();
+        budgets.names().forEach(g -> throttled.put(g, budgets.throttledPeriods(g) - throttledBefore.get(g)));
+        return r.withProcesses(cpu, throttled, periods);
     }
 
     private static Result mixed(URI store, int clients, int seconds) throws Exception {
@@ -125,11 +215,13 @@ public final class ReadSplitBenchmark {
         final LongAdder errors = new LongAdder();
         final LongAdder checkouts = new LongAdder();
         final Map<String, LongAdder> byCopy = new ConcurrentHashMap<>();
+        final Map<String, LongAdder> byNode = new ConcurrentHashMap<>();
 
         void read(HttpResponse<String> r) {
             write(r);
             if (r != null && r.statusCode() == 200) {
                 byCopy.computeIfAbsent(r.headers().firstValue("X-Qos-Read-From").orElse("unnamed"), k -> new LongAdder()).increment();
+                byNode.computeIfAbsent(r.headers().firstValue("X-QoS-Node").orElse("unnamed"), k -> new LongAdder()).increment();
             }
         }
 
@@ -167,9 +259,12 @@ public final class ReadSplitBenchmark {
         double elapsed = (System.nanoTime() - start) / 1e9;
         Map<String, Long> byCopy = new TreeMap<>();
         counts.byCopy.forEach((k, v) -> byCopy.put(k, v.sum()));
+        Map<String, Long> byNode = new TreeMap<>();
+        counts.byNode.forEach((k, v) -> byNode.put(k, v.sum()));
         Map<String, Long> failures = new TreeMap<>();
         counts.failures.forEach((k, v) -> failures.put(k, v.sum()));
-        return new Result(counts.requests.sum() / elapsed, byCopy, counts.errors.sum(), counts.checkouts.sum(), failures);
+        return new Result(counts.requests.sum() / elapsed, byCopy, byNode, counts.errors.sum(), counts.checkouts.sum(), failures,
+                Map.of(), Map.of(), 0);
     }
 
     private static HttpClient client() {
