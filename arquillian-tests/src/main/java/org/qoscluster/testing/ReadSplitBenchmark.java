@@ -43,7 +43,8 @@ import org.qoscluster.launcher.PartStatus;
  * </ol>
  * Arguments: {@code SECONDS CLIENTS DB_CORES NODE_CORES STATE_DIR}; system properties
  * {@code bench.cgroup.root} ({@code /sys/fs/cgroup/cpu}) and {@code bench.cgroup.name}
- * ({@code qos-read-split}) say where the groups go.
+ * ({@code qos-read-split}) say where the groups go, {@code bench.browse.p95-ms} sets the
+ * {@code browse} class's goal (the catalogue's) instead of the default.
  */
 public final class ReadSplitBenchmark {
 
@@ -67,6 +68,9 @@ public final class ReadSplitBenchmark {
     private static final List<Row> ROWS = List.of(
             new Row("databases budgeted", false), new Row("databases and nodes budgeted", true));
 
+    /** Catalogue reads before the first measured phase of each cluster, without budgets. */
+    private static final int WARM_UP_SECONDS = 15;
+
     private static void run(String[] args) throws Exception {
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 20;
         int clients = args.length > 1 ? Integer.parseInt(args[1]) : 16;
@@ -78,7 +82,12 @@ public final class ReadSplitBenchmark {
         }
         Path cgroupRoot = Path.of(System.getProperty("bench.cgroup.root", "/sys/fs/cgroup/cpu"));
         String cgroupName = System.getProperty("bench.cgroup.name", "qos-read-split");
-        Map<String, String> quiet = Map.of("qos.router.health.timeout-ms", "3000");
+        Map<String, String> settings = new TreeMap<>(Map.of("qos.router.health.timeout-ms", "3000"));
+        String browseGoal = System.getProperty("bench.browse.p95-ms");
+        if (browseGoal != null) {
+            settings.put("qos.class.browse.p95-ms", browseGoal);
+        }
+        System.out.printf(Locale.ROOT, "browse goal: p95 %s ms%n", browseGoal == null ? "of the defaults" : browseGoal);
         System.out.printf(Locale.ROOT, "budgets (cgroup v1 cpu, %s/%s, period %d us): each Derby server %.2f core; "
                 + "each node %.2f core in the second row; router, agent and load generator unbudgeted%n",
                 cgroupRoot, cgroupName, CpuBudgets.PERIOD_US, dbCores, nodeCores);
@@ -86,21 +95,22 @@ public final class ReadSplitBenchmark {
         Map<Row, Map<Layout, Result>> results = new LinkedHashMap<>();
         Result mixed = null;
         for (Layout layout : LAYOUTS) {
-            try (Cluster cluster = Cluster.start(TestRuntime.freePortConfig(2, layout.replicas(), quiet), TestRuntime.layout(),
+            try (Cluster cluster = Cluster.start(TestRuntime.freePortConfig(2, layout.replicas(), settings), TestRuntime.layout(),
                     state.resolve(layout.name().replace(' ', '-')), Duration.ofMinutes(5));
                  CpuBudgets budgets = new CpuBudgets(cgroupRoot, cgroupName)) {
                 List<PartStatus> parts = cluster.status();
                 for (PartStatus part : parts) {
-                    if (part.name().startsWith("derby-")) {
-                        budgets.place(part.name(), part.pid(), dbCores);
-                    } else if (part.name().startsWith("node-")) {
+                    if (part.name().startsWith("derby-") || part.name().startsWith("node-")) {
                         budgets.place(part.name(), part.pid(), 0);
                     }
                 }
-                browse(cluster.storeUri(), clients, 5, parts, budgets); // warm-up: JIT, pools, watermarks published
+                // Warm-up without budgets, so that the JIT compilers are done before the budgets count.
+                browse(cluster.storeUri(), clients, WARM_UP_SECONDS, parts, budgets);
                 for (Row row : ROWS) {
                     for (PartStatus part : parts) {
-                        if (part.name().startsWith("node-")) {
+                        if (part.name().startsWith("derby-")) {
+                            budgets.setQuota(part.name(), dbCores);
+                        } else if (part.name().startsWith("node-")) {
                             budgets.setQuota(part.name(), row.nodesBudgeted() ? nodeCores : 0);
                         }
                     }
@@ -142,8 +152,9 @@ public final class ReadSplitBenchmark {
     private static void print(Result r) {
         System.out.printf(Locale.ROOT, "  %.0f pages/s   answered by %s   served by %s   errors %d %s%n",
                 r.perSecond(), r.byCopy(), r.byNode(), r.errors(), r.failures());
-        StringBuilder cpu = new StringBuilder("  CPU ms per page:");
-        r.cpuMsPerRequest().forEach((part, ms) -> cpu.append(String.format(Locale.ROOT, " %s %.2f", part, ms)));
+        StringBuilder cpu = new StringBuilder("  CPU ms per page (cores used):");
+        r.cpuMsPerRequest().forEach((part, ms) -> cpu.append(String.format(Locale.ROOT, " %s %.2f (%.2f)", part, ms,
+                ms * r.perSecond() / 1000)));
         System.out.println(cpu);
         StringBuilder throttled = new StringBuilder("  periods throttled (of " + r.periods() + "):");
         r.throttled().forEach((group, n) -> throttled.append(' ').append(group).append(' ').append(n));
