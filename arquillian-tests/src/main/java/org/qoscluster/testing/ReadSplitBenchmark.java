@@ -71,6 +71,20 @@ public final class ReadSplitBenchmark {
     /** Catalogue reads before the first measured phase of each cluster, without budgets. */
     private static final int WARM_UP_SECONDS = 15;
 
+    /** How long the processes' CPU use is measured without load, after the warm-up. */
+    private static final int IDLE_SECONDS = 3;
+
+    /** Each part's CPU use over {@link #IDLE_SECONDS} without requests, in cores. */
+    private static Map<String, String> idle(List<PartStatus> parts) throws InterruptedException {
+        Map<String, Double> before = new TreeMap<>();
+        parts.forEach(p -> before.put(p.name(), CpuBudgets.processCpuSeconds(p.pid())));
+        Thread.sleep(IDLE_SECONDS * 1000L);
+        Map<String, String> cores = new TreeMap<>();
+        parts.forEach(p -> cores.put(p.name(), String.format(Locale.ROOT, "%.2f",
+                (CpuBudgets.processCpuSeconds(p.pid()) - before.get(p.name())) / IDLE_SECONDS)));
+        return cores;
+    }
+
     private static void run(String[] args) throws Exception {
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 20;
         int clients = args.length > 1 ? Integer.parseInt(args[1]) : 16;
@@ -106,6 +120,7 @@ public final class ReadSplitBenchmark {
                 }
                 // Warm-up without budgets, so that the JIT compilers are done before the budgets count.
                 browse(cluster.storeUri(), clients, WARM_UP_SECONDS, parts, budgets);
+                System.out.printf(Locale.ROOT, "%n%s, idle for %d s: cores used by %s%n", layout.name(), IDLE_SECONDS, idle(parts));
                 for (Row row : ROWS) {
                     for (PartStatus part : parts) {
                         if (part.name().startsWith("derby-")) {
