@@ -97,17 +97,6 @@ final class CpuBudgets implements AutoCloseable {
         return 0;
     }
 
-    /** CPU time group {@code name} used so far, in seconds ({@code cpuacct} is not needed: summed from its tasks). */
-    double cpuSeconds(String name) {
-        double total = 0;
-        for (String pid : read(groups.get(name).resolve("cgroup.procs")).split("\n")) {
-            if (!pid.isBlank()) {
-                total += processCpuSeconds(Long.parseLong(pid.strip()));
-            }
-        }
-        return total;
-    }
-
     /** User plus system CPU time of process {@code pid} (all its threads), in seconds; 0 once it is gone. */
     static double processCpuSeconds(long pid) {
         try {

@@ -86,10 +86,10 @@ public final class ReadSplitBenchmark {
     }
 
     private static void run(String[] args) throws Exception {
-        int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 20;
+        int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
         int clients = args.length > 1 ? Integer.parseInt(args[1]) : 16;
-        double dbCores = args.length > 2 ? Double.parseDouble(args[2]) : 0.4;
-        double nodeCores = args.length > 3 ? Double.parseDouble(args[3]) : 0.6;
+        double dbCores = args.length > 2 ? Double.parseDouble(args[2]) : 0.15;
+        double nodeCores = args.length > 3 ? Double.parseDouble(args[3]) : 0.5;
         Path state = Path.of(args.length > 4 ? args[4] : "var/bench-read-split");
         if (dbCores <= 0 || nodeCores <= 0) {
             throw new IllegalArgumentException("DB_CORES " + dbCores + " and NODE_CORES " + nodeCores + " must be above 0");
