@@ -19,7 +19,12 @@ import org.qoscluster.config.ServiceClass;
  * load, {@code p95 * (1 + inFlight / capacity)}. Among admissible nodes that meet the class's
  * goal, two are drawn at random and the less loaded wins (power of two choices): a loose goal
  * may use a slow node, keeping fast ones for tight goals. When none meets the goal, the node
- * with the lowest prediction is taken (best available).</li>
+ * with the fewest requests in flight is taken, the lower prediction among equals. Taking the
+ * lowest prediction alone there would herd: every request would go to one node until its
+ * estimate rose past the other's, the other's estimate would age meanwhile, and the load would
+ * swing between them (seen as 438 to 37 pages between two equal nodes under a missed goal).
+ * The fewest in flight is what a request's wait depends on once the goal is lost, and a slow
+ * node, holding its requests longer, gets fewer of them by itself.</li>
  * </ol>
  */
 public final class NodeSelector {
@@ -56,13 +61,16 @@ public final class NodeSelector {
         double goalMicros = c.p95Millis() * 1000.0;
         List<NodeRecord> meeting = new ArrayList<>();
         NodeRecord best = null;
+        int bestInFlight = Integer.MAX_VALUE;
         double bestPrediction = Double.MAX_VALUE;
         for (NodeRecord n : room) {
             double p = predictedMicros(n, c, nowNanos);
             if (p <= goalMicros) {
                 meeting.add(n);
             }
-            if (p < bestPrediction) {
+            int inFlight = n.inFlight();
+            if (inFlight < bestInFlight || (inFlight == bestInFlight && p < bestPrediction)) {
+                bestInFlight = inFlight;
                 bestPrediction = p;
                 best = n;
             }

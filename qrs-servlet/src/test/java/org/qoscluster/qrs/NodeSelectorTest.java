@@ -57,6 +57,55 @@ class NodeSelectorTest {
     }
 
     @Test
+    void shouldSpreadByRequestsInFlightWhenNoNodeMeetsTheGoal() {
+        measure(fast, TIGHT, 400_000);
+        measure(slow, TIGHT, 900_000);
+        fast.begin(TIGHT.name());
+        fast.begin(TIGHT.name());
+        slow.begin(TIGHT.name());
+        assertEquals(slow, selector.select(List.of(fast, slow), TIGHT, null, NOW).orElseThrow());
+    }
+
+    /**
+     * For 2,000 seeded random sets of nodes (latencies, requests in flight, health) with a goal
+     * none of them meets: the node chosen has room, the fewest requests in flight among the
+     * nodes with room, and no node with room and as few in flight has a lower prediction.
+     */
+    @Test
+    void shouldTakeTheLeastLoadedThenTheBestPredictedNodeWhenNoneMeetsTheGoal() {
+        Random seeds = new Random(7);
+        ServiceClass impossible = new ServiceClass("browse", 1, 50, 0, List.of());
+        for (int round = 0; round < 2_000; round++) {
+            Random r = new Random(seeds.nextLong());
+            List<NodeRecord> nodes = new java.util.ArrayList<>();
+            for (int i = 0; i < 1 + r.nextInt(5); i++) {
+                NodeRecord n = node("node-" + i);
+                if (r.nextInt(5) == 0) {
+                    n.markDown("test");
+                }
+                measure(n, impossible, 10_000 + r.nextInt(1_000_000));
+                for (int k = r.nextInt(10); k > 0; k--) {
+                    n.begin(impossible.name());
+                }
+                nodes.add(n);
+            }
+            int limit = selector.admissible(impossible);
+            List<NodeRecord> room = nodes.stream().filter(n -> n.healthy() && n.inFlight() < limit).toList();
+            Optional<NodeRecord> chosen = selector.select(nodes, impossible, null, NOW);
+            assertEquals(room.isEmpty(), chosen.isEmpty(), "round " + round + ": shed exactly when no node has room");
+            if (chosen.isPresent()) {
+                NodeRecord c = chosen.get();
+                assertTrue(room.contains(c), "round " + round + ": chose a node without room");
+                for (NodeRecord n : room) {
+                    assertTrue(c.inFlight() <= n.inFlight(), "round " + round + ": " + n.name() + " had fewer in flight");
+                    assertTrue(n.inFlight() > c.inFlight() || selector.predictedMicros(c, impossible, NOW)
+                            <= selector.predictedMicros(n, impossible, NOW), "round " + round + ": " + n.name() + " predicted lower");
+                }
+            }
+        }
+    }
+
+    @Test
     void shouldForgetAnOldVerdictSoTheNodeIsProbedAgain() {
         measure(slow, TIGHT, 300_000);
         assertTrue(slow.record("browse").p95Micros(NOW) > 200_000);
