@@ -8,15 +8,15 @@
 # time: the router's qos.router.node-capacity, and `maxconn CAPACITY` per server in HAProxy
 # (leastconn, http-reuse always; what waits beyond it queues in HAProxy, `timeout queue 1s`, then
 # 503). The goals are the shipped ones (browse p95 200 ms, checkout p95 800 ms at priority 90),
-# with browse at priority 10, so that under overload browse may fill half of a node and checkout
-# keeps the rest.
+# with browse at priority 0, so that under overload browse may fill half of a node
+# (floor(CAPACITY x 0.5)) and checkout up to floor(CAPACITY x 0.95).
 #
-# First the capacity: closed-loop catalogue reads through HAProxy at 4 x CAPACITY connections per
+# First the capacity: closed-loop catalogue reads through HAProxy at 2 x CAPACITY connections per
 # node (wrk). Then the generator (arquillian-tests' OverloadBenchmark, open loop: a fixed arrival
 # rate whatever the answers do) offers twice that, CHECKOUT_SHARE % of it checkout
 # (POST /api/cart/items, a new shopper each) and the rest browse (GET /api/products/42), to
-# HAProxy and to the QRS in turn, ROUNDS rounds of SECONDS each, after a warm-up of both at the
-# capacity. Per class and target it prints the offered and the answered (2xx) requests/s, p50,
+# HAProxy and to the QRS in turn, ROUNDS rounds of SECONDS each, after a 10 s warm-up of each
+# with the same load. Per class and target it prints the offered and the answered (2xx) requests/s, p50,
 # p95 and p99 of the answered ones, the share of the offered requests answered within the class's
 # goal, the shed (503) and failed (anything else, time-outs included) requests/s; per target the
 # proxy's CPU per request (router or HAProxy, from /proc/PID/stat). Target: through the QRS,
@@ -28,7 +28,7 @@
 # lock: flock /tmp/qos-cluster.lock bench/overload.sh
 #
 #   bench/overload.sh [SECONDS] [ROUNDS]   (defaults: 15, 2)
-#   environment: DELAY (ms, default 100), CAPACITY (default 10), CHECKOUT_SHARE (%, default 15)
+#   environment: DELAY (ms, default 100), CAPACITY (default 8), CHECKOUT_SHARE (%, default 12)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -36,8 +36,8 @@ cd "$root"
 seconds="${1:-15}"
 rounds="${2:-2}"
 delay="${DELAY:-100}"
-capacity="${CAPACITY:-10}"
-checkout_share="${CHECKOUT_SHARE:-15}"
+capacity="${CAPACITY:-8}"
+checkout_share="${CHECKOUT_SHARE:-12}"
 browse_goal=200
 checkout_goal=800
 state="var/bench-overload"
@@ -66,7 +66,7 @@ bin/qoscluster up --state "$state" \
   -Dqos.node.http.ports=18181,18182 -Dqos.node.hazelcast.ports=18191,18192 -Dqos.node.db-proxy.ports=18171,18172 \
   -Dqos.db.master.port=18627 -Dqos.db.replica.ports= \
   -Dqos.node.test-switches=true -Dqos.router.node-capacity="$capacity" -Dqos.router.health.timeout-ms=3000 \
-  -Dqos.class.browse.p95-ms="$browse_goal" -Dqos.class.browse.priority=10 \
+  -Dqos.class.browse.p95-ms="$browse_goal" -Dqos.class.browse.priority=0 \
   -Dqos.class.checkout.p95-ms="$checkout_goal" -Dqos.class.checkout.priority=90 >/dev/null
 
 for n in "$node1" "$node2"; do
@@ -109,19 +109,17 @@ generate() { # url seconds browse_per_s checkout_per_s
 }
 
 # The nodes' capacity: as many catalogue reads as they answer, closed loop, through HAProxy.
-wrk -t2 -c$((8 * capacity)) -d5s "$proxy/api/products/42" >/dev/null 2>&1
-cap_out="$(wrk -t2 -c$((8 * capacity)) -d"${seconds}s" --latency "$proxy/api/products/42")"
+wrk -t2 -c$((4 * capacity)) -d5s "$proxy/api/products/42" >/dev/null 2>&1
+cap_out="$(wrk -t2 -c$((4 * capacity)) -d"${seconds}s" --latency "$proxy/api/products/42")"
 echo "$cap_out" >"$state/wrk-capacity.txt"
 read -r served cap_p50 cap_p99 <<<"$(wrk_figures "$cap_out")"
 offered="$(awk -v s="$served" 'BEGIN { printf "%.0f", 2 * s }')"
 checkout_rate="$(awk -v o="$offered" -v p="$checkout_share" 'BEGIN { printf "%.1f", o * p / 100 }')"
 browse_rate="$(awk -v o="$offered" -v c="$checkout_rate" 'BEGIN { printf "%.1f", o - c }')"
 
-# Warm-up of both paths (JIT, pools) at the capacity, browse and checkout in the same mix.
-half_b="$(awk -v r="$browse_rate" 'BEGIN { printf "%.1f", r / 2 }')"
-half_c="$(awk -v r="$checkout_rate" 'BEGIN { printf "%.1f", r / 2 }')"
-generate "$proxy" 5 "$half_b" "$half_c" >/dev/null
-generate "$router" 5 "$half_b" "$half_c" >/dev/null
+# Warm-up of both paths (JIT, pools, the shedding path) with the same load.
+generate "$proxy" 10 "$browse_rate" "$checkout_rate" >/dev/null
+generate "$router" 10 "$browse_rate" "$checkout_rate" >/dev/null
 
 run() { # name url -> the generator's lines, each prefixed with name and ending with proxy CPU ms/request
   local name="$1" url="$2" pid p0 p1 out
@@ -137,8 +135,8 @@ run() { # name url -> the generator's lines, each prefixed with name and ending 
 
 echo "QRS and HAProxy over the same two nodes; $(nproc) cores; node answers delayed ${delay} ms, at most ${capacity} requests in flight per node"
 printf "capacity (closed loop through HAProxy, %d connections, GET /api/products/42): %.1f requests/s, p50 %.1f ms, p99 %.1f ms\n" \
-  $((8 * capacity)) "$served" "$cap_p50" "$cap_p99"
-echo "offered: ${offered} requests/s (2x), browse ${browse_rate}/s (goal p95 ${browse_goal} ms, priority 10), checkout ${checkout_rate}/s (goal p95 ${checkout_goal} ms, priority 90); ${seconds} s per run, ${rounds} round(s)"
+  $((4 * capacity)) "$served" "$cap_p50" "$cap_p99"
+echo "offered: ${offered} requests/s (2x), browse ${browse_rate}/s (goal p95 ${browse_goal} ms, priority 0), checkout ${checkout_rate}/s (goal p95 ${checkout_goal} ms, priority 90); ${seconds} s per run, ${rounds} round(s)"
 for round in $(seq 1 "$rounds"); do
   lines="$(run haproxy "$proxy"; run qrs "$router")"
   echo
