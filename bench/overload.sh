@@ -11,8 +11,9 @@
 # with browse at priority 0, so that under overload browse may fill half of a node
 # (floor(CAPACITY x 0.5)) and checkout up to floor(CAPACITY x 0.95).
 #
-# First the capacity: closed-loop catalogue reads through HAProxy at 2 x CAPACITY connections per
-# node (wrk). Then the generator (arquillian-tests' OverloadBenchmark, open loop: a fixed arrival
+# First a 15 s warm-up of the nodes through HAProxy (both classes, at the bound the delay and
+# the limit set: 2 x CAPACITY x 1000 / DELAY requests/s), then the capacity: closed-loop
+# catalogue reads through HAProxy at 2 x CAPACITY connections per node (wrk). Then the generator (arquillian-tests' OverloadBenchmark, open loop: a fixed arrival
 # rate whatever the answers do) offers twice that, CHECKOUT_SHARE % of it checkout
 # (POST /api/cart/items, a new shopper each) and the rest browse (GET /api/products/42), to
 # HAProxy and to the QRS in turn, ROUNDS rounds of SECONDS each, after a 10 s warm-up of each
@@ -108,8 +109,11 @@ generate() { # url seconds browse_per_s checkout_per_s
     "$1" "$2" "$3" "$4" "$browse_goal" "$checkout_goal"
 }
 
-# The nodes' capacity: as many catalogue reads as they answer, closed loop, through HAProxy.
-wrk -t2 -c$((4 * capacity)) -d5s "$proxy/api/products/42" >/dev/null 2>&1
+# Warm nodes first (JIT, pools, both request kinds), then their capacity: as many catalogue
+# reads as they answer, closed loop, through HAProxy.
+bound="$(awk -v c="$capacity" -v d="$delay" 'BEGIN { printf "%.1f", 2 * c * 1000 / d }')"
+generate "$proxy" 15 "$(awk -v b="$bound" -v p="$checkout_share" 'BEGIN { printf "%.1f", b * (100 - p) / 100 }')" \
+  "$(awk -v b="$bound" -v p="$checkout_share" 'BEGIN { printf "%.1f", b * p / 100 }')" >/dev/null
 cap_out="$(wrk -t2 -c$((4 * capacity)) -d"${seconds}s" --latency "$proxy/api/products/42")"
 echo "$cap_out" >"$state/wrk-capacity.txt"
 read -r served cap_p50 cap_p99 <<<"$(wrk_figures "$cap_out")"
@@ -117,7 +121,7 @@ offered="$(awk -v s="$served" 'BEGIN { printf "%.0f", 2 * s }')"
 checkout_rate="$(awk -v o="$offered" -v p="$checkout_share" 'BEGIN { printf "%.1f", o * p / 100 }')"
 browse_rate="$(awk -v o="$offered" -v c="$checkout_rate" 'BEGIN { printf "%.1f", o - c }')"
 
-# Warm-up of both paths (JIT, pools, the shedding path) with the same load.
+# Warm-up of both proxies (JIT, pools, the shedding path) with the load of the rounds.
 generate "$proxy" 10 "$browse_rate" "$checkout_rate" >/dev/null
 generate "$router" 10 "$browse_rate" "$checkout_rate" >/dev/null
 
@@ -134,8 +138,8 @@ run() { # name url -> the generator's lines, each prefixed with name and ending 
 }
 
 echo "QRS and HAProxy over the same two nodes; $(nproc) cores; node answers delayed ${delay} ms, at most ${capacity} requests in flight per node"
-printf "capacity (closed loop through HAProxy, %d connections, GET /api/products/42): %.1f requests/s, p50 %.1f ms, p99 %.1f ms\n" \
-  $((4 * capacity)) "$served" "$cap_p50" "$cap_p99"
+printf "capacity (closed loop through HAProxy, %d connections, GET /api/products/42): %.1f requests/s, p50 %.1f ms, p99 %.1f ms (bound %s)\n" \
+  $((4 * capacity)) "$served" "$cap_p50" "$cap_p99" "$bound"
 echo "offered: ${offered} requests/s (2x), browse ${browse_rate}/s (goal p95 ${browse_goal} ms, priority 0), checkout ${checkout_rate}/s (goal p95 ${checkout_goal} ms, priority 90); ${seconds} s per run, ${rounds} round(s)"
 for round in $(seq 1 "$rounds"); do
   lines="$(run haproxy "$proxy"; run qrs "$router")"
