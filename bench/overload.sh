@@ -13,14 +13,15 @@
 #
 # First a 15 s warm-up of the nodes through HAProxy (both classes, at the bound the delay and
 # the limit set: 2 x CAPACITY x 1000 / DELAY requests/s), then the capacity: closed-loop
-# catalogue reads through HAProxy at 2 x CAPACITY connections per node (wrk). Then the generator (arquillian-tests' OverloadBenchmark, open loop: a fixed arrival
-# rate whatever the answers do) offers twice that, CHECKOUT_SHARE % of it checkout
+# catalogue reads through HAProxy at 2 x CAPACITY connections per node (wrk). Then the
+# generator (arquillian-tests' OverloadBenchmark, open loop: a fixed arrival rate whatever the
+# answers do) offers twice that, CHECKOUT_SHARE % of it checkout
 # (POST /api/cart/items, a new shopper each) and the rest browse (GET /api/products/42), to
 # HAProxy and to the QRS in turn, ROUNDS rounds of SECONDS each, after a 10 s warm-up of each
-# with the same load. Per class and target it prints the offered and the answered (2xx) requests/s, p50,
-# p95 and p99 of the answered ones, the share of the offered requests answered within the class's
-# goal, the shed (503) and failed (anything else, time-outs included) requests/s; per target the
-# proxy's CPU per request (router or HAProxy, from /proc/PID/stat). Target: through the QRS,
+# with the same load. Per class and target it prints the offered and the answered (2xx)
+# requests/s, p50, p95 and p99 of the answered ones, the share of the offered requests
+# answered within the class's goal, the shed (503) and failed (anything else, time-outs
+# included) requests/s; per target the proxy's CPU per request (router or HAProxy, from /proc/PID/stat). Target: through the QRS,
 # checkout keeps its goal (p95 within 800 ms, at least 99 % of the offered within it) and browse
 # is shed first; through HAProxy both classes degrade together.
 #
