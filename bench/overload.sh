@@ -21,9 +21,10 @@
 # with the same load. Per class and target it prints the offered and the answered (2xx)
 # requests/s, p50, p95 and p99 of the answered ones, the share of the offered requests
 # answered within the class's goal, the shed (503) and failed (anything else, time-outs
-# included) requests/s; per target the proxy's CPU per request (router or HAProxy, from /proc/PID/stat). Target: through the QRS,
-# checkout keeps its goal (p95 within 800 ms, at least 99 % of the offered within it) and browse
-# is shed first; through HAProxy both classes degrade together.
+# included) requests/s; per target the proxy's CPU per request (router or HAProxy, from
+# /proc/PID/stat). Target: through the QRS, checkout keeps its goal (p95 within 800 ms, at least
+# 99 % of the offered within it) and browse is shed first; through HAProxy both classes degrade
+# together.
 #
 # Installs haproxy and wrk with apt-get when missing (as root). Starts its own cluster on ports
 # 18171-18192 under var/bench-overload and stops everything it started. Hold the shared cluster
