@@ -36,3 +36,10 @@ run_java_benchmark() {
   java ${BENCH_JAVA_OPTS:-} -Dqos.runtime.dir="$PWD/cluster-launcher/target/runtime" -Dqos.test.state.dir="$PWD/$state" \
     -cp "arquillian-tests/target/classes:$(cat "$state/classpath.txt")" "$class" "$@" "$PWD/$state/run"
 }
+
+# The pid of part NAME of the cluster whose state directory is $state (its pid file).
+pid_of() { sed -n 's/^pid=//p' "$state/run/$1.pid"; }
+
+# CPU ticks (user + system) the processes PID... have used together; the command name in field 2
+# of /proc/PID/stat has no spaces for the processes measured here.
+ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo "$t"; }

@@ -80,11 +80,8 @@ for n in "$node1" "$node2"; do
   [ "$status" = 204 ] || { echo "bench: PUT $n/test/delay answered $status" >&2; exit 1; }
 done
 
-pid_of() { sed -n 's/^pid=//p' "$state/run/$1.pid"; }
 router_pid="$(pid_of router)"
 tck="$(getconf CLK_TCK)"
-# CPU ticks (user + system) a process has used; the command name in field 2 has no spaces here.
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 cat > "$state/haproxy.cfg" <<CFG
 global

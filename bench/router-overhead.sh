@@ -49,12 +49,9 @@ bin/qoscluster up --state "$state" \
   -Dqos.node.http.ports=18081,18082 -Dqos.node.hazelcast.ports=18091,18092 -Dqos.node.db-proxy.ports=18071,18072 \
   -Dqos.db.master.port=18527 -Dqos.db.replica.ports= >/dev/null
 
-pid_of() { sed -n 's/^pid=//p' "$state/run/$1.pid"; }
 router_pid="$(pid_of router)"
 node_pids="$(pid_of node-1) $(pid_of node-2)"
 tck="$(getconf CLK_TCK)"
-# CPU ticks (user + system) a process has used; the command name in field 2 has no spaces here.
-ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo "$t"; }
 
 # The router's first 10 s after start: first visits to the page, before anything warmed it up.
 cold="$(wrk -t2 -c"$connections" -d10s --latency "$router/" 2>&1)"
