@@ -59,8 +59,8 @@ public class ProxyServlet extends HttpServlet {
     /** On the response: the goal the request was routed by (its user class's within its service class). */
     public static final String GOAL_HEADER = ForwardedHeaders.GOAL;
 
-    private static final int VALID_HOSTS_KEPT = 256;
-    private final transient java.util.Map<String, Boolean> validHosts = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Host headers that passed the check, so the few a site answers to skip the regular expression. */
+    private final transient SignatureCache validHosts = new SignatureCache(256);
     private RouterRuntime router;
     private ProxyHeaders headers;
 
@@ -166,17 +166,7 @@ public class ProxyServlet extends HttpServlet {
 
     /** Whether a Host header is well formed; the few a site answers to are remembered. */
     private boolean validHost(String host) {
-        if (validHosts.containsKey(host)) {
-            return true;
-        }
-        if (!HOST.matcher(host).matches()) {
-            return false;
-        }
-        if (validHosts.size() >= VALID_HOSTS_KEPT) {
-            validHosts.clear();
-        }
-        validHosts.put(host, Boolean.TRUE);
-        return true;
+        return validHosts.get(host, h -> HOST.matcher(h).matches() ? h : null) != null;
     }
 
     /**

@@ -7,8 +7,8 @@ import java.util.function.Function;
 /**
  * Values the router computed from a key with an HMAC (a UID cookie it verified, a user class or
  * a client address it signed for a UID), kept so that a returning user's requests cost map reads
- * instead of HMACs. Only results are kept, never a refusal: a forged cookie is verified (and
- * refused) every time. Bounded: when full it is emptied and filled again from the next requests.
+ * instead of HMACs (and, the same way, Host headers that passed their check). Only results are
+ * kept, never a refusal: a forged cookie is verified (and refused) every time. Bounded: when full it is emptied and filled again from the next requests.
  */
 final class SignatureCache {
 
