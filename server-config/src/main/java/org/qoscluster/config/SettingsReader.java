@@ -22,6 +22,12 @@ public final class SettingsReader {
         this.secrets = Map.copyOf(secrets);
     }
 
+    /** Over properties of a part that runs on its own (the site DNS server), without secrets. */
+    public SettingsReader(Map<String, String> properties) {
+        this.properties = Map.copyOf(properties);
+        this.secrets = Map.of();
+    }
+
     /** A whole number in [min, max]. */
     public int intIn(String key, int min, int max) {
         String v = raw(key);
