@@ -262,23 +262,52 @@ class SiteDnsServerTest {
         bothUp();
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
             s.setSoTimeout(5_000);
+            for (int i = 0; i < 3; i++) {
+                assertEquals(A_THEN_B, addresses(tcpQuery(s)));
+            }
             DataOutputStream out = new DataOutputStream(s.getOutputStream());
             DataInputStream in = new DataInputStream(s.getInputStream());
-            for (int i = 0; i < 3; i++) {
-                byte[] q = query(ZONE, Type.A).toWire();
-                out.writeShort(q.length);
-                out.write(q);
-                out.flush();
-                byte[] answer = new byte[in.readUnsignedShort()];
-                in.readFully(answer);
-                assertEquals(A_THEN_B, addresses(new Message(answer)));
-            }
             out.writeShort(4_000);
             out.write(new byte[4_000]);
             out.flush();
             assertEquals(-1, in.read(), "the connection is closed after an oversized query");
         }
         assertEquals(A_THEN_B, addresses(resolver(true).send(query(ZONE, Type.A))));
+    }
+
+    @Test
+    void shouldCloseConnectionsPastTheBoundAndIdleOnes() throws IOException {
+        start(SitePolicy.ORDERED, Map.of("qos.site-dns.tcp.max-connections", "2", "qos.site-dns.tcp.idle-timeout-ms", "60000"));
+        bothUp();
+        try (Socket first = new Socket(InetAddress.getLoopbackAddress(), server.port());
+                Socket second = new Socket(InetAddress.getLoopbackAddress(), server.port());
+                Socket third = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
+            for (Socket s : List.of(first, second)) { // each answered: each holds a slot
+                s.setSoTimeout(5_000);
+                assertEquals(A_THEN_B, addresses(tcpQuery(s)));
+            }
+            third.setSoTimeout(5_000);
+            assertEquals(-1, third.getInputStream().read(), "a connection past the bound is closed");
+            assertEquals(A_THEN_B, addresses(tcpQuery(first)), "the connections within the bound go on");
+        }
+        server.close();
+        start(SitePolicy.ORDERED, Map.of("qos.site-dns.tcp.idle-timeout-ms", "200"));
+        try (Socket idle = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
+            idle.setSoTimeout(10_000);
+            assertEquals(-1, idle.getInputStream().read(), "an idle connection is closed");
+        }
+    }
+
+    private static Message tcpQuery(Socket s) throws IOException {
+        byte[] q = query(ZONE, Type.A).toWire();
+        DataOutputStream out = new DataOutputStream(s.getOutputStream());
+        out.writeShort(q.length);
+        out.write(q);
+        out.flush();
+        DataInputStream in = new DataInputStream(s.getInputStream());
+        byte[] answer = new byte[in.readUnsignedShort()];
+        in.readFully(answer);
+        return new Message(answer);
     }
 
     @Test
