@@ -15,6 +15,7 @@ import java.net.SocketTimeoutException;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
@@ -53,6 +54,7 @@ public final class SiteDnsServer implements AutoCloseable {
     private final LongSupplier nanoClock;
     private final Map<InetAddress, Long> lastLogged = new ConcurrentHashMap<>();
     private final AtomicLong malformed = new AtomicLong();
+    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     private SiteDnsServer(ZoneAnswerer answerer, DatagramSocket udp, ServerSocket tcp, SiteDnsConfig config,
@@ -136,8 +138,10 @@ public final class SiteDnsServer implements AutoCloseable {
                 continue;
             }
             try {
+                open.add(s);
                 connections.execute(() -> serveTcp(s));
             } catch (RejectedExecutionException full) {
+                open.remove(s);
                 if (admitLog(s.getInetAddress())) {
                     LOG.warn("site-dns tcp source={} refused: every connection slot is taken", s.getInetAddress().getHostAddress());
                 }
@@ -177,6 +181,8 @@ public final class SiteDnsServer implements AutoCloseable {
             if (!closed && admitLog(source)) {
                 LOG.warn("site-dns tcp source={} connection failed: {}", source.getHostAddress(), e.toString());
             }
+        } finally {
+            open.remove(s);
         }
     }
 
@@ -236,5 +242,6 @@ public final class SiteDnsServer implements AutoCloseable {
         udp.close();
         tcp.close();
         connections.shutdownNow();
+        open.forEach(SiteDnsServer::closeQuietly); // a blocked read ends only when its socket closes
     }
 }
