@@ -16,6 +16,8 @@ public final class SessionSettings {
     public static final String FLAG_TTL_SECONDS = "qos.session.flag-ttl-seconds";
     /** Key of {@link #newPerAddressPerMinute()}. */
     public static final String NEW_PER_ADDRESS_PER_MINUTE = "qos.session.new-per-address-per-minute";
+    /** Key of {@link #nearCacheEntries()}. */
+    public static final String NEAR_CACHE_ENTRIES = "qos.session.near-cache-entries";
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
     private final boolean enabled;
@@ -31,6 +33,7 @@ public final class SessionSettings {
     private final int syncTimeoutMs;
     private final int flagTtlSeconds;
     private final int newPerAddressPerMinute;
+    private final int nearCacheEntries;
     private final java.io.ObjectInputFilter attributeFilter;
     private final org.qoscluster.config.UserClassRoles userClassRoles;
 
@@ -49,6 +52,7 @@ public final class SessionSettings {
         this.syncTimeoutMs = r.intIn("qos.group.sync.timeout-ms", 10, 600_000);
         this.flagTtlSeconds = r.intIn(FLAG_TTL_SECONDS, 1, 86_400);
         this.newPerAddressPerMinute = r.intIn(NEW_PER_ADDRESS_PER_MINUTE, 0, 1_000_000);
+        this.nearCacheEntries = r.intIn(NEAR_CACHE_ENTRIES, 0, 10_000_000);
         this.attributeFilter = org.qoscluster.config.SerialFilters.sessionAttributes(cluster);
         java.util.List<String> roleProblems = new java.util.ArrayList<>();
         this.userClassRoles = org.qoscluster.config.UserClassRoles.read(cluster.properties(), roleProblems);
@@ -74,6 +78,14 @@ public final class SessionSettings {
 
     public String cookieName() {
         return cookieName;
+    }
+
+    /**
+     * The cookie that tells a node which version of the session the user's client was last
+     * answered with ({@code VERSION.UIDSTART}): the UID cookie's name with {@code _V} appended.
+     */
+    public String versionCookieName() {
+        return cookieName + "_V";
     }
 
     public boolean cookieSecure() {
@@ -118,6 +130,14 @@ public final class SessionSettings {
     /** New sessions one client address may create on this node per minute; 0 = no limit (default 300). */
     public int newPerAddressPerMinute() {
         return newPerAddressPerMinute;
+    }
+
+    /**
+     * Session records each node keeps at hand (Hazelcast's near cache of the session map, and the
+     * records this node wrote last); 0 = none: every request reads the record's owner.
+     */
+    public int nearCacheEntries() {
+        return nearCacheEntries;
     }
 
     /**

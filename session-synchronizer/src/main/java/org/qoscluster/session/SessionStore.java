@@ -12,8 +12,25 @@ import org.qoscluster.contract.StateChangeFlag;
  */
 public interface SessionStore {
 
-    /** The user's record, if there is one and it has not expired. */
+    /** The user's record as its owner holds it, if there is one. */
     Optional<SessionRecord> load(String uid);
+
+    /**
+     * The user's record, from a copy this node holds when that copy is at least version
+     * {@code seen} (the version the user's client was last answered with; 0 when unknown), else
+     * from its owner as {@link #load(String)}.
+     */
+    default Optional<SessionRecord> load(String uid, long seen) {
+        return load(uid);
+    }
+
+    /**
+     * Tells the store the record as its owner now holds it after this node's store (the delta
+     * applied to the record it was based on, with no other change in between), so the user's
+     * next request on this node need not read it back.
+     */
+    default void wrote(SessionRecord record) {
+    }
 
     /** Applies one request's changes atomically on the record's owner (see {@link SessionRecord#apply}). */
     SessionRecord.Applied apply(String uid, SessionDelta delta);

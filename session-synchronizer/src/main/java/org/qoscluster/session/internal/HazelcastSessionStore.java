@@ -6,7 +6,11 @@ import java.util.logging.Logger;
 
 import com.hazelcast.config.InMemoryFormat;
 import com.hazelcast.config.InvalidConfigurationException;
+import com.hazelcast.config.EvictionConfig;
+import com.hazelcast.config.EvictionPolicy;
 import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.MaxSizePolicy;
+import com.hazelcast.config.NearCacheConfig;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 
@@ -24,7 +28,10 @@ import org.qoscluster.session.SessionStore;
  * The session database in Payara's embedded Hazelcast (reached through {@link MemberHazelcast}):
  * an {@code IMap} of UID to {@link SessionRecord}, binary in
  * memory, with {@code qos.session.backup-count} synchronous backups on other members, so a
- * store the filter saw succeed survives that many sudden member deaths. The map is first touched
+ * store the filter saw succeed survives that many sudden member deaths. Each node keeps
+ * {@code qos.session.near-cache-entries} records at hand: the map's near cache (objects, so a hit
+ * costs no deserialization; invalidated by Hazelcast when the record changes) and the records it
+ * stored last ({@link WrittenRecords}); a request uses them only as {@link LocalCopy} allows. The map is first touched
  * from a thread outside the application (see {@link MemberHazelcast#outsideApplication}). The router is a
  * data member too (Payara Micro does not start as a lite member alone, and a router must start
  * while no node runs), so it owns a share of the partitions and serves the nodes' reads of them.
@@ -38,13 +45,19 @@ final class HazelcastSessionStore implements SessionStore {
     private final IMap<String, String> flags;
     private final IMap<String, String> userClasses;
     private final long flagTtlSeconds;
+    /** Null when {@code qos.session.near-cache-entries} is 0. */
+    private final WrittenRecords written;
+    private final java.time.Clock clock;
 
     private HazelcastSessionStore(IMap<String, SessionRecord> records, IMap<String, String> flags,
-                                  IMap<String, String> userClasses, long flagTtlSeconds) {
+                                  IMap<String, String> userClasses, long flagTtlSeconds, WrittenRecords written,
+                                  java.time.Clock clock) {
         this.records = records;
         this.flags = flags;
         this.userClasses = userClasses;
         this.flagTtlSeconds = flagTtlSeconds;
+        this.written = written;
+        this.clock = clock;
     }
 
     /** Every replica watermark as published now ({@link ClusterMaps#WATERMARKS}), read from Payara's Hazelcast. */
@@ -74,7 +87,7 @@ final class HazelcastSessionStore implements SessionStore {
         return outsideApplication(() -> hz.getMap(name));
     }
 
-    static HazelcastSessionStore lookup(SessionSettings settings) {
+    static HazelcastSessionStore lookup(SessionSettings settings, java.time.Clock clock) {
         HazelcastInstance hz;
         try {
             hz = MemberHazelcast.instance();
@@ -86,6 +99,20 @@ final class HazelcastSessionStore implements SessionStore {
                 .setAsyncBackupCount(0)
                 .setInMemoryFormat(InMemoryFormat.BINARY)
                 .setStatisticsEnabled(true);
+        if (settings.nearCacheEntries() > 0) {
+            // Objects: a hit hands out the record itself (immutable; the filter copies what it
+            // changes). Keys are Strings, kept as they are. Entries this member owns are cached
+            // too (reading them from the map would deserialize the binary record on every hit).
+            config.setNearCacheConfig(new NearCacheConfig(settings.mapName())
+                    .setInMemoryFormat(InMemoryFormat.OBJECT)
+                    .setInvalidateOnChange(true)
+                    .setSerializeKeys(false)
+                    .setCacheLocalEntries(true)
+                    .setEvictionConfig(new EvictionConfig()
+                            .setEvictionPolicy(EvictionPolicy.LRU)
+                            .setMaxSizePolicy(MaxSizePolicy.ENTRY_COUNT)
+                            .setSize(settings.nearCacheEntries())));
+        }
         try {
             hz.getConfig().addMapConfig(config);
         } catch (InvalidConfigurationException e) {
@@ -93,8 +120,14 @@ final class HazelcastSessionStore implements SessionStore {
             LOG.log(Level.WARNING, "node={0} session map {1} already configured differently in the cluster ({2}); keeping the cluster''s",
                     new Object[] {settings.node(), settings.mapName(), e.getMessage()});
         }
-        return outsideApplication(() -> new HazelcastSessionStore(hz.getMap(settings.mapName()), hz.getMap(ClusterMaps.FLAGS),
-                hz.getMap(ClusterMaps.USER_CLASSES), settings.flagTtlSeconds()));
+        HazelcastSessionStore store = outsideApplication(() -> new HazelcastSessionStore(hz.getMap(settings.mapName()),
+                hz.getMap(ClusterMaps.FLAGS), hz.getMap(ClusterMaps.USER_CLASSES), settings.flagTtlSeconds(),
+                settings.nearCacheEntries() > 0 ? new WrittenRecords(settings.nearCacheEntries()) : null, clock));
+        boolean near = store.records.getLocalMapStats().getNearCacheStats() != null;
+        LOG.log(near || settings.nearCacheEntries() == 0 ? Level.INFO : Level.WARNING,
+                "node={0} session map {1}: near cache {2} ({3}={4})", new Object[] {settings.node(), settings.mapName(),
+                    near ? "on" : "off", SessionSettings.NEAR_CACHE_ENTRIES, String.valueOf(settings.nearCacheEntries())});
+        return store;
     }
 
     /** {@code task} run outside the application ({@link MemberHazelcast#outsideApplication}). */
@@ -102,9 +135,39 @@ final class HazelcastSessionStore implements SessionStore {
         return MemberHazelcast.outsideApplication(HazelcastSessionStore.class, "the session database", task);
     }
 
+    /** The owner's copy: a read-only entry processor, past the near cache. */
     @Override
     public Optional<SessionRecord> load(String uid) {
-        return Optional.ofNullable(bounded("read", records.getAsync(uid)));
+        SessionRecord owner = bounded("read", records.submitToKey(uid, new ReadRecord()));
+        if (written != null) {
+            written.forgetOlder(uid, owner == null ? Long.MAX_VALUE : owner.version());
+        }
+        return Optional.ofNullable(owner);
+    }
+
+    /**
+     * The record this node stored last, else the near cache's copy, when {@link LocalCopy} allows
+     * it for {@code seen}; else the owner's copy (a near-cache miss reads the owner and fills the
+     * near cache; a copy too old is read again past it).
+     */
+    @Override
+    public Optional<SessionRecord> load(String uid, long seen) {
+        if (written == null) {
+            return load(uid);
+        }
+        SessionRecord chosen = LocalCopy.choose(seen, clock.millis(), written.get(uid),
+                () -> bounded("read", records.getAsync(uid)), () -> load(uid).orElse(null));
+        if (chosen != null) {
+            written.forgetOlder(uid, chosen.version());
+        }
+        return Optional.ofNullable(chosen);
+    }
+
+    @Override
+    public void wrote(SessionRecord record) {
+        if (written != null) {
+            written.put(record);
+        }
     }
 
     @Override

@@ -40,9 +40,11 @@ import org.qoscluster.session.TooManySessionsException;
  * application runs (M6), stored back as a delta before the response is committed (M9).
  *
  * <p>Attributes are deserialized only when the application reads them. At store time, every
- * attribute the application read or set is serialized and compared with what was loaded, so an
- * object changed in place without {@code setAttribute} is stored too; only changed attributes
- * travel. Two overlapping requests of one user merge per attribute (see
+ * attribute the application set, and every one it read that holds a mutable value, is serialized
+ * and compared with what was loaded, so an object changed in place without {@code setAttribute}
+ * is stored too; an attribute only read that holds an immutable value ({@link ImmutableValues})
+ * is unchanged without that. Only changed attributes travel; with none (and nothing else to
+ * store) the request does not reach the session database at all. Two overlapping requests of one user merge per attribute (see
  * {@link SessionRecord#apply}): changes to different attributes both stay; for one attribute, a
  * {@link SessionMergeable} value merges both changes, any other value is taken from the request
  * that stores last, and the conflict is logged.
@@ -80,6 +82,15 @@ final class RequestSession {
     private final Map<String, StoredAttribute> base = new HashMap<>();
     /** Attributes the application read or set, by name; null value = removed by the application. */
     private final Map<String, Object> objects = new HashMap<>();
+    /** Attributes the application set or removed (the others in {@link #objects} it only read). */
+    private final Set<String> assigned = new java.util.HashSet<>();
+    /**
+     * The record as the owner holds it, when this request knows it exactly (the one it loaded, then
+     * each of its stores that met no other change); else null.
+     */
+    private SessionRecord current;
+    /** The version of the record under {@link #uid} after this request's last load or store; 0 for none. */
+    private long version;
     private boolean exists;
     private boolean isNew;
     /** The record must be written from scratch (invalidated and made anew, or moved to a new UID). */
@@ -132,6 +143,8 @@ final class RequestSession {
         if (loaded != null) {
             base.putAll(loaded.attributes());
         }
+        this.current = loaded;
+        this.version = loaded == null ? 0 : loaded.version();
     }
 
     // ---- what the request wrapper and the session view ask ----
@@ -206,6 +219,8 @@ final class RequestSession {
         uid = newUid.get();
         announceUid.accept(uid);
         base.clear();
+        current = null;
+        version = 0;
     }
 
     /** The container signed the user out: the principal's user class leaves the session. */
@@ -281,6 +296,7 @@ final class RequestSession {
         }
         Object old = attribute(name);
         objects.put(name, value);
+        assigned.add(name);
         if (old != value) {
             unbound(name, old);
             if (value instanceof HttpSessionBindingListener l) {
@@ -319,6 +335,14 @@ final class RequestSession {
 
     synchronized String uid() {
         return uid;
+    }
+
+    /**
+     * The version of the session's record this request last read or stored (what the user's client
+     * may be told it has seen), or 0 when there is no stored record under {@link #uid()}.
+     */
+    synchronized long version() {
+        return stored ? version : 0;
     }
 
     /** The session id the request arrived with: the UID, if it had a live session. */
@@ -368,6 +392,9 @@ final class RequestSession {
                     sent.put(name, null);
                 }
                 continue;
+            }
+            if (!replace && !assigned.contains(name) && ImmutableValues.immutable(e.getValue())) {
+                continue; // only read, and it cannot have changed
             }
             byte[] bytes;
             try {
@@ -444,6 +471,8 @@ final class RequestSession {
                 changes, flag);
         for (int round = 0; ; round++) {
             SessionRecord.Applied applied = store.apply(uid, delta);
+            version = applied.version();
+            knowWritten(round, delta, applied);
             for (Map.Entry<String, byte[]> e : sent.entrySet()) {
                 if (!applied.conflicts().containsKey(e.getKey())) {
                     if (e.getValue() == null) {
@@ -484,6 +513,25 @@ final class RequestSession {
         isNew = false;
         replace = false;
         maxInactiveChanged = false;
+    }
+
+    /**
+     * Works out the record the owner now holds, when this node can: the first delta met no other
+     * change (no conflict, and the version went up by exactly one from the record it was based
+     * on, or the record is new), so it is {@link SessionRecord#apply} of that delta on the record
+     * this request knew. The store keeps it for the user's next request on this node.
+     */
+    private void knowWritten(int round, SessionDelta delta, SessionRecord.Applied applied) {
+        SessionRecord known = current;
+        current = null;
+        if (round > 0 || !applied.conflicts().isEmpty() || (known == null && !delta.replace() && stored)) {
+            return;
+        }
+        SessionRecord.Applied local = SessionRecord.apply(uid, known, delta);
+        if (local.record() != null && local.conflicts().isEmpty() && local.version() == applied.version()) {
+            current = local.record();
+            store.wrote(current);
+        }
     }
 
     /** The bytes to send for an attribute another request changed since this one read it. */

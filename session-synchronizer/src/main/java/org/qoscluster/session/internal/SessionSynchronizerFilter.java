@@ -66,9 +66,9 @@ public final class SessionSynchronizerFilter implements Filter {
                     settings.node());
             return;
         }
-        store = HazelcastSessionStore.lookup(settings);
-        uids = new UidCookie(settings.uidKey(), new SecureRandom());
         clock = Clock.systemUTC();
+        store = HazelcastSessionStore.lookup(settings, clock);
+        uids = new UidCookie(settings.uidKey(), new SecureRandom());
         newSessions = new NewSessionLimit(settings.newPerAddressPerMinute(), clock::millis, MAX_ADDRESSES);
         if (settings.synchronous()) {
             replicated = new ReplicaCommitWait(HazelcastSessionStore.watermarks(), HazelcastSessionStore.group(),
@@ -117,9 +117,10 @@ public final class SessionSynchronizerFilter implements Filter {
         String clientAddress = client;
         long now = clock.millis();
         SessionRecord record;
+        long seen = fresh ? 0 : seenVersion(req, uid);
         try {
             // A UID made for this request has no record: no need to ask (health probes, first visits).
-            record = fresh ? null : store.load(uid).filter(r -> !r.expired(now)).orElse(null);
+            record = fresh ? null : store.load(uid, seen).filter(r -> !r.expired(now)).orElse(null);
         } catch (SessionStoreException e) {
             LOG.log(Level.WARNING, "node={0} {1}", new Object[] {settings.node(), e.getMessage()});
             resp.setHeader("Retry-After", "1");
@@ -133,7 +134,7 @@ public final class SessionSynchronizerFilter implements Filter {
                 Thread.currentThread().getContextClassLoader(), now, uids::newUid,
                 rotated -> resp.addHeader("Set-Cookie", uids.setCookie(settings.cookieName(), rotated, settings.cookieSecure())),
                 () -> newSessions.acquire(clientAddress), () -> principalClass(req));
-        Outcome outcome = new Outcome(session, context, resp);
+        Outcome outcome = new Outcome(session, context, resp, uid, seen);
         CommitGuardResponse guarded = new CommitGuardResponse(resp, outcome::storeBeforeCommit);
         SessionContext.Scope scope = SessionContext.bind(context);
         try (scope) {
@@ -180,6 +181,19 @@ public final class SessionSynchronizerFilter implements Filter {
         return null;
     }
 
+    /** The session version the request's client was last answered with ({@link VersionCookie}); 0 when unknown. */
+    private long seenVersion(HttpServletRequest req, String uid) {
+        Cookie[] cookies = req.getCookies();
+        if (cookies != null) {
+            for (Cookie c : cookies) {
+                if (c.getName().equals(settings.versionCookieName())) {
+                    return VersionCookie.decode(c.getValue(), uid);
+                }
+            }
+        }
+        return 0;
+    }
+
     /** The UID in a signed cookie, if one verifies. */
     private Optional<String> cookieUid(HttpServletRequest req) {
         Cookie[] cookies = req.getCookies();
@@ -207,12 +221,17 @@ public final class SessionSynchronizerFilter implements Filter {
         private volatile boolean awaited;
         /** The group's epoch when the request began, before it could write (synchronous mode). */
         private final long epoch;
+        /** The UID and session version the client has (from its version cookie, then from this response). */
+        private String toldUid;
+        private long toldVersion;
 
-        Outcome(RequestSession session, SessionContext context, HttpServletResponse resp) {
+        Outcome(RequestSession session, SessionContext context, HttpServletResponse resp, String uid, long seen) {
             this.session = session;
             this.context = context;
             this.resp = resp;
             this.epoch = replicated == null ? 0 : replicated.epochNow();
+            this.toldUid = uid;
+            this.toldVersion = seen;
         }
 
         void storeBeforeCommit() {
@@ -234,11 +253,28 @@ public final class SessionSynchronizerFilter implements Filter {
          */
         private void announceWrite() {
             context.recordedWrite().ifPresent(f -> resp.setHeader(StateChangeFlag.ANNOUNCE_HEADER, f.announce(session.uid())));
+            announceVersion();
             String classes = session.takeAnnouncement();
             if (classes != null) {
                 // The user's next request is routed by its new user class even before the
                 // router's listener on the shared map has it.
                 resp.setHeader(UserClasses.ANNOUNCE_HEADER, classes);
+            }
+        }
+
+        /**
+         * Tells the client the session version this request ends with, when it is not the one
+         * the client sent: its next request, on any node, is then served from a copy at least
+         * that new (read-your-writes across nodes; see {@link LocalCopy}).
+         */
+        private void announceVersion() {
+            long version = session.version();
+            String uid = session.uid();
+            if (version > 0 && (version != toldVersion || !uid.equals(toldUid))) {
+                resp.addHeader("Set-Cookie", settings.versionCookieName() + "=" + VersionCookie.encode(uid, version)
+                        + "; Path=/; HttpOnly; SameSite=Lax" + (settings.cookieSecure() ? "; Secure" : ""));
+                toldUid = uid;
+                toldVersion = version;
             }
         }
 

@@ -1,0 +1,53 @@
+package org.qoscluster.session.internal;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.qoscluster.session.SessionRecord;
+
+/**
+ * The records this node stored last, as their owners hold them after the store, at most
+ * {@code capacity} (the least recently stored go first). A store invalidates this node's near-cache
+ * entry of the record, so without them a user's next request on this node would read the record
+ * back from its owner.
+ */
+final class WrittenRecords {
+
+    private final Map<String, SessionRecord> records;
+
+    WrittenRecords(int capacity) {
+        this.records = new LinkedHashMap<>(16, 0.75f, false) {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, SessionRecord> eldest) {
+                return size() > capacity;
+            }
+        };
+    }
+
+    synchronized SessionRecord get(String uid) {
+        return records.get(uid);
+    }
+
+    /** Keeps {@code record}, unless a newer version of it is kept already. */
+    synchronized void put(SessionRecord record) {
+        SessionRecord kept = records.get(record.uid());
+        if (kept == null || kept.version() < record.version()) {
+            records.remove(record.uid()); // re-inserted last: the most recently stored
+            records.put(record.uid(), record);
+        }
+    }
+
+    /** Drops the kept record of {@code uid} if it is older than {@code version} (a newer one is known). */
+    synchronized void forgetOlder(String uid, long version) {
+        SessionRecord kept = records.get(uid);
+        if (kept != null && kept.version() < version) {
+            records.remove(uid);
+        }
+    }
+
+    synchronized int size() {
+        return records.size();
+    }
+}
