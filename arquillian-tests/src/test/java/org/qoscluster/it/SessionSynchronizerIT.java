@@ -105,6 +105,64 @@ class SessionSynchronizerIT {
     }
 
     @Test
+    void shouldShowAChangeOnOneNodeToTheNextRequestOnTheOtherNodeThatHadReadTheSessionJustBefore(Cluster cluster) {
+        // Each node keeps copies of the sessions it read (near cache); a change on the other node
+        // reaches those copies late, so the next request must not be served an older one.
+        StoreClient onNode1 = StoreClient.at(cluster.nodeUri("node-1"), TIMEOUT);
+        StoreClient onNode2 = onNode1.at(cluster.nodeUri("node-2"));
+        assertOk(onNode1.post("api/cart/items", "{\"productId\":400,\"quantity\":1}"));
+        Map<Long, Integer> expected = new HashMap<>(Map.of(400L, 1));
+        for (int i = 1; i <= 6; i++) {
+            StoreClient writer = i % 2 == 0 ? onNode2 : onNode1;
+            StoreClient reader = i % 2 == 0 ? onNode1 : onNode2;
+            assertEquals(expected, lines(assertOk(reader.get("api/cart"))), "before change " + i);
+            assertEquals(expected, lines(assertOk(reader.get("api/cart"))), "read again (from the node's copy)");
+            assertOk(writer.post("api/cart/items", "{\"productId\":" + (400 + i) + ",\"quantity\":" + i + "}"));
+            expected.put(400L + i, i);
+            assertEquals(expected, lines(assertOk(reader.get("api/cart"))), "change " + i + " on the other node, seen at once");
+        }
+    }
+
+    @Test
+    void shouldKeepBothChangesOfTwoOverlappingRequestsOnTwoNodesToDifferentAttributes(Cluster cluster) throws Exception {
+        StoreClient onNode1 = StoreClient.at(cluster.nodeUri("node-1"), TIMEOUT);
+        StoreClient onNode2 = onNode1.at(cluster.nodeUri("node-2"));
+        assertOk(onNode1.post("api/cart/items", "{\"productId\":500,\"quantity\":1}"));
+        assertEquals("-1", onNode2.get("test/session/blob").body(), "node 2 holds a copy of the session now");
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        Map<Long, Integer> expected = new HashMap<>(Map.of(500L, 1));
+        try {
+            // Both requests of a round read the same version (300 ms held after reading), one
+            // changes the cart and the other the blob attribute.
+            setDelay(cluster, "node-1", 300);
+            setDelay(cluster, "node-2", 300);
+            for (int round = 1; round <= 3; round++) {
+                long product = 500L + round;
+                int bytes = 100 * round;
+                CompletableFuture<StoreClient.Reply> cart = CompletableFuture.supplyAsync(
+                        () -> onNode1.post("api/cart/items", "{\"productId\":" + product + ",\"quantity\":1}"), pool);
+                CompletableFuture<StoreClient.Reply> blob = CompletableFuture.supplyAsync(
+                        () -> onNode2.send("PUT", "test/session/blob?bytes=" + bytes, null, null), pool);
+                assertOk(cart.get());
+                assertEquals(204, blob.get().status(), blob.get()::toString);
+                expected.put(product, 1);
+                setDelay(cluster, "node-1", 0);
+                setDelay(cluster, "node-2", 0);
+                for (StoreClient next : List.of(onNode1, onNode2)) {
+                    assertEquals(expected, lines(assertOk(next.get("api/cart"))), "round " + round + ": the cart's change is kept");
+                    assertEquals(String.valueOf(bytes), next.get("test/session/blob").body(), "round " + round + ": the blob's too");
+                }
+                setDelay(cluster, "node-1", 300);
+                setDelay(cluster, "node-2", 300);
+            }
+        } finally {
+            setDelay(cluster, "node-1", 0);
+            setDelay(cluster, "node-2", 0);
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void shouldNeverLetAForgedOrUnknownIdentityReachAnotherShoppersSession(Cluster cluster) throws Exception {
         StoreClient ann = StoreClient.at(cluster.storeUri(), TIMEOUT);
         assertOk(ann.post("api/customers", "{\"name\":\"Ann\",\"email\":\"ann@example.org\"}"));
