@@ -6,7 +6,8 @@
 # on two clusters running side by side: one with the SSS (sessions in the cluster's session
 # database), one without it (qos.session.enabled=false: Payara's node-local in-memory session,
 # the reference). wrk at one connection (one user) gives the per-request time (p50, p99); at
-# CONNECTIONS connections (as many users, requests spread over them) the throughput.
+# CONNECTIONS connections (as many users, one connection and one wrk thread each, so no user has
+# two requests in flight at once) the throughput.
 #
 # Each configuration (cluster, size, request, connections) is first warmed up in 3 s runs until
 # two runs in a row differ by at most 5 % in requests/s (at most WARMUP_MAX seconds); then ROUNDS
@@ -53,13 +54,20 @@ up reference false 182 18727
 out="${STATE[sss]}/bench"
 mkdir -p "$out"
 cat >"$out/users.lua" <<'LUA'
--- Each request carries the next user's cookies (one line per user in USERS_FILE).
-users = {}
-for line in io.lines(os.getenv("USERS_FILE")) do users[#users + 1] = line end
-n = math.random(#users)
+-- One wrk thread per connection, each the user of its own line of USERS_FILE: a user never has
+-- two requests in flight at once, as a browser user mostly has not.
+local threads = 0
+function setup(thread)
+  thread:set("id", threads)
+  threads = threads + 1
+end
+function init(args)
+  local all = {}
+  for line in io.lines(os.getenv("USERS_FILE")) do all[#all + 1] = line end
+  cookie = all[(id % #all) + 1]
+end
 request = function()
-  n = n % #users + 1
-  return wrk.format(nil, nil, { ["Cookie"] = users[n] })
+  return wrk.format(nil, nil, { ["Cookie"] = cookie })
 end
 LUA
 
@@ -96,8 +104,7 @@ users_of() { # mode size connections
 
 # mode size kind connections duration -> "rps p50 p99 node1_cpu_s_per_1k cluster_cpu_s_per_1k"
 run() {
-  local mode="$1" size="$2" kind="$3" c="$4" d="$5" t=2 w n0 n1 a0 a1
-  [ "$c" -lt 2 ] && t=1
+  local mode="$1" size="$2" kind="$3" c="$4" d="$5" t="$4" w n0 n1 a0 a1
   n0="$(ticks ${NODE_PID[$mode]})"; a0="$(ticks ${CLUSTER_PIDS[$mode]})"
   w="$(USERS_FILE="$(users_of "$mode" "$size" "$c")" wrk -t"$t" -c"$c" -d"${d}s" --latency -s "$out/users.lua" "$(url_of "$mode" "$kind")")"
   n1="$(ticks ${NODE_PID[$mode]})"; a1="$(ticks ${CLUSTER_PIDS[$mode]})"

@@ -32,6 +32,15 @@ public interface SessionStore {
     default void wrote(SessionRecord record) {
     }
 
+    /**
+     * Tells the store that the record of {@code uid} is now at {@code version} after this node's
+     * store, but with other changes this node cannot work out: a copy it holds of an older
+     * version is stale and must not serve the user's next request (a store based on it would
+     * meet a conflict, and its time stamps would make every request keep the session alive again).
+     */
+    default void forget(String uid, long version) {
+    }
+
     /** Applies one request's changes atomically on the record's owner (see {@link SessionRecord#apply}). */
     SessionRecord.Applied apply(String uid, SessionDelta delta);
 

@@ -171,6 +171,13 @@ final class HazelcastSessionStore implements SessionStore {
     }
 
     @Override
+    public void forget(String uid, long version) {
+        if (written != null) {
+            written.forgetOlder(uid, version);
+        }
+    }
+
+    @Override
     public SessionRecord.Applied apply(String uid, SessionDelta delta) {
         return bounded("store", records.submitToKey(uid, new ApplyDelta(delta)));
     }

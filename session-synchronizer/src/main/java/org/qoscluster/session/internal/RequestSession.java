@@ -524,14 +524,15 @@ final class RequestSession {
     private void knowWritten(int round, SessionDelta delta, SessionRecord.Applied applied) {
         SessionRecord known = current;
         current = null;
-        if (round > 0 || !applied.conflicts().isEmpty() || (known == null && !delta.replace() && stored)) {
-            return;
+        if (round == 0 && applied.conflicts().isEmpty()) {
+            SessionRecord.Applied local = SessionRecord.apply(uid, known, delta);
+            if (local.record() != null && local.conflicts().isEmpty() && local.version() == applied.version()) {
+                current = local.record();
+                store.wrote(current);
+                return;
+            }
         }
-        SessionRecord.Applied local = SessionRecord.apply(uid, known, delta);
-        if (local.record() != null && local.conflicts().isEmpty() && local.version() == applied.version()) {
-            current = local.record();
-            store.wrote(current);
-        }
+        store.forget(uid, applied.version());
     }
 
     /** The bytes to send for an attribute another request changed since this one read it. */
