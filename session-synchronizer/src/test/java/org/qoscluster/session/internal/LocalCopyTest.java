@@ -130,6 +130,11 @@ class LocalCopyTest {
             }
 
             @Override
+            public void forget(String uid, long version) {
+                written.forgetOlder(uid, version);
+            }
+
+            @Override
             public void publish(String uid, StateChangeFlag flag) {
             }
         }
@@ -240,6 +245,32 @@ class LocalCopyTest {
             }
             assertEquals(expected.keySet(), stored.attributes().keySet());
         }
+    }
+
+    @Test
+    void shouldDropTheNodesCopyOnceAStoreOfItMetAChangeFromElsewhere() {
+        Cluster cluster = new Cluster();
+        Client client = new Client();
+        Cluster.Node one = cluster.nodes.get(0);
+        Cluster.Node two = cluster.nodes.get(1);
+        RequestSession first = client.request(one);
+        first.session(true).setAttribute("a", 1);
+        client.answered(first);
+        String told = client.versionCookie;
+        RequestSession elsewhere = client.request(two);
+        elsewhere.session(false).setAttribute("b", 1);
+        client.answered(elsewhere);
+        // An answer that arrived late left the client with the older version: node 1's copy serves it.
+        client.versionCookie = told;
+        RequestSession stale = client.request(one);
+        assertNull(stale.session(false).getAttribute("b"), "node 1's copy, older than the owner's");
+        stale.session(false).setAttribute("a", 2);
+        client.answered(stale);
+        assertEquals(3, cluster.owner.get(client.uid).version());
+        assertNull(one.written.get(client.uid), "node 1 cannot tell what the owner holds now: its copy goes");
+        RequestSession next = client.request(one);
+        assertEquals(1, next.session(false).getAttribute("b"), "the next request reads the owner's copy");
+        assertEquals(2, next.session(false).getAttribute("a"));
     }
 
     @Test
