@@ -33,7 +33,9 @@ import org.qoscluster.replication.ReplicationAgent;
  * agent have started (the JIT compiles the paths of four JVMs on the same cores meanwhile):
  * each transaction inserts one row; a poller per replica reads the highest id every 2 ms; lag =
  * first seen on the replica - commit acknowledged on the master. Prints p50, p90, p99 and max
- * per replica (the first 2 s left out) and the worst lag of each second.</li>
+ * per replica (the first 2 s left out) and the worst lag of each second, and for each second the
+ * master's slowest insert and commit and how far behind the rate the writer started (a master
+ * behind the rate, rather than the agent or the replicas). {@code -Dbench.rounds=0} stops here.</li>
  * <li>Master throughput: 4 writers committing small transactions (insert a row, update another)
  * as fast as they can: into a table without capture; into one with capture while the agent is
  * stopped (the triggers' own cost); and again with the agent shipping meanwhile. Ratios against
@@ -96,11 +98,14 @@ public final class ReplicationBenchmark {
                     Thread.sleep(20); // the replicas' initial copy
                 }
                 lag(databases, rate, seconds, "cold (databases and agent just started)");
+                int rounds = Integer.getInteger("bench.rounds", 2);
+                if (rounds == 0) {
+                    return; // the cold lag only
+                }
                 // Not measured: so that the reference (capture off, measured first) is not taken
                 // colder than the others.
                 String split = pin(databases, true);
                 throughput(databases, PLAIN, WARM_UP_SECONDS, false);
-                int rounds = Integer.getInteger("bench.rounds", 2);
                 System.out.printf(Locale.ROOT, "%nmaster throughput, 4 writers, %d s per figure (insert + update per transaction),"
                         + " %d rounds of the three runs in turn (every other round in reverse order); %s. CPU: the master's Derby server's time per transaction"
                         + " (the agent's statements on it included), what a master short of CPU would lose%n", seconds, rounds, split);
@@ -378,6 +383,10 @@ public final class ReplicationBenchmark {
         long total = (long) rate * (WARM_UP_SECONDS + seconds);
         long measured = (long) rate * seconds;
         long late = 0;
+        // Per second of the run: the longest the writer's insert and commit took, and how late
+        // the latest transaction of the second started (both show a master behind the rate).
+        long[] slowestCommit = new long[WARM_UP_SECONDS + seconds + 1];
+        long[] latestStart = new long[WARM_UP_SECONDS + seconds + 1];
         try (Connection c = open(databases, "master");
              PreparedStatement insert = c.prepareStatement("INSERT INTO " + ROWS + " (ID, PAYLOAD, N) VALUES (?, 'lag', 0)")) {
             c.setAutoCommit(false);
@@ -389,11 +398,16 @@ public final class ReplicationBenchmark {
                 } else if (wait < -100_000_000L) {
                     late++;
                 }
+                int second = (int) Math.min(WARM_UP_SECONDS + seconds, i / rate);
+                latestStart[second] = Math.max(latestStart[second], -wait);
                 long id = IDS.incrementAndGet();
+                long before = System.nanoTime();
                 insert.setLong(1, id);
                 insert.executeUpdate();
                 c.commit();
-                committedAt.put(id, System.nanoTime());
+                long after = System.nanoTime();
+                committedAt.put(id, after);
+                slowestCommit[second] = Math.max(slowestCommit[second], after - before);
             }
         }
         double achieved = total / ((System.nanoTime() - start) / 1e9);
@@ -405,6 +419,14 @@ public final class ReplicationBenchmark {
         pool.shutdown();
         System.out.printf(Locale.ROOT, "%nreplication lag, %s: %d transactions/s for %d s after %d s of warm-up (achieved %.0f/s,"
                 + " %d more than 100 ms late)%n", when, rate, seconds, WARM_UP_SECONDS, achieved, late);
+        StringBuilder commits = new StringBuilder();
+        StringBuilder starts = new StringBuilder();
+        for (int k = 0; k < slowestCommit.length; k++) {
+            commits.append(' ').append(slowestCommit[k] / 1_000_000);
+            starts.append(' ').append(Math.max(0, latestStart[k]) / 1_000_000);
+        }
+        System.out.printf(Locale.ROOT, "  master, each second, warm-up first: slowest insert + commit (ms)%s;"
+                + " latest start behind the rate (ms)%s%n", commits, starts);
         for (Map.Entry<String, List<Long>> e : new java.util.TreeMap<>(lags).entrySet()) {
             List<Long> l = new ArrayList<>(e.getValue());
             Collections.sort(l);
