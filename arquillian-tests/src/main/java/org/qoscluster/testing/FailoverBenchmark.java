@@ -31,9 +31,39 @@ public final class FailoverBenchmark {
         BenchmarkMain.runThenExit(FailoverBenchmark::run, args);
     }
 
-    /** One mode's rounds: kill to first acknowledged write, kill to open, acknowledged writes lost of all. */
-    private record Result(String mode, List<Long> backMillis, List<Long> openMillis, long lost, long acked) {
+    /**
+     * One mode's rounds: kill to first acknowledged write, kill to open, acknowledged writes lost
+     * of all, and each round's timeline (event to milliseconds after the kill).
+     */
+    private record Result(String mode, List<Long> backMillis, List<Long> openMillis, long lost, long acked,
+                          List<Map<String, Long>> timelines) {
     }
+
+    /** A stretch of a failover: from one event of the timeline to the next. */
+    private record Phase(String name, String from, String to) {
+    }
+
+    /**
+     * The failover's path from the kill to the first acknowledged write, one stretch after the
+     * other, from the product's own timeline ({@code GET /qos-group/status}, {@code timeline}):
+     * the coordinator's events, the first write path's, then the benchmark's answer.
+     */
+    private static final List<Phase> PATH = List.of(
+            new Phase("detection (heartbeats)", "kill", "master-unavailable"),
+            new Phase("decision (candidates read, next epoch written)", "master-unavailable", "decided"),
+            new Phase("promotion (epoch row, identities, capture)", "decided", "promoted"),
+            new Phase("write paths fenced (as the coordinator sees it)", "promoted", "fenced"),
+            new Phase("new master opened", "fenced", "open"),
+            new Phase("a write path sees it open", "open", "write-path-open"),
+            new Phase("its first connection relayed (pool, retry)", "write-path-open", "first-relay"),
+            new Phase("first write acknowledged (through the router)", "first-relay", "acknowledged"));
+
+    /** Beside the path: the nodes' fences and the replication agent (what a synchronous write waits for). */
+    private static final List<Phase> BESIDE = List.of(
+            new Phase("decision -> last write path fenced", "decided", "last write-path-fenced"),
+            new Phase("open -> agent ships from the new master", "open", "agent-started"),
+            new Phase("agent started -> a replica follows it", "agent-started", "replica-following"),
+            new Phase("a replica follows -> first transaction shipped", "replica-following", "first-shipped"));
 
     private static void run(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 20;
@@ -44,6 +74,9 @@ public final class FailoverBenchmark {
             results.add(rounds(mode, rounds, state.resolve(mode)));
         }
         System.out.printf(Locale.ROOT, "%n%d failovers per mode (kill -9 of the master, sign-ups through the router)%n", rounds);
+        for (Result r : results) {
+            printPhases(r);
+        }
         for (Result r : results) {
             System.out.printf(Locale.ROOT, "  %-5s kill -> first acknowledged write: p50 %5d ms   p99 %5d ms   max %5d ms;"
                     + " kill -> new master open: p50 %5d ms   max %5d ms; acknowledged writes lost: %d of %d%n", r.mode(),
@@ -60,6 +93,7 @@ public final class FailoverBenchmark {
         Map<String, String> settings = Map.of("qos.router.health.timeout-ms", "3000", "qos.group.mode", mode);
         List<Long> backMillis = new ArrayList<>();
         List<Long> openMillis = new ArrayList<>();
+        List<Map<String, Long>> timelines = new ArrayList<>();
         long lostTotal = 0;
         long ackedTotal = 0;
         try (Cluster cluster = Cluster.start(TestRuntime.freePortConfig(2, 2, settings), TestRuntime.layout(),
@@ -94,15 +128,68 @@ public final class FailoverBenchmark {
                     long open = after.path("sinceMillis").asLong() - killed;
                     backMillis.add(back);
                     openMillis.add(open);
+                    Map<String, Long> timeline = timeline(group.status(), epoch + 1, killed);
+                    timeline.put("acknowledged", back);
+                    timelines.add(timeline);
                     lostTotal += lost;
                     ackedTotal += acked;
                     System.out.printf(Locale.ROOT, "%s round %2d: %s -> %s, new master open %5d ms, writes back %5d ms after the"
-                            + " kill, %d of %d acknowledged writes lost%n", mode, round, master, now, open, back, lost, acked);
+                            + " kill, %d of %d acknowledged writes lost; timeline %s%n", mode, round, master, now, open, back, lost, acked,
+                            timeline);
                 }
                 cluster.restart("derby-" + master, Duration.ofMinutes(1));
             }
         }
-        return new Result(mode, backMillis, openMillis, lostTotal, ackedTotal);
+        return new Result(mode, backMillis, openMillis, lostTotal, ackedTotal, timelines);
+    }
+
+    /**
+     * The events of the change into {@code epoch} as {@code status} shows them, in milliseconds
+     * after {@code killed}: each event at its earliest source (the first write path to see the
+     * new master open, to relay a connection), and the last write path's fence as
+     * {@code last write-path-fenced}.
+     */
+    private static Map<String, Long> timeline(JsonNode status, long epoch, long killed) {
+        Map<String, Long> out = new java.util.TreeMap<>();
+        out.put("kill", 0L);
+        if (status == null) {
+            return out;
+        }
+        for (JsonNode e : status.path("timeline").path(Long.toString(epoch))) {
+            long at = e.path("millis").asLong() - killed;
+            String event = e.path("event").asText();
+            out.merge(event, at, Math::min);
+            if ("write-path-fenced".equals(event)) {
+                out.merge("last write-path-fenced", at, Math::max);
+            }
+        }
+        return out;
+    }
+
+    private static void printPhases(Result r) {
+        System.out.printf(Locale.ROOT, "%n%s: where the time from the kill to the first acknowledged write goes (%d rounds;"
+                + " ms, p50 / p99 of each stretch, and p50 of its end after the kill)%n", r.mode(), r.timelines().size());
+        for (Phase p : PATH) {
+            printPhase(r, p);
+        }
+        System.out.printf(Locale.ROOT, "  beside it:%n");
+        for (Phase p : BESIDE) {
+            printPhase(r, p);
+        }
+    }
+
+    private static void printPhase(Result r, Phase p) {
+        List<Long> took = new ArrayList<>();
+        List<Long> end = new ArrayList<>();
+        for (Map<String, Long> t : r.timelines()) {
+            if (t.containsKey(p.from()) && t.containsKey(p.to())) {
+                took.add(t.get(p.to()) - t.get(p.from()));
+                end.add(t.get(p.to()));
+            }
+        }
+        System.out.printf(Locale.ROOT, "  %-52s %6d / %6d   (at %5d)   %s -> %s%s%n", p.name(), percentile(took, 50), percentile(took, 99),
+                percentile(end, 50), p.from(), p.to(), took.size() < r.timelines().size()
+                        ? " (in " + took.size() + " of " + r.timelines().size() + " rounds)" : "");
     }
 
     /** Derby's lock and transaction tables on {@code copy}: who holds what, when writes stall. */

@@ -38,6 +38,11 @@ public final class ClusterMaps {
     public static final String REQUESTS = "qos-group-requests";
     /** Whether the replication agent ships, per group: group name to {@link Shipping}. */
     public static final String AGENTS = "qos-group-agents";
+    /**
+     * When each step of a change of masters happened, as the part that took it records it:
+     * {@link TimelineEvent#key()} to {@link TimelineEvent}, each kept for an hour.
+     */
+    public static final String TIMELINE = "qos-group-timeline";
     /** The members running the group service: Hazelcast member UUID to node name. */
     public static final String SERVICES = "qos-group-services";
 

@@ -58,7 +58,20 @@ public final class Coordinator {
 
         /** Answers {@code request} with an HTTP-like status and a message the operator reads. */
         void answer(Request request, int status, String message);
+
+        /**
+         * Records that the change of masters into {@code epoch} reached {@code event} at
+         * {@code epochMillis} (the group's timeline, {@link #EVENTS}); never fails the decision.
+         */
+        void timeline(long epoch, String event, long epochMillis);
     }
+
+    /**
+     * The coordinator's events of a change of masters, in order: the master found unavailable
+     * (a failover), the next epoch written (the decision), the copy promoted, every write path
+     * fenced (or the bound passed), the new master open.
+     */
+    public static final List<String> EVENTS = List.of("master-unavailable", "decided", "promoted", "fenced", "open");
 
     /** What an operator may ask of the group. */
     public enum Kind { SWITCHOVER, ADD, REMOVE, STOP, START }
@@ -272,6 +285,7 @@ public final class Coordinator {
             store.answer(r, 409, "the group changed meanwhile; ask again");
             return store.state().orElse(s);
         }
+        store.timeline(next.epoch(), "decided", next.sinceMillis());
         store.answer(r, 202, "switchover to " + target + " under way: the write paths are fenced while "
                 + s.master() + "'s last changes ship");
         LOG.log(Level.WARNING, "group={0} switchover: epoch {1} drains {2} into {3}"
@@ -359,6 +373,7 @@ public final class Coordinator {
         if (failingEpoch != s.epoch()) {
             failingEpoch = s.epoch();
             failingSince = clock.millis();
+            store.timeline(s.epoch() + 1, "master-unavailable", failingSince);
         }
         Map<String, Long> candidates = new java.util.LinkedHashMap<>();
         for (Copy copy : s.copies()) {
@@ -394,6 +409,7 @@ public final class Coordinator {
         if (!store.replace(s, next)) {
             return store.state().orElse(s);
         }
+        store.timeline(next.epoch(), "decided", next.sinceMillis());
         Object[] params = {group, s.master(), String.valueOf(next.epoch()), next.master(), String.valueOf(p.low()),
             p.lacking().orElse(null)};
         LOG.log(Level.WARNING, p.lacking().isEmpty()
@@ -409,6 +425,7 @@ public final class Coordinator {
             try {
                 db.promote(s.copy(s.master()).orElseThrow(), new ReplicationAgent.Epoch(s.epoch(), s.master(), s.firstSequence()));
                 promoted = s.epoch();
+                store.timeline(s.epoch(), "promoted", clock.millis());
                 LOG.log(Level.INFO, "group={0} epoch {1}: {2} promoted in {3} ms",
                         new Object[] {group, String.valueOf(s.epoch()), s.master(), String.valueOf(clock.millis() - t0)});
             } catch (SQLException | RuntimeException e) {
@@ -429,10 +446,12 @@ public final class Coordinator {
                     + " opening anyway (their old connections lead to a master that does not answer)",
                     new Object[] {group, String.valueOf(s.epoch()), behind, String.valueOf(fenceWait.toMillis())});
         }
+        store.timeline(s.epoch(), "fenced", clock.millis());
         GroupState open = s.opened(clock.millis());
         if (!store.replace(s, open)) {
             return store.state().orElse(s);
         }
+        store.timeline(s.epoch(), "open", open.sinceMillis());
         LOG.log(Level.WARNING, "group={0} epoch {1}: {2} is master, open for writes {3} ms after the decision",
                 new Object[] {group, String.valueOf(s.epoch()), s.master(), String.valueOf(clock.millis() - s.sinceMillis())});
         lastComplaint = null;

@@ -45,21 +45,50 @@ public final class MasterProxy implements AutoCloseable {
     private final Function<String, Optional<InetSocketAddress>> addressOf;
     private final Duration waitForOpen;
     private final LongConsumer fenced;
+    private final Observer observer;
     private final String name;
     private final Set<Relay> relays = ConcurrentHashMap.newKeySet();
     private final ExecutorService threads;
     private final AtomicInteger ids = new AtomicInteger();
     private GroupState state;
+    /** The newest epoch whose first connection to its master has been relayed. */
+    private long relayedEpoch;
+    /** The newest epoch this path has told the observer is open. */
+    private long openSaid;
     private ServerSocket server;
     private volatile boolean closed;
 
     /**
-     * @param addressOf the address of a database copy by its name
-     * @param fenced    told the epoch once every connection of an older one is closed
+     * Told of the moments of a change of masters on this write path, for the group's timeline:
+     * {@link #EVENTS}, each once per epoch.
      */
+    @FunctionalInterface
+    public interface Observer {
+        void seen(long epoch, String event);
+    }
+
+    /**
+     * A write path's events of a change of masters, in order: it fenced to the new epoch (every
+     * connection of an older one closed), it saw the new master open, it relayed its first
+     * connection to it (the node's pool or a waiting application reached it).
+     */
+    public static final java.util.List<String> EVENTS = java.util.List.of("write-path-fenced", "write-path-open", "first-relay");
+
+    /** A write path whose moments nobody records. */
     public MasterProxy(String name, InetSocketAddress listen, Function<String, Optional<InetSocketAddress>> addressOf,
                        Duration waitForOpen, LongConsumer fenced) {
+        this(name, listen, addressOf, waitForOpen, fenced, (epoch, event) -> { });
+    }
+
+    /**
+     * @param addressOf the address of a database copy by its name
+     * @param fenced    told the epoch once every connection of an older one is closed
+     * @param observer  told of each of {@link #EVENTS} as it happens
+     */
+    public MasterProxy(String name, InetSocketAddress listen, Function<String, Optional<InetSocketAddress>> addressOf,
+                       Duration waitForOpen, LongConsumer fenced, Observer observer) {
         this.name = name;
+        this.observer = observer;
         this.listen = listen;
         this.addressOf = addressOf;
         this.waitForOpen = waitForOpen;
@@ -91,12 +120,14 @@ public final class MasterProxy implements AutoCloseable {
      */
     public void follow(GroupState next) {
         long fencedTo;
+        boolean newEpoch;
         synchronized (this) {
             if (state != null && (next.epoch() < state.epoch()
                     || (next.epoch() == state.epoch() && state.open() && !next.open()))) {
                 return;
             }
             boolean changed = state == null || state.epoch() != next.epoch() || state.open() != next.open();
+            newEpoch = state != null && state.epoch() != next.epoch();
             state = next;
             notifyAll();
             if (!changed) {
@@ -119,6 +150,20 @@ public final class MasterProxy implements AutoCloseable {
                     new Object[] {name, String.valueOf(fencedTo), next.master(), next.phase()});
         }
         fenced.accept(fencedTo);
+        if (newEpoch) {
+            observer.seen(fencedTo, "write-path-fenced");
+        }
+        if (next.open() && firstOpenOf(fencedTo)) {
+            observer.seen(fencedTo, "write-path-open");
+        }
+    }
+
+    private synchronized boolean firstOpenOf(long epoch) {
+        if (epoch <= openSaid) {
+            return false;
+        }
+        openSaid = epoch;
+        return true;
     }
 
     private void accept() {
@@ -170,11 +215,19 @@ public final class MasterProxy implements AutoCloseable {
         Relay r = new Relay(ids.incrementAndGet(), target.epoch(), client, upstream);
         relays.add(r);
         // Registered, then checked: a fence that came in between has closed it or closes it now.
+        boolean first;
         synchronized (this) {
             if (state.epoch() != target.epoch() || !state.open() || closed) {
                 r.close();
                 return;
             }
+            first = target.epoch() > relayedEpoch;
+            if (first) {
+                relayedEpoch = target.epoch();
+            }
+        }
+        if (first) {
+            observer.seen(target.epoch(), "first-relay");
         }
         threads.execute(() -> pump(r, client, upstream));
         pump(r, upstream, client);

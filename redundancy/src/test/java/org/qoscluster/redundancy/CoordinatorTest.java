@@ -93,6 +93,14 @@ class CoordinatorTest {
         public void answer(Coordinator.Request r, int status, String message) {
             answers.put(r.id(), status + " " + message);
         }
+
+        /** The timeline: {@code EPOCH event} to when. */
+        final Map<String, Long> timeline = new java.util.LinkedHashMap<>();
+
+        @Override
+        public void timeline(long epoch, String event, long epochMillis) {
+            timeline.put(epoch + " " + event, epochMillis);
+        }
     }
 
     /** Copies with an epoch and a watermark each; promotions recorded; a copy may refuse. */
@@ -217,6 +225,21 @@ class CoordinatorTest {
         GroupState open = c.step(masterDown()).orElseThrow();
         assertTrue(open.open(), "open once every write path fenced");
         assertEquals("replica-2", open.master());
+    }
+
+    @Test
+    void shouldRecordEachStepOfAFailoverInTheTimelineWhenItHappens() {
+        epoch1Replicas(500, 700);
+        store.fences.put("node-1", 1L);
+        Coordinator c = coordinator();
+        c.step(masterDown());
+        now[0] += 300;
+        store.fences.put("node-1", 2L);
+        c.step(masterDown());
+        assertEquals(Map.of("2 master-unavailable", 1_000_000L, "2 decided", 1_000_000L, "2 promoted", 1_000_000L,
+                "2 fenced", 1_000_300L, "2 open", 1_000_300L), store.timeline);
+        assertEquals(Coordinator.EVENTS, store.timeline.keySet().stream().map(k -> k.substring(2)).toList(),
+                "in the order they happen");
     }
 
     @Test

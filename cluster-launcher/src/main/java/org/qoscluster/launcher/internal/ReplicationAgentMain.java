@@ -195,6 +195,7 @@ public final class ReplicationAgentMain {
             trackMembers(s.copies());
             System.out.println(log + "epoch " + s.epoch() + ", from " + s.master() + " to " + s.copyNames());
             agent.start(settings.interval());
+            publisher.mark(group.name(), s.epoch(), "agent-started");
             publisher.shipping(group.name(), true, s.epoch());
         }
 

@@ -17,6 +17,7 @@ import org.qoscluster.contract.ClusterMaps;
 import org.qoscluster.contract.ReplicaWatermark;
 import org.qoscluster.contract.Shipping;
 import org.qoscluster.contract.Tail;
+import org.qoscluster.contract.TimelineEvent;
 import org.qoscluster.replication.ReplicationAgent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -89,9 +90,22 @@ public final class WatermarkPublisher implements AutoCloseable {
      */
     public ReplicationAgent.WatermarkListener of(String group, long epoch) {
         return new ReplicationAgent.WatermarkListener() {
+            /** The first watermark a replica reported in this epoch (-1: none yet), and whether one has passed it. */
+            private long following = -1;
+            private boolean shipped;
+
             @Override
             public void watermark(String replica, ReplicationAgent.Watermark w) {
                 publish(replica, new ReplicaWatermark(group, epoch, w.sequence(), w.time().toEpochMilli(), w.lag().toMillis()));
+                synchronized (this) {
+                    if (following < 0) {
+                        following = w.sequence();
+                        mark(group, epoch, "replica-following");
+                    } else if (!shipped && w.sequence() > following) {
+                        shipped = true;
+                        mark(group, epoch, "first-shipped");
+                    }
+                }
             }
 
             @Override
@@ -132,6 +146,23 @@ public final class WatermarkPublisher implements AutoCloseable {
             client().<String, String>getMap(ClusterMaps.AGENTS).set(group, new Shipping(running, epoch).encode());
         } catch (RuntimeException e) {
             LOG.warn("cannot say whether group {} ships ({})", group, e.toString());
+        }
+    }
+
+    /**
+     * Records {@code event} of {@code group}'s change into {@code epoch} as the agent's, now, in
+     * the map {@link ClusterMaps#TIMELINE} ({@link TimelineEvent}): {@code agent-started} (it
+     * ships from the new master), {@code replica-following} (a replica's first watermark of the
+     * epoch), {@code first-shipped} (a replica's first transaction of the new master). Without
+     * waiting for the write; one that fails is lost.
+     */
+    public void mark(String group, long epoch, String event) {
+        TimelineEvent e = new TimelineEvent(group, epoch, "agent", event, clock.millis());
+        try {
+            var unused = client().<String, String>getMap(ClusterMaps.TIMELINE).setAsync(e.key(), e.encode(),
+                    TimelineEvent.KEEP_MINUTES, java.util.concurrent.TimeUnit.MINUTES);
+        } catch (RuntimeException ex) {
+            LOG.debug("timeline event {} of group {} not recorded ({})", event, group, ex.toString());
         }
     }
 

@@ -25,7 +25,8 @@ import org.qoscluster.contract.Tail;
  * <ul>
  * <li>{@code GET /qos-group/status}: {@code epoch}, {@code master}, {@code phase}, {@code running},
  * {@code coordinator}, {@code copies} with each copy's address, number, status, role and epoch,
- * {@code tails} set aside, {@code history}.</li>
+ * {@code tails} set aside, {@code history}, {@code timeline}: the events of the last changes of masters
+ * by epoch ({@code source}, {@code event}, {@code millis}).</li>
  * <li>{@code POST /qos-group/switchover?to=COPY}: a planned switchover without loss (200 once the
  * new master takes writes, 202 while it is under way after 30 s; 400 for an unknown copy, 409 for
  * the master itself, a copy that is not available or behind, a stopped group or one in the middle
@@ -232,6 +233,14 @@ public class GroupEndpoint extends HttpServlet {
                     .add("changes", Long.toString(t.getValue().changes())));
         }
         out.add("tails", tails);
+        JsonObjectBuilder timeline = Json.createObjectBuilder();
+        s.timeline().forEach((epoch, events) -> {
+            var list = Json.createArrayBuilder();
+            events.forEach(e -> list.add(Json.createObjectBuilder().add("source", e.source()).add("event", e.event())
+                    .add("millis", e.epochMillis())));
+            timeline.add(Long.toString(epoch), list);
+        });
+        out.add("timeline", timeline);
         resp.getWriter().write(out.build().toString());
     }
 }

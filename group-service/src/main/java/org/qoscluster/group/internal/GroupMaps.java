@@ -3,6 +3,9 @@ package org.qoscluster.group.internal;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import java.util.stream.Collectors;
 
 import com.hazelcast.cluster.Member;
@@ -11,15 +14,18 @@ import com.hazelcast.map.IMap;
 
 import org.qoscluster.contract.ClusterMaps;
 import org.qoscluster.contract.GroupState;
+import org.qoscluster.contract.TimelineEvent;
 
 /**
  * The shared Hazelcast maps one node's group service reads and writes ({@link ClusterMaps#GROUPS},
  * {@link ClusterMaps#FENCES}, {@link ClusterMaps#STATUSES}, {@link ClusterMaps#SERVICES},
- * {@link ClusterMaps#REQUESTS}, and the agents', tails' and watermarks' maps on demand), with the
+ * {@link ClusterMaps#REQUESTS}, and the agents', tails', watermarks' and timeline's maps on demand), with the
  * few readings several parts share: a group's state, the live members that run the service and
  * which of them coordinates (the oldest registered member, the same answer on every member).
  */
 final class GroupMaps {
+
+    private static final Logger LOG = Logger.getLogger(GroupMaps.class.getName());
 
     final HazelcastInstance hz;
     /** This node's name, for the log. */
@@ -63,6 +69,24 @@ final class GroupMaps {
 
     IMap<String, String> agents() {
         return hz.getMap(ClusterMaps.AGENTS);
+    }
+
+    IMap<String, String> timeline() {
+        return hz.getMap(ClusterMaps.TIMELINE);
+    }
+
+    /**
+     * Records {@code event} of {@code group}'s change into {@code epoch} as this node's, at
+     * {@code epochMillis}, without waiting for the write: a timeline must not hold a failover up
+     * (a failed write is logged at FINE and lost).
+     */
+    void mark(String group, long epoch, String event, long epochMillis) {
+        TimelineEvent e = new TimelineEvent(group, epoch, memberName, event, epochMillis);
+        try {
+            var unused = timeline().setAsync(e.key(), e.encode(), TimelineEvent.KEEP_MINUTES, TimeUnit.MINUTES);
+        } catch (RuntimeException ex) {
+            LOG.log(Level.FINE, "member={0} group={1} timeline event {2} not recorded: {3}", new Object[] {memberName, group, event, ex});
+        }
     }
 
     /** The node names of the live members that run the group service, by member UUID. */

@@ -88,7 +88,8 @@ public final class GroupService implements AutoCloseable {
         proxy = new MasterProxy(memberName, new InetSocketAddress(config.address(memberName), me.dbProxyPort()),
                 name -> Optional.ofNullable(followed).flatMap(s -> s.copy(name))
                         .map(m -> new InetSocketAddress(m.host(), m.port())),
-                Duration.ofSeconds(30), this::fenced);
+                Duration.ofSeconds(30), this::fenced,
+                (epoch, event) -> maps.mark(GroupState.DEFAULT_GROUP, epoch, event, clock.millis()));
         proxy.start();
         maps.state.addEntryListener(new Follow(), GroupState.DEFAULT_GROUP, true);
         for (ConfiguredGroup g : ConfiguredGroup.all(config)) {

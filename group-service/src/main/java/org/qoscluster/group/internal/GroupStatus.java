@@ -1,5 +1,8 @@
 package org.qoscluster.group.internal;
 
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -12,16 +15,22 @@ import org.qoscluster.contract.ClusterMaps;
 import org.qoscluster.contract.CopyStatus;
 import org.qoscluster.contract.GroupState;
 import org.qoscluster.contract.Tail;
+import org.qoscluster.contract.TimelineEvent;
 
 /**
  * What an operator sees of a group, read from the shared maps: its state, the node that
- * coordinates it, each copy's status as the coordinator last published it, and the asynchronous
- * tails set aside on its returning masters (a value that does not decode is left out, and logged).
+ * coordinates it, each copy's status as the coordinator last published it, the asynchronous
+ * tails set aside on its returning masters, and the timeline of its last changes of masters
+ * (a value that does not decode is left out, and logged).
+ *
+ * @param timeline the events of the group's last {@value #TIMELINE_EPOCHS} epochs that have
+ *                 any, by epoch, each epoch's in the order they happened
  */
 record GroupStatus(String group, Optional<GroupState> state, String coordinator, Map<String, CopyStatus> copies,
-                          Map<String, Tail> tails) {
+                          Map<String, Tail> tails, Map<Long, List<TimelineEvent>> timeline) {
 
     private static final Logger LOG = Logger.getLogger(GroupStatus.class.getName());
+    static final int TIMELINE_EPOCHS = 3;
 
     /** The status of {@code group} as the shared maps hold it now. */
     static GroupStatus read(GroupMaps maps, String group) {
@@ -34,7 +43,19 @@ record GroupStatus(String group, Optional<GroupState> state, String coordinator,
         Map<String, Tail> tails = new TreeMap<>();
         maps.tails().getAll(copies).forEach((copy, value) ->
                 decoded(maps, ClusterMaps.TAILS, copy, value, Tail::parse).ifPresent(t -> tails.put(copy, t)));
-        return new GroupStatus(group, s, coordinator, published, tails);
+        return new GroupStatus(group, s, coordinator, published, tails, timeline(maps, group));
+    }
+
+    private static Map<Long, List<TimelineEvent>> timeline(GroupMaps maps, String group) {
+        TreeMap<Long, List<TimelineEvent>> byEpoch = new TreeMap<>();
+        maps.timeline().forEach((key, value) -> decoded(maps, ClusterMaps.TIMELINE, key, value, TimelineEvent::parse)
+                .filter(e -> e.group().equals(group))
+                .ifPresent(e -> byEpoch.computeIfAbsent(e.epoch(), k -> new ArrayList<>()).add(e)));
+        while (byEpoch.size() > TIMELINE_EPOCHS) {
+            byEpoch.pollFirstEntry();
+        }
+        byEpoch.values().forEach(l -> l.sort(Comparator.comparingLong(TimelineEvent::epochMillis)));
+        return byEpoch;
     }
 
     /** {@code value} of {@code key} in {@code map} decoded; empty, and logged, when it is malformed. */

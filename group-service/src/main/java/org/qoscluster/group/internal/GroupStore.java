@@ -81,6 +81,11 @@ final class GroupStore implements Coordinator.Store {
     }
 
     @Override
+    public void timeline(long epoch, String event, long epochMillis) {
+        maps.mark(group.name(), epoch, event, epochMillis);
+    }
+
+    @Override
     public Map<String, ReplicaWatermark> watermarks() {
         Optional<GroupState> s = state();
         if (s.isEmpty()) {
