@@ -73,6 +73,10 @@ public final class Coordinator {
      */
     public static final List<String> EVENTS = List.of("master-unavailable", "decided", "promoted", "fenced", "open");
 
+    /** A copy's epoch (empty: it records none) and watermark (empty: it never was a replica). */
+    public record Standing(Optional<Dialect.CopyEpoch> epoch, OptionalLong watermark) {
+    }
+
     /** What an operator may ask of the group. */
     public enum Kind { SWITCHOVER, ADD, REMOVE, STOP, START }
 
@@ -98,6 +102,23 @@ public final class Coordinator {
 
         /** A replica's watermark: it has every change of its master below it. */
         OptionalLong watermark(Copy copy) throws SQLException;
+
+        /**
+         * The epoch each of {@code copies} records and its watermark, read together: what a
+         * failover weighs its candidates by. A copy that cannot be read (it does not answer) is
+         * left out. This reads them one after the other; an implementation may read them at once.
+         */
+        default Map<String, Standing> standings(List<Copy> copies) {
+            Map<String, Standing> out = new java.util.LinkedHashMap<>();
+            for (Copy copy : copies) {
+                try {
+                    out.put(copy.name(), new Standing(epoch(copy), watermark(copy)));
+                } catch (SQLException e) {
+                    LOG.log(Level.FINE, "copy={0} cannot be read: {1}", new Object[] {copy.name(), e.getMessage()});
+                }
+            }
+            return out;
+        }
 
         /** See {@link ReplicationAgent#promote}. */
         void promote(Copy copy, ReplicationAgent.Epoch epoch) throws SQLException;
@@ -375,20 +396,17 @@ public final class Coordinator {
             failingSince = clock.millis();
             store.timeline(s.epoch() + 1, "master-unavailable", failingSince);
         }
+        List<Copy> available = s.copies().stream()
+                .filter(copy -> !copy.name().equals(s.master()) && statuses.get(copy.name()) == CopyHealth.AVAILABLE).toList();
         Map<String, Long> candidates = new java.util.LinkedHashMap<>();
-        for (Copy copy : s.copies()) {
-            if (copy.name().equals(s.master()) || statuses.get(copy.name()) != CopyHealth.AVAILABLE) {
-                continue;
-            }
-            try {
-                Optional<Dialect.CopyEpoch> e = db.epoch(copy);
-                OptionalLong low = db.watermark(copy);
-                // Only a replica of this epoch has a watermark that means something here.
-                if (e.isPresent() && e.get().epoch() == s.epoch() && low.isPresent()) {
-                    candidates.put(copy.name(), low.getAsLong());
-                }
-            } catch (SQLException e) {
-                LOG.log(Level.FINE, "group={0} copy={1} cannot be a candidate: {2}", new Object[] {group, copy.name(), e.getMessage()});
+        Map<String, Standing> standings = db.standings(available);
+        for (Copy copy : available) {
+            Standing st = standings.get(copy.name());
+            // Only a replica of this epoch has a watermark that means something here.
+            if (st != null && st.epoch().isPresent() && st.epoch().get().epoch() == s.epoch() && st.watermark().isPresent()) {
+                candidates.put(copy.name(), st.watermark().getAsLong());
+            } else if (st == null) {
+                LOG.log(Level.FINE, "group={0} copy={1} cannot be a candidate: it could not be read", new Object[] {group, copy.name()});
             }
         }
         Map<String, Long> published = new java.util.HashMap<>();

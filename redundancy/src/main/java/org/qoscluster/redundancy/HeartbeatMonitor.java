@@ -177,6 +177,15 @@ public final class HeartbeatMonitor implements AutoCloseable {
         probing.shutdownNow();
     }
 
+    /**
+     * How long after a beat that took {@code beatMillis} the next one begins: a period after the
+     * last one began, at once when the beat took a period or longer (never several at once to
+     * catch up: each failed beat counts as one of the retries, so beats must stay apart).
+     */
+    public static Duration nextBeatIn(Duration period, long beatMillis) {
+        return Duration.ofMillis(Math.max(0, period.toMillis() - Math.max(0, beatMillis)));
+    }
+
     /** How long at most a copy that stops answering stays out of {@code UNAVAILABLE}. */
     public Duration detectionBound() {
         return settings.detectionBound();

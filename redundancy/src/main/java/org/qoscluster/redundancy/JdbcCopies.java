@@ -4,9 +4,21 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 import org.qoscluster.contract.GroupState.Copy;
 import org.qoscluster.replication.Dialect;
@@ -14,13 +26,25 @@ import org.qoscluster.replication.ReplicationAgent;
 
 /**
  * {@link Coordinator.Copies} over JDBC: a new connection per question (the coordinator asks
- * rarely, and a kept connection to a copy that died would be one more thing to heal).
+ * rarely, and a kept connection to a copy that died would be one more thing to heal); a
+ * failover's candidates are read at once.
  *
  * @param database the application database's name on every copy's Derby network server
  * @param tables   the replicated tables
  */
 public record JdbcCopies(String database, String user, String password, List<String> tables, Dialect dialect)
         implements Coordinator.Copies {
+
+    private static final Logger LOG = Logger.getLogger(JdbcCopies.class.getName());
+    /** How long a failover waits for a candidate's epoch and watermark. */
+    static final long STANDING_TIMEOUT_MS = 2_000;
+    /** Reads of several copies at once; daemon threads, kept a minute when idle. */
+    private static final ExecutorService READS = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS,
+            new SynchronousQueue<>(), r -> {
+                Thread t = new Thread(r, "qos-copy-read");
+                t.setDaemon(true);
+                return t;
+            });
 
     /** Derby: "table does not exist". */
     private static final String NO_TABLE = "42X05";
@@ -58,6 +82,37 @@ public record JdbcCopies(String database, String user, String password, List<Str
         try (Connection c = open(copy)) {
             return dialect.watermark(c);
         }
+    }
+
+    /**
+     * Each copy's epoch and watermark on one connection, every copy at once (a failover waits
+     * for these reads: a copy's costs a connection and two queries, and one after the other they
+     * added up). A copy that does not answer within {@value #STANDING_TIMEOUT_MS} ms is left out.
+     */
+    @Override
+    public Map<String, Coordinator.Standing> standings(List<Copy> copies) {
+        Map<String, CompletableFuture<Coordinator.Standing>> reads = new LinkedHashMap<>();
+        for (Copy copy : copies) {
+            reads.put(copy.name(), CompletableFuture.supplyAsync(() -> {
+                try (Connection c = open(copy)) {
+                    return new Coordinator.Standing(dialect.epoch(c), dialect.watermark(c));
+                } catch (SQLException e) {
+                    throw new CompletionException(e);
+                }
+            }, READS));
+        }
+        Map<String, Coordinator.Standing> out = new LinkedHashMap<>();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STANDING_TIMEOUT_MS);
+        reads.forEach((name, read) -> {
+            try {
+                out.put(name, read.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException e) {
+                LOG.log(Level.FINE, "copy={0} standing not read: {1}", new Object[] {name, e.getCause() == null ? e : e.getCause()});
+            }
+        });
+        return out;
     }
 
     @Override

@@ -33,6 +33,16 @@ class HeartbeatMonitorTest {
     }
 
     @Test
+    void shouldBeginTheNextBeatAPeriodAfterTheLastBeganAndNeverBeforeItEnded() {
+        Duration period = Duration.ofMillis(300);
+        assertEquals(Duration.ofMillis(300), HeartbeatMonitor.nextBeatIn(period, 0));
+        assertEquals(Duration.ofMillis(260), HeartbeatMonitor.nextBeatIn(period, 40), "the beat's own time is not added");
+        assertEquals(Duration.ZERO, HeartbeatMonitor.nextBeatIn(period, 300));
+        assertEquals(Duration.ZERO, HeartbeatMonitor.nextBeatIn(period, 1_500), "a long beat is followed by one, not by a burst");
+        assertEquals(Duration.ofMillis(300), HeartbeatMonitor.nextBeatIn(period, -5), "a clock stepped back");
+    }
+
+    @Test
     void shouldCallACopyThatAnswersAvailable() {
         try (HeartbeatMonitor m = monitor(Map.of("master", () -> { }))) {
             assertEquals(CopyHealth.UNKNOWN, status(m, "master"));

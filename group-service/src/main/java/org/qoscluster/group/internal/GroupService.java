@@ -26,6 +26,7 @@ import org.qoscluster.contract.Logs;
 import org.qoscluster.redundancy.ConfiguredGroup;
 import org.qoscluster.redundancy.Coordinator;
 import org.qoscluster.redundancy.GroupSettings;
+import org.qoscluster.redundancy.HeartbeatMonitor;
 import org.qoscluster.redundancy.MasterProxy;
 
 /**
@@ -99,7 +100,7 @@ public final class GroupService implements AutoCloseable {
         // Hand-over: the oldest registered member coordinates, so register only once the proxy listens.
         register();
         loop = Executors.newSingleThreadScheduledExecutor(r -> new Thread(null, r, "qos-group-" + memberName, 0, false));
-        var unused = loop.scheduleWithFixedDelay(this::beat, 0, settings.period().toMillis(), TimeUnit.MILLISECONDS);
+        var unused = loop.schedule(this::paced, 0, TimeUnit.MILLISECONDS);
         LOG.log(Level.INFO, "member={0} group service for {1}: write path on {2}:{3}, heartbeat every {4} ms", new Object[] {
             memberName, groups.keySet(), config.address(memberName), String.valueOf(me.dbProxyPort()), String.valueOf(settings.period().toMillis())});
     }
@@ -167,6 +168,22 @@ public final class GroupService implements AutoCloseable {
             });
         }
         return current;
+    }
+
+    /**
+     * One beat, then the next one a period after this one began ({@link HeartbeatMonitor#nextBeatIn}):
+     * a beat's own time (probes, the data grid, a decision) does not stretch the period, so a
+     * dead copy is found within {@code retries x period}.
+     */
+    private void paced() {
+        long began = clock.millis();
+        beat();
+        try {
+            var unused = loop.schedule(this::paced, HeartbeatMonitor.nextBeatIn(settings.period(), clock.millis() - began).toMillis(),
+                    TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // closed
+        }
     }
 
     private void beat() {
