@@ -95,7 +95,8 @@ public final class ReplicationAgentMain {
 
     /**
      * Runs one {@link ReplicationAgent} per epoch of the redundancy group: it reads the
-     * group's state every {@value #FOLLOW_MS} ms and, once a new epoch is open, leaves the old
+     * group's state whenever it changes (an entry listener) and every {@value #FOLLOW_MS} ms in
+     * case an event was lost and, once a new epoch is open, leaves the old
      * agent (whose writes the replicas now refuse, see {@code QOS_EPOCH}) and starts one from the
      * new master to every other member. When members are added or removed, the agent ships to the
      * new set from its next round; while the group is stopped, no agent runs. Until the
@@ -122,6 +123,8 @@ public final class ReplicationAgentMain {
         private long waitingSince = System.currentTimeMillis();
         private boolean waitReported;
         private boolean stoppedSaid;
+        /** Whether the group's state changes are listened to (else only polled). */
+        private boolean listening;
 
         Follower(ConfiguredGroup group, JdbcCopies copies, ReplicationSettings settings, WatermarkPublisher publisher,
                  long generation, boolean coordinated) {
@@ -139,6 +142,16 @@ public final class ReplicationAgentMain {
         }
 
         private void follow() {
+            if (!listening) {
+                // A new epoch is followed as soon as it is written, not up to a poll period later.
+                listening = publisher.onChange(group.name(), () -> {
+                    try {
+                        loop.execute(this::follow);
+                    } catch (java.util.concurrent.RejectedExecutionException e) {
+                        // closed
+                    }
+                });
+            }
             java.util.Optional<GroupState> now = publisher.group(group.name());
             if (now.isEmpty()) {
                 if (agent != null || (coordinated && System.currentTimeMillis() - waitingSince < NO_GROUP_MS)) {

@@ -189,6 +189,35 @@ public final class WatermarkPublisher implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs {@code changed} whenever {@code group}'s state is written (an entry listener, which
+     * the client registers again after a reconnection); false while the client is not connected
+     * yet (ask again later).
+     */
+    public boolean onChange(String group, Runnable changed) {
+        try {
+            client().<String, String>getMap(ClusterMaps.GROUPS).addEntryListener(new GroupListener(changed), group, false);
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** Tells of an added or updated group state, without its value. */
+    private record GroupListener(Runnable changed) implements com.hazelcast.map.listener.EntryAddedListener<String, String>,
+            com.hazelcast.map.listener.EntryUpdatedListener<String, String> {
+
+        @Override
+        public void entryAdded(com.hazelcast.core.EntryEvent<String, String> event) {
+            changed.run();
+        }
+
+        @Override
+        public void entryUpdated(com.hazelcast.core.EntryEvent<String, String> event) {
+            changed.run();
+        }
+    }
+
     /** A redundancy group's state as the coordinator last wrote it; empty while unknown or offline. */
     public java.util.Optional<org.qoscluster.contract.GroupState> group(String name) {
         try {
