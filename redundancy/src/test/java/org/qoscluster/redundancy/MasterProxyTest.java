@@ -32,6 +32,7 @@ class MasterProxyTest {
     private final ExecutorService threads = Executors.newCachedThreadPool();
     private final List<AutoCloseable> open = new CopyOnWriteArrayList<>();
     private final List<Long> fenced = new CopyOnWriteArrayList<>();
+    private final List<String> seen = new CopyOnWriteArrayList<>();
 
     /** Answers every line with "NAME:line". */
     private InetSocketAddress copy(String name) throws IOException {
@@ -64,7 +65,7 @@ class MasterProxyTest {
     private MasterProxy proxy(Duration waitForOpen) throws IOException {
         Map<String, InetSocketAddress> copies = Map.of("a", copy("a"), "b", copy("b"));
         MasterProxy p = new MasterProxy("node-t", new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                n -> Optional.ofNullable(copies.get(n)), waitForOpen, fenced::add);
+                n -> Optional.ofNullable(copies.get(n)), waitForOpen, fenced::add, (epoch, event) -> seen.add(epoch + " " + event));
         p.start();
         open.add(p);
         return p;
@@ -114,6 +115,8 @@ class MasterProxyTest {
 
         p.follow(one);
         assertEquals("b:later", ask(connect(p), "later"), "an older state that arrives late changes nothing");
+        assertEquals(List.of("1 write-path-open", "1 first-relay", "2 write-path-fenced", "2 write-path-open", "2 first-relay"), seen,
+                "each moment of the change told once, in order");
     }
 
     @Test
