@@ -61,6 +61,8 @@ public final class FailoverBenchmark {
     /** Beside the path: the nodes' fences and the replication agent (what a synchronous write waits for). */
     private static final List<Phase> BESIDE = List.of(
             new Phase("decision -> last write path fenced", "decided", "last write-path-fenced"),
+            new Phase("kill -> a node out of the router's rotation", "kill", "out-of-rotation"),
+            new Phase("open -> a node back in rotation", "open", "back-in-rotation"),
             new Phase("open -> agent ships from the new master", "open", "agent-started"),
             new Phase("agent started -> a replica follows it", "agent-started", "replica-following"),
             new Phase("a replica follows -> first transaction shipped", "replica-following", "first-shipped"));
@@ -157,7 +159,7 @@ public final class FailoverBenchmark {
         }
         for (JsonNode e : status.path("timeline").path(Long.toString(epoch))) {
             long at = e.path("millis").asLong() - killed;
-            String event = e.path("event").asText();
+            String event = e.path("event").asText().replaceFirst(":.*", ""); // the router's, per node
             out.merge(event, at, Math::min);
             if ("write-path-fenced".equals(event)) {
                 out.merge("last write-path-fenced", at, Math::max);

@@ -26,10 +26,12 @@ import com.hazelcast.map.listener.EntryUpdatedListener;
 import com.hazelcast.map.listener.MapClearedListener;
 
 import org.qoscluster.contract.ClusterMaps;
+import org.qoscluster.contract.CopyStatus;
 import org.qoscluster.contract.GroupState;
 import org.qoscluster.contract.MemberHazelcast;
 import org.qoscluster.contract.ReplicaWatermark;
 import org.qoscluster.contract.StateChangeFlag;
+import org.qoscluster.contract.TimelineEvent;
 import org.qoscluster.contract.UserClasses;
 import org.qoscluster.qrs.StateChangeFlags;
 import org.qoscluster.qrs.UserClassDirectory;
@@ -46,7 +48,7 @@ import org.qoscluster.qrs.UserClassDirectory;
  * once; the node that wrote closes the window by announcing the
  * flag in its response, which this router records before the user sees it.
  */
-final class HazelcastFlags implements StateChangeFlags, UserClassDirectory {
+final class HazelcastFlags implements StateChangeFlags, UserClassDirectory, HealthChecker.Group {
 
     private static final Logger LOG = Logger.getLogger(HazelcastFlags.class.getName());
 
@@ -55,30 +57,60 @@ final class HazelcastFlags implements StateChangeFlags, UserClassDirectory {
     private final IMap<String, String> flagMap;
     private final Map<String, String> watermarks;
     private final Map<String, String> group;
+    /** The copies' statuses as the coordinators publish them (mirror of {@link ClusterMaps#STATUSES}). */
+    private final Map<String, String> statuses;
+    /** The change-of-masters timeline; null without a cluster. */
+    private final IMap<String, String> timeline;
     /** The user classes of sessions that hold one, decoded: UID to classes (mirror of {@link ClusterMaps#USER_CLASSES}). */
     private final ConcurrentHashMap<String, UserClasses> userClasses;
     private ScheduledExecutorService sweeper;
 
     private HazelcastFlags(ConcurrentHashMap<String, String> flags, IMap<String, String> flagMap,
-                           Map<String, String> watermarks, Map<String, String> group,
-                           ConcurrentHashMap<String, UserClasses> userClasses) {
+                           Map<String, String> watermarks, Map<String, String> group, Map<String, String> statuses,
+                           IMap<String, String> timeline, ConcurrentHashMap<String, UserClasses> userClasses) {
         this.flags = flags;
         this.flagMap = flagMap;
         this.watermarks = watermarks;
         this.group = group;
+        this.statuses = statuses;
+        this.timeline = timeline;
         this.userClasses = userClasses;
     }
 
-    /**
-     * Whether the redundancy group is between masters (draining or promoting), or opened its new
-     * master less than {@value #SETTLE_MS} ms ago (a health check sent before still times out).
-     */
-    boolean groupChanging() {
-        return GroupState.decode(group.get(GroupState.DEFAULT_GROUP))
-                .map(s -> !s.open() || (s.epoch() > 1 && System.currentTimeMillis() - s.sinceMillis() < SETTLE_MS)).orElse(false);
+    /** Whether the application's redundancy group is changing masters now ({@link GroupChange}). */
+    @Override
+    public boolean changing() {
+        java.util.Optional<GroupState> s = group();
+        return GroupChange.changing(s, s.flatMap(g -> CopyStatus.decode(statuses.get(g.master()))), System.currentTimeMillis());
     }
 
-    private static final long SETTLE_MS = 3_000;
+    /**
+     * Records that {@code node} was out of rotation from {@code outMillis} (0: unknown) and came
+     * back at {@code backMillis}, in the timeline of the group's change of masters under way (the
+     * epoch it opens or has just opened), as the router's; nothing outside a change. Without
+     * waiting for the write.
+     */
+    @Override
+    public void backInRotation(String node, long outMillis, long backMillis) {
+        java.util.Optional<GroupState> s = group();
+        if (timeline == null || s.isEmpty() || !changing()) {
+            return;
+        }
+        GroupState g = s.get();
+        long epoch = g.open() && backMillis - g.sinceMillis() >= GroupChange.SETTLE_MS ? g.epoch() + 1 : g.epoch();
+        List<TimelineEvent> events = new java.util.ArrayList<>();
+        if (outMillis > 0) {
+            events.add(new TimelineEvent(GroupState.DEFAULT_GROUP, epoch, "router", "out-of-rotation:" + node, outMillis));
+        }
+        events.add(new TimelineEvent(GroupState.DEFAULT_GROUP, epoch, "router", "back-in-rotation:" + node, backMillis));
+        for (TimelineEvent e : events) {
+            try {
+                var unused = timeline.setAsync(e.key(), e.encode(), TimelineEvent.KEEP_MINUTES, TimeUnit.MINUTES);
+            } catch (RuntimeException ex) {
+                LOG.log(Level.FINE, "node={0} timeline event not recorded: {1}", new Object[] {node, ex});
+            }
+        }
+    }
 
     /** The redundancy group's state now (master, members), as its coordinator last wrote it. */
     java.util.Optional<GroupState> group() {
@@ -95,14 +127,14 @@ final class HazelcastFlags implements StateChangeFlags, UserClassDirectory {
                 ConcurrentHashMap<String, UserClasses> classView = new ConcurrentHashMap<>();
                 mirror(hz, ClusterMaps.USER_CLASSES, new Decoded(classView));
                 return new HazelcastFlags(flagView, flagMap, mirror(hz, ClusterMaps.WATERMARKS), mirror(hz, ClusterMaps.GROUPS),
-                        classView);
+                        mirror(hz, ClusterMaps.STATUSES), hz.getMap(ClusterMaps.TIMELINE), classView);
             });
         } catch (RuntimeException e) {
             if (Thread.currentThread().isInterrupted()) {
                 throw new IllegalStateException("interrupted while reading the cluster's maps", e);
             }
             LOG.log(Level.WARNING, "no Hazelcast cluster ({0}); state-change stickiness and replica watermarks are off", e.toString());
-            return new HazelcastFlags(new ConcurrentHashMap<>(), null, Map.of(), Map.of(), new ConcurrentHashMap<>());
+            return new HazelcastFlags(new ConcurrentHashMap<>(), null, Map.of(), Map.of(), Map.of(), null, new ConcurrentHashMap<>());
         }
     }
 

@@ -3,6 +3,7 @@ package org.qoscluster.qrs.internal;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -27,6 +28,8 @@ import org.qoscluster.qrs.RouterSettings;
  * name the expected database copy ({@code "database": KEYWORD}, read from the database
  * itself). One failure takes the node out of rotation; {@code rise} successes in a row bring
  * it back. With the defaults (500 ms interval, 1 s time-out) a dead node is out within 1.5 s.
+ * While the redundancy group changes masters ({@link GroupChange}) a failing check keeps a node
+ * in rotation and one passing check brings a node that is out back.
  */
 final class HealthChecker implements AutoCloseable {
 
@@ -38,13 +41,36 @@ final class HealthChecker implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private final Set<NodeRecord> checking = ConcurrentHashMap.newKeySet();
     private final java.util.function.Supplier<String> expected;
-    private final java.util.function.BooleanSupplier groupChanging;
+    private final Group group;
+    /** Since when each node that left rotation is out (epoch ms). */
+    private final Map<NodeRecord, Long> outSince = new ConcurrentHashMap<>();
+
+    /** What the checks need of the application's redundancy group. */
+    interface Group {
+        /** None: never changing masters, nothing recorded. */
+        Group NONE = new Group() {
+            @Override
+            public boolean changing() {
+                return false;
+            }
+
+            @Override
+            public void backInRotation(String node, long outMillis, long backMillis) {
+            }
+        };
+
+        /** Whether it is changing masters now ({@link GroupChange}). */
+        boolean changing();
+
+        /** A node that was out (from {@code outMillis}, 0 if unknown) is back in rotation: for the group's timeline. */
+        void backInRotation(String node, long outMillis, long backMillis);
+    }
 
     HealthChecker(RouterSettings settings, List<NodeRecord> nodes, HttpClient client, ThreadFactory threads,
-                  java.util.function.Supplier<String> expected, java.util.function.BooleanSupplier groupChanging) {
+                  java.util.function.Supplier<String> expected, Group group) {
         this.settings = settings;
         this.expected = expected;
-        this.groupChanging = groupChanging;
+        this.group = group;
         this.nodes = nodes;
         this.client = client;
         this.timer = Executors.newSingleThreadScheduledExecutor(threads);
@@ -86,11 +112,16 @@ final class HealthChecker implements AutoCloseable {
         boolean wasHealthy = node.healthy();
         String before = node.lastHealthProblem();
         if (problem == null) {
-            node.markUp(settings.healthRise());
+            // A node that went out while the group changed masters failed for the group's sake,
+            // as every node did: its first passing check brings it back.
+            boolean changing = !wasHealthy && group.changing();
+            node.markUp(changing ? 1 : settings.healthRise());
             if (!wasHealthy && node.healthy()) {
                 LOG.log(Level.INFO, "node={0} back in rotation", node.name());
+                Long out = outSince.remove(node);
+                group.backInRotation(node.name(), out == null ? 0 : out, System.currentTimeMillis());
             }
-        } else if (wasHealthy && groupChanging.getAsBoolean()) {
+        } else if (wasHealthy && group.changing()) {
             // While the database group changes masters (a few seconds) every node's health page
             // waits for the new master; the nodes still serve reads from their replicas, and
             // their writes go on once the new master opens. Taking them all out would refuse
@@ -100,6 +131,7 @@ final class HealthChecker implements AutoCloseable {
         } else {
             node.markDown(problem);
             if (wasHealthy) {
+                outSince.put(node, System.currentTimeMillis());
                 LOG.log(Level.WARNING, "node={0} out of rotation: {1}", new Object[] {node.name(), problem});
             } else if (!problem.equals(before)) {
                 // Why a node stays out (starting, refusing, timing out), once per change of reason.

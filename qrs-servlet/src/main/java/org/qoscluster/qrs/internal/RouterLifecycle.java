@@ -29,7 +29,7 @@ public class RouterLifecycle implements ServletContextListener {
         MemberProperties member = MemberProperties.read(ConfigProvider.getConfig());
         RouterSettings settings = RouterSettings.of(member.cluster(), member.secrets());
         HazelcastFlags maps = HazelcastFlags.lookup();
-        RouterRuntime runtime = new RouterRuntime(settings, maps, maps::watermarks, maps::group, maps::groupChanging,
+        RouterRuntime runtime = new RouterRuntime(settings, maps, maps::watermarks, maps::group, maps,
                 maps, System::nanoTime);
         event.getServletContext().setAttribute(RouterRuntime.ATTRIBUTE, runtime);
         LOG.info(() -> "router user classes from: " + settings.userClassSources());

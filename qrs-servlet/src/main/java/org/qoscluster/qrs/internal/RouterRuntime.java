@@ -70,21 +70,21 @@ public final class RouterRuntime implements AutoCloseable {
 
     public RouterRuntime(RouterSettings settings, StateChangeFlags flags,
                          java.util.function.Supplier<Map<String, ReplicaWatermark>> watermarks, LongSupplier nanoClock) {
-        this(settings, flags, watermarks, Optional::empty, () -> false, org.qoscluster.qrs.UserClassDirectory.NONE, nanoClock);
+        this(settings, flags, watermarks, Optional::empty, HealthChecker.Group.NONE, org.qoscluster.qrs.UserClassDirectory.NONE, nanoClock);
     }
 
     /**
      * @param group         the redundancy group's state now, empty while unknown (then the
      *                      configured copies and master): the health check expects the nodes to reach
      *                      its master, and every other member is a replica
-     * @param groupChanging whether the group is between masters: a failing health check then keeps
-     *                      a node in rotation
+     * @param groupChanging whether the group is changing masters (a failing health check then keeps
+     *                      a node in rotation, one passing check brings one back), and its timeline
      * @param userClasses   the user classes the users' sessions hold (the session and principal sources)
      */
     public RouterRuntime(RouterSettings settings, StateChangeFlags flags,
                          java.util.function.Supplier<Map<String, ReplicaWatermark>> watermarks,
                          java.util.function.Supplier<Optional<org.qoscluster.contract.GroupState>> group,
-                         java.util.function.BooleanSupplier groupChanging, org.qoscluster.qrs.UserClassDirectory userClasses,
+                         HealthChecker.Group groupChanging, org.qoscluster.qrs.UserClassDirectory userClasses,
                          LongSupplier nanoClock) {
         this.settings = settings;
         this.userClasses = userClasses;
