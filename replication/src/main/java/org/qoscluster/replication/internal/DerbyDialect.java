@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.logging.Level;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 
@@ -37,6 +38,8 @@ import org.qoscluster.replication.derby.DerbyFunctions;
  * {@code SYSCS_DIAG.TRANSACTION_TABLE}.
  */
 public final class DerbyDialect implements Dialect {
+
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(DerbyDialect.class.getName());
 
     /** Derby's SQL states for a table, and a schema, that does not exist. */
     static final String NO_TABLE = "42X05";
@@ -108,7 +111,9 @@ public final class DerbyDialect implements Dialect {
     @Override
     public void installCapture(Connection master, List<TableSpec> tables, int copyNumber, long firstSequence)
             throws SQLException {
+        long t0 = System.nanoTime();
         List<TableSpec> created = capture.install(master, tables, copyNumber, firstSequence);
+        long t1 = System.nanoTime();
         DerbyWarmUp warm = new DerbyWarmUp(this);
         List<TableSpec> empty = new ArrayList<>();
         for (TableSpec t : created) {
@@ -117,6 +122,11 @@ public final class DerbyDialect implements Dialect {
             }
         }
         warm.withMadeUpRows(master, empty);
+        if (!created.isEmpty()) {
+            LOG.log(Level.INFO, "capture of {0} tables created in {1} ms (sequence, identifiers, triggers), triggers fired once in {2} ms",
+                    new Object[] {String.valueOf(created.size()), String.valueOf((t1 - t0) / 1_000_000),
+                        String.valueOf((System.nanoTime() - t1) / 1_000_000)});
+        }
     }
 
     @Override
