@@ -177,12 +177,15 @@ public final class GroupService implements AutoCloseable {
      */
     private void paced() {
         long began = clock.millis();
-        beat();
         try {
-            var unused = loop.schedule(this::paced, HeartbeatMonitor.nextBeatIn(settings.period(), clock.millis() - began).toMillis(),
-                    TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            // closed
+            beat();
+        } finally {
+            try {
+                var unused = loop.schedule(this::paced, HeartbeatMonitor.nextBeatIn(settings.period(), clock.millis() - began).toMillis(),
+                        TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // closed
+            }
         }
     }
 
