@@ -55,16 +55,19 @@ public final class MasterProxy implements AutoCloseable {
     private long relayedEpoch;
     /** The newest epoch this path has told the observer is open. */
     private long openSaid;
+    /** When the first connection of an epoch not yet told open was relayed (0: none): told right after its opening. */
+    private long pendingRelayAt;
     private ServerSocket server;
     private volatile boolean closed;
 
     /**
      * Told of the moments of a change of masters on this write path, for the group's timeline:
-     * {@link #EVENTS}, each once per epoch.
+     * {@link #EVENTS}, each once per epoch and in that order, with when it happened (epoch ms);
+     * sometimes under the proxy's lock, so it must only hand them on (never block).
      */
     @FunctionalInterface
     public interface Observer {
-        void seen(long epoch, String event);
+        void seen(long epoch, String event, long epochMillis);
     }
 
     /**
@@ -77,7 +80,7 @@ public final class MasterProxy implements AutoCloseable {
     /** A write path whose moments nobody records. */
     public MasterProxy(String name, InetSocketAddress listen, Function<String, Optional<InetSocketAddress>> addressOf,
                        Duration waitForOpen, LongConsumer fenced) {
-        this(name, listen, addressOf, waitForOpen, fenced, (epoch, event) -> { });
+        this(name, listen, addressOf, waitForOpen, fenced, (epoch, event, millis) -> { });
     }
 
     /**
@@ -121,6 +124,7 @@ public final class MasterProxy implements AutoCloseable {
     public void follow(GroupState next) {
         long fencedTo;
         boolean newEpoch;
+        long at;
         synchronized (this) {
             if (state != null && (next.epoch() < state.epoch()
                     || (next.epoch() == state.epoch() && state.open() && !next.open()))) {
@@ -129,6 +133,8 @@ public final class MasterProxy implements AutoCloseable {
             boolean changed = state == null || state.epoch() != next.epoch() || state.open() != next.open();
             newEpoch = state != null && state.epoch() != next.epoch();
             state = next;
+            // Before a waiting connection can see it: the opening is told before any relay of it.
+            at = System.currentTimeMillis();
             notifyAll();
             if (!changed) {
                 return;
@@ -151,19 +157,20 @@ public final class MasterProxy implements AutoCloseable {
         }
         fenced.accept(fencedTo);
         if (newEpoch) {
-            observer.seen(fencedTo, "write-path-fenced");
+            observer.seen(fencedTo, "write-path-fenced", System.currentTimeMillis());
         }
-        if (next.open() && firstOpenOf(fencedTo)) {
-            observer.seen(fencedTo, "write-path-open");
+        // Told under the lock, as the first relay is: in order (the observer only hands them on).
+        synchronized (this) {
+            if (!next.open() || fencedTo <= openSaid) {
+                return;
+            }
+            openSaid = fencedTo;
+            observer.seen(fencedTo, "write-path-open", at);
+            if (relayedEpoch == fencedTo && pendingRelayAt > 0) {
+                observer.seen(fencedTo, "first-relay", pendingRelayAt);
+            }
+            pendingRelayAt = 0;
         }
-    }
-
-    private synchronized boolean firstOpenOf(long epoch) {
-        if (epoch <= openSaid) {
-            return false;
-        }
-        openSaid = epoch;
-        return true;
     }
 
     private void accept() {
@@ -215,19 +222,19 @@ public final class MasterProxy implements AutoCloseable {
         Relay r = new Relay(ids.incrementAndGet(), target.epoch(), client, upstream);
         relays.add(r);
         // Registered, then checked: a fence that came in between has closed it or closes it now.
-        boolean first;
         synchronized (this) {
             if (state.epoch() != target.epoch() || !state.open() || closed) {
                 r.close();
                 return;
             }
-            first = target.epoch() > relayedEpoch;
-            if (first) {
+            if (target.epoch() > relayedEpoch) {
                 relayedEpoch = target.epoch();
+                if (openSaid < target.epoch()) {
+                    pendingRelayAt = System.currentTimeMillis(); // its opening is being told: after it
+                } else {
+                    observer.seen(target.epoch(), "first-relay", System.currentTimeMillis());
+                }
             }
-        }
-        if (first) {
-            observer.seen(target.epoch(), "first-relay");
         }
         threads.execute(() -> pump(r, client, upstream));
         pump(r, upstream, client);

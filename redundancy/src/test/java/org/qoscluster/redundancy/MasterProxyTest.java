@@ -65,7 +65,7 @@ class MasterProxyTest {
     private MasterProxy proxy(Duration waitForOpen) throws IOException {
         Map<String, InetSocketAddress> copies = Map.of("a", copy("a"), "b", copy("b"));
         MasterProxy p = new MasterProxy("node-t", new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                n -> Optional.ofNullable(copies.get(n)), waitForOpen, fenced::add, (epoch, event) -> seen.add(epoch + " " + event));
+                n -> Optional.ofNullable(copies.get(n)), waitForOpen, fenced::add, (epoch, event, millis) -> seen.add(epoch + " " + event));
         p.start();
         open.add(p);
         return p;

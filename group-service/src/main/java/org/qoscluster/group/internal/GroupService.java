@@ -90,7 +90,7 @@ public final class GroupService implements AutoCloseable {
                 name -> Optional.ofNullable(followed).flatMap(s -> s.copy(name))
                         .map(m -> new InetSocketAddress(m.host(), m.port())),
                 Duration.ofSeconds(30), this::fenced,
-                (epoch, event) -> maps.mark(GroupState.DEFAULT_GROUP, epoch, event, clock.millis()));
+                (epoch, event, millis) -> maps.mark(GroupState.DEFAULT_GROUP, epoch, event, millis));
         proxy.start();
         maps.state.addEntryListener(new Follow(), GroupState.DEFAULT_GROUP, true);
         for (ConfiguredGroup g : ConfiguredGroup.all(config)) {
