@@ -60,6 +60,7 @@ public final class FailoverBenchmark {
 
     /** Beside the path: the nodes' fences and the replication agent (what a synchronous write waits for). */
     private static final List<Phase> BESIDE = List.of(
+            new Phase("kill -> a write path finds the master refusing", "kill", "master-refused"),
             new Phase("decision -> last write path fenced", "decided", "last write-path-fenced"),
             new Phase("kill -> a node out of the router's rotation", "kill", "out-of-rotation"),
             new Phase("open -> a node back in rotation", "open", "back-in-rotation"),

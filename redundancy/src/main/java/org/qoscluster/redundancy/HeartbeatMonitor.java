@@ -135,6 +135,17 @@ public final class HeartbeatMonitor implements AutoCloseable {
         inFlight.keySet().retainAll(now.keySet());
     }
 
+    /**
+     * Whether a beat right now may count {@code copy} as failed once more than the beats so far:
+     * only while its last probe answered (an extra beat for a copy already failing would count
+     * two failures less than a period apart). What an early beat, on a node's word that the
+     * master refuses connections, is allowed for.
+     */
+    public boolean answering(String copy) {
+        State st = states.get(copy);
+        return st != null && st.status() == CopyHealth.AVAILABLE && st.failures() == 0;
+    }
+
     /** The copies probed now. */
     public java.util.Set<String> copies() {
         return probes.keySet();

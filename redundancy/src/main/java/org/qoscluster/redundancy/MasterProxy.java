@@ -55,6 +55,8 @@ public final class MasterProxy implements AutoCloseable {
     private long relayedEpoch;
     /** The newest epoch this path has told the observer is open. */
     private long openSaid;
+    /** The newest epoch whose master's refusal was told. */
+    private long refusedSaid;
     /** When the first connection of an epoch not yet told open was relayed (0: none): told right after its opening. */
     private long pendingRelayAt;
     private ServerSocket server;
@@ -76,6 +78,12 @@ public final class MasterProxy implements AutoCloseable {
      * connection to it (the node's pool or a waiting application reached it).
      */
     public static final java.util.List<String> EVENTS = java.util.List.of("write-path-fenced", "write-path-open", "first-relay");
+
+    /**
+     * Told, before those, of the epoch after the current one, once: the open master refused a
+     * connection (the first sign of its death a node has, with writes flowing).
+     */
+    public static final String MASTER_REFUSED = "master-refused";
 
     /** A write path whose moments nobody records. */
     public MasterProxy(String name, InetSocketAddress listen, Function<String, Optional<InetSocketAddress>> addressOf,
@@ -215,6 +223,7 @@ public final class MasterProxy implements AutoCloseable {
             upstream.connect(address.get(), CONNECT_TIMEOUT_MS);
         } catch (IOException e) {
             LOG.log(Level.FINE, "member={0} write path: {1} refused: {2}", new Object[] {name, target.master(), e});
+            refused(target);
             quietly(client);
             quietly(upstream);
             return;
@@ -238,6 +247,18 @@ public final class MasterProxy implements AutoCloseable {
         }
         threads.execute(() -> pump(r, client, upstream));
         pump(r, upstream, client);
+    }
+
+    /**
+     * The open master of {@code target}'s epoch refused a connection: told once per epoch, as
+     * {@code master-refused} of the next epoch (the change it may lead to), so that the
+     * coordinator probes the master at once instead of at its next beat.
+     */
+    private synchronized void refused(GroupState target) {
+        if (target.epoch() > refusedSaid && state != null && state.epoch() == target.epoch()) {
+            refusedSaid = target.epoch();
+            observer.seen(target.epoch() + 1, MASTER_REFUSED, System.currentTimeMillis());
+        }
     }
 
     private synchronized GroupState awaitOpen() throws InterruptedException {

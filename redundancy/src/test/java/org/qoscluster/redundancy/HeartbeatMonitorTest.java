@@ -1,6 +1,7 @@
 package org.qoscluster.redundancy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -40,6 +41,24 @@ class HeartbeatMonitorTest {
         assertEquals(Duration.ZERO, HeartbeatMonitor.nextBeatIn(period, 300));
         assertEquals(Duration.ZERO, HeartbeatMonitor.nextBeatIn(period, 1_500), "a long beat is followed by one, not by a burst");
         assertEquals(Duration.ofMillis(300), HeartbeatMonitor.nextBeatIn(period, -5), "a clock stepped back");
+    }
+
+    @Test
+    void shouldAllowAnEarlyBeatOnlyWhileTheCopysLastProbeAnswered() {
+        AtomicBoolean up = new AtomicBoolean(true);
+        try (HeartbeatMonitor m = monitor(Map.of("master", () -> {
+            if (!up.get()) {
+                throw new IllegalStateException("connection refused");
+            }
+        }))) {
+            assertFalse(m.answering("master"), "not probed yet");
+            m.beat();
+            assertTrue(m.answering("master"));
+            up.set(false);
+            m.beat();
+            assertFalse(m.answering("master"), "one failure counted: an early beat would count the next too soon");
+            assertFalse(m.answering("replica-9"), "not a copy it probes");
+        }
     }
 
     @Test

@@ -63,7 +63,10 @@ class MasterProxyTest {
     }
 
     private MasterProxy proxy(Duration waitForOpen) throws IOException {
-        Map<String, InetSocketAddress> copies = Map.of("a", copy("a"), "b", copy("b"));
+        ServerSocket closed = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        InetSocketAddress gone = (InetSocketAddress) closed.getLocalSocketAddress();
+        closed.close(); // a copy that died: its port refuses
+        Map<String, InetSocketAddress> copies = Map.of("a", copy("a"), "b", copy("b"), "gone", gone);
         MasterProxy p = new MasterProxy("node-t", new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
                 n -> Optional.ofNullable(copies.get(n)), waitForOpen, fenced::add, (epoch, event, millis) -> seen.add(epoch + " " + event));
         p.start();
@@ -117,6 +120,16 @@ class MasterProxyTest {
         assertEquals("b:later", ask(connect(p), "later"), "an older state that arrives late changes nothing");
         assertEquals(List.of("1 write-path-open", "1 first-relay", "2 write-path-fenced", "2 write-path-open", "2 first-relay"), seen,
                 "each moment of the change told once, in order");
+    }
+
+    @Test
+    void tellsOnceThatTheOpenMasterRefusedAConnection() throws Exception {
+        MasterProxy p = proxy(Duration.ofSeconds(5));
+        p.follow(GroupState.initial("gone", List.of(new GroupState.Copy("gone", "127.0.0.1", 1, 1)), 0));
+        for (int i = 0; i < 2; i++) {
+            assertEquals(-1, connect(p).getInputStream().read(), "closed: its master refuses");
+        }
+        assertEquals(List.of("1 write-path-open", "2 " + MasterProxy.MASTER_REFUSED), seen, "as the next epoch's, once");
     }
 
     @Test

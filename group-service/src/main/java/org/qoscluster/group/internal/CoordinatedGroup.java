@@ -77,6 +77,12 @@ final class CoordinatedGroup implements AutoCloseable {
         coordinator.step(now).ifPresent(this::publishStatuses);
     }
 
+    /** Whether this node's monitor last found the group's master answering (false when it does not coordinate). */
+    boolean masterAnswering() {
+        HeartbeatMonitor m = monitor;
+        return m != null && maps.read(plan.name()).map(s -> m.answering(s.master())).orElse(false);
+    }
+
     private Map<String, Probe> probes(List<GroupState.Copy> list) {
         Map<String, Probe> probes = new LinkedHashMap<>();
         list.forEach(m -> probes.put(m.name(), copies.probe(m)));

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -59,6 +60,8 @@ public final class GroupService implements AutoCloseable {
     private GroupAdmin admin;
     private MasterProxy proxy;
     private ScheduledExecutorService loop;
+    /** The next beat, as scheduled (touched on the loop's thread only). */
+    private ScheduledFuture<?> next;
     /** The member UUID this node last registered under in the services' map, or null. */
     private volatile String registeredAs;
     /** The epoch the write path last fenced to, or null. */
@@ -100,7 +103,8 @@ public final class GroupService implements AutoCloseable {
         // Hand-over: the oldest registered member coordinates, so register only once the proxy listens.
         register();
         loop = Executors.newSingleThreadScheduledExecutor(r -> new Thread(null, r, "qos-group-" + memberName, 0, false));
-        var unused = loop.schedule(this::paced, 0, TimeUnit.MILLISECONDS);
+        loop.execute(this::paced);
+        maps.timeline().addEntryListener(new Refusals(), false);
         LOG.log(Level.INFO, "member={0} group service for {1}: write path on {2}:{3}, heartbeat every {4} ms", new Object[] {
             memberName, groups.keySet(), config.address(memberName), String.valueOf(me.dbProxyPort()), String.valueOf(settings.period().toMillis())});
     }
@@ -181,12 +185,29 @@ public final class GroupService implements AutoCloseable {
             beat();
         } finally {
             try {
-                var unused = loop.schedule(this::paced, HeartbeatMonitor.nextBeatIn(settings.period(), clock.millis() - began).toMillis(),
+                next = loop.schedule(this::paced, HeartbeatMonitor.nextBeatIn(settings.period(), clock.millis() - began).toMillis(),
                         TimeUnit.MILLISECONDS);
             } catch (java.util.concurrent.RejectedExecutionException e) {
                 // closed
             }
         }
+    }
+
+    /**
+     * A node's write path found the application's master refusing connections: if this node
+     * coordinates and its last probe found the master answering, the next beat runs now instead
+     * of up to a period later (the beats after it a period apart again), so the failover's
+     * detection starts at the first sign. On the beat loop's thread.
+     */
+    private void early() {
+        ScheduledFuture<?> pending = next;
+        CoordinatedGroup g = groups.get(GroupState.DEFAULT_GROUP);
+        if (!coordinated || g == null || pending == null || !g.masterAnswering() || !pending.cancel(false)) {
+            return;
+        }
+        LOG.log(Level.INFO, "member={0} group={1} a write path found the master refusing connections: probing it now",
+                new Object[] {memberName, GroupState.DEFAULT_GROUP});
+        paced();
     }
 
     private void beat() {
@@ -244,6 +265,24 @@ public final class GroupService implements AutoCloseable {
             maps.services.remove(maps.uuid());
         } catch (RuntimeException e) {
             // the cluster is going down with us
+        }
+    }
+
+    /**
+     * Runs an early beat when any node's write path records that the application's master
+     * refused it ({@link MasterProxy#MASTER_REFUSED} in the timeline).
+     */
+    private final class Refusals implements EntryAddedListener<String, String> {
+
+        @Override
+        public void entryAdded(com.hazelcast.core.EntryEvent<String, String> e) {
+            if (e.getKey().startsWith(GroupState.DEFAULT_GROUP + "|") && e.getKey().endsWith("|" + MasterProxy.MASTER_REFUSED)) {
+                try {
+                    loop.execute(GroupService.this::early);
+                } catch (java.util.concurrent.RejectedExecutionException ex) {
+                    // closed
+                }
+            }
         }
     }
 
