@@ -18,8 +18,10 @@ import org.qoscluster.launcher.Cluster;
  * FAILOVERS times: {@code kill -9} of the current master, then the time until a write is
  * acknowledged again (from the kill), and the acknowledged writes lost (acknowledged before the
  * kill, not on the new master); the killed copy is restarted and caught up before the next round.
- * Prints each round, then p50, p99 and max, and the detection bound the heartbeat settings give
- * (the part of the time no promotion can save). Both modes, one cluster each, in one run.
+ * Prints each round with its timeline (the product's own events of the failover, from the
+ * group's status), then per mode the p50 and p99 of each phase, p50, p99 and max, and the
+ * detection bound the heartbeat settings give (the part of the time no promotion can save). Both
+ * modes, one cluster each, in one run.
  * Arguments: {@code FAILOVERS STATE_DIR}.
  */
 public final class FailoverBenchmark {
