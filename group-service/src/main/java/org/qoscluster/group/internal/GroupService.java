@@ -60,6 +60,8 @@ public final class GroupService implements AutoCloseable {
     private GroupAdmin admin;
     private MasterProxy proxy;
     private ScheduledExecutorService loop;
+    /** The timeline listener that starts early beats; null before the start. */
+    private java.util.UUID refusals;
     /** The next beat, as scheduled (touched on the loop's thread only). */
     private ScheduledFuture<?> next;
     /** The member UUID this node last registered under in the services' map, or null. */
@@ -104,7 +106,7 @@ public final class GroupService implements AutoCloseable {
         register();
         loop = Executors.newSingleThreadScheduledExecutor(r -> new Thread(null, r, "qos-group-" + memberName, 0, false));
         loop.execute(this::paced);
-        maps.timeline().addEntryListener(new Refusals(), false);
+        refusals = maps.timeline().addEntryListener(new Refusals(), false);
         LOG.log(Level.INFO, "member={0} group service for {1}: write path on {2}:{3}, heartbeat every {4} ms", new Object[] {
             memberName, groups.keySet(), config.address(memberName), String.valueOf(me.dbProxyPort()), String.valueOf(settings.period().toMillis())});
     }
@@ -256,6 +258,13 @@ public final class GroupService implements AutoCloseable {
     public void close() {
         if (loop != null) {
             loop.shutdownNow();
+        }
+        if (refusals != null) {
+            try {
+                maps.timeline().removeEntryListener(refusals);
+            } catch (RuntimeException e) {
+                // the cluster is going down with us
+            }
         }
         groups.values().forEach(CoordinatedGroup::close);
         if (proxy != null) {
