@@ -70,6 +70,15 @@ public record RuntimeLayout(Path payaraMicroJar, Path derbyDir, Path storeWar, P
         return payaraMicroJar.getParent().getParent().resolve("launcher") + java.io.File.separator + "*";
     }
 
+    /** The class path of the router's own server ({@code qos.router.server=jetty}): every jar of {@code runtime/router}. */
+    public String routerClassPath() {
+        return routerDir() + java.io.File.separator + "*";
+    }
+
+    private Path routerDir() {
+        return payaraMicroJar.getParent().getParent().resolve("router");
+    }
+
     /** The jars every member adds to its class path (colon separated). */
     public String clusterLibs() {
         return String.join(":", CLUSTER_LIB_JARS.stream().map(j -> clusterLibDir.resolve(j).toString()).toList());
@@ -80,6 +89,7 @@ public record RuntimeLayout(Path payaraMicroJar, Path derbyDir, Path storeWar, P
         DERBY_JARS.forEach(j -> files.add(derbyDir.resolve(j)));
         CLUSTER_LIB_JARS.forEach(j -> files.add(clusterLibDir.resolve(j)));
         files.add(clusterLibDir.resolve(REPLICATION_JAR));
+        files.add(routerDir().resolve("router-server.jar"));
         return files;
     }
 }

@@ -56,6 +56,11 @@ public final class ClusterConfig {
     /** Prefix of a further group's keys: {@code qos.group.NAME.ports|tables|database}. */
     public static final String GROUP_PREFIX = "qos.group.";
     public static final String ROUTER_HAZELCAST_PORT = "qos.router.hazelcast.port";
+    /**
+     * What runs the router's servlets: {@code jetty} (a standalone Jetty 12 server, a Hazelcast
+     * client of the nodes) or {@code payara} (a Payara Micro member, the router WAR deployed).
+     */
+    public static final String ROUTER_SERVER = "qos.router.server";
     /** Bytes of request line and headers the router's listener accepts from a client. */
     public static final String HTTP_MAX_HEADER_BYTES = "qos.http.max-header-bytes";
     /**
@@ -125,6 +130,15 @@ public final class ClusterConfig {
         this.serializationAllowed = List.copyOf(r.serializationAllowed());
         this.hosts = List.copyOf(r.hosts());
         this.placement = Collections.unmodifiableMap(new LinkedHashMap<>(r.placement()));
+    }
+
+    /**
+     * Whether the router runs on Payara Micro, as a member of the cluster's Hazelcast
+     * ({@value #ROUTER_SERVER}{@code =payara}); otherwise it runs on its own Jetty server and
+     * reaches the cluster's maps as a Hazelcast client of the nodes.
+     */
+    public boolean routerOnPayara() {
+        return "payara".equals(properties.get(ROUTER_SERVER));
     }
 
     /** The hosts ({@value #HOSTS}), in their order; the first one takes every part not placed elsewhere. */

@@ -22,18 +22,32 @@ public record MemberProperties(ClusterConfig cluster, Map<String, String> secret
 
     /** Reads and validates; an {@link InvalidConfigException} names every bad key. */
     public static MemberProperties read(Config mp) {
+        Map<String, String> all = new HashMap<>();
+        for (String key : mp.getPropertyNames()) {
+            if (key.startsWith("qos.")) {
+                mp.getOptionalValue(key, String.class).ifPresent(v -> all.put(key, v));
+            }
+        }
+        return of(all);
+    }
+
+    /**
+     * Validates what a member was configured with, from its properties by key: the {@code qos.*}
+     * ones of its {@code domain.xml} and the {@code qos.secret.*} values; an
+     * {@link InvalidConfigException} names every bad key.
+     */
+    public static MemberProperties of(Map<String, String> properties) {
         Map<String, String> qos = new HashMap<>();
         Map<String, String> secrets = new HashMap<>();
-        for (String key : mp.getPropertyNames()) {
+        properties.forEach((key, value) -> {
             if (key.startsWith(ClusterConfig.SECRET_PREFIX)) {
                 // A secret file written by hand usually ends with a newline: no secret has
                 // surrounding whitespace, so every reader gets the same value the router compares.
-                mp.getOptionalValue(key, String.class).ifPresent(v -> secrets.put(key, v.strip()));
+                secrets.put(key, value.strip());
             } else if (key.startsWith("qos.") && !key.startsWith("qos.member.")) {
-                mp.getOptionalValue(key, String.class).ifPresent(v -> qos.put(key, v));
+                qos.put(key, value);
             }
-        }
-        String member = mp.getOptionalValue(PayaraMemberConfig.MEMBER_NAME_KEY, String.class).orElse(null);
-        return new MemberProperties(ClusterConfig.fromEffective(qos), secrets, member);
+        });
+        return new MemberProperties(ClusterConfig.fromEffective(qos), secrets, properties.get(PayaraMemberConfig.MEMBER_NAME_KEY));
     }
 }

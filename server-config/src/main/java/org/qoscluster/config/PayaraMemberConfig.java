@@ -104,10 +104,12 @@ public final class PayaraMemberConfig {
 
     /**
      * The Hazelcast TCP/IP member list, each member at its host's address, for example
-     * {@code 127.0.0.1:6900,127.0.0.1:6901}.
+     * {@code 127.0.0.1:6900,127.0.0.1:6901}: the nodes, and the router when it runs on Payara
+     * Micro (on Jetty it is a client, not a member).
      */
     public static String tcpipMembers(ClusterConfig config) {
         return config.members().stream()
+                .filter(m -> m.role() == Role.NODE || config.routerOnPayara())
                 .map(m -> config.hostOf(m.name()).uriHost() + ":" + m.hazelcastPort())
                 .collect(Collectors.joining(","));
     }

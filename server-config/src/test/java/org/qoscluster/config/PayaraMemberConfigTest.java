@@ -1,6 +1,8 @@
 package org.qoscluster.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
@@ -87,7 +89,8 @@ class PayaraMemberConfigTest {
         XPath x = xpath();
         String hz = "/domain/hazelcast-runtime-configuration/@";
         assertEquals("tcpip", x.evaluate(hz + "discovery-mode", d));
-        assertEquals("127.0.0.1:6900,127.0.0.1:6901,127.0.0.1:6902", x.evaluate(hz + "tcpip-members", d));
+        // The router runs on Jetty by default, a Hazelcast client: the members are the nodes.
+        assertEquals("127.0.0.1:6901,127.0.0.1:6902", x.evaluate(hz + "tcpip-members", d));
         assertEquals("6902", x.evaluate(hz + "start-port", d));
         assertEquals("false", x.evaluate(hz + "host-aware-partitioning", d));
         assertEquals("8082", x.evaluate("//network-listener[@name='http-listener']/@port", d));
@@ -206,10 +209,21 @@ class PayaraMemberConfigTest {
     }
 
     @Test
+    void shouldMakeTheRouterAMemberOnlyWhenItRunsOnPayara() {
+        ClusterConfig onPayara = ClusterConfig.from(Map.of(ClusterConfig.ROUTER_SERVER, "payara"));
+        assertTrue(onPayara.routerOnPayara());
+        assertEquals("127.0.0.1:6900,127.0.0.1:6901,127.0.0.1:6902", PayaraMemberConfig.tcpipMembers(onPayara));
+        assertFalse(config.routerOnPayara());
+        InvalidConfigException e = assertThrows(InvalidConfigException.class,
+                () -> ClusterConfig.from(Map.of(ClusterConfig.ROUTER_SERVER, "tomcat")));
+        assertTrue(e.getMessage().contains("qos.router.server: 'tomcat' is not jetty or payara"), e.getMessage());
+    }
+
+    @Test
     void shouldGiveTheSameClusterSettingsOnTheCommandLine() {
         List<String> args = PayaraMemberConfig.microOptions(config, config.nodes().get(0), Path.of("d.xml"));
         String line = String.join(" ", args);
-        assertTrue(line.contains("--clustermode tcpip:127.0.0.1:6900,127.0.0.1:6901,127.0.0.1:6902"), line);
+        assertTrue(line.contains("--clustermode tcpip:127.0.0.1:6901,127.0.0.1:6902"), line);
         assertTrue(line.contains("--nohostaware"), line);
         assertTrue(line.contains("--port 8081"), line);
         assertTrue(line.contains("--startport 6901"), line);
@@ -220,7 +234,7 @@ class PayaraMemberConfigTest {
     void shouldBindEachMemberToItsHostsAddressAndReachEachCopyAtItsHost() throws Exception {
         ClusterConfig c = ClusterConfig.from(Map.of(ClusterConfig.HOSTS, "alpha=10.213.7.2,beta=10.213.7.3,gamma=10.213.7.4",
                 "qos.db.replica.ports", "1528", "qos.place.node-1", "beta", "qos.place.replica-1", "beta",
-                "qos.place.node-2", "gamma"));
+                "qos.place.node-2", "gamma", ClusterConfig.ROUTER_SERVER, "payara"));
         XPath x = xpath();
         Document d = parse(PayaraMemberConfig.domainXml(c, c.nodes().get(1), template, SECRETS));
         assertEquals(0.0, x.evaluate("count(//network-listener[not(@address='10.213.7.4')])", d, XPathConstants.NUMBER));

@@ -76,6 +76,20 @@ public final class Commands {
         return cmd;
     }
 
+    /**
+     * The router on its own Jetty server ({@code qos.router.server=jetty}): it reads the same
+     * {@code domainXml} a Payara Micro router would (and watches its goals) and the secrets of
+     * {@code secretsDir}.
+     */
+    public static List<String> routerServer(ClusterConfig config, RuntimeLayout layout, Path memberDir, Path domainXml,
+                                            Path secretsDir, Path stateDir) {
+        return List.of(java(), "-Xmx" + config.nodeHeap(), "-D" + PART_PROPERTY + "=" + stateDir + "/" + config.router().name(),
+                "-Djava.io.tmpdir=" + memberDir.resolve("tmp"),
+                "-Djava.util.logging.SimpleFormatter.format=%1$tF %1$tT.%1$tL %4$s %3$s: %5$s%6$s%n",
+                "-cp", layout.routerClassPath(), "org.qoscluster.routerserver.RouterServerMain",
+                domainXml.toString(), secretsDir.toString());
+    }
+
     /** Where a node's post-boot commands are: {@link #postBootCommandsText}. */
     public static Path postBootCommands(Path memberDir) {
         return memberDir.resolve("post-boot.asadmin");

@@ -126,11 +126,18 @@ public final class MemberParts {
         if (member.role() == Role.NODE) {
             write(Commands.postBootCommands(dir), Commands.postBootCommandsText(layout, apps));
         }
-        PayaraRuntime payara = PayaraRuntime.prepare(layout, config.address(member.name()), dir.resolve("domain.xml"));
-        payara.seed(dir.resolve("root"));
-        PartProcess.start(stateDir, member.name(), member.role() == Role.NODE ? "node" : "router", member.httpPort(),
-                Commands.member(config, layout, payara, member, dir, dir.resolve("domain.xml"), secretsDir(stateDir), stateDir, apps));
-        LOG.info("part={} starting Payara Micro {} on {}:{}", member.name(), member.role(), config.address(member.name()), member.httpPort());
+        if (member.role() == Role.ROUTER && !config.routerOnPayara()) {
+            PartProcess.start(stateDir, member.name(), "router", member.httpPort(),
+                    Commands.routerServer(config, layout, dir, dir.resolve("domain.xml"), secretsDir(stateDir), stateDir));
+            LOG.info("part={} starting the router (Jetty) on {}:{}", member.name(), config.address(member.name()), member.httpPort());
+        } else {
+            PayaraRuntime payara = PayaraRuntime.prepare(layout, config.address(member.name()), dir.resolve("domain.xml"));
+            payara.seed(dir.resolve("root"));
+            PartProcess.start(stateDir, member.name(), member.role() == Role.NODE ? "node" : "router", member.httpPort(),
+                    Commands.member(config, layout, payara, member, dir, dir.resolve("domain.xml"), secretsDir(stateDir), stateDir, apps));
+            LOG.info("part={} starting Payara Micro {} on {}:{}", member.name(), member.role(), config.address(member.name()),
+                    member.httpPort());
+        }
         URI ready = uri(config, member.name()).resolve(member.role() == Role.NODE ? HEALTH_PAGE : "qrs/site");
         return CompletableFuture.runAsync(() -> readiness.awaitHttp(member.name(), ready,
                 () -> PartProcess.handle(stateDir, member.name()).isPresent(), deadline), PartControl.WAITERS);

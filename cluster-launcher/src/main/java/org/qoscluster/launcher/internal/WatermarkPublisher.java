@@ -7,12 +7,12 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import com.hazelcast.client.HazelcastClient;
 import com.hazelcast.client.config.ClientConfig;
-import com.hazelcast.client.config.ClientConnectionStrategyConfig;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 
 import org.qoscluster.config.ClusterConfig;
 import org.qoscluster.config.PayaraMemberConfig;
+import org.qoscluster.contract.ClusterClients;
 import org.qoscluster.contract.ClusterMaps;
 import org.qoscluster.contract.ReplicaWatermark;
 import org.qoscluster.contract.Shipping;
@@ -46,25 +46,11 @@ public final class WatermarkPublisher implements AutoCloseable {
 
     /** @param clusterName the cluster's secret Hazelcast name ({@link PayaraMemberConfig#hazelcastClusterName}) */
     public WatermarkPublisher(ClusterConfig config, String clusterName, Clock clock, Duration heartbeat) {
-        ClientConfig c = new ClientConfig();
-        c.setClusterName(clusterName);
-        c.setInstanceName("qos-replication-agent");
-        c.getNetworkConfig().addAddress(PayaraMemberConfig.tcpipMembers(config).split(","));
-        c.getConnectionStrategyConfig().setAsyncStart(true)
-                .setReconnectMode(ClientConnectionStrategyConfig.ReconnectMode.ASYNC)
-                .getConnectionRetryConfig().setClusterConnectTimeoutMillis(Long.MAX_VALUE).setMaxBackoffMillis(2_000);
-        c.setProperty("hazelcast.logging.type", "jdk");
+        ClientConfig c = ClusterClients.config(clusterName, "qos-replication-agent",
+                java.util.Arrays.asList(PayaraMemberConfig.tcpipMembers(config).split(",")), PayaraMemberConfig.HAZELCAST_NO_HEARTBEAT_SECONDS);
         // The client retries every 2 s while no member answers (a databases-only cluster has
         // none); this class reports being offline once instead.
         HAZELCAST_LOG.setLevel(java.util.logging.Level.SEVERE);
-        c.setProperty("hazelcast.phone.home.enabled", "false");
-        // A member cut off from the agent's host is given up within seconds (Hazelcast's
-        // defaults: 60 s without a heartbeat, 120 s per call), so a read of the group's state
-        // or a watermark's publication never holds the agent's follow loop or round for minutes.
-        c.setProperty("hazelcast.client.heartbeat.interval", "1000");
-        c.setProperty("hazelcast.client.heartbeat.timeout", Long.toString(
-                java.util.concurrent.TimeUnit.SECONDS.toMillis(PayaraMemberConfig.HAZELCAST_NO_HEARTBEAT_SECONDS)));
-        c.setProperty("hazelcast.client.invocation.timeout.seconds", Integer.toString(PayaraMemberConfig.HAZELCAST_NO_HEARTBEAT_SECONDS));
         this.client = java.util.concurrent.CompletableFuture.supplyAsync(() -> HazelcastClient.newHazelcastClient(c),
                 r -> {
                     Thread t = new Thread(r, "qos-replication-hazelcast-start");

@@ -1,6 +1,5 @@
 package org.qoscluster.qrs.internal;
 
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -52,29 +51,21 @@ final class HazelcastFlags implements StateChangeFlags, UserClassDirectory, Heal
 
     private static final Logger LOG = Logger.getLogger(HazelcastFlags.class.getName());
 
-    private final ConcurrentHashMap<String, String> flags;
-    /** The cluster's flag map; null without a cluster. */
-    private final IMap<String, String> flagMap;
-    private final Map<String, String> watermarks;
-    private final Map<String, String> group;
+    private final ConcurrentHashMap<String, String> flags = new ConcurrentHashMap<>();
+    /** The cluster's flag map; null until attached to a cluster. */
+    private volatile IMap<String, String> flagMap;
+    private final Map<String, String> watermarks = new ConcurrentHashMap<>();
+    private final Map<String, String> group = new ConcurrentHashMap<>();
     /** The copies' statuses as the coordinators publish them (mirror of {@link ClusterMaps#STATUSES}). */
-    private final Map<String, String> statuses;
-    /** The change-of-masters timeline; null without a cluster. */
-    private final IMap<String, String> timeline;
+    private final Map<String, String> statuses = new ConcurrentHashMap<>();
+    /** The change-of-masters timeline; null until attached to a cluster. */
+    private volatile IMap<String, String> timeline;
     /** The user classes of sessions that hold one, decoded: UID to classes (mirror of {@link ClusterMaps#USER_CLASSES}). */
-    private final ConcurrentHashMap<String, UserClasses> userClasses;
+    private final ConcurrentHashMap<String, UserClasses> userClasses = new ConcurrentHashMap<>();
     private ScheduledExecutorService sweeper;
 
-    private HazelcastFlags(ConcurrentHashMap<String, String> flags, IMap<String, String> flagMap,
-                           Map<String, String> watermarks, Map<String, String> group, Map<String, String> statuses,
-                           IMap<String, String> timeline, ConcurrentHashMap<String, UserClasses> userClasses) {
-        this.flags = flags;
-        this.flagMap = flagMap;
-        this.watermarks = watermarks;
-        this.group = group;
-        this.statuses = statuses;
-        this.timeline = timeline;
-        this.userClasses = userClasses;
+    /** Empty views, no cluster: {@link #attach} fills them once a cluster is reached. */
+    HazelcastFlags() {
     }
 
     /** Whether the application's redundancy group is changing masters now ({@link GroupChange}). */
@@ -93,6 +84,7 @@ final class HazelcastFlags implements StateChangeFlags, UserClassDirectory, Heal
     @Override
     public void backInRotation(String node, long outMillis, long backMillis) {
         java.util.Optional<GroupState> s = group();
+        IMap<String, String> timeline = this.timeline;
         if (timeline == null || s.isEmpty() || !changing()) {
             return;
         }
@@ -117,31 +109,41 @@ final class HazelcastFlags implements StateChangeFlags, UserClassDirectory, Heal
         return GroupState.decode(group.get(GroupState.DEFAULT_GROUP));
     }
 
-    /** The cluster's maps, or no flags and no watermarks (logged) when there is no cluster to read. */
+    /**
+     * The cluster's maps through this member's own Hazelcast (the router on Payara Micro), or no
+     * flags and no watermarks (logged) when there is no cluster to read.
+     */
     static HazelcastFlags lookup() {
+        HazelcastFlags out = new HazelcastFlags();
         try {
             HazelcastInstance hz = MemberHazelcast.instance();
-            return MemberHazelcast.outsideApplication(HazelcastFlags.class, "the router maps", () -> {
-                ConcurrentHashMap<String, String> flagView = new ConcurrentHashMap<>();
-                IMap<String, String> flagMap = mirror(hz, ClusterMaps.FLAGS, flagView);
-                ConcurrentHashMap<String, UserClasses> classView = new ConcurrentHashMap<>();
-                mirror(hz, ClusterMaps.USER_CLASSES, new Decoded(classView));
-                return new HazelcastFlags(flagView, flagMap, mirror(hz, ClusterMaps.WATERMARKS), mirror(hz, ClusterMaps.GROUPS),
-                        mirror(hz, ClusterMaps.STATUSES), hz.getMap(ClusterMaps.TIMELINE), classView);
+            MemberHazelcast.outsideApplication(HazelcastFlags.class, "the router maps", () -> {
+                out.attach(hz);
+                return out;
             });
         } catch (RuntimeException e) {
             if (Thread.currentThread().isInterrupted()) {
                 throw new IllegalStateException("interrupted while reading the cluster's maps", e);
             }
             LOG.log(Level.WARNING, "no Hazelcast cluster ({0}); state-change stickiness and replica watermarks are off", e.toString());
-            return new HazelcastFlags(new ConcurrentHashMap<>(), null, Map.of(), Map.of(), Map.of(), null, new ConcurrentHashMap<>());
         }
+        return out;
     }
 
-    private static Map<String, String> mirror(HazelcastInstance hz, String name) {
-        Map<String, String> view = new ConcurrentHashMap<>();
-        mirror(hz, name, view);
-        return Collections.unmodifiableMap(view);
+    /**
+     * Mirrors the cluster's maps of {@code hz} (a member, or a client already connected) into this
+     * object's views, which until then stay empty: requests routed meanwhile are routed by goal
+     * alone. Called once.
+     */
+    void attach(HazelcastInstance hz) {
+        mirror(hz, ClusterMaps.WATERMARKS, watermarks);
+        mirror(hz, ClusterMaps.GROUPS, group);
+        mirror(hz, ClusterMaps.STATUSES, statuses);
+        mirror(hz, ClusterMaps.USER_CLASSES, new Decoded(userClasses));
+        timeline = hz.getMap(ClusterMaps.TIMELINE);
+        flagMap = mirror(hz, ClusterMaps.FLAGS, flags);
+        LOG.log(Level.INFO, "router maps mirrored from the cluster ({0} flags, {1} watermarks)",
+                new Object[] {String.valueOf(flags.size()), String.valueOf(watermarks.size())});
     }
 
     private static IMap<String, String> mirror(HazelcastInstance hz, String name, Map<String, String> view) {
@@ -149,10 +151,13 @@ final class HazelcastFlags implements StateChangeFlags, UserClassDirectory, Heal
         map.addEntryListener(new Mirror(view), true);
         map.forEach(view::put);
         // After a network partition heals, this member's maps take the merged cluster's entries
-        // without an event for those that did not change there: read the map again.
+        // without an event for those that did not change there; a client that lost its
+        // connection missed the events meanwhile: read the map again.
         hz.getLifecycleService().addLifecycleListener(event -> {
-            if (event.getState() == com.hazelcast.core.LifecycleEvent.LifecycleState.MERGED) {
-                reread(map, view, "the cluster merged");
+            if (event.getState() == com.hazelcast.core.LifecycleEvent.LifecycleState.MERGED
+                    || event.getState() == com.hazelcast.core.LifecycleEvent.LifecycleState.CLIENT_CONNECTED) {
+                reread(map, view, event.getState() == com.hazelcast.core.LifecycleEvent.LifecycleState.MERGED
+                        ? "the cluster merged" : "the client connected again");
             }
         });
         // Two members lost at once take the entries whose two copies they held, without an
@@ -177,7 +182,7 @@ final class HazelcastFlags implements StateChangeFlags, UserClassDirectory, Heal
      * staleness bound; the map's entries also expire by their time-to-live without a router.
      */
     synchronized void startSweeping(FlagSweep sweep, LongPredicate replicatedEverywhere, LongSupplier millis) {
-        if (flagMap == null || sweeper != null) {
+        if (sweeper != null) {
             return;
         }
         sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -214,6 +219,10 @@ final class HazelcastFlags implements StateChangeFlags, UserClassDirectory, Heal
 
         @Override
         public void run() {
+            IMap<String, String> flagMap = HazelcastFlags.this.flagMap;
+            if (flagMap == null) {
+                return; // not attached to a cluster (yet): no flags to sweep
+            }
             try {
                 List<String> done = sweep.removable(flags, millis.getAsLong(), replicatedEverywhere);
                 int removed = 0;

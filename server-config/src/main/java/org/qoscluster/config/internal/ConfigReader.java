@@ -52,6 +52,8 @@ public final class ConfigReader {
                          List<String> serializationAllowed, List<HostSpec> hosts, Map<String, HostSpec> placement) {
     }
 
+    private static final Pattern ROUTER_SERVER = Pattern.compile("jetty|payara");
+
     private final Map<String, String> props;
     private final Set<String> knownKeys;
     private final List<String> problems = new ArrayList<>();
@@ -77,6 +79,7 @@ public final class ConfigReader {
         String host = hosts.isEmpty() ? DEFAULT_HOST : hosts.get(0).address();
         String dbName = matching(ClusterConfig.DB_NAME, DB_NAME, "a database name (letter, then letters, digits, _)");
         String heap = matching(ClusterConfig.NODE_HEAP, HEAP, "a heap size such as 512m or 2g");
+        matching(ClusterConfig.ROUTER_SERVER, ROUTER_SERVER, "jetty or payara");
 
         List<DatabaseSpec> databases = new ArrayList<>();
         databases.add(new DatabaseSpec("master", true, port(ClusterConfig.DB_MASTER_PORT, value(ClusterConfig.DB_MASTER_PORT))));

@@ -1,0 +1,171 @@
+package org.qoscluster.routerserver.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.qoscluster.config.InvalidConfigException;
+
+/**
+ * The router's own server over real sockets, in front of two small HTTP servers standing in for
+ * the nodes (their health page names the master, every other page names the node): what a
+ * client of the router sees. No Hazelcast member answers, so the router routes by goal alone.
+ */
+class RouterServerTest {
+
+    @TempDir
+    Path dir;
+
+    private final List<Server> nodes = new ArrayList<>();
+    private RouterServer router;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    @AfterEach
+    void stop() throws Exception {
+        if (router != null) {
+            router.close();
+        }
+        for (Server n : nodes) {
+            n.stop();
+        }
+    }
+
+    @Test
+    void shouldForwardToANodeAndSignTheNewVisitor() throws Exception {
+        int port = start(Map.of());
+        HttpResponse<String> r = awaitForwarded(port, "/");
+        assertEquals(200, r.statusCode());
+        assertTrue(r.body().startsWith("page / from node-"), r.body());
+        String cookie = r.headers().firstValue("Set-Cookie").orElse("");
+        assertTrue(cookie.startsWith("QOSUID="), cookie);
+
+        // A returning visitor keeps the identity: no new cookie.
+        HttpResponse<String> again = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/catalogue"))
+                .header("Cookie", cookie.substring(0, cookie.indexOf(';'))).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, again.statusCode());
+        assertEquals("page /catalogue from " + again.body().substring(again.body().indexOf("node-")), again.body());
+        assertTrue(again.headers().firstValue("Set-Cookie").isEmpty(), again.headers().map().toString());
+    }
+
+    @Test
+    void shouldAnswerItsOwnPages() throws Exception {
+        int port = start(Map.of());
+        assertEquals(204, get(port, "/qrs/alive").statusCode());
+        awaitForwarded(port, "/");
+        HttpResponse<String> site = get(port, "/qrs/site");
+        assertEquals(200, site.statusCode());
+        assertTrue(site.body().contains("\"router\""), site.body());
+        assertEquals(401, get(port, "/qrs/admin/nodes").statusCode(), "the admin pages want the token");
+    }
+
+    @Test
+    void shouldRefuseHeadersOverTheConfiguredSize() throws Exception {
+        int port = start(Map.of("qos.http.max-header-bytes", "2048"));
+        awaitForwarded(port, "/");
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
+                .header("X-Padding", "x".repeat(4000)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(431, r.statusCode());
+        assertEquals(200, get(port, "/").statusCode(), "and goes on serving");
+    }
+
+    @Test
+    void shouldRefuseABadConfigurationNamingTheKey() throws Exception {
+        InvalidConfigException e = assertThrows(InvalidConfigException.class,
+                () -> start(Map.of("qos.router.node-capacity", "lots")));
+        assertTrue(e.getMessage().contains("qos.router.node-capacity"), e.getMessage());
+    }
+
+    /** Starts two stand-in nodes and the router in front of them; the router's port. */
+    private int start(Map<String, String> extra) throws Exception {
+        int[] nodePorts = {node("node-1"), node("node-2")};
+        int routerPort = freePort();
+        StringBuilder props = new StringBuilder();
+        Map<String, String> p = new java.util.TreeMap<>(Map.of(
+                "qos.router.http.port", Integer.toString(routerPort),
+                "qos.node.http.ports", nodePorts[0] + "," + nodePorts[1],
+                "qos.router.hazelcast.port", Integer.toString(freePort()),
+                "qos.node.hazelcast.ports", freePort() + "," + freePort(),
+                "qos.node.db-proxy.ports", freePort() + "," + freePort(),
+                "qos.db.master.port", Integer.toString(freePort()),
+                "qos.db.replica.ports", ""));
+        p.putAll(extra);
+        p.forEach((k, v) -> props.append("    <property name=\"payara.microprofile.").append(k).append("\" value=\"").append(v)
+                .append("\"/>\n"));
+        Path xml = dir.resolve("domain.xml");
+        Files.writeString(xml, "<domain>\n  <configs>\n   <config name=\"server-config\">\n" + props
+                + "   </config>\n  </configs>\n</domain>\n");
+        Path secrets = Files.createDirectories(dir.resolve("secrets"));
+        Files.writeString(secrets.resolve("qos.secret.uid-key"), "a-test-key-of-thirty-two-bytes-or-more-0123456789\n");
+        Files.writeString(secrets.resolve("qos.secret.admin-token"), "a-test-admin-token-0123456789-0123456789");
+        Files.writeString(secrets.resolve("qos.secret.cluster-name"), "a-test-cluster-name-0123456789");
+        Files.writeString(secrets.resolve("qos.secret.db-password"), "a-test-password-0123456789");
+        router = RouterServer.start(xml, secrets);
+        return routerPort;
+    }
+
+    /** A stand-in node: its health page names the master, every other page its path and name. */
+    private int node(String name) throws Exception {
+        Server s = new Server();
+        ServerConnector c = new ServerConnector(s);
+        c.setHost("127.0.0.1");
+        s.addConnector(c);
+        s.setHandler(new Handler.Abstract() {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback) {
+                String path = Request.getPathInContext(request);
+                String body = path.startsWith("/qos-group/health") ? "{\"database\": \"master\"}" : "page " + path + " from " + name;
+                response.setStatus(200);
+                response.write(true, StandardCharsets.UTF_8.encode(body), callback);
+                return true;
+            }
+        });
+        s.start();
+        nodes.add(s);
+        return c.getLocalPort();
+    }
+
+    private HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The first answer from a node: the router takes nodes into rotation after their health checks pass. */
+    private HttpResponse<String> awaitForwarded(int port, String path) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        HttpResponse<String> r = get(port, path);
+        while (r.statusCode() != 200 && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            r = get(port, path);
+        }
+        return r;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
