@@ -1,21 +1,24 @@
 #!/usr/bin/env bash
 # Router overhead benchmark: what the QoS-goal router (QRS) costs per request, against a direct
-# request to a node and HAProxy over the same two nodes, in one run on loopback.
+# request to a node and HAProxy over the same two nodes, in one run on loopback; the router's
+# servlets on their own Jetty server (the default) and on Payara Micro, side by side.
 #
 # Requests: the store's page (GET /, about 5.5 KB, no database), a tiny JSON answer with no
 # database (GET /api/ping) and a catalogue read (GET /api/products/42, one database query).
 # Targets: direct to node-1; HAProxy 2.x (leastconn, http-reuse always, over both nodes); the QRS
-# for a returning user (a valid QOSUID cookie on every request) and for first visits (no cookie:
-# a new identity each time); and the router member's own floor (GET /qrs/alive, answered by the
-# router's servlet container without forwarding). Clients: wrk at CONNECTIONS connections
-# (throughput, the machine saturated) and at one connection (latency: what one hop adds when
-# nothing queues). Targets alternate within each round, ROUNDS rounds.
+# on Jetty and the QRS on Payara Micro, each for a returning user (a valid QOSUID cookie on every
+# request) and for first visits (no cookie: a new identity each time); and each router's own
+# floor (GET /qrs/alive, answered without forwarding). The cluster runs the Payara router
+# (qos.router.server=payara); the Jetty router is started beside it from the same build, with
+# the same domain.xml but its own port, a Hazelcast client of the same cluster. Clients: wrk at
+# CONNECTIONS connections (throughput, the machine saturated) and at one connection (latency:
+# what one hop adds when nothing queues). Targets alternate within each round, ROUNDS rounds.
 #
 # For every run it prints requests/s, p50 and p99, and the CPU seconds per 1,000 requests of the
 # proxy in the path (router or HAProxy, from /proc/PID/stat) and of the two nodes together; then
-# the ratios QRS/HAProxy (requests/s), QRS - direct (p50) and router/HAProxy (CPU per request).
-# Before any warm-up it measures the router's first 10 s after `up` (first visits to the page,
-# CONNECTIONS connections) as its own row.
+# the ratios QRS/HAProxy (requests/s), QRS - direct (p50) and router/HAProxy (CPU per request),
+# for each router. Before any warm-up it measures each router's first 10 s after start (first
+# visits to the page, CONNECTIONS connections) as its own row.
 #
 # Installs haproxy and wrk with apt-get when missing (as root). Starts its own cluster on ports
 # 18071-18092 under var/bench and stops everything it started.
@@ -32,19 +35,22 @@ rounds="${3:-2}"
 warmup="${4:-10}"
 state="var/bench"
 router="http://127.0.0.1:18080"
+jetty="http://127.0.0.1:18088"
 node1="http://127.0.0.1:18081"
 proxy="http://127.0.0.1:18085"
 
 ensure_commands haproxy wrk
 
 haproxy_pid=""
+jetty_pid=""
 cleanup() {
   [ -n "$haproxy_pid" ] && kill "$haproxy_pid" 2>/dev/null || true
+  [ -n "$jetty_pid" ] && kill "$jetty_pid" 2>/dev/null || true
   bin/qoscluster down --state "$state" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 
-bin/qoscluster up --state "$state" \
+bin/qoscluster up --state "$state" -Dqos.router.server=payara \
   -Dqos.router.http.port=18080 -Dqos.router.hazelcast.port=18090 \
   -Dqos.node.http.ports=18081,18082 -Dqos.node.hazelcast.ports=18091,18092 -Dqos.node.db-proxy.ports=18071,18072 \
   -Dqos.db.master.port=18527 -Dqos.db.replica.ports= >/dev/null
@@ -56,6 +62,20 @@ tck="$(getconf CLK_TCK)"
 # The router's first 10 s after start: first visits to the page, before anything warmed it up.
 cold="$(wrk -t2 -c"$connections" -d10s --latency "$router/" 2>&1)"
 echo "$cold" >"$state/wrk-cold.txt"
+
+# The Jetty router: the launcher's own command for it, on port 18088, once the cluster runs.
+mkdir -p "$state/jetty/tmp"
+sed 's/name="payara.microprofile.qos.router.http.port" value="18080"/name="payara.microprofile.qos.router.http.port" value="18088"/' \
+  "$state/members/router/domain.xml" >"$state/jetty/domain.xml"
+java -Xmx512m -Djava.io.tmpdir="$state/jetty/tmp" -cp "cluster-launcher/target/runtime/router/*" \
+  org.qoscluster.routerserver.RouterServerMain "$state/jetty/domain.xml" "$state/secrets" >"$state/jetty/router.log" 2>&1 &
+jetty_pid=$!
+for _ in $(seq 1 100); do
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "$jetty/")" = 200 ] && break
+  sleep 0.1
+done
+cold_jetty="$(wrk -t2 -c"$connections" -d10s --latency "$jetty/" 2>&1)"
+echo "$cold_jetty" >"$state/wrk-cold-jetty.txt"
 
 cat > "$state/haproxy.cfg" <<CFG
 global
@@ -79,16 +99,18 @@ haproxy -f "$state/haproxy.cfg" -db >"$state/haproxy.log" 2>&1 &
 haproxy_pid=$!
 sleep 2
 
-# A returning user: the router's identity cookie, sent with every request.
+# A returning user: the router's identity cookie, sent with every request (both routers share the key).
 cookie="$(curl -s -D - -o /dev/null "$router/" | tr -d '\r' | sed -n 's/^Set-Cookie: \(QOSUID=[^;]*\).*/\1/p')"
 [ -n "$cookie" ] || { echo "bench: the router issued no QOSUID cookie" >&2; exit 1; }
+[ -z "$(curl -s -D - -o /dev/null -H "Cookie: $cookie" "$jetty/" | grep -i '^Set-Cookie: QOSUID')" ] \
+  || { echo "bench: the Jetty router does not take the Payara router's cookie" >&2; exit 1; }
 
 # name url connections [cookie] -> "name rps p50_ms p99_ms proxy_cpu_s_per_1k nodes_cpu_s_per_1k"
 run() {
   local name="$1" url="$2" c="$3" header=() t=2 out p0 p1 n0 n1 proxy_pid=""
   [ -n "${4:-}" ] && header=(-H "Cookie: $4")
   [ "$c" -lt 2 ] && t=1
-  case "$name" in qrs*|floor) proxy_pid="$router_pid" ;; haproxy) proxy_pid="$haproxy_pid" ;; esac
+  case "$name" in payara*) proxy_pid="$router_pid" ;; jetty*) proxy_pid="$jetty_pid" ;; haproxy) proxy_pid="$haproxy_pid" ;; esac
   p0="$([ -n "$proxy_pid" ] && ticks "$proxy_pid" || echo 0)"
   n0="$(ticks $node_pids)"
   out="$(wrk -t"$t" -c"$c" -d"${seconds}s" --latency "${header[@]}" "$url")"
@@ -109,47 +131,54 @@ warm() { # url [cookie]
 requests=("/" "/api/ping" "/api/products/42")
 for path in "${requests[@]}"; do
   warm "$node1$path"; warm "$proxy$path"; warm "$router$path" "$cookie"; warm "$router$path"
+  warm "$jetty$path" "$cookie"; warm "$jetty$path"
 done
-warm "$router/qrs/alive"
+warm "$router/qrs/alive"; warm "$jetty/qrs/alive"
 
 table() { # title, then lines from run
   local title="$1"
   shift
   echo
   echo "$title"
-  printf "%-12s %11s %9s %9s %16s %16s\n" target "requests/s" "p50 ms" "p99 ms" "proxy CPU s/1k" "nodes CPU s/1k"
+  printf "%-14s %11s %9s %9s %16s %16s\n" target "requests/s" "p50 ms" "p99 ms" "proxy CPU s/1k" "nodes CPU s/1k"
   local line
   for line in "$@"; do
     set -- $line
-    printf "%-12s %11.1f %9.3f %9.3f %16.4f %16.4f\n" "$1" "$2" "$3" "$4" "$5" "$6"
+    printf "%-14s %11.1f %9.3f %9.3f %16.4f %16.4f\n" "$1" "$2" "$3" "$4" "$5" "$6"
   done
 }
 
-ratios() { # direct haproxy qrs-returning qrs-first
-  set -- "$1" "$2" "$3" "$4"
+ratios() { # router-name direct haproxy qrs-returning qrs-first
+  local who="$1"
+  shift
   local d=($1) h=($2) r=($3) f=($4)
-  awk -v dr="${d[1]}" -v dp="${d[2]}" -v hr="${h[1]}" -v hc="${h[4]}" \
+  awk -v who="$who" -v dr="${d[1]}" -v dp="${d[2]}" -v hr="${h[1]}" -v hc="${h[4]}" \
       -v rr="${r[1]}" -v rp="${r[2]}" -v rc="${r[4]}" -v fr="${f[1]}" -v fp="${f[2]}" -v fc="${f[4]}" 'BEGIN {
-    printf "QRS/HAProxy requests/s: returning %.2f, first visit %.2f (target >= 0.6 on the page)\n", rr / hr, fr / hr
-    printf "QRS - direct p50: returning %.3f ms, first visit %.3f ms (target <= 0.5 ms at 1 connection)\n", rp - dp, fp - dp
-    if (hc > 0) printf "router/HAProxy CPU per request: returning %.2f, first visit %.2f (target <= 3)\n", rc / hc, fc / hc
+    printf "%s: QRS/HAProxy requests/s: returning %.2f, first visit %.2f (target >= 0.6 on the page)\n", who, rr / hr, fr / hr
+    printf "%s: QRS - direct p50: returning %.3f ms, first visit %.3f ms (target <= 0.5 ms at 1 connection)\n", who, rp - dp, fp - dp
+    if (hc > 0) printf "%s: router/HAProxy CPU per request: returning %.2f, first visit %.2f (target <= 3)\n", who, rc / hc, fc / hc
   }'
 }
 
-echo "QRS, HAProxy and direct over the same two nodes; $(nproc) cores; ${seconds} s per run, ${rounds} round(s), ${warmup} s warm-up per target"
+echo "QRS on Jetty and on Payara Micro, HAProxy and direct over the same two nodes; $(nproc) cores; ${seconds} s per run, ${rounds} round(s), ${warmup} s warm-up per target"
 set -- $(wrk_figures "$cold")
-printf "\nRouter's first 10 s after up (GET /, first visits, %s connections): %.1f requests/s, p50 %.3f ms, p99 %.3f ms\n" "$connections" "$1" "$2" "$3"
+printf "\nPayara router's first 10 s after up (GET /, first visits, %s connections): %.1f requests/s, p50 %.3f ms, p99 %.3f ms\n" "$connections" "$1" "$2" "$3"
+set -- $(wrk_figures "$cold_jetty")
+printf "Jetty router's first 10 s after its start (GET /, first visits, %s connections): %.1f requests/s, p50 %.3f ms, p99 %.3f ms\n" "$connections" "$1" "$2" "$3"
 for round in $(seq 1 "$rounds"); do
   for c in "$connections" 1; do
     for path in "${requests[@]}"; do
       direct="$(run direct "$node1$path" "$c")"
       haproxy="$(run haproxy "$proxy$path" "$c")"
-      returning="$(run qrs-return "$router$path" "$c" "$cookie")"
-      first="$(run qrs-first "$router$path" "$c")"
-      table "round $round: GET $path, $c connection(s)" "$direct" "$haproxy" "$returning" "$first"
-      ratios "$direct" "$haproxy" "$returning" "$first"
+      j_returning="$(run jetty-return "$jetty$path" "$c" "$cookie")"
+      j_first="$(run jetty-first "$jetty$path" "$c")"
+      p_returning="$(run payara-return "$router$path" "$c" "$cookie")"
+      p_first="$(run payara-first "$router$path" "$c")"
+      table "round $round: GET $path, $c connection(s)" "$direct" "$haproxy" "$j_returning" "$j_first" "$p_returning" "$p_first"
+      ratios jetty "$direct" "$haproxy" "$j_returning" "$j_first"
+      ratios payara "$direct" "$haproxy" "$p_returning" "$p_first"
     done
-    floor="$(run floor "$router/qrs/alive" "$c")"
-    table "round $round: the router member's floor, GET /qrs/alive (no forwarding), $c connection(s)" "$floor"
+    table "round $round: each router's floor, GET /qrs/alive (no forwarding), $c connection(s)" \
+      "$(run jetty-floor "$jetty/qrs/alive" "$c")" "$(run payara-floor "$router/qrs/alive" "$c")"
   done
 done

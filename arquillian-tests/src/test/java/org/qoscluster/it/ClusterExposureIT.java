@@ -57,8 +57,9 @@ class ClusterExposureIT {
         Set<Integer> expected = new TreeSet<>();
         for (MemberSpec m : config.members()) {
             expected.add(m.httpPort());
-            expected.add(m.hazelcastPort());
         }
+        // The data grid's members: the nodes (the router is one only when it runs on Payara Micro).
+        config.nodes().forEach(n -> expected.add(n.hazelcastPort()));
         config.nodes().forEach(n -> expected.add(n.dbProxyPort()));
         config.databases().stream().map(DatabaseSpec::port).forEach(expected::add);
         Set<Integer> seen = new TreeSet<>();

@@ -11,11 +11,11 @@ final class DataGridClient {
     private DataGridClient() {
     }
 
-    /** A client that joins through the router's member, with the cluster's secret name; waits up to 30 s. */
+    /** A client that joins through the nodes' members, with the cluster's secret name; waits up to 30 s. */
     static HazelcastInstance connect(Cluster cluster) {
         ClientConfig config = new ClientConfig();
         config.setClusterName(cluster.hazelcastClusterName());
-        config.getNetworkConfig().addAddress("127.0.0.1:" + cluster.config().router().hazelcastPort());
+        cluster.config().nodes().forEach(n -> config.getNetworkConfig().addAddress("127.0.0.1:" + n.hazelcastPort()));
         config.getConnectionStrategyConfig().getConnectionRetryConfig().setClusterConnectTimeoutMillis(30_000);
         return HazelcastClient.newHazelcastClient(config);
     }
