@@ -30,6 +30,7 @@ import com.hazelcast.core.HazelcastInstance;
 
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.ConnectionLimit;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
@@ -65,6 +66,12 @@ public final class RouterServer implements AutoCloseable {
      */
     private static final int MAX_THREADS = 64;
     private static final String CLIENT_NAME = "qos-router";
+    /**
+     * Client connections open at once; at the limit the server stops accepting (new clients wait
+     * in the kernel's backlog) and idle connections are closed sooner, so a flood of idle or
+     * slow clients cannot exhaust the process's file descriptors.
+     */
+    private static final int MAX_CONNECTIONS = 10_000;
 
     private final Server server;
     private final HazelcastInstance cluster;
@@ -99,6 +106,7 @@ public final class RouterServer implements AutoCloseable {
         connector.setPort(self.httpPort());
         connector.setIdleTimeout(IDLE_TIMEOUT_MS);
         server.addConnector(connector);
+        server.addBean(new ConnectionLimit(MAX_CONNECTIONS, server));
 
         ServletContextHandler context = new ServletContextHandler("/", ServletContextHandler.NO_SESSIONS);
         context.addEventListener(new ServletContextListener() {
