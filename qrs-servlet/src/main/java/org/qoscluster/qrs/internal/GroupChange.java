@@ -12,7 +12,8 @@ import org.qoscluster.contract.GroupState;
  * back on its first passing check. That is the case while the group is between masters (draining
  * or promoting), for {@value #SETTLE_MS} ms after it opened a new master (a check sent before
  * may still fail), and while its coordinator finds the master not answering (suspect or
- * unavailable: the failover's detection, before the decision).
+ * unavailable: the failover's detection, before the decision) when the group has another copy
+ * to take over; a group of one copy never changes masters, and its nodes go out of rotation.
  */
 final class GroupChange {
 
@@ -35,7 +36,10 @@ final class GroupChange {
         if (!s.open() || (s.epoch() > 1 && nowMillis - s.sinceMillis() < SETTLE_MS)) {
             return true;
         }
-        return master.filter(m -> m.group().equals(GroupState.DEFAULT_GROUP) && m.epoch() == s.epoch()
+        // A master that stops answering starts a change only when another copy can take over: a
+        // group of one copy has no failover, and its nodes' failing checks are theirs to report.
+        boolean successor = s.copies().stream().anyMatch(c -> !c.name().equals(s.master()));
+        return successor && master.filter(m -> m.group().equals(GroupState.DEFAULT_GROUP) && m.epoch() == s.epoch()
                 && m.role() == CopyStatus.Role.MASTER && !"AVAILABLE".equals(m.status())).isPresent();
     }
 }

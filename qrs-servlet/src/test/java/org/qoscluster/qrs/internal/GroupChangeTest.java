@@ -39,6 +39,14 @@ class GroupChangeTest {
     }
 
     @Test
+    void shouldNotCallAGroupWithoutAnotherCopyChangingWhenItsMasterIsDown() {
+        GroupState alone = GroupState.initial("master", List.of(COPIES.get(0)), 0);
+        assertFalse(GroupChange.changing(Optional.of(alone), master("UNAVAILABLE", 1), 10_000),
+                "no copy can take over: the nodes' failing checks take them out");
+        assertFalse(GroupChange.changing(Optional.of(alone), master("SUSPECT", 1), 10_000));
+    }
+
+    @Test
     void shouldNotTakeAStatusOfAnotherEpochOrRoleOrGroupForTheMasters() {
         GroupState two = ONE.promoting("replica-1", 5, 0).opened(0);
         assertFalse(GroupChange.changing(Optional.of(two), master("UNAVAILABLE", 1), 10_000), "the old master's status");

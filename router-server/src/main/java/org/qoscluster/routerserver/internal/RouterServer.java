@@ -30,6 +30,7 @@ import com.hazelcast.core.HazelcastInstance;
 
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.server.ConnectionLimit;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -101,6 +102,10 @@ public final class RouterServer implements AutoCloseable {
         http.setRequestHeaderSize(config.maxHeaderBytes());
         http.setSendServerVersion(false);
         http.setSendXPoweredBy(false);
+        // The router judges request paths itself (RequestPath: empty segments and dots
+        // normalised, encoded separators and dots refused with its own 400), as it does on Payara:
+        // Jetty's default would refuse "//api//products" before the router sees it.
+        http.setUriCompliance(UriCompliance.LEGACY);
         ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
         connector.setHost(config.address(self.name()));
         connector.setPort(self.httpPort());
@@ -132,6 +137,7 @@ public final class RouterServer implements AutoCloseable {
                 context.addServlet(holder, path);
             }
         }
+        context.getServletHandler().setDecodeAmbiguousURIs(true);
         server.setHandler(context);
         server.setStopAtShutdown(false);
         try {

@@ -71,6 +71,18 @@ class RouterServerTest {
     }
 
     @Test
+    void shouldJudgeRequestPathsItselfAsOnPayara() throws Exception {
+        int port = start(Map.of());
+        awaitForwarded(port, "/");
+        HttpResponse<String> r = get(port, "//api//products/./42?limit=1");
+        assertEquals(200, r.statusCode(), r.body());
+        assertTrue(r.body().startsWith("page /api/products/42 from node-"), r.body());
+        HttpResponse<String> encoded = get(port, "/api/%2e%2e/admin");
+        assertEquals(400, encoded.statusCode(), encoded.body());
+        assertTrue(encoded.body().contains("%2e"), "the router's own refusal names what was wrong: " + encoded.body());
+    }
+
+    @Test
     void shouldAnswerItsOwnPages() throws Exception {
         int port = start(Map.of());
         assertEquals(204, get(port, "/qrs/alive").statusCode());
