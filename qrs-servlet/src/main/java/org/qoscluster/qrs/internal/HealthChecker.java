@@ -44,6 +44,14 @@ final class HealthChecker implements AutoCloseable {
     private final Group group;
     /** Since when each node that left rotation is out (epoch ms). */
     private final Map<NodeRecord, Long> outSince = new ConcurrentHashMap<>();
+    /** When a node in rotation began failing its checks, while it has not passed one since. */
+    private final Map<NodeRecord, Long> failingSince = new ConcurrentHashMap<>();
+    /**
+     * The longest a node failing its checks is kept in rotation because the group is changing
+     * masters: longer than a failover takes, so that a group stuck between masters (or one whose
+     * only copy is down) does not keep failing nodes in rotation for good.
+     */
+    static final long KEEP_WHILE_CHANGING_MS = 10_000;
 
     /** What the checks need of the application's redundancy group. */
     interface Group {
@@ -112,6 +120,7 @@ final class HealthChecker implements AutoCloseable {
         boolean wasHealthy = node.healthy();
         String before = node.lastHealthProblem();
         if (problem == null) {
+            failingSince.remove(node);
             // A node that went out while the group changed masters failed for the group's sake,
             // as every node did: its first passing check brings it back.
             boolean changing = !wasHealthy && group.changing();
@@ -121,7 +130,9 @@ final class HealthChecker implements AutoCloseable {
                 Long out = outSince.remove(node);
                 group.backInRotation(node.name(), out == null ? 0 : out, System.currentTimeMillis());
             }
-        } else if (wasHealthy && group.changing()) {
+        } else if (wasHealthy && group.changing()
+                && System.currentTimeMillis() - failingSince.computeIfAbsent(node, n -> System.currentTimeMillis())
+                < KEEP_WHILE_CHANGING_MS) {
             // While the database group changes masters (a few seconds) every node's health page
             // waits for the new master; the nodes still serve reads from their replicas, and
             // their writes go on once the new master opens. Taking them all out would refuse
@@ -130,6 +141,7 @@ final class HealthChecker implements AutoCloseable {
                     new Object[] {node.name(), problem});
         } else {
             node.markDown(problem);
+            failingSince.remove(node);
             if (wasHealthy) {
                 outSince.put(node, System.currentTimeMillis());
                 LOG.log(Level.WARNING, "node={0} out of rotation: {1}", new Object[] {node.name(), problem});
