@@ -22,15 +22,22 @@ import org.qoscluster.qrs.RouterSettings;
 @WebListener
 public class RouterLifecycle implements ServletContextListener {
 
+    /** The router this listener started; null before and after. */
+    private volatile RouterStartup started;
+
     @Override
     public void contextInitialized(ServletContextEvent event) {
         MemberProperties member = MemberProperties.read(ConfigProvider.getConfig());
-        RouterStartup.withMemberMaps(event.getServletContext(), RouterSettings.of(member.cluster(), member.secrets()),
+        started = RouterStartup.withMemberMaps(event.getServletContext(), RouterSettings.of(member.cluster(), member.secrets()),
                 ConfigProvider.getConfig().getOptionalValue(PayaraMemberConfig.MEMBER_DOMAIN_XML_KEY, String.class).map(Path::of));
     }
 
     @Override
     public void contextDestroyed(ServletContextEvent event) {
-        RouterStartup.closeIn(event.getServletContext());
+        RouterStartup r = started;
+        started = null;
+        if (r != null) {
+            r.close();
+        }
     }
 }

@@ -72,15 +72,4 @@ public final class RouterStartup {
         context.removeAttribute(RouterRuntime.ATTRIBUTE);
         context.removeAttribute(HazelcastFlags.class.getName());
     }
-
-    /** Stops the router started in {@code context}, if any. */
-    static void closeIn(ServletContext context) {
-        Object runtime = context.getAttribute(RouterRuntime.ATTRIBUTE);
-        if (runtime instanceof RouterRuntime r) {
-            r.close();
-        }
-        if (context.getAttribute(HazelcastFlags.class.getName()) instanceof HazelcastFlags maps) {
-            maps.close();
-        }
-    }
 }
