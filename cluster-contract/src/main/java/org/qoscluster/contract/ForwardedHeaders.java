@@ -18,6 +18,11 @@ public final class ForwardedHeaders {
      * comes from the router's own address).
      */
     public static final String CLIENT = "X-QoS-Client";
+    /**
+     * Present when the router issued the UID for this very request (a first visit), signed for the
+     * UID ({@link UidCookie#signIssued}): the node knows there is no session to look for.
+     */
+    public static final String ISSUED = "X-QoS-UID-Issued";
     /** The service class the router put the request in (informative, not trusted). */
     public static final String SERVICE_CLASS = "X-QoS-Class";
     /** The node that answered (set on the response by the router). */

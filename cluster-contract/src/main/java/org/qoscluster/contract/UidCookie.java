@@ -19,6 +19,9 @@ import javax.crypto.spec.SecretKeySpec;
  */
 public final class UidCookie {
 
+    /** How long a browser keeps the UID cookie (a year), and the cookies that go with it. */
+    public static final int MAX_AGE_SECONDS = 31_536_000;
+
     private static final Pattern SHAPE = Pattern.compile("[A-Za-z0-9_-]{22}\\.[A-Za-z0-9_-]{43}");
     private static final Pattern CLASS_SHAPE = Pattern.compile("[a-z][a-z0-9-]{0,39}\\.[A-Za-z0-9_-]{43}");
     private static final Pattern CLIENT_SHAPE = Pattern.compile("[0-9A-Za-z:.%_-]{1,64}\\.[A-Za-z0-9_-]{43}");
@@ -101,6 +104,23 @@ public final class UidCookie {
         return MessageDigest.isEqual(given, mac("client:" + uid + ":" + address)) ? Optional.of(address) : Optional.empty();
     }
 
+    /** The mark that {@code uid} was issued for the request that carries it ({@link ForwardedHeaders#ISSUED}). */
+    public String signIssued(String uid) {
+        return B64.encodeToString(mac("issued:" + uid));
+    }
+
+    /** Whether {@code value} is the mark made by {@link #signIssued} for {@code uid}. */
+    public boolean verifyIssued(String uid, String value) {
+        if (value == null || value.length() > 64) {
+            return false;
+        }
+        try {
+            return MessageDigest.isEqual(Base64.getUrlDecoder().decode(value), mac("issued:" + uid));
+        } catch (IllegalArgumentException e) {
+            return false; // not base64url
+        }
+    }
+
     /** The {@code Set-Cookie} header value that gives the browser {@code uid} in cookie {@code name}. */
     public String setCookie(String name, String uid, boolean secure) {
         return setCookieOf(name, sign(uid), secure);
@@ -108,7 +128,7 @@ public final class UidCookie {
 
     /** {@link #setCookie} for a UID already signed ({@code signed}, as {@link #sign} made it). */
     public String setCookieOf(String name, String signed, boolean secure) {
-        return name + "=" + signed + "; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax" + (secure ? "; Secure" : "");
+        return name + "=" + signed + "; Path=/; Max-Age=" + MAX_AGE_SECONDS + "; HttpOnly; SameSite=Lax" + (secure ? "; Secure" : "");
     }
 
     private byte[] mac(String text) {

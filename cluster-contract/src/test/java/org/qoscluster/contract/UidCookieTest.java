@@ -24,6 +24,19 @@ class UidCookieTest {
     }
 
     @Test
+    void shouldMarkAUidAsIssuedForItsRequestOnlyWithTheKeyAndForThatUid() {
+        String uid = cookie.newUid();
+        String mark = cookie.signIssued(uid);
+        assertTrue(cookie.verifyIssued(uid, mark));
+        assertEquals(false, cookie.verifyIssued(cookie.newUid(), mark), "another UID's mark");
+        assertEquals(false, new UidCookie("another key, thirty-two bytes !!".getBytes(StandardCharsets.US_ASCII),
+                new Random(1)).verifyIssued(uid, mark), "signed with another key");
+        for (String bad : new String[] {null, "", "1", "not base64!", mark.substring(1), mark + "A", "A".repeat(200)}) {
+            assertEquals(false, cookie.verifyIssued(uid, bad), String.valueOf(bad));
+        }
+    }
+
+    @Test
     void shouldRejectTamperedTruncatedAndGarbledValues() {
         String value = cookie.sign(cookie.newUid());
         String otherUid = cookie.newUid();

@@ -17,7 +17,8 @@ public interface SessionStore {
 
     /**
      * The user's record, from a copy this node holds when that copy is at least version
-     * {@code seen} (the version the user's client was last answered with; 0 when unknown), else
+     * {@code seen} (the version the user's client was last answered with; 0 when unknown; -1 when
+     * it was answered with none, so any copy at hand will do), else
      * from its owner as {@link #load(String)}.
      */
     default Optional<SessionRecord> load(String uid, long seen) {

@@ -70,6 +70,9 @@ final class ProxyHeaders {
             headers.put("X-Forwarded-Host", req.getHeader("Host"));
         }
         headers.put(ProxyServlet.UID_HEADER, ex.signedUid);
+        if (ex.issuedCookie != null) {
+            headers.put(ForwardedHeaders.ISSUED, router.uidCookie().signIssued(ex.uid));
+        }
         headers.put(ProxyServlet.USER_CLASS_HEADER, router.signedUserClass(ex.uid, ex.userClass));
         // The client as the node should count it: the connection's peer, or the last hop a trusted proxy names.
         String client = prior == null ? req.getRemoteAddr() : prior.substring(prior.lastIndexOf(',') + 1).strip();

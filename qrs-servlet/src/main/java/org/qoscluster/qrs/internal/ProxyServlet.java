@@ -29,6 +29,7 @@ import org.eclipse.jetty.http.HttpVersion;
 import org.qoscluster.config.ServiceClass;
 import org.qoscluster.contract.ForwardedHeaders;
 import org.qoscluster.contract.Logs;
+import org.qoscluster.contract.SignatureCache;
 import org.qoscluster.contract.StateChangeFlag;
 import org.qoscluster.contract.UserClasses;
 import org.qoscluster.qrs.NodeRecord;
@@ -60,7 +61,7 @@ public class ProxyServlet extends HttpServlet {
     public static final String GOAL_HEADER = ForwardedHeaders.GOAL;
 
     /** Host headers that passed the check, so the few a site answers to skip the regular expression. */
-    private final transient SignatureCache validHosts = new SignatureCache(256);
+    private final transient SignatureCache<String> validHosts = new SignatureCache<>(256);
     private RouterRuntime router;
     private ProxyHeaders headers;
 

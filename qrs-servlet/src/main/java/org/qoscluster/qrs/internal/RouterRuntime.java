@@ -20,6 +20,7 @@ import org.qoscluster.qrs.NodeRecord;
 import org.qoscluster.qrs.NodeSelector;
 import org.qoscluster.qrs.RouterSettings;
 import org.qoscluster.contract.ReplicaWatermark;
+import org.qoscluster.contract.SignatureCache;
 import org.qoscluster.qrs.StateChangeFlags;
 import org.qoscluster.contract.UidCookie;
 
@@ -62,7 +63,7 @@ public final class RouterRuntime implements AutoCloseable {
     private final AtomicLong requestIds = new AtomicLong();
     /** Verified UID cookies and the signatures made for a UID, at most this many kept (a few MB). */
     private static final int SIGNATURES_KEPT = 30_000;
-    private final SignatureCache signatures = new SignatureCache(SIGNATURES_KEPT);
+    private final SignatureCache<String> signatures = new SignatureCache<>(SIGNATURES_KEPT);
     /** The goals now: one immutable object, swapped whole when the domain.xml's goals change. */
     private final java.util.concurrent.atomic.AtomicReference<org.qoscluster.qrs.GoalState> goals;
     private volatile java.nio.file.Path goalSource;

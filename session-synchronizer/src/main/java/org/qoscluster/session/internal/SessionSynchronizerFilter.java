@@ -24,6 +24,7 @@ import org.eclipse.microprofile.config.ConfigProvider;
 import org.qoscluster.config.MemberProperties;
 import org.qoscluster.contract.ForwardedHeaders;
 import org.qoscluster.contract.Logs;
+import org.qoscluster.contract.SignatureCache;
 import org.qoscluster.contract.StateChangeFlag;
 import org.qoscluster.contract.UidCookie;
 import org.qoscluster.contract.UserClasses;
@@ -48,6 +49,8 @@ public final class SessionSynchronizerFilter implements Filter {
     private static final Logger LOG = Logger.getLogger(SessionSynchronizerFilter.class.getName());
     /** Client addresses the new-session limit remembers at most. */
     private static final int MAX_ADDRESSES = 100_000;
+    /** Verified identities (the router's signed headers, UID cookies) kept at most (a few MB). */
+    private static final int IDENTITIES_KEPT = 30_000;
 
     private SessionSettings settings;
     private SessionStore store;
@@ -56,6 +59,15 @@ public final class SessionSynchronizerFilter implements Filter {
     private NewSessionLimit newSessions;
     /** Set in synchronous mode only. */
     private ReplicaCommitWait replicated;
+    /**
+     * The router's identity headers and the UID cookies that verified: a returning user's
+     * request costs a map read instead of up to three HMACs. A refusal is never kept.
+     */
+    private final SignatureCache<Identity> verified = new SignatureCache<>(IDENTITIES_KEPT);
+
+    /** What the router vouched for: the UID, and the user class and client address when signed (else null). */
+    private record Identity(String uid, String userClass, String client) {
+    }
 
     @Override
     public void init(FilterConfig config) {
@@ -94,16 +106,20 @@ public final class SessionSynchronizerFilter implements Filter {
         String client = req.getRemoteAddr();
         String forwarded = req.getHeader(ForwardedHeaders.UID);
         if (forwarded != null) {
-            Optional<String> verified = uids.verify(forwarded);
-            if (verified.isEmpty()) {
+            Identity identity = forwardedIdentity(forwarded, req.getHeader(ForwardedHeaders.USER_CLASS),
+                    req.getHeader(ForwardedHeaders.CLIENT));
+            if (identity == null) {
                 LOG.log(Level.WARNING, "node={0} refused a request from {1}: {2} does not verify",
                         new Object[] {settings.node(), req.getRemoteAddr(), ForwardedHeaders.UID});
                 sendError(resp, 400, ForwardedHeaders.UID + ": does not verify (forged, truncated or signed with another key)");
                 return;
             }
-            uid = verified.get();
-            userClass = uids.verifyUserClass(uid, req.getHeader(ForwardedHeaders.USER_CLASS)).orElse(userClass);
-            client = uids.verifyClient(uid, req.getHeader(ForwardedHeaders.CLIENT)).orElse(client);
+            uid = identity.uid();
+            userClass = identity.userClass() == null ? userClass : identity.userClass();
+            client = identity.client() == null ? client : identity.client();
+            String issued = req.getHeader(ForwardedHeaders.ISSUED);
+            // Issued by the router for this request: no session to look for (first visits).
+            fresh = issued != null && uids.verifyIssued(uid, issued);
         } else {
             Optional<String> presented = cookieUid(req);
             if (presented.isPresent()) {
@@ -181,7 +197,10 @@ public final class SessionSynchronizerFilter implements Filter {
         return null;
     }
 
-    /** The session version the request's client was last answered with ({@link VersionCookie}); 0 when unknown. */
+    /**
+     * The session version the request's client was last answered with ({@link VersionCookie}):
+     * {@link VersionCookie#NONE} without the cookie, 0 when it does not tell (malformed, another UID's).
+     */
     private long seenVersion(HttpServletRequest req, String uid) {
         Cookie[] cookies = req.getCookies();
         if (cookies != null) {
@@ -191,7 +210,19 @@ public final class SessionSynchronizerFilter implements Filter {
                 }
             }
         }
-        return 0;
+        return VersionCookie.NONE;
+    }
+
+    /**
+     * The identity in the router's headers: the UID when {@code uidHeader} verifies (else null),
+     * with the user class and client address the router signed for it, each null when absent or
+     * not signed for that UID. Kept once verified.
+     */
+    private Identity forwardedIdentity(String uidHeader, String classHeader, String clientHeader) {
+        String key = uidHeader + '\n' + (classHeader == null ? "" : classHeader) + '\n' + (clientHeader == null ? "" : clientHeader);
+        return verified.get(key, k -> uids.verify(uidHeader).map(uid -> new Identity(uid,
+                uids.verifyUserClass(uid, classHeader).orElse(null), uids.verifyClient(uid, clientHeader).orElse(null)))
+                .orElse(null));
     }
 
     /** The UID in a signed cookie, if one verifies. */
@@ -200,9 +231,11 @@ public final class SessionSynchronizerFilter implements Filter {
         if (cookies != null) {
             for (Cookie c : cookies) {
                 if (c.getName().equals(settings.cookieName())) {
-                    Optional<String> uid = uids.verify(c.getValue());
-                    if (uid.isPresent()) {
-                        return uid;
+                    String value = c.getValue();
+                    Identity identity = verified.get("cookie:" + value,
+                            k -> uids.verify(value).map(uid -> new Identity(uid, null, null)).orElse(null));
+                    if (identity != null) {
+                        return Optional.of(identity.uid());
                     }
                     LOG.log(Level.WARNING, "node={0} UID cookie from {1} does not verify; issuing a new identity",
                             new Object[] {settings.node(), req.getRemoteAddr()});
@@ -272,7 +305,8 @@ public final class SessionSynchronizerFilter implements Filter {
             String uid = session.uid();
             if (version > 0 && (version != toldVersion || !uid.equals(toldUid))) {
                 resp.addHeader("Set-Cookie", settings.versionCookieName() + "=" + VersionCookie.encode(uid, version)
-                        + "; Path=/; HttpOnly; SameSite=Lax" + (settings.cookieSecure() ? "; Secure" : ""));
+                        + "; Path=/; Max-Age=" + UidCookie.MAX_AGE_SECONDS + "; HttpOnly; SameSite=Lax"
+                        + (settings.cookieSecure() ? "; Secure" : ""));
                 toldUid = uid;
                 toldVersion = version;
             }

@@ -9,6 +9,11 @@ package org.qoscluster.session.internal;
  */
 final class VersionCookie {
 
+    /**
+     * The client sent no version cookie: it has been answered with no version of its session
+     * (the cookie lives as long as the UID cookie), so any copy at hand may serve it.
+     */
+    static final long NONE = -1;
     private static final int UID_START = 8;
     private static final int MAX_LENGTH = 19 + 1 + UID_START;
 

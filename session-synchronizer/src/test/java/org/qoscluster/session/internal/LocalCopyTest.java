@@ -76,6 +76,29 @@ class LocalCopyTest {
     }
 
     @Test
+    void shouldServeAClientAnsweredWithNoVersionFromAnyCopyAtHandWithoutAskingTheOwner() {
+        List<String> asked = new ArrayList<>();
+        SessionRecord owner = record(5, NOW);
+        assertNull(LocalCopy.choose(VersionCookie.NONE, NOW, null, () -> { asked.add("near"); return null; },
+                () -> { asked.add("owner"); return owner; }), "no record at hand: none, as the near cache says");
+        assertEquals(List.of("near"), asked);
+        asked.clear();
+        SessionRecord mine = record(3, NOW);
+        assertSame(mine, LocalCopy.choose(VersionCookie.NONE, NOW, mine, () -> { asked.add("near"); return null; },
+                () -> { asked.add("owner"); return owner; }));
+        assertEquals(List.of(), asked, "the node's own copy: nothing asked");
+        SessionRecord near = record(4, NOW);
+        assertSame(near, LocalCopy.choose(VersionCookie.NONE, NOW, null, () -> { asked.add("near"); return near; },
+                () -> { asked.add("owner"); return owner; }));
+        assertEquals(List.of("near"), asked);
+        asked.clear();
+        SessionRecord expired = record(4, NOW - 1_800_001L);
+        assertSame(owner, LocalCopy.choose(VersionCookie.NONE, NOW, expired, () -> { asked.add("near"); return expired; },
+                () -> { asked.add("owner"); return owner; }), "a copy that looks expired: the owner tells");
+        assertEquals(List.of("near", "owner"), asked);
+    }
+
+    @Test
     void shouldReadTheVersionOnlyForTheSameUid() {
         assertEquals("42.abcdefgh", VersionCookie.encode("abcdefghijkl", 42));
         assertEquals(42, VersionCookie.decode("42.abcdefgh", "abcdefghijkl"));
@@ -152,7 +175,7 @@ class LocalCopyTest {
         final AtomicInteger uids = new AtomicInteger();
 
         RequestSession request(Cluster.Node node) {
-            long seen = VersionCookie.decode(versionCookie, uid);
+            long seen = versionCookie == null ? VersionCookie.NONE : VersionCookie.decode(versionCookie, uid);
             SessionRecord loaded = node.load(uid, seen).orElse(null);
             SessionContext context = new SessionContext(uid, "standard", "node-1", null, null, null);
             return new RequestSession(node, settings, context, loaded, null, getClass().getClassLoader(), NOW,
@@ -240,7 +263,9 @@ class LocalCopyTest {
             }
             SessionRecord stored = cluster.owner.get(client.uid);
             for (Map.Entry<String, Integer> e : expected.entrySet()) {
-                RequestSession check = new Client().request(cluster.nodes.get(0)); // no version: the owner's copy
+                Client checker = new Client();
+                checker.versionCookie = "unreadable"; // a version that tells nothing: the owner's copy
+                RequestSession check = checker.request(cluster.nodes.get(0));
                 assertEquals(e.getValue(), check.session(false).getAttribute(e.getKey()), "seed " + seed + ": " + e.getKey());
             }
             assertEquals(expected.keySet(), stored.attributes().keySet());

@@ -1,4 +1,4 @@
-package org.qoscluster.qrs.internal;
+package org.qoscluster.contract;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -11,7 +11,7 @@ class SignatureCacheTest {
 
     @Test
     void computesOncePerKeyAndNeverKeepsARefusal() {
-        SignatureCache cache = new SignatureCache(10);
+        SignatureCache<String> cache = new SignatureCache<>(10);
         AtomicInteger computed = new AtomicInteger();
         assertEquals("v-a", cache.get("a", k -> {
             computed.incrementAndGet();
@@ -25,7 +25,7 @@ class SignatureCacheTest {
 
     @Test
     void startsAfreshWhenFull() {
-        SignatureCache cache = new SignatureCache(3);
+        SignatureCache<String> cache = new SignatureCache<>(3);
         for (int i = 0; i < 3; i++) {
             cache.get("k" + i, k -> k);
         }
