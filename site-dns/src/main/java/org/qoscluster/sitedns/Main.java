@@ -9,17 +9,19 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicLong;
 
 import org.qoscluster.config.InvalidConfigException;
-import org.qoscluster.sitedns.internal.SiteDnsServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs a site DNS server: {@code Main --config FILE}, FILE holding the {@code qos.site-dns.*}
- * properties of {@link SiteDnsConfig}. Until site health checks feed it, every configured site
- * counts as available.
+ * properties of {@link SiteDnsConfig}. Probes the sites' status pages and the peers (see
+ * {@link SiteDns}), answers from what they see, and stops both on SIGTERM or SIGINT.
  */
 public final class Main {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Main.class);
 
     private Main() {
     }
@@ -43,15 +45,14 @@ public final class Main {
             System.exit(2);
             return;
         }
-        AtomicLong rotation = new AtomicLong();
-        SiteStates states = SiteStates.allAvailable(config.sites());
-        SiteDnsServer server = SiteDnsServer.start(config, new ZoneAnswerer(config, states, rotation::getAndIncrement));
+        SiteDns server = SiteDns.start(config);
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 server.close();
+                LOG.info("site-dns={} stopped", config.zone());
             } catch (IOException e) {
-                // exiting anyway
+                LOG.warn("site-dns={} stopping failed: {}", config.zone(), e.toString());
             }
             stop.countDown();
         }));

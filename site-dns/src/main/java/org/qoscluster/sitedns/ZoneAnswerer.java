@@ -169,9 +169,10 @@ public final class ZoneAnswerer {
             if (nameserver) {
                 addresses(r, qname, config.nameserverAddresses(), Section.ANSWER, family);
             } else {
-                List<Site> order = SiteOrder.order(config.policy(), config.sites(), states.snapshot(), client,
+                SiteStates.View view = states.view();
+                List<Site> order = SiteOrder.order(config.policy(), config.sites(), view.states(), client,
                         rotation.getAsLong());
-                if (order.isEmpty() && config.servfailWhenEmpty()) {
+                if (order.isEmpty() && (config.servfailWhenEmpty() || view.blind())) {
                     r.getHeader().unsetFlag(Flags.AA);
                     r.getHeader().setRcode(Rcode.SERVFAIL);
                     return;

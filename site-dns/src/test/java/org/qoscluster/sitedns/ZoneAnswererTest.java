@@ -30,6 +30,7 @@ class ZoneAnswererTest {
                 "qos.site-dns.zone", "shop.example.test.",
                 "qos.site-dns.sites", "a",
                 "qos.site-dns.site.a.addresses", "127.0.1.1",
+                "qos.site-dns.site.a.status-url", "http://127.0.1.1:8080/qrs/site",
                 "qos.site-dns.nameserver", "ns1.dns",
                 "qos.site-dns.listen.address", "127.0.0.1",
                 "qos.site-dns.listen.port", "0"));
