@@ -24,6 +24,7 @@ class ZoneAnswererTest {
 
     private static final InetAddress CLIENT = Subnet.literal("127.0.0.1");
     private final ZoneAnswerer answerer;
+    private final SiteStates states;
 
     ZoneAnswererTest() {
         SiteDnsConfig config = SiteDnsConfig.read(Map.of(
@@ -34,7 +35,7 @@ class ZoneAnswererTest {
                 "qos.site-dns.nameserver", "ns1.dns",
                 "qos.site-dns.listen.address", "127.0.0.1",
                 "qos.site-dns.listen.port", "0"));
-        SiteStates states = SiteStates.allAvailable(config.sites());
+        states = SiteStates.allAvailable(config.sites());
         answerer = new ZoneAnswerer(config, states, () -> 0);
     }
 
@@ -79,6 +80,24 @@ class ZoneAnswererTest {
         assertEquals(List.of("127.0.0.1"), ns.getSection(Section.ANSWER).stream().map(Record::rdataToString).toList());
         Message below = answerer.answer(query("x.shop.example.test.", Type.ANY, DClass.IN), CLIENT);
         assertEquals(Rcode.NXDOMAIN, below.getRcode());
+    }
+
+    @Test
+    void shouldAnswerServfailForTheSitesWhenBlindAndTheConfiguredEmptyAnswerOtherwise() throws IOException {
+        states.publish(SiteVerdict.of(Map.of("a", SiteState.UNAVAILABLE), 1, 1));
+        Message empty = answerer.answer(query("shop.example.test.", Type.A, DClass.IN), CLIENT);
+        assertEquals(Rcode.NOERROR, empty.getRcode(), "a peer answers: NODATA, as configured");
+        assertEquals(Type.SOA, empty.getSection(Section.AUTHORITY).get(0).getType());
+        states.publish(SiteVerdict.of(Map.of("a", SiteState.UNAVAILABLE), 1, 0));
+        assertEquals(Rcode.SERVFAIL, answerer.answer(query("shop.example.test.", Type.A, DClass.IN), CLIENT).getRcode(),
+                "no peer and no site: blind");
+        assertEquals(Rcode.SERVFAIL, answerer.answer(query("shop.example.test.", Type.AAAA, DClass.IN), CLIENT).getRcode());
+        Message soa = answerer.answer(query("shop.example.test.", Type.SOA, DClass.IN), CLIENT);
+        assertEquals(Rcode.NOERROR, soa.getRcode(), "the zone itself is still answered (the peers' pings)");
+        states.publish(SiteVerdict.of(Map.of("a", SiteState.AVAILABLE), 1, 0));
+        Message isolated = answerer.answer(query("shop.example.test.", Type.A, DClass.IN), CLIENT);
+        assertEquals(List.of("127.0.1.1"), isolated.getSection(Section.ANSWER).stream().map(Record::rdataToString).toList(),
+                "isolated, its own site up: answered");
     }
 
     private static int rcode(ZoneAnswerer.Reply r) throws IOException {

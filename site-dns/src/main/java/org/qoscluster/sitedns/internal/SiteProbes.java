@@ -216,10 +216,11 @@ public final class SiteProbes implements AutoCloseable {
 
     private void done(Target t) {
         t.inFlight.set(false);
-        if (t.probedOnce.compareAndSet(false, true)) {
+        boolean first = t.probedOnce.compareAndSet(false, true);
+        evaluate(); // published before the first round counts it: the server listens only after
+        if (first) {
             firstRound.countDown();
         }
-        evaluate();
     }
 
     /** Publishes the verdict now, and logs what changed. */
@@ -230,17 +231,12 @@ public final class SiteProbes implements AutoCloseable {
         try {
             Map<String, SiteState> now = new LinkedHashMap<>();
             sites.values().forEach(t -> now.put(t.name, t.health.state()));
-            int peersUp = 0;
-            for (Target t : peers.values()) {
-                boolean up = t.health.up();
-                peersUp += up ? 1 : 0;
-                logChange("peer", t, up);
-            }
-            for (Target t : sites.values()) {
-                logChange("site", t, now.get(t.name).available());
-            }
-            SiteVerdict verdict = SiteVerdict.of(now, peers.size(), peersUp);
-            states.publish(verdict);
+            Map<Target, Boolean> peerUp = new LinkedHashMap<>();
+            peers.values().forEach(t -> peerUp.put(t, t.health.up()));
+            SiteVerdict verdict = SiteVerdict.of(now, peers.size(), (int) peerUp.values().stream().filter(up -> up).count());
+            states.publish(verdict); // before the log: a logged change is already in the answers
+            peerUp.forEach((t, up) -> logChange("peer", t, up));
+            sites.values().forEach(t -> logChange("site", t, now.get(t.name).available()));
             if (firstRound.getCount() == 0) {
                 if (verdict.isolated() != loggedIsolated) {
                     loggedIsolated = verdict.isolated();

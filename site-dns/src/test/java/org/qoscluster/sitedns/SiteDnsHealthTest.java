@@ -1,0 +1,249 @@
+package org.qoscluster.sitedns;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.xbill.DNS.DClass;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.Section;
+import org.xbill.DNS.SimpleResolver;
+import org.xbill.DNS.Type;
+
+/**
+ * The site DNS server with its probes, over real sockets on 127.0.0.1: the sites' status pages
+ * are stand-in routers (the JDK's HTTP server), the peers are other running site DNS servers, and
+ * the answers are read with dig and dnsjava's resolver. Changes are waited for by asking again
+ * until a generous deadline; no assertion depends on how fast the machine is.
+ */
+class SiteDnsHealthTest {
+
+    private static final String ZONE = "shop.example.test.";
+    private static final List<String> A = List.of("127.0.1.1");
+    private static final List<String> B = List.of("127.0.2.1");
+    private static final List<String> A_THEN_B = List.of("127.0.1.1", "127.0.2.1");
+    private static final List<String> B_THEN_A = List.of("127.0.2.1", "127.0.1.1");
+    /** Far above any bound under test: only a server that never changes its answer runs into it. */
+    private static final Duration DEADLINE = Duration.ofSeconds(60);
+
+    private final List<AutoCloseable> open = new ArrayList<>();
+    private StandInRouter routerA;
+    private StandInRouter routerB;
+
+    @AfterEach
+    void stop() throws Exception {
+        for (int i = open.size() - 1; i >= 0; i--) {
+            open.get(i).close();
+        }
+    }
+
+    @Test
+    void shouldAnswerTheSitesInPolicyOrderAndOnlyTheOtherSiteOnceAStatusPageSays503() throws Exception {
+        routers();
+        SiteDns dns = start("ordered", 0, List.of(), Map.of());
+        digUntil(dns, A_THEN_B); // both sites up: a then b, in configured order
+
+        routerA.available(false); // the router now answers 503 {"available":false}
+        List<List<String>> seen = digUntil(dns, B);
+        assertEquals(List.of(A_THEN_B, B), seen, "dig shows a then b, then b alone, and nothing else in between");
+        for (int i = 0; i < 3; i++) {
+            assertEquals(B, Dig.addresses(dns.port(), ZONE), "b alone stays");
+        }
+
+        routerA.available(true);
+        assertEquals(List.of(B, A_THEN_B), digUntil(dns, A_THEN_B), "a is back after a successful probe");
+    }
+
+    @Test
+    void shouldTakeOutASiteThatRefusesConnectionsOrDoesNotAnswerInTime() throws Exception {
+        routers();
+        SiteDns dns = start("ordered", 0, List.of(), Map.of());
+        digUntil(dns, A_THEN_B);
+        routerA.delayMillis(30_000); // accepts, never answers within the probe time-out
+        assertEquals(List.of(A_THEN_B, B), digUntil(dns, B));
+        routerB.close(); // connection refused
+        open.remove(routerB);
+        assertEquals(List.of(B, List.of()), digUntil(dns, List.of()));
+        Dig.Answer none = Dig.ask(dns.port(), ZONE, "A");
+        assertEquals("NOERROR", none.status(), "no peers configured: the configured empty answer (NODATA)\n" + none.output());
+        assertFalse(dns.view().blind());
+    }
+
+    @Test
+    void shouldOrderByTheSpareCapacityTheRoutersReport() throws Exception {
+        routers();
+        routerA.spareCapacity(2);
+        routerB.spareCapacity(8);
+        SiteDns dns = start("load", 0, List.of(), Map.of());
+        digUntil(dns, B_THEN_A);
+        routerA.spareCapacity(20);
+        List<List<String>> seen = digUntil(dns, A_THEN_B);
+        assertEquals(List.of(B_THEN_A, A_THEN_B), seen, "the order changes, no site is left out");
+    }
+
+    @Test
+    void shouldPutASlowedSiteLastUnderTheResponseTimePolicy() throws Exception {
+        routers();
+        routerA.delayMillis(400);
+        SiteDns dns = start("response-time", 0, List.of(),
+                Map.of("qos.site-dns.probe.timeout-ms", "1500", "qos.site-dns.down-after-ms", "4000"));
+        digUntil(dns, B_THEN_A);
+        routerA.delayMillis(0);
+        routerB.delayMillis(400);
+        List<List<String>> seen = digUntil(dns, A_THEN_B);
+        assertTrue(seen.stream().allMatch(s -> s.equals(B_THEN_A) || s.equals(A_THEN_B)), "never a site left out: " + seen);
+    }
+
+    @Test
+    void shouldPingItsPeersAndAnswerOnlyItsOwnSiteWhenCutOffAndServfailWhenItSeesNothing() throws Exception {
+        routers();
+        int portA = freePort();
+        int portB = freePort();
+        SiteDns dnsA = start("ordered", portA, List.of("127.0.0.1:" + portB), Map.of());
+        SiteDns dnsB = start("ordered", portB, List.of("127.0.0.1:" + portA), Map.of());
+        awaitPeers(dnsA, List.of("127.0.0.1:" + portB));
+        awaitPeers(dnsB, List.of("127.0.0.1:" + portA));
+        digUntil(dnsA, A_THEN_B);
+
+        // site b is lost whole: its router and its DNS server
+        routerB.close();
+        open.remove(routerB);
+        dnsB.close();
+        open.remove(dnsB);
+        awaitPeers(dnsA, List.of());
+        List<List<String>> seen = digUntil(dnsA, A); // cut off from b: its own site alone
+        assertTrue(seen.stream().allMatch(s -> s.equals(A_THEN_B) || s.equals(A)), "never without its own site: " + seen);
+        assertFalse(dnsA.view().blind());
+
+        // and now its own site's probe fails too: it sees nothing at all
+        routerA.available(false);
+        Dig.Answer servfail = digStatusUntil(dnsA, "SERVFAIL");
+        assertEquals(List.of(), servfail.addresses(), servfail.output());
+        assertTrue(dnsA.view().blind());
+        Message soa = resolver(dnsA).send(Message.newQuery(Record.newRecord(Name.fromString(ZONE), Type.SOA, DClass.IN)));
+        assertEquals(Rcode.NOERROR, soa.getRcode(), "the zone's SOA is still answered, so peers still see it: " + soa);
+
+        routerA.available(true);
+        assertEquals(List.of(List.of("SERVFAIL"), A), digUntil(dnsA, A), "its own site back: answered again");
+    }
+
+    @Test
+    void shouldAnswerTheConfiguredEmptyAnswerWhenItsPeersAnswerButNoSiteIsUp() throws Exception {
+        routers();
+        int portA = freePort();
+        int portB = freePort();
+        SiteDns dnsA = start("ordered", portA, List.of("127.0.0.1:" + portB), Map.of());
+        start("ordered", portB, List.of("127.0.0.1:" + portA), Map.of());
+        awaitPeers(dnsA, List.of("127.0.0.1:" + portB));
+        routerA.available(false);
+        routerB.available(false);
+        digUntil(dnsA, List.of());
+        Message r = resolver(dnsA).send(Message.newQuery(Record.newRecord(Name.fromString(ZONE), Type.A, DClass.IN)));
+        assertEquals(Rcode.NOERROR, r.getRcode(), "a peer answers: the sites are down, not this server's view: " + r);
+        assertEquals(Type.SOA, r.getSection(Section.AUTHORITY).get(0).getType(), r::toString);
+        assertFalse(dnsA.view().blind());
+    }
+
+    private void routers() throws IOException {
+        routerA = new StandInRouter("a");
+        open.add(routerA);
+        routerB = new StandInRouter("b");
+        open.add(routerB);
+    }
+
+    private SiteDns start(String policy, int port, List<String> peers, Map<String, String> extra) throws IOException {
+        Map<String, String> p = new HashMap<>(Map.of(
+                "qos.site-dns.zone", ZONE,
+                "qos.site-dns.policy", policy,
+                "qos.site-dns.sites", "a,b",
+                "qos.site-dns.site.a.addresses", "127.0.1.1",
+                "qos.site-dns.site.a.status-url", routerA.url(),
+                "qos.site-dns.site.b.addresses", "127.0.2.1",
+                "qos.site-dns.site.b.status-url", routerB.url(),
+                "qos.site-dns.listen.address", "127.0.0.1",
+                "qos.site-dns.listen.port", String.valueOf(port)));
+        // the default probe interval (500 ms), time-out (1 s) and down-after (2 s)
+        p.put("qos.site-dns.peers", String.join(",", peers));
+        p.putAll(extra);
+        SiteDns dns = SiteDns.start(SiteDnsConfig.read(p));
+        open.add(dns);
+        return dns;
+    }
+
+    /**
+     * Asks dig again and again until it answers {@code expected}; the distinct answers seen, in
+     * order (consecutive repeats once), ending with {@code expected}. An answer other than
+     * NOERROR is seen as its status alone, for example {@code [SERVFAIL]}.
+     */
+    private static List<List<String>> digUntil(SiteDns dns, List<String> expected) throws Exception {
+        long end = System.nanoTime() + DEADLINE.toNanos();
+        List<List<String>> seen = new ArrayList<>();
+        while (true) {
+            Dig.Answer answer = Dig.ask(dns.port(), ZONE, "A");
+            List<String> now = answer.status().equals("NOERROR") ? answer.addresses() : List.of(answer.status());
+            if (seen.isEmpty() || !seen.get(seen.size() - 1).equals(now)) {
+                seen.add(now);
+            }
+            if (now.equals(expected)) {
+                return seen;
+            }
+            assertTrue(System.nanoTime() < end, "dig never answered " + expected + " within " + DEADLINE + "; it answered " + seen);
+            Thread.sleep(50);
+        }
+    }
+
+    private static Dig.Answer digStatusUntil(SiteDns dns, String status) throws Exception {
+        long end = System.nanoTime() + DEADLINE.toNanos();
+        while (true) {
+            Dig.Answer a = Dig.ask(dns.port(), ZONE, "A");
+            if (a.status().equals(status)) {
+                return a;
+            }
+            assertTrue(System.nanoTime() < end, "dig never answered " + status + " within " + DEADLINE + ": " + a.output());
+            Thread.sleep(50);
+        }
+    }
+
+    private static void awaitPeers(SiteDns dns, List<String> expected) throws InterruptedException {
+        long end = System.nanoTime() + DEADLINE.toNanos();
+        while (!dns.peersUp().equals(expected)) {
+            assertTrue(System.nanoTime() < end, "peers up never became " + expected + ": " + dns.peersUp());
+            Thread.sleep(50);
+        }
+    }
+
+    private static SimpleResolver resolver(SiteDns dns) {
+        SimpleResolver r = new SimpleResolver(new InetSocketAddress("127.0.0.1", dns.port()));
+        r.setTimeout(Duration.ofSeconds(5));
+        return r;
+    }
+
+    /** A port free on 127.0.0.1 for both TCP and UDP now (the peers must know each other's before either starts). */
+    private static int freePort() throws IOException {
+        for (int attempt = 0; attempt < 50; attempt++) {
+            try (ServerSocket tcp = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                    DatagramSocket udp = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), tcp.getLocalPort()))) {
+                return udp.getLocalPort();
+            } catch (IOException taken) {
+                // UDP port taken: another
+            }
+        }
+        throw new IOException("no port free for both TCP and UDP on 127.0.0.1");
+    }
+}
