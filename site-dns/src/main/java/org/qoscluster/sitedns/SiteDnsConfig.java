@@ -39,6 +39,7 @@ import org.xbill.DNS.TextParseException;
  * qos.site-dns.down-after-ms=2000               a site or peer without a successful probe for this long is down
  * qos.site-dns.up-after-successes=1             successful probes in a row that bring a down site or peer back
  * qos.site-dns.peers=127.0.2.53:5353            the other sites' DNS servers (ADDRESS:PORT, [IPv6]:PORT), pinged
+ *                                               from the listen address (so of its family)
  * </pre>
  * Every problem is reported at once, each naming its key.
  */
@@ -164,6 +165,9 @@ public record SiteDnsConfig(Name zone, SitePolicy policy, List<Site> sites, long
                 InetSocketAddress a = peer(peer);
                 if (a.getAddress().equals(listen) && a.getPort() == port) {
                     r.problem(PREFIX + "peers: '" + peer + "' is this server's own listen address and port", null);
+                } else if (listen != null && a.getAddress().getClass() != listen.getClass()) {
+                    r.problem(PREFIX + "peers: '" + peer + "' is not of the listen address's family; peers are pinged from "
+                            + listen.getHostAddress(), null);
                 } else if (peers.contains(a)) {
                     r.problem(PREFIX + "peers: '" + peer + "' is named twice", null);
                 } else {

@@ -54,13 +54,13 @@ class SiteDnsConfigTest {
         p.put("qos.site-dns.probe.timeout-ms", "300");
         p.put("qos.site-dns.down-after-ms", "5000");
         p.put("qos.site-dns.up-after-successes", "2");
-        p.put("qos.site-dns.peers", "127.0.2.53:5353, [::1]:53");
+        p.put("qos.site-dns.peers", "127.0.2.53:5353, 127.0.3.53:53");
         SiteDnsConfig.Health h = SiteDnsConfig.read(p).health();
         assertEquals(Duration.ofMillis(200), h.interval());
         assertEquals(Duration.ofMillis(300), h.timeout());
         assertEquals(Duration.ofSeconds(5), h.downAfter());
         assertEquals(2, h.upAfterSuccesses());
-        assertEquals(List.of(new InetSocketAddress(Subnet.literal("127.0.2.53"), 5353), new InetSocketAddress(Subnet.literal("::1"), 53)),
+        assertEquals(List.of(new InetSocketAddress(Subnet.literal("127.0.2.53"), 5353), new InetSocketAddress(Subnet.literal("127.0.3.53"), 53)),
                 h.peers());
     }
 
@@ -72,7 +72,7 @@ class SiteDnsConfigTest {
         p.put("qos.site-dns.probe.interval-ms", "3000");
         p.put("qos.site-dns.probe.timeout-ms", "2500");
         p.put("qos.site-dns.up-after-successes", "0");
-        p.put("qos.site-dns.peers", "127.0.0.1:5353,127.0.2.53,::1:53,peer-b:53,127.0.3.53:70000,0.0.0.0:53");
+        p.put("qos.site-dns.peers", "127.0.0.1:5353,127.0.2.53,::1:53,peer-b:53,127.0.3.53:70000,0.0.0.0:53,[::1]:53");
         InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> SiteDnsConfig.read(p));
         assertEquals(List.of(
                 "qos.site-dns.site.a.status-url: 'http://router-a.example:8080/qrs/site' names host 'router-a.example'; name the router by its address, not a name to resolve",
@@ -85,7 +85,8 @@ class SiteDnsConfigTest {
                 "qos.site-dns.peers: '::1:53' is not ADDRESS:PORT (write an IPv6 address as [ADDRESS]:PORT)",
                 "qos.site-dns.peers: 'peer-b' is not an IPv4 or IPv6 address",
                 "qos.site-dns.peers: '127.0.3.53:70000' has port 70000, not from 1 to 65535",
-                "qos.site-dns.peers: '0.0.0.0:53' is the wildcard address; name the peer's address"), e.problems());
+                "qos.site-dns.peers: '0.0.0.0:53' is the wildcard address; name the peer's address",
+                "qos.site-dns.peers: '[::1]:53' is not of the listen address's family; peers are pinged from 127.0.0.1"), e.problems());
         p.remove("qos.site-dns.site.a.status-url");
         e = assertThrows(InvalidConfigException.class, () -> SiteDnsConfig.read(p));
         assertEquals("qos.site-dns.site.a.status-url: missing; the site router's status page, for example http://127.0.1.1:8080/qrs/site",
