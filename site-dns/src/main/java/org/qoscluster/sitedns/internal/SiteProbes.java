@@ -103,7 +103,8 @@ public final class SiteProbes implements AutoCloseable {
         config.sites().forEach(s -> sites.put(s.name(),
                 new Target(s.name(), new SiteHealth(h.downAfter(), h.upAfterSuccesses(), nanoClock))));
         for (InetSocketAddress p : h.peers()) {
-            peers.put(p, new Target(p.getAddress().getHostAddress() + ":" + p.getPort(),
+            String host = p.getAddress().getHostAddress();
+            peers.put(p, new Target((host.contains(":") ? "[" + host + "]" : host) + ":" + p.getPort(),
                     new SiteHealth(h.downAfter(), h.upAfterSuccesses(), nanoClock)));
             SimpleResolver r = new SimpleResolver(p);
             r.setTimeout(h.timeout());
@@ -290,7 +291,7 @@ public final class SiteProbes implements AutoCloseable {
         return e.toString();
     }
 
-    /** The names of the peers, in configured order, with whether each is up now (for tests and logs). */
+    /** The peers that answer now, as ADDRESS:PORT ([ADDRESS]:PORT for IPv6), in configured order. */
     public List<String> peersUp() {
         List<String> out = new ArrayList<>();
         peers.values().forEach(t -> {
