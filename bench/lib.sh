@@ -40,6 +40,7 @@ run_java_benchmark() {
 # The pid of part NAME of the cluster whose state directory is $state (its pid file).
 pid_of() { sed -n 's/^pid=//p' "$state/run/$1.pid"; }
 
-# CPU ticks (user + system) the processes PID... have used together; the command name in field 2
-# of /proc/PID/stat has no spaces for the processes measured here.
-ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo "$t"; }
+# CPU ticks (user + system) the processes PID... have used together: fields 14 and 15 of
+# /proc/PID/stat, counted after the command name in parentheses (which may hold spaces, as NSD's
+# "nsd: server 1" does).
+ticks() { local t=0 p; for p in "$@"; do t=$((t + $(sed 's/.*) //' "/proc/$p/stat" | awk '{print $12 + $13}'))); done; echo "$t"; }
