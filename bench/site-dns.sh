@@ -7,14 +7,13 @@
 # {"available":true}) answers 200, policy ordered; NSD from a zone file, minimal responses, rate
 # limiting off, one server process, configured in a temporary directory of its own (no chroot, no
 # user switch, no system service). Both serve UDP from one thread of execution (site-dns's UDP
-# loop, NSD's one server process), on one of the machine's cores while dnsperf takes the other.
+# loop, NSD's one server process); nothing is pinned: dnsperf and any other work share the cores.
 #
 # Load: dnsperf (UDP, EDNS0) for SECONDS per run, in three shapes: c1r2k, 1 client at 2,000
 # queries/s (the latency of a query when little queues; both servers keep up); c1 and c10, 1 and
 # 10 clients with up to 100 queries in flight each and no rate limit (throughput: the machine
-# saturated). Targets
-# alternate within each round, ROUNDS rounds, after WARMUP_SECONDS of the same load on each
-# (the JVM's JIT warmed first).
+# saturated). Targets alternate within each round, ROUNDS rounds, after WARMUP_SECONDS of the
+# same load on site-dns (the JVM's JIT warmed first) and 5 s on NSD.
 #
 # For every run it prints queries/s, p50 and p99 latency (computed from dnsperf -v, which reports
 # each query's latency; dnsperf itself prints only the average), the average, the queries lost,
