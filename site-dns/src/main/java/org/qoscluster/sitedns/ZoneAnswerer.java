@@ -216,7 +216,7 @@ public final class ZoneAnswerer {
         if (qh.getFlag(Flags.CD)) {
             h.setFlag(Flags.CD);
         }
-        Message m = new Message();
+        Message m = new Message(h.getID()); // new Message() would draw an id from SecureRandom, replaced at once
         m.setHeader(h);
         questions.forEach(q -> m.addRecord(q, Section.QUESTION));
         return m;
