@@ -36,18 +36,17 @@ final class LocalCopy {
      * the record this node stored last ({@code mine}, may be null) when usable, else the near
      * cache's copy ({@code near}, asked only then; a miss there reads the owner) when usable, else
      * the owner's ({@code owner}). With {@code seen} unknown (0), the owner's. With no version
-     * ({@link VersionCookie#NONE}: the client was never answered with one), whatever copy is at
-     * hand, the near cache's "no record" included, unless it looks expired: most visitors never
-     * write a session, and their requests then read nothing from another member.
+     * ({@link VersionCookie#NONE}: the client was never answered with one), the near cache's "no
+     * record" when that is what it holds (a record made meanwhile would have been answered with
+     * its version), else the owner's: a copy held here may be one the owner has ended since (a
+     * sign-out), which a client without the cookie, such as one replaying an old UID cookie, must
+     * not see. Most visitors never write a session; their requests then read nothing from
+     * another member.
      */
     static SessionRecord choose(long seen, long now, SessionRecord mine, Supplier<SessionRecord> near,
                                 Supplier<SessionRecord> owner) {
         if (seen == VersionCookie.NONE) {
-            if (mine != null && !mine.expired(now)) {
-                return mine;
-            }
-            SessionRecord copy = near.get();
-            return copy == null || !copy.expired(now) ? copy : owner.get();
+            return mine == null && near.get() == null ? null : owner.get();
         }
         if (seen > 0) {
             if (usable(mine, seen, now)) {

@@ -76,25 +76,19 @@ class LocalCopyTest {
     }
 
     @Test
-    void shouldServeAClientAnsweredWithNoVersionFromAnyCopyAtHandWithoutAskingTheOwner() {
+    void shouldTrustOnlyTheNearCachesNoRecordForAClientAnsweredWithNoVersion() {
         List<String> asked = new ArrayList<>();
         SessionRecord owner = record(5, NOW);
         assertNull(LocalCopy.choose(VersionCookie.NONE, NOW, null, () -> { asked.add("near"); return null; },
                 () -> { asked.add("owner"); return owner; }), "no record at hand: none, as the near cache says");
         assertEquals(List.of("near"), asked);
         asked.clear();
-        SessionRecord mine = record(3, NOW);
-        assertSame(mine, LocalCopy.choose(VersionCookie.NONE, NOW, mine, () -> { asked.add("near"); return null; },
-                () -> { asked.add("owner"); return owner; }));
-        assertEquals(List.of(), asked, "the node's own copy: nothing asked");
-        SessionRecord near = record(4, NOW);
-        assertSame(near, LocalCopy.choose(VersionCookie.NONE, NOW, null, () -> { asked.add("near"); return near; },
-                () -> { asked.add("owner"); return owner; }));
-        assertEquals(List.of("near"), asked);
+        assertNull(LocalCopy.choose(VersionCookie.NONE, NOW, record(3, NOW), () -> { asked.add("near"); return record(3, NOW); },
+                () -> { asked.add("owner"); return null; }), "a copy here, ended on the owner since (a sign-out): none");
+        assertEquals("owner", asked.get(asked.size() - 1));
         asked.clear();
-        SessionRecord expired = record(4, NOW - 1_800_001L);
-        assertSame(owner, LocalCopy.choose(VersionCookie.NONE, NOW, expired, () -> { asked.add("near"); return expired; },
-                () -> { asked.add("owner"); return owner; }), "a copy that looks expired: the owner tells");
+        assertSame(owner, LocalCopy.choose(VersionCookie.NONE, NOW, null, () -> { asked.add("near"); return record(4, NOW); },
+                () -> { asked.add("owner"); return owner; }), "a copy in the near cache: the owner's");
         assertEquals(List.of("near", "owner"), asked);
     }
 
