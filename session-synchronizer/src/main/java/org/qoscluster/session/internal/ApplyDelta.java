@@ -1,11 +1,17 @@
 package org.qoscluster.session.internal;
 
+import java.io.IOException;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.ExtendedMapEntry;
+import com.hazelcast.nio.ObjectDataInput;
+import com.hazelcast.nio.ObjectDataOutput;
+import com.hazelcast.nio.serialization.DataSerializable;
 
+import org.qoscluster.contract.StateChangeFlag;
 import org.qoscluster.session.SessionDelta;
 import org.qoscluster.session.SessionRecord;
 
@@ -15,16 +21,31 @@ import org.qoscluster.session.SessionRecord;
  * on the backups, so they end in the same state. The entry lives for the session's time-out after
  * its last store, plus a second for clock differences between members (the filter itself treats
  * a record past its time-out as gone).
+ *
+ * <p>It travels to the owner and to each backup on every store, so it writes its fields itself
+ * ({@link DataSerializable}) rather than through Java serialization, whose class descriptors and
+ * reflection cost more than the change they carry. The class is on every member's class path,
+ * as the record's is.
  */
-final class ApplyDelta implements EntryProcessor<String, SessionRecord, SessionRecord.Applied> {
+final class ApplyDelta implements EntryProcessor<String, SessionRecord, SessionRecord.Applied>, DataSerializable {
 
     private static final long serialVersionUID = 1L;
     private static final long GRACE_SECONDS = 1;
+    /** Attribute changes one delta may carry when read back: far more than any session holds. */
+    private static final int MAX_CHANGES = 1 << 20;
 
-    private final SessionDelta delta;
+    private SessionDelta delta;
+
+    /** For Hazelcast, which reads the fields with {@link #readData}. */
+    ApplyDelta() {
+    }
 
     ApplyDelta(SessionDelta delta) {
         this.delta = delta;
+    }
+
+    SessionDelta delta() {
+        return delta;
     }
 
     @Override
@@ -38,5 +59,52 @@ final class ApplyDelta implements EntryProcessor<String, SessionRecord, SessionR
             entry.setValue(applied.record());
         }
         return applied.withoutRecord();
+    }
+
+    @Override
+    public void writeData(ObjectDataOutput out) throws IOException {
+        out.writeLong(delta.now());
+        out.writeString(delta.node());
+        out.writeString(delta.sessionUserClass());
+        out.writeString(delta.principalUserClass());
+        out.writeInt(delta.maxInactiveSeconds());
+        out.writeBoolean(delta.replace());
+        out.writeBoolean(delta.remove());
+        out.writeInt(delta.changes().size());
+        for (Map.Entry<String, SessionDelta.Change> e : delta.changes().entrySet()) {
+            out.writeString(e.getKey());
+            out.writeLong(e.getValue().baseVersion());
+            out.writeByteArray(e.getValue().value());
+            out.writeBoolean(e.getValue().force());
+        }
+        StateChangeFlag flag = delta.flag();
+        out.writeString(flag == null ? null : flag.node());
+        if (flag != null) {
+            out.writeLong(flag.sequence());
+            out.writeLong(flag.epochMillis());
+        }
+    }
+
+    @Override
+    public void readData(ObjectDataInput in) throws IOException {
+        long now = in.readLong();
+        String node = in.readString();
+        String sessionUserClass = in.readString();
+        String principalUserClass = in.readString();
+        int maxInactiveSeconds = in.readInt();
+        boolean replace = in.readBoolean();
+        boolean remove = in.readBoolean();
+        int n = in.readInt();
+        if (n < 0 || n > MAX_CHANGES) {
+            throw new IOException("a session delta with " + n + " changes");
+        }
+        Map<String, SessionDelta.Change> changes = new HashMap<>();
+        for (int i = 0; i < n; i++) {
+            changes.put(in.readString(), new SessionDelta.Change(in.readLong(), in.readByteArray(), in.readBoolean()));
+        }
+        String flagNode = in.readString();
+        StateChangeFlag flag = flagNode == null ? null : new StateChangeFlag(flagNode, in.readLong(), in.readLong());
+        delta = new SessionDelta(now, node, sessionUserClass, principalUserClass, maxInactiveSeconds, replace, remove,
+                changes, flag);
     }
 }

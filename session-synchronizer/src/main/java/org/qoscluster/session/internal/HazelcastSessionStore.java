@@ -94,10 +94,13 @@ final class HazelcastSessionStore implements SessionStore {
         } catch (IllegalStateException e) {
             throw new IllegalStateException("the Session Synchronizer needs Payara's Hazelcast: " + e.getMessage(), e);
         }
+        // Records kept as objects: a store's entry processor applies the delta to the record on
+        // the owner and on each backup without deserializing it and serializing it again (the
+        // record is immutable, so holding it is safe; it is serialized only to travel).
         MapConfig config = new MapConfig(settings.mapName())
                 .setBackupCount(settings.backupCount())
                 .setAsyncBackupCount(0)
-                .setInMemoryFormat(InMemoryFormat.BINARY)
+                .setInMemoryFormat(InMemoryFormat.OBJECT)
                 .setStatisticsEnabled(true);
         if (settings.nearCacheEntries() > 0) {
             // Objects: a hit hands out the record itself (immutable; the filter copies what it
