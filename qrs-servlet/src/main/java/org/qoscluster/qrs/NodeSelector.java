@@ -15,19 +15,36 @@ import org.qoscluster.config.ServiceClass;
  * {@code capacity * share(priority)}, where {@code share = 0.5 + 0.5 * priority / 100}, and
  * under the class's own cap. As load grows, low-priority classes run out of room first and are
  * shed (503), so high-priority classes keep both room and latency.</li>
+ * <li>Probe: a node with room whose estimate for the class misses the goal and is stale (no
+ * answer and no probe for {@link ClassRecord#STALE_AFTER_NANOS}) would otherwise never be chosen
+ * again, so its estimate would never change: a node slow once, under a burst, stayed out for
+ * good after it recovered. Every {@link #PROBE_EVERY}-th request of the class that finds such a
+ * node goes to it; with several, to the one refreshed longest ago. Its answer starts a new
+ * estimate ({@link ClassRecord}). So a node that recovered is measured again at most
+ * {@code STALE_AFTER} plus {@code PROBE_EVERY} requests per such node after its last slow
+ * answer, and one that stays slow gets at most one request in {@code PROBE_EVERY} of the class
+ * and one per {@code STALE_AFTER}. The count is the node's own and the choice uses the clock
+ * the caller passes, no random draw, so the probes are the same for the same requests.</li>
  * <li>Goal: the predicted latency of a node for the class is its p95 estimate scaled by its
  * load, {@code p95 * (1 + inFlight / capacity)}. Among admissible nodes that meet the class's
  * goal, two are drawn at random and the less loaded wins (power of two choices): a loose goal
  * may use a slow node, keeping fast ones for tight goals. When none meets the goal, the node
  * with the fewest requests in flight is taken, the lower prediction among equals. Taking the
  * lowest prediction alone there would herd: every request would go to one node until its
- * estimate rose past the other's, the other's estimate would age meanwhile, and the load would
- * swing between them (seen as 438 to 37 pages between two equal nodes under a missed goal).
- * The fewest in flight is what a request's wait depends on once the goal is lost, and a slow
- * node, holding its requests longer, gets fewer of them by itself.</li>
+ * estimate rose past the other's, and the load would swing between them (seen as 438 to 37
+ * pages between two equal nodes under a missed goal). The fewest in flight is what a request's
+ * wait depends on once the goal is lost, and a slow node, holding its requests longer, gets
+ * fewer of them by itself.</li>
  * </ol>
+ *
+ * <p>Per request: one pass over the nodes, reading each one's counts and estimate; the probe
+ * adds one volatile read per node that misses the goal and, only when one is stale, one atomic
+ * increment.
  */
 public final class NodeSelector {
+
+    /** One request in this many of a class, at most, probes a stale node that misses the goal. */
+    static final int PROBE_EVERY = 20;
 
     private final int capacity;
     private final RandomGenerator random;
@@ -63,17 +80,31 @@ public final class NodeSelector {
         NodeRecord best = null;
         int bestInFlight = Integer.MAX_VALUE;
         double bestPrediction = Double.MAX_VALUE;
+        NodeRecord stalest = null;
+        ClassRecord stalestRecord = null;
+        long stalestAge = ClassRecord.STALE_AFTER_NANOS - 1;
         for (NodeRecord n : room) {
-            double p = predictedMicros(n, c, nowNanos);
+            ClassRecord record = n.record(c.name());
+            int inFlight = n.inFlight();
+            double p = predictedMicros(record, inFlight);
             if (p <= goalMicros) {
                 meeting.add(n);
+            } else {
+                long age = nowNanos - record.refreshedNanos();
+                if (age > stalestAge) {
+                    stalestAge = age;
+                    stalest = n;
+                    stalestRecord = record;
+                }
             }
-            int inFlight = n.inFlight();
             if (inFlight < bestInFlight || (inFlight == bestInFlight && p < bestPrediction)) {
                 bestInFlight = inFlight;
                 bestPrediction = p;
                 best = n;
             }
+        }
+        if (stalestRecord != null && stalestRecord.probeTurn(nowNanos, PROBE_EVERY)) {
+            return Optional.of(stalest);
         }
         if (meeting.isEmpty()) {
             return Optional.of(best);
@@ -103,7 +134,11 @@ public final class NodeSelector {
     }
 
     /** The latency a request of class {@code c} can expect on node {@code n}, in microseconds. */
-    public double predictedMicros(NodeRecord n, ServiceClass c, long nowNanos) {
-        return n.record(c.name()).p95Micros(nowNanos) * (1.0 + (double) n.inFlight() / capacity);
+    public double predictedMicros(NodeRecord n, ServiceClass c) {
+        return predictedMicros(n.record(c.name()), n.inFlight());
+    }
+
+    private double predictedMicros(ClassRecord record, int inFlight) {
+        return record.p95Micros() * (1.0 + (double) inFlight / capacity);
     }
 }

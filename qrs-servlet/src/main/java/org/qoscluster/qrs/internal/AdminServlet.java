@@ -106,9 +106,10 @@ public class AdminServlet extends HttpServlet {
                 classes.add(c.name(), Json.createObjectBuilder()
                         .add("goalP95Ms", c.p95Millis())
                         .add("priority", c.priority())
-                        .add("p95Ms", r.p95Micros(now) / 1000.0)
+                        .add("p95Ms", r.p95Micros() / 1000.0)
                         .add("meanMs", r.meanMicros() / 1000.0)
-                        .add("predictedMs", router.selector().predictedMicros(n, c, now) / 1000.0)
+                        .add("predictedMs", router.selector().predictedMicros(n, c) / 1000.0)
+                        .add("ageMs", r.samples() == 0 ? 0 : (now - r.refreshedNanos()) / 1_000_000)
                         .add("errorRate", r.errorRate())
                         .add("samples", r.samples())
                         .add("inFlight", n.inFlight(c.name())));
@@ -143,7 +144,6 @@ public class AdminServlet extends HttpServlet {
     }
 
     private static void metrics(RouterRuntime router, int mirroredFlags, HttpServletResponse resp) throws IOException {
-        long now = router.nanoTime();
         GoalState state = router.goalState();
         GoalSet goals = state.goals();
         resp.setContentType("text/plain; version=0.0.4");
@@ -161,7 +161,7 @@ public class AdminServlet extends HttpServlet {
             for (ServiceClass c : goals.classes()) {
                 ClassRecord r = n.record(c.name());
                 String labels = node + ",class=\"" + c.name() + "\"";
-                w.println("qos_router_class_p95_seconds{" + labels + "} " + r.p95Micros(now) / 1e6);
+                w.println("qos_router_class_p95_seconds{" + labels + "} " + r.p95Micros() / 1e6);
                 w.println("qos_router_class_error_rate{" + labels + "} " + r.errorRate());
             }
         }
