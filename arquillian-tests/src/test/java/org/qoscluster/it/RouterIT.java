@@ -127,7 +127,7 @@ class RouterIT {
     @Order(3)
     void shouldKeepASlowNodeForLooseGoalsOnly(Cluster cluster) throws Exception {
         // A settled view of both nodes first: each has answered the tight class and meets its
-        // goal. A cold first answer can make a fast node look slow until its estimate fades.
+        // goal. A cold first answer can make a fast node look slow until it is probed again.
         for (int i = 0; i < 20 || (i < 500 && !bothMeetTheBrowseGoal(cluster)); i++) {
             get(cluster.storeUri(), "api/products?limit=1", null);
         }
