@@ -8,10 +8,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>An estimate that no answer has refreshed for {@link #STALE_AFTER_NANOS} is stale: it
  * describes the node as it was, not as it is. The next answer then starts a new estimate instead
- * of being blended into the old one. Blending is what kept a node that had recovered out of
- * rotation: after a burst of 30 s answers, one fresh 20 ms answer moved the mean down by a fifth
- * of the difference and raised the standard deviation to two fifths of it, so the p95 came out
- * at 44 s, higher than before the answer.
+ * of being blended into the old one. Blended, one fresh 20 ms answer after a burst of 30 s
+ * answers moves the mean down by a fifth of the difference and raises the standard deviation to
+ * two fifths of it: the p95 comes out at 44 s, higher than before the answer, and a node that
+ * recovered stays out of rotation.
  * A stale estimate that misses the goal is what {@link NodeSelector} probes; the probe's answer
  * is the node's current latency.
  *

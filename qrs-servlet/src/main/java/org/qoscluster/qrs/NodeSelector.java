@@ -17,8 +17,8 @@ import org.qoscluster.config.ServiceClass;
  * shed (503), so high-priority classes keep both room and latency.</li>
  * <li>Probe: a node with room whose estimate for the class misses the goal and is stale (no
  * answer and no probe for {@link ClassRecord#STALE_AFTER_NANOS}) would otherwise never be chosen
- * again, so its estimate would never change: a node slow once, under a burst, stayed out for
- * good after it recovered. Every {@link #PROBE_EVERY}-th request of the class that finds such a
+ * again, so its estimate would never change: a node slow once, under a burst, would stay out
+ * for good after it recovered. Every {@link #PROBE_EVERY}-th request of the class that finds such a
  * node goes to it; with several, to the one refreshed longest ago. Its answer starts a new
  * estimate ({@link ClassRecord}). So a node that recovered is measured again at most
  * {@code STALE_AFTER} plus {@code PROBE_EVERY} requests per such node after its last slow
