@@ -99,9 +99,11 @@ public final class RouterRuntime implements AutoCloseable {
         this.nodes = cluster.nodes().stream()
                 .map(n -> new NodeRecord(n.name(), URI.create("http://" + cluster.hostOf(n.name()).uriHost() + ":" + n.httpPort() + "/")))
                 .toList();
-        SecureRandom random = new SecureRandom();
-        this.selector = new NodeSelector(settings.nodeCapacity(), random);
-        this.uidCookie = new UidCookie(settings.uidKey(), random);
+        // Choosing a node draws twice per request: a fast generator of its own, never the
+        // SecureRandom that makes UIDs (whose draws lock and read the kernel's source).
+        java.util.random.RandomGenerator draws = () -> java.util.concurrent.ThreadLocalRandom.current().nextLong();
+        this.selector = new NodeSelector(settings.nodeCapacity(), draws);
+        this.uidCookie = new UidCookie(settings.uidKey(), new SecureRandom());
         this.upstream = upstreamClient(settings, "qrs-upstream", 200);
         this.healthClient = upstreamClient(settings, "qrs-health-client", 8);
         this.health = new HealthChecker(settings, nodes, healthClient, named("qrs-health"), this::expectedDatabase, groupChanging);

@@ -58,8 +58,13 @@ public final class RouterServer implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(RouterServer.class.getName());
     /** Held here: the level set on it would go with a collected logger. */
     private static final Logger HAZELCAST_LOG = Logger.getLogger("com.hazelcast");
-    /** An idle client connection is closed after this long (a slow client holds nothing longer). */
+    /**
+     * An idle client connection is closed after this long (a slow client holds nothing longer),
+     * or after the router's own body time-out plus {@link #IDLE_MARGIN_MS} when that is longer,
+     * so that a stalled body gets the router's 408 rather than a closed connection.
+     */
     private static final long IDLE_TIMEOUT_MS = 30_000;
+    private static final long IDLE_MARGIN_MS = 5_000;
     /**
      * Threads of the server; a proxied request holds one only while its head is read and its
      * answer written (the forwarding is asynchronous), so a few dozen serve thousands of
@@ -109,7 +114,7 @@ public final class RouterServer implements AutoCloseable {
         ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
         connector.setHost(config.address(self.name()));
         connector.setPort(self.httpPort());
-        connector.setIdleTimeout(IDLE_TIMEOUT_MS);
+        connector.setIdleTimeout(Math.max(IDLE_TIMEOUT_MS, settings.bodyIdleTimeoutMs() + IDLE_MARGIN_MS));
         server.addConnector(connector);
         server.addBean(new ConnectionLimit(MAX_CONNECTIONS, server));
 
