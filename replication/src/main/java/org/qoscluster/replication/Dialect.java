@@ -27,7 +27,8 @@ public interface Dialect {
 
     /**
      * Creates what capture needs on the master (sequence, change tables written by one trigger per
-     * event, row-identifier tables) and gives every existing row a row identifier; creates only
+     * event, row-identifier tables), switches it on if it is off (a promoted replica's was armed
+     * and off) and gives every existing row a row identifier; creates only
      * what is missing, so a restarted agent neither waits on nor disturbs the writers. Row
      * identifiers lie in {@code copyNumber * 2^40} and the next 2^40 values, so two copies never
      * hand out the same one; changes get theirs from the agent afterwards. Change sequences start
@@ -38,9 +39,25 @@ public interface Dialect {
 
     /**
      * Makes a replica ready to take the writes (a promotion): its generated (identity) columns go on
-     * from the highest value it holds.
+     * from above the highest value it holds (restarted only where they would not).
      */
     void restartIdentities(Connection copy, List<TableSpec> tables) throws SQLException;
+
+    /**
+     * Readies a replica of {@code epoch} for a promotion, off the failover path, so that a
+     * promotion has next to nothing to do: change capture installed, switched off (its triggers
+     * capture nothing while the copy is a replica), generated columns kept ahead of the rows the
+     * replica holds, and the capture triggers compiled. Does nothing on a copy of another epoch or
+     * one whose capture is on. Returns what it did (empty when everything was ready).
+     */
+    List<String> readyToPromote(Connection replica, List<TableSpec> tables, long epoch) throws SQLException;
+
+    /**
+     * Compiles, by firing them once in transactions rolled back, the capture triggers that are not
+     * compiled (made or invalidated since they last fired): concurrent first firings fail. For a
+     * copy being promoted, before any writer comes. Returns the tables whose triggers it fired.
+     */
+    List<String> compileCapture(Connection copy, List<TableSpec> tables) throws SQLException;
 
     /**
      * Keeps writers out of {@code table} until the end of the caller's transaction, waiting for

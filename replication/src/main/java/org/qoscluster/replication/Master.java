@@ -98,11 +98,16 @@ final class Master {
             dialect.restartIdentities(copy, described);
         }
         long t2 = System.nanoTime();
+        // Armed while it was a replica (Replica.readyToPromote), capture is only switched on here.
         dialect.installCapture(copy, described, copyNumber, epoch.firstSequence());
-        LOG.log(Level.INFO, "master={0} epoch {1}: promoted (catalogue {5} ms, epoch row {2} ms, identities {3} ms, capture {4} ms)",
+        long t3 = System.nanoTime();
+        List<String> compiled = dialect.compileCapture(copy, described);
+        LOG.log(Level.INFO, "master={0} epoch {1}: promoted (catalogue {5} ms, epoch row {2} ms, identities {3} ms, capture {4} ms,"
+                + " triggers compiled {6} ms: {7})",
                 new Object[] {epoch.master(), String.valueOf(epoch.number()), String.valueOf((t1 - described0) / 1_000_000),
-                    String.valueOf((t2 - t1) / 1_000_000), String.valueOf((System.nanoTime() - t2) / 1_000_000),
-                    String.valueOf((described0 - t0) / 1_000_000)});
+                    String.valueOf((t2 - t1) / 1_000_000), String.valueOf((t3 - t2) / 1_000_000),
+                    String.valueOf((described0 - t0) / 1_000_000), String.valueOf((System.nanoTime() - t3) / 1_000_000),
+                    compiled.isEmpty() ? "none needed" : String.join(",", compiled)});
     }
 
     /** Whether {@link #install} has run. */

@@ -102,10 +102,35 @@ final class Replica {
                 return;
             }
             readWatermark(c);
+            readyToPromote();
         } catch (SQLException e) {
             down(e);
         }
     }
+
+    /**
+     * Readies the replica for a promotion ({@link Dialect#readyToPromote}), off the failover path:
+     * when it (re)connects, after its copy and every {@link #READY_EVERY} while it applies. A
+     * failure is logged and left to the promotion, which does whatever is missing itself.
+     */
+    void readyToPromote() {
+        lastReady = master.clock.instant();
+        try {
+            long t0 = System.nanoTime();
+            List<String> done = master.dialect.readyToPromote(link.connection(), master.tables(), master.epoch.number());
+            if (!done.isEmpty()) {
+                LOG.log(Level.INFO, "replica={0} readied for a promotion in {1} ms: {2}",
+                        new Object[] {name, String.valueOf((System.nanoTime() - t0) / 1_000_000), String.join(", ", done)});
+            }
+        } catch (SQLException e) {
+            LOG.log(Level.WARNING, "replica={0} could not be readied for a promotion ({1}); a promotion would do it then",
+                    new Object[] {name, ReplicationAgent.describe(e)});
+        }
+    }
+
+    /** How often a replica that applies is readied for a promotion again (its identities, its triggers). */
+    static final Duration READY_EVERY = Duration.ofSeconds(10);
+    private Instant lastReady;
 
     void readWatermark(Connection c) throws SQLException {
         long persisted = master.dialect.watermark(c).orElse(0);
@@ -149,6 +174,9 @@ final class Replica {
         Duration lag = todo.stream().map(tx -> Duration.between(tx.firstAt().toInstant(), now))
                 .max(Duration::compareTo).orElse(Duration.ZERO);
         published.accept(name, new ReplicationAgent.Watermark(low, now, lag.isNegative() ? Duration.ZERO : lag));
+        if (lastReady == null || Duration.between(lastReady, now).compareTo(READY_EVERY) >= 0) {
+            readyToPromote();
+        }
         return todo.size();
     }
 

@@ -14,7 +14,7 @@ import org.qoscluster.replication.TableSpec;
 
 /**
  * Turns a deposed master into a replica: its capture triggers, change sequence and bookkeeping
- * tables go, its foreign keys go (a replica has none: the agent's copy and changes come in an
+ * tables go (the agent arms capture again, switched off, once its copy is made), its foreign keys go (a replica has none: the agent's copy and changes come in an
  * order they would refuse), identity columns take given values, and the change rows no replica
  * received (its asynchronous tail) are kept aside in a table named after the epoch, for an
  * operator to look at; see {@link org.qoscluster.replication.Dialect#setTailAside}.
@@ -30,8 +30,8 @@ final class DerbyDemotion {
     long setTailAside(Connection copy, List<TableSpec> tables, long fromSequence, Set<String> reached, long epoch)
             throws SQLException {
         Set<String> have = DerbyDialect.existing(copy);
-        if (!have.contains("TABLE:QOS_CAPTURED")) {
-            return 0;
+        if (!have.contains("TABLE:QOS_CAPTURED") || (have.contains("TABLE:QOS_CAPTURING") && !DerbyCapture.capturing(copy))) {
+            return 0; // capture never on here: a replica, armed or not
         }
         return Link.inTransaction(copy, c -> {
             long kept = 0;
@@ -91,6 +91,9 @@ final class DerbyDemotion {
                     }
                 }
                 s.execute("DROP TABLE QOS_CAPTURED");
+                if (have.contains("TABLE:QOS_CAPTURING")) {
+                    s.execute("DROP TABLE QOS_CAPTURING");
+                }
                 if (have.contains("TABLE:QOS_IDENTIFIED")) {
                     s.execute("DROP TABLE QOS_IDENTIFIED");
                 }

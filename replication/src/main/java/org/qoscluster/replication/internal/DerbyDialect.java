@@ -163,21 +163,112 @@ public final class DerbyDialect implements Dialect {
 
     @Override
     public void restartIdentities(Connection copy, List<TableSpec> tables) throws SQLException {
+        // Only where needed: ALTER TABLE invalidates the table's compiled statements, its capture
+        // triggers' among them, which the first writers would then compile at once. A replica
+        // keeps its identities ahead of its rows (readyToPromote), so usually none is.
+        restartIdentities(copy, tables, 0, 1);
+    }
+
+    /**
+     * Restarts each identity column whose next value is not more than {@code slack} above the
+     * column's highest value at that value plus {@code headroom}; returns the tables restarted.
+     */
+    private Set<String> restartIdentities(Connection copy, List<TableSpec> tables, long slack, long headroom) throws SQLException {
+        Set<String> restarted = new HashSet<>();
         try (Statement s = copy.createStatement()) {
             for (TableSpec t : tables) {
                 for (TableSpec.Column col : t.columns()) {
                     if (!col.generated()) {
                         continue;
                     }
-                    long next;
+                    long highest;
                     try (ResultSet r = s.executeQuery("SELECT MAX(" + quote(col.name()) + ") FROM " + quote(t.name()))) {
                         r.next();
-                        next = r.getLong(1) + 1;
+                        highest = r.getLong(1);
                     }
-                    s.execute("ALTER TABLE " + quote(t.name()) + " ALTER COLUMN " + quote(col.name()) + " RESTART WITH " + next);
+                    long next;
+                    try (PreparedStatement p = copy.prepareStatement("VALUES SYSCS_UTIL.SYSCS_PEEK_AT_IDENTITY(CURRENT SCHEMA, ?)")) {
+                        p.setString(1, t.name());
+                        try (ResultSet r = p.executeQuery()) {
+                            r.next();
+                            next = r.getLong(1);
+                        }
+                    }
+                    if (next > highest + slack) {
+                        continue;
+                    }
+                    s.execute("ALTER TABLE " + quote(t.name()) + " ALTER COLUMN " + quote(col.name()) + " RESTART WITH " + (highest + headroom));
+                    restarted.add(t.name());
                 }
             }
         }
+        return restarted;
+    }
+
+    /**
+     * How far ahead of a replica's highest generated key its identity columns are kept, so that a
+     * promotion need not restart them: a promoted copy's generated keys go on at most this far
+     * above the highest it held (a gap, never a key an acknowledged write of the group has).
+     * Restarted again on the replica once fewer than half are left.
+     */
+    public static final long IDENTITY_HEADROOM = 10_000;
+
+    @Override
+    public List<String> readyToPromote(Connection replica, List<TableSpec> tables, long epoch) throws SQLException {
+        Optional<CopyEpoch> at = epoch(replica);
+        Set<String> have = existing(replica);
+        if (at.isEmpty() || at.get().epoch() != epoch
+                || (have.contains("TABLE:QOS_CAPTURING") && DerbyCapture.capturing(replica))) {
+            return List.of(); // not a replica of this epoch (promoted, or not copied yet)
+        }
+        List<String> done = new ArrayList<>();
+        List<TableSpec> armed = capture.arm(replica, tables);
+        armed.forEach(t -> done.add("capture " + t.name()));
+        Set<String> restarted = restartIdentities(replica, tables, IDENTITY_HEADROOM / 2, IDENTITY_HEADROOM);
+        restarted.forEach(t -> done.add("identity " + t));
+        Set<String> warm = new HashSet<>(restarted);
+        armed.forEach(t -> warm.add(t.name()));
+        compile(replica, tables, warm).forEach(t -> done.add("compiled " + t));
+        return done;
+    }
+
+    @Override
+    public List<String> compileCapture(Connection copy, List<TableSpec> tables) throws SQLException {
+        return compile(copy, tables, Set.of());
+    }
+
+    /**
+     * Fires once the capture triggers of the tables in {@code also} and of every table whose
+     * capture trigger Derby lists as invalid (a later DDL on the table, or statistics, made it
+     * so), in transactions rolled back (see {@link DerbyWarmUp}); returns the tables fired.
+     */
+    private List<String> compile(Connection copy, List<TableSpec> tables, Set<String> also) throws SQLException {
+        Set<String> cold = new HashSet<>(also);
+        try (Statement s = copy.createStatement();
+             ResultSet r = s.executeQuery("SELECT CAST(T.TABLENAME AS VARCHAR(128)) FROM SYS.SYSTRIGGERS G"
+                     + " JOIN SYS.SYSSTATEMENTS S ON G.ACTIONSTMTID = S.STMTID JOIN SYS.SYSTABLES T ON G.TABLEID = T.TABLEID"
+                     + " JOIN SYS.SYSSCHEMAS SC ON T.SCHEMAID = SC.SCHEMAID"
+                     + " WHERE SC.SCHEMANAME = CURRENT SCHEMA AND S.VALID = FALSE AND G.TRIGGERNAME LIKE 'QOS!_%' ESCAPE '!'")) {
+            while (r.next()) {
+                cold.add(r.getString(1));
+            }
+        }
+        if (cold.isEmpty()) {
+            return List.of();
+        }
+        DerbyWarmUp warm = new DerbyWarmUp(this);
+        List<TableSpec> empty = new ArrayList<>();
+        List<String> fired = new ArrayList<>();
+        for (TableSpec t : tables) {
+            if (cold.contains(t.name())) {
+                fired.add(t.name());
+                if (!warm.withARow(copy, t)) {
+                    empty.add(t);
+                }
+            }
+        }
+        warm.withMadeUpRows(copy, empty);
+        return fired;
     }
 
     @Override

@@ -326,11 +326,12 @@ public final class RowIds {
                 for (TableSpec t : tables) {
                     String keys = t.primaryKey().stream().map(d::quote).collect(java.util.stream.Collectors.joining(", "));
                     s.executeUpdate("DELETE FROM " + d.quote(t.rowIdTable()));
-                    s.executeUpdate("INSERT INTO " + d.quote(t.rowIdTable()) + " (QOS_RID, " + keys + ") SELECT NEXT VALUE FOR QOS_SEQ + "
-                            + base + ", " + keys + " FROM " + d.quote(t.name()));
+                    s.executeUpdate("INSERT INTO " + d.quote(t.rowIdTable()) + " (QOS_RID, " + keys + ") SELECT " + DerbyCapture.NEXT_SEQUENCE
+                            + " + " + base + ", " + t.primaryKey().stream().map(k -> "T." + d.quote(k)).collect(java.util.stream.Collectors.joining(", "))
+                            + " FROM " + d.quote(t.name()) + " T, QOS_CAPTURING QOS_C");
                 }
                 long below;
-                try (ResultSet r = s.executeQuery("VALUES NEXT VALUE FOR QOS_SEQ")) {
+                try (ResultSet r = s.executeQuery("SELECT " + DerbyCapture.NEXT_SEQUENCE + " FROM QOS_CAPTURING QOS_C")) {
                     r.next();
                     below = r.getLong(1);
                 }
