@@ -224,7 +224,18 @@ public final class DerbyDialect implements Dialect {
         List<String> done = new ArrayList<>();
         List<TableSpec> armed = capture.arm(replica, tables);
         armed.forEach(t -> done.add("capture " + t.name()));
-        Set<String> restarted = restartIdentities(replica, tables, IDENTITY_HEADROOM / 2, IDENTITY_HEADROOM);
+        // Under the replica's epoch row, which a promotion rewrites first: an identity restarted
+        // here (DDL, which makes the table's triggers recompile) comes before a promotion, which
+        // then compiles them, never after it.
+        Set<String> restarted = Link.inTransaction(replica, c -> {
+            try (PreparedStatement p = c.prepareStatement("UPDATE QOS_EPOCH SET QOS_EPOCH = QOS_EPOCH WHERE QOS_EPOCH = ?")) {
+                p.setLong(1, epoch);
+                if (p.executeUpdate() != 1 || DerbyCapture.capturing(c)) {
+                    return Set.<String>of();
+                }
+            }
+            return restartIdentities(c, tables, IDENTITY_HEADROOM / 2, IDENTITY_HEADROOM);
+        });
         restarted.forEach(t -> done.add("identity " + t));
         Set<String> warm = new HashSet<>(restarted);
         armed.forEach(t -> warm.add(t.name()));
