@@ -53,6 +53,28 @@ public interface Dialect {
     List<String> readyToPromote(Connection replica, List<TableSpec> tables, long epoch) throws SQLException;
 
     /**
+     * The master's write statements that a promoted copy's first writers would compile (Derby:
+     * its statement cache, the inserts, updates and deletes and the reads of a write's change
+     * sequence), for {@link #precompile} on the replicas; empty where the database keeps none.
+     */
+    List<String> writeStatements(Connection master) throws SQLException;
+
+    /**
+     * Compiles on a replica, without running them, those of {@code statements} it does not hold
+     * compiled, so that a promoted copy's first writes find them; returns those it could not
+     * compile (not to be tried again) and how many it compiled.
+     */
+    Precompiled precompile(Connection replica, List<String> statements) throws SQLException;
+
+    /** What {@link #precompile} did: statements compiled, and those refused. */
+    record Precompiled(int compiled, List<String> refused) {
+
+        public Precompiled {
+            refused = List.copyOf(refused);
+        }
+    }
+
+    /**
      * Compiles, by firing them once in transactions rolled back, the capture triggers that are not
      * compiled (made or invalidated since they last fired): concurrent first firings fail. For a
      * copy being promoted, before any writer comes. Returns the tables whose triggers it fired.

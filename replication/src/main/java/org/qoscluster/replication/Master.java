@@ -110,6 +110,26 @@ final class Master {
                     compiled.isEmpty() ? "none needed" : String.join(",", compiled)});
     }
 
+    /**
+     * The master's write statements ({@link Dialect#writeStatements}), read at most every
+     * {@link Replica#READY_EVERY}, for the replicas to compile ahead of a promotion.
+     */
+    List<String> writeStatements() {
+        Instant now = clock.instant();
+        if (writeStatementsRead == null || Duration.between(writeStatementsRead, now).compareTo(Replica.READY_EVERY) >= 0) {
+            writeStatementsRead = now;
+            try {
+                writeStatements = List.copyOf(dialect.writeStatements(link.connection()));
+            } catch (SQLException e) {
+                LOG.log(Level.FINE, "master={0} statement cache not read: {1}", new Object[] {epoch.master(), ReplicationAgent.describe(e)});
+            }
+        }
+        return writeStatements;
+    }
+
+    private volatile List<String> writeStatements = List.of();
+    private Instant writeStatementsRead;
+
     /** Whether {@link #install} has run. */
     boolean installed() {
         return tables != null;

@@ -117,7 +117,14 @@ final class Replica {
         lastReady = master.clock.instant();
         try {
             long t0 = System.nanoTime();
-            List<String> done = master.dialect.readyToPromote(link.connection(), master.tables(), master.epoch.number());
+            List<String> done = new java.util.ArrayList<>(master.dialect.readyToPromote(link.connection(), master.tables(),
+                    master.epoch.number()));
+            List<String> statements = statementsToCompile.stream().filter(s -> !uncompilable.contains(s)).toList();
+            Dialect.Precompiled compiled = master.dialect.precompile(link.connection(), statements);
+            uncompilable.addAll(compiled.refused());
+            if (compiled.compiled() > 0) {
+                done.add("write statements compiled " + compiled.compiled());
+            }
             if (!done.isEmpty()) {
                 LOG.log(Level.INFO, "replica={0} readied for a promotion in {1} ms: {2}",
                         new Object[] {name, String.valueOf((System.nanoTime() - t0) / 1_000_000), String.join(", ", done)});
@@ -127,6 +134,10 @@ final class Replica {
                     new Object[] {name, ReplicationAgent.describe(e)});
         }
     }
+
+    /** The master's write statements to compile here ({@link Master#writeStatements}), set by the round. */
+    volatile List<String> statementsToCompile = List.of();
+    private final Set<String> uncompilable = new HashSet<>();
 
     /** How often a replica that applies is readied for a promotion again (its identities, its triggers). */
     static final Duration READY_EVERY = Duration.ofSeconds(10);

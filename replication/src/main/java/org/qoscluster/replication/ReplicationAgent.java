@@ -310,7 +310,9 @@ public final class ReplicationAgent implements AutoCloseable {
         }
         long t2 = System.nanoTime();
         long fence = generation;
+        List<String> writeStatements = master.writeStatements();
         for (Replica r : replicas.values()) {
+            r.statementsToCompile = writeStatements;
             r.connect(fence);
         }
         // A replica that needs a copy takes its identifiers from one that does not.

@@ -244,6 +244,55 @@ public final class DerbyDialect implements Dialect {
     }
 
     @Override
+    public List<String> writeStatements(Connection master) throws SQLException {
+        List<String> found = new ArrayList<>();
+        try (Statement s = master.createStatement();
+             ResultSet r = s.executeQuery("SELECT SQL_TEXT FROM SYSCS_DIAG.STATEMENT_CACHE WHERE SCHEMANAME = CURRENT SCHEMA")) {
+            while (r.next()) {
+                String text = r.getString(1);
+                String head = text.stripLeading().toUpperCase(Locale.ROOT);
+                if (head.startsWith("INSERT") || head.startsWith("UPDATE") || head.startsWith("DELETE") || text.contains("QOS_TXID()")) {
+                    found.add(text);
+                }
+            }
+        }
+        return found;
+    }
+
+    @Override
+    public Precompiled precompile(Connection replica, List<String> statements) throws SQLException {
+        if (statements.isEmpty()) {
+            return new Precompiled(0, List.of());
+        }
+        // Derby's statement cache is the database's, keyed by the text, the schema, the
+        // isolation it was prepared at and read-only or not: a statement prepared here on a
+        // connection like the application's is found there by its first writer on this copy.
+        Set<String> cached = new HashSet<>();
+        try (Statement s = replica.createStatement();
+             ResultSet r = s.executeQuery("SELECT SQL_TEXT, VALID FROM SYSCS_DIAG.STATEMENT_CACHE WHERE SCHEMANAME = CURRENT SCHEMA")) {
+            while (r.next()) {
+                if (r.getBoolean(2)) {
+                    cached.add(r.getString(1));
+                }
+            }
+        }
+        List<String> refused = new ArrayList<>();
+        int compiled = 0;
+        for (String text : statements) {
+            if (cached.contains(text)) {
+                continue;
+            }
+            try (PreparedStatement p = replica.prepareStatement(text)) {
+                p.getParameterMetaData();
+                compiled++;
+            } catch (SQLException e) {
+                refused.add(text); // a table only the master has, say: its first writer compiles it
+            }
+        }
+        return new Precompiled(compiled, refused);
+    }
+
+    @Override
     public List<String> compileCapture(Connection copy, List<TableSpec> tables) throws SQLException {
         return compile(copy, tables, Set.of());
     }
