@@ -496,15 +496,31 @@ class ReplicationIT {
                 update(c, "INSERT INTO ACCOUNT (ID, OWNER) VALUES (?, ?)", 8_100L, "only here");
             }
         }
+        // Every replica carries capture, switched off: compiled triggers that wrote nothing for the
+        // agent's applies, nor for the row written by hand.
+        for (String r : List.of("replica-1", "replica-2")) {
+            assertEquals(Map.of("QOS_D_ACCOUNT", true, "QOS_D_ENTRY", true, "QOS_I_ACCOUNT", true, "QOS_I_ENTRY", true,
+                    "QOS_U_ACCOUNT", true, "QOS_U_ENTRY", true), captureTriggers(r), r + " carries compiled capture triggers");
+            assertEquals(0L, pendingChanges(r), r + " captured nothing");
+            assertEquals(0, rowCount(r, "QOS_CAPTURING"), r + " has capture switched off");
+        }
         epochTwo = new ReplicationAgent.Epoch(2, "replica-1", held);
         try (Connection c = open("replica-1")) {
             ReplicationAgent.promote(c, dialect, TABLES, 2, epochTwo);
         }
-        agent = shippingInEpochTwo(TABLES);
         try (Connection writer = open("replica-1")) {
             update(writer, "INSERT INTO ACCOUNT (ID, OWNER) VALUES (?, ?)", 8_003L, "after");
             update(writer, "UPDATE ACCOUNT SET OWNER = ? WHERE ID = ?", "t2, later", 8_002L);
+            // The promotion switched capture on: the new master's changes are numbered from the
+            // epoch's first sequence on, as the watermarks of the new epoch expect.
+            try (Statement s = writer.createStatement();
+                 ResultSet r = s.executeQuery("SELECT MIN(QOS_SEQ), COUNT(*) FROM QOS_CHG_ACCOUNT")) {
+                r.next();
+                assertTrue(r.getLong(1) >= held, "first change " + r.getLong(1) + " at or above the epoch's first sequence " + held);
+                assertEquals(2, r.getLong(2), "both writes captured on the promoted copy");
+            }
         }
+        agent = shippingInEpochTwo(TABLES);
         awaitRow(List.of("replica-2", "replica-3"), 8_003L);
         awaitConverged("replica-1");
         List<String> expected = contents("replica-1");
@@ -821,6 +837,19 @@ class ReplicationIT {
             assertTrue(System.nanoTime() < deadline, what + ": " + copy + " holds what the master holds within 30 s");
             Thread.sleep(50);
         }
+    }
+
+    /** Each capture trigger of {@code copy} and whether Derby holds its action compiled. */
+    private static Map<String, Boolean> captureTriggers(String copy) throws SQLException {
+        Map<String, Boolean> compiled = new java.util.TreeMap<>();
+        try (Connection c = open(copy); Statement s = c.createStatement();
+             ResultSet r = s.executeQuery("SELECT CAST(T.TRIGGERNAME AS VARCHAR(128)), S.VALID FROM SYS.SYSTRIGGERS T"
+                     + " JOIN SYS.SYSSTATEMENTS S ON T.ACTIONSTMTID = S.STMTID WHERE T.TRIGGERNAME LIKE 'QOS_%'")) {
+            while (r.next()) {
+                compiled.put(r.getString(1), r.getBoolean(2));
+            }
+        }
+        return compiled;
     }
 
     private static long pendingChanges(String master) throws SQLException {

@@ -222,6 +222,9 @@ public final class DerbyDialect implements Dialect {
             return List.of(); // not a replica of this epoch (promoted, or not copied yet)
         }
         List<String> done = new ArrayList<>();
+        // A promotion describes the copy's tables first: Derby's metadata queries are stored
+        // statements compiled at their first use in a database, which is then this one.
+        describe(replica, tables.stream().map(TableSpec::name).toList());
         List<TableSpec> armed = capture.arm(replica, tables);
         armed.forEach(t -> done.add("capture " + t.name()));
         // Under the replica's epoch row, which a promotion rewrites first: an identity restarted
