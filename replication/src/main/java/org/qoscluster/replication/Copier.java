@@ -86,7 +86,7 @@ final class Copier {
             r.needsCopy = null;
             r.awaitSaid = false;
             r.readWatermark(c);
-            r.readyToPromote();
+            r.readyDue();
         } catch (SQLException e) {
             r.down(e);
         }

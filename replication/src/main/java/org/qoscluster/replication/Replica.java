@@ -102,18 +102,28 @@ final class Replica {
                 return;
             }
             readWatermark(c);
-            readyToPromote();
+            readyDue();
         } catch (SQLException e) {
             down(e);
         }
     }
 
     /**
-     * Readies the replica for a promotion ({@link Dialect#readyToPromote}), off the failover path:
-     * when it (re)connects, after its copy and every {@link #READY_EVERY} while it applies. A
-     * failure is logged and left to the promotion, which does whatever is missing itself.
+     * Has the replica readied for a promotion after its next apply: it (re)connected, or has its
+     * copy. After the apply, so that its watermark (what a synchronous write waits for) is
+     * published first.
      */
-    void readyToPromote() {
+    void readyDue() {
+        lastReady = null;
+    }
+
+    /**
+     * Readies the replica for a promotion ({@link Dialect#readyToPromote}), off the failover path:
+     * after its first apply since it (re)connected or was copied, then every {@link #READY_EVERY}
+     * while it applies. A failure is logged and left to the promotion, which does whatever is
+     * missing itself.
+     */
+    private void readyToPromote() {
         lastReady = master.clock.instant();
         try {
             long t0 = System.nanoTime();
