@@ -142,6 +142,9 @@ final class Replica {
         } catch (SQLException e) {
             LOG.log(Level.WARNING, "replica={0} could not be readied for a promotion ({1}); a promotion would do it then",
                     new Object[] {name, ReplicationAgent.describe(e)});
+        } catch (ReplicationException e) {
+            LOG.log(Level.WARNING, "replica={0} could not be readied for a promotion ({1}); a promotion would do it then",
+                    new Object[] {name, e.getMessage()});
         }
     }
 
