@@ -471,6 +471,7 @@ class ReplicationIT {
             databases.kill("derby-replica-3");
             update(writer, "INSERT INTO ACCOUNT (ID, OWNER) VALUES (?, ?)", 8_002L, "t2");
             awaitRow(List.of("replica-1", "replica-2"), 8_002L);
+            agent.readyReplicas(); // what the agent does by itself every 3 s
             agent.close();
             agent = null;
             open.rollback();

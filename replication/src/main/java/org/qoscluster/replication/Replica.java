@@ -33,14 +33,16 @@ final class Replica {
 
     final String name;
     final Link link;
+    /** Its own connection for {@link #readyIfDue}, which runs beside the rounds. */
+    final Link readyLink;
     private final Master master;
     private final Copier copier;
     /** Told each new watermark of this replica. */
     private final BiConsumer<String, ReplicationAgent.Watermark> published;
-    boolean reachable;
+    volatile boolean reachable;
     boolean warned;
     /** The watermark has been read from the replica (or set by its copy) since the agent started. */
-    boolean known;
+    volatile boolean known;
     long low;
     final Set<String> appliedAbove = new HashSet<>();
     /** Why it needs a copy before changes can ship to it (see {@link #connect}); null when it does not. */
@@ -49,9 +51,11 @@ final class Replica {
     long wasEpoch;
     boolean awaitSaid;
 
-    Replica(String name, Link link, Master master, Copier copier, BiConsumer<String, ReplicationAgent.Watermark> published) {
+    Replica(String name, Link link, Link readyLink, Master master, Copier copier,
+            BiConsumer<String, ReplicationAgent.Watermark> published) {
         this.name = name;
         this.link = link;
+        this.readyLink = readyLink;
         this.master = master;
         this.copier = copier;
         this.published = published;
@@ -108,29 +112,33 @@ final class Replica {
         }
     }
 
-    /**
-     * Has the replica readied for a promotion after its next apply: it (re)connected, or has its
-     * copy. After the apply, so that its watermark (what a synchronous write waits for) is
-     * published first.
-     */
+    /** Has the replica readied for a promotion at the next {@link #readyIfDue}: it (re)connected, or has its copy. */
     void readyDue() {
         lastReady = null;
     }
 
     /**
-     * Readies the replica for a promotion ({@link Dialect#readyToPromote}), off the failover path:
-     * after its first apply since it (re)connected or was copied, then every {@link #READY_EVERY}
-     * while it applies. A failure is logged and left to the promotion, which does whatever is
-     * missing itself.
+     * Readies the replica for a promotion ({@link Dialect#readyToPromote}), off the failover path
+     * and beside the rounds, on its own connection (the database's locks order it with the
+     * applies: capture is made one table at a time, an identity restarted under the epoch row):
+     * once it is reachable after it (re)connected or was copied, then every {@link #READY_EVERY}.
+     * With {@code now}, whenever it is reachable. A failure is logged and left to the promotion,
+     * which does whatever is missing itself.
      */
-    private void readyToPromote() {
-        lastReady = master.clock.instant();
+    void readyIfDue(boolean now) {
+        Instant at = master.clock.instant();
+        Instant last = lastReady;
+        if (!reachable || !known || !(now || last == null || Duration.between(last, at).compareTo(READY_EVERY) >= 0)) {
+            return;
+        }
+        lastReady = at;
         try {
             long t0 = System.nanoTime();
-            List<String> done = new java.util.ArrayList<>(master.dialect.readyToPromote(link.connection(), master.tables(),
+            Connection c = readyLink.connection();
+            List<String> done = new java.util.ArrayList<>(master.dialect.readyToPromote(c, master.tables(),
                     master.epoch.number()));
             List<String> statements = statementsToCompile.stream().filter(s -> !uncompilable.contains(s)).toList();
-            Dialect.Precompiled compiled = master.dialect.precompile(link.connection(), statements);
+            Dialect.Precompiled compiled = master.dialect.precompile(c, statements);
             uncompilable.addAll(compiled.refused());
             if (compiled.compiled() > 0) {
                 done.add("write statements compiled " + compiled.compiled());
@@ -140,6 +148,7 @@ final class Replica {
                         new Object[] {name, String.valueOf((System.nanoTime() - t0) / 1_000_000), String.join(", ", done)});
             }
         } catch (SQLException e) {
+            readyLink.reset();
             LOG.log(Level.WARNING, "replica={0} could not be readied for a promotion ({1}); a promotion would do it then",
                     new Object[] {name, ReplicationAgent.describe(e)});
         } catch (ReplicationException e) {
@@ -150,11 +159,11 @@ final class Replica {
 
     /** The master's write statements to compile here ({@link Master#writeStatements}), set by the round. */
     volatile List<String> statementsToCompile = List.of();
-    private final Set<String> uncompilable = new HashSet<>();
+    private final Set<String> uncompilable = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** How often a replica that applies is readied for a promotion again (its identities, its triggers). */
-    static final Duration READY_EVERY = Duration.ofSeconds(10);
-    private Instant lastReady;
+    static final Duration READY_EVERY = Duration.ofSeconds(3);
+    private volatile Instant lastReady;
 
     void readWatermark(Connection c) throws SQLException {
         long persisted = master.dialect.watermark(c).orElse(0);
@@ -198,9 +207,6 @@ final class Replica {
         Duration lag = todo.stream().map(tx -> Duration.between(tx.firstAt().toInstant(), now))
                 .max(Duration::compareTo).orElse(Duration.ZERO);
         published.accept(name, new ReplicationAgent.Watermark(low, now, lag.isNegative() ? Duration.ZERO : lag));
-        if (lastReady == null || Duration.between(lastReady, now).compareTo(READY_EVERY) >= 0) {
-            readyToPromote();
-        }
         return todo.size();
     }
 

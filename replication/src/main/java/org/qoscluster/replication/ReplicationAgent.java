@@ -123,6 +123,8 @@ public final class ReplicationAgent implements AutoCloseable {
     /** This agent process's generation ({@link #fencedAs}); 0: not fenced by generation. */
     private volatile long generation;
     private ScheduledExecutorService loop;
+    /** Readies the replicas for a promotion beside the rounds ({@link Replica#readyIfDue}). */
+    private ScheduledExecutorService readying;
     private ExecutorService appliers;
 
     /**
@@ -207,7 +209,7 @@ public final class ReplicationAgent implements AutoCloseable {
     }
 
     private Replica replica(String name, ConnectionFactory factory) {
-        return new Replica(name, new Link(factory), master, copier, this::published);
+        return new Replica(name, new Link(factory), new Link(factory), master, copier, this::published);
     }
 
     /** Records a replica's new watermark and tells the listener. */
@@ -407,6 +409,7 @@ public final class ReplicationAgent implements AutoCloseable {
             Map.Entry<String, Replica> r = it.next();
             if (!now.containsKey(r.getKey())) {
                 r.getValue().link.close();
+                r.getValue().readyLink.close();
                 watermarks.remove(r.getKey());
                 it.remove();
                 LOG.log(Level.INFO, "replica={0} left the group: no more changes ship to it", r.getKey());
@@ -429,8 +432,35 @@ public final class ReplicationAgent implements AutoCloseable {
         return Optional.ofNullable(watermarks.get(replica));
     }
 
+    /**
+     * Readies every reachable replica for a promotion now ({@link Dialect#readyToPromote}); once
+     * started, the agent does it by itself, on a thread of its own, after a replica connects or is
+     * copied and every 3 s.
+     */
+    public void readyReplicas() {
+        List<Replica> all;
+        synchronized (this) {
+            all = List.copyOf(replicas.values());
+        }
+        all.forEach(r -> r.readyIfDue(true));
+    }
+
     /** Ships every {@code interval} on a thread of its own until {@link #close()}. */
     public synchronized void start(Duration interval) {
+        readying = Executors.newSingleThreadScheduledExecutor(daemon("qos-replication-ready"));
+        var unusedReadying = readying.scheduleWithFixedDelay(() -> {
+            List<Replica> all;
+            synchronized (this) {
+                all = List.copyOf(replicas.values());
+            }
+            for (Replica r : all) {
+                try {
+                    r.readyIfDue(false);
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "replica={0} could not be readied for a promotion: {1}", new Object[] {r.name, e.toString()});
+                }
+            }
+        }, 1, 1, TimeUnit.SECONDS);
         loop = Executors.newSingleThreadScheduledExecutor(daemon("qos-replication-agent"));
         String[] lastFailure = {null};
         var unused = loop.scheduleWithFixedDelay(() -> {
@@ -451,9 +481,20 @@ public final class ReplicationAgent implements AutoCloseable {
     @Override
     public void close() {
         ScheduledExecutorService l;
+        ScheduledExecutorService ready;
         synchronized (this) {
             l = loop;
             loop = null;
+            ready = readying;
+            readying = null;
+        }
+        if (ready != null) {
+            ready.shutdown();
+            try {
+                ready.awaitTermination(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         if (l != null) {
             l.shutdown();
@@ -469,7 +510,10 @@ public final class ReplicationAgent implements AutoCloseable {
                 appliers = null;
             }
             master.link.close();
-            replicas.values().forEach(r -> r.link.close());
+            replicas.values().forEach(r -> {
+                r.link.close();
+                r.readyLink.close();
+            });
         }
     }
 }
