@@ -47,7 +47,7 @@ import org.qoscluster.qrs.UserClassDirectory;
  * once; the node that wrote closes the window by announcing the
  * flag in its response, which this router records before the user sees it.
  */
-final class HazelcastFlags implements StateChangeFlags, UserClassDirectory, HealthChecker.Group {
+final class HazelcastFlags implements StateChangeFlags, UserClassDirectory, HealthChecker.Group, ClusterView {
 
     private static final Logger LOG = Logger.getLogger(HazelcastFlags.class.getName());
 
@@ -63,6 +63,11 @@ final class HazelcastFlags implements StateChangeFlags, UserClassDirectory, Heal
     /** The user classes of sessions that hold one, decoded: UID to classes (mirror of {@link ClusterMaps#USER_CLASSES}). */
     private final ConcurrentHashMap<String, UserClasses> userClasses = new ConcurrentHashMap<>();
     private ScheduledExecutorService sweeper;
+    /** Every map mirrored (set once {@link #attach} completes). */
+    private volatile boolean attached;
+    /** The connection to the cluster: up from attaching until a client loses it or the instance shuts down. */
+    private volatile boolean linked;
+    private final java.util.concurrent.atomic.AtomicBoolean watchingLink = new java.util.concurrent.atomic.AtomicBoolean();
 
     /** Empty views, no cluster: {@link #attach} fills them once a cluster is reached. */
     HazelcastFlags() {
@@ -104,6 +109,25 @@ final class HazelcastFlags implements StateChangeFlags, UserClassDirectory, Heal
         }
     }
 
+    @Override
+    public boolean connected() {
+        return attached && linked;
+    }
+
+    @Override
+    public Map<String, GroupState> groups() {
+        Map<String, GroupState> out = new java.util.TreeMap<>();
+        group.forEach((name, value) -> GroupState.decode(value).ifPresent(s -> out.put(name, s)));
+        return out;
+    }
+
+    @Override
+    public Map<String, CopyStatus> statuses() {
+        Map<String, CopyStatus> out = new java.util.TreeMap<>();
+        statuses.forEach((copy, value) -> CopyStatus.decode(value).ifPresent(s -> out.put(copy, s)));
+        return out;
+    }
+
     /** The redundancy group's state now (master, members), as its coordinator last wrote it. */
     java.util.Optional<GroupState> group() {
         return GroupState.decode(group.get(GroupState.DEFAULT_GROUP));
@@ -136,12 +160,26 @@ final class HazelcastFlags implements StateChangeFlags, UserClassDirectory, Heal
      * alone. Called once.
      */
     void attach(HazelcastInstance hz) {
+        if (watchingLink.compareAndSet(false, true)) {
+            // Called once connected (a client: on its first connection): from here the lifecycle says.
+            linked = true;
+            hz.getLifecycleService().addLifecycleListener(event -> {
+                switch (event.getState()) {
+                    case CLIENT_CONNECTED -> linked = true;
+                    case CLIENT_DISCONNECTED, SHUTTING_DOWN, SHUTDOWN -> linked = false;
+                    default -> {
+                        // starting, merging, merged: still connected
+                    }
+                }
+            });
+        }
         mirror(hz, ClusterMaps.WATERMARKS, watermarks);
         mirror(hz, ClusterMaps.GROUPS, group);
         mirror(hz, ClusterMaps.STATUSES, statuses);
         mirror(hz, ClusterMaps.USER_CLASSES, new Decoded(userClasses));
         timeline = hz.getMap(ClusterMaps.TIMELINE);
         flagMap = mirror(hz, ClusterMaps.FLAGS, flags);
+        attached = true;
         LOG.log(Level.INFO, "router maps mirrored from the cluster ({0} flags, {1} watermarks)",
                 new Object[] {String.valueOf(flags.size()), String.valueOf(watermarks.size())});
     }

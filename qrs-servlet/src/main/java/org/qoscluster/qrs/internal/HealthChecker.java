@@ -42,6 +42,8 @@ final class HealthChecker implements AutoCloseable {
     private final Set<NodeRecord> checking = ConcurrentHashMap.newKeySet();
     private final java.util.function.Supplier<String> expected;
     private final Group group;
+    /** Run after each round's checks are sent (never throws out of the round). */
+    private final Runnable afterRound;
     /** Since when each node that left rotation is out (epoch ms). */
     private final Map<NodeRecord, Long> outSince = new ConcurrentHashMap<>();
     /** When a node in rotation began failing its checks, while it has not passed one since. */
@@ -75,8 +77,9 @@ final class HealthChecker implements AutoCloseable {
     }
 
     HealthChecker(RouterSettings settings, List<NodeRecord> nodes, HttpClient client, ThreadFactory threads,
-                  java.util.function.Supplier<String> expected, Group group) {
+                  java.util.function.Supplier<String> expected, Group group, Runnable afterRound) {
         this.settings = settings;
+        this.afterRound = afterRound;
         this.expected = expected;
         this.group = group;
         this.nodes = nodes;
@@ -113,6 +116,11 @@ final class HealthChecker implements AutoCloseable {
                 checking.remove(node);
                 record(node, "health check not sent: " + e);
             }
+        }
+        try {
+            afterRound.run();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "after the health checks: {0}", e.toString());
         }
     }
 

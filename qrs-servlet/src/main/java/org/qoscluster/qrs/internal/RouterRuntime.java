@@ -51,6 +51,10 @@ public final class RouterRuntime implements AutoCloseable {
     private final java.util.function.Supplier<Optional<org.qoscluster.contract.GroupState>> group;
     private final StateChangeFlags flags;
     private final java.util.function.Supplier<Map<String, ReplicaWatermark>> watermarks;
+    private final ClusterView cluster;
+    private final SiteAvailability site;
+    /** The site's last verdict from the health checks' rounds, to log its changes. */
+    private volatile SiteAvailability.Verdict lastSite;
     /** Shed requests per service class and user class: class to user class to count (a class's total is their sum). */
     private final Map<String, Map<String, AtomicLong>> shedByUserClass = new ConcurrentHashMap<>();
     private final org.qoscluster.qrs.UserClassDirectory userClasses;
@@ -71,7 +75,8 @@ public final class RouterRuntime implements AutoCloseable {
 
     public RouterRuntime(RouterSettings settings, StateChangeFlags flags,
                          java.util.function.Supplier<Map<String, ReplicaWatermark>> watermarks, LongSupplier nanoClock) {
-        this(settings, flags, watermarks, Optional::empty, HealthChecker.Group.NONE, org.qoscluster.qrs.UserClassDirectory.NONE, nanoClock);
+        this(settings, flags, watermarks, Optional::empty, HealthChecker.Group.NONE, org.qoscluster.qrs.UserClassDirectory.NONE,
+                ClusterView.DETACHED, nanoClock);
     }
 
     /**
@@ -81,23 +86,26 @@ public final class RouterRuntime implements AutoCloseable {
      * @param groupChanging whether the group is changing masters (a failing health check then keeps
      *                      a node in rotation, one passing check brings one back), and its timeline
      * @param userClasses   the user classes the users' sessions hold (the session and principal sources)
+     * @param cluster       whether the router has the cluster's maps, and the groups' states and copies'
+     *                      statuses in them: what the site's availability is judged on
      */
     public RouterRuntime(RouterSettings settings, StateChangeFlags flags,
                          java.util.function.Supplier<Map<String, ReplicaWatermark>> watermarks,
                          java.util.function.Supplier<Optional<org.qoscluster.contract.GroupState>> group,
                          HealthChecker.Group groupChanging, org.qoscluster.qrs.UserClassDirectory userClasses,
-                         LongSupplier nanoClock) {
+                         ClusterView cluster, LongSupplier nanoClock) {
         this.settings = settings;
+        this.cluster = cluster;
         this.userClasses = userClasses;
         this.group = group;
         this.flags = flags;
         this.watermarks = watermarks;
         this.nanoClock = nanoClock;
-        ClusterConfig cluster = settings.cluster();
+        ClusterConfig config = settings.cluster();
         this.goals = new java.util.concurrent.atomic.AtomicReference<>(
-                org.qoscluster.qrs.GoalState.initial(cluster.goals(), java.time.Instant.now()));
-        this.nodes = cluster.nodes().stream()
-                .map(n -> new NodeRecord(n.name(), URI.create("http://" + cluster.hostOf(n.name()).uriHost() + ":" + n.httpPort() + "/")))
+                org.qoscluster.qrs.GoalState.initial(config.goals(), java.time.Instant.now()));
+        this.nodes = config.nodes().stream()
+                .map(n -> new NodeRecord(n.name(), URI.create("http://" + config.hostOf(n.name()).uriHost() + ":" + n.httpPort() + "/")))
                 .toList();
         // Choosing a node draws twice per request: a fast generator of its own, never the
         // SecureRandom that makes UIDs (whose draws lock and read the kernel's source).
@@ -106,13 +114,18 @@ public final class RouterRuntime implements AutoCloseable {
         this.uidCookie = new UidCookie(settings.uidKey(), new SecureRandom());
         this.upstream = upstreamClient(settings, "qrs-upstream", 200);
         this.healthClient = upstreamClient(settings, "qrs-health-client", 8);
-        this.health = new HealthChecker(settings, nodes, healthClient, named("qrs-health"), this::expectedDatabase, groupChanging);
+        List<SiteAvailability.Group> groups = new java.util.ArrayList<>();
+        groups.add(new SiteAvailability.Group(org.qoscluster.contract.GroupState.DEFAULT_GROUP, config.master().name()));
+        config.furtherGroups().forEach(g -> groups.add(new SiteAvailability.Group(g.name(), g.master().name())));
+        this.site = new SiteAvailability(groups, !config.replicas().isEmpty(), nanoClock);
+        this.health = new HealthChecker(settings, nodes, healthClient, named("qrs-health"), this::expectedDatabase, groupChanging,
+                this::watchSite);
         this.bodyTimer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(named("qrs-body-timer"));
         this.badCookies = new LogLimiter(LOG_INTERVAL_NANOS, LOG_KEYS, nanoClock);
         this.badTokens = new LogLimiter(LOG_INTERVAL_NANOS, LOG_KEYS, nanoClock);
         this.badBodies = new LogLimiter(LOG_INTERVAL_NANOS, LOG_KEYS, nanoClock);
-        LOG.log(Level.INFO, "router={0} routing to {1} nodes, classes {2}", new Object[] {cluster.clusterName(), String.valueOf(nodes.size()),
-                cluster.serviceClasses().stream().map(c -> c.name() + "(p95<=" + c.p95Millis() + "ms, priority " + c.priority() + ")").toList()});
+        LOG.log(Level.INFO, "router={0} routing to {1} nodes, classes {2}", new Object[] {config.clusterName(), String.valueOf(nodes.size()),
+                config.serviceClasses().stream().map(c -> c.name() + "(p95<=" + c.p95Millis() + "ms, priority " + c.priority() + ")").toList()});
     }
 
     /**
@@ -311,9 +324,27 @@ public final class RouterRuntime implements AutoCloseable {
         return shedByUserClass.getOrDefault(serviceClass, Map.of()).values().stream().mapToLong(AtomicLong::get).sum();
     }
 
-    /** Whether the site can serve: at least one node passes its health check (which needs the database). */
-    public boolean siteAvailable() {
-        return nodes.stream().anyMatch(NodeRecord::healthy);
+    /** Whether the site can serve now, and if not why ({@link SiteAvailability}). */
+    SiteAvailability.Verdict site() {
+        return site.assess(nodes, cluster.connected(), cluster.groups(), cluster.statuses());
+    }
+
+    /**
+     * After each round of health checks: the site's verdict, so that the time a group has been
+     * changing masters is measured whether or not anyone asks, and each change is logged once.
+     */
+    private void watchSite() {
+        SiteAvailability.Verdict now = site();
+        SiteAvailability.Verdict before = lastSite;
+        lastSite = now;
+        String name = settings.cluster().clusterName();
+        if (before == null ? !now.available() : !before.reasons().equals(now.reasons())) {
+            if (now.available()) {
+                LOG.log(Level.INFO, "site={0} available", name);
+            } else {
+                LOG.log(Level.WARNING, "site={0} not available: {1}", new Object[] {name, String.join("; ", now.reasons())});
+            }
+        }
     }
 
     @Override

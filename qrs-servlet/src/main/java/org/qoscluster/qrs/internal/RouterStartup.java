@@ -47,7 +47,7 @@ public final class RouterStartup {
 
     private static RouterStartup start(ServletContext context, RouterSettings settings, Optional<Path> domainXml, HazelcastFlags maps) {
         RouterRuntime runtime = new RouterRuntime(settings, maps, maps::watermarks, maps::group, maps,
-                maps, System::nanoTime);
+                maps, maps, System::nanoTime);
         context.setAttribute(RouterRuntime.ATTRIBUTE, runtime);
         context.setAttribute(HazelcastFlags.class.getName(), maps);
         LOG.info(() -> "router user classes from: " + settings.userClassSources());
