@@ -34,6 +34,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import org.qoscluster.launcher.Cluster;
 import org.qoscluster.testing.QosCluster;
+import org.qoscluster.testing.SitePage;
 import org.qoscluster.testing.StoreLoop;
 import org.qoscluster.testing.TestRuntime;
 
@@ -45,7 +46,9 @@ import org.qoscluster.testing.TestRuntime;
  * of the store sees no failure; listed per node; refused with a clear message for bad input;
  * a WAR Payara refuses reported by name while everything else keeps serving; deployed again by a
  * node that restarts; undeployed. And the router's health check is the project's own page: a
- * node whose database is down leaves rotation although its applications' pages still answer.
+ * node whose database is down leaves rotation although its applications' pages still answer, and
+ * the router's site page says the site is not available, naming each node and the group, until
+ * the database is back.
  */
 @QosCluster(nodes = 2, replicas = 0)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -191,7 +194,7 @@ class DeployIT {
 
     @Test
     @Order(7)
-    void shouldTakeNodesWhoseDatabaseIsDownOutOfRotationThoughTheirApplicationsAnswer(Cluster cluster) throws Exception {
+    void shouldTakeNodesWhoseDatabaseIsDownOutOfRotationAndCallTheSiteUnavailableUntilItIsBack(Cluster cluster) throws Exception {
         cluster.kill("derby-master");
         try {
             awaitHealthy(cluster, List.of("node-1", "node-2"), false);
@@ -203,11 +206,34 @@ class DeployIT {
                 assertTrue(JSON.readTree(health.body()).path("reason").asText().startsWith("database not reached"), health.body());
             }
             assertEquals(503, get(cluster.storeUri().resolve("hello/index.html")).statusCode(), "no node in rotation");
+            // The site page a site DNS server polls: not available, naming each node and the group.
+            SitePage.Reply site = SitePage.get(cluster.storeUri());
+            assertEquals(503, site.status(), site::toString);
+            assertFalse(site.available(), site::toString);
+            assertTrue(site.body().path("router").asBoolean(), "the router itself is fine: " + site);
+            assertEquals(0, site.body().path("healthyNodes").asInt(), site::toString);
+            assertFalse(site.body().path("database").asBoolean(), site::toString);
+            List<String> reasons = site.reasons();
+            assertEquals(3, reasons.size(), site::toString);
+            assertTrue(reasons.get(0).startsWith("node node-1 is out of rotation ("), site::toString);
+            assertTrue(reasons.get(1).startsWith("node node-2 is out of rotation ("), site::toString);
+            assertEquals("group store has no master to write to: its only copy, master, answers no node's database check",
+                    reasons.get(2));
+            assertFalse(site.database("store").orElseThrow().path("writable").asBoolean(), site::toString);
         } finally {
             cluster.restart("derby-master", Duration.ofMinutes(1));
         }
         awaitHealthy(cluster, List.of("node-1", "node-2"), true);
         assertEquals(200, get(cluster.storeUri().resolve("api/products?limit=1")).statusCode(), "the store serves again");
+        SitePage.Reply site = SitePage.get(cluster.storeUri());
+        assertEquals(200, site.status(), site::toString);
+        assertTrue(site.available() && site.body().path("router").asBoolean() && site.body().path("database").asBoolean(), site::toString);
+        assertEquals(2, site.body().path("healthyNodes").asInt(), site::toString);
+        assertEquals(List.of(), site.reasons());
+        JsonNode store = site.database("store").orElseThrow();
+        assertEquals("master", store.path("master").asText(), site::toString);
+        assertEquals("node-checks", store.path("judgedBy").asText(), "one copy, no coordinator: the nodes' checks judge it");
+        assertTrue(store.path("writable").asBoolean(), site::toString);
     }
 
     @Test

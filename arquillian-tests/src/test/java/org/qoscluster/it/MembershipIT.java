@@ -26,6 +26,7 @@ import org.qoscluster.launcher.Cluster;
 import org.qoscluster.testing.GroupClient;
 import org.qoscluster.testing.GroupClient.Writer;
 import org.qoscluster.testing.QosCluster;
+import org.qoscluster.testing.SitePage;
 import org.qoscluster.testing.StoreDatabase;
 import org.qoscluster.testing.TestRuntime;
 
@@ -34,7 +35,9 @@ import org.qoscluster.testing.TestRuntime;
  * gets a copy and then the changes, a removed one gets nothing more and, added again, is copied
  * afresh; a stopped group keeps taking writes and ships them once started; bad commands are
  * refused with their reason; a second group (its own database on two servers of its own) runs
- * beside the application's, and a copy moves into it. The tests build on each other.
+ * beside the application's, and a copy moves into it; with every copy of that group down the
+ * router's site page says the site is not available, naming the group, until its master is back.
+ * The tests build on each other.
  */
 @QosCluster(nodes = 2, replicas = 2, properties = {"qos.groups=archive", "qos.group.archive.ports=free:2",
         "qos.group.archive.tables=NOTE"})
@@ -301,5 +304,40 @@ class MembershipIT {
         writeNotes(cluster, master, 30, 35);
         awaitNotes(cluster, other, 35);
         assertEquals("master", group.status().path("master").asText(), "the store's group did not move");
+    }
+
+    @Test
+    @Order(6)
+    void shouldCallTheSiteUnavailableNamingTheGroupWhileNoCopyOfItCanTakeWritesAndAvailableOnceItsMasterIsBack(Cluster cluster)
+            throws Exception {
+        GroupClient group = new GroupClient(cluster);
+        JsonNode archive = group.status("archive");
+        String master = archive.path("master").asText();
+        String other = master.equals("archive-2") ? "replica-3" : "archive-2";
+        SitePage.Reply site = SitePage.await(cluster.storeUri(), r -> r.status() == 200, WITHIN, "the site available");
+        assertEquals(master, site.database("archive").orElseThrow().path("master").asText(), site::toString);
+        assertEquals("coordinator", site.database("archive").orElseThrow().path("judgedBy").asText(), site::toString);
+
+        // Every copy of the archive down: its master first loses the copy that could take over.
+        cluster.kill("derby-" + other);
+        group.await("archive", st -> "UNAVAILABLE".equals(st.path("copies").path(other).path("status").asText()), WITHIN,
+                other + " found down");
+        cluster.kill("derby-" + master);
+        String reason = "group archive has no master to write to: its master " + master
+                + " is UNAVAILABLE and no other copy is available to take over";
+        site = SitePage.await(cluster.storeUri(), r -> r.status() == 503, WITHIN, "the site unavailable");
+        assertEquals(List.of(reason), site.reasons(), "the group alone is named: " + site);
+        assertFalse(site.available(), site::toString);
+        assertTrue(site.body().path("router").asBoolean(), site::toString);
+        assertEquals(2, site.body().path("healthyNodes").asInt(), "the store's nodes still pass their checks: " + site);
+        assertFalse(site.body().path("database").asBoolean(), site::toString);
+        assertTrue(site.database("store").orElseThrow().path("writable").asBoolean(), site::toString);
+        assertFalse(site.database("archive").orElseThrow().path("writable").asBoolean(), site::toString);
+
+        cluster.restart("derby-" + master, Duration.ofMinutes(1));
+        site = SitePage.await(cluster.storeUri(), r -> r.status() == 200, WITHIN, "the site available once " + master + " is back");
+        assertEquals(List.of(), site.reasons());
+        assertEquals(master, site.database("archive").orElseThrow().path("master").asText(), site::toString);
+        assertTrue(site.database("archive").orElseThrow().path("writable").asBoolean(), site::toString);
     }
 }

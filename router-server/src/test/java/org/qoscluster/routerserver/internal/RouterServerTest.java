@@ -1,6 +1,7 @@
 package org.qoscluster.routerserver.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -87,9 +88,13 @@ class RouterServerTest {
         int port = start(Map.of());
         assertEquals(204, get(port, "/qrs/alive").statusCode());
         awaitForwarded(port, "/");
+        // The nodes answer, but no Hazelcast member does: the router has no cluster maps, so the
+        // site is not available, and the page says why.
         HttpResponse<String> site = get(port, "/qrs/site");
-        assertEquals(200, site.statusCode());
-        assertTrue(site.body().contains("\"router\""), site.body());
+        assertEquals(503, site.statusCode(), site.body());
+        assertTrue(site.body().contains("\"router\":false"), site.body());
+        assertFalse(site.body().contains("node node-"), "a node in rotation (it just forwarded), so no node is a reason: " + site.body());
+        assertTrue(site.body().contains("router is not connected to the cluster's data grid"), site.body());
         assertEquals(401, get(port, "/qrs/admin/nodes").statusCode(), "the admin pages want the token");
     }
 
