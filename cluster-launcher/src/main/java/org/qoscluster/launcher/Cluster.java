@@ -83,10 +83,11 @@ public final class Cluster implements AutoCloseable {
      * Starts every part and waits until each answers: Derby servers accept a JDBC connection
      * (the database is created on first start), nodes answer their health page
      * ({@code /qos-group/health}: database reached, every application deployed) with 200, the
-     * router answers {@code /qrs/site} with 200 (at least one node in rotation). The nodes run the
-     * applications on record in the state directory, or the sample store when there is no record.
-     * On any failure, what was started is stopped again and the exception carries the tail of
-     * the failing part's log. {@code timeout}: for all parts together.
+     * router answers {@code /qrs/site} with 200 (it has the cluster's maps, a node is in rotation,
+     * every group has a writable master). The nodes run the applications on record in the state
+     * directory, or the sample store when there is no record. On any failure, what was started is
+     * stopped again and the exception carries the tail of the failing part's log. {@code timeout}:
+     * for all parts together.
      */
     public static Cluster start(ClusterConfig config, RuntimeLayout layout, Path stateDir, Duration timeout) {
         return start(config, layout, stateDir, timeout, List.of());
