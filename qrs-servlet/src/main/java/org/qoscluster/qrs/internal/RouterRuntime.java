@@ -331,14 +331,15 @@ public final class RouterRuntime implements AutoCloseable {
 
     /**
      * After each round of health checks: the site's verdict, so that the time a group has been
-     * changing masters is measured whether or not anyone asks, and each change is logged once.
+     * changing masters is measured whether or not anyone asks, and each change of what fails (the
+     * router, which nodes, which groups) is logged once.
      */
     private void watchSite() {
         SiteAvailability.Verdict now = site();
         SiteAvailability.Verdict before = lastSite;
         lastSite = now;
         String name = settings.cluster().clusterName();
-        if (before == null ? !now.available() : !before.reasons().equals(now.reasons())) {
+        if (before == null ? !now.available() : !before.failing().equals(now.failing())) {
             if (now.available()) {
                 LOG.log(Level.INFO, "site={0} available", name);
             } else {

@@ -92,12 +92,17 @@ final class SiteAvailability {
      * @param groups       each configured group, the application's first
      * @param reasons      why the site is not available, one short sentence each naming the router,
      *                     a node or a group; empty when available
+     * @param failing      what each reason is about, in the same order: {@code router},
+     *                     {@code node NAME}, {@code group NAME} (its log says when this changes,
+     *                     not every time a node's cause does)
      */
-    record Verdict(boolean available, boolean router, int healthyNodes, List<GroupVerdict> groups, List<String> reasons) {
+    record Verdict(boolean available, boolean router, int healthyNodes, List<GroupVerdict> groups, List<String> reasons,
+                   List<String> failing) {
 
         Verdict {
             groups = List.copyOf(groups);
             reasons = List.copyOf(reasons);
+            failing = List.copyOf(failing);
         }
 
         /** Every group has a master to write to. */
@@ -138,7 +143,9 @@ final class SiteAvailability {
                                 Map<String, CopyStatus> statuses) {
         long now = nanoClock.getAsLong();
         List<String> reasons = new ArrayList<>();
+        List<String> failing = new ArrayList<>();
         if (!connected) {
+            failing.add("router");
             reasons.add("router is not connected to the cluster's data grid (no group state, state-change flags or watermarks)");
         }
         List<String> healthy = new ArrayList<>();
@@ -152,8 +159,10 @@ final class SiteAvailability {
             }
         }
         if (nodes.isEmpty()) {
+            failing.add("nodes");
             reasons.add("no node is configured");
         } else if (healthy.isEmpty()) {
+            nodes.forEach(n -> failing.add("node " + n.name()));
             reasons.addAll(nodeReasons);
         }
         List<GroupVerdict> verdicts = new ArrayList<>();
@@ -161,11 +170,12 @@ final class SiteAvailability {
             GroupVerdict v = judge(groups.get(i), i == 0, healthy, states, statuses, now);
             verdicts.add(v);
             if (v.state() == Database.NO_MASTER) {
+                failing.add("group " + v.group());
                 reasons.add(v.reason().orElseThrow());
             }
         }
         changingSince.keySet().retainAll(verdicts.stream().filter(v -> v.state() == Database.CHANGING).map(GroupVerdict::group).toList());
-        return new Verdict(reasons.isEmpty(), connected, healthy.size(), verdicts, reasons);
+        return new Verdict(reasons.isEmpty(), connected, healthy.size(), verdicts, reasons, failing);
     }
 
     private GroupVerdict judge(Group g, boolean application, List<String> healthy, Map<String, GroupState> states,

@@ -286,6 +286,10 @@ class SiteAvailabilityTest {
                         }
                         assertTrue(v.reasons().stream().allMatch(r -> r.startsWith("router ") || r.startsWith("node ")
                                 || r.startsWith("group ")), what + " " + v.reasons());
+                        assertEquals(v.reasons().size(), v.failing().size(), what);
+                        for (int i = 0; i < v.reasons().size(); i++) {
+                            assertTrue(v.reasons().get(i).startsWith(v.failing().get(i) + " "), what + " " + v.failing());
+                        }
                         // One more healthy node never makes a site less available.
                         if (mask != 7) {
                             boolean[] more = healthy.clone();
