@@ -33,7 +33,8 @@ public final class RouterContext implements AutoCloseable {
     /**
      * Starts the router in {@code context} with validated {@code settings}; the goals are read
      * again from {@code domainXml} whenever it changes. Until {@link #attach}, the router knows no
-     * state-change flags, watermarks or group state: it routes by goal and reads from the master.
+     * state-change flags, watermarks or group state: it routes by goal and reads from the master,
+     * and its site is not available ({@code /qrs/site} answers 503 naming the router).
      */
     public static RouterContext start(ServletContext context, RouterSettings settings, Optional<Path> domainXml) {
         return new RouterContext(RouterStartup.detached(context, settings, domainXml));

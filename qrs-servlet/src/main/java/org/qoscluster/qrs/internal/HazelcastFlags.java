@@ -157,7 +157,9 @@ final class HazelcastFlags implements StateChangeFlags, UserClassDirectory, Heal
     /**
      * Mirrors the cluster's maps of {@code hz} (a member, or a client already connected) into this
      * object's views, which until then stay empty: requests routed meanwhile are routed by goal
-     * alone. Called once.
+     * alone. Called once (again only after an attempt that failed). From then on the router has the
+     * cluster's maps ({@link #connected}) until a client reports itself disconnected or the
+     * instance shuts down, and again once a client connects anew.
      */
     void attach(HazelcastInstance hz) {
         if (watchingLink.compareAndSet(false, true)) {
