@@ -75,6 +75,15 @@ public record RuntimeLayout(Path payaraMicroJar, Path derbyDir, Path storeWar, P
         return routerDir() + java.io.File.separator + "*";
     }
 
+    /** The class path of a site's DNS server: every jar of {@code runtime/site-dns}. */
+    public String siteDnsClassPath() {
+        return siteDnsDir() + java.io.File.separator + "*";
+    }
+
+    private Path siteDnsDir() {
+        return payaraMicroJar.getParent().getParent().resolve("site-dns");
+    }
+
     private Path routerDir() {
         return payaraMicroJar.getParent().getParent().resolve("router");
     }
@@ -90,6 +99,7 @@ public record RuntimeLayout(Path payaraMicroJar, Path derbyDir, Path storeWar, P
         CLUSTER_LIB_JARS.forEach(j -> files.add(clusterLibDir.resolve(j)));
         files.add(clusterLibDir.resolve(REPLICATION_JAR));
         files.add(routerDir().resolve("router-server.jar"));
+        files.add(siteDnsDir().resolve("site-dns.jar"));
         return files;
     }
 }
