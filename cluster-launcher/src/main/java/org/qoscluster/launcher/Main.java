@@ -2,6 +2,7 @@ package org.qoscluster.launcher;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,6 +40,8 @@ public final class Main {
         String group = null;
         String host = null;
         Path secrets = null;
+        String site = null;
+        boolean demoSites = false;
         Map<String, String> overrides = new HashMap<>();
         List<String> operands = new java.util.ArrayList<>();
         // --app PATH, each with the --name and --context that follow it (deploy: the operand's)
@@ -64,6 +67,8 @@ public final class Main {
                     }
                     case "--host" -> host = value(args, ++i, a);
                     case "--secrets" -> secrets = Path.of(value(args, ++i, a));
+                    case "--site" -> site = value(args, ++i, a);
+                    case "--sites" -> demoSites = true;
                     default -> {
                         if (a.startsWith("-Dqos.") && a.contains("=")) {
                             overrides.put(a.substring(2, a.indexOf('=')), a.substring(a.indexOf('=') + 1));
@@ -87,6 +92,21 @@ public final class Main {
             return usage("no command given");
         }
         try {
+            if (List.of("up", "down", "status").contains(command)) {
+                Map<String, String> raw = demoSites || config != null ? Sites.properties(config, withSystem(overrides))
+                        : Map.of();
+                if (demoSites || SitesConfig.isSites(raw) || (site != null && !command.equals("up"))
+                        || (command.equals("status") && config == null && !Sites.siteDirs(state).isEmpty())) {
+                    if (host != null) {
+                        return usage("--host and --site: a site's hosts start with its own configuration (not built yet)");
+                    }
+                    return sites(command, demoSites || !raw.isEmpty() ? SitesConfig.from(raw) : null, site, runtime, state,
+                            timeout, apps);
+                }
+                if (site != null) {
+                    return usage("--site: the configuration names no sites (" + SitesConfig.SITES + "); see docs/sites.md");
+                }
+            }
             return switch (command) {
                 case "up" -> up(load(config, overrides), runtime, state, timeout, apps, host, secrets);
                 case "down" -> down(state);
@@ -108,6 +128,74 @@ public final class Main {
             System.err.println("qoscluster " + command + ": " + e.getMessage());
             return 1;
         }
+    }
+
+    /** {@code up|down|status} of the sites: one ({@code --site NAME}) or all of them. */
+    private static int sites(String command, SitesConfig sites, String site, Path runtime, Path state, Duration timeout,
+                             List<String[]> apps) {
+        List<String> names = site != null ? List.of(site)
+                : sites != null ? sites.sites().stream().map(SitesConfig.Site::name).toList()
+                : Sites.siteDirs(state).stream().map(d -> d.getFileName().toString()).toList();
+        if (sites != null && site != null) {
+            sites.requireSite(site);
+        }
+        switch (command) {
+            case "up" -> {
+                List<AppSpec> specs = apps.stream().map(a -> AppSpec.of(Path.of(a[0]), a[1], a[2])).toList();
+                RuntimeLayout layout = RuntimeLayout.at(runtime);
+                long t0 = System.nanoTime();
+                List<String> started = new ArrayList<>();
+                try {
+                    for (String name : names) {
+                        Sites.startSite(sites, name, layout, state, timeout, specs);
+                        started.add(name);
+                        System.out.println("site " + name + " is up (" + Sites.siteDir(state, name) + ")");
+                    }
+                } catch (RuntimeException e) {
+                    // A demo half up is no demo: stop the sites this command started.
+                    started.forEach(name -> Sites.stopSite(state, name));
+                    throw e;
+                }
+                System.out.println();
+                System.out.println("QoS Cluster sites " + names + " are up in " + Duration.ofNanos(System.nanoTime() - t0).toSeconds() + " s.");
+                Sites.summary(sites).forEach(System.out::println);
+                System.out.println("Stop with: bin/qoscluster down" + (site != null ? " --site " + site : "")
+                        + (state.equals(Path.of("var")) ? "" : " --state " + state));
+                return 0;
+            }
+            case "down" -> {
+                for (String name : names) {
+                    List<String> lines = Sites.stopSite(state, name);
+                    System.out.println("site " + name + ": " + (lines.isEmpty() ? "nothing is running" : ""));
+                    lines.forEach(l -> System.out.println("  " + l));
+                }
+                return 0;
+            }
+            default -> {
+                boolean ok = true;
+                for (String name : names) {
+                    List<PartStatus> parts = Cluster.status(Sites.siteDir(state, name));
+                    System.out.println("site " + name + ":");
+                    if (parts.isEmpty()) {
+                        System.out.println("  nothing is running from " + Sites.siteDir(state, name));
+                        continue;
+                    }
+                    printStatus(parts);
+                    ok &= parts.stream().allMatch(PartStatus::alive);
+                }
+                System.out.println("each site has its own database group and its own sessions; cross-site replication and"
+                        + " sessions across sites are not built yet");
+                return ok ? 0 : 1;
+            }
+        }
+    }
+
+    private static Map<String, String> withSystem(Map<String, String> overrides) {
+        Map<String, String> all = new HashMap<>();
+        System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("qos."))
+                .forEach(k -> all.put(k, System.getProperty(k)));
+        all.putAll(overrides);
+        return all;
     }
 
     private static int up(ClusterConfig config, Path runtime, Path state, Duration timeout, List<String[]> apps, String host,
@@ -204,7 +292,11 @@ public final class Main {
     }
 
     private static int down(Path state) {
-        List<String> lines = Cluster.stop(state);
+        List<String> lines = new java.util.ArrayList<>(Cluster.stop(state));
+        // The sites started from this state directory go too.
+        for (Path dir : Sites.siteDirs(state)) {
+            Cluster.stop(dir).forEach(l -> lines.add("site " + dir.getFileName() + " " + l));
+        }
         if (lines.isEmpty()) {
             System.out.println("nothing is running from " + state.toAbsolutePath());
         }
@@ -262,6 +354,8 @@ public final class Main {
         System.err.println("qoscluster: " + problem);
         System.err.println("usage: bin/qoscluster up|down|status [--config FILE] [--state DIR] [--runtime DIR] "
                 + "[--timeout SECONDS] [--host NAME] [--secrets DIR] [-Dqos.KEY=VALUE ...]");
+        System.err.println("       bin/qoscluster up|down|status --config SITES-FILE [--site NAME]   (qos.sites: see docs/sites.md)");
+        System.err.println("       bin/qoscluster up --sites   (the two-site demo on 127.0.1.1 and 127.0.2.1)");
         System.err.println("       bin/qoscluster group [--group NAME] status|switchover COPY|add NAME PORT|remove NAME|stop|start"
                 + " [--state DIR] [--runtime DIR]");
         System.err.println("       bin/qoscluster group move NAME GROUP [--state DIR]");
