@@ -40,8 +40,8 @@ import org.xbill.DNS.SimpleResolver;
 import org.xbill.DNS.Type;
 
 /**
- * Two sites on this machine, each a cluster of its own on a loopback address of its own (one node,
- * no replica: kept cheap), each with its site DNS server, started as {@code up --site NAME} starts
+ * Two sites on this machine, each a cluster of its own (one node, no replica: kept cheap) whose
+ * router and site DNS server listen on a loopback address of the site's own, started as {@code up --site NAME} starts
  * them. The DNS servers ping each other, and poll each site's router, through {@link WanRelay}s
  * (20 ms each way), as over a wide-area link. Real DNS queries (dnsjava's resolver over UDP) see
  * both sites' routers in policy order; after {@code kill -9} of every process of site a, site b's
@@ -84,7 +84,11 @@ class MultiSiteIT {
                 p.put(SitesConfig.SITE_PREFIX + name + key.substring("qos".length()), free.properties().get(key));
             }
             p.put(SitesConfig.SITE_PREFIX + name + ".cluster.name", free.clusterName() + "-" + name);
-            p.put(SitesConfig.SITE_PREFIX + name + ".host", address);
+            // The router and the DNS server on the site's own address, which DNS answers; the
+            // members on 127.0.0.1 (Payara Micro's Hazelcast binds only an address an interface
+            // has, and 127.0.31.1 is routed to lo, not assigned to it).
+            p.put(SitesConfig.SITE_PREFIX + name + ".hosts", "members=127.0.0.1,edge=" + address);
+            p.put(SitesConfig.SITE_PREFIX + name + ".place.router", "edge");
             int dnsPort = freeUdpAndTcpPort(address);
             p.put(SitesConfig.SITE_PREFIX + name + ".dns.port", Integer.toString(dnsPort));
             // Between the sites: the other site's DNS server pings this one, and every DNS server

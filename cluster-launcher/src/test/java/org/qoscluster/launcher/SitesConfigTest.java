@@ -87,6 +87,18 @@ class SitesConfigTest {
     }
 
     @Test
+    void theDemoHasTwoSitesWhoseRoutersAndDnsServersHaveAddressesOfTheirOwn() {
+        SitesConfig c = SitesConfig.from(Sites.properties(null, Map.of()));
+        SitesConfig.Site east = c.requireSite("east");
+        SitesConfig.Site west = c.requireSite("west");
+        assertEquals("127.0.1.1", east.cluster().address("router"));
+        assertEquals("127.0.2.1:5353", west.dnsEndpoint());
+        assertEquals(List.of("127.0.2.1"), west.addresses());
+        assertEquals("127.0.0.1", west.cluster().address("node-1"));
+        assertEquals(1, east.cluster().replicas().size());
+    }
+
+    @Test
     void isSitesOnlyWithQosSites() {
         assertTrue(SitesConfig.isSites(twoSites()));
         assertFalse(SitesConfig.isSites(Map.of("qos.host", "127.0.0.1")));
