@@ -166,7 +166,7 @@ public final class Main {
             case "down" -> {
                 for (String name : names) {
                     List<String> lines = Sites.stopSite(state, name);
-                    System.out.println("site " + name + ": " + (lines.isEmpty() ? "nothing is running" : ""));
+                    System.out.println("site " + name + ":" + (lines.isEmpty() ? " nothing is running" : ""));
                     lines.forEach(l -> System.out.println("  " + l));
                 }
                 return 0;
