@@ -37,6 +37,27 @@ class UidCookieTest {
     }
 
     @Test
+    void shouldTakeOnlyTheOneSpellingOfASignature() {
+        String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        for (int i = 0; i < 200; i++) {
+            String uid = cookie.newUid();
+            String value = cookie.sign(uid);
+            String mark = cookie.signIssued(uid);
+            String signedClass = cookie.signUserClass(uid, "gold");
+            // The last character's two low bits are unused: the other three spellings decode alike.
+            int last = alphabet.indexOf(value.charAt(value.length() - 1));
+            for (int bits = 1; bits < 4; bits++) {
+                char other = alphabet.charAt(last ^ bits);
+                assertEquals(Optional.empty(), cookie.verify(value.substring(0, value.length() - 1) + other));
+                assertEquals(false, cookie.verifyIssued(uid, mark.substring(0, mark.length() - 1)
+                        + alphabet.charAt(alphabet.indexOf(mark.charAt(mark.length() - 1)) ^ bits)));
+                assertEquals(Optional.empty(), cookie.verifyUserClass(uid, signedClass.substring(0, signedClass.length() - 1)
+                        + alphabet.charAt(alphabet.indexOf(signedClass.charAt(signedClass.length() - 1)) ^ bits)));
+            }
+        }
+    }
+
+    @Test
     void shouldRejectTamperedTruncatedAndGarbledValues() {
         String value = cookie.sign(cookie.newUid());
         String otherUid = cookie.newUid();
