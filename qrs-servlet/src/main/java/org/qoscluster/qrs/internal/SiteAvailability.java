@@ -52,7 +52,7 @@ final class SiteAvailability {
 
         /** Its form in the site's JSON. */
         String code() {
-            return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+            return SiteAvailability.code(this);
         }
     }
 
@@ -60,9 +60,15 @@ final class SiteAvailability {
     enum JudgedBy {
         COORDINATOR, NODE_CHECKS, NONE;
 
+        /** Its form in the site's JSON. */
         String code() {
-            return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+            return SiteAvailability.code(this);
         }
+    }
+
+    /** An enum constant's form in the site's JSON: lower case, words joined by dashes. */
+    private static String code(Enum<?> constant) {
+        return constant.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
     }
 
     /** A configured redundancy group: its name and the copy configured as its master. */
