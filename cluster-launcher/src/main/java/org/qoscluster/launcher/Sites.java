@@ -2,7 +2,6 @@ package org.qoscluster.launcher;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.net.InetSocketAddress;
@@ -18,7 +17,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.stream.Stream;
 
-import org.qoscluster.config.InvalidConfigException;
+import org.qoscluster.config.ClusterConfig;
 import org.qoscluster.launcher.internal.Commands;
 import org.qoscluster.launcher.internal.PartProcess;
 import org.slf4j.Logger;
@@ -144,27 +143,21 @@ public final class Sites {
      * {@code overrides} laid over them.
      */
     public static Map<String, String> properties(Path file, Map<String, String> overrides) {
-        Properties p = new Properties();
-        try {
-            if (file == null) {
-                try (InputStream in = Sites.class.getResourceAsStream(DEMO)) {
-                    if (in == null) {
-                        throw new IllegalStateException("missing resource " + DEMO + " beside " + Sites.class.getName());
-                    }
-                    p.load(new java.io.InputStreamReader(in, StandardCharsets.UTF_8));
-                }
-            } else {
-                try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-                    p.load(in);
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read cluster configuration " + file, e);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidConfigException(List.of(file + ": malformed properties file (" + e.getMessage() + ")"));
-        }
         Map<String, String> out = new LinkedHashMap<>();
-        p.stringPropertyNames().forEach(k -> out.put(k, p.getProperty(k)));
+        if (file == null) {
+            Properties p = new Properties();
+            try (InputStream in = Sites.class.getResourceAsStream(DEMO)) {
+                if (in == null) {
+                    throw new IllegalStateException("missing resource " + DEMO + " beside " + Sites.class.getName());
+                }
+                p.load(new java.io.InputStreamReader(in, StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + DEMO, e);
+            }
+            p.stringPropertyNames().forEach(k -> out.put(k, p.getProperty(k)));
+        } else {
+            out.putAll(ClusterConfig.readFile(file));
+        }
         out.putAll(overrides);
         return out;
     }
@@ -174,7 +167,7 @@ public final class Sites {
         List<String> lines = new ArrayList<>();
         String zone = sites.dnsProperties(sites.sites().get(0)).get("qos.site-dns.zone");
         for (SitesConfig.Site s : sites.sites()) {
-            lines.add("  site " + s.name() + ": router http://" + uriHost(s.cluster().address(s.cluster().router().name())) + ":"
+            lines.add("  site " + s.name() + ": router http://" + s.cluster().hostOf(s.cluster().router().name()).uriHost() + ":"
                     + s.cluster().router().httpPort() + "/ , DNS server " + s.dnsEndpoint() + " (answers " + zone + ")");
         }
         SitesConfig.Site first = sites.sites().get(0);
@@ -182,9 +175,5 @@ public final class Sites {
         lines.add("  each site has its own database group and its own sessions: a user moved to another site starts afresh there"
                 + " (cross-site replication and sessions across sites are not built yet)");
         return lines;
-    }
-
-    private static String uriHost(String address) {
-        return address.contains(":") ? "[" + address + "]" : address;
     }
 }

@@ -15,6 +15,7 @@ import java.util.regex.Pattern;
 import org.qoscluster.config.ClusterConfig;
 import org.qoscluster.config.DatabaseSpec;
 import org.qoscluster.config.GroupSpec;
+import org.qoscluster.config.HostSpec;
 import org.qoscluster.config.InvalidConfigException;
 import org.qoscluster.config.MemberSpec;
 import org.qoscluster.sitedns.SiteDnsConfig;
@@ -78,7 +79,7 @@ public final class SitesConfig {
 
         /** {@code ADDRESS:PORT} of its DNS server, {@code [IPv6]:PORT} for IPv6. */
         public String dnsEndpoint() {
-            return (dnsAddress.contains(":") ? "[" + dnsAddress + "]" : dnsAddress) + ":" + dnsPort;
+            return HostSpec.uriHost(dnsAddress) + ":" + dnsPort;
         }
     }
 
@@ -242,7 +243,7 @@ public final class SitesConfig {
             problems.add(prefix + "dns.address: '" + dnsAddress + "' is not an IP address literal");
             return null;
         }
-        String endpoint = (dnsAddress.contains(":") ? "[" + dnsAddress + "]" : dnsAddress) + ":" + dnsPort;
+        String endpoint = HostSpec.uriHost(dnsAddress) + ":" + dnsPort;
         String peer = own.getOrDefault("dns.peer", endpoint).strip();
         List<String> addresses = new ArrayList<>();
         for (String a : own.getOrDefault("addresses", router).split(",")) {
@@ -250,7 +251,7 @@ public final class SitesConfig {
                 addresses.add(a.strip());
             }
         }
-        String routerUriHost = router.contains(":") ? "[" + router + "]" : router;
+        String routerUriHost = HostSpec.uriHost(router);
         URI status;
         try {
             status = URI.create(own.getOrDefault("status-url", "http://" + routerUriHost + ":" + config.router().httpPort()

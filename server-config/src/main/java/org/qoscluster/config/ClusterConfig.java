@@ -300,7 +300,13 @@ public final class ClusterConfig {
         return from(merged);
     }
 
-    private static Map<String, String> readFile(Path file) {
+    /**
+     * The properties of a cluster configuration file as they are written, unchecked (a file of
+     * sites holds more than one cluster's keys).
+     *
+     * @throws InvalidConfigException when the file is not a properties file
+     */
+    public static Map<String, String> readFile(Path file) {
         Map<String, String> merged = new LinkedHashMap<>();
         try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             Properties p = new Properties();

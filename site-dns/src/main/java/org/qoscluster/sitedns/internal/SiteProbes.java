@@ -31,6 +31,7 @@ import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
+import org.qoscluster.config.HostSpec;
 import org.qoscluster.sitedns.SiteDnsConfig;
 import org.qoscluster.sitedns.SiteHealth;
 import org.qoscluster.sitedns.SiteState;
@@ -104,7 +105,7 @@ public final class SiteProbes implements AutoCloseable {
                 new Target(s.name(), new SiteHealth(h.downAfter(), h.upAfterSuccesses(), nanoClock))));
         for (InetSocketAddress p : h.peers()) {
             String host = p.getAddress().getHostAddress();
-            peers.put(p, new Target((host.contains(":") ? "[" + host + "]" : host) + ":" + p.getPort(),
+            peers.put(p, new Target(HostSpec.uriHost(host) + ":" + p.getPort(),
                     new SiteHealth(h.downAfter(), h.upAfterSuccesses(), nanoClock)));
             SimpleResolver r = new SimpleResolver(p);
             r.setTimeout(h.timeout());
