@@ -212,6 +212,7 @@ class DeployIT {
             assertFalse(site.available(), site::toString);
             assertTrue(site.body().path("router").asBoolean(), "the router itself is fine: " + site);
             assertEquals(0, site.body().path("healthyNodes").asInt(), site::toString);
+            assertEquals(0, site.body().path("spareCapacity").asInt(-1), "an unavailable site has no room: " + site);
             assertFalse(site.body().path("database").asBoolean(), site::toString);
             List<String> reasons = site.reasons();
             assertEquals(3, reasons.size(), site::toString);
@@ -229,6 +230,9 @@ class DeployIT {
         assertEquals(200, site.status(), site::toString);
         assertTrue(site.available() && site.body().path("router").asBoolean() && site.body().path("database").asBoolean(), site::toString);
         assertEquals(2, site.body().path("healthyNodes").asInt(), site::toString);
+        // Two nodes of 64 requests each (qos.router.node-capacity), less the few in flight lately.
+        long spare = site.body().path("spareCapacity").asLong(-1);
+        assertTrue(spare > 0 && spare <= 2 * 64, "the spare capacity of two healthy nodes: " + site);
         assertEquals(List.of(), site.reasons());
         JsonNode store = site.database("store").orElseThrow();
         assertEquals("master", store.path("master").asText(), site::toString);

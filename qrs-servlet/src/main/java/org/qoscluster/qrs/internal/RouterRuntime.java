@@ -53,6 +53,8 @@ public final class RouterRuntime implements AutoCloseable {
     private final java.util.function.Supplier<Map<String, ReplicaWatermark>> watermarks;
     private final ClusterView cluster;
     private final SiteAvailability site;
+    /** The most requests in flight over the last 5 s, for the spare capacity {@code /qrs/site} reports. */
+    private final SpareCapacity spare = new SpareCapacity(5_000_000_000L);
     /** The site's last verdict from the health checks' rounds, to log its changes. */
     private volatile SiteAvailability.Verdict lastSite;
     /** Shed requests per service class and user class: class to user class to count (a class's total is their sum). */
@@ -330,11 +332,30 @@ public final class RouterRuntime implements AutoCloseable {
     }
 
     /**
+     * How many more requests in flight the site can take ({@link SpareCapacity}): its healthy
+     * nodes' admission capacity less the most requests in flight at once over the last 5 s; 0
+     * when the site is not available.
+     */
+    long spareCapacity(SiteAvailability.Verdict verdict) {
+        long capacity = verdict.available() ? (long) verdict.healthyNodes() * settings.nodeCapacity() : 0;
+        return spare.spare(nanoClock.getAsLong(), inFlight(), capacity);
+    }
+
+    private int inFlight() {
+        int n = 0;
+        for (NodeRecord node : nodes) {
+            n += node.inFlight();
+        }
+        return n;
+    }
+
+    /**
      * After each round of health checks: the site's verdict, so that the time a group has been
      * changing masters is measured whether or not anyone asks, and each change of what fails (the
      * router, which nodes, which groups) is logged once.
      */
     private void watchSite() {
+        spare.sample(nanoClock.getAsLong(), inFlight());
         SiteAvailability.Verdict now = site();
         SiteAvailability.Verdict before = lastSite;
         lastSite = now;

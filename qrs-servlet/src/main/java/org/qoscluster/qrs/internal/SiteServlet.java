@@ -17,7 +17,9 @@ import org.qoscluster.qrs.NodeRecord;
  * at the moment of the request: the router has the cluster's maps, at least one node passes its
  * database health check, and every redundancy group has a master to write to. 200 when
  * available, else 503, with the reasons. Public: it is what a site DNS server polls; it tells
- * node, group and copy names, their health and the reasons, never an exception's text.
+ * node, group and copy names, their health and the reasons, never an exception's text; and
+ * {@code spareCapacity}, how many more requests in flight the site can take (the site DNS's
+ * {@code load} policy, {@link SpareCapacity}).
  */
 @WebServlet(urlPatterns = "/qrs/site")
 public class SiteServlet extends HttpServlet {
@@ -57,6 +59,7 @@ public class SiteServlet extends HttpServlet {
                 .add("available", site.available())
                 .add("router", site.router())
                 .add("healthyNodes", site.healthyNodes())
+                .add("spareCapacity", router.spareCapacity(site))
                 .add("database", site.database())
                 .add("databases", databases)
                 .add("reasons", reasons)

@@ -93,6 +93,7 @@ class RouterServerTest {
         HttpResponse<String> site = get(port, "/qrs/site");
         assertEquals(503, site.statusCode(), site.body());
         assertTrue(site.body().contains("\"router\":false"), site.body());
+        assertTrue(site.body().contains("\"spareCapacity\":0"), "no room at a site that cannot serve: " + site.body());
         assertFalse(site.body().contains("node node-"), "a node in rotation (it just forwarded), so no node is a reason: " + site.body());
         assertTrue(site.body().contains("router is not connected to the cluster's data grid"), site.body());
         assertEquals(401, get(port, "/qrs/admin/nodes").statusCode(), "the admin pages want the token");
