@@ -43,7 +43,8 @@ final class Replica {
     boolean warned;
     /** The watermark has been read from the replica (or set by its copy) since the agent started. */
     volatile boolean known;
-    long low;
+    /** Its watermark; written by its apply, read by the round (which skips it while it applies). */
+    volatile long low;
     final Set<String> appliedAbove = new HashSet<>();
     /** Why it needs a copy before changes can ship to it (see {@link #connect}); null when it does not. */
     String needsCopy;

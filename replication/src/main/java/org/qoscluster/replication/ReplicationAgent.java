@@ -5,7 +5,6 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -126,6 +125,13 @@ public final class ReplicationAgent implements AutoCloseable {
     /** Readies the replicas for a promotion beside the rounds ({@link Replica#readyIfDue}). */
     private ScheduledExecutorService readying;
     private ExecutorService appliers;
+    /** The applies still running, by replica (see {@link #ship}); the round's thread's alone. */
+    private final Map<Replica, Future<Integer>> applying = new LinkedHashMap<>();
+    /**
+     * How long a round of {@link #start} waits for the replicas' applies: most take milliseconds;
+     * one that takes longer goes on beside the next rounds, which ship to the others meanwhile.
+     */
+    static final Duration APPLY_WAIT = Duration.ofMillis(100);
 
     /**
      * What an agent is made of, validated when built: an error names the field and echoes the
@@ -285,13 +291,26 @@ public final class ReplicationAgent implements AutoCloseable {
         master.install();
     }
 
-    /** One round. Returns the number of transactions applied to replicas in it. */
+    /**
+     * One round, every apply of it finished when it returns. Returns the number of transactions
+     * applied to replicas in it.
+     */
     public synchronized int shipOnce() throws SQLException {
+        return ship(null);
+    }
+
+    /**
+     * One round; {@code applyWait}: how long to wait for the replicas' applies (null: until each
+     * has finished). An apply still running then goes on beside the next rounds, which skip its
+     * replica until it has finished, so that a replica that applies slowly (just started, its
+     * tables locked by a promotion's readying) holds back no other.
+     */
+    private synchronized int ship(Duration applyWait) throws SQLException {
         if (!master.installed()) {
             install();
         }
         try {
-            return round();
+            return round(applyWait);
         } catch (SQLException e) {
             // A replica's failures stay inside its Replica; what reaches here failed on the master.
             master.link.reset();
@@ -299,7 +318,41 @@ public final class ReplicationAgent implements AutoCloseable {
         }
     }
 
-    private int round() throws SQLException {
+    /**
+     * Collects the applies that have finished ({@code waitNanos} 0), that finish within
+     * {@code waitNanos}, or all of them ({@code Long.MAX_VALUE}); returns the transactions they
+     * applied. A replica stays out of the rounds while its apply runs ({@link #applying}).
+     */
+    private int collect(long waitNanos) {
+        long deadline = waitNanos == Long.MAX_VALUE ? Long.MAX_VALUE : System.nanoTime() + waitNanos;
+        int applied = 0;
+        for (java.util.Iterator<Map.Entry<Replica, Future<Integer>>> it = applying.entrySet().iterator(); it.hasNext(); ) {
+            Future<Integer> f = it.next().getValue();
+            try {
+                if (deadline == Long.MAX_VALUE) {
+                    applied += f.get();
+                } else {
+                    long left = deadline - System.nanoTime();
+                    if (!f.isDone() && left <= 0) {
+                        continue;
+                    }
+                    applied += f.get(Math.max(0, left), TimeUnit.NANOSECONDS);
+                }
+                it.remove();
+            } catch (java.util.concurrent.TimeoutException e) {
+                // still applying: collected by a later round
+            } catch (ExecutionException e) {
+                it.remove();
+                throw new IllegalStateException("applying to a replica failed", e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return applied;
+            }
+        }
+        return applied;
+    }
+
+    private int round(Duration applyWait) throws SQLException {
         long t0 = System.nanoTime();
         Shipping.Round now = shipping.round(master.dialect.horizon(master.link.connection(), master.tables()));
         Dialect.Horizon horizon = now.horizon();
@@ -312,20 +365,28 @@ public final class ReplicationAgent implements AutoCloseable {
         }
         long t2 = System.nanoTime();
         long fence = generation;
+        int applied = collect(0);
         List<String> writeStatements = master.writeStatements();
         for (Replica r : replicas.values()) {
             r.statementsToCompile = writeStatements;
-            r.connect(fence);
-        }
-        // A replica that needs a copy takes its identifiers from one that does not.
-        for (Replica r : replicas.values()) {
-            if (r.needsCopy != null) {
-                copier.copy(r, replicas, fence);
+            if (!applying.containsKey(r)) {
+                r.connect(fence);
             }
         }
+        // A replica that needs a copy takes its identifiers from one that does not, whose
+        // connection no apply may use meanwhile.
+        if (replicas.values().stream().anyMatch(r -> r.needsCopy != null)) {
+            applied += collect(Long.MAX_VALUE);
+            for (Replica r : replicas.values()) {
+                if (r.needsCopy != null) {
+                    copier.copy(r, replicas, fence);
+                }
+            }
+        }
+        List<Replica> ready = replicas.values().stream().filter(r -> r.reachable && !applying.containsKey(r)).toList();
         Map<Long, Changes.Batch> reads = new HashMap<>();
-        for (Replica r : replicas.values()) {
-            if (r.reachable && !reads.containsKey(r.low)) {
+        for (Replica r : ready) {
+            if (!reads.containsKey(r.low)) {
                 reads.put(r.low, Changes.read(master.link, master.dialect, master.tables(), r.low, horizon,
                         master.batchRows, now.newlyOpen()));
             }
@@ -333,24 +394,11 @@ public final class ReplicationAgent implements AutoCloseable {
         long t3 = System.nanoTime();
         // The replicas apply at the same time, each on its own connection.
         boolean isolated = readersIsolated;
-        List<Future<Integer>> applies = new ArrayList<>();
-        for (Replica r : replicas.values()) {
-            if (r.reachable) {
-                Shipping.Step step = Shipping.next(reads.get(r.low), r.low, r.appliedAbove, settled);
-                applies.add(appliers().submit(() -> r.apply(step, fence, isolated)));
-            }
+        for (Replica r : ready) {
+            Shipping.Step step = Shipping.next(reads.get(r.low), r.low, r.appliedAbove, settled);
+            applying.put(r, appliers().submit(() -> r.apply(step, fence, isolated)));
         }
-        int applied = 0;
-        for (Future<Integer> f : applies) {
-            try {
-                applied += f.get();
-            } catch (ExecutionException e) {
-                throw new IllegalStateException("applying to a replica failed", e.getCause());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return applied;
-            }
-        }
+        applied += collect(applyWait == null ? Long.MAX_VALUE : applyWait.toNanos());
         long t4 = System.nanoTime();
         OptionalLong deletable = shipping.deletable(replicas.values().stream()
                 .map(r -> r.known ? OptionalLong.of(r.low) : OptionalLong.empty()).toList(), settled,
@@ -465,7 +513,7 @@ public final class ReplicationAgent implements AutoCloseable {
         String[] lastFailure = {null};
         var unused = loop.scheduleWithFixedDelay(() -> {
             try {
-                shipOnce();
+                ship(APPLY_WAIT);
                 lastFailure[0] = null;
             } catch (SQLException | RuntimeException e) {
                 // Logged when it starts or changes, not every round.
@@ -509,6 +557,7 @@ public final class ReplicationAgent implements AutoCloseable {
                 appliers.shutdownNow();
                 appliers = null;
             }
+            applying.clear();
             master.link.close();
             replicas.values().forEach(r -> {
                 r.link.close();
