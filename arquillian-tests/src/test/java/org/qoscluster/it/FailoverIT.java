@@ -115,6 +115,7 @@ class FailoverIT {
     @Order(2)
     void shouldCatchTheOldMasterUpAndKeepItsAsynchronousTailAside(Cluster cluster) throws Exception {
         GroupClient group = new GroupClient(cluster);
+        java.sql.Timestamp restarted = new java.sql.Timestamp(System.currentTimeMillis());
         cluster.restart("derby-master", Duration.ofMinutes(1));
         JsonNode s = group.await(st -> "AVAILABLE".equals(st.path("copies").path("master").path("status").asText()),
                 Duration.ofSeconds(60), "the old master available (caught up) again");
@@ -128,6 +129,26 @@ class FailoverIT {
         both.retainAll(keptInEpoch2);
         assertTrue(both.isEmpty(), "the tail holds only what never reached the group: " + both);
         assertEquals(String.valueOf(1), s.path("tails").path("master").path("epoch").asText(), "the tail is reported: " + s);
+        // It keeps the capture it had as master, switched off: no trigger made again since its
+        // restart (rebuilding them held its tables for seconds while it caught up).
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(cluster.jdbcUrl("master"),
+                org.qoscluster.config.ClusterConfig.DB_USER, cluster.dbPassword());
+             java.sql.Statement st = c.createStatement()) {
+            try (java.sql.ResultSet r = st.executeQuery("SELECT COUNT(*) FROM QOS_CAPTURING")) {
+                r.next();
+                assertEquals(0, r.getLong(1), "capture on the old master is switched off");
+            }
+            try (java.sql.ResultSet r = st.executeQuery("SELECT TRIGGERNAME, CREATIONTIMESTAMP FROM SYS.SYSTRIGGERS"
+                    + " WHERE TRIGGERNAME LIKE 'QOS!_%' ESCAPE '!'")) {
+                int triggers = 0;
+                while (r.next()) {
+                    triggers++;
+                    assertTrue(r.getTimestamp(2).before(restarted), "capture trigger " + r.getString(1) + " made "
+                            + r.getTimestamp(2) + ", before the old master's restart at " + restarted);
+                }
+                assertEquals(12, triggers, "the old master keeps its capture triggers, three per table");
+            }
+        }
     }
 
     @Test

@@ -44,6 +44,14 @@ public interface Dialect {
     void restartIdentities(Connection copy, List<TableSpec> tables) throws SQLException;
 
     /**
+     * Part of a copy's initial copy, before its rows: keeps its generated (identity) columns ahead
+     * of the keys of {@code master}, which it is copied from, as {@link #readyToPromote} keeps a
+     * replica's ahead of its own, so that its readying after the copy has nothing to restart
+     * (the restart's DDL would hold its tables while it catches up).
+     */
+    void identitiesAheadOf(Connection master, Connection copy, List<TableSpec> tables) throws SQLException;
+
+    /**
      * Readies a replica of {@code epoch} for a promotion, off the failover path, so that a
      * promotion has next to nothing to do: change capture installed, switched off (its triggers
      * capture nothing while the copy is a replica), generated columns kept ahead of the rows the

@@ -169,20 +169,35 @@ public final class DerbyDialect implements Dialect {
         restartIdentities(copy, tables, 0, 1);
     }
 
-    /**
-     * Restarts each identity column whose next value is not more than {@code slack} above the
-     * column's highest value at that value plus {@code headroom}; returns the tables restarted.
-     */
+    @Override
+    public void identitiesAheadOf(Connection master, Connection copy, List<TableSpec> tables) throws SQLException {
+        restartIdentities(copy, tables, IDENTITY_HEADROOM / 2, IDENTITY_HEADROOM, master);
+    }
+
+    /** {@link #restartIdentities(Connection, List, long, long, Connection)} with the copy's own keys. */
     private Set<String> restartIdentities(Connection copy, List<TableSpec> tables, long slack, long headroom) throws SQLException {
+        return restartIdentities(copy, tables, slack, headroom, copy);
+    }
+
+    /**
+     * Restarts each identity column of {@code copy} whose next value is not more than
+     * {@code slack} above the column's highest value on {@code keys} (the copy itself, or the
+     * master it is being copied from, read there without locks, so that no writer waits for it)
+     * at that value plus
+     * {@code headroom}; returns the tables restarted.
+     */
+    private Set<String> restartIdentities(Connection copy, List<TableSpec> tables, long slack, long headroom, Connection keys)
+            throws SQLException {
         Set<String> restarted = new HashSet<>();
-        try (Statement s = copy.createStatement()) {
+        try (Statement s = copy.createStatement(); Statement k = keys.createStatement()) {
             for (TableSpec t : tables) {
                 for (TableSpec.Column col : t.columns()) {
                     if (!col.generated()) {
                         continue;
                     }
                     long highest;
-                    try (ResultSet r = s.executeQuery("SELECT MAX(" + quote(col.name()) + ") FROM " + quote(t.name()))) {
+                    String max = "SELECT MAX(" + quote(col.name()) + ") FROM " + quote(t.name());
+                    try (ResultSet r = k.executeQuery(keys == copy ? max : withoutLocks(max))) {
                         r.next();
                         highest = r.getLong(1);
                     }
