@@ -319,20 +319,22 @@ public final class ReplicationAgent implements AutoCloseable {
     }
 
     /**
-     * Collects the applies that have finished ({@code waitNanos} 0), that finish within
-     * {@code waitNanos}, or all of them ({@code Long.MAX_VALUE}); returns the transactions they
-     * applied. A replica stays out of the rounds while its apply runs ({@link #applying}).
+     * Collects the applies that have finished, those of {@code waitOn} that finish within
+     * {@code waitNanos}, or all of them ({@code waitNanos} {@code Long.MAX_VALUE}); returns the
+     * transactions they applied. A replica stays out of the rounds while its apply runs
+     * ({@link #applying}).
      */
-    private int collect(long waitNanos) {
+    private int collect(long waitNanos, java.util.Collection<Replica> waitOn) {
         long deadline = waitNanos == Long.MAX_VALUE ? Long.MAX_VALUE : System.nanoTime() + waitNanos;
         int applied = 0;
         for (java.util.Iterator<Map.Entry<Replica, Future<Integer>>> it = applying.entrySet().iterator(); it.hasNext(); ) {
-            Future<Integer> f = it.next().getValue();
+            Map.Entry<Replica, Future<Integer>> entry = it.next();
+            Future<Integer> f = entry.getValue();
             try {
                 if (deadline == Long.MAX_VALUE) {
                     applied += f.get();
                 } else {
-                    long left = deadline - System.nanoTime();
+                    long left = waitOn.contains(entry.getKey()) ? deadline - System.nanoTime() : 0;
                     if (!f.isDone() && left <= 0) {
                         continue;
                     }
@@ -365,7 +367,7 @@ public final class ReplicationAgent implements AutoCloseable {
         }
         long t2 = System.nanoTime();
         long fence = generation;
-        int applied = collect(0);
+        int applied = collect(0, List.of());
         List<String> writeStatements = master.writeStatements();
         for (Replica r : replicas.values()) {
             r.statementsToCompile = writeStatements;
@@ -376,7 +378,7 @@ public final class ReplicationAgent implements AutoCloseable {
         // A replica that needs a copy takes its identifiers from one that does not, whose
         // connection no apply may use meanwhile.
         if (replicas.values().stream().anyMatch(r -> r.needsCopy != null)) {
-            applied += collect(Long.MAX_VALUE);
+            applied += collect(Long.MAX_VALUE, List.of());
             for (Replica r : replicas.values()) {
                 if (r.needsCopy != null) {
                     copier.copy(r, replicas, fence);
@@ -398,7 +400,9 @@ public final class ReplicationAgent implements AutoCloseable {
             Shipping.Step step = Shipping.next(reads.get(r.low), r.low, r.appliedAbove, settled);
             applying.put(r, appliers().submit(() -> r.apply(step, fence, isolated)));
         }
-        applied += collect(applyWait == null ? Long.MAX_VALUE : applyWait.toNanos());
+        // Only this round's applies are waited for: one still running from an earlier round
+        // holds back no round.
+        applied += collect(applyWait == null ? Long.MAX_VALUE : applyWait.toNanos(), ready);
         long t4 = System.nanoTime();
         OptionalLong deletable = shipping.deletable(replicas.values().stream()
                 .map(r -> r.known ? OptionalLong.of(r.low) : OptionalLong.empty()).toList(), settled,
