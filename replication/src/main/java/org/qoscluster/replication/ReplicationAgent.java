@@ -460,6 +460,16 @@ public final class ReplicationAgent implements AutoCloseable {
         for (java.util.Iterator<Map.Entry<String, Replica>> it = replicas.entrySet().iterator(); it.hasNext(); ) {
             Map.Entry<String, Replica> r = it.next();
             if (!now.containsKey(r.getKey())) {
+                Future<Integer> running = applying.remove(r.getValue());
+                if (running != null) {
+                    try {
+                        running.get(); // its connection closes below
+                    } catch (ExecutionException e) {
+                        LOG.log(Level.FINE, "replica={0} left the group during a failed apply: {1}", new Object[] {r.getKey(), e.getCause()});
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
                 r.getValue().link.close();
                 r.getValue().readyLink.close();
                 watermarks.remove(r.getKey());
