@@ -117,13 +117,14 @@ public interface Dialect {
     void fenceGeneration(Connection replica, long generation) throws SQLException;
 
     /**
-     * Turns a copy that was master (its capture is installed) back into a plain copy, to be copied
-     * afresh as a replica: its capture triggers, sequence and foreign keys go, its generated columns
-     * accept given values. Its change rows from {@code fromSequence} on, which never reached the
-     * group, are kept in {@link TableSpec#tailTable} tables for an operator (never merged, never
+     * Turns a copy that was master (its capture is on) into a copy to be copied afresh as a
+     * replica: its capture is switched off, not taken down (it stays readied for a later
+     * promotion, as every replica's is), its foreign keys go and its generated columns accept
+     * given values. Its change rows from {@code fromSequence} on, which never reached the group,
+     * are kept in {@link TableSpec#tailTable} tables for an operator (never merged, never
      * dropped), except those of the transactions in {@code reached}, which did reach it (the
-     * successor applied them above its watermark). Returns how many change rows were kept; does
-     * nothing for a copy without capture.
+     * successor applied them above its watermark); its change tables are emptied. Returns how many
+     * change rows were kept; does nothing for a copy whose capture is off or was never installed.
      */
     long setTailAside(Connection copy, List<TableSpec> tables, long fromSequence, java.util.Set<String> reached, long epoch)
             throws SQLException;

@@ -70,7 +70,8 @@ final class DerbyCapture {
      * tables and the triggers of every table that lacks them, so that a promotion only switches
      * capture on. The triggers write a change row only while {@code QOS_CAPTURING} holds a row
      * (the master's), so the agent's applies on a replica capture nothing and draw nothing from
-     * the sequence. Returns the tables it made triggers for; a copy whose capture is on (a former
+     * the sequence. Returns the tables it made triggers for: none on a deposed master, which keeps
+     * its capture switched off ({@link DerbyDemotion}); a copy whose capture is on (a former
      * master not yet set aside), or was made by an earlier version, is left alone.
      */
     List<TableSpec> arm(Connection replica, List<TableSpec> tables) throws SQLException {
