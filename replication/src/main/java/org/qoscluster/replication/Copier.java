@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -74,6 +75,14 @@ final class Copier {
                         + " (its asynchronous tail): kept in QOS_TAIL_{1}_* on it for an operator, not merged",
                         new Object[] {r.name, String.valueOf(r.wasEpoch), String.valueOf(kept)});
                 listener.tail(r.name, r.wasEpoch, kept);
+            }
+            // Capture, switched off, before the rows: the readying after the copy then has no
+            // DDL to do while the replica catches up (a returning master kept its own).
+            long armedAt = System.nanoTime();
+            List<String> armed = dialect.armCapture(c, master.tables());
+            if (!armed.isEmpty()) {
+                LOG.log(Level.INFO, "replica={0} capture installed, switched off, before its copy in {1} ms: {2}",
+                        new Object[] {r.name, String.valueOf((System.nanoTime() - armedAt) / 1_000_000), String.join(", ", armed)});
             }
             Connection identifiers = from == null ? master.link.connection() : from.link.connection();
             long low = from == null ? master.identifiedBelow() : dialect.watermark(identifiers).orElseThrow(

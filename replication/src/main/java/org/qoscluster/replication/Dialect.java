@@ -44,6 +44,15 @@ public interface Dialect {
     void restartIdentities(Connection copy, List<TableSpec> tables) throws SQLException;
 
     /**
+     * Installs change capture, switched off, on a copy about to get its initial copy (its
+     * triggers capture nothing while it is a replica), so that its readying after the copy has
+     * none to make: made there, the DDL held each of its tables in turn while it caught up, for
+     * seconds on a Derby server just started. Does nothing on a copy whose capture is on or
+     * already installed. Returns the tables it installed capture on.
+     */
+    List<String> armCapture(Connection copy, List<TableSpec> tables) throws SQLException;
+
+    /**
      * Part of a copy's initial copy, before its rows: keeps its generated (identity) columns ahead
      * of the keys of {@code master}, which it is copied from, as {@link #readyToPromote} keeps a
      * replica's ahead of its own, so that its readying after the copy has nothing to restart

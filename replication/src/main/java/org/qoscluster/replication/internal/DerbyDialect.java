@@ -170,6 +170,13 @@ public final class DerbyDialect implements Dialect {
     }
 
     @Override
+    public List<String> armCapture(Connection copy, List<TableSpec> tables) throws SQLException {
+        // Not fired here: the copy restarts identities (DDL that invalidates them again) and its
+        // inserts compile the insert triggers; the readying after it fires the rest.
+        return capture.arm(copy, tables).stream().map(TableSpec::name).toList();
+    }
+
+    @Override
     public void identitiesAheadOf(Connection master, Connection copy, List<TableSpec> tables) throws SQLException {
         restartIdentities(copy, tables, IDENTITY_HEADROOM / 2, IDENTITY_HEADROOM, master);
     }
