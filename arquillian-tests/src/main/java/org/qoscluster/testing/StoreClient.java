@@ -23,25 +23,47 @@ public final class StoreClient {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final HttpClient http;
+    private final CookieManager cookies;
     private final URI base;
 
-    private StoreClient(HttpClient http, URI base) {
+    private StoreClient(HttpClient http, CookieManager cookies, URI base) {
         this.http = http;
+        this.cookies = cookies;
         this.base = base;
     }
 
     /** A new shopper, with an empty cookie jar, talking to {@code base}. */
     public static StoreClient at(URI base, Duration timeout) {
+        return withJar(new CookieManager(null, CookiePolicy.ACCEPT_ALL), base, timeout);
+    }
+
+    private static StoreClient withJar(CookieManager jar, URI base, Duration timeout) {
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .cookieHandler(new CookieManager(null, CookiePolicy.ACCEPT_ALL))
+                .cookieHandler(jar)
                 .connectTimeout(timeout)
                 .build();
-        return new StoreClient(http, base);
+        return new StoreClient(http, jar, base);
     }
 
     /** The same shopper at another node. */
     public StoreClient at(URI otherBase) {
-        return new StoreClient(http, otherBase);
+        return new StoreClient(http, cookies, otherBase);
+    }
+
+    /**
+     * The same shopper sent by DNS to another site's router at {@code otherBase}: the application's
+     * one name now resolves to another address, so a browser sends that site the cookies it holds
+     * for the name. Here each site is reached by its address, so every cookie of this jar is copied
+     * into a new jar for {@code otherBase}'s host, as it was set (value, path, lifetime).
+     */
+    public StoreClient movedTo(URI otherBase, Duration timeout) {
+        CookieManager jar = new CookieManager(null, CookiePolicy.ACCEPT_ALL);
+        for (java.net.HttpCookie c : cookies.getCookieStore().getCookies()) {
+            java.net.HttpCookie copy = (java.net.HttpCookie) c.clone();
+            copy.setDomain(otherBase.getHost());
+            jar.getCookieStore().add(otherBase, copy);
+        }
+        return withJar(jar, otherBase, timeout);
     }
 
     /**
