@@ -96,6 +96,12 @@ public final class ClusterConfig {
     /** Packages (JDK filter patterns) besides {@code java.*} that members may deserialize: see {@link SerialFilters}. */
     public static final String SERIALIZATION_ALLOW = "qos.serialization.allow";
 
+    /**
+     * The table the Session Synchronizer keeps its session records in (with {@code qos.session.enabled}
+     * and {@code qos.session.table.enabled}); replicated with the application's tables.
+     */
+    public static final String SESSION_TABLE = "QOS_SESSION";
+
     private static final String DEFAULTS = "defaults.properties";
 
     private final SortedMap<String, String> properties;
@@ -333,6 +339,17 @@ public final class ClusterConfig {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the default cluster configuration", e);
         }
+    }
+
+    /**
+     * {@link #SESSION_TABLE} when sessions are synchronized and kept in the database too
+     * ({@code qos.session.enabled} and {@code qos.session.table.enabled}, both true by default),
+     * else empty: the launcher creates it on the master and adds it to the replicated tables.
+     */
+    public Optional<String> sessionTable() {
+        return "true".equalsIgnoreCase(properties.getOrDefault("qos.session.enabled", "true").strip())
+                && "true".equalsIgnoreCase(properties.getOrDefault("qos.session.table.enabled", "true").strip())
+                ? Optional.of(SESSION_TABLE) : Optional.empty();
     }
 
     /** Every effective {@code qos.*} property, sorted; these become MicroProfile Config properties of each member. */

@@ -18,7 +18,32 @@ public final class SessionSettings {
     public static final String NEW_PER_ADDRESS_PER_MINUTE = "qos.session.new-per-address-per-minute";
     /** Key of {@link #nearCacheEntries()}. */
     public static final String NEAR_CACHE_ENTRIES = "qos.session.near-cache-entries";
+    /** Key of {@link #tableEnabled()}. */
+    public static final String TABLE_ENABLED = "qos.session.table.enabled";
+    /** Key of {@link #tableMode()}. */
+    public static final String TABLE_MODE = "qos.session.table.mode";
+    /** Key of {@link #writeDelaySeconds()}. */
+    public static final String TABLE_WRITE_DELAY_SECONDS = "qos.session.table.write-delay-seconds";
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+
+    /** How session records reach the session table ({@value #TABLE_MODE}). */
+    public enum TableMode {
+        /** Before the response: the store waits for the master's commit. */
+        WRITE_THROUGH("write-through"),
+        /** In batches, {@link #writeDelaySeconds()} after the change; the request does not wait. */
+        WRITE_BEHIND("write-behind");
+
+        private final String key;
+
+        TableMode(String key) {
+            this.key = key;
+        }
+
+        /** As configured: {@code write-through} or {@code write-behind}. */
+        public String key() {
+            return key;
+        }
+    }
 
     private final boolean enabled;
     private final byte[] uidKey;
@@ -34,6 +59,10 @@ public final class SessionSettings {
     private final int flagTtlSeconds;
     private final int newPerAddressPerMinute;
     private final int nearCacheEntries;
+    private final boolean tableEnabled;
+    private final TableMode tableMode;
+    private final int writeDelaySeconds;
+    private final String masterJndi;
     private final java.io.ObjectInputFilter attributeFilter;
     private final org.qoscluster.config.UserClassRoles userClassRoles;
 
@@ -53,6 +82,11 @@ public final class SessionSettings {
         this.flagTtlSeconds = r.intIn(FLAG_TTL_SECONDS, 1, 86_400);
         this.newPerAddressPerMinute = r.intIn(NEW_PER_ADDRESS_PER_MINUTE, 0, 1_000_000);
         this.nearCacheEntries = r.intIn(NEAR_CACHE_ENTRIES, 0, 10_000_000);
+        this.tableEnabled = r.bool(TABLE_ENABLED);
+        this.tableMode = "write-behind".equals(r.matching(TABLE_MODE, Pattern.compile("write-through|write-behind"),
+                "write-through or write-behind")) ? TableMode.WRITE_BEHIND : TableMode.WRITE_THROUGH;
+        this.writeDelaySeconds = r.intIn(TABLE_WRITE_DELAY_SECONDS, 1, 300);
+        this.masterJndi = cluster.master().jndiName();
         this.attributeFilter = org.qoscluster.config.SerialFilters.sessionAttributes(cluster);
         java.util.List<String> roleProblems = new java.util.ArrayList<>();
         this.userClassRoles = org.qoscluster.config.UserClassRoles.read(cluster.properties(), roleProblems);
@@ -138,6 +172,34 @@ public final class SessionSettings {
      */
     public int nearCacheEntries() {
         return nearCacheEntries;
+    }
+
+    /**
+     * Whether records are also kept in the session table ({@link ClusterConfig#SESSION_TABLE}) of the
+     * application's database, from which a node loads a record its Hazelcast cluster lacks.
+     */
+    public boolean tableEnabled() {
+        return tableEnabled;
+    }
+
+    /** How records reach the session table. */
+    public TableMode tableMode() {
+        return tableMode;
+    }
+
+    /** {@link TableMode#WRITE_BEHIND}: seconds a change waits before it is written to the table. */
+    public int writeDelaySeconds() {
+        return writeDelaySeconds;
+    }
+
+    /** The JNDI name of the node's JDBC resource on the master path (its write-path proxy). */
+    public String masterJndi() {
+        return masterJndi;
+    }
+
+    /** The JNDI name of the node's JDBC resource on its own copy (a replica; the master's when there is none). */
+    public String replicaJndi() {
+        return org.qoscluster.config.PayaraMemberConfig.NODE_REPLICA_JNDI;
     }
 
     /**

@@ -44,8 +44,28 @@ public final class DatabaseParts {
         Secrets.writePrivate(home.resolve("derby.properties"), derbyProperties(dbPassword(stateDir)));
         PartProcess.start(stateDir, part, "derby", db.port(), Commands.derby(config, layout, db, home, stateDir));
         LOG.info("part={} starting Derby network server on {}:{}", part, config.address(db.name()), db.port());
-        return CompletableFuture.runAsync(() -> readiness.awaitDatabase(part, jdbcUrl, db.name(),
-                () -> PartProcess.handle(stateDir, part).isPresent(), deadline), PartControl.WAITERS);
+        return CompletableFuture.runAsync(() -> {
+            readiness.awaitDatabase(part, jdbcUrl, db.name(), () -> PartProcess.handle(stateDir, part).isPresent(), deadline);
+            if (db.master()) {
+                config.sessionTable().ifPresent(t -> makeSessionTable(part, jdbcUrl));
+            }
+        }, PartControl.WAITERS);
+    }
+
+    /**
+     * Makes the Session Synchronizer's table on the master when missing, before the replication
+     * agent starts and installs capture on it (the nodes would make it too, but an application
+     * without the Session Synchronizer never would, and the agent refuses a missing table).
+     */
+    private void makeSessionTable(String part, String jdbcUrl) {
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(jdbcUrl, ClusterConfig.DB_USER, dbPassword(stateDir))) {
+            if (org.qoscluster.session.SessionTableSchema.createIfMissing(c)) {
+                LOG.info("part={} session table {} made", part, ClusterConfig.SESSION_TABLE);
+            }
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(part + ": cannot make the session table " + ClusterConfig.SESSION_TABLE + ": "
+                    + e.getMessage(), e);
+        }
     }
 
     /**

@@ -9,6 +9,7 @@ import com.hazelcast.config.InvalidConfigurationException;
 import com.hazelcast.config.EvictionConfig;
 import com.hazelcast.config.EvictionPolicy;
 import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.MapStoreConfig;
 import com.hazelcast.config.MaxSizePolicy;
 import com.hazelcast.config.NearCacheConfig;
 import com.hazelcast.core.HazelcastInstance;
@@ -48,10 +49,15 @@ final class HazelcastSessionStore implements SessionStore {
     /** Null when {@code qos.session.near-cache-entries} is 0. */
     private final WrittenRecords written;
     private final java.time.Clock clock;
+    /** The session table, to read the master's copy of a record the map holds too old; null without the table. */
+    private final SessionTable table;
+    private final String node;
 
     private HazelcastSessionStore(IMap<String, SessionRecord> records, IMap<String, String> flags,
                                   IMap<String, String> userClasses, long flagTtlSeconds, WrittenRecords written,
-                                  java.time.Clock clock) {
+                                  java.time.Clock clock, SessionTable table, String node) {
+        this.table = table;
+        this.node = node;
         this.records = records;
         this.flags = flags;
         this.userClasses = userClasses;
@@ -87,7 +93,36 @@ final class HazelcastSessionStore implements SessionStore {
         return outsideApplication(() -> hz.getMap(name));
     }
 
+    /**
+     * The map's {@code MapStore} configuration: records kept in the session table
+     * ({@link SessionTableStore}), written before the store returns (write-through) or in batches
+     * {@code qos.session.table.write-delay-seconds} later (write-behind, coalesced: only a record's
+     * latest version is written), never all loaded at start. The same on every node, so the
+     * cluster keeps one.
+     */
+    static MapStoreConfig tableConfig(SessionSettings settings) {
+        java.util.Properties p = new java.util.Properties();
+        p.setProperty(SessionTableStore.MASTER_JNDI, settings.masterJndi());
+        p.setProperty(SessionTableStore.REPLICA_JNDI, settings.replicaJndi());
+        // A record's bytes are its attributes' plus a little per attribute: far below twice the limit.
+        p.setProperty(SessionTableStore.MAX_ROW_BYTES, String.valueOf(2L * settings.maxBytes() + 64 * 1024));
+        boolean behind = settings.tableMode() == SessionSettings.TableMode.WRITE_BEHIND;
+        return new MapStoreConfig()
+                .setEnabled(true)
+                .setClassName(SessionTableStore.class.getName())
+                .setProperties(p)
+                .setInitialLoadMode(MapStoreConfig.InitialLoadMode.LAZY)
+                .setWriteDelaySeconds(behind ? settings.writeDelaySeconds() : 0)
+                .setWriteBatchSize(behind ? 500 : 1)
+                .setWriteCoalescing(true);
+    }
+
     static HazelcastSessionStore lookup(SessionSettings settings, java.time.Clock clock) {
+        return lookup(settings, clock, null);
+    }
+
+    /** @param table the session table when {@code qos.session.table.enabled}, else null */
+    static HazelcastSessionStore lookup(SessionSettings settings, java.time.Clock clock, SessionTable table) {
         HazelcastInstance hz;
         try {
             hz = MemberHazelcast.instance();
@@ -102,6 +137,9 @@ final class HazelcastSessionStore implements SessionStore {
                 .setAsyncBackupCount(0)
                 .setInMemoryFormat(InMemoryFormat.OBJECT)
                 .setStatisticsEnabled(true);
+        if (table != null) {
+            config.setMapStoreConfig(tableConfig(settings));
+        }
         if (settings.nearCacheEntries() > 0) {
             // Objects: a hit hands out the record itself (immutable; the filter copies what it
             // changes). Keys are Strings, kept as they are. Entries this member owns are cached
@@ -125,7 +163,8 @@ final class HazelcastSessionStore implements SessionStore {
         }
         HazelcastSessionStore store = outsideApplication(() -> new HazelcastSessionStore(hz.getMap(settings.mapName()),
                 hz.getMap(ClusterMaps.FLAGS), hz.getMap(ClusterMaps.USER_CLASSES), settings.flagTtlSeconds(),
-                settings.nearCacheEntries() > 0 ? new WrittenRecords(settings.nearCacheEntries()) : null, clock));
+                settings.nearCacheEntries() > 0 ? new WrittenRecords(settings.nearCacheEntries()) : null, clock, table,
+                settings.node()));
         boolean near = store.records.getLocalMapStats().getNearCacheStats() != null;
         LOG.log(near || settings.nearCacheEntries() == 0 ? Level.INFO : Level.WARNING,
                 "node={0} session map {1}: near cache {2} ({3}={4})", new Object[] {settings.node(), settings.mapName(),
@@ -155,15 +194,54 @@ final class HazelcastSessionStore implements SessionStore {
      */
     @Override
     public Optional<SessionRecord> load(String uid, long seen) {
+        SessionRecord chosen;
         if (written == null) {
-            return load(uid);
+            chosen = load(uid).orElse(null);
+        } else {
+            chosen = LocalCopy.choose(seen, clock.millis(), written.get(uid),
+                    () -> bounded("read", records.getAsync(uid)), () -> load(uid).orElse(null));
+            if (chosen != null) {
+                written.forgetOlder(uid, chosen.version());
+            }
         }
-        SessionRecord chosen = LocalCopy.choose(seen, clock.millis(), written.get(uid),
-                () -> bounded("read", records.getAsync(uid)), () -> load(uid).orElse(null));
-        if (chosen != null) {
-            written.forgetOlder(uid, chosen.version());
+        return Optional.ofNullable(behindTheClient(table, seen, chosen) ? fromMaster(uid, chosen) : chosen);
+    }
+
+    /**
+     * Whether the cluster's record is older than the version the user's client was last answered
+     * with: the cluster lost changes (its members all restarted, more died at once than the
+     * backups, or it loaded the record from a copy of the table behind the master). Never so
+     * otherwise: the owner holds every version it answered. Pure.
+     */
+    static boolean behindTheClient(SessionTable table, long seen, SessionRecord record) {
+        return table != null && seen > 0 && (record == null || record.version() < seen);
+    }
+
+    /**
+     * The master's copy of the record in the session table, put into the map if it is newer than
+     * the map's ({@link InstallIfNewer}); else the map's. Once per such user: the response tells
+     * the client the version it was served.
+     */
+    private SessionRecord fromMaster(String uid, SessionRecord cluster) {
+        SessionRecord master;
+        try {
+            master = table.readMaster(uid);
+        } catch (java.sql.SQLException | RuntimeException e) {
+            LOG.log(Level.WARNING, "node={0} uid={1} the session table''s master copy not read: {2}",
+                    new Object[] {node, SessionTable.short8(uid), e.toString()});
+            return cluster;
         }
-        return Optional.ofNullable(chosen);
+        if (!InstallIfNewer.replaces(cluster, master) || master.expired(clock.millis())) {
+            return cluster;
+        }
+        LOG.log(Level.INFO, "node={0} uid={1} session version {2} from the table''s master copy replaces version {3}",
+                new Object[] {node, SessionTable.short8(uid), String.valueOf(master.version()),
+                    cluster == null ? "none" : String.valueOf(cluster.version())});
+        SessionRecord installed = bounded("read", records.submitToKey(uid, new InstallIfNewer(master)));
+        if (written != null && installed != null) {
+            written.forgetOlder(uid, installed.version());
+        }
+        return installed;
     }
 
     @Override

@@ -79,7 +79,8 @@ public final class SessionSynchronizerFilter implements Filter {
             return;
         }
         clock = Clock.systemUTC();
-        store = HazelcastSessionStore.lookup(settings, clock);
+        SessionTable table = settings.tableEnabled() ? openTable(settings, clock) : null;
+        store = HazelcastSessionStore.lookup(settings, clock, table);
         uids = new UidCookie(settings.uidKey(), new SecureRandom());
         newSessions = new NewSessionLimit(settings.newPerAddressPerMinute(), clock::millis, MAX_ADDRESSES);
         if (settings.synchronous()) {
@@ -90,6 +91,39 @@ public final class SessionSynchronizerFilter implements Filter {
         }
         LOG.log(Level.INFO, "node={0} Session Synchronizer on map {1}, time-out {2} s, {3} backup(s)", new Object[] {
             settings.node(), settings.mapName(), String.valueOf(settings.timeoutSeconds()), String.valueOf(settings.backupCount())});
+    }
+
+    /** Set when the session table is on. */
+    private TableSweeper sweeper;
+
+    /**
+     * The session table: made when missing (the launcher made it already on a cluster it started),
+     * and swept of expired rows. A failure to make it is logged; the table's writes then fail and
+     * are logged each, and the sessions stay in the data grid.
+     */
+    private SessionTable openTable(SessionSettings settings, Clock clock) {
+        SessionTable table = new SessionTable(SessionTableStore.dataSource(settings.masterJndi()),
+                SessionTableStore.dataSource(settings.replicaJndi()), clock::millis, 2 * settings.maxBytes() + 64 * 1024,
+                settings.node());
+        try {
+            boolean made = table.createIfMissing();
+            LOG.log(Level.INFO, "node={0} session records kept in the table {1} ({2}{3}){4}", new Object[] {settings.node(),
+                org.qoscluster.session.SessionTableSchema.TABLE, settings.tableMode().key(),
+                settings.tableMode() == SessionSettings.TableMode.WRITE_BEHIND ? ", " + settings.writeDelaySeconds() + " s" : "",
+                made ? "; table made" : ""});
+        } catch (java.sql.SQLException | RuntimeException e) {
+            LOG.log(Level.WARNING, "node={0} the session table {1} could not be checked or made: {2}", new Object[] {
+                settings.node(), org.qoscluster.session.SessionTableSchema.TABLE, e.toString()});
+        }
+        sweeper = new TableSweeper(table, clock::millis, settings.node());
+        return table;
+    }
+
+    @Override
+    public void destroy() {
+        if (sweeper != null) {
+            sweeper.close();
+        }
     }
 
     @Override

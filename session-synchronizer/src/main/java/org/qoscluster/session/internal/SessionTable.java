@@ -1,0 +1,179 @@
+package org.qoscluster.session.internal;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import javax.sql.DataSource;
+
+import org.qoscluster.session.SessionRecord;
+import org.qoscluster.session.SessionTableSchema;
+
+/**
+ * The session table's rows, over JDBC: writes and deletes through the master path (on a node, its
+ * write-path proxy, which leads to the group's master in the current epoch), reads from the
+ * node's own copy (a replica) and, when that copy has no such row or does not answer, from the
+ * master. Every statement runs on its own pooled connection in auto-commit.
+ *
+ * <p>A write never replaces a row of a newer version: it updates the row only while the row's
+ * version is lower, or the row has expired (a session that ended and started again under the same
+ * UID counts from version 1), and inserts it when there is none. A row that holds no usable record
+ * is logged with the UID and treated as absent.
+ */
+final class SessionTable {
+
+    private static final Logger LOG = Logger.getLogger(SessionTable.class.getName());
+    private static final String T = SessionTableSchema.TABLE;
+    private static final String UPDATE = "UPDATE " + T + " SET " + SessionTableSchema.VERSION + " = ?, "
+            + SessionTableSchema.EXPIRES_AT + " = ?, " + SessionTableSchema.STORED_AT + " = ?, " + SessionTableSchema.RECORD
+            + " = ? WHERE " + SessionTableSchema.UID + " = ? AND (" + SessionTableSchema.VERSION + " < ? OR "
+            + SessionTableSchema.EXPIRES_AT + " <= ?)";
+    private static final String INSERT = "INSERT INTO " + T + " (" + SessionTableSchema.UID + ", " + SessionTableSchema.VERSION
+            + ", " + SessionTableSchema.EXPIRES_AT + ", " + SessionTableSchema.STORED_AT + ", " + SessionTableSchema.RECORD
+            + ") VALUES (?, ?, ?, ?, ?)";
+    private static final String DELETE = "DELETE FROM " + T + " WHERE " + SessionTableSchema.UID + " = ?";
+    private static final String SELECT = "SELECT " + SessionTableSchema.VERSION + ", " + SessionTableSchema.EXPIRES_AT + ", "
+            + SessionTableSchema.RECORD + " FROM " + T + " WHERE " + SessionTableSchema.UID + " = ?";
+    private static final String SWEEP = "DELETE FROM " + T + " WHERE " + SessionTableSchema.EXPIRES_AT + " < ?";
+    /** Derby: the row is there already (another write inserted it first). */
+    private static final String DUPLICATE = "23505";
+
+    private final Supplier<DataSource> master;
+    private final Supplier<DataSource> replica;
+    private final LongSupplier clock;
+    private final int maxRowBytes;
+    private final String member;
+
+    /**
+     * @param master      the write path (looked up when first used)
+     * @param replica     the node's own copy to read (the master's when there is no replica)
+     * @param clock       epoch ms
+     * @param maxRowBytes the largest record bytes a row may hold and still be read
+     * @param member      this member, for the log
+     */
+    SessionTable(Supplier<DataSource> master, Supplier<DataSource> replica, LongSupplier clock, int maxRowBytes, String member) {
+        this.master = master;
+        this.replica = replica;
+        this.clock = clock;
+        this.maxRowBytes = maxRowBytes;
+        this.member = member;
+    }
+
+    /** Creates the table when missing, through the master path. */
+    boolean createIfMissing() throws SQLException {
+        try (Connection c = master.get().getConnection()) {
+            return SessionTableSchema.createIfMissing(c);
+        }
+    }
+
+    /**
+     * Writes {@code record}, expiring at {@code expiresAt}; false when the table holds a newer
+     * version (nothing written).
+     */
+    boolean write(SessionRecord record, long expiresAt) throws SQLException {
+        byte[] bytes = SessionRows.encode(record);
+        long now = clock.getAsLong();
+        try (Connection c = master.get().getConnection()) {
+            c.setAutoCommit(true);
+            try (PreparedStatement u = c.prepareStatement(UPDATE)) {
+                u.setLong(1, record.version());
+                u.setLong(2, expiresAt);
+                u.setLong(3, now);
+                u.setBytes(4, bytes);
+                u.setString(5, record.uid());
+                u.setLong(6, record.version());
+                u.setLong(7, now);
+                if (u.executeUpdate() > 0) {
+                    return true;
+                }
+            }
+            try (PreparedStatement i = c.prepareStatement(INSERT)) {
+                i.setString(1, record.uid());
+                i.setLong(2, record.version());
+                i.setLong(3, expiresAt);
+                i.setLong(4, now);
+                i.setBytes(5, bytes);
+                i.executeUpdate();
+                return true;
+            } catch (SQLException e) {
+                if (DUPLICATE.equals(e.getSQLState())) {
+                    return false; // a row of this or a later version is there
+                }
+                throw e;
+            }
+        }
+    }
+
+    /** Deletes the row of {@code uid}, if any. */
+    void delete(String uid) throws SQLException {
+        try (Connection c = master.get().getConnection();
+             PreparedStatement d = c.prepareStatement(DELETE)) {
+            c.setAutoCommit(true);
+            d.setString(1, uid);
+            d.executeUpdate();
+        }
+    }
+
+    /**
+     * The record of {@code uid} from the node's own copy, else from the master (no row there, or
+     * that copy did not answer); null when neither holds a usable one.
+     *
+     * @throws SQLException when the master does not answer either
+     */
+    SessionRecord read(String uid) throws SQLException {
+        try {
+            SessionRecord local = read(replica.get(), uid);
+            if (local != null) {
+                return local;
+            }
+        } catch (SQLException | RuntimeException e) {
+            LOG.log(Level.FINE, "member={0} uid={1} session row not read from the node''s copy ({2}); reading the master",
+                    new Object[] {member, short8(uid), e.toString()});
+        }
+        return readMaster(uid);
+    }
+
+    /** The record of {@code uid} as the master holds it, or null. */
+    SessionRecord readMaster(String uid) throws SQLException {
+        return read(master.get(), uid);
+    }
+
+    private SessionRecord read(DataSource source, String uid) throws SQLException {
+        try (Connection c = source.getConnection();
+             PreparedStatement s = c.prepareStatement(SELECT)) {
+            s.setString(1, uid);
+            try (ResultSet r = s.executeQuery()) {
+                if (!r.next()) {
+                    return null;
+                }
+                SessionRows.Loaded loaded = SessionRows.decode(uid, r.getBytes(3), r.getLong(1), r.getLong(2),
+                        clock.getAsLong(), maxRowBytes);
+                if (loaded.problem() != null) {
+                    LOG.log(Level.WARNING, "member={0} uid={1} session row skipped: {2}",
+                            new Object[] {member, short8(uid), loaded.problem()});
+                }
+                return loaded.record();
+            }
+        }
+    }
+
+    /** Deletes the rows that expired before {@code before} (epoch ms); how many. */
+    int sweep(long before) throws SQLException {
+        try (Connection c = master.get().getConnection();
+             PreparedStatement d = c.prepareStatement(SWEEP)) {
+            c.setAutoCommit(true);
+            d.setLong(1, before);
+            return d.executeUpdate();
+        }
+    }
+
+    /** The start of a UID, as the logs show it. */
+    static String short8(String uid) {
+        return uid.substring(0, Math.min(8, uid.length()));
+    }
+}
