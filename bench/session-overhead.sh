@@ -20,7 +20,11 @@
 # and 18271-18292, Derby on 18627 and 18727; under var/bench-session and var/bench-session-ref) and stops everything it
 # started.
 #
-#   bench/session-overhead.sh [SECONDS_PER_RUN] [CONNECTIONS] [ROUNDS] [WARMUP_MAX_SECONDS]
+# SESSION_TABLE=off|write-through|write-behind sets how the SSS cluster keeps its records in the
+# session table too (qos.session.table.*; default: the configured default, write-through): run it
+# once per mode to compare what the table costs against the same reference.
+#
+#   [SESSION_TABLE=MODE] bench/session-overhead.sh [SECONDS_PER_RUN] [CONNECTIONS] [ROUNDS] [WARMUP_MAX_SECONDS]
 #   (defaults: 8, 8, 3, 60)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -30,6 +34,12 @@ seconds="${1:-8}"
 connections="${2:-8}"
 rounds="${3:-3}"
 warmup_max="${4:-60}"
+table="${SESSION_TABLE:-write-through}"
+case "$table" in
+  off) table_opts=(-Dqos.session.table.enabled=false) ;;
+  write-through|write-behind) table_opts=(-Dqos.session.table.enabled=true -Dqos.session.table.mode="$table") ;;
+  *) echo "bench: SESSION_TABLE=$table is not off, write-through or write-behind" >&2; exit 2 ;;
+esac
 declare -A STATE=([sss]="var/bench-session" [reference]="var/bench-session-ref")
 declare -A NODE=([sss]="http://127.0.0.1:18181" [reference]="http://127.0.0.1:18281")
 tck="$(getconf CLK_TCK)"
@@ -43,7 +53,7 @@ trap cleanup EXIT
 
 up() { # mode enabled port-prefix (181 or 182) derby-port
   local p="$3"
-  bin/qoscluster up --state "${STATE[$1]}" -Dqos.session.enabled="$2" -Dqos.node.test-switches=true \
+  bin/qoscluster up --state "${STATE[$1]}" -Dqos.session.enabled="$2" "${table_opts[@]}" -Dqos.node.test-switches=true \
     -Dqos.router.http.port="${p}80" -Dqos.router.hazelcast.port="${p}90" \
     -Dqos.node.http.ports="${p}81,${p}82" -Dqos.node.hazelcast.ports="${p}91,${p}92" \
     -Dqos.node.db-proxy.ports="${p}71,${p}72" -Dqos.db.master.port="$4" -Dqos.db.replica.ports= >/dev/null
@@ -119,7 +129,8 @@ run() {
 
 sizes=(2048 51200)
 kinds=(read write)
-echo "Session Synchronizer overhead on node-1; $(nproc) cores; ${seconds} s per run, ${rounds} round(s), $connections users"
+echo "Session Synchronizer overhead on node-1; $(nproc) cores; ${seconds} s per run, ${rounds} round(s), $connections users;" \
+  "session table: $table"
 echo
 echo "Warm-up (3 s runs until two in a row are within 5 % in requests/s, at most ${warmup_max} s each):"
 for c in "$connections" 1; do

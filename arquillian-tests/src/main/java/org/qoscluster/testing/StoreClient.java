@@ -88,6 +88,13 @@ public final class StoreClient {
         }
     }
 
+    /** The value of this shopper's cookie {@code name} (the signed {@code QOSUID}, say), if the jar holds one. */
+    public java.util.Optional<String> cookie(String name) {
+        return http.cookieHandler().filter(CookieManager.class::isInstance).map(CookieManager.class::cast)
+                .flatMap(m -> m.getCookieStore().getCookies().stream().filter(c -> c.getName().equals(name))
+                        .map(java.net.HttpCookie::getValue).findFirst());
+    }
+
     public Reply get(String path) {
         return send("GET", path, null, null);
     }
