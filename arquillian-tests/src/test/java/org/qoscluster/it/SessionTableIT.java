@@ -34,7 +34,7 @@ import org.qoscluster.testing.StoreClient;
 class SessionTableIT {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(20);
-    private static final Duration START = Duration.ofSeconds(180);
+    private static final Duration START = Duration.ofMinutes(3);
 
     @Test
     void shouldKeepTheShoppersCartAndOrdersWhenEveryNodeOfTheSiteIsKilledAndStartedAgain(Cluster cluster) throws Exception {
