@@ -106,6 +106,9 @@ public final class SessionSynchronizerFilter implements Filter {
                 SessionTableStore.dataSource(settings.replicaJndi()), clock::millis, 2 * settings.maxBytes() + 64 * 1024,
                 settings.node());
         try {
+            // Looked up here, in the application, where JNDI certainly works; the map store on
+            // this member then finds them (it runs on Hazelcast's threads).
+            SessionTableStore.lookUpInApplication(settings.masterJndi(), settings.replicaJndi());
             boolean made = table.createIfMissing();
             LOG.log(Level.INFO, "node={0} session records kept in the table {1} ({2}{3}){4}", new Object[] {settings.node(),
                 org.qoscluster.session.SessionTableSchema.TABLE, settings.tableMode().key(),

@@ -33,8 +33,9 @@ import org.qoscluster.session.SessionRecord;
  * dropped, not retried: the request that made the change is not failed for it, the record stays in
  * the map with its backups, and the session's next store writes the whole record again. A load
  * that fails throws, so the request fails (503) rather than starting the user over with an empty
- * session. The data sources are the member's own JDBC resources, looked up by their JNDI names
- * when first needed ({@value #MASTER_JNDI} and {@value #REPLICA_JNDI} properties).
+ * session. The data sources are the member's own JDBC resources ({@value #MASTER_JNDI} and
+ * {@value #REPLICA_JNDI} properties): those the member's Session Synchronizer looked up in its
+ * application at start-up, else looked up by their JNDI names when first needed.
  */
 public final class SessionTableStore implements EntryStore<String, SessionRecord>, MapLoaderLifecycleSupport {
 
@@ -78,31 +79,63 @@ public final class SessionTableStore implements EntryStore<String, SessionRecord
         // The data sources are the member's; nothing of ours to close.
     }
 
+    /**
+     * Data sources this member's Session Synchronizer looked up in its application (JNDI works
+     * there for certain), by JNDI name: the store takes them from here first, since Hazelcast calls
+     * it on its own threads, outside any application.
+     */
+    private static final java.util.concurrent.ConcurrentMap<String, DataSource> FOUND = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Looks the member's JDBC resources at {@code names} up now, in the application, for the store to find. */
+    static void lookUpInApplication(String... names) {
+        for (String name : names) {
+            FOUND.computeIfAbsent(name, SessionTableStore::lookup);
+        }
+    }
+
     /** The member's JDBC resource at {@code name}, looked up when first used and then kept. */
     static Supplier<DataSource> dataSource(String name) {
         return new Supplier<>() {
             private volatile DataSource found;
 
             @Override
-            @SuppressWarnings("BanJNDI") // a name from the cluster's own configuration, never from input
             public DataSource get() {
                 DataSource ds = found;
                 if (ds == null) {
-                    Thread t = Thread.currentThread();
-                    ClassLoader before = t.getContextClassLoader();
-                    t.setContextClassLoader(SessionTableStore.class.getClassLoader());
-                    try {
-                        ds = (DataSource) new InitialContext().lookup(name);
-                        found = ds;
-                    } catch (NamingException | ClassCastException e) {
-                        throw new IllegalStateException("no JDBC data source at JNDI " + name + ": " + e, e);
-                    } finally {
-                        t.setContextClassLoader(before);
+                    ds = FOUND.get(name);
+                    if (ds == null) {
+                        ds = lookup(name);
+                        FOUND.putIfAbsent(name, ds);
                     }
+                    found = ds;
                 }
                 return ds;
             }
         };
+    }
+
+    /**
+     * Looks {@code name} up with this class's loader as the context class loader, else with the
+     * thread's own (on Hazelcast's threads the naming provider may be visible to either).
+     */
+    @SuppressWarnings("BanJNDI") // a name from the cluster's own configuration, never from input
+    private static DataSource lookup(String name) {
+        Thread t = Thread.currentThread();
+        ClassLoader before = t.getContextClassLoader();
+        NamingException first = null;
+        for (ClassLoader loader : new ClassLoader[] {SessionTableStore.class.getClassLoader(), before}) {
+            t.setContextClassLoader(loader);
+            try {
+                return (DataSource) new InitialContext().lookup(name);
+            } catch (NamingException e) {
+                first = first == null ? e : first;
+            } catch (ClassCastException e) {
+                throw new IllegalStateException("JNDI " + name + " is not a JDBC data source: " + e, e);
+            } finally {
+                t.setContextClassLoader(before);
+            }
+        }
+        throw new IllegalStateException("no JDBC data source at JNDI " + name + " on this member: " + first, first);
     }
 
     @Override
