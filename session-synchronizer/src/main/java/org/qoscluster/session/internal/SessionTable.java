@@ -151,8 +151,16 @@ final class SessionTable {
                 if (!r.next()) {
                     return null;
                 }
-                SessionRows.Loaded loaded = SessionRows.decode(uid, r.getBytes(3), r.getLong(1), r.getLong(2),
-                        clock.getAsLong(), maxRowBytes);
+                long now = clock.getAsLong();
+                long expiresAt = r.getLong(2);
+                java.sql.Blob blob = expiresAt <= now ? null : r.getBlob(3);
+                long size = blob == null ? 0 : blob.length();
+                // A row too big is not read at all: its size alone says it is no record of ours.
+                SessionRows.Loaded loaded = size > maxRowBytes
+                        ? new SessionRows.Loaded(null, "the row holds " + size + " bytes, more than the " + maxRowBytes
+                                + " a record may have")
+                        : SessionRows.decode(uid, blob == null ? new byte[0] : blob.getBytes(1, (int) size), r.getLong(1),
+                                expiresAt, now, maxRowBytes);
                 if (loaded.problem() != null) {
                     LOG.log(Level.WARNING, "member={0} uid={1} session row skipped: {2}",
                             new Object[] {member, short8(uid), loaded.problem()});
