@@ -117,10 +117,6 @@ final class HazelcastSessionStore implements SessionStore {
                 .setWriteCoalescing(true);
     }
 
-    static HazelcastSessionStore lookup(SessionSettings settings, java.time.Clock clock) {
-        return lookup(settings, clock, null);
-    }
-
     /** @param table the session table when {@code qos.session.table.enabled}, else null */
     static HazelcastSessionStore lookup(SessionSettings settings, java.time.Clock clock, SessionTable table) {
         HazelcastInstance hz;
