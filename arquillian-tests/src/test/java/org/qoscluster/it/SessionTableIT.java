@@ -23,14 +23,15 @@ import org.qoscluster.testing.QosCluster;
 import org.qoscluster.testing.StoreClient;
 
 /**
- * Session records kept in the session table too (write-through, the default): a signed-in shopper
+ * Session records kept in the session table too (write-through: the row is written before the
+ * response, so the test need not wait for a write delay): a signed-in shopper
  * with an order placed and a cart filled keeps both after every node of the site is killed with
  * {@code kill -9} at once (the whole Hazelcast cluster and everything in its memory gone; the router
  * runs on Jetty, a client of the cluster, not a member) and started again: the restarted nodes load
  * the record from the table. The row is on the master before the response that stored it, and
  * reaches the replica like any replicated row.
  */
-@QosCluster(nodes = 2, replicas = 1)
+@QosCluster(nodes = 2, replicas = 1, properties = "qos.session.table.mode=write-through")
 class SessionTableIT {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(20);

@@ -83,8 +83,8 @@ public final class SessionSettings {
         this.newPerAddressPerMinute = r.intIn(NEW_PER_ADDRESS_PER_MINUTE, 0, 1_000_000);
         this.nearCacheEntries = r.intIn(NEAR_CACHE_ENTRIES, 0, 10_000_000);
         this.tableEnabled = r.bool(TABLE_ENABLED);
-        this.tableMode = "write-behind".equals(r.matching(TABLE_MODE, Pattern.compile("write-through|write-behind"),
-                "write-through or write-behind")) ? TableMode.WRITE_BEHIND : TableMode.WRITE_THROUGH;
+        this.tableMode = "write-through".equals(r.matching(TABLE_MODE, Pattern.compile("write-through|write-behind"),
+                "write-through or write-behind")) ? TableMode.WRITE_THROUGH : TableMode.WRITE_BEHIND;
         this.writeDelaySeconds = r.intIn(TABLE_WRITE_DELAY_SECONDS, 1, 300);
         this.masterJndi = cluster.master().jndiName();
         this.attributeFilter = org.qoscluster.config.SerialFilters.sessionAttributes(cluster);

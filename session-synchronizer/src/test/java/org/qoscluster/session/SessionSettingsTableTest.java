@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.qoscluster.config.ClusterConfig;
 import org.qoscluster.config.InvalidConfigException;
 
-/** The session table's keys: on by default, write-through, each bad value named with its key. */
+/** The session table's keys: on by default, write-behind, each bad value named with its key. */
 class SessionSettingsTableTest {
 
     private static final Map<String, String> SECRETS = Map.of(ClusterConfig.SECRET_UID_KEY, "k".repeat(32));
@@ -22,17 +22,17 @@ class SessionSettingsTableTest {
     }
 
     @Test
-    void shouldKeepSessionsInTheTableWriteThroughByDefault() {
+    void shouldKeepSessionsInTheTableWriteBehindByDefault() {
         SessionSettings s = of(Map.of());
         assertEquals(true, s.tableEnabled());
-        assertEquals(SessionSettings.TableMode.WRITE_THROUGH, s.tableMode());
+        assertEquals(SessionSettings.TableMode.WRITE_BEHIND, s.tableMode());
         assertEquals(1, s.writeDelaySeconds());
         assertEquals(Optional.of("QOS_SESSION"), ClusterConfig.from(Map.of()).sessionTable());
         assertFalse(of(Map.of(SessionSettings.TABLE_ENABLED, "false")).tableEnabled());
         assertEquals(Optional.empty(), ClusterConfig.from(Map.of(SessionSettings.TABLE_ENABLED, "false")).sessionTable());
         assertEquals(Optional.empty(), ClusterConfig.from(Map.of("qos.session.enabled", "false")).sessionTable(),
                 "no Session Synchronizer, no table");
-        assertEquals(SessionSettings.TableMode.WRITE_BEHIND, of(Map.of(SessionSettings.TABLE_MODE, "write-behind")).tableMode());
+        assertEquals(SessionSettings.TableMode.WRITE_THROUGH, of(Map.of(SessionSettings.TABLE_MODE, "write-through")).tableMode());
     }
 
     @Test

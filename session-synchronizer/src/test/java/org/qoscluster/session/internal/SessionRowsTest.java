@@ -108,7 +108,8 @@ class SessionRowsTest {
     @Test
     void shouldConfigureTheMapStoreFromTheSettings() {
         Map<String, String> secrets = Map.of(ClusterConfig.SECRET_UID_KEY, "k".repeat(32));
-        SessionSettings through = SessionSettings.of(ClusterConfig.defaults(), secrets, "node-1");
+        SessionSettings through = SessionSettings.of(ClusterConfig.from(Map.of(SessionSettings.TABLE_MODE, "write-through")),
+                secrets, "node-1");
         assertTrue(through.tableEnabled());
         assertEquals(SessionSettings.TableMode.WRITE_THROUGH, through.tableMode());
         var config = HazelcastSessionStore.tableConfig(through);
@@ -121,8 +122,11 @@ class SessionRowsTest {
         assertEquals(3, HazelcastSessionStore.tableConfig(behind).getWriteDelaySeconds());
         assertTrue(HazelcastSessionStore.tableConfig(behind).isWriteCoalescing());
         assertEquals(through.masterJndi(), behind.masterJndi());
-        assertEquals(HazelcastSessionStore.tableConfig(through), HazelcastSessionStore.tableConfig(
-                SessionSettings.of(ClusterConfig.defaults(), secrets, "node-2")), "every node configures the map alike");
+        assertEquals(HazelcastSessionStore.tableConfig(behind), HazelcastSessionStore.tableConfig(
+                SessionSettings.of(ClusterConfig.from(Map.of(SessionSettings.TABLE_MODE, "write-behind",
+                        SessionSettings.TABLE_WRITE_DELAY_SECONDS, "3")), secrets, "node-2")), "every node configures the map alike");
+        assertEquals(1, HazelcastSessionStore.tableConfig(SessionSettings.of(ClusterConfig.defaults(), secrets, "node-1"))
+                .getWriteDelaySeconds(), "write-behind, 1 s, by default");
     }
 
     private static void assertProblem(SessionRows.Loaded loaded, String reason) {
