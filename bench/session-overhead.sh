@@ -21,7 +21,7 @@
 # started.
 #
 # SESSION_TABLE=off|write-through|write-behind sets how the SSS cluster keeps its records in the
-# session table too (qos.session.table.*; default: the configured default, write-through): run it
+# session table too (qos.session.table.*; default: write-behind, the configured default): run it
 # once per mode to compare what the table costs against the same reference.
 #
 #   [SESSION_TABLE=MODE] bench/session-overhead.sh [SECONDS_PER_RUN] [CONNECTIONS] [ROUNDS] [WARMUP_MAX_SECONDS]
@@ -34,7 +34,7 @@ seconds="${1:-8}"
 connections="${2:-8}"
 rounds="${3:-3}"
 warmup_max="${4:-60}"
-table="${SESSION_TABLE:-write-through}"
+table="${SESSION_TABLE:-write-behind}"
 case "$table" in
   off) table_opts=(-Dqos.session.table.enabled=false) ;;
   write-through|write-behind) table_opts=(-Dqos.session.table.enabled=true -Dqos.session.table.mode="$table") ;;
