@@ -109,6 +109,58 @@ final class SessionTable {
         }
     }
 
+    /**
+     * Writes {@code records} in one transaction, each as {@link #write} does (a row of a newer
+     * version stays): one commit on the master for a whole write-behind batch. How many were
+     * written; on a failure nothing is (rolled back) and the exception says why.
+     */
+    int writeAll(java.util.Collection<SessionRecord> records) throws SQLException {
+        long now = clock.getAsLong();
+        int written = 0;
+        try (Connection c = master.get().getConnection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement u = c.prepareStatement(UPDATE);
+                 PreparedStatement i = c.prepareStatement(INSERT)) {
+                for (SessionRecord record : records) {
+                    byte[] bytes = SessionRows.encode(record);
+                    long expiresAt = SessionRows.expiresAt(record);
+                    u.setLong(1, record.version());
+                    u.setLong(2, expiresAt);
+                    u.setLong(3, now);
+                    u.setBytes(4, bytes);
+                    u.setString(5, record.uid());
+                    u.setLong(6, record.version());
+                    u.setLong(7, now);
+                    if (u.executeUpdate() > 0) {
+                        written++;
+                        continue;
+                    }
+                    i.setString(1, record.uid());
+                    i.setLong(2, record.version());
+                    i.setLong(3, expiresAt);
+                    i.setLong(4, now);
+                    i.setBytes(5, bytes);
+                    try {
+                        i.executeUpdate();
+                        written++;
+                    } catch (SQLException e) {
+                        if (!DUPLICATE.equals(e.getSQLState())) {
+                            throw e;
+                        }
+                        // A row of this or a later version is there; Derby undid this statement only.
+                    }
+                }
+                c.commit();
+                return written;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        }
+    }
+
     /** Deletes the row of {@code uid}, if any. */
     void delete(String uid) throws SQLException {
         try (Connection c = master.get().getConnection();

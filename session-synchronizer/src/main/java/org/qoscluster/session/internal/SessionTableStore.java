@@ -185,8 +185,21 @@ public final class SessionTableStore implements EntryStore<String, SessionRecord
         }
     }
 
+    /**
+     * A write-behind batch: one transaction on the master for all of it; if that fails, each
+     * record on its own, so one bad record costs only its own write.
+     */
     @Override
     public void storeAll(Map<String, MetadataAwareValue<SessionRecord>> values) {
+        if (values.size() > 1) {
+            try {
+                table.writeAll(values.values().stream().map(MetadataAwareValue::getValue).toList());
+                return;
+            } catch (SQLException | RuntimeException e) {
+                LOG.log(Level.FINE, "member={0} a batch of {1} session rows not written together ({2}); one by one",
+                        new Object[] {member, String.valueOf(values.size()), e.toString()});
+            }
+        }
         values.forEach(this::store);
     }
 

@@ -84,6 +84,19 @@ class SessionTableTest {
     }
 
     @Test
+    void shouldWriteABatchInOneTransactionKeepingNewerRows() throws SQLException {
+        SessionRecord v5 = record(5, START, "five");
+        assertTrue(table.write(v5, SessionRows.expiresAt(v5)));
+        SessionRecord other = new SessionRecord("BBBBBBBBBBBBBBBBBBBBBB", START, START, 60, 1, Map.of(), null, null, null, null);
+        assertEquals(1, table.writeAll(java.util.List.of(record(4, START, "four"), other)), "the older version is not written");
+        assertEquals("five", cart(table.readMaster(UID)));
+        assertEquals(1, table.readMaster("BBBBBBBBBBBBBBBBBBBBBB").version());
+        assertEquals(2, table.writeAll(java.util.List.of(record(6, START, "six"),
+                new SessionRecord("BBBBBBBBBBBBBBBBBBBBBB", START, START, 60, 2, Map.of(), null, null, null, null))));
+        assertEquals("six", cart(table.readMaster(UID)));
+    }
+
+    @Test
     void shouldPreferTheNodesOwnCopyAndReplaceAnExpiredRowWithANewSession() throws SQLException {
         SessionRecord old = record(9, START, "old");
         assertTrue(table.write(old, SessionRows.expiresAt(old)));
