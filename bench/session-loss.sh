@@ -11,7 +11,7 @@
 # in the table, and the time between the answer of the first change missing and the kill: the
 # window of session changes lost. Stops everything it started.
 #
-#   bench/session-loss.sh [SECONDS] [ROUNDS]     (defaults: 10, 3)
+#   [MODES="write-behind"] bench/session-loss.sh [SECONDS] [ROUNDS]     (defaults: both modes, 10, 3)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -39,7 +39,7 @@ SQL
 }
 
 printf '%-13s %5s | %8s %8s %6s | %10s\n' mode round answered table lost "lost ms"
-for mode in write-through write-behind; do
+for mode in ${MODES:-write-through write-behind}; do
   for round in $(seq "$rounds"); do
     rm -rf "$state"
     bin/qoscluster up --state "$state" -Dqos.node.test-switches=true -Dqos.session.table.mode="$mode" \
