@@ -74,6 +74,8 @@ class MultiSiteIT {
         p.put(SitesConfig.SITES, "a,b");
         p.put("qos.site-dns.zone", ZONE);
         p.put("qos.site-dns.policy", "ordered");
+        // Each site a database group of its own: this test is about DNS (CrossSiteIT shares one).
+        p.put(SitesConfig.DATABASE, "separate");
         for (String[] site : new String[][] {{"a", A}, {"b", B}}) {
             String name = site[0];
             String address = site[1];

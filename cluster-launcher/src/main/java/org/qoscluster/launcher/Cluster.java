@@ -196,7 +196,7 @@ public final class Cluster implements AutoCloseable {
                 }
             }
             PartControl.joinAll(started);
-            if (!config.replicas().isEmpty() && here.test(REPLICATION_AGENT)) {
+            if (config.keepsGroup() && here.test(REPLICATION_AGENT)) {
                 // The agent installs capture on the tables the nodes' JPA layer creates: wait for
                 // the nodes of other hosts too.
                 for (MemberSpec node : config.nodes()) {
@@ -207,9 +207,10 @@ public final class Cluster implements AutoCloseable {
                 }
                 // After the nodes: their JPA layer has created the tables whose changes it captures.
                 // Ready once every replica has its initial copy, so capture is on before anyone
-                // writes through the router.
+                // writes through the router. A site of a group across sites that does not hold
+                // epoch 1's master waits for its own copies, which the master's site copies.
                 cluster.startReplicationAgent();
-                for (DatabaseSpec replica : config.replicas()) {
+                for (DatabaseSpec replica : config.readCopies()) {
                     readiness.awaitReplicaCopied(REPLICATION_AGENT, config.jdbcUrl(replica),
                             () -> PartProcess.handle(dir, REPLICATION_SUPERVISOR).isPresent(), deadline);
                 }

@@ -29,8 +29,10 @@ import org.slf4j.LoggerFactory;
  * logs, database files), and its site DNS server, part {@value #DNS_PART} of that directory, so
  * that {@link Cluster#stop(Path)} of the site stops it with the rest.
  *
- * <p>Each site has its own database group: nothing replicates between sites, and a user's
- * session lives in the Hazelcast cluster of the site that served them.
+ * <p>With {@code qos.sites.database=shared} (the default) the sites share one database group,
+ * which needs one database password: a site started here takes it from a site started here
+ * before (sites on other machines: copy the secret). With {@code separate} each site has a group
+ * of its own. A user's session lives in the Hazelcast cluster of the site that served them.
  */
 public final class Sites {
 
@@ -71,6 +73,9 @@ public final class Sites {
         SitesConfig.Site site = sites.requireSite(name);
         Path dir = siteDir(state, name);
         long deadline = System.nanoTime() + timeout.toNanos();
+        if (sites.sharedDatabase()) {
+            shareDatabasePassword(state, dir);
+        }
         Cluster cluster = Cluster.start(site.cluster(), layout, dir, timeout, apps);
         try {
             startDns(sites, site, layout, dir, Duration.ofNanos(Math.max(deadline - System.nanoTime(), Duration.ofSeconds(30).toNanos())));
@@ -79,6 +84,26 @@ public final class Sites {
             throw e;
         }
         return cluster;
+    }
+
+    /**
+     * One database group across sites needs one database password: a site without one takes
+     * that of a site started from {@code state} before (the first that has one).
+     */
+    private static void shareDatabasePassword(Path state, Path dir) {
+        Path mine = dir.resolve("secrets");
+        if (Files.exists(mine.resolve(ClusterConfig.SECRET_DB_PASSWORD))) {
+            return;
+        }
+        for (Path other : siteDirs(state)) {
+            Path theirs = other.resolve("secrets");
+            if (!other.equals(dir) && Files.isRegularFile(theirs.resolve(ClusterConfig.SECRET_DB_PASSWORD))) {
+                org.qoscluster.launcher.internal.Secrets.copy(theirs, mine, List.of(ClusterConfig.SECRET_DB_PASSWORD));
+                LOG.info("site {} takes the database password of site {}: the sites share one database group", dir.getFileName(),
+                        other.getFileName());
+                return;
+            }
+        }
     }
 
     /** Starts {@code site}'s DNS server from {@code dir} (its site's state directory) and waits until it listens. */
@@ -172,8 +197,14 @@ public final class Sites {
         }
         SitesConfig.Site first = sites.sites().get(0);
         lines.add("  try: dig @" + first.dnsAddress() + " -p " + first.dnsPort() + " " + zone + " A +short");
-        lines.add("  each site has its own database group and its own sessions: a user moved to another site starts afresh there"
-                + " (cross-site replication and sessions across sites are not built yet)");
+        if (sites.sharedDatabase()) {
+            SitesConfig.Site s = sites.sites().get(0);
+            lines.add("  one database group across the sites: its master at site " + s.name() + ", replicas at the others, which"
+                    + " relay their writes to it; 'bin/qoscluster group status' shows every site's copies");
+        } else {
+            lines.add("  each site has its own database group (qos.sites.database=separate)");
+        }
+        lines.add("  each site has its own sessions: a user moved to another site starts afresh there (sessions across sites are not built yet)");
         return lines;
     }
 }

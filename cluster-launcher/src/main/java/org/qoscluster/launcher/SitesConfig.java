@@ -47,12 +47,22 @@ import org.qoscluster.sitedns.SiteDnsConfig;
 public final class SitesConfig {
 
     public static final String SITES = "qos.sites";
+    /**
+     * {@code shared} (the default): the application's database group spans the sites, its master
+     * at one site and replicas at the others; {@code separate}: each site has a group of its own.
+     */
+    public static final String DATABASE = "qos.sites.database";
+    /** How long the master's site keeps its write path without reaching another site (the promotion bound is twice that). */
+    public static final String MASTER_LEASE = "qos.sites.master-lease-ms";
+    public static final int DEFAULT_MASTER_LEASE_MS = 2000;
     public static final String SITE_PREFIX = "qos.site.";
     public static final int DEFAULT_DNS_PORT = 5353;
     private static final String DNS = SiteDnsConfig.PREFIX;
     private static final Pattern SITE_NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,30}");
     /** The site keys that are the site's own, not a cluster key for it. */
     private static final Set<String> OWN_KEYS = Set.of("dns.address", "dns.port", "dns.peer", "addresses", "status-url");
+    /** A site's own key prefix: where the other sites reach one of its copies, {@code wan.COPY=ADDRESS:PORT}. */
+    private static final String WAN = "wan.";
     /** {@code qos.site-dns.*} keys every site's server shares. */
     private static final Set<String> SHARED_DNS_KEYS = Set.of("zone", "policy", "ttl-seconds", "empty-answer", "nameserver",
             "tcp.max-connections", "tcp.idle-timeout-ms", "probe.interval-ms", "probe.timeout-ms", "down-after-ms",
@@ -85,6 +95,11 @@ public final class SitesConfig {
 
     private final List<Site> sites;
     private final Map<String, String> sharedDns;
+
+    /** Whether the application's database group spans the sites ({@value #DATABASE}{@code =shared}). */
+    public boolean sharedDatabase() {
+        return sites.get(0).cluster().groupSite().isPresent();
+    }
 
     private SitesConfig(List<Site> sites, Map<String, String> sharedDns) {
         this.sites = List.copyOf(sites);
@@ -127,7 +142,17 @@ public final class SitesConfig {
         names.forEach(n -> perSite.put(n, new LinkedHashMap<>()));
         for (Map.Entry<String, String> e : new TreeMap<>(properties).entrySet()) {
             String key = e.getKey();
-            if (!key.startsWith("qos.") || key.equals(SITES)) {
+            if (!key.startsWith("qos.") || key.equals(SITES) || key.equals(DATABASE) || key.equals(MASTER_LEASE)) {
+                continue;
+            }
+            if (key.startsWith(SITES + ".")) {
+                problems.add(key + ": unknown key (value '" + e.getValue() + "'); the sites' own keys are " + SITES + ", "
+                        + DATABASE + " and " + MASTER_LEASE);
+                continue;
+            }
+            if (key.startsWith("qos.shared-group.")) {
+                problems.add(key + ": derived from the sites (value '" + e.getValue() + "'); set " + DATABASE + ", " + MASTER_LEASE
+                        + " and " + SITE_PREFIX + "NAME.wan.COPY instead");
                 continue;
             }
             if (key.startsWith(DNS)) {
@@ -157,7 +182,8 @@ public final class SitesConfig {
                     continue;
                 }
                 String sub = rest.substring(dot + 1);
-                if (sub.startsWith("site.") || sub.startsWith("site-dns.") || sub.equals("sites") || sub.startsWith("secret.")) {
+                if (sub.startsWith("site.") || sub.startsWith("site-dns.") || sub.equals("sites") || sub.startsWith("sites.")
+                        || sub.startsWith("secret.") || sub.startsWith("shared-group.")) {
                     problems.add(key + ": not a key a site can set (value '" + e.getValue() + "')");
                     continue;
                 }
@@ -176,8 +202,29 @@ public final class SitesConfig {
                 sites.add(site);
             }
         }
+        String database = properties.getOrDefault(DATABASE, "shared").strip();
+        if (!database.equals("shared") && !database.equals("separate")) {
+            problems.add(DATABASE + ": '" + database + "' is not shared or separate");
+        }
+        int lease = DEFAULT_MASTER_LEASE_MS;
+        if (properties.containsKey(MASTER_LEASE)) {
+            try {
+                lease = Integer.parseInt(properties.get(MASTER_LEASE).strip());
+                if (lease < 100 || lease > 600_000) {
+                    throw new NumberFormatException();
+                }
+            } catch (NumberFormatException e) {
+                problems.add(MASTER_LEASE + ": '" + properties.get(MASTER_LEASE) + "' is not a whole number of ms from 100 to 600000");
+            }
+        }
         if (problems.isEmpty()) {
             checkDistinct(sites, problems);
+        }
+        if (problems.isEmpty() && database.equals("shared")) {
+            sites = org.qoscluster.launcher.internal.SharedGroup.derive(sites, perSite, lease, problems);
+        } else if (problems.isEmpty()) {
+            perSite.forEach((name, own) -> own.keySet().stream().filter(k -> k.startsWith(WAN)).forEach(k -> problems.add(SITE_PREFIX
+                    + name + "." + k + ": the sites' database groups are separate (" + DATABASE + "=separate): no copy is reached across sites")));
         }
         if (problems.isEmpty()) {
             for (Site s : sites) {
@@ -198,7 +245,7 @@ public final class SitesConfig {
         String prefix = SITE_PREFIX + name + ".";
         Map<String, String> cluster = new LinkedHashMap<>(shared);
         own.forEach((k, v) -> {
-            if (!OWN_KEYS.contains(k)) {
+            if (!OWN_KEYS.contains(k) && !k.startsWith(WAN)) {
                 cluster.put("qos." + k, v);
             }
         });

@@ -24,20 +24,35 @@ import org.qoscluster.replication.ReplicationSettings;
  * @param configured       its configured copies as copies, numbered from 1 in order
  * @param configuredMaster the configured copy that takes the writes in epoch 1
  * @param writePath        whether the nodes reach its master through their write-path proxies
+ * @param sites            the group across sites this one is (every site's copies), or empty: the cluster's own
  */
 public record ConfiguredGroup(String name, String database, List<String> tables, List<Copy> configured,
-                              String configuredMaster, boolean writePath) {
+                              String configuredMaster, boolean writePath, java.util.Optional<SiteGroup> sites) {
 
     public ConfiguredGroup {
         tables = List.copyOf(tables);
         configured = List.copyOf(configured);
     }
 
+    /** A group of this cluster's own. */
+    public ConfiguredGroup(String name, String database, List<String> tables, List<Copy> configured, String configuredMaster,
+                           boolean writePath) {
+        this(name, database, tables, configured, configuredMaster, writePath, java.util.Optional.empty());
+    }
+
+    /** Whether this site decides for the group in state {@code s} and its agent ships: always, unless another site holds the master. */
+    public boolean mastersHere(GroupState s) {
+        return sites.map(g -> g.mastersHere(s)).orElse(true);
+    }
+
     /** Every group of {@code config}, the application's first. */
     public static List<ConfiguredGroup> all(ClusterConfig config) {
         List<ConfiguredGroup> groups = new ArrayList<>();
-        groups.add(new ConfiguredGroup(GroupState.DEFAULT_GROUP, config.databaseName(), ReplicationSettings.of(config).tables(),
-                copies(config, config.databases()), config.master().name(), true));
+        java.util.Optional<SiteGroup> sites = SiteGroup.from(config);
+        groups.add(sites.map(g -> new ConfiguredGroup(GroupState.DEFAULT_GROUP, config.databaseName(),
+                        ReplicationSettings.of(config).tables(), g.copies(), g.firstMaster(), true, sites))
+                .orElseGet(() -> new ConfiguredGroup(GroupState.DEFAULT_GROUP, config.databaseName(),
+                        ReplicationSettings.of(config).tables(), copies(config, config.databases()), config.master().name(), true)));
         for (GroupSpec g : config.furtherGroups()) {
             groups.add(new ConfiguredGroup(g.name(), g.database(), g.tables(), copies(config, g.copies()), g.master().name(), false));
         }

@@ -64,6 +64,14 @@ public final class Coordinator {
          * {@code epochMillis} (the group's timeline, {@link #EVENTS}); never fails the decision.
          */
         void timeline(long epoch, String event, long epochMillis);
+
+        /**
+         * Holds this site's write paths ({@code true}: they relay nothing and close what they
+         * relay, as while a promotion is under way) or lets them relay again: the fence of a
+         * master's site cut off from the other sites ({@link SiteMastership.Role#FENCED}).
+         */
+        default void holdWritePaths(boolean held) {
+        }
     }
 
     /**
@@ -151,6 +159,11 @@ public final class Coordinator {
     private List<Object> lastComplaint;
     /** The epoch whose promotion this coordinator finished (a takeover does it again: it is idempotent). */
     private long promoted;
+    /** The group across sites this one is, or null: the cluster's own. */
+    private SiteGroup sites;
+    private SiteMastership mastership;
+    /** What this site did last beat (null before the first): logged when it changes. */
+    private SiteMastership.Role role;
 
     /**
      * @param group      the group's name, which its log messages carry
@@ -172,8 +185,25 @@ public final class Coordinator {
         this.decisionWait = decisionWait;
     }
 
+    /**
+     * Makes this the coordinator of one site of a group that spans sites: each step first adopts
+     * the newest epoch a copy it reaches records, then does what {@link SiteMastership} says.
+     */
+    public Coordinator acrossSites(SiteGroup group) {
+        this.sites = group;
+        this.mastership = new SiteMastership(group, clock);
+        return this;
+    }
+
     /** One round of decisions on the copies' current {@code statuses}; returns the state it leaves. */
     public Optional<GroupState> step(Map<String, CopyHealth> statuses) {
+        if (sites != null) {
+            return stepAcrossSites(statuses);
+        }
+        return stepHere(statuses);
+    }
+
+    private Optional<GroupState> stepHere(Map<String, CopyHealth> statuses) {
         Optional<GroupState> current = store.state();
         if (current.isEmpty()) {
             GroupState found = recover();
@@ -197,6 +227,90 @@ public final class Coordinator {
         }
         lastComplaint = null;
         return current;
+    }
+
+    /**
+     * One step of a site of a group across sites: the newest epoch any copy this site reaches
+     * records (in {@code QOS_EPOCH}) replaces an older one in this site's state (another site
+     * promoted, or this site starts); then the site leads (decides as a single cluster, its
+     * failovers among its own copies), is fenced (its write paths held), follows (its requests
+     * refused), or promotes one of its own copies (the usual failover, among its own copies).
+     */
+    private Optional<GroupState> stepAcrossSites(Map<String, CopyHealth> statuses) {
+        Optional<GroupState> current = store.state();
+        List<Copy> copies = current.map(GroupState::copies).orElse(configured);
+        Optional<Dialect.CopyEpoch> newest = newestRecorded(copies, statuses);
+        long now = clock.millis();
+        if (current.isEmpty()) {
+            if (copies.stream().anyMatch(c -> statuses.get(c.name()) == null || statuses.get(c.name()) == CopyHealth.UNKNOWN)) {
+                return current; // every copy probed once first: one that answers may record a newer epoch
+            }
+            GroupState found = newest.map(e -> new GroupState(e.epoch(), e.master(), GroupState.Phase.OPEN, 1, now, List.of(), copies, false))
+                    .orElseGet(() -> GroupState.initial(configuredMaster, configured, now));
+            store.create(found);
+            LOG.log(Level.INFO, "group={0} site {1} state: epoch {2}, master {3} (site {4})", new Object[] {group, sites.site(),
+                String.valueOf(found.epoch()), found.master(), sites.siteOf(found.master())});
+            return store.state();
+        }
+        GroupState held = current.get();
+        if (newest.isPresent() && newest.get().epoch() > held.epoch()) {
+            GroupState s = held;
+            Dialect.CopyEpoch e = newest.get();
+            GroupState next = new GroupState(e.epoch(), e.master(), GroupState.Phase.OPEN, 1, now, s.history(), s.copies(), s.stopped());
+            if (!store.replace(s, next)) {
+                return store.state();
+            }
+            LOG.log(Level.WARNING, "group={0} site {1}: the copies record epoch {2} with master {3} (site {4}); following it"
+                    + " (this site had epoch {5}, master {6})", new Object[] {group, sites.site(), String.valueOf(e.epoch()), e.master(),
+                sites.siteOf(e.master()), String.valueOf(s.epoch()), s.master()});
+            store.timeline(e.epoch(), "followed", now);
+            held = next;
+        }
+        GroupState s = held;
+        SiteMastership.Role beat = mastership.beat(s, statuses);
+        if (beat != role) {
+            LOG.log(beat == SiteMastership.Role.LEAD || beat == SiteMastership.Role.FOLLOW ? Level.INFO : Level.WARNING,
+                    "group={0} site {1}: {2} (master {3} at site {4}, epoch {5})", new Object[] {group, sites.site(), describe(beat, s),
+                        s.master(), sites.siteOf(s.master()), String.valueOf(s.epoch())});
+            role = beat;
+        }
+        store.holdWritePaths(beat == SiteMastership.Role.FENCED);
+        return switch (beat) {
+            case LEAD -> stepHere(statuses);
+            case FENCED -> Optional.of(s);
+            case FOLLOW -> {
+                store.takeRequest().ifPresent(r -> store.answer(r, 409, "the master " + s.master() + " is at site "
+                        + sites.siteOf(s.master()) + "; ask there"));
+                yield Optional.of(s);
+            }
+            case PROMOTE -> Optional.of(s.open() ? failover(s, statuses) : finishPromotion(s));
+        };
+    }
+
+    private String describe(SiteMastership.Role r, GroupState s) {
+        String masterSite = sites.siteOf(s.master());
+        return switch (r) {
+            case LEAD -> "holds the master and decides";
+            case FENCED -> "holds the master but has reached no copy of another site for " + sites.lease().toMillis()
+                    + " ms: its write paths are held";
+            case FOLLOW -> "follows site " + masterSite;
+            case PROMOTE -> "no copy of site " + masterSite + " has answered for " + mastership.sinceReached(masterSite)
+                    + " ms (bound " + 2 * sites.lease().toMillis() + " ms) and this is the first site it reaches: promoting a copy of its own";
+        };
+    }
+
+    /** The newest epoch a copy that answered its last probe records, with a master the group knows. */
+    private Optional<Dialect.CopyEpoch> newestRecorded(List<Copy> copies, Map<String, CopyHealth> statuses) {
+        List<Copy> answering = copies.stream().filter(c -> statuses.get(c.name()) == CopyHealth.AVAILABLE).toList();
+        Optional<Dialect.CopyEpoch> newest = Optional.empty();
+        for (Standing st : db.standings(answering).values()) {
+            Optional<Dialect.CopyEpoch> e = st.epoch();
+            if (e.isPresent() && e.get().epoch() > 0 && copies.stream().anyMatch(c -> c.name().equals(e.get().master()))
+                    && (newest.isEmpty() || e.get().epoch() > newest.get().epoch())) {
+                newest = e;
+            }
+        }
+        return newest;
     }
 
     private GroupState handle(GroupState s, Request r, Map<String, CopyHealth> statuses) {
@@ -396,8 +510,10 @@ public final class Coordinator {
             failingSince = clock.millis();
             store.timeline(s.epoch() + 1, "master-unavailable", failingSince);
         }
+        // Across sites, a site promotes only a copy of its own (another site's copies are its to promote).
         List<Copy> available = s.copies().stream()
-                .filter(copy -> !copy.name().equals(s.master()) && statuses.get(copy.name()) == CopyHealth.AVAILABLE).toList();
+                .filter(copy -> !copy.name().equals(s.master()) && statuses.get(copy.name()) == CopyHealth.AVAILABLE)
+                .filter(copy -> sites == null || sites.siteOf(copy.name()).equals(sites.site())).toList();
         Map<String, Long> candidates = new java.util.LinkedHashMap<>();
         Map<String, Standing> standings = db.standings(available);
         for (Copy copy : available) {

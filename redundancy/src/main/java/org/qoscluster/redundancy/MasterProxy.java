@@ -61,6 +61,8 @@ public final class MasterProxy implements AutoCloseable {
     private long pendingRelayAt;
     private ServerSocket server;
     private volatile boolean closed;
+    /** Whether the site's write path is held ({@link #hold}): nothing is relayed. */
+    private boolean held;
 
     /**
      * Told of the moments of a change of masters on this write path, for the group's timeline:
@@ -181,6 +183,29 @@ public final class MasterProxy implements AutoCloseable {
         }
     }
 
+    /**
+     * Holds the write path ({@code true}: every relayed connection is closed and new ones wait, as
+     * while a promotion is under way) or lets it relay again: the fence of a master's site that
+     * reaches no other site of a group across sites ({@link SiteMastership}).
+     */
+    public void hold(boolean hold) {
+        synchronized (this) {
+            if (held == hold) {
+                return;
+            }
+            held = hold;
+            notifyAll();
+        }
+        if (hold) {
+            int cut = relays.size();
+            relays.forEach(Relay::close);
+            LOG.log(Level.WARNING, "member={0} write path held: this site reaches no other site; closed {1} connections to the master",
+                    new Object[] {name, String.valueOf(cut)});
+        } else {
+            LOG.log(Level.WARNING, "member={0} write path relays again", name);
+        }
+    }
+
     private void accept() {
         while (!closed) {
             try {
@@ -232,7 +257,7 @@ public final class MasterProxy implements AutoCloseable {
         relays.add(r);
         // Registered, then checked: a fence that came in between has closed it or closes it now.
         synchronized (this) {
-            if (state.epoch() != target.epoch() || !state.open() || closed) {
+            if (state.epoch() != target.epoch() || !state.open() || closed || held) {
                 r.close();
                 return;
             }
@@ -263,7 +288,7 @@ public final class MasterProxy implements AutoCloseable {
 
     private synchronized GroupState awaitOpen() throws InterruptedException {
         long deadline = System.nanoTime() + waitForOpen.toNanos();
-        while (!closed && (state == null || !state.open())) {
+        while (!closed && (state == null || !state.open() || held)) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
                 return null;

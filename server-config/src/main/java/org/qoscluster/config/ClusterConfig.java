@@ -90,6 +90,14 @@ public final class ClusterConfig {
     public static final String SECRET_CLUSTER_NAME = "qos.secret.cluster-name";
     /** Password of the database user {@link #DB_USER} on every Derby server (Derby's built-in authentication). */
     public static final String SECRET_DB_PASSWORD = "qos.secret.db-password";
+    /** This site's name when the application's group spans sites (derived by the launcher from a sites file). */
+    public static final String SHARED_GROUP_SITE = "qos.shared-group.site";
+    /** Every site of a group that spans sites, in order. */
+    public static final String SHARED_GROUP_SITES = "qos.shared-group.sites";
+    /** Every site's copies of a group that spans sites, {@code SITE/COPY/ADDRESS/PORT} as this site reaches them. */
+    public static final String SHARED_GROUP_COPIES = "qos.shared-group.copies";
+    /** How long the master's site keeps its write path without reaching another site's copy. */
+    public static final String SHARED_GROUP_LEASE = "qos.shared-group.master-lease-ms";
     /** Every secret the launcher generates, one file each in the state directory's {@code secrets} folder. */
     public static final java.util.List<String> SECRETS = java.util.List.of(SECRET_UID_KEY, SECRET_ADMIN_TOKEN,
             SECRET_CLUSTER_NAME, SECRET_DB_PASSWORD);
@@ -409,12 +417,52 @@ public final class ClusterConfig {
     }
 
     /**
-     * The replica {@code member} reads from: nodes take the replicas in turn ({@code node-1}
-     * the first); empty for the router or when there is no replica.
+     * This site's name when the application's group spans sites ({@value #SHARED_GROUP_SITE}):
+     * its copies are then part of one group with the other sites' copies; empty otherwise.
+     */
+    public Optional<String> groupSite() {
+        String site = properties.getOrDefault(SHARED_GROUP_SITE, "").strip();
+        return site.isEmpty() ? Optional.empty() : Optional.of(site);
+    }
+
+    /**
+     * Whether this cluster keeps a redundancy group: it has replicas, or its copies are part of
+     * a group that spans sites (then even a lone copy has a write path and a group service).
+     */
+    public boolean keepsGroup() {
+        return !replicas().isEmpty() || groupSite().isPresent();
+    }
+
+    /**
+     * Whether this cluster's configured master is the group's master in epoch 1: always, unless
+     * the group spans sites and this is not the first site.
+     */
+    public boolean holdsFirstMaster() {
+        Optional<String> site = groupSite();
+        return site.isEmpty() || properties.getOrDefault(SHARED_GROUP_SITES, "").split(",")[0].strip().equals(site.get());
+    }
+
+    /** A copy's name in the group: its own, or {@code SITE-NAME} when the group spans sites. */
+    public String groupCopyName(DatabaseSpec db) {
+        return groupSite().map(site -> site + "-" + db.name()).orElse(db.name());
+    }
+
+    /**
+     * The copies this cluster's nodes read from: the replicas; when the group spans sites and
+     * this site does not hold epoch 1's master, every copy of this site (its configured master
+     * too: it is a replica of the other site's master).
+     */
+    public List<DatabaseSpec> readCopies() {
+        return holdsFirstMaster() ? replicas() : databases;
+    }
+
+    /**
+     * The replica {@code member} reads from: nodes take the {@linkplain #readCopies read copies}
+     * in turn ({@code node-1} the first); empty for the router or when there is none.
      */
     public java.util.Optional<DatabaseSpec> replicaOf(MemberSpec member) {
         int index = nodes.indexOf(member);
-        List<DatabaseSpec> replicas = replicas();
+        List<DatabaseSpec> replicas = readCopies();
         return index < 0 || replicas.isEmpty() ? java.util.Optional.empty()
                 : java.util.Optional.of(replicas.get(index % replicas.size()));
     }

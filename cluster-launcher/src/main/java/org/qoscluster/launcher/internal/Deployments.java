@@ -74,7 +74,7 @@ public final class Deployments {
         }
         AppSpec copy = AppRecord.copied(stateDir, app);
         List<String> lines = new ArrayList<>();
-        if (!running.replicas().isEmpty()) {
+        if (running.keepsGroup()) {
             List<String> missing = ReplicatedTables.missing(ReplicatedTables.of(copy.war()), ReplicationSettings.of(running).tables());
             if (!missing.isEmpty()) {
                 lines.add(ReplicatedTables.warning(copy.name(), missing));

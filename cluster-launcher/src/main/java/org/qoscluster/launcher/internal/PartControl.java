@@ -63,7 +63,7 @@ public final class PartControl {
         config.members().forEach(m -> parts.add(m.name()));
         config.databases().forEach(d -> parts.add("derby-" + d.name()));
         config.furtherGroups().forEach(g -> g.copies().forEach(d -> parts.add("derby-" + d.name())));
-        if (!config.replicas().isEmpty()) {
+        if (config.keepsGroup()) {
             parts.add(ReplicationParts.SUPERVISOR);
             parts.add(ReplicationParts.AGENT);
         }

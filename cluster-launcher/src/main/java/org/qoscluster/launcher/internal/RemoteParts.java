@@ -82,7 +82,7 @@ public final class RemoteParts {
             }
             seen.add(new Seen("derby-" + db.name(), config.hostOf(db.name()).name(), address, db.port(), open, what));
         }
-        if (!config.replicas().isEmpty() && !local.contains(ClusterConfig.REPLICATION_AGENT)) {
+        if (config.keepsGroup() && !local.contains(ClusterConfig.REPLICATION_AGENT)) {
             seen.add(new Seen(ClusterConfig.REPLICATION_AGENT, config.hostOf(ClusterConfig.REPLICATION_AGENT).name(),
                     config.address(ClusterConfig.REPLICATION_AGENT), 0, null, "listens on nothing: ask 'status' on its host"));
         }

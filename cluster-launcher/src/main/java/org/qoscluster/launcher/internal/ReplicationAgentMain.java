@@ -125,6 +125,8 @@ public final class ReplicationAgentMain {
         private boolean stoppedSaid;
         /** Whether the group's state changes are listened to (else only polled). */
         private boolean listening;
+        /** Whether it said that the master is at another site (a group across sites). */
+        private boolean elsewhereSaid;
 
         Follower(ConfiguredGroup group, JdbcCopies copies, ReplicationSettings settings, WatermarkPublisher publisher,
                  long generation, boolean coordinated) {
@@ -188,6 +190,20 @@ public final class ReplicationAgentMain {
                 return;
             }
             stoppedSaid = false;
+            if (!group.mastersHere(s)) {
+                // A group across sites whose master is at another site: that site's agent ships.
+                if (agent != null || !elsewhereSaid) {
+                    retire(agent);
+                    agent = null;
+                    epoch = 0;
+                    members = List.of();
+                    System.out.println(log + "epoch " + s.epoch() + ": master " + s.master()
+                            + " is at another site, whose agent ships; this site ships nothing");
+                    elsewhereSaid = true;
+                }
+                return;
+            }
+            elsewhereSaid = false;
             if (s.epoch() == epoch) {
                 if (!s.copies().equals(members)) {
                     System.out.println(log + "members now " + s.copyNames());
@@ -196,13 +212,7 @@ public final class ReplicationAgentMain {
                 }
                 return;
             }
-            ReplicationAgent old = agent;
-            if (old != null) {
-                // Its master may hang (stopped, not dead): closing must not hold the new epoch up.
-                Thread closer = new Thread(old::close, "qos-replication-retire");
-                closer.setDaemon(true);
-                closer.start();
-            }
+            retire(agent);
             agent = agentFor(s);
             epoch = s.epoch();
             trackMembers(s.copies());
@@ -210,6 +220,15 @@ public final class ReplicationAgentMain {
             agent.start(settings.interval());
             publisher.mark(group.name(), s.epoch(), "agent-started");
             publisher.shipping(group.name(), true, s.epoch());
+        }
+
+        /** Closes {@code old} (if any) on a thread of its own: its master may hang (stopped, not dead), which must not hold the new epoch up. */
+        private static void retire(ReplicationAgent old) {
+            if (old != null) {
+                Thread closer = new Thread(old::close, "qos-replication-retire");
+                closer.setDaemon(true);
+                closer.start();
+            }
         }
 
         /** Ships to {@code now} from here on: a member that left has its watermark withdrawn. */

@@ -50,6 +50,7 @@ final class CoordinatedGroup implements AutoCloseable {
         this.copies = plan.copies(dbPassword);
         this.coordinator = new Coordinator(plan.name(), plan.configured(), plan.configuredMaster(), new GroupStore(plan, maps, adminToken, clock),
                 copies, clock, settings.period().multipliedBy(4), settings.detectionBound().multipliedBy(2));
+        plan.sites().ifPresent(coordinator::acrossSites);
     }
 
     void beat(boolean coordinating) {

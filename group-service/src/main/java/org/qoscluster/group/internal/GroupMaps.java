@@ -71,6 +71,18 @@ final class GroupMaps {
         return hz.getMap(ClusterMaps.AGENTS);
     }
 
+    /**
+     * The groups whose write paths this site holds (key the group, value when it was held, epoch
+     * ms): a master's site that reaches no other site of a group across sites
+     * ({@code org.qoscluster.redundancy.SiteMastership}). Every node's write path follows it.
+     */
+    IMap<String, Long> heldWritePaths() {
+        return hz.getMap(HELD_WRITE_PATHS);
+    }
+
+    /** The map of {@link #heldWritePaths()}. */
+    static final String HELD_WRITE_PATHS = "qos-group-held";
+
     IMap<String, String> timeline() {
         return hz.getMap(ClusterMaps.TIMELINE);
     }

@@ -217,6 +217,8 @@ public final class GroupService implements AutoCloseable {
             register();
             // One read of each group's state per beat, shared by the epoch check and the write path.
             Optional.ofNullable(keepNewestEpochs().get(GroupState.DEFAULT_GROUP)).ifPresent(this::follow);
+            // A master's site cut off from the other sites holds its write paths (a group across sites).
+            proxy.hold(maps.heldWritePaths().containsKey(GroupState.DEFAULT_GROUP));
             boolean coordinating = maps.coordinating();
             if (coordinating != coordinated) {
                 LOG.log(Level.INFO, coordinating ? "member={0} coordinates the groups now" : "member={0} no longer coordinates the groups",

@@ -54,7 +54,7 @@ public class GroupServiceLifecycle implements ServletContextListener {
         }
         LOG.log(Level.INFO, "member={0} health page on /qos-group/health; applications {1}",
                 new Object[] {member.memberName(), System.getProperty(NodeApp.NODE_APPS_PROPERTY)});
-        if (member.cluster().replicas().isEmpty()) {
+        if (!member.cluster().keepsGroup()) {
             LOG.info("no replicas configured: no redundancy group to keep");
             return;
         }

@@ -85,6 +85,22 @@ final class GroupStore implements Coordinator.Store {
         maps.mark(group.name(), epoch, event, epochMillis);
     }
 
+    /** What this coordinator last set (null: nothing yet), so a beat writes only a change. */
+    private Boolean held;
+
+    @Override
+    public void holdWritePaths(boolean hold) {
+        if (Boolean.valueOf(hold).equals(held)) {
+            return;
+        }
+        if (hold) {
+            maps.heldWritePaths().set(group.name(), clock.millis());
+        } else {
+            maps.heldWritePaths().delete(group.name());
+        }
+        held = hold;
+    }
+
     @Override
     public Map<String, ReplicaWatermark> watermarks() {
         Optional<GroupState> s = state();

@@ -119,7 +119,7 @@ public final class RouterRuntime implements AutoCloseable {
         List<SiteAvailability.Group> groups = new java.util.ArrayList<>();
         groups.add(new SiteAvailability.Group(org.qoscluster.contract.GroupState.DEFAULT_GROUP, config.master().name()));
         config.furtherGroups().forEach(g -> groups.add(new SiteAvailability.Group(g.name(), g.master().name())));
-        this.site = new SiteAvailability(groups, !config.replicas().isEmpty(), nanoClock);
+        this.site = new SiteAvailability(groups, config.keepsGroup(), nanoClock);
         this.health = new HealthChecker(settings, nodes, healthClient, named("qrs-health"), this::expectedDatabase, groupChanging,
                 this::watchSite);
         this.bodyTimer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(named("qrs-body-timer"));

@@ -64,51 +64,33 @@ public final class DomainXmlPatcher {
         Element resources = firstChild(domain, "resources");
         Element server = firstChild(firstChild(domain, "servers"), "server");
         for (DatabaseSpec db : config.databases()) {
-            Element pool = doc.createElement("jdbc-connection-pool");
-            pool.setAttribute("name", db.poolName());
-            pool.setAttribute("datasource-classname", DERBY_DATASOURCE);
-            pool.setAttribute("res-type", "javax.sql.DataSource");
-            pool.setAttribute("is-connection-validation-required", "true");
-            pool.setAttribute("connection-validation-method", "table");
-            pool.setAttribute("validation-table-name", "SYSIBM.SYSDUMMY1");
-            pool.setAttribute("fail-all-connections", "true");
-            pool.setAttribute("steady-pool-size", "0");
-            pool.setAttribute("max-pool-size", "32");
-            pool.setAttribute("max-wait-time-in-millis", "10000");
             // A node's writes go through its write-path proxy, which leads to whichever
             // copy is the group's master in the current epoch; the proxy runs in the node, on
             // the node's address. A lone copy has nothing to fail over to, and no proxy.
-            boolean writePath = db.master() && member.role() == Role.NODE && !config.replicas().isEmpty();
-            addProperty(pool, "ServerName", writePath ? address : config.address(db.name()));
-            addProperty(pool, "PortNumber", Integer.toString(writePath ? member.dbProxyPort() : db.port()));
-            addProperty(pool, "DatabaseName", config.databaseName());
-            // Every Derby server requires the cluster's database password (a generated secret).
-            addProperty(pool, "User", ClusterConfig.DB_USER);
-            addProperty(pool, "Password", dbPassword);
-            addProperty(pool, "ConnectionAttributes", "create=true");
-            resources.appendChild(pool);
-
-            Element resource = doc.createElement("jdbc-resource");
-            resource.setAttribute("pool-name", db.poolName());
-            resource.setAttribute("jndi-name", db.jndiName());
-            resources.appendChild(resource);
-
-            Element ref = doc.createElement("resource-ref");
-            ref.setAttribute("ref", db.jndiName());
-            server.appendChild(ref);
+            boolean writePath = db.master() && member.role() == Role.NODE && config.keepsGroup();
+            addPool(config, doc, resources, server, db.poolName(), db.jndiName(), writePath ? address : config.address(db.name()),
+                    writePath ? member.dbProxyPort() : db.port(), dbPassword);
         }
 
         // A node reads from one replica (nodes take the replicas in turn), through one more JDBC
         // resource on that replica's pool; with no replica, the master's.
         Optional<DatabaseSpec> ownReplica = config.replicaOf(member);
+        String readPool = ownReplica.orElse(config.master()).poolName();
+        if (ownReplica.isPresent() && ownReplica.get().master()) {
+            // A site's configured master that is a replica of another site's master (a group
+            // across sites): read on it directly, not through the write path.
+            readPool = "qos-" + ownReplica.get().name() + "-direct-pool";
+            addPool(config, doc, resources, server, readPool, "jdbc/qos/" + ownReplica.get().name() + "-direct",
+                    config.address(ownReplica.get().name()), ownReplica.get().port(), dbPassword);
+        }
         Element alias = doc.createElement("jdbc-resource");
-        alias.setAttribute("pool-name", ownReplica.orElse(config.master()).poolName());
+        alias.setAttribute("pool-name", readPool);
         alias.setAttribute("jndi-name", PayaraMemberConfig.NODE_REPLICA_JNDI);
         resources.appendChild(alias);
         Element aliasRef = doc.createElement("resource-ref");
         aliasRef.setAttribute("ref", PayaraMemberConfig.NODE_REPLICA_JNDI);
         server.appendChild(aliasRef);
-        ownReplica.ifPresent(r -> addProperty(serverConfig, MP_PREFIX + PayaraMemberConfig.MEMBER_REPLICA_KEY, r.name()));
+        ownReplica.ifPresent(r -> addProperty(serverConfig, MP_PREFIX + PayaraMemberConfig.MEMBER_REPLICA_KEY, config.groupCopyName(r)));
 
         // Request headers: the router accepts the configured size from clients (HTTP/1.1 and
         // HTTP/2 alike); a node accepts room more for the headers the router adds, so whatever the
@@ -206,5 +188,37 @@ public final class DomainXmlPatcher {
         } catch (TransformerException e) {
             throw new IllegalStateException("cannot write domain.xml", e);
         }
+    }
+    /** A Derby pool at {@code host}:{@code port}, its JDBC resource {@code jndi}, and the server's reference to it. */
+    private static void addPool(ClusterConfig config, Document doc, Element resources, Element server, String poolName, String jndi, String host, int port,
+                         String dbPassword) {
+        Element pool = doc.createElement("jdbc-connection-pool");
+        pool.setAttribute("name", poolName);
+        pool.setAttribute("datasource-classname", DERBY_DATASOURCE);
+        pool.setAttribute("res-type", "javax.sql.DataSource");
+        pool.setAttribute("is-connection-validation-required", "true");
+        pool.setAttribute("connection-validation-method", "table");
+        pool.setAttribute("validation-table-name", "SYSIBM.SYSDUMMY1");
+        pool.setAttribute("fail-all-connections", "true");
+        pool.setAttribute("steady-pool-size", "0");
+        pool.setAttribute("max-pool-size", "32");
+        pool.setAttribute("max-wait-time-in-millis", "10000");
+        addProperty(pool, "ServerName", host);
+        addProperty(pool, "PortNumber", Integer.toString(port));
+        addProperty(pool, "DatabaseName", config.databaseName());
+        // Every Derby server requires the cluster's database password (a generated secret).
+        addProperty(pool, "User", ClusterConfig.DB_USER);
+        addProperty(pool, "Password", dbPassword);
+        addProperty(pool, "ConnectionAttributes", "create=true");
+        resources.appendChild(pool);
+
+        Element resource = doc.createElement("jdbc-resource");
+        resource.setAttribute("pool-name", poolName);
+        resource.setAttribute("jndi-name", jndi);
+        resources.appendChild(resource);
+
+        Element ref = doc.createElement("resource-ref");
+        ref.setAttribute("ref", jndi);
+        server.appendChild(ref);
     }
 }

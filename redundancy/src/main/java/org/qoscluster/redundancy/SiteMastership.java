@@ -1,0 +1,94 @@
+package org.qoscluster.redundancy;
+
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+
+import org.qoscluster.contract.GroupState;
+
+/**
+ * What one site does for a group that spans sites ({@link SiteGroup}), beat by beat, as pure
+ * logic over the heartbeat's view of every copy and an injected clock. A site "reaches" another
+ * when one of that site's copies answered its last probe ({@link CopyHealth#AVAILABLE}); it
+ * always reaches itself.
+ *
+ * <ul>
+ * <li>{@link Role#LEAD}: this site holds the master and decides as a single cluster does (its
+ * coordinator's failovers stay among its own copies; its agent ships to every copy).</li>
+ * <li>{@link Role#FENCED}: this site holds the master but has reached no copy of another site for
+ * the lease: its write paths relay nothing, so a site that promotes after twice the lease takes
+ * over from a master that no longer writes. A site that has not reached another site since its
+ * coordinator started is not fenced (the first site to start runs alone until the others come).</li>
+ * <li>{@link Role#FOLLOW}: another site holds the master; this one follows it (its write paths
+ * relay to that master, its agent ships nothing).</li>
+ * <li>{@link Role#PROMOTE}: another site holds the master, and no copy of that site has answered
+ * for twice the lease (counted from this coordinator's start at the earliest), and this site is
+ * the first, in {@code qos.sites} order, of the sites it reaches (reached within the lease): it
+ * promotes a copy of its own. Two sites that reach each other never both promote.</li>
+ * </ul>
+ */
+public final class SiteMastership {
+
+    /** What this site does this beat. */
+    public enum Role { LEAD, FENCED, FOLLOW, PROMOTE }
+
+    private final SiteGroup group;
+    private final Clock clock;
+    private final long started;
+    /** When a copy of each other site last answered, by site. */
+    private final Map<String, Long> reached = new HashMap<>();
+
+    public SiteMastership(SiteGroup group, Clock clock) {
+        this.group = group;
+        this.clock = clock;
+        this.started = clock.millis();
+    }
+
+    /** Records which sites answered this beat ({@code statuses}: the heartbeat's view) and says what to do in state {@code s}. */
+    public Role beat(GroupState s, Map<String, CopyHealth> statuses) {
+        long now = clock.millis();
+        statuses.forEach((copy, status) -> {
+            if (status == CopyHealth.AVAILABLE && s.copy(copy).isPresent()) {
+                reached.put(group.siteOf(copy), now);
+            }
+        });
+        reached.remove(group.site());
+        long lease = group.lease().toMillis();
+        String masterSite = group.siteOf(s.master());
+        if (masterSite.equals(group.site())) {
+            if (reached.isEmpty() || sitesWithCopies(s).size() < 2) {
+                return Role.LEAD;
+            }
+            long last = reached.values().stream().mapToLong(Long::longValue).max().orElse(started);
+            return now - last >= lease ? Role.FENCED : Role.LEAD;
+        }
+        long since = Math.max(started, reached.getOrDefault(masterSite, started));
+        if (now - since < 2 * lease) {
+            return Role.FOLLOW;
+        }
+        for (String site : group.sites()) {
+            if (site.equals(group.site())) {
+                return Role.PROMOTE;
+            }
+            Long last = reached.get(site);
+            if (last != null && now - last < lease) {
+                return Role.FOLLOW; // an earlier site in the order is reached: it promotes
+            }
+        }
+        return Role.FOLLOW;
+    }
+
+    /** How long ago a copy of {@code site} last answered ({@code -1}: never since this coordinator started). */
+    public long sinceReached(String site) {
+        Long last = reached.get(site);
+        return last == null ? -1 : clock.millis() - last;
+    }
+
+    private Set<String> sitesWithCopies(GroupState s) {
+        Set<String> out = new LinkedHashSet<>();
+        s.copies().forEach(c -> out.add(group.siteOf(c.name())));
+        return out;
+    }
+}
