@@ -23,11 +23,19 @@ import org.qoscluster.contract.GroupState;
  * coordinator started is not fenced (the first site to start runs alone until the others come).</li>
  * <li>{@link Role#FOLLOW}: another site holds the master; this one follows it (its write paths
  * relay to that master, its agent ships nothing).</li>
- * <li>{@link Role#PROMOTE}: another site holds the master, and no copy of that site has answered
- * for twice the lease (counted from this coordinator's start at the earliest), and this site is
- * the first, in {@code qos.sites} order, of the sites it reaches (reached within the lease): it
- * promotes a copy of its own. Two sites that reach each other never both promote.</li>
+ * <li>{@link Role#PROMOTE}: another site holds the master, a copy of that site answered since
+ * this coordinator started but none for twice the lease, and this site is the first, in
+ * {@code qos.sites} order, of the sites it reaches (reached within the lease): it promotes a copy
+ * of its own. Two sites that reach each other never both promote; a site that never reached the
+ * master's site (it started while the link was down) never promotes.</li>
  * </ul>
+ *
+ * <p>Why the master's site fences before another promotes: the master's site last reached the
+ * other site at most when the link was cut (plus a probe's age), so it is fenced within the
+ * lease plus a beat of that; the other site reached it no earlier than a beat and a probe before
+ * the cut, and promotes twice the lease after that. With the lease longer than two beats and two
+ * probes' age, the fence always comes first (a property {@code SiteMastershipTest} checks on
+ * random beats).</p>
  */
 public final class SiteMastership {
 
@@ -36,14 +44,12 @@ public final class SiteMastership {
 
     private final SiteGroup group;
     private final Clock clock;
-    private final long started;
     /** When a copy of each other site last answered, by site. */
     private final Map<String, Long> reached = new HashMap<>();
 
     public SiteMastership(SiteGroup group, Clock clock) {
         this.group = group;
         this.clock = clock;
-        this.started = clock.millis();
     }
 
     /** Records which sites answered this beat ({@code statuses}: the heartbeat's view) and says what to do in state {@code s}. */
@@ -61,11 +67,11 @@ public final class SiteMastership {
             if (reached.isEmpty() || sitesWithCopies(s).size() < 2) {
                 return Role.LEAD;
             }
-            long last = reached.values().stream().mapToLong(Long::longValue).max().orElse(started);
+            long last = reached.values().stream().mapToLong(Long::longValue).max().orElseThrow();
             return now - last >= lease ? Role.FENCED : Role.LEAD;
         }
-        long since = Math.max(started, reached.getOrDefault(masterSite, started));
-        if (now - since < 2 * lease) {
+        Long since = reached.get(masterSite);
+        if (since == null || now - since < 2 * lease) {
             return Role.FOLLOW;
         }
         for (String site : group.sites()) {
