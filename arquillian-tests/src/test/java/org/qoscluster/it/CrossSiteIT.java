@@ -133,6 +133,15 @@ class CrossSiteIT {
         System.out.printf("CrossSiteIT: a write at site a was on site b's copy %d ms after it was acknowledged%n",
                 Duration.ofNanos(System.nanoTime() - t0).toMillis());
         assertEquals(Optional.of(new Dialect.CopyEpoch(1, "a-master")), epoch("b"), "site b's copy is a replica of a-master, epoch 1");
+        // Site b's node reads from its own copy (once site b's agent has published how far it is caught up).
+        StoreClient atB = StoreClient.at(RUNNING.get("b").storeUri(), TIMEOUT);
+        long deadline = System.nanoTime() + DEADLINE.toNanos();
+        StoreClient.Reply read = atB.get("api/products?limit=5");
+        while (System.nanoTime() < deadline && !(read.status() == 200 && read.readFrom().equals("b-master"))) {
+            Thread.sleep(200);
+            read = atB.get("api/products?limit=5");
+        }
+        assertEquals("b-master", read.readFrom(), "a read at site b: " + read);
     }
 
     @Test

@@ -183,8 +183,11 @@ public final class Main {
                     printStatus(parts);
                     ok &= parts.stream().allMatch(PartStatus::alive);
                 }
-                System.out.println("each site has its own database group and its own sessions; cross-site replication and"
-                        + " sessions across sites are not built yet");
+                boolean shared = names.stream().map(n -> Sites.siteDir(state, n).resolve("cluster.properties"))
+                        .filter(java.nio.file.Files::isRegularFile).findFirst()
+                        .map(f -> ClusterConfig.loadEffective(f).groupSite().isPresent()).orElse(false);
+                System.out.println((shared ? "the sites share one database group (its master at one site, replicas at the others)"
+                        : "each site has its own database group") + "; each site has its own sessions (sessions across sites are not built yet)");
                 return ok ? 0 : 1;
             }
         }

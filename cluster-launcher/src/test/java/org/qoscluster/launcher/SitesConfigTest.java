@@ -11,7 +11,10 @@ import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
+import org.qoscluster.config.ClusterConfig;
 import org.qoscluster.config.InvalidConfigException;
+import org.qoscluster.contract.GroupState;
+import org.qoscluster.redundancy.SiteGroup;
 import org.qoscluster.sitedns.SiteDnsConfig;
 
 class SitesConfigTest {
@@ -210,5 +213,81 @@ class SitesConfigTest {
         SitesConfig c = SitesConfig.from(twoSites());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> c.requireSite("north"));
         assertTrue(e.getMessage().contains("sites: east, west"), e.getMessage());
+    }
+
+    @Test
+    void theSitesShareOneDatabaseGroupByDefaultItsMasterAtTheFirstSite() {
+        SitesConfig c = SitesConfig.from(twoSites());
+        assertTrue(c.sharedDatabase());
+        SitesConfig.Site east = c.requireSite("east");
+        SitesConfig.Site west = c.requireSite("west");
+        assertEquals(java.util.Optional.of("west"), west.cluster().groupSite());
+        assertEquals("east,west", west.cluster().properties().get(ClusterConfig.SHARED_GROUP_SITES));
+        assertEquals("east/master/127.0.1.1/1527,west/master/127.0.2.1/1527",
+                west.cluster().properties().get(ClusterConfig.SHARED_GROUP_COPIES));
+        assertEquals("2000", west.cluster().properties().get(ClusterConfig.SHARED_GROUP_LEASE));
+        SiteGroup group = SiteGroup.from(west.cluster()).orElseThrow();
+        assertEquals(List.of("east-master", "west-master"), group.copies().stream().map(GroupState.Copy::name).toList());
+        assertEquals("east-master", group.firstMaster());
+        assertEquals("east", group.siteOf("east-master"));
+        assertTrue(east.cluster().holdsFirstMaster());
+        assertFalse(west.cluster().holdsFirstMaster());
+        assertTrue(east.cluster().keepsGroup(), "a lone copy that is part of a group across sites has a write path");
+        assertEquals(List.of(), east.cluster().readCopies());
+        assertEquals(List.of("master"), west.cluster().readCopies().stream().map(org.qoscluster.config.DatabaseSpec::name).toList());
+        assertEquals("west-master", west.cluster().groupCopyName(west.cluster().master()));
+    }
+
+    @Test
+    void anotherSiteReachesACopyAtItsWanAddress() {
+        Map<String, String> p = twoSites();
+        p.put("qos.site.east.wan.master", "127.0.0.9:21527");
+        p.put("qos.sites.master-lease-ms", "1500");
+        SitesConfig c = SitesConfig.from(p);
+        assertEquals("east/master/127.0.0.9/21527,west/master/127.0.2.1/1527",
+                c.requireSite("west").cluster().properties().get(ClusterConfig.SHARED_GROUP_COPIES));
+        assertEquals("east/master/127.0.1.1/1527,west/master/127.0.2.1/1527",
+                c.requireSite("east").cluster().properties().get(ClusterConfig.SHARED_GROUP_COPIES), "its own site reaches it directly");
+        assertEquals(java.time.Duration.ofMillis(1500), SiteGroup.from(c.requireSite("east").cluster()).orElseThrow().lease());
+    }
+
+    @Test
+    void separateGroupsKeepEachSitesOwn() {
+        Map<String, String> p = twoSites();
+        p.put("qos.sites.database", "separate");
+        SitesConfig c = SitesConfig.from(p);
+        assertFalse(c.sharedDatabase());
+        assertEquals(java.util.Optional.empty(), c.requireSite("west").cluster().groupSite());
+        assertEquals(java.util.Optional.empty(), SiteGroup.from(c.requireSite("west").cluster()));
+        p.put("qos.site.east.wan.master", "127.0.0.9:21527");
+        refused(p, "qos.site.east.wan.master", "separate");
+    }
+
+    @Test
+    void refusesBadKeysOfTheSharedGroup() {
+        Map<String, String> p = twoSites();
+        p.put("qos.sites.database", "both");
+        refused(p, "qos.sites.database", "'both' is not shared or separate");
+        p = twoSites();
+        p.put("qos.sites.master-lease-ms", "5");
+        refused(p, "qos.sites.master-lease-ms", "from 100 to 600000");
+        p = twoSites();
+        p.put("qos.sites.lease", "5");
+        refused(p, "qos.sites.lease", "unknown key");
+        p = twoSites();
+        p.put("qos.shared-group.site", "east");
+        refused(p, "qos.shared-group.site", "derived from the sites");
+        p = twoSites();
+        p.put("qos.site.east.shared-group.copies", "east/master/127.0.0.1/1");
+        refused(p, "qos.site.east.shared-group.copies", "not a key a site can set");
+        p = twoSites();
+        p.put("qos.site.east.wan.replica-3", "127.0.0.9:21527");
+        refused(p, "qos.site.east.wan.replica-3", "'replica-3' is not a database copy of site east");
+        p = twoSites();
+        p.put("qos.site.east.wan.master", "somewhere:99999");
+        refused(p, "qos.site.east.wan.master", "is not ADDRESS:PORT");
+        p = twoSites();
+        p.put("qos.site.west.db.name", "other");
+        refused(p, "qos.site.west.db.name", "the sites share one database group");
     }
 }

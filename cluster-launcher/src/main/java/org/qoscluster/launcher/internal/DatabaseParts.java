@@ -44,9 +44,13 @@ public final class DatabaseParts {
         Secrets.writePrivate(home.resolve("derby.properties"), derbyProperties(dbPassword(stateDir)));
         PartProcess.start(stateDir, part, "derby", db.port(), Commands.derby(config, layout, db, home, stateDir));
         LOG.info("part={} starting Derby network server on {}:{}", part, config.address(db.name()), db.port());
+        // Labelled with its name in its group: SITE-NAME when the group spans sites.
+        String label = config.databases().contains(db) ? config.groupCopyName(db) : db.name();
         return CompletableFuture.runAsync(() -> {
-            readiness.awaitDatabase(part, jdbcUrl, db.name(), () -> PartProcess.handle(stateDir, part).isPresent(), deadline);
-            if (db.master()) {
+            readiness.awaitDatabase(part, jdbcUrl, label, () -> PartProcess.handle(stateDir, part).isPresent(), deadline);
+            // Only on the group's first master: a site whose configured master is a replica of
+            // another site's gets the table with its copy.
+            if (db.master() && config.holdsFirstMaster()) {
                 config.sessionTable().ifPresent(t -> makeSessionTable(part, jdbcUrl));
             }
         }, PartControl.WAITERS);

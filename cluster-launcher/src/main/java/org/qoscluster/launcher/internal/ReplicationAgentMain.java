@@ -127,6 +127,19 @@ public final class ReplicationAgentMain {
         private boolean listening;
         /** Whether it said that the master is at another site (a group across sites). */
         private boolean elsewhereSaid;
+        private static final long FOLLOWED_MS = 1_000;
+        private static final long FOLLOWED_KEEP_MS = 5_000;
+        private static final long FOLLOWED_ABANDON_MS = 10_000;
+        private static final java.util.concurrent.ExecutorService FOLLOWED_READS = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "qos-replication-followed");
+            t.setDaemon(true);
+            return t;
+        });
+        private final CaughtUp caughtUp = new CaughtUp(FOLLOWED_KEEP_MS);
+        private long followedAt;
+        private String followedMaster;
+        private long followedEpoch;
+        private java.util.concurrent.CompletableFuture<Void> followedRead;
 
         Follower(ConfiguredGroup group, JdbcCopies copies, ReplicationSettings settings, WatermarkPublisher publisher,
                  long generation, boolean coordinated) {
@@ -201,6 +214,7 @@ public final class ReplicationAgentMain {
                             + " is at another site, whose agent ships; this site ships nothing");
                     elsewhereSaid = true;
                 }
+                followWatermarks(s);
                 return;
             }
             elsewhereSaid = false;
@@ -220,6 +234,52 @@ public final class ReplicationAgentMain {
             agent.start(settings.interval());
             publisher.mark(group.name(), s.epoch(), "agent-started");
             publisher.shipping(group.name(), true, s.epoch());
+        }
+
+        /**
+         * At a site that does not hold the master of a group across sites, publishes its own
+         * copies' watermarks in its site's map, so that its nodes read from them: at most every
+         * {@value #FOLLOWED_MS} ms, the master's next sequence (over the WAN) and each copy's
+         * watermark of the epoch are read, on a thread of their own (a cut link must not hold up
+         * following a new epoch), and each copy is published with its lag: how long ago it last had
+         * every change the master had ({@link CaughtUp}). A copy that is not caught up within
+         * {@value #FOLLOWED_KEEP_MS} ms is not published: readers then see its watermark age.
+         */
+        private void followWatermarks(GroupState s) {
+            long now = System.currentTimeMillis();
+            if (now - followedAt < FOLLOWED_MS
+                    || (followedRead != null && !followedRead.isDone() && now - followedAt < FOLLOWED_ABANDON_MS)) {
+                return; // a read that hangs (a cut link) is left behind after FOLLOWED_ABANDON_MS
+            }
+            followedAt = now;
+            if (!s.master().equals(followedMaster) || s.epoch() != followedEpoch) {
+                caughtUp.clear();
+                followedMaster = s.master();
+                followedEpoch = s.epoch();
+            }
+            List<GroupState.Copy> mine = s.copies().stream().filter(c -> !c.name().equals(s.master())
+                    && group.sites().map(g -> g.siteOf(c.name()).equals(g.site())).orElse(false)).toList();
+            GroupState.Copy master = s.copy(s.master()).orElseThrow();
+            followedRead = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                try {
+                    long at = System.currentTimeMillis();
+                    long next = copies.nextSequence(master);
+                    Map<String, Coordinator.Standing> standings = copies.standings(mine);
+                    long read = System.currentTimeMillis();
+                    synchronized (caughtUp) {
+                        caughtUp.master(at, next);
+                        standings.forEach((name, st) -> {
+                            if (st.epoch().isPresent() && st.epoch().get().epoch() == s.epoch() && st.watermark().isPresent()) {
+                                long w = st.watermark().getAsLong();
+                                caughtUp.caughtUpAt(w).ifPresent(t -> publisher.publish(name, new org.qoscluster.contract.ReplicaWatermark(
+                                        group.name(), s.epoch(), w, read, Math.max(0, read - t))));
+                            }
+                        });
+                    }
+                } catch (java.sql.SQLException | RuntimeException e) {
+                    // The master does not answer: the copies' published watermarks age, readers go to the master.
+                }
+            }, FOLLOWED_READS);
         }
 
         /** Closes {@code old} (if any) on a thread of its own: its master may hang (stopped, not dead), which must not hold the new epoch up. */

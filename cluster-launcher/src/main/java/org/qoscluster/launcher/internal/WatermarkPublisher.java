@@ -101,7 +101,7 @@ public final class WatermarkPublisher implements AutoCloseable {
         };
     }
 
-    private void publish(String replica, ReplicaWatermark now) {
+    void publish(String replica, ReplicaWatermark now) {
         ReplicaWatermark before = last.get(replica);
         if (before != null && before.sequence() == now.sequence() && before.epoch() == now.epoch()
                 && before.group().equals(now.group()) && now.epochMillis() - before.epochMillis() < heartbeat.toMillis()) {
