@@ -64,6 +64,21 @@ class PayaraMemberConfigTest {
     }
 
     @Test
+    void shouldGiveANodeOfASiteThatFollowsAWritePathAndReadsOnItsOwnCopyDirectly() throws Exception {
+        XPath x = xpath();
+        // Site b of a group across sites, its one copy a replica of site a's master.
+        ClusterConfig b = ClusterConfig.from(java.util.Map.of(ClusterConfig.DB_REPLICA_PORTS, "", ClusterConfig.DB_MASTER_PORT, "1547",
+                ClusterConfig.SHARED_GROUP_SITE, "b", ClusterConfig.SHARED_GROUP_SITES, "a,b",
+                ClusterConfig.SHARED_GROUP_COPIES, "a/master/127.0.0.1/1527,b/master/127.0.0.1/1547"));
+        Document d = parse(PayaraMemberConfig.domainXml(b, b.nodes().get(0), template, SECRETS));
+        String pool = "/domain/resources/jdbc-connection-pool[@name='%s']/property[@name='PortNumber']/@value";
+        assertEquals("1537", x.evaluate(pool.formatted("qos-master-pool"), d), "writes through the node's write path");
+        String read = x.evaluate("/domain/resources/jdbc-resource[@jndi-name='" + PayaraMemberConfig.NODE_REPLICA_JNDI + "']/@pool-name", d);
+        assertEquals("1547", x.evaluate(pool.formatted(read), d), "reads on its own copy, directly");
+        assertEquals("b-master", microProfileProperties(d).get(PayaraMemberConfig.MEMBER_REPLICA_KEY), "named as in the group");
+    }
+
+    @Test
     void shouldGiveEachNodeItsOwnReplicaInTurnAndTheRouterNone() throws Exception {
         XPath x = xpath();
         List<DatabaseSpec> replicas = config.replicas();
