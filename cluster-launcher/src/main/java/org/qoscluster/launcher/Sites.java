@@ -199,8 +199,8 @@ public final class Sites {
         lines.add("  try: dig @" + first.dnsAddress() + " -p " + first.dnsPort() + " " + zone + " A +short");
         if (sites.sharedDatabase()) {
             SitesConfig.Site s = sites.sites().get(0);
-            lines.add("  one database group across the sites: its master at site " + s.name() + ", replicas at the others, which"
-                    + " relay their writes to it; 'bin/qoscluster group status' shows every site's copies");
+            lines.add("  one database group across the sites: its master at site " + s.name() + " (" + s.name()
+                    + "-master), replicas at every site; the other sites relay their writes to it and read their own copies");
         } else {
             lines.add("  each site has its own database group (qos.sites.database=separate)");
         }
