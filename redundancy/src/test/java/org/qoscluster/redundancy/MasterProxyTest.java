@@ -123,6 +123,22 @@ class MasterProxyTest {
     }
 
     @Test
+    void relaysNothingWhileHeldAndRelaysAgainOnceReleased() throws Exception {
+        MasterProxy p = proxy(Duration.ofSeconds(5));
+        p.follow(GroupState.initial("a", List.of(new GroupState.Copy("a", "127.0.0.1", 1, 1)), 0));
+        Socket before = connect(p);
+        assertEquals("a:hello", ask(before, "hello"));
+        p.hold(true);
+        assertEquals(-1, before.getInputStream().read(), "a held write path closes what it relays");
+        Future<String> waiting = threads.submit(() -> ask(connect(p), "again"));
+        Thread.sleep(200);
+        assertTrue(!waiting.isDone(), "nothing is relayed while held");
+        p.hold(false);
+        assertEquals("a:again", waiting.get(5, TimeUnit.SECONDS), "released: the waiting connection reaches the master");
+        assertEquals(List.of(1L), fenced, "the epoch did not change");
+    }
+
+    @Test
     void tellsOnceThatTheOpenMasterRefusedAConnection() throws Exception {
         MasterProxy p = proxy(Duration.ofSeconds(5));
         p.follow(GroupState.initial("gone", List.of(new GroupState.Copy("gone", "127.0.0.1", 1, 1)), 0));
