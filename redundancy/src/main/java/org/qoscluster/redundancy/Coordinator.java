@@ -239,7 +239,8 @@ public final class Coordinator {
     private Optional<GroupState> stepAcrossSites(Map<String, CopyHealth> statuses) {
         Optional<GroupState> current = store.state();
         List<Copy> copies = current.map(GroupState::copies).orElse(configured);
-        Optional<Dialect.CopyEpoch> newest = newestRecorded(copies, statuses);
+        java.util.Set<String> read = new java.util.HashSet<>();
+        Optional<Dialect.CopyEpoch> newest = newestRecorded(copies, statuses, read);
         long now = clock.millis();
         if (current.isEmpty()) {
             if (copies.stream().anyMatch(c -> statuses.get(c.name()) == null || statuses.get(c.name()) == CopyHealth.UNKNOWN)) {
@@ -267,7 +268,15 @@ public final class Coordinator {
             held = next;
         }
         GroupState s = held;
-        SiteMastership.Role beat = mastership.beat(s, statuses);
+        // A copy counts as reached only once its epoch was read too: a site that leads again after
+        // a cut link must have seen whether another site promoted meanwhile.
+        Map<String, CopyHealth> seen = new java.util.HashMap<>(statuses);
+        statuses.forEach((copy, st) -> {
+            if (st == CopyHealth.AVAILABLE && !read.contains(copy)) {
+                seen.put(copy, CopyHealth.SUSPECT);
+            }
+        });
+        SiteMastership.Role beat = mastership.beat(s, seen);
         if (beat != role) {
             LOG.log(beat == SiteMastership.Role.LEAD || beat == SiteMastership.Role.FOLLOW ? Level.INFO : Level.WARNING,
                     "group={0} site {1}: {2} (master {3} at site {4}, epoch {5})", new Object[] {group, sites.site(), describe(beat, s),
@@ -299,11 +308,16 @@ public final class Coordinator {
         };
     }
 
-    /** The newest epoch a copy that answered its last probe records, with a master the group knows. */
-    private Optional<Dialect.CopyEpoch> newestRecorded(List<Copy> copies, Map<String, CopyHealth> statuses) {
+    /**
+     * The newest epoch a copy that answered its last probe records, with a master the group
+     * knows; the copies whose record was read are added to {@code read}.
+     */
+    private Optional<Dialect.CopyEpoch> newestRecorded(List<Copy> copies, Map<String, CopyHealth> statuses, java.util.Set<String> read) {
         List<Copy> answering = copies.stream().filter(c -> statuses.get(c.name()) == CopyHealth.AVAILABLE).toList();
         Optional<Dialect.CopyEpoch> newest = Optional.empty();
-        for (Standing st : db.standings(answering).values()) {
+        Map<String, Standing> standings = db.standings(answering);
+        read.addAll(standings.keySet());
+        for (Standing st : standings.values()) {
             Optional<Dialect.CopyEpoch> e = st.epoch();
             if (e.isPresent() && e.get().epoch() > 0 && copies.stream().anyMatch(c -> c.name().equals(e.get().master()))
                     && (newest.isEmpty() || e.get().epoch() > newest.get().epoch())) {

@@ -20,7 +20,9 @@ import org.qoscluster.contract.GroupState;
  * <li>{@link Role#FENCED}: this site holds the master but has reached no copy of another site for
  * the lease: its write paths relay nothing, so a site that promotes after twice the lease takes
  * over from a master that no longer writes. A site that has not reached another site since its
- * coordinator started is not fenced (the first site to start runs alone until the others come).</li>
+ * coordinator started, or since the master came to it from another site (it promoted because
+ * that site was lost), is not fenced (the first site to start runs alone until the others come;
+ * the site that took over runs alone until the lost one is back).</li>
  * <li>{@link Role#FOLLOW}: another site holds the master; this one follows it (its write paths
  * relay to that master, its agent ships nothing).</li>
  * <li>{@link Role#PROMOTE}: another site holds the master, a copy of that site answered since
@@ -46,6 +48,8 @@ public final class SiteMastership {
     private final Clock clock;
     /** When a copy of each other site last answered, by site. */
     private final Map<String, Long> reached = new HashMap<>();
+    /** The site that held the master at the last beat (null before the first). */
+    private String lastMasterSite;
 
     public SiteMastership(SiteGroup group, Clock clock) {
         this.group = group;
@@ -63,6 +67,13 @@ public final class SiteMastership {
         reached.remove(group.site());
         long lease = group.lease().toMillis();
         String masterSite = group.siteOf(s.master());
+        if (masterSite.equals(group.site()) && lastMasterSite != null && !lastMasterSite.equals(masterSite)) {
+            // The master came here from another site (this site promoted, or follows a promotion
+            // of its own copy): the other sites were not reached then, and the lease counts from
+            // when one is reached again.
+            reached.clear();
+        }
+        lastMasterSite = masterSite;
         if (masterSite.equals(group.site())) {
             if (reached.isEmpty() || sitesWithCopies(s).size() < 2) {
                 return Role.LEAD;

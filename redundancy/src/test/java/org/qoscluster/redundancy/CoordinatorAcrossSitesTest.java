@@ -179,6 +179,19 @@ class CoordinatorAcrossSitesTest {
     }
 
     @Test
+    void aFencedSiteWhoseOtherSiteAnswersButWhoseEpochCannotBeReadStaysFenced() {
+        epoch1();
+        memory.state = GroupState.initial("a-master", COPIES, 0);
+        Coordinator a = at("a");
+        a.step(upBut());
+        now[0] += LEASE.toMillis();
+        a.step(upBut("b-master"));
+        copies.unreadable.add("b-master");
+        a.step(upBut());
+        assertEquals(List.of(false, true, true), held, "b answers its probe, but whether it records a newer epoch is not known");
+    }
+
+    @Test
     void theMastersSiteHoldsItsWritePathsOnceItReachedNoOtherSiteForTheLease() {
         epoch1();
         memory.state = GroupState.initial("a-master", COPIES, 0);

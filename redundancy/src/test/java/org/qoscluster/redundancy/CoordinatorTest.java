@@ -118,8 +118,14 @@ class CoordinatorTest {
             return next.getOrDefault(master.name(), 1L);
         }
 
+        /** Copies whose epoch and watermark cannot be read (a read that times out). */
+        final java.util.Set<String> unreadable = new java.util.HashSet<>();
+
         @Override
         public Optional<Dialect.CopyEpoch> epoch(GroupState.Copy copy) throws SQLException {
+            if (unreadable.contains(copy.name())) {
+                throw new SQLException("read timed out");
+            }
             return Optional.ofNullable(epochs.get(copy.name()));
         }
 

@@ -124,6 +124,20 @@ class SiteMastershipTest {
         assertEquals(Role.FOLLOW, site("a").beat(atB, upBut()));
     }
 
+    @Test
+    void aSiteThatTookTheMasterOverIsNotFencedUntilItReachesAnotherSiteAgain() {
+        SiteMastership b = site("b");
+        b.beat(AT_A, upBut());
+        now[0] += 2 * LEASE.toMillis();
+        assertEquals(Role.PROMOTE, b.beat(AT_A, upBut("a-master", "c-master")));
+        GroupState atB = new GroupState(2, "b-master", GroupState.Phase.OPEN, 10, 0, List.of(), COPIES, false);
+        now[0] += 60_000;
+        assertEquals(Role.LEAD, b.beat(atB, upBut("a-master", "c-master")), "the site it took over from is lost: no fence for that");
+        assertEquals(Role.LEAD, b.beat(atB, upBut("c-master")), "a is back");
+        now[0] += LEASE.toMillis();
+        assertEquals(Role.FENCED, b.beat(atB, upBut("a-master", "c-master")), "and lost again for the lease");
+    }
+
     /**
      * The property the lease is for: whenever the link between the master's site a and site b is
      * cut (at a random moment, with beats at random times at most a period apart on each side,
