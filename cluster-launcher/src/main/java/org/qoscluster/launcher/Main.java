@@ -186,8 +186,9 @@ public final class Main {
                 boolean shared = names.stream().map(n -> Sites.siteDir(state, n).resolve("cluster.properties"))
                         .filter(java.nio.file.Files::isRegularFile).findFirst()
                         .map(f -> ClusterConfig.loadEffective(f).groupSite().isPresent()).orElse(false);
-                System.out.println((shared ? "the sites share one database group (its master at one site, replicas at the others)"
-                        : "each site has its own database group") + "; each site has its own sessions (sessions across sites are not built yet)");
+                System.out.println(shared ? "the sites share one database group (its master at one site, replicas at the others),"
+                        + " and with it the session table: a user sent to another site keeps their session"
+                        : "each site has its own database group, and its own sessions");
                 return ok ? 0 : 1;
             }
         }

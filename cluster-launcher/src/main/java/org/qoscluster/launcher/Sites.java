@@ -73,9 +73,10 @@ public final class Sites {
         SitesConfig.Site site = sites.requireSite(name);
         Path dir = siteDir(state, name);
         long deadline = System.nanoTime() + timeout.toNanos();
-        if (sites.sharedDatabase()) {
-            shareDatabasePassword(state, dir);
-        }
+        // One UID key everywhere: a user sent to another site keeps their signed identity (and so
+        // their session); one database password for one database group across the sites.
+        shareSecrets(state, dir, sites.sharedDatabase() ? List.of(ClusterConfig.SECRET_UID_KEY, ClusterConfig.SECRET_DB_PASSWORD)
+                : List.of(ClusterConfig.SECRET_UID_KEY));
         Cluster cluster = Cluster.start(site.cluster(), layout, dir, timeout, apps);
         try {
             startDns(sites, site, layout, dir, Duration.ofNanos(Math.max(deadline - System.nanoTime(), Duration.ofSeconds(30).toNanos())));
@@ -87,21 +88,24 @@ public final class Sites {
     }
 
     /**
-     * One database group across sites needs one database password: a site without one takes
-     * that of a site started from {@code state} before (the first that has one).
+     * The secrets of {@code keys} that every site must share: a site without one takes that of a
+     * site started from {@code state} before (the first that has it); the others it keeps (its
+     * admin token and its Hazelcast cluster secret are its own). Sites on other machines get them
+     * by copying the files.
      */
-    private static void shareDatabasePassword(Path state, Path dir) {
+    private static void shareSecrets(Path state, Path dir, List<String> keys) {
         Path mine = dir.resolve("secrets");
-        if (Files.exists(mine.resolve(ClusterConfig.SECRET_DB_PASSWORD))) {
-            return;
-        }
-        for (Path other : siteDirs(state)) {
-            Path theirs = other.resolve("secrets");
-            if (!other.equals(dir) && Files.isRegularFile(theirs.resolve(ClusterConfig.SECRET_DB_PASSWORD))) {
-                org.qoscluster.launcher.internal.Secrets.copy(theirs, mine, List.of(ClusterConfig.SECRET_DB_PASSWORD));
-                LOG.info("site {} takes the database password of site {}: the sites share one database group", dir.getFileName(),
-                        other.getFileName());
-                return;
+        for (String key : keys) {
+            if (Files.exists(mine.resolve(key))) {
+                continue;
+            }
+            for (Path other : siteDirs(state)) {
+                Path theirs = other.resolve("secrets");
+                if (!other.equals(dir) && Files.isRegularFile(theirs.resolve(key))) {
+                    org.qoscluster.launcher.internal.Secrets.copy(theirs, mine, List.of(key));
+                    LOG.info("site {} takes {} of site {}: the sites share it", dir.getFileName(), key, other.getFileName());
+                    break;
+                }
             }
         }
     }
@@ -201,10 +205,10 @@ public final class Sites {
             SitesConfig.Site s = sites.sites().get(0);
             lines.add("  one database group across the sites: its master at site " + s.name() + " (" + s.name()
                     + "-master), replicas at every site; the other sites relay their writes to it and read their own copies");
+            lines.add("  sessions are kept in the replicated session table: a user sent to another site keeps their session");
         } else {
-            lines.add("  each site has its own database group (qos.sites.database=separate)");
+            lines.add("  each site has its own database group (qos.sites.database=separate), and its own sessions");
         }
-        lines.add("  each site has its own sessions: a user moved to another site starts afresh there (sessions across sites are not built yet)");
         return lines;
     }
 }
