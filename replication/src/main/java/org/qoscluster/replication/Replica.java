@@ -16,6 +16,7 @@ import java.util.logging.Logger;
 import java.util.stream.Collectors;
 
 import org.qoscluster.replication.internal.Changes;
+import org.qoscluster.replication.internal.IdleProof;
 import org.qoscluster.replication.internal.Link;
 import org.qoscluster.replication.internal.Shipping;
 
@@ -166,10 +167,19 @@ final class Replica {
     static final Duration READY_EVERY = Duration.ofSeconds(3);
     private volatile Instant lastReady;
 
+    /**
+     * How often a round with nothing to write to the replica asks it whether it answers; its
+     * watermark's time stays the last answer's meanwhile, well within what readers accept.
+     */
+    static final Duration IDLE_CHECK_EVERY = Duration.ofSeconds(1);
+    /** The replica's last answer: set by its apply, forgotten when it goes down or (re)connects. */
+    private final IdleProof proof = new IdleProof(IDLE_CHECK_EVERY);
+
     void readWatermark(Connection c) throws SQLException {
         long persisted = master.dialect.watermark(c).orElse(0);
         appliedAbove.clear();
         appliedAbove.addAll(master.dialect.appliedFrom(c, persisted));
+        proof.forget();
         low = persisted;
         known = true;
         reachable = true;
@@ -187,14 +197,21 @@ final class Replica {
     int apply(Shipping.Step step, long generation, boolean readersIsolated) {
         List<Changes.Transaction> todo = step.apply();
         Instant now = master.clock.instant();
+        Instant seen;
         try {
             if (step.writes()) {
                 Changes.apply(link, master.dialect, todo, step.low(), Timestamp.from(now), master.epoch.number(),
                         master.ridBase, generation, !readersIsolated);
-            } else if (!link.connection().isValid(2)) {
+                seen = proof.proven(now);
+            } else if (proof.due(now)) {
                 // Nothing to write, yet the watermark's time says "the replica was there then":
                 // a replica that died while idle must not look fresh to readers.
-                throw new SQLException("the replica does not answer");
+                if (!link.connection().isValid(2)) {
+                    throw new SQLException("the replica does not answer");
+                }
+                seen = proof.proven(now);
+            } else {
+                seen = proof.provenAt();
             }
         } catch (SQLException e) {
             down(e);
@@ -207,12 +224,13 @@ final class Replica {
         appliedAbove.addAll(step.appliedAbove());
         Duration lag = todo.stream().map(tx -> Duration.between(tx.firstAt().toInstant(), now))
                 .max(Duration::compareTo).orElse(Duration.ZERO);
-        published.accept(name, new ReplicationAgent.Watermark(low, now, lag.isNegative() ? Duration.ZERO : lag));
+        published.accept(name, new ReplicationAgent.Watermark(low, seen, lag.isNegative() ? Duration.ZERO : lag));
         return todo.size();
     }
 
     void down(SQLException e) {
         link.reset();
+        proof.forget();
         reachable = false;
         if (!warned) {
             warned = true;
