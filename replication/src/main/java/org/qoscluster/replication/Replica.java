@@ -203,15 +203,18 @@ final class Replica {
                 Changes.apply(link, master.dialect, todo, step.low(), Timestamp.from(now), master.epoch.number(),
                         master.ridBase, generation, !readersIsolated);
                 seen = proof.proven(now);
-            } else if (proof.due(now)) {
+            } else {
                 // Nothing to write, yet the watermark's time says "the replica was there then":
-                // a replica that died while idle must not look fresh to readers.
-                if (!link.connection().isValid(2)) {
+                // a replica that died while idle must not look fresh to readers, so its time is
+                // that of its last answer, asked again once that is IDLE_CHECK_EVERY old.
+                Optional<Instant> held = proof.holding(now);
+                if (held.isPresent()) {
+                    seen = held.get();
+                } else if (link.connection().isValid(2)) {
+                    seen = proof.proven(now);
+                } else {
                     throw new SQLException("the replica does not answer");
                 }
-                seen = proof.proven(now);
-            } else {
-                seen = proof.provenAt();
             }
         } catch (SQLException e) {
             down(e);

@@ -3,6 +3,7 @@ package org.qoscluster.replication.internal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * When an idle replica (a round with nothing to write to it) is asked whether it still answers,
@@ -26,20 +27,19 @@ public final class IdleProof {
         this.every = every;
     }
 
-    /** Whether an idle round at {@code now} asks the replica: no proof yet, or the last one is {@code every} old. */
-    public boolean due(Instant now) {
-        return provenAt == null || Duration.between(provenAt, now).compareTo(every) >= 0;
+    /**
+     * The time of the last proof when it still holds at {@code now} (an idle round then carries
+     * it without asking); empty when there is none or it is {@code every} old.
+     */
+    public Optional<Instant> holding(Instant now) {
+        Instant at = provenAt;
+        return at != null && Duration.between(at, now).compareTo(every) < 0 ? Optional.of(at) : Optional.empty();
     }
 
     /** The replica answered at {@code at} (it applied, or passed a validity check); returns {@code at}. */
     public Instant proven(Instant at) {
         provenAt = at;
         return at;
-    }
-
-    /** The time of the last proof, the time an idle watermark carries; null when there is none. */
-    public Instant provenAt() {
-        return provenAt;
     }
 
     /** The replica failed or reconnects: the next round asks it again. */

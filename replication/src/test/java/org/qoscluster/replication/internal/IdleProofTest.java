@@ -1,13 +1,12 @@
 package org.qoscluster.replication.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
 
@@ -18,20 +17,17 @@ class IdleProofTest {
 
     @Test
     void shouldAskAReplicaWithoutProofAtOnce() {
-        IdleProof proof = new IdleProof(Duration.ofSeconds(1));
-        assertTrue(proof.due(T0));
-        assertNull(proof.provenAt());
+        assertEquals(Optional.empty(), new IdleProof(Duration.ofSeconds(1)).holding(T0));
     }
 
     @Test
-    void shouldKeepTheLastAnswersTimeUntilTheIntervalIsOverThenAskAgain() {
+    void shouldCarryTheLastAnswersTimeUntilTheIntervalIsOverThenAskAgain() {
         IdleProof proof = new IdleProof(Duration.ofSeconds(1));
         assertEquals(T0, proof.proven(T0));
-        assertFalse(proof.due(T0.plusMillis(20)));
-        assertFalse(proof.due(T0.plusMillis(999)));
         // The idle watermark carries the answer's time, not the round's: it ages while nobody asks.
-        assertEquals(T0, proof.provenAt());
-        assertTrue(proof.due(T0.plusMillis(1000)));
+        assertEquals(Optional.of(T0), proof.holding(T0.plusMillis(20)));
+        assertEquals(Optional.of(T0), proof.holding(T0.plusMillis(999)));
+        assertEquals(Optional.empty(), proof.holding(T0.plusMillis(1000)));
     }
 
     @Test
@@ -39,8 +35,7 @@ class IdleProofTest {
         IdleProof proof = new IdleProof(Duration.ofSeconds(1));
         proof.proven(T0);
         proof.proven(T0.plusMillis(900));
-        assertFalse(proof.due(T0.plusMillis(1500)));
-        assertEquals(T0.plusMillis(900), proof.provenAt());
+        assertEquals(Optional.of(T0.plusMillis(900)), proof.holding(T0.plusMillis(1500)));
     }
 
     @Test
@@ -48,8 +43,7 @@ class IdleProofTest {
         IdleProof proof = new IdleProof(Duration.ofSeconds(1));
         proof.proven(T0);
         proof.forget();
-        assertTrue(proof.due(T0.plusMillis(20)));
-        assertNull(proof.provenAt());
+        assertEquals(Optional.empty(), proof.holding(T0.plusMillis(20)));
     }
 
     @Test
