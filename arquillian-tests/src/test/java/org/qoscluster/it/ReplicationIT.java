@@ -57,8 +57,9 @@ class ReplicationIT {
 
     @BeforeAll
     static void start() throws SQLException {
+        // The agents here ship the test's own tables only: no session table (no nodes, no sessions).
         ClusterConfig config = TestRuntime.freePortConfig(1, 3, Map.of("qos.replication.tables", "ACCOUNT,ENTRY",
-                "qos.replication.interval-ms", "20"));
+                "qos.replication.interval-ms", "20", "qos.session.table.enabled", "false"));
         databases = Cluster.startDatabases(config, TestRuntime.layout(), TestRuntime.stateDir(ReplicationIT.class),
                 Duration.ofMinutes(2));
         try (Connection c = open("master"); Statement s = c.createStatement()) {
