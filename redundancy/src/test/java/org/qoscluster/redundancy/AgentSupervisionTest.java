@@ -5,10 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.Optional;
 import java.util.Random;
 
@@ -19,23 +16,8 @@ import org.qoscluster.redundancy.AgentSupervision.Start;
 
 class AgentSupervisionTest {
 
-    private final long[] now = {1_000};
-    private final Clock clock = new Clock() {
-        @Override
-        public ZoneOffset getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.ofEpochMilli(now[0]);
-        }
-    };
+    private final ManualClock clock = new ManualClock(1_000);
+    private final long[] now = clock.now;
 
     private AgentSupervision supervision(long last) {
         return new AgentSupervision(clock, Duration.ofMillis(1_500), Duration.ofSeconds(20), Duration.ofMillis(500), last);

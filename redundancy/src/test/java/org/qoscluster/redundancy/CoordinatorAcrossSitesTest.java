@@ -3,10 +3,7 @@ package org.qoscluster.redundancy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -77,23 +74,8 @@ class CoordinatorAcrossSitesTest {
         }
     };
     private final CoordinatorTest.Copies copies = new CoordinatorTest.Copies();
-    private final long[] now = {1_000_000};
-    private final Clock clock = new Clock() {
-        @Override
-        public ZoneOffset getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.ofEpochMilli(now[0]);
-        }
-    };
+    private final ManualClock clock = new ManualClock(1_000_000);
+    private final long[] now = clock.now;
 
     private Coordinator at(String site) {
         return new Coordinator(GroupState.DEFAULT_GROUP, COPIES, "a-master", store, copies, clock, Duration.ofSeconds(2),

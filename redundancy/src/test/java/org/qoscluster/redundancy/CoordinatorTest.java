@@ -5,10 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.sql.SQLException;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -155,23 +152,8 @@ class CoordinatorTest {
 
     private final MemoryStore store = new MemoryStore();
     private final Copies copies = new Copies();
-    private final long[] now = {1_000_000};
-    private final Clock clock = new Clock() {
-        @Override
-        public ZoneOffset getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.ofEpochMilli(now[0]);
-        }
-    };
+    private final ManualClock clock = new ManualClock(1_000_000);
+    private final long[] now = clock.now;
 
     private Coordinator coordinator() {
         return new Coordinator(GroupState.DEFAULT_GROUP, COPIES, "master", store, copies, clock, Duration.ofSeconds(2), Duration.ofSeconds(4));

@@ -3,10 +3,7 @@ package org.qoscluster.redundancy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,23 +23,8 @@ class SiteMastershipTest {
     private static final Duration LEASE = Duration.ofSeconds(2);
     private static final GroupState AT_A = GroupState.initial("a-master", COPIES, 0);
 
-    private final long[] now = {1_000_000};
-    private final Clock clock = new Clock() {
-        @Override
-        public ZoneOffset getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.ofEpochMilli(now[0]);
-        }
-    };
+    private final ManualClock clock = new ManualClock(1_000_000);
+    private final long[] now = clock.now;
 
     private SiteMastership site(String name) {
         return new SiteMastership(new SiteGroup(name, List.of("a", "b", "c"), COPIES, SITE_OF, LEASE), clock);
