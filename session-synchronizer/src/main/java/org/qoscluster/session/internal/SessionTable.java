@@ -76,35 +76,11 @@ final class SessionTable {
      * version (nothing written).
      */
     boolean write(SessionRecord record, long expiresAt) throws SQLException {
-        byte[] bytes = SessionRows.encode(record);
-        long now = clock.getAsLong();
         try (Connection c = master.get().getConnection()) {
             c.setAutoCommit(true);
-            try (PreparedStatement u = c.prepareStatement(UPDATE)) {
-                u.setLong(1, record.version());
-                u.setLong(2, expiresAt);
-                u.setLong(3, now);
-                u.setBytes(4, bytes);
-                u.setString(5, record.uid());
-                u.setLong(6, record.version());
-                u.setLong(7, now);
-                if (u.executeUpdate() > 0) {
-                    return true;
-                }
-            }
-            try (PreparedStatement i = c.prepareStatement(INSERT)) {
-                i.setString(1, record.uid());
-                i.setLong(2, record.version());
-                i.setLong(3, expiresAt);
-                i.setLong(4, now);
-                i.setBytes(5, bytes);
-                i.executeUpdate();
-                return true;
-            } catch (SQLException e) {
-                if (DUPLICATE.equals(e.getSQLState())) {
-                    return false; // a row of this or a later version is there
-                }
-                throw e;
+            try (PreparedStatement u = c.prepareStatement(UPDATE);
+                 PreparedStatement i = c.prepareStatement(INSERT)) {
+                return upsert(u, i, record, expiresAt, clock.getAsLong());
             }
         }
     }
@@ -122,32 +98,8 @@ final class SessionTable {
             try (PreparedStatement u = c.prepareStatement(UPDATE);
                  PreparedStatement i = c.prepareStatement(INSERT)) {
                 for (SessionRecord record : records) {
-                    byte[] bytes = SessionRows.encode(record);
-                    long expiresAt = SessionRows.expiresAt(record);
-                    u.setLong(1, record.version());
-                    u.setLong(2, expiresAt);
-                    u.setLong(3, now);
-                    u.setBytes(4, bytes);
-                    u.setString(5, record.uid());
-                    u.setLong(6, record.version());
-                    u.setLong(7, now);
-                    if (u.executeUpdate() > 0) {
+                    if (upsert(u, i, record, SessionRows.expiresAt(record), now)) {
                         written++;
-                        continue;
-                    }
-                    i.setString(1, record.uid());
-                    i.setLong(2, record.version());
-                    i.setLong(3, expiresAt);
-                    i.setLong(4, now);
-                    i.setBytes(5, bytes);
-                    try {
-                        i.executeUpdate();
-                        written++;
-                    } catch (SQLException e) {
-                        if (!DUPLICATE.equals(e.getSQLState())) {
-                            throw e;
-                        }
-                        // A row of this or a later version is there; Derby undid this statement only.
                     }
                 }
                 c.commit();
@@ -158,6 +110,40 @@ final class SessionTable {
             } finally {
                 c.setAutoCommit(true);
             }
+        }
+    }
+
+    /**
+     * Updates the row of {@code record} when it holds an older (or expired) version, else
+     * inserts it; false when a row of this or a later version is there (Derby undoes the refused
+     * insert only, not the transaction around it).
+     */
+    private static boolean upsert(PreparedStatement u, PreparedStatement i, SessionRecord record, long expiresAt, long now)
+            throws SQLException {
+        byte[] bytes = SessionRows.encode(record);
+        u.setLong(1, record.version());
+        u.setLong(2, expiresAt);
+        u.setLong(3, now);
+        u.setBytes(4, bytes);
+        u.setString(5, record.uid());
+        u.setLong(6, record.version());
+        u.setLong(7, now);
+        if (u.executeUpdate() > 0) {
+            return true;
+        }
+        i.setString(1, record.uid());
+        i.setLong(2, record.version());
+        i.setLong(3, expiresAt);
+        i.setLong(4, now);
+        i.setBytes(5, bytes);
+        try {
+            i.executeUpdate();
+            return true;
+        } catch (SQLException e) {
+            if (DUPLICATE.equals(e.getSQLState())) {
+                return false;
+            }
+            throw e;
         }
     }
 
