@@ -252,15 +252,7 @@ class CrossSiteIT {
         assertEquals(Optional.of(new Dialect.CopyEpoch(2, "b-master")), seen, "site b's copy promoted, epoch 2");
         long promoted = System.nanoTime();
         StoreClient atB = StoreClient.at(RUNNING.get("b").storeUri(), TIMEOUT);
-        StoreClient.Reply written = null;
-        while (System.nanoTime() < deadline) {
-            written = atB.post("api/customers", "{\"name\":\"Cal\",\"email\":\"cal@example.org\"}");
-            if (written.status() == 200) {
-                break;
-            }
-            Thread.sleep(100);
-        }
-        assertOk(written);
+        awaitStatus(() -> atB.post("api/customers", "{\"name\":\"Cal\",\"email\":\"cal@example.org\"}"), 200);
         System.out.printf("CrossSiteIT: kill -9 of site a's %d processes: site b's copy promoted after %d ms, a write through"
                 + " site b acknowledged after %d ms (bound: twice the lease, %d ms, after the last answer, plus the detection)%n",
                 parts.size(), Duration.ofNanos(promoted - t0).toMillis(), Duration.ofNanos(System.nanoTime() - t0).toMillis(),
@@ -286,15 +278,7 @@ class CrossSiteIT {
                 Duration.ofNanos(System.nanoTime() - t0).toMillis());
         awaitCustomer("a", "cal@example.org");
         StoreClient atA = StoreClient.at(RUNNING.get("a").storeUri(), TIMEOUT);
-        StoreClient.Reply written = null;
-        while (System.nanoTime() < deadline) {
-            written = atA.post("api/customers", "{\"name\":\"Dee\",\"email\":\"dee@example.org\"}");
-            if (written.status() == 200) {
-                break;
-            }
-            Thread.sleep(200);
-        }
-        assertOk(written);
+        awaitStatus(() -> atA.post("api/customers", "{\"name\":\"Dee\",\"email\":\"dee@example.org\"}"), 200);
         assertEquals(1, customers("b", "dee@example.org"), "a write through site a lands on the master at site b");
         awaitDig("b", List.of(A, B));
         awaitDig("a", List.of(A, B));
