@@ -6,16 +6,11 @@ import static org.junit.jupiter.api.Assertions.fail;
 import static org.qoscluster.testing.StoreAssertions.assertOk;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,9 +25,6 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestExecutionExceptionHandler;
-import org.qoscluster.config.ClusterConfig;
-import org.qoscluster.launcher.Cluster;
-import org.qoscluster.launcher.PartStatus;
 import org.qoscluster.launcher.Sites;
 import org.qoscluster.launcher.SitesConfig;
 import org.qoscluster.launcher.internal.WanRelay;
@@ -40,35 +32,32 @@ import org.qoscluster.replication.Dialect;
 import org.qoscluster.session.SessionTableSchema;
 import org.qoscluster.testing.StoreClient;
 import org.qoscluster.testing.TestRuntime;
+import org.qoscluster.testing.TwoSites;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
 /**
- * One database group across two sites on this machine ({@code qos.sites.database=shared}): site
- * a holds the master, site b one copy, a replica of it; each site one node, started as {@code up
- * --site NAME} starts them, the routers on loopback addresses of their own (127.0.31.1, 127.0.32.1),
- * the members and copies on 127.0.0.1. Every JDBC connection from one site to the other's copy
- * goes through a {@link WanRelay} (20 ms each way), as over a wide-area link: the heartbeats, the
- * master's agent shipping to b, b's write path relaying to a's master. A write at a reaches b's
- * copy; a write through b's node lands on a's master and b reads it back; after {@code kill -9}
- * of every process of site a, site b promotes its copy and takes writes; site a started again
- * follows b, its old master a replica of b's.
+ * One database group across two sites on this machine ({@link TwoSites}: site a holds the
+ * master, site b one copy, a replica of it; each site one node; everything between the sites
+ * through {@link WanRelay}s, 20 ms each way). {@code dig} at both sites' DNS servers answers both
+ * routers in policy order; a write at a reaches b's copy; a write through b's node lands on a's
+ * master and b reads it back; a shopper of site a has their session row and order on b's copy;
+ * after {@code kill -9} of every process of site a, {@code dig} at b answers b only, the shopper
+ * at site b has the same cart and history and checks out, and site b's copy is promoted and takes
+ * writes; site a started again follows b, its old master a replica of b's, and both DNS servers
+ * answer both sites again.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class CrossSiteIT {
 
-    private static final String A = "127.0.31.1";
-    private static final String B = "127.0.32.1";
-    private static final String ZONE = "shop.example.test.";
+    private static final String A = TwoSites.A;
+    private static final String B = TwoSites.B;
+    private static final String ZONE = TwoSites.ZONE;
     private static final Duration TIMEOUT = Duration.ofSeconds(15);
     /** Generous; the times are printed, not asserted. */
     private static final Duration DEADLINE = Duration.ofSeconds(90);
 
-    private static Path state;
-    private static SitesConfig sites;
-    private static final List<WanRelay> RELAYS = new ArrayList<>();
-    private static final Map<String, Cluster> RUNNING = new HashMap<>();
-    private static String dbPassword;
+    private static TwoSites sites;
     /** The shopper of site a, their order placed there and their cart, as site a last answered them. */
     private static StoreClient shopper;
     private static long shopperOrder;
@@ -76,55 +65,27 @@ class CrossSiteIT {
 
     @RegisterExtension
     static final TestExecutionExceptionHandler LOGS_ON_FAILURE = (ExtensionContext context, Throwable failure) -> {
-        RUNNING.values().forEach(c -> System.err.println(c.logTails(60)));
+        if (sites != null) {
+            for (String site : List.of("a", "b")) {
+                if (sites.cluster(site) != null) {
+                    System.err.println(sites.cluster(site).logTails(60));
+                }
+            }
+        }
         throw failure;
     };
 
     @BeforeAll
     static void twoSitesOneGroup() throws IOException {
-        state = TestRuntime.stateDir(CrossSiteIT.class);
-        Map<String, String> p = new HashMap<>();
-        p.put(SitesConfig.SITES, "a,b");
-        p.put("qos.site-dns.zone", ZONE);
-        p.put("qos.site-dns.policy", "ordered");
-        p.put(SitesConfig.DATABASE, "shared");
-        // A 3 s health time-out: on two cores the agent's initial copy can stall a node past 1 s.
-        p.put("qos.router.health.timeout-ms", "3000");
-        for (String[] site : new String[][] {{"a", A}, {"b", B}}) {
-            String name = site[0];
-            ClusterConfig free = TestRuntime.freePortConfig(1, 0);
-            for (String key : List.of(ClusterConfig.ROUTER_HTTP_PORT, ClusterConfig.ROUTER_HAZELCAST_PORT, ClusterConfig.NODE_HTTP_PORTS,
-                    ClusterConfig.NODE_HAZELCAST_PORTS, ClusterConfig.DB_MASTER_PORT, ClusterConfig.DB_REPLICA_PORTS,
-                    ClusterConfig.NODE_DB_PROXY_PORTS)) {
-                p.put(SitesConfig.SITE_PREFIX + name + key.substring("qos".length()), free.properties().get(key));
-            }
-            p.put(SitesConfig.SITE_PREFIX + name + ".cluster.name", free.clusterName() + "-" + name);
-            p.put(SitesConfig.SITE_PREFIX + name + ".hosts", "members=127.0.0.1,edge=" + site[1]);
-            p.put(SitesConfig.SITE_PREFIX + name + ".place.router", "edge");
-            int dnsPort = freeUdpAndTcpPort(site[1]);
-            p.put(SitesConfig.SITE_PREFIX + name + ".dns.port", Integer.toString(dnsPort));
-            // The other site's DNS server pings this one, and every DNS server polls this site's
-            // router, through relays of their own: the WAN.
-            WanRelay dnsLink = WanRelay.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                    new InetSocketAddress(site[1], dnsPort));
-            WanRelay routerLink = WanRelay.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                    new InetSocketAddress(site[1], free.router().httpPort()));
-            RELAYS.add(dnsLink);
-            RELAYS.add(routerLink);
-            p.put(SitesConfig.SITE_PREFIX + name + ".dns.peer", "127.0.0.1:" + dnsLink.listenAddress().getPort());
-            p.put(SitesConfig.SITE_PREFIX + name + ".status-url", "http://127.0.0.1:" + routerLink.listenAddress().getPort()
-                    + "/qrs/site");
-            // The other site reaches this site's copy through a relay of its own: the WAN.
-            WanRelay link = WanRelay.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                    new InetSocketAddress("127.0.0.1", free.master().port()));
-            RELAYS.add(link);
-            p.put(SitesConfig.SITE_PREFIX + name + ".wan.master", "127.0.0.1:" + link.listenAddress().getPort());
+        sites = TwoSites.start(TestRuntime.stateDir(CrossSiteIT.class), Map.of());
+        assertEquals(sites.cluster("a").dbPassword(), sites.cluster("b").dbPassword(), "the sites share one database password");
+    }
+
+    @AfterAll
+    static void stopEverything() {
+        if (sites != null) {
+            sites.close();
         }
-        sites = SitesConfig.from(p);
-        start("a");
-        start("b");
-        dbPassword = RUNNING.get("a").dbPassword();
-        assertEquals(dbPassword, RUNNING.get("b").dbPassword(), "the sites share one database password");
     }
 
     @Test
@@ -132,29 +93,13 @@ class CrossSiteIT {
     void shouldAnswerBothSitesRoutersInPolicyOrderFromEachSitesDnsServer() throws Exception {
         awaitDig("a", List.of(A, B));
         awaitDig("b", List.of(A, B));
-        assertTrue(Sites.status(state).get("a").stream().anyMatch(part -> part.name().equals(Sites.DNS_PART) && part.alive()));
-    }
-
-    private static void start(String site) {
-        long t0 = System.nanoTime();
-        RUNNING.put(site, Sites.startSite(sites, site, TestRuntime.layout(), state, Duration.ofMinutes(5), List.of()));
-        System.out.printf("CrossSiteIT: site %s up in %d ms%n", site, Duration.ofNanos(System.nanoTime() - t0).toMillis());
-    }
-
-    @AfterAll
-    static void stopEverything() {
-        if (state != null) {
-            for (String site : List.of("a", "b")) {
-                Sites.stopSite(state, site).forEach(line -> System.out.println("site " + site + ": " + line));
-            }
-        }
-        RELAYS.forEach(WanRelay::close);
+        assertTrue(Sites.status(sites.state()).get("a").stream().anyMatch(part -> part.name().equals(Sites.DNS_PART) && part.alive()));
     }
 
     @Test
     @Order(1)
     void shouldShipAWriteAtSiteAToSiteBsCopy() throws Exception {
-        StoreClient atA = StoreClient.at(RUNNING.get("a").storeUri(), TIMEOUT);
+        StoreClient atA = StoreClient.at(sites.cluster("a").storeUri(), TIMEOUT);
         assertOk(atA.post("api/customers", "{\"name\":\"Ada\",\"email\":\"ada@example.org\"}"));
         assertEquals(1, customers("a", "ada@example.org"), "on site a's master");
         long t0 = System.nanoTime();
@@ -163,7 +108,7 @@ class CrossSiteIT {
                 Duration.ofNanos(System.nanoTime() - t0).toMillis());
         assertEquals(Optional.of(new Dialect.CopyEpoch(1, "a-master")), epoch("b"), "site b's copy is a replica of a-master, epoch 1");
         // Site b's node reads from its own copy (once site b's agent has published how far it is caught up).
-        StoreClient atB = StoreClient.at(RUNNING.get("b").storeUri(), TIMEOUT);
+        StoreClient atB = StoreClient.at(sites.cluster("b").storeUri(), TIMEOUT);
         long deadline = System.nanoTime() + DEADLINE.toNanos();
         StoreClient.Reply read = atB.get("api/products?limit=5");
         while (System.nanoTime() < deadline && !(read.status() == 200 && read.readFrom().equals("b-master"))) {
@@ -176,7 +121,7 @@ class CrossSiteIT {
     @Test
     @Order(2)
     void shouldRelayAWriteThroughSiteBToTheMasterAtSiteA() throws Exception {
-        StoreClient atB = StoreClient.at(RUNNING.get("b").storeUri(), TIMEOUT);
+        StoreClient atB = StoreClient.at(sites.cluster("b").storeUri(), TIMEOUT);
         long id = assertOk(atB.post("api/customers", "{\"name\":\"Bea\",\"email\":\"bea@example.org\"}")).path("id").asLong();
         assertEquals(1, customers("a", "bea@example.org"), "the write through site b is on the master at site a");
         assertEquals(id, assertOk(atB.get("api/customers/me")).path("id").asLong(), "site b reads it back");
@@ -186,7 +131,7 @@ class CrossSiteIT {
     @Test
     @Order(3)
     void shouldHaveAShoppersSessionAndOrderOfSiteAOnSiteBsCopy() throws Exception {
-        shopper = StoreClient.at(RUNNING.get("a").storeUri(), TIMEOUT);
+        shopper = StoreClient.at(sites.cluster("a").storeUri(), TIMEOUT);
         assertOk(shopper.post("api/customers", "{\"name\":\"Sam\",\"email\":\"sam@example.org\"}"));
         assertOk(shopper.post("api/cart/items", "{\"productId\":11,\"quantity\":1}"));
         StoreClient.Reply placed = shopper.send("POST", "api/orders", null, null, Map.of("Idempotency-Key", "sam-1"));
@@ -215,23 +160,13 @@ class CrossSiteIT {
     @Test
     @Order(4)
     void shouldPromoteSiteBsCopyOnceEveryProcessOfSiteAIsKilled() throws Exception {
-        List<PartStatus> parts = Cluster.status(Sites.siteDir(state, "a"));
         long t0 = System.nanoTime();
-        // The agent's supervisor first: it would start the agent again.
-        parts.stream().filter(p -> p.name().equals(Cluster.REPLICATION_SUPERVISOR)).forEach(p -> RUNNING.get("a").kill(p.name()));
-        parts.stream().filter(p -> !p.name().equals(Cluster.REPLICATION_SUPERVISOR)).forEach(p -> RUNNING.get("a").kill(p.name()));
-        long deadline = System.nanoTime() + DEADLINE.toNanos();
-        List<PartStatus> alive = Cluster.status(Sites.siteDir(state, "a")).stream().filter(PartStatus::alive).toList();
-        while (!alive.isEmpty() && System.nanoTime() < deadline) {
-            alive.forEach(p -> RUNNING.get("a").kill(p.name())); // started by the supervisor just before it died
-            Thread.sleep(100);
-            alive = Cluster.status(Sites.siteDir(state, "a")).stream().filter(PartStatus::alive).toList();
-        }
-        assertEquals(List.of(), alive, "every process of site a killed");
+        long deadline = t0 + 2 * DEADLINE.toNanos();
+        int killed = sites.killSite("a", DEADLINE);
         awaitDig("b", List.of(B));
         long dns = System.nanoTime();
         // The shopper, sent by DNS to site b, has the same identity, cart and history, and checks out.
-        StoreClient moved = shopper.movedTo(RUNNING.get("b").storeUri(), TIMEOUT);
+        StoreClient moved = shopper.movedTo(sites.cluster("b").storeUri(), TIMEOUT);
         StoreClient.Reply cart = awaitStatus(() -> moved.get("api/cart"), 200);
         assertEquals(shopperCart, lines(cart.json()), "the same cart at site b: " + cart);
         JsonNode history = assertOk(moved.get("api/orders"));
@@ -251,11 +186,11 @@ class CrossSiteIT {
         }
         assertEquals(Optional.of(new Dialect.CopyEpoch(2, "b-master")), seen, "site b's copy promoted, epoch 2");
         long promoted = System.nanoTime();
-        StoreClient atB = StoreClient.at(RUNNING.get("b").storeUri(), TIMEOUT);
+        StoreClient atB = StoreClient.at(sites.cluster("b").storeUri(), TIMEOUT);
         awaitStatus(() -> atB.post("api/customers", "{\"name\":\"Cal\",\"email\":\"cal@example.org\"}"), 200);
         System.out.printf("CrossSiteIT: kill -9 of site a's %d processes: site b's copy promoted after %d ms, a write through"
                 + " site b acknowledged after %d ms (bound: twice the lease, %d ms, after the last answer, plus the detection)%n",
-                parts.size(), Duration.ofNanos(promoted - t0).toMillis(), Duration.ofNanos(System.nanoTime() - t0).toMillis(),
+                killed, Duration.ofNanos(promoted - t0).toMillis(), Duration.ofNanos(System.nanoTime() - t0).toMillis(),
                 2 * SitesConfig.DEFAULT_MASTER_LEASE_MS);
         assertEquals(1, customers("b", "cal@example.org"));
         assertEquals(1, customers("b", "bea@example.org"), "what site a had shipped is on the new master");
@@ -264,8 +199,8 @@ class CrossSiteIT {
     @Test
     @Order(5)
     void shouldFollowSiteBOnceSiteAIsBack() throws Exception {
-        Sites.stopSite(state, "a");
-        start("a");
+        sites.stop("a");
+        System.out.printf("CrossSiteIT: site a up again in %d ms%n", sites.start("a").toMillis());
         long t0 = System.nanoTime();
         long deadline = System.nanoTime() + DEADLINE.toNanos();
         Optional<Dialect.CopyEpoch> seen = epoch("a");
@@ -277,7 +212,7 @@ class CrossSiteIT {
         System.out.printf("CrossSiteIT: site a's old master a replica of b-master %d ms after site a was up%n",
                 Duration.ofNanos(System.nanoTime() - t0).toMillis());
         awaitCustomer("a", "cal@example.org");
-        StoreClient atA = StoreClient.at(RUNNING.get("a").storeUri(), TIMEOUT);
+        StoreClient atA = StoreClient.at(sites.cluster("a").storeUri(), TIMEOUT);
         awaitStatus(() -> atA.post("api/customers", "{\"name\":\"Dee\",\"email\":\"dee@example.org\"}"), 200);
         assertEquals(1, customers("b", "dee@example.org"), "a write through site a lands on the master at site b");
         awaitDig("b", List.of(A, B));
@@ -318,10 +253,8 @@ class CrossSiteIT {
         fail(email + " is not on site " + site + "'s copy within " + DEADLINE.toSeconds() + " s");
     }
 
-    /** A connection to site {@code site}'s copy (its configured master), directly, not over the WAN. */
     private static Connection connect(String site) throws SQLException {
-        ClusterConfig c = sites.requireSite(site).cluster();
-        return DriverManager.getConnection(c.jdbcUrl(c.master()), ClusterConfig.DB_USER, dbPassword);
+        return sites.connect(site);
     }
 
     /** The session row's version on site {@code site}'s copy, -1 without a row (or no answer). */
@@ -376,7 +309,7 @@ class CrossSiteIT {
      * user would, until it answers {@code expected} in that order; fails with dig's last output.
      */
     private static void awaitDig(String site, List<String> expected) throws Exception {
-        SitesConfig.Site s = sites.requireSite(site);
+        SitesConfig.Site s = sites.config().requireSite(site);
         long deadline = System.nanoTime() + DEADLINE.toNanos();
         String out = "";
         while (System.nanoTime() < deadline) {
@@ -390,19 +323,5 @@ class CrossSiteIT {
             Thread.sleep(100);
         }
         fail("dig at site " + site + "'s DNS server: expected " + expected + " within " + DEADLINE.toSeconds() + " s, last: " + out);
-    }
-
-    /** A port free for both TCP and UDP on {@code address}. */
-    private static int freeUdpAndTcpPort(String address) throws IOException {
-        for (int port : TestRuntime.freePorts(20)) {
-            try (java.net.ServerSocket tcp = new java.net.ServerSocket(); java.net.DatagramSocket udp = new java.net.DatagramSocket(null)) {
-                tcp.bind(new InetSocketAddress(address, port));
-                udp.bind(new InetSocketAddress(address, port));
-                return port;
-            } catch (IOException e) {
-                // taken: the next one
-            }
-        }
-        throw new IOException("no port free for TCP and UDP on " + address);
     }
 }
