@@ -226,7 +226,7 @@ public final class FailoverBenchmark {
                 .allMatch(m -> "AVAILABLE".equals(m.path("status").asText()));
     }
 
-    private static long percentile(List<Long> values, int p) {
+    static long percentile(List<Long> values, int p) {
         List<Long> sorted = values.stream().sorted().toList();
         if (sorted.isEmpty()) {
             return 0;
