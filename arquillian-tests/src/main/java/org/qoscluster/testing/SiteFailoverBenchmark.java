@@ -127,10 +127,14 @@ public final class SiteFailoverBenchmark {
     private static void shop(Shopper s, AtomicBoolean shopping) {
         long product = 1;
         while (shopping.get()) {
-            StoreClient.Reply r = s.client().post("api/cart/items", "{\"productId\":" + product + ",\"quantity\":1}");
-            if (r.status() == 200) {
-                s.acked().add(new Acked(System.nanoTime(), lines(r.json())));
-                product = product % 20 + 1;
+            try {
+                StoreClient.Reply r = s.client().post("api/cart/items", "{\"productId\":" + product + ",\"quantity\":1}");
+                if (r.status() == 200) {
+                    s.acked().add(new Acked(System.nanoTime(), lines(r.json())));
+                    product = product % 20 + 1;
+                }
+            } catch (IllegalStateException e) {
+                // no answer (site a going down): not acknowledged
             }
             try {
                 Thread.sleep(PAUSE_MS);
@@ -168,15 +172,20 @@ public final class SiteFailoverBenchmark {
 
     private static StoreClient.Reply until(java.util.function.Supplier<StoreClient.Reply> request, int status) throws InterruptedException {
         long deadline = System.nanoTime() + DEADLINE.toNanos();
-        StoreClient.Reply r = request.get();
-        while (r.status() != status) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("no " + status + " within " + DEADLINE.toSeconds() + " s: " + r);
+        Object last = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                StoreClient.Reply r = request.get();
+                if (r.status() == status) {
+                    return r;
+                }
+                last = r;
+            } catch (IllegalStateException e) {
+                last = e.getMessage();
             }
             Thread.sleep(50);
-            r = request.get();
         }
-        return r;
+        throw new IllegalStateException("no " + status + " within " + DEADLINE.toSeconds() + " s: " + last);
     }
 
     private static void awaitAnswer(TwoSites sites, String site, List<String> expected) throws Exception {
