@@ -43,8 +43,21 @@ final class SessionTable {
     /** Derby: the row is there already (another write inserted it first). */
     private static final String DUPLICATE = "23505";
 
+    /** How long a read may take before its copy counts as not answering. */
+    static final long ANSWER_MS = 1_000;
+    /** How long a copy that did not answer in time is not asked. */
+    static final long QUIET_MS = 5_000;
+    /** The reads' threads: a read that hangs keeps its thread, at most one per copy per quiet time. */
+    private static final java.util.concurrent.ExecutorService READERS = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "qos-session-table-read");
+        t.setDaemon(true);
+        t.setContextClassLoader(SessionTable.class.getClassLoader());
+        return t;
+    });
     private final Supplier<DataSource> master;
     private final Supplier<DataSource> replica;
+    private volatile long replicaQuietUntil;
+    private volatile long masterQuietUntil;
     private final LongSupplier clock;
     private final int maxRowBytes;
     private final String member;
@@ -164,21 +177,64 @@ final class SessionTable {
      * @throws SQLException when the master does not answer either
      */
     SessionRecord read(String uid) throws SQLException {
-        try {
-            SessionRecord local = read(replica.get(), uid);
-            if (local != null) {
-                return local;
+        if (clock.getAsLong() >= replicaQuietUntil) {
+            try {
+                SessionRecord local = bounded(() -> read(replica.get(), uid), false);
+                if (local != null) {
+                    return local;
+                }
+            } catch (SQLException | RuntimeException e) {
+                LOG.log(Level.FINE, "member={0} uid={1} session row not read from the node''s copy ({2}); reading the master",
+                        new Object[] {member, short8(uid), e.toString()});
             }
-        } catch (SQLException | RuntimeException e) {
-            LOG.log(Level.FINE, "member={0} uid={1} session row not read from the node''s copy ({2}); reading the master",
-                    new Object[] {member, short8(uid), e.toString()});
         }
         return readMaster(uid);
     }
 
     /** The record of {@code uid} as the master holds it, or null. */
     SessionRecord readMaster(String uid) throws SQLException {
-        return read(master.get(), uid);
+        if (clock.getAsLong() < masterQuietUntil) {
+            throw new SQLException("the master did not answer a session read within " + ANSWER_MS + " ms lately; not asked again for "
+                    + QUIET_MS + " ms");
+        }
+        return bounded(() -> read(master.get(), uid), true);
+    }
+
+    /**
+     * Runs a read on a thread of its own and waits at most {@value #ANSWER_MS} ms for it: a copy
+     * that hangs (stopped, or cut off without a reset) would otherwise hold the caller for ever,
+     * and the caller may be a data grid's partition thread (a load, also for a backup), which
+     * every other operation of its partitions waits for: the failover coordinator's among them.
+     * A copy that did not answer in time is not asked again for {@value #QUIET_MS} ms.
+     */
+    private SessionRecord bounded(java.util.concurrent.Callable<SessionRecord> read, boolean fromMaster) throws SQLException {
+        java.util.concurrent.Future<SessionRecord> f = READERS.submit(read);
+        try {
+            return f.get(ANSWER_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            f.cancel(true);
+            long until = clock.getAsLong() + QUIET_MS;
+            if (fromMaster) {
+                masterQuietUntil = until;
+            } else {
+                replicaQuietUntil = until;
+            }
+            LOG.log(Level.WARNING, "member={0} session table: {1} did not answer a read within {2} ms; not asked again for {3} ms",
+                    new Object[] {member, fromMaster ? "the master" : "the node's copy", String.valueOf(ANSWER_MS), String.valueOf(QUIET_MS)});
+            throw new SQLException((fromMaster ? "the master" : "the node's copy") + " did not answer within " + ANSWER_MS + " ms", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof SQLException sql) {
+                throw sql;
+            }
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new SQLException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            f.cancel(true);
+            throw new SQLException("interrupted while reading the session table", e);
+        }
     }
 
     private SessionRecord read(DataSource source, String uid) throws SQLException {

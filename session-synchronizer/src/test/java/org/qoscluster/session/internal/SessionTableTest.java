@@ -127,4 +127,37 @@ class SessionTableTest {
         assertEquals(1, table.sweep(START), "the expired row only");
         assertEquals(0, table.sweep(START));
     }
+
+    /**
+     * A node's copy that hangs (a stopped server: a connection that never answers) costs a read a
+     * bounded wait, after which the master answers; and it is not asked again for a while, so the
+     * next read goes to the master at once. (Stands in for a stopped Derby server, which the
+     * failover tests stop for real.)
+     */
+    @Test
+    void shouldReadTheMasterWhenTheNodesCopyHangsAndLeaveThatCopyAloneForAWhile() throws SQLException {
+        java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.CountDownLatch never = new java.util.concurrent.CountDownLatch(1);
+        DataSource hangs = (DataSource) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {DataSource.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("getConnection")) {
+                        asked.incrementAndGet();
+                        never.await();
+                    }
+                    throw new SQLException("not answering");
+                });
+        SessionTable behindAHungCopy = new SessionTable(() -> master, () -> hangs, now::get, 1 << 20, "test");
+        SessionRecord v1 = record(1, START, "one lamp");
+        assertTrue(behindAHungCopy.write(v1, SessionRows.expiresAt(v1)));
+        try {
+            assertEquals("one lamp", cart(behindAHungCopy.read(UID)), "the master answered once the copy's time was up");
+            assertEquals("one lamp", cart(behindAHungCopy.read(UID)));
+            assertEquals(1, asked.get(), "the hung copy was asked once, then left alone");
+            now.addAndGet(SessionTable.QUIET_MS);
+            assertEquals("one lamp", cart(behindAHungCopy.read(UID)));
+            assertEquals(2, asked.get(), "asked again once the quiet time is over");
+        } finally {
+            never.countDown();
+        }
+    }
 }
