@@ -71,9 +71,7 @@ public final class Commands {
             // application with its own name and context root.
             cmd.addAll(List.of("--postbootcommandfile", postBootCommands(memberDir).toString()));
         } else {
-            // A lite member: it reads the cluster's maps but owns no partition, so no session
-            // record (nor its session-table store, which needs the nodes' data source) lives on it.
-            cmd.addAll(List.of("--lite", "--deploy", layout.routerWar().toString(), "--contextroot", "/"));
+            cmd.addAll(List.of("--deploy", layout.routerWar().toString(), "--contextroot", "/"));
         }
         return cmd;
     }
