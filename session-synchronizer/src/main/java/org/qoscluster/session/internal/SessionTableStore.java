@@ -66,6 +66,13 @@ public final class SessionTableStore implements EntryStore<String, SessionRecord
     @Override
     public void init(HazelcastInstance hz, Properties properties, String mapName) {
         member = hz.getCluster().getLocalMember().getAddress().toString();
+        if (System.getProperty(org.qoscluster.contract.NodeApp.NODE_APPS_PROPERTY) == null) {
+            // Not a node: the router on Payara Micro is a data member too but has no database
+            // path. The records it holds are neither loaded from nor written to the table here.
+            LOG.log(Level.WARNING, "member={0} is not a node (no database path): the session records it holds are not kept in the"
+                    + " table {1}", new Object[] {member, org.qoscluster.session.SessionTableSchema.TABLE});
+            return;
+        }
         int maxRowBytes = Integer.parseInt(properties.getProperty(MAX_ROW_BYTES, String.valueOf(64 * 1024 * 1024)));
         table = new SessionTable(dataSource(properties.getProperty(MASTER_JNDI)), dataSource(properties.getProperty(REPLICA_JNDI)),
                 System::currentTimeMillis, maxRowBytes, member);
@@ -140,6 +147,9 @@ public final class SessionTableStore implements EntryStore<String, SessionRecord
 
     @Override
     public MetadataAwareValue<SessionRecord> load(String uid) {
+        if (table == null) {
+            return null;
+        }
         SessionRecord record;
         try {
             record = table.read(uid);
@@ -174,6 +184,9 @@ public final class SessionTableStore implements EntryStore<String, SessionRecord
 
     @Override
     public void store(String uid, MetadataAwareValue<SessionRecord> value) {
+        if (table == null) {
+            return;
+        }
         SessionRecord record = value.getValue();
         try {
             if (!table.write(record, SessionRows.expiresAt(record))) {
@@ -191,7 +204,7 @@ public final class SessionTableStore implements EntryStore<String, SessionRecord
      */
     @Override
     public void storeAll(Map<String, MetadataAwareValue<SessionRecord>> values) {
-        if (values.size() > 1) {
+        if (values.size() > 1 && table != null) {
             try {
                 table.writeAll(values.values().stream().map(MetadataAwareValue::getValue).toList());
                 return;
@@ -205,6 +218,9 @@ public final class SessionTableStore implements EntryStore<String, SessionRecord
 
     @Override
     public void delete(String uid) {
+        if (table == null) {
+            return;
+        }
         try {
             table.delete(uid);
         } catch (SQLException | RuntimeException e) {
