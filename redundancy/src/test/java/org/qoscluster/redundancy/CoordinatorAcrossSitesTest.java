@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -83,12 +82,7 @@ class CoordinatorAcrossSitesTest {
     }
 
     private static Map<String, CopyHealth> upBut(String... down) {
-        Map<String, CopyHealth> s = new HashMap<>();
-        COPIES.forEach(c -> s.put(c.name(), CopyHealth.AVAILABLE));
-        for (String d : down) {
-            s.put(d, CopyHealth.UNAVAILABLE);
-        }
-        return s;
+        return CopyStatuses.upBut(COPIES, down);
     }
 
     private void epoch1() {

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -30,14 +29,8 @@ class SiteMastershipTest {
         return new SiteMastership(new SiteGroup(name, List.of("a", "b", "c"), COPIES, SITE_OF, LEASE), clock);
     }
 
-    /** Every copy AVAILABLE but those named, which are UNAVAILABLE. */
     private static Map<String, CopyHealth> upBut(String... down) {
-        Map<String, CopyHealth> s = new HashMap<>();
-        COPIES.forEach(c -> s.put(c.name(), CopyHealth.AVAILABLE));
-        for (String d : down) {
-            s.put(d, CopyHealth.UNAVAILABLE);
-        }
-        return s;
+        return CopyStatuses.upBut(COPIES, down);
     }
 
     @Test
