@@ -3,7 +3,6 @@ package org.qoscluster.testing;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -130,7 +129,7 @@ public final class SiteFailoverBenchmark {
             try {
                 StoreClient.Reply r = s.client().post("api/cart/items", "{\"productId\":" + product + ",\"quantity\":1}");
                 if (r.status() == 200) {
-                    s.acked().add(new Acked(System.nanoTime(), lines(r.json())));
+                    s.acked().add(new Acked(System.nanoTime(), StoreClient.cartLines(r.json())));
                     product = product % 20 + 1;
                 }
             } catch (IllegalStateException e) {
@@ -148,8 +147,8 @@ public final class SiteFailoverBenchmark {
     /** The shopper at site b: their cart against what site a last answered, their history, and a checkout. */
     private static Outcome atSiteB(TwoSites sites, Shopper s, String key, long killNanos) throws InterruptedException {
         StoreClient moved = s.client().movedTo(sites.cluster("b").storeUri(), TIMEOUT);
-        StoreClient.Reply cart = until(() -> moved.get("api/cart"), 200);
-        Map<Long, Integer> there = lines(cart.json());
+        StoreClient.Reply cart = StoreClient.await(() -> moved.get("api/cart"), 200, DEADLINE);
+        Map<Long, Integer> there = StoreClient.cartLines(cart.json());
         List<Acked> acked = List.copyOf(s.acked());
         int kept = -1;
         for (int i = acked.size() - 1; i >= 0; i--) {
@@ -166,27 +165,10 @@ public final class SiteFailoverBenchmark {
         for (JsonNode o : history) {
             orderKept |= o.path("id").asLong() == s.order();
         }
-        until(() -> moved.send("POST", "api/orders", null, null, Map.of("Idempotency-Key", key)), 201);
+        StoreClient.await(() -> moved.send("POST", "api/orders", null, null, Map.of("Idempotency-Key", key)), 201, DEADLINE);
         return new Outcome(Duration.ofNanos(System.nanoTime() - killNanos).toMillis(), lostCount, oldest, orderKept);
     }
 
-    private static StoreClient.Reply until(java.util.function.Supplier<StoreClient.Reply> request, int status) throws InterruptedException {
-        long deadline = System.nanoTime() + DEADLINE.toNanos();
-        Object last = null;
-        while (System.nanoTime() < deadline) {
-            try {
-                StoreClient.Reply r = request.get();
-                if (r.status() == status) {
-                    return r;
-                }
-                last = r;
-            } catch (IllegalStateException e) {
-                last = e.getMessage();
-            }
-            Thread.sleep(50);
-        }
-        throw new IllegalStateException("no " + status + " within " + DEADLINE.toSeconds() + " s: " + last);
-    }
 
     private static void awaitAnswer(TwoSites sites, String site, List<String> expected) throws Exception {
         long deadline = System.nanoTime() + DEADLINE.toNanos();
@@ -205,9 +187,4 @@ public final class SiteFailoverBenchmark {
         throw new IllegalStateException("site " + site + "'s DNS server answered " + last + ", not " + expected);
     }
 
-    private static Map<Long, Integer> lines(JsonNode cart) {
-        Map<Long, Integer> lines = new HashMap<>();
-        cart.path("lines").forEach(l -> lines.put(l.path("productId").asLong(), l.path("quantity").asInt()));
-        return lines;
-    }
 }

@@ -126,4 +126,34 @@ public final class StoreClient {
             throw new IllegalStateException("interrupted during " + method + " " + path, e);
         }
     }
+
+    /** A cart's lines as the store answers them ({@code GET /api/cart}): product id to quantity. */
+    public static java.util.Map<Long, Integer> cartLines(JsonNode cart) {
+        java.util.Map<Long, Integer> lines = new java.util.HashMap<>();
+        cart.path("lines").forEach(l -> lines.put(l.path("productId").asLong(), l.path("quantity").asInt()));
+        return lines;
+    }
+
+    /**
+     * Sends {@code request} again, every 50 ms, until it is answered with {@code status} (a site
+     * or a group changing masters answers 503 meanwhile, or not at all); the reply, or an
+     * exception naming the last answer after {@code within}.
+     */
+    public static Reply await(java.util.function.Supplier<Reply> request, int status, Duration within) throws InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
+        Object last = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                Reply r = request.get();
+                if (r.status() == status) {
+                    return r;
+                }
+                last = r;
+            } catch (IllegalStateException e) {
+                last = e.getMessage();
+            }
+            Thread.sleep(50);
+        }
+        throw new IllegalStateException("no " + status + " within " + within.toSeconds() + " s: " + last);
+    }
 }

@@ -11,7 +11,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -139,7 +138,7 @@ class CrossSiteIT {
         shopperOrder = placed.json().path("id").asLong();
         assertOk(shopper.post("api/cart/items", "{\"productId\":42,\"quantity\":2}"));
         assertOk(shopper.post("api/cart/items", "{\"productId\":7,\"quantity\":3}"));
-        shopperCart = lines(assertOk(shopper.get("api/cart")));
+        shopperCart = StoreClient.cartLines(assertOk(shopper.get("api/cart")));
         assertEquals(Map.of(42L, 2, 7L, 3), shopperCart);
         // The session record reaches site b's copy as the table's row (written behind, then
         // replicated over the WAN); the test waits for it: what a site's death loses of the last
@@ -167,13 +166,13 @@ class CrossSiteIT {
         long dns = System.nanoTime();
         // The shopper, sent by DNS to site b, has the same identity, cart and history, and checks out.
         StoreClient moved = shopper.movedTo(sites.cluster("b").storeUri(), TIMEOUT);
-        StoreClient.Reply cart = awaitStatus(() -> moved.get("api/cart"), 200);
-        assertEquals(shopperCart, lines(cart.json()), "the same cart at site b: " + cart);
+        StoreClient.Reply cart = StoreClient.await(() -> moved.get("api/cart"), 200, DEADLINE);
+        assertEquals(shopperCart, StoreClient.cartLines(cart.json()), "the same cart at site b: " + cart);
         JsonNode history = assertOk(moved.get("api/orders"));
         assertEquals(1, history.size(), history::toString);
         assertEquals(shopperOrder, history.get(0).path("id").asLong(), "signed in as the same customer: the order placed at site a");
-        StoreClient.Reply checkout = awaitStatus(() -> moved.send("POST", "api/orders", null, null, Map.of("Idempotency-Key", "sam-2")),
-                201);
+        StoreClient.Reply checkout = StoreClient.await(() -> moved.send("POST", "api/orders", null, null, Map.of("Idempotency-Key", "sam-2")),
+                201, DEADLINE);
         long checkedOut = System.nanoTime();
         assertEquals(2, assertOk(moved.get("api/orders")).size(), "both orders in the history: " + checkout);
         System.out.printf("CrossSiteIT: kill -9 of site a: site b's DNS server answered b only after %d ms; the shopper's first"
@@ -187,7 +186,7 @@ class CrossSiteIT {
         assertEquals(Optional.of(new Dialect.CopyEpoch(2, "b-master")), seen, "site b's copy promoted, epoch 2");
         long promoted = System.nanoTime();
         StoreClient atB = StoreClient.at(sites.cluster("b").storeUri(), TIMEOUT);
-        awaitStatus(() -> atB.post("api/customers", "{\"name\":\"Cal\",\"email\":\"cal@example.org\"}"), 200);
+        StoreClient.await(() -> atB.post("api/customers", "{\"name\":\"Cal\",\"email\":\"cal@example.org\"}"), 200, DEADLINE);
         System.out.printf("CrossSiteIT: kill -9 of site a's %d processes: site b's copy promoted after %d ms, a write through"
                 + " site b acknowledged after %d ms (bound: twice the lease, %d ms, after the last answer, plus the detection)%n",
                 killed, Duration.ofNanos(promoted - t0).toMillis(), Duration.ofNanos(System.nanoTime() - t0).toMillis(),
@@ -213,7 +212,7 @@ class CrossSiteIT {
                 Duration.ofNanos(System.nanoTime() - t0).toMillis());
         awaitCustomer("a", "cal@example.org");
         StoreClient atA = StoreClient.at(sites.cluster("a").storeUri(), TIMEOUT);
-        awaitStatus(() -> atA.post("api/customers", "{\"name\":\"Dee\",\"email\":\"dee@example.org\"}"), 200);
+        StoreClient.await(() -> atA.post("api/customers", "{\"name\":\"Dee\",\"email\":\"dee@example.org\"}"), 200, DEADLINE);
         assertEquals(1, customers("b", "dee@example.org"), "a write through site a lands on the master at site b");
         awaitDig("b", List.of(A, B));
         awaitDig("a", List.of(A, B));
@@ -285,24 +284,7 @@ class CrossSiteIT {
         fail(what + ": not within " + DEADLINE.toSeconds() + " s");
     }
 
-    /** The reply once {@code request} is answered with {@code status} (the site may be changing masters), within the deadline. */
-    private static StoreClient.Reply awaitStatus(java.util.function.Supplier<StoreClient.Reply> request, int status)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + DEADLINE.toNanos();
-        StoreClient.Reply r = request.get();
-        while (r.status() != status && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-            r = request.get();
-        }
-        assertEquals(status, r.status(), r::toString);
-        return r;
-    }
 
-    private static Map<Long, Integer> lines(JsonNode cart) {
-        Map<Long, Integer> lines = new HashMap<>();
-        cart.path("lines").forEach(l -> lines.put(l.path("productId").asLong(), l.path("quantity").asInt()));
-        return lines;
-    }
 
     /**
      * Asks site {@code site}'s DNS server for the zone's A records with BIND's {@code dig}, as a

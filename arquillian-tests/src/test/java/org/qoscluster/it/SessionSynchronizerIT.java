@@ -95,8 +95,8 @@ class SessionSynchronizerIT {
             expected.put(100L, 9);
             setDelay(cluster, "node-1", 0);
             setDelay(cluster, "node-2", 0);
-            assertEquals(expected, lines(assertOk(onNode1.get("api/cart"))), "no change of either request is lost");
-            assertEquals(expected, lines(assertOk(onNode2.get("api/cart"))));
+            assertEquals(expected, StoreClient.cartLines(assertOk(onNode1.get("api/cart"))), "no change of either request is lost");
+            assertEquals(expected, StoreClient.cartLines(assertOk(onNode2.get("api/cart"))));
         } finally {
             setDelay(cluster, "node-1", 0);
             setDelay(cluster, "node-2", 0);
@@ -115,11 +115,11 @@ class SessionSynchronizerIT {
         for (int i = 1; i <= 6; i++) {
             StoreClient writer = i % 2 == 0 ? onNode2 : onNode1;
             StoreClient reader = i % 2 == 0 ? onNode1 : onNode2;
-            assertEquals(expected, lines(assertOk(reader.get("api/cart"))), "before change " + i);
-            assertEquals(expected, lines(assertOk(reader.get("api/cart"))), "read again (from the node's copy)");
+            assertEquals(expected, StoreClient.cartLines(assertOk(reader.get("api/cart"))), "before change " + i);
+            assertEquals(expected, StoreClient.cartLines(assertOk(reader.get("api/cart"))), "read again (from the node's copy)");
             assertOk(writer.post("api/cart/items", "{\"productId\":" + (400 + i) + ",\"quantity\":" + i + "}"));
             expected.put(400L + i, i);
-            assertEquals(expected, lines(assertOk(reader.get("api/cart"))), "change " + i + " on the other node, seen at once");
+            assertEquals(expected, StoreClient.cartLines(assertOk(reader.get("api/cart"))), "change " + i + " on the other node, seen at once");
         }
     }
 
@@ -149,7 +149,7 @@ class SessionSynchronizerIT {
                 setDelay(cluster, "node-1", 0);
                 setDelay(cluster, "node-2", 0);
                 for (StoreClient next : List.of(onNode1, onNode2)) {
-                    assertEquals(expected, lines(assertOk(next.get("api/cart"))), "round " + round + ": the cart's change is kept");
+                    assertEquals(expected, StoreClient.cartLines(assertOk(next.get("api/cart"))), "round " + round + ": the cart's change is kept");
                     assertEquals(String.valueOf(bytes), next.get("test/session/blob").body(), "round " + round + ": the blob's too");
                 }
                 setDelay(cluster, "node-1", 300);
@@ -206,7 +206,7 @@ class SessionSynchronizerIT {
                 "X-QoS-User-Class", keyHolder.signUserClass(stranger, "gold")));
         assertEquals("gold", JSON.readTree(signedClass.body()).path("userClass").asText(), signedClass.body());
 
-        assertEquals(Map.of(11L, 2), lines(assertOk(ann.get("api/cart"))), "Ann's cart is untouched");
+        assertEquals(Map.of(11L, 2), StoreClient.cartLines(assertOk(ann.get("api/cart"))), "Ann's cart is untouched");
         assertEquals("ann@example.org", assertOk(ann.get("api/customers/me")).path("email").asText());
     }
 
@@ -286,9 +286,9 @@ class SessionSynchronizerIT {
 
         StoreClient onNode2 = shopper.at(cluster.nodeUri("node-2"));
         assertEquals("-1", onNode2.get("test/session/blob").body(), "a session over the limit is not stored");
-        assertEquals(Map.of(12L, 1), lines(assertOk(onNode2.get("api/cart"))), "what was stored before is kept");
+        assertEquals(Map.of(12L, 1), StoreClient.cartLines(assertOk(onNode2.get("api/cart"))), "what was stored before is kept");
         assertOk(onNode2.post("api/cart/items", "{\"productId\":13,\"quantity\":1}"));
-        assertEquals(Map.of(12L, 1, 13L, 1), lines(assertOk(shopper.get("api/cart"))), "and the session goes on working");
+        assertEquals(Map.of(12L, 1, 13L, 1), StoreClient.cartLines(assertOk(shopper.get("api/cart"))), "and the session goes on working");
     }
 
     @Test
@@ -301,7 +301,7 @@ class SessionSynchronizerIT {
         // Requests keep it alive past its 4 s time-out...
         for (int i = 0; i < 6; i++) {
             Thread.sleep(1_000);
-            assertEquals(Map.of(14L, 1), lines(assertOk(shopper.at(cluster.nodeUri(i % 2 == 0 ? "node-2" : "node-1")).get("api/cart"))));
+            assertEquals(Map.of(14L, 1), StoreClient.cartLines(assertOk(shopper.at(cluster.nodeUri(i % 2 == 0 ? "node-2" : "node-1")).get("api/cart"))));
         }
         // ...4 s without one end it, everywhere.
         Thread.sleep(4_500);
@@ -370,9 +370,4 @@ class SessionSynchronizerIT {
         assertEquals(204, r.status(), r::toString);
     }
 
-    private static Map<Long, Integer> lines(JsonNode cart) {
-        Map<Long, Integer> lines = new HashMap<>();
-        cart.path("lines").forEach(l -> lines.put(l.path("productId").asLong(), l.path("quantity").asInt()));
-        return lines;
-    }
 }

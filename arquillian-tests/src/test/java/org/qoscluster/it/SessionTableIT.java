@@ -48,7 +48,7 @@ class SessionTableIT {
         long order = placed.json().path("id").asLong();
         assertOk(shopper.post("api/cart/items", "{\"productId\":42,\"quantity\":2}"));
         assertOk(shopper.post("api/cart/items", "{\"productId\":7,\"quantity\":3}"));
-        Map<Long, Integer> cart = lines(assertOk(shopper.get("api/cart")));
+        Map<Long, Integer> cart = StoreClient.cartLines(assertOk(shopper.get("api/cart")));
         assertEquals(Map.of(42L, 2, 7L, 3), cart);
 
         String uid = shopper.cookie("QOSUID").orElseThrow().split("\\.")[0];
@@ -69,8 +69,8 @@ class SessionTableIT {
         }
 
         StoreClient.Reply again = awaitServed(shopper, "api/cart");
-        assertEquals(cart, lines(assertOk(again)), "the same cart, with the same cookies, after the whole cluster restarted");
-        assertEquals(cart, lines(assertOk(shopper.at(cluster.nodeUri("node-2")).get("api/cart"))), "on either node");
+        assertEquals(cart, StoreClient.cartLines(assertOk(again)), "the same cart, with the same cookies, after the whole cluster restarted");
+        assertEquals(cart, StoreClient.cartLines(assertOk(shopper.at(cluster.nodeUri("node-2")).get("api/cart"))), "on either node");
         JsonNode history = assertOk(shopper.get("api/orders"));
         assertEquals(1, history.size(), history::toString);
         assertEquals(order, history.get(0).path("id").asLong(), "still signed in as the same customer: the order is in the history");
@@ -78,7 +78,7 @@ class SessionTableIT {
         JsonNode more = assertOk(shopper.post("api/cart/items", "{\"productId\":8,\"quantity\":1}"));
         Map<Long, Integer> grown = new HashMap<>(cart);
         grown.put(8L, 1);
-        assertEquals(grown, lines(more), "the session goes on from the loaded record");
+        assertEquals(grown, StoreClient.cartLines(more), "the session goes on from the loaded record");
         assertTrue(version(cluster, "master", uid) > answered, "and its next version is written to the table");
     }
 
@@ -122,9 +122,4 @@ class SessionTableIT {
         }
     }
 
-    private static Map<Long, Integer> lines(JsonNode cart) {
-        Map<Long, Integer> lines = new HashMap<>();
-        cart.path("lines").forEach(l -> lines.put(l.path("productId").asLong(), l.path("quantity").asInt()));
-        return lines;
-    }
 }

@@ -239,7 +239,7 @@ class StoreClusterIT {
         assertOk(seenOnBoth.post("api/customers", "{\"name\":\"Dee\",\"email\":\"dee@example.org\"}"));
         assertOk(seenOnBoth.post("api/cart/items", "{\"productId\":21,\"quantity\":3}"));
         assertOk(seenOnBoth.post("api/cart/items", "{\"productId\":22,\"quantity\":1}"));
-        assertEquals(Map.of(21L, 3, 22L, 1), lines(assertOk(seenOnBoth.at(cluster.nodeUri("node-2")).get("api/cart"))),
+        assertEquals(Map.of(21L, 3, 22L, 1), StoreClient.cartLines(assertOk(seenOnBoth.at(cluster.nodeUri("node-2")).get("api/cart"))),
                 "node 2 sees node 1's cart");
 
         // This shopper's session has only ever been on node 1 when node 1 dies: node 2 must
@@ -255,9 +255,9 @@ class StoreClusterIT {
         assertTrue(alive.get("derby-master"));
 
         StoreClient deeOnNode2 = seenOnBoth.at(cluster.nodeUri("node-2"));
-        assertEquals(Map.of(21L, 3, 22L, 1), lines(assertOk(deeOnNode2.get("api/cart"))), "the cart outlives node 1");
+        assertEquals(Map.of(21L, 3, 22L, 1), StoreClient.cartLines(assertOk(deeOnNode2.get("api/cart"))), "the cart outlives node 1");
         StoreClient eveOnNode2 = onlyOnNode1.at(cluster.nodeUri("node-2"));
-        assertEquals(Map.of(23L, 4), lines(assertOk(eveOnNode2.get("api/cart"))),
+        assertEquals(Map.of(23L, 4), StoreClient.cartLines(assertOk(eveOnNode2.get("api/cart"))),
                 "a cart node 2 never served outlives node 1");
         assertEquals("eve@example.org", assertOk(eveOnNode2.get("api/customers/me")).path("email").asText());
 
@@ -280,7 +280,7 @@ class StoreClusterIT {
                 "--runtime", runtime);
         assertEquals(0, started.exit(), started.output());
         assertTrue(started.output().contains("node-1: started and answering"), started.output());
-        assertEquals(Map.of(24L, 2), lines(assertOk(shopper.at(cluster.nodeUri("node-1")).get("api/cart"))));
+        assertEquals(Map.of(24L, 2), StoreClient.cartLines(assertOk(shopper.at(cluster.nodeUri("node-1")).get("api/cart"))));
 
         TestRuntime.Launched stopped = TestRuntime.launcher(Duration.ofMinutes(1), "stop", "node-2", "--state", state);
         assertEquals(0, stopped.exit(), stopped.output());
@@ -290,13 +290,13 @@ class StoreClusterIT {
         StoreClient.Reply cart = shopper.get("api/cart");
         assertEquals(200, cart.status(), cart::toString);
         assertEquals("node-1", cart.node(), cart::toString);
-        assertEquals(Map.of(24L, 2), lines(cart.json()));
+        assertEquals(Map.of(24L, 2), StoreClient.cartLines(cart.json()));
 
         TestRuntime.Launched restarted = TestRuntime.launcher(Duration.ofMinutes(4), "restart", "node-2", "--state", state,
                 "--runtime", runtime);
         assertEquals(0, restarted.exit(), restarted.output());
         assertTrue(restarted.output().contains("node-2: was not running"), restarted.output());
-        assertEquals(Map.of(24L, 2), lines(assertOk(shopper.at(cluster.nodeUri("node-2")).get("api/cart"))));
+        assertEquals(Map.of(24L, 2), StoreClient.cartLines(assertOk(shopper.at(cluster.nodeUri("node-2")).get("api/cart"))));
         Map<String, Boolean> alive = cluster.status().stream().collect(Collectors.toMap(PartStatus::name, PartStatus::alive));
         assertTrue(alive.getOrDefault("node-1", false), alive::toString);
         assertTrue(alive.getOrDefault("node-2", false), alive::toString);
@@ -309,11 +309,6 @@ class StoreClusterIT {
         assertTrue(running.output().contains("node-2 is still running"), running.output());
     }
 
-    private static Map<Long, Integer> lines(JsonNode cart) {
-        Map<Long, Integer> lines = new java.util.HashMap<>();
-        cart.path("lines").forEach(l -> lines.put(l.path("productId").asLong(), l.path("quantity").asInt()));
-        return lines;
-    }
 
     private static StoreDatabase db(Cluster cluster) {
         return new StoreDatabase(cluster.jdbcUrl("master"), cluster.dbPassword());
