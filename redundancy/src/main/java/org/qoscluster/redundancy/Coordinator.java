@@ -300,11 +300,11 @@ public final class Coordinator {
         String masterSite = sites.siteOf(s.master());
         return switch (r) {
             case LEAD -> "holds the master and decides";
-            case FENCED -> "holds the master but has reached no copy of another site for " + sites.lease().toMillis()
-                    + " ms: its write paths are held";
+            case FENCED -> "holds the master but has not reached copies of more than half of the sites, itself included, within "
+                    + sites.lease().toMillis() + " ms: its write paths are held";
             case FOLLOW -> "follows site " + masterSite;
             case PROMOTE -> "no copy of site " + masterSite + " has answered for " + mastership.sinceReached(masterSite)
-                    + " ms (bound " + 2 * sites.lease().toMillis() + " ms) and this is the first site it reaches: promoting a copy of its own";
+                    + " ms (bound " + 2 * sites.lease().toMillis() + " ms) and this is the first site of its side of the cut (at least half of the sites): promoting a copy of its own";
         };
     }
 

@@ -17,20 +17,33 @@ import org.qoscluster.contract.GroupState;
  * <ul>
  * <li>{@link Role#LEAD}: this site holds the master and decides as a single cluster does (its
  * coordinator's failovers stay among its own copies; its agent ships to every copy).</li>
- * <li>{@link Role#FENCED}: this site holds the master but has reached no copy of another site for
- * the lease: its write paths relay nothing, so a site that promotes after twice the lease takes
- * over from a master that no longer writes. A site that has not reached another site since its
- * coordinator started, or since the master came to it from another site (it promoted because
- * that site was lost), is not fenced (the first site to start runs alone until the others come;
- * the site that took over runs alone until the lost one is back).</li>
+ * <li>{@link Role#FENCED}: this site holds the master but has not reached, within the lease,
+ * copies of enough sites to make its side of a cut more than half of the group's sites (itself
+ * included; with two sites: the other one): its write paths relay nothing, so a site that
+ * promotes after twice the lease takes over from a master that no longer writes. In a group of
+ * two sites, a site that has not reached the other since its coordinator started, or since the
+ * master came to it from the other (it promoted because that site was lost), is not fenced (the
+ * first site to start runs alone until the other comes; the site that took over runs alone until
+ * the lost one is back). With three or more sites there is no such exception: the master's site
+ * writes only while its side is more than half of the sites.</li>
  * <li>{@link Role#FOLLOW}: another site holds the master; this one follows it (its write paths
  * relay to that master, its agent ships nothing).</li>
  * <li>{@link Role#PROMOTE}: another site holds the master, a copy of that site answered since
- * this coordinator started but none for twice the lease, and this site is the first, in
- * {@code qos.sites} order, of the sites it reaches (reached within the lease): it promotes a copy
- * of its own. Two sites that reach each other never both promote; a site that never reached the
- * master's site (it started while the link was down) never promotes.</li>
+ * this coordinator started but none for twice the lease, this site's side (itself and the sites
+ * it reached within the lease) is at least half of the group's sites, and this site is the first,
+ * in {@code qos.sites} order, of its side: it promotes a copy of its own. Two sites that reach
+ * each other never both promote; a site that never reached the master's site (it started while
+ * the link was down) never promotes.</li>
  * </ul>
+ *
+ * <p>The majority: with three or more sites, a cut can leave several islands. The master's side
+ * leads only while it is more than half of the sites, and another side promotes only when it is at
+ * least half, so two sides cut from each other never both write (more than half and at least half
+ * of the same sites would share one). With two sites, half is one site: the master's site alone
+ * is fenced, the other alone promotes, as a whole site's death needs. With an even number of
+ * sites split in two halves, the half without the master takes over. This assumes reachability
+ * is mutual and transitive within a side; a site that reaches both sides of a cut that do not
+ * reach each other is not resolved by this rule.</p>
  *
  * <p>Why the master's site fences before another promotes: the master's site last reached the
  * other site at most when the link was cut (plus a probe's age), so it is fenced within the
@@ -69,21 +82,28 @@ public final class SiteMastership {
         String masterSite = group.siteOf(s.master());
         if (masterSite.equals(group.site()) && lastMasterSite != null && !lastMasterSite.equals(masterSite)) {
             // The master came here from another site (this site promoted, or follows a promotion
-            // of its own copy): the other sites were not reached then, and the lease counts from
-            // when one is reached again.
-            reached.clear();
+            // of its own copy): the sites not reached within the lease are lost, and their lease
+            // counts from when they are reached again (with two sites: this one runs alone).
+            reached.values().removeIf(at -> now - at >= lease);
         }
         lastMasterSite = masterSite;
+        Set<String> withCopies = sitesWithCopies(s);
+        int sites = withCopies.size();
+        // This site and the others with copies reached within the lease: its side of any cut.
+        long side = 1 + withCopies.stream().filter(site -> !site.equals(group.site()))
+                .filter(site -> reached.containsKey(site) && now - reached.get(site) < lease).count();
         if (masterSite.equals(group.site())) {
-            if (reached.isEmpty() || sitesWithCopies(s).size() < 2) {
+            if (sites < 2 || (sites == 2 && reached.isEmpty())) {
                 return Role.LEAD;
             }
-            long last = reached.values().stream().mapToLong(Long::longValue).max().orElseThrow();
-            return now - last >= lease ? Role.FENCED : Role.LEAD;
+            return 2 * side > sites ? Role.LEAD : Role.FENCED; // more than half of the sites, or fenced
         }
         Long since = reached.get(masterSite);
         if (since == null || now - since < 2 * lease) {
             return Role.FOLLOW;
+        }
+        if (2 * side < sites) {
+            return Role.FOLLOW; // fewer than half: the master's side may hold more than half, and lead
         }
         for (String site : group.sites()) {
             if (site.equals(group.site())) {
