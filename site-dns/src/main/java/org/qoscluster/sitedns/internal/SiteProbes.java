@@ -54,7 +54,7 @@ import org.xbill.DNS.Type;
  * each site's status page ({@code GET}, with Jetty's HTTP client) and each peer DNS server (a
  * UDP query for the zone's SOA, with dnsjava's resolver), each probe bounded by the probe
  * time-out and never more than one in flight per target. Each outcome goes to the target's
- * {@link SiteHealth}; after each outcome, and every 100 ms besides (a silent target goes down by
+ * {@link SiteHealth}; after each outcome, and every 20 ms besides (a silent target goes down by
  * the clock, not by an outcome), the {@link SiteVerdict} is published to the states and every
  * change (a site or peer down or up, the server isolated or blind) is logged once.
  */
@@ -63,7 +63,8 @@ public final class SiteProbes implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SiteProbes.class);
     /** The largest status page read; the router's is a few hundred bytes. */
     static final int MAX_STATUS_BYTES = 64 * 1024;
-    private static final long EVALUATE_MILLIS = 100;
+    /** How often the verdict is re-decided without an outcome: a silent site leaves the answers this soon after its bound. */
+    private static final long EVALUATE_MILLIS = 20;
 
     /** One watched target: its health, whether a probe is in flight, and what was last seen. */
     private static final class Target {
