@@ -132,15 +132,14 @@ public final class TwoSites implements AutoCloseable {
     }
 
     /**
-     * {@code kill -9} of every process of site {@code site}: the replication agent's supervisor
-     * first (it would start the agent again), then the rest, again until none is alive (one the
-     * supervisor started just before it died). How many processes it killed.
+     * {@code kill -9} of every process of site {@code site} at once (all signalled before any is
+     * waited for, as the site's death would take them), then again until none is alive (an agent
+     * the supervisor started just before it died). How many processes it killed.
      */
     public int killSite(String site, Duration within) throws InterruptedException {
         Cluster c = running.get(site);
         List<PartStatus> parts = Cluster.status(Sites.siteDir(state, site));
-        parts.stream().filter(p -> p.name().equals(Cluster.REPLICATION_SUPERVISOR)).forEach(p -> c.kill(p.name()));
-        parts.stream().filter(p -> !p.name().equals(Cluster.REPLICATION_SUPERVISOR)).forEach(p -> c.kill(p.name()));
+        c.kill(parts.stream().filter(PartStatus::alive).map(PartStatus::name).toList());
         long deadline = System.nanoTime() + within.toNanos();
         List<PartStatus> alive = Cluster.status(Sites.siteDir(state, site)).stream().filter(PartStatus::alive).toList();
         while (!alive.isEmpty() && System.nanoTime() < deadline) {

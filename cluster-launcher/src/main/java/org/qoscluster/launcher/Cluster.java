@@ -411,6 +411,11 @@ public final class Cluster implements AutoCloseable {
         PartControl.kill(stateDir, part);
     }
 
+    /** Kills the parts {@code parts} with SIGKILL at once (a host's or a site's death), and waits until they are gone. */
+    public void kill(List<String> parts) {
+        PartControl.kill(stateDir, parts);
+    }
+
     /** Stops a part with SIGSTOP: it hangs, its kernel still accepts connections (a stalled process). */
     public void pause(String part) {
         PartControl.pause(stateDir, part);

@@ -87,6 +87,12 @@ public final class PartControl {
         PartProcess.kill(dir, part);
     }
 
+    /** Kills the parts {@code parts} with SIGKILL at once, as a host's or a site's death would, and waits until they are gone. */
+    public static void kill(Path dir, List<String> parts) {
+        LOG.info("parts={} killing with SIGKILL at once", parts);
+        PartProcess.kill(dir, parts);
+    }
+
     /** Stops a part with SIGSTOP: it hangs, its kernel still accepts connections (a stalled process). */
     public static void pause(Path dir, String part) {
         LOG.info("part={} pausing with SIGSTOP", part);

@@ -92,10 +92,15 @@ public final class PartProcess {
 
     /** Sends SIGKILL: the part dies at once, as in a crash. Its pid file stays, as after a crash. */
     public static void kill(Path stateDir, String name) {
-        ProcessHandle h = handle(stateDir, name)
-                .orElseThrow(() -> new LauncherException("part " + name + " is not running in " + stateDir));
-        h.destroyForcibly();
-        h.onExit().orTimeout(10, java.util.concurrent.TimeUnit.SECONDS).join();
+        kill(stateDir, List.of(name));
+    }
+
+    /** Kills every part of {@code names} with SIGKILL at once (all signalled before any is waited for), then waits for each to be gone. */
+    public static void kill(Path stateDir, List<String> names) {
+        List<ProcessHandle> handles = names.stream().map(name -> handle(stateDir, name)
+                .orElseThrow(() -> new LauncherException("part " + name + " is not running in " + stateDir))).toList();
+        handles.forEach(ProcessHandle::destroyForcibly);
+        handles.forEach(h -> h.onExit().orTimeout(10, java.util.concurrent.TimeUnit.SECONDS).join());
     }
 
     /** Sends {@code signal} ({@code STOP}, {@code CONT}) to a running part, as {@code kill -SIGNAL} would. */
