@@ -45,6 +45,15 @@ public interface SessionStore {
     /** Applies one request's changes atomically on the record's owner (see {@link SessionRecord#apply}). */
     SessionRecord.Applied apply(String uid, SessionDelta delta);
 
+    /**
+     * Stores the first record of a UID minted for this request, which no other request can have
+     * written: {@link SessionRecord#apply} of {@code delta} on no record, stored as it is, without
+     * reading what the owner holds (nor the session table behind it). {@link #apply} by default.
+     */
+    default SessionRecord.Applied create(String uid, SessionDelta delta) {
+        return apply(uid, delta);
+    }
+
     /** Makes the user's new state-change flag visible to the router. */
     void publish(String uid, StateChangeFlag flag);
 

@@ -30,7 +30,8 @@ import org.qoscluster.session.SessionRecord;
 final class ApplyDelta implements EntryProcessor<String, SessionRecord, SessionRecord.Applied>, DataSerializable {
 
     private static final long serialVersionUID = 1L;
-    private static final long GRACE_SECONDS = 1;
+    /** Seconds a record outlives its inactivity limit in the map (the filter checks expiry itself). */
+    static final long GRACE_SECONDS = 1;
     /** Attribute changes one delta may carry when read back: far more than any session holds. */
     private static final int MAX_CHANGES = 1 << 20;
 

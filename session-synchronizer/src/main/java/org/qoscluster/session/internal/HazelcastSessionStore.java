@@ -53,7 +53,7 @@ final class HazelcastSessionStore implements SessionStore {
     private final SessionTable table;
     private final String node;
 
-    private HazelcastSessionStore(IMap<String, SessionRecord> records, IMap<String, String> flags,
+    HazelcastSessionStore(IMap<String, SessionRecord> records, IMap<String, String> flags,
                                   IMap<String, String> userClasses, long flagTtlSeconds, WrittenRecords written,
                                   java.time.Clock clock, SessionTable table, String node) {
         this.table = table;
@@ -257,6 +257,22 @@ final class HazelcastSessionStore implements SessionStore {
     @Override
     public SessionRecord.Applied apply(String uid, SessionDelta delta) {
         return bounded("store", records.submitToKey(uid, new ApplyDelta(delta)));
+    }
+
+    /**
+     * A plain {@code set} with the record's time-to-live: an entry processor on a key the map does
+     * not hold would first load it from the session table, on the owner and on each backup (on
+     * their partition threads), only to find nothing.
+     */
+    @Override
+    public SessionRecord.Applied create(String uid, SessionDelta delta) {
+        SessionRecord.Applied applied = SessionRecord.apply(uid, null, delta);
+        SessionRecord record = applied.record();
+        if (record != null) {
+            bounded("store", records.setAsync(uid, record, record.maxInactiveSeconds() + ApplyDelta.GRACE_SECONDS,
+                    java.util.concurrent.TimeUnit.SECONDS));
+        }
+        return applied.withoutRecord();
     }
 
     /**

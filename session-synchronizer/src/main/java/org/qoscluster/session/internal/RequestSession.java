@@ -93,6 +93,8 @@ final class RequestSession {
     private long version;
     private boolean exists;
     private boolean isNew;
+    /** The UID was minted for this request (or by its rotation) and nothing is stored under it yet. */
+    private boolean unwrittenUid;
     /** The record must be written from scratch (invalidated and made anew, or moved to a new UID). */
     private boolean replace;
     /** UIDs whose records must be deleted (invalidated, or moved away from). */
@@ -217,6 +219,7 @@ final class RequestSession {
             stored = false;
         }
         uid = newUid.get();
+        unwrittenUid = true;
         announceUid.accept(uid);
         base.clear();
         current = null;
@@ -319,6 +322,11 @@ final class RequestSession {
 
     synchronized int maxInactive() {
         return maxInactive;
+    }
+
+    /** The filter minted the request's UID (no cookie, or one the router issued for this request): nothing is stored under it. */
+    synchronized void uidMintedForThisRequest() {
+        unwrittenUid = current == null;
     }
 
     synchronized boolean isNew() {
@@ -470,7 +478,8 @@ final class RequestSession {
         SessionDelta delta = new SessionDelta(now, settings.node(), sessionChange, principalChange, maxInactive, replace, false,
                 changes, flag);
         for (int round = 0; ; round++) {
-            SessionRecord.Applied applied = store.apply(uid, delta);
+            SessionRecord.Applied applied = round == 0 && unwrittenUid ? store.create(uid, delta) : store.apply(uid, delta);
+            unwrittenUid = false;
             version = applied.version();
             knowWritten(round, delta, applied);
             for (Map.Entry<String, byte[]> e : sent.entrySet()) {

@@ -187,6 +187,9 @@ public final class SessionSynchronizerFilter implements Filter {
                 Thread.currentThread().getContextClassLoader(), now, uids::newUid,
                 rotated -> resp.addHeader("Set-Cookie", uids.setCookie(settings.cookieName(), rotated, settings.cookieSecure())),
                 () -> newSessions.acquire(clientAddress), () -> principalClass(req));
+        if (fresh) {
+            session.uidMintedForThisRequest(); // its first store needs no look at what the cluster holds
+        }
         Outcome outcome = new Outcome(session, context, resp, uid, seen);
         CommitGuardResponse guarded = new CommitGuardResponse(resp, outcome::storeBeforeCommit);
         SessionContext.Scope scope = SessionContext.bind(context);

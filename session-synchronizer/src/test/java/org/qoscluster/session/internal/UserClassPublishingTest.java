@@ -25,7 +25,9 @@ import org.qoscluster.session.SessionStore;
 /**
  * What a request tells the router about the session's user classes: the record holds them, the
  * user-class map gets them when they change, the session moves to another UID or is kept alive,
- * and the response announces them; nothing is published when nothing changed.
+ * and the response announces them; nothing is published when nothing changed. Also which store
+ * operation each write takes: the first record under a UID minted for the request is created
+ * without a look at the cluster's, every later change applied on the owner.
  */
 class UserClassPublishingTest {
 
@@ -38,6 +40,7 @@ class UserClassPublishingTest {
     private static final class Store implements SessionStore {
         final Map<String, SessionRecord> records = new HashMap<>();
         final List<String> published = new ArrayList<>();
+        final List<String> writes = new ArrayList<>();
 
         @Override
         public Optional<SessionRecord> load(String uid) {
@@ -45,7 +48,18 @@ class UserClassPublishingTest {
         }
 
         @Override
+        public SessionRecord.Applied create(String uid, SessionDelta delta) {
+            writes.add("create " + uid);
+            return change(uid, delta);
+        }
+
+        @Override
         public SessionRecord.Applied apply(String uid, SessionDelta delta) {
+            writes.add("apply " + uid);
+            return change(uid, delta);
+        }
+
+        private SessionRecord.Applied change(String uid, SessionDelta delta) {
             SessionRecord.Applied a = SessionRecord.apply(uid, records.get(uid), delta);
             if (a.record() == null) {
                 records.remove(uid);
@@ -71,6 +85,29 @@ class UserClassPublishingTest {
         context[0] = new SessionContext(uid, "standard", "node-1", null, null, loaded == null ? null : loaded.userClass());
         return new RequestSession(store, settings, context[0], loaded, null, getClass().getClassLoader(), now,
                 () -> "uid-" + uids.incrementAndGet(), rotated -> { }, () -> 0, () -> principal);
+    }
+
+    @Test
+    void shouldCreateTheFirstRecordOfAMintedUidAndApplyEveryChangeAfterIt() {
+        SessionContext[] c = new SessionContext[1];
+        RequestSession first = request("u", 1_000, null, c);
+        first.uidMintedForThisRequest();
+        first.session(true).setAttribute("cart", "a");
+        first.store();
+        RequestSession second = request("u", 2_000, null, c);
+        second.uidMintedForThisRequest(); // a record exists: not taken as new
+        second.session(false).setAttribute("cart", "b");
+        second.store();
+        RequestSession signIn = request("u", 3_000, null, c);
+        signIn.session(false);
+        String moved = signIn.changeId();
+        signIn.store();
+        RequestSession old = request("v", 4_000, null, c);
+        old.session(true).setAttribute("cart", "c");
+        old.store();
+        assertEquals(List.of("create u", "apply u", "create " + moved, "apply u", "apply v"), store.writes,
+                "the new UID created, then the old one's removal applied; a presented UID without a record applied");
+        assertTrue(store.records.containsKey(moved) && !store.records.containsKey("u"), "the session moved");
     }
 
     @Test

@@ -1,0 +1,146 @@
+package org.qoscluster.session.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.Collection;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.qoscluster.session.SessionDelta;
+import org.qoscluster.session.SessionRecord;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.InMemoryFormat;
+import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.MapStoreConfig;
+import com.hazelcast.core.Hazelcast;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.MapStore;
+
+/**
+ * The store over a real two-member Hazelcast cluster on 127.0.0.1 whose session map has a map
+ * store behind it (standing in for the session table, counting what the members load from it):
+ * a session's first record, under a UID minted for the request, is stored without loading
+ * anything, on the owner or the backup; a change to a record the map does not hold loads it.
+ */
+class HazelcastSessionStoreTest {
+
+    private static final String MAP = "qos-sessions-test";
+    private static final AtomicInteger LOADS = new AtomicInteger();
+    private static HazelcastInstance first;
+    private static HazelcastInstance second;
+    private static HazelcastSessionStore store;
+
+    /** The table's stand-in: holds nothing, counts every load the members ask of it. */
+    public static final class CountingTable implements MapStore<String, SessionRecord> {
+        @Override
+        public SessionRecord load(String key) {
+            LOADS.incrementAndGet();
+            return null;
+        }
+
+        @Override
+        public Map<String, SessionRecord> loadAll(Collection<String> keys) {
+            LOADS.addAndGet(keys.size());
+            return Map.of();
+        }
+
+        @Override
+        public Iterable<String> loadAllKeys() {
+            return null;
+        }
+
+        @Override
+        public void store(String key, SessionRecord value) {
+        }
+
+        @Override
+        public void storeAll(Map<String, SessionRecord> map) {
+        }
+
+        @Override
+        public void delete(String key) {
+        }
+
+        @Override
+        public void deleteAll(Collection<String> keys) {
+        }
+    }
+
+    @BeforeAll
+    static void cluster() {
+        String name = "session-store-test-" + UUID.randomUUID();
+        int[] ports = {freePort(), freePort()};
+        first = Hazelcast.newHazelcastInstance(member(name, ports[0], ports));
+        second = Hazelcast.newHazelcastInstance(member(name, ports[1], ports));
+        store = new HazelcastSessionStore(first.getMap(MAP), first.getMap("flags"), first.getMap("classes"), 60, null,
+                Clock.systemUTC(), null, "node-1");
+    }
+
+    @AfterAll
+    static void stop() {
+        if (second != null) {
+            second.shutdown();
+        }
+        if (first != null) {
+            first.shutdown();
+        }
+    }
+
+    private static int freePort() {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static Config member(String clusterName, int port, int[] all) {
+        Config c = new Config().setClusterName(clusterName);
+        c.setProperty("hazelcast.phone.home.enabled", "false");
+        c.setProperty("hazelcast.socket.bind.any", "false");
+        c.getNetworkConfig().setPort(port).setPortAutoIncrement(false);
+        c.getNetworkConfig().getInterfaces().setEnabled(true).addInterface("127.0.0.1");
+        c.getNetworkConfig().getJoin().getMulticastConfig().setEnabled(false);
+        c.getNetworkConfig().getJoin().getAutoDetectionConfig().setEnabled(false);
+        c.getNetworkConfig().getJoin().getTcpIpConfig().setEnabled(true)
+                .addMember("127.0.0.1:" + all[0]).addMember("127.0.0.1:" + all[1]);
+        c.addMapConfig(new MapConfig(MAP).setBackupCount(1).setInMemoryFormat(InMemoryFormat.OBJECT)
+                .setMapStoreConfig(new MapStoreConfig().setEnabled(true).setImplementation(new CountingTable())
+                        .setInitialLoadMode(MapStoreConfig.InitialLoadMode.LAZY)));
+        return c;
+    }
+
+    private static SessionDelta cart(String value) {
+        return new SessionDelta(System.currentTimeMillis(), "node-1", null, null, 60, false, false,
+                Map.of("cart", new SessionDelta.Change(0, value.getBytes(StandardCharsets.UTF_8))), null);
+    }
+
+    @Test
+    void shouldStoreANewSessionsFirstRecordWithoutLoadingFromTheTable() {
+        assertEquals(2, first.getCluster().getMembers().size(), "two members: the record has a backup");
+        int before = LOADS.get();
+        for (int i = 0; i < 20; i++) {
+            String uid = "new-" + i + "-" + UUID.randomUUID();
+            SessionRecord.Applied applied = store.create(uid, cart("item " + i));
+            assertEquals(1, applied.version());
+            SessionRecord stored = store.load(uid).orElseThrow();
+            assertEquals("item " + i, new String(stored.attributes().get("cart").value(), StandardCharsets.UTF_8));
+        }
+        assertEquals(before, LOADS.get(), "loads from the table for 20 new sessions, on owners and backups");
+    }
+
+    @Test
+    void shouldLoadFromTheTableWhenChangingARecordTheMapDoesNotHold() {
+        int before = LOADS.get();
+        store.apply("unknown-" + UUID.randomUUID(), cart("item"));
+        assertTrue(LOADS.get() > before, "an entry processor on a key the map does not hold asks the table first");
+    }
+}
