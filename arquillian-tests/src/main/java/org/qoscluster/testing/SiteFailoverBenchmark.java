@@ -57,7 +57,7 @@ public final class SiteFailoverBenchmark {
 
     /** One round's figures in one mode. */
     private record Round(String mode, long withoutA, long answersB, long firstCheckout, long p50Checkout, long maxCheckout,
-            int lost, int acked, int sameCart, long oldestLost, int ordersMissing, long addP50, long addP99) {
+            int lost, int acked, int sameCart, long oldestLost, int ordersMissing, long addP50, long addP99, long behindAtKill) {
     }
 
     private static void run(String[] args) throws Exception {
@@ -78,17 +78,20 @@ public final class SiteFailoverBenchmark {
                 + " %d round(s) a mode%n", loadSeconds, shoppers, PAUSE_MS, rounds);
         System.out.println("| session table | (a) kill -> a out of the answers, ms | kill -> b answered, ms"
                 + " | (b) first checkout at b: first / p50 / max, ms | (c) changes lost | shoppers with their last cart"
-                + " | oldest lost, ms before the kill | (d) orders missing | add to cart at a: p50 / p99, ms |");
-        System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+                + " | oldest lost, ms before the kill | site b's copy behind at the kill, ms | (d) orders missing"
+                + " | add to cart at a: p50 / p99, ms |");
+        System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
         for (Round x : all) {
-            System.out.printf(Locale.ROOT, "| %s | %d | %d | %d / %d / %d | %d of %d | %d of %d | %d | %d of %d | %d / %d |%n",
+            System.out.printf(Locale.ROOT, "| %s | %d | %d | %d / %d / %d | %d of %d | %d of %d | %d | %s | %d of %d | %d / %d |%n",
                     x.mode(), x.withoutA(), x.answersB(), x.firstCheckout(), x.p50Checkout(), x.maxCheckout(), x.lost(),
-                    x.acked(), x.sameCart(), shoppers, x.oldestLost(), x.ordersMissing(), shoppers, x.addP50(), x.addP99());
+                    x.acked(), x.sameCart(), shoppers, x.oldestLost(), x.behindAtKill() < 0 ? "unknown" : x.behindAtKill(),
+                    x.ordersMissing(), shoppers, x.addP50(), x.addP99());
         }
         System.out.println("bounds: (a) down-after-ms 2000 + 20 ms after the last successful probe (target 2000);"
                 + " b answered after twice the master lease (2 x 2000 ms) from the last answer of site a's copy, plus the promotion;"
                 + " (b) target 5000 ms + the TTL (5 s); (c) write-behind: the write delay (1 s) plus the table writes' and the"
-                + " shipping's lag; write-through: the shipping's lag");
+                + " shipping's lag; write-through: the shipping's lag, which is at most how far site b's copy was behind at the kill (its"
+                + " published lag plus the watermark's age, from site a's router metrics every 100 ms)");
     }
 
     private static Round round(Path state, String mode, int shoppers, int loadSeconds) throws Exception {
@@ -99,10 +102,11 @@ public final class SiteFailoverBenchmark {
                 StoreClient c = StoreClient.at(sites.cluster("a").storeUri(), TIMEOUT);
                 StoreAssertions.assertOk(c.post("api/customers", "{\"name\":\"S" + i + "\",\"email\":\"s" + i + "@example.org\"}"));
                 StoreAssertions.assertOk(c.post("api/cart/items", "{\"productId\":11,\"quantity\":1}"));
-                StoreClient.Reply placed = c.send("POST", "api/orders", null, null, Map.of("Idempotency-Key", "s" + i + "-1"));
-                if (placed.status() != 201) {
-                    throw new IllegalStateException("shopper " + i + " could not place an order at site a: " + placed);
-                }
+                // Retried with its key (so placed once): a fence of site a's write paths while the
+                // two cold sites are slow to answer each other's probes fails a transaction.
+                String key = "s" + i + "-1";
+                StoreClient.Reply placed = StoreClient.await(() -> c.send("POST", "api/orders", null, null,
+                        Map.of("Idempotency-Key", key)), 201, TIMEOUT);
                 all.add(new Shopper(c, placed.json().path("id").asLong(), Collections.synchronizedList(new ArrayList<>()),
                         Collections.synchronizedList(new ArrayList<>())));
             }
@@ -112,8 +116,13 @@ public final class SiteFailoverBenchmark {
             for (Shopper s : all) {
                 loops.add(pool.submit(() -> shop(s, shopping)));
             }
+            LagSampler lag = new LagSampler(sites.cluster("a"), "b-");
+            Thread lagThread = new Thread(lag, "lag-sampler");
+            lagThread.setDaemon(true);
+            lagThread.start();
             Thread.sleep(loadSeconds * 1000L);
             long t0 = System.nanoTime();
+            lagThread.interrupt();
             sites.killSite("a", DEADLINE);
             shopping.set(false);
             awaitAnswer(sites, "b", a -> !a.contains(TwoSites.A), "without a");
@@ -148,7 +157,66 @@ public final class SiteFailoverBenchmark {
             int acked = all.stream().mapToInt(s -> s.acked().size()).sum();
             return new Round(mode, withoutA, answersB, FailoverBenchmark.percentile(checkouts, 0),
                     FailoverBenchmark.percentile(checkouts, 50), FailoverBenchmark.percentile(checkouts, 100), lost, acked,
-                    sameCart, oldestLost, ordersMissing, FailoverBenchmark.percentile(adds, 50), FailoverBenchmark.percentile(adds, 99));
+                    sameCart, oldestLost, ordersMissing, FailoverBenchmark.percentile(adds, 50), FailoverBenchmark.percentile(adds, 99),
+                    lag.behindAt(t0));
+        }
+    }
+
+    /**
+     * Samples, every 100 ms, how far behind the master site b's copy is as site a's router
+     * publishes it ({@code qos_replication_lag_seconds} plus {@code qos_replication_watermark_age_seconds}
+     * on {@code /qrs/admin/metrics}): how old the newest change it surely has was at that moment.
+     */
+    private static final class LagSampler implements Runnable {
+        private final java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
+        private final java.net.http.HttpRequest request;
+        private final String copyPrefix;
+        /** [System.nanoTime() of the sample, ms behind], newest last. */
+        private final List<long[]> samples = Collections.synchronizedList(new ArrayList<>());
+
+        LagSampler(org.qoscluster.launcher.Cluster site, String copyPrefix) {
+            this.request = java.net.http.HttpRequest.newBuilder(site.storeUri().resolve("/qrs/admin/metrics")).timeout(TIMEOUT)
+                    .header("Authorization", "Bearer " + site.adminToken()).build();
+            this.copyPrefix = copyPrefix;
+        }
+
+        @Override
+        public void run() {
+            while (!Thread.currentThread().isInterrupted()) {
+                try {
+                    String body = http.send(request, java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+                    double lag = -1;
+                    double age = 0;
+                    for (String line : body.split("\n")) {
+                        if (line.startsWith("qos_replication_lag_seconds{replica=\"" + copyPrefix)) {
+                            lag = Math.max(lag, Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)));
+                        } else if (line.startsWith("qos_replication_watermark_age_seconds{replica=\"" + copyPrefix)) {
+                            age = Math.max(age, Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)));
+                        }
+                    }
+                    if (lag >= 0) {
+                        samples.add(new long[] {System.nanoTime(), Math.round((lag + age) * 1000)});
+                    }
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    return;
+                } catch (java.io.IOException | RuntimeException e) {
+                    // site a busy or going down: no sample this time
+                }
+            }
+        }
+
+        /** The most the copy was behind in the last second before {@code atNanos} ({@code -1}: no sample then). */
+        long behindAt(long atNanos) {
+            long most = -1;
+            synchronized (samples) {
+                for (long[] s : samples) {
+                    if (s[0] <= atNanos && atNanos - s[0] <= 1_000_000_000L) {
+                        most = Math.max(most, s[1]);
+                    }
+                }
+            }
+            return most;
         }
     }
 
