@@ -6,8 +6,12 @@ import java.util.List;
 /**
  * Many rows per statement. Derby spends more on a statement (its activation, and a network
  * round trip from the agent) than on a row, so the agent's writes and look-ups of many rows go
- * {@link #SIZE} rows at a time. The rest of a list goes in chunks of powers of two, so that each
- * kind of statement has at most seven shapes, each prepared once per connection.
+ * {@link #SIZE} rows at a time. Where repeating a row changes nothing (a look-up or a delete by
+ * {@code IN} list), every chunk has that size, the last one filled up with its last row
+ * ({@link #padded}): one shape per kind of statement, so a replica compiles it once and a look-up
+ * of up to {@link #SIZE} keys is one round trip. Elsewhere (a multi-row insert) the rest of a
+ * list goes in chunks of powers of two ({@link #each}), so that each kind of statement has at
+ * most seven shapes, each prepared once per connection.
  */
 final class Chunks {
 
@@ -34,6 +38,21 @@ final class Chunks {
                     break; // a power of two below SIZE is needed at most once
                 }
             }
+        }
+    }
+
+    /**
+     * Runs {@code work} on {@code items} in chunks of exactly {@link #SIZE}, the last one filled
+     * up by repeating its last item; nothing for an empty list.
+     */
+    static <T> void padded(List<T> items, Work<T> work) throws SQLException {
+        for (int from = 0; from < items.size(); from += SIZE) {
+            List<T> chunk = new java.util.ArrayList<>(items.subList(from, Math.min(items.size(), from + SIZE)));
+            T last = chunk.get(chunk.size() - 1);
+            while (chunk.size() < SIZE) {
+                chunk.add(last);
+            }
+            work.run(SIZE, chunk);
         }
     }
 

@@ -398,7 +398,7 @@ public final class RowIds {
     /**
      * The identifiers {@code keys} hold in the identifier table, in identifier order; a key that
      * holds none is left out. A one-column key is looked up {@link Chunks#SIZE} keys per statement
-     * (IN list), a composite one key by key.
+     * (IN list, always of that length: {@link Chunks#padded}), a composite one key by key.
      */
     private static Map<List<Object>, List<Long>> lookup(Link master, Dialect d, TableSpec t, Set<List<Object>> keys)
             throws SQLException {
@@ -406,7 +406,8 @@ public final class RowIds {
         if (t.primaryKey().size() == 1) {
             String select = "SELECT QOS_RID, " + d.quote(t.primaryKey().get(0)) + " FROM " + d.quote(t.rowIdTable())
                     + " WHERE " + d.quote(t.primaryKey().get(0)) + " IN (";
-            Chunks.each(new ArrayList<>(keys), (n, chunk) -> {
+            // One shape, the list filled up with its last key (a key asked twice is found once).
+            Chunks.padded(new ArrayList<>(keys), (n, chunk) -> {
                 PreparedStatement p = master.prepare(select + Chunks.marks(n, "?") + ")");
                 int i = 1;
                 for (List<Object> key : chunk) {
@@ -414,7 +415,10 @@ public final class RowIds {
                 }
                 try (ResultSet r = p.executeQuery()) {
                     while (r.next()) {
-                        held.computeIfAbsent(List.of(r.getObject(2)), k -> new ArrayList<>()).add(r.getLong(1));
+                        List<Long> rids = held.computeIfAbsent(List.of(r.getObject(2)), k -> new ArrayList<>());
+                        if (!rids.contains(r.getLong(1))) {
+                            rids.add(r.getLong(1));
+                        }
                     }
                 }
             });
@@ -440,11 +444,11 @@ public final class RowIds {
 
     /**
      * Writes a resolution's edits of the identifier table, {@link Chunks#SIZE} rows per statement:
-     * removals ({@code IN} list), then placements (multi-row {@code VALUES}).
+     * removals ({@code IN} list, always of that length), then placements (multi-row {@code VALUES}).
      */
     private static void write(Link master, Dialect d, TableSpec t, Resolution res) throws SQLException {
         String delete = "DELETE FROM " + d.quote(t.rowIdTable()) + " WHERE QOS_RID IN (";
-        Chunks.each(res.remove(), (n, chunk) -> {
+        Chunks.padded(res.remove(), (n, chunk) -> {
             PreparedStatement remove = master.prepare(delete + Chunks.marks(n, "?") + ")");
             for (int i = 0; i < n; i++) {
                 remove.setLong(i + 1, chunk.get(i));

@@ -36,6 +36,27 @@ class ChunksTest {
     }
 
     @Test
+    void shouldGiveEveryChunkOneSizeFillingUpTheLastWithItsLastItem() throws Exception {
+        for (int n : new int[] {0, 1, 2, 63, 64, 65, 128, 200}) {
+            List<Integer> items = IntStream.range(0, n).boxed().toList();
+            List<List<Integer>> chunks = new ArrayList<>();
+            Chunks.padded(items, (size, chunk) -> {
+                assertEquals(Chunks.SIZE, size);
+                assertEquals(Chunks.SIZE, chunk.size());
+                chunks.add(chunk);
+            });
+            assertEquals((n + Chunks.SIZE - 1) / Chunks.SIZE, chunks.size(), "chunks of a list of " + n);
+            assertEquals(items, chunks.stream().flatMap(List::stream).distinct().toList(), "items of a list of " + n + ", in order");
+            if (n > 0) {
+                List<Integer> last = chunks.get(chunks.size() - 1);
+                int filled = chunks.size() * Chunks.SIZE - n;
+                assertEquals(java.util.Collections.nCopies(filled + 1, n - 1), last.subList(Chunks.SIZE - filled - 1, Chunks.SIZE),
+                        "the last chunk of a list of " + n + " filled up with its last item");
+            }
+        }
+    }
+
+    @Test
     void shouldWriteMarksSeparatedByCommas() {
         assertEquals("?, ?, ?", Chunks.marks(3, "?"));
         assertEquals("(?, ?), (?, ?)", Chunks.marks(2, "(?, ?)"));
