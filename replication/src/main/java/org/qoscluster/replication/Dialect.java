@@ -126,6 +126,14 @@ public interface Dialect {
     void fenceGeneration(Connection replica, long generation) throws SQLException;
 
     /**
+     * The update that {@link #fenceGeneration} runs first, both parameters the agent's generation:
+     * one row updated when the replica may take this generation's writes. An apply keeps it
+     * prepared on its connection (one round trip less an apply, which counts across a WAN) and
+     * calls {@link #fenceGeneration} only when it updates no row, to fail with the reason.
+     */
+    String generationFence();
+
+    /**
      * Turns a copy that was master (its capture is on) into a copy to be copied afresh as a
      * replica: its capture is switched off, not taken down (it stays readied for a later
      * promotion, as every replica's is), its foreign keys go and its generated columns accept

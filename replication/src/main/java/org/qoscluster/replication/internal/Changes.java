@@ -197,8 +197,14 @@ public final class Changes {
                         "40XQE");
             }
             if (generation > 0) {
-                // The agent process's own fence: a replaced agent (hung, then woken up) writes nothing.
-                dialect.fenceGeneration(c, generation);
+                // The agent process's own fence: a replaced agent (hung, then woken up) writes
+                // nothing. Kept prepared; the dialect says why when it holds.
+                PreparedStatement agent = replica.prepare(dialect.generationFence());
+                agent.setLong(1, generation);
+                agent.setLong(2, generation);
+                if (agent.executeUpdate() != 1) {
+                    dialect.fenceGeneration(c, generation);
+                }
             }
             Map<TableSpec, List<RowState>> byTable = new LinkedHashMap<>();
             for (RowState row : consolidate(RowIds.derive(replica, dialect, batch, base))) {

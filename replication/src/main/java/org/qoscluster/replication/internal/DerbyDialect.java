@@ -453,8 +453,13 @@ public final class DerbyDialect implements Dialect {
     }
 
     @Override
+    public String generationFence() {
+        return "UPDATE QOS_AGENT SET QOS_GENERATION = ? WHERE QOS_GENERATION <= ?";
+    }
+
+    @Override
     public void fenceGeneration(Connection replica, long generation) throws SQLException {
-        try (PreparedStatement p = replica.prepareStatement("UPDATE QOS_AGENT SET QOS_GENERATION = ? WHERE QOS_GENERATION <= ?")) {
+        try (PreparedStatement p = replica.prepareStatement(generationFence())) {
             p.setLong(1, generation);
             p.setLong(2, generation);
             if (p.executeUpdate() == 1) {
