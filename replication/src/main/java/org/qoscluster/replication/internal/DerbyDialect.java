@@ -580,6 +580,7 @@ public final class DerbyDialect implements Dialect {
         }
     }
 
+    /** What the current schema holds, as {@code TABLE:}, {@code TRIGGER:}, {@code INDEX:}, {@code FUNCTION:} or {@code SEQUENCE:} and the name. */
     static Set<String> existing(Connection c) throws SQLException {
         Set<String> found = new HashSet<>();
         String inSchema = " S ON X.SCHEMAID = S.SCHEMAID WHERE S.SCHEMANAME = CURRENT SCHEMA";
@@ -587,7 +588,8 @@ public final class DerbyDialect implements Dialect {
              ResultSet r = s.executeQuery("SELECT 'TABLE:' || X.TABLENAME FROM SYS.SYSTABLES X JOIN SYS.SYSSCHEMAS" + inSchema
                      + " UNION ALL SELECT 'TRIGGER:' || X.TRIGGERNAME FROM SYS.SYSTRIGGERS X JOIN SYS.SYSSCHEMAS" + inSchema
                      + " UNION ALL SELECT 'INDEX:' || X.CONGLOMERATENAME FROM SYS.SYSCONGLOMERATES X JOIN SYS.SYSSCHEMAS" + inSchema
-                     + " UNION ALL SELECT 'FUNCTION:' || X.ALIAS FROM SYS.SYSALIASES X JOIN SYS.SYSSCHEMAS" + inSchema)) {
+                     + " UNION ALL SELECT 'FUNCTION:' || X.ALIAS FROM SYS.SYSALIASES X JOIN SYS.SYSSCHEMAS" + inSchema
+                     + " UNION ALL SELECT 'SEQUENCE:' || X.SEQUENCENAME FROM SYS.SYSSEQUENCES X JOIN SYS.SYSSCHEMAS" + inSchema)) {
             while (r.next()) {
                 found.add(r.getString(1));
             }
@@ -596,8 +598,12 @@ public final class DerbyDialect implements Dialect {
     }
 
     /**
-     * Runs {@code ddl} unless {@code have} holds {@code key} (a sequence is always tried: its
-     * "exists" error comes before any lock); another agent racing to make it is fine.
+     * Runs {@code ddl} unless {@code have} holds {@code key}; another agent racing to make it is
+     * fine. Never tried when it exists: even a DDL statement that fails on "exists" is compiled
+     * anew and puts the data dictionary in DDL mode, whose end empties Derby's dictionary caches,
+     * so the stored metadata statements are loaded again as new classes (a replica readied every
+     * {@code Replica.READY_EVERY} once did that for its sequence each time, and the JIT
+     * compilers of its Derby server never settled: see bench/RESULTS.md, "Read split").
      */
     static void create(Statement s, Set<String> have, String key, String ddl) throws SQLException {
         if (have.contains(key)) {
