@@ -44,6 +44,12 @@ public final class InitialCopy {
                 dialect.fenceGeneration(r, generation);
             }
             dialect.writeEpoch(r, epoch, masterName);
+            // Every table locked first: the copy deletes rows and then restarts identities (DDL,
+            // a table lock), and a reader that had its table lock and waited for a deleted row
+            // would make a deadlock, whose victim is the reader. Locked first, readers wait.
+            for (TableSpec t : tables) {
+                dialect.lockAgainstReaders(r, t.name());
+            }
             try (Statement clear = r.createStatement()) {
                 clear.executeUpdate("DELETE FROM QOS_APPLIED");
                 clear.executeUpdate("DELETE FROM QOS_WATERMARK");
