@@ -143,7 +143,7 @@ public final class TwoSites implements AutoCloseable {
         long deadline = System.nanoTime() + within.toNanos();
         List<PartStatus> alive = Cluster.status(Sites.siteDir(state, site)).stream().filter(PartStatus::alive).toList();
         while (!alive.isEmpty() && System.nanoTime() < deadline) {
-            alive.forEach(p -> c.kill(p.name()));
+            c.kill(alive.stream().map(PartStatus::name).toList());
             Thread.sleep(100);
             alive = Cluster.status(Sites.siteDir(state, site)).stream().filter(PartStatus::alive).toList();
         }

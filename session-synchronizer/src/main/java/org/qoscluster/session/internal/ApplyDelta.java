@@ -31,7 +31,7 @@ final class ApplyDelta implements EntryProcessor<String, SessionRecord, SessionR
 
     private static final long serialVersionUID = 1L;
     /** Seconds a record outlives its inactivity limit in the map (the filter checks expiry itself). */
-    static final long GRACE_SECONDS = 1;
+    private static final long GRACE_SECONDS = 1;
     /** Attribute changes one delta may carry when read back: far more than any session holds. */
     private static final int MAX_CHANGES = 1 << 20;
 
@@ -49,13 +49,18 @@ final class ApplyDelta implements EntryProcessor<String, SessionRecord, SessionR
         return delta;
     }
 
+    /** How long the map keeps {@code record}: its inactivity limit and a little grace. */
+    static long ttlSeconds(SessionRecord record) {
+        return record.maxInactiveSeconds() + GRACE_SECONDS;
+    }
+
     @Override
     public SessionRecord.Applied process(Map.Entry<String, SessionRecord> entry) {
         SessionRecord.Applied applied = SessionRecord.apply(entry.getKey(), entry.getValue(), delta);
         if (applied.record() == null) {
             entry.setValue(null);
         } else if (entry instanceof ExtendedMapEntry<String, SessionRecord> extended) {
-            extended.setValue(applied.record(), applied.record().maxInactiveSeconds() + GRACE_SECONDS, TimeUnit.SECONDS);
+            extended.setValue(applied.record(), ttlSeconds(applied.record()), TimeUnit.SECONDS);
         } else {
             entry.setValue(applied.record());
         }

@@ -269,8 +269,7 @@ final class HazelcastSessionStore implements SessionStore {
         SessionRecord.Applied applied = SessionRecord.apply(uid, null, delta);
         SessionRecord record = applied.record();
         if (record != null) {
-            bounded("store", records.setAsync(uid, record, record.maxInactiveSeconds() + ApplyDelta.GRACE_SECONDS,
-                    java.util.concurrent.TimeUnit.SECONDS));
+            bounded("store", records.setAsync(uid, record, ApplyDelta.ttlSeconds(record), java.util.concurrent.TimeUnit.SECONDS));
         }
         return applied.withoutRecord();
     }
