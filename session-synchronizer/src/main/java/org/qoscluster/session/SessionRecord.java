@@ -53,8 +53,10 @@ public final class SessionRecord implements Serializable {
      * step the owning member runs. Per attribute: a change whose base version is still the
      * stored one is applied; otherwise another request changed the attribute since this one read
      * it, and the stored value is returned as a conflict for the caller to merge and send again
-     * (a forced change is applied regardless).
-     * An expired record counts as absent.
+     * (a forced change is applied regardless). A change that arrives as a patch alone
+     * ({@link SessionDelta.Change#patch()}) is applied only to the bytes it was made from: the
+     * stored ones, at the version it names, with the patch's length and checksum; else it is a
+     * conflict too. An expired record counts as absent.
      */
     public static Applied apply(String uid, SessionRecord current, SessionDelta delta) {
         SessionRecord cur = current != null && current.expired(delta.now()) ? null : current;
@@ -70,10 +72,16 @@ public final class SessionRecord implements Serializable {
             SessionDelta.Change change = e.getValue();
             if (!delta.replace() && !change.force() && present.version() != change.baseVersion()) {
                 conflicts.put(e.getKey(), present);
-            } else if (change.value() == null) {
-                attrs.remove(e.getKey());
-            } else {
+            } else if (change.value() != null) {
                 attrs.put(e.getKey(), new StoredAttribute(change.value(), next));
+            } else if (change.patch() == null) {
+                attrs.remove(e.getKey());
+            } else if (change.patch().fits(present.value())) {
+                attrs.put(e.getKey(), new StoredAttribute(change.patch().applyTo(present.value()), next));
+            } else {
+                // At the version read, but not the bytes the patch was made from (the record was
+                // made again under the UID meanwhile): the request is shown them and sends its whole value.
+                conflicts.put(e.getKey(), present);
             }
         }
         StateChangeFlag flag = cur == null ? null : cur.flag;

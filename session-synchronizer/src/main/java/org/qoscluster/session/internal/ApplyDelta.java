@@ -12,6 +12,7 @@ import com.hazelcast.nio.ObjectDataOutput;
 import com.hazelcast.nio.serialization.DataSerializable;
 
 import org.qoscluster.contract.StateChangeFlag;
+import org.qoscluster.session.BytePatch;
 import org.qoscluster.session.SessionDelta;
 import org.qoscluster.session.SessionRecord;
 
@@ -24,8 +25,9 @@ import org.qoscluster.session.SessionRecord;
  *
  * <p>It travels to the owner and to each backup on every store, so it writes its fields itself
  * ({@link DataSerializable}) rather than through Java serialization, whose class descriptors and
- * reflection cost more than the change they carry. The class is on every member's class path,
- * as the record's is.
+ * reflection cost more than the change they carry; and a change that carries a patch of the
+ * bytes the request read ({@link BytePatch}) travels as that patch alone, not as its whole value.
+ * The class is on every member's class path, as the record's is.
  */
 final class ApplyDelta implements EntryProcessor<String, SessionRecord, SessionRecord.Applied>, DataSerializable {
 
@@ -34,6 +36,10 @@ final class ApplyDelta implements EntryProcessor<String, SessionRecord, SessionR
     private static final long GRACE_SECONDS = 1;
     /** Attribute changes one delta may carry when read back: far more than any session holds. */
     private static final int MAX_CHANGES = 1 << 20;
+    /** How a change travels: its whole value (null removes), the same forced, or a patch of the bytes it read. */
+    private static final byte WHOLE = 0;
+    private static final byte WHOLE_FORCED = 1;
+    private static final byte PATCH = 2;
 
     private SessionDelta delta;
 
@@ -78,16 +84,41 @@ final class ApplyDelta implements EntryProcessor<String, SessionRecord, SessionR
         out.writeBoolean(delta.remove());
         out.writeInt(delta.changes().size());
         for (Map.Entry<String, SessionDelta.Change> e : delta.changes().entrySet()) {
+            SessionDelta.Change change = e.getValue();
             out.writeString(e.getKey());
-            out.writeLong(e.getValue().baseVersion());
-            out.writeByteArray(e.getValue().value());
-            out.writeBoolean(e.getValue().force());
+            out.writeLong(change.baseVersion());
+            BytePatch patch = change.patch();
+            if (patch == null) {
+                out.writeByte(change.force() ? WHOLE_FORCED : WHOLE);
+                out.writeByteArray(change.value());
+            } else {
+                // The patch alone: the owner and the backups hold the bytes it was made from.
+                out.writeByte(PATCH);
+                out.writeInt(patch.baseLength());
+                out.writeInt(patch.baseChecksum());
+                out.writeInt(patch.prefix());
+                out.writeInt(patch.suffix());
+                out.writeByteArray(patch.middle());
+            }
         }
         StateChangeFlag flag = delta.flag();
         out.writeString(flag == null ? null : flag.node());
         if (flag != null) {
             out.writeLong(flag.sequence());
             out.writeLong(flag.epochMillis());
+        }
+    }
+
+    private static BytePatch readPatch(ObjectDataInput in) throws IOException {
+        int baseLength = in.readInt();
+        int checksum = in.readInt();
+        int prefix = in.readInt();
+        int suffix = in.readInt();
+        byte[] middle = in.readByteArray();
+        try {
+            return new BytePatch(baseLength, checksum, prefix, suffix, middle);
+        } catch (IllegalArgumentException e) {
+            throw new IOException("a session delta with a malformed patch: " + e.getMessage(), e);
         }
     }
 
@@ -106,7 +137,15 @@ final class ApplyDelta implements EntryProcessor<String, SessionRecord, SessionR
         }
         Map<String, SessionDelta.Change> changes = new HashMap<>();
         for (int i = 0; i < n; i++) {
-            changes.put(in.readString(), new SessionDelta.Change(in.readLong(), in.readByteArray(), in.readBoolean()));
+            String name = in.readString();
+            long baseVersion = in.readLong();
+            byte kind = in.readByte();
+            SessionDelta.Change change = switch (kind) {
+                case WHOLE, WHOLE_FORCED -> new SessionDelta.Change(baseVersion, in.readByteArray(), kind == WHOLE_FORCED);
+                case PATCH -> new SessionDelta.Change(baseVersion, null, false, readPatch(in));
+                default -> throw new IOException("a session delta change of unknown kind " + kind);
+            };
+            changes.put(name, change);
         }
         String flagNode = in.readString();
         StateChangeFlag flag = flagNode == null ? null : new StateChangeFlag(flagNode, in.readLong(), in.readLong());

@@ -25,7 +25,16 @@ final class JavaSerialization {
      * serialized or holds a class {@code filter} refuses.
      */
     static byte[] serialize(String name, Object value, ObjectInputFilter filter) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+        return serialize(name, value, filter, 0);
+    }
+
+    /**
+     * As {@link #serialize(String, Object, ObjectInputFilter)}, for a value that was
+     * {@code expectedBytes} long when last serialized: the buffer starts that large, and a value
+     * of that length again is returned without another copy.
+     */
+    static byte[] serialize(String name, Object value, ObjectInputFilter filter, int expectedBytes) {
+        Buffer bytes = new Buffer(Math.max(256, expectedBytes));
         try (ObjectOutputStream out = new CheckedOutputStream(bytes, filter)) {
             out.writeObject(value);
         } catch (RefusedClassException e) {
@@ -34,7 +43,18 @@ final class JavaSerialization {
             throw new SessionStoreException("session attribute '" + name + "' (" + value.getClass().getName()
                     + ") cannot be stored in the cluster: " + e, e);
         }
-        return bytes.toByteArray();
+        return bytes.bytes();
+    }
+
+    /** A byte array stream whose bytes are taken without a copy when they fill it exactly. */
+    private static final class Buffer extends ByteArrayOutputStream {
+        Buffer(int size) {
+            super(size);
+        }
+
+        byte[] bytes() {
+            return count == buf.length ? buf : toByteArray();
+        }
     }
 
     /**
@@ -84,7 +104,7 @@ final class JavaSerialization {
     private static final class CheckedOutputStream extends ObjectOutputStream {
         private final ObjectInputFilter filter;
 
-        CheckedOutputStream(ByteArrayOutputStream out, ObjectInputFilter filter) throws IOException {
+        CheckedOutputStream(java.io.OutputStream out, ObjectInputFilter filter) throws IOException {
             super(out);
             this.filter = filter;
         }

@@ -26,6 +26,7 @@ import jakarta.servlet.http.HttpSessionBindingListener;
 import org.qoscluster.contract.Logs;
 import org.qoscluster.contract.StateChangeFlag;
 import org.qoscluster.contract.UserClasses;
+import org.qoscluster.session.BytePatch;
 import org.qoscluster.session.SessionContext;
 import org.qoscluster.session.SessionDelta;
 import org.qoscluster.session.SessionMergeable;
@@ -406,13 +407,21 @@ final class RequestSession {
             }
             byte[] bytes;
             try {
-                bytes = JavaSerialization.serialize(name, e.getValue(), settings.attributeFilter());
+                bytes = JavaSerialization.serialize(name, e.getValue(), settings.attributeFilter(), was.size());
             } catch (SessionStoreException ex) {
                 failures.add(ex.getMessage());
                 continue;
             }
-            if (replace || !Arrays.equals(was.value(), bytes)) {
+            if (replace) {
                 changes.put(name, new SessionDelta.Change(was.version(), bytes));
+                sent.put(name, bytes);
+                continue;
+            }
+            int first = was.present() ? Arrays.mismatch(was.value(), bytes) : 0;
+            if (first >= 0) {
+                // Changed: sent as a patch of the bytes read when that is much smaller (an object
+                // changed in place), applied only to those bytes at that version.
+                changes.put(name, new SessionDelta.Change(was.version(), bytes, false, BytePatch.between(was.value(), bytes, first)));
                 sent.put(name, bytes);
             }
         }

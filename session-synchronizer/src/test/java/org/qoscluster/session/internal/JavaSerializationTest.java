@@ -30,6 +30,20 @@ class JavaSerializationTest {
     }
 
     @Test
+    void shouldWriteTheSameBytesWhateverSizeItExpects() {
+        java.util.Random random = new java.util.Random(2);
+        for (int i = 0; i < 200; i++) {
+            byte[] blob = new byte[random.nextInt(70_000)];
+            random.nextBytes(blob);
+            byte[] plain = JavaSerialization.serialize("blob", blob, settings.attributeFilter());
+            for (int expected : new int[] {0, plain.length - 1, plain.length, plain.length + 1, random.nextInt(140_000)}) {
+                byte[] hinted = JavaSerialization.serialize("blob", blob, settings.attributeFilter(), expected);
+                assertTrue(java.util.Arrays.equals(plain, hinted), "expected " + expected + " for " + plain.length + " bytes");
+            }
+        }
+    }
+
+    @Test
     void shouldRefuseAKnownGadgetClassEvenInsideAnAllowedOne() {
         byte[] bytes = JavaSerialization.serialize("evil", new ArrayList<>(List.of(new BadAttributeValueExpException("x"))), ANYTHING);
         InvalidClassException e = assertThrows(InvalidClassException.class,
