@@ -143,4 +143,50 @@ class HazelcastSessionStoreTest {
         store.apply("unknown-" + UUID.randomUUID(), cart("item"));
         assertTrue(LOADS.get() > before, "an entry processor on a key the map does not hold asks the table first");
     }
+    /**
+     * A one-byte change to a 50 KB attribute sent as a patch, through the real entry processor:
+     * the owner and its backup both make the new value from the bytes they hold, so a client of the
+     * member left after the owner dies abruptly ({@code terminate}, no hand-over) reads it.
+     */
+    @Test
+    void shouldKeepAPatchedChangeOnTheOwnerAndOnItsBackup() {
+        String name = "patch-test-" + UUID.randomUUID();
+        int[] ports = {freePort(), freePort()};
+        HazelcastInstance a = Hazelcast.newHazelcastInstance(member(name, ports[0], ports));
+        HazelcastInstance b = Hazelcast.newHazelcastInstance(member(name, ports[1], ports));
+        try {
+            HazelcastSessionStore viaA = new HazelcastSessionStore(a.getMap(MAP), a.getMap("flags"), a.getMap("classes"), 60, null,
+                    Clock.systemUTC(), null, "node-1");
+            byte[] read = new byte[51_200];
+            new java.util.Random(4).nextBytes(read);
+            java.util.List<String> uids = new java.util.ArrayList<>();
+            java.util.Map<String, byte[]> expected = new java.util.HashMap<>();
+            for (int i = 0; i < 12; i++) { // owned by either member
+                String uid = "patched-" + i + "-" + UUID.randomUUID();
+                viaA.create(uid, new SessionDelta(System.currentTimeMillis(), "node-1", null, null, 60, false, false,
+                        Map.of("blob", new SessionDelta.Change(0, read)), null));
+                SessionRecord stored = viaA.load(uid).orElseThrow();
+                byte[] changed = read.clone();
+                changed[27 + i]++;
+                SessionDelta.Change change = new SessionDelta.Change(stored.attributes().get("blob").version(), changed, false,
+                        org.qoscluster.session.BytePatch.between(read, changed, 27 + i));
+                SessionRecord.Applied applied = viaA.apply(uid, new SessionDelta(System.currentTimeMillis(), "node-1", null, null,
+                        60, false, false, Map.of("blob", change), null));
+                assertTrue(applied.conflicts().isEmpty());
+                org.junit.jupiter.api.Assertions.assertArrayEquals(changed, viaA.load(uid).orElseThrow().attributes().get("blob").value());
+                uids.add(uid);
+                expected.put(uid, changed);
+            }
+            b.getLifecycleService().terminate(); // the records it owned live on as the backups on a
+            HazelcastSessionStore survivor = new HazelcastSessionStore(a.getMap(MAP), a.getMap("flags"), a.getMap("classes"), 60,
+                    null, Clock.systemUTC(), null, "node-1");
+            for (String uid : uids) {
+                SessionRecord kept = survivor.load(uid).orElseThrow(() -> new AssertionError("record lost: " + uid));
+                org.junit.jupiter.api.Assertions.assertArrayEquals(expected.get(uid), kept.attributes().get("blob").value(), uid);
+            }
+        } finally {
+            b.getLifecycleService().terminate();
+            a.shutdown();
+        }
+    }
 }
