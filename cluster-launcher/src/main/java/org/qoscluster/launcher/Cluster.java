@@ -159,6 +159,9 @@ public final class Cluster implements AutoCloseable {
         PortCheck.requireFree(config, withNodes, here);
         Instant deadline = clock.instant().plus(timeout);
         Readiness readiness = new Readiness(clock, ClusterConfig.dbPassword(secrets));
+        // Set when the start fails: the agent is then not started any more.
+        java.util.concurrent.atomic.AtomicBoolean abandoned = new java.util.concurrent.atomic.AtomicBoolean();
+        CompletableFuture<Void> agent = null;
         try {
             List<CompletableFuture<Void>> servers = new ArrayList<>();
             Map<DatabaseSpec, String> copies = new LinkedHashMap<>();
@@ -195,21 +198,24 @@ public final class Cluster implements AutoCloseable {
                     started.add(cluster.members.start(member, readiness, deadline));
                 }
             }
-            PartControl.joinAll(started);
             if (config.keepsGroup() && here.test(REPLICATION_AGENT)) {
-                // The agent installs capture on the tables the nodes' JPA layer creates: wait for
-                // the nodes of other hosts too.
+                // The nodes of other hosts too: their JPA layer may be the one that creates the tables.
                 for (MemberSpec node : config.nodes()) {
                     if (!here.test(node.name())) {
-                        readiness.awaitHttp(node.name() + " on host " + config.hostOf(node.name()).name(),
-                                cluster.nodeUri(node.name()).resolve("api/health"), () -> true, deadline);
+                        started.add(CompletableFuture.runAsync(() -> readiness.awaitHttp(node.name() + " on host "
+                                + config.hostOf(node.name()).name(), cluster.nodeUri(node.name()).resolve("api/health"),
+                                () -> true, deadline), PartControl.WAITERS));
                     }
                 }
-                // After the nodes: their JPA layer has created the tables whose changes it captures.
+                agent = cluster.startAgentOnTables(readiness, CompletableFuture.allOf(started.toArray(CompletableFuture[]::new)),
+                        abandoned, deadline);
+            }
+            PartControl.joinAll(started);
+            if (agent != null) {
                 // Ready once every replica has its initial copy, so capture is on before anyone
                 // writes through the router. A site of a group across sites that does not hold
                 // epoch 1's master waits for its own copies, which the master's site copies.
-                cluster.startReplicationAgent();
+                PartControl.joinAll(List.of(agent));
                 for (DatabaseSpec replica : config.readCopies()) {
                     readiness.awaitReplicaCopied(REPLICATION_AGENT, config.jdbcUrl(replica),
                             () -> PartProcess.handle(dir, REPLICATION_SUPERVISOR).isPresent(), deadline);
@@ -217,11 +223,38 @@ public final class Cluster implements AutoCloseable {
             }
             return cluster;
         } catch (RuntimeException e) {
+            abandoned.set(true);
+            if (agent != null) {
+                // Whatever it started must be on record before everything is stopped.
+                agent.exceptionally(x -> null).join();
+            }
             String tails = cluster.logTails(40);
             cluster.members.dumpThreads();
             stop(dir);
             throw new LauncherException("cluster start failed: " + e.getMessage() + "\n" + tails, e);
         }
+    }
+
+    /**
+     * Starts the replication agent as soon as the replicated tables exist on the master (the
+     * nodes' JPA layer creates them while it deploys the applications), while the nodes still
+     * deploy; at the latest once {@code nodes} are up (a table that never comes is then named by
+     * the agent itself). A site that does not hold its group's first master has its copies
+     * copied by the master's site: it starts the agent once {@code nodes} are up.
+     */
+    private CompletableFuture<Void> startAgentOnTables(Readiness readiness, CompletableFuture<Void> nodes,
+                                                       java.util.concurrent.atomic.AtomicBoolean abandoned, Instant deadline) {
+        return CompletableFuture.runAsync(() -> {
+            if (config.holdsFirstMaster() && readiness.awaitTables(config.jdbcUrl(config.master()),
+                    ReplicationSettings.of(config).tables(), nodes::isDone, deadline)) {
+                LOG.info("part={} starting: the replicated tables exist on the master", REPLICATION_AGENT);
+            } else {
+                nodes.exceptionally(x -> null).join();
+            }
+            if (!abandoned.get() && !nodes.isCompletedExceptionally()) {
+                startReplicationAgent();
+            }
+        }, PartControl.WAITERS);
     }
 
     /**
@@ -443,7 +476,7 @@ public final class Cluster implements AutoCloseable {
     /**
      * Starts the replication agent (part {@code replication-agent}) for this cluster's copies and
      * {@code qos.replication.*} settings, under its supervisor (part {@code replication-supervisor},
-     * which replaces it when it dies or hangs); {@link #start} does it once the nodes are up.
+     * which replaces it when it dies or hangs); {@link #start} does it once the replicated tables exist on the master.
      * Returns once the first agent runs.
      */
     public void startReplicationAgent() {

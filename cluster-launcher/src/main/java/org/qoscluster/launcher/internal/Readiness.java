@@ -9,11 +9,16 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.sql.Connection;
+import java.sql.DatabaseMetaData;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
@@ -23,7 +28,7 @@ import org.qoscluster.launcher.LauncherException;
 /** Waits until a part answers, and fails early when the process died meanwhile. */
 public final class Readiness {
 
-    private static final Duration POLL = Duration.ofMillis(250);
+    private static final Duration POLL = Duration.ofMillis(100);
     private final Clock clock;
     private final String dbPassword;
 
@@ -93,6 +98,47 @@ public final class Readiness {
         });
     }
 
+    /**
+     * Waits until every table of {@code tables} exists in the user's schema of the database at
+     * {@code jdbcUrl} (the application's tables, which the nodes' JPA layer creates when it
+     * deploys), or until {@code stop} says to wait no longer or {@code deadline} has passed.
+     * Returns whether they all exist.
+     */
+    public boolean awaitTables(String jdbcUrl, List<String> tables, BooleanSupplier stop, Instant deadline) {
+        while (true) {
+            try (Connection c = DriverManager.getConnection(jdbcUrl, ClusterConfig.DB_USER, dbPassword)) {
+                while (true) {
+                    if (missingTables(c, tables).isEmpty()) {
+                        return true;
+                    }
+                    if (stop.getAsBoolean() || clock.instant().isAfter(deadline)) {
+                        return false;
+                    }
+                    pause("the tables " + tables);
+                }
+            } catch (SQLException e) {
+                if (stop.getAsBoolean() || clock.instant().isAfter(deadline)) {
+                    return false;
+                }
+                pause("the tables " + tables);
+            }
+        }
+    }
+
+    private static List<String> missingTables(Connection c, List<String> tables) throws SQLException {
+        DatabaseMetaData md = c.getMetaData();
+        String schema = c.getSchema();
+        List<String> missing = new ArrayList<>();
+        for (String t : tables) {
+            try (ResultSet r = md.getTables(null, schema, t.toUpperCase(Locale.ROOT), new String[] {"TABLE"})) {
+                if (!r.next()) {
+                    missing.add(t);
+                }
+            }
+        }
+        return missing;
+    }
+
     /** Waits until {@code uri} answers 200. */
     public void awaitHttp(String part, URI uri, BooleanSupplier alive, Instant deadline) {
         // One client per wait, closed connections and all: a probe never reuses a connection
@@ -128,12 +174,16 @@ public final class Readiness {
             if (clock.instant().isAfter(deadline)) {
                 throw new LauncherException(part + " was not ready by " + deadline + " (last probe: " + problem + ")");
             }
-            try {
-                Thread.sleep(POLL.toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new LauncherException("interrupted while waiting for " + part, e);
-            }
+            pause(part);
+        }
+    }
+
+    private static void pause(String waitingFor) {
+        try {
+            Thread.sleep(POLL.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LauncherException("interrupted while waiting for " + waitingFor, e);
         }
     }
 }

@@ -21,7 +21,7 @@ import org.qoscluster.replication.ReplicationSettings;
 
 /**
  * The replication agent process, started by its supervisor ({@link ReplicationSupervisorMain})
- * once the nodes are up (their JPA layer has created the tables by then):
+ * once the replicated tables exist on the master (the nodes' JPA layer creates them):
  * {@code ReplicationAgentMain STATE_DIR [GENERATION]} reads the cluster's configuration from
  * {@code STATE_DIR/cluster.properties} and ships the master's changes to every replica until it
  * is stopped. With a generation (the supervisor's fencing token) it renews its lease every
