@@ -278,7 +278,7 @@ public final class Cluster implements AutoCloseable {
         return Deployments.apps(stateDir.toAbsolutePath().normalize());
     }
 
-    /** Stops every part recorded under {@code stateDir}, nodes first; returns one line per part. */
+    /** Stops every part recorded under {@code stateDir} at once (the replication agent after its supervisor); returns one line per part. */
     public static List<String> stop(Path stateDir) {
         Path dir = stateDir.toAbsolutePath().normalize();
         return PartControl.stopAll(dir);

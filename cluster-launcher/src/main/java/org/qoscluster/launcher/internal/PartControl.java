@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Control of the parts a cluster runs from its state directory, by their pid files: stopping
- * them all (the agent's supervisor first and alone, then nodes before databases), SIGKILL,
+ * them all (at once, the agent after its supervisor), SIGKILL,
  * SIGSTOP and SIGCONT of one part, the tails of their logs, and the thread pool on which the
  * launcher waits for parts to answer or stop.
  */
@@ -35,20 +35,27 @@ public final class PartControl {
     private PartControl() {
     }
 
-    /** Stops every part recorded under {@code dir} (absolute), nodes first; returns one line per part. */
+    /**
+     * Stops every part recorded under {@code dir} (absolute), all at once but the replication
+     * agent, which its supervisor stops first; returns one line per part.
+     */
     public static List<String> stopAll(Path dir) {
-        List<String> lines = new ArrayList<>();
-        // The agent's supervisor first and alone: it would replace an agent stopped before it.
-        if (PartProcess.list(dir).stream().anyMatch(p -> p.name().equals(ReplicationParts.SUPERVISOR))) {
-            lines.add(ReplicationParts.SUPERVISOR + ": " + PartProcess.stop(dir, ReplicationParts.SUPERVISOR, STOP_GRACE));
-        }
         List<PartStatus> parts = new ArrayList<>(PartProcess.list(dir));
-        // Nodes before databases, so that no node logs a storm of connection errors on the way down.
+        // The agent's supervisor before the agent: it would replace an agent stopped before it.
+        // The other parts meanwhile: none of them needs the agent to stop.
+        List<String> replication = List.of(ReplicationParts.SUPERVISOR, ReplicationParts.AGENT);
+        List<CompletableFuture<List<String>>> stops = new ArrayList<>();
+        if (parts.stream().anyMatch(p -> replication.contains(p.name()))) {
+            stops.add(CompletableFuture.supplyAsync(() -> replication.stream()
+                    .filter(name -> parts.stream().anyMatch(p -> p.name().equals(name)))
+                    .map(name -> name + ": " + PartProcess.stop(dir, name, STOP_GRACE)).toList(), WAITERS));
+        }
+        // Nodes signalled before databases, so that no node logs a storm of connection errors on the way down.
         parts.sort((a, b) -> Boolean.compare(a.kind().equals("derby"), b.kind().equals("derby")));
-        List<CompletableFuture<String>> stops = parts.stream()
-                .map(p -> CompletableFuture.supplyAsync(() -> p.name() + ": " + PartProcess.stop(dir, p.name(), STOP_GRACE), WAITERS))
-                .toList();
-        stops.stream().map(CompletableFuture::join).forEach(lines::add);
+        parts.stream().filter(p -> !replication.contains(p.name())).forEach(p -> stops.add(CompletableFuture.supplyAsync(
+                () -> List.of(p.name() + ": " + PartProcess.stop(dir, p.name(), STOP_GRACE)), WAITERS)));
+        List<String> lines = new ArrayList<>();
+        stops.forEach(stop -> lines.addAll(stop.join()));
         return lines;
     }
 
