@@ -3,8 +3,13 @@ package org.qoscluster.redundancy;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -50,7 +55,7 @@ public final class HeartbeatMonitor implements AutoCloseable {
     private ScheduledExecutorService loop;
 
     public HeartbeatMonitor(Map<String, Probe> probes, GroupSettings settings, Clock clock, Listener listener) {
-        this.probes = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(probes));
+        this.probes = Collections.unmodifiableMap(new LinkedHashMap<>(probes));
         this.settings = settings;
         this.clock = clock;
         this.listener = listener;
@@ -130,7 +135,9 @@ public final class HeartbeatMonitor implements AutoCloseable {
     public void copies(Map<String, Probe> now) {
         Instant at = clock.instant();
         now.keySet().forEach(m -> states.putIfAbsent(m, new State(CopyHealth.UNKNOWN, at, 0, "not probed yet")));
-        probes = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(now));
+        Map<String, Probe> before = probes;
+        probes = Collections.unmodifiableMap(new LinkedHashMap<>(now));
+        closeUnused(before.values(), now.values());
         states.keySet().retainAll(now.keySet());
         inFlight.keySet().retainAll(now.keySet());
     }
@@ -147,7 +154,7 @@ public final class HeartbeatMonitor implements AutoCloseable {
     }
 
     /** The copies probed now. */
-    public java.util.Set<String> copies() {
+    public Set<String> copies() {
         return probes.keySet();
     }
 
@@ -186,6 +193,33 @@ public final class HeartbeatMonitor implements AutoCloseable {
             loop = null;
         }
         probing.shutdownNow();
+        closeLater(List.copyOf(probes.values()));
+    }
+
+    /** Closes the probes of {@code before} not among {@code now}. */
+    private static void closeUnused(Collection<Probe> before, Collection<Probe> now) {
+        Set<Probe> kept = Collections.newSetFromMap(new IdentityHashMap<>());
+        kept.addAll(now);
+        closeLater(before.stream().filter(p -> !kept.contains(p)).toList());
+    }
+
+    /**
+     * Closes {@code unused} on a thread of its own: a probe whose copy does not answer may hold
+     * its connection in a read that does not return, and closing it may wait for that read.
+     */
+    private static void closeLater(List<Probe> unused) {
+        if (unused.isEmpty()) {
+            return;
+        }
+        Thread t = new Thread(() -> unused.forEach(p -> {
+            try {
+                p.close();
+            } catch (RuntimeException e) {
+                LOG.log(Level.FINE, "probe {0} did not close: {1}", new Object[] {p, e});
+            }
+        }), "qos-heartbeat-probe-close");
+        t.setDaemon(true);
+        t.start();
     }
 
     /**

@@ -33,6 +33,34 @@ class HeartbeatMonitorTest {
         return m.states().get(copy).status();
     }
 
+    /** A probe that counts down {@code closed} when it is closed. */
+    private static Probe closing(CountDownLatch closed) {
+        return new Probe() {
+            @Override
+            public void check() {
+            }
+
+            @Override
+            public void close() {
+                closed.countDown();
+            }
+        };
+    }
+
+    @Test
+    void shouldCloseTheProbesItNoLongerUsesAndEveryProbeWhenClosed() throws InterruptedException {
+        CountDownLatch replaced = new CountDownLatch(1);
+        CountDownLatch kept = new CountDownLatch(1);
+        Probe stays = closing(kept);
+        HeartbeatMonitor m = monitor(Map.of("master", stays, "replica-1", closing(replaced)));
+        m.beat();
+        m.copies(Map.of("master", stays, "replica-2", () -> { }));
+        assertTrue(replaced.await(10, java.util.concurrent.TimeUnit.SECONDS), "the probe of a copy gone is closed");
+        assertEquals(1, kept.getCount(), "the probe still used stays open");
+        m.close();
+        assertTrue(kept.await(10, java.util.concurrent.TimeUnit.SECONDS), "closing the monitor closes its probes");
+    }
+
     @Test
     void shouldBeginTheNextBeatAPeriodAfterTheLastBeganAndNeverBeforeItEnded() {
         Duration period = Duration.ofMillis(300);

@@ -49,6 +49,9 @@ class PayaraMemberConfigTest {
                     "the generated password, from the secrets");
             assertEquals(db.poolName(), x.evaluate("/domain/resources/jdbc-resource[@jndi-name='" + db.jndiName() + "']/@pool-name", d));
             assertEquals(1.0, x.evaluate("count(/domain/servers/server/resource-ref[@ref='" + db.jndiName() + "'])", d, XPathConstants.NUMBER));
+            assertEquals("true", x.evaluate(pool + "/@is-connection-validation-required", d));
+            // Writes validate every connection they take; reads of a replica at most once a second.
+            assertEquals(db.master() ? "" : "1", x.evaluate(pool + "/@validate-atmost-once-period-in-seconds", d), db.name());
         }
     }
 

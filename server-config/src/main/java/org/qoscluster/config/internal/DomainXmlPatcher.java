@@ -68,8 +68,11 @@ public final class DomainXmlPatcher {
             // copy is the group's master in the current epoch; the proxy runs in the node, on
             // the node's address. A lone copy has nothing to fail over to, and no proxy.
             boolean writePath = db.master() && member.role() == Role.NODE && config.keepsGroup();
-            addPool(config, doc, resources, server, db.poolName(), db.jndiName(), writePath ? address : config.address(db.name()),
+            Element pool = addPool(config, doc, resources, server, db.poolName(), db.jndiName(), writePath ? address : config.address(db.name()),
                     writePath ? member.dbProxyPort() : db.port(), dbPassword);
+            if (!db.master()) {
+                readOnly(pool);
+            }
         }
 
         // A node reads from one replica (nodes take the replicas in turn), through one more JDBC
@@ -80,8 +83,8 @@ public final class DomainXmlPatcher {
             // A site's configured master that is a replica of another site's master (a group
             // across sites): read on it directly, not through the write path.
             readPool = "qos-" + ownReplica.get().name() + "-direct-pool";
-            addPool(config, doc, resources, server, readPool, "jdbc/qos/" + ownReplica.get().name() + "-direct",
-                    config.address(ownReplica.get().name()), ownReplica.get().port(), dbPassword);
+            readOnly(addPool(config, doc, resources, server, readPool, "jdbc/qos/" + ownReplica.get().name() + "-direct",
+                    config.address(ownReplica.get().name()), ownReplica.get().port(), dbPassword));
         }
         Element alias = doc.createElement("jdbc-resource");
         alias.setAttribute("pool-name", readPool);
@@ -189,8 +192,19 @@ public final class DomainXmlPatcher {
             throw new IllegalStateException("cannot write domain.xml", e);
         }
     }
+    /**
+     * A pool only read through (a replica's): its connections are validated at most once a
+     * second instead of at every checkout. A page's reads take a connection per query, and the
+     * validation query was half of the statements a replica served per page. A read on a
+     * connection that broke since is retried by EclipseLink on another one (the pool drops them
+     * all, {@code fail-all-connections}), or goes to the master when the pool has none.
+     */
+    private static void readOnly(Element pool) {
+        pool.setAttribute("validate-atmost-once-period-in-seconds", "1");
+    }
+
     /** A Derby pool at {@code host}:{@code port}, its JDBC resource {@code jndi}, and the server's reference to it. */
-    private static void addPool(ClusterConfig config, Document doc, Element resources, Element server, String poolName, String jndi, String host, int port,
+    private static Element addPool(ClusterConfig config, Document doc, Element resources, Element server, String poolName, String jndi, String host, int port,
                          String dbPassword) {
         Element pool = doc.createElement("jdbc-connection-pool");
         pool.setAttribute("name", poolName);
@@ -220,5 +234,6 @@ public final class DomainXmlPatcher {
         Element ref = doc.createElement("resource-ref");
         ref.setAttribute("ref", jndi);
         server.appendChild(ref);
+        return pool;
     }
 }
