@@ -1,0 +1,61 @@
+package org.qoscluster.replication.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.qoscluster.replication.Dialect;
+import org.qoscluster.replication.TableSpec;
+
+/** The master's horizon on an embedded Derby database with capture installed on two tables. */
+class DerbyHorizonTest {
+
+    @Test
+    void shouldBeOnePastTheHighestChangeOfAnyTableCommittedOrNot() throws SQLException {
+        String url = "jdbc:derby:memory:horizon-test;create=true";
+        try (Connection c = DriverManager.getConnection(url); Connection writer = DriverManager.getConnection(url)) {
+            try (Statement s = c.createStatement()) {
+                s.execute("CREATE TABLE PRODUCT (ID BIGINT NOT NULL PRIMARY KEY, NAME VARCHAR(40))");
+                s.execute("CREATE TABLE CUSTOMER (ID BIGINT NOT NULL PRIMARY KEY, NAME VARCHAR(40))");
+            }
+            DerbyDialect dialect = new DerbyDialect();
+            List<TableSpec> tables = dialect.describe(c, List.of("PRODUCT", "CUSTOMER"));
+            dialect.installCapture(c, tables, 1, 1);
+            long empty = dialect.horizon(c, tables).nextSequence();
+
+            try (Statement s = c.createStatement()) {
+                s.execute("INSERT INTO CUSTOMER VALUES (1, 'a')");
+                s.execute("INSERT INTO PRODUCT VALUES (1, 'p')");
+                s.execute("INSERT INTO CUSTOMER VALUES (2, 'b')");
+            }
+            assertEquals(highest(c, "QOS_CHG_CUSTOMER") + 1, dialect.horizon(c, tables).nextSequence(),
+                    "the customer's change is the latest");
+            assertTrue(highest(c, "QOS_CHG_CUSTOMER") >= empty);
+
+            writer.setAutoCommit(false);
+            try (Statement s = writer.createStatement()) {
+                s.execute("UPDATE PRODUCT SET NAME = 'q' WHERE ID = 1");
+            }
+            Dialect.Horizon open = dialect.horizon(c, tables);
+            assertEquals(highest(c, "QOS_CHG_PRODUCT") + 1, open.nextSequence(), "an uncommitted change counts too");
+            assertEquals(1, open.openTransactions().size(), "the writer's transaction is open");
+            writer.commit();
+            assertEquals(open.nextSequence(), dialect.horizon(c, tables).nextSequence());
+            assertEquals(0, dialect.horizon(c, tables).openTransactions().size());
+        }
+    }
+
+    private static long highest(Connection c, String changeTable) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT MAX(QOS_SEQ) FROM " + changeTable + " WITH UR")) {
+            r.next();
+            return r.getLong(1);
+        }
+    }
+}
