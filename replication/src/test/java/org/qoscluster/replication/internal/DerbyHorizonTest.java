@@ -52,6 +52,49 @@ class DerbyHorizonTest {
         }
     }
 
+    @Test
+    void shouldReadNothingFromTheHorizonOnAndTheSameWhenAWriterBeginsPastIt() throws SQLException {
+        String url = "jdbc:derby:memory:idle-read-test;create=true";
+        try (Connection c = DriverManager.getConnection(url); Connection writer = DriverManager.getConnection(url)) {
+            try (Statement s = c.createStatement()) {
+                s.execute("CREATE TABLE PRODUCT (ID BIGINT NOT NULL PRIMARY KEY, NAME VARCHAR(40))");
+                s.execute("CREATE TABLE CUSTOMER (ID BIGINT NOT NULL PRIMARY KEY, NAME VARCHAR(40))");
+            }
+            DerbyDialect dialect = new DerbyDialect();
+            List<TableSpec> tables = dialect.describe(c, List.of("PRODUCT", "CUSTOMER"));
+            dialect.installCapture(c, tables, 1, 1);
+            Dialect.Horizon before = dialect.horizon(c, tables);
+            try (Statement s = c.createStatement()) {
+                s.execute("INSERT INTO CUSTOMER VALUES (1, 'a')");
+                s.execute("INSERT INTO PRODUCT VALUES (1, 'p')");
+            }
+            Link link = new Link(() -> DriverManager.getConnection(url));
+            try {
+                Dialect.Horizon h = dialect.horizon(c, tables);
+                Changes.Batch all = Changes.read(link, dialect, tables, before.nextSequence(), h, 5000, java.util.Set.of());
+                assertEquals(2, all.transactions().size(), "both inserts ship");
+                assertEquals(h.nextSequence(), all.completeBelow());
+
+                Changes.Batch idle = Changes.read(link, dialect, tables, h.nextSequence(), h, 5000, java.util.Set.of());
+                assertEquals(List.of(), idle.transactions());
+                assertEquals(h.nextSequence(), idle.completeBelow());
+
+                writer.setAutoCommit(false);
+                try (Statement s = writer.createStatement()) {
+                    s.execute("INSERT INTO PRODUCT VALUES (2, 'q')");
+                }
+                Changes.Batch late = Changes.read(link, dialect, tables, h.nextSequence(), h, 5000, java.util.Set.of());
+                assertEquals(idle, late, "a transaction that began past the horizon waits for a later round");
+                writer.commit();
+                Dialect.Horizon next = dialect.horizon(c, tables);
+                Changes.Batch shipped = Changes.read(link, dialect, tables, h.nextSequence(), next, 5000, java.util.Set.of());
+                assertEquals(1, shipped.transactions().size(), "the next round ships it");
+            } finally {
+                link.reset();
+            }
+        }
+    }
+
     private static long highest(Connection c, String changeTable) throws SQLException {
         try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT MAX(QOS_SEQ) FROM " + changeTable + " WITH UR")) {
             r.next();
