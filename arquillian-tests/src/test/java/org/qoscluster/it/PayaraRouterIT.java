@@ -12,7 +12,7 @@ import org.qoscluster.testing.QosCluster;
  * servlets must behave the same in both containers.
  */
 @QosCluster(nodes = 2, replicas = 0, properties = {"qos.router.server=payara", "qos.router.node-capacity=8",
-        "qos.node.test-switches=true", "qos.router.health.timeout-ms=3000", "qos.router.body-idle-timeout-ms=30000"})
+        "qos.node.test-switches=true", "qos.router.health.timeout-ms=3000"})
 class PayaraRouterIT extends RouterIT {
 
     /**
