@@ -9,7 +9,7 @@ import org.qoscluster.testing.QosCluster;
 /**
  * Every test of {@link RouterIT} against the router on Payara Micro ({@code qos.router.server=payara},
  * the router WAR deployed on a member of the cluster) instead of its own Jetty server: the same
- * servlets must behave the same in both containers.
+ * servlets must behave the same in both containers. All but the two kinds disabled below.
  */
 @QosCluster(nodes = 2, replicas = 0, properties = {"qos.router.server=payara", "qos.router.node-capacity=8",
         "qos.node.test-switches=true", "qos.router.health.timeout-ms=3000"})
@@ -28,5 +28,29 @@ class PayaraRouterIT extends RouterIT {
     @Order(3)
     @Disabled("selection is container-independent; run against the Jetty router in RouterIT")
     void shouldKeepASlowNodeForLooseGoalsOnly(Cluster cluster) {
+    }
+
+    // The user-class tests run against the Jetty router in RouterIT (this cluster has neither the
+    // members class nor the gold role): the classes and goals are the same servlets' work here.
+
+    @Override
+    @Test
+    @Order(21)
+    @Disabled("user-class goals: run against the Jetty router in RouterIT")
+    void shouldRouteAUserByTheGoldGoalOnceTheApplicationPutsThemInGoldAndNeverOnAClientsWord(Cluster cluster) {
+    }
+
+    @Override
+    @Test
+    @Order(22)
+    @Disabled("user-class goals: run against the Jetty router in RouterIT")
+    void shouldShedStandardUsersOfCheckoutWhileItsGoldUsersAreAllServed(Cluster cluster) {
+    }
+
+    @Override
+    @Test
+    @Order(23)
+    @Disabled("user-class goals: run against the Jetty router in RouterIT")
+    void shouldRouteAnAuthenticatedPremiumMemberByTheGoldGoalThroughTheirRoleAndNoOneElse(Cluster cluster) {
     }
 }
