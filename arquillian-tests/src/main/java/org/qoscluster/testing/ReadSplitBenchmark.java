@@ -68,7 +68,11 @@ public final class ReadSplitBenchmark {
     private static final List<Row> ROWS = List.of(
             new Row("databases budgeted", false), new Row("databases and nodes budgeted", true));
 
-    /** Catalogue reads before the first measured phase of each cluster, without budgets. */
+    /**
+     * Catalogue reads before the first measured phase of each cluster, without budgets, per copy
+     * that answers them: each copy's JIT sees as many pages before the budgets count (two replicas
+     * share their warm-up's pages, and were still compiling, inside their budgets, after 15 s).
+     */
     private static final int WARM_UP_SECONDS = 15;
 
     /** How long the processes' CPU use is measured without load, after the warm-up. */
@@ -119,7 +123,7 @@ public final class ReadSplitBenchmark {
                     }
                 }
                 // Warm-up without budgets, so that the JIT compilers are done before the budgets count.
-                browse(cluster.storeUri(), clients, WARM_UP_SECONDS, parts, budgets);
+                browse(cluster.storeUri(), clients, WARM_UP_SECONDS * Math.max(1, layout.replicas()), parts, budgets);
                 System.out.printf(Locale.ROOT, "%n%s, idle for %d s: cores used by %s%n", layout.name(), IDLE_SECONDS, idle(parts));
                 for (Row row : ROWS) {
                     for (PartStatus part : parts) {
