@@ -21,13 +21,8 @@ class DerbyHorizonTest {
     void shouldBeOnePastTheHighestChangeOfAnyTableCommittedOrNot() throws SQLException {
         String url = "jdbc:derby:memory:horizon-test;create=true";
         try (Connection c = DriverManager.getConnection(url); Connection writer = DriverManager.getConnection(url)) {
-            try (Statement s = c.createStatement()) {
-                s.execute("CREATE TABLE PRODUCT (ID BIGINT NOT NULL PRIMARY KEY, NAME VARCHAR(40))");
-                s.execute("CREATE TABLE CUSTOMER (ID BIGINT NOT NULL PRIMARY KEY, NAME VARCHAR(40))");
-            }
             DerbyDialect dialect = new DerbyDialect();
-            List<TableSpec> tables = dialect.describe(c, List.of("PRODUCT", "CUSTOMER"));
-            dialect.installCapture(c, tables, 1, 1);
+            List<TableSpec> tables = captured(c, dialect);
             long empty = dialect.horizon(c, tables).nextSequence();
 
             try (Statement s = c.createStatement()) {
@@ -56,13 +51,8 @@ class DerbyHorizonTest {
     void shouldReadNothingFromTheHorizonOnAndTheSameWhenAWriterBeginsPastIt() throws SQLException {
         String url = "jdbc:derby:memory:idle-read-test;create=true";
         try (Connection c = DriverManager.getConnection(url); Connection writer = DriverManager.getConnection(url)) {
-            try (Statement s = c.createStatement()) {
-                s.execute("CREATE TABLE PRODUCT (ID BIGINT NOT NULL PRIMARY KEY, NAME VARCHAR(40))");
-                s.execute("CREATE TABLE CUSTOMER (ID BIGINT NOT NULL PRIMARY KEY, NAME VARCHAR(40))");
-            }
             DerbyDialect dialect = new DerbyDialect();
-            List<TableSpec> tables = dialect.describe(c, List.of("PRODUCT", "CUSTOMER"));
-            dialect.installCapture(c, tables, 1, 1);
+            List<TableSpec> tables = captured(c, dialect);
             Dialect.Horizon before = dialect.horizon(c, tables);
             try (Statement s = c.createStatement()) {
                 s.execute("INSERT INTO CUSTOMER VALUES (1, 'a')");
@@ -93,6 +83,17 @@ class DerbyHorizonTest {
                 link.reset();
             }
         }
+    }
+
+    /** Two tables, PRODUCT and CUSTOMER, made on {@code c} with capture installed. */
+    private static List<TableSpec> captured(Connection c, DerbyDialect dialect) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE PRODUCT (ID BIGINT NOT NULL PRIMARY KEY, NAME VARCHAR(40))");
+            s.execute("CREATE TABLE CUSTOMER (ID BIGINT NOT NULL PRIMARY KEY, NAME VARCHAR(40))");
+        }
+        List<TableSpec> tables = dialect.describe(c, List.of("PRODUCT", "CUSTOMER"));
+        dialect.installCapture(c, tables, 1, 1);
+        return tables;
     }
 
     private static long highest(Connection c, String changeTable) throws SQLException {
