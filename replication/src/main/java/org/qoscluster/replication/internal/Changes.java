@@ -93,12 +93,13 @@ public final class Changes {
                                      int limit, long upTo, Set<String> newlyOpen) throws SQLException {
         Map<String, List<Change>> byTx = new HashMap<>();
         Shipping.Window<TableSpec> window = new Shipping.Window<>(limit, upTo);
+        // Nothing was written from the watermark on when the horizon was read (an idle round): a
+        // row a read would find now began past the horizon and would not ship this round, so the
+        // batch is the same as from reads that found none, and the master is spared a statement
+        // per table every round.
+        boolean idle = from >= horizon.nextSequence();
         for (TableSpec t : tables) {
-            if (from >= horizon.nextSequence()) {
-                // Nothing was written from the watermark on when the horizon was read (an idle
-                // round): a row the read would find now began past the horizon and would not ship
-                // this round, so the batch is the same as from a read that found none, and the
-                // master is spared a statement per table every round.
+            if (idle) {
                 window.read(t, 0, from);
                 continue;
             }

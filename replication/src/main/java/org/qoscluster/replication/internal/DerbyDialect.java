@@ -538,7 +538,7 @@ public final class DerbyDialect implements Dialect {
         long highest = 0;
         if (!tables.isEmpty()) {
             String sql = tables.stream().map(t -> "SELECT MAX(QOS_SEQ) FROM " + quote(t.changeTable()))
-                    .collect(java.util.stream.Collectors.joining(" UNION ALL ")) + " WITH UR";
+                    .collect(Collectors.joining(" UNION ALL ")) + " WITH UR";
             try (Statement s = master.createStatement(); ResultSet r = s.executeQuery(sql)) {
                 while (r.next()) {
                     highest = Math.max(highest, r.getLong(1));
