@@ -17,8 +17,12 @@ import org.qoscluster.session.SessionTableSchema;
 /**
  * The session table's rows, over JDBC: writes and deletes through the master path (on a node, its
  * write-path proxy, which leads to the group's master in the current epoch), reads from the
- * node's own copy (a replica) and, when that copy has no such row or does not answer, from the
- * master. Every statement runs on its own pooled connection in auto-commit.
+ * node's own copy (a replica) and, only when that copy does not answer, from the master. A row
+ * the copy lacks is not looked for on the master: a user whose client names a version is served
+ * the master's row by {@link HazelcastSessionStore} when the copy's is missing or older, and any
+ * other user may be served any copy; so a user with a UID but no session (a browser that never
+ * stored one) costs no master read, and its requests go on while the group changes masters.
+ * Every statement runs on its own pooled connection in auto-commit.
  *
  * <p>A write never replaces a row of a newer version: it updates the row only while the row's
  * version is lower, or the row has expired (a session that ended and started again under the same
@@ -171,18 +175,15 @@ final class SessionTable {
     }
 
     /**
-     * The record of {@code uid} from the node's own copy, else from the master (no row there, or
-     * that copy did not answer); null when neither holds a usable one.
+     * The record of {@code uid} from the node's own copy (null when it holds no usable row), else,
+     * when that copy did not answer, from the master.
      *
      * @throws SQLException when the master does not answer either
      */
     SessionRecord read(String uid) throws SQLException {
         if (clock.getAsLong() >= replicaQuietUntil) {
             try {
-                SessionRecord local = bounded(() -> read(replica.get(), uid), false);
-                if (local != null) {
-                    return local;
-                }
+                return bounded(() -> read(replica.get(), uid), false);
             } catch (SQLException | RuntimeException e) {
                 LOG.log(Level.FINE, "member={0} uid={1} session row not read from the node''s copy ({2}); reading the master",
                         new Object[] {member, short8(uid), e.toString()});

@@ -27,7 +27,8 @@ import org.qoscluster.session.StoredAttribute;
  * The session table's statements on a real (embedded) Derby database: made once however often
  * asked, a record written and read back, a later version replacing an earlier one and never the
  * other way round, an expired row replaced by a session that starts again, a bad row skipped, a
- * read falling back to the master when the node's copy has no row, expired rows swept.
+ * read falling back to the master only when the node's copy does not answer (a row it lacks is
+ * not looked for there), expired rows swept.
  */
 class SessionTableTest {
 
@@ -73,7 +74,8 @@ class SessionTableTest {
     void shouldWriteReadAndNeverLetAnOlderVersionReplaceANewerOne() throws SQLException {
         SessionRecord v2 = record(2, START, "two lamps");
         assertTrue(table.write(v2, SessionRows.expiresAt(v2)));
-        assertEquals("two lamps", cart(table.read(UID)), "read from the master: the node's copy has no row");
+        assertNull(table.read(UID), "the node's copy has no row, and the master is not asked for it");
+        assertEquals("two lamps", cart(table.readMaster(UID)));
         SessionRecord v3 = record(3, START + 1_000, "three lamps");
         assertTrue(table.write(v3, SessionRows.expiresAt(v3)));
         assertFalse(table.write(v2, SessionRows.expiresAt(v2)), "a late write of an older version");
@@ -129,6 +131,38 @@ class SessionTableTest {
     }
 
     /**
+     * A user with a UID but no session row costs the master nothing: while the master hangs (a
+     * group draining its master for a switchover holds new connections to it), such a read is
+     * answered from the node's copy at once.
+     */
+    @Test
+    void shouldAnswerAMissingRowFromTheNodesCopyWithoutAskingAHungMaster() throws SQLException {
+        java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.CountDownLatch never = new java.util.concurrent.CountDownLatch(1);
+        SessionTable behindAHungMaster = new SessionTable(() -> hangs(asked, never), () -> replica, now::get, 1 << 20, "test");
+        try {
+            for (int i = 0; i < 3; i++) {
+                assertNull(behindAHungMaster.read("CCCCCCCCCCCCCCCCCCCCCC"));
+            }
+            assertEquals(0, asked.get(), "the master was never asked");
+        } finally {
+            never.countDown();
+        }
+    }
+
+    /** A data source whose connections never come (counted in {@code asked}) until {@code never} opens. */
+    private DataSource hangs(java.util.concurrent.atomic.AtomicInteger asked, java.util.concurrent.CountDownLatch never) {
+        return (DataSource) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {DataSource.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("getConnection")) {
+                        asked.incrementAndGet();
+                        never.await();
+                    }
+                    throw new SQLException("not answering");
+                });
+    }
+
+    /**
      * A node's copy that hangs (a stopped server: a connection that never answers) costs a read a
      * bounded wait, after which the master answers; and it is not asked again for a while, so the
      * next read goes to the master at once. (Stands in for a stopped Derby server, which the
@@ -138,14 +172,7 @@ class SessionTableTest {
     void shouldReadTheMasterWhenTheNodesCopyHangsAndLeaveThatCopyAloneForAWhile() throws SQLException {
         java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
         java.util.concurrent.CountDownLatch never = new java.util.concurrent.CountDownLatch(1);
-        DataSource hangs = (DataSource) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
-                new Class<?>[] {DataSource.class}, (proxy, method, args) -> {
-                    if (method.getName().equals("getConnection")) {
-                        asked.incrementAndGet();
-                        never.await();
-                    }
-                    throw new SQLException("not answering");
-                });
+        DataSource hangs = hangs(asked, never);
         SessionTable behindAHungCopy = new SessionTable(() -> master, () -> hangs, now::get, 1 << 20, "test");
         SessionRecord v1 = record(1, START, "one lamp");
         assertTrue(behindAHungCopy.write(v1, SessionRows.expiresAt(v1)));
