@@ -439,6 +439,15 @@ public final class Cluster implements AutoCloseable {
                 .join();
     }
 
+    /**
+     * Kills every part of this cluster with SIGKILL (the agent's supervisor first, so that it
+     * starts no new agent) and waits until they are gone: a power cut, and the quick end of a
+     * cluster whose data is thrown away (a test's); {@link #close} stops each part in order.
+     */
+    public List<String> killAll() {
+        return PartControl.killAll(stateDir);
+    }
+
     /** Kills a part with SIGKILL, as a crash would. */
     public void kill(String part) {
         PartControl.kill(stateDir, part);

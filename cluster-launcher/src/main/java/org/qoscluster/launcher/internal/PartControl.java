@@ -94,6 +94,26 @@ public final class PartControl {
         PartProcess.kill(dir, part);
     }
 
+    /**
+     * Kills every running part under {@code dir} with SIGKILL and waits until they are gone: the
+     * replication agent's supervisor first (it would start a new agent for one killed beside it),
+     * then the others at once. Nothing is shut down in order; one line per part killed.
+     */
+    public static List<String> killAll(Path dir) {
+        List<String> running = PartProcess.list(dir).stream().filter(PartStatus::alive).map(PartStatus::name).toList();
+        LOG.info("parts={} killing with SIGKILL", running);
+        if (running.contains(ReplicationParts.SUPERVISOR)) {
+            PartProcess.kill(dir, ReplicationParts.SUPERVISOR);
+        }
+        // Read again: an agent the supervisor started before it died is killed too.
+        List<String> rest = PartProcess.list(dir).stream().filter(PartStatus::alive).map(PartStatus::name).toList();
+        PartProcess.kill(dir, rest);
+        List<String> lines = new ArrayList<>();
+        running.forEach(name -> lines.add(name + ": killed"));
+        rest.stream().filter(name -> !running.contains(name)).forEach(name -> lines.add(name + ": killed"));
+        return lines;
+    }
+
     /** Kills the parts {@code parts} with SIGKILL at once, as a host's or a site's death would, and waits until they are gone. */
     public static void kill(Path dir, List<String> parts) {
         LOG.info("parts={} killing with SIGKILL at once", parts);
