@@ -161,6 +161,25 @@ public final class GroupClient {
         }
     }
 
+    /**
+     * Runs the write {@code sql} on {@code copy} in a transaction rolled back whatever it does, and
+     * returns the SQL state it failed with ({@code 23505}: a duplicate of a unique key), empty if
+     * the copy took it.
+     */
+    public String refusal(String copy, String sql) throws SQLException {
+        try (Connection c = open(copy); Statement s = c.createStatement()) {
+            c.setAutoCommit(false);
+            try {
+                s.executeUpdate(sql);
+                return "";
+            } catch (SQLException e) {
+                return String.valueOf(e.getSQLState());
+            } finally {
+                c.rollback();
+            }
+        }
+    }
+
     private Set<String> strings(String copy, String sql) throws SQLException {
         Set<String> out = new HashSet<>();
         try (Connection c = open(copy); Statement s = c.createStatement(); ResultSet r = s.executeQuery(sql)) {

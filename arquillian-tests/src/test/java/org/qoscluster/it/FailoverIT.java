@@ -584,5 +584,9 @@ class FailoverIT {
                 Duration.ofSeconds(60), "the old master caught up as a replica");
         assertEquals("replica", after.path("copies").path(master).path("role").asText(), after::toString);
         assertEquals(0, group.tailEmails(master, 4).size(), "nothing of the old master was left behind");
+        // The new master was a replica, given the application's unique constraints when it was
+        // readied: it refuses a second customer with one address, as the first master did.
+        assertEquals("23505", group.refusal(target, "INSERT INTO CUSTOMER (NAME, EMAIL) VALUES ('Gus again', 'gus@example.org')"),
+                "the promoted replica keeps the unique e-mail address");
     }
 }

@@ -4,13 +4,32 @@ import java.util.List;
 
 /**
  * A replicated table as read from the master's catalogue: its columns (name and SQL type, as
- * the database declares them) and its primary key, by which changes are applied on the replicas.
+ * the database declares them), its primary key, by which changes are applied on the replicas,
+ * and its unique constraints, which a replica is given once it holds a consistent copy, so that
+ * a promoted replica refuses what the master refused.
  */
-public record TableSpec(String name, List<Column> columns, List<String> primaryKey) {
+public record TableSpec(String name, List<Column> columns, List<String> primaryKey, List<UniqueKey> uniqueKeys) {
 
     public TableSpec {
         columns = List.copyOf(columns);
         primaryKey = List.copyOf(primaryKey);
+        uniqueKeys = List.copyOf(uniqueKeys);
+    }
+
+    /** A table without unique constraints besides its primary key. */
+    public TableSpec(String name, List<Column> columns, List<String> primaryKey) {
+        this(name, columns, primaryKey, List.of());
+    }
+
+    /** A unique constraint: its name and its columns, in order. */
+    public record UniqueKey(String name, List<String> columns) {
+
+        public UniqueKey {
+            if (columns.isEmpty()) {
+                throw new IllegalArgumentException("unique constraint " + name + " has no columns");
+            }
+            columns = List.copyOf(columns);
+        }
     }
 
     /**

@@ -88,12 +88,58 @@ public final class DerbyDialect implements Dialect {
                 problems.add("table " + requested + ": has no primary key, which replication needs to find its rows");
                 continue;
             }
-            specs.add(new TableSpec(name, columns, List.copyOf(key.values())));
+            specs.add(new TableSpec(name, columns, List.copyOf(key.values()), uniqueKeys(c, md, schema, name)));
         }
         if (!problems.isEmpty()) {
             throw new ReplicationException(problems);
         }
         return specs;
+    }
+
+    /** Derby's unique constraints of a table: each one's name and the index (conglomerate) that backs it. */
+    private static final String UNIQUE_CONSTRAINTS = "SELECT c.CONSTRAINTNAME, g.CONGLOMERATENAME FROM SYS.SYSCONSTRAINTS c"
+            + " JOIN SYS.SYSTABLES t ON c.TABLEID = t.TABLEID JOIN SYS.SYSSCHEMAS s ON t.SCHEMAID = s.SCHEMAID"
+            + " JOIN SYS.SYSKEYS k ON k.CONSTRAINTID = c.CONSTRAINTID JOIN SYS.SYSCONGLOMERATES g ON g.CONGLOMERATEID = k.CONGLOMERATEID"
+            + " WHERE c.TYPE = 'U' AND s.SCHEMANAME = ? AND t.TABLENAME = ?";
+
+    /**
+     * The unique constraints of {@code table} (not its primary key), by name, with their columns
+     * in order (from the backing index, as the JDBC metadata lists it). A unique index made
+     * without a constraint is not one of them.
+     */
+    private static List<TableSpec.UniqueKey> uniqueKeys(Connection c, DatabaseMetaData md, String schema, String table)
+            throws SQLException {
+        Map<String, String> byIndex = new TreeMap<>();
+        try (PreparedStatement p = c.prepareStatement(UNIQUE_CONSTRAINTS)) {
+            p.setString(1, schema);
+            p.setString(2, table);
+            try (ResultSet r = p.executeQuery()) {
+                while (r.next()) {
+                    byIndex.put(r.getString(2), r.getString(1));
+                }
+            }
+        }
+        if (byIndex.isEmpty()) {
+            return List.of();
+        }
+        Map<String, Map<Short, String>> columns = new TreeMap<>();
+        try (ResultSet r = md.getIndexInfo(null, schema, table, false, false)) {
+            while (r.next()) {
+                String index = r.getString("INDEX_NAME");
+                if (byIndex.containsKey(index)) {
+                    columns.computeIfAbsent(index, i -> new TreeMap<>()).put(r.getShort("ORDINAL_POSITION"), r.getString("COLUMN_NAME"));
+                }
+            }
+        }
+        List<TableSpec.UniqueKey> keys = new ArrayList<>();
+        byIndex.forEach((index, constraint) -> {
+            Map<Short, String> cols = columns.get(index);
+            if (cols != null) {
+                keys.add(new TableSpec.UniqueKey(constraint, List.copyOf(cols.values())));
+            }
+        });
+        keys.sort(java.util.Comparator.comparing(TableSpec.UniqueKey::name));
+        return keys;
     }
 
     private static String type(ResultSet column) throws SQLException {
@@ -234,6 +280,8 @@ public final class DerbyDialect implements Dialect {
      * Restarted again on the replica once fewer than half are left.
      */
     public static final long IDENTITY_HEADROOM = 10_000;
+    /** Unique constraints a replica refused, logged at WARNING once each. */
+    private final Set<String> uniqueKeysWarned = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     @Override
     public List<String> readyToPromote(Connection replica, List<TableSpec> tables, long epoch) throws SQLException {
@@ -246,7 +294,7 @@ public final class DerbyDialect implements Dialect {
         List<String> done = new ArrayList<>();
         // A promotion describes the copy's tables first: Derby's metadata queries are stored
         // statements compiled at their first use in a database, which is then this one.
-        describe(replica, tables.stream().map(TableSpec::name).toList());
+        List<TableSpec> mine = describe(replica, tables.stream().map(TableSpec::name).toList());
         List<TableSpec> armed = capture.arm(replica, tables);
         armed.forEach(t -> done.add("capture " + t.name()));
         // Under the replica's epoch row, which a promotion rewrites first: an identity restarted
@@ -259,13 +307,55 @@ public final class DerbyDialect implements Dialect {
                     return Set.<String>of();
                 }
             }
-            return restartIdentities(c, tables, IDENTITY_HEADROOM / 2, IDENTITY_HEADROOM);
+            Set<String> altered = new HashSet<>(restartIdentities(c, tables, IDENTITY_HEADROOM / 2, IDENTITY_HEADROOM));
+            altered.addAll(addUniqueKeys(c, tables, mine, done));
+            return altered;
         });
         restarted.forEach(t -> done.add("identity " + t));
         Set<String> warm = new HashSet<>(restarted);
         armed.forEach(t -> warm.add(t.name()));
         compile(replica, tables, warm).forEach(t -> done.add("compiled " + t));
         return done;
+    }
+
+    /**
+     * Adds to a replica the unique constraints of the master ({@code tables}) that it lacks (one
+     * on the same columns counts, whatever its name), under the master's names; a replica holds
+     * only primary keys until it has a consistent copy (a fuzzy initial copy may hold two rows
+     * with one value for a while). Part of the caller's transaction; a constraint the rows
+     * break is left out, logged and noted in {@code done} (Derby undoes the failed statement
+     * only), and tried again at the next readying. Returns the tables altered.
+     */
+    private Set<String> addUniqueKeys(Connection c, List<TableSpec> tables, List<TableSpec> mine, List<String> done)
+            throws SQLException {
+        Set<String> altered = new HashSet<>();
+        Map<String, TableSpec> have = mine.stream().collect(Collectors.toMap(TableSpec::name, t -> t));
+        try (Statement s = c.createStatement()) {
+            for (TableSpec t : tables) {
+                TableSpec here = have.get(t.name());
+                for (TableSpec.UniqueKey key : t.uniqueKeys()) {
+                    if (here == null || here.uniqueKeys().stream().anyMatch(k -> k.columns().equals(key.columns()))) {
+                        continue;
+                    }
+                    String ddl = "ALTER TABLE " + quote(t.name()) + " ADD CONSTRAINT " + quote(key.name()) + " UNIQUE ("
+                            + key.columns().stream().map(this::quote).collect(Collectors.joining(", ")) + ")";
+                    try {
+                        s.execute(ddl);
+                        altered.add(t.name());
+                        done.add("unique " + key.name());
+                    } catch (SQLException e) {
+                        if (e.getSQLState() != null && e.getSQLState().startsWith("40")) {
+                            throw e; // a deadlock or lock time-out undid the whole transaction
+                        }
+                        LOG.log(uniqueKeysWarned.add(t.name() + "." + key.name()) ? Level.WARNING : Level.FINE,
+                                "unique constraint {0} on {1} {2} not added to this copy: {3}",
+                                new Object[] {key.name(), t.name(), key.columns(), e.getMessage()});
+                        done.add("unique " + key.name() + " not added (" + e.getSQLState() + ")");
+                    }
+                }
+            }
+        }
+        return altered;
     }
 
     @Override
