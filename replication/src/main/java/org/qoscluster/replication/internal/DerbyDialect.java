@@ -61,6 +61,11 @@ public final class DerbyDialect implements Dialect {
 
     @Override
     public List<TableSpec> describe(Connection c, List<String> tables) throws SQLException {
+        return describe(c, tables, true);
+    }
+
+    /** {@link #describe(Connection, List)}, with the tables' unique constraints or without them (empty). */
+    private List<TableSpec> describe(Connection c, List<String> tables, boolean withUniqueKeys) throws SQLException {
         DatabaseMetaData md = c.getMetaData();
         String schema = c.getSchema();
         List<String> problems = new ArrayList<>();
@@ -88,7 +93,8 @@ public final class DerbyDialect implements Dialect {
                 problems.add("table " + requested + ": has no primary key, which replication needs to find its rows");
                 continue;
             }
-            specs.add(new TableSpec(name, columns, List.copyOf(key.values()), uniqueKeys(c, md, schema, name)));
+            specs.add(new TableSpec(name, columns, List.copyOf(key.values()),
+                    withUniqueKeys ? uniqueKeys(c, md, schema, name) : List.of()));
         }
         if (!problems.isEmpty()) {
             throw new ReplicationException(problems);
@@ -101,6 +107,11 @@ public final class DerbyDialect implements Dialect {
             + " JOIN SYS.SYSTABLES t ON c.TABLEID = t.TABLEID JOIN SYS.SYSSCHEMAS s ON t.SCHEMAID = s.SCHEMAID"
             + " JOIN SYS.SYSKEYS k ON k.CONSTRAINTID = c.CONSTRAINTID JOIN SYS.SYSCONGLOMERATES g ON g.CONGLOMERATEID = k.CONGLOMERATEID"
             + " WHERE c.TYPE = 'U' AND s.SCHEMANAME = ? AND t.TABLENAME = ?";
+
+    /** Derby's unique constraints of the tables of a schema: table name and constraint name. */
+    private static final String UNIQUE_CONSTRAINT_NAMES = "SELECT t.TABLENAME, c.CONSTRAINTNAME FROM SYS.SYSCONSTRAINTS c"
+            + " JOIN SYS.SYSTABLES t ON c.TABLEID = t.TABLEID JOIN SYS.SYSSCHEMAS s ON t.SCHEMAID = s.SCHEMAID"
+            + " WHERE c.TYPE = 'U' AND s.SCHEMANAME = ?";
 
     /**
      * The unique constraints of {@code table} (not its primary key), by name, with their columns
@@ -294,7 +305,7 @@ public final class DerbyDialect implements Dialect {
         List<String> done = new ArrayList<>();
         // A promotion describes the copy's tables first: Derby's metadata queries are stored
         // statements compiled at their first use in a database, which is then this one.
-        List<TableSpec> mine = describe(replica, tables.stream().map(TableSpec::name).toList());
+        describe(replica, tables.stream().map(TableSpec::name).toList(), false);
         List<TableSpec> armed = capture.arm(replica, tables);
         armed.forEach(t -> done.add("capture " + t.name()));
         // Under the replica's epoch row, which a promotion rewrites first: an identity restarted
@@ -308,7 +319,7 @@ public final class DerbyDialect implements Dialect {
                 }
             }
             Set<String> altered = new HashSet<>(restartIdentities(c, tables, IDENTITY_HEADROOM / 2, IDENTITY_HEADROOM));
-            altered.addAll(addUniqueKeys(c, tables, mine, done));
+            altered.addAll(addUniqueKeys(c, tables, done));
             return altered;
         });
         restarted.forEach(t -> done.add("identity " + t));
@@ -326,15 +337,29 @@ public final class DerbyDialect implements Dialect {
      * break is left out, logged and noted in {@code done} (Derby undoes the failed statement
      * only), and tried again at the next readying. Returns the tables altered.
      */
-    private Set<String> addUniqueKeys(Connection c, List<TableSpec> tables, List<TableSpec> mine, List<String> done)
-            throws SQLException {
+    private Set<String> addUniqueKeys(Connection c, List<TableSpec> tables, List<String> done) throws SQLException {
         Set<String> altered = new HashSet<>();
-        Map<String, TableSpec> have = mine.stream().collect(Collectors.toMap(TableSpec::name, t -> t));
+        // Every readying asks: one query for the names, the columns only of a table that lacks one.
+        Set<String> named = new HashSet<>();
+        try (PreparedStatement p = c.prepareStatement(UNIQUE_CONSTRAINT_NAMES)) {
+            p.setString(1, c.getSchema());
+            try (ResultSet r = p.executeQuery()) {
+                while (r.next()) {
+                    named.add(r.getString(1) + "." + r.getString(2));
+                }
+            }
+        }
         try (Statement s = c.createStatement()) {
             for (TableSpec t : tables) {
-                TableSpec here = have.get(t.name());
+                List<TableSpec.UniqueKey> here = null;
                 for (TableSpec.UniqueKey key : t.uniqueKeys()) {
-                    if (here == null || here.uniqueKeys().stream().anyMatch(k -> k.columns().equals(key.columns()))) {
+                    if (named.contains(t.name() + "." + key.name())) {
+                        continue;
+                    }
+                    if (here == null) {
+                        here = uniqueKeys(c, c.getMetaData(), c.getSchema(), t.name());
+                    }
+                    if (here.stream().anyMatch(k -> k.columns().equals(key.columns()))) {
                         continue;
                     }
                     String ddl = "ALTER TABLE " + quote(t.name()) + " ADD CONSTRAINT " + quote(key.name()) + " UNIQUE ("
