@@ -1,6 +1,5 @@
 package org.qoscluster.session;
 
-import java.io.Serializable;
 import java.util.Arrays;
 import java.util.zip.CRC32C;
 
@@ -23,7 +22,7 @@ import java.util.zip.CRC32C;
  * @param middle       the bytes between them in the new value
  */
 @SuppressWarnings("ArrayRecordComponent") // bytes passed through, never compared as a record
-public record BytePatch(int baseLength, int baseChecksum, int prefix, int suffix, byte[] middle) implements Serializable {
+public record BytePatch(int baseLength, int baseChecksum, int prefix, int suffix, byte[] middle) {
 
     /** Values shorter than this travel whole: a patch would save next to nothing. */
     public static final int MIN_VALUE_BYTES = 256;

@@ -1,13 +1,13 @@
 package org.qoscluster.session;
 
-import java.io.Serializable;
 import java.util.Map;
 
 import org.qoscluster.contract.StateChangeFlag;
 
 /**
  * What one request changed in a session, applied to the stored record in one step on the member
- * that owns it ({@link SessionRecord#apply}).
+ * that owns it ({@link SessionRecord#apply}). It travels there, and on to each backup, in the
+ * entry processor's own form, never through Java serialization.
  *
  * @param now                the request's time (epoch ms): the record's last access
  * @param node               the node that served the request
@@ -23,7 +23,7 @@ import org.qoscluster.contract.StateChangeFlag;
  */
 public record SessionDelta(long now, String node, String sessionUserClass, String principalUserClass,
                            int maxInactiveSeconds, boolean replace,
-                           boolean remove, Map<String, Change> changes, StateChangeFlag flag) implements Serializable {
+                           boolean remove, Map<String, Change> changes, StateChangeFlag flag) {
 
     public SessionDelta {
         changes = Map.copyOf(changes);
@@ -47,7 +47,7 @@ public record SessionDelta(long now, String node, String sessionUserClass, Strin
      *                    has no known base.
      */
     @SuppressWarnings("ArrayRecordComponent") // serialized bytes passed through, never compared as a record
-    public record Change(long baseVersion, byte[] value, boolean force, BytePatch patch) implements Serializable {
+    public record Change(long baseVersion, byte[] value, boolean force, BytePatch patch) {
 
         public Change {
             if (patch != null && force) {

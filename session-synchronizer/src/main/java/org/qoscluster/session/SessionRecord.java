@@ -159,10 +159,10 @@ public final class SessionRecord implements Serializable {
     /**
      * The outcome of {@link #apply}: the new record (null when removed), its version, and the
      * attributes that were not applied because another request changed them first (their stored
-     * value; {@link StoredAttribute#ABSENT} when it removed them).
+     * value; {@link StoredAttribute#ABSENT} when it removed them). It travels back from the owner
+     * in a byte form of its own, never through Java serialization.
      */
-    public record Applied(SessionRecord record, long version, Map<String, StoredAttribute> conflicts)
-            implements Serializable {
+    public record Applied(SessionRecord record, long version, Map<String, StoredAttribute> conflicts) {
 
         public Applied {
             conflicts = Map.copyOf(conflicts);

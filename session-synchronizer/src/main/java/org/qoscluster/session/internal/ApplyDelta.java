@@ -27,9 +27,10 @@ import org.qoscluster.session.SessionRecord;
  * ({@link DataSerializable}) rather than through Java serialization, whose class descriptors and
  * reflection cost more than the change they carry; and a change that carries a patch of the
  * bytes the request read ({@link BytePatch}) travels as that patch alone, not as its whole value.
+ * Its answer travels back as bytes too ({@link AppliedAnswer}), read with {@link #answer}.
  * The class is on every member's class path, as the record's is.
  */
-final class ApplyDelta implements EntryProcessor<String, SessionRecord, SessionRecord.Applied>, DataSerializable {
+final class ApplyDelta implements EntryProcessor<String, SessionRecord, byte[]>, DataSerializable {
 
     private static final long serialVersionUID = 1L;
     /** Seconds a record outlives its inactivity limit in the map (the filter checks expiry itself). */
@@ -60,8 +61,22 @@ final class ApplyDelta implements EntryProcessor<String, SessionRecord, SessionR
         return record.maxInactiveSeconds() + GRACE_SECONDS;
     }
 
+    /**
+     * The outcome an answer of {@link #process} tells.
+     *
+     * @throws SessionStoreException when it is not such an answer, saying what is wrong
+     */
+    static SessionRecord.Applied answer(byte[] answer) {
+        try {
+            return AppliedAnswer.read(answer);
+        } catch (IllegalArgumentException e) {
+            throw new SessionStoreException("the session store's answer is not one this node reads: " + e.getMessage(), e);
+        }
+    }
+
+    /** Applies the delta; answers {@link AppliedAnswer#write} of the outcome without the record. */
     @Override
-    public SessionRecord.Applied process(Map.Entry<String, SessionRecord> entry) {
+    public byte[] process(Map.Entry<String, SessionRecord> entry) {
         SessionRecord.Applied applied = SessionRecord.apply(entry.getKey(), entry.getValue(), delta);
         if (applied.record() == null) {
             entry.setValue(null);
@@ -70,7 +85,7 @@ final class ApplyDelta implements EntryProcessor<String, SessionRecord, SessionR
         } else {
             entry.setValue(applied.record());
         }
-        return applied.withoutRecord();
+        return AppliedAnswer.write(applied);
     }
 
     @Override

@@ -256,7 +256,7 @@ final class HazelcastSessionStore implements SessionStore {
 
     @Override
     public SessionRecord.Applied apply(String uid, SessionDelta delta) {
-        return bounded("store", records.submitToKey(uid, new ApplyDelta(delta)));
+        return ApplyDelta.answer(bounded("store", records.submitToKey(uid, new ApplyDelta(delta))));
     }
 
     /**

@@ -144,6 +144,29 @@ class HazelcastSessionStoreTest {
         assertTrue(LOADS.get() > before, "an entry processor on a key the map does not hold asks the table first");
     }
     /**
+     * Two requests that change the same attribute, through the real entry processor on keys owned by
+     * either member: the second is answered with the value the first stored, and the version.
+     */
+    @Test
+    void shouldAnswerAStoreBasedOnAnOldVersionWithWhatWasStoredMeanwhile() {
+        for (int i = 0; i < 12; i++) {
+            String uid = "conflict-" + i + "-" + UUID.randomUUID();
+            store.create(uid, cart("first"));
+            SessionRecord.Applied one = store.apply(uid, new SessionDelta(System.currentTimeMillis(), "node-1", null, null, 60,
+                    false, false, Map.of("cart", new SessionDelta.Change(1, "one".getBytes(StandardCharsets.UTF_8))), null));
+            assertEquals(2, one.version());
+            assertTrue(one.conflicts().isEmpty());
+            SessionRecord.Applied two = store.apply(uid, new SessionDelta(System.currentTimeMillis(), "node-2", null, null, 60,
+                    false, false, Map.of("cart", new SessionDelta.Change(1, "two".getBytes(StandardCharsets.UTF_8)),
+                            "other", new SessionDelta.Change(0, "x".getBytes(StandardCharsets.UTF_8))), null));
+            assertEquals(3, two.version(), "the other attribute is stored");
+            assertEquals(Map.of("cart", 2L), Map.of("cart", two.conflicts().get("cart").version()));
+            assertEquals("one", new String(two.conflicts().get("cart").value(), StandardCharsets.UTF_8));
+            assertEquals(1, two.conflicts().size());
+        }
+    }
+
+    /**
      * A one-byte change to a 50 KB attribute sent as a patch, through the real entry processor:
      * the owner and its backup both make the new value from the bytes they hold, so a client of the
      * member left after the owner dies abruptly ({@code terminate}, no hand-over) reads it.
