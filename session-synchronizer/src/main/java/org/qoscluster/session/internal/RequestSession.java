@@ -579,6 +579,16 @@ final class RequestSession {
     }
 
     private void checkSize(Map<String, byte[]> sent) {
+        long stored = 0;
+        for (Map.Entry<String, StoredAttribute> a : base.entrySet()) {
+            stored += sent.containsKey(a.getKey()) ? 0 : a.getValue().size();
+        }
+        for (byte[] bytes : sent.values()) {
+            stored += bytes == null ? 0 : bytes.length;
+        }
+        if (stored <= settings.maxBytes()) {
+            return; // every store asks; the sizes are listed only for the message
+        }
         Map<String, Integer> sizes = new HashMap<>();
         base.forEach((name, a) -> sizes.put(name, a.size()));
         sent.forEach((name, bytes) -> sizes.put(name, bytes == null ? 0 : bytes.length));
