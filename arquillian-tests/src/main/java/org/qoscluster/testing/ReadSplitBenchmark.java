@@ -71,21 +71,47 @@ public final class ReadSplitBenchmark {
     /**
      * Catalogue reads before the first measured phase of each cluster, without budgets, a round at
      * a time until every copy that answers them uses at most {@link #SETTLED_CORES} when idle
-     * (its JIT done: after 15 s, copies were still compiling at 0.42-0.45 of a core, inside their
-     * budgets once these began), at most {@link #MAX_WARM_UP_SECONDS}.
+     * (after 15 s, copies were still compiling at 0.42-0.45 of a core, inside their budgets once
+     * these began) and spent within {@link #STEADY} of the round before's CPU per page (a copy idle
+     * at 0.12 of a core after 15 s still spent 6.4 ms a page, against 3.5-4.0 warm), at most
+     * {@link #MAX_WARM_UP_SECONDS}.
      */
     private static final int WARM_UP_SECONDS = 15;
-    private static final int MAX_WARM_UP_SECONDS = 75;
+    private static final int MAX_WARM_UP_SECONDS = 90;
     private static final double SETTLED_CORES = 0.2;
+    private static final double STEADY = 0.1;
 
     /** How long the processes' CPU use is measured without load, after the warm-up. */
     private static final int IDLE_SECONDS = 3;
 
     /** Whether every copy that answers the layout's reads used at most {@link #SETTLED_CORES} when idle. */
     private static boolean settled(Map<String, String> idle, Layout layout) {
-        return idle.entrySet().stream()
-                .filter(e -> layout.replicas() == 0 ? e.getKey().equals("derby-master") : e.getKey().startsWith("derby-replica-"))
+        return idle.entrySet().stream().filter(e -> answers(e.getKey(), layout))
                 .allMatch(e -> Double.parseDouble(e.getValue()) <= SETTLED_CORES);
+    }
+
+    /** The copies that answer the layout's reads: the master without replicas, else the replicas. */
+    private static boolean answers(String part, Layout layout) {
+        return layout.replicas() == 0 ? part.equals("derby-master") : part.startsWith("derby-replica-");
+    }
+
+    /** Whether every copy that answers the layout's reads spent within {@link #STEADY} of its CPU per page before. */
+    private static boolean steady(Result before, Result now, Layout layout) {
+        return now.cpuMsPerRequest().entrySet().stream().filter(e -> answers(e.getKey(), layout)).allMatch(e -> {
+            Double was = before.cpuMsPerRequest().get(e.getKey());
+            return was != null && Math.abs(e.getValue() - was) <= STEADY * was;
+        });
+    }
+
+    /** The answering copies' CPU ms per page in {@code r}. */
+    private static String answering(Result r, Layout layout) {
+        Map<String, String> out = new TreeMap<>();
+        r.cpuMsPerRequest().forEach((part, ms) -> {
+            if (answers(part, layout)) {
+                out.put(part, String.format(Locale.ROOT, "%.2f", ms));
+            }
+        });
+        return out.toString();
     }
 
     /** Each part's CPU use over {@link #IDLE_SECONDS} without requests, in cores. */
@@ -135,13 +161,20 @@ public final class ReadSplitBenchmark {
                 // Warm-up without budgets, so that the JIT compilers are done before the budgets count.
                 int warmed = 0;
                 Map<String, String> idle;
+                Result before = null;
+                boolean done;
+                List<String> perPage = new ArrayList<>();
                 do {
-                    browse(cluster.storeUri(), clients, WARM_UP_SECONDS, parts, budgets);
+                    Result round = browse(cluster.storeUri(), clients, WARM_UP_SECONDS, parts, budgets);
                     warmed += WARM_UP_SECONDS;
                     idle = idle(parts);
-                } while (warmed < MAX_WARM_UP_SECONDS && !settled(idle, layout));
-                System.out.printf(Locale.ROOT, "%n%s, idle for %d s after %d s of warm-up: cores used by %s%n", layout.name(),
-                        IDLE_SECONDS, warmed, idle);
+                    perPage.add(answering(round, layout));
+                    done = settled(idle, layout) && before != null && steady(before, round, layout);
+                    before = round;
+                } while (warmed < MAX_WARM_UP_SECONDS && !done);
+                System.out.printf(Locale.ROOT, "%n%s, idle for %d s after %d s of warm-up (%s): cores used by %s%n"
+                        + "  warm-up rounds' CPU ms per page of the answering copies: %s%n", layout.name(),
+                        IDLE_SECONDS, warmed, done ? "settled" : "not settled", idle, perPage);
                 for (Row row : ROWS) {
                     for (PartStatus part : parts) {
                         if (part.name().startsWith("derby-")) {
