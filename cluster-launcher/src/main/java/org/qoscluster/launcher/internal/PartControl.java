@@ -100,18 +100,21 @@ public final class PartControl {
      * then the others at once. Nothing is shut down in order; one line per part killed.
      */
     public static List<String> killAll(Path dir) {
-        List<String> running = PartProcess.list(dir).stream().filter(PartStatus::alive).map(PartStatus::name).toList();
-        LOG.info("parts={} killing with SIGKILL", running);
-        if (running.contains(ReplicationParts.SUPERVISOR)) {
+        java.util.Set<String> killed = new java.util.LinkedHashSet<>(running(dir));
+        LOG.info("parts={} killing with SIGKILL", killed);
+        if (killed.contains(ReplicationParts.SUPERVISOR)) {
             PartProcess.kill(dir, ReplicationParts.SUPERVISOR);
         }
         // Read again: an agent the supervisor started before it died is killed too.
-        List<String> rest = PartProcess.list(dir).stream().filter(PartStatus::alive).map(PartStatus::name).toList();
+        List<String> rest = running(dir);
         PartProcess.kill(dir, rest);
-        List<String> lines = new ArrayList<>();
-        running.forEach(name -> lines.add(name + ": killed"));
-        rest.stream().filter(name -> !running.contains(name)).forEach(name -> lines.add(name + ": killed"));
-        return lines;
+        killed.addAll(rest);
+        return killed.stream().map(name -> name + ": killed").toList();
+    }
+
+    /** The names of the parts under {@code dir} whose processes are alive. */
+    private static List<String> running(Path dir) {
+        return PartProcess.list(dir).stream().filter(PartStatus::alive).map(PartStatus::name).toList();
     }
 
     /** Kills the parts {@code parts} with SIGKILL at once, as a host's or a site's death would, and waits until they are gone. */

@@ -339,6 +339,9 @@ public final class DerbyDialect implements Dialect {
      */
     private Set<String> addUniqueKeys(Connection c, List<TableSpec> tables, List<String> done) throws SQLException {
         Set<String> altered = new HashSet<>();
+        if (tables.stream().allMatch(t -> t.uniqueKeys().isEmpty())) {
+            return altered; // the master has none: nothing to ask the replica every readying
+        }
         // Every readying asks: one query for the names, the columns only of a table that lacks one.
         Set<String> named = new HashSet<>();
         try (PreparedStatement p = c.prepareStatement(UNIQUE_CONSTRAINT_NAMES)) {
