@@ -25,7 +25,9 @@ public record MemberProperties(ClusterConfig cluster, Map<String, String> secret
         Map<String, String> all = new HashMap<>();
         for (String key : mp.getPropertyNames()) {
             if (key.startsWith("qos.")) {
-                mp.getOptionalValue(key, String.class).ifPresent(v -> all.put(key, v));
+                // MicroProfile Config answers an empty value as missing; here it is a setting
+                // (`qos.db.replica.ports=`: no replicas), which a default must not replace.
+                all.put(key, mp.getOptionalValue(key, String.class).orElse(""));
             }
         }
         return of(all);

@@ -23,7 +23,22 @@ class MemberPropertiesTest {
         assertEquals("node-1", m.memberName());
     }
 
-    /** MicroProfile Config over a map, as Payara serves the domain.xml properties and the secrets directory. */
+    @Test
+    void shouldKeepAnEmptySettingInsteadOfTheDefault() {
+        // A cluster without replicas: its members must not probe (and send the database password
+        // to) whatever listens on the default replica ports.
+        MemberProperties m = MemberProperties.read(new MapConfig(Map.of(
+                ClusterConfig.DB_REPLICA_PORTS, "",
+                PayaraMemberConfig.MEMBER_NAME_KEY, "node-1")));
+        assertEquals(java.util.List.of(), m.cluster().replicas());
+        assertEquals(2, MemberProperties.read(new MapConfig(Map.of(PayaraMemberConfig.MEMBER_NAME_KEY, "node-1")))
+                .cluster().replicas().size(), "a missing key takes the default");
+    }
+
+    /**
+     * MicroProfile Config over a map, as Payara serves the domain.xml properties and the secrets
+     * directory: an empty value reads as missing, as the specification has it.
+     */
     private record MapConfig(Map<String, String> values) implements Config {
 
         @Override
@@ -40,7 +55,7 @@ class MemberPropertiesTest {
         @Override
         @SuppressWarnings("unchecked")
         public <T> Optional<T> getOptionalValue(String name, Class<T> type) {
-            return Optional.ofNullable((T) values.get(name));
+            return Optional.ofNullable((T) values.get(name)).filter(v -> !"".equals(v));
         }
 
         @Override
