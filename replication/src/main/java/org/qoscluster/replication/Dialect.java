@@ -66,8 +66,14 @@ public interface Dialect {
      * capture nothing while the copy is a replica), generated columns kept ahead of the rows the
      * replica holds, and the capture triggers compiled. Does nothing on a copy of another epoch or
      * one whose capture is on. Returns what it did (empty when everything was ready).
+     * <p>
+     * Without {@code full}, only what moves between two readyings is looked at (the copy's epoch,
+     * its generated columns, whether its triggers are still compiled): for a readying after one
+     * that found everything ready with the same {@code tables}, and no structural change since.
+     * With it, everything (capture's objects, the unique constraints, whatever the database must
+     * compile before a promotion).
      */
-    List<String> readyToPromote(Connection replica, List<TableSpec> tables, long epoch) throws SQLException;
+    List<String> readyToPromote(Connection replica, List<TableSpec> tables, long epoch, boolean full) throws SQLException;
 
     /**
      * The master's write statements that a promoted copy's first writers would compile (Derby:

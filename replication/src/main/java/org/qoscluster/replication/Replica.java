@@ -117,6 +117,7 @@ final class Replica {
     /** Has the replica readied for a promotion at the next {@link #readyIfDue}: it (re)connected, or has its copy. */
     void readyDue() {
         lastReady = null;
+        readyAsOf = null;
     }
 
     /**
@@ -134,11 +135,18 @@ final class Replica {
             return;
         }
         lastReady = at;
+        List<TableSpec> tables = master.tables();
+        ReadyAsOf asOf = readyAsOf;
+        boolean full = asOf == null || !asOf.tables().equals(tables) || Duration.between(asOf.at(), at).compareTo(FULL_READY_EVERY) >= 0;
+        readyAsOf = null; // until this one ends having found everything ready
         try {
             long t0 = System.nanoTime();
             Connection c = readyLink.connection();
-            List<String> done = new java.util.ArrayList<>(master.dialect.readyToPromote(c, master.tables(),
-                    master.epoch.number()));
+            List<String> changed = master.dialect.readyToPromote(c, tables, master.epoch.number(), full);
+            if (changed.isEmpty()) {
+                readyAsOf = full ? new ReadyAsOf(tables, at) : asOf;
+            }
+            List<String> done = new java.util.ArrayList<>(changed);
             List<String> statements = statementsToCompile.stream().filter(s -> !uncompilable.contains(s)).toList();
             Dialect.Precompiled compiled = master.dialect.precompile(c, statements);
             uncompilable.addAll(compiled.refused());
@@ -165,7 +173,18 @@ final class Replica {
 
     /** How often a replica that applies is readied for a promotion again (its identities, its triggers). */
     static final Duration READY_EVERY = Duration.ofSeconds(3);
+    /**
+     * How often the readying is a full one ({@link Dialect#readyToPromote}) while the ones between
+     * find everything ready: a full readying asks a Derby copy some forty statements, its
+     * catalogue's among them, which every 3 s was most of an idle replica's work.
+     */
+    static final Duration FULL_READY_EVERY = Duration.ofMinutes(1);
     private volatile Instant lastReady;
+    /** The last full readying that found everything ready, while every one since did too; null: the next is full. */
+    private volatile ReadyAsOf readyAsOf;
+
+    private record ReadyAsOf(List<TableSpec> tables, Instant at) {
+    }
 
     /**
      * How often a round with nothing to write to the replica asks it whether it answers; its

@@ -295,19 +295,30 @@ public final class DerbyDialect implements Dialect {
     private final Set<String> uniqueKeysWarned = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     @Override
-    public List<String> readyToPromote(Connection replica, List<TableSpec> tables, long epoch) throws SQLException {
-        Optional<CopyEpoch> at = epoch(replica);
-        Set<String> have = existing(replica);
-        if (at.isEmpty() || at.get().epoch() != epoch
-                || (have.contains("TABLE:QOS_CAPTURING") && DerbyCapture.capturing(replica))) {
-            return List.of(); // not a replica of this epoch (promoted, or not copied yet)
-        }
+    public List<String> readyToPromote(Connection replica, List<TableSpec> tables, long epoch, boolean full) throws SQLException {
         List<String> done = new ArrayList<>();
-        // A promotion describes the copy's tables first: Derby's metadata queries are stored
-        // statements compiled at their first use in a database, which is then this one.
-        describe(replica, tables.stream().map(TableSpec::name).toList(), false);
-        List<TableSpec> armed = capture.arm(replica, tables);
-        armed.forEach(t -> done.add("capture " + t.name()));
+        List<TableSpec> armed;
+        if (full) {
+            Optional<CopyEpoch> at = epoch(replica);
+            Set<String> have = existing(replica);
+            if (at.isEmpty() || at.get().epoch() != epoch
+                    || (have.contains("TABLE:QOS_CAPTURING") && DerbyCapture.capturing(replica))) {
+                return List.of(); // not a replica of this epoch (promoted, or not copied yet)
+            }
+            // A promotion describes the copy's tables first: Derby's metadata queries are stored
+            // statements compiled at their first use in a database, which is then this one; they
+            // stay compiled until the next DDL, after which the readying is a full one again.
+            describe(replica, tables.stream().map(TableSpec::name).toList(), false);
+            armed = capture.arm(replica, tables);
+            armed.forEach(t -> done.add("capture " + t.name()));
+        } else {
+            // Capture's tables exist (a full readying found them): two queries, no catalogue scan.
+            Optional<CopyEpoch> at = epochRow(replica);
+            if (at.isEmpty() || at.get().epoch() != epoch || DerbyCapture.capturing(replica)) {
+                return List.of();
+            }
+            armed = List.of();
+        }
         // Under the replica's epoch row, which a promotion rewrites first: an identity restarted
         // here (DDL, which makes the table's triggers recompile) comes before a promotion, which
         // then compiles them, never after it.
@@ -319,7 +330,9 @@ public final class DerbyDialect implements Dialect {
                 }
             }
             Set<String> altered = new HashSet<>(restartIdentities(c, tables, IDENTITY_HEADROOM / 2, IDENTITY_HEADROOM));
-            altered.addAll(addUniqueKeys(c, tables, done));
+            if (full) {
+                altered.addAll(addUniqueKeys(c, tables, done));
+            }
             return altered;
         });
         restarted.forEach(t -> done.add("identity " + t));
@@ -479,6 +492,11 @@ public final class DerbyDialect implements Dialect {
         if (!existing(copy).contains("TABLE:QOS_EPOCH")) {
             return Optional.empty();
         }
+        return epochRow(copy);
+    }
+
+    /** The row of {@code QOS_EPOCH}, which the copy has. */
+    private static Optional<CopyEpoch> epochRow(Connection copy) throws SQLException {
         try (Statement s = copy.createStatement();
              ResultSet r = s.executeQuery("SELECT QOS_EPOCH, QOS_MASTER FROM QOS_EPOCH")) {
             return r.next() ? Optional.of(new CopyEpoch(r.getLong(1), r.getString(2))) : Optional.empty();

@@ -50,17 +50,17 @@ class DerbyUniqueKeysTest {
                 s.execute("INSERT INTO ORDERS VALUES (1, 1, NULL), (2, 1, NULL), (3, 1, 'k1')");
             }
 
-            List<String> first = dialect.readyToPromote(replica, tables, 1);
+            List<String> first = dialect.readyToPromote(replica, tables, 1, true);
             assertTrue(first.contains("unique CUSTOMER_EMAIL not added (23505)"), "rows that break it: " + first);
             assertTrue(first.contains("unique " + ordersKey), first::toString);
 
             try (Statement s = replica.createStatement()) {
                 s.execute("DELETE FROM CUSTOMER WHERE ID = 3");
             }
-            List<String> second = dialect.readyToPromote(replica, tables, 1);
+            List<String> second = dialect.readyToPromote(replica, tables, 1, true);
             assertTrue(second.contains("unique CUSTOMER_EMAIL"), "added once the rows keep it: " + second);
             assertFalse(second.contains("unique " + ordersKey), "added once: " + second);
-            assertTrue(dialect.readyToPromote(replica, tables, 1).stream().noneMatch(d -> d.startsWith("unique")));
+            assertTrue(dialect.readyToPromote(replica, tables, 1, true).stream().noneMatch(d -> d.startsWith("unique")));
 
             try (Statement s = replica.createStatement()) {
                 SQLException duplicate = assertThrows(SQLException.class,
