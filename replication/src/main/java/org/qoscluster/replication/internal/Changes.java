@@ -341,8 +341,18 @@ public final class Changes {
     }
 
     /**
+     * At most this many sequence values, so at most this many rows of a table, per delete
+     * statement of {@link #deleteBelow}: each statement commits on its own and holds its row
+     * locks only that long, and none reaches Derby's lock escalation (5,000 row locks of one
+     * table in one transaction, when a table lock would keep the writers' capture triggers out
+     * until the statement ends).
+     */
+    static final long DELETE_STEP = 1_000;
+
+    /**
      * Deletes the master's change rows from {@code from} (none is left below it) to below
-     * {@code below} (every replica has them); returns how many, per table.
+     * {@code below} (every replica has them), {@link #DELETE_STEP} sequence values a statement;
+     * returns how many, per table.
      */
     public static Map<TableSpec, Integer> deleteBelow(Link master, Dialect dialect, List<TableSpec> tables, long from, long below)
             throws SQLException {
@@ -354,11 +364,31 @@ public final class Changes {
             // of two changes without it, 15-21 with it).
             PreparedStatement p = master.prepare("DELETE FROM " + dialect.quote(t.changeTable())
                     + " WHERE QOS_SEQ >= ? AND QOS_SEQ < ?");
-            p.setLong(1, from);
-            p.setLong(2, below);
-            deleted.put(t, p.executeUpdate());
+            int rows = 0;
+            long lo = from;
+            while (lo < below) {
+                // A range of at most DELETE_STEP sequence values holds at most that many rows; a
+                // wider one (a backlog, or a gap in the sequence) ends before its DELETE_STEP-th row.
+                long hi = below - lo <= DELETE_STEP ? below : stepEnd(master, dialect, t, lo, below);
+                p.setLong(1, lo);
+                p.setLong(2, hi);
+                rows += p.executeUpdate();
+                lo = hi;
+            }
+            deleted.put(t, rows);
         }
         return deleted;
+    }
+
+    /** The sequence of the {@link #DELETE_STEP}-th change row of {@code t} from {@code lo} on, below {@code below}; else {@code below}. */
+    private static long stepEnd(Link master, Dialect dialect, TableSpec t, long lo, long below) throws SQLException {
+        PreparedStatement p = master.prepare("SELECT QOS_SEQ FROM " + dialect.quote(t.changeTable())
+                + " WHERE QOS_SEQ >= ? AND QOS_SEQ < ? ORDER BY QOS_SEQ OFFSET " + DELETE_STEP + " ROWS FETCH NEXT 1 ROW ONLY");
+        p.setLong(1, lo);
+        p.setLong(2, below);
+        try (ResultSet r = p.executeQuery()) {
+            return r.next() ? r.getLong(1) : below;
+        }
     }
 
     /**
