@@ -73,11 +73,12 @@ public final class SessionRecord implements Serializable {
             if (!delta.replace() && !change.force() && present.version() != change.baseVersion()) {
                 conflicts.put(e.getKey(), present);
             } else if (change.value() != null) {
-                attrs.put(e.getKey(), new StoredAttribute(change.value(), next));
+                attrs.put(e.getKey(), change.patch() == null ? new StoredAttribute(change.value(), next)
+                        : new StoredAttribute(change.value(), next, change.patch().valueChecksum()));
             } else if (change.patch() == null) {
                 attrs.remove(e.getKey());
-            } else if (change.patch().fits(present.value())) {
-                attrs.put(e.getKey(), new StoredAttribute(change.patch().applyTo(present.value()), next));
+            } else if (change.patch().fits(present)) {
+                attrs.put(e.getKey(), change.patch().applyTo(present, next));
             } else {
                 // At the version read, but not the bytes the patch was made from (the record was
                 // made again under the UID meanwhile): the request is shown them and sends its whole value.

@@ -95,6 +95,50 @@ class BytePatchTest {
     }
 
     @Test
+    void shouldKeepTheLongestCommonEndsOfLargeValues() {
+        Random random = new Random(10);
+        for (int i = 0; i < 300; i++) {
+            byte[] a = new byte[random.nextInt(150_000)];
+            random.nextBytes(a);
+            byte[] b = edited(random, a);
+            int max = Math.min(a.length, b.length);
+            int naive = 0;
+            while (naive < max && a[a.length - 1 - naive] == b[b.length - 1 - naive]) {
+                naive++;
+            }
+            assertEquals(naive, BytePatch.commonSuffix(a, b, max), "case " + i);
+            int limit = random.nextInt(max + 1);
+            assertEquals(Math.min(naive, limit), BytePatch.commonSuffix(a, b, limit), "case " + i);
+        }
+    }
+
+    @Test
+    void shouldCarryTheChecksumOfTheValueItMakes() {
+        Random random = new Random(3);
+        byte[] base = new byte[51_200];
+        random.nextBytes(base);
+        StoredAttribute read = new StoredAttribute(base, 4);
+        long version = 4;
+        for (int i = 0; i < 50; i++) {
+            byte[] value = edited(random, read.value());
+            int first = Arrays.mismatch(read.value(), value);
+            BytePatch patch = BytePatch.between(read, value, first);
+            if (patch == null) {
+                continue;
+            }
+            assertEquals(BytePatch.checksum(value), patch.valueChecksum());
+            assertEquals(BytePatch.checksum(read.value()), patch.baseChecksum());
+            assertTrue(patch.fits(read));
+            StoredAttribute made = patch.applyTo(read, ++version);
+            assertArrayEquals(value, made.value());
+            assertEquals(version, made.version());
+            assertEquals(BytePatch.checksum(value), made.checksum());
+            assertEquals(made.checksum(), new StoredAttribute(made.value(), version).checksum());
+            read = made;
+        }
+    }
+
+    @Test
     void shouldFitOnlyTheBytesItWasMadeFrom() {
         Random random = new Random(1);
         byte[] base = new byte[4_096];
@@ -107,7 +151,11 @@ class BytePatchTest {
         other[4_000]++; // the same length, another byte changed
         assertFalse(patch.fits(other));
         assertFalse(patch.fits(Arrays.copyOf(base, base.length + 1)));
-        assertFalse(patch.fits(null));
+        assertFalse(patch.fits((byte[]) null));
         assertThrows(IllegalArgumentException.class, () -> patch.applyTo(other));
+        assertTrue(patch.fits(new StoredAttribute(base, 7)));
+        assertFalse(patch.fits(new StoredAttribute(other, 7)));
+        assertFalse(patch.fits(StoredAttribute.ABSENT));
+        assertThrows(IllegalArgumentException.class, () -> patch.applyTo(new StoredAttribute(other, 7), 8));
     }
 }

@@ -114,6 +114,7 @@ final class ApplyDelta implements EntryProcessor<String, SessionRecord, byte[]>,
                 out.writeInt(patch.prefix());
                 out.writeInt(patch.suffix());
                 out.writeByteArray(patch.middle());
+                out.writeInt(patch.valueChecksum());
             }
         }
         StateChangeFlag flag = delta.flag();
@@ -130,8 +131,9 @@ final class ApplyDelta implements EntryProcessor<String, SessionRecord, byte[]>,
         int prefix = in.readInt();
         int suffix = in.readInt();
         byte[] middle = in.readByteArray();
+        int valueChecksum = in.readInt();
         try {
-            return new BytePatch(baseLength, checksum, prefix, suffix, middle);
+            return new BytePatch(baseLength, checksum, prefix, suffix, middle, valueChecksum);
         } catch (IllegalArgumentException e) {
             throw new IOException("a session delta with a malformed patch: " + e.getMessage(), e);
         }

@@ -34,6 +34,12 @@ final class JavaSerialization {
      * of that length again is returned without another copy.
      */
     static byte[] serialize(String name, Object value, ObjectInputFilter filter, int expectedBytes) {
+        if (value instanceof byte[] array) {
+            if (refuses(filter, byte[].class)) {
+                throw new SessionStoreException(refusal(name, value, byte[].class));
+            }
+            return ByteArrays.serialize(array);
+        }
         Buffer bytes = new Buffer(Math.max(256, expectedBytes));
         try (ObjectOutputStream out = new CheckedOutputStream(bytes, filter)) {
             out.writeObject(value);
@@ -77,6 +83,14 @@ final class JavaSerialization {
      * admits are made ({@link java.io.InvalidClassException} otherwise).
      */
     static Object deserialize(byte[] value, ClassLoader loader, ObjectInputFilter filter) throws IOException, ClassNotFoundException {
+        int length = ByteArrays.length(value);
+        if (length >= 0) {
+            if (filter.checkInput(new ClassOnly(byte[].class, length, value.length)) == ObjectInputFilter.Status.REJECTED) {
+                throw new java.io.InvalidClassException(byte[].class.getName(),
+                        "not allowed in sessions (filter status: REJECTED; qos.serialization.allow does not admit it)");
+            }
+            return ByteArrays.deserialize(value, length);
+        }
         Class<?>[] refused = new Class<?>[1];
         ObjectInputFilter naming = info -> {
             ObjectInputFilter.Status status = filter.checkInput(info);
@@ -141,10 +155,9 @@ final class JavaSerialization {
     }
 
     /** What a filter is asked about one class, as a stream that read nothing else would ask. */
-    private record ClassOnly(Class<?> serialClass) implements ObjectInputFilter.FilterInfo {
-        @Override
-        public long arrayLength() {
-            return -1;
+    private record ClassOnly(Class<?> serialClass, long arrayLength, long streamBytes) implements ObjectInputFilter.FilterInfo {
+        ClassOnly(Class<?> serialClass) {
+            this(serialClass, -1, 0);
         }
 
         @Override
@@ -157,10 +170,6 @@ final class JavaSerialization {
             return 1;
         }
 
-        @Override
-        public long streamBytes() {
-            return 0;
-        }
     }
 
     private static final class LoaderObjectInputStream extends ObjectInputStream {

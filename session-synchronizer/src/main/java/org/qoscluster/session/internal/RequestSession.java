@@ -421,7 +421,7 @@ final class RequestSession {
             if (first >= 0) {
                 // Changed: sent as a patch of the bytes read when that is much smaller (an object
                 // changed in place), applied only to those bytes at that version.
-                changes.put(name, new SessionDelta.Change(was.version(), bytes, false, BytePatch.between(was.value(), bytes, first)));
+                changes.put(name, new SessionDelta.Change(was.version(), bytes, false, BytePatch.between(was, bytes, first)));
                 sent.put(name, bytes);
             }
         }
