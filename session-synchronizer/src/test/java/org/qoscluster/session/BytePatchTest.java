@@ -78,27 +78,18 @@ class BytePatchTest {
 
     @Test
     void shouldKeepTheLongestCommonEnds() {
-        Random random = new Random(9);
-        for (int i = 0; i < 2_000; i++) {
-            byte[] a = new byte[random.nextInt(2_000)];
-            random.nextBytes(a);
-            byte[] b = edited(random, a);
-            int max = Math.min(a.length, b.length);
-            int naive = 0;
-            while (naive < max && a[a.length - 1 - naive] == b[b.length - 1 - naive]) {
-                naive++;
-            }
-            assertEquals(naive, BytePatch.commonSuffix(a, b, max));
-            int limit = random.nextInt(max + 1);
-            assertEquals(Math.min(naive, limit), BytePatch.commonSuffix(a, b, limit));
-        }
+        assertLongestCommonEnds(new Random(9), 2_000, 2_000);
     }
 
     @Test
     void shouldKeepTheLongestCommonEndsOfLargeValues() {
-        Random random = new Random(10);
-        for (int i = 0; i < 300; i++) {
-            byte[] a = new byte[random.nextInt(150_000)];
+        assertLongestCommonEnds(new Random(10), 150_000, 300);
+    }
+
+    /** {@code cases} values shorter than {@code maxLength} and an edit of each: their common end, as counted byte by byte. */
+    private static void assertLongestCommonEnds(Random random, int maxLength, int cases) {
+        for (int i = 0; i < cases; i++) {
+            byte[] a = new byte[random.nextInt(maxLength)];
             random.nextBytes(a);
             byte[] b = edited(random, a);
             int max = Math.min(a.length, b.length);
