@@ -20,12 +20,9 @@ class DerbyArmTest {
     @Test
     void shouldRunNoDdlWhenTheReplicaIsArmedAlready() throws SQLException {
         try (Connection c = DriverManager.getConnection("jdbc:derby:memory:arm-test;create=true")) {
-            try (Statement s = c.createStatement()) {
-                s.execute("CREATE TABLE PRODUCT (ID BIGINT NOT NULL PRIMARY KEY, NAME VARCHAR(40))");
-            }
             DerbyDialect dialect = new DerbyDialect();
-            List<TableSpec> tables = dialect.describe(c, List.of("PRODUCT"));
-            dialect.prepareReplica(c, tables);
+            List<TableSpec> tables = PreparedReplicas.withTable(c, dialect, "PRODUCT",
+                    "CREATE TABLE PRODUCT (ID BIGINT NOT NULL PRIMARY KEY, NAME VARCHAR(40))");
             assertEquals(List.of("PRODUCT"), dialect.armCapture(c, tables));
             assertTrue(DerbyDialect.existing(c).contains("SEQUENCE:QOS_SEQ"), "the capture sequence is listed as existing");
 
