@@ -35,6 +35,9 @@ public final class Commands {
                 // at 2,300 transactions/s with 1,000): allocate 100,000 at a time, not 100. A
                 // crash loses at most that many values: gaps, which nothing relies on.
                 "-Dderby.language.sequence.preallocator=100000",
+                // A lock time-out or deadlock is written to derby.log with the lock table (the
+                // waiters, the holders and their statements): an operator sees who held what.
+                "-Dderby.locks.monitor=true", "-Dderby.locks.deadlockTrace=true",
                 "-cp", layout.derbyServerClassPath(), "org.apache.derby.drda.NetworkServerControl",
                 // No -noSecurityManager: Derby 10.16 installs no security manager and runs under
                 // none (DERBY-7138); its guard is authentication (derby.properties in its home).
