@@ -299,8 +299,8 @@ public final class DerbyDialect implements Dialect {
         List<String> done = new ArrayList<>();
         List<TableSpec> armed;
         if (full) {
-            Optional<CopyEpoch> at = epoch(replica);
             Set<String> have = existing(replica);
+            Optional<CopyEpoch> at = have.contains("TABLE:QOS_EPOCH") ? epochRow(replica) : Optional.empty();
             if (at.isEmpty() || at.get().epoch() != epoch
                     || (have.contains("TABLE:QOS_CAPTURING") && DerbyCapture.capturing(replica))) {
                 return List.of(); // not a replica of this epoch (promoted, or not copied yet)
