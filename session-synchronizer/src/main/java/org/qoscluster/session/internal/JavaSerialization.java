@@ -86,8 +86,7 @@ final class JavaSerialization {
         int length = ByteArrays.length(value);
         if (length >= 0) {
             if (filter.checkInput(new ClassOnly(byte[].class, length, value.length)) == ObjectInputFilter.Status.REJECTED) {
-                throw new java.io.InvalidClassException(byte[].class.getName(),
-                        "not allowed in sessions (filter status: REJECTED; qos.serialization.allow does not admit it)");
+                throw notAllowed(byte[].class);
             }
             return ByteArrays.deserialize(value, length);
         }
@@ -107,11 +106,16 @@ final class JavaSerialization {
                 throw e;
             }
             // The JDK's message says only "filter status: REJECTED": name the class.
-            java.io.InvalidClassException named = new java.io.InvalidClassException(refused[0].getName(),
-                    "not allowed in sessions (filter status: REJECTED; qos.serialization.allow does not admit it)");
+            java.io.InvalidClassException named = notAllowed(refused[0]);
             named.initCause(e);
             throw named;
         }
+    }
+
+    /** What reading a value that holds {@code refused}, a class the session filter refuses, throws. */
+    private static java.io.InvalidClassException notAllowed(Class<?> refused) {
+        return new java.io.InvalidClassException(refused.getName(),
+                "not allowed in sessions (filter status: REJECTED; qos.serialization.allow does not admit it)");
     }
 
     /** An object stream that refuses, before writing it, a class {@code filter} would refuse on reading. */
