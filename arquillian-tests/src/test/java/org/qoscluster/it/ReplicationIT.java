@@ -102,6 +102,141 @@ class ReplicationIT {
         assertTrue(e.getMessage().contains("table NOKEY: has no primary key"), e.getMessage());
     }
 
+    /**
+     * Two writers that lock each other's row: one of them is rolled back as a deadlock victim
+     * within seconds (the cluster's Derby servers look for cycles after 1 s; Derby's default, 20
+     * s, held both that long) and the other then commits.
+     */
+    @Test
+    @Order(1)
+    void shouldRollBackOneWriterOfALockCycleWithinSecondsAndLetTheOtherCommit() throws Exception {
+        try (Connection setup = open("master"); Statement s = setup.createStatement()) {
+            s.execute("CREATE TABLE LOCK_CYCLE (ID INTEGER NOT NULL PRIMARY KEY, V INTEGER)");
+            s.execute("INSERT INTO LOCK_CYCLE VALUES (1, 0), (2, 0)");
+        }
+        ExecutorService both = Executors.newFixedThreadPool(2);
+        try (Connection a = open("master"); Connection b = open("master")) {
+            a.setAutoCommit(false);
+            b.setAutoCommit(false);
+            update(a, "UPDATE LOCK_CYCLE SET V = 1 WHERE ID = ?", 1);
+            update(b, "UPDATE LOCK_CYCLE SET V = 2 WHERE ID = ?", 2);
+            long t0 = System.nanoTime();
+            List<Future<String>> ends = List.of(
+                    both.submit(() -> secondLock(a, 2)), both.submit(() -> secondLock(b, 1)));
+            List<String> outcomes = new ArrayList<>();
+            for (Future<String> f : ends) {
+                outcomes.add(f.get(60, java.util.concurrent.TimeUnit.SECONDS));
+            }
+            long seconds = (System.nanoTime() - t0) / 1_000_000_000L;
+            outcomes.sort(null);
+            assertEquals(List.of("40001", "committed"), outcomes, "one victim, one commit");
+            assertTrue(seconds < 10, "the cycle ended after " + seconds + " s, under Derby's default 20 s");
+        } finally {
+            both.shutdownNow();
+            try (Connection c = open("master"); Statement s = c.createStatement()) {
+                s.execute("DROP TABLE LOCK_CYCLE");
+            }
+        }
+    }
+
+    /**
+     * A table with a trigger (as capture has) and an index Derby keeps statistics for: once it
+     * has passed Derby's threshold of 100 rows and a new statement is compiled on it, the
+     * trigger's action stays compiled, and concurrent writers through it are all accepted.
+     * Derby's automatic statistics update (off on the cluster's servers) would invalidate every
+     * trigger action of the table, and writers that recompile one at once fail with lock
+     * time-outs, deadlocks and sequence contention.
+     */
+    @Test
+    @Order(1)
+    void shouldKeepATriggerCompiledAndRefuseNoWriteThroughItWhileItsTableGrows() throws Exception {
+        try (Connection c = open("master"); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE GROWTH_PARENT (ID INTEGER NOT NULL PRIMARY KEY)");
+            s.execute("INSERT INTO GROWTH_PARENT VALUES (0), (1), (2), (3)");
+            s.execute("CREATE TABLE GROWTH (ID INTEGER GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+                    + " PARENT_ID INTEGER NOT NULL REFERENCES GROWTH_PARENT, V INTEGER)");
+            s.execute("CREATE SEQUENCE GROWTH_SEQ AS BIGINT");
+            s.execute("CREATE TABLE GROWTH_LOG (SEQ BIGINT NOT NULL PRIMARY KEY, ID INTEGER)");
+            s.execute("CREATE TRIGGER GROWTH_TRIGGER AFTER INSERT ON GROWTH REFERENCING NEW AS N FOR EACH ROW"
+                    + " INSERT INTO GROWTH_LOG (SEQ, ID) VALUES (NEXT VALUE FOR GROWTH_SEQ, N.ID)");
+        }
+        ExecutorService writers = Executors.newFixedThreadPool(4);
+        try {
+            writeGrowth(0, 200);
+            try (Connection c = open("master"); Statement s = c.createStatement()) {
+                // A statement compiled anew, as an application's reads are: where Derby looks
+                // whether the table's statistics are missing or stale.
+                try (ResultSet r = s.executeQuery("SELECT COUNT(*) FROM GROWTH WHERE PARENT_ID = 1 AND V >= 7")) {
+                    r.next();
+                }
+                long until = System.nanoTime() + 3_000_000_000L;
+                while (System.nanoTime() < until) {
+                    try (ResultSet r = s.executeQuery("SELECT S.VALID FROM SYS.SYSTRIGGERS T JOIN SYS.SYSSTATEMENTS S"
+                            + " ON T.ACTIONSTMTID = S.STMTID WHERE T.TRIGGERNAME = 'GROWTH_TRIGGER'")) {
+                        r.next();
+                        assertTrue(r.getBoolean(1), "the trigger's action still compiled");
+                    }
+                    Thread.sleep(100);
+                }
+            }
+            List<Future<List<String>>> refusals = new ArrayList<>();
+            for (int w = 0; w < 4; w++) {
+                int parent = w;
+                refusals.add(writers.submit(() -> writeGrowth(parent, 100)));
+            }
+            List<String> refused = new ArrayList<>();
+            for (Future<List<String>> f : refusals) {
+                refused.addAll(f.get());
+            }
+            assertEquals(List.of(), refused, "writes refused");
+            try (Connection c = open("master"); Statement s = c.createStatement();
+                 ResultSet r = s.executeQuery("SELECT (SELECT COUNT(*) FROM GROWTH), (SELECT COUNT(*) FROM GROWTH_LOG)"
+                         + " FROM SYSIBM.SYSDUMMY1")) {
+                r.next();
+                assertEquals(600, r.getInt(1), "rows written");
+                assertEquals(600, r.getInt(2), "rows the trigger logged");
+            }
+        } finally {
+            writers.shutdownNow();
+            try (Connection c = open("master"); Statement s = c.createStatement()) {
+                for (String drop : List.of("TRIGGER GROWTH_TRIGGER", "TABLE GROWTH_LOG", "SEQUENCE GROWTH_SEQ RESTRICT",
+                        "TABLE GROWTH", "TABLE GROWTH_PARENT")) {
+                    s.execute("DROP " + drop);
+                }
+            }
+        }
+    }
+
+    /** Inserts {@code rows} rows of {@code parent} into GROWTH, a transaction each; what was refused. */
+    private static List<String> writeGrowth(int parent, int rows) throws SQLException {
+        List<String> refused = new ArrayList<>();
+        try (Connection c = open("master")) {
+            c.setAutoCommit(false);
+            for (int i = 0; i < rows; i++) {
+                try {
+                    update(c, "INSERT INTO GROWTH (PARENT_ID, V) VALUES (?, ?)", parent, i);
+                    c.commit();
+                } catch (SQLException e) {
+                    c.rollback();
+                    refused.add(e.getSQLState() + " " + e.getMessage());
+                }
+            }
+        }
+        return refused;
+    }
+
+    /** Locks row {@code id} second: "committed", or the SQL state the writer was refused with. */
+    private static String secondLock(Connection c, int id) throws SQLException {
+        try {
+            update(c, "UPDATE LOCK_CYCLE SET V = V + 10 WHERE ID = ?", id);
+            c.commit();
+            return "committed";
+        } catch (SQLException e) {
+            c.rollback();
+            return e.getSQLState();
+        }
+    }
+
     @Test
     @Order(2)
     void shouldMakeEveryCopyIdenticalAfterRandomTransactionsIncludingRollbacks() throws Exception {

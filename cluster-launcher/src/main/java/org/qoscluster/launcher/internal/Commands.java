@@ -38,6 +38,17 @@ public final class Commands {
                 // A lock time-out or deadlock is written to derby.log with the lock table (the
                 // waiters, the holders and their statements): an operator sees who held what.
                 "-Dderby.locks.monitor=true", "-Dderby.locks.deadlockTrace=true",
+                // Derby looks for a deadlock only after a lock wait of derby.locks.deadlockTimeout,
+                // 20 s by default: both writers of a lock cycle hang that long before one is rolled
+                // back. After 1 s, as PostgreSQL's deadlock_timeout; a plain wait still lasts up
+                // to derby.locks.waitTimeout (60 s).
+                "-Dderby.locks.deadlockTimeout=1",
+                // Derby's automatic index statistics: each update invalidates every statement on
+                // the table, the capture triggers' actions too, and the writers that then recompile
+                // one at once fail (lock time-outs, deadlocks, "too much contention on sequence").
+                // Off: statistics are made when an index is created on rows, or by
+                // SYSCS_UTIL.SYSCS_UPDATE_STATISTICS.
+                "-Dderby.storage.indexStats.auto=false",
                 "-cp", layout.derbyServerClassPath(), "org.apache.derby.drda.NetworkServerControl",
                 // No -noSecurityManager: Derby 10.16 installs no security manager and runs under
                 // none (DERBY-7138); its guard is authentication (derby.properties in its home).
