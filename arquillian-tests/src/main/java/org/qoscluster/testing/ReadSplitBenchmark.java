@@ -69,25 +69,34 @@ public final class ReadSplitBenchmark {
             new Row("databases budgeted", false), new Row("databases and nodes budgeted", true));
 
     /**
-     * Catalogue reads before the first measured phase of each cluster, without budgets, a round at
-     * a time until every copy that answers them uses at most {@link #SETTLED_CORES} when idle
-     * (after 15 s, copies were still compiling at 0.42-0.45 of a core, inside their budgets once
-     * these began) and spent within {@link #STEADY} of the round before's CPU per page (a copy idle
-     * at 0.12 of a core after 15 s still spent 6.4 ms a page, against 3.5-4.0 warm), at most
-     * {@link #MAX_WARM_UP_SECONDS}.
+     * Catalogue reads before the first measured phase of each cluster, without budgets: the same
+     * {@link #WARM_UP_ROUNDS} rounds of {@link #WARM_UP_SECONDS} s for every layout. A rule that
+     * stopped at the first round within 10 % of the one before stopped at plateaus: one replica
+     * "settled" at 2.52 then 2.55 ms a page after 75 s and spent 2.48 after, two replicas went from
+     * 1.49 to 0.90 ms at their sixth round. The report says whether each layout ended
+     * {@linkplain #settled settled}: every answering copy idle at most {@link #SETTLED_CORES} of a
+     * core and its CPU per page over the last three rounds within {@link #STEADY} of each other.
      */
     private static final int WARM_UP_SECONDS = 15;
-    private static final int MAX_WARM_UP_SECONDS = 90;
+    private static final int WARM_UP_ROUNDS = 6;
     private static final double SETTLED_CORES = 0.2;
     private static final double STEADY = 0.1;
 
     /** How long the processes' CPU use is measured without load, after the warm-up. */
     private static final int IDLE_SECONDS = 3;
 
-    /** Whether every copy that answers the layout's reads used at most {@link #SETTLED_CORES} when idle. */
-    private static boolean settled(Map<String, String> idle, Layout layout) {
+    /**
+     * Whether every copy that answers the layout's reads used at most {@link #SETTLED_CORES} when
+     * idle and spent, over the last three warm-up rounds, within {@link #STEADY} of the least.
+     */
+    private static boolean settled(Map<String, String> idle, List<Result> rounds, Layout layout) {
+        if (rounds.size() < 3) {
+            return false;
+        }
+        List<Result> last = rounds.subList(rounds.size() - 3, rounds.size());
         return idle.entrySet().stream().filter(e -> answers(e.getKey(), layout))
-                .allMatch(e -> Double.parseDouble(e.getValue()) <= SETTLED_CORES);
+                .allMatch(e -> Double.parseDouble(e.getValue()) <= SETTLED_CORES
+                        && steady(last.stream().map(r -> r.cpuMsPerRequest().get(e.getKey())).toList()));
     }
 
     /** The copies that answer the layout's reads: the master without replicas, else the replicas. */
@@ -95,12 +104,14 @@ public final class ReadSplitBenchmark {
         return layout.replicas() == 0 ? part.equals("derby-master") : part.startsWith("derby-replica-");
     }
 
-    /** Whether every copy that answers the layout's reads spent within {@link #STEADY} of its CPU per page before. */
-    private static boolean steady(Result before, Result now, Layout layout) {
-        return now.cpuMsPerRequest().entrySet().stream().filter(e -> answers(e.getKey(), layout)).allMatch(e -> {
-            Double was = before.cpuMsPerRequest().get(e.getKey());
-            return was != null && Math.abs(e.getValue() - was) <= STEADY * was;
-        });
+    /** Whether every figure is known and the largest is within {@link #STEADY} of the least. */
+    private static boolean steady(List<Double> msPerPage) {
+        if (msPerPage.contains(null)) {
+            return false;
+        }
+        double least = msPerPage.stream().mapToDouble(Double::doubleValue).min().orElseThrow();
+        double most = msPerPage.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+        return most - least <= STEADY * least;
     }
 
     /** The answering copies' CPU ms per page in {@code r}. */
@@ -159,22 +170,18 @@ public final class ReadSplitBenchmark {
                     }
                 }
                 // Warm-up without budgets, so that the JIT compilers are done before the budgets count.
-                int warmed = 0;
-                Map<String, String> idle;
-                Result before = null;
-                boolean done;
+                List<Result> rounds = new ArrayList<>();
                 List<String> perPage = new ArrayList<>();
-                do {
+                for (int i = 0; i < WARM_UP_ROUNDS; i++) {
                     Result round = browse(cluster.storeUri(), clients, WARM_UP_SECONDS, parts, budgets);
-                    warmed += WARM_UP_SECONDS;
-                    idle = idle(parts);
+                    rounds.add(round);
                     perPage.add(answering(round, layout));
-                    done = settled(idle, layout) && before != null && steady(before, round, layout);
-                    before = round;
-                } while (warmed < MAX_WARM_UP_SECONDS && !done);
+                }
+                Map<String, String> idle = idle(parts);
                 System.out.printf(Locale.ROOT, "%n%s, idle for %d s after %d s of warm-up (%s): cores used by %s%n"
                         + "  warm-up rounds' CPU ms per page of the answering copies: %s%n", layout.name(),
-                        IDLE_SECONDS, warmed, done ? "settled" : "not settled", idle, perPage);
+                        IDLE_SECONDS, WARM_UP_ROUNDS * WARM_UP_SECONDS, settled(idle, rounds, layout) ? "settled" : "not settled",
+                        idle, perPage);
                 for (Row row : ROWS) {
                     for (PartStatus part : parts) {
                         if (part.name().startsWith("derby-")) {
