@@ -69,13 +69,20 @@ public final class Main {
                     case "--secrets" -> secrets = Path.of(value(args, ++i, a));
                     case "--site" -> site = value(args, ++i, a);
                     case "--sites" -> demoSites = true;
+                    case "--help", "-h" -> {
+                        help(System.out);
+                        return 0;
+                    }
                     default -> {
                         if (a.startsWith("-Dqos.") && a.contains("=")) {
                             overrides.put(a.substring(2, a.indexOf('=')), a.substring(a.indexOf('=') + 1));
+                        } else if (command == null && a.equals("help")) {
+                            help(System.out);
+                            return 0;
                         } else if (command == null && !a.startsWith("-")) {
                             command = a;
-                        } else if ((PART_COMMANDS.contains(command) || List.of("group", "deploy", "undeploy").contains(command))
-                                && !a.startsWith("-")) {
+                        } else if (command != null && (PART_COMMANDS.contains(command)
+                                || List.of("group", "deploy", "undeploy").contains(command)) && !a.startsWith("-")) {
                             operands.add(a);
                         } else if ("goal".equals(command)) {
                             operands.add(a);
@@ -356,22 +363,26 @@ public final class Main {
 
     private static int usage(String problem) {
         System.err.println("qoscluster: " + problem);
-        System.err.println("usage: bin/qoscluster up|down|status [--config FILE] [--state DIR] [--runtime DIR] "
-                + "[--timeout SECONDS] [--host NAME] [--secrets DIR] [-Dqos.KEY=VALUE ...]");
-        System.err.println("       bin/qoscluster up|down|status --config SITES-FILE [--site NAME]   (qos.sites: see docs/sites.md)");
-        System.err.println("       bin/qoscluster up --sites   (the two-site demo on 127.0.1.1 and 127.0.2.1)");
-        System.err.println("       bin/qoscluster group [--group NAME] status|switchover COPY|add NAME PORT|remove NAME|stop|start"
-                + " [--state DIR] [--runtime DIR]");
-        System.err.println("       bin/qoscluster group move NAME GROUP [--state DIR]");
-        System.err.println("       bin/qoscluster start|stop|restart PART [--state DIR] [--runtime DIR] [--timeout SECONDS]");
-        System.err.println("       bin/qoscluster up --app PATH.war [--name NAME] [--context /PATH] [--app ...]   (default app: the store)");
-        System.err.println("       bin/qoscluster deploy PATH.war [--name NAME] [--context /PATH] [--state DIR] [--timeout SECONDS]");
-        System.err.println("       bin/qoscluster undeploy NAME [--state DIR]");
-        System.err.println("       bin/qoscluster apps [--state DIR]");
-        System.err.println("       bin/qoscluster goal list|set CLASS [--p95-ms N] [--priority N] [--max-concurrency N]"
-                + " [--match 'METHOD /path,...']|remove CLASS [--state DIR]");
-        System.err.println("       bin/qoscluster goal set CLASS --user-class U [--p95-ms N] [--priority N]|remove CLASS --user-class U"
-                + " [--state DIR]");
+        help(System.err);
         return 2;
+    }
+
+    private static void help(java.io.PrintStream out) {
+        out.println("usage: bin/qoscluster up|down|status [--config FILE] [--state DIR] [--runtime DIR] "
+                + "[--timeout SECONDS] [--host NAME] [--secrets DIR] [-Dqos.KEY=VALUE ...]");
+        out.println("       bin/qoscluster up|down|status --config SITES-FILE [--site NAME]   (qos.sites: see docs/sites.md)");
+        out.println("       bin/qoscluster up --sites   (the two-site demo on 127.0.1.1 and 127.0.2.1)");
+        out.println("       bin/qoscluster group [--group NAME] status|switchover COPY|add NAME PORT|remove NAME|stop|start"
+                + " [--state DIR] [--runtime DIR]");
+        out.println("       bin/qoscluster group move NAME GROUP [--state DIR]");
+        out.println("       bin/qoscluster start|stop|restart PART [--state DIR] [--runtime DIR] [--timeout SECONDS]");
+        out.println("       bin/qoscluster up --app PATH.war [--name NAME] [--context /PATH] [--app ...]   (default app: the store)");
+        out.println("       bin/qoscluster deploy PATH.war [--name NAME] [--context /PATH] [--state DIR] [--timeout SECONDS]");
+        out.println("       bin/qoscluster undeploy NAME [--state DIR]");
+        out.println("       bin/qoscluster apps [--state DIR]");
+        out.println("       bin/qoscluster goal list|set CLASS [--p95-ms N] [--priority N] [--max-concurrency N]"
+                + " [--match 'METHOD /path,...']|remove CLASS [--state DIR]");
+        out.println("       bin/qoscluster goal set CLASS --user-class U [--p95-ms N] [--priority N]|remove CLASS --user-class U"
+                + " [--state DIR]");
     }
 }
