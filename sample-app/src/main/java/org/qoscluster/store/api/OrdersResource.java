@@ -17,6 +17,7 @@ import jakarta.ws.rs.core.Response;
 import org.qoscluster.store.service.Cart;
 import org.qoscluster.store.domain.CustomerOrder;
 import org.qoscluster.store.service.Orders;
+import org.qoscluster.store.service.RolledBack;
 import org.qoscluster.store.service.StoreException;
 
 /**
@@ -42,7 +43,10 @@ public class OrdersResource {
         String key = checkKey(idempotencyKey);
         Orders.Placed placed;
         try {
-            placed = orders.checkout(customer, SessionState.cart(request), key);
+            // A checkout the database rolled back on its own (a deadlock victim, a lock time-out)
+            // wrote nothing: it runs again, as a new transaction.
+            Cart cart = SessionState.cart(request);
+            placed = RolledBack.retried(() -> orders.checkout(customer, cart, key));
         } catch (RuntimeException e) {
             // Two checkouts with one key and different carts ran at once: the database's unique
             // key let one of them place the order; this one answers with it.
