@@ -38,6 +38,10 @@ public final class Commands {
                 // A lock time-out or deadlock is written to derby.log with the lock table (the
                 // waiters, the holders and their statements): an operator sees who held what.
                 "-Dderby.locks.monitor=true", "-Dderby.locks.deadlockTrace=true",
+                // Every error that rolls a transaction back is written with its statement and the
+                // server's stack, also a lock Derby asked for without waiting (an identity column's
+                // range allocation raises 40XL1 so, which the lock monitor does not log).
+                "-Dderby.stream.error.logSeverityLevel=30000",
                 // Derby looks for a deadlock only after a lock wait of derby.locks.deadlockTimeout,
                 // 20 s by default: both writers of a lock cycle hang that long before one is rolled
                 // back. After 1 s, as PostgreSQL's deadlock_timeout; a plain wait still lasts up
