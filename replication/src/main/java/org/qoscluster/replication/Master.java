@@ -140,6 +140,27 @@ final class Master {
         return tables;
     }
 
+    /** The connection to the master on which the identities were last warmed. */
+    private Connection warmedOn;
+
+    /**
+     * Has the master's generated columns take their ranges of values ({@link Dialect#warmIdentities})
+     * once per connection to it: after the agent's start (capture's install emptied Derby's caches),
+     * after a promotion, and after every reconnection (the server may have restarted), before the
+     * writers' first inserts would.
+     */
+    void warmIdentitiesOnNewConnection() throws SQLException {
+        Connection c = link.connection();
+        if (c == warmedOn) {
+            return;
+        }
+        long t0 = System.nanoTime();
+        dialect.warmIdentities(c, tables);
+        warmedOn = c;
+        LOG.log(Level.FINE, "master={0} identity columns warmed in {1} ms",
+                new Object[] {epoch.master(), String.valueOf((System.nanoTime() - t0) / 1_000_000)});
+    }
+
     long identifiedBelow() {
         return identifiedBelow;
     }

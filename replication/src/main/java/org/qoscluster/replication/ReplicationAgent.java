@@ -356,6 +356,7 @@ public final class ReplicationAgent implements AutoCloseable {
 
     private int round(Duration applyWait) throws SQLException {
         long t0 = System.nanoTime();
+        master.warmIdentitiesOnNewConnection();
         Shipping.Round now = shipping.round(master.dialect.horizon(master.link.connection(), master.tables()));
         Dialect.Horizon horizon = now.horizon();
         long settled = now.settled();

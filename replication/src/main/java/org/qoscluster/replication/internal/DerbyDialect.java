@@ -633,6 +633,11 @@ public final class DerbyDialect implements Dialect {
     }
 
     @Override
+    public void warmIdentities(Connection master, List<TableSpec> tables) throws SQLException {
+        new DerbyWarmUp(this).identities(master, tables);
+    }
+
+    @Override
     public void reclaim(Connection master, String changeTable) throws SQLException {
         // Purge committed deleted rows, nothing else: defragmenting and truncating take the
         // table's exclusive lock, so they wait for any open writer and every writer then waits

@@ -133,6 +133,50 @@ final class DerbyWarmUp {
         }
     }
 
+    /**
+     * Has each table of {@code tables} with a generated column generate a value once, in an
+     * insert of a made-up row (its generated columns {@code DEFAULT}) in a transaction that is
+     * rolled back: Derby takes the column's range of values, in a nested transaction that
+     * commits, while it builds the row, before it checks a constraint, so an insert that a
+     * foreign key or a unique key then refuses warms the column as well (one value of the range
+     * is used up). Waits at most {@value #WAIT_SECONDS} s for a lock; a table it cannot warm
+     * stays as it was.
+     */
+    void identities(Connection master, List<TableSpec> tables) throws SQLException {
+        boolean auto = master.getAutoCommit();
+        master.setAutoCommit(false);
+        try {
+            for (TableSpec t : tables) {
+                if (t.columns().stream().noneMatch(TableSpec.Column::generated)) {
+                    continue;
+                }
+                List<Object> values = new ArrayList<>();
+                StringBuilder row = new StringBuilder();
+                for (TableSpec.Column c : t.columns()) {
+                    row.append(row.length() == 0 ? "" : ", ").append(c.generated() ? "DEFAULT" : "?");
+                    if (!c.generated()) {
+                        values.add(madeUpValue(c.type()));
+                    }
+                }
+                String cols = t.columnNames().stream().map(dialect::quote).collect(Collectors.joining(", "));
+                try (PreparedStatement p = master.prepareStatement("INSERT INTO " + dialect.quote(t.name()) + " (" + cols
+                        + ") VALUES (" + row + ")")) {
+                    p.setQueryTimeout(WAIT_SECONDS);
+                    Changes.bind(p, 1, values);
+                    p.executeUpdate();
+                } catch (SQLException refused) {
+                    // a constraint refused the made-up row after its value was generated: warm all the same
+                }
+                master.rollback();
+            }
+        } finally {
+            master.rollback();
+            master.setAutoCommit(auto);
+        }
+    }
+
+    private static final int WAIT_SECONDS = 5;
+
     /** {@code UPDATE t SET key = key WHERE key = ?}: fires the update trigger, changes nothing. */
     private String updateToItself(TableSpec t) {
         return "UPDATE " + dialect.quote(t.name()) + " SET "
