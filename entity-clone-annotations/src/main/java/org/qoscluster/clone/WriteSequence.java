@@ -42,22 +42,11 @@ public final class WriteSequence {
 
     /**
      * SQL state class 40 (transaction rollback: deadlock, lock time-out) or 08 (connection), or
-     * no state at all (then the transaction's fate is unknown: fail rather than acknowledge). The
-     * state is looked for down the causes: Payara's connection proxy hands Derby's exception
-     * over wrapped, as an {@code SQLException} without a state around an
-     * {@code UndeclaredThrowableException}.
+     * no state at all (then the transaction's fate is unknown: fail rather than acknowledge),
+     * looked for down the causes ({@link SqlState#of}).
      */
     static boolean endsTransaction(SQLException e) {
-        String state = stateOf(e);
+        String state = SqlState.of(e);
         return state == null || state.startsWith("40") || state.startsWith("08");
-    }
-
-    private static String stateOf(Throwable t) {
-        for (int depth = 0; t != null && depth < 10; t = t.getCause(), depth++) {
-            if (t instanceof SQLException s && s.getSQLState() != null) {
-                return s.getSQLState();
-            }
-        }
-        return null;
     }
 }

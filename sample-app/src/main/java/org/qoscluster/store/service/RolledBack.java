@@ -1,7 +1,8 @@
 package org.qoscluster.store.service;
 
-import java.sql.SQLException;
 import java.util.function.Supplier;
+
+import org.qoscluster.clone.SqlState;
 
 /**
  * A transaction the database rolled back on its own, which the same request may run again: a
@@ -18,15 +19,10 @@ public final class RolledBack {
     private RolledBack() {
     }
 
-    /** Whether {@code t}, or one of its first ten causes, is such a rollback. */
+    /** Whether {@code t} is such a rollback, by the SQL state down its causes ({@link SqlState#of}). */
     public static boolean isTransient(Throwable t) {
-        for (int depth = 0; t != null && depth < 10; t = t.getCause(), depth++) {
-            if (t instanceof SQLException s && s.getSQLState() != null) {
-                String state = s.getSQLState();
-                return state.equals("40001") || state.equals("40XL1") || state.equals("X0Y84");
-            }
-        }
-        return false;
+        String state = SqlState.of(t);
+        return "40001".equals(state) || "40XL1".equals(state) || "X0Y84".equals(state);
     }
 
     /**
