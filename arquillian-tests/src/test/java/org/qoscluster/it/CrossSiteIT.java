@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.fail;
 import static org.qoscluster.testing.StoreAssertions.assertOk;
 
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -304,6 +308,32 @@ class CrossSiteIT {
             }
             Thread.sleep(100);
         }
-        fail("dig at site " + site + "'s DNS server: expected " + expected + " within " + DEADLINE.toSeconds() + " s, last: " + out);
+        fail("dig at site " + site + "'s DNS server: expected " + expected + " within " + DEADLINE.toSeconds() + " s, last: " + out
+                + "; " + siteAnswers() + "; site " + site + "'s DNS server logged: "
+                + org.qoscluster.launcher.internal.PartProcess.tail(org.qoscluster.launcher.internal.PartProcess.logFile(
+                        Sites.siteDir(sites.state(), site), Sites.DNS_PART), 8).replace('\n', '|'));
+    }
+
+    /** What each running site's router answers on {@code /qrs/site} now (asked directly, not through a relay), on one line. */
+    private static String siteAnswers() {
+        StringBuilder out = new StringBuilder();
+        for (String site : List.of("a", "b")) {
+            if (sites.cluster(site) == null) {
+                continue;
+            }
+            URI status = sites.cluster(site).storeUri().resolve("/qrs/site");
+            try {
+                HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(status).timeout(Duration.ofSeconds(5)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                out.append("site ").append(site).append("'s router answers ").append(r.statusCode()).append(' ')
+                        .append(r.body().replaceAll("\\s+", " ")).append("; ");
+            } catch (IOException e) {
+                out.append("site ").append(site).append("'s router: ").append(e).append("; ");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return out.toString();
     }
 }

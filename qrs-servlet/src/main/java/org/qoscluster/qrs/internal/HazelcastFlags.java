@@ -3,6 +3,7 @@ package org.qoscluster.qrs.internal;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -68,6 +69,8 @@ final class HazelcastFlags implements StateChangeFlags, UserClassDirectory, Heal
     /** The connection to the cluster: up from attaching until a client loses it or the instance shuts down. */
     private volatile boolean linked;
     private final java.util.concurrent.atomic.AtomicBoolean watchingLink = new java.util.concurrent.atomic.AtomicBoolean();
+    /** The maps mirrored so far, by name. */
+    private final java.util.Set<String> mirrored = ConcurrentHashMap.newKeySet();
 
     /** Empty views, no cluster: {@link #attach} fills them once a cluster is reached. */
     HazelcastFlags() {
@@ -180,16 +183,34 @@ final class HazelcastFlags implements StateChangeFlags, UserClassDirectory, Heal
         mirror(hz, ClusterMaps.STATUSES, statuses);
         mirror(hz, ClusterMaps.USER_CLASSES, new Decoded(userClasses));
         timeline = hz.getMap(ClusterMaps.TIMELINE);
-        flagMap = mirror(hz, ClusterMaps.FLAGS, flags);
+        mirror(hz, ClusterMaps.FLAGS, flags);
+        flagMap = hz.getMap(ClusterMaps.FLAGS);
         attached = true;
         LOG.log(Level.INFO, "router maps mirrored from the cluster ({0} flags, {1} watermarks)",
                 new Object[] {String.valueOf(flags.size()), String.valueOf(watermarks.size())});
     }
 
-    private static IMap<String, String> mirror(HazelcastInstance hz, String name, Map<String, String> view) {
+    /**
+     * Mirrors map {@code name} into {@code view}: a listener, then the whole map read. Once per
+     * map: an attempt to {@link #attach} that failed part of the way is made again, and the maps
+     * already mirrored keep their listeners (one each).
+     */
+    private void mirror(HazelcastInstance hz, String name, Map<String, String> view) {
+        if (mirrored.contains(name)) {
+            return;
+        }
         IMap<String, String> map = hz.getMap(name);
-        map.addEntryListener(new Mirror(view), true);
-        map.forEach(view::put);
+        UUID listener = map.addEntryListener(new Mirror(view), true);
+        try {
+            map.forEach(view::put);
+        } catch (RuntimeException e) {
+            try {
+                map.removeEntryListener(listener);
+            } catch (RuntimeException ignored) {
+                // the next attempt adds one anyway; a second listener puts the same entries
+            }
+            throw e;
+        }
         // After a network partition heals, this member's maps take the merged cluster's entries
         // without an event for those that did not change there; a client that lost its
         // connection missed the events meanwhile: read the map again.
@@ -203,7 +224,7 @@ final class HazelcastFlags implements StateChangeFlags, UserClassDirectory, Heal
         // Two members lost at once take the entries whose two copies they held, without an
         // event per entry: the mirror would keep them (a group's old master, for one).
         map.addPartitionLostListener(event -> reread(map, view, "a partition was lost"));
-        return map;
+        mirrored.add(name);
     }
 
     private static void reread(IMap<String, String> map, Map<String, String> view, String why) {

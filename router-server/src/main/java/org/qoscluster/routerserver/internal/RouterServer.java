@@ -172,14 +172,15 @@ public final class RouterServer implements AutoCloseable {
         c.addListenerConfig(new ListenerConfig((LifecycleListener) event -> {
             if (event.getState() == LifecycleEvent.LifecycleState.CLIENT_CONNECTED && attached.compareAndSet(false, true)) {
                 Thread t = new Thread(() -> {
-                    try {
+                    HazelcastInstance hz = made.join();
+                    int attempts = MapsAttachment.untilAttached(() -> {
                         RouterContext r = router.get();
                         if (r != null) {
-                            r.attach(made.join());
+                            r.attach(hz);
                         }
-                    } catch (RuntimeException e) {
-                        attached.set(false); // tried again at the next connection
-                        LOG.log(Level.WARNING, "router: cannot mirror the cluster''s maps yet ({0})", e.toString());
+                    }, () -> router.get() != null && hz.getLifecycleService().isRunning(), d -> Thread.sleep(d.toMillis()));
+                    if (attempts <= 0) {
+                        attached.set(false); // the router closed or the client stopped: tried again at the next connection
                     }
                 }, "qos-router-maps");
                 t.setDaemon(true);
