@@ -31,8 +31,12 @@ public final class PartProcess {
     private PartProcess() {
     }
 
-    /** Starts {@code command} for part {@code name} and writes its pid file. */
-    public static PartStatus start(Path stateDir, String name, String kind, int port, List<String> command) {
+    /**
+     * Starts {@code given} for part {@code name} (a JVM with the launcher's {@link JvmOptions})
+     * and writes its pid file.
+     */
+    public static PartStatus start(Path stateDir, String name, String kind, int port, List<String> given) {
+        List<String> command = JvmOptions.applied(given);
         Path log = logFile(stateDir, name);
         List<String> full = new ArrayList<>();
         if (HAVE_SETSID) {
