@@ -140,67 +140,46 @@ class ReplicationIT {
     }
 
     /**
-     * A table with a trigger (as capture has) and an index Derby keeps statistics for: once it
-     * has passed Derby's threshold of 100 rows and a new statement is compiled on it, the
-     * trigger's action stays compiled, and concurrent writers through it are all accepted.
-     * Derby's automatic statistics update (off on the cluster's servers) would invalidate every
-     * trigger action of the table, and writers that recompile one at once fail with lock
-     * time-outs, deadlocks and sequence contention.
+     * A table that grows past Derby's threshold (100 rows) gets index statistics on the cluster's
+     * Derby servers once a statement is compiled on it, as Derby does by default: without them
+     * the optimizer plans a grown table's statements blind (with them turned off, the agent's
+     * reads and applies on tables of a few hundred thousand rows took 100 ms and more each).
      */
     @Test
     @Order(1)
-    void shouldKeepATriggerCompiledAndRefuseNoWriteThroughItWhileItsTableGrows() throws Exception {
+    void shouldMakeIndexStatisticsForATableThatGrows() throws Exception {
         try (Connection c = open("master"); Statement s = c.createStatement()) {
             s.execute("CREATE TABLE GROWTH_PARENT (ID INTEGER NOT NULL PRIMARY KEY)");
             s.execute("INSERT INTO GROWTH_PARENT VALUES (0), (1), (2), (3)");
             s.execute("CREATE TABLE GROWTH (ID INTEGER GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
                     + " PARENT_ID INTEGER NOT NULL REFERENCES GROWTH_PARENT, V INTEGER)");
-            s.execute("CREATE SEQUENCE GROWTH_SEQ AS BIGINT");
-            s.execute("CREATE TABLE GROWTH_LOG (SEQ BIGINT NOT NULL PRIMARY KEY, ID INTEGER)");
-            s.execute("CREATE TRIGGER GROWTH_TRIGGER AFTER INSERT ON GROWTH REFERENCING NEW AS N FOR EACH ROW"
-                    + " INSERT INTO GROWTH_LOG (SEQ, ID) VALUES (NEXT VALUE FOR GROWTH_SEQ, N.ID)");
         }
-        ExecutorService writers = Executors.newFixedThreadPool(4);
         try {
-            writeGrowth(0, 200);
+            for (int parent = 0; parent < 4; parent++) {
+                assertEquals(List.of(), writeGrowth(parent, 100), "writes refused");
+            }
             try (Connection c = open("master"); Statement s = c.createStatement()) {
-                // A statement compiled anew, as an application's reads are: where Derby looks
-                // whether the table's statistics are missing or stale.
-                try (ResultSet r = s.executeQuery("SELECT COUNT(*) FROM GROWTH WHERE PARENT_ID = 1 AND V >= 7")) {
-                    r.next();
-                }
-                long until = System.nanoTime() + 3_000_000_000L;
-                while (System.nanoTime() < until) {
-                    try (ResultSet r = s.executeQuery("SELECT S.VALID FROM SYS.SYSTRIGGERS T JOIN SYS.SYSSTATEMENTS S"
-                            + " ON T.ACTIONSTMTID = S.STMTID WHERE T.TRIGGERNAME = 'GROWTH_TRIGGER'")) {
+                long until = System.nanoTime() + 60_000_000_000L;
+                int statistics = 0;
+                while (statistics == 0 && System.nanoTime() < until) {
+                    // A statement compiled anew, as an application's reads are: where Derby looks
+                    // whether the table's statistics are missing or stale.
+                    try (ResultSet r = s.executeQuery("SELECT COUNT(*) FROM GROWTH WHERE PARENT_ID = 1 AND V >= "
+                            + (System.nanoTime() % 50))) {
                         r.next();
-                        assertTrue(r.getBoolean(1), "the trigger's action still compiled");
                     }
-                    Thread.sleep(100);
+                    try (ResultSet r = s.executeQuery("SELECT COUNT(*) FROM SYS.SYSSTATISTICS S JOIN SYS.SYSTABLES T"
+                            + " ON S.TABLEID = T.TABLEID WHERE T.TABLENAME = 'GROWTH'")) {
+                        r.next();
+                        statistics = r.getInt(1);
+                    }
+                    Thread.sleep(200);
                 }
-            }
-            List<Future<List<String>>> refusals = new ArrayList<>();
-            for (int w = 0; w < 4; w++) {
-                int parent = w;
-                refusals.add(writers.submit(() -> writeGrowth(parent, 100)));
-            }
-            List<String> refused = new ArrayList<>();
-            for (Future<List<String>> f : refusals) {
-                refused.addAll(f.get());
-            }
-            assertEquals(List.of(), refused, "writes refused");
-            try (Connection c = open("master"); Statement s = c.createStatement();
-                 ResultSet r = s.executeQuery("SELECT (SELECT COUNT(*) FROM GROWTH), (SELECT COUNT(*) FROM GROWTH_LOG)"
-                         + " FROM SYSIBM.SYSDUMMY1")) {
-                r.next();
-                assertEquals(600, r.getInt(1), "rows written");
-                assertEquals(600, r.getInt(2), "rows the trigger logged");
+                assertTrue(statistics > 0, "Derby made no index statistics for GROWTH (400 rows) within 60 s");
             }
         } finally {
-            writers.shutdownNow();
             try (Connection c = open("master"); Statement s = c.createStatement()) {
-                for (String drop : List.of("TRIGGER GROWTH_TRIGGER", "TABLE GROWTH_LOG", "SEQUENCE GROWTH_SEQ RESTRICT",
-                        "TABLE GROWTH", "TABLE GROWTH_PARENT")) {
+                for (String drop : List.of("TABLE GROWTH", "TABLE GROWTH_PARENT")) {
                     s.execute("DROP " + drop);
                 }
             }
