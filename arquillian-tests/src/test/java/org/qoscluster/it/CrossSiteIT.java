@@ -6,10 +6,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 import static org.qoscluster.testing.StoreAssertions.assertOk;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -321,17 +317,12 @@ class CrossSiteIT {
             if (sites.cluster(site) == null) {
                 continue;
             }
-            URI status = sites.cluster(site).storeUri().resolve("/qrs/site");
             try {
-                HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(status).timeout(Duration.ofSeconds(5)).build(),
-                        HttpResponse.BodyHandlers.ofString());
-                out.append("site ").append(site).append("'s router answers ").append(r.statusCode()).append(' ')
+                StoreClient.Reply r = StoreClient.at(sites.cluster(site).storeUri(), TIMEOUT).get("qrs/site");
+                out.append("site ").append(site).append("'s router answers ").append(r.status()).append(' ')
                         .append(r.body().replaceAll("\\s+", " ")).append("; ");
-            } catch (IOException e) {
-                out.append("site ").append(site).append("'s router: ").append(e).append("; ");
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
+            } catch (IllegalStateException e) {
+                out.append("site ").append(site).append("'s router: ").append(e.getMessage()).append("; ");
             }
         }
         return out.toString();
