@@ -8,8 +8,12 @@
 # So that the design is measured and not the shared cores, each Derby server runs in a CPU
 # budget of its own, as if on a machine of its own (DB_CORES of a core each: a cgroup v1 `cpu`
 # group per process, cpu.cfs_quota_us over cpu.cfs_period_us 100000, every thread moved by its
-# pid); in a second row each node gets NODE_CORES too. Needs root and /sys/fs/cgroup/cpu (cgroup
-# v1). The groups are under /sys/fs/cgroup/cpu/qos-read-split and are removed when the script
+# pid); in a second row each node gets NODE_CORES too. A budgeted process's JIT compiler threads
+# run outside its budget (a group of their own without a quota), as on another core of its
+# machine, and each cluster is warmed up until the copies that answer spend at most 3 % of their
+# CPU compiling: the budgets measure the steady work, and the report prints each Derby server's
+# CPU per page by kind of thread (statements, JIT, collector). Needs root and /sys/fs/cgroup/cpu
+# (cgroup v1). The groups are under /sys/fs/cgroup/cpu/qos-read-split and are removed when the script
 # ends, also when it fails. Everything runs on free loopback ports under var/bench-read-split and
 # stops when it ends. The catalogue's service class (browse) gets a goal of BROWSE_P95_MS
 # (default 60000): with every node meeting it, the router sends each request to the less loaded

@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * CPU budgets for a benchmark's processes, as if each ran on a machine of its own: one cgroup
@@ -62,6 +63,34 @@ final class CpuBudgets implements AutoCloseable {
         }
     }
 
+    /**
+     * Moves the JIT compiler threads of process {@code pid} out of its budget, into a group of
+     * their own without a quota ({@code NAME-jit}), as a server's compilers would run on another
+     * core of its machine: the budget is then spent on the process's work, the same in its first
+     * minutes as after hours, and the compilers' CPU shows apart. Compiler threads the JVM adds
+     * later are started by a compiler thread and so start in that group; call again to move any
+     * other.
+     */
+    void exemptCompilers(String name, long pid) {
+        Path group = parent.resolve(name + "-jit");
+        try {
+            Files.createDirectories(group);
+            try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+                for (Path task : (Iterable<Path>) tasks::iterator) {
+                    try {
+                        if (threadKind(Files.readString(task.resolve("comm"), StandardCharsets.US_ASCII).strip()).equals("jit")) {
+                            write(group.resolve("tasks"), task.getFileName().toString());
+                        }
+                    } catch (IOException e) {
+                        // the thread ended between the listing and the move
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot move the compiler threads of pid " + pid + " to cgroup " + group, e);
+        }
+    }
+
     /** Sets group {@code name}'s budget to {@code cores} ({@code <= 0}: no limit). */
     void setQuota(String name, double cores) {
         Path group = groups.get(name);
@@ -100,12 +129,49 @@ final class CpuBudgets implements AutoCloseable {
     /** User plus system CPU time of process {@code pid} (all its threads), in seconds; 0 once it is gone. */
     static double processCpuSeconds(long pid) {
         try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.US_ASCII);
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0; // utime, stime in clock ticks (USER_HZ 100)
+            return cpuSeconds(Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.US_ASCII));
         } catch (IOException e) {
             return 0;
         }
+    }
+
+    /**
+     * User plus system CPU time of process {@code pid} so far by kind of thread, in seconds:
+     * {@code jit} (the JIT compilers), {@code gc} (the collector and the VM thread), {@code drda}
+     * (Derby's network server sessions, which run the statements) and {@code other}; a thread
+     * that ended took its time with it. Empty once the process is gone.
+     */
+    static Map<String, Double> threadCpuSeconds(long pid) {
+        Map<String, Double> kinds = new TreeMap<>();
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                try {
+                    String name = Files.readString(task.resolve("comm"), StandardCharsets.US_ASCII).strip();
+                    kinds.merge(threadKind(name), cpuSeconds(Files.readString(task.resolve("stat"), StandardCharsets.US_ASCII)), Double::sum);
+                } catch (IOException e) {
+                    // the thread ended between the listing and the read
+                }
+            }
+        } catch (IOException e) {
+            return Map.of();
+        }
+        return kinds;
+    }
+
+    private static String threadKind(String name) {
+        if (name.startsWith("C1 Compiler") || name.startsWith("C2 Compiler")) {
+            return "jit";
+        }
+        if (name.startsWith("GC Thread") || name.startsWith("G1 ") || name.equals("VM Thread")) {
+            return "gc";
+        }
+        return name.startsWith("DRDAConnThread") ? "drda" : "other";
+    }
+
+    /** utime plus stime of a {@code /proc/.../stat} line, in seconds (clock ticks of USER_HZ 100). */
+    private static double cpuSeconds(String stat) {
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
     }
 
     List<String> names() {
