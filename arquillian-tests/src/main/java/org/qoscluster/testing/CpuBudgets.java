@@ -75,17 +75,11 @@ final class CpuBudgets implements AutoCloseable {
         Path group = parent.resolve(name + "-jit");
         try {
             Files.createDirectories(group);
-            try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
-                for (Path task : (Iterable<Path>) tasks::iterator) {
-                    try {
-                        if (threadKind(Files.readString(task.resolve("comm"), StandardCharsets.US_ASCII).strip()).equals("jit")) {
-                            write(group.resolve("tasks"), task.getFileName().toString());
-                        }
-                    } catch (IOException e) {
-                        // the thread ended between the listing and the move
-                    }
+            eachThread(pid, (task, kind) -> {
+                if (kind.equals("jit")) {
+                    write(group.resolve("tasks"), task.getFileName().toString());
                 }
-            }
+            });
         } catch (IOException e) {
             throw new UncheckedIOException("cannot move the compiler threads of pid " + pid + " to cgroup " + group, e);
         }
@@ -143,19 +137,34 @@ final class CpuBudgets implements AutoCloseable {
      */
     static Map<String, Double> threadCpuSeconds(long pid) {
         Map<String, Double> kinds = new TreeMap<>();
-        try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
-            for (Path task : (Iterable<Path>) tasks::iterator) {
-                try {
-                    String name = Files.readString(task.resolve("comm"), StandardCharsets.US_ASCII).strip();
-                    kinds.merge(threadKind(name), cpuSeconds(Files.readString(task.resolve("stat"), StandardCharsets.US_ASCII)), Double::sum);
-                } catch (IOException e) {
-                    // the thread ended between the listing and the read
-                }
-            }
+        try {
+            eachThread(pid, (task, kind) -> kinds.merge(kind,
+                    cpuSeconds(Files.readString(task.resolve("stat"), StandardCharsets.US_ASCII)), Double::sum));
         } catch (IOException e) {
             return Map.of();
         }
         return kinds;
+    }
+
+    /** What {@link #eachThread} does with a thread: its {@code /proc/PID/task/TID} directory and its kind. */
+    private interface ThreadAction {
+        void accept(Path task, String kind) throws IOException;
+    }
+
+    /**
+     * Calls {@code action} for every thread of process {@code pid} with its kind
+     * ({@link #threadKind}); a thread that ends meanwhile is left out.
+     */
+    private static void eachThread(long pid, ThreadAction action) throws IOException {
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                try {
+                    action.accept(task, threadKind(Files.readString(task.resolve("comm"), StandardCharsets.US_ASCII).strip()));
+                } catch (IOException e) {
+                    // the thread ended between the listing and the read
+                }
+            }
+        }
     }
 
     private static String threadKind(String name) {

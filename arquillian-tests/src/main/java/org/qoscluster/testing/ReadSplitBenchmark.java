@@ -101,9 +101,17 @@ public final class ReadSplitBenchmark {
         return !jitShares.isEmpty() && jitShares.values().stream().allMatch(share -> share <= JIT_SETTLED);
     }
 
+    /** The name of each Derby server's part starts so; the rest is the copy's own name. */
+    private static final String DERBY = "derby-";
+
+    /** Whether {@code part} is a process the benchmark budgets: a Derby server or a node. */
+    private static boolean budgeted(PartStatus part) {
+        return part.name().startsWith(DERBY) || part.name().startsWith("node-");
+    }
+
     /** Whether {@code part} is a copy that answers the layout's reads: the master without replicas, else the replicas. */
     private static boolean answers(String part, Layout layout) {
-        return layout.replicas() == 0 ? part.equals("derby-master") : part.startsWith("derby-replica-");
+        return layout.replicas() == 0 ? part.equals(DERBY + "master") : part.startsWith(DERBY + "replica-");
     }
 
     /** The answering copies' CPU ms per page and JIT share in {@code r}. */
@@ -162,7 +170,7 @@ public final class ReadSplitBenchmark {
                  CpuBudgets budgets = new CpuBudgets(cgroupRoot, cgroupName)) {
                 List<PartStatus> parts = cluster.status();
                 for (PartStatus part : parts) {
-                    if (part.name().startsWith("derby-") || part.name().startsWith("node-")) {
+                    if (budgeted(part)) {
                         budgets.place(part.name(), part.pid(), 0);
                         budgets.exemptCompilers(part.name(), part.pid());
                     }
@@ -183,10 +191,10 @@ public final class ReadSplitBenchmark {
                                 : "not warm within " + WARM_UP_MAX_ROUNDS + " rounds", idle, perPage);
                 for (Row row : ROWS) {
                     for (PartStatus part : parts) {
-                        if (part.name().startsWith("derby-") || part.name().startsWith("node-")) {
+                        if (budgeted(part)) {
                             budgets.exemptCompilers(part.name(), part.pid());
                         }
-                        if (part.name().startsWith("derby-")) {
+                        if (part.name().startsWith(DERBY)) {
                             budgets.setQuota(part.name(), dbCores);
                         } else if (part.name().startsWith("node-")) {
                             budgets.setQuota(part.name(), row.nodesBudgeted() ? nodeCores : 0);
@@ -226,8 +234,6 @@ public final class ReadSplitBenchmark {
                     reads == 0 ? 0.0 : 100.0 * onReplicas / reads, mixed.errors(), mixed.failures());
         }
     }
-
-    private static final String DERBY = "derby-";
 
     /**
      * A copy's CPU in a phase of {@code seconds} by kind of thread: ms per page it answered, or
