@@ -41,6 +41,8 @@ class SiteDnsHealthTest {
     private static final List<String> B_THEN_A = List.of("127.0.2.1", "127.0.1.1");
     /** Far above any bound under test: only a server that never changes its answer runs into it. */
     private static final Duration DEADLINE = Duration.ofSeconds(60);
+    /** Far above the probe time-out (1 s) and under the HTTP client's idle time-out (30 s). */
+    private static final Duration HELD_PROBE_DEADLINE = Duration.ofSeconds(20);
 
     private final List<AutoCloseable> open = new ArrayList<>();
     private StandInRouter routerA;
@@ -86,6 +88,19 @@ class SiteDnsHealthTest {
         Dig.Answer none = Dig.ask(dns.port(), ZONE, "A");
         assertEquals("NOERROR", none.status(), "no peers configured: the configured empty answer (NODATA)\n" + none.output());
         assertFalse(dns.view().blind());
+    }
+
+    @Test
+    void shouldProbeASiteAgainAfterAProbeThatNeverEnds() throws Exception {
+        routers();
+        routerA.delayMillis(DEADLINE.toMillis() * 10); // the first probe's connection is held, never answered
+        SiteDns dns = start("ordered", 0, List.of(), Map.of());
+        digUntil(dns, B); // taken out by the clock
+        routerA.delayMillis(0);
+        // A later probe went out and found it up: the held probe ended at the probe time-out (1 s),
+        // not at the HTTP client's idle time-out (30 s), which this deadline stays under.
+        digUntil(dns, A_THEN_B, HELD_PROBE_DEADLINE);
+        assertTrue(routerA.asked() >= 2, "asked " + routerA.asked() + " times");
     }
 
     @Test
@@ -192,7 +207,11 @@ class SiteDnsHealthTest {
      * NOERROR is seen as its status alone, for example {@code [SERVFAIL]}.
      */
     private static List<List<String>> digUntil(SiteDns dns, List<String> expected) throws Exception {
-        long end = System.nanoTime() + DEADLINE.toNanos();
+        return digUntil(dns, expected, DEADLINE);
+    }
+
+    private static List<List<String>> digUntil(SiteDns dns, List<String> expected, Duration deadline) throws Exception {
+        long end = System.nanoTime() + deadline.toNanos();
         List<List<String>> seen = new ArrayList<>();
         while (true) {
             Dig.Answer answer = Dig.ask(dns.port(), ZONE, "A");
@@ -203,7 +222,7 @@ class SiteDnsHealthTest {
             if (now.equals(expected)) {
                 return seen;
             }
-            assertTrue(System.nanoTime() < end, "dig never answered " + expected + " within " + DEADLINE + "; it answered " + seen);
+            assertTrue(System.nanoTime() < end, "dig never answered " + expected + " within " + deadline + "; it answered " + seen);
             Thread.sleep(50);
         }
     }

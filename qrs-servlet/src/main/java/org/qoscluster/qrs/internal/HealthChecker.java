@@ -1,24 +1,25 @@
 package org.qoscluster.qrs.internal;
 
 import java.io.StringReader;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import jakarta.json.Json;
 import jakarta.json.JsonReader;
 
-import org.eclipse.jetty.client.BufferingResponseListener;
+import org.eclipse.jetty.client.CompletableResponseListener;
+import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
-import org.eclipse.jetty.client.Result;
 
 import org.qoscluster.qrs.NodeRecord;
 import org.qoscluster.qrs.RouterSettings;
@@ -101,21 +102,30 @@ final class HealthChecker implements AutoCloseable {
             if (!checking.add(node)) {
                 continue;
             }
+            CompletableFuture<ContentResponse> answer;
             try {
-                client.newRequest(node.base().resolve(settings.healthPath().substring(1)))
-                        .timeout(settings.healthTimeoutMs(), TimeUnit.MILLISECONDS)
-                        .send(new BufferingResponseListener(64 * 1024) {
-                            @Override
-                            public void onComplete(Result result) {
-                                checking.remove(node);
-                                record(node, result.isFailed() ? "health check failed: " + result.getFailure()
-                                        : verdict(result.getResponse().getStatus(), getContentAsString(StandardCharsets.UTF_8)));
-                            }
-                        });
+                // Bounded by the future, not by the client's own time-out: Jetty's client can, rarely,
+                // leave a request whose connection closed at once without any completion, and this
+                // node would never be checked again. Timing out the future aborts the request.
+                answer = new CompletableResponseListener(
+                        client.newRequest(node.base().resolve(settings.healthPath().substring(1))), 64 * 1024)
+                        .send().orTimeout(settings.healthTimeoutMs(), TimeUnit.MILLISECONDS);
             } catch (RuntimeException | LinkageError e) {
                 checking.remove(node);
                 record(node, "health check not sent: " + e);
+                continue;
             }
+            var unused = answer.whenComplete((response, failure) -> {
+                checking.remove(node);
+                try {
+                    record(node, failure == null ? verdict(response.getStatus(), response.getContentAsString())
+                            : failure instanceof TimeoutException
+                                    ? "health check failed: no answer within " + settings.healthTimeoutMs() + " ms"
+                                    : "health check failed: " + failure);
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "node={0} recording its health check failed: {1}", new Object[] {node.name(), e.toString()});
+                }
+            });
         }
         try {
             afterRound.run();
