@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# Router A/B: two Jetty routers side by side over the same cluster, with HAProxy as the third
+# target, to tell whether a change to the router (a build, a JVM option) lowers its cost per
+# request by more than this machine's drift. Router A and router B run the router's servlets on
+# their own Jetty server, each a Hazelcast client of the same cluster with the same domain.xml and
+# its own port; each is warmed up (WARMUP seconds of the request, twice, in turns), then ROUNDS
+# rounds measure A, B and HAProxy in alternating order, SECONDS each, with wrk at CONNECTIONS
+# connections for a returning user (a valid QOSUID cookie on every request).
+#
+# For every run it prints requests/s, p50 and p99, the proxy's CPU milliseconds per request
+# (/proc/PID/stat) and its context switches per request (voluntary and involuntary, summed over
+# its threads from /proc/PID/task/*/status); then each side's median CPU per request and B/A.
+#
+#   A_RUNTIME=DIR B_RUNTIME=DIR A_OPTS="..." B_OPTS="..." REQUEST=/path \
+#     bench/router-ab.sh [SECONDS] [CONNECTIONS] [ROUNDS] [WARMUP]
+#   (defaults: 8, 16, 4, 15; both runtimes cluster-launcher/target/runtime/router, the folder of
+#   jars the launcher starts the router from: build a change in another checkout and name its
+#   folder as B_RUNTIME; no options; REQUEST /, the store's 5.5 KB page)
+#
+# Installs haproxy and wrk with apt-get when missing (as root). Starts its own cluster on ports
+# 18371-18392 (Derby on 18927) under var/bench-router-ab, the routers on 18388 and 18389 and
+# HAProxy on 18385, and stops everything it started.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+. bench/lib.sh
+seconds="${1:-8}"
+connections="${2:-16}"
+rounds="${3:-4}"
+warmup="${4:-15}"
+a_runtime="${A_RUNTIME:-cluster-launcher/target/runtime/router}"
+b_runtime="${B_RUNTIME:-cluster-launcher/target/runtime/router}"
+request="${REQUEST:-/}"
+state="var/bench-router-ab"
+ensure_commands haproxy wrk
+[ -d cluster-launcher/target/runtime/router ] || mvn -q -B -DskipTests install
+for d in "$a_runtime" "$b_runtime"; do
+  [ -d "$d" ] || { echo "bench: no router runtime folder $d" >&2; exit 2; }
+done
+tck="$(getconf CLK_TCK)"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  bin/qoscluster down --state "$state" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+rm -rf "$state"
+
+bin/qoscluster up --state "$state" \
+  -Dqos.router.http.port=18380 -Dqos.router.hazelcast.port=18390 \
+  -Dqos.node.http.ports=18381,18382 -Dqos.node.hazelcast.ports=18391,18392 -Dqos.node.db-proxy.ports=18371,18372 \
+  -Dqos.db.master.port=18927 -Dqos.db.replica.ports= >/dev/null
+
+# side name port runtime options: a router of the cluster's own configuration on its own port
+start_router() {
+  local name="$1" port="$2" runtime="$3" opts="$4"
+  mkdir -p "$state/$name/tmp"
+  sed "s/name=\"payara.microprofile.qos.router.http.port\" value=\"18380\"/name=\"payara.microprofile.qos.router.http.port\" value=\"$port\"/" \
+    "$state/members/router/domain.xml" >"$state/$name/domain.xml"
+  # shellcheck disable=SC2086 # the options are words
+  java -Xmx512m $opts -Djava.io.tmpdir="$state/$name/tmp" -cp "$runtime/*" \
+    org.qoscluster.routerserver.RouterServerMain "$state/$name/domain.xml" "$state/secrets" >"$state/$name/router.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 300); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/")" = 200 ] && return 0
+    sleep 0.1
+  done
+  echo "bench: router $name did not answer on port $port; see $state/$name/router.log" >&2
+  exit 1
+}
+start_router a 18388 "$a_runtime" "${A_OPTS:-}"
+a_pid="${pids[-1]}"
+start_router b 18389 "$b_runtime" "${B_OPTS:-}"
+b_pid="${pids[-1]}"
+
+cat >"$state/haproxy.cfg" <<CFG
+global
+  maxconn 4096
+defaults
+  mode http
+  timeout connect 1s
+  timeout client 30s
+  timeout server 30s
+  http-reuse always
+frontend store
+  bind 127.0.0.1:18385
+  default_backend nodes
+backend nodes
+  balance leastconn
+  option httpchk GET /qos-group/health
+  server node-1 127.0.0.1:18381 check inter 500
+  server node-2 127.0.0.1:18382 check inter 500
+CFG
+haproxy -f "$state/haproxy.cfg" -db >"$state/haproxy.log" 2>&1 &
+pids+=($!)
+h_pid="${pids[-1]}"
+sleep 2
+
+cookie="$(curl -s -D - -o /dev/null "http://127.0.0.1:18380/" | tr -d '\r' | sed -n 's/^Set-Cookie: \(QOSUID=[^;]*\).*/\1/p')"
+[ -n "$cookie" ] || { echo "bench: the router issued no QOSUID cookie" >&2; exit 1; }
+declare -A URL=([a]="http://127.0.0.1:18388$request" [b]="http://127.0.0.1:18389$request" [haproxy]="http://127.0.0.1:18385$request")
+declare -A PID=([a]="$a_pid" [b]="$b_pid" [haproxy]="$h_pid")
+
+switches() { # pid -> context switches of all its threads so far
+  cat /proc/"$1"/task/*/status 2>/dev/null | awk '/^(voluntary|nonvoluntary)_ctxt_switches/ {s += $2} END {print s + 0}'
+}
+
+for _ in 1 2; do
+  for side in a b; do wrk -t2 -c"$connections" -d"${warmup}s" -H "Cookie: $cookie" "${URL[$side]}" >/dev/null 2>&1; done
+done
+
+echo "router A/B: A=$a_runtime ${A_OPTS:-(no options)}; B=$b_runtime ${B_OPTS:-(no options)}; GET $request, $connections connections, ${seconds} s a run"
+echo "round target req/s p50_ms p99_ms cpu_ms_per_req switches_per_req"
+for r in $(seq 1 "$rounds"); do
+  order=(a b haproxy)
+  [ $((r % 2)) = 0 ] && order=(haproxy b a)
+  for side in "${order[@]}"; do
+    p="${PID[$side]}"
+    t0="$(ticks "$p")"
+    s0="$(switches "$p")"
+    out="$(wrk -t2 -c"$connections" -d"${seconds}s" --latency -H "Cookie: $cookie" "${URL[$side]}")"
+    t1="$(ticks "$p")"
+    s1="$(switches "$p")"
+    set -- $(wrk_figures "$out")
+    awk -v r="$r" -v n="$side" -v rps="$1" -v p50="$2" -v p99="$3" -v t=$((t1 - t0)) -v s=$((s1 - s0)) -v hz="$tck" -v d="$seconds" \
+      'BEGIN { q = rps * d; printf "%d %s %.1f %.3f %.3f %.4f %.2f\n", r, n, rps, p50, p99, (q > 0 ? t / hz / q * 1000 : 0), (q > 0 ? s / q : 0) }'
+  done
+done | tee "$state/runs.txt"
+
+awk '{ cpu[$2] = cpu[$2] " " $6 }
+  function median(list,   a, n, i, j, x) {
+    n = split(list, a, " ")
+    for (i = 2; i <= n; i++) { x = a[i]; for (j = i - 1; j >= 1 && a[j] > x; j--) a[j + 1] = a[j]; a[j + 1] = x }
+    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+  }
+  END {
+    ma = median(cpu["a"]); mb = median(cpu["b"]); mh = median(cpu["haproxy"])
+    printf "median CPU ms per request: A %.4f, B %.4f, HAProxy %.4f; B/A %.2f; A/HAProxy %.2f, B/HAProxy %.2f\n", ma, mb, mh, mb / ma, ma / mh, mb / mh
+  }' "$state/runs.txt"
