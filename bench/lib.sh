@@ -44,3 +44,30 @@ pid_of() { sed -n 's/^pid=//p' "$state/run/$1.pid"; }
 # /proc/PID/stat, counted after the command name in parentheses (which may hold spaces, as NSD's
 # "nsd: server 1" does).
 ticks() { local t=0 p; for p in "$@"; do t=$((t + $(sed 's/.*) //' "/proc/$p/stat" | awk '{print $12 + $13}'))); done; echo "$t"; }
+
+# Starts HAProxy as the reference proxy over the two nodes of a cluster on 127.0.0.1: listening on
+# PORT, leastconn, connections to the nodes reused, each node's health page checked every 500 ms;
+# its configuration and log under STATE. Sets haproxy_pid.
+start_haproxy() { # state port node1_port node2_port
+  cat >"$1/haproxy.cfg" <<CFG
+global
+  maxconn 4096
+defaults
+  mode http
+  timeout connect 1s
+  timeout client 30s
+  timeout server 30s
+  http-reuse always
+frontend store
+  bind 127.0.0.1:$2
+  default_backend nodes
+backend nodes
+  balance leastconn
+  option httpchk GET /qos-group/health
+  server node-1 127.0.0.1:$3 check inter 500
+  server node-2 127.0.0.1:$4 check inter 500
+CFG
+  haproxy -f "$1/haproxy.cfg" -db >"$1/haproxy.log" 2>&1 &
+  haproxy_pid=$!
+  sleep 2
+}

@@ -24,6 +24,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 . bench/lib.sh
+state="var/bench-router-ab"
 seconds="${1:-8}"
 connections="${2:-16}"
 rounds="${3:-4}"
@@ -31,7 +32,6 @@ warmup="${4:-15}"
 a_runtime="${A_RUNTIME:-cluster-launcher/target/runtime/router}"
 b_runtime="${B_RUNTIME:-cluster-launcher/target/runtime/router}"
 request="${REQUEST:-/}"
-state="var/bench-router-ab"
 ensure_commands haproxy wrk
 [ -d cluster-launcher/target/runtime/router ] || mvn -q -B -DskipTests install
 for d in "$a_runtime" "$b_runtime"; do
@@ -73,28 +73,9 @@ a_pid="${pids[-1]}"
 start_router b 18389 "$b_runtime" "${B_OPTS:-}"
 b_pid="${pids[-1]}"
 
-cat >"$state/haproxy.cfg" <<CFG
-global
-  maxconn 4096
-defaults
-  mode http
-  timeout connect 1s
-  timeout client 30s
-  timeout server 30s
-  http-reuse always
-frontend store
-  bind 127.0.0.1:18385
-  default_backend nodes
-backend nodes
-  balance leastconn
-  option httpchk GET /qos-group/health
-  server node-1 127.0.0.1:18381 check inter 500
-  server node-2 127.0.0.1:18382 check inter 500
-CFG
-haproxy -f "$state/haproxy.cfg" -db >"$state/haproxy.log" 2>&1 &
-pids+=($!)
-h_pid="${pids[-1]}"
-sleep 2
+start_haproxy "$state" 18385 18381 18382
+pids+=("$haproxy_pid")
+h_pid="$haproxy_pid"
 
 cookie="$(curl -s -D - -o /dev/null "http://127.0.0.1:18380/" | tr -d '\r' | sed -n 's/^Set-Cookie: \(QOSUID=[^;]*\).*/\1/p')"
 [ -n "$cookie" ] || { echo "bench: the router issued no QOSUID cookie" >&2; exit 1; }

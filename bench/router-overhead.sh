@@ -77,27 +77,7 @@ done
 cold_jetty="$(wrk -t2 -c"$connections" -d10s --latency "$jetty/" 2>&1)"
 echo "$cold_jetty" >"$state/wrk-cold-jetty.txt"
 
-cat > "$state/haproxy.cfg" <<CFG
-global
-  maxconn 4096
-defaults
-  mode http
-  timeout connect 1s
-  timeout client 30s
-  timeout server 30s
-  http-reuse always
-frontend store
-  bind 127.0.0.1:18085
-  default_backend nodes
-backend nodes
-  balance leastconn
-  option httpchk GET /qos-group/health
-  server node-1 127.0.0.1:18081 check inter 500
-  server node-2 127.0.0.1:18082 check inter 500
-CFG
-haproxy -f "$state/haproxy.cfg" -db >"$state/haproxy.log" 2>&1 &
-haproxy_pid=$!
-sleep 2
+start_haproxy "$state" 18085 18081 18082
 
 # A returning user: the router's identity cookie, sent with every request (both routers share the key).
 cookie="$(curl -s -D - -o /dev/null "$router/" | tr -d '\r' | sed -n 's/^Set-Cookie: \(QOSUID=[^;]*\).*/\1/p')"
