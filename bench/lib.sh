@@ -45,6 +45,11 @@ pid_of() { sed -n 's/^pid=//p' "$state/run/$1.pid"; }
 # "nsd: server 1" does).
 ticks() { local t=0 p; for p in "$@"; do t=$((t + $(sed 's/.*) //' "/proc/$p/stat" | awk '{print $12 + $13}'))); done; echo "$t"; }
 
+# The median of the numbers given.
+median() { # values... -> median
+  printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.4f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
 # Starts HAProxy as the reference proxy over the two nodes of a cluster on 127.0.0.1: listening on
 # PORT, leastconn, connections to the nodes reused, each node's health page checked every 500 ms;
 # its configuration and log under STATE. Sets haproxy_pid.

@@ -108,13 +108,7 @@ for r in $(seq 1 "$rounds"); do
   done
 done | tee "$state/runs.txt"
 
-awk '{ cpu[$2] = cpu[$2] " " $6 }
-  function median(list,   a, n, i, j, x) {
-    n = split(list, a, " ")
-    for (i = 2; i <= n; i++) { x = a[i]; for (j = i - 1; j >= 1 && a[j] > x; j--) a[j + 1] = a[j]; a[j + 1] = x }
-    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-  }
-  END {
-    ma = median(cpu["a"]); mb = median(cpu["b"]); mh = median(cpu["haproxy"])
-    printf "median CPU ms per request: A %.4f, B %.4f, HAProxy %.4f; B/A %.2f; A/HAProxy %.2f, B/HAProxy %.2f\n", ma, mb, mh, mb / ma, ma / mh, mb / mh
-  }' "$state/runs.txt"
+cpu() { median $(awk -v side="$1" '$2 == side { print $6 }' "$state/runs.txt"); }
+ma="$(cpu a)"; mb="$(cpu b)"; mh="$(cpu haproxy)"
+awk -v a="$ma" -v b="$mb" -v h="$mh" 'BEGIN {
+  printf "median CPU ms per request: A %.4f, B %.4f, HAProxy %.4f; B/A %.2f; A/HAProxy %.2f, B/HAProxy %.2f\n", a, b, h, b / a, a / h, b / h }'

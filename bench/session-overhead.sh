@@ -172,9 +172,6 @@ for round in $(seq 1 "$rounds"); do
   done
 done
 
-median() { # values... -> median
-  printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.4f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 col() { # mode size kind users column(6..10) -> the values over the rounds
   awk -v m="$1" -v s="$2" -v k="$3" -v u="$4" -v f="$5" '$2 == m && $3 == s && $4 == k && $5 == u { print $f }' "$results"
 }
