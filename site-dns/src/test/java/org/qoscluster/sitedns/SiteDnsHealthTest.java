@@ -34,6 +34,8 @@ import org.xbill.DNS.Type;
  */
 class SiteDnsHealthTest {
 
+    private static final java.util.Set<Integer> GIVEN = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     private static final String ZONE = "shop.example.test.";
     private static final List<String> A = List.of("127.0.1.1");
     private static final List<String> B = List.of("127.0.2.1");
@@ -259,12 +261,17 @@ class SiteDnsHealthTest {
         return r;
     }
 
-    /** A port free on 127.0.0.1 for both TCP and UDP now (the peers must know each other's before either starts). */
+    /**
+     * A port free on 127.0.0.1 for both TCP and UDP now (the peers must know each other's before
+     * either starts), not handed out before in this run: the system can give a port it just gave again.
+     */
     private static int freePort() throws IOException {
         for (int attempt = 0; attempt < 50; attempt++) {
             try (ServerSocket tcp = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
                     DatagramSocket udp = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), tcp.getLocalPort()))) {
-                return udp.getLocalPort();
+                if (GIVEN.add(udp.getLocalPort())) {
+                    return udp.getLocalPort();
+                }
             } catch (IOException taken) {
                 // UDP port taken: another
             }

@@ -30,6 +30,8 @@ final class Exchange {
     volatile boolean committed;
     volatile boolean clientGone;
     volatile boolean responseStarted;
+    /** The try in flight (or the last one), which the exchange's time-out ends if the node's answer has not. */
+    volatile Attempt attempt;
     private volatile boolean done;
 
     Exchange(String id, HttpServletRequest req, HttpServletResponse resp, String path, ServiceClass serviceClass,

@@ -122,6 +122,12 @@ public class ProxyServlet extends HttpServlet {
         exchange.async.addListener(new AsyncListener() {
             @Override
             public void onTimeout(AsyncEvent event) {
+                Attempt attempt = exchange.attempt;
+                if (attempt != null && attempt.timedOut(router.nanoTime())) {
+                    // Its node's place is given back here: the client may never complete it.
+                    LOG.log(Level.WARNING, "request={0} node={1} no complete answer within the exchange''s time-out; request aborted",
+                            new Object[] {id, attempt.node().name()});
+                }
                 boolean received = exchange.body != null || exchange.committed;
                 LOG.log(Level.INFO, received ? "request={0} not answered in time" : "request={0} body not received in time", id);
                 fail(exchange, received ? 504 : 408, received ? "no answer in time" : "request body not received in time");
@@ -266,15 +272,21 @@ public class ProxyServlet extends HttpServlet {
             fail(ex, 400, "request cannot be forwarded: " + e.getMessage());
             return;
         }
-        long start = router.nanoTime();
+        Attempt attempt = new Attempt(node, ex.serviceClass.name(), router.nanoTime(), request);
+        ex.attempt = attempt;
         request.send(new Response.Listener() {
             @Override
             public void onHeaders(Response response) {
-                respondHeaders(ex, node, response);
+                if (!attempt.ended()) {
+                    respondHeaders(ex, node, response);
+                }
             }
 
             @Override
             public void onContent(Response response, ByteBuffer content) {
+                if (attempt.ended()) {
+                    return; // the exchange timed out and answered the user; the request is aborted
+                }
                 try {
                     OutputStream out = ex.resp.getOutputStream();
                     if (content.hasArray()) {
@@ -297,7 +309,9 @@ public class ProxyServlet extends HttpServlet {
             public void onComplete(Result result) {
                 // A client that went away is no sign of the node's health.
                 boolean error = !ex.clientGone && (result.isFailed() || result.getResponse().getStatus() >= 500);
-                node.end(ex.serviceClass.name(), micros(start), error, router.nanoTime());
+                if (!attempt.answered(error, router.nanoTime())) {
+                    return; // the exchange timed out first: its user has had the answer, the node its count back
+                }
                 if (!result.isFailed()) {
                     ex.complete();
                 } else if (!ex.responseStarted) {
@@ -455,9 +469,5 @@ public class ProxyServlet extends HttpServlet {
                 router.rememberSession(id, node);
             }
         }
-    }
-
-    private long micros(long startNanos) {
-        return (router.nanoTime() - startNanos) / 1000;
     }
 }

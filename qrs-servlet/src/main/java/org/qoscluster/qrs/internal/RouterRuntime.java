@@ -14,6 +14,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.qoscluster.config.ClusterConfig;
 import org.qoscluster.qrs.NodeRecord;
@@ -138,7 +139,11 @@ public final class RouterRuntime implements AutoCloseable {
         QueuedThreadPool threads = new QueuedThreadPool(maxThreads, Math.min(8, maxThreads));
         threads.setName(name);
         threads.setDaemon(true);
-        HttpClient c = new HttpClient();
+        // The nodes' header values exactly as sent (a Set-Cookie differing from an earlier one on
+        // the connection only in case would otherwise come back in the earlier one's casing).
+        HttpClientTransportOverHTTP transport = new HttpClientTransportOverHTTP();
+        transport.setHeaderCacheCaseSensitive(true);
+        HttpClient c = new HttpClient(transport);
         c.setExecutor(threads);
         c.setConnectTimeout(settings.connectTimeoutMs());
         c.setFollowRedirects(false);

@@ -111,6 +111,11 @@ public final class RouterServer implements AutoCloseable {
         // normalised, encoded separators and dots refused with its own 400), as it does on Payara:
         // Jetty's default would refuse "//api//products" before the router sees it.
         http.setUriCompliance(UriCompliance.LEGACY);
+        // Header values exactly as the client sent them: Jetty's per-connection cache of header
+        // fields is case-insensitive by default and hands back a value in the casing an earlier
+        // request on the connection used; a UID cookie differing from a valid one only in case
+        // was read as the valid one.
+        http.setHeaderCacheCaseSensitive(true);
         ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
         connector.setHost(config.address(self.name()));
         connector.setPort(self.httpPort());

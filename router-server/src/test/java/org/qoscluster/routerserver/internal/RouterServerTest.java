@@ -5,8 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.BufferedInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,6 +23,8 @@ import java.util.List;
 import java.util.Map;
 
 import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
@@ -36,6 +41,8 @@ import org.qoscluster.config.InvalidConfigException;
  * client of the router sees. No Hazelcast member answers, so the router routes by goal alone.
  */
 class RouterServerTest {
+
+    private static final java.util.Set<Integer> GIVEN = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     @TempDir
     Path dir;
@@ -81,6 +88,76 @@ class RouterServerTest {
         HttpResponse<String> encoded = get(port, "/api/%2e%2e/admin");
         assertEquals(400, encoded.statusCode(), encoded.body());
         assertTrue(encoded.body().contains("%2e"), "the router's own refusal names what was wrong: " + encoded.body());
+    }
+
+    /**
+     * Header values pass through exactly as sent, on one keep-alive connection from the client:
+     * Jetty's parser keeps a per-connection cache of header fields that, case-insensitive by
+     * default, handed a value back in the casing an earlier request on the connection used (a
+     * forged UID cookie differing from a valid one only in case was read as the valid one). The
+     * node's answers, over the router's pooled connections, come back as the node sent them.
+     */
+    @Test
+    void shouldPassHeaderValuesThroughExactlyAsSentWhateverTheirCase() throws Exception {
+        int port = start(Map.of());
+        String cookie = awaitForwarded(port, "/").headers().firstValue("Set-Cookie").orElseThrow();
+        String valid = cookie.substring("QOSUID=".length(), cookie.indexOf(';'));
+        // The same value with every letter of the UID in the other case: not the UID that was signed.
+        StringBuilder swapped = new StringBuilder();
+        for (char ch : valid.substring(0, 22).toCharArray()) {
+            swapped.append(Character.isUpperCase(ch) ? Character.toLowerCase(ch) : Character.toUpperCase(ch));
+        }
+        String forged = swapped + valid.substring(22);
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(10_000);
+            InputStream in = new BufferedInputStream(s.getInputStream());
+            for (String value : List.of("Token-abc", "token-ABC", "TOKEN-abc", "Token-abc")) {
+                Answer a = exchange(s, in, "GET /echo HTTP/1.1\r\nHost: shop.example.test\r\nCookie: QOSUID=" + valid
+                        + "\r\nX-Value: " + value + "\r\n\r\n");
+                assertEquals(200, a.status());
+                assertEquals(value, a.body(), "the value the node received");
+                assertEquals(value, a.headers().get("x-echo"), "the value the node answered");
+                assertEquals("s=" + value, a.headers().get("set-cookie"), "the cookie the node set");
+            }
+            Answer kept = exchange(s, in, "GET / HTTP/1.1\r\nHost: shop.example.test\r\nCookie: QOSUID=" + valid + "\r\n\r\n");
+            assertEquals(200, kept.status());
+            assertFalse(kept.headers().containsKey("set-cookie"), "a valid identity is kept: " + kept.headers());
+            Answer refused = exchange(s, in, "GET / HTTP/1.1\r\nHost: shop.example.test\r\nCookie: QOSUID=" + forged + "\r\n\r\n");
+            assertEquals(200, refused.status());
+            String issued = refused.headers().getOrDefault("set-cookie", "");
+            assertTrue(issued.startsWith("QOSUID="), "the forged identity is replaced: " + refused.headers());
+            assertFalse(issued.startsWith("QOSUID=" + valid.substring(0, 22)), "and never by the valid one: " + issued);
+        }
+    }
+
+    private record Answer(int status, Map<String, String> headers, String body) {
+    }
+
+    /** Sends one request on {@code s} and reads its answer (headers by lower-case name, a body of Content-Length bytes). */
+    private static Answer exchange(Socket s, InputStream in, String request) throws IOException {
+        s.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+        s.getOutputStream().flush();
+        String status = line(in);
+        Map<String, String> headers = new java.util.HashMap<>();
+        for (String h = line(in); !h.isEmpty(); h = line(in)) {
+            int colon = h.indexOf(':');
+            headers.put(h.substring(0, colon).trim().toLowerCase(java.util.Locale.ROOT), h.substring(colon + 1).trim());
+        }
+        byte[] body = in.readNBytes(Integer.parseInt(headers.getOrDefault("content-length", "0")));
+        return new Answer(Integer.parseInt(status.split(" ")[1]), headers, new String(body, StandardCharsets.UTF_8));
+    }
+
+    private static String line(InputStream in) throws IOException {
+        StringBuilder b = new StringBuilder();
+        for (int c = in.read(); c != '\n'; c = in.read()) {
+            if (c < 0) {
+                throw new IOException("connection closed after: " + b);
+            }
+            if (c != '\r') {
+                b.append((char) c);
+            }
+        }
+        return b.toString();
     }
 
     @Test
@@ -147,13 +224,25 @@ class RouterServerTest {
     /** A stand-in node: its health page names the master, every other page its path and name. */
     private int node(String name) throws Exception {
         Server s = new Server();
-        ServerConnector c = new ServerConnector(s);
+        HttpConfiguration http = new HttpConfiguration();
+        http.setHeaderCacheCaseSensitive(true); // what a node sees is what the router sent
+        ServerConnector c = new ServerConnector(s, new HttpConnectionFactory(http));
         c.setHost("127.0.0.1");
         s.addConnector(c);
         s.setHandler(new Handler.Abstract() {
             @Override
             public boolean handle(Request request, Response response, Callback callback) {
                 String path = Request.getPathInContext(request);
+                if (path.equals("/echo")) {
+                    // Answers with the X-Value header it got, as a header and as the body.
+                    String value = request.getHeaders().get("X-Value");
+                    response.setStatus(200);
+                    response.getHeaders().put("X-Echo", value);
+                    response.getHeaders().put("Set-Cookie", "s=" + value);
+                    response.getHeaders().put("Content-Length", Integer.toString(value.length()));
+                    response.write(true, StandardCharsets.ISO_8859_1.encode(value), callback);
+                    return true;
+                }
                 String body = path.startsWith("/qos-group/health") ? "{\"database\": \"master\"}" : "page " + path + " from " + name;
                 response.setStatus(200);
                 response.write(true, StandardCharsets.UTF_8.encode(body), callback);
@@ -181,9 +270,17 @@ class RouterServerTest {
         return r;
     }
 
+    /**
+     * A port free now and not handed out before in this run: the system can give a port it just
+     * gave again, and two parts of one configuration on the same port are refused.
+     */
     private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
+        while (true) {
+            try (ServerSocket s = new ServerSocket(0)) {
+                if (GIVEN.add(s.getLocalPort())) {
+                    return s.getLocalPort();
+                }
+            }
         }
     }
 }

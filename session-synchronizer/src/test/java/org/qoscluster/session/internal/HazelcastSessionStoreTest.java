@@ -32,6 +32,8 @@ import com.hazelcast.map.MapStore;
  */
 class HazelcastSessionStoreTest {
 
+    private static final java.util.Set<Integer> GIVEN = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     private static final String MAP = "qos-sessions-test";
     private static final AtomicInteger LOADS = new AtomicInteger();
     private static HazelcastInstance first;
@@ -94,11 +96,16 @@ class HazelcastSessionStoreTest {
         }
     }
 
+    /** A port free now and not handed out before in this run: the system can give a port it just gave again. */
     private static int freePort() {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        while (true) {
+            try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+                if (GIVEN.add(s.getLocalPort())) {
+                    return s.getLocalPort();
+                }
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
         }
     }
 
