@@ -127,6 +127,11 @@ class RouterServerTest {
             String issued = refused.headers().getOrDefault("set-cookie", "");
             assertTrue(issued.startsWith("QOSUID="), "the forged identity is replaced: " + refused.headers());
             assertFalse(issued.startsWith("QOSUID=" + valid.substring(0, 22)), "and never by the valid one: " + issued);
+            String token = "a-test-admin-token-0123456789-0123456789";
+            assertEquals(200, exchange(s, in, "GET /qrs/admin/nodes HTTP/1.1\r\nHost: shop.example.test\r\nAuthorization: Bearer "
+                    + token + "\r\n\r\n").status());
+            assertEquals(401, exchange(s, in, "GET /qrs/admin/nodes HTTP/1.1\r\nHost: shop.example.test\r\nAuthorization: Bearer "
+                    + token.toUpperCase(java.util.Locale.ROOT) + "\r\n\r\n").status(), "the admin token in other case");
         }
     }
 
