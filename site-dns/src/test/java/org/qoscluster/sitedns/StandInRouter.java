@@ -26,6 +26,7 @@ final class StandInRouter implements AutoCloseable {
     private volatile boolean available = true;
     private volatile long spareCapacity = -1;
     private volatile long delayMillis;
+    private volatile boolean neverEnding;
     private final AtomicLong asked = new AtomicLong();
 
     StandInRouter(String site) throws IOException {
@@ -33,6 +34,10 @@ final class StandInRouter implements AutoCloseable {
         server.createContext("/qrs/site", exchange -> {
             try (exchange) {
                 asked.incrementAndGet();
+                if (neverEnding) {
+                    trickle(exchange);
+                    return;
+                }
                 long delay = delayMillis;
                 if (delay > 0) {
                     try {
@@ -57,6 +62,27 @@ final class StandInRouter implements AutoCloseable {
         server.start();
     }
 
+    /**
+     * An answer that never ends and never goes idle: the headers, then a space every 200 ms for as
+     * long as the client reads, so no idle time-out of the client ends it, only its own bound.
+     */
+    private static void trickle(com.sun.net.httpserver.HttpExchange exchange) throws IOException {
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.sendResponseHeaders(200, 0);
+        OutputStream out = exchange.getResponseBody();
+        try {
+            while (true) {
+                out.write(' ');
+                out.flush();
+                Thread.sleep(200);
+            }
+        } catch (IOException gone) {
+            // the client gave up on it: what it is for
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     String url() {
         return "http://127.0.0.1:" + server.getAddress().getPort() + "/qrs/site";
     }
@@ -71,6 +97,11 @@ final class StandInRouter implements AutoCloseable {
 
     void delayMillis(long delay) {
         delayMillis = delay;
+    }
+
+    /** Whether the status page's answers from now on never end (those already never ending go on). */
+    void neverEnding(boolean on) {
+        neverEnding = on;
     }
 
     /** How many times the status page has been asked. */
