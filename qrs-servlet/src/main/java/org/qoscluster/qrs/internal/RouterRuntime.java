@@ -139,8 +139,9 @@ public final class RouterRuntime implements AutoCloseable {
         QueuedThreadPool threads = new QueuedThreadPool(maxThreads, Math.min(8, maxThreads));
         threads.setName(name);
         threads.setDaemon(true);
-        // The nodes' header values exactly as sent (a Set-Cookie differing from an earlier one on
-        // the connection only in case would otherwise come back in the earlier one's casing).
+        // The client's parser keeps the same per-connection cache of header fields as the
+        // router's listener, case-insensitive by default; case-sensitive, the nodes' header values
+        // pass exactly as they were sent.
         HttpClientTransportOverHTTP transport = new HttpClientTransportOverHTTP();
         transport.setHeaderCacheCaseSensitive(true);
         HttpClient c = new HttpClient(transport);
