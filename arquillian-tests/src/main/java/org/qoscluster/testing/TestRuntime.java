@@ -34,6 +34,22 @@ public final class TestRuntime {
         return RuntimeLayout.at(Path.of(property("qos.runtime.dir")));
     }
 
+    /**
+     * Where a WAR deployed by Arquillian on its one Payara Micro node answers, on loopback: the
+     * port of the container's URL and the context root Payara Micro gives a WAR, its file name
+     * without {@code .war}. The path of the container's URL is not used: the container reads the
+     * deployment's servlets from Payara's output, and once it found none (it logged the host and
+     * port but no "Deployed application detected") and gave the server's root, so every request of
+     * the test class went to Payara's default module and got its 404.
+     */
+    public static java.net.URI deployedAt(java.net.URL container, Path war) {
+        String name = war.getFileName().toString();
+        if (!name.endsWith(".war")) {
+            throw new IllegalArgumentException("not a WAR file name: " + war);
+        }
+        return java.net.URI.create("http://127.0.0.1:" + container.getPort() + "/" + name.substring(0, name.length() - 4) + "/");
+    }
+
     /** A new state directory named after the test class. */
     public static Path stateDir(Class<?> testClass) {
         String stamp = LocalDateTime.now(java.time.ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("HHmmss-SSS"));

@@ -32,6 +32,7 @@ import org.qoscluster.testing.NodeProperties;
 import org.qoscluster.testing.SingleNodeDatabase;
 import org.qoscluster.testing.StoreClient;
 import org.qoscluster.testing.StoreDatabase;
+import org.qoscluster.testing.TestRuntime;
 
 /**
  * The ledger sample (ledger-app), an application not written for QoS Cluster and changed only as
@@ -70,9 +71,8 @@ class LedgerApiArquillianIT {
     private StoreClient client;
 
     @BeforeEach
-    void newClient() throws Exception {
-        // Payara Micro reports a non-loopback address; tests only ever talk to loopback.
-        base = new URI("http", null, "127.0.0.1", deployment.getPort(), deployment.getPath(), null, null);
+    void newClient() {
+        base = TestRuntime.deployedAt(deployment, java.nio.file.Path.of(System.getProperty("qos.ledger.war")));
         client = StoreClient.at(base, Duration.ofSeconds(10));
     }
 

@@ -5,7 +5,6 @@ import static org.qoscluster.testing.StoreAssertions.assertError;
 import static org.qoscluster.testing.StoreAssertions.assertOk;
 
 import java.io.File;
-import java.net.URI;
 import java.net.URL;
 import java.time.Duration;
 
@@ -43,10 +42,8 @@ class StoreApiArquillianIT {
     private StoreClient shopper;
 
     @BeforeEach
-    void newShopper() throws Exception {
-        // Payara Micro reports a non-loopback address; tests only ever talk to loopback.
-        URI uri = new URI("http", null, "127.0.0.1", deployment.getPort(), deployment.getPath(), null, null);
-        shopper = StoreClient.at(uri, Duration.ofSeconds(10));
+    void newShopper() {
+        shopper = StoreClient.at(TestRuntime.deployedAt(deployment, TestRuntime.layout().storeWar()), Duration.ofSeconds(10));
     }
 
     @Test
