@@ -45,6 +45,15 @@ pid_of() { sed -n 's/^pid=//p' "$state/run/$1.pid"; }
 # "nsd: server 1" does).
 ticks() { local t=0 p; for p in "$@"; do t=$((t + $(sed 's/.*) //' "/proc/$p/stat" | awk '{print $12 + $13}'))); done; echo "$t"; }
 
+# A returning user's cookie, QOSUID=..., as the router at URL issues it to a first visit; exits
+# the benchmark when it issues none.
+uid_cookie() { # url -> QOSUID=VALUE
+  local c
+  c="$(curl -s -D - -o /dev/null "$1" | tr -d '\r' | sed -n 's/^Set-Cookie: \(QOSUID=[^;]*\).*/\1/p')"
+  [ -n "$c" ] || { echo "bench: the router at $1 issued no QOSUID cookie" >&2; exit 1; }
+  echo "$c"
+}
+
 # The median of the numbers given.
 median() { # values... -> median
   printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.4f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'

@@ -77,8 +77,7 @@ start_haproxy "$state" 18385 18381 18382
 pids+=("$haproxy_pid")
 h_pid="$haproxy_pid"
 
-cookie="$(curl -s -D - -o /dev/null "http://127.0.0.1:18380/" | tr -d '\r' | sed -n 's/^Set-Cookie: \(QOSUID=[^;]*\).*/\1/p')"
-[ -n "$cookie" ] || { echo "bench: the router issued no QOSUID cookie" >&2; exit 1; }
+cookie="$(uid_cookie "http://127.0.0.1:18380/")"
 declare -A URL=([a]="http://127.0.0.1:18388$request" [b]="http://127.0.0.1:18389$request" [haproxy]="http://127.0.0.1:18385$request")
 declare -A PID=([a]="$a_pid" [b]="$b_pid" [haproxy]="$h_pid")
 

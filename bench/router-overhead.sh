@@ -80,8 +80,7 @@ echo "$cold_jetty" >"$state/wrk-cold-jetty.txt"
 start_haproxy "$state" 18085 18081 18082
 
 # A returning user: the router's identity cookie, sent with every request (both routers share the key).
-cookie="$(curl -s -D - -o /dev/null "$router/" | tr -d '\r' | sed -n 's/^Set-Cookie: \(QOSUID=[^;]*\).*/\1/p')"
-[ -n "$cookie" ] || { echo "bench: the router issued no QOSUID cookie" >&2; exit 1; }
+cookie="$(uid_cookie "$router/")"
 [ -z "$(curl -s -D - -o /dev/null -H "Cookie: $cookie" "$jetty/" | grep -i '^Set-Cookie: QOSUID')" ] \
   || { echo "bench: the Jetty router does not take the Payara router's cookie" >&2; exit 1; }
 
