@@ -208,11 +208,7 @@ class SiteDnsHealthTest {
      * NOERROR is seen as its status alone, for example {@code [SERVFAIL]}.
      */
     private static List<List<String>> digUntil(SiteDns dns, List<String> expected) throws Exception {
-        return digUntil(dns, expected, DEADLINE);
-    }
-
-    private static List<List<String>> digUntil(SiteDns dns, List<String> expected, Duration deadline) throws Exception {
-        long end = System.nanoTime() + deadline.toNanos();
+        long end = System.nanoTime() + DEADLINE.toNanos();
         List<List<String>> seen = new ArrayList<>();
         while (true) {
             Dig.Answer answer = Dig.ask(dns.port(), ZONE, "A");
@@ -223,7 +219,7 @@ class SiteDnsHealthTest {
             if (now.equals(expected)) {
                 return seen;
             }
-            assertTrue(System.nanoTime() < end, "dig never answered " + expected + " within " + deadline + "; it answered " + seen);
+            assertTrue(System.nanoTime() < end, "dig never answered " + expected + " within " + DEADLINE + "; it answered " + seen);
             Thread.sleep(50);
         }
     }

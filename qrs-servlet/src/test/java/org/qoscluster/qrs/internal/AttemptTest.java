@@ -18,7 +18,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import org.eclipse.jetty.client.HttpClient;
-import org.eclipse.jetty.client.Request;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.qoscluster.qrs.NodeRecord;
@@ -59,7 +58,7 @@ class AttemptTest {
         assertFalse(attempt.timedOut(40_000_000_000L));
         assertEquals(0, node.inFlight(), "the place came back twice");
         assertEquals(1, node.served());
-        assertNull(requestOf(attempt).getAbortCause());
+        assertNull(attempt.request().getAbortCause());
     }
 
     @Test
@@ -69,7 +68,7 @@ class AttemptTest {
         assertTrue(attempt.timedOut(41_000_000_000L));
         assertEquals(0, node.inFlight(), "the node kept the place of a request its client never completed");
         assertEquals(1.0, node.record(CLASS).errorRate(), "a try its exchange gave up on counts against the node");
-        Throwable cause = requestOf(attempt).getAbortCause();
+        Throwable cause = attempt.request().getAbortCause();
         assertInstanceOf(TimeoutException.class, cause);
         assertTrue(cause.getMessage().contains("node-1"), cause.getMessage());
 
@@ -121,9 +120,5 @@ class AttemptTest {
         } finally {
             threads.shutdownNow();
         }
-    }
-
-    private static Request requestOf(Attempt attempt) {
-        return attempt.request();
     }
 }
