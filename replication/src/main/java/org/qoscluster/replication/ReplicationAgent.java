@@ -567,11 +567,22 @@ public final class ReplicationAgent implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        ExecutorService running;
         synchronized (this) {
-            if (appliers != null) {
-                appliers.shutdownNow();
-                appliers = null;
+            running = appliers;
+            appliers = null;
+        }
+        if (running != null) {
+            // An apply still running (one a round stopped waiting for) ends on its own: committed
+            // whole, or, past the bound, rolled back when its connection is aborted below.
+            running.shutdown();
+            try {
+                running.awaitTermination(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
+        }
+        synchronized (this) {
             applying.clear();
             master.link.close();
             replicas.values().forEach(r -> {

@@ -12,23 +12,46 @@ import org.qoscluster.replication.ReplicationAgent.ConnectionFactory;
  * One kept-open connection to a database copy and its prepared statements, reopened after a
  * failure ({@link #reset}). The agent's rounds are short and frequent: opening a connection and
  * preparing each statement anew every round cost more than the work itself.
+ * <p>
+ * Used by one thread at a time, except {@link #close}, which may come from another while a
+ * transaction runs: the connection is then aborted (the database rolls the transaction back once
+ * its statement in flight returns) and the link opens no other, so the rest of that transaction
+ * fails instead of going on, committed statement by statement, on a new connection. A plain
+ * {@link Connection#close} is refused while a transaction is open, which left the transaction,
+ * and its locks, on a connection nobody used any more.
  */
 public final class Link implements AutoCloseable {
 
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(Link.class.getName());
+
     private final ConnectionFactory factory;
     private final Map<String, PreparedStatement> statements = new HashMap<>();
-    private Connection connection;
+    private volatile Connection connection;
+    private volatile boolean closed;
 
     public Link(ConnectionFactory factory) {
         this.factory = factory;
     }
 
-    /** The open connection, opened now if there is none. */
+    /**
+     * The open connection, opened now if there is none.
+     *
+     * @throws SQLException {@code 08003} once the link is closed
+     */
     public Connection connection() throws SQLException {
-        if (connection == null) {
-            connection = factory.open();
+        if (closed) {
+            throw new SQLException("the link is closed", "08003");
         }
-        return connection;
+        Connection c = connection;
+        if (c == null) {
+            c = factory.open();
+            connection = c;
+            if (closed) { // closed while it opened: no one else will
+                c.close();
+                throw new SQLException("the link is closed", "08003");
+            }
+        }
+        return c;
     }
 
     /** A statement prepared once on this connection. */
@@ -74,22 +97,55 @@ public final class Link implements AutoCloseable {
         }
     }
 
-    /** Drops the connection (after a failure): the next use opens a new one. */
+    /**
+     * Drops the connection (after a failure, by the thread that used it), rolling back whatever
+     * it had open: the next use opens a new one.
+     */
     public void reset() {
         statements.clear();
         Connection c = connection;
         connection = null;
         if (c != null) {
             try {
-                c.close();
+                if (!c.getAutoCommit()) {
+                    c.rollback();
+                }
             } catch (SQLException ignored) {
-                // it failed already; a new one is opened next time
+                // it failed already: the close below, or the abort after it, ends the transaction
+            }
+            try {
+                c.close();
+            } catch (SQLException e) {
+                drop(c, Runnable::run); // refused while a transaction is open: never leave one behind
             }
         }
     }
 
+    /**
+     * Closes the link for good, from any thread: its connection is aborted, a transaction on it
+     * rolled back by the database, and no new one is opened.
+     */
     @Override
     public void close() {
-        reset();
+        closed = true;
+        Connection c = connection;
+        connection = null;
+        if (c != null) {
+            // The rollback waits for a statement another thread has in flight: not this thread.
+            drop(c, r -> {
+                Thread t = new Thread(r, "qos-replication-link-abort");
+                t.setDaemon(true);
+                t.start();
+            });
+        }
+    }
+
+    /** Aborts {@code c}: closed at once for its users, rolled back and closed on {@code executor}. */
+    private static void drop(Connection c, java.util.concurrent.Executor executor) {
+        try {
+            c.abort(executor);
+        } catch (SQLException | RuntimeException e) {
+            LOG.log(java.util.logging.Level.FINE, "a connection could not be aborted: {0}", e.toString());
+        }
     }
 }
