@@ -15,10 +15,11 @@ import org.qoscluster.replication.ReplicationAgent.ConnectionFactory;
  * <p>
  * Used by one thread at a time, except {@link #close}, which may come from another while a
  * transaction runs: the connection is then aborted (the database rolls the transaction back once
- * its statement in flight returns) and the link opens no other, so the rest of that transaction
- * fails instead of going on, committed statement by statement, on a new connection. A plain
- * {@link Connection#close} is refused while a transaction is open, which left the transaction,
- * and its locks, on a connection nobody used any more.
+ * its statement in flight returns), and the rest of that transaction fails instead of going on,
+ * committed statement by statement, on the next connection: a transaction keeps the connection
+ * it began on ({@link #prepare} refuses another). A plain {@link Connection#close} is refused
+ * while a transaction is open, which left the transaction, and its locks, on a connection nobody
+ * used any more. A closed link opens a new connection at its next use (an agent started again).
  */
 public final class Link implements AutoCloseable {
 
@@ -27,38 +28,46 @@ public final class Link implements AutoCloseable {
     private final ConnectionFactory factory;
     private final Map<String, PreparedStatement> statements = new HashMap<>();
     private volatile Connection connection;
-    private volatile boolean closed;
+    /** The connection {@link #statements} were prepared on. */
+    private Connection prepared;
+    /** The connection of the transaction {@link #inTransaction(Work)} runs, if one does. */
+    private Connection transaction;
 
     public Link(ConnectionFactory factory) {
         this.factory = factory;
     }
 
-    /**
-     * The open connection, opened now if there is none.
-     *
-     * @throws SQLException {@code 08003} once the link is closed
-     */
+    /** The open connection, opened now if there is none. */
     public Connection connection() throws SQLException {
-        if (closed) {
-            throw new SQLException("the link is closed", "08003");
-        }
         Connection c = connection;
         if (c == null) {
             c = factory.open();
             connection = c;
-            if (closed) { // closed while it opened: no one else will
-                c.close();
-                throw new SQLException("the link is closed", "08003");
-            }
         }
         return c;
     }
 
-    /** A statement prepared once on this connection. */
+    /**
+     * A statement prepared once on this connection.
+     *
+     * @throws SQLException {@code 08003} in a transaction whose connection was closed meanwhile
+     */
     public PreparedStatement prepare(String sql) throws SQLException {
+        Connection c;
+        if (transaction == null) {
+            c = connection();
+        } else if (connection == transaction) {
+            c = transaction;
+        } else {
+            throw new SQLException("the connection of this transaction was closed", "08003");
+        }
+        if (c != prepared) {
+            statements.clear();
+            prepared = c;
+        }
         PreparedStatement p = statements.get(sql);
         if (p == null) {
-            p = connection().prepareStatement(sql);
+            p = c.prepareStatement(sql);
             statements.put(sql, p);
         }
         return p;
@@ -75,7 +84,13 @@ public final class Link implements AutoCloseable {
      * the connection is back in auto-commit afterwards.
      */
     public <T> T inTransaction(Work<T> work) throws SQLException {
-        return inTransaction(connection(), work);
+        Connection c = connection();
+        transaction = c;
+        try {
+            return inTransaction(c, work);
+        } finally {
+            transaction = null;
+        }
     }
 
     /**
@@ -122,12 +137,11 @@ public final class Link implements AutoCloseable {
     }
 
     /**
-     * Closes the link for good, from any thread: its connection is aborted, a transaction on it
-     * rolled back by the database, and no new one is opened.
+     * Closes the link, from any thread: its connection is aborted, a transaction on it rolled
+     * back by the database.
      */
     @Override
     public void close() {
-        closed = true;
         Connection c = connection;
         connection = null;
         if (c != null) {

@@ -82,15 +82,29 @@ class LinkTest {
     }
 
     @Test
-    void shouldRefuseToOpenAConnectionOnceClosed() {
-        int[] opened = {0};
-        Link link = new Link(() -> {
-            opened[0]++;
-            return DriverManager.getConnection("jdbc:derby:memory:link-closed;create=true");
-        });
+    void shouldWorkOnANewConnectionAfterAClose() throws SQLException {
+        String url = "jdbc:derby:memory:link-reopen;create=true";
+        try (Connection admin = DriverManager.getConnection(url); Statement s = admin.createStatement()) {
+            s.execute("CREATE TABLE T (ID INT PRIMARY KEY)");
+        }
+        Link link = new Link(() -> DriverManager.getConnection(url));
+        link.inTransaction(c -> insert(link, 1));
+        Connection first = link.connection();
         link.close();
-        SQLException e = org.junit.jupiter.api.Assertions.assertThrows(SQLException.class, link::connection);
-        assertEquals("08003", e.getSQLState());
-        assertEquals(0, opened[0], "connections opened after the close");
+        // As an agent started again: the statement prepared before belonged to the old connection.
+        link.inTransaction(c -> insert(link, 2));
+        org.junit.jupiter.api.Assertions.assertNotSame(first, link.connection());
+        try (Connection other = DriverManager.getConnection(url); Statement s = other.createStatement();
+             ResultSet r = s.executeQuery("SELECT COUNT(*) FROM T")) {
+            r.next();
+            assertEquals(2, r.getInt(1));
+        }
+        link.close();
+    }
+
+    private static int insert(Link link, int id) throws SQLException {
+        java.sql.PreparedStatement p = link.prepare("INSERT INTO T VALUES (?)");
+        p.setInt(1, id);
+        return p.executeUpdate();
     }
 }
