@@ -13,7 +13,4 @@ cd "$root"
 seconds="${1:-15}"
 rate="${2:-500}"
 state="var/bench-replication"
-# This JVM holds the agent (with the writer and the pollers): it runs as the agent's own process
-# does, with C1 only (Commands.C1_ONLY); -XX:TieredStopAtLevel=4 in BENCH_JAVA_OPTS gives it C2.
-BENCH_JAVA_OPTS="-XX:TieredStopAtLevel=1 ${BENCH_JAVA_OPTS:-}"
 run_java_benchmark "$state" org.qoscluster.testing.ReplicationBenchmark "$seconds" "$rate"

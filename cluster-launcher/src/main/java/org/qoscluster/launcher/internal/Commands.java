@@ -26,25 +26,8 @@ public final class Commands {
         return ProcessHandle.current().info().command().orElse("java");
     }
 
-    /**
-     * HotSpot's first compiler only, for the JVMs whose work is short statements rather than hot
-     * loops: a replica's Derby server and the replication agent and its supervisor. Right after a
-     * start, the C2 compilers of four such JVMs on two cores kept code in C1's slow profiling tier
-     * for 15-25 s, and the replication lag's p99 at 500 transactions/s was 0.3-1.6 s; with C1 only
-     * on the replicas and the agent, 95-109 ms (bench/RESULTS.md). The master's server keeps C2:
-     * its capture triggers cost about 1.7 times the CPU per transaction under C1. The role is the
-     * configured one, at start: a replica promoted keeps C1 until it is started again.
-     * {@code QOSCLUSTER_JVM_OPTIONS=-XX:TieredStopAtLevel=4} gives every JVM C2 (the options given
-     * there come after these).
-     */
-    public static final String C1_ONLY = "-XX:TieredStopAtLevel=1";
-
     public static List<String> derby(ClusterConfig config, RuntimeLayout layout, DatabaseSpec db, Path home, Path stateDir) {
-        List<String> cmd = new ArrayList<>(List.of(java()));
-        if (!db.master()) {
-            cmd.add(C1_ONLY);
-        }
-        cmd.addAll(List.of("-Xmx256m", "-D" + PART_PROPERTY + "=" + stateDir + "/derby-" + db.name(),
+        return List.of(java(), "-Xmx256m", "-D" + PART_PROPERTY + "=" + stateDir + "/derby-" + db.name(),
                 "-Dderby.system.home=" + home, "-Dderby.stream.error.file=" + home.resolve("derby.log"),
                 // Each change takes a value of the capture sequence; Derby writes its catalogue row
                 // every time the preallocated values run out, and under concurrent writers one of
@@ -73,8 +56,7 @@ public final class Commands {
                 "-cp", layout.derbyServerClassPath(), "org.apache.derby.drda.NetworkServerControl",
                 // No -noSecurityManager: Derby 10.16 installs no security manager and runs under
                 // none (DERBY-7138); its guard is authentication (derby.properties in its home).
-                "start", "-h", config.address(db.name()), "-p", Integer.toString(db.port())));
-        return List.copyOf(cmd);
+                "start", "-h", config.address(db.name()), "-p", Integer.toString(db.port()));
     }
 
     /**
@@ -150,7 +132,7 @@ public final class Commands {
      * configuration from {@code stateDir/cluster.properties}; it starts the agent itself.
      */
     public static List<String> replicationSupervisor(RuntimeLayout layout, Path stateDir) {
-        return List.of(java(), C1_ONLY, "-Xmx64m", "-D" + PART_PROPERTY + "=" + stateDir + "/replication-supervisor",
+        return List.of(java(), "-Xmx64m", "-D" + PART_PROPERTY + "=" + stateDir + "/replication-supervisor",
                 "-cp", layout.launcherClassPath(), ReplicationSupervisorMain.class.getName(), stateDir.toString());
     }
 
@@ -159,7 +141,7 @@ public final class Commands {
      * {@code classPath} (the supervisor's own), reading the configuration from {@code stateDir}.
      */
     public static List<String> replicationAgent(ClusterConfig config, String classPath, Path stateDir, long generation) {
-        List<String> cmd = new ArrayList<>(List.of(java(), C1_ONLY, "-Xmx256m", "-D" + PART_PROPERTY + "=" + stateDir + "/replication-agent"));
+        List<String> cmd = new ArrayList<>(List.of(java(), "-Xmx256m", "-D" + PART_PROPERTY + "=" + stateDir + "/replication-agent"));
         cmd.addAll(PayaraMemberConfig.jvmOptions(config));
         cmd.addAll(List.of("-cp", classPath, ReplicationAgentMain.class.getName(), stateDir.toString(), Long.toString(generation)));
         return cmd;

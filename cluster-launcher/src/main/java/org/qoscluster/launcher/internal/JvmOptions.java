@@ -51,26 +51,20 @@ public final class JvmOptions {
     }
 
     /**
-     * {@code command} with the configured options after the {@code java} executable and the
-     * command's own {@code -XX:} options right after it (such as {@link Commands#C1_ONLY}), so
-     * that the configured ones win (HotSpot takes the last of a repeated option), and the property
-     * itself (the replication supervisor starts the agent with it); a command that is not a
-     * {@link Commands#java()} command unchanged.
+     * {@code command} with the configured options right after the {@code java} executable, and
+     * the property itself (the replication supervisor starts the agent with it); a command that
+     * is not a {@link Commands#java()} command unchanged.
      */
     public static List<String> applied(List<String> command) {
         List<String> options = configured();
         if (options.isEmpty() || command.isEmpty() || !command.get(0).equals(Commands.java())) {
             return command;
         }
-        int at = 1;
-        while (at < command.size() && command.get(at).startsWith("-XX:")) {
-            at++;
-        }
         List<String> out = new ArrayList<>(command.size() + options.size() + 1);
-        out.addAll(command.subList(0, at));
+        out.add(command.get(0));
         out.addAll(options);
         out.add("-D" + PROPERTY + "=" + String.join(" ", options));
-        out.addAll(command.subList(at, command.size()));
+        out.addAll(command.subList(1, command.size()));
         return out;
     }
 }

@@ -46,15 +46,6 @@ class JvmOptionsTest {
     }
 
     @Test
-    void shouldPutTheOptionsAfterTheCommandsOwnSoThatTheyWin() {
-        System.setProperty(JvmOptions.PROPERTY, "-XX:TieredStopAtLevel=4");
-        List<String> command = List.of(Commands.java(), Commands.C1_ONLY, "-Xmx64m", "-cp", "x.jar", "Main");
-        assertEquals(List.of(Commands.java(), Commands.C1_ONLY, "-XX:TieredStopAtLevel=4",
-                "-D" + JvmOptions.PROPERTY + "=-XX:TieredStopAtLevel=4", "-Xmx64m", "-cp", "x.jar", "Main"),
-                JvmOptions.applied(command));
-    }
-
-    @Test
     void shouldLeaveACommandAloneWithoutOptionsOrWhenItIsNotJava() {
         List<String> command = List.of(Commands.java(), "-cp", "x.jar", "Main");
         assertEquals(command, JvmOptions.applied(command));
