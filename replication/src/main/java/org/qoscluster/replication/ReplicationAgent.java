@@ -551,37 +551,16 @@ public final class ReplicationAgent implements AutoCloseable {
             ready = readying;
             readying = null;
         }
-        if (ready != null) {
-            ready.shutdown();
-            try {
-                ready.awaitTermination(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        if (l != null) {
-            l.shutdown();
-            try {
-                l.awaitTermination(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        stop(ready);
+        stop(l);
         ExecutorService running;
         synchronized (this) {
             running = appliers;
             appliers = null;
         }
-        if (running != null) {
-            // An apply still running (one a round stopped waiting for) ends on its own: committed
-            // whole, or, past the bound, rolled back when its connection is aborted below.
-            running.shutdown();
-            try {
-                running.awaitTermination(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        // An apply still running (one a round stopped waiting for) ends on its own: committed
+        // whole, or, past the bound, rolled back when its connection is aborted below.
+        stop(running);
         synchronized (this) {
             applying.clear();
             master.link.close();
@@ -589,6 +568,19 @@ public final class ReplicationAgent implements AutoCloseable {
                 r.link.close();
                 r.readyLink.close();
             });
+        }
+    }
+
+    /** Lets {@code executor}'s running task end, waiting up to 10 s; none is started after it. */
+    private static void stop(ExecutorService executor) {
+        if (executor == null) {
+            return;
+        }
+        executor.shutdown();
+        try {
+            executor.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }
