@@ -16,14 +16,57 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.Test;
+import org.apache.derby.drda.NetworkServerControl;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
-/** A link closed by another thread in the middle of a transaction, on an embedded Derby database. */
+/**
+ * A link closed by another thread in the middle of a transaction: on a Derby network server
+ * through the client driver, as the agent's links are, and on an embedded database (the two
+ * drivers abort a connection differently).
+ */
 class LinkTest {
 
-    @Test
-    void shouldRollBackATransactionWhoseLinkAnotherThreadClosesAndRunNoMoreOfItElsewhere() throws Exception {
-        String url = "jdbc:derby:memory:link-test;create=true";
+    private static NetworkServerControl server;
+    private static int port;
+
+    @BeforeAll
+    static void startServer() throws Exception {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        server = new NetworkServerControl(java.net.InetAddress.getLoopbackAddress(), port);
+        server.start(new java.io.PrintWriter(java.io.PrintWriter.nullWriter()));
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            try {
+                server.ping();
+                return;
+            } catch (Exception notYet) {
+                if (System.nanoTime() > end) {
+                    throw notYet;
+                }
+                Thread.sleep(50);
+            }
+        }
+    }
+
+    @AfterAll
+    static void stopServer() throws Exception {
+        server.shutdown();
+    }
+
+    /** A new in-memory database named {@code name}, through the driver {@code kind} names. */
+    private static String url(String kind, String name) {
+        return (kind.equals("network") ? "jdbc:derby://127.0.0.1:" + port + "/memory:" : "jdbc:derby:memory:") + name + "-" + kind + ";create=true";
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"network", "embedded"})
+    void shouldRollBackATransactionWhoseLinkAnotherThreadClosesAndRunNoMoreOfItElsewhere(String kind) throws Exception {
+        String url = url(kind, "link-test");
         try (Connection admin = DriverManager.getConnection(url); Statement s = admin.createStatement()) {
             s.execute("CREATE TABLE T (ID INT PRIMARY KEY)");
             s.execute("INSERT INTO T VALUES (1)");
@@ -81,9 +124,10 @@ class LinkTest {
         }
     }
 
-    @Test
-    void shouldWorkOnANewConnectionAfterAClose() throws SQLException {
-        String url = "jdbc:derby:memory:link-reopen;create=true";
+    @ParameterizedTest
+    @ValueSource(strings = {"network", "embedded"})
+    void shouldWorkOnANewConnectionAfterAClose(String kind) throws SQLException {
+        String url = url(kind, "link-reopen");
         try (Connection admin = DriverManager.getConnection(url); Statement s = admin.createStatement()) {
             s.execute("CREATE TABLE T (ID INT PRIMARY KEY)");
         }
