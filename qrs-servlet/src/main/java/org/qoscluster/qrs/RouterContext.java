@@ -40,6 +40,15 @@ public final class RouterContext implements AutoCloseable {
         return new RouterContext(RouterStartup.detached(context, settings, domainXml));
     }
 
+    /**
+     * The request path for a server of the router's own whose writes never block (the Jetty
+     * router): requests without a body, routed and answered without a thread waiting on either
+     * side. Requests with a body and the router's own pages still go to {@link #servlets()}.
+     */
+    public RequestRouter requestRouter() {
+        return started.requestRouter();
+    }
+
     /** Mirrors the cluster's shared maps through {@code cluster} (connected) from now on; once. */
     public void attach(HazelcastInstance cluster) {
         started.attach(cluster);

@@ -6,7 +6,12 @@ import jakarta.json.Json;
 import jakarta.servlet.http.HttpServletResponse;
 
 /** The router's error replies: JSON, like the store's, {@code {"status":503,"error":"..."}}. */
-final class Errors {
+public final class Errors {
+
+    /** The body of an error answer. */
+    public static String json(int status, String message) {
+        return Json.createObjectBuilder().add("status", status).add("error", message).build().toString();
+    }
 
     private Errors() {
     }
@@ -15,6 +20,6 @@ final class Errors {
         resp.setStatus(status);
         resp.setContentType("application/json");
         resp.setCharacterEncoding("UTF-8");
-        resp.getWriter().write(Json.createObjectBuilder().add("status", status).add("error", message).build().toString());
+        resp.getWriter().write(json(status, message));
     }
 }

@@ -1,16 +1,14 @@
 package org.qoscluster.qrs.internal;
 
-import jakarta.servlet.AsyncContext;
-import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletResponse;
-
 import org.qoscluster.config.ServiceClass;
+import org.qoscluster.qrs.Inbound;
+import org.qoscluster.qrs.Outbound;
 
 /** One proxied request, from its arrival at the router to the end of its answer. */
 final class Exchange {
     final String id;
-    final HttpServletRequest req;
-    final HttpServletResponse resp;
+    final Inbound in;
+    final Outbound out;
     /** The normalised request path, classified and forwarded. */
     final String path;
     final ServiceClass serviceClass;
@@ -20,9 +18,10 @@ final class Exchange {
     final String signedUid;
     /** The application's session cookie value, or null. */
     final String sessionId;
-    final AsyncContext async;
     /** The Set-Cookie header issuing a new UID, added to the answer unless the node issues one; or null. */
     final String issuedCookie;
+    /** The request's {@code Content-Type}, for its body; or null. */
+    final String contentType;
     /** Whether the node's response has no length (a stream): each chunk is then flushed to the user. */
     volatile boolean streamed;
     /** The whole request body, read before the first attempt; null for none. */
@@ -34,11 +33,11 @@ final class Exchange {
     volatile Attempt attempt;
     private volatile boolean done;
 
-    Exchange(String id, HttpServletRequest req, HttpServletResponse resp, String path, ServiceClass serviceClass,
-             String userClass, ProxyServlet.Identity identity, String sessionId, AsyncContext async) {
+    Exchange(String id, Inbound in, Outbound out, String path, ServiceClass serviceClass,
+             String userClass, Forwarder.Identity identity, String sessionId) {
         this.id = id;
-        this.req = req;
-        this.resp = resp;
+        this.in = in;
+        this.out = out;
         this.path = path;
         this.serviceClass = serviceClass;
         this.userClass = userClass;
@@ -46,17 +45,20 @@ final class Exchange {
         this.signedUid = identity.signed();
         this.issuedCookie = identity.setCookie();
         this.sessionId = sessionId;
-        this.async = async;
+        this.contentType = in.header("Content-Type");
     }
 
     boolean done() {
         return done;
     }
 
-    synchronized void complete() {
-        if (!done) {
+    void complete() {
+        synchronized (this) {
+            if (done) {
+                return;
+            }
             done = true;
-            async.complete();
         }
+        out.complete();
     }
 }

@@ -5,14 +5,13 @@ import java.util.HashSet;
 import java.util.Locale;
 import java.util.Set;
 
-import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletResponse;
-
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.qoscluster.contract.ForwardedHeaders;
 import org.qoscluster.contract.StateChangeFlag;
+import org.qoscluster.qrs.Inbound;
+import org.qoscluster.qrs.Outbound;
 
 /**
  * Which headers cross the router, each way, and the ones it adds: hop-by-hop headers (RFC 9110
@@ -35,53 +34,52 @@ final class ProxyHeaders {
     }
 
     /** The client's headers the node gets: not hop-by-hop, no {@code X-QoS-*}, {@code X-Forwarded-*} only from a trusted proxy, the cookie without the UID. */
-    void copyRequest(HttpServletRequest req, HttpFields.Mutable headers) {
-        Set<String> dropped = connectionListed(req.getHeaders("Connection"));
-        boolean trusted = router.settings().trusted(req.getRemoteAddr());
-        for (String name : Collections.list(req.getHeaderNames())) {
+    void copyRequest(Inbound req, HttpFields.Mutable headers) {
+        Set<String> dropped = connectionListed(req.headers("Connection"));
+        boolean trusted = router.settings().trusted(req.remoteAddr());
+        req.forEachHeader((name, value) -> {
             String lower = name.toLowerCase(Locale.ROOT);
             if (NOT_FORWARDED.contains(lower) || dropped.contains(lower) || lower.startsWith("x-qos-")
                     || (!trusted && lower.startsWith("x-forwarded-"))) {
-                continue;
+                return;
             }
-            for (String value : Collections.list(req.getHeaders(name))) {
-                if (lower.equals("cookie")) {
-                    // The node gets the verified identity in X-QoS-UID, never the raw cookie.
-                    value = Cookies.without(value, router.settings().cookieName());
-                    if (value.isEmpty()) {
-                        continue;
-                    }
+            if (lower.equals("cookie")) {
+                // The node gets the verified identity in X-QoS-UID, never the raw cookie.
+                value = Cookies.without(value, router.settings().cookieName());
+                if (value.isEmpty()) {
+                    return;
                 }
-                headers.add(name, value);
             }
-        }
+            headers.add(name, value);
+        });
     }
 
     /** The router's own headers: forwarded-for/proto/host, the signed UID, user class and client, the service class. */
     void addProxyHeaders(Exchange ex, HttpFields.Mutable headers) {
-        HttpServletRequest req = ex.req;
-        boolean trusted = router.settings().trusted(req.getRemoteAddr());
-        String prior = trusted ? req.getHeader("X-Forwarded-For") : null;
-        headers.put("X-Forwarded-For", prior == null ? req.getRemoteAddr() : prior + ", " + req.getRemoteAddr());
-        if (!trusted || req.getHeader("X-Forwarded-Proto") == null) {
-            headers.put("X-Forwarded-Proto", req.getScheme());
+        Inbound req = ex.in;
+        String remote = req.remoteAddr();
+        boolean trusted = router.settings().trusted(remote);
+        String prior = trusted ? req.header("X-Forwarded-For") : null;
+        headers.put("X-Forwarded-For", prior == null ? remote : prior + ", " + remote);
+        if (!trusted || req.header("X-Forwarded-Proto") == null) {
+            headers.put("X-Forwarded-Proto", req.scheme());
         }
-        if (!trusted || req.getHeader("X-Forwarded-Host") == null) {
-            headers.put("X-Forwarded-Host", req.getHeader("Host"));
+        if (!trusted || req.header("X-Forwarded-Host") == null) {
+            headers.put("X-Forwarded-Host", req.header("Host"));
         }
-        headers.put(ProxyServlet.UID_HEADER, ex.signedUid);
+        headers.put(ForwardedHeaders.UID, ex.signedUid);
         if (ex.issuedCookie != null) {
             headers.put(ForwardedHeaders.ISSUED, router.uidCookie().signIssued(ex.uid));
         }
-        headers.put(ProxyServlet.USER_CLASS_HEADER, router.signedUserClass(ex.uid, ex.userClass));
+        headers.put(ForwardedHeaders.USER_CLASS, router.signedUserClass(ex.uid, ex.userClass));
         // The client as the node should count it: the connection's peer, or the last hop a trusted proxy names.
-        String client = prior == null ? req.getRemoteAddr() : prior.substring(prior.lastIndexOf(',') + 1).strip();
+        String client = prior == null ? remote : prior.substring(prior.lastIndexOf(',') + 1).strip();
         headers.put(ForwardedHeaders.CLIENT, router.signedClient(ex.uid, client));
-        headers.put(ProxyServlet.CLASS_HEADER, ex.serviceClass.name());
+        headers.put(ForwardedHeaders.SERVICE_CLASS, ex.serviceClass.name());
     }
 
     /** The node's response headers the client gets: not hop-by-hop, not the state-change announcement, no {@code Server}. */
-    void copyResponse(HttpFields headers, HttpServletResponse resp) {
+    void copyResponse(HttpFields headers, Outbound resp) {
         Set<String> dropped = connectionListed(Collections.enumeration(headers.getValuesList(HttpHeader.CONNECTION)));
         for (HttpField field : headers) {
             String lower = field.getLowerCaseName();

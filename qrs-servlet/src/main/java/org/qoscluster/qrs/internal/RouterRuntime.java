@@ -40,6 +40,8 @@ public final class RouterRuntime implements AutoCloseable {
     private final NodeSelector selector;
     private final UidCookie uidCookie;
     private final HttpClient upstream;
+    /** The client of a server whose writes never block; made at its first use. */
+    private HttpClient nonBlockingUpstream; // guarded by this
     /** The health checks' own client: stalled or slow proxied traffic cannot starve them. */
     private final HttpClient healthClient;
     private final HealthChecker health;
@@ -115,8 +117,8 @@ public final class RouterRuntime implements AutoCloseable {
         java.util.random.RandomGenerator draws = () -> java.util.concurrent.ThreadLocalRandom.current().nextLong();
         this.selector = new NodeSelector(settings.nodeCapacity(), draws);
         this.uidCookie = new UidCookie(settings.uidKey(), new SecureRandom());
-        this.upstream = upstreamClient(settings, "qrs-upstream", 200);
-        this.healthClient = upstreamClient(settings, "qrs-health-client", 8);
+        this.upstream = upstreamClient(settings, "qrs-upstream", 200, false);
+        this.healthClient = upstreamClient(settings, "qrs-health-client", 8, false);
         List<SiteAvailability.Group> groups = new java.util.ArrayList<>();
         groups.add(new SiteAvailability.Group(org.qoscluster.contract.GroupState.DEFAULT_GROUP, config.master().name()));
         config.furtherGroups().forEach(g -> groups.add(new SiteAvailability.Group(g.name(), g.master().name())));
@@ -135,14 +137,14 @@ public final class RouterRuntime implements AutoCloseable {
      * Jetty's client for the proxied requests and the health checks: pooled connections, bodies
      * passed through untouched (no content decoding), no redirects followed, no cookie store.
      */
-    private static HttpClient upstreamClient(RouterSettings settings, String name, int maxThreads) {
+    private static HttpClient upstreamClient(RouterSettings settings, String name, int maxThreads, boolean nonBlocking) {
         QueuedThreadPool threads = new QueuedThreadPool(maxThreads, Math.min(8, maxThreads));
         threads.setName(name);
         threads.setDaemon(true);
         // The client's parser keeps the same per-connection cache of header fields as the
         // router's listener, case-insensitive by default; case-sensitive, the nodes' header values
         // pass exactly as they were sent.
-        HttpClientTransportOverHTTP transport = new HttpClientTransportOverHTTP();
+        HttpClientTransportOverHTTP transport = nonBlocking ? new NonBlockingTransport() : new HttpClientTransportOverHTTP();
         transport.setHeaderCacheCaseSensitive(true);
         HttpClient c = new HttpClient(transport);
         c.setExecutor(threads);
@@ -218,6 +220,24 @@ public final class RouterRuntime implements AutoCloseable {
     /** The client that carries proxied requests to the nodes. */
     public HttpClient upstream() {
         return upstream;
+    }
+
+    /**
+     * The client that carries proxied requests to the nodes for a server whose writes never
+     * block: the node's answer is handled on the thread that read it from the connection (its
+     * selector), not handed to another. Made and started at its first use.
+     */
+    synchronized HttpClient nonBlockingUpstream() {
+        if (nonBlockingUpstream == null) {
+            HttpClient c = upstreamClient(settings, "qrs-upstream-nb", 32, true);
+            try {
+                c.start();
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot start the router's upstream HTTP client", e);
+            }
+            nonBlockingUpstream = c;
+        }
+        return nonBlockingUpstream;
     }
 
     /** Where the users' state-change flags are read and announced flags recorded. */
@@ -383,7 +403,13 @@ public final class RouterRuntime implements AutoCloseable {
         }
         health.close();
         bodyTimer.shutdownNow();
-        for (HttpClient c : List.of(upstream, healthClient)) {
+        List<HttpClient> clients = new java.util.ArrayList<>(List.of(upstream, healthClient));
+        synchronized (this) {
+            if (nonBlockingUpstream != null) {
+                clients.add(nonBlockingUpstream);
+            }
+        }
+        for (HttpClient c : clients) {
             try {
                 c.stop();
             } catch (Exception e) {

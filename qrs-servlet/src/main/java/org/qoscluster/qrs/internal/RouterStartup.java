@@ -60,6 +60,11 @@ public final class RouterStartup {
         return new RouterStartup(context, runtime, maps);
     }
 
+    /** The request path with non-blocking writes; see {@link org.qoscluster.qrs.RouterContext#requestRouter}. */
+    public org.qoscluster.qrs.RequestRouter requestRouter() {
+        return new Forwarder(runtime, true);
+    }
+
     /** Mirrors the cluster's maps of {@code cluster} (a connected client) from now on. */
     public void attach(HazelcastInstance cluster) {
         maps.attach(cluster);

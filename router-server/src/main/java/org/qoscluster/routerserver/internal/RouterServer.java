@@ -5,8 +5,10 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -43,12 +45,14 @@ import org.qoscluster.config.MemberProperties;
 import org.qoscluster.config.MemberSpec;
 import org.qoscluster.config.PayaraMemberConfig;
 import org.qoscluster.contract.ClusterClients;
+import org.qoscluster.qrs.RequestRouter;
 import org.qoscluster.qrs.RouterContext;
 import org.qoscluster.qrs.RouterSettings;
 
 /**
- * The router's servlets on a Jetty 12 server of their own: one HTTP/1.1 connector on the
- * router's configured address and port, the request-header limit of
+ * The router on a Jetty 12 server of its own: requests to proxy without a body routed by
+ * {@link RoutingHandler} with no thread hand-off, the router's servlets behind it for the rest;
+ * one HTTP/1.1 connector on the router's configured address and port, the request-header limit of
  * {@value ClusterConfig#HTTP_MAX_HEADER_BYTES}, no HTTP session, and the cluster's shared maps
  * through a Hazelcast client of the nodes, connected in the background (until then the router
  * routes by goal alone, as it does when a cluster is unreachable).
@@ -66,9 +70,9 @@ public final class RouterServer implements AutoCloseable {
     private static final long IDLE_TIMEOUT_MS = 30_000;
     private static final long IDLE_MARGIN_MS = 5_000;
     /**
-     * Threads of the server; a proxied request holds one only while its head is read and its
-     * answer written (the forwarding is asynchronous), so a few dozen serve thousands of
-     * connections.
+     * Threads of the server, besides its selector: a proxied request without a body holds none,
+     * one with a body one only while its head is read and its answer written (the forwarding is
+     * asynchronous), so a few dozen serve thousands of connections.
      */
     private static final int MAX_THREADS = 64;
     private static final String CLIENT_NAME = "qos-router";
@@ -102,6 +106,7 @@ public final class RouterServer implements AutoCloseable {
         MemberSpec self = config.router();
 
         AtomicReference<RouterContext> router = new AtomicReference<>();
+        AtomicReference<RequestRouter> requests = new AtomicReference<>();
         Server server = new Server(threads());
         HttpConfiguration http = new HttpConfiguration();
         http.setRequestHeaderSize(config.maxHeaderBytes());
@@ -127,17 +132,21 @@ public final class RouterServer implements AutoCloseable {
         context.addEventListener(new ServletContextListener() {
             @Override
             public void contextInitialized(ServletContextEvent e) {
-                router.set(RouterContext.start(e.getServletContext(), settings, Optional.of(domainXml)));
+                RouterContext r = RouterContext.start(e.getServletContext(), settings, Optional.of(domainXml));
+                router.set(r);
+                requests.set(r.requestRouter());
             }
 
             @Override
             public void contextDestroyed(ServletContextEvent e) {
+                requests.set(null);
                 RouterContext r = router.getAndSet(null);
                 if (r != null) {
                     r.close();
                 }
             }
         });
+        List<String> pages = new ArrayList<>();
         for (Class<? extends HttpServlet> servlet : RouterContext.servlets()) {
             WebServlet mapping = servlet.getAnnotation(WebServlet.class);
             ServletHolder holder = new ServletHolder(servlet);
@@ -145,10 +154,13 @@ public final class RouterServer implements AutoCloseable {
             holder.setInitOrder(0);
             for (String path : mapping.urlPatterns()) {
                 context.addServlet(holder, path);
+                if (!path.equals("/*")) {
+                    pages.add(path);
+                }
             }
         }
         context.getServletHandler().setDecodeAmbiguousURIs(true);
-        server.setHandler(context);
+        server.setHandler(new RoutingHandler(context, requests::get, path -> ownPage(pages, path)));
         server.setStopAtShutdown(false);
         try {
             server.start();
@@ -197,6 +209,20 @@ public final class RouterServer implements AutoCloseable {
         LOG.info("router: connecting to the cluster's Hazelcast at " + PayaraMemberConfig.tcpipMembers(config)
                 + "; until then it routes by goal alone");
         return hz;
+    }
+
+    /**
+     * Whether {@code path} is mapped to one of the router's own pages rather than to the proxy
+     * ({@code /*}), by the servlet mappings' rules: an exact path, or {@code /prefix/*}.
+     */
+    static boolean ownPage(List<String> patterns, String path) {
+        for (String p : patterns) {
+            if (p.endsWith("/*") ? path.equals(p.substring(0, p.length() - 2)) || path.startsWith(p.substring(0, p.length() - 1))
+                    : path.equals(p)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Waits until the server stops. */

@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -76,6 +77,13 @@ class RouterServerTest {
         assertEquals(200, again.statusCode());
         assertEquals("page /catalogue from " + again.body().substring(again.body().indexOf("node-")), again.body());
         assertTrue(again.headers().firstValue("Set-Cookie").isEmpty(), again.headers().map().toString());
+        assertEquals(List.of(again.body().substring(again.body().indexOf("node-"))), again.headers().allValues("X-QoS-Node"),
+                "the node that answered, once");
+
+        // The node learns the client and the scheme from the router, and the user's identity signed.
+        HttpResponse<String> forwarded = get(port, "/forwarded");
+        assertEquals(200, forwarded.statusCode());
+        assertEquals("proto=http for=127.0.0.1 uid=true", forwarded.body());
     }
 
     @Test
@@ -181,6 +189,39 @@ class RouterServerTest {
         assertEquals(401, get(port, "/qrs/admin/nodes").statusCode(), "the admin pages want the token");
     }
 
+    /**
+     * The router writes answers without blocking, on the thread that reads them from the node: a
+     * client that stops reading a large answer leaves that one write waiting, and every other
+     * request goes on being answered, with and without a body.
+     */
+    @Test
+    void shouldServeOthersWhileAClientDoesNotReadItsAnswer() throws Exception {
+        int port = start(Map.of());
+        awaitForwarded(port, "/");
+        try (Socket stalled = new Socket()) {
+            stalled.setReceiveBufferSize(4096);
+            stalled.connect(new java.net.InetSocketAddress("127.0.0.1", port));
+            stalled.getOutputStream().write("GET /big HTTP/1.1\r\nHost: shop.example.test\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            stalled.getOutputStream().flush();
+            InputStream in = stalled.getInputStream();
+            byte[] head = new byte[1024];
+            assertTrue(in.read(head) > 0, "the stalled client's answer began");
+            // It reads no more; the node's 64 MB cannot all be in the sockets' buffers.
+            for (int i = 0; i < 40; i++) {
+                HttpResponse<String> r = get(port, "/page-" + i);
+                assertEquals(200, r.statusCode(), r.body());
+                assertEquals("page /page-" + i + " from " + r.body().substring(r.body().indexOf("node-")), r.body());
+            }
+            HttpResponse<String> posted = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/length"))
+                    .POST(HttpRequest.BodyPublishers.ofString("x".repeat(3000))).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, posted.statusCode(), posted.body());
+            assertEquals("3000", posted.body(), "the body the node received");
+            HttpResponse<Void> head2 = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
+                    .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
+            assertEquals(200, head2.statusCode());
+        }
+    }
+
     @Test
     void shouldRefuseHeadersOverTheConfiguredSize() throws Exception {
         int port = start(Map.of("qos.http.max-header-bytes", "2048"));
@@ -236,7 +277,7 @@ class RouterServerTest {
         s.addConnector(c);
         s.setHandler(new Handler.Abstract() {
             @Override
-            public boolean handle(Request request, Response response, Callback callback) {
+            public boolean handle(Request request, Response response, Callback callback) throws IOException {
                 String path = Request.getPathInContext(request);
                 if (path.equals("/echo")) {
                     // Answers with the X-Value header it got, as a header and as the body.
@@ -248,6 +289,26 @@ class RouterServerTest {
                     response.write(true, StandardCharsets.ISO_8859_1.encode(value), callback);
                     return true;
                 }
+                if (path.equals("/forwarded")) {
+                    HttpFields h = request.getHeaders();
+                    String body = "proto=" + h.get("X-Forwarded-Proto") + " for=" + h.get("X-Forwarded-For") + " uid="
+                            + (h.get("X-QoS-UID") != null);
+                    response.setStatus(200);
+                    response.write(true, StandardCharsets.UTF_8.encode(body), callback);
+                    return true;
+                }
+                if (path.equals("/big")) {
+                    response.setStatus(200);
+                    response.getHeaders().put("Content-Length", Integer.toString(BIG));
+                    writeBig(response, BIG, callback);
+                    return true;
+                }
+                if (path.equals("/length")) {
+                    String length = Integer.toString(org.eclipse.jetty.io.Content.Source.asString(request).length());
+                    response.setStatus(200);
+                    response.write(true, StandardCharsets.UTF_8.encode(length), callback);
+                    return true;
+                }
                 String body = path.startsWith("/qos-group/health") ? "{\"database\": \"master\"}" : "page " + path + " from " + name;
                 response.setStatus(200);
                 response.write(true, StandardCharsets.UTF_8.encode(body), callback);
@@ -257,6 +318,21 @@ class RouterServerTest {
         s.start();
         nodes.add(s);
         return c.getLocalPort();
+    }
+
+    private static final int BIG = 64 << 20;
+
+    /** Writes {@code left} bytes in 64 KB pieces, each after the one before has gone. */
+    private static void writeBig(Response response, int left, Callback done) {
+        int n = Math.min(left, 64 << 10);
+        response.write(n == left, java.nio.ByteBuffer.allocate(n), Callback.from(
+                () -> {
+                    if (n == left) {
+                        done.succeeded();
+                    } else {
+                        writeBig(response, left - n, done);
+                    }
+                }, done::failed));
     }
 
     private HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {

@@ -1,0 +1,407 @@
+package org.qoscluster.qrs.internal;
+
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.regex.Pattern;
+
+import org.eclipse.jetty.client.BytesRequestContent;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.client.Result;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.util.Callback;
+import org.qoscluster.config.GoalSet;
+import org.qoscluster.config.ServiceClass;
+import org.qoscluster.contract.ForwardedHeaders;
+import org.qoscluster.contract.SignatureCache;
+import org.qoscluster.contract.StateChangeFlag;
+import org.qoscluster.contract.UserClasses;
+import org.qoscluster.qrs.Inbound;
+import org.qoscluster.qrs.NodeRecord;
+import org.qoscluster.qrs.Outbound;
+import org.qoscluster.qrs.RequestRouter;
+import org.qoscluster.qrs.RouterSettings;
+import org.qoscluster.qrs.UserClassSources;
+
+/**
+ * The QoS-goal router's request path (M1, M2, M4, M5, M11, M12), whichever server received the
+ * request: identify the user by the signed UID cookie, classify the request, pick a node by the
+ * class's goal, send the request there and stream the response back (Jetty's HTTP client, pooled
+ * connections), and record how the node did. Built from small steps in the manner of Jetty's
+ * proxy servlet: {@link #identify}, {@link #forward}, the headers' rules ({@link ProxyHeaders}),
+ * {@link #fail}. The servlet ({@link ProxyServlet}) reads request bodies first and writes with
+ * the container's blocking output; the Jetty router's own handler routes requests without a body
+ * here with non-blocking output, its node connections answering on their selector thread.
+ */
+public final class Forwarder implements RequestRouter {
+
+    private static final Logger LOG = Logger.getLogger(Forwarder.class.getName());
+    private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?|\\[[0-9A-Fa-f:.]{2,45}\\](:[0-9]{1,5})?");
+    private static final Pattern CLASS_NAME = Pattern.compile("[a-z][a-z0-9-]{0,39}");
+    private static final Set<String> SAFE_METHODS = Set.of("GET", "HEAD", "OPTIONS");
+
+    /** Host headers that passed the check, so the few a site answers to skip the regular expression. */
+    private final SignatureCache<String> validHosts = new SignatureCache<>(256);
+    private final RouterRuntime router;
+    private final ProxyHeaders headers;
+    private final HttpClient upstream;
+
+    /**
+     * @param nonBlocking whether the server's {@link Outbound#write} never blocks: the node's answer
+     *     is then written on the client's selector thread (no hand-off to another thread);
+     *     otherwise on a thread of the client's pool
+     */
+    public Forwarder(RouterRuntime router, boolean nonBlocking) {
+        this.router = router;
+        this.headers = new ProxyHeaders(router);
+        this.upstream = nonBlocking ? router.nonBlockingUpstream() : router.upstream();
+    }
+
+    /** The router's runtime, as a servlet context or the Jetty router holds it. */
+    public RouterRuntime runtime() {
+        return router;
+    }
+
+    @Override
+    public void route(Inbound in, Outbound out) {
+        String id = router.nextRequestId();
+        String path = checked(id, in, out);
+        if (path != null) {
+            forward(exchange(id, in, out, path), null);
+        }
+    }
+
+    /**
+     * The request's normalised path, or null when its Host header or path is bad; it has then
+     * been answered with 400.
+     */
+    String checked(String id, Inbound in, Outbound out) {
+        String host = in.header("Host");
+        if (host == null || !validHost(host)) {
+            LOG.log(Level.INFO, "request={0} refused: bad Host header from {1}", new Object[] {id, in.remoteAddr()});
+            out.error(400, "Host header: missing or malformed");
+            out.complete();
+            return null;
+        }
+        try {
+            return RequestPath.normalize(in.rawPath());
+        } catch (IllegalArgumentException e) {
+            LOG.log(Level.INFO, "request={0} refused: bad path from {1}: {2}", new Object[] {id, in.remoteAddr(), e.getMessage()});
+            out.error(400, "request path: " + e.getMessage());
+            out.complete();
+            return null;
+        }
+    }
+
+    /** The exchange of a request whose path passed: its user, user class, service class and session. */
+    Exchange exchange(String id, Inbound in, Outbound out, String path) {
+        Identity identity = identify(in, id);
+        String uid = identity.uid();
+        // One look at the goals: the class and the user class's goal within it come from one set.
+        GoalSet goals = router.goals();
+        String userClass = userClass(in, uid);
+        ServiceClass serviceClass = goals.goalFor(goals.classify(in.method(), path), userClass);
+        String sessionCookie = router.settings().sessionCookie();
+        String sessionId = sessionCookie.isEmpty() ? null : Cookies.value(in.headers("Cookie"), sessionCookie).orElse(null);
+        return new Exchange(id, in, out, path, serviceClass, userClass, identity, sessionId);
+    }
+
+    /** Whether a Host header is well formed; the few a site answers to are remembered. */
+    private boolean validHost(String host) {
+        return validHosts.get(host, h -> HOST.matcher(h).matches() ? h : null) != null;
+    }
+
+    /**
+     * A request's user: the UID, its signed form (the cookie's value, forwarded as
+     * {@code X-QoS-UID}), and the Set-Cookie header that issues it when it is new (else null).
+     */
+    record Identity(String uid, String signed, String setCookie) {
+    }
+
+    /**
+     * The user's UID: the one in a cookie that verifies, else a new one, issued in a cookie with
+     * the answer unless the node issues one itself (M2).
+     */
+    private Identity identify(Inbound in, String id) {
+        RouterSettings s = router.settings();
+        Optional<String> presented = Cookies.value(in.headers("Cookie"), s.cookieName());
+        if (presented.isPresent()) {
+            Optional<String> uid = router.verifiedUid(presented.get());
+            if (uid.isPresent()) {
+                // The value that verified is the UID's signed form: no second signature.
+                return new Identity(uid.get(), presented.get(), null);
+            }
+            if (router.badCookie(in.remoteAddr())) {
+                LOG.log(Level.WARNING, "request={0} UID cookie from {1}"
+                        + " does not verify (tampered, truncated or garbled); issuing a new identity"
+                        + " (logged once a minute per address, all counted in qos_router_bad_uid_cookies_total)",
+                        new Object[] {id, in.remoteAddr()});
+            }
+        }
+        String uid = router.uidCookie().newUid();
+        String signed = router.uidCookie().sign(uid);
+        return new Identity(uid, signed, router.uidCookie().setCookieOf(s.cookieName(), signed, s.cookieSecure()));
+    }
+
+    /**
+     * The user class, from the configured sources in order: the header only from a trusted
+     * network; the session's classes from the router's local mirror (no remote call).
+     */
+    private String userClass(Inbound in, String uid) {
+        RouterSettings s = router.settings();
+        String header = null;
+        if (s.userClassFromHeader() && s.trusted(in.remoteAddr())) {
+            String v = in.header(s.userClassHeader());
+            if (v != null && CLASS_NAME.matcher(v).matches()) {
+                header = v;
+            }
+        }
+        UserClassSources sources = s.userClassSources();
+        return sources.resolve(header, sources.usesSessionRecord() ? router.userClasses().classes(uid) : null);
+    }
+
+    /** The goal the request was routed by, for the user to see: {@code p95-ms=300; priority=90}. */
+    private static String goalHeader(ServiceClass goal) {
+        return "p95-ms=" + goal.p95Millis() + "; priority=" + goal.priority();
+    }
+
+    void forward(Exchange ex, NodeRecord exclude) {
+        List<NodeRecord> nodes = router.nodes();
+        Optional<NodeRecord> chosen = Optional.empty();
+        if (exclude == null) {
+            // M10: a user whose write has not replicated yet stays on the node that wrote it;
+            // else, with qos.router.session-cookie set (applications without the Session
+            // Synchronizer), a session stays on the node that issued its cookie. Either
+            // only while that node is in rotation; otherwise the request is routed by its goal.
+            chosen = router.pinnedNode(ex.uid).filter(NodeRecord::healthy)
+                    .or(() -> router.sessionNode(ex.sessionId).filter(NodeRecord::healthy));
+            chosen.ifPresent(n -> n.begin(ex.serviceClass.name()));
+        }
+        if (chosen.isEmpty()) {
+            // Chosen and counted in flight in one step (admission is checked against the count).
+            chosen = router.selector().admit(nodes, ex.serviceClass, exclude, router.nanoTime());
+            if (chosen.isPresent() && ex.sessionId != null) {
+                router.rememberSession(ex.sessionId, chosen.get());
+            }
+        }
+        if (chosen.isEmpty()) {
+            boolean anyHealthy = nodes.stream().anyMatch(NodeRecord::healthy);
+            if (anyHealthy && exclude == null) {
+                router.countShed(ex.serviceClass.name(), ex.userClass);
+                ex.out.setHeader("Retry-After", "1");
+                ex.out.setHeader(ForwardedHeaders.SERVICE_CLASS, ex.serviceClass.name());
+                ex.out.setHeader(ForwardedHeaders.USER_CLASS, ex.userClass);
+                ex.out.setHeader(ForwardedHeaders.GOAL, goalHeader(ex.serviceClass));
+                fail(ex, 503, "shed: no node has room for class " + ex.serviceClass.name() + " now; retry shortly");
+            } else {
+                fail(ex, anyHealthy ? 502 : 503, "no node available");
+            }
+            return;
+        }
+        NodeRecord node = chosen.get();
+        Request request;
+        try {
+            request = buildRequest(ex, node);
+        } catch (IllegalArgumentException e) {
+            node.cancel(ex.serviceClass.name());
+            fail(ex, 400, "request cannot be forwarded: " + e.getMessage());
+            return;
+        }
+        Attempt attempt = new Attempt(node, ex.serviceClass.name(), router.nanoTime(), request);
+        ex.attempt = attempt;
+        request.send(new Response.Listener() {
+            @Override
+            public void onHeaders(Response response) {
+                if (!attempt.ended()) {
+                    respondHeaders(ex, node, response);
+                }
+            }
+
+            @Override
+            public void onContent(Response response, Content.Chunk chunk, Runnable demander) {
+                ByteBuffer content = chunk.getByteBuffer();
+                if (attempt.ended() || !content.hasRemaining()) {
+                    // An ended attempt: the exchange timed out and answered the user; the request is aborted.
+                    demander.run();
+                    return;
+                }
+                chunk.retain();
+                ex.out.write(content, ex.streamed, Callback.from(() -> {
+                    chunk.release();
+                    demander.run();
+                }, failure -> {
+                    chunk.release();
+                    ex.clientGone = true;
+                    var unused = response.abort(failure); // the client went away: stop reading from the node
+                }));
+            }
+
+            @Override
+            public void onComplete(Result result) {
+                // A client that went away is no sign of the node's health.
+                boolean error = !ex.clientGone && (result.isFailed() || result.getResponse().getStatus() >= 500);
+                if (!attempt.answered(error, router.nanoTime())) {
+                    return; // the exchange timed out first: its user has had the answer, the node its count back
+                }
+                if (!result.isFailed()) {
+                    ex.complete();
+                } else if (!ex.responseStarted) {
+                    upstreamFailed(ex, node, exclude, result.getFailure());
+                } else {
+                    LOG.log(Level.INFO, "request={0} node={1} response cut short: {2}", new Object[] {ex.id, node.name(), result.getFailure()});
+                    ex.complete();
+                }
+            }
+        });
+    }
+
+    /**
+     * The response's status and headers, the node's with the router's: called once the node's
+     * headers arrived, before any content.
+     */
+    private void respondHeaders(Exchange ex, NodeRecord node, Response response) {
+        ex.responseStarted = true;
+        Outbound out = ex.out;
+        HttpFields fields = response.getHeaders();
+        out.setStatus(response.getStatus());
+        headers.copyResponse(fields, out);
+        // With a length the server writes when its buffer fills and at the end; without one
+        // (a stream) every chunk goes to the user as it comes.
+        ex.streamed = !fields.contains(HttpHeader.CONTENT_LENGTH);
+        // One Set-Cookie per name (RFC 6265 4.1.1): a node that rotated the identity at
+        // sign-in issues the UID the user goes on with, and the router's new one is dropped.
+        if (ex.issuedCookie != null && Cookies.setBy(fields.getValuesList(HttpHeader.SET_COOKIE),
+                router.settings().cookieName()).isEmpty()) {
+            out.addHeader("Set-Cookie", ex.issuedCookie);
+        }
+        out.setHeader(ForwardedHeaders.NODE, node.name());
+        out.setHeader(ForwardedHeaders.SERVICE_CLASS, ex.serviceClass.name());
+        out.setHeader(ForwardedHeaders.USER_CLASS, ex.userClass);
+        out.setHeader(ForwardedHeaders.GOAL, goalHeader(ex.serviceClass));
+        learnSession(fields, node);
+        learnStateChange(ex, fields);
+        learnUserClasses(ex, fields);
+    }
+
+    private void upstreamFailed(Exchange ex, NodeRecord node, NodeRecord previous, Throwable cause) {
+        UpstreamFailure kind = UpstreamFailure.of(cause, ex.committed);
+        if (kind.nodeDown) {
+            node.markDown("connection failed: " + cause);
+        }
+        switch (kind) {
+            case HEADERS_TOO_LARGE -> {
+                LOG.log(Level.INFO, "request={0} refused: headers too large to forward", ex.id);
+                fail(ex, 431, "request headers are too large to forward (qos.http.max-header-bytes)");
+                return;
+            }
+            case TIMED_OUT -> {
+                LOG.log(Level.WARNING, "request={0} node={1} no response in time", new Object[] {ex.id, node.name()});
+                fail(ex, 504, "node " + node.name() + " did not answer in time");
+                return;
+            }
+            default -> {
+            }
+        }
+        // Nothing reached the node when the request was never sent: another node gets it, with
+        // the whole body (read before the first attempt). Once sent, only a safe method goes
+        // again; a POST that may have reached the node never does.
+        boolean retryable = kind.notSent || SAFE_METHODS.contains(ex.in.method());
+        if (previous == null && retryable && !ex.out.isCommitted()) {
+            LOG.log(Level.INFO, "request={0} node={1} failed ({2}); retrying on another node", new Object[] {ex.id, node.name(), cause});
+            ex.committed = false;
+            forward(ex, node);
+            return;
+        }
+        LOG.log(Level.WARNING, "request={0} node={1} failed: {2}", new Object[] {ex.id, node.name(), cause});
+        fail(ex, 502, "node " + node.name() + " failed: " + cause.getClass().getSimpleName());
+    }
+
+    private Request buildRequest(Exchange ex, NodeRecord node) {
+        Request r = upstream.newRequest(target(node, ex))
+                .method(ex.in.method())
+                .version(HttpVersion.HTTP_1_1)
+                .timeout(router.settings().readTimeoutMs(), TimeUnit.MILLISECONDS);
+        r.headers(h -> {
+            headers.copyRequest(ex.in, h);
+            headers.addProxyHeaders(ex, h);
+        });
+        if (ex.body != null) {
+            r.body(new BytesRequestContent(ex.contentType, ex.body));
+        }
+        r.onRequestCommit(committed -> ex.committed = true);
+        return r;
+    }
+
+    /** The node's URI for this request: the normalised path and the same query. */
+    private static URI target(NodeRecord node, Exchange ex) {
+        String query = ex.in.query();
+        String base = node.base().toString();
+        return URI.create(base.substring(0, base.length() - 1) + ex.path + (query == null ? "" : "?" + query));
+    }
+
+    /**
+     * Failure to status, in one place: 400 bad request, 408 body stalled, 413 body too large, 431
+     * headers too large, 502 node failed, 503 none or shed, 504 time-out.
+     */
+    void fail(Exchange ex, int status, String message) {
+        try {
+            if (!ex.out.isCommitted()) {
+                if (ex.issuedCookie != null && !ex.responseStarted) {
+                    ex.out.addHeader("Set-Cookie", ex.issuedCookie);
+                }
+                ex.out.error(status, message);
+            }
+        } finally {
+            ex.complete();
+        }
+    }
+
+    /** Records the state-change flag a node announced for the user this response goes to (M10). */
+    private void learnStateChange(Exchange ex, HttpFields fields) {
+        String announced = fields.get(StateChangeFlag.ANNOUNCE_HEADER);
+        if (announced != null) {
+            Optional<StateChangeFlag.Announced> a = StateChangeFlag.announced(announced);
+            if (a.isPresent()) {
+                router.flags().announced(a.get().uid(), a.get().flag());
+            } else {
+                LOG.log(Level.WARNING, "request={0} a node announced a malformed state-change flag: ''{1}''", new Object[] {ex.id, announced});
+            }
+        }
+    }
+
+    /** Records the user classes a node announced for the user this response goes to. */
+    private void learnUserClasses(Exchange ex, HttpFields fields) {
+        String announced = fields.get(UserClasses.ANNOUNCE_HEADER);
+        if (announced != null) {
+            Optional<UserClasses.Announced> a = UserClasses.announced(announced);
+            if (a.isPresent()) {
+                router.userClasses().announced(a.get().uid(), a.get().classes());
+            } else {
+                LOG.log(Level.WARNING, "request={0} a node announced malformed user classes: ''{1}''", new Object[] {ex.id, announced});
+            }
+        }
+    }
+
+    /** A node that sets the session cookie holds that session from now on. */
+    private void learnSession(HttpFields fields, NodeRecord node) {
+        String name = router.settings().sessionCookie();
+        if (name.isEmpty()) {
+            return;
+        }
+        for (String id : Cookies.setBy(fields.getValuesList(HttpHeader.SET_COOKIE), name)) {
+            if (!id.isEmpty()) {
+                router.rememberSession(id, node);
+            }
+        }
+    }
+}
