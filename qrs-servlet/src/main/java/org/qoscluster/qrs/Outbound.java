@@ -34,4 +34,11 @@ public interface Outbound {
 
     /** Ends the answer (with the {@link #error} body, if one was set). */
     void complete();
+
+    /**
+     * Ends the answer as broken, once some of it may have been sent: the client sees the
+     * connection close before the answer's end, not a shorter answer that looks whole. A server
+     * that cannot do that completes the answer.
+     */
+    void abort(Throwable cause);
 }

@@ -2,15 +2,18 @@ package org.qoscluster.qrs.internal;
 
 import java.io.IOException;
 
-import jakarta.json.Json;
+import jakarta.json.spi.JsonProvider;
 import jakarta.servlet.http.HttpServletResponse;
 
 /** The router's error replies: JSON, like the store's, {@code {"status":503,"error":"..."}}. */
 public final class Errors {
 
+    /** Looked up once: {@code Json.createObjectBuilder()} looks for a provider on every call, reading files. */
+    private static final JsonProvider JSON = JsonProvider.provider();
+
     /** The body of an error answer. */
     public static String json(int status, String message) {
-        return Json.createObjectBuilder().add("status", status).add("error", message).build().toString();
+        return JSON.createObjectBuilder().add("status", status).add("error", message).build().toString();
     }
 
     private Errors() {

@@ -26,12 +26,18 @@ final class Exchange {
     volatile boolean streamed;
     /** The whole request body, read before the first attempt; null for none. */
     volatile byte[] body;
+    /** Whether the request has a body to read before it can go to a node. */
+    volatile boolean bodyExpected;
     volatile boolean committed;
     volatile boolean clientGone;
     volatile boolean responseStarted;
     /** The try in flight (or the last one), which the exchange's time-out ends if the node's answer has not. */
     volatile Attempt attempt;
     private volatile boolean done;
+    /** Run once when the exchange ends; or null. */
+    private volatile Runnable whenDone;
+    /** When the exchange's own time-out ends it, on the router's clock (the router's server only). */
+    volatile long deadlineNanos;
 
     Exchange(String id, Inbound in, Outbound out, String path, ServiceClass serviceClass,
              String userClass, Forwarder.Identity identity, String sessionId) {
@@ -52,13 +58,35 @@ final class Exchange {
         return done;
     }
 
+    /** Runs {@code hook} when the exchange ends (set before it can end). */
+    void whenDone(Runnable hook) {
+        this.whenDone = hook;
+    }
+
     void complete() {
+        if (end()) {
+            out.complete();
+        }
+    }
+
+    /** Ends the answer as broken: see {@link Outbound#abort}. */
+    void abort(Throwable cause) {
+        if (end()) {
+            out.abort(cause);
+        }
+    }
+
+    private boolean end() {
         synchronized (this) {
             if (done) {
-                return;
+                return false;
             }
             done = true;
         }
-        out.complete();
+        Runnable hook = whenDone;
+        if (hook != null) {
+            hook.run();
+        }
+        return true;
     }
 }

@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -50,11 +51,16 @@ public final class Forwarder implements RequestRouter {
     private static final Pattern CLASS_NAME = Pattern.compile("[a-z][a-z0-9-]{0,39}");
     private static final Set<String> SAFE_METHODS = Set.of("GET", "HEAD", "OPTIONS");
 
+    /** Beyond the read time-out, before an exchange's own time-out ends it. */
+    static final long EXCHANGE_MARGIN_MS = 10_000;
+
     /** Host headers that passed the check, so the few a site answers to skip the regular expression. */
     private final SignatureCache<String> validHosts = new SignatureCache<>(256);
     private final RouterRuntime router;
     private final ProxyHeaders headers;
     private final HttpClient upstream;
+    /** The exchanges of {@link #route} not yet ended, for their time-out. */
+    private final Set<Exchange> inFlight = ConcurrentHashMap.newKeySet();
 
     /**
      * @param nonBlocking whether the server's {@link Outbound#write} never blocks: the node's answer
@@ -65,6 +71,9 @@ public final class Forwarder implements RequestRouter {
         this.router = router;
         this.headers = new ProxyHeaders(router);
         this.upstream = nonBlocking ? router.nonBlockingUpstream() : router.upstream();
+        if (nonBlocking) {
+            var unused = router.bodyTimer().scheduleWithFixedDelay(this::sweep, 1, 1, TimeUnit.SECONDS);
+        }
     }
 
     /** The router's runtime, as a servlet context or the Jetty router holds it. */
@@ -77,8 +86,44 @@ public final class Forwarder implements RequestRouter {
         String id = router.nextRequestId();
         String path = checked(id, in, out);
         if (path != null) {
-            forward(exchange(id, in, out, path), null);
+            Exchange ex = exchange(id, in, out, path);
+            // The exchange's own time-out, as the servlet's asynchronous context has one: Jetty's
+            // client has been seen never to complete a request, which would keep its node's
+            // place and its user waiting for good. Swept once a second rather than a timer per request.
+            ex.deadlineNanos = router.nanoTime() + (router.settings().readTimeoutMs() + EXCHANGE_MARGIN_MS) * 1_000_000L;
+            ex.whenDone(() -> inFlight.remove(ex));
+            inFlight.add(ex);
+            forward(ex, null);
         }
+    }
+
+    /** Ends the exchanges of {@link #route} that are past their time-out, with 504. */
+    void sweep() {
+        long now = router.nanoTime();
+        for (java.util.Iterator<Exchange> i = inFlight.iterator(); i.hasNext();) {
+            Exchange ex = i.next();
+            if (now - ex.deadlineNanos >= 0) {
+                try {
+                    expire(ex);
+                } catch (RuntimeException e) {
+                    // One exchange's failure must not stop the sweep (a periodic task that throws runs no more).
+                    LOG.log(Level.WARNING, "request=" + ex.id + " ending it after its time-out failed", e);
+                    i.remove();
+                }
+            }
+        }
+    }
+
+    /** An exchange past its own time-out: its try ended (the node's place given back, the request aborted), the user answered. */
+    void expire(Exchange ex) {
+        Attempt attempt = ex.attempt;
+        if (attempt != null && attempt.timedOut(router.nanoTime())) {
+            LOG.log(Level.WARNING, "request={0} node={1} no complete answer within the exchange''s time-out; request aborted",
+                    new Object[] {ex.id, attempt.node().name()});
+        }
+        boolean received = !ex.bodyExpected || ex.body != null || ex.committed;
+        LOG.log(Level.INFO, received ? "request={0} not answered in time" : "request={0} body not received in time", ex.id);
+        fail(ex, received ? 504 : 408, received ? "no answer in time" : "request body not received in time");
     }
 
     /**
@@ -88,7 +133,10 @@ public final class Forwarder implements RequestRouter {
     String checked(String id, Inbound in, Outbound out) {
         String host = in.header("Host");
         if (host == null || !validHost(host)) {
-            LOG.log(Level.INFO, "request={0} refused: bad Host header from {1}", new Object[] {id, in.remoteAddr()});
+            if (router.badRequest(in.remoteAddr())) {
+                LOG.log(Level.INFO, "request={0} refused: bad Host header from {1} (logged once a minute per address)",
+                        new Object[] {id, in.remoteAddr()});
+            }
             out.error(400, "Host header: missing or malformed");
             out.complete();
             return null;
@@ -96,7 +144,10 @@ public final class Forwarder implements RequestRouter {
         try {
             return RequestPath.normalize(in.rawPath());
         } catch (IllegalArgumentException e) {
-            LOG.log(Level.INFO, "request={0} refused: bad path from {1}: {2}", new Object[] {id, in.remoteAddr(), e.getMessage()});
+            if (router.badRequest(in.remoteAddr())) {
+                LOG.log(Level.INFO, "request={0} refused: bad path from {1}: {2} (logged once a minute per address)",
+                        new Object[] {id, in.remoteAddr(), e.getMessage()});
+            }
             out.error(400, "request path: " + e.getMessage());
             out.complete();
             return null;
@@ -258,8 +309,14 @@ public final class Forwarder implements RequestRouter {
                 } else if (!ex.responseStarted) {
                     upstreamFailed(ex, node, exclude, result.getFailure());
                 } else {
-                    LOG.log(Level.INFO, "request={0} node={1} response cut short: {2}", new Object[] {ex.id, node.name(), result.getFailure()});
-                    ex.complete();
+                    // Broken off after it began: the user must not take the part sent for the whole.
+                    if (ex.clientGone) {
+                        LOG.log(Level.FINE, "request={0} node={1} client went away during the answer", new Object[] {ex.id, node.name()});
+                    } else if (router.cutShort(node.name())) {
+                        LOG.log(Level.INFO, "request={0} node={1} response cut short: {2} (logged once a minute per node)",
+                                new Object[] {ex.id, node.name(), result.getFailure()});
+                    }
+                    ex.abort(result.getFailure());
                 }
             }
         });
@@ -354,6 +411,9 @@ public final class Forwarder implements RequestRouter {
      * headers too large, 502 node failed, 503 none or shed, 504 time-out.
      */
     void fail(Exchange ex, int status, String message) {
+        if (ex.done()) {
+            return; // ended already (its server may have reused the response)
+        }
         try {
             if (!ex.out.isCommitted()) {
                 if (ex.issuedCookie != null && !ex.responseStarted) {

@@ -87,7 +87,11 @@ final class ProxyHeaders {
                     || (NOT_FORWARDED.contains(lower) && !lower.equals("content-length"))) {
                 continue;
             }
-            resp.addHeader(field.getName(), field.getValue());
+            if (lower.equals("date")) {
+                resp.setHeader(field.getName(), field.getValue()); // in place of the one the router's server adds
+            } else {
+                resp.addHeader(field.getName(), field.getValue());
+            }
         }
     }
 

@@ -65,15 +65,7 @@ public class ProxyServlet extends HttpServlet {
         async.addListener(new AsyncListener() {
             @Override
             public void onTimeout(AsyncEvent event) {
-                Attempt attempt = exchange.attempt;
-                if (attempt != null && attempt.timedOut(router.nanoTime())) {
-                    // Its node's place is given back here: the client may never complete it.
-                    LOG.log(Level.WARNING, "request={0} node={1} no complete answer within the exchange''s time-out; request aborted",
-                            new Object[] {id, attempt.node().name()});
-                }
-                boolean received = exchange.body != null || exchange.committed;
-                LOG.log(Level.INFO, received ? "request={0} not answered in time" : "request={0} body not received in time", id);
-                forwarder.fail(exchange, received ? 504 : 408, received ? "no answer in time" : "request body not received in time");
+                forwarder.expire(exchange);
             }
 
             @Override
@@ -94,6 +86,7 @@ public class ProxyServlet extends HttpServlet {
         }
         // The body is read whole before a node is chosen: a stalled client holds no thread and no
         // node capacity, and a request that fails before it is sent can go to another node whole.
+        exchange.bodyExpected = true;
         String client = req.getRemoteAddr(); // read here: the refusal may come on a timer thread
         BodyReader.read(req.getInputStream(), chunked ? -1 : length, maxBody,
                 router.settings().bodyIdleTimeoutMs() * 1_000_000L, router::nanoTime, router.bodyTimer(),

@@ -50,6 +50,8 @@ public final class RouterRuntime implements AutoCloseable {
     private final LogLimiter badCookies;
     private final LogLimiter badTokens;
     private final LogLimiter badBodies;
+    private final LogLimiter badRequests;
+    private final LogLimiter cutShort;
     private final LongSupplier nanoClock;
     private final java.util.function.Supplier<Optional<org.qoscluster.contract.GroupState>> group;
     private final StateChangeFlags flags;
@@ -129,6 +131,8 @@ public final class RouterRuntime implements AutoCloseable {
         this.badCookies = new LogLimiter(LOG_INTERVAL_NANOS, LOG_KEYS, nanoClock);
         this.badTokens = new LogLimiter(LOG_INTERVAL_NANOS, LOG_KEYS, nanoClock);
         this.badBodies = new LogLimiter(LOG_INTERVAL_NANOS, LOG_KEYS, nanoClock);
+        this.badRequests = new LogLimiter(LOG_INTERVAL_NANOS, LOG_KEYS, nanoClock);
+        this.cutShort = new LogLimiter(LOG_INTERVAL_NANOS, LOG_KEYS, nanoClock);
         LOG.log(Level.INFO, "router={0} routing to {1} nodes, classes {2}", new Object[] {config.clusterName(), String.valueOf(nodes.size()),
                 config.serviceClasses().stream().map(c -> c.name() + "(p95<=" + c.p95Millis() + "ms, priority " + c.priority() + ")").toList()});
     }
@@ -439,6 +443,16 @@ public final class RouterRuntime implements AutoCloseable {
      */
     public boolean badBody(String address) {
         return badBodies.admit(address);
+    }
+
+    /** A request refused for its Host header or path; true when it is to be logged (once per address per minute). */
+    boolean badRequest(String address) {
+        return badRequests.admit(address);
+    }
+
+    /** A node's answer broken off after it began; true when it is to be logged (once per node per minute). */
+    boolean cutShort(String node) {
+        return cutShort.admit(node);
     }
 
     public long badBodies() {

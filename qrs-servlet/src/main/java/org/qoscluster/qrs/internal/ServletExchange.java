@@ -136,6 +136,11 @@ final class ServletExchange {
                     async.complete();
                 }
             }
+
+            @Override
+            public void abort(Throwable cause) {
+                complete(); // the servlet API has no way to break an answer off
+            }
         };
     }
 }

@@ -108,6 +108,11 @@ final class CoreExchange {
             public void complete() {
                 response.write(true, errorBody, callback);
             }
+
+            @Override
+            public void abort(Throwable cause) {
+                callback.failed(cause); // Jetty closes the connection without ending the answer
+            }
         };
     }
 }

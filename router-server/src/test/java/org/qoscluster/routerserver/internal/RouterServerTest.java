@@ -79,6 +79,7 @@ class RouterServerTest {
         assertTrue(again.headers().firstValue("Set-Cookie").isEmpty(), again.headers().map().toString());
         assertEquals(List.of(again.body().substring(again.body().indexOf("node-"))), again.headers().allValues("X-QoS-Node"),
                 "the node that answered, once");
+        assertEquals(1, again.headers().allValues("Date").size(), "one Date: " + again.headers().map());
 
         // The node learns the client and the scheme from the router, and the user's identity signed.
         HttpResponse<String> forwarded = get(port, "/forwarded");
@@ -222,6 +223,16 @@ class RouterServerTest {
         }
     }
 
+    /** A node's answer broken off after it began reaches the user broken off, never as a shorter answer that looks whole. */
+    @Test
+    void shouldBreakOffAnAnswerTheNodeBrokeOff() throws Exception {
+        int port = start(Map.of());
+        awaitForwarded(port, "/");
+        // The client's HTTP reader sees the chunked answer end before its last chunk.
+        assertThrows(IOException.class, () -> get(port, "/cut"));
+        assertEquals(200, get(port, "/").statusCode(), "and goes on serving");
+    }
+
     @Test
     void shouldRefuseHeadersOverTheConfiguredSize() throws Exception {
         int port = start(Map.of("qos.http.max-header-bytes", "2048"));
@@ -295,6 +306,13 @@ class RouterServerTest {
                             + (h.get("X-QoS-UID") != null);
                     response.setStatus(200);
                     response.write(true, StandardCharsets.UTF_8.encode(body), callback);
+                    return true;
+                }
+                if (path.equals("/cut")) {
+                    // Sends a part, then breaks the connection off (no length: the answer is chunked).
+                    response.setStatus(200);
+                    response.write(false, StandardCharsets.UTF_8.encode("first part;"),
+                            Callback.from(() -> callback.failed(new IOException("broken off on purpose")), callback::failed));
                     return true;
                 }
                 if (path.equals("/big")) {
