@@ -20,8 +20,6 @@ final class Exchange {
     final String sessionId;
     /** The Set-Cookie header issuing a new UID, added to the answer unless the node issues one; or null. */
     final String issuedCookie;
-    /** The request's {@code Content-Type}, for its body; or null. */
-    final String contentType;
     /** Whether the node's response has no length (a stream): each chunk is then flushed to the user. */
     volatile boolean streamed;
     /** The whole request body, read before the first attempt; null for none. */
@@ -51,7 +49,6 @@ final class Exchange {
         this.signedUid = identity.signed();
         this.issuedCookie = identity.setCookie();
         this.sessionId = sessionId;
-        this.contentType = in.header("Content-Type");
     }
 
     boolean done() {

@@ -76,11 +76,6 @@ public final class Forwarder implements RequestRouter {
         }
     }
 
-    /** The router's runtime, as a servlet context or the Jetty router holds it. */
-    public RouterRuntime runtime() {
-        return router;
-    }
-
     @Override
     public void route(Inbound in, Outbound out) {
         String id = router.nextRequestId();
@@ -133,25 +128,24 @@ public final class Forwarder implements RequestRouter {
     String checked(String id, Inbound in, Outbound out) {
         String host = in.header("Host");
         if (host == null || !validHost(host)) {
-            if (router.badRequest(in.remoteAddr())) {
-                LOG.log(Level.INFO, "request={0} refused: bad Host header from {1} (logged once a minute per address)",
-                        new Object[] {id, in.remoteAddr()});
-            }
-            out.error(400, "Host header: missing or malformed");
-            out.complete();
-            return null;
+            return refused(id, in, out, "bad Host header", "Host header: missing or malformed");
         }
         try {
             return RequestPath.normalize(in.rawPath());
         } catch (IllegalArgumentException e) {
-            if (router.badRequest(in.remoteAddr())) {
-                LOG.log(Level.INFO, "request={0} refused: bad path from {1}: {2} (logged once a minute per address)",
-                        new Object[] {id, in.remoteAddr(), e.getMessage()});
-            }
-            out.error(400, "request path: " + e.getMessage());
-            out.complete();
-            return null;
+            return refused(id, in, out, "bad path: " + e.getMessage(), "request path: " + e.getMessage());
         }
+    }
+
+    /** Answers 400 with {@code message}; logs {@code why} once a minute per address. Null, for {@link #checked}. */
+    private String refused(String id, Inbound in, Outbound out, String why, String message) {
+        if (router.badRequest(in.remoteAddr())) {
+            LOG.log(Level.INFO, "request={0} refused from {1}: {2} (logged once a minute per address)",
+                    new Object[] {id, in.remoteAddr(), why});
+        }
+        out.error(400, message);
+        out.complete();
+        return null;
     }
 
     /** The exchange of a request whose path passed: its user, user class, service class and session. */
@@ -393,7 +387,7 @@ public final class Forwarder implements RequestRouter {
             headers.addProxyHeaders(ex, h);
         });
         if (ex.body != null) {
-            r.body(new BytesRequestContent(ex.contentType, ex.body));
+            r.body(new BytesRequestContent(ex.in.header("Content-Type"), ex.body));
         }
         r.onRequestCommit(committed -> ex.committed = true);
         return r;

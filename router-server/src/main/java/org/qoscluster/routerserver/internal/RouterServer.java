@@ -5,10 +5,8 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -31,6 +29,7 @@ import com.hazelcast.core.LifecycleListener;
 import com.hazelcast.core.HazelcastInstance;
 
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.server.ConnectionLimit;
@@ -146,7 +145,6 @@ public final class RouterServer implements AutoCloseable {
                 }
             }
         });
-        List<String> pages = new ArrayList<>();
         for (Class<? extends HttpServlet> servlet : RouterContext.servlets()) {
             WebServlet mapping = servlet.getAnnotation(WebServlet.class);
             ServletHolder holder = new ServletHolder(servlet);
@@ -154,13 +152,14 @@ public final class RouterServer implements AutoCloseable {
             holder.setInitOrder(0);
             for (String path : mapping.urlPatterns()) {
                 context.addServlet(holder, path);
-                if (!path.equals("/*")) {
-                    pages.add(path);
-                }
             }
         }
         context.getServletHandler().setDecodeAmbiguousURIs(true);
-        server.setHandler(new RoutingHandler(context, requests::get, path -> ownPage(pages, path)));
+        // A path the servlets map to another servlet than the proxy's ("/*") is one of the router's own pages.
+        server.setHandler(new RoutingHandler(context, requests::get, path -> {
+            ServletHandler.MappedServlet mapped = context.getServletHandler().getMappedServlet(path);
+            return mapped != null && !mapped.getPathSpec().getDeclaration().equals("/*");
+        }));
         server.setStopAtShutdown(false);
         try {
             server.start();
@@ -209,20 +208,6 @@ public final class RouterServer implements AutoCloseable {
         LOG.info("router: connecting to the cluster's Hazelcast at " + PayaraMemberConfig.tcpipMembers(config)
                 + "; until then it routes by goal alone");
         return hz;
-    }
-
-    /**
-     * Whether {@code path} is mapped to one of the router's own pages rather than to the proxy
-     * ({@code /*}), by the servlet mappings' rules: an exact path, or {@code /prefix/*}.
-     */
-    static boolean ownPage(List<String> patterns, String path) {
-        for (String p : patterns) {
-            if (p.endsWith("/*") ? path.equals(p.substring(0, p.length() - 2)) || path.startsWith(p.substring(0, p.length() - 1))
-                    : path.equals(p)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** Waits until the server stops. */
