@@ -106,7 +106,8 @@ final class CoreExchange {
 
             @Override
             public void complete() {
-                response.write(true, errorBody, callback);
+                // The user's connection reads its next request on this thread (RouterThreads).
+                RouterThreads.completing(() -> response.write(true, errorBody, callback));
             }
 
             @Override

@@ -236,9 +236,7 @@ public final class RouterServer implements AutoCloseable {
     }
 
     private static QueuedThreadPool threads() {
-        QueuedThreadPool pool = new QueuedThreadPool(MAX_THREADS, 8);
-        pool.setName("qrs-http");
-        return pool;
+        return new RouterThreads("qrs-http", MAX_THREADS, 8);
     }
 
     private static String read(Path file) {

@@ -144,6 +144,38 @@ class RouterServerTest {
         }
     }
 
+    /**
+     * One keep-alive connection carries requests of every kind, each answered in order: the
+     * connection goes on reading after an answer ended on another thread (the node's answer is
+     * written where it is read), with requests sent one by one and two at once, with and without a
+     * body (a body goes to a servlet on a pool thread), and for the router's own pages.
+     */
+    @Test
+    void shouldAnswerEveryRequestOfAKeepAliveConnectionInOrder() throws Exception {
+        int port = start(Map.of());
+        awaitForwarded(port, "/");
+        String host = "Host: shop.example.test\r\n";
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(10_000);
+            InputStream in = new BufferedInputStream(s.getInputStream());
+            for (int round = 0; round < 20; round++) {
+                Answer echoed = exchange(s, in, "GET /echo HTTP/1.1\r\n" + host + "X-Value: v" + round + "\r\n\r\n");
+                assertEquals("v" + round, echoed.body());
+                String body = "x".repeat(round + 1);
+                Answer posted = exchange(s, in, "POST /length HTTP/1.1\r\n" + host + "Content-Length: " + body.length()
+                        + "\r\n\r\n" + body);
+                assertEquals(200, posted.status());
+                assertEquals(Integer.toString(body.length()), posted.body(), "the node got the body");
+                // Two requests in one write: the second is read from what the first left.
+                s.getOutputStream().write(("GET /echo HTTP/1.1\r\n" + host + "X-Value: a" + round + "\r\n\r\n"
+                        + "GET /echo HTTP/1.1\r\n" + host + "X-Value: b" + round + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                assertEquals("a" + round, read(in).body());
+                assertEquals("b" + round, read(in).body());
+                assertEquals(204, exchange(s, in, "GET /qrs/alive HTTP/1.1\r\n" + host + "\r\n").status());
+            }
+        }
+    }
+
     private record Answer(int status, Map<String, String> headers, String body) {
     }
 
@@ -151,6 +183,11 @@ class RouterServerTest {
     private static Answer exchange(Socket s, InputStream in, String request) throws IOException {
         s.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
         s.getOutputStream().flush();
+        return read(in);
+    }
+
+    /** Reads one answer from {@code in}. */
+    private static Answer read(InputStream in) throws IOException {
         String status = line(in);
         Map<String, String> headers = new java.util.HashMap<>();
         for (String h = line(in); !h.isEmpty(); h = line(in)) {
