@@ -106,8 +106,14 @@ final class CoreExchange {
 
             @Override
             public void complete() {
-                // The user's connection reads its next request on this thread (RouterThreads).
-                RouterThreads.completing(() -> response.write(true, errorBody, callback));
+                if (errorBody == null) {
+                    // The node's answer has ended: the user's connection may go on reading its
+                    // next request on this thread (RouterThreads). An error answer (a time-out's
+                    // on the timer thread, for one) leaves that to the pool.
+                    RouterThreads.endingAnswer(() -> response.write(true, null, callback));
+                } else {
+                    response.write(true, errorBody, callback);
+                }
             }
 
             @Override

@@ -106,7 +106,7 @@ public final class RouterServer implements AutoCloseable {
 
         AtomicReference<RouterContext> router = new AtomicReference<>();
         AtomicReference<RequestRouter> requests = new AtomicReference<>();
-        Server server = new Server(threads());
+        Server server = new Server(newThreads());
         HttpConfiguration http = new HttpConfiguration();
         http.setRequestHeaderSize(config.maxHeaderBytes());
         http.setSendServerVersion(false);
@@ -235,7 +235,12 @@ public final class RouterServer implements AutoCloseable {
         }
     }
 
-    private static QueuedThreadPool threads() {
+    /** The server's pool (for tests). */
+    RouterThreads threads() {
+        return (RouterThreads) server.getThreadPool();
+    }
+
+    private static QueuedThreadPool newThreads() {
         return new RouterThreads("qrs-http", MAX_THREADS, 8);
     }
 
