@@ -139,7 +139,7 @@ public final class RouterRuntime implements AutoCloseable {
 
     /**
      * Jetty's client for the proxied requests and the health checks: pooled connections, bodies
-     * passed through untouched (no content decoding), no redirects followed, no cookie store.
+     * passed through untouched (no content decoding: see {@link #startClient}), no redirects followed, no cookie store.
      */
     private static HttpClient upstreamClient(RouterSettings settings, String name, int maxThreads, boolean nonBlocking) {
         QueuedThreadPool threads = new QueuedThreadPool(maxThreads, Math.min(8, maxThreads));
@@ -160,7 +160,6 @@ public final class RouterRuntime implements AutoCloseable {
         // Headers as large as the router's listener accepts, with the router's own added: Jetty's
         // default 4 KB buffer refused ordinary requests with large cookies before sending them.
         c.setRequestBufferSize(settings.cluster().forwardedHeaderBytes());
-        c.getContentDecoderFactories().clear();
         // A proxy must never keep cookies: Jetty's client stores Set-Cookie by default and would
         // send one user's session cookie with every other user's requests.
         c.setHttpCookieStore(new org.eclipse.jetty.http.HttpCookieStore.Empty());
@@ -168,13 +167,24 @@ public final class RouterRuntime implements AutoCloseable {
     }
 
     public void start() {
+        startClient(upstream);
+        startClient(healthClient);
+        health.start();
+    }
+
+    /**
+     * Starts {@code c} without content decoding: Jetty's client adds a gzip decoder when it
+     * starts, and with it would ask every node for gzip ({@code Accept-Encoding: gzip}) on behalf
+     * of clients that never asked, and would decode a compressed answer that the router must pass
+     * on as the node sent it.
+     */
+    private static void startClient(HttpClient c) {
         try {
-            upstream.start();
-            healthClient.start();
+            c.start();
         } catch (Exception e) {
             throw new IllegalStateException("cannot start the router's upstream HTTP client", e);
         }
-        health.start();
+        c.getContentDecoderFactories().clear();
     }
 
     /**
@@ -234,11 +244,7 @@ public final class RouterRuntime implements AutoCloseable {
     synchronized HttpClient nonBlockingUpstream() {
         if (nonBlockingUpstream == null) {
             HttpClient c = upstreamClient(settings, "qrs-upstream-nb", 32, true);
-            try {
-                c.start();
-            } catch (Exception e) {
-                throw new IllegalStateException("cannot start the router's upstream HTTP client", e);
-            }
+            startClient(c);
             nonBlockingUpstream = c;
         }
         return nonBlockingUpstream;

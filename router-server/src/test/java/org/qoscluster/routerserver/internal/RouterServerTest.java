@@ -1,5 +1,6 @@
 package org.qoscluster.routerserver.internal;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -179,7 +180,44 @@ class RouterServerTest {
         assertTrue(router.threads().resumedInPlace() > 0, "no connection went on in place: has Jetty's hand-off changed?");
     }
 
-    private record Answer(int status, Map<String, String> headers, String body) {
+    /**
+     * Content codings pass through: the node is asked for what the client asked for, nothing more
+     * (Jetty's client, as it starts, adds a gzip decoder that asks every node for gzip), and a
+     * compressed answer reaches the client as the node sent it, byte for byte.
+     */
+    @Test
+    void shouldPassContentCodingsThroughAsTheClientAndTheNodeChose() throws Exception {
+        int port = start(Map.of());
+        awaitForwarded(port, "/");
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(10_000);
+            InputStream in = new BufferedInputStream(s.getInputStream());
+            Answer plain = exchange(s, in, "GET /encoding HTTP/1.1\r\nHost: shop.example.test\r\n\r\n");
+            assertEquals("none", plain.headers().get("x-seen-accept-encoding"), "the node was asked for a coding the client never asked for");
+            assertFalse(plain.headers().containsKey("content-encoding"), plain.headers().toString());
+            assertEquals(ENCODED_TEXT, plain.body());
+            Answer zipped = exchange(s, in, "GET /encoding HTTP/1.1\r\nHost: shop.example.test\r\nAccept-Encoding: gzip\r\n\r\n");
+            assertEquals("gzip", zipped.headers().get("x-seen-accept-encoding"));
+            assertEquals("gzip", zipped.headers().get("content-encoding"));
+            assertArrayEquals(gzip(ENCODED_TEXT), zipped.raw(), "the node's compressed bytes, untouched");
+        }
+    }
+
+    private static final String ENCODED_TEXT = "a page the node may compress ".repeat(40);
+
+    private static byte[] gzip(String text) throws IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream z = new java.util.zip.GZIPOutputStream(bytes)) {
+            z.write(text.getBytes(StandardCharsets.UTF_8));
+        }
+        return bytes.toByteArray();
+    }
+
+    @SuppressWarnings("ArrayRecordComponent") // an answer's bytes as read, compared with assertArrayEquals
+    private record Answer(int status, Map<String, String> headers, byte[] raw) {
+        String body() {
+            return new String(raw, StandardCharsets.UTF_8);
+        }
     }
 
     /** Sends one request on {@code s} and reads its answer (headers by lower-case name, a body of Content-Length bytes). */
@@ -198,7 +236,7 @@ class RouterServerTest {
             headers.put(h.substring(0, colon).trim().toLowerCase(java.util.Locale.ROOT), h.substring(colon + 1).trim());
         }
         byte[] body = in.readNBytes(Integer.parseInt(headers.getOrDefault("content-length", "0")));
-        return new Answer(Integer.parseInt(status.split(" ")[1]), headers, new String(body, StandardCharsets.UTF_8));
+        return new Answer(Integer.parseInt(status.split(" ")[1]), headers, body);
     }
 
     private static String line(InputStream in) throws IOException {
@@ -338,6 +376,20 @@ class RouterServerTest {
                     response.getHeaders().put("Set-Cookie", "s=" + value);
                     response.getHeaders().put("Content-Length", Integer.toString(value.length()));
                     response.write(true, StandardCharsets.ISO_8859_1.encode(value), callback);
+                    return true;
+                }
+                if (path.equals("/encoding")) {
+                    // Says which coding it was asked for, and compresses when asked for gzip.
+                    String asked = request.getHeaders().get("Accept-Encoding");
+                    boolean zip = asked != null && asked.contains("gzip");
+                    byte[] body = zip ? gzip(ENCODED_TEXT) : ENCODED_TEXT.getBytes(StandardCharsets.UTF_8);
+                    response.setStatus(200);
+                    response.getHeaders().put("X-Seen-Accept-Encoding", asked == null ? "none" : asked);
+                    if (zip) {
+                        response.getHeaders().put("Content-Encoding", "gzip");
+                    }
+                    response.getHeaders().put("Content-Length", Integer.toString(body.length));
+                    response.write(true, java.nio.ByteBuffer.wrap(body), callback);
                     return true;
                 }
                 if (path.equals("/forwarded")) {
