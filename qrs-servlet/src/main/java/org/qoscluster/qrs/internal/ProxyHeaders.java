@@ -9,6 +9,7 @@ import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.qoscluster.contract.ForwardedHeaders;
+import org.qoscluster.contract.UidCookie;
 import org.qoscluster.contract.StateChangeFlag;
 import org.qoscluster.qrs.Inbound;
 import org.qoscluster.qrs.Outbound;
@@ -68,13 +69,20 @@ final class ProxyHeaders {
             headers.put("X-Forwarded-Host", req.header("Host"));
         }
         headers.put(ForwardedHeaders.UID, ex.signedUid);
-        if (ex.issuedCookie != null) {
-            headers.put(ForwardedHeaders.ISSUED, router.uidCookie().signIssued(ex.uid));
-        }
-        headers.put(ForwardedHeaders.USER_CLASS, router.signedUserClass(ex.uid, ex.userClass));
         // The client as the node should count it: the connection's peer, or the last hop a trusted proxy names.
         String client = prior == null ? remote : prior.substring(prior.lastIndexOf(',') + 1).strip();
-        headers.put(ForwardedHeaders.CLIENT, router.signedClient(ex.uid, client));
+        UidCookie uids = router.uidCookie();
+        if (ex.issuedCookie != null) {
+            // A UID issued for this request: its signatures are made, not kept (they are kept once
+            // the user comes back with the cookie), so that requests without a cookie, however
+            // many, never push returning users' signatures out of the cache.
+            headers.put(ForwardedHeaders.ISSUED, uids.signIssued(ex.uid));
+            headers.put(ForwardedHeaders.USER_CLASS, uids.signUserClass(ex.uid, ex.userClass));
+            headers.put(ForwardedHeaders.CLIENT, uids.signClient(ex.uid, client));
+        } else {
+            headers.put(ForwardedHeaders.USER_CLASS, router.signedUserClass(ex.uid, ex.userClass));
+            headers.put(ForwardedHeaders.CLIENT, router.signedClient(ex.uid, client));
+        }
         headers.put(ForwardedHeaders.SERVICE_CLASS, ex.serviceClass.name());
     }
 

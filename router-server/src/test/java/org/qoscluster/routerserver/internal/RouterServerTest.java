@@ -203,6 +203,60 @@ class RouterServerTest {
         }
     }
 
+    /**
+     * The identity the router vouches for verifies on a node with the cluster's key, for a first
+     * visit (the UID issued for the request, its signatures made afresh) and for the same user
+     * coming back with the cookie (its signatures then kept), and a forged cookie is never vouched for.
+     */
+    @Test
+    void shouldVouchForTheIdentityOfAFirstVisitAndOfTheUserComingBack() throws Exception {
+        int port = start(Map.of());
+        awaitForwarded(port, "/");
+        org.qoscluster.contract.UidCookie uids = new org.qoscluster.contract.UidCookie(
+                TEST_KEY.getBytes(StandardCharsets.UTF_8), new java.security.SecureRandom());
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(10_000);
+            InputStream in = new BufferedInputStream(s.getInputStream());
+            Answer first = exchange(s, in, "GET /identity HTTP/1.1\r\nHost: shop.example.test\r\n\r\n");
+            String cookie = first.headers().get("set-cookie");
+            String signed = cookie.substring("QOSUID=".length(), cookie.indexOf(';'));
+            String uid = uids.verify(signed).orElseThrow();
+            Map<String, String> seen = seen(first.body());
+            assertEquals(signed, seen.get("X-QoS-UID"));
+            assertTrue(uids.verifyIssued(uid, seen.get("X-QoS-UID-Issued")), "issued for this request: " + seen);
+            assertEquals("standard", uids.verifyUserClass(uid, seen.get("X-QoS-User-Class")).orElseThrow());
+            assertEquals("127.0.0.1", uids.verifyClient(uid, seen.get("X-QoS-Client")).orElseThrow());
+            for (int i = 0; i < 3; i++) {
+                Answer back = exchange(s, in, "GET /identity HTTP/1.1\r\nHost: shop.example.test\r\nCookie: QOSUID=" + signed
+                        + "\r\n\r\n");
+                Map<String, String> again = seen(back.body());
+                assertFalse(back.headers().containsKey("set-cookie"), back.headers().toString());
+                assertEquals(signed, again.get("X-QoS-UID"));
+                assertEquals("none", again.get("X-QoS-UID-Issued"), "a returning user's UID was not issued for this request");
+                assertEquals("standard", uids.verifyUserClass(uid, again.get("X-QoS-User-Class")).orElseThrow());
+                assertEquals("127.0.0.1", uids.verifyClient(uid, again.get("X-QoS-Client")).orElseThrow());
+            }
+            String forged = "A".repeat(22) + signed.substring(22);
+            Answer refused = exchange(s, in, "GET /identity HTTP/1.1\r\nHost: shop.example.test\r\nCookie: QOSUID=" + forged
+                    + "\r\n\r\n");
+            String vouched = seen(refused.body()).get("X-QoS-UID");
+            assertFalse(vouched.startsWith("A".repeat(22)), "a forged UID vouched for: " + vouched);
+            assertTrue(uids.verifyIssued(uids.verify(vouched).orElseThrow(), seen(refused.body()).get("X-QoS-UID-Issued")));
+        }
+    }
+
+    /** The headers a stand-in node's {@code /identity} page reports, by name. */
+    private static Map<String, String> seen(String body) {
+        Map<String, String> m = new java.util.HashMap<>();
+        for (String line : body.split("\n")) {
+            int eq = line.indexOf('=');
+            m.put(line.substring(0, eq), line.substring(eq + 1));
+        }
+        return m;
+    }
+
+    private static final String TEST_KEY = "a-test-key-of-thirty-two-bytes-or-more-0123456789";
+
     private static final String ENCODED_TEXT = "a page the node may compress ".repeat(40);
 
     private static byte[] gzip(String text) throws IOException {
@@ -348,7 +402,7 @@ class RouterServerTest {
         Files.writeString(xml, "<domain>\n  <configs>\n   <config name=\"server-config\">\n" + props
                 + "   </config>\n  </configs>\n</domain>\n");
         Path secrets = Files.createDirectories(dir.resolve("secrets"));
-        Files.writeString(secrets.resolve("qos.secret.uid-key"), "a-test-key-of-thirty-two-bytes-or-more-0123456789\n");
+        Files.writeString(secrets.resolve("qos.secret.uid-key"), TEST_KEY + "\n");
         Files.writeString(secrets.resolve("qos.secret.admin-token"), "a-test-admin-token-0123456789-0123456789");
         Files.writeString(secrets.resolve("qos.secret.cluster-name"), "a-test-cluster-name-0123456789");
         Files.writeString(secrets.resolve("qos.secret.db-password"), "a-test-password-0123456789");
@@ -376,6 +430,19 @@ class RouterServerTest {
                     response.getHeaders().put("Set-Cookie", "s=" + value);
                     response.getHeaders().put("Content-Length", Integer.toString(value.length()));
                     response.write(true, StandardCharsets.ISO_8859_1.encode(value), callback);
+                    return true;
+                }
+                if (path.equals("/identity")) {
+                    // Reports the identity headers the router sent, one NAME=VALUE a line.
+                    StringBuilder b = new StringBuilder();
+                    for (String h : List.of("X-QoS-UID", "X-QoS-UID-Issued", "X-QoS-User-Class", "X-QoS-Client")) {
+                        String v = request.getHeaders().get(h);
+                        b.append(h).append('=').append(v == null ? "none" : v).append('\n');
+                    }
+                    byte[] body = b.toString().getBytes(StandardCharsets.UTF_8);
+                    response.setStatus(200);
+                    response.getHeaders().put("Content-Length", Integer.toString(body.length));
+                    response.write(true, java.nio.ByteBuffer.wrap(body), callback);
                     return true;
                 }
                 if (path.equals("/encoding")) {

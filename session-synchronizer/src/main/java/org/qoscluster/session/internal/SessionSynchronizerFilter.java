@@ -143,8 +143,9 @@ public final class SessionSynchronizerFilter implements Filter {
         String client = req.getRemoteAddr();
         String forwarded = req.getHeader(ForwardedHeaders.UID);
         if (forwarded != null) {
+            String issued = req.getHeader(ForwardedHeaders.ISSUED);
             Identity identity = forwardedIdentity(forwarded, req.getHeader(ForwardedHeaders.USER_CLASS),
-                    req.getHeader(ForwardedHeaders.CLIENT));
+                    req.getHeader(ForwardedHeaders.CLIENT), issued == null);
             if (identity == null) {
                 LOG.log(Level.WARNING, "node={0} refused a request from {1}: {2} does not verify",
                         new Object[] {settings.node(), req.getRemoteAddr(), ForwardedHeaders.UID});
@@ -154,7 +155,6 @@ public final class SessionSynchronizerFilter implements Filter {
             uid = identity.uid();
             userClass = identity.userClass() == null ? userClass : identity.userClass();
             client = identity.client() == null ? client : identity.client();
-            String issued = req.getHeader(ForwardedHeaders.ISSUED);
             // Issued by the router for this request: no session to look for (first visits).
             fresh = issued != null && uids.verifyIssued(uid, issued);
         } else {
@@ -256,13 +256,19 @@ public final class SessionSynchronizerFilter implements Filter {
     /**
      * The identity in the router's headers: the UID when {@code uidHeader} verifies (else null),
      * with the user class and client address the router signed for it, each null when absent or
-     * not signed for that UID. Kept once verified.
+     * not signed for that UID. Kept once verified when {@code keep}: a UID the router issued for
+     * this request is not kept until the user comes back with it, so that requests without a
+     * cookie, however many, never push returning users' identities out of the cache.
      */
-    private Identity forwardedIdentity(String uidHeader, String classHeader, String clientHeader) {
-        String key = uidHeader + '\n' + (classHeader == null ? "" : classHeader) + '\n' + (clientHeader == null ? "" : clientHeader);
-        return verified.get(key, k -> uids.verify(uidHeader).map(uid -> new Identity(uid,
+    private Identity forwardedIdentity(String uidHeader, String classHeader, String clientHeader, boolean keep) {
+        java.util.function.Function<String, Identity> check = k -> uids.verify(uidHeader).map(uid -> new Identity(uid,
                 uids.verifyUserClass(uid, classHeader).orElse(null), uids.verifyClient(uid, clientHeader).orElse(null)))
-                .orElse(null));
+                .orElse(null);
+        if (!keep) {
+            return check.apply(null);
+        }
+        String key = uidHeader + '\n' + (classHeader == null ? "" : classHeader) + '\n' + (clientHeader == null ? "" : clientHeader);
+        return verified.get(key, check);
     }
 
     /** The UID in a signed cookie, if one verifies. */
