@@ -9,8 +9,8 @@ import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.qoscluster.contract.ForwardedHeaders;
-import org.qoscluster.contract.UidCookie;
 import org.qoscluster.contract.StateChangeFlag;
+import org.qoscluster.contract.UidCookie;
 import org.qoscluster.qrs.Inbound;
 import org.qoscluster.qrs.Outbound;
 

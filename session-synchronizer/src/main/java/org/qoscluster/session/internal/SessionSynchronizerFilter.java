@@ -261,14 +261,17 @@ public final class SessionSynchronizerFilter implements Filter {
      * cookie, however many, never push returning users' identities out of the cache.
      */
     private Identity forwardedIdentity(String uidHeader, String classHeader, String clientHeader, boolean keep) {
-        java.util.function.Function<String, Identity> check = k -> uids.verify(uidHeader).map(uid -> new Identity(uid,
-                uids.verifyUserClass(uid, classHeader).orElse(null), uids.verifyClient(uid, clientHeader).orElse(null)))
-                .orElse(null);
         if (!keep) {
-            return check.apply(null);
+            return verifiedIdentity(uidHeader, classHeader, clientHeader);
         }
         String key = uidHeader + '\n' + (classHeader == null ? "" : classHeader) + '\n' + (clientHeader == null ? "" : clientHeader);
-        return verified.get(key, check);
+        return verified.get(key, k -> verifiedIdentity(uidHeader, classHeader, clientHeader));
+    }
+
+    /** The identity in the router's headers, checked (see {@link #forwardedIdentity}). */
+    private Identity verifiedIdentity(String uidHeader, String classHeader, String clientHeader) {
+        return uids.verify(uidHeader).map(uid -> new Identity(uid, uids.verifyUserClass(uid, classHeader).orElse(null),
+                uids.verifyClient(uid, clientHeader).orElse(null))).orElse(null);
     }
 
     /** The UID in a signed cookie, if one verifies. */
