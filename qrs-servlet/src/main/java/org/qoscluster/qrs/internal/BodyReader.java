@@ -28,6 +28,16 @@ import jakarta.servlet.ServletInputStream;
  */
 final class BodyReader implements ReadListener {
 
+    /**
+     * Where a container thread reads a piece of a body before the body keeps it: one buffer per
+     * thread, none per request, so that connections that declare a large body and send it slowly,
+     * or never, hold only what they sent (a buffer of the declared length, made at once, let a few
+     * hundred such connections fill the router's heap).
+     */
+    private static final ThreadLocal<byte[]> PIECES = ThreadLocal.withInitial(() -> new byte[16 * 1024]);
+    /** The first room a body gets once a byte of it arrived; it doubles as more arrive. */
+    static final int FIRST_CAPACITY = 1024;
+
     /** Why a body was not taken, as the status and message the client gets. */
     record Refusal(int status, String message) {
     }
@@ -41,8 +51,8 @@ final class BodyReader implements ReadListener {
     private final ScheduledExecutorService timer;
     private final Consumer<byte[]> onBody;
     private final Consumer<Refusal> onRefused;
-    private final byte[] chunk = new byte[16 * 1024];
-    private byte[] bytes;
+    /** What the body has taken so far, grown as its bytes arrive: never what a client only declared. */
+    private byte[] bytes = new byte[0];
     private int size;
     private volatile long lastProgress;
     private boolean finished;
@@ -57,7 +67,6 @@ final class BodyReader implements ReadListener {
         this.timer = timer;
         this.onBody = onBody;
         this.onRefused = onRefused;
-        this.bytes = new byte[expected > 0 ? (int) Math.min(expected, maxBytes) : Math.min(8192, maxBytes)];
     }
 
     /**
@@ -65,17 +74,24 @@ final class BodyReader implements ReadListener {
      *
      * @param expected the Content-Length, or -1 for a chunked body
      */
-    static void read(ServletInputStream in, long expected, int maxBytes, long idleNanos, LongSupplier nanoClock,
-                     ScheduledExecutorService timer, Consumer<byte[]> onBody, Consumer<Refusal> onRefused) {
+    static BodyReader read(ServletInputStream in, long expected, int maxBytes, long idleNanos, LongSupplier nanoClock,
+                           ScheduledExecutorService timer, Consumer<byte[]> onBody, Consumer<Refusal> onRefused) {
         BodyReader reader = new BodyReader(in, expected, maxBytes, idleNanos, nanoClock, timer,
                 onBody, onRefused);
         reader.lastProgress = nanoClock.getAsLong();
         reader.scheduleIdleCheck(idleNanos);
         in.setReadListener(reader);
+        return reader;
+    }
+
+    /** The bytes of memory this body holds now: at most twice what arrived, and {@link #FIRST_CAPACITY} at least once any did. */
+    synchronized int held() {
+        return bytes.length;
     }
 
     @Override
     public void onDataAvailable() throws IOException {
+        byte[] chunk = PIECES.get();
         while (!complete() && in.isReady()) {
             int n = in.read(chunk, 0, expected < 0 ? chunk.length : (int) Math.min(chunk.length, expected - size));
             if (n < 0) {
@@ -98,7 +114,8 @@ final class BodyReader implements ReadListener {
                     return;
                 }
                 if (size + n > bytes.length) {
-                    bytes = Arrays.copyOf(bytes, (int) Math.min(maxBytes, Math.max((long) size + n, 2L * bytes.length)));
+                    long limit = expected > 0 ? Math.min(expected, maxBytes) : maxBytes;
+                    bytes = Arrays.copyOf(bytes, (int) Math.min(limit, Math.max((long) size + n, Math.max(FIRST_CAPACITY, 2L * bytes.length))));
                 }
                 System.arraycopy(chunk, 0, bytes, size, n);
                 size += n;

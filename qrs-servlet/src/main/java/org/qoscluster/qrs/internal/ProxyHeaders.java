@@ -25,6 +25,8 @@ final class ProxyHeaders {
     private static final Set<String> NOT_FORWARDED = Set.of("connection", "keep-alive", "proxy-authenticate",
             "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "host",
             "content-length", "expect");
+    /** Besides {@code X-Forwarded-*}, what proxies say of the client, believed only from a trusted one. */
+    private static final Set<String> PROXIES_SAY = Set.of("forwarded", "x-real-ip");
     private static final String STATE_CHANGE_HEADER = StateChangeFlag.ANNOUNCE_HEADER.toLowerCase(Locale.ROOT);
     private static final String USER_CLASSES_HEADER = org.qoscluster.contract.UserClasses.ANNOUNCE_HEADER.toLowerCase(Locale.ROOT);
 
@@ -41,7 +43,7 @@ final class ProxyHeaders {
         req.forEachHeader((name, value) -> {
             String lower = name.toLowerCase(Locale.ROOT);
             if (NOT_FORWARDED.contains(lower) || dropped.contains(lower) || lower.startsWith("x-qos-")
-                    || (!trusted && lower.startsWith("x-forwarded-"))) {
+                    || (!trusted && (lower.startsWith("x-forwarded-") || PROXIES_SAY.contains(lower)))) {
                 return;
             }
             if (lower.equals("cookie")) {
@@ -60,7 +62,9 @@ final class ProxyHeaders {
         Inbound req = ex.in;
         String remote = req.remoteAddr();
         boolean trusted = router.settings().trusted(remote);
-        String prior = trusted ? req.header("X-Forwarded-For") : null;
+        // Every X-Forwarded-For line, in order (RFC 9110 5.3): a proxy that adds a line of its own
+        // names the last hop there, and the client's own line must not stand for it.
+        String prior = trusted ? allValues(req, "X-Forwarded-For") : null;
         headers.put("X-Forwarded-For", prior == null ? remote : prior + ", " + remote);
         if (!trusted || req.header("X-Forwarded-Proto") == null) {
             headers.put("X-Forwarded-Proto", req.scheme());
@@ -84,6 +88,19 @@ final class ProxyHeaders {
             headers.put(ForwardedHeaders.CLIENT, router.signedClient(ex.uid, client));
         }
         headers.put(ForwardedHeaders.SERVICE_CLASS, ex.serviceClass.name());
+    }
+
+    /** The values of header {@code name}, all its lines joined with commas; null without one. */
+    private static String allValues(Inbound req, String name) {
+        java.util.Enumeration<String> values = req.headers(name);
+        if (values == null || !values.hasMoreElements()) {
+            return null;
+        }
+        StringBuilder joined = new StringBuilder(values.nextElement());
+        while (values.hasMoreElements()) {
+            joined.append(", ").append(values.nextElement());
+        }
+        return joined.toString();
     }
 
     /** The node's response headers the client gets: not hop-by-hop, not the state-change announcement, no {@code Server}. */

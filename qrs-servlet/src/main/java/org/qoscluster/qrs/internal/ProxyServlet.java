@@ -57,7 +57,15 @@ public class ProxyServlet extends HttpServlet {
                     + " bytes (qos.http.max-body-bytes)");
             return;
         }
-        boolean chunked = "chunked".equalsIgnoreCase(req.getHeader("Transfer-Encoding"));
+        String codings = transferCodings(req);
+        if (codings != null && !codings.equals("chunked")) {
+            // Only chunked is understood (RFC 9112 6.1): any other coding would be forwarded
+            // without its body. Refused before a byte of the body is read, as above.
+            resp.setHeader("Connection", "close");
+            Errors.send(resp, 501, "request transfer coding '" + codings + "' is not supported; only chunked is");
+            return;
+        }
+        boolean chunked = codings != null;
         AsyncContext async = req.startAsync();
         Exchange exchange = forwarder.exchange(id, in, ServletExchange.outbound(id, resp, async), path);
         // Whole exchange, a bound on a body that trickles in under the idle time-out too.
@@ -105,5 +113,22 @@ public class ProxyServlet extends HttpServlet {
                     resp.setHeader("Connection", "close");
                     forwarder.fail(exchange, refusal.status(), refusal.message());
                 });
+    }
+
+    /** The request's transfer codings, every Transfer-Encoding line joined, lower case; null without any. */
+    private static String transferCodings(HttpServletRequest req) {
+        java.util.Enumeration<String> lines = req.getHeaders("Transfer-Encoding");
+        if (lines == null || !lines.hasMoreElements()) {
+            return null;
+        }
+        java.util.List<String> codings = new java.util.ArrayList<>();
+        while (lines.hasMoreElements()) {
+            for (String coding : lines.nextElement().split(",")) {
+                if (!coding.isBlank()) {
+                    codings.add(coding.strip().toLowerCase(java.util.Locale.ROOT));
+                }
+            }
+        }
+        return String.join(", ", codings);
     }
 }

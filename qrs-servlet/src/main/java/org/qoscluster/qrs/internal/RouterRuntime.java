@@ -173,10 +173,20 @@ public final class RouterRuntime implements AutoCloseable {
     }
 
     /**
-     * Starts {@code c} without content decoding: Jetty's client adds a gzip decoder when it
-     * starts, and with it would ask every node for gzip ({@code Accept-Encoding: gzip}) on behalf
-     * of clients that never asked, and would decode a compressed answer that the router must pass
-     * on as the node sent it.
+     * Starts {@code c} as a proxy's client, without what Jetty's client adds when it starts for an
+     * application of its own:
+     * <ul>
+     * <li>content decoding: with its gzip decoder it would ask every node for gzip
+     * ({@code Accept-Encoding: gzip}) on behalf of clients that never asked, and would decode a
+     * compressed answer that the router must pass on as the node sent it;</li>
+     * <li>answering challenges and following redirects: its handlers for 401, 407 and redirects
+     * take the node's answer from the router's listener and buffer it to answer it themselves,
+     * so a challenge with a body over 16 KB reached the user as a 500 and its node was counted
+     * as failing. The user's browser answers a challenge and follows a redirect; the router
+     * passes both on. (The handlers of interim answers stay: 100, 102 and 103 are consumed, as
+     * a proxy must not pass on what it did not ask for; no node answers 101, since the router
+     * never forwards {@code Upgrade}.)</li>
+     * </ul>
      */
     private static void startClient(HttpClient c) {
         try {
@@ -185,6 +195,9 @@ public final class RouterRuntime implements AutoCloseable {
             throw new IllegalStateException("cannot start the router's upstream HTTP client", e);
         }
         c.getContentDecoderFactories().clear();
+        c.getProtocolHandlers().remove(org.eclipse.jetty.client.WWWAuthenticationProtocolHandler.NAME);
+        c.getProtocolHandlers().remove(org.eclipse.jetty.client.ProxyAuthenticationProtocolHandler.NAME);
+        c.getProtocolHandlers().remove(org.eclipse.jetty.client.RedirectProtocolHandler.NAME);
     }
 
     /**

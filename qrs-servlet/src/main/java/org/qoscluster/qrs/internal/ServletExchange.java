@@ -69,7 +69,8 @@ final class ServletExchange {
 
             @Override
             public String scheme() {
-                return req.getScheme();
+                // The connection's, never the request line's: "GET https://..." over plain HTTP is not secure.
+                return req.isSecure() ? "https" : "http";
             }
         };
     }

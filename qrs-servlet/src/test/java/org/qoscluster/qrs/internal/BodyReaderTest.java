@@ -119,6 +119,34 @@ class BodyReaderTest {
         assertEquals(List.of(), bodies);
     }
 
+    /**
+     * A client that declares a large body holds only the memory of what it sent: many connections
+     * that declare a megabyte and then trickle or stall must not fill the router's heap.
+     */
+    @Test
+    void shouldHoldNoMoreMemoryThanTheBodySentSoFarWhateverItDeclared() throws Exception {
+        Scripted in = new Scripted();
+        int declared = 1 << 20;
+        BodyReader reader = BodyReader.read(in, declared, declared, 60_000_000_000L, System::nanoTime, timer, bodies::add, refusals::add);
+        assertEquals(0, reader.held(), "nothing held before a byte arrived");
+        in.arrive(new byte[10]);
+        assertTrue(reader.held() <= BodyReader.FIRST_CAPACITY, "held " + reader.held() + " bytes for 10 sent");
+        int sent = 10;
+        byte[] piece = new byte[16 * 1024];
+        Arrays.fill(piece, (byte) 7);
+        while (sent + piece.length <= declared) {
+            in.arrive(piece);
+            sent += piece.length;
+            assertTrue(reader.held() <= 2 * sent, "held " + reader.held() + " bytes for " + sent + " sent");
+        }
+        in.arrive(new byte[declared - sent]);
+        assertEquals(1, bodies.size());
+        assertEquals(declared, bodies.get(0).length);
+        assertEquals(7, bodies.get(0)[10 + 5]);
+        assertEquals(declared, reader.held(), "the whole body, in a buffer of its length");
+        assertEquals(List.of(), refusals);
+    }
+
     /** Data is ready only once it has "arrived"; the reader is called back as the container does. */
     private static final class Scripted extends ServletInputStream {
         private final Deque<byte[]> ready = new ArrayDeque<>();

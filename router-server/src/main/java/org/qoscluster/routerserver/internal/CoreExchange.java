@@ -61,7 +61,8 @@ final class CoreExchange {
 
             @Override
             public String scheme() {
-                return request.getHttpURI().getScheme();
+                // The connection's, never the request line's: "GET https://..." over plain HTTP is not secure.
+                return request.getConnectionMetaData().isSecure() ? "https" : "http";
             }
         };
     }

@@ -85,7 +85,7 @@ class RouterServerTest {
         // The node learns the client and the scheme from the router, and the user's identity signed.
         HttpResponse<String> forwarded = get(port, "/forwarded");
         assertEquals(200, forwarded.statusCode());
-        assertEquals("proto=http for=127.0.0.1 uid=true", forwarded.body());
+        assertEquals("proto=http for=127.0.0.1 uid=true forwarded=null real-ip=null client=127.0.0.1", forwarded.body());
     }
 
     @Test
@@ -204,6 +204,80 @@ class RouterServerTest {
     }
 
     /**
+     * A node's 401 reaches the client as the node sent it, challenge and body (larger than what
+     * Jetty's client would buffer to answer a challenge itself), and a 407 with its body: the
+     * router never answers a challenge on a user's behalf, nor takes one for a node's failure.
+     */
+    @Test
+    void shouldPassANodesChallengeToTheClientUntouched() throws Exception {
+        int port = start(Map.of());
+        awaitForwarded(port, "/");
+        for (int status : List.of(401, 407)) {
+            HttpResponse<String> r = get(port, "/challenge?status=" + status);
+            assertEquals(status, r.statusCode(), "the node's own status, not the router's: " + r.headers().map());
+            if (status == 401) {
+                assertEquals("Basic realm=\"shop\"", r.headers().firstValue("WWW-Authenticate").orElse("none"), r.headers().map().toString());
+            } else {
+                // Addressed to the next client on the chain only, the router (RFC 9110 11.7.1).
+                assertFalse(r.headers().firstValue("Proxy-Authenticate").isPresent(), r.headers().map().toString());
+            }
+            assertEquals(CHALLENGE_BODY, r.body(), "status " + status);
+        }
+    }
+
+    private static final String CHALLENGE_BODY = "sign in first; ".repeat(40_000 / 15 + 1).substring(0, 40_000);
+
+    /**
+     * What a client says of itself and of the proxies before the router reaches a node only from
+     * a trusted network: elsewhere the scheme is the connection's, whatever the request line says,
+     * and {@code Forwarded} and {@code X-Real-IP} are dropped like {@code X-Forwarded-*}. From a
+     * trusted proxy, every {@code X-Forwarded-For} line counts, in order, so the client the
+     * router signs is the last hop the proxies name, not one the client put in a line of its own.
+     */
+    @Test
+    void shouldBelieveWhatAClientSaysOfItsConnectionOnlyFromATrustedProxy() throws Exception {
+        int port = start(Map.of());
+        awaitForwarded(port, "/");
+        Answer a = once(port, "GET https://shop.example.test/forwarded HTTP/1.1\r\nHost: shop.example.test\r\n"
+                + "Forwarded: for=6.6.6.6;proto=https\r\nX-Real-IP: 6.6.6.6\r\nX-Forwarded-For: 6.6.6.6\r\n\r\n");
+        assertEquals(200, a.status());
+        assertEquals("proto=http for=127.0.0.1 uid=true forwarded=null real-ip=null client=127.0.0.1", a.body());
+    }
+
+    /** See {@link #shouldBelieveWhatAClientSaysOfItsConnectionOnlyFromATrustedProxy}: the trusted proxy's side. */
+    @Test
+    void shouldTakeEveryForwardedForLineOfATrustedProxyInOrder() throws Exception {
+        int trusting = start(Map.of("qos.router.trusted-networks", "127.0.0.0/8"));
+        awaitForwarded(trusting, "/");
+        Answer a = once(trusting, "GET /forwarded HTTP/1.1\r\nHost: shop.example.test\r\nX-Forwarded-For: 6.6.6.6\r\n"
+                + "X-Forwarded-For: 198.51.100.7\r\nX-Forwarded-Proto: https\r\nForwarded: for=198.51.100.7\r\n\r\n");
+        assertEquals(200, a.status());
+        assertEquals("proto=https for=6.6.6.6, 198.51.100.7, 127.0.0.1 uid=true forwarded=for=198.51.100.7 real-ip=null"
+                + " client=198.51.100.7", a.body());
+    }
+
+    /**
+     * A request body in a transfer coding the router does not understand is refused with 501
+     * naming it, never forwarded without its body; a plainly chunked body reaches the node whole.
+     */
+    @Test
+    void shouldRefuseATransferCodingItCannotForwardAndPassChunkedBodies() throws Exception {
+        int port = start(Map.of());
+        awaitForwarded(port, "/");
+        String host = "Host: shop.example.test\r\n";
+        Answer chunked = once(port, "POST /length HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked\r\n\r\n"
+                + "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
+        assertEquals(200, chunked.status());
+        assertEquals("11", chunked.body(), "the node got the whole chunked body");
+        for (String codings : List.of("Transfer-Encoding: gzip, chunked\r\n", "Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n")) {
+            Answer refused = once(port, "POST /length HTTP/1.1\r\n" + host + codings + "\r\n5\r\nhello\r\n0\r\n\r\n");
+            assertEquals(501, refused.status(), codings + ": " + refused.body());
+            assertTrue(refused.body().contains("'gzip, chunked'"), refused.body());
+        }
+        assertEquals(200, get(port, "/").statusCode(), "and goes on serving");
+    }
+
+    /**
      * The identity the router vouches for verifies on a node with the cluster's key, for a first
      * visit (the UID issued for the request, its signatures made afresh) and for the same user
      * coming back with the cookie (its signatures then kept), and a forged cookie is never vouched for.
@@ -275,6 +349,14 @@ class RouterServerTest {
     }
 
     /** Sends one request on {@code s} and reads its answer (headers by lower-case name, a body of Content-Length bytes). */
+    /** One request on a connection of its own, and its answer. */
+    private static Answer once(int port, String request) throws IOException {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(10_000);
+            return exchange(s, new BufferedInputStream(s.getInputStream()), request);
+        }
+    }
+
     private static Answer exchange(Socket s, InputStream in, String request) throws IOException {
         s.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
         s.getOutputStream().flush();
@@ -459,10 +541,22 @@ class RouterServerTest {
                     response.write(true, java.nio.ByteBuffer.wrap(body), callback);
                     return true;
                 }
+                if (path.equals("/challenge")) {
+                    // Answers 401 or 407 (the query's status) with a challenge and a body of 40,000 bytes.
+                    int status = Integer.parseInt(request.getHttpURI().getQuery().substring("status=".length()));
+                    byte[] body = CHALLENGE_BODY.getBytes(StandardCharsets.UTF_8);
+                    response.setStatus(status);
+                    response.getHeaders().put(status == 407 ? "Proxy-Authenticate" : "WWW-Authenticate", "Basic realm=\"shop\"");
+                    response.getHeaders().put("Content-Length", Integer.toString(body.length));
+                    response.write(true, java.nio.ByteBuffer.wrap(body), callback);
+                    return true;
+                }
                 if (path.equals("/forwarded")) {
                     HttpFields h = request.getHeaders();
+                    String client = h.get("X-QoS-Client");
                     String body = "proto=" + h.get("X-Forwarded-Proto") + " for=" + h.get("X-Forwarded-For") + " uid="
-                            + (h.get("X-QoS-UID") != null);
+                            + (h.get("X-QoS-UID") != null) + " forwarded=" + h.get("Forwarded") + " real-ip=" + h.get("X-Real-IP")
+                            + " client=" + (client == null ? null : client.substring(0, client.lastIndexOf('.')));
                     response.setStatus(200);
                     response.write(true, StandardCharsets.UTF_8.encode(body), callback);
                     return true;
