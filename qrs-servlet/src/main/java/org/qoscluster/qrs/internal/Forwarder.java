@@ -155,7 +155,7 @@ public final class Forwarder implements RequestRouter {
         // One look at the goals: the class and the user class's goal within it come from one set.
         GoalSet goals = router.goals();
         String userClass = userClass(in, uid);
-        ServiceClass serviceClass = goals.goalFor(goals.classify(in.method(), path), userClass);
+        ServiceClass serviceClass = goals.goalFor(goals.classify(in.method(), RequestPath.forRules(path)), userClass);
         String sessionCookie = router.settings().sessionCookie();
         String sessionId = sessionCookie.isEmpty() ? null : Cookies.value(in.headers("Cookie"), sessionCookie).orElse(null);
         return new Exchange(id, in, out, path, serviceClass, userClass, identity, sessionId);

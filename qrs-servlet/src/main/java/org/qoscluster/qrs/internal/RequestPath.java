@@ -61,4 +61,48 @@ public final class RequestPath {
         boolean trailingSlash = !kept.isEmpty() && (last.isEmpty() || last.equals(".") || last.equals(".."));
         return "/" + String.join("/", kept) + (trailingSlash ? "/" : "");
     }
+
+    /**
+     * The path a normalised path names for matching the classes' rules: each segment without its
+     * parameters ({@code /api;x/orders} is {@code /api/orders}, as the node's container reads it)
+     * and with percent-encoded unreserved characters decoded ({@code /api/%6Frders} is
+     * {@code /api/orders}, RFC 3986 6.2.2.2). Without it, a client could spell a path so that it
+     * falls in another class than the one the node serves it as, and escape its class's cap and
+     * shedding. The path forwarded to the node stays as normalised.
+     */
+    public static String forRules(String normalized) {
+        if (normalized.indexOf(';') < 0 && normalized.indexOf('%') < 0) {
+            return normalized;
+        }
+        StringBuilder out = new StringBuilder(normalized.length());
+        boolean parameters = false;
+        for (int i = 0; i < normalized.length(); i++) {
+            char c = normalized.charAt(i);
+            if (c == '/') {
+                parameters = false;
+            } else if (c == ';') {
+                parameters = true;
+            }
+            if (parameters) {
+                continue;
+            }
+            if (c == '%' && i + 2 < normalized.length()) {
+                int hi = Character.digit(normalized.charAt(i + 1), 16);
+                int lo = Character.digit(normalized.charAt(i + 2), 16);
+                char decoded = (char) (hi * 16 + lo);
+                if (hi >= 0 && lo >= 0 && unreserved(decoded)) {
+                    out.append(decoded);
+                    i += 2;
+                    continue;
+                }
+            }
+            out.append(c);
+        }
+        return out.toString();
+    }
+
+    /** RFC 3986 2.3: ALPHA / DIGIT / "-" / "." / "_" / "~". */
+    private static boolean unreserved(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
+    }
 }

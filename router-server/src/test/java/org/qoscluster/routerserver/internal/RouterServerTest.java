@@ -278,6 +278,27 @@ class RouterServerTest {
     }
 
     /**
+     * A request is classified by the path the node serves, however the client spells it (path
+     * parameters, needlessly encoded characters), so no spelling escapes its class.
+     */
+    @Test
+    void shouldClassifyAPathAsTheNodeServesItWhateverItsSpelling() throws Exception {
+        int port = start(Map.of());
+        awaitForwarded(port, "/");
+        String host = " HTTP/1.1\r\nHost: shop.example.test\r\nContent-Length: 0\r\n\r\n";
+        for (String[] c : new String[][] {{"GET /api/products/1", "browse", "/api/products/1"},
+                {"GET /api;x/products/1", "browse", "/api/products/1"}, {"GET /api/%70roducts/1", "browse", "/api/products/1"},
+                {"POST /api;jsessionid=1/orders", "checkout", "/api/orders"}, {"POST /api/%6Frders", "checkout", "/api/orders"},
+                {"GET /api/orders", "default", "/api/orders"}}) {
+            Answer a = once(port, c[0] + host);
+            assertEquals(200, a.status(), c[0]);
+            assertEquals(c[1], a.headers().get("x-qos-class"), c[0]);
+            // The stand-in node reads the path as a container does: decoded, without parameters.
+            assertTrue(a.body().startsWith("page " + c[2] + " from node-"), c[0] + ": " + a.body());
+        }
+    }
+
+    /**
      * The identity the router vouches for verifies on a node with the cluster's key, for a first
      * visit (the UID issued for the request, its signatures made afresh) and for the same user
      * coming back with the cookie (its signatures then kept), and a forged cookie is never vouched for.
