@@ -19,8 +19,10 @@ public interface Outbound {
     void addHeader(String name, String value);
 
     /**
-     * The router's error answer, status and JSON body {@code {"status":503,"error":"..."}}; sent
-     * by {@link #complete}. Only before anything is committed.
+     * The router's error answer, status and JSON body {@code {"status":503,"error":"..."}}, in
+     * place of every status and header set so far (a node's, copied before its answer broke
+     * off); sent by {@link #complete}. Only before anything is committed; headers may be added
+     * after it.
      */
     void error(int status, String message);
 

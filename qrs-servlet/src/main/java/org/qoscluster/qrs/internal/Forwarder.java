@@ -302,6 +302,14 @@ public final class Forwarder implements RequestRouter {
                     ex.complete();
                 } else if (!ex.responseStarted) {
                     upstreamFailed(ex, node, exclude, result.getFailure());
+                } else if (!ex.out.isCommitted()) {
+                    // The node's headers came, but nothing has reached the user: the router's
+                    // error in their place, not the node's headers with a body that never comes.
+                    UpstreamFailure kind = UpstreamFailure.of(result.getFailure(), true);
+                    LOG.log(Level.WARNING, "request={0} node={1} answer broken off before any of it was sent: {2}",
+                            new Object[] {ex.id, node.name(), result.getFailure()});
+                    fail(ex, kind.status, kind == UpstreamFailure.TIMED_OUT ? "node " + node.name() + " did not answer in time"
+                            : "node " + node.name() + " failed: " + result.getFailure().getClass().getSimpleName());
                 } else {
                     // Broken off after it began: the user must not take the part sent for the whole.
                     if (ex.clientGone) {
@@ -408,12 +416,15 @@ public final class Forwarder implements RequestRouter {
         if (ex.done()) {
             return; // ended already (its server may have reused the response)
         }
+        if (ex.out.isCommitted()) {
+            // Part of the node's answer is on its way: the user must not take it for the whole.
+            ex.abort(new java.io.IOException(status + " " + message + " after the answer had begun"));
+            return;
+        }
         try {
-            if (!ex.out.isCommitted()) {
-                if (ex.issuedCookie != null && !ex.responseStarted) {
-                    ex.out.addHeader("Set-Cookie", ex.issuedCookie);
-                }
-                ex.out.error(status, message);
+            ex.out.error(status, message); // in place of any node headers copied already
+            if (ex.issuedCookie != null) {
+                ex.out.addHeader("Set-Cookie", ex.issuedCookie);
             }
         } finally {
             ex.complete();

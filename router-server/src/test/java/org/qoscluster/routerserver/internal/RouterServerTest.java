@@ -299,6 +299,23 @@ class RouterServerTest {
     }
 
     /**
+     * A node that sends its headers and then stalls: nothing has reached the user yet, so the
+     * user gets the router's 504, not the node's headers with a body that never comes, nor a
+     * connection closed without an answer.
+     */
+    @Test
+    void shouldAnswer504WhenANodeStallsAfterItsHeaders() throws Exception {
+        int port = start(Map.of("qos.router.read-timeout-ms", "500"));
+        awaitForwarded(port, "/");
+        Answer a = once(port, "GET /stall HTTP/1.1\r\nHost: shop.example.test\r\n\r\n");
+        assertEquals(504, a.status(), a.headers() + " " + a.body());
+        assertFalse(a.headers().containsKey("x-from-node"), "none of the node's headers: " + a.headers());
+        assertTrue(a.body().contains("\"status\":504"), a.body());
+        assertTrue(a.headers().containsKey("date"), a.headers().toString());
+        assertEquals(200, get(port, "/").statusCode(), "and goes on serving");
+    }
+
+    /**
      * The identity the router vouches for verifies on a node with the cluster's key, for a first
      * visit (the UID issued for the request, its signatures made afresh) and for the same user
      * coming back with the cookie (its signatures then kept), and a forged cookie is never vouched for.
@@ -570,6 +587,14 @@ class RouterServerTest {
                     response.getHeaders().put(status == 407 ? "Proxy-Authenticate" : "WWW-Authenticate", "Basic realm=\"shop\"");
                     response.getHeaders().put("Content-Length", Integer.toString(body.length));
                     response.write(true, java.nio.ByteBuffer.wrap(body), callback);
+                    return true;
+                }
+                if (path.equals("/stall")) {
+                    // Sends its headers, then nothing: the body it announced never comes.
+                    response.setStatus(200);
+                    response.getHeaders().put("X-From-Node", "yes");
+                    response.getHeaders().put("Content-Length", "100");
+                    response.write(false, java.nio.ByteBuffer.allocate(0), Callback.NOOP);
                     return true;
                 }
                 if (path.equals("/forwarded")) {
