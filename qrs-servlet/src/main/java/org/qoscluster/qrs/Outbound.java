@@ -19,12 +19,16 @@ public interface Outbound {
     void addHeader(String name, String value);
 
     /**
-     * The router's error answer, status and JSON body {@code {"status":503,"error":"..."}}, in
-     * place of every status and header set so far (a node's, copied before its answer broke
-     * off); sent by {@link #complete}. Only before anything is committed; headers may be added
-     * after it.
+     * The router's error answer, status and JSON body {@code {"status":503,"error":"..."}}; sent
+     * by {@link #complete}. Only before anything is committed.
      */
     void error(int status, String message);
+
+    /**
+     * Drops the status and every header set so far (a node's, copied before its answer broke
+     * off), so that an {@link #error} takes their place. Only before anything is committed.
+     */
+    void reset();
 
     /**
      * Writes {@code content} (the status and headers first, if not yet sent), flushed at once if

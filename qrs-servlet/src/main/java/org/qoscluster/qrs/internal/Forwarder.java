@@ -85,11 +85,16 @@ public final class Forwarder implements RequestRouter {
             // The exchange's own time-out, as the servlet's asynchronous context has one: Jetty's
             // client has been seen never to complete a request, which would keep its node's
             // place and its user waiting for good. Swept once a second rather than a timer per request.
-            ex.deadlineNanos = router.nanoTime() + (router.settings().readTimeoutMs() + EXCHANGE_MARGIN_MS) * 1_000_000L;
+            ex.deadlineNanos = deadlineFromNow();
             ex.whenDone(() -> inFlight.remove(ex));
             inFlight.add(ex);
             forward(ex, null);
         }
+    }
+
+    /** When an exchange of {@link #route} that starts or hears from its node now times out. */
+    private long deadlineFromNow() {
+        return router.nanoTime() + (router.settings().readTimeoutMs() + EXCHANGE_MARGIN_MS) * 1_000_000L;
     }
 
     /** Ends the exchanges of {@link #route} that are past their time-out, with 504. */
@@ -280,6 +285,8 @@ public final class Forwarder implements RequestRouter {
                     demander.run();
                     return;
                 }
+                // An answer still coming is not past the exchange's time-out either.
+                ex.deadlineNanos = deadlineFromNow();
                 chunk.retain();
                 ex.out.write(content, ex.streamed, Callback.from(() -> {
                     chunk.release();
@@ -389,7 +396,9 @@ public final class Forwarder implements RequestRouter {
         Request r = upstream.newRequest(target(node, ex))
                 .method(ex.in.method())
                 .version(HttpVersion.HTTP_1_1)
-                .timeout(router.settings().readTimeoutMs(), TimeUnit.MILLISECONDS);
+                // The node may stay silent this long, before its answer and between its pieces;
+                // a long answer that keeps coming (a download) is not cut off.
+                .idleTimeout(router.settings().readTimeoutMs(), TimeUnit.MILLISECONDS);
         r.headers(h -> {
             headers.copyRequest(ex.in, h);
             headers.addProxyHeaders(ex, h);
@@ -422,10 +431,13 @@ public final class Forwarder implements RequestRouter {
             return;
         }
         try {
-            ex.out.error(status, message); // in place of any node headers copied already
+            if (ex.responseStarted) {
+                ex.out.reset(); // the node's headers, copied already: the error takes their place
+            }
             if (ex.issuedCookie != null) {
                 ex.out.addHeader("Set-Cookie", ex.issuedCookie);
             }
+            ex.out.error(status, message);
         } finally {
             ex.complete();
         }

@@ -104,11 +104,15 @@ final class ServletExchange {
             @Override
             public void error(int status, String message) {
                 try {
-                    resp.reset();
                     Errors.send(resp, status, message);
                 } catch (IOException e) {
                     Logs.log(LOG, Level.FINE, e, "request={0} client gone before the error", id);
                 }
+            }
+
+            @Override
+            public void reset() {
+                resp.reset();
             }
 
             @Override

@@ -167,6 +167,11 @@ class ExchangeTimeoutTest {
         }
 
         @Override
+        public void reset() {
+            this.status = 0;
+        }
+
+        @Override
         public void write(ByteBuffer content, boolean flush, Callback written) {
             written.succeeded();
         }

@@ -95,14 +95,18 @@ final class CoreExchange {
 
             @Override
             public void error(int status, String message) {
+                response.setStatus(status);
+                response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json;charset=UTF-8");
+                errorBody = ByteBuffer.wrap(Errors.json(status, message).getBytes(StandardCharsets.UTF_8));
+            }
+
+            @Override
+            public void reset() {
                 response.reset();
                 org.eclipse.jetty.server.ConnectionMetaData connection = response.getRequest().getConnectionMetaData();
                 if (connection.getHttpConfiguration().getSendDateHeader()) {
                     response.getHeaders().put(connection.getConnector().getServer().getDateField()); // the reset took it
                 }
-                response.setStatus(status);
-                response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json;charset=UTF-8");
-                errorBody = ByteBuffer.wrap(Errors.json(status, message).getBytes(StandardCharsets.UTF_8));
             }
 
             @Override

@@ -316,6 +316,24 @@ class RouterServerTest {
     }
 
     /**
+     * The read time-out is the time the node may stay silent, not the time its answer may take:
+     * a long answer that keeps coming (3 s, a piece every 300 ms, against a 1 s time-out)
+     * reaches the user whole, as a large download would.
+     */
+    @Test
+    void shouldPassALongAnswerThatKeepsComingWholePastTheReadTimeOut() throws Exception {
+        int port = start(Map.of("qos.router.read-timeout-ms", "1000"));
+        awaitForwarded(port, "/");
+        HttpResponse<String> r = get(port, "/slow");
+        assertEquals(200, r.statusCode());
+        StringBuilder expected = new StringBuilder();
+        for (int left = 10; left >= 1; left--) {
+            expected.append("piece ").append(left).append(';');
+        }
+        assertEquals(expected.toString(), r.body());
+    }
+
+    /**
      * The identity the router vouches for verifies on a node with the cluster's key, for a first
      * visit (the UID issued for the request, its signatures made afresh) and for the same user
      * coming back with the cookie (its signatures then kept), and a forged cookie is never vouched for.
@@ -597,6 +615,12 @@ class RouterServerTest {
                     response.write(false, java.nio.ByteBuffer.allocate(0), Callback.NOOP);
                     return true;
                 }
+                if (path.equals("/slow")) {
+                    // A long answer that keeps coming: 10 pieces, one every 300 ms, no length.
+                    response.setStatus(200);
+                    slowPieces(response, 10, callback);
+                    return true;
+                }
                 if (path.equals("/forwarded")) {
                     HttpFields h = request.getHeaders();
                     String client = h.get("X-QoS-Client");
@@ -638,6 +662,18 @@ class RouterServerTest {
     }
 
     private static final int BIG = 64 << 20;
+
+    /** Writes {@code left} pieces of the slow answer, one every 300 ms. */
+    private static void slowPieces(Response response, int left, Callback done) {
+        java.util.concurrent.CompletableFuture.delayedExecutor(300, java.util.concurrent.TimeUnit.MILLISECONDS).execute(() ->
+                response.write(left == 1, StandardCharsets.UTF_8.encode("piece " + left + ";"), Callback.from(() -> {
+                    if (left == 1) {
+                        done.succeeded();
+                    } else {
+                        slowPieces(response, left - 1, done);
+                    }
+                }, done::failed)));
+    }
 
     /** Writes {@code left} bytes in 64 KB pieces, each after the one before has gone. */
     private static void writeBig(Response response, int left, Callback done) {
