@@ -117,7 +117,10 @@ public final class Forwarder implements RequestRouter {
     /** An exchange past its own time-out: its try ended (the node's place given back, the request aborted), the user answered. */
     void expire(Exchange ex) {
         Attempt attempt = ex.attempt;
-        if (attempt != null && attempt.timedOut(router.nanoTime())) {
+        if (attempt != null) {
+            if (!attempt.timedOut(router.nanoTime())) {
+                return; // the node's answer ended the attempt first: its own path ends the exchange
+            }
             LOG.log(Level.WARNING, "request={0} node={1} no complete answer within the exchange''s time-out; request aborted",
                     new Object[] {ex.id, attempt.node().name()});
         }
@@ -273,6 +276,7 @@ public final class Forwarder implements RequestRouter {
             @Override
             public void onHeaders(Response response) {
                 if (!attempt.ended()) {
+                    ex.deadlineNanos = deadlineFromNow(); // the node spoke: its silence is counted afresh
                     respondHeaders(ex, node, response);
                 }
             }
@@ -309,14 +313,13 @@ public final class Forwarder implements RequestRouter {
                     ex.complete();
                 } else if (!ex.responseStarted) {
                     upstreamFailed(ex, node, exclude, result.getFailure());
-                } else if (!ex.out.isCommitted()) {
-                    // The node's headers came, but nothing has reached the user: the router's
-                    // error in their place, not the node's headers with a body that never comes.
-                    UpstreamFailure kind = UpstreamFailure.of(result.getFailure(), true);
-                    LOG.log(Level.WARNING, "request={0} node={1} answer broken off before any of it was sent: {2}",
+                } else if (unstarted(ex)) {
+                    // The node's headers came, but nothing has reached the user: handled as a node
+                    // that never answered (a safe request goes to another node, else the router's
+                    // error), not as the node's headers with a body that never comes.
+                    LOG.log(Level.INFO, "request={0} node={1} answer broken off before any of it was sent: {2}",
                             new Object[] {ex.id, node.name(), result.getFailure()});
-                    fail(ex, kind.status, kind == UpstreamFailure.TIMED_OUT ? "node " + node.name() + " did not answer in time"
-                            : "node " + node.name() + " failed: " + result.getFailure().getClass().getSimpleName());
+                    upstreamFailed(ex, node, exclude, result.getFailure());
                 } else {
                     // Broken off after it began: the user must not take the part sent for the whole.
                     if (ex.clientGone) {
@@ -336,7 +339,33 @@ public final class Forwarder implements RequestRouter {
      * headers arrived, before any content.
      */
     private void respondHeaders(Exchange ex, NodeRecord node, Response response) {
-        ex.responseStarted = true;
+        synchronized (ex) { // not while fail() answers the user instead, from the sweep's thread
+            if (!ex.done()) {
+                copyHeaders(ex, node, response);
+            }
+        }
+    }
+
+    /**
+     * Takes back the node's headers copied for an answer of which nothing was sent: true when the
+     * exchange may then be answered afresh, false when some of the answer went out meanwhile.
+     */
+    private static boolean unstarted(Exchange ex) {
+        synchronized (ex) {
+            if (ex.done() || ex.out.isCommitted()) {
+                return false;
+            }
+            try {
+                ex.out.reset();
+            } catch (IllegalStateException committedMeanwhile) {
+                return false; // the server committed it between the check and the reset
+            }
+            ex.responseStarted = false;
+            return true;
+        }
+    }
+
+    private void copyHeaders(Exchange ex, NodeRecord node, Response response) {
         Outbound out = ex.out;
         HttpFields fields = response.getHeaders();
         out.setStatus(response.getStatus());
@@ -357,6 +386,7 @@ public final class Forwarder implements RequestRouter {
         learnSession(fields, node);
         learnStateChange(ex, fields);
         learnUserClasses(ex, fields);
+        ex.responseStarted = true;
     }
 
     private void upstreamFailed(Exchange ex, NodeRecord node, NodeRecord previous, Throwable cause) {
@@ -422,24 +452,23 @@ public final class Forwarder implements RequestRouter {
      * headers too large, 502 node failed, 503 none or shed, 504 time-out.
      */
     void fail(Exchange ex, int status, String message) {
-        if (ex.done()) {
-            return; // ended already (its server may have reused the response)
-        }
-        if (ex.out.isCommitted()) {
-            // Part of the node's answer is on its way: the user must not take it for the whole.
-            ex.abort(new java.io.IOException(status + " " + message + " after the answer had begun"));
-            return;
-        }
-        try {
-            if (ex.responseStarted) {
-                ex.out.reset(); // the node's headers, copied already: the error takes their place
+        synchronized (ex) {
+            if (ex.done()) {
+                return; // ended already (its server may have reused the response)
             }
-            if (ex.issuedCookie != null) {
-                ex.out.addHeader("Set-Cookie", ex.issuedCookie);
+            if (ex.responseStarted && !unstarted(ex)) {
+                // Part of the node's answer is on its way: the user must not take it for the whole.
+                ex.abort(new java.io.IOException(status + " " + message + " after the answer had begun"));
+                return;
             }
-            ex.out.error(status, message);
-        } finally {
-            ex.complete();
+            try {
+                if (ex.issuedCookie != null) {
+                    ex.out.addHeader("Set-Cookie", ex.issuedCookie);
+                }
+                ex.out.error(status, message);
+            } finally {
+                ex.complete();
+            }
         }
     }
 

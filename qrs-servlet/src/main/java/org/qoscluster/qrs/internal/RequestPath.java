@@ -64,7 +64,8 @@ public final class RequestPath {
 
     /**
      * The path a normalised path names for matching the classes' rules: each segment without its
-     * parameters ({@code /api;x/orders} is {@code /api/orders}, as the node's container reads it)
+     * parameters ({@code /api;x/orders} is {@code /api/orders}, as the node's container reads it;
+     * a segment of parameters alone is dropped, as an empty one is)
      * and with percent-encoded unreserved characters decoded ({@code /api/%6Frders} is
      * {@code /api/orders}, RFC 3986 6.2.2.2). Without it, a client could spell a path so that it
      * falls in another class than the one the node serves it as, and escape its class's cap and
@@ -80,6 +81,9 @@ public final class RequestPath {
             char c = normalized.charAt(i);
             if (c == '/') {
                 parameters = false;
+                if (out.length() > 0 && out.charAt(out.length() - 1) == '/') {
+                    continue; // a segment of parameters alone ("/api/;x/orders") names none, as "//" does not
+                }
             } else if (c == ';') {
                 parameters = true;
             }

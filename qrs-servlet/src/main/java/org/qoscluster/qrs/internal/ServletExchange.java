@@ -113,6 +113,7 @@ final class ServletExchange {
             @Override
             public void reset() {
                 resp.reset();
+                resp.setDateHeader("Date", System.currentTimeMillis()); // Jetty's servlet response does not add it again
             }
 
             @Override

@@ -60,6 +60,9 @@ class RequestPathTest {
             "/api/products/%4, /api/products/%4",
             "/api/products/%zz, /api/products/%zz",
             "/;x, /",
+            "/api/;x/orders, /api/orders",
+            "/api/;x/;y/orders, /api/orders",
+            "/api/orders/;x, /api/orders/",
     })
     void shouldMatchRulesOnThePathTheNodeServesWithoutParametersAndNeedlessEncoding(String normalised, String forRules) {
         assertEquals(forRules, RequestPath.forRules(normalised));
@@ -93,6 +96,10 @@ class RequestPathTest {
                 }
                 if (random.nextInt(4) == 0) {
                     spelt.append(";p=").append(random.nextInt(100));
+                }
+                if (j < segments - 1 && random.nextInt(8) == 0) {
+                    // A segment of parameters alone within the path (at its end it would name a directory).
+                    spelt.append("/;q=").append(random.nextInt(100));
                 }
             }
             String named = RequestPath.normalize(path.toString());

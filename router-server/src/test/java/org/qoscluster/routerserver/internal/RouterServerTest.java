@@ -333,6 +333,27 @@ class RouterServerTest {
         assertEquals(expected.toString(), r.body());
     }
 
+    private static final java.util.concurrent.atomic.AtomicInteger FLAKY_ON_NODE_1 = new java.util.concurrent.atomic.AtomicInteger();
+
+    /**
+     * A node that breaks its answer off after its headers, before any of it reached the user, is
+     * a node that never answered: a GET goes to the other node, and the user gets that node's
+     * answer alone, none of the first node's headers.
+     */
+    @Test
+    void shouldSendAGetToAnotherNodeWhenItsNodeBrokeOffAfterItsHeaders() throws Exception {
+        int port = start(Map.of());
+        awaitForwarded(port, "/");
+        FLAKY_ON_NODE_1.set(0);
+        for (int i = 0; i < 30; i++) {
+            Answer a = once(port, "GET /flaky HTTP/1.1\r\nHost: shop.example.test\r\n\r\n");
+            assertEquals(200, a.status(), a.headers() + " " + a.body());
+            assertEquals("page /flaky from node-2", a.body());
+            assertFalse(a.headers().containsKey("x-from-node"), "none of node 1's headers: " + a.headers());
+        }
+        assertTrue(FLAKY_ON_NODE_1.get() > 0, "node 1 was asked at least once");
+    }
+
     /**
      * The identity the router vouches for verifies on a node with the cluster's key, for a first
      * visit (the UID issued for the request, its signatures made afresh) and for the same user
@@ -619,6 +640,16 @@ class RouterServerTest {
                     // A long answer that keeps coming: 10 pieces, one every 300 ms, no length.
                     response.setStatus(200);
                     slowPieces(response, 10, callback);
+                    return true;
+                }
+                if (path.equals("/flaky") && name.equals("node-1")) {
+                    // Node 1 sends its headers, then breaks the connection off; node 2 answers.
+                    FLAKY_ON_NODE_1.incrementAndGet();
+                    response.setStatus(200);
+                    response.getHeaders().put("X-From-Node", "node-1");
+                    response.getHeaders().put("Content-Length", "100");
+                    response.write(false, java.nio.ByteBuffer.allocate(0),
+                            Callback.from(() -> callback.failed(new IOException("broken off on purpose")), callback::failed));
                     return true;
                 }
                 if (path.equals("/forwarded")) {
