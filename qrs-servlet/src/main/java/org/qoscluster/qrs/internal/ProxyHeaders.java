@@ -121,14 +121,25 @@ final class ProxyHeaders {
     }
 
     private static Set<String> connectionListed(java.util.Enumeration<String> values) {
-        Set<String> names = new HashSet<>();
-        if (values != null) {
-            for (String v : Collections.list(values)) {
-                for (String token : v.split(",")) {
-                    names.add(token.strip().toLowerCase(Locale.ROOT));
+        return new HashSet<>(tokens(values));
+    }
+
+    /**
+     * The comma-separated tokens of a header's lines (RFC 9110 5.6.1), in order, stripped and in
+     * lower case, blank ones left out: the names {@code Connection} lists, the codings of
+     * {@code Transfer-Encoding}.
+     */
+    static java.util.List<String> tokens(java.util.Enumeration<String> lines) {
+        java.util.List<String> tokens = new java.util.ArrayList<>();
+        if (lines != null) {
+            for (String line : Collections.list(lines)) {
+                for (String token : line.split(",")) {
+                    if (!token.isBlank()) {
+                        tokens.add(token.strip().toLowerCase(Locale.ROOT));
+                    }
                 }
             }
         }
-        return names;
+        return tokens;
     }
 }

@@ -117,18 +117,9 @@ public class ProxyServlet extends HttpServlet {
 
     /** The request's transfer codings, every Transfer-Encoding line joined, lower case; null without any. */
     private static String transferCodings(HttpServletRequest req) {
-        java.util.Enumeration<String> lines = req.getHeaders("Transfer-Encoding");
-        if (lines == null || !lines.hasMoreElements()) {
+        if (req.getHeader("Transfer-Encoding") == null) {
             return null;
         }
-        java.util.List<String> codings = new java.util.ArrayList<>();
-        while (lines.hasMoreElements()) {
-            for (String coding : lines.nextElement().split(",")) {
-                if (!coding.isBlank()) {
-                    codings.add(coding.strip().toLowerCase(java.util.Locale.ROOT));
-                }
-            }
-        }
-        return String.join(", ", codings);
+        return String.join(", ", ProxyHeaders.tokens(req.getHeaders("Transfer-Encoding")));
     }
 }
