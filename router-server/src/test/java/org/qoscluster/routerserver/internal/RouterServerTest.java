@@ -317,17 +317,18 @@ class RouterServerTest {
 
     /**
      * The read time-out is the time the node may stay silent, not the time its answer may take:
-     * a long answer that keeps coming (3 s, a piece every 300 ms, against a 1 s time-out)
-     * reaches the user whole, as a large download would.
+     * a long answer that keeps coming (4 s, a piece every 200 ms, against a 2 s time-out, ten
+     * times the gap between pieces, however slow the machine) reaches the user whole, as a large
+     * download would.
      */
     @Test
     void shouldPassALongAnswerThatKeepsComingWholePastTheReadTimeOut() throws Exception {
-        int port = start(Map.of("qos.router.read-timeout-ms", "1000"));
+        int port = start(Map.of("qos.router.read-timeout-ms", "2000"));
         awaitForwarded(port, "/");
         HttpResponse<String> r = get(port, "/slow");
         assertEquals(200, r.statusCode());
         StringBuilder expected = new StringBuilder();
-        for (int left = 10; left >= 1; left--) {
+        for (int left = SLOW_PIECES; left >= 1; left--) {
             expected.append("piece ").append(left).append(';');
         }
         assertEquals(expected.toString(), r.body());
@@ -637,9 +638,9 @@ class RouterServerTest {
                     return true;
                 }
                 if (path.equals("/slow")) {
-                    // A long answer that keeps coming: 10 pieces, one every 300 ms, no length.
+                    // A long answer that keeps coming: a piece every 200 ms, no length.
                     response.setStatus(200);
-                    slowPieces(response, 10, callback);
+                    slowPieces(response, SLOW_PIECES, callback);
                     return true;
                 }
                 if (path.equals("/flaky") && name.equals("node-1")) {
@@ -694,9 +695,11 @@ class RouterServerTest {
 
     private static final int BIG = 64 << 20;
 
-    /** Writes {@code left} pieces of the slow answer, one every 300 ms. */
+    private static final int SLOW_PIECES = 20;
+
+    /** Writes {@code left} pieces of the slow answer, one every 200 ms. */
     private static void slowPieces(Response response, int left, Callback done) {
-        java.util.concurrent.CompletableFuture.delayedExecutor(300, java.util.concurrent.TimeUnit.MILLISECONDS).execute(() ->
+        java.util.concurrent.CompletableFuture.delayedExecutor(200, java.util.concurrent.TimeUnit.MILLISECONDS).execute(() ->
                 response.write(left == 1, StandardCharsets.UTF_8.encode("piece " + left + ";"), Callback.from(() -> {
                     if (left == 1) {
                         done.succeeded();
