@@ -71,9 +71,7 @@ public final class Forwarder implements RequestRouter {
         this.router = router;
         this.headers = new ProxyHeaders(router);
         this.upstream = nonBlocking ? router.nonBlockingUpstream() : router.upstream();
-        if (nonBlocking) {
-            var unused = router.bodyTimer().scheduleWithFixedDelay(this::sweep, 1, 1, TimeUnit.SECONDS);
-        }
+        var unused = router.bodyTimer().scheduleWithFixedDelay(this::sweep, 1, 1, TimeUnit.SECONDS);
     }
 
     @Override
@@ -82,14 +80,23 @@ public final class Forwarder implements RequestRouter {
         String path = checked(id, in, out);
         if (path != null) {
             Exchange ex = exchange(id, in, out, path);
-            // The exchange's own time-out, as the servlet's asynchronous context has one: Jetty's
-            // client has been seen never to complete a request, which would keep its node's
-            // place and its user waiting for good. Swept once a second rather than a timer per request.
-            ex.deadlineNanos = deadlineFromNow();
-            ex.whenDone(() -> inFlight.remove(ex));
-            inFlight.add(ex);
+            track(ex, 0);
             forward(ex, null);
         }
+    }
+
+    /**
+     * Gives the exchange its own time-out: {@code waitMs} for its body plus the node's read
+     * time-out and a margin, counted afresh when it goes to its node and from each piece of the
+     * node's answer (so a long answer that keeps coming is never cut off). Jetty's client has been
+     * seen never to complete a request, which would keep its node's place and its user waiting for
+     * good; the servlet's asynchronous time-out, by contrast, would bound the whole answer. Swept
+     * once a second rather than a timer per request.
+     */
+    void track(Exchange ex, long waitMs) {
+        ex.deadlineNanos = deadlineFromNow() + waitMs * 1_000_000L;
+        ex.whenDone(() -> inFlight.remove(ex));
+        inFlight.add(ex);
     }
 
     /** When an exchange of {@link #route} that starts or hears from its node now times out. */
@@ -262,6 +269,9 @@ public final class Forwarder implements RequestRouter {
             return;
         }
         NodeRecord node = chosen.get();
+        if (exclude == null) {
+            ex.deadlineNanos = deadlineFromNow(); // the body (if any) is in: the node's time starts
+        }
         Request request;
         try {
             request = buildRequest(ex, node);

@@ -5,8 +5,6 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import jakarta.servlet.AsyncContext;
-import jakarta.servlet.AsyncEvent;
-import jakarta.servlet.AsyncListener;
 import jakarta.servlet.annotation.WebServlet;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -68,26 +66,10 @@ public class ProxyServlet extends HttpServlet {
         boolean chunked = codings != null;
         AsyncContext async = req.startAsync();
         Exchange exchange = forwarder.exchange(id, in, ServletExchange.outbound(id, resp, async), path);
-        // Whole exchange, a bound on a body that trickles in under the idle time-out too.
-        async.setTimeout(router.settings().bodyIdleTimeoutMs() + router.settings().readTimeoutMs() + 10_000L);
-        async.addListener(new AsyncListener() {
-            @Override
-            public void onTimeout(AsyncEvent event) {
-                forwarder.expire(exchange);
-            }
-
-            @Override
-            public void onComplete(AsyncEvent event) {
-            }
-
-            @Override
-            public void onError(AsyncEvent event) {
-            }
-
-            @Override
-            public void onStartAsync(AsyncEvent event) {
-            }
-        });
+        // The exchange's time-out is the forwarder's (a bound on a body that trickles in under the
+        // idle time-out too, then the node's silence); the container's would bound the whole answer.
+        forwarder.track(exchange, router.settings().bodyIdleTimeoutMs());
+        async.setTimeout(0);
         if (length <= 0 && !chunked) {
             forwarder.forward(exchange, null);
             return;

@@ -144,9 +144,30 @@ final class ServletExchange {
                 }
             }
 
+            /**
+             * {@code sendError(-1)}, which Jetty (as its own proxy servlet does) takes as "break
+             * the connection off"; a container that does not (Payara's refuses an error once the
+             * answer is committed) can only end the answer.
+             */
             @Override
             public void abort(Throwable cause) {
-                complete(); // the servlet API has no way to break an answer off
+                if (resp.isCommitted()) {
+                    try {
+                        resp.sendError(-1, "broken off: " + cause);
+                        if (async != null) {
+                            try {
+                                async.complete(); // ends the asynchronous request too, not at its time-out
+                            } catch (IllegalStateException endedWithTheConnection) {
+                                LOG.log(Level.FINEST, "request={0} ended with its connection", id);
+                            }
+                        }
+                        return;
+                    } catch (IOException | IllegalStateException notHere) {
+                        LOG.log(Level.FINE, "request={0} this container cannot break an answer off ({1}); ending it",
+                                new Object[] {id, notHere.toString()});
+                    }
+                }
+                complete();
             }
         };
     }

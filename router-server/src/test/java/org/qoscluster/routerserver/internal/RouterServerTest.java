@@ -334,6 +334,64 @@ class RouterServerTest {
         assertEquals(expected.toString(), r.body());
     }
 
+    /**
+     * The same for a POST, on the servlet path: its answer, 70 pieces 200 ms apart (14 s), outlasts
+     * the read time-out, the body's idle time-out and the exchange's margin added up (12.5 s).
+     */
+    @Test
+    void shouldPassALongAnswerToAPostWholePastItsTimeOuts() throws Exception {
+        int port = start(Map.of("qos.router.read-timeout-ms", "2000", "qos.router.body-idle-timeout-ms", "500"));
+        awaitForwarded(port, "/");
+        int pieces = 70;
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/slow?pieces=" + pieces))
+                .POST(HttpRequest.BodyPublishers.ofString("an export, please")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        StringBuilder expected = new StringBuilder();
+        for (int left = pieces; left >= 1; left--) {
+            expected.append("piece ").append(left).append(';');
+        }
+        assertEquals(expected.toString(), r.body());
+    }
+
+    /**
+     * A body that trickles in, a byte every 200 ms, never idle for the body's idle time-out
+     * (500 ms), is still bounded: the user gets 408 once the body's wait, the read time-out and
+     * the exchange's margin have passed (12.5 s).
+     */
+    @Test
+    void shouldAnswer408ToABodyThatTricklesInForever() throws Exception {
+        int port = start(Map.of("qos.router.read-timeout-ms", "2000", "qos.router.body-idle-timeout-ms", "500"));
+        awaitForwarded(port, "/");
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(60_000);
+            java.io.OutputStream out = s.getOutputStream();
+            out.write("POST /length HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\n\r\n"
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            Thread trickle = new Thread(() -> {
+                try {
+                    for (int i = 0; i < 100_000; i++) {
+                        Thread.sleep(200);
+                        out.write('x');
+                        out.flush();
+                    }
+                } catch (IOException | InterruptedException ended) {
+                    // the router answered and closed, or the test ended
+                }
+            });
+            trickle.setDaemon(true);
+            trickle.start();
+            try {
+                Answer a = read(new BufferedInputStream(s.getInputStream()));
+                assertEquals(408, a.status(), a.body());
+                assertTrue(a.body().contains("body not received in time"), a.body());
+            } finally {
+                trickle.interrupt();
+            }
+        }
+        assertEquals(200, get(port, "/").statusCode(), "and goes on serving");
+    }
+
     private static final java.util.concurrent.atomic.AtomicInteger FLAKY_ON_NODE_1 = new java.util.concurrent.atomic.AtomicInteger();
 
     /**
@@ -426,7 +484,6 @@ class RouterServerTest {
         }
     }
 
-    /** Sends one request on {@code s} and reads its answer (headers by lower-case name, a body of Content-Length bytes). */
     /** One request on a connection of its own, and its answer. */
     private static Answer once(int port, String request) throws IOException {
         try (Socket s = new Socket("127.0.0.1", port)) {
@@ -435,6 +492,7 @@ class RouterServerTest {
         }
     }
 
+    /** Sends one request on {@code s} and reads its answer (headers by lower-case name, a body of Content-Length bytes). */
     private static Answer exchange(Socket s, InputStream in, String request) throws IOException {
         s.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
         s.getOutputStream().flush();
@@ -523,6 +581,21 @@ class RouterServerTest {
         // The client's HTTP reader sees the chunked answer end before its last chunk.
         assertThrows(IOException.class, () -> get(port, "/cut"));
         assertEquals(200, get(port, "/").statusCode(), "and goes on serving");
+    }
+
+    /** The same for a request with a body, which the router forwards on its servlet path. */
+    @Test
+    void shouldBreakOffTheAnswerToAPostTheNodeBrokeOff() throws Exception {
+        int port = start(Map.of());
+        awaitForwarded(port, "/");
+        HttpRequest post = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/cut"))
+                .POST(HttpRequest.BodyPublishers.ofString("an order")).build();
+        IOException e = assertThrows(IOException.class, () -> http.send(post, HttpResponse.BodyHandlers.ofString()),
+                "a POST's answer broken off by its node must not reach the user as a shorter answer that looks whole");
+        assertEquals(200, get(port, "/").statusCode(), "and goes on serving: " + e);
+        HttpResponse<String> whole = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/length"))
+                .POST(HttpRequest.BodyPublishers.ofString("x".repeat(10))).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals("10", whole.body(), "a whole answer to a POST still arrives whole");
     }
 
     @Test
@@ -638,9 +711,11 @@ class RouterServerTest {
                     return true;
                 }
                 if (path.equals("/slow")) {
-                    // A long answer that keeps coming: a piece every 200 ms, no length.
+                    // A long answer that keeps coming: a piece every 200 ms (SLOW_PIECES, or the
+                    // query's pieces=N), no length.
+                    String query = request.getHttpURI().getQuery();
                     response.setStatus(200);
-                    slowPieces(response, SLOW_PIECES, callback);
+                    slowPieces(response, query == null ? SLOW_PIECES : Integer.parseInt(query.substring("pieces=".length())), callback);
                     return true;
                 }
                 if (path.equals("/flaky") && name.equals("node-1")) {
