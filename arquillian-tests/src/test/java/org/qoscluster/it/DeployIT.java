@@ -273,6 +273,7 @@ class DeployIT {
         assertOk(bob.post("api/customers", "{\"name\":\"Bob\",\"email\":\"bob@example.org\"}"));
         assertOk(bob.post("api/cart/items", "{\"productId\":15,\"quantity\":1}"));
         String oldUid = assertOk(bob.get("api/session")).path("uid").asText();
+        String oldVersion = bob.cookie("QOSUID_V").orElseThrow(); // the version of the session Bob was answered with
 
         assertEquals(204, bob.send("DELETE", "api/customers/me", null, null).status());
         assertNotEquals(oldUid, assertOk(bob.get("api/session")).path("uid").asText(), "a new identity after sign-out");
@@ -283,6 +284,15 @@ class DeployIT {
         for (String node : List.of("node-1", "node-2")) {
             Raw old = raw(cluster.nodeUri(node).resolve("api/cart"), Map.of("Cookie", "QOSUID=" + keyHolder.sign(oldUid)));
             assertEquals(0, JSON.readTree(old.body()).path("items").asInt(), "the old identity's session is gone: " + old.body());
+            // Both of the old cookies replayed (as a stolen or shared browser would): no node serves
+            // the ended session from a copy it kept, nor puts it back from the session table, and
+            // the version cookie of a session that is gone is dropped.
+            Map<String, String> replayed = Map.of("Cookie", "QOSUID=" + keyHolder.sign(oldUid) + "; QOSUID_V=" + oldVersion);
+            Raw cart = raw(cluster.nodeUri(node).resolve("api/cart"), replayed);
+            assertEquals(0, JSON.readTree(cart.body()).path("items").asInt(), node + " served the ended session: " + cart.body());
+            assertTrue(cart.setCookies().stream().anyMatch(c -> c.startsWith("QOSUID_V=;") && c.contains("Max-Age=0")),
+                    node + ": the version cookie of an ended session is dropped: " + cart.setCookies());
+            assertEquals(401, raw(cluster.nodeUri(node).resolve("api/customers/me"), replayed).status(), node + ": signed out");
         }
     }
 
@@ -400,8 +410,8 @@ class DeployIT {
                 .strip().getBytes(StandardCharsets.UTF_8), new SecureRandom());
     }
 
-    /** A response: status, body, the UID cookie it sets (or "") and how many UID cookies it sets. */
-    private record Raw(int status, String body, String setCookie, int uidCookies) {
+    /** A response: status, body, the UID cookie it sets (or ""), how many UID cookies it sets, and every cookie it sets. */
+    private record Raw(int status, String body, String setCookie, int uidCookies, List<String> setCookies) {
     }
 
     private static Raw raw(URI uri, Map<String, String> headers) throws IOException, InterruptedException {
@@ -417,7 +427,7 @@ class DeployIT {
         HttpResponse<String> r = RAW.send(b.build(), HttpResponse.BodyHandlers.ofString());
         List<String> uidCookies = r.headers().allValues("Set-Cookie").stream().filter(c -> c.startsWith("QOSUID=")).toList();
         return new Raw(r.statusCode(), r.body(), uidCookies.isEmpty() ? "" : uidCookies.get(uidCookies.size() - 1),
-                uidCookies.size());
+                uidCookies.size(), r.headers().allValues("Set-Cookie"));
     }
 
     /** The value of a {@code Set-Cookie: NAME=VALUE; ...} header. */

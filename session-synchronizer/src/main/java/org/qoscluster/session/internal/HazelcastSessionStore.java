@@ -41,6 +41,7 @@ final class HazelcastSessionStore implements SessionStore {
 
     private static final Logger LOG = Logger.getLogger(HazelcastSessionStore.class.getName());
     private static final long OPERATION_TIMEOUT_SECONDS = 10;
+    private static final int MASTER_READS_REMEMBERED = 10_000;
 
     private final IMap<String, SessionRecord> records;
     private final IMap<String, String> flags;
@@ -52,6 +53,8 @@ final class HazelcastSessionStore implements SessionStore {
     /** The session table, to read the master's copy of a record the map holds too old; null without the table. */
     private final SessionTable table;
     private final String node;
+    /** The users whose master rows this node read lately ({@link #fromMaster}). */
+    private final MasterReads masterReads = new MasterReads(MASTER_READS_REMEMBERED);
 
     HazelcastSessionStore(IMap<String, SessionRecord> records, IMap<String, String> flags,
                                   IMap<String, String> userClasses, long flagTtlSeconds, WrittenRecords written,
@@ -161,6 +164,7 @@ final class HazelcastSessionStore implements SessionStore {
                 hz.getMap(ClusterMaps.FLAGS), hz.getMap(ClusterMaps.USER_CLASSES), settings.flagTtlSeconds(),
                 settings.nearCacheEntries() > 0 ? new WrittenRecords(settings.nearCacheEntries()) : null, clock, table,
                 settings.node()));
+        store.forgetRemoved();
         boolean near = store.records.getLocalMapStats().getNearCacheStats() != null;
         LOG.log(near || settings.nearCacheEntries() == 0 ? Level.INFO : Level.WARNING,
                 "node={0} session map {1}: near cache {2} ({3}={4})", new Object[] {settings.node(), settings.mapName(),
@@ -200,14 +204,17 @@ final class HazelcastSessionStore implements SessionStore {
                 written.forgetOlder(uid, chosen.version());
             }
         }
-        return Optional.ofNullable(behindTheClient(table, seen, chosen) ? fromMaster(uid, chosen) : chosen);
+        return Optional.ofNullable(behindTheClient(table, seen, chosen) && masterReads.due(uid, clock.millis())
+                ? fromMaster(uid, chosen) : chosen);
     }
 
     /**
      * Whether the cluster's record is older than the version the user's client was last answered
      * with: the cluster lost changes (its members all restarted, more died at once than the
-     * backups, or it loaded the record from a copy of the table behind the master). Never so
-     * otherwise: the owner holds every version it answered. Pure.
+     * backups, or it loaded the record from a copy of the table behind the master), or the
+     * session ended (expired, or removed by another request) while the client kept its version
+     * cookie, or the cookie is forged. Never so otherwise: the owner holds every version it
+     * answered. Pure.
      */
     static boolean behindTheClient(SessionTable table, long seen, SessionRecord record) {
         return table != null && seen > 0 && (record == null || record.version() < seen);
@@ -216,7 +223,9 @@ final class HazelcastSessionStore implements SessionStore {
     /**
      * The master's copy of the record in the session table, put into the map if it is newer than
      * the map's ({@link InstallIfNewer}); else the map's. Once per such user: the response tells
-     * the client the version it was served.
+     * the client the version it was served, or drops its version cookie when it has no session
+     * left; a client that keeps sending it anyway (a forged cookie: it is not signed) costs a
+     * master read at most once a minute per user on each node ({@link MasterReads}).
      */
     private SessionRecord fromMaster(String uid, SessionRecord cluster) {
         SessionRecord master;
@@ -256,7 +265,47 @@ final class HazelcastSessionStore implements SessionStore {
 
     @Override
     public SessionRecord.Applied apply(String uid, SessionDelta delta) {
-        return ApplyDelta.answer(bounded("store", records.submitToKey(uid, new ApplyDelta(delta))));
+        SessionRecord.Applied applied = ApplyDelta.answer(bounded("store", records.submitToKey(uid, new ApplyDelta(delta))));
+        if (delta.remove()) {
+            ended(uid);
+        }
+        return applied;
+    }
+
+    /**
+     * A session removed (signed out, invalidated, moved to a new UID): this node forgets the copy
+     * it stored (other nodes forget theirs when the map tells them, {@link #forgetRemoved}), and
+     * the session table's row goes now rather than at the write-behind's next write: until then
+     * a client replaying the old cookies would have the node find the row on the master, newer
+     * than the cluster's nothing, and put the ended session back.
+     */
+    private void ended(String uid) {
+        forget(uid, Long.MAX_VALUE);
+        if (table == null) {
+            return;
+        }
+        try {
+            table.deleteNow(uid);
+        } catch (java.sql.SQLException | RuntimeException e) {
+            LOG.log(Level.WARNING, "node={0} uid={1} the ended session''s row not deleted on the master now ({2});"
+                    + " the write-behind deletes it later, and a client replaying its cookies meanwhile could get it back",
+                    new Object[] {node, SessionTable.short8(uid), e.toString()});
+        }
+    }
+
+    /**
+     * Makes every node forget the copies it stored of records the map removes (another node's
+     * sign-out): a client replaying an ended session's cookies (its UID and version) would
+     * otherwise be served the copy this node stored last. The map's near cache is invalidated by
+     * Hazelcast itself. Events arrive shortly after the removal, as the near cache's do.
+     */
+    void forgetRemoved() {
+        if (written == null) {
+            return;
+        }
+        var unused = outsideApplication(() -> records.addEntryListener(
+                (com.hazelcast.map.listener.EntryRemovedListener<String, SessionRecord>) e -> written.forgetOlder(e.getKey(), Long.MAX_VALUE),
+                false));
     }
 
     /**

@@ -94,8 +94,16 @@ final class RequestSession {
     private long version;
     private boolean exists;
     private boolean isNew;
-    /** The UID was minted for this request (or by its rotation) and nothing is stored under it yet. */
+    /**
+     * The UID was minted for this request (or by its rotation), nothing is stored under it yet, and
+     * no other request can know it (its cookie has not gone out in a committed answer).
+     */
     private boolean unwrittenUid;
+    /**
+     * A store failed without knowing whether the owner applied it (the answer did not come in
+     * time): its delta may hold, so it is never sent again on the same base.
+     */
+    private boolean outcomeUnknown;
     /** The record must be written from scratch (invalidated and made anew, or moved to a new UID). */
     private boolean replace;
     /** UIDs whose records must be deleted (invalidated, or moved away from). */
@@ -330,6 +338,15 @@ final class RequestSession {
         unwrittenUid = current == null;
     }
 
+    /**
+     * The answer is committed, with the UID's cookie: the user's next request may store under the
+     * UID before this one stores again, so this one's later stores go through the version check
+     * too, never a plain write over what that request stored.
+     */
+    synchronized void answerCommitted() {
+        unwrittenUid = false;
+    }
+
     synchronized boolean isNew() {
         return isNew;
     }
@@ -373,6 +390,12 @@ final class RequestSession {
      * {@code qos.session.max-bytes} is not stored at all.
      */
     synchronized void store() {
+        if (outcomeUnknown) {
+            // The request failed on that store (its user got an error): what it changed may or
+            // may not be in the record, and sending it again could count it twice (a merge
+            // adds its own earlier change once more).
+            return;
+        }
         StateChangeFlag flag = context.recordedWrite().filter(f -> !f.equals(published)).orElse(null);
         String principalNow = principalClass.get();
         String sessionChange = context.userClassChanged() ? context.sessionUserClass().orElse("") : null;
@@ -487,7 +510,13 @@ final class RequestSession {
         SessionDelta delta = new SessionDelta(now, settings.node(), sessionChange, principalChange, maxInactive, replace, false,
                 changes, flag);
         for (int round = 0; ; round++) {
-            SessionRecord.Applied applied = round == 0 && unwrittenUid ? store.create(uid, delta) : store.apply(uid, delta);
+            SessionRecord.Applied applied;
+            try {
+                applied = round == 0 && unwrittenUid ? store.create(uid, delta) : store.apply(uid, delta);
+            } catch (RuntimeException e) {
+                outcomeUnknown = true;
+                throw e;
+            }
             unwrittenUid = false;
             version = applied.version();
             knowWritten(round, delta, applied);

@@ -324,6 +324,8 @@ public final class SessionSynchronizerFilter implements Filter {
             } catch (SessionStoreException e) {
                 failure = e;
                 throw e;
+            } finally {
+                session.answerCommitted();
             }
         }
 
@@ -353,12 +355,21 @@ public final class SessionSynchronizerFilter implements Filter {
             long version = session.version();
             String uid = session.uid();
             if (version > 0 && (version != toldVersion || !uid.equals(toldUid))) {
-                resp.addHeader("Set-Cookie", settings.versionCookieName() + "=" + VersionCookie.encode(uid, version)
-                        + "; Path=/; Max-Age=" + UidCookie.MAX_AGE_SECONDS + "; HttpOnly; SameSite=Lax"
-                        + (settings.cookieSecure() ? "; Secure" : ""));
+                setVersionCookie(VersionCookie.encode(uid, version), UidCookie.MAX_AGE_SECONDS);
                 toldUid = uid;
                 toldVersion = version;
+            } else if (version == 0 && toldVersion > 0 && uid.equals(toldUid)) {
+                // The session it had a version of is gone (ended, or removed by another request):
+                // the client drops the cookie rather than name, on every later request, a version
+                // no copy holds, which would have the node look on the master each time.
+                setVersionCookie("", 0);
+                toldVersion = VersionCookie.NONE;
             }
+        }
+
+        private void setVersionCookie(String value, long maxAgeSeconds) {
+            resp.addHeader("Set-Cookie", settings.versionCookieName() + "=" + value + "; Path=/; Max-Age=" + maxAgeSeconds
+                    + "; HttpOnly; SameSite=Lax" + (settings.cookieSecure() ? "; Secure" : ""));
         }
 
         /** Synchronous mode: the request's write is on a replica before anything is answered. */

@@ -175,6 +175,21 @@ final class SessionTable {
     }
 
     /**
+     * Deletes the row of {@code uid} on the master now, waiting at most {@value #ANSWER_MS} ms (as
+     * {@link #readMaster} does): for a session that ended, whose row the map's write-behind would
+     * delete only later.
+     */
+    void deleteNow(String uid) throws SQLException {
+        if (clock.getAsLong() < masterQuietUntil) {
+            throw new SQLException("the master did not answer within " + ANSWER_MS + " ms lately; not asked again for " + QUIET_MS + " ms");
+        }
+        bounded(() -> {
+            delete(uid);
+            return null;
+        }, true);
+    }
+
+    /**
      * The record of {@code uid} from the node's own copy (null when it holds no usable row), else,
      * when that copy did not answer, from the master.
      *

@@ -4,8 +4,9 @@ package org.qoscluster.session.internal;
  * The version of the session a user's client was last answered with, as a cookie value
  * {@code VERSION.UIDSTART} (the first eight characters of the UID, so a version of another UID,
  * left from before a sign-in, counts for nothing). Not signed: a forged value can only make the
- * node read the owner's copy (too high) or show the user an older copy of their own session (too
- * low), never another user's session, and stores are checked on the owner whatever it says.
+ * node read the owner's copy and, with the session table, the master's row at most once a minute
+ * per user ({@link MasterReads}) (too high), or show the user an older copy of their own session
+ * (too low), never another user's session, and stores are checked on the owner whatever it says.
  */
 final class VersionCookie {
 
