@@ -53,6 +53,8 @@ final class HazelcastSessionStore implements SessionStore {
     /** The session table, to read the master's copy of a record the map holds too old; null without the table. */
     private final SessionTable table;
     private final String node;
+    /** The registration of {@link #forgetRemoved}'s listener, or null. */
+    private volatile java.util.UUID removals;
     /** The users whose master rows this node read lately ({@link #fromMaster}). */
     private final MasterReads masterReads = new MasterReads(MASTER_READS_REMEMBERED);
 
@@ -300,12 +302,28 @@ final class HazelcastSessionStore implements SessionStore {
      * Hazelcast itself. Events arrive shortly after the removal, as the near cache's do.
      */
     void forgetRemoved() {
-        if (written == null) {
+        if (written == null || removals != null) {
             return;
         }
-        var unused = outsideApplication(() -> records.addEntryListener(
+        removals = outsideApplication(() -> records.addEntryListener(
                 (com.hazelcast.map.listener.EntryRemovedListener<String, SessionRecord>) e -> written.forgetOlder(e.getKey(), Long.MAX_VALUE),
                 false));
+    }
+
+    /**
+     * Stops listening to the map (the application is undeployed; Payara's Hazelcast goes on):
+     * a listener left behind would hold this store and its copies for good.
+     */
+    void close() {
+        java.util.UUID id = removals;
+        removals = null;
+        if (id != null) {
+            try {
+                var unused = outsideApplication(() -> records.removeEntryListener(id));
+            } catch (RuntimeException e) {
+                LOG.log(Level.FINE, "node={0} the session map''s removal listener not removed: {1}", new Object[] {node, e.toString()});
+            }
+        }
     }
 
     /**

@@ -54,6 +54,8 @@ public final class SessionSynchronizerFilter implements Filter {
 
     private SessionSettings settings;
     private SessionStore store;
+    /** The store in Payara's Hazelcast, closed with the filter (its listener on the map goes). */
+    private HazelcastSessionStore clustered;
     private UidCookie uids;
     private Clock clock;
     private NewSessionLimit newSessions;
@@ -80,7 +82,8 @@ public final class SessionSynchronizerFilter implements Filter {
         }
         clock = Clock.systemUTC();
         SessionTable table = settings.tableEnabled() ? openTable(settings, clock) : null;
-        store = HazelcastSessionStore.lookup(settings, clock, table);
+        clustered = HazelcastSessionStore.lookup(settings, clock, table);
+        store = clustered;
         uids = new UidCookie(settings.uidKey(), new SecureRandom());
         newSessions = new NewSessionLimit(settings.newPerAddressPerMinute(), clock::millis, MAX_ADDRESSES);
         if (settings.synchronous()) {
@@ -126,6 +129,9 @@ public final class SessionSynchronizerFilter implements Filter {
     public void destroy() {
         if (sweeper != null) {
             sweeper.close();
+        }
+        if (clustered != null) {
+            clustered.close();
         }
     }
 

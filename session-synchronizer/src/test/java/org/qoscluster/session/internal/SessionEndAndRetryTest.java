@@ -161,6 +161,8 @@ class SessionEndAndRetryTest {
             onTwo = two.load(uid, version);
         }
         assertTrue(onTwo.isEmpty(), "node 2 forgets the copy it stored once the map tells it of the removal");
+        one.close();
+        two.close();
     }
 
     /**
