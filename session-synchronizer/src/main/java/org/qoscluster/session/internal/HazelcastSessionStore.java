@@ -184,7 +184,11 @@ final class HazelcastSessionStore implements SessionStore {
     public Optional<SessionRecord> load(String uid) {
         SessionRecord owner = bounded("read", records.submitToKey(uid, new ReadRecord()));
         if (written != null) {
-            written.forgetOlder(uid, owner == null ? Long.MAX_VALUE : owner.version());
+            if (owner == null) {
+                written.forgetOlder(uid, Long.MAX_VALUE);
+            } else {
+                written.forgetOlder(owner);
+            }
         }
         return Optional.ofNullable(owner);
     }
@@ -203,7 +207,7 @@ final class HazelcastSessionStore implements SessionStore {
             chosen = LocalCopy.choose(seen, clock.millis(), written.get(uid),
                     () -> bounded("read", records.getAsync(uid)), () -> load(uid).orElse(null));
             if (chosen != null) {
-                written.forgetOlder(uid, chosen.version());
+                written.forgetOlder(chosen);
             }
         }
         return Optional.ofNullable(behindTheClient(table, seen, chosen) && masterReads.due(uid, clock.millis())
@@ -246,7 +250,7 @@ final class HazelcastSessionStore implements SessionStore {
                     cluster == null ? "none" : String.valueOf(cluster.version())});
         SessionRecord installed = bounded("read", records.submitToKey(uid, new InstallIfNewer(master)));
         if (written != null && installed != null) {
-            written.forgetOlder(uid, installed.version());
+            written.forgetOlder(installed);
         }
         return installed;
     }

@@ -30,13 +30,33 @@ final class WrittenRecords {
         return records.get(uid);
     }
 
-    /** Keeps {@code record}, unless a newer version of it is kept already. */
+    /**
+     * Keeps {@code record}, unless a newer version of it is kept already. A record of a session
+     * begun later under the UID (the one kept ended, and the next started again at version 1)
+     * replaces it whatever their versions.
+     */
     synchronized void put(SessionRecord record) {
         SessionRecord kept = records.get(record.uid());
-        if (kept == null || kept.version() < record.version()) {
+        if (kept == null || older(kept, record)) {
             records.remove(record.uid()); // re-inserted last: the most recently stored
             records.put(record.uid(), record);
         }
+    }
+
+    /**
+     * Drops the kept record of {@code seen}'s UID if it is older: a lower version, or of a session
+     * that ended before {@code seen}'s began under the same UID.
+     */
+    synchronized void forgetOlder(SessionRecord seen) {
+        SessionRecord kept = records.get(seen.uid());
+        if (kept != null && older(kept, seen)) {
+            records.remove(seen.uid());
+        }
+    }
+
+    /** Whether {@code a} is older than {@code b}, records of one UID: of a session begun earlier, else a lower version. */
+    static boolean older(SessionRecord a, SessionRecord b) {
+        return a.createdAt() != b.createdAt() ? a.createdAt() < b.createdAt() : a.version() < b.version();
     }
 
     /** Drops the kept record of {@code uid} if it is older than {@code version} (a newer one is known). */
