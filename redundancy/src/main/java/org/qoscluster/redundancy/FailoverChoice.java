@@ -14,7 +14,9 @@ import java.util.Optional;
  * probe has not failed as often as the retries allow: suspect, not unavailable), the decision
  * waits for it, up to {@code timeoutMs} after the master was found unavailable. After that, or once
  * every such copy is unavailable, the best available candidate is promoted (what only the lost
- * copies held is lost with them: two failures).
+ * copies held is lost with them: two failures). A candidate that published a higher watermark than
+ * was read from it (an apply committed between the two reads) is never promoted from the lower
+ * one: the decision waits for a read that agrees.
  */
 final class FailoverChoice {
 
@@ -43,13 +45,26 @@ final class FailoverChoice {
      */
     static Decision decide(String master, Map<String, Long> candidates, Map<String, Long> published,
                            Map<String, CopyHealth> statuses, long waitedMs, long timeoutMs) {
+        // A candidate's watermark is what was read from it, or what it published since if that is
+        // higher: the old agent may still apply (a master that refuses the heartbeat's new
+        // connections but serves the agent's) between the read and the look at the published ones.
         String best = null;
         long bestLow = -1;
+        long bestMark = -1;
         for (Map.Entry<String, Long> c : candidates.entrySet()) {
-            if (c.getValue() > bestLow) {
+            long mark = Math.max(c.getValue(), published.getOrDefault(c.getKey(), -1L));
+            if (mark > bestMark) {
                 best = c.getKey();
                 bestLow = c.getValue();
+                bestMark = mark;
             }
+        }
+        if (bestMark > bestLow) {
+            // Promoted from what was read, it would start the epoch below writes it has (and a
+            // request may have been answered for), and a copy at the read value would carry on
+            // without them. Read again next round, once its applies have stopped.
+            return new Wait(best + " published every change below " + bestMark + " after it was read at " + bestLow
+                    + ": reading the candidates again");
         }
         long floor = Math.max(bestLow, 0);
         String holder = null;

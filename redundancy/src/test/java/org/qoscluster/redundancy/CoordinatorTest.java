@@ -109,6 +109,17 @@ class CoordinatorTest {
         final Map<String, Long> next = new HashMap<>();
 
         final java.util.Set<String> down = new java.util.HashSet<>();
+        /** Run once the copies' standings are read, before the coordinator looks at the published watermarks; or null. */
+        Runnable afterStandings;
+
+        @Override
+        public Map<String, Coordinator.Standing> standings(List<GroupState.Copy> list) {
+            Map<String, Coordinator.Standing> read = Coordinator.Copies.super.standings(list);
+            if (afterStandings != null) {
+                afterStandings.run();
+            }
+            return read;
+        }
 
         @Override
         public long nextSequence(GroupState.Copy master) {
@@ -189,6 +200,30 @@ class CoordinatorTest {
         assertEquals(3, s.epoch());
         assertEquals("replica-1", s.master());
         assertTrue(s.open());
+    }
+
+    /**
+     * The old agent still applies (a master that refuses the heartbeat but serves the agent): its
+     * apply of [90, 110) commits on replica-2 and is published between the coordinator's read of
+     * the copies and its look at the published watermarks, and a write at 105 may have been
+     * answered. Not replica-1 from 100 (the write lost), nor replica-2 from 90: read again, then
+     * replica-2 from 110.
+     */
+    @Test
+    void readsTheCopiesAgainWhenOnePublishedMoreThanWasReadFromIt() {
+        epoch1Replicas(100, 90);
+        store.watermarks.put("replica-1", new org.qoscluster.contract.ReplicaWatermark("store", 1, 100, 0, 0));
+        store.watermarks.put("replica-2", new org.qoscluster.contract.ReplicaWatermark("store", 1, 90, 0, 0));
+        copies.afterStandings = () -> {
+            copies.lows.put("replica-2", 110L);
+            store.watermarks.put("replica-2", new org.qoscluster.contract.ReplicaWatermark("store", 1, 110, 0, 0));
+        };
+        Coordinator c = coordinator();
+        assertEquals(1, c.step(masterDown()).orElseThrow().epoch(), "no promotion from a read the copy has moved past");
+        GroupState s = c.step(masterDown()).orElseThrow();
+        assertEquals(2, s.epoch());
+        assertEquals("replica-2", s.master());
+        assertEquals(110, s.firstSequence(), "the promoted copy starts the epoch above every write it has");
     }
 
     @Test

@@ -49,6 +49,26 @@ class FailoverChoiceTest {
                 Map.of("master", 900L, "replica-1", 500L), R1_SUSPECT, 0, 4_000)).copy());
     }
 
+    /**
+     * replica-2 was read at 90, then its apply of [90, 110) committed and was published (a write at
+     * 105 may have been answered): not replica-1 from 100, nor replica-2 from 90, however long the
+     * master has been gone; once a read agrees, replica-2 from 110.
+     */
+    @Test
+    void shouldNotPromoteBelowAWatermarkACandidatePublishedAfterItWasRead() {
+        Map<String, CopyHealth> up = Map.of("master", CopyHealth.UNAVAILABLE, "replica-1", CopyHealth.AVAILABLE,
+                "replica-2", CopyHealth.AVAILABLE);
+        for (long waited : new long[] {0, 60_000}) {
+            FailoverChoice.Decision d = FailoverChoice.decide("master", Map.of("replica-1", 100L, "replica-2", 90L),
+                    Map.of("replica-2", 110L), up, waited, 4_000);
+            assertInstanceOf(FailoverChoice.Wait.class, d, "after " + waited + " ms");
+            assertTrue(((FailoverChoice.Wait) d).why().contains("replica-2 published every change below 110 after it was read at 90"),
+                    d::toString);
+        }
+        assertEquals(new FailoverChoice.Promote("replica-2", 110, Optional.empty()), FailoverChoice.decide("master",
+                Map.of("replica-1", 100L, "replica-2", 110L), Map.of("replica-2", 110L), up, 0, 4_000));
+    }
+
     @Test
     void shouldWaitWhenNoReplicaIsAvailable() {
         assertInstanceOf(FailoverChoice.Wait.class, FailoverChoice.decide("master", Map.of(), Map.of(), Map.of(), 60_000, 4_000));
@@ -75,7 +95,9 @@ class FailoverChoiceTest {
                 statuses.put(c, st);
                 long low = random.nextInt(1_000);
                 if (random.nextBoolean()) {
-                    published.put(c, Math.max(0, low - random.nextInt(50))); // published after the commit: never above the watermark
+                    // Published after the commit: at most the watermark read, unless an apply
+                    // committed between the read and the look at the published ones.
+                    published.put(c, Math.max(0, low - random.nextInt(50) + (random.nextInt(5) == 0 ? 60 : 0)));
                 }
                 if (st == CopyHealth.AVAILABLE && random.nextInt(4) > 0) {
                     candidates.put(c, low);
@@ -85,6 +107,10 @@ class FailoverChoiceTest {
             FailoverChoice.Decision d = FailoverChoice.decide("master", candidates, published, statuses, waited, 4_000);
             if (d instanceof FailoverChoice.Promote p) {
                 assertEquals(candidates.values().stream().mapToLong(Long::longValue).max().orElseThrow(), p.low(), d::toString);
+                for (Map.Entry<String, Long> c : candidates.entrySet()) {
+                    assertTrue(published.getOrDefault(c.getKey(), 0L) <= p.low(), "run " + run + ": promoted " + p
+                            + " below what candidate " + c.getKey() + " published; " + candidates + published);
+                }
                 if (waited < 4_000) {
                     for (Map.Entry<String, Long> w : published.entrySet()) {
                         boolean reachable = !w.getKey().equals("master") && statuses.get(w.getKey()) != CopyHealth.UNAVAILABLE;
@@ -93,7 +119,9 @@ class FailoverChoiceTest {
                     }
                 }
             } else {
-                assertTrue(candidates.isEmpty() || waited < 4_000, "run " + run + ": waited past the time-out with a candidate");
+                boolean readAgain = candidates.entrySet().stream().anyMatch(c -> published.getOrDefault(c.getKey(), 0L) > c.getValue());
+                assertTrue(candidates.isEmpty() || waited < 4_000 || readAgain,
+                        "run " + run + ": waited past the time-out with a candidate whose read agrees with what it published");
             }
         }
     }

@@ -67,6 +67,15 @@ final class ReplicaCommitWait {
             return;
         }
         long sequence = write.get().sequence();
+        if (epoch == 0) {
+            // No state of the group could be read when the request began (its entry lost with two
+            // members at once, not yet published again): no watermark can be told to be of the
+            // master that took the write, so none may acknowledge it.
+            LOG.log(Level.WARNING, "write={0} made while the group''s state was unreadable; not acknowledging it",
+                    String.valueOf(sequence));
+            throw SessionStoreException.notReplicated("the group's state could not be read when the request began"
+                    + " (synchronous mode): the write is not acknowledged, and it may or may not survive a failover");
+        }
         long start = clock.millis();
         while (true) {
             Optional<Boolean> decided = afterMasterChange(sequence, epoch);
@@ -97,15 +106,11 @@ final class ReplicaCommitWait {
         }
     }
 
-    /**
-     * Whether a replica of the application's group, in {@code epoch}, has the write; without a
-     * group state (epoch 0) every watermark of the application's group counts.
-     */
+    /** Whether a replica of the application's group, in {@code epoch}, has the write. */
     private boolean covered(long sequence, long epoch) {
         for (String value : watermarks.get().values()) {
             Optional<ReplicaWatermark> w = ReplicaWatermark.decode(value);
-            if (w.isPresent() && (epoch == 0 ? w.get().group().equals(GroupState.DEFAULT_GROUP) && w.get().covers(sequence)
-                    : w.get().covers(GroupState.DEFAULT_GROUP, epoch, sequence))) {
+            if (w.isPresent() && w.get().covers(GroupState.DEFAULT_GROUP, epoch, sequence)) {
                 return true;
             }
         }
@@ -113,12 +118,12 @@ final class ReplicaCommitWait {
     }
 
     /**
-     * Empty while the group is still in {@code epoch} (or has none, or is draining into the next
-     * one); else whether the write is on the master that followed.
+     * Empty while the group is still in {@code epoch} (or its state cannot be read now, or it is
+     * draining into the next one); else whether the write is on the master that followed.
      */
     private Optional<Boolean> afterMasterChange(long sequence, long epoch) {
         Optional<GroupState> now = group.get();
-        if (epoch == 0 || now.isEmpty() || now.get().epoch() <= epoch) {
+        if (now.isEmpty() || now.get().epoch() <= epoch) {
             return Optional.empty();
         }
         GroupState g = now.get();
