@@ -52,9 +52,16 @@ final class ReplicaCommitWait {
         this.clock = clock;
     }
 
-    /** The group's epoch now (0 without a group): read when a request begins, before it can write. */
+    /**
+     * The group's epoch now, read when a request begins, before it can write: 0 when the state
+     * cannot be read, or while a failover is promoting a new master. Then a node's write path may
+     * still hold a connection to the deposed master (until it follows the new epoch and
+     * acknowledges its fence, which the group waits for before it opens), so a write of the
+     * request could land on the old master under the new epoch's numbers and look covered by the
+     * new epoch's watermarks.
+     */
     long epochNow() {
-        return group.get().map(GroupState::epoch).orElse(0L);
+        return group.get().filter(g -> g.phase() != GroupState.Phase.PROMOTING).map(GroupState::epoch).orElse(0L);
     }
 
     /**
@@ -68,13 +75,15 @@ final class ReplicaCommitWait {
         }
         long sequence = write.get().sequence();
         if (epoch == 0) {
-            // No state of the group could be read when the request began (its entry lost with two
-            // members at once, not yet published again): no watermark can be told to be of the
-            // master that took the write, so none may acknowledge it.
-            LOG.log(Level.WARNING, "write={0} made while the group''s state was unreadable; not acknowledging it",
+            // When the request began, no state of the group could be read (its entry lost with two
+            // members at once, not yet published again), or a failover was promoting a new master
+            // ({@link #epochNow}): no watermark can be told to be of the master that took the
+            // write, so none may acknowledge it.
+            LOG.log(Level.WARNING, "write={0} made while the group''s master was not settled; not acknowledging it",
                     String.valueOf(sequence));
-            throw SessionStoreException.notReplicated("the group's state could not be read when the request began"
-                    + " (synchronous mode): the write is not acknowledged, and it may or may not survive a failover");
+            throw SessionStoreException.notReplicated("the group's master was not settled when the request began (its state"
+                    + " unreadable, or a failover under way; synchronous mode): the write is not acknowledged, and it may"
+                    + " or may not survive a failover");
         }
         long start = clock.millis();
         while (true) {
