@@ -16,7 +16,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 /**
  * Seeds the catalogue when the store starts. Idempotent and safe when several nodes start at
  * once: product ids are fixed, each node inserts only the ids still missing, and a node that
- * loses an insert race to another simply looks again.
+ * loses an insert race to another (or to the replication agent installing capture) looks again
+ * a little later.
  */
 @Singleton
 @Startup
@@ -24,7 +25,9 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 public class CatalogSeeder {
 
     private static final Logger LOG = Logger.getLogger(CatalogSeeder.class.getName());
-    private static final int ATTEMPTS = 5;
+    private static final int ATTEMPTS = 8;
+    /** The pause after a lost attempt, times the attempt's number (28 s in all at most). */
+    private static final long BACK_OFF_MS = 1_000;
 
     @Inject
     private SeedWriter writer;
@@ -49,8 +52,17 @@ public class CatalogSeeder {
                 if (attempt == ATTEMPTS) {
                     throw new IllegalStateException("node=" + node + " cannot seed the catalogue after " + ATTEMPTS + " attempts", e);
                 }
-                LOG.log(Level.INFO, "node={0} catalogue seeding attempt {1} lost a race ({2}); looking again",
-                        new Object[] {node, String.valueOf(attempt), e.getMessage()});
+                LOG.log(Level.INFO, "node={0} catalogue seeding attempt {1} lost a race ({2}); looking again in {3} ms",
+                        new Object[] {node, String.valueOf(attempt), e.getMessage(), String.valueOf(attempt * BACK_OFF_MS)});
+                // Not at once: what it lost to may last seconds (the replication agent installing
+                // change capture on the master holds the sequence's catalogue row meanwhile, and
+                // every insert then fails with "too much contention on sequence").
+                try {
+                    Thread.sleep(attempt * BACK_OFF_MS);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("node=" + node + " interrupted while seeding the catalogue", e);
+                }
             }
         }
     }
