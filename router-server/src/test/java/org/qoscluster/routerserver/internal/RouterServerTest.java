@@ -355,13 +355,14 @@ class RouterServerTest {
     }
 
     /**
-     * A body that trickles in, a byte every 200 ms, never idle for the body's idle time-out
-     * (500 ms), is still bounded: the user gets 408 once the body's wait, the read time-out and
-     * the exchange's margin have passed (12.5 s).
+     * A body that trickles in, a byte every 100 ms, never idle for the body's idle time-out
+     * (1 s, ten times the gap, so a slow machine does not make a gap look idle), is still bounded:
+     * the user gets 408 once the body's wait, the read time-out and the exchange's margin have
+     * passed (13 s).
      */
     @Test
     void shouldAnswer408ToABodyThatTricklesInForever() throws Exception {
-        int port = start(Map.of("qos.router.read-timeout-ms", "2000", "qos.router.body-idle-timeout-ms", "500"));
+        int port = start(Map.of("qos.router.read-timeout-ms", "2000", "qos.router.body-idle-timeout-ms", "1000"));
         awaitForwarded(port, "/");
         try (Socket s = new Socket("127.0.0.1", port)) {
             s.setSoTimeout(60_000);
@@ -372,7 +373,7 @@ class RouterServerTest {
             Thread trickle = new Thread(() -> {
                 try {
                     for (int i = 0; i < 100_000; i++) {
-                        Thread.sleep(200);
+                        Thread.sleep(100);
                         out.write('x');
                         out.flush();
                     }
