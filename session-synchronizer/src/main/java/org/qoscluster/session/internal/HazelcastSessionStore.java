@@ -42,6 +42,9 @@ final class HazelcastSessionStore implements SessionStore {
     private static final Logger LOG = Logger.getLogger(HazelcastSessionStore.class.getName());
     private static final long OPERATION_TIMEOUT_SECONDS = 10;
     private static final int MASTER_READS_REMEMBERED = 10_000;
+    private static final int ENDS_REMEMBERED = 10_000;
+    /** How long a session's end waits for the other members to confirm they heard of it. */
+    private static final long END_ANNOUNCE_TIMEOUT_MILLIS = 2_000;
 
     private final IMap<String, SessionRecord> records;
     private final IMap<String, String> flags;
@@ -57,10 +60,21 @@ final class HazelcastSessionStore implements SessionStore {
     private volatile java.util.UUID removals;
     /** The users whose master rows this node read lately ({@link #fromMaster}). */
     private final MasterReads masterReads = new MasterReads(MASTER_READS_REMEMBERED);
+    /** The sessions this node heard ended lately: never served from a copy held here. */
+    private final EndedSessions endedHere = new EndedSessions(ENDS_REMEMBERED);
+    /** Tells the other members of a session's end; null only in tests that keep no copies. */
+    private final SessionEnds ends;
+    /** What this node does when it hears of a session's end: forget its copy, and hold the end. */
+    private final java.util.function.Consumer<String> onEnded = this::heardEnded;
 
+    /** @param ends how the members hear of a session's end; may be null only when {@code written} is */
     HazelcastSessionStore(IMap<String, SessionRecord> records, IMap<String, String> flags,
                                   IMap<String, String> userClasses, long flagTtlSeconds, WrittenRecords written,
-                                  java.time.Clock clock, SessionTable table, String node) {
+                                  SessionEnds ends, java.time.Clock clock, SessionTable table, String node) {
+        if (written != null && ends == null) {
+            throw new IllegalArgumentException("a store that keeps copies must hear of sessions' ends");
+        }
+        this.ends = ends;
         this.table = table;
         this.node = node;
         this.records = records;
@@ -162,10 +176,12 @@ final class HazelcastSessionStore implements SessionStore {
             LOG.log(Level.WARNING, "node={0} session map {1} already configured differently in the cluster ({2}); keeping the cluster''s",
                     new Object[] {settings.node(), settings.mapName(), e.getMessage()});
         }
+        boolean copies = settings.nearCacheEntries() > 0;
         HazelcastSessionStore store = outsideApplication(() -> new HazelcastSessionStore(hz.getMap(settings.mapName()),
                 hz.getMap(ClusterMaps.FLAGS), hz.getMap(ClusterMaps.USER_CLASSES), settings.flagTtlSeconds(),
-                settings.nearCacheEntries() > 0 ? new WrittenRecords(settings.nearCacheEntries()) : null, clock, table,
-                settings.node()));
+                copies ? new WrittenRecords(settings.nearCacheEntries()) : null,
+                new SessionEnds(hz, hz.getExecutorService(SessionEnds.EXECUTOR), settings.mapName()),
+                clock, table, settings.node()));
         store.forgetRemoved();
         boolean near = store.records.getLocalMapStats().getNearCacheStats() != null;
         LOG.log(near || settings.nearCacheEntries() == 0 ? Level.INFO : Level.WARNING,
@@ -201,7 +217,8 @@ final class HazelcastSessionStore implements SessionStore {
     @Override
     public Optional<SessionRecord> load(String uid, long seen) {
         SessionRecord chosen;
-        if (written == null) {
+        boolean endedLately = endedHere.ended(uid, clock.millis());
+        if (written == null || endedLately) {
             chosen = load(uid).orElse(null);
         } else {
             chosen = LocalCopy.choose(seen, clock.millis(), written.get(uid),
@@ -210,7 +227,9 @@ final class HazelcastSessionStore implements SessionStore {
                 written.forgetOlder(chosen);
             }
         }
-        return Optional.ofNullable(behindTheClient(table, seen, chosen) && masterReads.due(uid, clock.millis())
+        // Not for a session ended lately: a write-behind store of it under way when it ended can
+        // put its row back on the master until the queued delete follows, seconds later.
+        return Optional.ofNullable(behindTheClient(table, seen, chosen) && !endedLately && masterReads.due(uid, clock.millis())
                 ? fromMaster(uid, chosen) : chosen);
     }
 
@@ -279,14 +298,29 @@ final class HazelcastSessionStore implements SessionStore {
     }
 
     /**
-     * A session removed (signed out, invalidated, moved to a new UID): this node forgets the copy
-     * it stored (other nodes forget theirs when the map tells them, {@link #forgetRemoved}), and
+     * A session removed (signed out, invalidated, moved to a new UID): every node, this one
+     * first, forgets the copy it stored and reads the owner's for that UID from now on (past its
+     * near cache, which Hazelcast invalidates only later), and this waits until the others
+     * confirm ({@link SessionEnds}, at most {@value #END_ANNOUNCE_TIMEOUT_MILLIS} ms); and
      * the session table's row goes now rather than at the write-behind's next write: until then
      * a client replaying the old cookies would have the node find the row on the master, newer
      * than the cluster's nothing, and put the ended session back.
      */
     private void ended(String uid) {
-        forget(uid, Long.MAX_VALUE);
+        if (ends != null) {
+            heardEnded(uid);
+            java.util.List<String> unconfirmed;
+            try {
+                unconfirmed = ends.announce(uid, END_ANNOUNCE_TIMEOUT_MILLIS);
+            } catch (RuntimeException e) {
+                unconfirmed = java.util.List.of("all (" + e + ")");
+            }
+            if (!unconfirmed.isEmpty()) {
+                LOG.log(Level.WARNING, "node={0} uid={1} the session''s end not confirmed by {2}: until the map''s own"
+                        + " events reach them, those members may serve a client replaying its cookies the copy they hold",
+                        new Object[] {node, SessionTable.short8(uid), unconfirmed});
+            }
+        }
         if (table == null) {
             return;
         }
@@ -299,18 +333,26 @@ final class HazelcastSessionStore implements SessionStore {
         }
     }
 
+    /** This node forgets the copy it stored of {@code uid}'s ended session, and serves none held here for a while. */
+    private void heardEnded(String uid) {
+        endedHere.end(uid, clock.millis());
+        forget(uid, Long.MAX_VALUE);
+    }
+
     /**
-     * Makes every node forget the copies it stored of records the map removes (another node's
-     * sign-out): a client replaying an ended session's cookies (its UID and version) would
-     * otherwise be served the copy this node stored last. The map's near cache is invalidated by
-     * Hazelcast itself. Events arrive shortly after the removal, as the near cache's do.
+     * Has this node hear of every session of the map that ends: from the node that ended it, at
+     * once ({@link SessionEnds}), and from the map's removal events, later (a session another
+     * member removed otherwise, or whose end's news did not reach this member in time). A client
+     * replaying an ended session's cookies (its UID and version) would otherwise be served the
+     * copy held here.
      */
     void forgetRemoved() {
-        if (written == null || removals != null) {
+        if (ends == null || removals != null) {
             return;
         }
+        ends.listen(onEnded);
         removals = outsideApplication(() -> records.addEntryListener(
-                (com.hazelcast.map.listener.EntryRemovedListener<String, SessionRecord>) e -> written.forgetOlder(e.getKey(), Long.MAX_VALUE),
+                (com.hazelcast.map.listener.EntryRemovedListener<String, SessionRecord>) e -> heardEnded(e.getKey()),
                 false));
     }
 
@@ -321,6 +363,9 @@ final class HazelcastSessionStore implements SessionStore {
     void close() {
         java.util.UUID id = removals;
         removals = null;
+        if (ends != null) {
+            ends.stop(onEnded);
+        }
         if (id != null) {
             try {
                 var unused = outsideApplication(() -> records.removeEntryListener(id));

@@ -1,6 +1,5 @@
 package org.qoscluster.session.internal;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -21,17 +20,7 @@ final class MasterReads {
     private final Map<String, Long> lastRead;
 
     MasterReads(int capacity) {
-        if (capacity < 1) {
-            throw new IllegalArgumentException("capacity " + capacity + " < 1");
-        }
-        this.lastRead = new LinkedHashMap<>(16, 0.75f, true) {
-            private static final long serialVersionUID = 1L;
-
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
-                return size() > capacity;
-            }
-        };
+        this.lastRead = BoundedMaps.of(capacity, true);
     }
 
     /** Whether {@code uid}'s master row may be read at {@code nowMillis}; if so, the read is counted from then. */

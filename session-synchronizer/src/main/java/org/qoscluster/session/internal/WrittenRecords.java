@@ -1,6 +1,5 @@
 package org.qoscluster.session.internal;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 import org.qoscluster.session.SessionRecord;
@@ -16,14 +15,7 @@ final class WrittenRecords {
     private final Map<String, SessionRecord> records;
 
     WrittenRecords(int capacity) {
-        this.records = new LinkedHashMap<>(16, 0.75f, false) {
-            private static final long serialVersionUID = 1L;
-
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<String, SessionRecord> eldest) {
-                return size() > capacity;
-            }
-        };
+        this.records = BoundedMaps.of(capacity, false);
     }
 
     synchronized SessionRecord get(String uid) {

@@ -20,6 +20,7 @@ import com.hazelcast.config.Config;
 import com.hazelcast.config.InMemoryFormat;
 import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.MapStoreConfig;
+import com.hazelcast.config.NearCacheConfig;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.MapStore;
@@ -35,6 +36,7 @@ class HazelcastSessionStoreTest {
     private static final java.util.Set<Integer> GIVEN = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private static final String MAP = "qos-sessions-test";
+    private static final String NEAR_MAP = "qos-sessions-near-test";
     private static final AtomicInteger LOADS = new AtomicInteger();
     private static HazelcastInstance first;
     private static HazelcastInstance second;
@@ -82,7 +84,7 @@ class HazelcastSessionStoreTest {
         int[] ports = {freePort(), freePort()};
         first = Hazelcast.newHazelcastInstance(member(name, ports[0], ports));
         second = Hazelcast.newHazelcastInstance(member(name, ports[1], ports));
-        store = new HazelcastSessionStore(first.getMap(MAP), first.getMap("flags"), first.getMap("classes"), 60, null,
+        store = new HazelcastSessionStore(first.getMap(MAP), first.getMap("flags"), first.getMap("classes"), 60, null, null,
                 Clock.systemUTC(), null, "node-1");
     }
 
@@ -122,6 +124,8 @@ class HazelcastSessionStoreTest {
         c.addMapConfig(new MapConfig(MAP).setBackupCount(1).setInMemoryFormat(InMemoryFormat.OBJECT)
                 .setMapStoreConfig(new MapStoreConfig().setEnabled(true).setImplementation(new CountingTable())
                         .setInitialLoadMode(MapStoreConfig.InitialLoadMode.LAZY)));
+        c.addMapConfig(new MapConfig(NEAR_MAP).setBackupCount(1).setInMemoryFormat(InMemoryFormat.OBJECT)
+                .setNearCacheConfig(new NearCacheConfig().setInMemoryFormat(InMemoryFormat.OBJECT).setCacheLocalEntries(true)));
         return c;
     }
 
@@ -150,6 +154,47 @@ class HazelcastSessionStoreTest {
         store.apply("unknown-" + UUID.randomUUID(), cart("item"));
         assertTrue(LOADS.get() > before, "an entry processor on a key the map does not hold asks the table first");
     }
+    /** A node's store on {@code member} over the near-cached map, keeping the records it stores, as a node does. */
+    private static HazelcastSessionStore keepingCopies(HazelcastInstance member, String node) {
+        HazelcastSessionStore s = new HazelcastSessionStore(member.getMap(NEAR_MAP), member.getMap("flags"), member.getMap("classes"),
+                60, new WrittenRecords(100), new SessionEnds(member, member.getExecutorService(SessionEnds.EXECUTOR), NEAR_MAP),
+                Clock.systemUTC(), null, node);
+        s.forgetRemoved();
+        return s;
+    }
+
+    /**
+     * A session signed out on one node is served by no node to a client replaying its cookies
+     * (its UID and the version it was answered with) once the sign-out is answered: not from the
+     * other node's near cache, which Hazelcast invalidates only in batches, nor from the record a
+     * node stored last. Keys owned by either member.
+     */
+    @Test
+    void shouldServeNoCopyOfASignedOutSessionOnAnyNodeOnceTheSignOutReturns() {
+        HazelcastSessionStore one = keepingCopies(first, "node-1");
+        HazelcastSessionStore two = keepingCopies(second, "node-2");
+        try {
+            for (int i = 0; i < 12; i++) {
+                String uid = "signed-out-" + i + "-" + UUID.randomUUID();
+                one.create(uid, cart("item " + i));
+                SessionRecord stored = one.load(uid).orElseThrow();
+                if (i % 2 == 0) {
+                    two.wrote(stored); // node 2 stored it last
+                } else {
+                    one.wrote(stored);
+                }
+                assertTrue(two.load(uid, stored.version()).isPresent(), "node 2 serves the session (a miss fills its near cache)");
+                assertTrue(two.load(uid, stored.version()).isPresent(), "node 2 serves the session from a copy it holds");
+                one.apply(uid, new SessionDelta(System.currentTimeMillis(), "node-1", null, null, 60, false, true, Map.of(), null));
+                assertTrue(two.load(uid, stored.version()).isEmpty(), "node 2 served the signed-out session " + uid);
+                assertTrue(one.load(uid, stored.version()).isEmpty(), "node 1 served the signed-out session " + uid);
+            }
+        } finally {
+            one.close();
+            two.close();
+        }
+    }
+
     /**
      * Two requests that change the same attribute, through the real entry processor on keys owned by
      * either member: the second is answered with the value the first stored, and the version.
@@ -185,7 +230,7 @@ class HazelcastSessionStoreTest {
         HazelcastInstance a = Hazelcast.newHazelcastInstance(member(name, ports[0], ports));
         HazelcastInstance b = Hazelcast.newHazelcastInstance(member(name, ports[1], ports));
         try {
-            HazelcastSessionStore viaA = new HazelcastSessionStore(a.getMap(MAP), a.getMap("flags"), a.getMap("classes"), 60, null,
+            HazelcastSessionStore viaA = new HazelcastSessionStore(a.getMap(MAP), a.getMap("flags"), a.getMap("classes"), 60, null, null,
                     Clock.systemUTC(), null, "node-1");
             byte[] read = new byte[51_200];
             new java.util.Random(4).nextBytes(read);
@@ -209,7 +254,7 @@ class HazelcastSessionStoreTest {
             }
             b.getLifecycleService().terminate(); // the records it owned live on as the backups on a
             HazelcastSessionStore survivor = new HazelcastSessionStore(a.getMap(MAP), a.getMap("flags"), a.getMap("classes"), 60,
-                    null, Clock.systemUTC(), null, "node-1");
+                    null, null, Clock.systemUTC(), null, "node-1");
             for (String uid : uids) {
                 SessionRecord kept = survivor.load(uid).orElseThrow(() -> new AssertionError("record lost: " + uid));
                 org.junit.jupiter.api.Assertions.assertArrayEquals(expected.get(uid), kept.attributes().get("blob").value(), uid);
