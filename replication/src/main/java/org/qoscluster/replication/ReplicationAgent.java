@@ -508,8 +508,19 @@ public final class ReplicationAgent implements AutoCloseable {
         all.forEach(r -> r.readyIfDue(true));
     }
 
-    /** Ships every {@code interval} on a thread of its own until {@link #close()}. */
+    /** Ships every {@code interval} on a thread of its own until {@link #close()}; see {@link #start(Duration, java.util.function.Consumer)}. */
     public synchronized void start(Duration interval) {
+        start(interval, e -> { });
+    }
+
+    /**
+     * Ships every {@code interval} on a thread of its own until {@link #close()}. A round that
+     * fails with an exception is logged (when the failure starts or changes) and the next round
+     * tries again; one that fails with an {@link Error} (out of memory, say) ends the shipping:
+     * it is logged at SEVERE and {@code onError} is told, so that the process can end and its
+     * supervisor start another rather than live on shipping nothing.
+     */
+    public synchronized void start(Duration interval, java.util.function.Consumer<Error> onError) {
         readying = Executors.newSingleThreadScheduledExecutor(daemon("qos-replication-ready"));
         var unusedReadying = readying.scheduleWithFixedDelay(() -> {
             List<Replica> all;
@@ -537,6 +548,15 @@ public final class ReplicationAgent implements AutoCloseable {
                             new Object[] {master.epoch.master(), e instanceof SQLException s ? describe(s) : e.toString()});
                     lastFailure[0] = String.valueOf(e);
                 }
+            } catch (Error e) {
+                LOG.log(Level.SEVERE, "master={0} replication round failed with {1}; this agent ships no more",
+                        new Object[] {master.epoch.master(), e.toString()});
+                try {
+                    onError.accept(e);
+                } catch (RuntimeException handlerFailed) {
+                    e.addSuppressed(handlerFailed);
+                }
+                throw e; // ends the schedule
             }
         }, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
     }

@@ -141,7 +141,10 @@ public final class Commands {
      * {@code classPath} (the supervisor's own), reading the configuration from {@code stateDir}.
      */
     public static List<String> replicationAgent(ClusterConfig config, String classPath, Path stateDir, long generation) {
-        List<String> cmd = new ArrayList<>(List.of(java(), "-Xmx256m", "-D" + PART_PROPERTY + "=" + stateDir + "/replication-agent"));
+        // Out of memory ends the process (its supervisor starts another) rather than leave it
+        // renewing its lease with a thread that died.
+        List<String> cmd = new ArrayList<>(List.of(java(), "-Xmx256m", "-XX:+ExitOnOutOfMemoryError",
+                "-D" + PART_PROPERTY + "=" + stateDir + "/replication-agent"));
         cmd.addAll(PayaraMemberConfig.jvmOptions(config));
         cmd.addAll(List.of("-cp", classPath, ReplicationAgentMain.class.getName(), stateDir.toString(), Long.toString(generation)));
         return cmd;

@@ -29,6 +29,9 @@ import org.qoscluster.replication.ReplicationSettings;
  */
 public final class ReplicationAgentMain {
 
+    /** The exit status of an agent that ended on an {@link Error} ({@link #fatal}). */
+    static final int FATAL_STATUS = 70;
+
     private ReplicationAgentMain() {
     }
 
@@ -86,6 +89,17 @@ public final class ReplicationAgentMain {
     }
 
     /**
+     * Ends the process at once (exit status {@value #FATAL_STATUS}) after {@code e} broke
+     * {@code what}: the agent's lease would otherwise go on being renewed by a process that ships
+     * nothing, and its supervisor would never start another.
+     */
+    static void fatal(String what, Error e) {
+        System.out.println(what + " failed with " + e + "; the replication agent ends so that its supervisor starts another");
+        System.out.flush();
+        Runtime.getRuntime().halt(FATAL_STATUS);
+    }
+
+    /**
      * Whether nodes run from {@code stateDir}: only they run a coordinator that writes the groups'
      * state. Where parts are on several hosts, the nodes run from other state directories.
      */
@@ -140,6 +154,8 @@ public final class ReplicationAgentMain {
         private String followedMaster;
         private long followedEpoch;
         private java.util.concurrent.CompletableFuture<Void> followedRead;
+        /** The last failure of {@link #follow} reported, so that one that repeats is reported once. */
+        private String lastFollowFailure;
 
         Follower(ConfiguredGroup group, JdbcCopies copies, ReplicationSettings settings, WatermarkPublisher publisher,
                  long generation, boolean coordinated) {
@@ -153,7 +169,26 @@ public final class ReplicationAgentMain {
         }
 
         void start() {
-            var unused = loop.scheduleWithFixedDelay(this::follow, 0, FOLLOW_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+            var unused = loop.scheduleWithFixedDelay(this::followGuarded, 0, FOLLOW_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+
+        /**
+         * {@link #follow}, kept going: an exception is reported and the next run tries again (a
+         * scheduled task that throws is never run again, and the group would silently stop
+         * following its epochs); an {@link Error} ends the process ({@link #fatal}).
+         */
+        private void followGuarded() {
+            try {
+                follow();
+            } catch (RuntimeException e) {
+                String said = String.valueOf(e);
+                if (!said.equals(lastFollowFailure)) {
+                    System.out.println(log + "following the group's state failed (" + said + "); trying again");
+                    lastFollowFailure = said;
+                }
+            } catch (Error e) {
+                fatal(log + "following the group's state", e);
+            }
         }
 
         private void follow() {
@@ -231,7 +266,7 @@ public final class ReplicationAgentMain {
             epoch = s.epoch();
             trackMembers(s.copies());
             System.out.println(log + "epoch " + s.epoch() + ", from " + s.master() + " to " + s.copyNames());
-            agent.start(settings.interval());
+            agent.start(settings.interval(), e -> fatal(log + "shipping", e));
             publisher.mark(group.name(), s.epoch(), "agent-started");
             publisher.shipping(group.name(), true, s.epoch());
         }

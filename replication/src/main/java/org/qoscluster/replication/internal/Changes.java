@@ -236,13 +236,14 @@ public final class Changes {
             if (!aboveLow.isEmpty()) {
                 PreparedStatement applied = replica.prepare(
                         "INSERT INTO QOS_APPLIED (QOS_TX, QOS_LAST_SEQ, QOS_APPLIED_AT) VALUES (?, ?, ?)");
+                StatementBatch appliedRows = new StatementBatch(applied);
                 for (Transaction tx : aboveLow) {
                     applied.setString(1, tx.id());
                     applied.setLong(2, tx.lastSeq());
                     applied.setTimestamp(3, now);
-                    applied.addBatch();
+                    appliedRows.add();
                 }
-                applied.executeBatch();
+                appliedRows.flush();
             }
             PreparedStatement mark = replica.prepare("UPDATE QOS_WATERMARK SET QOS_SEQ = ?, QOS_AT = ?");
             mark.setLong(1, low);
@@ -276,44 +277,40 @@ public final class Changes {
             }
         }
         PreparedStatement deleteRows = replica.prepare("DELETE FROM " + d.quote(t.name()) + " WHERE " + where);
+        StatementBatch deletes = new StatementBatch(deleteRows);
         for (List<Object> key : keys) {
             bind(deleteRows, 1, key);
-            deleteRows.addBatch();
+            deletes.add();
         }
-        deleteRows.executeBatch();
+        deletes.flush();
         // A row inserted in the batch has no identifier row to delete (its insert below would
         // fail on the identifier's primary key if it had).
         PreparedStatement deleteIds = replica.prepare("DELETE FROM " + d.quote(t.rowIdTable()) + " WHERE QOS_RID = ?");
-        boolean anyOld = false;
+        StatementBatch idDeletes = new StatementBatch(deleteIds);
         for (RowState row : rows) {
             if (!row.inserted) {
                 deleteIds.setLong(1, row.rid);
-                deleteIds.addBatch();
-                anyOld = true;
+                idDeletes.add();
             }
         }
-        if (anyOld) {
-            deleteIds.executeBatch();
-        }
+        idDeletes.flush();
         List<String> cols = t.columnNames();
         PreparedStatement insertRows = replica.prepare(insert(d, t.name(), cols));
         PreparedStatement insertIds = replica.prepare(insert(d, t.rowIdTable(), withRid(t)));
-        boolean anyRow = false;
+        StatementBatch rowInserts = new StatementBatch(insertRows);
+        StatementBatch idInserts = new StatementBatch(insertIds);
         for (RowState row : rows) {
             if (row.values == null) {
                 continue;
             }
             bind(insertRows, 1, cols.stream().map(row.values::get).toList());
-            insertRows.addBatch();
+            rowInserts.add();
             insertIds.setLong(1, row.rid);
             bind(insertIds, 2, row.newKey());
-            insertIds.addBatch();
-            anyRow = true;
+            idInserts.add();
         }
-        if (anyRow) {
-            insertRows.executeBatch();
-            insertIds.executeBatch();
-        }
+        rowInserts.flush();
+        idInserts.flush();
     }
 
     /** The identifier table's columns: {@code QOS_RID}, then the table's primary key. */

@@ -50,6 +50,8 @@ public final class DerbyDialect implements Dialect {
     private static final Set<String> EXISTS = Set.of("X0Y32", "X0Y68");
     private static final Set<String> SIZED = Set.of("CHAR", "VARCHAR", "CHAR FOR BIT DATA", "VARCHAR FOR BIT DATA");
     private static final Set<String> SCALED = Set.of("DECIMAL", "NUMERIC");
+    /** Types replication refuses, naming the table and the column. */
+    private static final Set<String> UNSUPPORTED = Set.of("XML");
     /** Column prefix of a change row's old primary key. */
     public static final String OLD = "QOS_OLD_";
     private final DerbyCapture capture = new DerbyCapture(this);
@@ -75,7 +77,12 @@ public final class DerbyDialect implements Dialect {
             List<TableSpec.Column> columns = new ArrayList<>();
             try (ResultSet r = md.getColumns(null, schema, name, null)) {
                 while (r.next()) {
-                    columns.add(new TableSpec.Column(r.getString("COLUMN_NAME"), type(r),
+                    String type = type(r);
+                    if (UNSUPPORTED.contains(type)) {
+                        problems.add("table " + requested + ": column " + r.getString("COLUMN_NAME") + " is of type " + type
+                                + ", which replication does not support");
+                    }
+                    columns.add(new TableSpec.Column(r.getString("COLUMN_NAME"), type,
                             "YES".equals(r.getString("IS_AUTOINCREMENT"))));
                 }
             }
@@ -154,7 +161,8 @@ public final class DerbyDialect implements Dialect {
     }
 
     private static String type(ResultSet column) throws SQLException {
-        String type = column.getString("TYPE_NAME").toUpperCase(Locale.ROOT);
+        // Derby names a sized binary type "CHAR () FOR BIT DATA": the size is COLUMN_SIZE.
+        String type = column.getString("TYPE_NAME").toUpperCase(Locale.ROOT).replace(" ()", "");
         if (SIZED.contains(type)) {
             String base = type.replace(" FOR BIT DATA", "");
             return base + "(" + column.getInt("COLUMN_SIZE") + ")" + (type.endsWith("FOR BIT DATA") ? " FOR BIT DATA" : "");

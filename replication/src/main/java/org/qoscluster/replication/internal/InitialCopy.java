@@ -19,6 +19,9 @@ import org.qoscluster.replication.TableSpec;
  */
 public final class InitialCopy {
 
+    /** Rows of a table copied in one batch. */
+    private static final int COPY_BATCH_ROWS = 500;
+
     private InitialCopy() {
     }
 
@@ -93,6 +96,7 @@ public final class InitialCopy {
              ResultSet src = s.executeQuery("SELECT " + cols.stream().map(d::quote).collect(Collectors.joining(", "))
                      + " FROM " + d.quote(table));
              PreparedStatement insert = replica.prepareStatement(Changes.insert(d, table, cols))) {
+            StatementBatch copied = new StatementBatch(insert, COPY_BATCH_ROWS);
             List<Object> values = new ArrayList<>(cols.size());
             while (src.next()) {
                 values.clear();
@@ -100,12 +104,10 @@ public final class InitialCopy {
                     values.add(Changes.value(src, i));
                 }
                 Changes.bind(insert, 1, values);
-                insert.addBatch();
-                if (++rows % 500 == 0) {
-                    insert.executeBatch();
-                }
+                copied.add();
+                rows++;
             }
-            insert.executeBatch();
+            copied.flush();
         }
         return rows;
     }

@@ -16,7 +16,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
-import org.apache.derby.drda.NetworkServerControl;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -29,38 +28,21 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class LinkTest {
 
-    private static NetworkServerControl server;
-    private static int port;
+    private static NetworkDerby server;
 
     @BeforeAll
     static void startServer() throws Exception {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
-        server = new NetworkServerControl(java.net.InetAddress.getLoopbackAddress(), port);
-        server.start(new java.io.PrintWriter(java.io.PrintWriter.nullWriter()));
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (true) {
-            try {
-                server.ping();
-                return;
-            } catch (Exception notYet) {
-                if (System.nanoTime() > end) {
-                    throw notYet;
-                }
-                Thread.sleep(50);
-            }
-        }
+        server = NetworkDerby.start();
     }
 
     @AfterAll
     static void stopServer() throws Exception {
-        server.shutdown();
+        server.close();
     }
 
     /** A new in-memory database named {@code name}, through the driver {@code kind} names. */
     private static String url(String kind, String name) {
-        return (kind.equals("network") ? "jdbc:derby://127.0.0.1:" + port + "/memory:" : "jdbc:derby:memory:") + name + "-" + kind + ";create=true";
+        return (kind.equals("network") ? server.url("memory:") : "jdbc:derby:memory:") + name + "-" + kind + ";create=true";
     }
 
     @ParameterizedTest

@@ -1,0 +1,185 @@
+package org.qoscluster.replication.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.junit.jupiter.api.Test;
+import org.qoscluster.replication.Dialect;
+import org.qoscluster.replication.ReplicationAgent;
+import org.qoscluster.replication.ReplicationException;
+
+/**
+ * What an application's data or the agent's own process may throw at the agent, end to end on
+ * Derby: a transaction that changed more rows of a table than one JDBC batch of Derby's client
+ * driver may hold, binary character columns, a column type it cannot copy, and an {@link Error}
+ * in a round.
+ */
+class AgentLimitsTest {
+
+    private static Connection open(String url) throws SQLException {
+        return DriverManager.getConnection(url);
+    }
+
+    private static void exec(Connection c, String... sql) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            for (String q : sql) {
+                s.execute(q);
+            }
+        }
+    }
+
+    private static List<String> rows(Connection c, String sql) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (Statement s = c.createStatement(); ResultSet r = s.executeQuery(sql)) {
+            int n = r.getMetaData().getColumnCount();
+            while (r.next()) {
+                StringBuilder b = new StringBuilder();
+                for (int i = 1; i <= n; i++) {
+                    b.append(i > 1 ? "|" : "").append(r.getString(i));
+                }
+                out.add(b.toString());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * One transaction that inserts 66,000 rows of a table (Derby's client driver refuses a batch
+     * of more than 65,534 statements) reaches the replica whole, through the client driver as on
+     * a cluster, and what is written after it follows.
+     */
+    @Test
+    void shouldApplyATransactionThatChangedMoreRowsOfATableThanOneJdbcBatchMayHold() throws Exception {
+        int n = 66_000;
+        try (NetworkDerby server = NetworkDerby.start()) {
+            String master = server.url("memory:limits-big-master;create=true");
+            String replica = server.url("memory:limits-big-replica;create=true");
+            try (Connection m = open(master)) {
+                exec(m, "CREATE TABLE LINE (ID INT NOT NULL PRIMARY KEY, QTY INT)");
+            }
+            open(replica).close();
+            try (ReplicationAgent agent = ReplicationAgent.derby(() -> open(master), Map.of("r1", () -> open(replica)),
+                    List.of("LINE"))) {
+                agent.install();
+                agent.shipOnce(); // the replica's initial copy, of no rows
+                // The server runs in this JVM: its database is written here directly, which is faster.
+                try (Connection m = open("jdbc:derby:memory:limits-big-master")) {
+                    m.setAutoCommit(false);
+                    try (PreparedStatement insert = m.prepareStatement("INSERT INTO LINE VALUES (?, 1)")) {
+                        for (int i = 0; i < n; i++) {
+                            insert.setInt(1, i);
+                            insert.addBatch();
+                            if (i % 5_000 == 4_999) {
+                                insert.executeBatch();
+                            }
+                        }
+                        insert.executeBatch();
+                    }
+                    m.commit(); // one transaction
+                    m.setAutoCommit(true);
+                    exec(m, "INSERT INTO LINE VALUES (-1, 7)");
+                }
+                List<String> expected = List.of(n + 7 + "|" + (n + 1));
+                List<String> got = List.of();
+                for (int round = 0; round < 20 && !got.equals(expected); round++) {
+                    agent.shipOnce();
+                    try (Connection r = open(replica)) {
+                        got = rows(r, "SELECT SUM(QTY), COUNT(*) FROM LINE");
+                    }
+                }
+                assertEquals(expected, got, "the replica's total and row count");
+            }
+        }
+    }
+
+    /** Columns of {@code CHAR(n) FOR BIT DATA} and {@code VARCHAR(n) FOR BIT DATA}, which Derby's metadata names {@code CHAR () FOR BIT DATA}. */
+    @Test
+    void shouldReplicateBinaryCharacterColumns() throws Exception {
+        String master = "jdbc:derby:memory:limits-bits-master;create=true";
+        String replica = "jdbc:derby:memory:limits-bits-replica;create=true";
+        try (Connection m = open(master)) {
+            exec(m, "CREATE TABLE T (ID INT NOT NULL PRIMARY KEY, B CHAR(4) FOR BIT DATA, V VARCHAR(8) FOR BIT DATA)");
+        }
+        open(replica).close();
+        try (ReplicationAgent agent = ReplicationAgent.derby(() -> open(master), Map.of("r1", () -> open(replica)), List.of("T"))) {
+            agent.install();
+            agent.shipOnce();
+            try (Connection m = open(master)) {
+                exec(m, "INSERT INTO T VALUES (1, X'01020304', X'0A0B')");
+            }
+            agent.shipOnce();
+            try (Connection r = open(replica)) {
+                assertEquals(List.of("1|01020304|0a0b"), rows(r, "SELECT * FROM T"));
+            }
+        }
+    }
+
+    /** A column of a type the agent cannot copy is refused when capture is installed, naming the table and the column. */
+    @Test
+    void shouldRefuseAColumnItCannotCopyNamingTheTableAndTheColumn() throws Exception {
+        String master = "jdbc:derby:memory:limits-xml-master;create=true";
+        try (Connection m = open(master)) {
+            exec(m, "CREATE TABLE DOC (ID INT NOT NULL PRIMARY KEY, BODY XML)");
+        }
+        try (ReplicationAgent agent = ReplicationAgent.derby(() -> open(master), Map.of(), List.of("DOC"))) {
+            ReplicationException e = assertThrows(ReplicationException.class, agent::install);
+            assertTrue(e.getMessage().contains("table DOC: column BODY is of type XML, which replication does not support"),
+                    e.getMessage());
+        }
+    }
+
+    /**
+     * A round that fails with an {@link Error} (out of memory, say) tells whoever started the
+     * agent, so that its process can end and be replaced, instead of the schedule dying silently.
+     */
+    @Test
+    void shouldTellItsStarterWhenARoundFailsWithAnError() throws Exception {
+        String master = "jdbc:derby:memory:limits-error-master;create=true";
+        String replica = "jdbc:derby:memory:limits-error-replica;create=true";
+        try (Connection m = open(master)) {
+            exec(m, "CREATE TABLE ITEM (ID INT NOT NULL PRIMARY KEY, N INT)");
+        }
+        open(replica).close();
+        Dialect derby = Dialect.derby();
+        AtomicBoolean fail = new AtomicBoolean();
+        OutOfMemoryError thrown = new OutOfMemoryError("a batch too large for the agent's heap");
+        Dialect failing = (Dialect) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {Dialect.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("horizon") && fail.getAndSet(false)) {
+                        throw thrown;
+                    }
+                    try {
+                        return method.invoke(derby, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        ReplicationAgent.Settings s = ReplicationAgent.Settings.derby(() -> open(master), Map.of("r1", () -> open(replica)),
+                List.of("ITEM"));
+        CompletableFuture<Error> told = new CompletableFuture<>();
+        try (ReplicationAgent agent = new ReplicationAgent(new ReplicationAgent.Settings(s.master(), s.replicas(), s.tables(),
+                failing, s.clock(), s.batchRows(), s.copyNumber(), s.listener(), s.epoch(), s.tailStart()))) {
+            agent.install();
+            agent.shipOnce();
+            fail.set(true);
+            agent.start(Duration.ofMillis(20), told::complete);
+            assertSame(thrown, told.get(60, TimeUnit.SECONDS));
+        }
+    }
+}
