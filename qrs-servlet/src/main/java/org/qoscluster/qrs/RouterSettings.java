@@ -36,9 +36,12 @@ public final class RouterSettings {
     private final int healthRise;
     private final String sessionCookie;
     private final int bodyIdleTimeoutMs;
+    private final long maxBodyMemoryBytes;
     private final int flagTtlSeconds;
 
     private static final Pattern COOKIE_NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+    /** The largest {@code qos.router.max-body-memory-bytes}: 1 TiB. */
+    private static final long MAX_BODY_MEMORY = 1L << 40;
 
     private RouterSettings(ClusterConfig cluster, Map<String, String> secrets) {
         SettingsReader r = new SettingsReader(cluster, secrets);
@@ -76,6 +79,10 @@ public final class RouterSettings {
         this.healthTimeoutMs = r.intIn("qos.router.health.timeout-ms", 50, 60_000);
         this.healthRise = r.intIn("qos.router.health.rise", 1, 100);
         this.bodyIdleTimeoutMs = r.intIn("qos.router.body-idle-timeout-ms", 100, 600_000);
+        // Unset: a quarter of the heap the router may grow to, and room for one body of the largest size at least.
+        this.maxBodyMemoryBytes = r.raw("qos.router.max-body-memory-bytes").isEmpty()
+                ? Math.max(cluster.maxBodyBytes(), Runtime.getRuntime().maxMemory() / 4)
+                : r.longIn("qos.router.max-body-memory-bytes", cluster.maxBodyBytes(), MAX_BODY_MEMORY);
         this.flagTtlSeconds = r.intIn("qos.session.flag-ttl-seconds", 1, 86_400);
         this.sessionCookie = r.raw("qos.router.session-cookie");
         if (!sessionCookie.isEmpty() && !COOKIE_NAME.matcher(sessionCookie).matches()) {
@@ -175,6 +182,14 @@ public final class RouterSettings {
     /** How long a request body may send nothing before it is abandoned with 408, in ms. */
     public int bodyIdleTimeoutMs() {
         return bodyIdleTimeoutMs;
+    }
+
+    /**
+     * The memory all request bodies may hold at once, in bytes ({@code qos.router.max-body-memory-bytes};
+     * unset, a quarter of the router's largest heap); never less than one body of the largest size.
+     */
+    public long maxBodyMemoryBytes() {
+        return maxBodyMemoryBytes;
     }
 
     /** The largest request body the router takes, in bytes ({@code qos.http.max-body-bytes}). */

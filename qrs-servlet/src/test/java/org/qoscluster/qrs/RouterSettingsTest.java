@@ -24,6 +24,23 @@ class RouterSettingsTest {
         assertTrue(s.userClassFromHeader());
         assertEquals(10_000, s.bodyIdleTimeoutMs());
         assertEquals(1_048_576, s.maxBodyBytes());
+        assertEquals(Math.max(1_048_576, Runtime.getRuntime().maxMemory() / 4), s.maxBodyMemoryBytes(),
+                "a quarter of the router's largest heap when unset");
+    }
+
+    @Test
+    void shouldTakeTheMemoryForBodiesFromTheLargestBodyUp() {
+        RouterSettings s = RouterSettings.of(ClusterConfig.from(Map.of("qos.router.max-body-memory-bytes", "8589934592")), SECRETS);
+        assertEquals(8L << 30, s.maxBodyMemoryBytes(), "past an int's range");
+        RouterSettings small = RouterSettings.of(ClusterConfig.from(Map.of("qos.http.max-body-bytes", "65536",
+                "qos.router.max-body-memory-bytes", "65536")), SECRETS);
+        assertEquals(65_536, small.maxBodyMemoryBytes(), "room for one body of the largest size");
+        for (String bad : new String[] {"65535", "lots", "-1", "1099511627777"}) {
+            ClusterConfig c = ClusterConfig.from(Map.of("qos.http.max-body-bytes", "65536", "qos.router.max-body-memory-bytes", bad));
+            InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> RouterSettings.of(c, SECRETS));
+            assertTrue(e.getMessage().contains("qos.router.max-body-memory-bytes: '" + bad
+                    + "' is not a whole number from 65536 to 1099511627776"), e.getMessage());
+        }
     }
 
     @Test

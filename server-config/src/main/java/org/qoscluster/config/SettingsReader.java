@@ -30,9 +30,14 @@ public final class SettingsReader {
 
     /** A whole number in [min, max]. */
     public int intIn(String key, int min, int max) {
+        return (int) longIn(key, min, max);
+    }
+
+    /** A whole number in [min, max], for sizes that may pass {@code int}'s range. */
+    public long longIn(String key, long min, long max) {
         String v = raw(key);
         try {
-            int n = Integer.parseInt(v);
+            long n = Long.parseLong(v);
             if (n >= min && n <= max) {
                 return n;
             }

@@ -180,6 +180,13 @@ public class AdminServlet extends HttpServlet {
         w.println("qos_router_bad_uid_cookies_total " + router.badCookies());
         w.println("# TYPE qos_router_refused_bodies_total counter");
         w.println("qos_router_refused_bodies_total " + router.badBodies());
+        BodyBudget bodies = router.bodyBudget();
+        w.println("# TYPE qos_router_body_memory_bytes gauge");
+        w.println("qos_router_body_memory_bytes " + bodies.held());
+        w.println("# TYPE qos_router_body_memory_limit_bytes gauge");
+        w.println("qos_router_body_memory_limit_bytes " + bodies.limit());
+        w.println("# TYPE qos_router_body_memory_refusals_total counter");
+        w.println("qos_router_body_memory_refusals_total " + bodies.refusals());
         w.println("# TYPE qos_router_bad_admin_tokens_total counter");
         w.println("qos_router_bad_admin_tokens_total " + router.badTokens());
         w.println("# TYPE qos_router_state_change_flags gauge");

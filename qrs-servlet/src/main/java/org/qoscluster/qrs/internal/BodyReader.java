@@ -16,9 +16,13 @@ import jakarta.servlet.ServletInputStream;
  * connection and no node capacity. The body is then replayable: a request that failed before it
  * was sent goes to another node with the same bytes.
  *
- * <p>Exactly one outcome is reported: the bytes, or a {@link Refusal} (over the limit: 413; no
- * byte for the idle time-out: 408; unreadable, such as a client gone, a body shorter than its
- * Content-Length or broken chunking: 400).
+ * <p>Exactly one outcome is reported: the bytes, or a {@link Refusal} (over the limit: 413; the
+ * router's memory for bodies in use ({@link BodyBudget}): 503; no byte for the idle time-out: 408;
+ * unreadable, such as a client gone, a body shorter than its Content-Length or broken chunking: 400).
+ *
+ * <p>Every growth of the body's buffer is reserved from the router's {@link BodyBudget} before it is
+ * made; {@link #release()}, called once the body's exchange has ended whatever its outcome, gives all
+ * of it back, and the reader takes nothing more after it.
  *
  * <p>Once the body is complete (its Content-Length read, or the container says the input is
  * finished) the reader never asks {@code isReady()} again. In Payara's container a false
@@ -43,6 +47,7 @@ final class BodyReader implements ReadListener {
     }
 
     private final ServletInputStream in;
+    private final BodyBudget budget;
     /** The Content-Length, or -1 for a chunked body. */
     private final long expected;
     private final int maxBytes;
@@ -56,10 +61,14 @@ final class BodyReader implements ReadListener {
     private int size;
     private volatile long lastProgress;
     private boolean finished;
+    /** Whether what the body reserved has been given back: it then reserves nothing more. */
+    private boolean released;
 
-    private BodyReader(ServletInputStream in, long expected, int maxBytes, long idleNanos, LongSupplier nanoClock,
-                       ScheduledExecutorService timer, Consumer<byte[]> onBody, Consumer<Refusal> onRefused) {
+    private BodyReader(ServletInputStream in, BodyBudget budget, long expected, int maxBytes, long idleNanos,
+                       LongSupplier nanoClock, ScheduledExecutorService timer, Consumer<byte[]> onBody,
+                       Consumer<Refusal> onRefused) {
         this.in = in;
+        this.budget = budget;
         this.expected = expected;
         this.maxBytes = maxBytes;
         this.idleNanos = idleNanos;
@@ -70,13 +79,16 @@ final class BodyReader implements ReadListener {
     }
 
     /**
-     * Starts reading; {@code onBody} or {@code onRefused} is called once, on a container or timer thread.
+     * Starts reading; {@code onBody} or {@code onRefused} is called once, on a container or timer
+     * thread. The caller calls {@link #release()} once the body's exchange has ended.
      *
+     * @param budget   the router's memory for bodies, from which the body's buffer is reserved
      * @param expected the Content-Length, or -1 for a chunked body
      */
-    static BodyReader read(ServletInputStream in, long expected, int maxBytes, long idleNanos, LongSupplier nanoClock,
-                           ScheduledExecutorService timer, Consumer<byte[]> onBody, Consumer<Refusal> onRefused) {
-        BodyReader reader = new BodyReader(in, expected, maxBytes, idleNanos, nanoClock, timer,
+    static BodyReader read(ServletInputStream in, BodyBudget budget, long expected, int maxBytes, long idleNanos,
+                           LongSupplier nanoClock, ScheduledExecutorService timer, Consumer<byte[]> onBody,
+                           Consumer<Refusal> onRefused) {
+        BodyReader reader = new BodyReader(in, budget, expected, maxBytes, idleNanos, nanoClock, timer,
                 onBody, onRefused);
         reader.lastProgress = nanoClock.getAsLong();
         reader.scheduleIdleCheck(idleNanos);
@@ -84,7 +96,10 @@ final class BodyReader implements ReadListener {
         return reader;
     }
 
-    /** The bytes of memory this body holds now: at most twice what arrived, and {@link #FIRST_CAPACITY} at least once any did. */
+    /**
+     * The bytes of memory this body holds now, all reserved from the budget: at most twice what
+     * arrived, and {@link #FIRST_CAPACITY} at least once any did; none once released.
+     */
     synchronized int held() {
         return bytes.length;
     }
@@ -104,21 +119,18 @@ final class BodyReader implements ReadListener {
                 return;
             }
             lastProgress = nanoClock.getAsLong();
+            Refusal refusal;
             synchronized (this) {
                 if (finished) {
                     return;
                 }
-                if ((long) size + n > maxBytes) {
-                    refuse(new Refusal(413, "request body is over the limit of " + maxBytes
-                            + " bytes (qos.http.max-body-bytes)"));
-                    return;
-                }
-                if (size + n > bytes.length) {
-                    long limit = expected > 0 ? Math.min(expected, maxBytes) : maxBytes;
-                    bytes = Arrays.copyOf(bytes, (int) Math.min(limit, Math.max((long) size + n, Math.max(FIRST_CAPACITY, 2L * bytes.length))));
-                }
-                System.arraycopy(chunk, 0, bytes, size, n);
-                size += n;
+                refusal = append(chunk, n);
+            }
+            if (refusal != null) {
+                // Outside this reader's lock: refusing ends the exchange, whose end takes the
+                // exchange's lock and then this one's (release), in that order on every thread.
+                refuse(refusal);
+                return;
             }
         }
         // A body read to its end in this call may get no onAllDataRead from the container
@@ -126,6 +138,29 @@ final class BodyReader implements ReadListener {
         if (complete()) {
             onAllDataRead();
         }
+    }
+
+    /**
+     * Adds {@code n} bytes of {@code chunk} to the body, its buffer grown first (the growth
+     * reserved from the budget); the refusal instead when the body passes its limit or the budget
+     * is spent. Called holding this reader's lock.
+     */
+    private Refusal append(byte[] chunk, int n) {
+        if ((long) size + n > maxBytes) {
+            return new Refusal(413, "request body is over the limit of " + maxBytes + " bytes (qos.http.max-body-bytes)");
+        }
+        if (size + n > bytes.length) {
+            long limit = expected > 0 ? Math.min(expected, maxBytes) : maxBytes;
+            int grown = (int) Math.min(limit, Math.max((long) size + n, Math.max(FIRST_CAPACITY, 2L * bytes.length)));
+            if (!budget.reserve(grown - bytes.length)) {
+                return new Refusal(503, "the router's memory for request bodies, " + budget.limit()
+                        + " bytes (qos.router.max-body-memory-bytes), is in use; retry shortly");
+            }
+            bytes = Arrays.copyOf(bytes, grown);
+        }
+        System.arraycopy(chunk, 0, bytes, size, n);
+        size += n;
+        return null;
     }
 
     /** The whole body is in: its declared length read, or the container's input finished. */
@@ -141,7 +176,14 @@ final class BodyReader implements ReadListener {
                 return;
             }
             finished = true;
-            body = size == bytes.length ? bytes : Arrays.copyOf(bytes, size);
+            if (size < bytes.length) {
+                // The room a chunked body grew into beyond its end goes back to the budget.
+                body = Arrays.copyOf(bytes, size);
+                budget.release(bytes.length - size);
+                bytes = body;
+            } else {
+                body = bytes;
+            }
         }
         onBody.accept(body);
     }
@@ -154,6 +196,22 @@ final class BodyReader implements ReadListener {
             }
         }
         refuse(new Refusal(400, "request body could not be read: " + t));
+    }
+
+    /**
+     * Gives back all the body reserved, once, and ends the reading if it has not ended: called
+     * when the body's exchange has ended, whatever its outcome (answered, refused, timed out,
+     * broken off, client gone). The bytes handed on stay with the exchange until then, for a
+     * retry on another node.
+     */
+    synchronized void release() {
+        if (released) {
+            return;
+        }
+        released = true;
+        finished = true;
+        budget.release(bytes.length);
+        bytes = new byte[0];
     }
 
     private void refuse(Refusal refusal) {

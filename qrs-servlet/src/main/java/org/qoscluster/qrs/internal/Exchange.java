@@ -1,11 +1,19 @@
 package org.qoscluster.qrs.internal;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
 import org.qoscluster.config.ServiceClass;
 import org.qoscluster.qrs.Inbound;
 import org.qoscluster.qrs.Outbound;
 
 /** One proxied request, from its arrival at the router to the end of its answer. */
 final class Exchange {
+
+    private static final Logger LOG = Logger.getLogger(Exchange.class.getName());
+
     final String id;
     final Inbound in;
     final Outbound out;
@@ -32,8 +40,8 @@ final class Exchange {
     /** The try in flight (or the last one), which the exchange's time-out ends if the node's answer has not. */
     volatile Attempt attempt;
     private volatile boolean done;
-    /** Run once when the exchange ends; or null. */
-    private volatile Runnable whenDone;
+    /** Run once when the exchange ends, in the order given; added to only before it ends (guarded by this). */
+    private final List<Runnable> whenDone = new ArrayList<>(2);
     /** When the exchange's own time-out ends it, on the router's clock (the router's server only). */
     volatile long deadlineNanos;
 
@@ -55,9 +63,18 @@ final class Exchange {
         return done;
     }
 
-    /** Runs {@code hook} when the exchange ends (set before it can end). */
+    /**
+     * Runs {@code hook} once when the exchange ends, after the hooks given before it; at once, on
+     * this thread, when it has ended already, so that a hook given late is never missed.
+     */
     void whenDone(Runnable hook) {
-        this.whenDone = hook;
+        synchronized (this) {
+            if (!done) {
+                whenDone.add(hook);
+                return;
+            }
+        }
+        hook.run();
     }
 
     void complete() {
@@ -80,9 +97,14 @@ final class Exchange {
             }
             done = true;
         }
-        Runnable hook = whenDone;
-        if (hook != null) {
-            hook.run();
+        // No hook is added once done is set: the list is read without the lock.
+        for (Runnable hook : whenDone) {
+            try {
+                hook.run();
+            } catch (RuntimeException e) {
+                // Every hook runs (one gives the body's memory back) and the answer still ends.
+                LOG.log(Level.WARNING, e, () -> "request=" + id + " a task at the exchange's end failed");
+            }
         }
         return true;
     }

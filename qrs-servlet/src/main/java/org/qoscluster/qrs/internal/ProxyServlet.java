@@ -76,9 +76,10 @@ public class ProxyServlet extends HttpServlet {
         }
         // The body is read whole before a node is chosen: a stalled client holds no thread and no
         // node capacity, and a request that fails before it is sent can go to another node whole.
+        // Its memory comes from the router's budget for bodies, given back when the exchange ends.
         exchange.bodyExpected = true;
         String client = req.getRemoteAddr(); // read here: the refusal may come on a timer thread
-        BodyReader.read(req.getInputStream(), chunked ? -1 : length, maxBody,
+        BodyReader reader = BodyReader.read(req.getInputStream(), router.bodyBudget(), chunked ? -1 : length, maxBody,
                 router.settings().bodyIdleTimeoutMs() * 1_000_000L, router::nanoTime, router.bodyTimer(),
                 body -> {
                     exchange.body = body;
@@ -92,9 +93,16 @@ public class ProxyServlet extends HttpServlet {
                                 + " (logged once a minute per address, all counted in qos_router_refused_bodies_total)",
                                 new Object[] {id, client, refusal.message()});
                     }
+                    if (refusal.status() == 503) {
+                        // The router's memory for bodies is in use, not the request at fault: it may come again.
+                        resp.setHeader("Retry-After", "1");
+                    }
                     resp.setHeader("Connection", "close");
                     forwarder.fail(exchange, refusal.status(), refusal.message());
                 });
+        // Whatever ends the exchange (answered, refused, timed out, broken off, client gone), once;
+        // at once if it has ended already.
+        exchange.whenDone(reader::release);
     }
 
     /** The request's transfer codings, every Transfer-Encoding line joined, lower case; null without any. */

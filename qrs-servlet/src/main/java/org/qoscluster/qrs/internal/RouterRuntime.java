@@ -47,6 +47,8 @@ public final class RouterRuntime implements AutoCloseable {
     private final HealthChecker health;
     /** Idle time-outs of request bodies being read. */
     private final java.util.concurrent.ScheduledExecutorService bodyTimer;
+    /** The memory request bodies hold at once, router-wide. */
+    private final BodyBudget bodyBudget;
     private final LogLimiter badCookies;
     private final LogLimiter badTokens;
     private final LogLimiter badBodies;
@@ -128,6 +130,7 @@ public final class RouterRuntime implements AutoCloseable {
         this.health = new HealthChecker(settings, nodes, healthClient, named("qrs-health"), this::expectedDatabase, groupChanging,
                 this::watchSite);
         this.bodyTimer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(named("qrs-body-timer"));
+        this.bodyBudget = new BodyBudget(settings.maxBodyMemoryBytes());
         this.badCookies = new LogLimiter(LOG_INTERVAL_NANOS, LOG_KEYS, nanoClock);
         this.badTokens = new LogLimiter(LOG_INTERVAL_NANOS, LOG_KEYS, nanoClock);
         this.badBodies = new LogLimiter(LOG_INTERVAL_NANOS, LOG_KEYS, nanoClock);
@@ -444,6 +447,11 @@ public final class RouterRuntime implements AutoCloseable {
     /** The timer of request bodies' idle time-outs. */
     java.util.concurrent.ScheduledExecutorService bodyTimer() {
         return bodyTimer;
+    }
+
+    /** The memory request bodies hold at once ({@code qos.router.max-body-memory-bytes}), and what they hold now. */
+    public BodyBudget bodyBudget() {
+        return bodyBudget;
     }
 
     /** Counts a UID cookie that did not verify; true when it is to be logged (once per address per minute). */

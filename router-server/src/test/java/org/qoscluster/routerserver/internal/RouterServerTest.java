@@ -394,6 +394,71 @@ class RouterServerTest {
         assertEquals(200, get(port, "/").statusCode(), "and goes on serving");
     }
 
+    /**
+     * The router's memory for request bodies bounds all of them together: with 64 KB of it, two
+     * connections that each send all but a byte of a 32 KB body and stall hold all of it. A further
+     * body is refused with 503 and Retry-After, naming the setting, and its connection closed; a
+     * request without a body is still answered. Once the stalled clients go, their memory comes
+     * back and a body is taken again, and what that body held comes back once it is answered.
+     */
+    @Test
+    void shouldRefuseBodiesPastTheRoutersMemoryForThemUntilItComesBack() throws Exception {
+        // The stalled bodies' idle time-out (10 minutes) cannot end them during the test, however slow the machine.
+        int port = start(Map.of("qos.http.max-body-bytes", "32768", "qos.router.max-body-memory-bytes", "65536",
+                "qos.router.body-idle-timeout-ms", "600000"));
+        awaitForwarded(port, "/");
+        List<Socket> stalled = new ArrayList<>();
+        try {
+            for (int i = 0; i < 2; i++) {
+                Socket s = new Socket("127.0.0.1", port);
+                stalled.add(s);
+                s.getOutputStream().write("POST /length HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 32768\r\n\r\n"
+                        .getBytes(StandardCharsets.ISO_8859_1));
+                s.getOutputStream().write(new byte[32_767]);
+                s.getOutputStream().flush();
+            }
+            awaitBodyMemory(port, 65_536); // each holds a buffer of its declared length, once all but its last byte is in
+
+            Answer refused = once(port, "POST /length HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 10\r\n\r\n0123456789");
+            assertEquals(503, refused.status(), refused.body());
+            assertEquals("1", refused.headers().get("retry-after"), refused.headers().toString());
+            assertEquals("close", refused.headers().get("connection"), refused.headers().toString());
+            assertTrue(refused.body().contains("65536 bytes (qos.router.max-body-memory-bytes)"), refused.body());
+            assertEquals(200, get(port, "/").statusCode(), "a request without a body is still answered");
+            assertTrue(metrics(port).lines().anyMatch("qos_router_body_memory_refusals_total 1"::equals), "the refusal is counted");
+        } finally {
+            for (Socket s : stalled) {
+                s.close();
+            }
+        }
+        awaitBodyMemory(port, 0); // the stalled bodies, refused once their clients went
+        HttpResponse<String> taken = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/length"))
+                .POST(HttpRequest.BodyPublishers.ofString("x".repeat(30_000))).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, taken.statusCode(), taken.body());
+        assertEquals("30000", taken.body(), "the body the node received");
+        awaitBodyMemory(port, 0);
+    }
+
+    /** The router's admin metrics page. */
+    private String metrics(int port) throws IOException, InterruptedException {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/qrs/admin/metrics"))
+                .header("Authorization", "Bearer a-test-admin-token-0123456789-0123456789").build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        return r.body();
+    }
+
+    /** Waits (30 s at most, however fast the machine) until request bodies hold {@code bytes} of the router's memory. */
+    private void awaitBodyMemory(int port, long bytes) throws Exception {
+        String expected = "qos_router_body_memory_bytes " + bytes;
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        String page = metrics(port);
+        while (page.lines().noneMatch(expected::equals)) {
+            assertTrue(System.nanoTime() < deadline, "request bodies never held " + bytes + " bytes: " + page);
+            Thread.sleep(50);
+            page = metrics(port);
+        }
+    }
+
     private static final java.util.concurrent.atomic.AtomicInteger FLAKY_ON_NODE_1 = new java.util.concurrent.atomic.AtomicInteger();
 
     /**
