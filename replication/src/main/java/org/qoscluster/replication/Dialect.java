@@ -76,6 +76,28 @@ public interface Dialect {
     List<String> readyToPromote(Connection replica, List<TableSpec> tables, long epoch, boolean full) throws SQLException;
 
     /**
+     * Drops from a replica the unique constraints (not the primary keys) of {@code tables} that a
+     * readying added ({@link #readyToPromote}), in a transaction of its own: an apply met one. A
+     * replica satisfies the master's constraints only where it holds a state the master held;
+     * between, a copy made while writes went on replays changes over rows already in a later
+     * state, and two transactions that touch no row in common may arrive in the other order. The
+     * next full readying adds them again once the rows satisfy them. Returns the constraints dropped.
+     */
+    List<String> dropUniqueKeys(Connection replica, List<TableSpec> tables) throws SQLException;
+
+    /** Whether {@code e} (or one chained to it) says a statement would have broken a unique constraint or key. */
+    static boolean uniqueViolation(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            for (SQLException s = t instanceof SQLException x ? x : null; s != null; s = s.getNextException()) {
+                if ("23505".equals(s.getSQLState())) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
      * The master's write statements that a promoted copy's first writers would compile (Derby:
      * its statement cache, the inserts, updates and deletes and the reads of a write's change
      * sequence), for {@link #precompile} on the replicas; empty where the database keeps none.

@@ -236,6 +236,9 @@ final class Replica {
                 }
             }
         } catch (SQLException e) {
+            if (Dialect.uniqueViolation(e) && droppedUniqueKeys(e)) {
+                return 0; // the next round applies the batch again
+            }
             down(e);
             return 0;
         }
@@ -248,6 +251,28 @@ final class Replica {
                 .max(Duration::compareTo).orElse(Duration.ZERO);
         published.accept(name, new ReplicationAgent.Watermark(low, seen, lag.isNegative() ? Duration.ZERO : lag));
         return todo.size();
+    }
+
+    /**
+     * After an apply met one of the unique constraints a readying added: drops them
+     * ({@link Dialect#dropUniqueKeys}), so that the next round applies the batch; the master
+     * checked its rows, and the replica reaches a state that satisfies them again once it holds
+     * one the master held. Whether any were dropped (none: the violation is not one of theirs).
+     */
+    private boolean droppedUniqueKeys(SQLException e) {
+        try {
+            List<String> dropped = master.dialect.dropUniqueKeys(link.connection(), master.tables());
+            if (dropped.isEmpty()) {
+                return false;
+            }
+            LOG.log(Level.WARNING, "replica={0} an apply met a unique constraint ({1}): the replica holds rows in a state the master"
+                    + " did not (its copy is still replaying, or two transactions came in the other order); dropped {2} until a"
+                    + " readying finds the rows satisfy them again", new Object[] {name, ReplicationAgent.describe(e), dropped});
+            return true;
+        } catch (SQLException dropFailed) {
+            e.addSuppressed(dropFailed);
+            return false;
+        }
     }
 
     void down(SQLException e) {

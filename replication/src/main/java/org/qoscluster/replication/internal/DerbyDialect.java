@@ -350,6 +350,32 @@ public final class DerbyDialect implements Dialect {
         return done;
     }
 
+    @Override
+    public List<String> dropUniqueKeys(Connection replica, List<TableSpec> tables) throws SQLException {
+        Set<String> ours = tables.stream().map(TableSpec::name).collect(Collectors.toSet());
+        return Link.inTransaction(replica, c -> {
+            List<String> dropped = new ArrayList<>();
+            List<String[]> found = new ArrayList<>();
+            try (PreparedStatement p = c.prepareStatement(UNIQUE_CONSTRAINT_NAMES)) {
+                p.setString(1, c.getSchema());
+                try (ResultSet r = p.executeQuery()) {
+                    while (r.next()) {
+                        if (ours.contains(r.getString(1))) {
+                            found.add(new String[] {r.getString(1), r.getString(2)});
+                        }
+                    }
+                }
+            }
+            try (Statement s = c.createStatement()) {
+                for (String[] tableAndName : found) {
+                    s.execute("ALTER TABLE " + quote(tableAndName[0]) + " DROP CONSTRAINT " + quote(tableAndName[1]));
+                    dropped.add(tableAndName[0] + "." + tableAndName[1]);
+                }
+            }
+            return dropped;
+        });
+    }
+
     /**
      * Adds to a replica the unique constraints of the master ({@code tables}) that it lacks (one
      * on the same columns counts, whatever its name), under the master's names; a replica holds

@@ -108,6 +108,74 @@ class AgentLimitsTest {
         }
     }
 
+    /**
+     * A replica copied while writes went on holds the master's rows of a moment later than its
+     * watermark, and replays the changes since over them. Readied (given the master's unique
+     * constraints) before the replay is over, a replayed change that puts a value back on a row
+     * while another row of the copy already holds it in its later state breaks one: the agent
+     * drops the replica's unique constraints, and the replica goes on and reaches the master's
+     * rows (it used to fail that apply every round, for good).
+     */
+    @Test
+    void shouldGoOnApplyingWhenAReplayMeetsAUniqueConstraintAReadyingAddedToo() throws Exception {
+        String master = "jdbc:derby:memory:limits-unique-master;create=true";
+        String first = "jdbc:derby:memory:limits-unique-r1;create=true";
+        String second = "jdbc:derby:memory:limits-unique-r2;create=true";
+        try (Connection m = open(master)) {
+            exec(m, "CREATE TABLE ACCOUNT (ID INT NOT NULL PRIMARY KEY, EMAIL VARCHAR(20) NOT NULL,"
+                            + " CONSTRAINT ACCOUNT_EMAIL UNIQUE (EMAIL))",
+                    "CREATE TABLE OTHER (ID INT NOT NULL PRIMARY KEY, N INT)",
+                    "INSERT INTO ACCOUNT VALUES (1, 'a'), (2, 'b')", "INSERT INTO OTHER VALUES (1, 0)");
+        }
+        open(first).close();
+        open(second).close();
+        Map<String, ReplicationAgent.ConnectionFactory> one = new java.util.LinkedHashMap<>();
+        one.put("r1", () -> open(first));
+        // One change row a read: the replay after the copy takes a round a transaction.
+        try (ReplicationAgent agent = ReplicationAgent.derby(() -> open(master), one, List.of("ACCOUNT", "OTHER"), 1, 1,
+                (r, w) -> { })) {
+            agent.install();
+            for (int i = 0; i < 3; i++) {
+                agent.shipOnce();
+            }
+            try (Connection m = open(master)) { // what r1 has not got yet, in commit order
+                exec(m, "UPDATE OTHER SET N = 1 WHERE ID = 1",
+                        "UPDATE ACCOUNT SET EMAIL = 'v' WHERE ID = 1", // row 1 takes v
+                        "UPDATE ACCOUNT SET EMAIL = 's2' WHERE ID = 1", // and gives it up
+                        "UPDATE ACCOUNT SET EMAIL = 'v' WHERE ID = 2"); // row 2 takes v
+            }
+            Map<String, ReplicationAgent.ConnectionFactory> two = new java.util.LinkedHashMap<>(one);
+            two.put("r2", () -> open(second));
+            agent.replicas(two);
+            agent.shipOnce(); // r2 copied: identifiers from r1 (before all four), rows from the master (after)
+            agent.readyReplicas(); // as the agent's readying does about a second after a copy
+            try (Connection r2 = open(second)) {
+                assertEquals(List.of("ACCOUNT_EMAIL"), rows(r2, "SELECT CONSTRAINTNAME FROM SYS.SYSCONSTRAINTS WHERE TYPE = 'U'"),
+                        "the readying gave r2 the master's unique constraint mid-replay");
+            }
+            try (Connection m = open(master)) {
+                exec(m, "INSERT INTO ACCOUNT VALUES (3, 'c')");
+            }
+            List<String> expected;
+            try (Connection m = open(master)) {
+                expected = rows(m, "SELECT * FROM ACCOUNT ORDER BY ID");
+            }
+            List<String> got = List.of();
+            for (int round = 0; round < 30 && !got.equals(expected); round++) {
+                agent.shipOnce();
+                try (Connection r2 = open(second)) {
+                    got = rows(r2, "SELECT * FROM ACCOUNT ORDER BY ID");
+                }
+            }
+            assertEquals(expected, got, "r2 reaches the master's rows");
+            agent.readyReplicas();
+            try (Connection r2 = open(second)) {
+                assertEquals(List.of("ACCOUNT_EMAIL"), rows(r2, "SELECT CONSTRAINTNAME FROM SYS.SYSCONSTRAINTS WHERE TYPE = 'U'"),
+                        "the next readying gives r2 the constraint back, its rows now the master's");
+            }
+        }
+    }
+
     /** Columns of {@code CHAR(n) FOR BIT DATA} and {@code VARCHAR(n) FOR BIT DATA}, which Derby's metadata names {@code CHAR () FOR BIT DATA}. */
     @Test
     void shouldReplicateBinaryCharacterColumns() throws Exception {
