@@ -45,6 +45,15 @@ public final class Changes {
         Change withRid(Long identifier) {
             return new Change(table, seq, tx, op, at, identifier, values, oldKey);
         }
+
+        /** About the bytes its values hold in memory: a large object's whole, a little for any other. */
+        long bytes() {
+            long n = 64;
+            for (Object v : values.values()) {
+                n += v instanceof byte[] b ? b.length : v instanceof String str ? 2L * str.length() : 16;
+            }
+            return n;
+        }
     }
 
     /** A committed transaction: its changes in sequence order. */
@@ -81,16 +90,36 @@ public final class Changes {
      */
     public static Batch read(Link master, Dialect dialect, List<TableSpec> tables, long from, Dialect.Horizon horizon,
                              int limit, Set<String> newlyOpen) throws SQLException {
-        return Shipping.readWhole(limit, (rowLimit, upTo) ->
-                readWindow(master, dialect, tables, from, horizon, rowLimit, upTo, newlyOpen));
+        return read(master, dialect, tables, from, horizon, limit, READ_BYTES, newlyOpen);
     }
 
     /**
-     * Reads the change rows from {@code from}: at most {@code limit} per table (0: no limit) and
-     * below {@code upTo}; a transaction cut by either is completed from the rows past the cut.
+     * {@link #read(Link, Dialect, List, long, Dialect.Horizon, int, Set)}, the values of a read
+     * window's rows (its large objects above all) holding about {@code byteLimit} bytes at most:
+     * past it, each table's read stops after its next row and the window ends there, as at the
+     * row limit. A transaction is still read whole, whatever it holds.
+     */
+    static Batch read(Link master, Dialect dialect, List<TableSpec> tables, long from, Dialect.Horizon horizon,
+                      int limit, long byteLimit, Set<String> newlyOpen) throws SQLException {
+        return Shipping.readWhole(limit, (rowLimit, upTo) ->
+                readWindow(master, dialect, tables, from, horizon, rowLimit, rowLimit > 0 ? byteLimit : Long.MAX_VALUE, upTo,
+                        newlyOpen));
+    }
+
+    /**
+     * About the most bytes of values one round's read window holds: the agent's heap is 256 MB,
+     * and a backlog of large objects read 5,000 rows a table at a time would not fit in it.
+     */
+    static final long READ_BYTES = 32L << 20;
+
+    /**
+     * Reads the change rows from {@code from}: at most {@code limit} per table (0: no limit),
+     * about {@code byteLimit} bytes of values in all, and below {@code upTo}; a transaction cut by
+     * any of them is completed from the rows past the cut.
      */
     private static Shipping.Selection readWindow(Link master, Dialect dialect, List<TableSpec> tables, long from, Dialect.Horizon horizon,
-                                     int limit, long upTo, Set<String> newlyOpen) throws SQLException {
+                                     int limit, long byteLimit, long upTo, Set<String> newlyOpen) throws SQLException {
+        long bytes = 0;
         Map<String, List<Change>> byTx = new HashMap<>();
         Shipping.Window<TableSpec> window = new Shipping.Window<>(limit, upTo);
         // Nothing was written from the watermark on when the horizon was read (an idle round): a
@@ -110,15 +139,18 @@ public final class Changes {
             p.setLong(2, upTo);
             int rows = 0;
             long last = from;
+            boolean full = false;
             try (ResultSet r = p.executeQuery()) {
-                while (r.next()) {
+                while (!full && r.next()) {
                     Change c = change(t, r);
                     byTx.computeIfAbsent(c.tx(), k -> new ArrayList<>()).add(c);
                     rows++;
                     last = c.seq();
+                    bytes += c.bytes();
+                    full = bytes >= byteLimit;
                 }
             }
-            window.read(t, rows, last);
+            window.read(t, rows, last, full);
         }
         Shipping.Candidates candidates = Shipping.candidates(byTx, horizon, window.end());
         long held = Shipping.held(candidates, newlyOpen, () -> dialect.openTransactions(master.connection()));

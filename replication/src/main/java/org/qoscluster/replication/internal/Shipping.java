@@ -176,7 +176,16 @@ public final class Shipping {
 
         /** Records one table's read: {@code rows} rows, the last at {@code lastSeq}. */
         public void read(T table, int rows, long lastSeq) {
-            if (limit > 0 && rows >= limit) {
+            read(table, rows, lastSeq, false);
+        }
+
+        /**
+         * Records one table's read: {@code rows} rows, the last at {@code lastSeq}; {@code stopped}:
+         * the read stopped there short of its end (the window's bytes), which cuts it as the row
+         * limit does.
+         */
+        public void read(T table, int rows, long lastSeq, boolean stopped) {
+            if (stopped || (limit > 0 && rows >= limit)) {
                 cut.put(table, lastSeq);
                 end = Math.min(end, lastSeq + 1);
             } else if (upTo != Long.MAX_VALUE) {

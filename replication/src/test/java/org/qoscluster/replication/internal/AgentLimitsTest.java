@@ -176,6 +176,51 @@ class AgentLimitsTest {
         }
     }
 
+    /**
+     * A backlog of large objects is read in windows of about the read's bytes, not of its rows
+     * (5,000 rows of 100 KB would not fit in the agent's heap), each transaction whole, and the
+     * windows one after the other hold every transaction once.
+     */
+    @Test
+    void shouldReadABacklogOfLargeObjectsInWindowsOfAboutTheReadsBytes() throws Exception {
+        String master = "jdbc:derby:memory:limits-lobs-master;create=true";
+        try (Connection m = open(master)) {
+            exec(m, "CREATE TABLE DOC (ID INT NOT NULL PRIMARY KEY, BODY BLOB(1M))");
+        }
+        try (ReplicationAgent agent = ReplicationAgent.derby(() -> open(master), Map.of(), List.of("DOC"))) {
+            agent.install();
+        }
+        DerbyDialect dialect = new DerbyDialect();
+        Link link = new Link(() -> open(master));
+        try (Connection m = open(master)) {
+            List<org.qoscluster.replication.TableSpec> tables = dialect.describe(m, List.of("DOC"));
+            long from = dialect.horizon(m, tables).nextSequence();
+            try (PreparedStatement insert = m.prepareStatement("INSERT INTO DOC VALUES (?, ?)")) {
+                for (int i = 0; i < 20; i++) { // each its own transaction
+                    insert.setInt(1, i);
+                    insert.setBytes(2, new byte[100_000]);
+                    insert.executeUpdate();
+                }
+            }
+            Dialect.Horizon horizon = dialect.horizon(m, tables);
+            long first = from;
+            List<String> read = new ArrayList<>();
+            for (int window = 0; window < 20 && from < horizon.nextSequence(); window++) {
+                Changes.Batch b = Changes.read(link, dialect, tables, from, horizon, 5_000, 350_000, java.util.Set.of());
+                assertTrue(!b.transactions().isEmpty() && b.transactions().size() <= 4,
+                        "a window of about 350 KB holds 1 to 4 rows of 100 KB: " + b.transactions().size());
+                b.transactions().forEach(tx -> read.add(tx.id()));
+                from = b.completeBelow();
+            }
+            assertEquals(20, read.size(), "every transaction read: " + read);
+            assertEquals(20, new java.util.HashSet<>(read).size(), "once: " + read);
+            assertEquals(20, Changes.read(link, dialect, tables, first, horizon, 5_000, java.util.Set.of()).transactions().size(),
+                    "within the agent's own bound (" + Changes.READ_BYTES + " bytes), one window");
+        } finally {
+            link.reset();
+        }
+    }
+
     /** Columns of {@code CHAR(n) FOR BIT DATA} and {@code VARCHAR(n) FOR BIT DATA}, which Derby's metadata names {@code CHAR () FOR BIT DATA}. */
     @Test
     void shouldReplicateBinaryCharacterColumns() throws Exception {
