@@ -37,6 +37,7 @@ public final class RouterSettings {
     private final String sessionCookie;
     private final int bodyIdleTimeoutMs;
     private final long maxBodyMemoryBytes;
+    private final int maxRequestsPerClient;
     private final int flagTtlSeconds;
 
     private static final Pattern COOKIE_NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
@@ -83,6 +84,8 @@ public final class RouterSettings {
         this.maxBodyMemoryBytes = r.raw("qos.router.max-body-memory-bytes").isEmpty()
                 ? Math.max(cluster.maxBodyBytes(), Runtime.getRuntime().maxMemory() / 4)
                 : r.longIn("qos.router.max-body-memory-bytes", cluster.maxBodyBytes(), MAX_BODY_MEMORY);
+        // 0: no cap; else the requests one client may have in flight.
+        this.maxRequestsPerClient = r.intIn("qos.router.max-requests-per-client", 0, 100_000);
         this.flagTtlSeconds = r.intIn("qos.session.flag-ttl-seconds", 1, 86_400);
         this.sessionCookie = r.raw("qos.router.session-cookie");
         if (!sessionCookie.isEmpty() && !COOKIE_NAME.matcher(sessionCookie).matches()) {
@@ -190,6 +193,14 @@ public final class RouterSettings {
      */
     public long maxBodyMemoryBytes() {
         return maxBodyMemoryBytes;
+    }
+
+    /**
+     * The requests one client may have in flight through the router at once
+     * ({@code qos.router.max-requests-per-client}); 0 for no cap.
+     */
+    public int maxRequestsPerClient() {
+        return maxRequestsPerClient;
     }
 
     /** The largest request body the router takes, in bytes ({@code qos.http.max-body-bytes}). */

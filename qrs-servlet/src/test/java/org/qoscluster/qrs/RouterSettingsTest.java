@@ -26,6 +26,21 @@ class RouterSettingsTest {
         assertEquals(1_048_576, s.maxBodyBytes());
         assertEquals(Math.max(1_048_576, Runtime.getRuntime().maxMemory() / 4), s.maxBodyMemoryBytes(),
                 "a quarter of the router's largest heap when unset");
+        assertEquals(0, s.maxRequestsPerClient(), "no cap on a client's requests unless set");
+    }
+
+    @Test
+    void shouldCapAClientsRequestsOnlyWhenAsked() {
+        for (String good : new String[] {"0", "1", "2", "100000"}) {
+            RouterSettings s = RouterSettings.of(ClusterConfig.from(Map.of("qos.router.max-requests-per-client", good)), SECRETS);
+            assertEquals(Integer.parseInt(good), s.maxRequestsPerClient());
+        }
+        for (String bad : new String[] {"-1", "100001", "many", "", "1.5", "2147483648"}) {
+            ClusterConfig c = ClusterConfig.from(Map.of("qos.router.max-requests-per-client", bad));
+            InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> RouterSettings.of(c, SECRETS));
+            assertTrue(e.getMessage().contains("qos.router.max-requests-per-client: '" + bad
+                    + "' is not a whole number from 0 to 100000"), e.getMessage());
+        }
     }
 
     @Test

@@ -187,6 +187,10 @@ public class AdminServlet extends HttpServlet {
         w.println("qos_router_body_memory_limit_bytes " + bodies.limit());
         w.println("# TYPE qos_router_body_memory_refusals_total counter");
         w.println("qos_router_body_memory_refusals_total " + bodies.refusals());
+        w.println("# TYPE qos_router_clients_in_flight gauge");
+        w.println("qos_router_clients_in_flight " + router.clientLimits().clients());
+        w.println("# TYPE qos_router_client_cap_refusals_total counter");
+        w.println("qos_router_client_cap_refusals_total " + router.clientLimits().refusals());
         w.println("# TYPE qos_router_bad_admin_tokens_total counter");
         w.println("qos_router_bad_admin_tokens_total " + router.badTokens());
         w.println("# TYPE qos_router_state_change_flags gauge");

@@ -80,9 +80,45 @@ public final class Forwarder implements RequestRouter {
         String path = checked(id, in, out);
         if (path != null) {
             Exchange ex = exchange(id, in, out, path);
-            track(ex, 0);
-            forward(ex, null);
+            if (enterClient(ex, false)) {
+                track(ex, 0);
+                forward(ex, null);
+            }
         }
+    }
+
+    /**
+     * Counts the exchange among its client's requests in flight ({@code qos.router.max-requests-per-client}),
+     * before it takes a node's place or its body is read: true when it fits, its place given back
+     * once when it ends, however it ends; false when its client has all its places, the exchange
+     * then answered 503 with {@code Retry-After}. Always true without a cap, nothing counted.
+     *
+     * @param unreadBody whether the request has a body not read yet: refused, its connection then
+     *     closes rather than drain it
+     */
+    boolean enterClient(Exchange ex, boolean unreadBody) {
+        ClientLimits limits = router.clientLimits();
+        if (!limits.capped()) {
+            return true;
+        }
+        // The address the router signs as the client's: a trusted proxy's client is counted, not the proxy.
+        String client = headers.client(ex.in);
+        if (limits.tryEnter(client)) {
+            ex.whenDone(() -> limits.leave(client));
+            return true;
+        }
+        if (router.clientCapped(client)) {
+            LOG.log(Level.INFO, "request={0} refused: {1} has {2} requests in flight (qos.router.max-requests-per-client)"
+                    + " (logged once a minute per address, all counted in qos_router_client_cap_refusals_total)",
+                    new Object[] {ex.id, client, String.valueOf(limits.cap())});
+        }
+        ex.out.setHeader("Retry-After", "1");
+        if (unreadBody) {
+            ex.out.setHeader("Connection", "close");
+        }
+        fail(ex, 503, "too many requests in flight from this client: at most " + limits.cap()
+                + " at once (qos.router.max-requests-per-client); retry shortly");
+        return false;
     }
 
     /**

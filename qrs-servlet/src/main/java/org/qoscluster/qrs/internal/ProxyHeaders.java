@@ -73,8 +73,7 @@ final class ProxyHeaders {
             headers.put("X-Forwarded-Host", req.header("Host"));
         }
         headers.put(ForwardedHeaders.UID, ex.signedUid);
-        // The client as the node should count it: the connection's peer, or the last hop a trusted proxy names.
-        String client = prior == null ? remote : prior.substring(prior.lastIndexOf(',') + 1).strip();
+        String client = lastHop(prior, remote);
         UidCookie uids = router.uidCookie();
         if (ex.issuedCookie != null) {
             // A UID issued for this request: its signatures are made, not kept (they are kept once
@@ -88,6 +87,21 @@ final class ProxyHeaders {
             headers.put(ForwardedHeaders.CLIENT, router.signedClient(ex.uid, client));
         }
         headers.put(ForwardedHeaders.SERVICE_CLASS, ex.serviceClass.name());
+    }
+
+    /**
+     * The client as the node should count it, signed in {@code X-QoS-Client}: the connection's
+     * peer, or the last hop a trusted proxy names in {@code X-Forwarded-For}. A client that is not
+     * trusted cannot name another address.
+     */
+    String client(Inbound req) {
+        String remote = req.remoteAddr();
+        return router.settings().trusted(remote) ? lastHop(allValues(req, "X-Forwarded-For"), remote) : remote;
+    }
+
+    /** The last address of a trusted proxy's {@code X-Forwarded-For} lines, or the peer without any. */
+    private static String lastHop(String forwardedFor, String remote) {
+        return forwardedFor == null ? remote : forwardedFor.substring(forwardedFor.lastIndexOf(',') + 1).strip();
     }
 
     /** The values of header {@code name}, all its lines joined with commas; null without one. */

@@ -66,11 +66,15 @@ public class ProxyServlet extends HttpServlet {
         boolean chunked = codings != null;
         AsyncContext async = req.startAsync();
         Exchange exchange = forwarder.exchange(id, in, ServletExchange.outbound(id, resp, async), path);
+        boolean hasBody = length > 0 || chunked;
+        if (!forwarder.enterClient(exchange, hasBody)) {
+            return;
+        }
         // The exchange's time-out is the forwarder's (a bound on a body that trickles in under the
         // idle time-out too, then the node's silence); the container's would bound the whole answer.
         forwarder.track(exchange, router.settings().bodyIdleTimeoutMs());
         async.setTimeout(0);
-        if (length <= 0 && !chunked) {
+        if (!hasBody) {
             forwarder.forward(exchange, null);
             return;
         }

@@ -49,6 +49,10 @@ public final class RouterRuntime implements AutoCloseable {
     private final java.util.concurrent.ScheduledExecutorService bodyTimer;
     /** The memory request bodies hold at once, router-wide. */
     private final BodyBudget bodyBudget;
+    /** The requests each client has in flight ({@code qos.router.max-requests-per-client}). */
+    private final ClientLimits clientLimits;
+    /** Requests refused for their client's cap: one log line per address per minute. */
+    private final LogLimiter clientCapped;
     private final LogLimiter badCookies;
     private final LogLimiter badTokens;
     private final LogLimiter badBodies;
@@ -131,6 +135,8 @@ public final class RouterRuntime implements AutoCloseable {
                 this::watchSite);
         this.bodyTimer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(named("qrs-body-timer"));
         this.bodyBudget = new BodyBudget(settings.maxBodyMemoryBytes());
+        this.clientLimits = new ClientLimits(settings.maxRequestsPerClient());
+        this.clientCapped = new LogLimiter(LOG_INTERVAL_NANOS, LOG_KEYS, nanoClock);
         this.badCookies = new LogLimiter(LOG_INTERVAL_NANOS, LOG_KEYS, nanoClock);
         this.badTokens = new LogLimiter(LOG_INTERVAL_NANOS, LOG_KEYS, nanoClock);
         this.badBodies = new LogLimiter(LOG_INTERVAL_NANOS, LOG_KEYS, nanoClock);
@@ -452,6 +458,16 @@ public final class RouterRuntime implements AutoCloseable {
     /** The memory request bodies hold at once ({@code qos.router.max-body-memory-bytes}), and what they hold now. */
     public BodyBudget bodyBudget() {
         return bodyBudget;
+    }
+
+    /** The requests each client has in flight, and the cap on them ({@code qos.router.max-requests-per-client}; 0 for none). */
+    public ClientLimits clientLimits() {
+        return clientLimits;
+    }
+
+    /** A request refused for its client's cap; true when it is to be logged (once per address per minute). */
+    boolean clientCapped(String address) {
+        return clientCapped.admit(address);
     }
 
     /** Counts a UID cookie that did not verify; true when it is to be logged (once per address per minute). */

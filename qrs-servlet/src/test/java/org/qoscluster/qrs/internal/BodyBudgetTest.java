@@ -8,11 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -69,43 +64,27 @@ class BodyBudgetTest {
         int rounds = 20_000;
         AtomicBoolean over = new AtomicBoolean();
         AtomicLong granted = new AtomicLong();
-        CountDownLatch start = new CountDownLatch(1);
-        ExecutorService pool = Executors.newFixedThreadPool(threads);
-        try {
-            List<Future<?>> done = new ArrayList<>();
-            for (int t = 0; t < threads; t++) {
-                long seed = 0x5eedL + t;
-                done.add(pool.submit(() -> {
-                    SplittableRandom random = new SplittableRandom(seed);
-                    List<Long> mine = new ArrayList<>();
-                    start.await();
-                    for (int i = 0; i < rounds; i++) {
-                        if (!mine.isEmpty() && random.nextInt(3) == 0) {
-                            budget.release(mine.remove(random.nextInt(mine.size())));
-                            continue;
-                        }
-                        long bytes = random.nextLong(limit / 8);
-                        if (budget.reserve(bytes)) {
-                            mine.add(bytes);
-                            granted.incrementAndGet();
-                        }
-                        if (budget.held() > limit) {
-                            over.set(true);
-                        }
-                    }
-                    for (long bytes : mine) {
-                        budget.release(bytes);
-                    }
-                    return null;
-                }));
+        Together.run(threads, t -> {
+            SplittableRandom random = new SplittableRandom(0x5eedL + t);
+            List<Long> mine = new ArrayList<>();
+            for (int i = 0; i < rounds; i++) {
+                if (!mine.isEmpty() && random.nextInt(3) == 0) {
+                    budget.release(mine.remove(random.nextInt(mine.size())));
+                    continue;
+                }
+                long bytes = random.nextLong(limit / 8);
+                if (budget.reserve(bytes)) {
+                    mine.add(bytes);
+                    granted.incrementAndGet();
+                }
+                if (budget.held() > limit) {
+                    over.set(true);
+                }
             }
-            start.countDown();
-            for (Future<?> f : done) {
-                f.get(2, TimeUnit.MINUTES);
+            for (long bytes : mine) {
+                budget.release(bytes);
             }
-        } finally {
-            pool.shutdownNow();
-        }
+        });
         assertFalse(over.get(), "the budget was passed");
         assertTrue(granted.get() > 0 && budget.refusals() > 0, "both grants (" + granted + ") and refusals ("
                 + budget.refusals() + ") happened: the limit was reached");

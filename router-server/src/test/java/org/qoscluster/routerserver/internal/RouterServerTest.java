@@ -449,14 +449,74 @@ class RouterServerTest {
 
     /** Waits (30 s at most, however fast the machine) until request bodies hold {@code bytes} of the router's memory. */
     private void awaitBodyMemory(int port, long bytes) throws Exception {
-        String expected = "qos_router_body_memory_bytes " + bytes;
+        awaitMetric(port, "qos_router_body_memory_bytes " + bytes);
+    }
+
+    /** Waits (30 s at most, however fast the machine) until the router's metrics page has the line {@code expected}. */
+    private void awaitMetric(int port, String expected) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         String page = metrics(port);
         while (page.lines().noneMatch(expected::equals)) {
-            assertTrue(System.nanoTime() < deadline, "request bodies never held " + bytes + " bytes: " + page);
+            assertTrue(System.nanoTime() < deadline, "the metrics never showed '" + expected + "': " + page);
             Thread.sleep(50);
             page = metrics(port);
         }
+    }
+
+    /** Answers to /held wait until a test lets them go (counting down this latch); each counts its arrival first. */
+    private static volatile java.util.concurrent.CountDownLatch heldRelease = new java.util.concurrent.CountDownLatch(0);
+    private static final java.util.concurrent.Semaphore HELD_ARRIVED = new java.util.concurrent.Semaphore(0);
+
+    /**
+     * With a cap of 2 requests per client, two requests of 127.0.0.1 held open at a node take its
+     * places: a third of the same client is refused at once with 503 and Retry-After naming the
+     * setting, with or without a body and whatever X-Forwarded-For it sends from an untrusted
+     * address; another client is answered meanwhile. Once the two have ended, the client's
+     * places come back and its next request is answered.
+     */
+    @Test
+    void shouldRefuseAClientsRequestsPastItsCapUntilItsOthersEnd() throws Exception {
+        // The held answers' node is silent for as long as the test holds them: no time-out may end them first.
+        int port = start(Map.of("qos.router.max-requests-per-client", "2", "qos.router.read-timeout-ms", "600000"));
+        awaitForwarded(port, "/");
+        heldRelease = new java.util.concurrent.CountDownLatch(1);
+        HELD_ARRIVED.drainPermits();
+        List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> held = new ArrayList<>();
+        try {
+            for (int i = 0; i < 2; i++) {
+                held.add(http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/held")).build(),
+                        HttpResponse.BodyHandlers.ofString()));
+            }
+            assertTrue(HELD_ARRIVED.tryAcquire(2, 30, java.util.concurrent.TimeUnit.SECONDS), "both held requests reached a node");
+
+            Answer refused = once(port, "GET / HTTP/1.1\r\nHost: shop.example.test\r\nX-Forwarded-For: 198.51.100.7\r\n\r\n");
+            assertEquals(503, refused.status(), refused.body());
+            assertEquals("1", refused.headers().get("retry-after"), refused.headers().toString());
+            assertTrue(refused.body().contains("at most 2 at once (qos.router.max-requests-per-client)"), refused.body());
+            Answer posted = once(port, "POST /length HTTP/1.1\r\nHost: shop.example.test\r\nContent-Length: 10\r\n\r\n0123456789");
+            assertEquals(503, posted.status(), posted.body());
+            assertEquals("1", posted.headers().get("retry-after"), posted.headers().toString());
+            assertEquals("close", posted.headers().get("connection"), "its body unread: " + posted.headers());
+            try (Socket other = new Socket()) {
+                other.bind(new java.net.InetSocketAddress("127.0.0.2", 0));
+                other.connect(new java.net.InetSocketAddress("127.0.0.1", port));
+                other.setSoTimeout(10_000);
+                Answer a = exchange(other, new BufferedInputStream(other.getInputStream()),
+                        "GET /other HTTP/1.1\r\nHost: shop.example.test\r\nConnection: close\r\n\r\n");
+                assertEquals(200, a.status(), "another client is not capped: " + a.body());
+            }
+            assertTrue(metrics(port).lines().anyMatch("qos_router_client_cap_refusals_total 2"::equals), "both refusals are counted");
+        } finally {
+            heldRelease.countDown();
+        }
+        for (java.util.concurrent.CompletableFuture<HttpResponse<String>> f : held) {
+            HttpResponse<String> r = f.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals(200, r.statusCode(), r.body());
+            assertEquals("held", r.body());
+        }
+        awaitMetric(port, "qos_router_clients_in_flight 0"); // each place given back once its exchange ended
+        HttpResponse<String> again = get(port, "/");
+        assertEquals(200, again.statusCode(), "the client's places came back: " + again.body());
     }
 
     private static final java.util.concurrent.atomic.AtomicInteger FLAKY_ON_NODE_1 = new java.util.concurrent.atomic.AtomicInteger();
@@ -775,6 +835,23 @@ class RouterServerTest {
                     response.getHeaders().put("X-From-Node", "yes");
                     response.getHeaders().put("Content-Length", "100");
                     response.write(false, java.nio.ByteBuffer.allocate(0), Callback.NOOP);
+                    return true;
+                }
+                if (path.equals("/held")) {
+                    // Answers once the test lets it go, on a thread of its own.
+                    HELD_ARRIVED.release();
+                    java.util.concurrent.CountDownLatch release = heldRelease;
+                    Thread answer = new Thread(() -> {
+                        try {
+                            release.await();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                        response.setStatus(200);
+                        response.write(true, StandardCharsets.UTF_8.encode("held"), callback);
+                    }, "held-answer");
+                    answer.setDaemon(true);
+                    answer.start();
                     return true;
                 }
                 if (path.equals("/slow")) {
