@@ -355,25 +355,34 @@ public final class DerbyDialect implements Dialect {
         Set<String> ours = tables.stream().map(TableSpec::name).collect(Collectors.toSet());
         return Link.inTransaction(replica, c -> {
             List<String> dropped = new ArrayList<>();
-            List<String[]> found = new ArrayList<>();
-            try (PreparedStatement p = c.prepareStatement(UNIQUE_CONSTRAINT_NAMES)) {
-                p.setString(1, c.getSchema());
-                try (ResultSet r = p.executeQuery()) {
-                    while (r.next()) {
-                        if (ours.contains(r.getString(1))) {
-                            found.add(new String[] {r.getString(1), r.getString(2)});
-                        }
-                    }
-                }
-            }
             try (Statement s = c.createStatement()) {
-                for (String[] tableAndName : found) {
-                    s.execute("ALTER TABLE " + quote(tableAndName[0]) + " DROP CONSTRAINT " + quote(tableAndName[1]));
-                    dropped.add(tableAndName[0] + "." + tableAndName[1]);
+                for (UniqueConstraint u : uniqueConstraints(c)) {
+                    if (ours.contains(u.table())) {
+                        s.execute("ALTER TABLE " + quote(u.table()) + " DROP CONSTRAINT " + quote(u.name()));
+                        dropped.add(u.table() + "." + u.name());
+                    }
                 }
             }
             return dropped;
         });
+    }
+
+    /** A unique constraint (not a primary key) of a table, by name. */
+    private record UniqueConstraint(String table, String name) {
+    }
+
+    /** The unique constraints of the connection's schema. */
+    private static List<UniqueConstraint> uniqueConstraints(Connection c) throws SQLException {
+        List<UniqueConstraint> found = new ArrayList<>();
+        try (PreparedStatement p = c.prepareStatement(UNIQUE_CONSTRAINT_NAMES)) {
+            p.setString(1, c.getSchema());
+            try (ResultSet r = p.executeQuery()) {
+                while (r.next()) {
+                    found.add(new UniqueConstraint(r.getString(1), r.getString(2)));
+                }
+            }
+        }
+        return found;
     }
 
     /**
@@ -390,15 +399,7 @@ public final class DerbyDialect implements Dialect {
             return altered; // the master has none: nothing to ask the replica every readying
         }
         // Every readying asks: one query for the names, the columns only of a table that lacks one.
-        Set<String> named = new HashSet<>();
-        try (PreparedStatement p = c.prepareStatement(UNIQUE_CONSTRAINT_NAMES)) {
-            p.setString(1, c.getSchema());
-            try (ResultSet r = p.executeQuery()) {
-                while (r.next()) {
-                    named.add(r.getString(1) + "." + r.getString(2));
-                }
-            }
-        }
+        Set<String> named = uniqueConstraints(c).stream().map(u -> u.table() + "." + u.name()).collect(Collectors.toSet());
         try (Statement s = c.createStatement()) {
             for (TableSpec t : tables) {
                 List<TableSpec.UniqueKey> here = null;

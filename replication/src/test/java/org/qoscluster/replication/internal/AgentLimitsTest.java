@@ -60,6 +60,22 @@ class AgentLimitsTest {
     }
 
     /**
+     * Ships rounds, at most {@code rounds}, until {@code query} on the replica at {@code replica}
+     * answers {@code expected}; returns its last answer.
+     */
+    private static List<String> shipUntil(ReplicationAgent agent, String replica, String query, List<String> expected,
+                                          int rounds) throws SQLException {
+        List<String> got = List.of();
+        for (int round = 0; round < rounds && !got.equals(expected); round++) {
+            agent.shipOnce();
+            try (Connection r = open(replica)) {
+                got = rows(r, query);
+            }
+        }
+        return got;
+    }
+
+    /**
      * One transaction that inserts 66,000 rows of a table (Derby's client driver refuses a batch
      * of more than 65,534 statements) reaches the replica whole, through the client driver as on
      * a cluster, and what is written after it follows.
@@ -96,14 +112,8 @@ class AgentLimitsTest {
                     exec(m, "INSERT INTO LINE VALUES (-1, 7)");
                 }
                 List<String> expected = List.of(n + 7 + "|" + (n + 1));
-                List<String> got = List.of();
-                for (int round = 0; round < 20 && !got.equals(expected); round++) {
-                    agent.shipOnce();
-                    try (Connection r = open(replica)) {
-                        got = rows(r, "SELECT SUM(QTY), COUNT(*) FROM LINE");
-                    }
-                }
-                assertEquals(expected, got, "the replica's total and row count");
+                assertEquals(expected, shipUntil(agent, replica, "SELECT SUM(QTY), COUNT(*) FROM LINE", expected, 20),
+                        "the replica's total and row count");
             }
         }
     }
@@ -160,14 +170,8 @@ class AgentLimitsTest {
             try (Connection m = open(master)) {
                 expected = rows(m, "SELECT * FROM ACCOUNT ORDER BY ID");
             }
-            List<String> got = List.of();
-            for (int round = 0; round < 30 && !got.equals(expected); round++) {
-                agent.shipOnce();
-                try (Connection r2 = open(second)) {
-                    got = rows(r2, "SELECT * FROM ACCOUNT ORDER BY ID");
-                }
-            }
-            assertEquals(expected, got, "r2 reaches the master's rows");
+            assertEquals(expected, shipUntil(agent, second, "SELECT * FROM ACCOUNT ORDER BY ID", expected, 30),
+                    "r2 reaches the master's rows");
             agent.readyReplicas();
             try (Connection r2 = open(second)) {
                 assertEquals(List.of("ACCOUNT_EMAIL"), rows(r2, "SELECT CONSTRAINTNAME FROM SYS.SYSCONSTRAINTS WHERE TYPE = 'U'"),

@@ -217,11 +217,12 @@ final class HazelcastSessionStore implements SessionStore {
     @Override
     public Optional<SessionRecord> load(String uid, long seen) {
         SessionRecord chosen;
-        boolean endedLately = endedHere.ended(uid, clock.millis());
+        long now = clock.millis();
+        boolean endedLately = endedHere.ended(uid, now);
         if (written == null || endedLately) {
             chosen = load(uid).orElse(null);
         } else {
-            chosen = LocalCopy.choose(seen, clock.millis(), written.get(uid),
+            chosen = LocalCopy.choose(seen, now, written.get(uid),
                     () -> bounded("read", records.getAsync(uid)), () -> load(uid).orElse(null));
             if (chosen != null) {
                 written.forgetOlder(chosen);
