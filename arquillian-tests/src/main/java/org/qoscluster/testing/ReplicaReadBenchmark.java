@@ -116,7 +116,7 @@ public final class ReplicaReadBenchmark {
         AtomicLong writes = new AtomicLong();
         ExecutorService pool = Executors.newFixedThreadPool(READERS + 1);
         try (ReplicationAgent agent = ReplicationAgent.derby(() -> open(masterUrl), Map.of("replica-1", () -> open(replicaUrl)),
-                List.of(TABLE), 5_000, 1, (replica, w) -> {
+                List.of(TABLE), 5_000, (replica, w) -> {
                     if (w.lag().toMillis() > 0) {
                         lags.add(w.lag().toMillis());
                     }

@@ -75,7 +75,7 @@ class ReplicationIT {
         // and completed past it.
         agent = ReplicationAgent.derby(() -> open("master"),
                 Map.of("replica-1", () -> open("replica-1"), "replica-2", () -> open("replica-2")), TABLES,
-                SMALL_READS, 1, (replica, w) -> { });
+                SMALL_READS, (replica, w) -> { });
     }
 
     @AfterAll
@@ -341,7 +341,7 @@ class ReplicationIT {
             // would wait for this transaction's lock on the table (60 s, then fail).
             agent = ReplicationAgent.derby(() -> open("master"),
                     Map.of("replica-1", () -> open("replica-1"), "replica-2", () -> open("replica-2")), TABLES,
-                    SMALL_READS, 1, (replica, w) -> { });
+                    SMALL_READS, (replica, w) -> { });
             // Returns while the writer still holds its lock: waiting for it would end in Derby's
             // lock time-out, an exception here.
             agent.install();
@@ -364,7 +364,7 @@ class ReplicationIT {
         databases.kill("derby-replica-2");
         agent = ReplicationAgent.derby(() -> open("master"), Map.of("replica-1", () -> open("replica-1"),
                 "replica-2", () -> open("replica-2"), "replica-3", () -> open("replica-3")), TABLES,
-                SMALL_READS, 1, (replica, w) -> { });
+                SMALL_READS, (replica, w) -> { });
         ExecutorService writer = Executors.newSingleThreadExecutor();
         try {
             Future<Integer> writes = writer.submit(() -> randomTransactions(new Random(99), 200));
@@ -455,9 +455,9 @@ class ReplicationIT {
         // The supervisor counts generations from its start's clock milliseconds: these two come after
         // the agents it started, and before the one it starts when this test is done.
         long generation = System.currentTimeMillis();
-        try (ReplicationAgent older = ReplicationAgent.derby(() -> open("master"), replicas, TABLES, SMALL_READS, 1, (r, w) -> { })
+        try (ReplicationAgent older = ReplicationAgent.derby(() -> open("master"), replicas, TABLES, SMALL_READS, (r, w) -> { })
                 .fencedAs(generation);
-             ReplicationAgent later = ReplicationAgent.derby(() -> open("master"), replicas, TABLES, SMALL_READS, 1, (r, w) -> { })
+             ReplicationAgent later = ReplicationAgent.derby(() -> open("master"), replicas, TABLES, SMALL_READS, (r, w) -> { })
                      .fencedAs(generation + 1)) {
             try (Connection c = open("master")) {
                 update(c, "INSERT INTO ACCOUNT (ID, OWNER) VALUES (?, ?)", 8_600L, "older generation");
@@ -572,7 +572,7 @@ class ReplicationIT {
         DerbyDialect dialect = new DerbyDialect();
         Map<String, ReplicationAgent.ConnectionFactory> replicas = Map.of("replica-1", () -> open("replica-1"),
                 "replica-2", () -> open("replica-2"), "replica-3", () -> open("replica-3"));
-        agent = ReplicationAgent.derby(() -> open("master"), replicas, TABLES, SMALL_READS, 1, (r, w) -> { });
+        agent = ReplicationAgent.derby(() -> open("master"), replicas, TABLES, SMALL_READS, (r, w) -> { });
         agent.start(Duration.ofMillis(20));
         awaitConverged();
         long held;
@@ -622,7 +622,7 @@ class ReplicationIT {
         }
         epochTwo = new ReplicationAgent.Epoch(2, "replica-1", held);
         try (Connection c = open("replica-1")) {
-            ReplicationAgent.promote(c, dialect, TABLES, 2, epochTwo);
+            ReplicationAgent.promote(c, dialect, TABLES, epochTwo);
         }
         try (Connection writer = open("replica-1")) {
             update(writer, "INSERT INTO ACCOUNT (ID, OWNER) VALUES (?, ?)", 8_003L, "after");
@@ -709,7 +709,7 @@ class ReplicationIT {
     void shouldKeepTheIdentifiersOnAMasterWithoutReplicasAndCopyACopyAddedLaterFromIt() throws Exception {
         // The group of test 12 reduced to its master, replica-1 (epoch 2).
         agent.close();
-        agent = ReplicationAgent.derby(() -> open("replica-1"), Map.of(), TABLES, SMALL_READS, 2, (r, w) -> { }, epochTwo,
+        agent = ReplicationAgent.derby(() -> open("replica-1"), Map.of(), TABLES, SMALL_READS, (r, w) -> { }, epochTwo,
                 (copy, epoch) -> java.util.OptionalLong.empty());
         agent.install();
         agent.start(Duration.ofMillis(20));
@@ -763,7 +763,7 @@ class ReplicationIT {
     private static ReplicationAgent shippingInEpochTwo(List<String> tables) {
         ReplicationAgent a = ReplicationAgent.derby(() -> open("replica-1"),
                 Map.of("replica-2", () -> open("replica-2"), "replica-3", () -> open("replica-3")), tables,
-                SMALL_READS, 2, (r, w) -> { }, epochTwo, (copy, epoch) -> java.util.OptionalLong.empty());
+                SMALL_READS, (r, w) -> { }, epochTwo, (copy, epoch) -> java.util.OptionalLong.empty());
         a.install();
         a.start(Duration.ofMillis(20));
         return a;

@@ -118,7 +118,7 @@ public record JdbcCopies(String database, String user, String password, List<Str
     @Override
     public void promote(Copy copy, ReplicationAgent.Epoch epoch) throws SQLException {
         try (Connection c = open(copy)) {
-            ReplicationAgent.promote(c, dialect, tables, copy.number(), epoch);
+            ReplicationAgent.promote(c, dialect, tables, epoch);
         }
     }
 

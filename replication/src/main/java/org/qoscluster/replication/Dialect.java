@@ -30,12 +30,13 @@ public interface Dialect {
      * event, row-identifier tables), switches it on if it is off (a promoted replica's was armed
      * and off) and gives every existing row a row identifier; creates only
      * what is missing, so a restarted agent neither waits on nor disturbs the writers. Row
-     * identifiers lie in {@code copyNumber * 2^40} and the next 2^40 values, so two copies never
-     * hand out the same one; changes get theirs from the agent afterwards. Change sequences start
+     * identifiers lie in {@code epoch * 2^40} and the next 2^40 values, so the masters of two
+     * epochs never hand out the same one (a copy that is master again numbers its changes from
+     * values it drew before); changes get theirs from the agent afterwards. Change sequences start
      * at {@code firstSequence} (1 for a group's first master; above everything the group saw for a
      * promoted one, so that watermarks and write flags of two epochs compare).
      */
-    void installCapture(Connection master, List<TableSpec> tables, int copyNumber, long firstSequence) throws SQLException;
+    void installCapture(Connection master, List<TableSpec> tables, long epoch, long firstSequence) throws SQLException;
 
     /**
      * Makes a replica ready to take the writes (a promotion): its generated (identity) columns go on

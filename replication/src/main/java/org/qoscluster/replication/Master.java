@@ -42,7 +42,6 @@ final class Master {
     final int batchRows;
     final long ridBase;
     private final List<String> tableNames;
-    private final int copyNumber;
     /** The tables as described on the master at install; null before. */
     private List<TableSpec> tables;
     /**
@@ -61,20 +60,18 @@ final class Master {
     private long heldAt;
     private Instant lastHeldReport;
 
-    Master(Link link, List<String> tableNames, Dialect dialect, Clock clock, int batchRows, int copyNumber,
-           ReplicationAgent.Epoch epoch) {
+    Master(Link link, List<String> tableNames, Dialect dialect, Clock clock, int batchRows, ReplicationAgent.Epoch epoch) {
         this.link = link;
         this.tableNames = tableNames;
         this.dialect = dialect;
         this.clock = clock;
         this.batchRows = batchRows;
-        this.copyNumber = copyNumber;
-        this.ridBase = RowIds.base(copyNumber);
+        this.ridBase = RowIds.base(epoch.number());
         this.epoch = epoch;
     }
 
     /** See {@link ReplicationAgent#promote}. */
-    static void promote(Connection copy, Dialect dialect, List<String> tables, int copyNumber, ReplicationAgent.Epoch epoch)
+    static void promote(Connection copy, Dialect dialect, List<String> tables, ReplicationAgent.Epoch epoch)
             throws SQLException {
         long t0 = System.nanoTime();
         List<TableSpec> described = dialect.describe(copy, tables);
@@ -99,7 +96,7 @@ final class Master {
         }
         long t2 = System.nanoTime();
         // Armed while it was a replica (Replica.readyToPromote), capture is only switched on here.
-        dialect.installCapture(copy, described, copyNumber, epoch.firstSequence());
+        dialect.installCapture(copy, described, epoch.number(), epoch.firstSequence());
         long t3 = System.nanoTime();
         List<String> compiled = dialect.compileCapture(copy, described);
         LOG.log(Level.INFO, "master={0} epoch {1}: promoted (catalogue {5} ms, epoch row {2} ms, identities {3} ms, capture {4} ms,"
@@ -179,7 +176,7 @@ final class Master {
                         + at.map(e -> "epoch " + e.epoch() + " under " + e.master()).orElse("no epoch")
                         + ", this agent epoch " + epoch.number() + ": not shipping from it");
             }
-            dialect.installCapture(c, described, copyNumber, epoch.firstSequence());
+            dialect.installCapture(c, described, epoch.number(), epoch.firstSequence());
             identifiedBelow = RowIds.identifiedBelow(c);
             tables = described;
         } catch (SQLException e) {

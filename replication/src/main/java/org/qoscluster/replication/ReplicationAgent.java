@@ -143,15 +143,13 @@ public final class ReplicationAgent implements AutoCloseable {
      * @param dialect    the databases' SQL
      * @param clock      the time written with each apply and watermark
      * @param batchRows  most change rows read per table and round (at least 1; default 5,000)
-     * @param copyNumber the master's number among the copies (1, 2, ...; default 1): row
-     *                   identifiers it hands out are unique across copies
      * @param listener   told each replica's watermark (default: nobody)
      * @param epoch      the epoch the agent serves (default: the group's first)
      * @param tailStart  where a returning master's changes stopped reaching the group (default:
      *                   nobody remembers)
      */
     public record Settings(ConnectionFactory master, Map<String, ConnectionFactory> replicas, List<String> tables,
-                           Dialect dialect, Clock clock, int batchRows, int copyNumber, WatermarkListener listener,
+                           Dialect dialect, Clock clock, int batchRows, WatermarkListener listener,
                            Epoch epoch, TailStart tailStart) {
 
         public Settings {
@@ -162,10 +160,9 @@ public final class ReplicationAgent implements AutoCloseable {
             require(dialect != null, "dialect", dialect);
             require(clock != null, "clock", clock);
             require(batchRows >= 1, "batchRows", batchRows);
-            require(copyNumber >= 1 && copyNumber <= RowIds.MAX_COPY, "copyNumber", copyNumber);
             require(listener != null, "listener", listener);
-            require(epoch != null && epoch.number() >= 1 && epoch.firstSequence() >= 1 && epoch.master() != null,
-                    "epoch", epoch);
+            require(epoch != null && epoch.number() >= 1 && epoch.number() <= RowIds.MAX_EPOCH && epoch.firstSequence() >= 1
+                    && epoch.master() != null, "epoch", epoch);
             require(tailStart != null, "tailStart", tailStart);
             replicas = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(replicas));
             tables = List.copyOf(tables);
@@ -177,37 +174,33 @@ public final class ReplicationAgent implements AutoCloseable {
             }
         }
 
-        /** Settings for Derby copies with the defaults: the master is copy 1 of epoch 1, reads of 5,000 rows. */
+        /** Settings for Derby copies with the defaults: the master serves epoch 1, reads of 5,000 rows. */
         public static Settings derby(ConnectionFactory master, Map<String, ConnectionFactory> replicas, List<String> tables) {
-            return new Settings(master, replicas, tables, new DerbyDialect(), Clock.systemUTC(), 5_000, 1, (r, w) -> { },
+            return new Settings(master, replicas, tables, new DerbyDialect(), Clock.systemUTC(), 5_000, (r, w) -> { },
                     Epoch.first("master"), (c, e) -> OptionalLong.empty());
         }
 
         public Settings withBatchRows(int rows) {
-            return new Settings(master, replicas, tables, dialect, clock, rows, copyNumber, listener, epoch, tailStart);
-        }
-
-        public Settings withCopyNumber(int number) {
-            return new Settings(master, replicas, tables, dialect, clock, batchRows, number, listener, epoch, tailStart);
+            return new Settings(master, replicas, tables, dialect, clock, rows, listener, epoch, tailStart);
         }
 
         public Settings withListener(WatermarkListener l) {
-            return new Settings(master, replicas, tables, dialect, clock, batchRows, copyNumber, l, epoch, tailStart);
+            return new Settings(master, replicas, tables, dialect, clock, batchRows, l, epoch, tailStart);
         }
 
         public Settings withEpoch(Epoch e, TailStart tail) {
-            return new Settings(master, replicas, tables, dialect, clock, batchRows, copyNumber, listener, e, tail);
+            return new Settings(master, replicas, tables, dialect, clock, batchRows, listener, e, tail);
         }
 
         public Settings withClock(Clock c) {
-            return new Settings(master, replicas, tables, dialect, c, batchRows, copyNumber, listener, epoch, tailStart);
+            return new Settings(master, replicas, tables, dialect, c, batchRows, listener, epoch, tailStart);
         }
     }
 
 
     public ReplicationAgent(Settings settings) {
         this.master = new Master(new Link(settings.master()), settings.tables(), settings.dialect(), settings.clock(),
-                settings.batchRows(), settings.copyNumber(), settings.epoch());
+                settings.batchRows(), settings.epoch());
         this.listener = settings.listener();
         this.copier = new Copier(master, settings.tailStart(), listener);
         settings.replicas().forEach((name, factory) -> this.replicas.put(name, replica(name, factory)));
@@ -228,7 +221,7 @@ public final class ReplicationAgent implements AutoCloseable {
         }
     }
 
-    /** An agent for Derby copies, the master being copy 1. */
+    /** An agent for Derby copies, the master serving epoch 1. */
     public static ReplicationAgent derby(ConnectionFactory master, Map<String, ConnectionFactory> replicas,
                                          List<String> tables) {
         return new ReplicationAgent(Settings.derby(master, replicas, tables));
@@ -236,29 +229,31 @@ public final class ReplicationAgent implements AutoCloseable {
 
     /** An agent for Derby copies reading at most about {@code batchRows} change rows per table and round. */
     public static ReplicationAgent derby(ConnectionFactory master, Map<String, ConnectionFactory> replicas,
-                                         List<String> tables, int batchRows, int copyNumber, WatermarkListener listener) {
+                                         List<String> tables, int batchRows, WatermarkListener listener) {
         return new ReplicationAgent(Settings.derby(master, replicas, tables).withBatchRows(batchRows)
-                .withCopyNumber(copyNumber).withListener(listener));
+                .withListener(listener));
     }
 
     /** An agent for Derby copies serving {@code epoch} of a redundancy group. */
     public static ReplicationAgent derby(ConnectionFactory master, Map<String, ConnectionFactory> replicas,
-                                         List<String> tables, int batchRows, int copyNumber, WatermarkListener listener,
+                                         List<String> tables, int batchRows, WatermarkListener listener,
                                          Epoch epoch, TailStart tailStart) {
         return new ReplicationAgent(Settings.derby(master, replicas, tables).withBatchRows(batchRows)
-                .withCopyNumber(copyNumber).withListener(listener).withEpoch(epoch, tailStart));
+                .withListener(listener).withEpoch(epoch, tailStart));
     }
 
     /**
      * Makes {@code copy}, a replica, ready to take the writes of {@code epoch}, in this
      * order: its epoch row (an agent of an older epoch then writes nothing more to it, see
      * {@link Changes#apply}), its generated columns' next values, change capture with sequences
-     * from {@code epoch.firstSequence()} and row identifiers from copy {@code copyNumber}'s block.
+     * from {@code epoch.firstSequence()} and row identifiers from the epoch's block (not the
+     * copy's: a copy that was master before starts its sequence again at its watermark, below
+     * values it drew then for rows that still hold their identifiers; see {@code RowIds}).
      * Idempotent: a coordinator that takes over a half-done promotion runs it again.
      */
-    public static void promote(Connection copy, Dialect dialect, List<String> tables, int copyNumber, Epoch epoch)
+    public static void promote(Connection copy, Dialect dialect, List<String> tables, Epoch epoch)
             throws SQLException {
-        Master.promote(copy, dialect, tables, copyNumber, epoch);
+        Master.promote(copy, dialect, tables, epoch);
     }
 
     /**

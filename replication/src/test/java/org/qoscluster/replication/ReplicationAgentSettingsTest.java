@@ -23,7 +23,6 @@ class ReplicationAgentSettingsTest {
     void shouldStartFromTheDefaults() {
         ReplicationAgent.Settings s = defaults();
         assertEquals(5_000, s.batchRows());
-        assertEquals(1, s.copyNumber());
         assertEquals(ReplicationAgent.Epoch.first("master"), s.epoch());
         assertEquals(List.of("ACCOUNT"), s.tables());
     }
@@ -31,7 +30,8 @@ class ReplicationAgentSettingsTest {
     @Test
     void shouldNameTheBadFieldAndEchoItsValue() {
         assertMessage(() -> defaults().withBatchRows(0), "batchRows", "0");
-        assertMessage(() -> defaults().withCopyNumber(0), "copyNumber", "0");
+        assertMessage(() -> defaults().withEpoch(new ReplicationAgent.Epoch(org.qoscluster.replication.internal.RowIds.MAX_EPOCH + 1, "m", 1),
+                (c, e) -> java.util.OptionalLong.empty()), "epoch", "number=" + (org.qoscluster.replication.internal.RowIds.MAX_EPOCH + 1));
         assertMessage(() -> defaults().withListener(null), "listener", "null");
         assertMessage(() -> defaults().withEpoch(new ReplicationAgent.Epoch(0, "m", 1), (c, e) -> java.util.OptionalLong.empty()),
                 "epoch", "number=0");

@@ -349,9 +349,9 @@ public final class ReplicationAgentMain {
 
         private ReplicationAgent agentFor(GroupState s) {
             GroupState.Copy master = s.copy(s.master()).orElseThrow();
-            // Row identifiers are unique across copies: each member numbers its own from its number.
+            // Row identifiers are unique across epochs: the master numbers its own from its epoch's.
             return ReplicationAgent.derby(() -> copies.open(master), replicasOf(s),
-                    group.tables(), settings.batchRows(), master.number(), publisher.of(group.name(), s.epoch()),
+                    group.tables(), settings.batchRows(), publisher.of(group.name(), s.epoch()),
                     new ReplicationAgent.Epoch(s.epoch(), s.master(), s.firstSequence()),
                     (copy, e) -> {
                         GroupState known = latest;

@@ -36,7 +36,7 @@ final class DerbyCapture {
      * tables it installed it on, whose triggers have never fired. On a copy that was armed as a
      * replica ({@link #arm}) everything is in place, and switching on is all there is to do.
      */
-    List<TableSpec> install(Connection master, List<TableSpec> tables, int copyNumber, long firstSequence)
+    List<TableSpec> install(Connection master, List<TableSpec> tables, long epoch, long firstSequence)
             throws SQLException {
         Set<String> have = DerbyDialect.existing(master);
         if (have.contains("TABLE:QOS_CAPTURED")
@@ -56,7 +56,7 @@ final class DerbyCapture {
             master.commit();
             switchOn(master, s, firstSequence);
             master.commit();
-            return createTables(master, s, have, tables, RowIds.base(copyNumber), true);
+            return createTables(master, s, have, tables, RowIds.base(epoch), true);
         } catch (SQLException e) {
             master.rollback();
             throw e;

@@ -25,7 +25,7 @@ import org.qoscluster.replication.derby.DerbyFunctions;
 
 /**
  * Derby 10.16. Capture: a sequence {@code QOS_SEQ} (changes; a row identifier is a value of it
- * plus the copy's block, see {@link RowIds}), functions {@code QOS_TXID()} and {@code QOS_MILLIS()}
+ * plus the epoch's block, see {@link RowIds}), functions {@code QOS_TXID()} and {@code QOS_MILLIS()}
  * ({@link DerbyFunctions}, on the server's class path), and per table a change table
  * {@code QOS_CHG_T} (sequence, transaction, operation, time in epoch milliseconds,
  * the row's columns, the old primary key) written by one AFTER INSERT, UPDATE and DELETE row
@@ -174,10 +174,10 @@ public final class DerbyDialect implements Dialect {
     }
 
     @Override
-    public void installCapture(Connection master, List<TableSpec> tables, int copyNumber, long firstSequence)
+    public void installCapture(Connection master, List<TableSpec> tables, long epoch, long firstSequence)
             throws SQLException {
         long t0 = System.nanoTime();
-        List<TableSpec> created = capture.install(master, tables, copyNumber, firstSequence);
+        List<TableSpec> created = capture.install(master, tables, epoch, firstSequence);
         long t1 = System.nanoTime();
         DerbyWarmUp warm = new DerbyWarmUp(this);
         List<TableSpec> empty = new ArrayList<>();

@@ -27,8 +27,12 @@ import org.qoscluster.replication.TableSpec;
  * record each change (one trigger per event: keeping an identifier table from triggers took a
  * second trigger on inserts and deletes and a look-up in every one, which cost Derby writers about
  * a third of their throughput). An insert's identifier is its change sequence plus the block of
- * the master that made it ({@code copy * 2^40}, unique across copies); an update or delete takes
- * the identifier of the row at its old key in the identifier table {@code QOS_RID_T}.
+ * the epoch whose master made it ({@code epoch * 2^40}); an update or delete takes the identifier
+ * of the row at its old key in the identifier table {@code QOS_RID_T}. The block is the epoch's,
+ * not the copy's: a promoted master numbers its changes from its watermark, below sequence values
+ * that a copy drew when it was master before and whose identifiers rows still hold (rows there
+ * before capture or re-identified have no change row to move a watermark on, and transactions
+ * reach replicas above their watermark). Each epoch has one master, whose sequence only rises.
  * <p>
  * Each replica works out the identifiers of the changes it applies from its own identifier table
  * ({@link #derive}) and moves it on in the same transaction. Applied in the same order for every
@@ -48,19 +52,19 @@ public final class RowIds {
 
     private static final Logger LOG = Logger.getLogger(RowIds.class.getName());
 
-    /** Each copy hands out row identifiers from its own block of 2^40. */
+    /** Each epoch's master hands out row identifiers from the epoch's own block of 2^40. */
     public static final long BLOCK = 1L << 40;
-    public static final int MAX_COPY = (int) (Long.MAX_VALUE / BLOCK) - 1;
+    public static final long MAX_EPOCH = Long.MAX_VALUE / BLOCK - 1;
 
     private RowIds() {
     }
 
-    /** The first identifier of copy {@code copyNumber}'s block. */
-    public static long base(int copyNumber) {
-        if (copyNumber < 1 || copyNumber > MAX_COPY) {
-            throw new IllegalArgumentException("copy number " + copyNumber + " is not in 1.." + MAX_COPY);
+    /** The first identifier of epoch {@code epoch}'s block. */
+    public static long base(long epoch) {
+        if (epoch < 1 || epoch > MAX_EPOCH) {
+            throw new IllegalArgumentException("epoch " + epoch + " is not in 1.." + MAX_EPOCH);
         }
-        return copyNumber * BLOCK;
+        return epoch * BLOCK;
     }
 
     /** A change without its identifier yet: sequence, operation, key before and after. */
@@ -344,8 +348,8 @@ public final class RowIds {
     /**
      * {@code batch} (a replica's, in the order it applies it) with the row identifier of every
      * change, worked out from the replica's identifier table, which reflects every change the
-     * replica holds: an insert's is its sequence plus {@code base}, the block of the master
-     * that made the change; an update or delete takes the identifier of the row at its old key.
+     * replica holds: an insert's is its sequence plus {@code base}, the block of the epoch
+     * whose master made the change; an update or delete takes the identifier of the row at its old key.
      * The order is the master's order for any one key (a row's changes are serialized by its
      * locks), which is all {@link #resolve} depends on.
      */

@@ -142,7 +142,7 @@ class AgentLimitsTest {
         Map<String, ReplicationAgent.ConnectionFactory> one = new java.util.LinkedHashMap<>();
         one.put("r1", () -> open(first));
         // One change row a read: the replay after the copy takes a round a transaction.
-        try (ReplicationAgent agent = ReplicationAgent.derby(() -> open(master), one, List.of("ACCOUNT", "OTHER"), 1, 1,
+        try (ReplicationAgent agent = ReplicationAgent.derby(() -> open(master), one, List.of("ACCOUNT", "OTHER"), 1,
                 (r, w) -> { })) {
             agent.install();
             for (int i = 0; i < 3; i++) {
@@ -291,7 +291,7 @@ class AgentLimitsTest {
                 List.of("ITEM"));
         CompletableFuture<Error> told = new CompletableFuture<>();
         try (ReplicationAgent agent = new ReplicationAgent(new ReplicationAgent.Settings(s.master(), s.replicas(), s.tables(),
-                failing, s.clock(), s.batchRows(), s.copyNumber(), s.listener(), s.epoch(), s.tailStart()))) {
+                failing, s.clock(), s.batchRows(), s.listener(), s.epoch(), s.tailStart()))) {
             agent.install();
             agent.shipOnce();
             fail.set(true);

@@ -196,9 +196,10 @@ class RowIdsTest {
     }
 
     @Test
-    void shouldRefuseACopyNumberOutsideItsRange() {
+    void shouldRefuseAnEpochOutsideItsRange() {
         assertThrows(IllegalArgumentException.class, () -> RowIds.base(0));
-        assertThrows(IllegalArgumentException.class, () -> RowIds.base(RowIds.MAX_COPY + 1));
+        assertThrows(IllegalArgumentException.class, () -> RowIds.base(RowIds.MAX_EPOCH + 1));
         assertEquals(RowIds.BLOCK * 2, RowIds.base(2));
+        assertTrue(RowIds.base(RowIds.MAX_EPOCH) + (RowIds.BLOCK - 1) > 0, "the last block's identifiers are longs");
     }
 }
