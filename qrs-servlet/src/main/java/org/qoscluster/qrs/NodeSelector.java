@@ -133,6 +133,15 @@ public final class NodeSelector {
         return Optional.empty();
     }
 
+    /**
+     * Takes a slot on node {@code n}, the one a request must go to (its user's pending write or
+     * session is there), under the same admission limits as {@link #admit}: false, nothing
+     * taken, when {@code n} has no room for class {@code c} (the request is shed).
+     */
+    public boolean admitOn(NodeRecord n, ServiceClass c) {
+        return n.tryBegin(c.name(), admissible(c), c.maxConcurrency());
+    }
+
     /** The latency a request of class {@code c} can expect on node {@code n}, in microseconds. */
     public double predictedMicros(NodeRecord n, ServiceClass c) {
         return predictedMicros(n.record(c.name()), n.inFlight());

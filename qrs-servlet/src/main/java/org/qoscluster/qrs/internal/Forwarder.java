@@ -274,16 +274,20 @@ public final class Forwarder implements RequestRouter {
     void forward(Exchange ex, NodeRecord exclude) {
         List<NodeRecord> nodes = router.nodes();
         Optional<NodeRecord> chosen = Optional.empty();
+        Optional<NodeRecord> pinned = Optional.empty();
         if (exclude == null) {
             // M10: a user whose write has not replicated yet stays on the node that wrote it;
             // else, with qos.router.session-cookie set (applications without the Session
             // Synchronizer), a session stays on the node that issued its cookie. Either
             // only while that node is in rotation; otherwise the request is routed by its goal.
-            chosen = router.pinnedNode(ex.uid).filter(NodeRecord::healthy)
+            // Admitted as any request of its class: a node out of room for the class sheds it
+            // rather than take it past its share (another node would not have the user's write
+            // or session).
+            pinned = router.pinnedNode(ex.uid).filter(NodeRecord::healthy)
                     .or(() -> router.sessionNode(ex.sessionId).filter(NodeRecord::healthy));
-            chosen.ifPresent(n -> n.begin(ex.serviceClass.name()));
+            chosen = pinned.filter(n -> router.selector().admitOn(n, ex.serviceClass));
         }
-        if (chosen.isEmpty()) {
+        if (chosen.isEmpty() && pinned.isEmpty()) {
             // Chosen and counted in flight in one step (admission is checked against the count).
             chosen = router.selector().admit(nodes, ex.serviceClass, exclude, router.nanoTime());
             if (chosen.isPresent() && ex.sessionId != null) {

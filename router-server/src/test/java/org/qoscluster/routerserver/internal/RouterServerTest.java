@@ -3,6 +3,7 @@ package org.qoscluster.routerserver.internal;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -517,6 +518,50 @@ class RouterServerTest {
         awaitMetric(port, "qos_router_clients_in_flight 0"); // each place given back once its exchange ended
         HttpResponse<String> again = get(port, "/");
         assertEquals(200, again.statusCode(), "the client's places came back: " + again.body());
+    }
+
+    /**
+     * A request that must go to one node (here its session's, with {@code qos.router.session-cookie})
+     * is admitted there as any request of its class: with that node's one place for the class
+     * held, the session's next request is shed with 503 and Retry-After, never sent past the
+     * node's share, while a request free to go elsewhere is answered by the other node; once the
+     * place comes back the session's requests reach their node again.
+     */
+    @Test
+    void shouldShedARequestPinnedToANodeWithNoRoomForItsClass() throws Exception {
+        // Capacity 2: one place for the default class (priority 10) on each node.
+        int port = start(Map.of("qos.router.session-cookie", "s", "qos.router.node-capacity", "2",
+                "qos.router.read-timeout-ms", "600000"));
+        awaitForwarded(port, "/");
+        HttpResponse<String> issued = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/echo"))
+                .header("X-Value", "pinned-session").build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, issued.statusCode(), issued.body());
+        String home = issued.headers().firstValue("X-QoS-Node").orElseThrow();
+        heldRelease = new java.util.concurrent.CountDownLatch(1);
+        HELD_ARRIVED.drainPermits();
+        java.util.concurrent.CompletableFuture<HttpResponse<String>> held;
+        try {
+            held = http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/held"))
+                    .header("Cookie", "s=pinned-session").build(), HttpResponse.BodyHandlers.ofString());
+            assertTrue(HELD_ARRIVED.tryAcquire(1, 30, java.util.concurrent.TimeUnit.SECONDS), "the held request reached its node");
+
+            Answer shed = once(port, "GET / HTTP/1.1\r\nHost: shop.example.test\r\nCookie: s=pinned-session\r\n\r\n");
+            assertEquals(503, shed.status(), "the session's node has no room for its class: " + shed.body());
+            assertEquals("1", shed.headers().get("retry-after"), shed.headers().toString());
+            assertTrue(shed.body().contains("shed: no node has room for class"), shed.body());
+            Answer free = once(port, "GET / HTTP/1.1\r\nHost: shop.example.test\r\n\r\n");
+            assertEquals(200, free.status(), free.body());
+            assertNotEquals(home, free.headers().get("x-qos-node"), "a request free to go elsewhere goes to the node with room");
+        } finally {
+            heldRelease.countDown();
+        }
+        HttpResponse<String> r = held.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals(home, r.headers().firstValue("X-QoS-Node").orElse(""), "the held request went to its session's node");
+        awaitMetric(port, "qos_router_node_in_flight{node=\"" + home + "\"} 0");
+        Answer again = once(port, "GET / HTTP/1.1\r\nHost: shop.example.test\r\nCookie: s=pinned-session\r\n\r\n");
+        assertEquals(200, again.status(), again.body());
+        assertEquals(home, again.headers().get("x-qos-node"), "the place came back: the session's request reaches its node");
     }
 
     private static final java.util.concurrent.atomic.AtomicInteger FLAKY_ON_NODE_1 = new java.util.concurrent.atomic.AtomicInteger();
