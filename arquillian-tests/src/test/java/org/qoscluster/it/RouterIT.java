@@ -707,6 +707,49 @@ class RouterIT {
         }
     }
 
+    /**
+     * Requests whose body length two parsers could read differently (RFC 9112 6.1, 6.3): both a
+     * length and chunked coding, two different lengths, a coding hidden from a strict parser. The
+     * router refuses each with 400 and closes the connection, so that the bytes past the body as
+     * one parser would read it (here a second request) are never taken for a request of their
+     * own. Its requests to the nodes are framed by the router itself, whatever the client sent.
+     */
+    @Test
+    @Order(15)
+    void shouldRefuseARequestOfAmbiguousLengthAndCloseItsConnection(Cluster cluster) throws Exception {
+        int port = cluster.storeUri().getPort();
+        String smuggled = "GET /api/ping HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+        String end = "0\r\n\r\n";
+        String head = "POST /api/cart/items HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n";
+        Map<String, String> ambiguous = Map.of(
+                "a length and chunked coding", head + "Content-Length: " + (end.length() + smuggled.length())
+                        + "\r\nTransfer-Encoding: chunked\r\n\r\n" + end + smuggled,
+                "chunked coding and a length", head + "Transfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n" + end + smuggled,
+                "two different lengths", head + "Content-Length: 0\r\nContent-Length: " + smuggled.length() + "\r\n\r\n" + smuggled,
+                "a length as a list", head + "Content-Length: 0, " + smuggled.length() + "\r\n\r\n" + smuggled,
+                "chunked coding in a folded line", head + "Content-Length: " + (end.length() + smuggled.length())
+                        + "\r\nTransfer-Encoding: identity\r\n chunked\r\n\r\n" + end + smuggled);
+        // Two plain requests sent together are both answered: the count below would see a second one.
+        assertEquals(2, statusLines(port, "plain", smuggled.replace("Connection: close\r\n", "") + smuggled).size());
+        for (Map.Entry<String, String> c : ambiguous.entrySet()) {
+            List<String> statuses = statusLines(port, c.getKey(), c.getValue());
+            assertEquals(1, statuses.size(), c.getKey() + ": answered once, the rest never read as a request: " + statuses);
+            assertTrue(statuses.get(0).startsWith("HTTP/1.1 400 "), c.getKey() + ": refused as malformed: " + statuses);
+        }
+        assertEquals(200, get(cluster.storeUri(), "api/ping", null).status(), "and goes on serving");
+    }
+
+    /** The status lines of every answer to {@code request}, read until the router closes the connection. */
+    private static List<String> statusLines(int port, String what, String request) throws IOException {
+        try {
+            // An answer's body need not end its line: its successor's status line may follow on it.
+            return java.util.regex.Pattern.compile("HTTP/1\\.[01] \\d{3}[^\r]*").matcher(rawResponse(port, request))
+                    .results().map(java.util.regex.MatchResult::group).toList();
+        } catch (SocketTimeoutException e) {
+            throw new AssertionError(what + ": the router kept the connection open after answering", e);
+        }
+    }
+
     private static Got get(URI base, String path, String cookie) {
         return get(HTTP, base, path, cookie);
     }

@@ -74,6 +74,9 @@ public final class RouterRuntime implements AutoCloseable {
     /** Session id to the node that issued it, for qos.router.session-cookie affinity (applications without the Session Synchronizer); bounded, see {@link #rememberSession}. */
     private final Map<String, NodeRecord> sessions = new ConcurrentHashMap<>();
     private static final int MAX_SESSIONS = 200_000;
+    static final int MAX_UPSTREAM_THREADS = 4_096;
+    /** Beyond one a request: the client's selectors and its other tasks. */
+    static final int UPSTREAM_SPARE_THREADS = 16;
     /** Bad cookies and bad tokens: one log line per client address per minute, for at most this many addresses. */
     private static final long LOG_INTERVAL_NANOS = 60_000_000_000L;
     private static final int LOG_KEYS = 10_000;
@@ -125,7 +128,13 @@ public final class RouterRuntime implements AutoCloseable {
         java.util.random.RandomGenerator draws = () -> java.util.concurrent.ThreadLocalRandom.current().nextLong();
         this.selector = new NodeSelector(settings.nodeCapacity(), draws);
         this.uidCookie = new UidCookie(settings.uidKey(), new SecureRandom());
-        this.upstream = upstreamClient(settings, "qrs-upstream", 200, false);
+        int threads = upstreamThreads(nodes.size(), settings.nodeCapacity());
+        if (threads < (long) nodes.size() * settings.nodeCapacity()) {
+            LOG.log(Level.WARNING, "router: {0} nodes x qos.router.node-capacity {1} admit more requests at once than the {2}"
+                    + " threads that forward them; on the servlet path clients that stop reading could hold them all",
+                    new Object[] {String.valueOf(nodes.size()), String.valueOf(settings.nodeCapacity()), String.valueOf(threads)});
+        }
+        this.upstream = upstreamClient(settings, "qrs-upstream", threads, false);
         this.healthClient = upstreamClient(settings, "qrs-health-client", 8, false);
         List<SiteAvailability.Group> groups = new java.util.ArrayList<>();
         groups.add(new SiteAvailability.Group(org.qoscluster.contract.GroupState.DEFAULT_GROUP, config.master().name()));
@@ -144,6 +153,16 @@ public final class RouterRuntime implements AutoCloseable {
         this.cutShort = new LogLimiter(LOG_INTERVAL_NANOS, LOG_KEYS, nanoClock);
         LOG.log(Level.INFO, "router={0} routing to {1} nodes, classes {2}", new Object[] {config.clusterName(), String.valueOf(nodes.size()),
                 config.serviceClasses().stream().map(c -> c.name() + "(p95<=" + c.p95Millis() + "ms, priority " + c.priority() + ")").toList()});
+    }
+
+    /**
+     * The most threads of the client that forwards the servlet path's requests: one for every
+     * request the nodes admit at once ({@code nodes x capacity}), since each may block writing its
+     * answer to a client that stopped reading, and a few for the client's own selectors; at least
+     * 200, at most {@link #MAX_UPSTREAM_THREADS}. Threads start only when needed.
+     */
+    static int upstreamThreads(int nodes, int capacity) {
+        return (int) Math.min(MAX_UPSTREAM_THREADS, Math.max(200L, (long) nodes * capacity + UPSTREAM_SPARE_THREADS));
     }
 
     /**
