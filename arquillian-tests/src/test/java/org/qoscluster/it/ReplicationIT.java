@@ -578,13 +578,16 @@ class ReplicationIT {
         long held;
         try (Connection open = open("master"); Connection writer = open("master")) {
             // An open transaction holds every watermark where it began, so the transactions that
-            // commit after it are applied above the watermarks (QOS_APPLIED).
+            // commit while it goes on writing (ending before its last change: they cannot have
+            // waited for its rows) are applied above the watermarks (QOS_APPLIED).
             open.setAutoCommit(false);
             update(open, "INSERT INTO ENTRY (ACCOUNT_ID, CODE, AMOUNT, NOTE) VALUES (?, ?, ?, ?)", 8_000L, "open", 1, "held");
             update(writer, "INSERT INTO ACCOUNT (ID, OWNER) VALUES (?, ?)", 8_001L, "t1");
+            update(open, "INSERT INTO ENTRY (ACCOUNT_ID, CODE, AMOUNT, NOTE) VALUES (?, ?, ?, ?)", 8_000L, "open-2", 1, "held");
             awaitRow(List.of("replica-1", "replica-2", "replica-3"), 8_001L);
             databases.kill("derby-replica-3");
             update(writer, "INSERT INTO ACCOUNT (ID, OWNER) VALUES (?, ?)", 8_002L, "t2");
+            update(open, "INSERT INTO ENTRY (ACCOUNT_ID, CODE, AMOUNT, NOTE) VALUES (?, ?, ?, ?)", 8_000L, "open-3", 1, "held");
             awaitRow(List.of("replica-1", "replica-2"), 8_002L);
             agent.readyReplicas(); // what the agent does by itself every 3 s
             agent.close();

@@ -228,8 +228,9 @@ public interface Dialect {
 
     /**
      * The ids of the master's transactions still open, as in {@link #horizon}. A transaction may
-     * still be listed for a moment after its commit has released its locks (Derby marks it idle
-     * after releasing them), so one that waited for its rows can commit meanwhile.
+     * still be listed after its commit has released its locks (Derby marks it idle after releasing
+     * them, and its thread may be held up in between), so one that waited for its rows can commit
+     * meanwhile, and both reads of a round may list it.
      */
     java.util.Set<String> openTransactions(Connection master) throws SQLException;
 

@@ -732,7 +732,8 @@ public final class DerbyDialect implements Dialect {
              // stays listed as IDLE on its connection until the next write (found with a pooled
              // connection, whose last change then never shipped). A committing transaction
              // releases its locks before it turns IDLE (Xact.postComplete: releaseAllLocks, then
-             // setIdleState), so for a moment it is listed here although committed.
+             // setIdleState), so it is listed here although committed until its thread gets on,
+             // which may take several rounds of the agent on a busy master (Shipping.heldFrom).
              ResultSet r = s.executeQuery("SELECT XID FROM SYSCS_DIAG.TRANSACTION_TABLE WHERE STATUS <> 'IDLE'")) {
             while (r.next()) {
                 open.add(r.getString(1));

@@ -111,13 +111,25 @@ class ConsolidateTest {
         // (Derby marks a transaction idle after releasing its locks); "upd" updated that row at
         // 104 and committed before the horizon was read. Shipped without "ins", a replica would
         // apply the update of a row it does not have.
-        Map<String, Long> listed = Map.of("ins", 100L);
+        Map<String, Transaction> listed = Map.of("ins", tx("ins", 100, 102));
         assertEquals(100, Shipping.heldFrom(listed, Set.of("ins"), Set.of("ins")), "listed for the first time: held from its first change");
         assertEquals(100, Shipping.heldFrom(listed, Set.of(), Set.of()), "no longer open after the read: held likewise");
-        assertEquals(Long.MAX_VALUE, Shipping.heldFrom(listed, Set.of(), Set.of("ins")),
-                "open since the round before and still: it holds its locks, and a long transaction stops nothing");
         List<Transaction> txs = new ArrayList<>(List.of(tx("before", 97, 99), tx("upd", 101, 104)));
         assertEquals(100, Shipping.commitOrderPrefix(txs, Math.min(110, Shipping.heldFrom(listed, Set.of(), Set.of()))));
         assertEquals(List.of("before"), txs.stream().map(Transaction::id).toList(), "upd waits for a later round, with ins");
+    }
+
+    @Test
+    void shouldHoldBackWhatEndsAfterTheLastChangeOfATransactionListedAtTheRoundBeforeAndAfterTheRead() {
+        // "ins" was open at the round before; its commit released its locks and its thread was
+        // held up before the idle mark, so the horizon and the read after it still list "ins",
+        // while "upd" updated its row at 104 and committed. "mid" ended before ins's last change,
+        // so it cannot depend on it, and goes.
+        Map<String, Transaction> listed = Map.of("ins", tx("ins", 100, 102));
+        long held = Shipping.heldFrom(listed, Set.of(), Set.of("ins"));
+        assertEquals(103, held, "listed before and after the read: held from just past its last change read");
+        List<Transaction> txs = new ArrayList<>(List.of(tx("before", 97, 99), tx("mid", 101), tx("upd", 98, 104)));
+        assertEquals(98, Shipping.commitOrderPrefix(txs, Math.min(110, held)));
+        assertEquals(List.of("before", "mid"), txs.stream().map(Transaction::id).toList(), "upd waits for a later round, with ins");
     }
 }

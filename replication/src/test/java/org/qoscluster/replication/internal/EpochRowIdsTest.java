@@ -144,7 +144,7 @@ class EpochRowIdsTest {
 
     /**
      * A transaction left open on the master holds the replica's watermark where it began, and the
-     * two that commit after it reach the replica above it. The master fails and comes back as
+     * two that commit while it goes on writing reach the replica above it. The master fails and comes back as
      * master after a short epoch of the other copy that wrote nothing: its changes are numbered
      * from the watermark again, and its second insert draws the identifier of a row that did
      * reach the replica. An insert and the delete of that row are applied as one row's: the new
@@ -167,6 +167,8 @@ class EpochRowIdsTest {
             open.setAutoCommit(false);
             exec(open, "INSERT INTO ITEM VALUES (50, 'never committed')");
             exec(writer, "INSERT INTO ITEM VALUES (2, 'after it')", "INSERT INTO ITEM VALUES (3, 'after it too')");
+            // Its last change after theirs: they cannot depend on it, and ship.
+            exec(open, "INSERT INTO ITEM VALUES (51, 'nor this')");
             agent.shipOnce(); // held: the open transaction is new
             agent.shipOnce();
             assertEquals(List.of("1", "2", "3"), rows(b, "SELECT ID FROM ITEM ORDER BY ID"), "2 and 3 above b's watermark");
