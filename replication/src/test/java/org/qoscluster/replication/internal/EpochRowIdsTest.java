@@ -2,6 +2,7 @@ package org.qoscluster.replication.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.qoscluster.replication.internal.TestSql.exec;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -9,7 +10,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -36,27 +36,10 @@ class EpochRowIdsTest {
         return DriverManager.getConnection(url);
     }
 
-    private static void exec(Connection c, String... sql) throws SQLException {
-        try (Statement s = c.createStatement()) {
-            for (String q : sql) {
-                s.execute(q);
-            }
-        }
-    }
-
     private static List<String> rows(String url, String sql) throws SQLException {
-        List<String> out = new ArrayList<>();
-        try (Connection c = open(url); Statement s = c.createStatement(); ResultSet r = s.executeQuery(sql)) {
-            int n = r.getMetaData().getColumnCount();
-            while (r.next()) {
-                StringBuilder b = new StringBuilder();
-                for (int i = 1; i <= n; i++) {
-                    b.append(i > 1 ? "|" : "").append(r.getString(i));
-                }
-                out.add(b.toString());
-            }
+        try (Connection c = open(url)) {
+            return TestSql.rows(c, sql);
         }
-        return out;
     }
 
     private long watermark(String url) throws SQLException {
