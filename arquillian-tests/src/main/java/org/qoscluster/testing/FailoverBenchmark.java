@@ -17,7 +17,9 @@ import org.qoscluster.launcher.Cluster;
  * three Derby copies) with sign-ups written through the router one after another the whole time;
  * FAILOVERS times: {@code kill -9} of the current master, then the time until a write is
  * acknowledged again (from the kill), and the acknowledged writes lost (acknowledged before the
- * kill, not on the new master); the killed copy is restarted and caught up before the next round.
+ * kill, not on the new master); the killed copy is restarted and caught up before the next round,
+ * and each round starts with every replica ready for a promotion and level with the others, as
+ * the group's status shows ({@code replica-readied:COPY} events, each replica's position).
  * Prints each round with its timeline (the product's own events of the failover, from the
  * group's status), then per mode the p50 and p99 of each phase, p50, p99 and max, and the
  * detection bound the heartbeat settings give (the part of the time no promotion can save). Both
@@ -104,9 +106,15 @@ public final class FailoverBenchmark {
         try (Cluster cluster = Cluster.start(TestRuntime.freePortConfig(2, 2, settings), TestRuntime.layout(),
                 state, Duration.ofMinutes(5))) {
             GroupClient group = new GroupClient(cluster);
+            Map<String, Long> restarted = Map.of(); // the copy killed in the round before: when it was restarted
             for (int round = 1; round <= rounds; round++) {
-                JsonNode before = group.await(s -> "OPEN".equals(s.path("phase").asText()) && allAvailable(s),
-                        Duration.ofMinutes(2), "every copy available before round");
+                // As in service between failures: the copy killed in the round before is back,
+                // ready for a promotion, and holds what the other replica holds (in the same
+                // epoch, at the same watermark).
+                Map<String, Long> readiedSince = restarted;
+                JsonNode before = group.await(s -> "OPEN".equals(s.path("phase").asText()) && allAvailable(s)
+                        && GroupClient.replicasReadied(s, readiedSince) && GroupClient.replicasCaughtUp(s),
+                        Duration.ofMinutes(2), "every copy available, readied and caught up before round");
                 String master = before.path("master").asText();
                 long epoch = before.path("epoch").asLong();
                 String prefix = "fo" + round + "-";
@@ -142,6 +150,7 @@ public final class FailoverBenchmark {
                             + " kill, %d of %d acknowledged writes lost; timeline %s%n", mode, round, master, now, open, back, lost, acked,
                             timeline);
                 }
+                restarted = Map.of(master, System.currentTimeMillis());
                 cluster.restart("derby-" + master, Duration.ofMinutes(1));
             }
         }

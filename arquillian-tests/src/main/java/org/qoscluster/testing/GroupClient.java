@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
 
@@ -113,7 +114,55 @@ public final class GroupClient {
         return last;
     }
 
-    /** The e-mail addresses of the customers a copy holds whose address starts with {@code prefix}. */
+    /**
+     * Whether {@code status} shows every copy but the master following the current epoch at one
+     * and the same watermark (its {@code replication} position): in a quiet group, each replica
+     * has everything the master shipped, and a failover now would let every other one follow
+     * the promoted one without a copy.
+     */
+    public static boolean replicasCaughtUp(JsonNode status) {
+        String epoch = status.path("epoch").asText();
+        String master = status.path("master").asText();
+        Set<String> watermarks = new HashSet<>();
+        for (var copy : (Iterable<Map.Entry<String, JsonNode>>) status.path("copies")::fields) {
+            if (copy.getKey().equals(master)) {
+                continue;
+            }
+            JsonNode at = copy.getValue().path("replication");
+            if (!epoch.equals(at.path("epoch").asText())) {
+                return false;
+            }
+            watermarks.add(at.path("watermark").asText());
+        }
+        return watermarks.size() == 1;
+    }
+
+    /**
+     * Whether {@code status}'s timeline shows every copy but the master ready for a promotion in
+     * the current epoch (the replication agent's {@code replica-readied:COPY}), each at or after
+     * the time {@code since} gives it (0 when absent): its first readying since it was copied or
+     * reconnected has ended, so its applies no longer wait on the readying's DDL.
+     */
+    public static boolean replicasReadied(JsonNode status, Map<String, Long> since) {
+        String master = status.path("master").asText();
+        JsonNode events = status.path("timeline").path(status.path("epoch").asText());
+        for (var copy : (Iterable<Map.Entry<String, JsonNode>>) status.path("copies")::fields) {
+            String name = copy.getKey();
+            if (name.equals(master)) {
+                continue;
+            }
+            long after = since.getOrDefault(name, 0L);
+            boolean readied = false;
+            for (JsonNode e : events) {
+                readied |= ("replica-readied:" + name).equals(e.path("event").asText()) && e.path("millis").asLong() >= after;
+            }
+            if (!readied) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /**
      * Waits until {@code copy} holds exactly the customers {@code expected} names among those whose
      * email starts with {@code prefix}, at most {@code within}, and returns what it holds then (the

@@ -416,6 +416,12 @@ class FailoverIT {
         JsonNode s = group.await(st -> "AVAILABLE".equals(st.path("copies").path("master").path("status").asText()),
                 Duration.ofSeconds(60), "the old master available (caught up) again");
         assertEquals("replica", s.path("copies").path("master").path("role").asText(), s::toString);
+        // The status shows how far each replica is: the old master, copied into the new epoch,
+        // reaches the other replica's watermark.
+        JsonNode caughtUp = group.await(GroupClient::replicasCaughtUp, Duration.ofSeconds(30),
+                "the old master at the other replica's watermark of the current epoch");
+        assertTrue(caughtUp.path("copies").path("master").path("replication").path("asOfMillis").asLong() >= restarted.getTime(),
+                "its position was published after its restart: " + caughtUp);
         assertEquals(keptInEpoch2, group.awaitEmails("master", "kill-", keptInEpoch2, Duration.ofSeconds(30)),
                 "the old master holds what the group holds, no more");
         Set<String> tail = group.tailEmails("master", 1);

@@ -40,6 +40,10 @@ final class Replica {
     private final Copier copier;
     /** Told each new watermark of this replica. */
     private final BiConsumer<String, ReplicationAgent.Watermark> published;
+    /** Told the replica's name when it is ready for a promotion, once after each (re)connection or copy. */
+    private final java.util.function.Consumer<String> readied;
+    /** Whether {@link #readied} was told since the replica last (re)connected or was copied. */
+    private volatile boolean readiedSaid;
     volatile boolean reachable;
     boolean warned;
     /** The watermark has been read from the replica (or set by its copy) since the agent started. */
@@ -54,13 +58,14 @@ final class Replica {
     boolean awaitSaid;
 
     Replica(String name, Link link, Link readyLink, Master master, Copier copier,
-            BiConsumer<String, ReplicationAgent.Watermark> published) {
+            BiConsumer<String, ReplicationAgent.Watermark> published, java.util.function.Consumer<String> readied) {
         this.name = name;
         this.link = link;
         this.readyLink = readyLink;
         this.master = master;
         this.copier = copier;
         this.published = published;
+        this.readied = readied;
     }
 
     /**
@@ -118,6 +123,7 @@ final class Replica {
     void readyDue() {
         lastReady = null;
         readyAsOf = null;
+        readiedSaid = false;
     }
 
     /**
@@ -156,6 +162,10 @@ final class Replica {
             if (!done.isEmpty()) {
                 LOG.log(Level.INFO, "replica={0} readied for a promotion in {1} ms: {2}",
                         new Object[] {name, String.valueOf((System.nanoTime() - t0) / 1_000_000), String.join(", ", done)});
+            }
+            if (!readiedSaid && known && reachable) {
+                readiedSaid = true;
+                readied.accept(name);
             }
         } catch (SQLException e) {
             readyLink.reset();

@@ -85,6 +85,16 @@ public final class ReplicationAgent implements AutoCloseable {
          */
         default void tail(String copy, long epoch, long changes) {
         }
+
+        /**
+         * Told when {@code replica} is ready for a promotion: its first readying since it
+         * (re)connected or was copied has ended (capture armed, identities restarted, the
+         * master's unique constraints added where its rows allow, triggers and write statements
+         * compiled), so a promotion of it does little DDL, and its applies no longer wait on the
+         * readying's.
+         */
+        default void readied(String replica) {
+        }
     }
 
     /**
@@ -208,7 +218,16 @@ public final class ReplicationAgent implements AutoCloseable {
     }
 
     private Replica replica(String name, ConnectionFactory factory) {
-        return new Replica(name, new Link(factory), new Link(factory), master, copier, this::published);
+        return new Replica(name, new Link(factory), new Link(factory), master, copier, this::published, this::readied);
+    }
+
+    /** Tells the listener {@code replica} is ready for a promotion. */
+    private void readied(String replica) {
+        try {
+            listener.readied(replica);
+        } catch (RuntimeException e) {
+            LOG.log(Level.FINE, "watermark listener failed", e);
+        }
     }
 
     /** Records a replica's new watermark and tells the listener. */

@@ -98,6 +98,11 @@ public final class WatermarkPublisher implements AutoCloseable {
             public void tail(String copy, long tailEpoch, long changes) {
                 WatermarkPublisher.this.tail(copy, tailEpoch, changes);
             }
+
+            @Override
+            public void readied(String replica) {
+                mark(group, epoch, "replica-readied:" + replica);
+            }
         };
     }
 

@@ -15,6 +15,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import org.qoscluster.contract.AdminToken;
 import org.qoscluster.contract.CopyStatus;
 import org.qoscluster.contract.GroupState;
+import org.qoscluster.contract.ReplicaWatermark;
 import org.qoscluster.contract.Tail;
 
 /**
@@ -221,10 +222,17 @@ public class GroupEndpoint extends HttpServlet {
         JsonObjectBuilder copies = Json.createObjectBuilder();
         for (GroupState.Copy m : s.state().map(GroupState::copies).orElse(java.util.List.of())) {
             java.util.Optional<CopyStatus> c = java.util.Optional.ofNullable(s.copies().get(m.name()));
-            copies.add(m.name(), Json.createObjectBuilder().add("address", m.host() + ":" + m.port()).add("number", m.number())
+            JsonObjectBuilder copy = Json.createObjectBuilder().add("address", m.host() + ":" + m.port()).add("number", m.number())
                     .add("status", c.map(CopyStatus::status).orElse("UNKNOWN"))
                     .add("role", c.map(x -> x.role().code()).orElse(""))
-                    .add("epoch", c.map(x -> Long.toString(x.epoch())).orElse("")));
+                    .add("epoch", c.map(x -> Long.toString(x.epoch())).orElse(""));
+            ReplicaWatermark w = s.watermarks().get(m.name());
+            if (w != null) {
+                // How far the replica is: what it holds of that epoch's master, as of when.
+                copy.add("replication", Json.createObjectBuilder().add("epoch", Long.toString(w.epoch()))
+                        .add("watermark", Long.toString(w.sequence())).add("asOfMillis", w.epochMillis()).add("lagMillis", w.lagMillis()));
+            }
+            copies.add(m.name(), copy);
         }
         out.add("copies", copies);
         JsonObjectBuilder tails = Json.createObjectBuilder();
