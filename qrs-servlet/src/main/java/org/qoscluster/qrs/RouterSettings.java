@@ -38,6 +38,7 @@ public final class RouterSettings {
     private final int bodyIdleTimeoutMs;
     private final long maxBodyMemoryBytes;
     private final int maxRequestsPerClient;
+    private final int maxQueueWaitMs;
     private final int flagTtlSeconds;
 
     private static final Pattern COOKIE_NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
@@ -86,6 +87,8 @@ public final class RouterSettings {
                 : r.longIn("qos.router.max-body-memory-bytes", cluster.maxBodyBytes(), MAX_BODY_MEMORY);
         // 0: no cap; else the requests one client may have in flight.
         this.maxRequestsPerClient = r.intIn("qos.router.max-requests-per-client", 0, 100_000);
+        // 0: shed at once; else how long, at most, a request may wait for a node's place.
+        this.maxQueueWaitMs = r.intIn("qos.router.max-queue-wait-ms", 0, 60_000);
         this.flagTtlSeconds = r.intIn("qos.session.flag-ttl-seconds", 1, 86_400);
         this.sessionCookie = r.raw("qos.router.session-cookie");
         if (!sessionCookie.isEmpty() && !COOKIE_NAME.matcher(sessionCookie).matches()) {
@@ -201,6 +204,15 @@ public final class RouterSettings {
      */
     public int maxRequestsPerClient() {
         return maxRequestsPerClient;
+    }
+
+    /**
+     * How long a request that finds no node with room for its class may wait for a place, at most
+     * ({@code qos.router.max-queue-wait-ms}); each waits at most a quarter of its class's goal
+     * within it. 0: shed at once.
+     */
+    public int maxQueueWaitMs() {
+        return maxQueueWaitMs;
     }
 
     /** The largest request body the router takes, in bytes ({@code qos.http.max-body-bytes}). */

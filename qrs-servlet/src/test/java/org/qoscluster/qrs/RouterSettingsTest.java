@@ -44,6 +44,21 @@ class RouterSettingsTest {
     }
 
     @Test
+    void shouldLetARequestWaitForAPlaceUpToTheQueueWaitOrNotAtAll() {
+        assertEquals(1000, RouterSettings.of(ClusterConfig.from(Map.of()), SECRETS).maxQueueWaitMs(), "the default");
+        for (String good : new String[] {"0", "1", "60000"}) {
+            RouterSettings s = RouterSettings.of(ClusterConfig.from(Map.of("qos.router.max-queue-wait-ms", good)), SECRETS);
+            assertEquals(Integer.parseInt(good), s.maxQueueWaitMs());
+        }
+        for (String bad : new String[] {"-1", "60001", "long", "", "0.5"}) {
+            ClusterConfig c = ClusterConfig.from(Map.of("qos.router.max-queue-wait-ms", bad));
+            InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> RouterSettings.of(c, SECRETS));
+            assertTrue(e.getMessage().contains("qos.router.max-queue-wait-ms: '" + bad + "' is not a whole number from 0 to 60000"),
+                    e.getMessage());
+        }
+    }
+
+    @Test
     void shouldTakeTheMemoryForBodiesFromTheLargestBodyUp() {
         RouterSettings s = RouterSettings.of(ClusterConfig.from(Map.of("qos.router.max-body-memory-bytes", "8589934592")), SECRETS);
         assertEquals(8L << 30, s.maxBodyMemoryBytes(), "past an int's range");

@@ -195,6 +195,8 @@ public class AdminServlet extends HttpServlet {
         w.println("qos_router_bad_admin_tokens_total " + router.badTokens());
         w.println("# TYPE qos_router_state_change_flags gauge");
         w.println("qos_router_state_change_flags " + mirroredFlags);
+        w.println("# TYPE qos_router_waiting_requests gauge");
+        w.println("qos_router_waiting_requests " + router.admissions().size());
         w.println("# TYPE qos_router_shed_total counter");
         for (ServiceClass c : goals.classes()) {
             w.println("qos_router_shed_total{class=\"" + c.name() + "\"} " + router.shed(c.name()));

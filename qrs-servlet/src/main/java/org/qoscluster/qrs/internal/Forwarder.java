@@ -3,6 +3,7 @@ package org.qoscluster.qrs.internal;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -164,6 +165,7 @@ public final class Forwarder implements RequestRouter {
             if (!attempt.timedOut(router.nanoTime())) {
                 return; // the node's answer ended the attempt first: its own path ends the exchange
             }
+            admitWaiting();
             LOG.log(Level.WARNING, "request={0} node={1} no complete answer within the exchange''s time-out; request aborted",
                     new Object[] {ex.id, attempt.node().name()});
         }
@@ -297,18 +299,93 @@ public final class Forwarder implements RequestRouter {
         if (chosen.isEmpty()) {
             boolean anyHealthy = nodes.stream().anyMatch(NodeRecord::healthy);
             if (anyHealthy && exclude == null) {
-                router.countShed(ex.serviceClass.name(), ex.userClass);
-                ex.out.setHeader("Retry-After", "1");
-                ex.out.setHeader(ForwardedHeaders.SERVICE_CLASS, ex.serviceClass.name());
-                ex.out.setHeader(ForwardedHeaders.USER_CLASS, ex.userClass);
-                ex.out.setHeader(ForwardedHeaders.GOAL, goalHeader(ex.serviceClass));
-                fail(ex, 503, "shed: no node has room for class " + ex.serviceClass.name() + " now; retry shortly");
+                // A request free to go to any node waits for a place, by priority, within its
+                // class's goal; one pinned to a node that is full is shed at once.
+                if (pinned.isEmpty() && waitForPlace(ex)) {
+                    return;
+                }
+                shed(ex);
             } else {
                 fail(ex, anyHealthy ? 502 : 503, "no node available");
             }
             return;
         }
-        NodeRecord node = chosen.get();
+        send(ex, chosen.get(), exclude);
+    }
+
+    /** A request that waits for a node's place ({@link AdmissionQueue}), and the forwarder that goes on with it. */
+    record Waiting(Forwarder forwarder, Exchange ex) {
+    }
+
+    /**
+     * Puts the exchange in the router's admission queue, for at most a quarter of its class's goal
+     * and {@code qos.router.max-queue-wait-ms}, and sheds it if no place was its by then: true
+     * when it waits (or was admitted at once), false when it is to be shed now (no wait allowed,
+     * or the queue full of requests that rank before it).
+     */
+    private boolean waitForPlace(Exchange ex) {
+        long waitMs = Math.min(router.settings().maxQueueWaitMs(), ex.serviceClass.p95Millis() / 4L);
+        if (waitMs <= 0) {
+            return false;
+        }
+        Waiting waiting = new Waiting(this, ex);
+        AdmissionQueue<Waiting> queue = router.admissions();
+        AdmissionQueue.Added<Waiting> added = queue.add(waiting, ex.serviceClass.priority());
+        added.displaced().ifPresent(w -> w.forwarder().shed(w.ex()));
+        if (!added.queued()) {
+            return false;
+        }
+        // Gone from the queue however the exchange ends (its own time-out, a client gone).
+        ex.whenDone(() -> queue.remove(waiting));
+        var unused = router.bodyTimer().schedule(() -> {
+            if (queue.remove(waiting)) {
+                shed(ex);
+            }
+        }, waitMs, TimeUnit.MILLISECONDS);
+        admitWaiting(); // a place may have freed since this request found none
+        return true;
+    }
+
+    /**
+     * Offers the places free now to the requests waiting for one, highest priority first; each
+     * admitted goes on to its node on this thread. Called whenever a request gives its place back.
+     */
+    private void admitWaiting() {
+        AdmissionQueue<Waiting> queue = router.admissions();
+        if (queue.size() == 0) {
+            return;
+        }
+        List<NodeRecord> nodes = router.nodes();
+        for (Map.Entry<Waiting, NodeRecord> admitted : queue.admit(w ->
+                router.selector().admit(nodes, w.ex().serviceClass, null, router.nanoTime()))) {
+            Waiting w = admitted.getKey();
+            NodeRecord node = admitted.getValue();
+            if (w.ex().done()) {
+                node.cancel(w.ex().serviceClass.name()); // it ended while it waited (its time-out): the place goes back
+                continue;
+            }
+            if (w.ex().sessionId != null) {
+                router.rememberSession(w.ex().sessionId, node);
+            }
+            w.forwarder().send(w.ex(), node, null);
+        }
+    }
+
+    /** Answers 503 with {@code Retry-After}: no node has room for the request's class, and it may not wait longer. */
+    private void shed(Exchange ex) {
+        router.countShed(ex.serviceClass.name(), ex.userClass);
+        ex.out.setHeader("Retry-After", "1");
+        ex.out.setHeader(ForwardedHeaders.SERVICE_CLASS, ex.serviceClass.name());
+        ex.out.setHeader(ForwardedHeaders.USER_CLASS, ex.userClass);
+        ex.out.setHeader(ForwardedHeaders.GOAL, goalHeader(ex.serviceClass));
+        fail(ex, 503, "shed: no node has room for class " + ex.serviceClass.name() + " now; retry shortly");
+    }
+
+    /**
+     * Sends the exchange to {@code node}, whose place it holds ({@code exclude}: the node its first
+     * try failed on, or null), and answers the user from it.
+     */
+    private void send(Exchange ex, NodeRecord node, NodeRecord exclude) {
         if (exclude == null) {
             ex.deadlineNanos = deadlineFromNow(); // the body (if any) is in: the node's time starts
         }
@@ -317,6 +394,7 @@ public final class Forwarder implements RequestRouter {
             request = buildRequest(ex, node);
         } catch (IllegalArgumentException e) {
             node.cancel(ex.serviceClass.name());
+            admitWaiting();
             fail(ex, 400, "request cannot be forwarded: " + e.getMessage());
             return;
         }
@@ -380,6 +458,8 @@ public final class Forwarder implements RequestRouter {
                     }
                     ex.abort(result.getFailure());
                 }
+                // The place this try gave back, once this exchange has ended or taken its retry.
+                admitWaiting();
             }
         });
     }

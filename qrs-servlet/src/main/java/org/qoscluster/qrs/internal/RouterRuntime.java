@@ -51,6 +51,8 @@ public final class RouterRuntime implements AutoCloseable {
     private final BodyBudget bodyBudget;
     /** The requests each client has in flight ({@code qos.router.max-requests-per-client}). */
     private final ClientLimits clientLimits;
+    /** The requests waiting for a node's place ({@code qos.router.max-queue-wait-ms}), of every forwarder. */
+    private final AdmissionQueue<Forwarder.Waiting> admissions;
     /** Requests refused for their client's cap: one log line per address per minute. */
     private final LogLimiter clientCapped;
     private final LogLimiter badCookies;
@@ -145,6 +147,8 @@ public final class RouterRuntime implements AutoCloseable {
         this.bodyTimer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(named("qrs-body-timer"));
         this.bodyBudget = new BodyBudget(settings.maxBodyMemoryBytes());
         this.clientLimits = new ClientLimits(settings.maxRequestsPerClient());
+        // As many as the nodes have places: more waiting would wait longer than they serve.
+        this.admissions = new AdmissionQueue<>(Math.max(1, Math.min(4_096, settings.nodeCapacity() * nodes.size())));
         this.clientCapped = new LogLimiter(LOG_INTERVAL_NANOS, LOG_KEYS, nanoClock);
         this.badCookies = new LogLimiter(LOG_INTERVAL_NANOS, LOG_KEYS, nanoClock);
         this.badTokens = new LogLimiter(LOG_INTERVAL_NANOS, LOG_KEYS, nanoClock);
@@ -306,6 +310,11 @@ public final class RouterRuntime implements AutoCloseable {
 
     public NodeSelector selector() {
         return selector;
+    }
+
+    /** The requests waiting for a node's place ({@code qos.router.max-queue-wait-ms}). */
+    AdmissionQueue<Forwarder.Waiting> admissions() {
+        return admissions;
     }
 
     public UidCookie uidCookie() {

@@ -480,15 +480,8 @@ class RouterServerTest {
         // The held answers' node is silent for as long as the test holds them: no time-out may end them first.
         int port = start(Map.of("qos.router.max-requests-per-client", "2", "qos.router.read-timeout-ms", "600000"));
         awaitForwarded(port, "/");
-        heldRelease = new java.util.concurrent.CountDownLatch(1);
-        HELD_ARRIVED.drainPermits();
-        List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> held = new ArrayList<>();
+        List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> held = holdTwo(port);
         try {
-            for (int i = 0; i < 2; i++) {
-                held.add(http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/held")).build(),
-                        HttpResponse.BodyHandlers.ofString()));
-            }
-            assertTrue(HELD_ARRIVED.tryAcquire(2, 30, java.util.concurrent.TimeUnit.SECONDS), "both held requests reached a node");
 
             Answer refused = once(port, "GET / HTTP/1.1\r\nHost: shop.example.test\r\nX-Forwarded-For: 198.51.100.7\r\n\r\n");
             assertEquals(503, refused.status(), refused.body());
@@ -518,6 +511,48 @@ class RouterServerTest {
         awaitMetric(port, "qos_router_clients_in_flight 0"); // each place given back once its exchange ended
         HttpResponse<String> again = get(port, "/");
         assertEquals(200, again.statusCode(), "the client's places came back: " + again.body());
+    }
+
+    /**
+     * A request that finds no node with room for its class waits for a place rather than being
+     * shed at once, for at most a quarter of its class's goal ({@code qos.router.max-queue-wait-ms}
+     * above it): with each node's one place for the default class held, a default request waits
+     * and is answered by the node whose held answer ends, while a request of a class whose 200 ms
+     * goal lets it wait 50 ms is shed with 503 and Retry-After once its wait is over.
+     */
+    @Test
+    void shouldHoldARequestUntilAPlaceFreesWithinItsClassesWaitAndShedItAfter() throws Exception {
+        // Capacity 2: one place a node for the default class (priority 10) and for quick (50).
+        int port = start(Map.of("qos.router.node-capacity", "2", "qos.router.read-timeout-ms", "600000",
+                "qos.router.max-queue-wait-ms", "60000", "qos.class.default.p95-ms", "600000",
+                "qos.class.quick.p95-ms", "200", "qos.class.quick.match", "GET /quick"));
+        awaitForwarded(port, "/other");
+        List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> held = holdTwo(port);
+        java.util.concurrent.CompletableFuture<HttpResponse<String>> waiting;
+        try {
+
+            Answer shed = once(port, "GET /quick HTTP/1.1\r\nHost: shop.example.test\r\n\r\n");
+            assertEquals(503, shed.status(), "quick waited its 50 ms for a place, none came: " + shed.body());
+            assertEquals("1", shed.headers().get("retry-after"), shed.headers().toString());
+            assertTrue(shed.body().contains("shed: no node has room for class quick"), shed.body());
+            assertTrue(metrics(port).lines().anyMatch("qos_router_waiting_requests 0"::equals), "it waits no more");
+
+            waiting = http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/other")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            awaitMetric(port, "qos_router_waiting_requests 1");
+            assertFalse(waiting.isDone(), "the default request waits for a place");
+        } finally {
+            heldRelease.countDown();
+        }
+        HttpResponse<String> r = waiting.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(200, r.statusCode(), "a place freed within its wait: " + r.body());
+        assertTrue(r.body().startsWith("page /other from node-"), r.body());
+        for (java.util.concurrent.CompletableFuture<HttpResponse<String>> f : held) {
+            assertEquals(200, f.get(30, java.util.concurrent.TimeUnit.SECONDS).statusCode());
+        }
+        assertTrue(metrics(port).lines().anyMatch("qos_router_shed_total{class=\"default\"} 0"::equals), "the one that waited was not shed");
+        assertTrue(metrics(port).lines().anyMatch("qos_router_shed_total{class=\"quick\"} 1"::equals), "the one whose wait ended was");
+        awaitMetric(port, "qos_router_waiting_requests 0");
     }
 
     /**
@@ -785,6 +820,22 @@ class RouterServerTest {
         InvalidConfigException e = assertThrows(InvalidConfigException.class,
                 () -> start(Map.of("qos.router.node-capacity", "lots")));
         assertTrue(e.getMessage().contains("qos.router.node-capacity"), e.getMessage());
+    }
+
+    /**
+     * Sends two requests whose answers the stand-in nodes hold until {@link #heldRelease} is
+     * counted down, and returns once both reached a node (each holds a place there meanwhile).
+     */
+    private List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> holdTwo(int port) throws InterruptedException {
+        heldRelease = new java.util.concurrent.CountDownLatch(1);
+        HELD_ARRIVED.drainPermits();
+        List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> held = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            held.add(http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/held")).build(),
+                    HttpResponse.BodyHandlers.ofString()));
+        }
+        assertTrue(HELD_ARRIVED.tryAcquire(2, 30, java.util.concurrent.TimeUnit.SECONDS), "both held requests reached a node");
+        return held;
     }
 
     /** Starts two stand-in nodes and the router in front of them; the router's port. */
