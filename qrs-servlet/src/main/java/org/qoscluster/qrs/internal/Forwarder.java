@@ -290,11 +290,7 @@ public final class Forwarder implements RequestRouter {
             chosen = pinned.filter(n -> router.selector().admitOn(n, ex.serviceClass));
         }
         if (chosen.isEmpty() && pinned.isEmpty()) {
-            // Chosen and counted in flight in one step (admission is checked against the count).
-            chosen = router.selector().admit(nodes, ex.serviceClass, exclude, router.nanoTime());
-            if (chosen.isPresent() && ex.sessionId != null) {
-                router.rememberSession(ex.sessionId, chosen.get());
-            }
+            chosen = admitAnywhere(ex, exclude);
         }
         if (chosen.isEmpty()) {
             boolean anyHealthy = nodes.stream().anyMatch(NodeRecord::healthy);
@@ -355,20 +351,23 @@ public final class Forwarder implements RequestRouter {
         if (queue.size() == 0) {
             return;
         }
-        List<NodeRecord> nodes = router.nodes();
-        for (Map.Entry<Waiting, NodeRecord> admitted : queue.admit(w ->
-                router.selector().admit(nodes, w.ex().serviceClass, null, router.nanoTime()))) {
-            Waiting w = admitted.getKey();
-            NodeRecord node = admitted.getValue();
-            if (w.ex().done()) {
-                node.cancel(w.ex().serviceClass.name()); // it ended while it waited (its time-out): the place goes back
-                continue;
-            }
-            if (w.ex().sessionId != null) {
-                router.rememberSession(w.ex().sessionId, node);
-            }
-            w.forwarder().send(w.ex(), node, null);
+        // One that ended while it waited (its time-out) takes no place.
+        for (Map.Entry<Waiting, NodeRecord> admitted : queue.admit(w -> w.ex().done() ? Optional.empty() : admitAnywhere(w.ex(), null))) {
+            admitted.getKey().forwarder().send(admitted.getKey().ex(), admitted.getValue(), null);
         }
+    }
+
+    /**
+     * A node for the exchange chosen by its goal among those with room for its class (not
+     * {@code exclude}), and counted in flight there in the same step (admission is checked
+     * against the count); its session remembered on that node. Empty when none has room.
+     */
+    private Optional<NodeRecord> admitAnywhere(Exchange ex, NodeRecord exclude) {
+        Optional<NodeRecord> chosen = router.selector().admit(router.nodes(), ex.serviceClass, exclude, router.nanoTime());
+        if (chosen.isPresent() && ex.sessionId != null) {
+            router.rememberSession(ex.sessionId, chosen.get());
+        }
+        return chosen;
     }
 
     /** Answers 503 with {@code Retry-After}: no node has room for the request's class, and it may not wait longer. */
