@@ -1,6 +1,7 @@
 package org.qoscluster.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,7 +9,11 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -37,6 +42,32 @@ class LauncherIT {
                     + " (qos.db.replica.ports, Derby replica-1) is already in use"), e.getMessage());
         }
         assertEquals(List.of(), Cluster.status(state), "nothing was started");
+    }
+
+    @Test
+    void shouldWarmTheDatabaseServersUpInScratchDatabasesAndLeaveNoTraceOfThem() throws Exception {
+        ClusterConfig config = TestRuntime.freePortConfig(1, 2, Map.of(TestRuntime.WARM_UP, "3"));
+        Path state = TestRuntime.stateDir(LauncherIT.class);
+        // What a start that ended during its warm-up leaves: the next start removes it.
+        Path leftover = state.resolve("derby/master/qos_warm_up");
+        Files.createDirectories(leftover);
+        Files.writeString(leftover.resolve("half-made"), "an earlier start's scratch database");
+        Cluster databases = Cluster.startDatabases(config, TestRuntime.layout(), state, TIMEOUT);
+        try {
+            for (var db : config.databases()) {
+                Path home = state.resolve("derby").resolve(db.name());
+                String log = Files.readString(home.resolve("derby.log"));
+                assertTrue(log.contains("database directory " + home.resolve("qos_warm_up")),
+                        db.name() + "'s server booted the warm-up's scratch database:\n" + log);
+                assertFalse(Files.exists(home.resolve("qos_warm_up")), db.name() + "'s scratch database is deleted after the warm-up");
+                try (Connection c = DriverManager.getConnection(databases.jdbcUrl(db.name()), ClusterConfig.DB_USER, databases.dbPassword());
+                     ResultSet tables = c.getMetaData().getTables(null, null, "QOS_WARM_UP%", null)) {
+                    assertFalse(tables.next(), db.name() + "'s own database holds no warm-up table");
+                }
+            }
+        } finally {
+            Cluster.stop(state);
+        }
     }
 
     @Test

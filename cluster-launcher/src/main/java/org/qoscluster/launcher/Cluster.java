@@ -173,6 +173,15 @@ public final class Cluster implements AutoCloseable {
                 }
             });
             PartControl.joinAll(servers);
+            ReplicationSettings replication = ReplicationSettings.of(config);
+            List<DatabaseSpec> local = copies.keySet().stream().filter(db -> here.test(db.name())).toList();
+            if (!replication.warmUp().isZero() && !local.isEmpty()) {
+                // Before the members start, so that the servers have the cores to themselves;
+                // never past half the time left to the start.
+                Duration left = Duration.between(clock.instant(), deadline).dividedBy(2);
+                cluster.databases.warmUp(local, replication.interval(),
+                        left.compareTo(replication.warmUp()) < 0 ? left : replication.warmUp());
+            }
             if (!withNodes) {
                 return cluster;
             }

@@ -13,10 +13,12 @@ import org.qoscluster.config.SettingsReader;
  * The validated {@code qos.replication.*} settings: the replicated tables (those of
  * {@code qos.replication.tables}, then the Session Synchronizer's table when sessions are kept in
  * the database, {@link ClusterConfig#sessionTable()}), the pause between two
- * shipping rounds, the most change rows read per table and round. Read by the launcher (before
- * anything starts), the replication agent and the nodes' redundancy group service.
+ * shipping rounds, the most change rows read per table and round, and how long at most the
+ * launcher warms up the database servers it has just started ({@link ReplicationWarmUp}; zero:
+ * not at all). Read by the launcher (before anything starts), the replication agent and the
+ * nodes' redundancy group service.
  */
-public record ReplicationSettings(List<String> tables, Duration interval, int batchRows) {
+public record ReplicationSettings(List<String> tables, Duration interval, int batchRows, Duration warmUp) {
 
     private static final Pattern TABLE = Pattern.compile("[A-Za-z][A-Za-z0-9_]{0,127}");
 
@@ -38,7 +40,8 @@ public record ReplicationSettings(List<String> tables, Duration interval, int ba
         config.sessionTable().filter(s -> tables.stream().noneMatch(s::equalsIgnoreCase)).ifPresent(tables::add);
         int interval = r.intIn("qos.replication.interval-ms", 1, 60_000);
         int batch = r.intIn("qos.replication.batch-rows", 10, 1_000_000);
+        int warmUp = r.intIn("qos.replication.warm-up-seconds", 0, 600);
         r.check();
-        return new ReplicationSettings(tables, Duration.ofMillis(interval), batch);
+        return new ReplicationSettings(tables, Duration.ofMillis(interval), batch, Duration.ofSeconds(warmUp));
     }
 }

@@ -1,6 +1,8 @@
 package org.qoscluster.replication;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
@@ -8,8 +10,23 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.qoscluster.config.ClusterConfig;
 
-/** The Session Synchronizer's table replicates with the application's tables without the user listing it. */
+/**
+ * The Session Synchronizer's table replicates with the application's tables without the user
+ * listing it; the warm-up's limit is validated.
+ */
 class ReplicationSettingsTest {
+
+    @Test
+    void shouldReadTheWarmUpLimitAndRefuseOneOutOfRange() {
+        assertEquals(java.time.Duration.ofSeconds(45), ReplicationSettings.of(ClusterConfig.defaults()).warmUp());
+        assertEquals(java.time.Duration.ZERO, ReplicationSettings.of(ClusterConfig.from(
+                Map.of("qos.replication.warm-up-seconds", "0"))).warmUp(), "0: no warm-up");
+        for (String bad : List.of("-1", "601", "soon")) {
+            RuntimeException e = assertThrows(RuntimeException.class, () -> ReplicationSettings.of(ClusterConfig.from(
+                    Map.of("qos.replication.warm-up-seconds", bad))));
+            assertTrue(e.getMessage().contains("qos.replication.warm-up-seconds"), e.getMessage());
+        }
+    }
 
     @Test
     void shouldAddTheSessionTableWhenSessionsAreKeptInTheDatabase() {

@@ -1,20 +1,31 @@
 package org.qoscluster.launcher.internal;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 import org.qoscluster.config.ClusterConfig;
 import org.qoscluster.config.DatabaseSpec;
 import org.qoscluster.launcher.RuntimeLayout;
+import org.qoscluster.replication.ReplicationAgent;
+import org.qoscluster.replication.ReplicationWarmUp;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The cluster's Derby network servers, one part {@code derby-NAME} per database copy: each one's
  * home under {@code derby/NAME/} (owner only) with its {@code derby.properties} (built-in
- * authentication with the cluster's user and generated password), its start, and the wait until
- * its database answers.
+ * authentication with the cluster's user and generated password), its start, the wait until
+ * its database answers, and the warm-up of the servers just started ({@link #warmUp}).
  */
 public final class DatabaseParts {
 
@@ -42,6 +53,8 @@ public final class DatabaseParts {
         Path home = stateDir.resolve("derby").resolve(db.name());
         Secrets.ownerOnly(home);
         Secrets.writePrivate(home.resolve("derby.properties"), derbyProperties(dbPassword(stateDir)));
+        // An earlier start's scratch database, left where that start ended during the warm-up.
+        deleteTree(home.resolve(ReplicationWarmUp.DATABASE));
         PartProcess.start(stateDir, part, "derby", db.port(), Commands.derby(config, layout, db, home, stateDir));
         LOG.info("part={} starting Derby network server on {}:{}", part, config.address(db.name()), db.port());
         // Labelled with its name in its group: SITE-NAME when the group spans sites.
@@ -54,6 +67,67 @@ public final class DatabaseParts {
                 config.sessionTable().ifPresent(t -> makeSessionTable(part, jdbcUrl));
             }
         }, PartControl.WAITERS);
+    }
+
+    /**
+     * Warms up the servers of {@code copies} (started here and answering) as {@link ReplicationWarmUp}
+     * says, in a scratch database {@value ReplicationWarmUp#DATABASE} on each: the first copy's
+     * is the master, the others' its replicas. Then shuts the scratch databases down and deletes
+     * them. A warm-up that fails is logged and leaves the servers as they are: the cluster works,
+     * only its first seconds are slower.
+     */
+    public void warmUp(List<DatabaseSpec> copies, Duration interval, Duration atMost) {
+        String password = dbPassword(stateDir);
+        Map<String, ReplicationAgent.ConnectionFactory> replicas = new LinkedHashMap<>();
+        for (DatabaseSpec db : copies.subList(1, copies.size())) {
+            replicas.put(db.name(), () -> DriverManager.getConnection(scratchUrl(db) + ";create=true", ClusterConfig.DB_USER, password));
+        }
+        DatabaseSpec master = copies.get(0);
+        LOG.info("warm-up of the database servers {} starting: scratch tables replicated from {} to {}, for at most {} s",
+                copies.stream().map(DatabaseSpec::name).toList(), master.name(), replicas.keySet(), atMost.toSeconds());
+        try {
+            ReplicationWarmUp.Report report = ReplicationWarmUp.run(
+                    () -> DriverManager.getConnection(scratchUrl(master) + ";create=true", ClusterConfig.DB_USER, password),
+                    replicas, interval, atMost);
+            LOG.info("warm-up of the database servers {}: {}", copies.stream().map(DatabaseSpec::name).toList(), report.describe());
+        } catch (SQLException | RuntimeException e) {
+            LOG.warn("warm-up of the database servers {} failed ({}); they run without it, slower in their first seconds",
+                    copies.stream().map(DatabaseSpec::name).toList(), e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            for (DatabaseSpec db : copies) {
+                try {
+                    DriverManager.getConnection(scratchUrl(db) + ";shutdown=true", ClusterConfig.DB_USER, password).close();
+                } catch (SQLException e) {
+                    if (!"08006".equals(e.getSQLState())) { // 08006: shut down, as asked
+                        LOG.warn("part=derby-{} the warm-up's scratch database did not shut down ({}); it is deleted at the next start",
+                                db.name(), e.getMessage());
+                        continue;
+                    }
+                }
+                deleteTree(stateDir.resolve("derby").resolve(db.name()).resolve(ReplicationWarmUp.DATABASE));
+            }
+        }
+    }
+
+    /** The network-client URL of the warm-up's scratch database on the server of {@code db}. */
+    private String scratchUrl(DatabaseSpec db) {
+        String url = config.jdbcUrl(db);
+        return url.substring(0, url.lastIndexOf('/') + 1) + ReplicationWarmUp.DATABASE;
+    }
+
+    private static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete the warm-up's scratch database " + dir + ": " + e.getMessage(), e);
+        }
     }
 
     /**
