@@ -53,7 +53,6 @@ public final class MultiHostCluster implements AutoCloseable {
      */
     public static MultiHostCluster start(TestHosts hosts, Map<String, String> properties, Path stateRoot, Duration timeout) {
         Map<String, String> p = new LinkedHashMap<>(properties);
-        p.putIfAbsent(TestRuntime.WARM_UP, "0");
         p.put(ClusterConfig.HOSTS, hosts.hosts().stream().map(h -> h.name() + "=" + h.address()).collect(Collectors.joining(",")));
         ClusterConfig config = ClusterConfig.from(p);
         MultiHostCluster cluster = new MultiHostCluster(hosts, config, stateRoot);

@@ -31,9 +31,9 @@ import org.qoscluster.replication.ReplicationSettings;
  * replicas on free loopback ports, the agent shipping every 20 ms.
  * <ol>
  * <li>Lag at a fixed rate (default 500 transactions/s), cold, just after the databases and the
- * agent have started, the databases as the launcher starts them: with its warm-up
- * ({@code qos.replication.warm-up-seconds}, whose shipped limit {@code -Dbench.warm-up-seconds=N}
- * replaces; 0: none, and the JIT compiles the paths of four JVMs on the same cores meanwhile):
+ * agent have started, the databases as the launcher starts them (without a warm-up unless
+ * {@code -Dbench.warm-up-seconds=N} sets {@code qos.replication.warm-up-seconds}; without one
+ * the JIT compiles the paths of four JVMs on the same cores meanwhile):
  * each transaction inserts one row; a poller per replica reads the highest id every 2 ms; lag =
  * first seen on the replica - commit acknowledged on the master. Prints p50, p90, p99 and max
  * per replica (the first 2 s left out) and the worst lag of each second, and for each second the
@@ -80,7 +80,7 @@ public final class ReplicationBenchmark {
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 15;
         int rate = args.length > 1 ? Integer.parseInt(args[1]) : 500;
         Path state = Path.of(args.length > 2 ? args[2] : "var/bench-replication");
-        // The databases start as the launcher starts them, warm-up included (0 leaves it out).
+        // The databases start as the launcher starts them: with its warm-up when it is set (off by default).
         String warmUp = System.getProperty("bench.warm-up-seconds",
                 Long.toString(ReplicationSettings.of(ClusterConfig.defaults()).warmUp().toSeconds()));
         ClusterConfig config = TestRuntime.freePortConfig(1, 2, Map.of(TestRuntime.WARM_UP, warmUp));
@@ -104,7 +104,7 @@ public final class ReplicationBenchmark {
                     Thread.sleep(20); // the replicas' initial copy
                 }
                 lag(databases, rate, seconds, "cold (databases just started, warm-up at most " + warmUp
-                        + " s as the launcher's; the agent just started)");
+                        + " s; the agent just started)");
                 int rounds = Integer.getInteger("bench.rounds", 2);
                 if (rounds == 0) {
                     return; // the cold lag only

@@ -62,7 +62,7 @@ public final class TestRuntime {
     private static final Set<Integer> HANDED_OUT = new HashSet<>();
 
     /** The shipped defaults, every port replaced by a free one. */
-    /** The launcher's warm-up limit of the database servers, which tests' clusters set to 0 unless told. */
+    /** The launcher's warm-up limit of the database servers (off unless set). */
     public static final String WARM_UP = "qos.replication.warm-up-seconds";
 
     public static ClusterConfig freePortConfig(int nodes, int replicas) {
@@ -85,8 +85,6 @@ public final class TestRuntime {
                 next += n;
             }
         }
-        // A test's databases serve a few statements a second: no warm-up unless a test asks for one.
-        p.putIfAbsent(WARM_UP, "0");
         p.put(ClusterConfig.CLUSTER_NAME, "test-" + ports.get(0));
         p.put(ClusterConfig.ROUTER_HTTP_PORT, ports.get(0).toString());
         p.put(ClusterConfig.ROUTER_HAZELCAST_PORT, ports.get(1).toString());

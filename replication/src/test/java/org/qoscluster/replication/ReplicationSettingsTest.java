@@ -18,9 +18,9 @@ class ReplicationSettingsTest {
 
     @Test
     void shouldReadTheWarmUpLimitAndRefuseOneOutOfRange() {
-        assertEquals(java.time.Duration.ofSeconds(45), ReplicationSettings.of(ClusterConfig.defaults()).warmUp());
-        assertEquals(java.time.Duration.ZERO, ReplicationSettings.of(ClusterConfig.from(
-                Map.of("qos.replication.warm-up-seconds", "0"))).warmUp(), "0: no warm-up");
+        assertEquals(java.time.Duration.ZERO, ReplicationSettings.of(ClusterConfig.defaults()).warmUp(), "off by default");
+        assertEquals(java.time.Duration.ofSeconds(45), ReplicationSettings.of(ClusterConfig.from(
+                Map.of("qos.replication.warm-up-seconds", "45"))).warmUp());
         for (String bad : List.of("-1", "601", "soon")) {
             RuntimeException e = assertThrows(RuntimeException.class, () -> ReplicationSettings.of(ClusterConfig.from(
                     Map.of("qos.replication.warm-up-seconds", bad))));
