@@ -261,6 +261,10 @@ public final class Cluster implements AutoCloseable {
                 nodes.exceptionally(x -> null).join();
             }
             if (!abandoned.get() && !nodes.isCompletedExceptionally()) {
+                Duration warmUp = ReplicationSettings.of(config).warmUp();
+                if (!warmUp.isZero()) {
+                    DatabaseParts.askAgentToWarmUp(stateDir, warmUp);
+                }
                 startReplicationAgent();
             }
         }, PartControl.WAITERS);

@@ -113,8 +113,93 @@ public final class DatabaseParts {
 
     /** The network-client URL of the warm-up's scratch database on the server of {@code db}. */
     private String scratchUrl(DatabaseSpec db) {
+        return scratchUrl(config, db, ReplicationWarmUp.DATABASE);
+    }
+
+    private static String scratchUrl(ClusterConfig config, DatabaseSpec db, String database) {
         String url = config.jdbcUrl(db);
-        return url.substring(0, url.lastIndexOf('/') + 1) + ReplicationWarmUp.DATABASE;
+        return url.substring(0, url.lastIndexOf('/') + 1) + database;
+    }
+
+    /** The file in the state directory that asks the next replication agent to warm itself up first. */
+    private static final String AGENT_WARM_UP = "agent-warm-up";
+
+    /**
+     * Asks the replication agent the launcher starts next to warm its own JVM up before it ships
+     * ({@link #warmUpAgent}), for at most {@code limit}: under {@code up} the agent is a process
+     * of its own, which the servers' warm-up leaves cold.
+     */
+    public static void askAgentToWarmUp(Path stateDir, Duration limit) {
+        Secrets.writePrivate(stateDir.resolve(AGENT_WARM_UP), Long.toString(limit.toSeconds()));
+    }
+
+    /**
+     * How long the agent was asked to warm itself up, if it was; the ask is used up, so an agent
+     * that replaces a dead one ships at once. An ask that cannot be read is reported and dropped.
+     */
+    static java.util.Optional<Duration> takeAgentWarmUp(Path stateDir) {
+        Path file = stateDir.resolve(AGENT_WARM_UP);
+        if (!Files.exists(file)) {
+            return java.util.Optional.empty();
+        }
+        try {
+            String text = Files.readString(file).strip();
+            return java.util.Optional.of(Duration.ofSeconds(Long.parseLong(text)));
+        } catch (IOException | NumberFormatException e) {
+            System.out.println("replication agent: cannot read " + file + " (" + e + "); no warm-up");
+            return java.util.Optional.empty();
+        } finally {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException e) {
+                System.out.println("replication agent: cannot delete " + file + " (" + e + ")");
+            }
+        }
+    }
+
+    /**
+     * Warms up the replication agent's own JVM, in the agent's process before it ships: the same
+     * scratch replication as {@link #warmUp}, between in-memory scratch databases
+     * ({@code memory:qos_warm_up}) of the application group's copies on the agent's host,
+     * dropped at the end (the servers' own code is warmed by {@link #warmUp}; here it is the
+     * agent's). Reports on standard output, the agent's log; a failure is reported and the agent
+     * goes on.
+     */
+    static void warmUpAgent(ClusterConfig config, String password, Duration interval, Duration limit) {
+        String host = config.hostOf(ClusterConfig.REPLICATION_AGENT).name();
+        List<DatabaseSpec> copies = config.databases().stream().filter(db -> config.hostOf(db.name()).name().equals(host)).toList();
+        if (copies.isEmpty()) {
+            return;
+        }
+        String scratch = "memory:" + ReplicationWarmUp.DATABASE;
+        Map<String, ReplicationAgent.ConnectionFactory> replicas = new LinkedHashMap<>();
+        for (DatabaseSpec db : copies.subList(1, copies.size())) {
+            String url = scratchUrl(config, db, scratch);
+            replicas.put(db.name(), () -> DriverManager.getConnection(url + ";create=true", ClusterConfig.DB_USER, password));
+        }
+        String masterUrl = scratchUrl(config, copies.get(0), scratch);
+        List<String> names = copies.stream().map(DatabaseSpec::name).toList();
+        System.out.println("replication agent: warm-up over " + names + " starting, for at most " + limit.toSeconds() + " s");
+        try {
+            ReplicationWarmUp.Report report = ReplicationWarmUp.run(
+                    () -> DriverManager.getConnection(masterUrl + ";create=true", ClusterConfig.DB_USER, password), replicas, interval, limit);
+            System.out.println("replication agent: warm-up over " + names + ": " + report.describe());
+        } catch (SQLException | RuntimeException e) {
+            System.out.println("replication agent: warm-up over " + names + " failed (" + e + "); it ships without it");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            for (DatabaseSpec db : copies) {
+                try {
+                    DriverManager.getConnection(scratchUrl(config, db, scratch) + ";drop=true", ClusterConfig.DB_USER, password).close();
+                } catch (SQLException e) {
+                    if (!"08006".equals(e.getSQLState())) { // 08006: dropped, as asked
+                        System.out.println("replication agent: the warm-up's scratch database on " + db.name()
+                                + " was not dropped (" + e.getMessage() + "); it goes when its server stops");
+                    }
+                }
+            }
+        }
     }
 
     private static void deleteTree(Path dir) {

@@ -68,6 +68,9 @@ public final class ReplicationAgentMain {
         WatermarkPublisher publisher = new WatermarkPublisher(config, PayaraMemberConfig.hazelcastClusterName(config, secrets),
                 Clock.systemUTC(), Duration.ofSeconds(1));
         String dbPassword = ClusterConfig.dbPassword(secrets);
+        // Asked by the cluster's start only, so an agent that replaces a dead one ships at once.
+        DatabaseParts.takeAgentWarmUp(stateDir).ifPresent(limit -> DatabaseParts.warmUpAgent(config, dbPassword,
+                settings.interval(), limit));
         long fencedAs = generation;
         List<Follower> followers = ConfiguredGroup.all(config).stream()
                 .map(g -> new Follower(g, g.copies(dbPassword), settings, publisher, fencedAs,
