@@ -253,17 +253,17 @@ public final class Cluster implements AutoCloseable {
      */
     private CompletableFuture<Void> startAgentOnTables(Readiness readiness, CompletableFuture<Void> nodes,
                                                        java.util.concurrent.atomic.AtomicBoolean abandoned, Instant deadline) {
+        ReplicationSettings replication = ReplicationSettings.of(config);
         return CompletableFuture.runAsync(() -> {
             if (config.holdsFirstMaster() && readiness.awaitTables(config.jdbcUrl(config.master()),
-                    ReplicationSettings.of(config).tables(), nodes::isDone, deadline)) {
+                    replication.tables(), nodes::isDone, deadline)) {
                 LOG.info("part={} starting: the replicated tables exist on the master", REPLICATION_AGENT);
             } else {
                 nodes.exceptionally(x -> null).join();
             }
             if (!abandoned.get() && !nodes.isCompletedExceptionally()) {
-                Duration warmUp = ReplicationSettings.of(config).warmUp();
-                if (!warmUp.isZero()) {
-                    DatabaseParts.askAgentToWarmUp(stateDir, warmUp);
+                if (!replication.warmUp().isZero()) {
+                    DatabaseParts.askAgentToWarmUp(stateDir, replication.warmUp());
                 }
                 startReplicationAgent();
             }

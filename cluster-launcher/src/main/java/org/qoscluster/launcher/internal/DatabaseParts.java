@@ -78,42 +78,59 @@ public final class DatabaseParts {
      */
     public void warmUp(List<DatabaseSpec> copies, Duration interval, Duration atMost) {
         String password = dbPassword(stateDir);
-        Map<String, ReplicationAgent.ConnectionFactory> replicas = new LinkedHashMap<>();
-        for (DatabaseSpec db : copies.subList(1, copies.size())) {
-            replicas.put(db.name(), () -> DriverManager.getConnection(scratchUrl(db) + ";create=true", ClusterConfig.DB_USER, password));
-        }
-        DatabaseSpec master = copies.get(0);
+        List<String> names = copies.stream().map(DatabaseSpec::name).toList();
         LOG.info("warm-up of the database servers {} starting: scratch tables replicated from {} to {}, for at most {} s",
-                copies.stream().map(DatabaseSpec::name).toList(), master.name(), replicas.keySet(), atMost.toSeconds());
+                names, names.get(0), names.subList(1, names.size()), atMost.toSeconds());
         try {
-            ReplicationWarmUp.Report report = ReplicationWarmUp.run(
-                    () -> DriverManager.getConnection(scratchUrl(master) + ";create=true", ClusterConfig.DB_USER, password),
-                    replicas, interval, atMost);
-            LOG.info("warm-up of the database servers {}: {}", copies.stream().map(DatabaseSpec::name).toList(), report.describe());
+            LOG.info("warm-up of the database servers {}: {}", names,
+                    runScratch(config, copies, ReplicationWarmUp.DATABASE, password, interval, atMost).describe());
         } catch (SQLException | RuntimeException e) {
             LOG.warn("warm-up of the database servers {} failed ({}); they run without it, slower in their first seconds",
-                    copies.stream().map(DatabaseSpec::name).toList(), e.toString());
+                    names, e.toString());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
             for (DatabaseSpec db : copies) {
-                try {
-                    DriverManager.getConnection(scratchUrl(db) + ";shutdown=true", ClusterConfig.DB_USER, password).close();
-                } catch (SQLException e) {
-                    if (!"08006".equals(e.getSQLState())) { // 08006: shut down, as asked
-                        LOG.warn("part=derby-{} the warm-up's scratch database did not shut down ({}); it is deleted at the next start",
-                                db.name(), e.getMessage());
-                        continue;
-                    }
+                String failed = endScratch(config, db, ReplicationWarmUp.DATABASE, "shutdown", password);
+                if (failed == null) {
+                    deleteTree(stateDir.resolve("derby").resolve(db.name()).resolve(ReplicationWarmUp.DATABASE));
+                } else {
+                    LOG.warn("part=derby-{} the warm-up's scratch database did not shut down ({}); it is deleted at the next start",
+                            db.name(), failed);
                 }
-                deleteTree(stateDir.resolve("derby").resolve(db.name()).resolve(ReplicationWarmUp.DATABASE));
             }
         }
     }
 
-    /** The network-client URL of the warm-up's scratch database on the server of {@code db}. */
-    private String scratchUrl(DatabaseSpec db) {
-        return scratchUrl(config, db, ReplicationWarmUp.DATABASE);
+    /**
+     * Runs {@link ReplicationWarmUp} over the scratch database {@code database} of each of
+     * {@code copies}' servers (made when missing): the first copy's is the master, the others'
+     * its replicas.
+     */
+    private static ReplicationWarmUp.Report runScratch(ClusterConfig config, List<DatabaseSpec> copies, String database,
+                                                       String password, Duration interval, Duration atMost)
+            throws SQLException, InterruptedException {
+        Map<String, ReplicationAgent.ConnectionFactory> scratch = new LinkedHashMap<>();
+        for (DatabaseSpec db : copies) {
+            String url = scratchUrl(config, db, database) + ";create=true";
+            scratch.put(db.name(), () -> DriverManager.getConnection(url, ClusterConfig.DB_USER, password));
+        }
+        ReplicationAgent.ConnectionFactory master = scratch.remove(copies.get(0).name());
+        return ReplicationWarmUp.run(master, scratch, interval, atMost);
+    }
+
+    /**
+     * Ends the scratch database {@code database} on the server of {@code db} with Derby's
+     * {@code action} ({@code shutdown} or {@code drop}); null when it did (Derby answers 08006),
+     * else what Derby said.
+     */
+    private static String endScratch(ClusterConfig config, DatabaseSpec db, String database, String action, String password) {
+        try {
+            DriverManager.getConnection(scratchUrl(config, db, database) + ";" + action + "=true", ClusterConfig.DB_USER, password).close();
+            return "no error from Derby";
+        } catch (SQLException e) {
+            return "08006".equals(e.getSQLState()) ? null : e.getMessage();
+        }
     }
 
     private static String scratchUrl(ClusterConfig config, DatabaseSpec db, String database) {
@@ -172,31 +189,21 @@ public final class DatabaseParts {
             return;
         }
         String scratch = "memory:" + ReplicationWarmUp.DATABASE;
-        Map<String, ReplicationAgent.ConnectionFactory> replicas = new LinkedHashMap<>();
-        for (DatabaseSpec db : copies.subList(1, copies.size())) {
-            String url = scratchUrl(config, db, scratch);
-            replicas.put(db.name(), () -> DriverManager.getConnection(url + ";create=true", ClusterConfig.DB_USER, password));
-        }
-        String masterUrl = scratchUrl(config, copies.get(0), scratch);
         List<String> names = copies.stream().map(DatabaseSpec::name).toList();
         System.out.println("replication agent: warm-up over " + names + " starting, for at most " + limit.toSeconds() + " s");
         try {
-            ReplicationWarmUp.Report report = ReplicationWarmUp.run(
-                    () -> DriverManager.getConnection(masterUrl + ";create=true", ClusterConfig.DB_USER, password), replicas, interval, limit);
-            System.out.println("replication agent: warm-up over " + names + ": " + report.describe());
+            System.out.println("replication agent: warm-up over " + names + ": "
+                    + runScratch(config, copies, scratch, password, interval, limit).describe());
         } catch (SQLException | RuntimeException e) {
             System.out.println("replication agent: warm-up over " + names + " failed (" + e + "); it ships without it");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
             for (DatabaseSpec db : copies) {
-                try {
-                    DriverManager.getConnection(scratchUrl(config, db, scratch) + ";drop=true", ClusterConfig.DB_USER, password).close();
-                } catch (SQLException e) {
-                    if (!"08006".equals(e.getSQLState())) { // 08006: dropped, as asked
-                        System.out.println("replication agent: the warm-up's scratch database on " + db.name()
-                                + " was not dropped (" + e.getMessage() + "); it goes when its server stops");
-                    }
+                String failed = endScratch(config, db, scratch, "drop", password);
+                if (failed != null) {
+                    System.out.println("replication agent: the warm-up's scratch database on " + db.name()
+                            + " was not dropped (" + failed + "); it goes when its server stops");
                 }
             }
         }
