@@ -26,6 +26,7 @@ import org.qoscluster.config.ClusterConfig;
 import org.qoscluster.config.MemberSpec;
 import org.qoscluster.launcher.Cluster;
 import org.qoscluster.launcher.PartStatus;
+import org.qoscluster.launcher.internal.GroupStatusView;
 
 /**
  * A redundancy group seen from outside: its status from the nodes' authenticated
@@ -144,23 +145,7 @@ public final class GroupClient {
      * reconnected has ended, so its applies no longer wait on the readying's DDL.
      */
     public static boolean replicasReadied(JsonNode status, Map<String, Long> since) {
-        String master = status.path("master").asText();
-        JsonNode events = status.path("timeline").path(status.path("epoch").asText());
-        for (var copy : (Iterable<Map.Entry<String, JsonNode>>) status.path("copies")::fields) {
-            String name = copy.getKey();
-            if (name.equals(master)) {
-                continue;
-            }
-            long after = since.getOrDefault(name, 0L);
-            boolean readied = false;
-            for (JsonNode e : events) {
-                readied |= ("replica-readied:" + name).equals(e.path("event").asText()) && e.path("millis").asLong() >= after;
-            }
-            if (!readied) {
-                return false;
-            }
-        }
-        return true;
+        return GroupStatusView.replicasReadied(status, since);
     }
 
     /**

@@ -229,6 +229,8 @@ public final class Cluster implements AutoCloseable {
                     readiness.awaitReplicaCopied(REPLICATION_AGENT, config.jdbcUrl(replica),
                             () -> PartProcess.handle(dir, REPLICATION_SUPERVISOR).isPresent(), deadline);
                 }
+                Instant readiedBy = clock.instant().plus(READIED_LIMIT);
+                cluster.awaitReplicasReadied(readiness, here, readiedBy.isBefore(deadline) ? readiedBy : deadline);
             }
             return cluster;
         } catch (RuntimeException e) {
@@ -241,6 +243,37 @@ public final class Cluster implements AutoCloseable {
             cluster.members.dumpThreads();
             stop(dir);
             throw new LauncherException("cluster start failed: " + e.getMessage() + "\n" + tails, e);
+        }
+    }
+
+    /** How long a start waits at most for the replicas' first readying for a promotion. */
+    static final Duration READIED_LIMIT = Duration.ofSeconds(60);
+
+    /**
+     * Waits until the agent has readied every replica of the application's group for a promotion
+     * once, as a node's group status tells it: that first readying (the master's unique keys
+     * and identity columns, DDL under the replica's epoch row) holds each replica's applies back
+     * for its whole length, 5-7 s a replica on the servers of a cold start, and the
+     * application's first writes would wait that long to reach the replicas. At most
+     * {@code limit} ({@link #READIED_LIMIT} from now, within the start's deadline); past it the start goes on, logged (a replica that cannot be readied
+     * ships all the same; a promotion does what is missing).
+     */
+    private void awaitReplicasReadied(Readiness readiness, Predicate<String> here, Instant limit) {
+        if (!config.holdsFirstMaster() || config.readCopies().isEmpty()) {
+            return;
+        }
+        List<URI> status = config.nodes().stream().filter(n -> here.test(n.name()))
+                .map(n -> nodeUri(n.name()).resolve("qos-group/status")).toList();
+        if (status.isEmpty()) {
+            return;
+        }
+        long t0 = System.nanoTime();
+        String missing = readiness.awaitReplicasReadied(status, adminToken(), limit);
+        if (missing == null) {
+            LOG.info("part={} every replica readied for a promotion after {} ms more", REPLICATION_AGENT, (System.nanoTime() - t0) / 1_000_000);
+        } else {
+            LOG.warn("part={} the replicas were not all readied for a promotion within {} s ({}); the start goes on, and their"
+                    + " applies may wait behind it for a few seconds", REPLICATION_AGENT, READIED_LIMIT.toSeconds(), missing);
         }
     }
 

@@ -19,8 +19,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import org.qoscluster.config.ClusterConfig;
 import org.qoscluster.launcher.LauncherException;
@@ -159,6 +162,46 @@ public final class Readiness {
                 throw new LauncherException("interrupted while waiting for " + part, e);
             }
         });
+    }
+
+    /**
+     * Waits, at most until {@code limit}, until the group's status as one of {@code statusUris}
+     * (a node's {@code /qos-group/status}, asked with {@code adminToken}) tells it shows every
+     * replica readied for a promotion ({@link GroupStatusView#replicasReadied}): until then a
+     * replica's applies wait behind its first readying's DDL, seconds each on a cold server.
+     * Returns null once they are, else the last thing that was missing; never fails the start.
+     */
+    public String awaitReplicasReadied(List<URI> statusUris, String adminToken, Instant limit) {
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
+        ObjectMapper json = new ObjectMapper();
+        String missing = "no node answered";
+        while (true) {
+            for (URI uri : statusUris) {
+                try {
+                    HttpRequest r = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5))
+                            .header("Authorization", "Bearer " + adminToken).GET().build();
+                    HttpResponse<String> answer = http.send(r, HttpResponse.BodyHandlers.ofString());
+                    if (answer.statusCode() != 200) {
+                        missing = uri + " answered " + answer.statusCode();
+                        continue;
+                    }
+                    if (GroupStatusView.replicasReadied(json.readTree(answer.body()), Map.of())) {
+                        return null;
+                    }
+                    missing = "a replica not readied for a promotion yet";
+                    break;
+                } catch (IOException e) {
+                    missing = uri + ": " + e;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return "interrupted";
+                }
+            }
+            if (clock.instant().isAfter(limit)) {
+                return missing;
+            }
+            pause("the replicas' readying");
+        }
     }
 
     /** Polls {@code probe} (null when ready, else what is wrong) until ready, dead or late. */
