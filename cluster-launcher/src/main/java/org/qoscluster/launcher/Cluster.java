@@ -250,10 +250,10 @@ public final class Cluster implements AutoCloseable {
     static final Duration READIED_LIMIT = Duration.ofSeconds(60);
 
     /**
-     * Waits until the agent has readied every replica of the application's group for a promotion
+     * Waits until the agent has readied this cluster's replicas of the application's group for a promotion
      * once, as a node's group status tells it: that first readying (the master's unique keys
      * and identity columns, DDL under the replica's epoch row) holds each replica's applies back
-     * for its whole length, 5-7 s a replica on the servers of a cold start, and the
+     * for its whole length, 5.6-6.9 s a replica on the servers of a cold start, and the
      * application's first writes would wait that long to reach the replicas. At most
      * {@code limit} ({@link #READIED_LIMIT} from now, within the start's deadline); past it the start goes on, logged (a replica that cannot be readied
      * ships all the same; a promotion does what is missing).
@@ -268,7 +268,8 @@ public final class Cluster implements AutoCloseable {
             return;
         }
         long t0 = System.nanoTime();
-        String missing = readiness.awaitReplicasReadied(status, adminToken(), limit);
+        List<String> replicas = config.readCopies().stream().map(config::groupCopyName).toList();
+        String missing = readiness.awaitReplicasReadied(status, adminToken(), replicas, limit);
         if (missing == null) {
             LOG.info("part={} every replica readied for a promotion after {} ms more", REPLICATION_AGENT, (System.nanoTime() - t0) / 1_000_000);
         } else {

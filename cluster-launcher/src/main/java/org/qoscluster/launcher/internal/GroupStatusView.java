@@ -1,5 +1,8 @@
 package org.qoscluster.launcher.internal;
 
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -17,10 +20,23 @@ public final class GroupStatusView {
      * reconnected has ended, so its applies no longer wait on the readying's DDL.
      */
     public static boolean replicasReadied(JsonNode status, Map<String, Long> since) {
+        List<String> copies = new ArrayList<>();
+        status.path("copies").fieldNames().forEachRemaining(copies::add);
+        return readied(status, copies, since);
+    }
+
+    /**
+     * Whether {@code status}'s timeline shows each of {@code copies} but the master ready for a
+     * promotion in the current epoch (a copy the group does not list is not).
+     */
+    public static boolean replicasReadied(JsonNode status, Collection<String> copies) {
+        return readied(status, copies, Map.of());
+    }
+
+    private static boolean readied(JsonNode status, Collection<String> copies, Map<String, Long> since) {
         String master = status.path("master").asText();
         JsonNode events = status.path("timeline").path(status.path("epoch").asText());
-        for (var copy : (Iterable<Map.Entry<String, JsonNode>>) status.path("copies")::fields) {
-            String name = copy.getKey();
+        for (String name : copies) {
             if (name.equals(master)) {
                 continue;
             }

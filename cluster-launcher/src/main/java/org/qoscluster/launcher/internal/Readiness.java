@@ -19,7 +19,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
@@ -166,12 +165,12 @@ public final class Readiness {
 
     /**
      * Waits, at most until {@code limit}, until the group's status as one of {@code statusUris}
-     * (a node's {@code /qos-group/status}, asked with {@code adminToken}) tells it shows every
-     * replica readied for a promotion ({@link GroupStatusView#replicasReadied}): until then a
+     * (a node's {@code /qos-group/status}, asked with {@code adminToken}) tells it shows each of
+     * {@code replicas} readied for a promotion ({@link GroupStatusView#replicasReadied}): until then a
      * replica's applies wait behind its first readying's DDL, seconds each on a cold server.
      * Returns null once they are, else the last thing that was missing; never fails the start.
      */
-    public String awaitReplicasReadied(List<URI> statusUris, String adminToken, Instant limit) {
+    public String awaitReplicasReadied(List<URI> statusUris, String adminToken, List<String> replicas, Instant limit) {
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
         ObjectMapper json = new ObjectMapper();
         String missing = "no node answered";
@@ -185,7 +184,7 @@ public final class Readiness {
                         missing = uri + " answered " + answer.statusCode();
                         continue;
                     }
-                    if (GroupStatusView.replicasReadied(json.readTree(answer.body()), Map.of())) {
+                    if (GroupStatusView.replicasReadied(json.readTree(answer.body()), replicas)) {
                         return null;
                     }
                     missing = "a replica not readied for a promotion yet";

@@ -59,6 +59,10 @@ class ReadinessReadiedTest {
         assertFalse(GroupStatusView.replicasReadied(status(List.of("replica-following", "first-shipped"), List.of()), Map.of()));
         assertFalse(GroupStatusView.replicasReadied(status(List.of("replica-readied:replica-1", "replica-readied:replica-2"), List.of()),
                 Map.of("replica-2", 5000L)), "replica-2's readying came before the time asked for");
+        // Only the copies asked about: a copy of another site that has not started yet does not hold a start back.
+        assertTrue(GroupStatusView.replicasReadied(status(List.of("replica-readied:replica-1"), List.of()), List.of("master", "replica-1")));
+        assertFalse(GroupStatusView.replicasReadied(status(List.of("replica-readied:replica-1"), List.of()), List.of("replica-1", "replica-3")),
+                "replica-3 is not in the group");
     }
 
     @Test
@@ -83,7 +87,7 @@ class ReadinessReadiedTest {
             URI uri = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/qos-group/status");
             // A clock that never reaches the limit: only the status ends the wait.
             Readiness readiness = new Readiness(Clock.fixed(Instant.EPOCH, ZoneOffset.UTC), "secret");
-            assertNull(readiness.awaitReplicasReadied(List.of(uri), "the-token", Instant.EPOCH.plusSeconds(60)));
+            assertNull(readiness.awaitReplicasReadied(List.of(uri), "the-token", List.of("replica-1", "replica-2"), Instant.EPOCH.plusSeconds(60)));
             assertEquals(3, asked.get(), "asked until replica-2 was readied, and no more");
             assertTrue(tokens.stream().allMatch("Bearer the-token"::equals), tokens.toString());
         } finally {
@@ -103,7 +107,7 @@ class ReadinessReadiedTest {
             URI uri = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/qos-group/status");
             // A clock already past the limit: one round of asking, then the answer.
             Readiness readiness = new Readiness(Clock.fixed(Instant.EPOCH.plusSeconds(61), ZoneOffset.UTC), "secret");
-            String missing = readiness.awaitReplicasReadied(List.of(uri), "wrong", Instant.EPOCH.plusSeconds(60));
+            String missing = readiness.awaitReplicasReadied(List.of(uri), "wrong", List.of("replica-1"), Instant.EPOCH.plusSeconds(60));
             assertEquals(uri + " answered 401", missing);
         } finally {
             server.stop(0);
