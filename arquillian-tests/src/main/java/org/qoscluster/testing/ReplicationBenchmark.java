@@ -48,8 +48,9 @@ import org.qoscluster.replication.ReplicationSettings;
  * agent's work on it, not the replicas' applies taking the master's cores. The writers and the
  * agent (this JVM) stay on every core. {@code -Dbench.pin=false} leaves everything on every core.
  * Besides throughput, the master's CPU time per transaction (its Derby server's, counted until
- * the agent has shipped the run's transactions): what a master short of CPU would lose. The
- * three runs take turns, {@code -Dbench.rounds} times (default 2), every other round in reverse
+ * the agent has shipped the run's transactions): what a master short of CPU would lose. Each of
+ * the three runs first goes {@code -Dbench.throughput-warm-up-seconds} (default 10) unmeasured;
+ * then they take turns, {@code -Dbench.rounds} times (default 2), every other round in reverse
  * order, since the machine's speed drifts (an even number of rounds cancels a steady drift); each
  * round's ratios and the means are printed.</li>
  * <li>Lag again as in 1, warm: right after the throughput runs' backlog (100,000 changes and
@@ -109,32 +110,25 @@ public final class ReplicationBenchmark {
                 if (rounds == 0) {
                     return; // the cold lag only
                 }
-                // Not measured: so that the reference (capture off, measured first) is not taken
-                // colder than the others.
                 String split = pin(databases, true);
-                throughput(databases, PLAIN, WARM_UP_SECONDS, false);
+                // Not measured: each of the three kinds in turn, so that no kind is measured while
+                // its paths still compile (the reference, capture off, comes first in round 1:
+                // measured cold it made the cost look smaller, or negative, in a round).
+                int warmUpSeconds = Integer.getInteger("bench.throughput-warm-up-seconds", 10);
+                for (Measure warming : kinds(agent, databases, warmUpSeconds)) {
+                    warming.run();
+                }
                 System.out.printf(Locale.ROOT, "%nmaster throughput, 4 writers, %d s per figure (insert + update per transaction),"
-                        + " %d rounds of the three runs in turn (every other round in reverse order); %s. CPU: the master's Derby server's time per transaction"
-                        + " (the agent's statements on it included), what a master short of CPU would lose%n", seconds, rounds, split);
+                        + " %d rounds of the three runs in turn (every other round in reverse order) after %d s of each unmeasured; %s."
+                        + " CPU: the master's Derby server's time per transaction"
+                        + " (the agent's statements on it included), what a master short of CPU would lose%n", seconds, rounds,
+                        warmUpSeconds, split);
                 List<Run[]> all = new ArrayList<>();
                 for (int round = 1; round <= rounds; round++) {
                     // Every other round runs the three in reverse order: the machine's speed drifts
                     // during a run (it often warms up for minutes), which would otherwise favour
-                    // whichever kind comes last in every round. Capture off always runs with the
-                    // agent idle, the other two with no backlog left from the one before.
-                    List<Measure> kinds = List.of(
-                            () -> throughput(databases, PLAIN, seconds, false),
-                            () -> {
-                                agent.close();
-                                Run triggersOnly = throughput(databases, ROWS, seconds, false);
-                                agent.start(Duration.ofMillis(20));
-                                drain(databases);
-                                return triggersOnly;
-                            },
-                            () -> {
-                                drain(databases);
-                                return throughput(databases, ROWS, seconds, true);
-                            });
+                    // whichever kind comes last in every round.
+                    List<Measure> kinds = kinds(agent, databases, seconds);
                     Run[] runs = new Run[kinds.size()];
                     for (int i = 0; i < kinds.size(); i++) {
                         int kind = round % 2 == 1 ? i : kinds.size() - 1 - i;
@@ -158,6 +152,28 @@ public final class ReplicationBenchmark {
                 agent.close();
             }
         }
+    }
+
+    /**
+     * The three runs of a round, each {@code seconds} long: capture off (its table has no
+     * triggers; the agent idle), capture on with the agent stopped, capture on with the agent
+     * shipping meanwhile. Capture off runs with the agent idle, the other two with no backlog
+     * left from the one before.
+     */
+    private static List<Measure> kinds(ReplicationAgent agent, Cluster databases, int seconds) {
+        return List.of(
+                () -> throughput(databases, PLAIN, seconds, false),
+                () -> {
+                    agent.close();
+                    Run triggersOnly = throughput(databases, ROWS, seconds, false);
+                    agent.start(Duration.ofMillis(20));
+                    drain(databases);
+                    return triggersOnly;
+                },
+                () -> {
+                    drain(databases);
+                    return throughput(databases, ROWS, seconds, true);
+                });
     }
 
     /**
