@@ -32,6 +32,7 @@ import org.qoscluster.launcher.Cluster;
  * 2 s left out and then SECONDS; a reader per replica reads the replica's highest customer id
  * every 2 ms. A row's lag is from its commit to the first read that shows it.</li>
  * <li><b>warm</b>, the reference: the same again at once, on the same cluster.</li>
+ * <li>With {@code -Dbench.later-seconds=N}: the same again after N s more with no load.</li>
  * </ol>
  * The benchmark's own JVM (the writer's and readers' code) is warmed first, against a Derby server
  * of its own started and stopped before any cluster (the same inserts and reads on a table of its
@@ -86,6 +87,11 @@ public final class StartLagBenchmark {
             System.out.printf(Locale.ROOT, "%n%s: started in %.1f s%n", label, startSeconds);
             print("  right after start", measure(copies, "CUSTOMER", seconds, rate));
             print("  warm (at once after)", measure(copies, "CUSTOMER", seconds, rate));
+            int later = Integer.getInteger("bench.later-seconds", 0);
+            if (later > 0) {
+                Thread.sleep(later * 1000L);
+                print("  after " + later + " s more, idle", measure(copies, "CUSTOMER", seconds, rate));
+            }
         }
     }
 
