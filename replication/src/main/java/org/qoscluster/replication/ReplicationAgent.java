@@ -5,6 +5,7 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -134,6 +135,12 @@ public final class ReplicationAgent implements AutoCloseable {
     private ScheduledExecutorService loop;
     /** Readies the replicas for a promotion beside the rounds ({@link Replica#readyIfDue}). */
     private ScheduledExecutorService readying;
+    /**
+     * Runs each replica's readying of a tick at the same time as the others': a first readying
+     * (DDL on a copy just made) holds that replica's applies back for seconds, and the replicas
+     * are separate servers.
+     */
+    private ExecutorService readyingEach;
     private ExecutorService appliers;
     /** The applies still running, by replica (see {@link #ship}); the round's thread's alone. */
     private final Map<Replica, Future<Integer>> applying = new LinkedHashMap<>();
@@ -536,16 +543,30 @@ public final class ReplicationAgent implements AutoCloseable {
      */
     public synchronized void start(Duration interval, java.util.function.Consumer<Error> onError) {
         readying = Executors.newSingleThreadScheduledExecutor(daemon("qos-replication-ready"));
+        ExecutorService each = Executors.newCachedThreadPool(daemon("qos-replication-ready-replica"));
+        readyingEach = each;
         var unusedReadying = readying.scheduleWithFixedDelay(() -> {
             List<Replica> all;
             synchronized (this) {
                 all = List.copyOf(replicas.values());
             }
+            // The tick ends when every replica's readying has: none runs twice at once.
+            List<Future<?>> started = new ArrayList<>();
             for (Replica r : all) {
                 try {
-                    r.readyIfDue(false);
-                } catch (RuntimeException e) {
-                    LOG.log(Level.WARNING, "replica={0} could not be readied for a promotion: {1}", new Object[] {r.name, e.toString()});
+                    started.add(each.submit(() -> readyOne(r)));
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    return; // closing
+                }
+            }
+            for (Future<?> f : started) {
+                try {
+                    f.get();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                } catch (ExecutionException e) {
+                    LOG.log(Level.WARNING, "a replica's readying for a promotion failed: {0}", e.getCause().toString());
                 }
             }
         }, 1, 1, TimeUnit.SECONDS);
@@ -575,16 +596,29 @@ public final class ReplicationAgent implements AutoCloseable {
         }, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    private static void readyOne(Replica r) {
+        try {
+            r.readyIfDue(false);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "replica={0} could not be readied for a promotion: {1}", new Object[] {r.name, e.toString()});
+        }
+    }
+
     @Override
     public void close() {
         ScheduledExecutorService l;
         ScheduledExecutorService ready;
+        ExecutorService readyEach;
         synchronized (this) {
             l = loop;
             loop = null;
             ready = readying;
             readying = null;
+            readyEach = readyingEach;
+            readyingEach = null;
         }
+        // The replicas' readyings first, so that the tick waiting for them ends too.
+        stop(readyEach);
         stop(ready);
         stop(l);
         ExecutorService running;
