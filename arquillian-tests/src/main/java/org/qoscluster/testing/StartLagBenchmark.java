@@ -124,7 +124,7 @@ public final class StartLagBenchmark {
         }
     }
 
-    /** Each replica's lags (nanoseconds, sorted) and worst lag by second of commit; rows measured and the rate reached. */
+    /** Each replica's lags (nanoseconds, sorted) and worst lag by second of the schedule; rows measured and the rate reached. */
     private record Measure(List<long[]> lags, List<long[]> worstBySecond, int rows, double perSecond) {
     }
 

@@ -5,7 +5,6 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -551,22 +550,23 @@ public final class ReplicationAgent implements AutoCloseable {
                 all = List.copyOf(replicas.values());
             }
             // The tick ends when every replica's readying has: none runs twice at once.
-            List<Future<?>> started = new ArrayList<>();
+            Map<Replica, Future<?>> started = new LinkedHashMap<>();
             for (Replica r : all) {
                 try {
-                    started.add(each.submit(() -> readyOne(r)));
+                    started.put(r, each.submit(() -> r.readyIfDue(false)));
                 } catch (java.util.concurrent.RejectedExecutionException e) {
                     return; // closing
                 }
             }
-            for (Future<?> f : started) {
+            for (Map.Entry<Replica, Future<?>> r : started.entrySet()) {
                 try {
-                    f.get();
+                    r.getValue().get();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return;
                 } catch (ExecutionException e) {
-                    LOG.log(Level.WARNING, "a replica's readying for a promotion failed: {0}", e.getCause().toString());
+                    LOG.log(Level.WARNING, "replica={0} could not be readied for a promotion: {1}",
+                            new Object[] {r.getKey().name, e.getCause().toString()});
                 }
             }
         }, 1, 1, TimeUnit.SECONDS);
@@ -594,14 +594,6 @@ public final class ReplicationAgent implements AutoCloseable {
                 throw e; // ends the schedule
             }
         }, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
-    }
-
-    private static void readyOne(Replica r) {
-        try {
-            r.readyIfDue(false);
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "replica={0} could not be readied for a promotion: {1}", new Object[] {r.name, e.toString()});
-        }
     }
 
     @Override
