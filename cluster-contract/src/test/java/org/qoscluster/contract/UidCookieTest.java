@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import java.util.Map;
 import java.util.Random;
+import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 
@@ -95,5 +97,47 @@ class UidCookieTest {
     void shouldRefuseAShortKey() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new UidCookie(new byte[16], new Random()));
         assertTrue(e.getMessage().contains("at least 32 bytes"));
+    }
+
+    @Test
+    void shouldCheckEachShapeAsItsRegularExpressionDoes() {
+        Map<UidCookie.Shape, Pattern> expressions = Map.of(
+                UidCookie.Shape.UID, Pattern.compile("[A-Za-z0-9_-]{22}\\.[A-Za-z0-9_-]{43}"),
+                UidCookie.Shape.USER_CLASS, Pattern.compile("[a-z][a-z0-9-]{0,39}\\.[A-Za-z0-9_-]{43}"),
+                UidCookie.Shape.CLIENT, Pattern.compile("[0-9A-Za-z:.%_-]{1,64}\\.[A-Za-z0-9_-]{43}"));
+        // Prefixes of each shape's own characters and of mixed ones, at and around each length bound.
+        String[] alphabets = {"aAzZ09_-.:%gK5.-..b/ @+=\u00e9\n", "az09-m", "AZaz09-_xQ", "09az:.%AF_-"};
+        int[] lengths = {0, 1, 2, 21, 22, 23, 39, 40, 41, 63, 64, 65};
+        Random random = new Random(11);
+        String signature = cookie.sign(cookie.newUid()).substring(23);
+        Map<UidCookie.Shape, Integer> passed = new java.util.EnumMap<>(UidCookie.Shape.class);
+        for (int i = 0; i < 200_000; i++) {
+            String chars = alphabets[random.nextInt(alphabets.length)];
+            StringBuilder value = new StringBuilder();
+            int prefix = random.nextBoolean() ? lengths[random.nextInt(lengths.length)] : random.nextInt(70);
+            for (int j = 0; j < prefix; j++) {
+                value.append(chars.charAt(random.nextInt(chars.length())));
+            }
+            if (random.nextInt(4) > 0) {
+                // A well-formed tail, sometimes with one character changed, or one short or long.
+                value.append('.').append(signature);
+                int change = random.nextInt(8);
+                if (change == 0) {
+                    value.setCharAt(value.length() - 1 - random.nextInt(44), alphabets[0].charAt(random.nextInt(alphabets[0].length())));
+                } else if (change == 1) {
+                    value.setLength(value.length() - 1);
+                } else if (change == 2) {
+                    value.append('A');
+                }
+            }
+            for (Map.Entry<UidCookie.Shape, Pattern> e : expressions.entrySet()) {
+                boolean expected = e.getValue().matcher(value).matches();
+                assertEquals(expected, e.getKey().matches(value.toString()), e.getKey() + " of " + value);
+                passed.merge(e.getKey(), expected ? 1 : 0, Integer::sum);
+            }
+        }
+        for (UidCookie.Shape shape : UidCookie.Shape.values()) {
+            assertTrue(passed.get(shape) > 1_000, "the values generated pass " + shape + " too: " + passed);
+        }
     }
 }
