@@ -150,59 +150,65 @@ public final class UidCookie {
      */
     enum Shape {
         /** {@code [A-Za-z0-9_-]{22}}: a UID. */
-        UID(22, 22) {
-            @Override
-            boolean prefixChar(char c, int i) {
-                return base64url(c);
-            }
-        },
+        UID(22, 22, Shape.BASE64URL, Shape.BASE64URL),
         /** {@code [a-z][a-z0-9-]{0,39}}: a user class. */
-        USER_CLASS(1, 40) {
-            @Override
-            boolean prefixChar(char c, int i) {
-                return (c >= 'a' && c <= 'z') || (i > 0 && ((c >= '0' && c <= '9') || c == '-'));
-            }
-        },
+        USER_CLASS(1, 40, "abcdefghijklmnopqrstuvwxyz", "abcdefghijklmnopqrstuvwxyz0123456789-"),
         /** {@code [0-9A-Za-z:.%_-]{1,64}}: a client address (IPv4, IPv6 with a zone). */
-        CLIENT(1, 64) {
-            @Override
-            boolean prefixChar(char c, int i) {
-                return base64url(c) || c == ':' || c == '.' || c == '%';
-            }
-        };
+        CLIENT(1, 64, Shape.BASE64URL + ":.%", Shape.BASE64URL + ":.%");
 
+        private static final String BASE64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        /** Each set of ASCII characters as two 64-bit masks, low (0-63) and high (64-127). */
+        private static final long SIGNATURE_LOW = mask(BASE64URL, 0);
+        private static final long SIGNATURE_HIGH = mask(BASE64URL, 64);
         static final int SIGNATURE = 43;
         private final int min;
         private final int max;
+        private final long firstLow;
+        private final long firstHigh;
+        private final long restLow;
+        private final long restHigh;
 
-        Shape(int min, int max) {
+        Shape(int min, int max, String first, String rest) {
             this.min = min;
             this.max = max;
+            this.firstLow = mask(first, 0);
+            this.firstHigh = mask(first, 64);
+            this.restLow = mask(rest, 0);
+            this.restHigh = mask(rest, 64);
         }
-
-        /** Whether {@code c} may stand at index {@code i} of the prefix. */
-        abstract boolean prefixChar(char c, int i);
 
         boolean matches(String value) {
             int dot = value.length() - SIGNATURE - 1;
-            if (dot < min || dot > max || value.charAt(dot) != '.') {
+            if (dot < min || dot > max || value.charAt(dot) != '.' || !has(firstLow, firstHigh, value.charAt(0))) {
                 return false;
             }
-            for (int i = 0; i < dot; i++) {
-                if (!prefixChar(value.charAt(i), i)) {
+            for (int i = 1; i < dot; i++) {
+                if (!has(restLow, restHigh, value.charAt(i))) {
                     return false;
                 }
             }
             for (int i = dot + 1; i < value.length(); i++) {
-                if (!base64url(value.charAt(i))) {
+                if (!has(SIGNATURE_LOW, SIGNATURE_HIGH, value.charAt(i))) {
                     return false;
                 }
             }
             return true;
         }
 
-        static boolean base64url(char c) {
-            return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+        private static boolean has(long low, long high, char c) {
+            return c < 64 ? (low >>> c & 1) != 0 : c < 128 && (high >>> (c - 64) & 1) != 0;
+        }
+
+        /** The mask of the characters of {@code chars} from {@code from} to {@code from + 63}. */
+        private static long mask(String chars, int from) {
+            long mask = 0;
+            for (int i = 0; i < chars.length(); i++) {
+                int c = chars.charAt(i) - from;
+                if (c >= 0 && c < 64) {
+                    mask |= 1L << c;
+                }
+            }
+            return mask;
         }
     }
 }
