@@ -133,4 +133,36 @@ class LinkTest {
         p.setInt(1, id);
         return p.executeUpdate();
     }
+
+    @org.junit.jupiter.api.Test
+    void shouldCloseALinkWhoseServerIsGoneWithNothingFailingInTheAbortThread() throws Exception {
+        java.util.Map<String, Throwable> uncaught = new java.util.concurrent.ConcurrentHashMap<>();
+        Thread.UncaughtExceptionHandler before = Thread.getDefaultUncaughtExceptionHandler();
+        Thread.setDefaultUncaughtExceptionHandler((t, e) -> uncaught.put(t.getName(), e));
+        try {
+            Link link;
+            try (NetworkDerby gone = NetworkDerby.start()) {
+                String url = gone.url("memory:link-gone;create=true");
+                try (Connection admin = DriverManager.getConnection(url); Statement s = admin.createStatement()) {
+                    s.execute("CREATE TABLE T (ID INT PRIMARY KEY)");
+                }
+                link = new Link(() -> DriverManager.getConnection(url));
+                link.inTransaction(c -> insert(link, 1));
+                // A transaction under way when the server goes (a copy's server killed mid-apply).
+                link.connection().setAutoCommit(false);
+                insert(link, 2);
+            }
+            link.close();
+            for (Thread t : Thread.getAllStackTraces().keySet()) {
+                if (t.getName().equals("qos-replication-link-abort")) {
+                    t.join(TimeUnit.SECONDS.toMillis(60));
+                }
+            }
+            // Derby's abort task rolls back, and prints a failed rollback to the connection's log
+            // writer, which is null unless one is set: a NullPointerException on the console.
+            assertEquals(java.util.Map.of(), uncaught, "what failed in the link's threads");
+        } finally {
+            Thread.setDefaultUncaughtExceptionHandler(before);
+        }
+    }
 }
