@@ -8,6 +8,8 @@
 # starts a cluster as shipped (the database servers' warm-up off) and, when WARM_UP is above 0,
 # one with qos.replication.warm-up-seconds=WARM_UP, in alternating order, and prints how long each
 # start took. Everything it starts stops when it ends; its state is under var/bench-start-lag.
+# BENCH_JAVA_OPTS: -Dbench.later-seconds=N measures a third time after N s with no load;
+# -Dbench.idle-first-seconds=N takes the first measure N s after the start, the cluster idle until then.
 #
 #   bench/start-lag.sh [SECONDS] [RATE] [WARM_UP] [ROUNDS]   (defaults: 15, 500, 45, 1)
 set -euo pipefail

@@ -33,6 +33,8 @@ import org.qoscluster.launcher.Cluster;
  * every 2 ms. A row's lag is from its commit to the first read that shows it.</li>
  * <li><b>warm</b>, the reference: the same again at once, on the same cluster.</li>
  * <li>With {@code -Dbench.later-seconds=N}: the same again after N s more with no load.</li>
+ * <li>With {@code -Dbench.idle-first-seconds=N}, the first measure comes N s after the start, the
+ * cluster idle until then (what a start that waited for its processes to settle would give).</li>
  * </ol>
  * The benchmark's own JVM (the writer's and readers' code) is warmed first, against a Derby server
  * of its own started and stopped before any cluster (the same inserts and reads on a table of its
@@ -85,7 +87,13 @@ public final class StartLagBenchmark {
                     cluster.dbPassword());
             String label = "round " + round + ", warm-up of the database servers " + ("0".equals(warmUp) ? "off" : warmUp + " s");
             System.out.printf(Locale.ROOT, "%n%s: started in %.1f s%n", label, startSeconds);
-            print("  right after start", measure(copies, "CUSTOMER", seconds, rate));
+            int idleFirst = Integer.getInteger("bench.idle-first-seconds", 0);
+            if (idleFirst > 0) {
+                // The cluster left alone first, as a start that waited for its processes to settle.
+                Thread.sleep(idleFirst * 1000L);
+            }
+            print(idleFirst > 0 ? "  " + idleFirst + " s after start, idle until then" : "  right after start",
+                    measure(copies, "CUSTOMER", seconds, rate));
             print("  warm (at once after)", measure(copies, "CUSTOMER", seconds, rate));
             int later = Integer.getInteger("bench.later-seconds", 0);
             if (later > 0) {
