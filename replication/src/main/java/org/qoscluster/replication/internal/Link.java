@@ -147,7 +147,7 @@ public final class Link implements AutoCloseable {
         if (c != null) {
             // The rollback waits for a statement another thread has in flight: not this thread.
             drop(c, r -> {
-                Thread t = new Thread(() -> abortQuietly(r), "qos-replication-link-abort");
+                Thread t = new Thread(r, "qos-replication-link-abort");
                 t.setDaemon(true);
                 t.start();
             });
@@ -171,7 +171,7 @@ public final class Link implements AutoCloseable {
     /** Aborts {@code c}: closed at once for its users, rolled back and closed on {@code executor}. */
     private static void drop(Connection c, java.util.concurrent.Executor executor) {
         try {
-            c.abort(executor);
+            c.abort(task -> executor.execute(() -> abortQuietly(task)));
         } catch (SQLException | RuntimeException e) {
             LOG.log(java.util.logging.Level.FINE, "a connection could not be aborted: {0}", e.toString());
         }
