@@ -25,6 +25,8 @@
 #
 #   bench/router-overhead.sh [SECONDS_PER_RUN] [CONNECTIONS] [ROUNDS] [WARMUP_SECONDS]
 #   (defaults: 8, 16, 2, 10)
+# BENCH_UP_OPTS: further settings for the cluster's start, e.g.
+#   BENCH_UP_OPTS=-Dqos.http.io-strategy=worker-thread (the nodes' listeners as Payara's default)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -53,7 +55,7 @@ trap cleanup EXIT
 bin/qoscluster up --state "$state" -Dqos.router.server=payara \
   -Dqos.router.http.port=18080 -Dqos.router.hazelcast.port=18090 \
   -Dqos.node.http.ports=18081,18082 -Dqos.node.hazelcast.ports=18091,18092 -Dqos.node.db-proxy.ports=18071,18072 \
-  -Dqos.db.master.port=18527 -Dqos.db.replica.ports= >/dev/null
+  -Dqos.db.master.port=18527 -Dqos.db.replica.ports= ${BENCH_UP_OPTS:-} >/dev/null
 
 router_pid="$(pid_of router)"
 node_pids="$(pid_of node-1) $(pid_of node-2)"

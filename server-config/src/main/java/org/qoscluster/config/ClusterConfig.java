@@ -64,6 +64,11 @@ public final class ClusterConfig {
     /** Bytes of request line and headers the router's listener accepts from a client. */
     public static final String HTTP_MAX_HEADER_BYTES = "qos.http.max-header-bytes";
     /**
+     * How every Payara member's HTTP listener hands a request to a thread: {@code leader-follower}
+     * or {@code worker-thread} (Grizzly's strategies of those names).
+     */
+    public static final String HTTP_IO_STRATEGY = "qos.http.io-strategy";
+    /**
      * Room a node's listener (and the router's client to it) has beyond
      * {@link #HTTP_MAX_HEADER_BYTES}, for the headers the router adds to a request.
      */
@@ -192,6 +197,16 @@ public final class ClusterConfig {
     /** What a node's listener and the router's client to the nodes accept: {@link #maxHeaderBytes()} and room for the router's own headers. */
     public int forwardedHeaderBytes() {
         return maxHeaderBytes + FORWARDED_HEADER_ROOM;
+    }
+
+    /**
+     * The Grizzly class that {@value #HTTP_IO_STRATEGY} names, for a Payara member's
+     * {@code <transport io-strategy>}.
+     */
+    public String httpIoStrategyClass() {
+        return "worker-thread".equals(properties.get(HTTP_IO_STRATEGY))
+                ? "org.glassfish.grizzly.strategies.WorkerThreadIOStrategy"
+                : "org.glassfish.grizzly.strategies.LeaderFollowerNIOStrategy";
     }
 
     /** {@value #HTTP_MAX_BODY_BYTES}: the largest request body accepted, in bytes. */

@@ -127,6 +127,20 @@ class PayaraMemberConfigTest {
     }
 
     @Test
+    void shouldServeEachRequestOnTheThreadThatSawItArriveUnlessWorkerThreadIsAskedFor() throws Exception {
+        String strategy = "/domain/configs/config[@name='server-config']/network-config/transports/transport[@name='tcp']/@io-strategy";
+        // Grizzly loads the class the attribute names; a wrong name would leave Payara's default.
+        assertEquals("org.glassfish.grizzly.strategies.LeaderFollowerNIOStrategy", xpath().evaluate(strategy, domainXml(config.nodes().get(0))));
+        assertEquals("org.glassfish.grizzly.strategies.LeaderFollowerNIOStrategy", xpath().evaluate(strategy, domainXml(config.router())));
+        ClusterConfig worker = ClusterConfig.from(Map.of(ClusterConfig.HTTP_IO_STRATEGY, "worker-thread"));
+        assertEquals("org.glassfish.grizzly.strategies.WorkerThreadIOStrategy",
+                xpath().evaluate(strategy, parse(PayaraMemberConfig.domainXml(worker, worker.nodes().get(0), template, SECRETS))));
+        InvalidConfigException e = assertThrows(InvalidConfigException.class,
+                () -> ClusterConfig.from(Map.of(ClusterConfig.HTTP_IO_STRATEGY, "same-thread")));
+        assertTrue(e.getMessage().contains("qos.http.io-strategy: 'same-thread' is not leader-follower or worker-thread"), e.getMessage());
+    }
+
+    @Test
     void shouldBindEveryListenerToTheConfiguredAddress() throws Exception {
         Document d = domainXml(config.nodes().get(1));
         XPath x = xpath();

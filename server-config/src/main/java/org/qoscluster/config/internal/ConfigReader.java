@@ -53,6 +53,7 @@ public final class ConfigReader {
     }
 
     private static final Pattern ROUTER_SERVER = Pattern.compile("jetty|payara");
+    private static final Pattern IO_STRATEGY = Pattern.compile("leader-follower|worker-thread");
 
     private final Map<String, String> props;
     private final Set<String> knownKeys;
@@ -80,6 +81,7 @@ public final class ConfigReader {
         String dbName = matching(ClusterConfig.DB_NAME, DB_NAME, "a database name (letter, then letters, digits, _)");
         String heap = matching(ClusterConfig.NODE_HEAP, HEAP, "a heap size such as 512m or 2g");
         matching(ClusterConfig.ROUTER_SERVER, ROUTER_SERVER, "jetty or payara");
+        matching(ClusterConfig.HTTP_IO_STRATEGY, IO_STRATEGY, "leader-follower or worker-thread");
 
         List<DatabaseSpec> databases = new ArrayList<>();
         databases.add(new DatabaseSpec("master", true, port(ClusterConfig.DB_MASTER_PORT, value(ClusterConfig.DB_MASTER_PORT))));
