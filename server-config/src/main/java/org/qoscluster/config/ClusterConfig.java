@@ -64,8 +64,8 @@ public final class ClusterConfig {
     /** Bytes of request line and headers the router's listener accepts from a client. */
     public static final String HTTP_MAX_HEADER_BYTES = "qos.http.max-header-bytes";
     /**
-     * How every Payara member's HTTP listener hands a request to a thread: {@code leader-follower}
-     * or {@code worker-thread} (Grizzly's strategies of those names).
+     * How each node's HTTP listener hands a request to a thread: {@code leader-follower} or
+     * {@code worker-thread} (Grizzly's strategies of those names).
      */
     public static final String HTTP_IO_STRATEGY = "qos.http.io-strategy";
     /**
@@ -200,7 +200,7 @@ public final class ClusterConfig {
     }
 
     /**
-     * The Grizzly class that {@value #HTTP_IO_STRATEGY} names, for a Payara member's
+     * The Grizzly class that {@value #HTTP_IO_STRATEGY} names, for a node's
      * {@code <transport io-strategy>}.
      */
     public String httpIoStrategyClass() {

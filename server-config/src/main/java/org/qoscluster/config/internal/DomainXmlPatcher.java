@@ -109,13 +109,16 @@ public final class DomainXmlPatcher {
                 http.setAttribute("http2-max-header-list-size-in-bytes", bytes);
             }
         }
-        // How the listener's selector hands a request to a thread (qos.http.io-strategy): with
+        // How a node's listener hands a request to a thread (qos.http.io-strategy): with
         // leader-follower the thread that saw it arrive serves it, one hand-off and its wake-ups
-        // less per request than Payara's worker-thread default.
-        Element transports = firstChild(firstChild(serverConfig, "network-config"), "transports");
-        for (Node n = transports.getFirstChild(); n != null; n = n.getNextSibling()) {
-            if (n instanceof Element t && "transport".equals(t.getTagName())) {
-                t.setAttribute("io-strategy", config.httpIoStrategyClass());
+        // less per request than Payara's worker-thread default. A router on Payara keeps the
+        // default: its servlet answers from the proxy client's threads, and it was no cheaper.
+        if (member.role() == Role.NODE) {
+            Element transports = firstChild(firstChild(serverConfig, "network-config"), "transports");
+            for (Node n = transports.getFirstChild(); n != null; n = n.getNextSibling()) {
+                if (n instanceof Element t && "transport".equals(t.getTagName())) {
+                    t.setAttribute("io-strategy", config.httpIoStrategyClass());
+                }
             }
         }
         // Every listener binds the member's configured address, never the wildcard: the HTTP one
