@@ -98,7 +98,8 @@ public final class DomainXmlPatcher {
         // Request headers: the router accepts the configured size from clients (HTTP/1.1 and
         // HTTP/2 alike); a node accepts room more for the headers the router adds, so whatever the
         // router accepted reaches a node.
-        Element protocol = firstChild(firstChild(serverConfig, "network-config"), "protocols");
+        Element network = firstChild(serverConfig, "network-config");
+        Element protocol = firstChild(network, "protocols");
         for (Node n = protocol.getFirstChild(); n != null; n = n.getNextSibling()) {
             if (n instanceof Element p && "protocol".equals(p.getTagName()) && "http-listener".equals(p.getAttribute("name"))) {
                 String bytes = Integer.toString(member.role() == Role.ROUTER ? config.maxHeaderBytes() : config.forwardedHeaderBytes());
@@ -114,7 +115,7 @@ public final class DomainXmlPatcher {
         // less per request than Payara's worker-thread default. A router on Payara keeps the
         // default: its servlet answers from the proxy client's threads, and it was no cheaper.
         if (member.role() == Role.NODE) {
-            Element transports = firstChild(firstChild(serverConfig, "network-config"), "transports");
+            Element transports = firstChild(network, "transports");
             for (Node n = transports.getFirstChild(); n != null; n = n.getNextSibling()) {
                 if (n instanceof Element t && "transport".equals(t.getTagName())) {
                     t.setAttribute("io-strategy", config.httpIoStrategyClass());
@@ -124,7 +125,7 @@ public final class DomainXmlPatcher {
         // Every listener binds the member's configured address, never the wildcard: the HTTP one
         // (Payara Micro's --port changes only its port) and the disabled HTTPS and JMX ones, should
         // anyone switch them on.
-        Element listeners = firstChild(firstChild(serverConfig, "network-config"), "network-listeners");
+        Element listeners = firstChild(network, "network-listeners");
         for (Node n = listeners.getFirstChild(); n != null; n = n.getNextSibling()) {
             if (n instanceof Element listener && listener.getTagName().equals("network-listener")) {
                 listener.setAttribute("address", address);
