@@ -783,7 +783,7 @@ public final class DerbyDialect implements Dialect {
      * anew and puts the data dictionary in DDL mode, whose end empties Derby's dictionary caches,
      * so the stored metadata statements are loaded again as new classes (a replica readied every
      * {@code Replica.READY_EVERY} once did that for its sequence each time, and the JIT
-     * compilers of its Derby server never settled: see bench/RESULTS.md, "Read split").
+     * compilers of its Derby server never settled: see docs/replication.md).
      */
     static void create(Statement s, Set<String> have, String key, String ddl) throws SQLException {
         if (have.contains(key)) {
