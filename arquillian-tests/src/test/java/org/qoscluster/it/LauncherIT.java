@@ -109,6 +109,12 @@ class LauncherIT {
         assertTrue(router.output().contains("qos.router.trusted-networks: 'banana' is not a CIDR block"), router.output());
         assertTrue(router.output().contains("qos.router.health.interval-ms: '0'"), router.output());
         assertEquals(List.of(), Cluster.status(state), "nothing was started");
+
+        TestRuntime.Launched warmUp = TestRuntime.launcher("up", "--state", state.toString(), "--runtime", System.getProperty("qos.runtime.dir"),
+                "-Dqos.router.warm-up-seconds=soon");
+        assertEquals(2, warmUp.exit(), warmUp.output());
+        assertTrue(warmUp.output().contains("qos.router.warm-up-seconds: 'soon' is not a whole number from 0 to 600"), warmUp.output());
+        assertEquals(List.of(), Cluster.status(state), "nothing was started");
     }
 
     @Test

@@ -27,6 +27,7 @@ import org.qoscluster.launcher.internal.PartControl;
 import org.qoscluster.launcher.internal.PartProcess;
 import org.qoscluster.launcher.internal.PortCheck;
 import org.qoscluster.launcher.internal.Readiness;
+import org.qoscluster.launcher.internal.RouterWarmUp;
 import org.qoscluster.launcher.internal.ReplicationParts;
 import org.qoscluster.launcher.internal.Secrets;
 import org.qoscluster.qrs.RouterSettings;
@@ -155,6 +156,7 @@ public final class Cluster implements AutoCloseable {
             SessionSettings.of(config, secrets, config.nodes().get(0).name());
             ReplicationSettings.of(config);
             DeploySettings.of(config);
+            RouterWarmUp.duration(config);
         }
         PortCheck.requireFree(config, withNodes, here);
         Instant deadline = clock.instant().plus(timeout);

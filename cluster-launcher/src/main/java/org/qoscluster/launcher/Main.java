@@ -9,6 +9,7 @@ import java.util.Map;
 
 import org.qoscluster.config.ClusterConfig;
 import org.qoscluster.config.InvalidConfigException;
+import org.qoscluster.launcher.internal.RouterWarmUp;
 
 /**
  * {@code qoscluster up|down|status [--config FILE] [--state DIR] [--runtime DIR] [--app PATH.war ...] [--host NAME]
@@ -219,6 +220,7 @@ public final class Main {
         }
         Cluster cluster = host == null ? Cluster.start(config, RuntimeLayout.at(runtime), state, timeout, specs)
                 : Cluster.startHost(config, RuntimeLayout.at(runtime), state, timeout, host, specs);
+        warmUp(config, state, cluster, host, RouterWarmUp.duration(config)); // checked before the start
         long seconds = Duration.ofNanos(System.nanoTime() - t0).toSeconds();
         printStatus(Cluster.status(state));
         System.out.println();
@@ -230,6 +232,20 @@ public final class Main {
                 .resolve(ClusterConfig.SECRET_ADMIN_TOKEN) + ")\" " + cluster.storeUri() + "qrs/admin/nodes");
         System.out.println("Stop it with: bin/qoscluster down");
         return 0;
+    }
+
+    /**
+     * The router's and the nodes' warm-up ({@code qos.router.warm-up-seconds}) when this start
+     * runs the router: each application's root asked for through it (see {@link RouterWarmUp}).
+     */
+    private static void warmUp(ClusterConfig config, Path state, Cluster cluster, String host, Duration duration) {
+        if (duration.isZero() || (host != null && !config.hostOf(config.router().name()).name().equals(host))) {
+            return;
+        }
+        java.net.URI router = cluster.storeUri();
+        List<java.net.URI> roots = Cluster.apps(state).stream().map(a -> router.resolve(a.contextRoot().endsWith("/")
+                ? a.contextRoot() : a.contextRoot() + "/")).toList();
+        RouterWarmUp.run(roots.isEmpty() ? List.of(router) : roots, RouterWarmUp.cookieName(config), duration);
     }
 
     /** {@code start|stop|restart PART}: one part of the running cluster, the rest goes on. */
