@@ -18,7 +18,8 @@
 # proxy in the path (router or HAProxy, from /proc/PID/stat) and of the two nodes together; then
 # the ratios QRS/HAProxy (requests/s), QRS - direct (p50) and router/HAProxy (CPU per request),
 # for each router. Before any warm-up it measures each router's first 10 s after start (first
-# visits to the page, CONNECTIONS connections) as its own row.
+# visits to the page, CONNECTIONS connections) as its own row: the cluster starts without the
+# launcher's warm-up (qos.router.warm-up-seconds=0; bench/start-speed.sh measures what it buys).
 #
 # Installs haproxy and wrk with apt-get when missing (as root). Starts its own cluster on ports
 # 18071-18092 under var/bench and stops everything it started.
@@ -52,7 +53,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-bin/qoscluster up --state "$state" -Dqos.router.server=payara \
+bin/qoscluster up --state "$state" -Dqos.router.server=payara -Dqos.router.warm-up-seconds=0 \
   -Dqos.router.http.port=18080 -Dqos.router.hazelcast.port=18090 \
   -Dqos.node.http.ports=18081,18082 -Dqos.node.hazelcast.ports=18091,18092 -Dqos.node.db-proxy.ports=18071,18072 \
   -Dqos.db.master.port=18527 -Dqos.db.replica.ports= ${BENCH_UP_OPTS:-} >/dev/null
