@@ -10,6 +10,7 @@ import java.util.Map;
 import org.qoscluster.config.ClusterConfig;
 import org.qoscluster.config.InvalidConfigException;
 import org.qoscluster.launcher.internal.RouterWarmUp;
+import org.qoscluster.qrs.RouterSettings;
 
 /**
  * {@code qoscluster up|down|status [--config FILE] [--state DIR] [--runtime DIR] [--app PATH.war ...] [--host NAME]
@@ -245,7 +246,8 @@ public final class Main {
         java.net.URI router = cluster.storeUri();
         List<java.net.URI> roots = Cluster.apps(state).stream().map(a -> router.resolve(a.contextRoot().endsWith("/")
                 ? a.contextRoot() : a.contextRoot() + "/")).toList();
-        RouterWarmUp.run(roots.isEmpty() ? List.of(router) : roots, RouterWarmUp.cookieName(config), duration);
+        RouterWarmUp.run(roots.isEmpty() ? List.of(router) : roots,
+                RouterSettings.of(config, cluster.ensureSecrets()).cookieName(), duration);
     }
 
     /** {@code start|stop|restart PART}: one part of the running cluster, the rest goes on. */

@@ -82,11 +82,6 @@ public final class RouterWarmUp {
         return Duration.ofSeconds(seconds);
     }
 
-    /** The router's identity cookie's name, as the router reads it. */
-    public static String cookieName(ClusterConfig config) {
-        return new SettingsReader(config, Map.of()).raw("qos.router.cookie-name");
-    }
-
     /**
      * Sends requests to {@code targets} (each application's root, through the router) for
      * {@code duration}, and returns what it sent; {@code cookieName} is the router's identity cookie.
