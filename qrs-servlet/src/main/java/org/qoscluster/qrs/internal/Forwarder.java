@@ -13,6 +13,7 @@ import java.util.logging.Logger;
 import java.util.regex.Pattern;
 
 import org.eclipse.jetty.client.BytesRequestContent;
+import org.eclipse.jetty.client.Destination;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
@@ -60,6 +61,13 @@ public final class Forwarder implements RequestRouter {
     private final RouterRuntime router;
     private final ProxyHeaders headers;
     private final HttpClient upstream;
+    /**
+     * Each node's destination in the client (its connection pool), by the node's address. The
+     * client's own look-up, {@code Request.send}, takes a lock on its map of destinations for
+     * every request, which the router's threads then contended for (a node's destination is never
+     * dropped: the client's destination idle time-out is off).
+     */
+    private final Map<URI, Destination> destinations = new ConcurrentHashMap<>();
     /** The exchanges of {@link #route} not yet ended, for their time-out. */
     private final Set<Exchange> inFlight = ConcurrentHashMap.newKeySet();
 
@@ -399,7 +407,7 @@ public final class Forwarder implements RequestRouter {
         }
         Attempt attempt = new Attempt(node, ex.serviceClass.name(), router.nanoTime(), request);
         ex.attempt = attempt;
-        request.send(new Response.Listener() {
+        destination(node, request).send(request, new Response.Listener() {
             @Override
             public void onHeaders(Response response) {
                 if (!attempt.ended()) {
@@ -567,6 +575,16 @@ public final class Forwarder implements RequestRouter {
         }
         r.onRequestCommit(committed -> ex.committed = true);
         return r;
+    }
+
+    /** {@code node}'s destination in the client, resolved for its first request. */
+    private Destination destination(NodeRecord node, Request request) {
+        Destination d = destinations.get(node.base());
+        if (d == null) {
+            d = upstream.resolveDestination(request);
+            destinations.put(node.base(), d);
+        }
+        return d;
     }
 
     /** The node's URI for this request: the normalised path and the same query. */

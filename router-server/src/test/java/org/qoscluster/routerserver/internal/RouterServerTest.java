@@ -86,7 +86,8 @@ class RouterServerTest {
         // The node learns the client and the scheme from the router, and the user's identity signed.
         HttpResponse<String> forwarded = get(port, "/forwarded");
         assertEquals(200, forwarded.statusCode());
-        assertEquals("proto=http for=127.0.0.1 uid=true forwarded=null real-ip=null client=127.0.0.1", forwarded.body());
+        assertEquals("proto=http for=127.0.0.1 uid=true forwarded=null real-ip=null client=127.0.0.1 own-host=true"
+                + " forwarded-host=127.0.0.1:" + port, forwarded.body());
     }
 
     @Test
@@ -242,7 +243,8 @@ class RouterServerTest {
         Answer a = once(port, "GET https://shop.example.test/forwarded HTTP/1.1\r\nHost: shop.example.test\r\n"
                 + "Forwarded: for=6.6.6.6;proto=https\r\nX-Real-IP: 6.6.6.6\r\nX-Forwarded-For: 6.6.6.6\r\n\r\n");
         assertEquals(200, a.status());
-        assertEquals("proto=http for=127.0.0.1 uid=true forwarded=null real-ip=null client=127.0.0.1", a.body());
+        assertEquals("proto=http for=127.0.0.1 uid=true forwarded=null real-ip=null client=127.0.0.1 own-host=true"
+                + " forwarded-host=shop.example.test", a.body());
     }
 
     /** See {@link #shouldBelieveWhatAClientSaysOfItsConnectionOnlyFromATrustedProxy}: the trusted proxy's side. */
@@ -254,7 +256,7 @@ class RouterServerTest {
                 + "X-Forwarded-For: 198.51.100.7\r\nX-Forwarded-Proto: https\r\nForwarded: for=198.51.100.7\r\n\r\n");
         assertEquals(200, a.status());
         assertEquals("proto=https for=6.6.6.6, 198.51.100.7, 127.0.0.1 uid=true forwarded=for=198.51.100.7 real-ip=null"
-                + " client=198.51.100.7", a.body());
+                + " client=198.51.100.7 own-host=true forwarded-host=shop.example.test", a.body());
     }
 
     /**
@@ -973,7 +975,10 @@ class RouterServerTest {
                     String client = h.get("X-QoS-Client");
                     String body = "proto=" + h.get("X-Forwarded-Proto") + " for=" + h.get("X-Forwarded-For") + " uid="
                             + (h.get("X-QoS-UID") != null) + " forwarded=" + h.get("Forwarded") + " real-ip=" + h.get("X-Real-IP")
-                            + " client=" + (client == null ? null : client.substring(0, client.lastIndexOf('.')));
+                            + " client=" + (client == null ? null : client.substring(0, client.lastIndexOf('.')))
+                            // The node is asked for at its own address; the user's Host goes along as X-Forwarded-Host.
+                            + " own-host=" + ("127.0.0.1:" + Request.getLocalPort(request)).equals(h.get("Host"))
+                            + " forwarded-host=" + h.get("X-Forwarded-Host");
                     response.setStatus(200);
                     response.write(true, StandardCharsets.UTF_8.encode(body), callback);
                     return true;
