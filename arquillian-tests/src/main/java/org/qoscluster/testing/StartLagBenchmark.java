@@ -24,8 +24,9 @@ import org.qoscluster.launcher.Cluster;
 /**
  * Replication lag right after a start, as a user of {@code bin/qoscluster up} meets it (run by
  * {@code bench/start-lag.sh}). Each cluster is the one {@code up} starts (two nodes, the router, a
- * master and two replicas, the store), started as {@code up} starts it ({@link Cluster#start}) on
- * free ports, with the launcher's defaults and JVM options. Right after it answers:
+ * master and two replicas, the store), started as {@code up} starts it ({@link Cluster#start}, then
+ * the router's warm-up, {@link Cluster#warmUpRouter}) on free ports, with the launcher's defaults
+ * and JVM options. Right after that:
  * <ol>
  * <li><b>right after start</b>: a writer commits RATE new {@code CUSTOMER} rows a second straight
  * to the master's Derby server (the capture triggers fire as for the store's own writes), for
@@ -51,6 +52,7 @@ public final class StartLagBenchmark {
     /** Left out of the percentiles at the start of each measure. */
     private static final int LEFT_OUT_SECONDS = 2;
     private static final long POLL_NANOS = Duration.ofMillis(2).toNanos();
+    private static final String ROUTER_WARM_UP = "qos.router.warm-up-seconds";
 
     private StartLagBenchmark() {
     }
@@ -79,9 +81,15 @@ public final class StartLagBenchmark {
     }
 
     private static void measureAfterStart(Path dir, String warmUp, int seconds, int rate, int round) throws Exception {
-        ClusterConfig config = TestRuntime.freePortConfig(2, 2, Map.of(TestRuntime.WARM_UP, warmUp));
+        Map<String, String> settings = new java.util.HashMap<>(Map.of(TestRuntime.WARM_UP, warmUp));
+        String routerWarmUp = System.getProperty(ROUTER_WARM_UP); // unset: the launcher's default
+        if (routerWarmUp != null) {
+            settings.put(ROUTER_WARM_UP, routerWarmUp);
+        }
+        ClusterConfig config = TestRuntime.freePortConfig(2, 2, settings);
         long t0 = System.nanoTime();
         try (Cluster cluster = Cluster.start(config, TestRuntime.layout(), dir, Duration.ofMinutes(6))) {
+            cluster.warmUpRouter(); // as 'up' does before it prints the URL
             double startSeconds = (System.nanoTime() - t0) / 1e9;
             Copies copies = new Copies(cluster.jdbcUrl("master"), List.of(cluster.jdbcUrl("replica-1"), cluster.jdbcUrl("replica-2")),
                     cluster.dbPassword());

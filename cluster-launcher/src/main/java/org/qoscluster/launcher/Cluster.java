@@ -69,12 +69,18 @@ public final class Cluster implements AutoCloseable {
     private final DatabaseParts databases;
     private final MemberParts members;
     private final ReplicationParts replication;
+    /** The host whose parts this start runs, null for every part. */
+    private final String host;
+    /** Whether this start runs the members (a database-only start does not). */
+    private final boolean withMembers;
 
-    private Cluster(ClusterConfig config, RuntimeLayout layout, Path stateDir, Clock clock) {
+    private Cluster(ClusterConfig config, RuntimeLayout layout, Path stateDir, Clock clock, String host, boolean withMembers) {
         this.config = config;
         this.layout = layout;
         this.stateDir = stateDir;
         this.clock = clock;
+        this.host = host;
+        this.withMembers = withMembers;
         this.databases = new DatabaseParts(config, layout, stateDir);
         this.members = new MemberParts(config, layout, stateDir);
         this.replication = new ReplicationParts(config, layout, stateDir, clock);
@@ -136,7 +142,6 @@ public final class Cluster implements AutoCloseable {
         Path dir = stateDir.toAbsolutePath().normalize();
         // The router's domain.xml is where an admin sets the QoS goals: they survive 'up'.
         ClusterConfig config = withNodes ? MemberParts.withAdminGoals(configured, dir) : configured;
-        Predicate<String> here = part -> host == null || config.hostOf(part).name().equals(host);
         List<PartStatus> running = PartProcess.list(dir).stream().filter(PartStatus::alive).toList();
         if (!running.isEmpty()) {
             throw new LauncherException("a cluster is already running from " + dir + " ("
@@ -144,7 +149,8 @@ public final class Cluster implements AutoCloseable {
         }
         Secrets.ownerOnly(dir);
         EffectiveConfig.write(dir, config);
-        Cluster cluster = new Cluster(config, layout, dir, clock);
+        Cluster cluster = new Cluster(config, layout, dir, clock, host, withNodes);
+        Predicate<String> here = cluster::runsHere;
         if (withNodes) {
             Deployments.recordForStart(dir, layout, List.of());
         }
@@ -377,6 +383,29 @@ public final class Cluster implements AutoCloseable {
         return MemberParts.uri(config, node);
     }
 
+    /** Whether {@code part} is one this start runs on this machine (every part, unless it started one host's). */
+    private boolean runsHere(String part) {
+        return host == null || config.hostOf(part).name().equals(host);
+    }
+
+    /**
+     * Warms the router and the nodes up for {@code qos.router.warm-up-seconds} (0: not at all),
+     * when this start runs the router: each application's root asked for through the router, as
+     * returning users and some first visits ({@link RouterWarmUp}). {@code bin/qoscluster up}
+     * runs it before it prints the URL; it only buys speed, so a warm-up that gets no answers
+     * ends early with a warning and the cluster stays up.
+     */
+    public void warmUpRouter() {
+        Duration duration = RouterWarmUp.duration(config);
+        if (duration.isZero() || !withMembers || !runsHere(config.router().name())) {
+            return;
+        }
+        URI router = storeUri();
+        List<URI> roots = apps(stateDir).stream().map(a -> router.resolve(a.contextRoot().endsWith("/")
+                ? a.contextRoot() : a.contextRoot() + "/")).toList();
+        RouterWarmUp.run(roots.isEmpty() ? List.of(router) : roots, RouterSettings.of(config, ensureSecrets()).cookieName(), duration);
+    }
+
     /** The address users open: the router. */
     public URI storeUri() {
         return nodeUri(config.router().name());
@@ -424,7 +453,7 @@ public final class Cluster implements AutoCloseable {
         Path dir = stateDir.toAbsolutePath().normalize();
         ClusterConfig config = EffectiveConfig.read(dir);
         String name = part.equals(REPLICATION_AGENT) ? REPLICATION_SUPERVISOR : part;
-        new Cluster(config, RuntimeLayout.at(runtime), dir, Clock.systemUTC()).restart(name, timeout);
+        new Cluster(config, RuntimeLayout.at(runtime), dir, Clock.systemUTC(), null, true).restart(name, timeout);
     }
 
     /** Starts a member that was stopped or killed again, and waits until it answers. */

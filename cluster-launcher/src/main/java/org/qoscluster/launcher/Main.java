@@ -9,8 +9,6 @@ import java.util.Map;
 
 import org.qoscluster.config.ClusterConfig;
 import org.qoscluster.config.InvalidConfigException;
-import org.qoscluster.launcher.internal.RouterWarmUp;
-import org.qoscluster.qrs.RouterSettings;
 
 /**
  * {@code qoscluster up|down|status [--config FILE] [--state DIR] [--runtime DIR] [--app PATH.war ...] [--host NAME]
@@ -154,9 +152,10 @@ public final class Main {
                 RuntimeLayout layout = RuntimeLayout.at(runtime);
                 long t0 = System.nanoTime();
                 List<String> started = new ArrayList<>();
+                List<Cluster> clusters = new ArrayList<>();
                 try {
                     for (String name : names) {
-                        Sites.startSite(sites, name, layout, state, timeout, specs);
+                        clusters.add(Sites.startSite(sites, name, layout, state, timeout, specs));
                         started.add(name);
                         System.out.println("site " + name + " is up (" + Sites.siteDir(state, name) + ")");
                     }
@@ -164,6 +163,17 @@ public final class Main {
                     // A demo half up is no demo: stop the sites this command started.
                     started.forEach(name -> Sites.stopSite(state, name));
                     throw e;
+                }
+                // Every site's router at once, so that the sites take no longer than one.
+                List<Thread> warmUps = clusters.stream().map(c -> new Thread(c::warmUpRouter, "router-warm-up")).toList();
+                warmUps.forEach(Thread::start);
+                for (Thread t : warmUps) {
+                    try {
+                        t.join();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        break;
+                    }
                 }
                 System.out.println();
                 System.out.println("QoS Cluster sites " + names + " are up in " + Duration.ofNanos(System.nanoTime() - t0).toSeconds() + " s.");
@@ -221,7 +231,7 @@ public final class Main {
         }
         Cluster cluster = host == null ? Cluster.start(config, RuntimeLayout.at(runtime), state, timeout, specs)
                 : Cluster.startHost(config, RuntimeLayout.at(runtime), state, timeout, host, specs);
-        warmUp(config, state, cluster, host, RouterWarmUp.duration(config)); // checked before the start
+        cluster.warmUpRouter();
         long seconds = Duration.ofNanos(System.nanoTime() - t0).toSeconds();
         printStatus(Cluster.status(state));
         System.out.println();
@@ -233,21 +243,6 @@ public final class Main {
                 .resolve(ClusterConfig.SECRET_ADMIN_TOKEN) + ")\" " + cluster.storeUri() + "qrs/admin/nodes");
         System.out.println("Stop it with: bin/qoscluster down");
         return 0;
-    }
-
-    /**
-     * The router's and the nodes' warm-up ({@code qos.router.warm-up-seconds}) when this start
-     * runs the router: each application's root asked for through it (see {@link RouterWarmUp}).
-     */
-    private static void warmUp(ClusterConfig config, Path state, Cluster cluster, String host, Duration duration) {
-        if (duration.isZero() || (host != null && !config.hostOf(config.router().name()).name().equals(host))) {
-            return;
-        }
-        java.net.URI router = cluster.storeUri();
-        List<java.net.URI> roots = Cluster.apps(state).stream().map(a -> router.resolve(a.contextRoot().endsWith("/")
-                ? a.contextRoot() : a.contextRoot() + "/")).toList();
-        RouterWarmUp.run(roots.isEmpty() ? List.of(router) : roots,
-                RouterSettings.of(config, cluster.ensureSecrets()).cookieName(), duration);
     }
 
     /** {@code start|stop|restart PART}: one part of the running cluster, the rest goes on. */
