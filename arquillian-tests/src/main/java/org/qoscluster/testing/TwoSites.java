@@ -58,6 +58,30 @@ public final class TwoSites implements AutoCloseable {
 
     /** Configures the two sites (with {@code extra} shared keys) and starts a, then b. */
     public static TwoSites start(Path state, Map<String, String> extra) throws IOException {
+        List<WanRelay> relays = new ArrayList<>();
+        TwoSites two;
+        try {
+            two = new TwoSites(state, SitesConfig.from(configure(extra, relays)), relays);
+        } catch (IOException | RuntimeException e) {
+            relays.forEach(WanRelay::close);
+            throw e;
+        }
+        try {
+            two.start("a");
+            two.start("b");
+        } catch (RuntimeException e) {
+            two.close();
+            throw e;
+        }
+        return two;
+    }
+
+    /**
+     * The two sites' configuration ({@code qos.sites} and the rest, on free ports, with {@code
+     * extra} shared keys), as a sites file holds it; the relays it starts go into {@code relays},
+     * for the caller to close.
+     */
+    public static Map<String, String> configure(Map<String, String> extra, List<WanRelay> relays) throws IOException {
         Map<String, String> p = new HashMap<>();
         p.put(SitesConfig.SITES, "a,b");
         p.put("qos.site-dns.zone", ZONE);
@@ -66,7 +90,6 @@ public final class TwoSites implements AutoCloseable {
         // A 3 s health time-out: on two cores the agent's initial copy can stall a node past 1 s.
         p.put("qos.router.health.timeout-ms", "3000");
         p.putAll(extra);
-        List<WanRelay> relays = new ArrayList<>();
         for (String[] site : new String[][] {{"a", A}, {"b", B}}) {
             String prefix = SitesConfig.SITE_PREFIX + site[0];
             String address = site[1];
@@ -89,15 +112,7 @@ public final class TwoSites implements AutoCloseable {
                     + "/qrs/site");
             p.put(prefix + ".wan.master", relay(relays, new InetSocketAddress("127.0.0.1", free.master().port())));
         }
-        TwoSites two = new TwoSites(state, SitesConfig.from(p), relays);
-        try {
-            two.start("a");
-            two.start("b");
-        } catch (RuntimeException e) {
-            two.close();
-            throw e;
-        }
-        return two;
+        return p;
     }
 
     /** A relay to {@code target} on a loopback port of its own; its address as {@code host:port}. */
