@@ -10,6 +10,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -20,6 +21,7 @@ import java.util.concurrent.locks.LockSupport;
 
 import org.qoscluster.config.ClusterConfig;
 import org.qoscluster.launcher.Cluster;
+import org.qoscluster.launcher.internal.RouterWarmUp;
 
 /**
  * Replication lag right after a start, as a user of {@code bin/qoscluster up} meets it (run by
@@ -52,7 +54,6 @@ public final class StartLagBenchmark {
     /** Left out of the percentiles at the start of each measure. */
     private static final int LEFT_OUT_SECONDS = 2;
     private static final long POLL_NANOS = Duration.ofMillis(2).toNanos();
-    private static final String ROUTER_WARM_UP = "qos.router.warm-up-seconds";
 
     private StartLagBenchmark() {
     }
@@ -81,10 +82,10 @@ public final class StartLagBenchmark {
     }
 
     private static void measureAfterStart(Path dir, String warmUp, int seconds, int rate, int round) throws Exception {
-        Map<String, String> settings = new java.util.HashMap<>(Map.of(TestRuntime.WARM_UP, warmUp));
-        String routerWarmUp = System.getProperty(ROUTER_WARM_UP); // unset: the launcher's default
+        Map<String, String> settings = new HashMap<>(Map.of(TestRuntime.WARM_UP, warmUp));
+        String routerWarmUp = System.getProperty(RouterWarmUp.SECONDS); // unset: the launcher's default
         if (routerWarmUp != null) {
-            settings.put(ROUTER_WARM_UP, routerWarmUp);
+            settings.put(RouterWarmUp.SECONDS, routerWarmUp);
         }
         ClusterConfig config = TestRuntime.freePortConfig(2, 2, settings);
         long t0 = System.nanoTime();

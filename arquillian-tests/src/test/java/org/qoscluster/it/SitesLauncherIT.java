@@ -23,6 +23,7 @@ import org.qoscluster.config.ClusterConfig;
 import org.qoscluster.launcher.Cluster;
 import org.qoscluster.launcher.Sites;
 import org.qoscluster.launcher.SitesConfig;
+import org.qoscluster.launcher.internal.RouterWarmUp;
 import org.qoscluster.launcher.internal.WanRelay;
 import org.qoscluster.testing.TestRuntime;
 import org.qoscluster.testing.TwoSites;
@@ -43,7 +44,7 @@ class SitesLauncherIT {
         List<WanRelay> relays = new ArrayList<>();
         TestRuntime.Launched down;
         try {
-            Map<String, String> config = TwoSites.configure(Map.of("qos.router.warm-up-seconds", "3"), relays);
+            Map<String, String> config = TwoSites.configure(Map.of(RouterWarmUp.SECONDS, "3"), relays);
             Properties file = new Properties();
             file.putAll(config);
             Path sitesFile = state.resolve("sites.properties");
