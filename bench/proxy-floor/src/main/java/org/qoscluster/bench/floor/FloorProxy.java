@@ -11,6 +11,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -43,7 +44,11 @@ import io.netty.util.concurrent.FastThreadLocal;
  * nothing else; a node that fails answers 502. Not a router: no identity, no class, no goals,
  * no time-outs, no limits on slow or large clients.
  *
- * <pre>java -cp ... org.qoscluster.bench.floor.FloorProxy PORT NODE_PORT,NODE_PORT... [-Dfloor.threads=2] [-Dfloor.epoll=true]</pre>
+ * <p>With {@code -Dfloor.node-threads=N} the node connections run on N event loops of their own
+ * instead, so that each request and each answer crosses from one thread to another, as they do
+ * between a server's and a client's threads.
+ *
+ * <pre>java -cp ... org.qoscluster.bench.floor.FloorProxy PORT NODE_PORT,NODE_PORT... [-Dfloor.threads=2] [-Dfloor.epoll=true] [-Dfloor.node-threads=N]</pre>
  */
 public final class FloorProxy {
 
@@ -52,6 +57,8 @@ public final class FloorProxy {
 
     private final InetSocketAddress[] nodes;
     private final boolean epoll;
+    /** The event loops of the node connections when they are not the user connections' loops; else null. */
+    private final EventLoopGroup nodeLoops;
     /** Each event loop's idle connections and requests in flight, per node; used on that loop only. */
     private final FastThreadLocal<Pools> pools = new FastThreadLocal<>() {
         @Override
@@ -60,9 +67,14 @@ public final class FloorProxy {
         }
     };
 
-    private FloorProxy(InetSocketAddress[] nodes, boolean epoll) {
+    private FloorProxy(InetSocketAddress[] nodes, boolean epoll, int nodeLoopThreads) {
         this.nodes = nodes;
         this.epoll = epoll;
+        this.nodeLoops = nodeLoopThreads > 0 ? loops(nodeLoopThreads) : null;
+    }
+
+    private EventLoopGroup loops(int threads) {
+        return new MultiThreadIoEventLoopGroup(threads, epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
     }
 
     public static void main(String[] args) throws InterruptedException {
@@ -78,14 +90,14 @@ public final class FloorProxy {
         }
         boolean epoll = Boolean.getBoolean("floor.epoll");
         int threads = Integer.getInteger("floor.threads", 2);
-        new FloorProxy(nodes, epoll).serve(port, threads);
-        System.out.println("floor proxy on 127.0.0.1:" + port + ", " + (epoll ? "epoll" : "nio") + ", " + threads + " threads");
+        int nodeThreads = Integer.getInteger("floor.node-threads", 0);
+        new FloorProxy(nodes, epoll, nodeThreads).serve(port, threads);
+        System.out.println("floor proxy on 127.0.0.1:" + port + ", " + (epoll ? "epoll" : "nio") + ", " + threads + " threads"
+                + (nodeThreads > 0 ? ", node connections on " + nodeThreads + " threads of their own" : ""));
     }
 
     private void serve(int port, int threads) throws InterruptedException {
-        EventLoopGroup loops = new MultiThreadIoEventLoopGroup(threads,
-                epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
-        new ServerBootstrap().group(loops)
+        new ServerBootstrap().group(loops(threads))
                 .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -115,6 +127,17 @@ public final class FloorProxy {
     private final class FromUser extends SimpleChannelInboundHandler<FullHttpRequest> {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+            request.retain();
+            if (nodeLoops == null) {
+                forward(ctx.channel(), request, ctx.channel().eventLoop());
+            } else {
+                EventLoop loop = nodeLoops.next();
+                loop.execute(() -> forward(ctx.channel(), request, loop));
+            }
+        }
+
+        /** On {@code loop}, the thread of the node connections it uses. */
+        private void forward(Channel user, FullHttpRequest request, EventLoop loop) {
             Pools p = pools.get();
             int node = 0;
             for (int i = 1; i < nodes.length; i++) {
@@ -124,8 +147,6 @@ public final class FloorProxy {
             }
             p.inFlight[node]++;
             request.headers().set("X-Forwarded-For", "127.0.0.1");
-            request.retain();
-            Channel user = ctx.channel();
             Channel upstream = p.idle[node].pollLast();
             while (upstream != null && !upstream.isActive()) {
                 upstream = p.idle[node].pollLast();
@@ -136,7 +157,7 @@ public final class FloorProxy {
                 return;
             }
             int chosen = node;
-            new Bootstrap().group(user.eventLoop())
+            new Bootstrap().group(loop)
                     .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
                     .option(ChannelOption.TCP_NODELAY, true)
                     .handler(new ChannelInitializer<SocketChannel>() {
