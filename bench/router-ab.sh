@@ -10,7 +10,8 @@
 # For every run it prints requests/s, p50 and p99, the proxy's CPU milliseconds per request
 # (/proc/PID/stat), its context switches per request (voluntary and involuntary, summed over its
 # threads from /proc/PID/task/*/status) and the two nodes' CPU milliseconds per request; then each
-# side's median CPU per request and B/A.
+# side's medians (CPU per request, requests/s, the nodes' CPU per request), B/A and each side's
+# ratio to HAProxy.
 #
 #   A_RUNTIME=DIR B_RUNTIME=DIR A_OPTS="..." B_OPTS="..." REQUEST=/path \
 #     bench/router-ab.sh [SECONDS] [CONNECTIONS] [ROUNDS] [WARMUP]
@@ -19,8 +20,8 @@
 #   folder as B_RUNTIME; no options; REQUEST /, the store's 5.5 KB page)
 #
 # With B_FLOOR=1, side B is not a router but the floor of a Java proxy: bench/proxy-floor, a
-# reverse proxy on Netty without the router's logic (built with Maven when missing; B_OPTS then
-# take -Dfloor.threads=N and -Dfloor.epoll=true).
+# reverse proxy on Netty without the router's logic (built with Maven when missing or older than
+# its sources; B_OPTS then take -Dfloor.threads=N, -Dfloor.epoll=true and -Dfloor.node-threads=N).
 #
 # Installs haproxy and wrk with apt-get when missing (as root). Starts its own cluster on ports
 # 18371-18392 (Derby on 18927) under var/bench-router-ab, the routers on 18388 and 18389 and
@@ -41,7 +42,9 @@ ensure_commands haproxy wrk
 [ -d cluster-launcher/target/runtime/router ] || mvn -q -B -DskipTests install
 floor="${B_FLOOR:-0}"
 if [ "$floor" = 1 ]; then
-  [ -f bench/proxy-floor/target/classpath.txt ] \
+  floor_jar=bench/proxy-floor/target/proxy-floor-1.jar
+  { [ -f bench/proxy-floor/target/classpath.txt ] && [ -f "$floor_jar" ] \
+    && [ -z "$(find bench/proxy-floor/pom.xml bench/proxy-floor/src -newer "$floor_jar" -print -quit)" ]; } \
     || mvn -q -B -f bench/proxy-floor/pom.xml package dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
   b_runtime="bench/proxy-floor"
 fi
@@ -72,11 +75,16 @@ start_router() {
   java -Xmx512m $opts -Djava.io.tmpdir="$state/$name/tmp" -cp "$runtime/*" \
     org.qoscluster.routerserver.RouterServerMain "$state/$name/domain.xml" "$state/secrets" >"$state/$name/router.log" 2>&1 &
   pids+=($!)
+  await_page "router $name" "$port" "$state/$name/router.log"
+}
+
+# what port log: waits up to 30 s for the page at PORT to answer 200, else ends the benchmark
+await_page() {
   for _ in $(seq 1 300); do
-    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/")" = 200 ] && return 0
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$2/")" = 200 ] && return 0
     sleep 0.1
   done
-  echo "bench: router $name did not answer on port $port; see $state/$name/router.log" >&2
+  echo "bench: $1 did not answer on port $2; see $3" >&2
   exit 1
 }
 start_router a 18388 "$a_runtime" "${A_OPTS:-}"
@@ -84,13 +92,10 @@ a_pid="${pids[-1]}"
 if [ "$floor" = 1 ]; then
   mkdir -p "$state/b"
   # shellcheck disable=SC2086 # the options are words
-  java -Xmx512m ${B_OPTS:-} -cp "bench/proxy-floor/target/proxy-floor-1.jar:$(cat bench/proxy-floor/target/classpath.txt)" \
+  java -Xmx512m ${B_OPTS:-} -cp "$floor_jar:$(cat bench/proxy-floor/target/classpath.txt)" \
     org.qoscluster.bench.floor.FloorProxy 18389 18381,18382 >"$state/b/floor.log" 2>&1 &
   pids+=($!)
-  for _ in $(seq 1 100); do
-    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:18389/")" = 200 ] && break
-    sleep 0.1
-  done
+  await_page "the floor proxy" 18389 "$state/b/floor.log"
 else
   start_router b 18389 "$b_runtime" "${B_OPTS:-}"
 fi
